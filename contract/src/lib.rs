@@ -1,0 +1,6 @@
+//! Types spoken between Gatehouse's parts: the UI and the server, REST clients and the server.
+//! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too.
+
+pub mod account;
+
+pub use account::*;

@@ -1,0 +1,287 @@
+//! People and their roles: sign-up, sign-in, role changes. Passwords are hashed with argon2id.
+
+use crate::error::is_unique_violation;
+use crate::store::{new_id, now_ms};
+use crate::throttle::SignInThrottle;
+use crate::{Actor, Db, DomainError, Result, audit};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use gatehouse_contract::{Page, Role, UserSummary};
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+const MAX_PASSWORD_LEN: usize = 256;
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+struct UserRow {
+    id: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    created_at: i64,
+}
+
+impl UserRow {
+    fn role(&self) -> Result<Role> {
+        self.role
+            .parse()
+            .map_err(|e| DomainError::Internal(format!("user {} has a bad role: {e}", self.id)))
+    }
+
+    fn actor(&self) -> Result<Actor> {
+        Ok(Actor { user_id: self.id.clone(), email: self.email.clone(), role: self.role()? })
+    }
+
+    fn summary(&self) -> Result<UserSummary> {
+        Ok(UserSummary {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            role: self.role()?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Trim and lower-case an email and check its shape; the stored form is always normalised.
+pub fn normalize_email(email: &str) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(DomainError::invalid("email", "is not a valid email address"))
+    }
+}
+
+fn check_password_policy(password: &str) -> Result<()> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(DomainError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(DomainError::invalid("password", format!("must be at most {MAX_PASSWORD_LEN} characters")));
+    }
+    Ok(())
+}
+
+/// argon2id with the crate's defaults (OWASP's recommended parameters), off the async threads.
+async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DomainError::Internal(format!("hashing password: {e}")))
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
+}
+
+async fn verify_password(password: &str, hash: &str) -> bool {
+    let password = password.to_owned();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fixed hash verified against when the account does not exist, so an unknown email takes
+/// as long to refuse as a wrong password and timing does not reveal which accounts exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YtlMvDuIh4a0BHhx0jnjd3uvUwTNaOrW1t4vQbxHSh8";
+
+async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, password_hash, role, created_at FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<_, UserRow>(
+        "SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Create an account. `actor` is who created it (`audit::SYSTEM` for sign-up or the CLI).
+pub async fn create_user(db: &Db, actor: &str, email: &str, password: &str, role: Role) -> Result<UserSummary> {
+    let email = normalize_email(email)?;
+    check_password_policy(password)?;
+    let hash = hash_password(password).await?;
+    let row = UserRow { id: new_id(), email, password_hash: hash, role: role.as_str().into(), created_at: now_ms() };
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&row.id)
+    .bind(&row.email)
+    .bind(&row.password_hash)
+    .bind(&row.role)
+    .bind(row.created_at)
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(DomainError::Conflict(format!("an account for {} already exists", row.email)));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let actor = if actor == audit::SYSTEM { row.email.as_str() } else { actor };
+    audit::record(db, actor, "user.created", &row.email, &format!("role {}", row.role)).await?;
+    row.summary()
+}
+
+/// Self sign-up: always a consumer; an admin grants more.
+pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<UserSummary> {
+    create_user(db, audit::SYSTEM, email, password, Role::Consumer).await
+}
+
+/// Check a password. Unknown account and wrong password give the same error, after the same work.
+pub async fn sign_in(
+    db: &Db,
+    throttle: &SignInThrottle,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<Actor> {
+    let email = email.trim().to_lowercase();
+    if let Some(retry_after_secs) = throttle.check(&email, address) {
+        return Err(DomainError::Throttled { retry_after_secs });
+    }
+    let user = find_by_email(db, &email).await?;
+    let hash = user.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+    let ok = verify_password(password, hash).await;
+    match user {
+        Some(user) if ok => {
+            throttle.record_success(&email);
+            audit::record(db, &user.email, "user.signed_in", &user.email, &format!("from {address}")).await?;
+            user.actor()
+        }
+        _ => {
+            throttle.record_failure(&email, address);
+            audit::record(db, &email, "user.sign_in_failed", &email, &format!("from {address}")).await?;
+            Err(DomainError::Unauthorized("wrong email or password".into()))
+        }
+    }
+}
+
+/// The actor behind a session's user id, if the account still exists.
+pub async fn actor_by_id(db: &Db, user_id: &str) -> Result<Option<Actor>> {
+    find_by_id(db, user_id).await?.map(|u| u.actor()).transpose()
+}
+
+pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
+    let email = normalize_email(email)?;
+    find_by_email(db, &email)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("user {email}")))?
+        .actor()
+}
+
+/// Every account, oldest first, optionally filtered by a substring of the email.
+pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result<Page<UserSummary>> {
+    let pattern = format!("%{}%", query.trim().to_lowercase());
+    let rows: Vec<UserRow> = sqlx::query_as(
+        "SELECT id, email, password_hash, role, created_at FROM users WHERE email LIKE $1 ORDER BY created_at, id LIMIT $2 OFFSET $3",
+    )
+    .bind(&pattern)
+    .bind(limit.clamp(1, 500))
+    .bind(offset.max(0))
+    .fetch_all(&db.pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1")
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(Page { items: rows.iter().map(UserRow::summary).collect::<Result<_>>()?, total })
+}
+
+/// An admin changes someone's role. The last admin cannot demote themselves out of the role,
+/// or nobody could administer the system any more.
+pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserSummary> {
+    let mut tx = db.pool.begin().await?;
+    let user: UserRow = sqlx::query_as("SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    let old = user.role()?;
+    if old == role {
+        return user.summary();
+    }
+    if old == Role::Admin {
+        let (admins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+            .fetch_one(&mut *tx)
+            .await?;
+        if admins <= 1 {
+            return Err(DomainError::Conflict(format!(
+                "{} is the only admin; make someone else admin first",
+                user.email
+            )));
+        }
+    }
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    audit::record(db, &actor.email, "user.role_changed", &user.email, &format!("{} → {}", old, role)).await?;
+    Ok(UserSummary { role, ..user.summary()? })
+}
+
+/// Set a new password (CLI `user create` on an existing account, or an admin reset).
+pub async fn set_password(db: &Db, actor: &str, email: &str, password: &str) -> Result<()> {
+    check_password_policy(password)?;
+    let email = normalize_email(email)?;
+    let hash = hash_password(password).await?;
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+        .bind(hash)
+        .bind(&email)
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound(format!("user {email}")));
+    }
+    audit::record(db, actor, "user.password_set", &email, "").await
+}
+
+/// A random password for accounts created without one (demo users, CLI without `--password`).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(normalize_email("  Ann@Example.COM ").ok().as_deref(), Some("ann@example.com"));
+        for bad in ["", "ann", "@x.com", "ann@", "a b@x.com", "a@b@c", "a@.x"] {
+            assert!(normalize_email(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

@@ -1,0 +1,112 @@
+//! Store tests for accounts, tokens, sessions and the audit log, run on SQLite and PostgreSQL.
+
+use gatehouse_contract::Role;
+use gatehouse_domain::throttle::{Limits, SignInThrottle};
+use gatehouse_domain::{Db, DomainError, accounts, audit, db_tests, sessions::DbSessionStore, tokens};
+use std::time::Duration;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn sign_up_makes_a_consumer_and_refuses_duplicates(db: Db) {
+    let user = accounts::sign_up(&db, " Ann@Example.com ", PASSWORD).await.expect("sign up");
+    assert_eq!(user.email, "ann@example.com");
+    assert_eq!(user.role, Role::Consumer);
+    let again = accounts::sign_up(&db, "ann@example.com", PASSWORD).await;
+    assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
+    let short = accounts::sign_up(&db, "bob@example.com", "short").await;
+    assert!(matches!(short, Err(DomainError::Invalid { ref field, .. }) if field == "password"), "{short:?}");
+}
+
+async fn sign_in_gives_one_message_for_unknown_user_and_wrong_password(db: Db) {
+    accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
+    let throttle = SignInThrottle::default();
+    let ok = accounts::sign_in(&db, &throttle, "ANN@example.com", PASSWORD, "127.0.0.1").await.expect("sign in");
+    assert_eq!(ok.email, "ann@example.com");
+    let wrong = accounts::sign_in(&db, &throttle, "ann@example.com", "wrong password!", "127.0.0.1")
+        .await
+        .expect_err("wrong password");
+    let unknown = accounts::sign_in(&db, &throttle, "nobody@example.com", PASSWORD, "127.0.0.1")
+        .await
+        .expect_err("unknown user");
+    assert_eq!(wrong.to_string(), unknown.to_string());
+    assert!(matches!(wrong, DomainError::Unauthorized(_)));
+}
+
+async fn sign_in_is_throttled_per_account(db: Db) {
+    accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
+    let throttle = SignInThrottle::new(Limits { per_account: 3, per_address: 100, window: Duration::from_secs(600) });
+    for _ in 0..3 {
+        let _ = accounts::sign_in(&db, &throttle, "ann@example.com", "nope nope nope", "10.0.0.1").await;
+    }
+    // Even the right password is refused while the account is locked.
+    let locked = accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.2").await;
+    assert!(matches!(locked, Err(DomainError::Throttled { .. })), "{locked:?}");
+}
+
+async fn role_change_is_audited_and_keeps_one_admin(db: Db) {
+    let admin_user = accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin)
+        .await
+        .expect("admin");
+    let admin = accounts::actor_by_id(&db, &admin_user.id).await.expect("load").expect("exists");
+    let ann = accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
+    let changed = accounts::change_role(&db, &admin, &ann.id, Role::Creator).await.expect("promote");
+    assert_eq!(changed.role, Role::Creator);
+    let reloaded = accounts::actor_by_id(&db, &ann.id).await.expect("load").expect("exists");
+    assert_eq!(reloaded.role, Role::Creator);
+    let last_admin = accounts::change_role(&db, &admin, &admin.user_id, Role::Consumer).await;
+    assert!(matches!(last_admin, Err(DomainError::Conflict(_))), "{last_admin:?}");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let entry = log.items.iter().find(|e| e.action == "user.role_changed").expect("role change audited");
+    assert_eq!(entry.actor, "root@example.com");
+    assert_eq!(entry.target, "ann@example.com");
+    assert_eq!(entry.detail, "consumer → creator");
+}
+
+async fn tokens_authenticate_until_revoked_and_are_stored_hashed(db: Db) {
+    accounts::create_user(&db, audit::SYSTEM, "ci@example.com", PASSWORD, Role::Creator).await.expect("user");
+    let token = tokens::create_for_email(&db, "ci@example.com", "pipeline").await.expect("token");
+    assert!(token.token.starts_with(tokens::TOKEN_PREFIX));
+    let actor = tokens::authenticate(&db, &token.token).await.expect("authenticates");
+    assert_eq!((actor.email.as_str(), actor.role), ("ci@example.com", Role::Creator));
+    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM api_tokens WHERE id = $1")
+        .bind(&token.id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("row");
+    assert_ne!(stored, token.token);
+    assert_eq!(stored, tokens::hash_secret(&token.token));
+    let listed = tokens::list(&db, &actor).await.expect("list");
+    assert!(listed[0].last_used_at.is_some());
+    tokens::revoke(&db, &actor, &token.id).await.expect("revoke");
+    assert!(matches!(tokens::authenticate(&db, &token.token).await, Err(DomainError::Unauthorized(_))));
+    assert!(tokens::authenticate(&db, "gth_not-a-real-token").await.is_err());
+}
+
+async fn sessions_survive_a_new_store_and_expire(db: Db) {
+    let store = DbSessionStore::new(db.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: [("user_id".to_string(), serde_json::json!("u1"))].into_iter().collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("create");
+    // A new store over the same database stands for a restarted server.
+    let reopened = DbSessionStore::new(db.clone());
+    let loaded = reopened.load(&record.id).await.expect("load").expect("present");
+    assert_eq!(loaded.data.get("user_id"), Some(&serde_json::json!("u1")));
+    record.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    reopened.save(&record).await.expect("save");
+    assert!(reopened.load(&record.id).await.expect("load").is_none(), "expired session is not loaded");
+    reopened.delete(&record.id).await.expect("delete");
+}
+
+db_tests!(
+    sign_up_makes_a_consumer_and_refuses_duplicates,
+    sign_in_gives_one_message_for_unknown_user_and_wrong_password,
+    sign_in_is_throttled_per_account,
+    role_change_is_audited_and_keeps_one_admin,
+    tokens_authenticate_until_revoked_and_are_stored_hashed,
+    sessions_survive_a_new_store_and_expire,
+);
