@@ -1,1 +1,19 @@
-pub fn x(){}
+//! Gatehouse's web UI: the page shell, the router, one module per page under `routes/`, shared
+//! components, and the server functions that back them (thin: check rights, call the domain).
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod functions;
+pub mod routes;
+pub mod time;
+
+pub use app::{App, shell};
+pub use error::AppError;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

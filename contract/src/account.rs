@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// Shortest password accepted at sign-up (NIST SP 800-63B asks for at least 8).
+pub const MIN_PASSWORD_LEN: usize = 10;
+
 /// A person's role. Each role grants a fixed set of [`Permission`]s (see [`Role::can`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

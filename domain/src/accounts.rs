@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use gatehouse_contract::{Page, Role, UserSummary};
 
-pub const MIN_PASSWORD_LEN: usize = 10;
+pub use gatehouse_contract::MIN_PASSWORD_LEN;
 const MAX_PASSWORD_LEN: usize = 256;
 
 #[derive(sqlx::FromRow, Clone, Debug)]

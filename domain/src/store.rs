@@ -68,6 +68,12 @@ impl Db {
         format!("sqlite://{}?mode=rwc", data_dir.join("gatehouse.db").display())
     }
 
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Apply every migration not yet applied. Safe to call on each start.
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;

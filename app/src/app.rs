@@ -1,0 +1,100 @@
+//! The page shell and the router: every page of the UI hangs off here.
+
+use crate::components::nav::Nav;
+use crate::functions::auth::{SignIn, SignOut, SignUp, current_user};
+use crate::routes;
+use crate::AppError;
+use gatehouse_contract::{Me, Permission};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Gatehouse: decentralized API management"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it; provided to every page.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<Me>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+impl Auth {
+    /// The signed-in person, once loaded (`None` while loading or when signed out).
+    pub fn me(&self) -> Option<Me> {
+        self.user.get().and_then(|r| r.ok()).flatten()
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.me().is_some_and(|me| me.role.can(permission))
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth { user, sign_in, sign_up, sign_out });
+
+    // Marks the page once the wasm has taken over, so tests (and people debugging) can tell.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Gatehouse".to_string() } else { format!("{text} · Gatehouse") }/>
+        <Router>
+            <Nav/>
+            <main class="page">
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("") view=routes::home::HomePage/>
+                    <Route path=path!("signin") view=routes::auth::SignInPage/>
+                    <Route path=path!("signup") view=routes::auth::SignUpPage/>
+                    <Route path=path!("portal") view=routes::portal::PortalPage/>
+                    <Route path=path!("publisher") view=routes::publisher::PublisherPage/>
+                    <Route path=path!("analytics") view=routes::analytics::AnalyticsPage/>
+                    <Route path=path!("admin/users") view=routes::admin::users::UsersPage/>
+                    <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage/>
+                    <Route path=path!("account/tokens") view=routes::account::tokens::TokensPage/>
+                </Routes>
+            </main>
+            <footer class="footer">
+                <span>"Gatehouse — decentralized API management"</span>
+                <a href="/api/v1/openapi.json">"REST API (OpenAPI)"</a>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,5 @@
+//! Pieces shared by several pages.
+
+pub mod guard;
+pub mod nav;
+pub mod notice;

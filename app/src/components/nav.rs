@@ -1,0 +1,58 @@
+//! The top navigation: links shown by role, and the account menu.
+
+use crate::app::use_auth;
+use gatehouse_contract::Permission;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"⛩"</span>
+                <span>"Gatehouse"</span>
+            </A>
+            <Transition fallback=|| view! { <nav class="nav" aria-label="Main"></nav> }>
+                {move || {
+                    let me = auth.me();
+                    let role = me.as_ref().map(|m| m.role);
+                    let can = move |p: Permission| role.is_some_and(|r| r.can(p));
+                    view! {
+                        <nav class="nav" aria-label="Main">
+                            <A href="/portal">"Portal"</A>
+                            <Show when=move || can(Permission::DesignApis)>
+                                <A href="/publisher">"Publisher"</A>
+                            </Show>
+                            <Show when=move || can(Permission::ViewAnalytics)>
+                                <A href="/analytics">"Analytics"</A>
+                            </Show>
+                            <Show when=move || can(Permission::Administer)>
+                                <A href="/admin/users">"Admin"</A>
+                            </Show>
+                        </nav>
+                        <div class="account">
+                            {match me {
+                                Some(me) => view! {
+                                    <span class="who" data-testid="who">
+                                        <span class="email">{me.email.clone()}</span>
+                                        <span class=format!("badge role-{}", me.role.as_str())>{me.role.label()}</span>
+                                    </span>
+                                    <A href="/account/tokens">"Tokens"</A>
+                                    <ActionForm action=auth.sign_out attr:class="inline">
+                                        <button type="submit" class="link-button">"Sign out"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                None => view! {
+                                    <A href="/signin">"Sign in"</A>
+                                    <A href="/signup" attr:class="button small">"Sign up"</A>
+                                }.into_any(),
+                            }}
+                        </div>
+                    }
+                }}
+            </Transition>
+        </header>
+    }
+}

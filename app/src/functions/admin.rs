@@ -1,0 +1,34 @@
+//! Administration: users and roles, the audit log.
+
+use crate::AppError;
+use gatehouse_contract::{AuditEntry, Page, UserSummary};
+use leptos::prelude::*;
+
+pub const AUDIT_PAGE_SIZE: i64 = 50;
+
+#[server]
+pub async fn list_users() -> Result<Page<UserSummary>, AppError> {
+    use super::ssr::{context, require};
+    use gatehouse_contract::Permission;
+    require(Permission::Administer).await?;
+    Ok(gatehouse_domain::accounts::list_users(&context()?.db, "", 500, 0).await?)
+}
+
+#[server]
+pub async fn change_role(user_id: String, role: String) -> Result<UserSummary, AppError> {
+    use super::ssr::{context, require};
+    use gatehouse_contract::{Permission, Role};
+    use gatehouse_domain::DomainError;
+    let actor = require(Permission::Administer).await?;
+    let role: Role = role.parse().map_err(|e: gatehouse_contract::UnknownRole| DomainError::invalid("role", e.to_string()))?;
+    Ok(gatehouse_domain::accounts::change_role(&context()?.db, &actor, &user_id, role).await?)
+}
+
+#[server]
+pub async fn audit_log(page: i64) -> Result<Page<AuditEntry>, AppError> {
+    use super::ssr::{context, require};
+    use gatehouse_contract::Permission;
+    require(Permission::Administer).await?;
+    let offset = page.max(0) * AUDIT_PAGE_SIZE;
+    Ok(gatehouse_domain::audit::list(&context()?.db, AUDIT_PAGE_SIZE, offset).await?)
+}

@@ -1,0 +1,80 @@
+//! Sign-up, sign-in, sign-out and "who am I".
+
+use crate::AppError;
+use gatehouse_contract::Me;
+use leptos::prelude::*;
+
+#[server]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    use super::ssr::caller;
+    Ok(caller().await?.map(|a| Me { email: a.email, role: a.role }))
+}
+
+/// Only same-site paths are followed after sign-in, so a crafted link cannot bounce a person
+/// to another site (open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::{SESSION_USER_KEY, client_address, context, session};
+    use gatehouse_domain::accounts;
+    let ctx = context()?;
+    let address = client_address().await;
+    let actor = accounts::sign_in(&ctx.db, &ctx.throttle, &email, &password, &address).await?;
+    let session = session().await?;
+    // A new session id at sign-in defeats session fixation.
+    session.cycle_id().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    session
+        .insert(SESSION_USER_KEY, &actor.user_id)
+        .await
+        .map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server]
+pub async fn sign_up(email: String, password: String, password_again: String) -> Result<(), AppError> {
+    use super::ssr::{SESSION_USER_KEY, context, session};
+    use gatehouse_domain::{DomainError, accounts};
+    if password != password_again {
+        return Err(DomainError::invalid("password_again", "the two passwords differ").into());
+    }
+    let ctx = context()?;
+    let user = accounts::sign_up(&ctx.db, &email, &password).await?;
+    let session = session().await?;
+    session.cycle_id().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    session
+        .insert(SESSION_USER_KEY, &user.id)
+        .await
+        .map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    leptos_axum::redirect("/portal");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::ssr::session;
+    let session = session().await?;
+    session.flush().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,9 @@
+//! Server functions, one module per domain area. Each one checks the caller's rights first,
+//! then calls the domain once and maps its error.
+
+pub mod admin;
+pub mod auth;
+pub mod tokens;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;

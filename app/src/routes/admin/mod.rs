@@ -1,0 +1,18 @@
+//! Administration pages.
+
+pub mod audit;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Tabs shared by the admin pages.
+#[component]
+pub fn AdminTabs() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Administration">
+            <A href="/admin/users">"Users"</A>
+            <A href="/admin/audit">"Audit log"</A>
+        </nav>
+    }
+}

@@ -1,0 +1,96 @@
+//! The admin's user list: filter as you type, change roles.
+
+use super::AdminTabs;
+use crate::components::guard::RequirePermission;
+use crate::components::notice::ActionError;
+use crate::functions::admin::{ChangeRole, list_users};
+use crate::time::format_utc;
+use gatehouse_contract::{Permission, Role, UserSummary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users"/>
+        <RequirePermission permission=Permission::Administer>
+            <section class="page-head">
+                <h1>"Administration"</h1>
+                <AdminTabs/>
+            </section>
+            <UserList/>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn UserList() -> impl IntoView {
+    let change = ServerAction::<ChangeRole>::new();
+    let users = Resource::new(move || change.version().get(), |_| list_users());
+    let filter = RwSignal::new(String::new());
+    view! {
+        <section class="panel">
+            <div class="toolbar">
+                <input
+                    type="search"
+                    placeholder="Filter by email"
+                    aria-label="Filter users by email"
+                    data-testid="user-filter"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                />
+                <ActionError result=change.value().into()/>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+                {move || users.get().map(|result| match result {
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Ok(page) => {
+                        let total = page.total;
+                        let rows = page.items;
+                        view! {
+                            <table class="table">
+                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Joined"</th><th>"Change role"</th></tr></thead>
+                                <tbody>
+                                    <For
+                                        each=move || {
+                                            let needle = filter.get().to_lowercase();
+                                            rows.clone().into_iter().filter(move |u| u.email.contains(&needle)).collect::<Vec<_>>()
+                                        }
+                                        key=|u| (u.id.clone(), u.role)
+                                        let(user)
+                                    >
+                                        <UserRow user change/>
+                                    </For>
+                                </tbody>
+                            </table>
+                            <p class="muted">{format!("{total} accounts")}</p>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(user: UserSummary, change: ServerAction<ChangeRole>) -> impl IntoView {
+    let select_label = format!("Role for {}", user.email);
+    view! {
+        <tr data-testid="user-row" data-email=user.email.clone()>
+            <td>{user.email.clone()}</td>
+            <td><span class=format!("badge role-{}", user.role.as_str())>{user.role.label()}</span></td>
+            <td class="muted">{format_utc(user.created_at)}</td>
+            <td>
+                <ActionForm action=change attr:class="inline">
+                    <input type="hidden" name="user_id" value=user.id.clone()/>
+                    <select name="role" aria-label=select_label>
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == user.role>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class="button small">"Save"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,60 @@
+//! Sign-in and sign-up pages.
+
+use crate::app::use_auth;
+use crate::components::notice::ActionError;
+use gatehouse_contract::MIN_PASSWORD_LEN;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let show_password = RwSignal::new(false);
+    view! {
+        <Title text="Sign in"/>
+        <section class="panel narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=auth.sign_in attr:class="form">
+                <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
+                <label>"Password"
+                    <span class="password-field">
+                        <input type=move || if show_password.get() { "text" } else { "password" } name="password" autocomplete="current-password" required/>
+                        <button type="button" class="link-button" on:click=move |_| show_password.update(|s| *s = !*s)>
+                            {move || if show_password.get() { "Hide" } else { "Show" }}
+                        </button>
+                    </span>
+                </label>
+                <input type="hidden" name="next" value=next/>
+                <button type="submit" class="button">"Sign in"</button>
+                <ActionError result=auth.sign_in.value().into()/>
+            </ActionForm>
+            <p class="muted">"No account yet? " <a href="/signup">"Sign up"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text="Sign up"/>
+        <section class="panel narrow">
+            <h1>"Create your account"</h1>
+            <p class="muted">"New accounts can browse the portal and subscribe applications. An admin can grant more."</p>
+            <ActionForm action=auth.sign_up attr:class="form">
+                <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
+                <label>"Password"
+                    <input type="password" name="password" autocomplete="new-password" required minlength=MIN_PASSWORD_LEN/>
+                    <small class="muted">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
+                </label>
+                <label>"Password again" <input type="password" name="password_again" autocomplete="new-password" required/></label>
+                <button type="submit" class="button">"Sign up"</button>
+                <ActionError result=auth.sign_up.value().into()/>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <a href="/signin">"Sign in"</a></p>
+        </section>
+    }
+}

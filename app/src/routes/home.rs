@@ -1,0 +1,52 @@
+//! The start page: what Gatehouse is, and where each role goes next.
+
+use crate::app::use_auth;
+use gatehouse_contract::Permission;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Title text=""/>
+        <section class="hero">
+            <h1>"APIs, grouped and served where they belong"</h1>
+            <p class="lead">
+                "Gatehouse manages APIs for decentralized gateways: design an API, submit a revision for review, "
+                "and approval deploys it to its group's own microgateway. Consumers find it in the portal, "
+                "subscribe an application and call it through the gateway."
+            </p>
+        </section>
+        <Transition fallback=|| ()>
+            {move || {
+                let me = auth.me();
+                let role = me.as_ref().map(|m| m.role);
+                let can = move |p: Permission| role.is_some_and(|r| r.can(p));
+                let tiles = [
+                    ("/portal", "Developer portal", "Browse published APIs, read their reference and subscribe.", true),
+                    ("/publisher", "Publisher", "Design APIs, cut revisions and take them through review.", can(Permission::DesignApis)),
+                    ("/analytics", "Analytics", "Traffic, errors and latency from the gateways.", can(Permission::ViewAnalytics)),
+                    ("/admin/users", "Administration", "Users and roles, and the audit log.", can(Permission::Administer)),
+                ];
+                view! {
+                    <section class="tiles">
+                        {tiles
+                            .into_iter()
+                            .filter(|t| t.3)
+                            .map(|(href, title, text, _)| view! {
+                                <a class="tile" href=href>
+                                    <h2>{title}</h2>
+                                    <p>{text}</p>
+                                </a>
+                            })
+                            .collect_view()}
+                    </section>
+                    {me.is_none().then(|| view! {
+                        <p class="muted">"New here? " <a href="/signup">"Create an account"</a> " to subscribe to APIs."</p>
+                    })}
+                }
+            }}
+        </Transition>
+    }
+}

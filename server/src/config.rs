@@ -1,0 +1,48 @@
+//! Configuration: command-line flags, each mirrored by an environment variable (README lists them).
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the data lives; shared by every command.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Data directory: SQLite database, GitOps repository, analytics segments, spool.
+    #[arg(long, env = "GATEHOUSE_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to the SQLite file in the data directory. `postgres://…` for PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| gatehouse_domain::store::Db::sqlite_url(&self.data_dir))
+    }
+}
+
+/// Settings of `gatehouse serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Listen address.
+    #[arg(long, env = "GATEHOUSE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Directory with the compiled site (wasm, JS, CSS, static files) built by cargo-leptos.
+    #[arg(long, env = "GATEHOUSE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// The URL people use to reach Gatehouse; an https:// URL makes session cookies Secure.
+    #[arg(long, env = "GATEHOUSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seed demo data (one account per role) on start; idempotent.
+    #[arg(long, env = "GATEHOUSE_DEMO", default_value_t = false)]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}

@@ -1,0 +1,75 @@
+//! The management REST API under /api/v1, one module per resource. Routes and their OpenAPI
+//! description are registered together (utoipa-axum), so the served document cannot miss one.
+
+pub mod accounts;
+pub mod audit;
+pub mod tokens;
+
+use crate::state::AppState;
+use axum::Json;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse management API",
+        description = "Drive everything a person can do in Gatehouse from a pipeline or script. \
+                       Authenticate with `Authorization: Bearer <personal access token>` or a session cookie.",
+    ),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "accounts", description = "The caller, users and roles"),
+        (name = "tokens", description = "Personal access tokens"),
+        (name = "audit", description = "The audit log"),
+        (name = "meta", description = "This document"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Personal access token (`gth_…`)")).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(super::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The generated document. It is a pure function of the code, so one per process is exact.
+static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+
+/// This API's own OpenAPI 3 document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "This API's OpenAPI 3 document", content_type = "application/json")))]
+pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(document().clone())
+}
+
+/// The document of every route `router()` registers.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    DOCUMENT.get_or_init(|| router().into_openapi())
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(openapi_document))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::list_users))
+        .routes(routes!(accounts::change_role))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(audit::list_audit));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}

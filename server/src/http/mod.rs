@@ -1,0 +1,74 @@
+//! The HTTP application: health, the REST API under /api/v1 with its generated OpenAPI
+//! document, Leptos server functions, the server-rendered UI, and the guards around them.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use crate::state::AppState;
+use app::{App, shell};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use gatehouse_domain::sessions::DbSessionStore;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Build the whole application. Tests drive this same router with `oneshot`.
+pub fn router(state: AppState, secure_cookies: bool) -> Router {
+    let api_router: Router<AppState> = api::router().into();
+    let routes = generate_route_list(App);
+    let context = state.server_context();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(auth::SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api_router)
+        .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
+        .route("/api/{*fn_name}", get(server_fns).post(server_fns))
+        .leptos_routes_with_context(&state, routes, move || provide_context(context.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::page_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(sessions)
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fns(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    let context = state.server_context();
+    handle_server_fns_with_context(move || provide_context(context.clone()), request).await
+}
+
+/// Ready when the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" }))).into_response()
+        }
+    }
+}
+
+async fn api_not_found() -> error::ApiError {
+    error::ApiError::not_found("no such REST endpoint; see /api/v1/openapi.json")
+}

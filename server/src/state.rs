@@ -1,0 +1,24 @@
+//! The state every request handler can reach.
+
+use app::functions::ssr::ServerContext;
+use axum::extract::FromRef;
+use gatehouse_domain::Db;
+use gatehouse_domain::throttle::SignInThrottle;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub throttle: Arc<SignInThrottle>,
+    /// The origin people use (scheme://host[:port]) when configured; CSRF checks accept it.
+    pub public_origin: Option<Arc<str>>,
+}
+
+impl AppState {
+    /// What server functions get through Leptos context.
+    pub fn server_context(&self) -> ServerContext {
+        ServerContext { db: self.db.clone(), throttle: self.throttle.clone() }
+    }
+}

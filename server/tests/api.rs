@@ -1,0 +1,165 @@
+//! The real router driven with `oneshot` on SQLite and PostgreSQL: health, the REST surface,
+//! authentication by token and session, CSRF, and the server refusing pages by role.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use gatehouse_contract::Role;
+use gatehouse_domain::{Db, db_tests, tokens};
+
+async fn healthz_is_ok(db: Db) {
+    let app = app(&db);
+    let reply = send(&app, get("/healthz").body(Body::empty()).expect("request")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["status"], "ok");
+}
+
+async fn me_needs_credentials_and_answers_the_role_for_a_token(db: Db) {
+    let app = app(&db);
+    let anonymous = send(&app, get("/api/v1/me").body(Body::empty()).expect("request")).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.json()["error"]["code"], "unauthorized");
+    assert!(anonymous.headers.contains_key(header::WWW_AUTHENTICATE));
+
+    gatehouse_domain::accounts::create_user(&db, "system", "ci@example.com", PASSWORD, Role::Publisher)
+        .await
+        .expect("user");
+    let token = tokens::create_for_email(&db, "ci@example.com", "pipeline").await.expect("token");
+    let request = get("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("Bearer {}", token.token))
+        .body(Body::empty())
+        .expect("request");
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json(), serde_json::json!({ "email": "ci@example.com", "role": "publisher" }));
+
+    let bad = get("/api/v1/me").header(header::AUTHORIZATION, "Bearer gth_forged").body(Body::empty()).expect("request");
+    assert_eq!(send(&app, bad).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn openapi_document_lists_every_route_and_each_is_served(db: Db) {
+    let app = app(&db);
+    let reply = send(&app, get("/api/v1/openapi.json").body(Body::empty()).expect("request")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let paths: Vec<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
+    for expected in ["/api/v1/me", "/api/v1/users", "/api/v1/users/{id}/role", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/audit", "/api/v1/openapi.json"] {
+        assert!(paths.iter().any(|p| p == expected), "{expected} missing from {paths:?}");
+    }
+    // Every documented path is really routed: none falls through to the JSON 404.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("item").keys() {
+            let uri = path.replace("{id}", "x");
+            let request = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header(header::HOST, "localhost")
+                .header(header::AUTHORIZATION, "Bearer gth_nobody")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .expect("request");
+            let reply = send(&app, request).await;
+            assert!(
+                !(reply.status == StatusCode::NOT_FOUND && reply.body.contains("no such REST endpoint")),
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+    let unknown = send(&app, get("/api/v1/nothing-here").body(Body::empty()).expect("request")).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.json()["error"]["code"], "not_found");
+}
+
+async fn admin_routes_refuse_other_roles(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "c@example.com", PASSWORD, Role::Consumer).await.expect("user");
+    let token = tokens::create_for_email(&db, "c@example.com", "t").await.expect("token");
+    for uri in ["/api/v1/users", "/api/v1/audit"] {
+        let request = get(uri).header(header::AUTHORIZATION, format!("Bearer {}", token.token)).body(Body::empty()).expect("request");
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(reply.json()["error"]["code"], "forbidden");
+    }
+}
+
+async fn session_sign_in_works_and_survives_a_restart(db: Db) {
+    let app = app(&db);
+    let cookie = signed_in(&app, &db, "ann@example.com", Role::Creator).await;
+    // A new router over the same database stands for a restarted server.
+    let restarted = common::app(&db);
+    let request = get("/api/v1/me").header(header::COOKIE, &cookie).body(Body::empty()).expect("request");
+    let reply = send(&restarted, request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["role"], "creator");
+    let log = gatehouse_domain::audit::list(&db, 10, 0).await.expect("audit");
+    assert!(log.items.iter().any(|e| e.action == "user.signed_in" && e.target == "ann@example.com"));
+}
+
+async fn wrong_password_and_unknown_user_read_the_same(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "ann@example.com", PASSWORD, Role::Consumer).await.expect("user");
+    let wrong = sign_in(&app, "ann@example.com", "not the password").await;
+    let unknown = sign_in(&app, "who@example.com", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.body, unknown.body);
+    assert!(wrong.session_cookie().is_none() || !wrong.body.is_empty());
+}
+
+async fn cookie_writes_need_a_same_site_origin(db: Db) {
+    let app = app(&db);
+    let cookie = signed_in(&app, &db, "ann@example.com", Role::Consumer).await;
+    let post = |origin: Option<&str>| {
+        let mut builder = Request::post("/api/v1/tokens")
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(Body::from(r#"{"name":"laptop"}"#)).expect("request")
+    };
+    let forged = send(&app, post(Some("https://evil.example"))).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(forged.json()["error"]["code"], "csrf");
+    let no_origin = send(&app, post(None)).await;
+    assert_eq!(no_origin.status, StatusCode::FORBIDDEN);
+    let same_site = send(&app, post(Some(ORIGIN))).await;
+    assert_eq!(same_site.status, StatusCode::CREATED, "{}", same_site.body);
+    assert!(same_site.json()["token"].as_str().is_some_and(|t| t.starts_with("gth_")));
+}
+
+async fn pages_are_refused_by_role_on_the_server(db: Db) {
+    let app = app(&db);
+    let anonymous = send(&app, get("/admin/users").body(Body::empty()).expect("request")).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers[header::LOCATION], "/signin?next=/admin/users");
+
+    let consumer = signed_in(&app, &db, "c@example.com", Role::Consumer).await;
+    for page in ["/publisher", "/admin/users", "/admin/audit"] {
+        let reply = send(&app, get(page).header(header::COOKIE, &consumer).body(Body::empty()).expect("request")).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{page}");
+        assert!(!reply.body.contains(">Publisher</a>"), "a consumer's page must not link to Publisher");
+    }
+    let portal = send(&app, get("/portal").header(header::COOKIE, &consumer).body(Body::empty()).expect("request")).await;
+    assert_eq!(portal.status, StatusCode::OK);
+
+    let creator = signed_in(&app, &db, "cr@example.com", Role::Creator).await;
+    let reply = send(&app, get("/publisher").header(header::COOKIE, &creator).body(Body::empty()).expect("request")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains(">Publisher</a>"), "a creator's nav links to Publisher");
+}
+
+db_tests!(
+    healthz_is_ok,
+    me_needs_credentials_and_answers_the_role_for_a_token,
+    openapi_document_lists_every_route_and_each_is_served,
+    admin_routes_refuse_other_roles,
+    session_sign_in_works_and_survives_a_restart,
+    wrong_password_and_unknown_user_read_the_same,
+    cookie_writes_need_a_same_site_origin,
+    pages_are_refused_by_role_on_the_server,
+);
