@@ -11,7 +11,10 @@ pub fn Nav() -> impl IntoView {
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">
-                <span class="brand-mark" aria-hidden="true">"⛩"</span>
+                <svg class="brand-mark" viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
+                    <rect width="32" height="32" rx="7" fill="#2d5b8f"/>
+                    <path d="M6 11h20M9 11v14M23 11v14M5 7h22" stroke="#f4b942" stroke-width="3" stroke-linecap="round" fill="none"/>
+                </svg>
                 <span>"Gatehouse"</span>
             </A>
             <Transition fallback=|| view! { <nav class="nav" aria-label="Main"></nav> }>

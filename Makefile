@@ -1,0 +1,34 @@
+# The two commands of the README. Each does every set-up step itself (scripts/setup.sh installs
+# only what is missing), so they work on a fresh machine and are quick on a warm one.
+
+# Build output lives outside the clone so repeat CI runs (fresh clones) reuse it.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
+GATEHOUSE_ADDR ?= 127.0.0.1:3000
+export GATEHOUSE_ADDR
+
+.PHONY: run test setup-run setup-test build build-release unit e2e
+
+## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
+run: setup-run build-release
+	$(CARGO_TARGET_DIR)/release/gatehouse serve --demo --site-root target/site
+
+## make test: set up, then unit + integration (SQLite and PostgreSQL) + browser tests.
+test: setup-test unit build e2e
+
+setup-run:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+build-release:
+	cargo leptos build --release
+
+build:
+	cargo leptos build
+
+unit:
+	cargo test --workspace --locked
+
+e2e: build
+	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh

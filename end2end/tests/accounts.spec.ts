@@ -1,0 +1,106 @@
+// The foundation's loop in a real browser: sign up as a consumer, an admin promotes the
+// account to creator, the navigation follows the role, and sign-out works.
+import { test, expect } from '@playwright/test';
+import { admin, hydrated, signIn, uniqueEmail } from './helpers';
+
+const password = 'a long enough password';
+
+test('sign up, promotion by an admin, nav by role, sign out', async ({ browser }) => {
+  const email = uniqueEmail('newcomer');
+
+  // A visitor signs up and becomes a consumer.
+  const visitor = await browser.newPage();
+  await visitor.goto('/signup');
+  await hydrated(visitor);
+  await visitor.getByLabel('Email').fill(email);
+  await visitor.locator('input[name="password"]').fill(password);
+  await visitor.locator('input[name="password_again"]').fill(password);
+  await visitor.getByRole('button', { name: 'Sign up' }).click();
+  await expect(visitor).toHaveURL(/\/portal$/);
+  await expect(visitor.getByTestId('who')).toContainText(email);
+  await expect(visitor.getByTestId('who')).toContainText('Consumer');
+  const nav = visitor.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Portal' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Publisher' })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+
+  // The server refuses the publisher page to a consumer, whatever the nav shows.
+  const refused = await visitor.goto('/publisher');
+  expect(refused?.status()).toBe(403);
+  await expect(visitor.getByTestId('forbidden')).toBeVisible();
+
+  // An admin signs in in another browser context and promotes the newcomer.
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, admin.email, admin.password);
+  await adminPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+  await expect(adminPage).toHaveURL(/\/admin\/users$/);
+  await hydrated(adminPage);
+  const rows = adminPage.getByTestId('user-row');
+  expect(await rows.count()).toBeGreaterThan(1);
+
+  // Client-side filtering only works once hydrated: typing narrows the table at once.
+  await adminPage.getByTestId('user-filter').fill(email);
+  await expect(rows).toHaveCount(1);
+  const row = adminPage.locator(`[data-testid="user-row"][data-email="${email}"]`);
+  await row.getByRole('combobox').selectOption('creator');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await expect(row.locator('.badge')).toHaveText(/creator/i);
+
+  // The audit log records the change with the actor.
+  await adminPage.getByRole('link', { name: 'Audit log' }).click();
+  const audit = adminPage.getByTestId('audit-table');
+  await expect(audit).toContainText('user.role_changed');
+  await expect(audit.locator('tr', { hasText: 'user.role_changed' }).first()).toContainText(admin.email);
+
+  // The newcomer's navigation now follows the new role.
+  await visitor.goto('/');
+  await hydrated(visitor);
+  await expect(visitor.getByTestId('who')).toContainText('Creator');
+  await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Publisher' }).click();
+  await expect(visitor).toHaveURL(/\/publisher$/);
+  await expect(visitor.getByRole('heading', { name: 'Publisher', level: 1 })).toBeVisible();
+
+  // Sign out.
+  await visitor.getByRole('button', { name: 'Sign out' }).click();
+  await expect(visitor.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(visitor.getByTestId('who')).toHaveCount(0);
+  const afterSignOut = await visitor.goto('/publisher');
+  expect(afterSignOut?.url()).toContain('/signin?next=/publisher');
+
+  await adminContext.close();
+});
+
+test('wrong password and unknown account get the same message', async ({ page }) => {
+  await page.goto('/signin');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.locator('input[name="password"]').fill('definitely not it');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveText('wrong email or password');
+
+  await page.getByLabel('Email').fill(uniqueEmail('ghost'));
+  await page.locator('input[name="password"]').fill('definitely not it');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(alert).toHaveText('wrong email or password');
+});
+
+test('a personal access token made in the UI works against the REST API', async ({ page, request }) => {
+  await signIn(page, admin.email, admin.password);
+  await page.goto('/account/tokens');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('e2e pipeline');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').locator('code').innerText()).trim();
+  expect(token).toMatch(/^gth_/);
+
+  const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toEqual({ email: admin.email, role: 'admin' });
+
+  await page.locator('tr', { hasText: 'e2e pipeline' }).getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.locator('tr', { hasText: 'e2e pipeline' }).getByText('revoked')).toBeVisible();
+  const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(after.status()).toBe(401);
+});

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the browser tests: starts the built `gatehouse` on a free port with a fresh data
+# directory and an admin account, runs Playwright in Chromium against it, then stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${GATEHOUSE_BIN:?set GATEHOUSE_BIN to the built gatehouse binary}
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+data=$(mktemp -d -t gatehouse-e2e-XXXXXX)
+admin_email=admin@e2e.test
+admin_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+
+export GATEHOUSE_DATA_DIR="$data" GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_SITE_ROOT=target/site
+unset DATABASE_URL
+
+"$bin" user create --email "$admin_email" --role admin --password "$admin_password" >/dev/null
+"$bin" serve >"$data/server.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  if [ "${status:-1}" -ne 0 ]; then
+    echo "--- server log ---"
+    tail -n 50 "$data/server.log" || true
+  fi
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then echo "gatehouse exited during start"; exit 1; fi
+  sleep 0.5
+done
+
+status=0
+(cd end2end && GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
+  E2E_ADMIN_PASSWORD="$admin_password" npx playwright test) || status=$?
+exit $status

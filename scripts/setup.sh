@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs every tool Gatehouse needs to build and test, each only when it is missing or at the
+# wrong version, so a fresh machine gets everything and a warm one skips straight through.
+#   scripts/setup.sh run    tools for `make run` (release build: adds wasm-opt)
+#   scripts/setup.sh test   tools for `make test` (adds Chromium and the Playwright package)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-test}
+cargo_leptos_version=0.3.9
+# wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+apt_updated=0
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  if [ "$apt_updated" -eq 0 ]; then
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q " ${cargo_leptos_version}\$"; then
+  say "installing cargo-leptos ${cargo_leptos_version} (about 12 minutes, once)"
+  cargo install cargo-leptos --version "${cargo_leptos_version}" --locked --features no_downloads
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
+  say "installing wasm-bindgen-cli ${wasm_bindgen_version} (about 2 minutes, once)"
+  cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+fi
+
+if [ "$mode" = run ] && ! command -v wasm-opt >/dev/null; then
+  say "installing binaryen (wasm-opt, for the release wasm)"
+  apt_install binaryen
+fi
+
+if [ "$mode" = test ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Chromium for the browser tests"
+    apt_install chromium
+  fi
+  stamp=end2end/node_modules/.installed-from-lock
+  if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
+    say "installing the end2end npm packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp end2end/package-lock.json "$stamp"
+  fi
+fi
+say "tools ready"
