@@ -2,5 +2,7 @@
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too.
 
 pub mod account;
+pub mod definition;
 
 pub use account::*;
+pub use definition::*;

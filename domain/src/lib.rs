@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod error;
+pub mod openapi;
 pub mod seed;
 pub mod sessions;
 pub mod store;

@@ -1,0 +1,96 @@
+//! Walks every document of the shared OpenAPI corpus (read in place, never copied) and checks
+//! the importer against MANIFEST.tsv: valid documents import with the listed operation count;
+//! invalid ones are refused or import with warnings that name the problem; nothing panics.
+
+use gatehouse_domain::openapi::files::DirFiles;
+use gatehouse_domain::openapi::import;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/openapi");
+    dir.join("MANIFEST.tsv").exists().then_some(dir)
+}
+
+/// A problem the manifest's notes say the document has, and words our finding must contain.
+fn expected_problem(dir: &str) -> Option<&'static [&'static str]> {
+    Some(match dir {
+        "invalid-osv-missing-description" => &["no `description`"],
+        "invalid-osv-v2-missing-reference" => &["does not resolve"],
+        "invalid-sp-path-placeholder-no-param" => &["{foo}"],
+        "invalid-sp-numeric-version" => &["must be a string"],
+        "invalid-oai31-server-enum-empty" => &["empty `enum`"],
+        "openai" => &["boolean", "more than once"],
+        "digitalocean" => &["does not allow a $ref"],
+        _ => return None,
+    })
+}
+
+#[test]
+fn corpus_imports_as_the_manifest_says() {
+    let Some(root) = corpus_dir() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the shared corpus is missing beside the checkout (../shared/corpus/openapi)");
+        }
+        eprintln!("skipping: ../shared/corpus/openapi not found beside the checkout");
+        return;
+    };
+    let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).expect("read manifest");
+    let (mut imported, mut with_warnings, mut refused, mut failures) = (0, 0, 0, Vec::new());
+    for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (dir, file, operations, valid) = (cols[0], cols[1], cols[6].parse::<usize>().ok(), cols[7]);
+        let files = DirFiles { root: root.join(dir) };
+        let started = Instant::now();
+        let result = import(&files, file);
+        let took = started.elapsed();
+        let findings: Vec<String> = match &result {
+            Ok(ok) => ok.warnings.iter().map(|w| w.message.clone()).collect(),
+            Err(refusal) => refusal.errors.iter().map(|e| e.message.clone()).collect(),
+        };
+        match &result {
+            Ok(ok) => {
+                imported += 1;
+                if !ok.warnings.is_empty() {
+                    with_warnings += 1;
+                }
+                println!(
+                    "{dir:<36} {valid:<7} imported   {:>4} ops {:>3} webhooks {:>4} warnings  {:>6.0} ms",
+                    ok.model.operations.len(),
+                    ok.model.webhooks.len(),
+                    ok.warnings.len(),
+                    took.as_secs_f64() * 1000.0
+                );
+                if let Some(expected) = operations {
+                    if ok.model.operations.len() != expected {
+                        failures.push(format!("{dir}: {} operations, manifest says {expected}", ok.model.operations.len()));
+                    }
+                }
+                if valid == "no" && ok.warnings.is_empty() {
+                    failures.push(format!("{dir}: invalid document imported without a warning"));
+                }
+            }
+            Err(refusal) => {
+                refused += 1;
+                println!("{dir:<36} {valid:<7} refused    {}  {:>6.0} ms", refusal.summary(), took.as_secs_f64() * 1000.0);
+                if valid == "yes" {
+                    failures.push(format!("{dir}: valid document refused: {}", refusal.summary()));
+                }
+                for e in &refusal.errors {
+                    if e.line == 0 || e.column == 0 {
+                        failures.push(format!("{dir}: error without a place: {}", e.message));
+                    }
+                }
+            }
+        }
+        if let Some(words) = expected_problem(dir) {
+            for word in words {
+                if !findings.iter().any(|f| f.contains(word)) {
+                    failures.push(format!("{dir}: no finding mentions `{word}`; got {findings:?}"));
+                }
+            }
+        }
+    }
+    println!("corpus: {imported} imported ({with_warnings} with warnings), {refused} refused");
+    assert!(failures.is_empty(), "corpus mismatches:\n{}", failures.join("\n"));
+}
