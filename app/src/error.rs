@@ -65,6 +65,7 @@ fn status_of(err: &gatehouse_domain::DomainError) -> Option<http::StatusCode> {
         NotFound(_) => StatusCode::NOT_FOUND,
         Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Conflict(_) => StatusCode::CONFLICT,
+        Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     })

@@ -2,7 +2,9 @@
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too.
 
 pub mod account;
+pub mod api;
 pub mod definition;
 
 pub use account::*;
+pub use api::*;
 pub use definition::*;

@@ -18,6 +18,9 @@ pub enum DomainError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// A document that cannot be accepted as written, with every located finding.
+    #[error("{message}")]
+    Unprocessable { message: String, details: Vec<gatehouse_contract::Diagnostic> },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
     /// A failure of ours, not the caller's; logged with detail, answered generically.
@@ -38,6 +41,7 @@ impl DomainError {
             DomainError::NotFound(_) => "not_found",
             DomainError::Invalid { .. } => "invalid",
             DomainError::Conflict(_) => "conflict",
+            DomainError::Unprocessable { .. } => "unprocessable",
             DomainError::Throttled { .. } => "throttled",
             DomainError::Internal(_) => "internal",
         }

@@ -2,8 +2,10 @@
 //! in it. One function per behaviour; callers check rights, then call it once.
 
 pub mod accounts;
+pub mod apis;
 pub mod audit;
 pub mod error;
+pub mod markdown;
 pub mod openapi;
 pub mod seed;
 pub mod sessions;

@@ -213,7 +213,8 @@ impl<'f> Bundler<'f> {
     }
 
     /// Resolve every reference of the entry document and return the bundled document.
-    pub fn bundle(mut self) -> (Value, Parsed, Findings) {
+    /// The bundled document, the parsed entry, the findings, and how many files were read.
+    pub fn bundle(mut self) -> (Value, Parsed, Findings, usize) {
         let entry_path = self.entry_path.clone();
         let mut document = self.docs.get(&entry_path).map(|d| d.value.clone()).unwrap_or(Value::Null);
         // Names already used by the entry's own components are not handed out again.
@@ -237,8 +238,9 @@ impl<'f> Bundler<'f> {
         for (container, value) in std::mem::take(&mut self.additions) {
             insert_at(&mut document, &container, value);
         }
+        let files_read = self.docs.len();
         let entry = self.docs.remove(&entry_path).unwrap_or(Parsed { value: Value::Null, pos: Default::default(), warnings: vec![] });
-        (document, entry, self.findings)
+        (document, entry, self.findings, files_read)
     }
 
     fn walk(&mut self, file: &str, value: &mut Value, src: &mut Vec<String>, ctx: &mut Vec<String>, stack: &mut Vec<String>) {

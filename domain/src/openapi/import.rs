@@ -16,6 +16,8 @@ pub struct Imported {
     pub document: Value,
     pub model: ApiModel,
     pub warnings: Vec<Diagnostic>,
+    /// How many files the definition spans (1 when it is self-contained).
+    pub files_read: usize,
 }
 
 /// A definition refused: every error found, each located.
@@ -118,7 +120,7 @@ pub fn import(files: &dyn Files, entry: &str) -> Result<Imported, Refused> {
         early.warn(None, &w.pointer, (w.line, w.column), w.message.clone());
     }
     let version = detect_version(&parsed.value, &parsed.pos, &mut early)?;
-    let (document, entry_doc, mut findings) = Bundler::new(files, entry, parsed, version == SpecVersion::Swagger2).bundle();
+    let (document, entry_doc, mut findings, files_read) = Bundler::new(files, entry, parsed, version == SpecVersion::Swagger2).bundle();
     findings.warnings.splice(0..0, early.warnings);
     let model = model::build(&document, version);
     checks::run(&document, &entry_doc.pos, version, &model, &mut findings);
@@ -129,5 +131,5 @@ pub fn import(files: &dyn Files, entry: &str) -> Result<Imported, Refused> {
         let errors = std::mem::take(&mut findings.errors);
         return Err(Refused { errors, warnings: findings.into_warnings() });
     }
-    Ok(Imported { spec_version: version, document, model, warnings: findings.into_warnings() })
+    Ok(Imported { spec_version: version, document, model, warnings: findings.into_warnings(), files_read })
 }

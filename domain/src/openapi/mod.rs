@@ -3,6 +3,8 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod diff;
+pub mod emit;
 pub mod files;
 pub mod findings;
 pub mod import;

@@ -55,6 +55,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(_) => StatusCode::NOT_FOUND,
             DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             DomainError::Conflict(_) => StatusCode::CONFLICT,
+            DomainError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
@@ -64,6 +65,7 @@ impl From<DomainError> for ApiError {
         let details = match &err {
             DomainError::Invalid { field, .. } => Some(serde_json::json!({ "field": field })),
             DomainError::Throttled { retry_after_secs } => Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            DomainError::Unprocessable { details, .. } => serde_json::to_value(details).ok(),
             _ => None,
         };
         ApiError { status, code: err.code().into(), message: err.public_message(), details }

@@ -1,0 +1,426 @@
+//! APIs as the publisher, the REST API and the CLI see them: identity, lifecycle, endpoints,
+//! policies, revisions and the semantic diff between two of them.
+
+use crate::definition::{ApiModel, Diagnostic, SpecVersion};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// WSO2's API lifecycle states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LifecycleState {
+    Created,
+    Prototyped,
+    Published,
+    Blocked,
+    Deprecated,
+    Retired,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LifecycleAction {
+    Publish,
+    Prototype,
+    Demote,
+    Block,
+    Deprecate,
+    Retire,
+}
+
+impl LifecycleState {
+    pub const ALL: [LifecycleState; 6] = [
+        LifecycleState::Created,
+        LifecycleState::Prototyped,
+        LifecycleState::Published,
+        LifecycleState::Blocked,
+        LifecycleState::Deprecated,
+        LifecycleState::Retired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleState::Created => "CREATED",
+            LifecycleState::Prototyped => "PROTOTYPED",
+            LifecycleState::Published => "PUBLISHED",
+            LifecycleState::Blocked => "BLOCKED",
+            LifecycleState::Deprecated => "DEPRECATED",
+            LifecycleState::Retired => "RETIRED",
+        }
+    }
+
+    /// The state `action` leads to from here, if the lifecycle allows it.
+    pub fn after(self, action: LifecycleAction) -> Option<LifecycleState> {
+        use LifecycleAction as A;
+        use LifecycleState as S;
+        Some(match (self, action) {
+            (S::Created, A::Publish) | (S::Prototyped, A::Publish) | (S::Blocked, A::Publish) => S::Published,
+            (S::Created, A::Prototype) => S::Prototyped,
+            (S::Prototyped, A::Demote) | (S::Published, A::Demote) => S::Created,
+            (S::Published, A::Block) => S::Blocked,
+            (S::Published, A::Deprecate) | (S::Blocked, A::Deprecate) => S::Deprecated,
+            (S::Deprecated, A::Retire) => S::Retired,
+            _ => return None,
+        })
+    }
+
+    /// The actions available from here.
+    pub fn actions(self) -> Vec<LifecycleAction> {
+        LifecycleAction::ALL.into_iter().filter(|a| self.after(*a).is_some()).collect()
+    }
+}
+
+impl LifecycleAction {
+    pub const ALL: [LifecycleAction; 6] = [
+        LifecycleAction::Publish,
+        LifecycleAction::Prototype,
+        LifecycleAction::Demote,
+        LifecycleAction::Block,
+        LifecycleAction::Deprecate,
+        LifecycleAction::Retire,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleAction::Publish => "publish",
+            LifecycleAction::Prototype => "prototype",
+            LifecycleAction::Demote => "demote",
+            LifecycleAction::Block => "block",
+            LifecycleAction::Deprecate => "deprecate",
+            LifecycleAction::Retire => "retire",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LifecycleAction::Publish => "Publish",
+            LifecycleAction::Prototype => "Deploy as prototype",
+            LifecycleAction::Demote => "Demote to created",
+            LifecycleAction::Block => "Block",
+            LifecycleAction::Deprecate => "Deprecate",
+            LifecycleAction::Retire => "Retire",
+        }
+    }
+
+    /// Steps that cannot be undone: the UI and the API ask for explicit confirmation.
+    pub fn is_irreversible(self) -> bool {
+        matches!(self, LifecycleAction::Deprecate | LifecycleAction::Retire)
+    }
+
+    /// Creators may move their API between CREATED and PROTOTYPED; the rest is the publisher's.
+    pub fn is_creators(self) -> bool {
+        matches!(self, LifecycleAction::Prototype | LifecycleAction::Demote)
+    }
+}
+
+impl fmt::Display for LifecycleState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LifecycleState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LifecycleState::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown state `{s}`"))
+    }
+}
+
+impl FromStr for LifecycleAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LifecycleAction::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown action `{s}`: expected publish, prototype, demote, block, deprecate or retire"))
+    }
+}
+
+/// How a gateway spreads calls over several backend URLs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    #[default]
+    LoadBalance,
+    Failover,
+}
+
+/// Where the gateway sends calls: production and sandbox backends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Endpoints {
+    pub production: Vec<String>,
+    pub sandbox: Vec<String>,
+    pub routing: Routing,
+    pub timeout_ms: u32,
+    /// Container image of the backend; needed to run the gateway as a sidecar.
+    #[serde(default)]
+    pub backend_image: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints { production: vec![], sandbox: vec![], routing: Routing::LoadBalance, timeout_ms: 30_000, backend_image: String::new() }
+    }
+}
+
+/// A credential kind a gateway accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    /// OAuth2 access token (a signed JWT from the key manager).
+    Oauth2,
+    ApiKey,
+}
+
+/// Security for one operation, overriding the API's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationSecurity {
+    /// `GET /pets/{id}`
+    pub operation: String,
+    /// Empty: the operation is open (no credential).
+    pub security: Vec<AuthKind>,
+}
+
+/// WSO2's default subscription tiers, offered until tiers are managed in the portal.
+pub const DEFAULT_TIERS: [(&str, Option<u32>); 4] = [("Bronze", Some(1000)), ("Silver", Some(2000)), ("Gold", Some(5000)), ("Unlimited", None)];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Policies {
+    /// Credentials accepted by default; empty means the API is open.
+    pub security: Vec<AuthKind>,
+    #[serde(default)]
+    pub operation_security: Vec<OperationSecurity>,
+    /// Names of the subscription tiers offered.
+    pub tiers: Vec<String>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Policies {
+            security: vec![AuthKind::Oauth2, AuthKind::ApiKey],
+            operation_security: vec![],
+            tiers: DEFAULT_TIERS.iter().map(|(n, _)| n.to_string()).collect(),
+        }
+    }
+}
+
+/// Who may see an API in the portal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Only signed-in users.
+    SignedIn,
+}
+
+/// One line of the publisher list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiSummary {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub state: LifecycleState,
+    pub owner: String,
+    pub spec_version: SpecVersion,
+    pub operations: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionRef {
+    pub id: String,
+    pub version: String,
+    pub state: LifecycleState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionSummary {
+    pub number: i64,
+    pub created_at: i64,
+    pub created_by: String,
+    pub note: String,
+}
+
+/// Everything about one API's working copy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiDetail {
+    #[serde(flatten)]
+    pub summary: ApiSummary,
+    pub visibility: Visibility,
+    /// The definition as written (YAML or JSON): the source of truth.
+    pub source: String,
+    pub source_format: SourceFormat,
+    pub model: ApiModel,
+    pub warnings: Vec<Diagnostic>,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+    /// Incremented on every save; send it back to save, so concurrent edits are detected.
+    pub edit_version: i64,
+    pub versions: Vec<VersionRef>,
+    pub revisions: Vec<RevisionSummary>,
+    /// Whether the caller may edit this API.
+    pub editable: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+/// The answer to an import: the API and what deserves a look.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportOutcome {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    /// `true` when an API of this name and version existed and got a new working copy.
+    pub updated: bool,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What changed between two snapshots of an API, in the domain's words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiDiff {
+    pub operations_added: Vec<String>,
+    pub operations_removed: Vec<String>,
+    pub operations_changed: Vec<OperationChange>,
+    pub schemas_added: Vec<String>,
+    pub schemas_removed: Vec<String>,
+    pub schemas_changed: Vec<String>,
+    pub security: Vec<String>,
+    pub endpoints: Vec<String>,
+    pub tiers: Vec<String>,
+    pub other: Vec<String>,
+}
+
+impl ApiDiff {
+    pub fn is_empty(&self) -> bool {
+        self == &ApiDiff::default()
+    }
+
+    /// Nothing a client relies on was removed or changed (only additions): a minor release.
+    pub fn is_additive(&self) -> bool {
+        self.operations_removed.is_empty() && self.operations_changed.is_empty() && self.schemas_removed.is_empty() && self.schemas_changed.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationChange {
+    pub operation: String,
+    pub changes: Vec<String>,
+}
+
+/// A documentation page of an API, in Markdown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocPage {
+    pub slug: String,
+    pub title: String,
+    pub markdown: String,
+    /// Rendered and sanitized HTML, safe to insert.
+    pub html: String,
+    pub updated_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_follows_wso2() {
+        use LifecycleAction as A;
+        use LifecycleState as S;
+        assert_eq!(S::Created.after(A::Publish), Some(S::Published));
+        assert_eq!(S::Created.after(A::Prototype), Some(S::Prototyped));
+        assert_eq!(S::Prototyped.after(A::Demote), Some(S::Created));
+        assert_eq!(S::Published.after(A::Block), Some(S::Blocked));
+        assert_eq!(S::Blocked.after(A::Publish), Some(S::Published));
+        assert_eq!(S::Blocked.after(A::Deprecate), Some(S::Deprecated));
+        assert_eq!(S::Deprecated.after(A::Retire), Some(S::Retired));
+        assert_eq!(S::Created.after(A::Retire), None);
+        assert_eq!(S::Deprecated.after(A::Publish), None);
+        assert!(S::Retired.actions().is_empty(), "RETIRED is final");
+    }
+}
+
+/// One parameter row of the operation form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParameterForm {
+    pub name: String,
+    /// path, query, header or cookie.
+    pub location: String,
+    pub required: bool,
+    pub description: String,
+    /// JSON Schema type: string, integer, number, boolean, array.
+    pub schema_type: String,
+}
+
+/// A request body or response in the operation form; schema and example are JSON text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BodyForm {
+    /// For responses: the status (`200`, `4XX`, `default`).
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub description: String,
+    pub content_type: String,
+    pub schema: String,
+    #[serde(default)]
+    pub example: String,
+}
+
+/// The form view of one operation (OpenAPI 3 definitions).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationForm {
+    /// Identifies the operation: method and path as they are now.
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub deprecated: bool,
+    pub tags: Vec<String>,
+    pub parameters: Vec<ParameterForm>,
+    pub request_body: Option<BodyForm>,
+    pub responses: Vec<BodyForm>,
+}
+
+/// A change made in the form view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OperationEdit {
+    Add { method: String, path: String, summary: String },
+    Remove { method: String, path: String },
+    Update { form: OperationForm },
+}

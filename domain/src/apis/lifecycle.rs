@@ -1,0 +1,91 @@
+//! The lifecycle (WSO2's states). Creators move their API between CREATED and PROTOTYPED; the
+//! rest is the publisher's, who may not publish their own work. Every step is audited.
+
+use super::{load, load_editable};
+use crate::store::now_ms;
+use crate::{Actor, Db, DomainError, Result, audit};
+use gatehouse_contract::{LifecycleAction, LifecycleState, Permission};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LifecycleRequest {
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+    /// Required for steps that cannot be undone (deprecate, retire).
+    #[serde(default)]
+    pub confirm: bool,
+    /// On publish: deprecate the other published versions of this API.
+    #[serde(default)]
+    pub deprecate_older_versions: bool,
+    /// On publish: existing subscriptions must subscribe again.
+    #[serde(default)]
+    pub require_resubscription: bool,
+}
+
+/// Apply one lifecycle step; returns the new state.
+pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleRequest) -> Result<LifecycleState> {
+    actor.require(Permission::DesignApis)?;
+    let action: LifecycleAction = request.action.parse().map_err(|e: String| DomainError::invalid("action", e))?;
+    let row = if action.is_creators() { load_editable(db, actor, api_id).await? } else { load(db, api_id).await? };
+    if !action.is_creators() {
+        actor.require(Permission::ReviewApis)?;
+    }
+    if action == LifecycleAction::Publish && row.owner_id == actor.user_id {
+        return Err(DomainError::Forbidden("you cannot publish an API you own: another publisher must".into()));
+    }
+    let from = row.state()?;
+    let to = from
+        .after(action)
+        .ok_or_else(|| DomainError::Conflict(format!("{} {} is {from}; it cannot be moved with `{}`", row.name, row.version, action.as_str())))?;
+    if action.is_irreversible() && !request.confirm {
+        return Err(DomainError::invalid("confirm", format!("`{}` cannot be undone; confirm it to go ahead", action.as_str())));
+    }
+    if request.comment.chars().count() > 1000 {
+        return Err(DomainError::invalid("comment", "at most 1000 characters"));
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    // Compare-and-set on the state: two reviewers acting at once cannot both apply a step.
+    let done = sqlx::query("UPDATE apis SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(api_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Conflict(format!("{} {} changed state meanwhile; reload and try again", row.name, row.version)));
+    }
+    let mut deprecated = Vec::new();
+    if action == LifecycleAction::Publish {
+        if request.require_resubscription {
+            sqlx::query("UPDATE apis SET resubscribe_after = $1 WHERE id = $2").bind(now).bind(api_id).execute(&mut *tx).await?;
+        }
+        if request.deprecate_older_versions {
+            let older: Vec<(String, String)> = sqlx::query_as("SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'")
+                .bind(&row.lineage_id)
+                .bind(api_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, version) in older {
+                sqlx::query("UPDATE apis SET state = 'DEPRECATED', updated_at = $1 WHERE id = $2").bind(now).bind(&id).execute(&mut *tx).await?;
+                deprecated.push(version);
+            }
+        }
+    }
+    tx.commit().await?;
+    let mut detail = format!("{from} → {to}");
+    if !request.comment.trim().is_empty() {
+        detail.push_str(&format!(": {}", request.comment.trim()));
+    }
+    if request.require_resubscription && action == LifecycleAction::Publish {
+        detail.push_str(" (re-subscription required)");
+    }
+    let target = format!("{} {}", row.name, row.version);
+    audit::record(db, &actor.email, "api.lifecycle", &target, &detail).await?;
+    for version in deprecated {
+        audit::record(db, &actor.email, "api.lifecycle", &format!("{} {version}", row.name), &format!("PUBLISHED → DEPRECATED: newer version {} published", row.version)).await?;
+    }
+    Ok(to)
+}

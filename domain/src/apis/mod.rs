@@ -1,0 +1,804 @@
+//! APIs: the working copy a creator edits, found and listed by the publisher. Revisions,
+//! the lifecycle, documentation pages and project archives live in the submodules.
+
+pub mod docs;
+pub mod edit;
+pub mod lifecycle;
+pub mod project;
+pub mod revisions;
+
+use crate::error::is_unique_violation;
+use crate::openapi::diff::{self, Side};
+use crate::openapi::emit::{detect_format, to_text};
+use crate::openapi::files::{Files, MemoryFiles};
+use crate::openapi::{self, Imported};
+use crate::store::{new_id, now_ms};
+use crate::{Actor, Db, DomainError, Result, audit};
+use gatehouse_contract::{
+    ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies, SourceFormat,
+    SpecVersion, Visibility, VersionRef, DEFAULT_TIERS,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+
+/// Everything that deploys, frozen: what a revision stores and what the diff compares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub spec_version: SpecVersion,
+    pub source: String,
+    pub source_format: SourceFormat,
+    pub document: Value,
+    pub model: ApiModel,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+}
+
+impl Snapshot {
+    pub fn side(&self) -> Side<'_> {
+        Side { document: &self.document, model: &self.model, endpoints: &self.endpoints, policies: &self.policies, context: &self.context }
+    }
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub(crate) struct ApiRow {
+    pub id: String,
+    pub lineage_id: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub description: String,
+    pub tags: String,
+    pub owner_id: String,
+    pub owner: String,
+    pub state: String,
+    pub visibility: String,
+    pub spec_version: String,
+    pub source: String,
+    pub source_format: String,
+    pub document: String,
+    pub model: String,
+    pub warnings: String,
+    pub endpoints: String,
+    pub policies: String,
+    pub operations: i64,
+    pub edit_version: i64,
+    pub updated_at: i64,
+}
+
+const ROW_COLUMNS: &str = "a.id, a.lineage_id, a.name, a.version, a.context, a.description, a.tags, a.owner_id, u.email AS owner, \
+    a.state, a.visibility, a.spec_version, a.source, a.source_format, a.document, a.model, a.warnings, a.endpoints, a.policies, \
+    a.operations, a.edit_version, a.updated_at";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
+    DomainError::Internal(format!("stored {what} cannot be read: {e}"))
+}
+
+pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn spec_version_of(text: &str) -> Result<SpecVersion> {
+    json("spec version", &format!("\"{text}\""))
+}
+
+fn visibility_str(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "public",
+        Visibility::SignedIn => "signed_in",
+    }
+}
+
+fn format_str(f: SourceFormat) -> &'static str {
+    match f {
+        SourceFormat::Yaml => "yaml",
+        SourceFormat::Json => "json",
+    }
+}
+
+impl ApiRow {
+    pub fn state(&self) -> Result<LifecycleState> {
+        self.state.parse().map_err(|e: String| corrupt("state", e))
+    }
+
+    fn summary(&self) -> Result<ApiSummary> {
+        Ok(ApiSummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            version: self.version.clone(),
+            context: self.context.clone(),
+            description: self.description.clone(),
+            tags: json("tags", &self.tags)?,
+            state: self.state()?,
+            owner: self.owner.clone(),
+            spec_version: spec_version_of(&self.spec_version)?,
+            operations: self.operations,
+            updated_at: self.updated_at,
+        })
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Ok(Snapshot {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            context: self.context.clone(),
+            spec_version: spec_version_of(&self.spec_version)?,
+            source: self.source.clone(),
+            source_format: if self.source_format == "json" { SourceFormat::Json } else { SourceFormat::Yaml },
+            document: json("document", &self.document)?,
+            model: json("model", &self.model)?,
+            endpoints: json("endpoints", &self.endpoints)?,
+            policies: json("policies", &self.policies)?,
+        })
+    }
+}
+
+/// May `actor` change this API? Its owner may, and so may reviewers (publishers, admins).
+pub fn can_edit(actor: &Actor, owner_id: &str) -> bool {
+    actor.role.can(Permission::ReviewApis) || (actor.role.can(Permission::DesignApis) && actor.user_id == owner_id)
+}
+
+pub(crate) async fn load(db: &Db, id: &str) -> Result<ApiRow> {
+    sqlx::query_as::<_, ApiRow>(&format!("SELECT {ROW_COLUMNS} FROM apis a JOIN users u ON u.id = a.owner_id WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("API {id}")))
+}
+
+/// Load an API the actor may change, or say why not.
+pub(crate) async fn load_editable(db: &Db, actor: &Actor, id: &str) -> Result<ApiRow> {
+    let row = load(db, id).await?;
+    if !can_edit(actor, &row.owner_id) {
+        return Err(DomainError::Forbidden(format!("only the owner ({}) or a publisher may change {} {}", row.owner, row.name, row.version)));
+    }
+    if row.state()? == LifecycleState::Retired {
+        return Err(DomainError::Conflict(format!("{} {} is retired and can no longer change", row.name, row.version)));
+    }
+    Ok(row)
+}
+
+/// Check a context path: `/` then segments of letters, digits and `-._~`; no `..`.
+pub fn check_context(context: &str) -> Result<String> {
+    let context = context.trim().trim_end_matches('/').to_string();
+    let valid = context.starts_with('/')
+        && context.len() <= 200
+        && context[1..].split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)));
+    if valid {
+        Ok(context)
+    } else {
+        Err(DomainError::invalid("context", "must look like /name/v1: a `/` then segments of letters, digits, `-`, `.`, `_`, `~`"))
+    }
+}
+
+/// `/pet-store/1.0.0` from a name and a version.
+pub fn default_context(name: &str, version: &str) -> String {
+    let slug = |s: &str| {
+        let mut out = String::new();
+        for c in s.trim().to_lowercase().chars() {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                out.push(c);
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_matches('-').to_string()
+    };
+    let name = slug(name);
+    let version = slug(version);
+    format!("/{}/{}", if name.is_empty() { "api" } else { &name }, if version.is_empty() { "v1" } else { &version })
+}
+
+/// Lower-cased text searched by the publisher list and the portal.
+fn search_text(name: &str, description: &str, tags: &[String], model: &ApiModel) -> String {
+    let mut text = format!("{name} {description} {}", tags.join(" "));
+    for op in &model.operations {
+        text.push(' ');
+        text.push_str(&op.path);
+        if !op.summary.is_empty() {
+            text.push(' ');
+            text.push_str(&op.summary);
+        }
+        // Bound the column: large APIs stay searchable by their first few hundred operations.
+        if text.len() > 16_000 {
+            break;
+        }
+    }
+    text.to_lowercase()
+}
+
+fn tags_of(model: &ApiModel) -> Vec<String> {
+    let mut tags: Vec<String> = model.tags.iter().map(|t| t.name.clone()).collect();
+    for op in &model.operations {
+        for t in &op.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+    }
+    tags.truncate(20);
+    tags
+}
+
+fn default_endpoints(model: &ApiModel) -> Endpoints {
+    let urls: Vec<String> = model.servers.iter().filter(|s| s.starts_with("http://") || s.starts_with("https://")).take(1).cloned().collect();
+    Endpoints { production: urls.clone(), sandbox: urls, ..Endpoints::default() }
+}
+
+async fn replace_tags(tx: &mut Transaction<'_, Any>, api_id: &str, tags: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM api_tags WHERE api_id = $1").bind(api_id).execute(&mut **tx).await?;
+    let mut seen = std::collections::HashSet::new();
+    for tag in tags.iter().filter(|t| seen.insert(t.to_lowercase())) {
+        sqlx::query("INSERT INTO api_tags (api_id, tag) VALUES ($1, $2)").bind(api_id).bind(tag).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Record the working copy as saved at `edit_version`, for conflict reports.
+async fn record_edit(tx: &mut Transaction<'_, Any>, api_id: &str, edit_version: i64, snapshot: &Snapshot, actor: &str) -> Result<()> {
+    sqlx::query("INSERT INTO api_edits (api_id, edit_version, snapshot, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(api_id)
+        .bind(edit_version)
+        .bind(to_json(snapshot))
+        .bind(actor)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn refused(refusal: openapi::Refused) -> DomainError {
+    DomainError::Unprocessable {
+        message: format!("the definition cannot be served as written: {}", refusal.summary()),
+        details: refusal.errors,
+    }
+}
+
+/// Where a new definition comes from.
+pub struct ImportRequest<'a> {
+    pub files: &'a dyn Files,
+    pub entry: &'a str,
+    /// Overrides the derived context (`/<name>/<version>`).
+    pub context: Option<String>,
+}
+
+/// Import a definition: a new API, or — when one with the same name and version exists — a
+/// new working copy of it (never a duplicate). Nothing is stored when the document is refused.
+pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let imported = openapi::import(request.files, request.entry).map_err(refused)?;
+    let (source, source_format) = match request.files.read(request.entry) {
+        // A single file is kept exactly as written; a multi-file upload is kept bundled.
+        Some(bytes) if imported.files_read == 1 => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let format = detect_format(&text);
+            (text, format)
+        }
+        _ => (to_text(&imported.document, SourceFormat::Yaml), SourceFormat::Yaml),
+    };
+    let name = imported.model.title.trim().to_string();
+    let version = imported.model.version.trim().to_string();
+    if name.is_empty() {
+        return Err(DomainError::invalid("info.title", "the definition needs a title: it names the API"));
+    }
+    if version.is_empty() {
+        return Err(DomainError::invalid("info.version", "the definition needs a version: it names the API version"));
+    }
+    let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE name = $1 AND version = $2")
+        .bind(&name)
+        .bind(&version)
+        .fetch_optional(&db.pool)
+        .await?;
+    match existing {
+        Some((id,)) => {
+            let row = load_editable(db, actor, &id).await?;
+            let context = match request.context {
+                Some(c) => check_context(&c)?,
+                None => row.context.clone(),
+            };
+            let detail = save_definition(db, actor, &row, source, source_format, imported, Some(context), row.edit_version).await?;
+            Ok(ImportOutcome { id, name, version, context: detail.0, updated: true, warnings: detail.1 })
+        }
+        None => {
+            let context = check_context(&request.context.unwrap_or_else(|| default_context(&name, &version)))?;
+            let id = new_id();
+            create(db, actor, &id, &id, &name, &version, &context, source, source_format, &imported, default_endpoints(&imported.model), Policies::default()).await?;
+            Ok(ImportOutcome { id, name, version, context, updated: false, warnings: imported.warnings })
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    lineage_id: &str,
+    name: &str,
+    version: &str,
+    context: &str,
+    source: String,
+    source_format: SourceFormat,
+    imported: &Imported,
+    endpoints: Endpoints,
+    policies: Policies,
+) -> Result<()> {
+    let model = &imported.model;
+    let tags = tags_of(model);
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO apis (id, lineage_id, name, version, context, description, tags, owner_id, state, visibility, spec_version, \
+         source, source_format, document, model, warnings, endpoints, policies, operations, search_text, edit_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21)",
+    )
+    .bind(id)
+    .bind(lineage_id)
+    .bind(name)
+    .bind(version)
+    .bind(context)
+    .bind(&model.description)
+    .bind(to_json(&tags))
+    .bind(&actor.user_id)
+    .bind(LifecycleState::Created.as_str())
+    .bind(visibility_str(Visibility::Public))
+    .bind(spec_label(imported.spec_version))
+    .bind(&source)
+    .bind(format_str(source_format))
+    .bind(to_json(&imported.document))
+    .bind(to_json(model))
+    .bind(to_json(&imported.warnings))
+    .bind(to_json(&endpoints))
+    .bind(to_json(&policies))
+    .bind(model.operations.len() as i64)
+    .bind(search_text(name, &model.description, &tags, model))
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        return Err(if is_unique_violation(&e) { context_or_name_taken(db, name, version, context).await } else { e.into() });
+    }
+    replace_tags(&mut tx, id, &tags).await?;
+    let snapshot = Snapshot {
+        name: name.into(),
+        version: version.into(),
+        context: context.into(),
+        spec_version: imported.spec_version,
+        source,
+        source_format,
+        document: imported.document.clone(),
+        model: model.clone(),
+        endpoints,
+        policies,
+    };
+    record_edit(&mut tx, id, 1, &snapshot, &actor.email).await?;
+    tx.commit().await?;
+    audit::record(db, &actor.email, "api.created", &format!("{name} {version}"), &format!("context {context}")).await
+}
+
+fn spec_label(v: SpecVersion) -> &'static str {
+    match v {
+        SpecVersion::Swagger2 => "2.0",
+        SpecVersion::OpenApi30 => "3.0",
+        SpecVersion::OpenApi31 => "3.1",
+    }
+}
+
+/// Which of name+version or context clashed, in a sentence.
+async fn context_or_name_taken(db: &Db, name: &str, version: &str, context: &str) -> DomainError {
+    let taken: Option<(String, String)> = sqlx::query_as("SELECT name, version FROM apis WHERE context = $1 AND state <> 'RETIRED'")
+        .bind(context)
+        .fetch_optional(&db.pool)
+        .await
+        .ok()
+        .flatten();
+    match taken {
+        Some((n, v)) if (n.as_str(), v.as_str()) != (name, version) => {
+            DomainError::Conflict(format!("context {context} is already used by {n} {v}; choose another"))
+        }
+        _ => DomainError::Conflict(format!("{name} {version} already exists")),
+    }
+}
+
+/// Tell a conflicting saver what changed since the version they loaded, and who changed it.
+async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
+    let base: Option<(String,)> = sqlx::query_as("SELECT snapshot FROM api_edits WHERE api_id = $1 AND edit_version = $2")
+        .bind(&row.id)
+        .bind(expected)
+        .fetch_optional(&db.pool)
+        .await
+        .ok()
+        .flatten();
+    let by: Option<(String, i64)> = sqlx::query_as("SELECT edited_by, edited_at FROM api_edits WHERE api_id = $1 AND edit_version = $2")
+        .bind(&row.id)
+        .bind(row.edit_version)
+        .fetch_optional(&db.pool)
+        .await
+        .ok()
+        .flatten();
+    let who = by.map(|(email, _)| email).unwrap_or_else(|| "someone".into());
+    let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), row.snapshot()) {
+        (Some(base), Ok(current)) => {
+            let d = diff::diff(&base.side(), &current.side());
+            let mut lines: Vec<String> = Vec::new();
+            lines.extend(d.operations_added.iter().map(|o| format!("added {o}")));
+            lines.extend(d.operations_removed.iter().map(|o| format!("removed {o}")));
+            lines.extend(d.operations_changed.iter().map(|o| format!("changed {}: {}", o.operation, o.changes.join("; "))));
+            lines.extend(d.schemas_changed.iter().map(|s| format!("schema {s} changed")));
+            lines.extend(d.endpoints.iter().chain(&d.security).chain(&d.tiers).chain(&d.other).cloned());
+            if lines.is_empty() && base.source != current.source {
+                lines.push("the definition text changed".into());
+            }
+            if lines.is_empty() { "details changed".to_string() } else { lines.join("; ") }
+        }
+        _ => "the API changed".to_string(),
+    };
+    DomainError::Conflict(format!(
+        "{} {} was saved by {who} (edit {}) after you opened edit {expected}: {changes}. Reload to see it, then apply your change again.",
+        row.name, row.version, row.edit_version
+    ))
+}
+
+/// Store a new definition on an existing API (optimistic: `expected` must be current).
+/// Returns the context and the warnings.
+#[allow(clippy::too_many_arguments)]
+async fn save_definition(
+    db: &Db,
+    actor: &Actor,
+    row: &ApiRow,
+    source: String,
+    source_format: SourceFormat,
+    imported: Imported,
+    context: Option<String>,
+    expected: i64,
+) -> Result<(String, Vec<gatehouse_contract::Diagnostic>)> {
+    let model = &imported.model;
+    let tags = tags_of(model);
+    let context = context.unwrap_or_else(|| row.context.clone());
+    let current = row.snapshot()?;
+    let snapshot = Snapshot {
+        context: context.clone(),
+        spec_version: imported.spec_version,
+        source,
+        source_format,
+        document: imported.document.clone(),
+        model: model.clone(),
+        ..current
+    };
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE apis SET context = $1, description = $2, tags = $3, spec_version = $4, source = $5, source_format = $6, document = $7, \
+         model = $8, warnings = $9, operations = $10, search_text = $11, edit_version = edit_version + 1, updated_at = $12 \
+         WHERE id = $13 AND edit_version = $14",
+    )
+    .bind(&context)
+    .bind(&model.description)
+    .bind(to_json(&tags))
+    .bind(spec_label(imported.spec_version))
+    .bind(&snapshot.source)
+    .bind(format_str(source_format))
+    .bind(to_json(&imported.document))
+    .bind(to_json(model))
+    .bind(to_json(&imported.warnings))
+    .bind(model.operations.len() as i64)
+    .bind(search_text(&row.name, &model.description, &tags, model))
+    .bind(now_ms())
+    .bind(&row.id)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await;
+    let updated = match updated {
+        Ok(done) => done,
+        Err(e) if is_unique_violation(&e) => return Err(context_or_name_taken(db, &row.name, &row.version, &context).await),
+        Err(e) => return Err(e.into()),
+    };
+    if updated.rows_affected() == 0 {
+        drop(tx);
+        let fresh = load(db, &row.id).await?;
+        return Err(conflict_report(db, &fresh, expected).await);
+    }
+    replace_tags(&mut tx, &row.id, &tags).await?;
+    record_edit(&mut tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
+    tx.commit().await?;
+    audit::record(db, &actor.email, "api.saved", &format!("{} {}", row.name, row.version), &format!("edit {}", expected + 1)).await?;
+    Ok((context, imported.warnings))
+}
+
+/// Save the definition's source text (the source view). Refused text stores nothing.
+pub async fn save_source(db: &Db, actor: &Actor, id: &str, source: &str, expected: i64) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, id).await?;
+    let format = detect_format(source);
+    let name = if format == SourceFormat::Json { "definition.json" } else { "definition.yaml" };
+    let files = MemoryFiles::single(name, source.as_bytes().to_vec());
+    let imported = openapi::import(&files, name).map_err(refused)?;
+    save_definition(db, actor, &row, source.to_string(), format, imported, None, expected).await?;
+    get(db, actor, id).await
+}
+
+/// Check a source text without storing anything: the editor's validation as you type.
+pub fn validate_source(source: &str) -> std::result::Result<Vec<gatehouse_contract::Diagnostic>, Vec<gatehouse_contract::Diagnostic>> {
+    let format = detect_format(source);
+    let name = if format == SourceFormat::Json { "definition.json" } else { "definition.yaml" };
+    let files = MemoryFiles::single(name, source.as_bytes().to_vec());
+    match openapi::import(&files, name) {
+        Ok(imported) => Ok(imported.warnings),
+        Err(refusal) => Err(refusal.errors),
+    }
+}
+
+/// The fields of an API that are not in its definition.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiSettings {
+    pub context: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+}
+
+fn check_url(field: &str, url: &str) -> Result<()> {
+    let ok = (url.starts_with("http://") || url.starts_with("https://")) && url.len() > 8 && !url.chars().any(char::is_whitespace);
+    if ok { Ok(()) } else { Err(DomainError::invalid(field, format!("`{url}` is not an http(s) URL"))) }
+}
+
+fn check_settings(settings: &mut ApiSettings) -> Result<()> {
+    settings.context = check_context(&settings.context)?;
+    settings.tags = settings.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    if settings.tags.iter().any(|t| t.len() > 50) || settings.tags.len() > 20 {
+        return Err(DomainError::invalid("tags", "at most 20 tags of at most 50 characters"));
+    }
+    let e = &mut settings.endpoints;
+    e.production.retain(|u| !u.trim().is_empty());
+    e.sandbox.retain(|u| !u.trim().is_empty());
+    for url in &e.production {
+        check_url("endpoints.production", url)?;
+    }
+    for url in &e.sandbox {
+        check_url("endpoints.sandbox", url)?;
+    }
+    if !(100..=300_000).contains(&e.timeout_ms) {
+        return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
+    }
+    for tier in &settings.policies.tiers {
+        if !DEFAULT_TIERS.iter().any(|(n, _)| n == tier) {
+            return Err(DomainError::invalid("policies.tiers", format!("unknown tier `{tier}`")));
+        }
+    }
+    if settings.policies.tiers.is_empty() {
+        return Err(DomainError::invalid("policies.tiers", "offer at least one tier, or consumers cannot subscribe"));
+    }
+    Ok(())
+}
+
+/// Save context, description, tags, visibility, endpoints and policies.
+pub async fn save_settings(db: &Db, actor: &Actor, id: &str, mut settings: ApiSettings, expected: i64) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, id).await?;
+    check_settings(&mut settings)?;
+    let model: ApiModel = json("model", &row.model)?;
+    let snapshot = Snapshot { context: settings.context.clone(), endpoints: settings.endpoints.clone(), policies: settings.policies.clone(), ..row.snapshot()? };
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
+         edit_version = edit_version + 1, updated_at = $8 WHERE id = $9 AND edit_version = $10",
+    )
+    .bind(&settings.context)
+    .bind(&settings.description)
+    .bind(to_json(&settings.tags))
+    .bind(visibility_str(settings.visibility))
+    .bind(to_json(&settings.endpoints))
+    .bind(to_json(&settings.policies))
+    .bind(search_text(&row.name, &settings.description, &settings.tags, &model))
+    .bind(now_ms())
+    .bind(id)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await;
+    let updated = match updated {
+        Ok(done) => done,
+        Err(e) if is_unique_violation(&e) => return Err(context_or_name_taken(db, &row.name, &row.version, &settings.context).await),
+        Err(e) => return Err(e.into()),
+    };
+    if updated.rows_affected() == 0 {
+        drop(tx);
+        let fresh = load(db, id).await?;
+        return Err(conflict_report(db, &fresh, expected).await);
+    }
+    replace_tags(&mut tx, id, &settings.tags).await?;
+    record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;
+    tx.commit().await?;
+    audit::record(db, &actor.email, "api.settings_saved", &format!("{} {}", row.name, row.version), &format!("edit {}", expected + 1)).await?;
+    get(db, actor, id).await
+}
+
+/// Start a blank API from name, version and context: a minimal OpenAPI 3.1 document.
+pub async fn create_blank(db: &Db, actor: &Actor, name: &str, version: &str, context: Option<String>, description: &str) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let (name, version) = (name.trim(), version.trim());
+    if name.is_empty() || name.len() > 100 {
+        return Err(DomainError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if version.is_empty() || version.len() > 30 || version.chars().any(char::is_whitespace) {
+        return Err(DomainError::invalid("version", "must be 1 to 30 characters without spaces"));
+    }
+    let document = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": name, "version": version, "description": description },
+        "paths": {}
+    });
+    let text = to_text(&document, SourceFormat::Yaml);
+    let files = MemoryFiles::single("definition.yaml", text.into_bytes());
+    import(db, actor, ImportRequest { files: &files, entry: "definition.yaml", context }).await
+}
+
+/// One API with everything the editor shows.
+pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load(db, id).await?;
+    let versions: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT id, version, state FROM apis WHERE lineage_id = $1 ORDER BY created_at, id")
+            .bind(&row.lineage_id)
+            .fetch_all(&db.pool)
+            .await?;
+    let revisions = revisions::list(db, id).await?;
+    Ok(ApiDetail {
+        summary: row.summary()?,
+        visibility: if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public },
+        source: row.source.clone(),
+        source_format: if row.source_format == "json" { SourceFormat::Json } else { SourceFormat::Yaml },
+        model: json("model", &row.model)?,
+        warnings: json("warnings", &row.warnings)?,
+        endpoints: json("endpoints", &row.endpoints)?,
+        policies: json("policies", &row.policies)?,
+        edit_version: row.edit_version,
+        versions: versions
+            .into_iter()
+            .map(|(id, version, state)| Ok(VersionRef { id, version, state: state.parse().map_err(|e: String| corrupt("state", e))? }))
+            .collect::<Result<_>>()?,
+        revisions,
+        editable: can_edit(actor, &row.owner_id),
+    })
+}
+
+/// Filters of the publisher list.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApiQuery {
+    /// Words that must all appear in the name, description, tags, operation paths or summaries.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub state: Option<LifecycleState>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Owner's email.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<i64>,
+}
+
+/// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
+fn like_term(term: &str) -> String {
+    let mut out = String::from("%");
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The publisher list: filtered, searched, newest first, one page at a time.
+pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSummary>> {
+    actor.require(Permission::DesignApis)?;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    for term in query.q.to_lowercase().split_whitespace().take(8) {
+        binds.push(like_term(term));
+        conditions.push(format!("a.search_text LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    if let Some(state) = query.state {
+        binds.push(state.as_str().to_string());
+        conditions.push(format!("a.state = ${}", binds.len()));
+    }
+    if let Some(tag) = query.tag.as_ref().filter(|t| !t.is_empty()) {
+        binds.push(tag.clone());
+        conditions.push(format!("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = a.id AND t.tag = ${})", binds.len()));
+    }
+    if let Some(owner) = query.owner.as_ref().filter(|o| !o.is_empty()) {
+        binds.push(owner.trim().to_lowercase());
+        conditions.push(format!("u.email = ${}", binds.len()));
+    }
+    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let limit = query.limit.unwrap_or(25).clamp(1, 200);
+    let offset = query.offset.unwrap_or(0).max(0);
+    let sql = format!(
+        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at \
+         FROM apis a JOIN users u ON u.id = a.owner_id {filter} ORDER BY a.updated_at DESC, a.id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut rows = sqlx::query_as::<_, SummaryRow>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    let rows = rows.fetch_all(&db.pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM apis a JOIN users u ON u.id = a.owner_id {filter}");
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let (total,) = count.fetch_one(&db.pool).await?;
+    Ok(Page { items: rows.into_iter().map(SummaryRow::into_summary).collect::<Result<_>>()?, total })
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    name: String,
+    version: String,
+    context: String,
+    description: String,
+    tags: String,
+    state: String,
+    owner: String,
+    spec_version: String,
+    operations: i64,
+    updated_at: i64,
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> Result<ApiSummary> {
+        Ok(ApiSummary {
+            tags: json("tags", &self.tags)?,
+            state: self.state.parse().map_err(|e: String| corrupt("state", e))?,
+            spec_version: spec_version_of(&self.spec_version)?,
+            id: self.id,
+            name: self.name,
+            version: self.version,
+            context: self.context,
+            description: self.description,
+            owner: self.owner,
+            operations: self.operations,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// "New version": copy definition, endpoints, policies and docs to a new version and context.
+pub async fn new_version(db: &Db, actor: &Actor, id: &str, version: &str, context: Option<String>) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let row = load(db, id).await?;
+    let version = version.trim();
+    if version.is_empty() || version.len() > 30 || version.chars().any(char::is_whitespace) {
+        return Err(DomainError::invalid("version", "must be 1 to 30 characters without spaces"));
+    }
+    let snapshot = row.snapshot()?;
+    let mut document = snapshot.document.clone();
+    let mut source_doc = crate::openapi::parse::parse(&snapshot.source).map(|p| p.value).unwrap_or_else(|_| document.clone());
+    for doc in [&mut document, &mut source_doc] {
+        if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) {
+            info.insert("version".into(), Value::String(version.to_string()));
+        }
+    }
+    let source = to_text(&source_doc, snapshot.source_format);
+    let files = MemoryFiles::single("definition", source.clone().into_bytes());
+    let imported = openapi::import(&files, "definition").map_err(refused)?;
+    let context = check_context(&context.unwrap_or_else(|| default_context(&row.name, version)))?;
+    let new_id = new_id();
+    create(db, actor, &new_id, &row.lineage_id, &row.name, version, &context, source, snapshot.source_format, &imported, snapshot.endpoints, snapshot.policies).await?;
+    docs::copy_all(db, id, &new_id).await?;
+    audit::record(db, &actor.email, "api.new_version", &format!("{} {}", row.name, version), &format!("from {}", row.version)).await?;
+    Ok(ImportOutcome { id: new_id, name: row.name, version: version.to_string(), context, updated: false, warnings: imported.warnings })
+}

@@ -1,0 +1,139 @@
+//! API project archives (like apictl's): a zip with `api.yaml` (metadata, endpoints, policies),
+//! the definition as written, and `docs/*.md`. Export then import gives the same API; importing
+//! an existing name and version updates its working copy.
+
+use super::{ApiSettings, ImportRequest, check_settings, docs, import, load, save_settings};
+use crate::openapi::emit::to_text;
+use crate::openapi::files::MemoryFiles;
+use crate::openapi::parse;
+use crate::{Actor, Db, DomainError, Result};
+use gatehouse_contract::{Endpoints, ImportOutcome, Permission, Policies, SourceFormat, Visibility};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+pub const META_FILE: &str = "api.yaml";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProjectMeta {
+    /// Always `gatehouse/api`, so a stray zip is recognised as not being a project.
+    pub kind: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Path of the definition inside the project.
+    pub definition: String,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+    #[serde(default)]
+    pub docs: Vec<ProjectDoc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProjectDoc {
+    pub slug: String,
+    pub title: String,
+    pub file: String,
+}
+
+/// `<name>-<version>.zip`, the file name an export is offered under.
+pub fn archive_name(name: &str, version: &str) -> String {
+    let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect::<String>();
+    format!("{}-{}.zip", clean(name), clean(version))
+}
+
+/// The project of one API as zip bytes.
+pub async fn export(db: &Db, actor: &Actor, api_id: &str) -> Result<(String, Vec<u8>)> {
+    actor.require(Permission::DesignApis)?;
+    let detail = super::get(db, actor, api_id).await?;
+    let row = load(db, api_id).await?;
+    let pages = docs::list(db, api_id).await?;
+    let definition = match detail.source_format {
+        SourceFormat::Json => "definition.json",
+        SourceFormat::Yaml => "definition.yaml",
+    };
+    let meta = ProjectMeta {
+        kind: "gatehouse/api".into(),
+        name: row.name.clone(),
+        version: row.version.clone(),
+        context: row.context.clone(),
+        description: row.description.clone(),
+        tags: detail.summary.tags.clone(),
+        visibility: detail.visibility,
+        definition: definition.into(),
+        endpoints: detail.endpoints.clone(),
+        policies: detail.policies.clone(),
+        docs: pages.iter().map(|p| ProjectDoc { slug: p.slug.clone(), title: p.title.clone(), file: format!("docs/{}.md", p.slug) }).collect(),
+    };
+    let meta_text = to_text(&serde_json::to_value(&meta).map_err(|e| DomainError::Internal(e.to_string()))?, SourceFormat::Yaml);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let io = |e: std::io::Error| DomainError::Internal(format!("writing archive: {e}"));
+    let mut add = |name: &str, bytes: &[u8]| -> Result<()> {
+        zip.start_file(name, options).map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?;
+        zip.write_all(bytes).map_err(io)
+    };
+    add(META_FILE, meta_text.as_bytes())?;
+    add(definition, detail.source.as_bytes())?;
+    for page in &pages {
+        add(&format!("docs/{}.md", page.slug), page.markdown.as_bytes())?;
+    }
+    let bytes = zip.finish().map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?.into_inner();
+    Ok((archive_name(&row.name, &row.version), bytes))
+}
+
+/// Import a project archive: create the API, or update the one with the same name and version.
+pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let files = MemoryFiles::from_zip(bytes).map_err(|e| DomainError::invalid("archive", e))?;
+    // The project may sit at the zip's top level or inside one folder.
+    let meta_path = files
+        .files
+        .keys()
+        .filter(|k| k.as_str() == META_FILE || k.ends_with(&format!("/{META_FILE}")))
+        .min_by_key(|k| k.matches('/').count())
+        .cloned()
+        .ok_or_else(|| DomainError::invalid("archive", format!("no {META_FILE} in the archive: this is not an API project")))?;
+    let base = meta_path.strip_suffix(META_FILE).unwrap_or("").to_string();
+    let meta_text = String::from_utf8_lossy(files.files.get(&meta_path).map(Vec::as_slice).unwrap_or_default()).into_owned();
+    let meta_value = parse::parse(&meta_text).map_err(|e| DomainError::invalid(META_FILE, format!("line {}: {}", e.line, e.message)))?.value;
+    let meta: ProjectMeta = serde_json::from_value(meta_value).map_err(|e| DomainError::invalid(META_FILE, e.to_string()))?;
+    if meta.kind != "gatehouse/api" {
+        return Err(DomainError::invalid(format!("{META_FILE}: kind"), "must be gatehouse/api"));
+    }
+    let mut settings = ApiSettings {
+        context: meta.context.clone(),
+        description: meta.description.clone(),
+        tags: meta.tags.clone(),
+        visibility: meta.visibility,
+        endpoints: meta.endpoints.clone(),
+        policies: meta.policies.clone(),
+    };
+    // Check everything before anything is stored.
+    check_settings(&mut settings)?;
+    let mut pages = Vec::new();
+    for doc in &meta.docs {
+        let path = format!("{base}{}", doc.file);
+        let text = files.files.get(&path).ok_or_else(|| DomainError::invalid(META_FILE, format!("doc file {} is missing", doc.file)))?;
+        pages.push((doc, String::from_utf8_lossy(text).into_owned()));
+    }
+    let entry = format!("{base}{}", meta.definition);
+    let outcome = import(db, actor, ImportRequest { files: &files, entry: &entry, context: Some(meta.context.clone()) }).await?;
+    if (outcome.name.as_str(), outcome.version.as_str()) != (meta.name.as_str(), meta.version.as_str()) {
+        return Err(DomainError::invalid(
+            META_FILE,
+            format!("says {} {} but the definition is {} {}", meta.name, meta.version, outcome.name, outcome.version),
+        ));
+    }
+    let current = load(db, &outcome.id).await?;
+    save_settings(db, actor, &outcome.id, settings, current.edit_version).await?;
+    for (doc, text) in pages {
+        docs::save(db, actor, &outcome.id, Some(&doc.slug), &doc.title, &text).await?;
+    }
+    Ok(outcome)
+}

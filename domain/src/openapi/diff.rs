@@ -1,0 +1,193 @@
+//! The semantic diff between two snapshots of an API: operations, parameters, schemas,
+//! security, endpoints and tiers, in words a reviewer reads.
+
+use gatehouse_contract::{ApiDiff, ApiModel, AuthKind, Endpoints, Operation, OperationChange, Policies};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The parts of an API that a diff compares.
+pub struct Side<'a> {
+    pub document: &'a Value,
+    pub model: &'a ApiModel,
+    pub endpoints: &'a Endpoints,
+    pub policies: &'a Policies,
+    pub context: &'a str,
+}
+
+fn schemas(document: &Value) -> BTreeMap<String, &Value> {
+    let from = document.get("components").and_then(|c| c.get("schemas")).or_else(|| document.get("definitions"));
+    from.and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v)).collect()).unwrap_or_default()
+}
+
+fn auth_list(list: &[AuthKind]) -> String {
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|k| match k {
+            AuthKind::Oauth2 => "OAuth2",
+            AuthKind::ApiKey => "API key",
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn operation_changes(a: &Operation, b: &Operation) -> Vec<String> {
+    let mut changes = Vec::new();
+    if a.summary != b.summary {
+        changes.push(format!("summary: “{}” → “{}”", a.summary, b.summary));
+    }
+    if a.description != b.description {
+        changes.push("description changed".into());
+    }
+    if a.deprecated != b.deprecated {
+        changes.push(if b.deprecated { "now deprecated".into() } else { "no longer deprecated".into() });
+    }
+    let key = |p: &gatehouse_contract::Parameter| format!("{} `{}`", p.location, p.name);
+    for p in &b.parameters {
+        match a.parameters.iter().find(|q| q.name == p.name && q.location == p.location) {
+            None => changes.push(format!("parameter added: {}{}", key(p), if p.required { " (required)" } else { "" })),
+            Some(q) => {
+                if q.required != p.required {
+                    changes.push(format!("parameter {} is now {}", key(p), if p.required { "required" } else { "optional" }));
+                }
+                if q.schema != p.schema {
+                    changes.push(format!("parameter {} schema changed", key(p)));
+                }
+            }
+        }
+    }
+    for q in &a.parameters {
+        if !b.parameters.iter().any(|p| p.name == q.name && p.location == q.location) {
+            changes.push(format!("parameter removed: {}", key(q)));
+        }
+    }
+    match (&a.request_body, &b.request_body) {
+        (None, Some(_)) => changes.push("request body added".into()),
+        (Some(_), None) => changes.push("request body removed".into()),
+        (Some(x), Some(y)) => {
+            if x.required != y.required {
+                changes.push(format!("request body is now {}", if y.required { "required" } else { "optional" }));
+            }
+            let types = |r: &gatehouse_contract::RequestBody| r.content.iter().map(|m| m.content_type.clone()).collect::<Vec<_>>();
+            if types(x) != types(y) {
+                changes.push(format!("request content types: {} → {}", types(x).join(", "), types(y).join(", ")));
+            }
+            if x.content.iter().map(|m| &m.schema).ne(y.content.iter().map(|m| &m.schema)) {
+                changes.push("request body schema changed".into());
+            }
+        }
+        (None, None) => {}
+    }
+    for r in &b.responses {
+        match a.responses.iter().find(|s| s.status == r.status) {
+            None => changes.push(format!("response {} added", r.status)),
+            Some(s) if s.content.iter().map(|m| &m.schema).ne(r.content.iter().map(|m| &m.schema)) => {
+                changes.push(format!("response {} schema changed", r.status));
+            }
+            _ => {}
+        }
+    }
+    for s in &a.responses {
+        if !b.responses.iter().any(|r| r.status == s.status) {
+            changes.push(format!("response {} removed", s.status));
+        }
+    }
+    if a.security != b.security {
+        changes.push("security requirements in the definition changed".into());
+    }
+    changes
+}
+
+pub fn diff(a: &Side, b: &Side) -> ApiDiff {
+    let mut out = ApiDiff::default();
+    let ops_a: BTreeMap<String, &Operation> = a.model.operations.iter().map(|o| (o.key(), o)).collect();
+    let ops_b: BTreeMap<String, &Operation> = b.model.operations.iter().map(|o| (o.key(), o)).collect();
+    for (key, op) in &ops_b {
+        match ops_a.get(key) {
+            None => out.operations_added.push(key.clone()),
+            Some(before) => {
+                let changes = operation_changes(before, op);
+                if !changes.is_empty() {
+                    out.operations_changed.push(OperationChange { operation: key.clone(), changes });
+                }
+            }
+        }
+    }
+    out.operations_removed = ops_a.keys().filter(|k| !ops_b.contains_key(*k)).cloned().collect();
+
+    let (sa, sb) = (schemas(a.document), schemas(b.document));
+    for (name, schema) in &sb {
+        match sa.get(name) {
+            None => out.schemas_added.push(name.clone()),
+            Some(before) if before != schema => out.schemas_changed.push(name.clone()),
+            _ => {}
+        }
+    }
+    out.schemas_removed = sa.keys().filter(|k| !sb.contains_key(*k)).cloned().collect();
+
+    let names = |m: &ApiModel| m.security_schemes.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    for name in names(b.model) {
+        if !names(a.model).contains(&name) {
+            out.security.push(format!("security scheme added: {name}"));
+        }
+    }
+    for name in names(a.model) {
+        if !names(b.model).contains(&name) {
+            out.security.push(format!("security scheme removed: {name}"));
+        }
+    }
+    if a.policies.security != b.policies.security {
+        out.security.push(format!("gateway security: {} → {}", auth_list(&a.policies.security), auth_list(&b.policies.security)));
+    }
+    if a.policies.operation_security != b.policies.operation_security {
+        for o in &b.policies.operation_security {
+            let before = a.policies.operation_security.iter().find(|x| x.operation == o.operation);
+            if before.map(|x| &x.security) != Some(&o.security) {
+                out.security.push(format!("{}: security {}", o.operation, auth_list(&o.security)));
+            }
+        }
+        for o in &a.policies.operation_security {
+            if !b.policies.operation_security.iter().any(|x| x.operation == o.operation) {
+                out.security.push(format!("{}: back to the API's security", o.operation));
+            }
+        }
+    }
+    if a.model.security != b.model.security {
+        out.security.push("global security requirements in the definition changed".into());
+    }
+
+    let (ea, eb) = (a.endpoints, b.endpoints);
+    if ea.production != eb.production {
+        out.endpoints.push(format!("production: {} → {}", ea.production.join(", "), eb.production.join(", ")));
+    }
+    if ea.sandbox != eb.sandbox {
+        out.endpoints.push(format!("sandbox: {} → {}", ea.sandbox.join(", "), eb.sandbox.join(", ")));
+    }
+    if ea.routing != eb.routing {
+        out.endpoints.push(format!("routing: {:?} → {:?}", ea.routing, eb.routing));
+    }
+    if ea.timeout_ms != eb.timeout_ms {
+        out.endpoints.push(format!("timeout: {} ms → {} ms", ea.timeout_ms, eb.timeout_ms));
+    }
+    if ea.backend_image != eb.backend_image {
+        out.endpoints.push(format!("backend image: {} → {}", ea.backend_image, eb.backend_image));
+    }
+    for t in &b.policies.tiers {
+        if !a.policies.tiers.contains(t) {
+            out.tiers.push(format!("tier added: {t}"));
+        }
+    }
+    for t in &a.policies.tiers {
+        if !b.policies.tiers.contains(t) {
+            out.tiers.push(format!("tier removed: {t}"));
+        }
+    }
+    if a.context != b.context {
+        out.other.push(format!("context: {} → {}", a.context, b.context));
+    }
+    if a.model.title != b.model.title || a.model.version != b.model.version {
+        out.other.push(format!("title/version: {} {} → {} {}", a.model.title, a.model.version, b.model.title, b.model.version));
+    }
+    out
+}

@@ -1,0 +1,64 @@
+//! Write a document back as YAML or JSON, keeping key order (serde_json's `preserve_order`).
+
+use gatehouse_contract::SourceFormat;
+use serde_json::Value;
+use yaml_rust2::yaml::{Hash, Yaml};
+use yaml_rust2::YamlEmitter;
+
+fn to_yaml(value: &Value) -> Yaml {
+    match value {
+        Value::Null => Yaml::Null,
+        Value::Bool(b) => Yaml::Boolean(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Integer(i),
+            None => Yaml::Real(n.to_string()),
+        },
+        Value::String(s) => Yaml::String(s.clone()),
+        Value::Array(items) => Yaml::Array(items.iter().map(to_yaml).collect()),
+        Value::Object(map) => {
+            let mut hash = Hash::new();
+            for (k, v) in map {
+                hash.insert(Yaml::String(k.clone()), to_yaml(v));
+            }
+            Yaml::Hash(hash)
+        }
+    }
+}
+
+pub fn to_text(value: &Value, format: SourceFormat) -> String {
+    match format {
+        SourceFormat::Json => serde_json::to_string_pretty(value).unwrap_or_default() + "\n",
+        SourceFormat::Yaml => {
+            let mut out = String::new();
+            let mut emitter = YamlEmitter::new(&mut out);
+            emitter.multiline_strings(true);
+            if emitter.dump(&to_yaml(value)).is_err() {
+                return serde_json::to_string_pretty(value).unwrap_or_default();
+            }
+            let body = out.strip_prefix("---\n").unwrap_or(&out).to_string();
+            body + "\n"
+        }
+    }
+}
+
+/// JSON when the text starts like JSON, otherwise YAML.
+pub fn detect_format(text: &str) -> SourceFormat {
+    if text.trim_start().starts_with(['{', '[']) { SourceFormat::Json } else { SourceFormat::Yaml }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openapi::parse::parse;
+
+    #[test]
+    fn yaml_round_trips_in_order() {
+        let text = "openapi: 3.1.0\ninfo:\n  title: Pets\n  version: '1.0'\n  description: |\n    Line one\n    Line two\npaths: {}\n";
+        let value = parse(text).expect("parses").value;
+        let written = to_text(&value, SourceFormat::Yaml);
+        let again = parse(&written).expect("re-parses").value;
+        assert_eq!(value, again);
+        assert!(written.find("openapi").unwrap_or(usize::MAX) < written.find("info").unwrap_or(0), "order kept: {written}");
+        assert_eq!(again["info"]["version"], "1.0", "a string that looks like a number stays a string");
+    }
+}

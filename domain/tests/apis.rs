@@ -1,0 +1,225 @@
+//! The publisher's domain on SQLite and PostgreSQL: import, list and search, conflicts,
+//! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
+
+use gatehouse_contract::{LifecycleState, OperationEdit, Role};
+use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
+use gatehouse_domain::apis::revisions::{self, Version};
+use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
+use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests};
+
+const PETS: &str = r#"openapi: 3.0.3
+info:
+  title: Pet Store
+  version: 1.0.0
+  description: Pets for everyone
+tags:
+  - name: pets
+servers:
+  - url: https://pets.example.com/v1
+paths:
+  /pets:
+    get:
+      summary: List pets
+      tags: [pets]
+      responses:
+        '200':
+          description: A list of pets
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: '#/components/schemas/Pet'
+  /pets/{petId}:
+    get:
+      summary: Show a pet
+      parameters:
+        - name: petId
+          in: path
+          required: true
+          schema:
+            type: string
+      responses:
+        '200':
+          description: One pet
+components:
+  schemas:
+    Pet:
+      type: object
+      properties:
+        name:
+          type: string
+"#;
+
+async fn user(db: &Db, email: &str, role: Role) -> Actor {
+    let u = accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", role).await.expect("user");
+    accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
+}
+
+async fn import_text(db: &Db, actor: &Actor, text: &str) -> Result<gatehouse_contract::ImportOutcome, DomainError> {
+    let files = MemoryFiles::single("openapi.yaml", text.as_bytes().to_vec());
+    apis::import(db, actor, ImportRequest { files: &files, entry: "openapi.yaml", context: None }).await
+}
+
+async fn import_twice_updates_and_search_finds(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let first = import_text(&db, &creator, PETS).await.expect("import");
+    assert!(!first.updated);
+    assert_eq!(first.context, "/pet-store/1.0.0");
+    let second = import_text(&db, &creator, &PETS.replace("List pets", "List all pets")).await.expect("re-import");
+    assert!(second.updated);
+    assert_eq!(second.id, first.id);
+    let all = apis::list(&db, &creator, &ApiQuery::default()).await.expect("list");
+    assert_eq!(all.total, 1, "re-import must not duplicate");
+    let found = apis::list(&db, &creator, &ApiQuery { q: "ALL pets".into(), ..Default::default() }).await.expect("search");
+    assert_eq!(found.total, 1);
+    let by_path = apis::list(&db, &creator, &ApiQuery { q: "/pets/{petid}".into(), ..Default::default() }).await.expect("search");
+    assert_eq!(by_path.total, 1, "operation paths are searchable");
+    let none = apis::list(&db, &creator, &ApiQuery { q: "weather".into(), ..Default::default() }).await.expect("search");
+    assert_eq!(none.total, 0);
+    let tagged = apis::list(&db, &creator, &ApiQuery { tag: Some("pets".into()), ..Default::default() }).await.expect("tag");
+    assert_eq!(tagged.total, 1);
+    let detail = apis::get(&db, &creator, &first.id).await.expect("get");
+    assert_eq!(detail.endpoints.production, vec!["https://pets.example.com/v1".to_string()]);
+    assert_eq!(detail.model.operations.len(), 2);
+    assert!(detail.source.contains("List all pets"), "the source is kept as written");
+}
+
+async fn refused_import_stores_nothing_and_says_where(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let broken = PETS.replace("'#/components/schemas/Pet'", "'#/components/schemas/Cat'");
+    let err = import_text(&db, &creator, &broken).await.expect_err("refused");
+    match err {
+        DomainError::Unprocessable { details, .. } => {
+            let d = &details[0];
+            assert!(d.message.contains("#/components/schemas/Cat"), "{}", d.message);
+            assert_eq!(d.pointer, "/paths/~1pets/get/responses/200/content/application~1json/schema/items/$ref");
+            assert_eq!(d.line, 23, "{d:?}");
+        }
+        other => panic!("expected Unprocessable, got {other:?}"),
+    }
+    assert_eq!(apis::list(&db, &creator, &ApiQuery::default()).await.expect("list").total, 0);
+}
+
+async fn concurrent_saves_conflict_with_what_changed(db: Db) {
+    let ann = user(&db, "ann@example.com", Role::Publisher).await;
+    let bob = user(&db, "bob@example.com", Role::Publisher).await;
+    let api = import_text(&db, &ann, PETS).await.expect("import");
+    let loaded = apis::get(&db, &ann, &api.id).await.expect("get").edit_version;
+    let add = OperationEdit::Add { method: "post".into(), path: "/pets".into(), summary: "Add a pet".into() };
+    edit::edit_operation(&db, &ann, &api.id, &add, loaded).await.expect("ann saves first");
+    let bobs = apis::save_source(&db, &bob, &api.id, &PETS.replace("Show a pet", "Show one pet"), loaded).await;
+    match bobs {
+        Err(DomainError::Conflict(message)) => {
+            assert!(message.contains("ann@example.com"), "{message}");
+            assert!(message.contains("added POST /pets"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let detail = apis::get(&db, &ann, &api.id).await.expect("get");
+    assert!(detail.model.operations.iter().any(|o| o.key() == "POST /pets"), "the first save is kept");
+    assert!(!detail.source.contains("Show one pet"), "the second save did not overwrite");
+}
+
+async fn revisions_freeze_and_diff(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    let one = revisions::create(&db, &creator, &api.id, "first").await.expect("revision 1");
+    let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
+    let add = OperationEdit::Add { method: "delete".into(), path: "/pets/{petId}".into(), summary: "Delete a pet".into() };
+    let after = edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
+    let remove = OperationEdit::Remove { method: "get".into(), path: "/pets".into() };
+    edit::edit_operation(&db, &creator, &api.id, &remove, after.edit_version).await.expect("edit");
+    let two = revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
+    assert_eq!((one, two), (1, 2));
+    let diff = revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert_eq!(diff.operations_added, vec!["DELETE /pets/{petId}".to_string()]);
+    assert_eq!(diff.operations_removed, vec!["GET /pets".to_string()]);
+    assert!(!diff.is_additive());
+    // Revision 1 is frozen: editing the working copy did not change it.
+    let frozen = revisions::snapshot(&db, &api.id, 1).await.expect("snapshot");
+    assert!(frozen.model.operations.iter().any(|o| o.key() == "GET /pets"));
+}
+
+async fn lifecycle_rules_hold(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let publisher = user(&db, "p@example.com", Role::Publisher).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    let req = |action: &str| LifecycleRequest { action: action.into(), ..Default::default() };
+    assert_eq!(lifecycle::change(&db, &creator, &api.id, &req("prototype")).await.expect("prototype"), LifecycleState::Prototyped);
+    let denied = lifecycle::change(&db, &creator, &api.id, &req("publish")).await;
+    assert!(matches!(denied, Err(DomainError::Forbidden(_))), "{denied:?}");
+    assert_eq!(lifecycle::change(&db, &publisher, &api.id, &req("publish")).await.expect("publish"), LifecycleState::Published);
+    let unconfirmed = lifecycle::change(&db, &publisher, &api.id, &req("deprecate")).await;
+    assert!(matches!(unconfirmed, Err(DomainError::Invalid { ref field, .. }) if field == "confirm"), "{unconfirmed:?}");
+    let confirmed = LifecycleRequest { action: "deprecate".into(), confirm: true, comment: "use v2".into(), ..Default::default() };
+    assert_eq!(lifecycle::change(&db, &publisher, &api.id, &confirmed).await.expect("deprecate"), LifecycleState::Deprecated);
+    let wrong = lifecycle::change(&db, &publisher, &api.id, &req("publish")).await;
+    assert!(matches!(wrong, Err(DomainError::Conflict(_))), "{wrong:?}");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    assert!(log.items.iter().any(|e| e.action == "api.lifecycle" && e.detail == "PUBLISHED → DEPRECATED: use v2" && e.actor == "p@example.com"));
+
+    // A publisher cannot publish an API they own.
+    let own = import_text(&db, &publisher, &PETS.replace("Pet Store", "Own Store")).await.expect("import");
+    let self_publish = lifecycle::change(&db, &publisher, &own.id, &req("publish")).await;
+    assert!(matches!(self_publish, Err(DomainError::Forbidden(_))), "{self_publish:?}");
+}
+
+async fn contexts_are_unique_among_live_apis(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    import_text(&db, &creator, PETS).await.expect("import");
+    let files = MemoryFiles::single("o.yaml", PETS.replace("Pet Store", "Other").into_bytes());
+    let clash = apis::import(&db, &creator, ImportRequest { files: &files, entry: "o.yaml", context: Some("/pet-store/1.0.0".into()) }).await;
+    assert!(matches!(clash, Err(DomainError::Conflict(ref m)) if m.contains("already used by Pet Store")), "{clash:?}");
+}
+
+async fn versions_copy_docs_and_link(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    let page = docs::save(&db, &creator, &api.id, None, "Getting started", "# Hello\n\n<script>x()</script>").await.expect("doc");
+    assert_eq!(page.slug, "getting-started");
+    assert!(!page.html.contains("<script>"));
+    let v2 = apis::new_version(&db, &creator, &api.id, "2.0.0", None).await.expect("new version");
+    assert_eq!(v2.context, "/pet-store/2.0.0");
+    let detail = apis::get(&db, &creator, &v2.id).await.expect("get");
+    assert_eq!(detail.model.version, "2.0.0");
+    assert_eq!(detail.versions.len(), 2);
+    assert_eq!(docs::list(&db, &v2.id).await.expect("docs").len(), 1);
+}
+
+async fn project_archive_round_trips_into_an_empty_server(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    docs::save(&db, &creator, &api.id, None, "Guide", "Read me").await.expect("doc");
+    let before = apis::get(&db, &creator, &api.id).await.expect("get");
+    let (name, zip) = project::export(&db, &creator, &api.id).await.expect("export");
+    assert_eq!(name, "Pet_Store-1.0.0.zip");
+
+    let empty = gatehouse_domain::testing::sqlite().await;
+    let other = user(&empty.db, "c@example.com", Role::Creator).await;
+    let outcome = project::import_archive(&empty.db, &other, &zip).await.expect("import archive");
+    let after = apis::get(&empty.db, &other, &outcome.id).await.expect("get");
+    assert_eq!(after.summary.name, before.summary.name);
+    assert_eq!(after.summary.context, before.summary.context);
+    assert_eq!(after.source, before.source);
+    assert_eq!(after.endpoints, before.endpoints);
+    assert_eq!(after.policies, before.policies);
+    assert_eq!(after.model, before.model);
+    assert_eq!(docs::list(&empty.db, &outcome.id).await.expect("docs")[0].markdown, "Read me");
+    // Importing again updates rather than duplicates.
+    let again = project::import_archive(&empty.db, &other, &zip).await.expect("again");
+    assert!(again.updated);
+    assert_eq!(apis::list(&empty.db, &other, &ApiQuery::default()).await.expect("list").total, 1);
+}
+
+db_tests!(
+    import_twice_updates_and_search_finds,
+    refused_import_stores_nothing_and_says_where,
+    concurrent_saves_conflict_with_what_changed,
+    revisions_freeze_and_diff,
+    lifecycle_rules_hold,
+    contexts_are_unique_among_live_apis,
+    versions_copy_docs_and_link,
+    project_archive_round_trips_into_an_empty_server,
+);
