@@ -424,3 +424,71 @@ pub enum OperationEdit {
     Remove { method: String, path: String },
     Update { form: OperationForm },
 }
+
+/// Everything that deploys, frozen: what a revision stores and what the diff compares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Snapshot {
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub spec_version: SpecVersion,
+    pub source: String,
+    pub source_format: SourceFormat,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub document: serde_json::Value,
+    pub model: ApiModel,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+}
+
+/// The fields of an API that are not in its definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiSettings {
+    pub context: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+    pub endpoints: Endpoints,
+    pub policies: Policies,
+}
+
+/// One lifecycle step, as the UI, REST and the CLI ask for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LifecycleRequest {
+    /// publish, prototype, demote, block, deprecate or retire.
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+    /// Required for steps that cannot be undone (deprecate, retire).
+    #[serde(default)]
+    pub confirm: bool,
+    /// On publish: deprecate the other published versions of this API.
+    #[serde(default)]
+    pub deprecate_older_versions: bool,
+    /// On publish: existing subscriptions must subscribe again.
+    #[serde(default)]
+    pub require_resubscription: bool,
+}
+
+/// Filters of the publisher list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct ApiQuery {
+    /// Words that must all appear in the name, description, tags, operation paths or summaries.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub state: Option<LifecycleState>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Owner's email.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<i64>,
+}

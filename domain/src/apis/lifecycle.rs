@@ -4,24 +4,8 @@
 use super::{load, load_editable};
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
+pub use gatehouse_contract::LifecycleRequest;
 use gatehouse_contract::{LifecycleAction, LifecycleState, Permission};
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct LifecycleRequest {
-    pub action: String,
-    #[serde(default)]
-    pub comment: String,
-    /// Required for steps that cannot be undone (deprecate, retire).
-    #[serde(default)]
-    pub confirm: bool,
-    /// On publish: deprecate the other published versions of this API.
-    #[serde(default)]
-    pub deprecate_older_versions: bool,
-    /// On publish: existing subscriptions must subscribe again.
-    #[serde(default)]
-    pub require_resubscription: bool,
-}
 
 /// Apply one lifecycle step; returns the new state.
 pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleRequest) -> Result<LifecycleState> {

@@ -14,34 +14,25 @@ use crate::openapi::files::{Files, MemoryFiles};
 use crate::openapi::{self, Imported};
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit};
+pub use gatehouse_contract::{ApiQuery, ApiSettings, Snapshot};
 use gatehouse_contract::{
     ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies, SourceFormat,
     SpecVersion, Visibility, VersionRef, DEFAULT_TIERS,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sqlx::{Any, Transaction};
 
-/// Everything that deploys, frozen: what a revision stores and what the diff compares.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub name: String,
-    pub version: String,
-    pub context: String,
-    pub spec_version: SpecVersion,
-    pub source: String,
-    pub source_format: SourceFormat,
-    pub document: Value,
-    pub model: ApiModel,
-    pub endpoints: Endpoints,
-    pub policies: Policies,
-}
-
-impl Snapshot {
-    pub fn side(&self) -> Side<'_> {
-        Side { document: &self.document, model: &self.model, endpoints: &self.endpoints, policies: &self.policies, context: &self.context }
+/// The parts of a snapshot the diff compares.
+pub fn side(snapshot: &Snapshot) -> Side<'_> {
+    Side {
+        document: &snapshot.document,
+        model: &snapshot.model,
+        endpoints: &snapshot.endpoints,
+        policies: &snapshot.policies,
+        context: &snapshot.context,
     }
 }
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Any, Transaction};
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub(crate) struct ApiRow {
@@ -426,7 +417,7 @@ async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
     let who = by.map(|(email, _)| email).unwrap_or_else(|| "someone".into());
     let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), row.snapshot()) {
         (Some(base), Ok(current)) => {
-            let d = diff::diff(&base.side(), &current.side());
+            let d = diff::diff(&side(&base), &side(&current));
             let mut lines: Vec<String> = Vec::new();
             lines.extend(d.operations_added.iter().map(|o| format!("added {o}")));
             lines.extend(d.operations_removed.iter().map(|o| format!("removed {o}")));
@@ -532,17 +523,6 @@ pub fn validate_source(source: &str) -> std::result::Result<Vec<gatehouse_contra
         Ok(imported) => Ok(imported.warnings),
         Err(refusal) => Err(refusal.errors),
     }
-}
-
-/// The fields of an API that are not in its definition.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ApiSettings {
-    pub context: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    pub visibility: Visibility,
-    pub endpoints: Endpoints,
-    pub policies: Policies,
 }
 
 fn check_url(field: &str, url: &str) -> Result<()> {
@@ -667,25 +647,6 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
         revisions,
         editable: can_edit(actor, &row.owner_id),
     })
-}
-
-/// Filters of the publisher list.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ApiQuery {
-    /// Words that must all appear in the name, description, tags, operation paths or summaries.
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub state: Option<LifecycleState>,
-    #[serde(default)]
-    pub tag: Option<String>,
-    /// Owner's email.
-    #[serde(default)]
-    pub owner: Option<String>,
-    #[serde(default)]
-    pub limit: Option<i64>,
-    #[serde(default)]
-    pub offset: Option<i64>,
 }
 
 /// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).

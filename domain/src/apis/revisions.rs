@@ -1,7 +1,7 @@
 //! Revisions: immutable, numbered snapshots of everything that deploys, and the diff between
 //! any two of them (or a revision and the working copy).
 
-use super::{Snapshot, json, load, load_editable, to_json};
+use super::{Snapshot, json, load, load_editable, side as side_of, to_json};
 use crate::error::is_unique_violation;
 use crate::openapi::diff;
 use crate::store::now_ms;
@@ -96,5 +96,5 @@ async fn side(db: &Db, api_id: &str, version: Version) -> Result<Snapshot> {
 pub async fn compare(db: &Db, actor: &Actor, api_id: &str, from: Version, to: Version) -> Result<ApiDiff> {
     actor.require(Permission::DesignApis)?;
     let (a, b) = (side(db, api_id, from).await?, side(db, api_id, to).await?);
-    Ok(diff::diff(&a.side(), &b.side()))
+    Ok(diff::diff(&side_of(&a), &side_of(&b)))
 }

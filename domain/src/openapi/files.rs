@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub const MAX_ZIP_FILES: usize = 10_000;
 pub const MAX_ZIP_BYTES: u64 = 100 * 1024 * 1024;
 
-pub trait Files {
+pub trait Files: Send + Sync {
     /// The bytes of the file at `path` (relative, `/`-separated), if there is one.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
 }

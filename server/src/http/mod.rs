@@ -21,6 +21,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+/// Largest request body accepted (definitions and project archives).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
 /// Build the whole application. Tests drive this same router with `oneshot`.
 pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let api_router: Router<AppState> = api::router().into();
@@ -44,6 +47,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::page_guard))
+        // Real-world definitions run to several megabytes (the corpus has 3 MB single files).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(sessions)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -2,6 +2,7 @@
 //! description are registered together (utoipa-axum), so the served document cannot miss one.
 
 pub mod accounts;
+pub mod apis;
 pub mod audit;
 pub mod tokens;
 
@@ -26,6 +27,9 @@ use utoipa_axum::routes;
         (name = "accounts", description = "The caller, users and roles"),
         (name = "tokens", description = "Personal access tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "apis", description = "Design APIs: import, edit, lifecycle, project archives"),
+        (name = "revisions", description = "Immutable revisions and the semantic diff"),
+        (name = "docs", description = "Documentation pages"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -70,6 +74,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::change_role))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
-        .routes(routes!(audit::list_audit));
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(apis::import_api))
+        .routes(routes!(apis::import_project))
+        .routes(routes!(apis::validate))
+        .routes(routes!(apis::list_apis, apis::create_api))
+        .routes(routes!(apis::get_api))
+        .routes(routes!(apis::save_definition))
+        .routes(routes!(apis::save_settings))
+        .routes(routes!(apis::edit_operation))
+        .routes(routes!(apis::new_version))
+        .routes(routes!(apis::list_revisions, apis::create_revision))
+        .routes(routes!(apis::get_revision))
+        .routes(routes!(apis::diff))
+        .routes(routes!(apis::change_lifecycle))
+        .routes(routes!(apis::list_docs))
+        .routes(routes!(apis::save_doc, apis::delete_doc))
+        .routes(routes!(apis::export_api));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -1,0 +1,120 @@
+//! The publisher's REST surface on both databases: import (text and zip), located 422s,
+//! rights, the lifecycle's confirmation, revisions and diff, export/import of projects.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use gatehouse_contract::Role;
+use gatehouse_domain::{Db, db_tests, tokens};
+use std::io::Write;
+
+const PETS: &str = "openapi: 3.1.0\ninfo:\n  title: Review API\n  version: '1.0'\npaths:\n  /reviews:\n    get:\n      responses:\n        '200':\n          description: ok\n";
+
+async fn token(db: &Db, email: &str, role: Role) -> String {
+    gatehouse_domain::accounts::create_user(db, "system", email, PASSWORD, role).await.expect("user");
+    tokens::create_for_email(db, email, "ci").await.expect("token").token
+}
+
+fn call(method: &str, uri: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .expect("request")
+}
+
+async fn import_list_and_lifecycle_over_rest(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+
+    let created = send(&app, call("POST", "/api/v1/apis/import?context=/review/v1.0", &creator, "application/yaml", PETS)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let body = created.json();
+    assert_eq!(body["name"], "Review API");
+    assert_eq!(body["context"], "/review/v1.0");
+    let id = body["id"].as_str().expect("id").to_string();
+
+    let again = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("ok", "fine"))).await;
+    assert_eq!(again.status, StatusCode::OK, "re-import updates: {}", again.body);
+    assert_eq!(again.json()["id"], id.as_str());
+
+    let listed = send(&app, call("GET", "/api/v1/apis?q=reviews&state=CREATED", &creator, "application/json", Body::empty())).await;
+    assert_eq!(listed.json()["total"], 1);
+    let refused = send(&app, call("GET", "/api/v1/apis", &consumer, "application/json", Body::empty())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let rev = send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
+    assert_eq!(rev.status, StatusCode::CREATED);
+    assert_eq!(rev.json()["number"], 1);
+
+    let publish = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+    assert_eq!(publish.status, StatusCode::OK, "{}", publish.body);
+    assert_eq!(publish.json()["state"], "PUBLISHED");
+    let unconfirmed = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"retire"}"#)).await;
+    assert_eq!(unconfirmed.status, StatusCode::CONFLICT, "retire is not possible from PUBLISHED: {}", unconfirmed.body);
+    let deprecate = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"deprecate"}"#)).await;
+    assert_eq!(deprecate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(deprecate.json()["error"]["details"]["field"], "confirm");
+}
+
+async fn broken_definitions_are_refused_with_located_details(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let broken = "openapi: 3.0.0\ninfo: {title: X, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses:\n        '200':\n          $ref: '#/components/responses/Nope'\n";
+    let reply = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", broken)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let details = reply.json()["error"]["details"].as_array().expect("details").clone();
+    assert!(details.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("Nope")) && d["line"] == 8), "{details:?}");
+    assert!(details.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("{id}"))), "{details:?}");
+    let listed = send(&app, call("GET", "/api/v1/apis", &creator, "application/json", Body::empty())).await;
+    assert_eq!(listed.json()["total"], 0, "nothing stored");
+}
+
+async fn zip_definitions_import_with_entry(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("spec/openapi.yaml", options).expect("file");
+    zip.write_all(b"openapi: 3.0.0\ninfo: {title: Split, version: '1'}\npaths:\n  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: '../models/thing.yaml'\n").expect("write");
+    zip.start_file("models/thing.yaml", options).expect("file");
+    zip.write_all(b"type: object\nproperties:\n  name: {type: string}\n").expect("write");
+    let bytes = zip.finish().expect("zip").into_inner();
+    let reply = send(&app, call("POST", "/api/v1/apis/import?entry=spec/openapi.yaml", &creator, "application/zip", bytes)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.json()["id"].as_str().expect("id").to_string();
+    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty())).await.json();
+    assert!(detail["source"].as_str().expect("source").contains("#/components/schemas/thing"), "bundled into one document");
+}
+
+async fn projects_export_and_import(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json();
+    let id = created["id"].as_str().expect("id");
+    let export = send(&app, call("GET", &format!("/api/v1/apis/{id}/export"), &creator, "application/json", Body::empty())).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.headers[header::CONTENT_TYPE], "application/zip");
+    let bytes: Vec<u8> = {
+        let request = call("GET", &format!("/api/v1/apis/{id}/export"), &creator, "application/json", Body::empty());
+        let response = tower::ServiceExt::oneshot(app.clone(), request).await.expect("answer");
+        http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes().to_vec()
+    };
+    let reimport = send(&app, call("POST", "/api/v1/apis/import-project", &creator, "application/zip", bytes)).await;
+    assert_eq!(reimport.status, StatusCode::OK, "same name+version updates: {}", reimport.body);
+    assert_eq!(reimport.json()["id"], id);
+}
+
+db_tests!(
+    import_list_and_lifecycle_over_rest,
+    broken_definitions_are_refused_with_located_details,
+    zip_definitions_import_with_entry,
+    projects_export_and_import,
+);
