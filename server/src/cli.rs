@@ -2,6 +2,7 @@
 
 use crate::config::{ServeArgs, StoreArgs};
 use crate::http;
+use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::AppState;
 use clap::{Parser, Subcommand};
 use gatehouse_contract::Role;
@@ -36,6 +37,72 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Work with APIs on a running server, as a pipeline would (like apictl).
+    Api {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
+}
+
+/// Which server to talk to, and as whom.
+#[derive(clap::Args, Debug)]
+pub struct RemoteArgs {
+    /// Base URL of the Gatehouse server.
+    #[arg(long, env = "GATEHOUSE_SERVER", default_value = "http://127.0.0.1:3000", global = true)]
+    pub server: String,
+    /// Personal access token (`gatehouse token create`).
+    #[arg(long, env = "GATEHOUSE_TOKEN", hide_env_values = true, global = true, default_value = "")]
+    pub token: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiCommand {
+    /// List APIs (name, version, context, state).
+    List {
+        /// Search words.
+        #[arg(long, short = 'q', default_value = "")]
+        query: String,
+        /// Only APIs in this lifecycle state.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Export an API project archive (api.yaml + definition + docs/).
+    Export {
+        #[arg(long, short = 'n')]
+        name: String,
+        #[arg(long, short = 'v')]
+        version: String,
+        /// Where to write the zip (default `<name>-<version>.zip`).
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Import a project archive, a definition (YAML/JSON), or a zip of a multi-file definition.
+    Import {
+        #[arg(long, short = 'f')]
+        file: std::path::PathBuf,
+        /// Context for a definition (default `/<name>/<version>`).
+        #[arg(long)]
+        context: Option<String>,
+        /// Root document inside a zipped definition.
+        #[arg(long)]
+        entry: Option<String>,
+    },
+    /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
+    ChangeStatus {
+        #[arg(long, short = 'n')]
+        name: String,
+        #[arg(long, short = 'v')]
+        version: String,
+        #[arg(long, short = 'a')]
+        action: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// Confirm a step that cannot be undone (deprecate, retire).
+        #[arg(long)]
+        confirm: bool,
     },
 }
 
@@ -77,6 +144,7 @@ pub async fn open_store(store: &StoreArgs) -> Result<Db, DomainError> {
 
 pub async fn run(cli: Cli) -> Result<(), DomainError> {
     match cli.command {
+        Command::Api { remote, command } => run_api(&remote, command).await.map_err(|e| DomainError::Invalid { field: "api".into(), message: e.to_string() }),
         Command::Serve(args) => serve(&cli.store, args).await,
         Command::Migrate => {
             open_store(&cli.store).await?;
@@ -191,4 +259,40 @@ async fn shutdown_signal() {
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
     tracing::info!("shutting down");
+}
+
+async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    match command {
+        ApiCommand::List { query, state } => {
+            let page = remote.list(&query, state.as_deref()).await?;
+            println!("{:<28} {:<10} {:<28} {:<11} OPERATIONS", "NAME", "VERSION", "CONTEXT", "STATE");
+            for api in &page.items {
+                println!("{:<28} {:<10} {:<28} {:<11} {}", api.name, api.version, api.context, api.state.as_str(), api.operations);
+            }
+            eprintln!("{} of {} APIs", page.items.len(), page.total);
+        }
+        ApiCommand::Export { name, version, output } => {
+            let api = remote.find(&name, &version).await?;
+            let bytes = remote.export(&api.id).await?;
+            let path = output.unwrap_or_else(|| gatehouse_domain::apis::project::archive_name(&name, &version).into());
+            std::fs::write(&path, bytes).map_err(|e| RemoteError::Usage(format!("cannot write {}: {e}", path.display())))?;
+            println!("exported {name} {version} to {}", path.display());
+        }
+        ApiCommand::Import { file, context, entry } => {
+            let bytes = std::fs::read(&file).map_err(|e| RemoteError::Usage(format!("cannot read {}: {e}", file.display())))?;
+            let project = bytes.starts_with(b"PK\x03\x04") && is_project_archive(&bytes);
+            let outcome = remote.import(bytes, project, context.as_deref(), entry.as_deref()).await?;
+            println!("{} {} {} at {} (id {})", if outcome.updated { "updated" } else { "created" }, outcome.name, outcome.version, outcome.context, outcome.id);
+            for w in &outcome.warnings {
+                eprintln!("warning: {}:{} {} ({})", w.line, w.column, w.message, w.pointer);
+            }
+        }
+        ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
+            let api = remote.find(&name, &version).await?;
+            let state = remote.change_status(&api.id, &action, &comment, confirm).await?;
+            println!("{name} {version} is now {state}");
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,126 @@
+//! The CLI's client of a running server's REST API (`gatehouse api …`), for pipelines: the
+//! same calls a script would make with curl, with errors shown as the server phrased them.
+
+use gatehouse_contract::{ApiSummary, ImportOutcome, Page};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub struct Remote {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error("cannot reach {0}: {1}")]
+    Unreachable(String, String),
+    #[error("{status}: {message}")]
+    Server { status: StatusCode, message: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+type Result<T> = std::result::Result<T, RemoteError>;
+
+impl Remote {
+    pub fn new(server: &str, token: &str) -> Result<Self> {
+        if token.trim().is_empty() {
+            return Err(RemoteError::Usage("a personal access token is needed: --token or GATEHOUSE_TOKEN".into()));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("gatehouse-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RemoteError::Usage(e.to_string()))?;
+        Ok(Remote { base: format!("{}/api/v1", server.trim_end_matches('/')), token: token.trim().to_string(), http })
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let mut message = body["error"]["message"].as_str().unwrap_or("request failed").to_string();
+        if let Some(details) = body["error"]["details"].as_array() {
+            for d in details.iter().take(20) {
+                message.push_str(&format!(
+                    "\n  {}{}:{} {} ({})",
+                    d["file"].as_str().map(|f| format!("{f}:")).unwrap_or_default(),
+                    d["line"],
+                    d["column"],
+                    d["message"].as_str().unwrap_or_default(),
+                    d["pointer"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        Err(RemoteError::Server { status, message })
+    }
+
+    async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
+        response.json().await.map_err(|e| RemoteError::Unreachable(self.base.clone(), format!("unexpected answer: {e}")))
+    }
+
+    pub async fn list(&self, query: &str, state: Option<&str>) -> Result<Page<ApiSummary>> {
+        let mut params = vec![("q", query.to_string()), ("limit", "200".to_string())];
+        if let Some(state) = state {
+            params.push(("state", state.to_uppercase()));
+        }
+        let response = self.send(self.http.get(format!("{}/apis", self.base)).query(&params)).await?;
+        self.json(response).await
+    }
+
+    /// The API with exactly this name and version.
+    pub async fn find(&self, name: &str, version: &str) -> Result<ApiSummary> {
+        self.list(name, None)
+            .await?
+            .items
+            .into_iter()
+            .find(|a| a.name == name && a.version == version)
+            .ok_or_else(|| RemoteError::Usage(format!("no API named `{name}` with version `{version}`")))
+    }
+
+    pub async fn export(&self, id: &str) -> Result<Vec<u8>> {
+        let response = self.send(self.http.get(format!("{}/apis/{id}/export", self.base))).await?;
+        response.bytes().await.map(|b| b.to_vec()).map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))
+    }
+
+    /// Import a project archive (zip with api.yaml) or a definition (YAML, JSON, or zip).
+    pub async fn import(&self, bytes: Vec<u8>, is_project: bool, context: Option<&str>, entry: Option<&str>) -> Result<ImportOutcome> {
+        let request = if is_project {
+            self.http.post(format!("{}/apis/import-project", self.base)).header("content-type", "application/zip")
+        } else {
+            let mut params = Vec::new();
+            if let Some(c) = context {
+                params.push(("context", c));
+            }
+            if let Some(e) = entry {
+                params.push(("entry", e));
+            }
+            let kind = if bytes.starts_with(b"PK\x03\x04") { "application/zip" } else { "application/yaml" };
+            self.http.post(format!("{}/apis/import", self.base)).query(&params).header("content-type", kind)
+        };
+        let response = self.send(request.body(bytes)).await?;
+        self.json(response).await
+    }
+
+    pub async fn change_status(&self, id: &str, action: &str, comment: &str, confirm: bool) -> Result<String> {
+        let body = serde_json::json!({ "action": action, "comment": comment, "confirm": confirm });
+        let response = self.send(self.http.post(format!("{}/apis/{id}/lifecycle", self.base)).json(&body)).await?;
+        let value: Value = self.json(response).await?;
+        Ok(value["state"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// Whether zip bytes are an API project (they hold an api.yaml) rather than a split definition.
+pub fn is_project_archive(bytes: &[u8]) -> bool {
+    gatehouse_domain::openapi::files::MemoryFiles::from_zip(bytes)
+        .map(|f| f.files.keys().any(|k| k == "api.yaml" || k.ends_with("/api.yaml")))
+        .unwrap_or(false)
+}

@@ -1,0 +1,108 @@
+//! The CLI as a pipeline uses it, against real `gatehouse serve` processes: export an API
+//! project from one server and import it into an empty one; the result is the same API.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+struct Server {
+    child: Child,
+    url: String,
+    data: PathBuf,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn run(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run gatehouse");
+    assert!(out.status.success(), "gatehouse {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn start() -> Server {
+    let data = std::env::temp_dir().join(format!("gatehouse-cli-{}", uuid::Uuid::new_v4()));
+    run(&data, &["user", "create", "--email", "ci@example.com", "--role", "publisher", "--password", "correct horse battery"]);
+    let token = run(&data, &["token", "create", "--email", "ci@example.com", "--name", "pipeline"]).trim().to_string();
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let child = Command::new(BIN)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("GATEHOUSE_DATA_DIR", &data)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, url, data, token }
+}
+
+fn api(server: &Server, args: &[&str]) -> String {
+    let mut all = vec!["api", "--server", &server.url, "--token", &server.token];
+    all.extend_from_slice(args);
+    run(&server.data, &all)
+}
+
+fn unzip(path: &Path) -> Vec<(String, String)> {
+    let file = std::fs::File::open(path).expect("open zip");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut files: Vec<(String, String)> = (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).expect("entry");
+            let mut text = String::new();
+            entry.read_to_string(&mut text).expect("read");
+            (entry.name().to_string(), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn export_then_import_into_an_empty_server_gives_the_same_api() {
+    let first = start();
+    let definition = first.data.join("reviews.yaml");
+    std::fs::write(
+        &definition,
+        "openapi: 3.0.3\ninfo:\n  title: Reviews\n  version: 1.0.0\npaths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses:\n        '200':\n          description: ok\n",
+    )
+    .expect("write definition");
+    let created = api(&first, &["import", "--file", definition.to_str().expect("path"), "--context", "/review/v1.0"]);
+    assert!(created.starts_with("created Reviews 1.0.0 at /review/v1.0"), "{created}");
+    let exported = first.data.join("reviews.zip");
+    api(&first, &["export", "-n", "Reviews", "-v", "1.0.0", "-o", exported.to_str().expect("path")]);
+
+    let second = start();
+    let imported = api(&second, &["import", "--file", exported.to_str().expect("path")]);
+    assert!(imported.starts_with("created Reviews 1.0.0 at /review/v1.0"), "{imported}");
+    let listed = api(&second, &["list"]);
+    assert!(listed.contains("Reviews") && listed.contains("/review/v1.0") && listed.contains("CREATED"), "{listed}");
+    let again = second.data.join("again.zip");
+    api(&second, &["export", "-n", "Reviews", "-v", "1.0.0", "-o", again.to_str().expect("path")]);
+    assert_eq!(unzip(&exported), unzip(&again), "the round trip changes nothing");
+
+    let reimported = api(&second, &["import", "--file", exported.to_str().expect("path")]);
+    assert!(reimported.starts_with("updated"), "{reimported}");
+    // Publishing needs someone other than the owner: the importing token's user owns it here.
+    let out = Command::new(BIN)
+        .args(["api", "--server", &second.url, "--token", &second.token, "change-status", "-n", "Reviews", "-v", "1.0.0", "-a", "prototype"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is now PROTOTYPED"));
+}
