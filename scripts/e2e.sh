@@ -9,11 +9,15 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 data=$(mktemp -d -t gatehouse-e2e-XXXXXX)
 admin_email=admin@e2e.test
 admin_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+creator_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+publisher_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 
 export GATEHOUSE_DATA_DIR="$data" GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_SITE_ROOT=target/site
 unset DATABASE_URL
 
 "$bin" user create --email "$admin_email" --role admin --password "$admin_password" >/dev/null
+"$bin" user create --email creator@e2e.test --role creator --password "$creator_password" >/dev/null
+"$bin" user create --email publisher@e2e.test --role publisher --password "$publisher_password" >/dev/null
 "$bin" serve >"$data/server.log" 2>&1 &
 server=$!
 cleanup() {
@@ -35,5 +39,6 @@ done
 
 status=0
 (cd end2end && GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
-  E2E_ADMIN_PASSWORD="$admin_password" npx playwright test) || status=$?
+  E2E_ADMIN_PASSWORD="$admin_password" E2E_CREATOR_PASSWORD="$creator_password" \
+  E2E_PUBLISHER_PASSWORD="$publisher_password" npx playwright test) || status=$?
 exit $status

@@ -85,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=routes::auth::SignUpPage/>
                     <Route path=path!("portal") view=routes::portal::PortalPage/>
                     <Route path=path!("publisher") view=routes::publisher::PublisherPage/>
+                    <Route path=path!("publisher/new") view=routes::publisher::new::NewApiPage/>
+                    <Route path=path!("publisher/import") view=routes::publisher::import::ImportPage/>
+                    <Route path=path!("publisher/apis/:id") view=routes::publisher::api::ApiPage/>
                     <Route path=path!("analytics") view=routes::analytics::AnalyticsPage/>
                     <Route path=path!("admin/users") view=routes::admin::users::UsersPage/>
                     <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage/>

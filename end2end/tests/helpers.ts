@@ -5,6 +5,9 @@ export const admin = {
   password: process.env.E2E_ADMIN_PASSWORD ?? 'e2e-admin-password',
 };
 
+export const creator = { email: 'creator@e2e.test', password: process.env.E2E_CREATOR_PASSWORD ?? '' };
+export const publisher = { email: 'publisher@e2e.test', password: process.env.E2E_PUBLISHER_PASSWORD ?? '' };
+
 /** Waits until the wasm has hydrated the page, so client-side handlers are attached. */
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);

@@ -1,5 +1,7 @@
 //! Pieces shared by several pages.
 
+pub mod diagnostics;
+pub mod diff;
 pub mod guard;
 pub mod nav;
 pub mod notice;

@@ -2,6 +2,7 @@
 //! then calls the domain once and maps its error.
 
 pub mod admin;
+pub mod apis;
 pub mod auth;
 pub mod tokens;
 

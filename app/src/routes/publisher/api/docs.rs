@@ -1,0 +1,53 @@
+//! Documentation pages in Markdown, shown rendered (sanitized on the server).
+
+use crate::functions::apis::{DeleteDoc, SaveDoc, list_docs};
+use gatehouse_contract::ApiDetail;
+use leptos::prelude::*;
+
+#[component]
+pub fn DocsTab(api: ApiDetail) -> impl IntoView {
+    let save = ServerAction::<SaveDoc>::new();
+    let delete = ServerAction::<DeleteDoc>::new();
+    let id = api.summary.id.clone();
+    let pages = Resource::new({ let id = id.clone(); move || (id.clone(), save.version().get(), delete.version().get()) }, |(id, _, _)| list_docs(id));
+    let editable = api.editable;
+    view! {
+        <section class="panel">
+            <h2>"Documentation"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || pages.get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No pages yet."</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|p| {
+                        let slug = p.slug.clone();
+                        let id = id.clone();
+                        view! {
+                            <article class="doc-page" data-testid="doc-page">
+                                <div class="row">
+                                    <h3>{p.title.clone()}</h3>
+                                    {editable.then(|| view! {
+                                        <button class="link-button danger-text" on:click=move |_| { delete.dispatch(DeleteDoc { id: id.clone(), slug: slug.clone() }); }>"Delete"</button>
+                                    })}
+                                </div>
+                                <div class="markdown" inner_html=p.html.clone()></div>
+                            </article>
+                        }
+                    }).collect_view().into_any(),
+                })}
+            </Transition>
+        </section>
+        {editable.then(|| view! {
+            <section class="panel">
+                <h2>"Write a page"</h2>
+                <ActionForm action=save attr:class="form">
+                    <input type="hidden" name="id" value=api.summary.id.clone()/>
+                    <input type="hidden" name="slug" value=""/>
+                    <label>"Title" <input type="text" name="title" required maxlength="120"/></label>
+                    <label>"Markdown" <textarea name="markdown" rows="10" class="code"></textarea></label>
+                    <button type="submit" class="button">"Save page"</button>
+                    {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+                </ActionForm>
+            </section>
+        })}
+    }
+}

@@ -1,0 +1,92 @@
+//! The lifecycle: the actions the current state allows, for the caller's role. Steps that
+//! cannot be undone ask for confirmation first.
+
+use super::Reload;
+use super::super::state_badge;
+use crate::app::use_auth;
+use crate::functions::apis::ChangeLifecycle;
+use gatehouse_contract::{ApiDetail, LifecycleAction, LifecycleRequest, Permission};
+use leptos::prelude::*;
+
+#[component]
+pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let auth = use_auth();
+    let change = ServerAction::<ChangeLifecycle>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = change.value().get() {
+            reload.now();
+        }
+    });
+    let comment = RwSignal::new(String::new());
+    let deprecate_older = RwSignal::new(false);
+    let resubscribe = RwSignal::new(false);
+    let pending = RwSignal::new(None::<LifecycleAction>);
+    let reviewer = auth.can(Permission::ReviewApis);
+    let actions: Vec<LifecycleAction> = api
+        .summary
+        .state
+        .actions()
+        .into_iter()
+        .filter(|a| if a.is_creators() { api.editable } else { reviewer })
+        .collect();
+    let id = api.summary.id.clone();
+    let run = move |action: LifecycleAction, confirm: bool| {
+        change.dispatch(ChangeLifecycle {
+            id: id.clone(),
+            request: LifecycleRequest {
+                action: action.as_str().into(),
+                comment: comment.get_untracked(),
+                confirm,
+                deprecate_older_versions: deprecate_older.get_untracked(),
+                require_resubscription: resubscribe.get_untracked(),
+            },
+        });
+        pending.set(None);
+    };
+    let run_confirmed = run.clone();
+    let can_publish = actions.contains(&LifecycleAction::Publish);
+    view! {
+        <section class="panel" data-testid="lifecycle">
+            <h2>"Lifecycle"</h2>
+            <p>"Current state: " {state_badge(api.summary.state)}</p>
+            {if actions.is_empty() {
+                view! { <p class="muted">"No step is open to you from this state."</p> }.into_any()
+            } else {
+                view! {
+                    <label class="form">"Comment (kept in the audit log)" <input type="text" maxlength="1000" value=comment.get_untracked() on:input=move |ev| comment.set(event_target_value(&ev))/></label>
+                    {can_publish.then(|| view! {
+                        <div class="checks">
+                            <label class="checkbox"><input type="checkbox" on:change=move |ev| deprecate_older.set(event_target_checked(&ev))/> "On publish, deprecate older versions"</label>
+                            <label class="checkbox"><input type="checkbox" on:change=move |ev| resubscribe.set(event_target_checked(&ev))/> "On publish, require re-subscription"</label>
+                        </div>
+                    })}
+                    <div class="actions">
+                        {actions.into_iter().map(|action| {
+                            let run = run.clone();
+                            let class = if action.is_irreversible() { "button danger" } else { "button" };
+                            view! {
+                                <button class=class data-action=action.as_str() on:click=move |_| {
+                                    if action.is_irreversible() { pending.set(Some(action)); } else { run(action, false); }
+                                }>{action.label()}</button>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+            {move || pending.get().map(|action| {
+                let run = run_confirmed.clone();
+                view! {
+                    <div class="callout confirm" role="alertdialog" data-testid="confirm">
+                        <p><strong>{format!("{} cannot be undone.", action.label())}</strong>
+                           {if action == LifecycleAction::Retire { " A retired API is gone from the portal and its gateways for good." } else { " A deprecated API can only be retired afterwards." }}</p>
+                        <button class="button danger" data-testid="confirm-action" on:click=move |_| run(action, true)>{format!("Yes, {}", action.as_str())}</button>
+                        " "
+                        <button class="button secondary" on:click=move |_| pending.set(None)>"Cancel"</button>
+                    </div>
+                }
+            })}
+            {move || change.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        </section>
+    }
+}

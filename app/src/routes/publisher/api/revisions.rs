@@ -1,0 +1,89 @@
+//! Revisions: cut one from the working copy, list them, and compare any two.
+
+use super::Reload;
+use crate::components::diff::DiffView;
+use crate::functions::apis::{CreateRevision, diff_revisions};
+use crate::time::format_utc;
+use gatehouse_contract::ApiDetail;
+use leptos::prelude::*;
+
+#[component]
+pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let create = ServerAction::<CreateRevision>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            reload.now();
+        }
+    });
+    let newest = api.revisions.first().map(|r| r.number);
+    let from = RwSignal::new(api.revisions.get(1).map(|r| r.number.to_string()).or(newest.map(|n| n.to_string())).unwrap_or_default());
+    let to = RwSignal::new(newest.map(|n| n.to_string()).unwrap_or_else(|| "working".into()));
+    let compare = RwSignal::new(None::<(String, String)>);
+    let id = api.summary.id.clone();
+    let diff = Resource::new(
+        { let id = id.clone(); move || compare.get().map(|(f, t)| (id.clone(), f, t)) },
+        |args| async move {
+            match args {
+                Some((id, from, to)) => Some(diff_revisions(id, from, to).await),
+                None => None,
+            }
+        },
+    );
+    let options = {
+        let revisions = api.revisions.clone();
+        move || {
+            let mut opts: Vec<(String, String)> = vec![("working".into(), "Working copy".into())];
+            opts.extend(revisions.iter().map(|r| (r.number.to_string(), format!("Revision {}", r.number))));
+            opts
+        }
+    };
+    let options_to = options.clone();
+    view! {
+        <section class="panel">
+            <h2>"Revisions"</h2>
+            <p class="muted">"A revision freezes the definition, endpoints and policies. Reviews and deployments use revisions, never the working copy."</p>
+            {api.editable.then(|| view! {
+                <ActionForm action=create attr:class="form inline-form">
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <label>"Note" <input type="text" name="note" placeholder="What changed" maxlength="500"/></label>
+                    <button type="submit" class="button" data-testid="cut-revision">"Cut revision"</button>
+                </ActionForm>
+            })}
+            {move || create.value().get().map(|r| match r {
+                Ok(n) => view! { <p class="ok" data-testid="revision-created">{format!("Revision {n} created.")}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            })}
+            <table class="table" data-testid="revisions">
+                <thead><tr><th>"#"</th><th>"Note"</th><th>"By"</th><th>"When"</th></tr></thead>
+                <tbody>
+                    {api.revisions.iter().map(|r| view! {
+                        <tr><td>{r.number}</td><td>{r.note.clone()}</td><td class="muted">{r.created_by.clone()}</td><td class="muted">{format_utc(r.created_at)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="panel">
+            <h2>"Compare"</h2>
+            <div class="form inline-form">
+                <label>"From"
+                    <select data-testid="diff-from" on:change=move |ev| from.set(event_target_value(&ev))>
+                        {options().into_iter().map(|(v, l)| { let s = v.clone(); view! { <option value=v selected=move || from.get() == s>{l}</option> } }).collect_view()}
+                    </select>
+                </label>
+                <label>"To"
+                    <select data-testid="diff-to" on:change=move |ev| to.set(event_target_value(&ev))>
+                        {options_to().into_iter().map(|(v, l)| { let s = v.clone(); view! { <option value=v selected=move || to.get() == s>{l}</option> } }).collect_view()}
+                    </select>
+                </label>
+                <button class="button" data-testid="compare" on:click=move |_| compare.set(Some((from.get_untracked(), to.get_untracked())))>"Compare"</button>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Comparing…"</p> }>
+                {move || diff.get().flatten().map(|r| match r {
+                    Ok(d) => view! { <DiffView diff=d/> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}

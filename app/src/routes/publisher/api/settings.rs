@@ -1,0 +1,169 @@
+//! Context, description, tags, visibility, endpoints (production, sandbox, load-balance or
+//! failover, timeout, backend image) and policies (security, per-operation security, tiers).
+
+use super::Reload;
+use crate::functions::apis::SaveSettings;
+use gatehouse_contract::{ApiDetail, ApiSettings, AuthKind, DEFAULT_TIERS, Endpoints, OperationSecurity, Policies, Routing, Visibility};
+use leptos::prelude::*;
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+fn security_value(list: &[AuthKind]) -> &'static str {
+    match (list.contains(&AuthKind::Oauth2), list.contains(&AuthKind::ApiKey)) {
+        (true, true) => "both",
+        (true, false) => "oauth2",
+        (false, true) => "api_key",
+        (false, false) => "none",
+    }
+}
+
+fn security_of(value: &str) -> Vec<AuthKind> {
+    match value {
+        "both" => vec![AuthKind::Oauth2, AuthKind::ApiKey],
+        "oauth2" => vec![AuthKind::Oauth2],
+        "api_key" => vec![AuthKind::ApiKey],
+        _ => vec![],
+    }
+}
+
+#[component]
+pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let save = ServerAction::<SaveSettings>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            reload.now();
+        }
+    });
+    let context = RwSignal::new(api.summary.context.clone());
+    let description = RwSignal::new(api.summary.description.clone());
+    let tags = RwSignal::new(api.summary.tags.join(", "));
+    let visibility = RwSignal::new(api.visibility);
+    let production = RwSignal::new(api.endpoints.production.join("\n"));
+    let sandbox = RwSignal::new(api.endpoints.sandbox.join("\n"));
+    let routing = RwSignal::new(api.endpoints.routing);
+    let timeout = RwSignal::new(api.endpoints.timeout_ms.to_string());
+    let image = RwSignal::new(api.endpoints.backend_image.clone());
+    let security = RwSignal::new(security_value(&api.policies.security).to_string());
+    let overrides = RwSignal::new(api.policies.operation_security.clone());
+    let tiers = RwSignal::new(api.policies.tiers.clone());
+    let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
+    let id = api.summary.id.clone();
+    let edit_version = api.edit_version;
+    let editable = api.editable;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let settings = ApiSettings {
+            context: context.get_untracked(),
+            description: description.get_untracked(),
+            tags: tags.get_untracked().split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+            visibility: visibility.get_untracked(),
+            endpoints: Endpoints {
+                production: lines(&production.get_untracked()),
+                sandbox: lines(&sandbox.get_untracked()),
+                routing: routing.get_untracked(),
+                timeout_ms: timeout.get_untracked().trim().parse().unwrap_or(0),
+                backend_image: image.get_untracked().trim().to_string(),
+            },
+            policies: Policies { security: security_of(&security.get_untracked()), operation_security: overrides.get_untracked(), tiers: tiers.get_untracked() },
+        };
+        save.dispatch(SaveSettings { id: id.clone(), settings, edit_version });
+    };
+    view! {
+        <form class="form" on:submit=submit data-testid="settings-form">
+            <fieldset disabled=!editable class="panel">
+                <h2>"Identity and visibility"</h2>
+                <div class="grid-2">
+                    <label>"Context" <input type="text" value=context.get_untracked() on:input=move |ev| context.set(event_target_value(&ev))/></label>
+                    <label>"Visible in the portal to"
+                        <select on:change=move |ev| visibility.set(if event_target_value(&ev) == "signed_in" { Visibility::SignedIn } else { Visibility::Public })>
+                            <option value="public" selected=api.visibility == Visibility::Public>"Everyone"</option>
+                            <option value="signed_in" selected=api.visibility == Visibility::SignedIn>"Signed-in users"</option>
+                        </select>
+                    </label>
+                </div>
+                <label>"Description" <textarea rows="3" on:input=move |ev| description.set(event_target_value(&ev))>{description.get_untracked()}</textarea></label>
+                <label>"Tags (comma-separated)" <input type="text" value=tags.get_untracked() on:input=move |ev| tags.set(event_target_value(&ev))/></label>
+            </fieldset>
+            <fieldset disabled=!editable class="panel">
+                <h2>"Endpoints"</h2>
+                <div class="grid-2">
+                    <label>"Production URLs (one per line)" <textarea class="code" rows="3" data-testid="production-urls" on:input=move |ev| production.set(event_target_value(&ev))>{production.get_untracked()}</textarea></label>
+                    <label>"Sandbox URLs (one per line)" <textarea class="code" rows="3" on:input=move |ev| sandbox.set(event_target_value(&ev))>{sandbox.get_untracked()}</textarea></label>
+                </div>
+                <div class="grid-3">
+                    <label>"With several URLs"
+                        <select on:change=move |ev| routing.set(if event_target_value(&ev) == "failover" { Routing::Failover } else { Routing::LoadBalance })>
+                            <option value="load_balance" selected=api.endpoints.routing == Routing::LoadBalance>"Load-balance (round robin)"</option>
+                            <option value="failover" selected=api.endpoints.routing == Routing::Failover>"Fail over in order"</option>
+                        </select>
+                    </label>
+                    <label>"Timeout (ms)" <input type="number" min="100" max="300000" value=timeout.get_untracked() on:input=move |ev| timeout.set(event_target_value(&ev))/></label>
+                    <label>"Backend container image (for sidecar mode)" <input type="text" placeholder="registry/reviews:1.0" value=image.get_untracked() on:input=move |ev| image.set(event_target_value(&ev))/></label>
+                </div>
+            </fieldset>
+            <fieldset disabled=!editable class="panel">
+                <h2>"Security and tiers"</h2>
+                <label>"Credentials the gateway accepts"
+                    <select on:change=move |ev| security.set(event_target_value(&ev))>
+                        {[("both", "OAuth2 token or API key"), ("oauth2", "OAuth2 token (JWT)"), ("api_key", "API key"), ("none", "None (open)")]
+                            .into_iter()
+                            .map(|(v, l)| view! { <option value=v selected=move || security.get() == v>{l}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <h3>"Per-operation security"</h3>
+                <table class="table compact">
+                    <thead><tr><th>"Operation"</th><th>"Security"</th></tr></thead>
+                    <tbody>
+                        {operations.into_iter().map(|op| {
+                            let key = op.clone();
+                            let current = overrides.get_untracked().iter().find(|o| o.operation == op).map(|o| security_value(&o.security)).unwrap_or("inherit");
+                            view! {
+                                <tr>
+                                    <td><code>{op.clone()}</code></td>
+                                    <td>
+                                        <select on:change=move |ev| {
+                                            let value = event_target_value(&ev);
+                                            let key = key.clone();
+                                            overrides.update_untracked(|list| {
+                                                list.retain(|o| o.operation != key);
+                                                if value != "inherit" {
+                                                    list.push(OperationSecurity { operation: key.clone(), security: security_of(&value) });
+                                                }
+                                            });
+                                        }>
+                                            {[("inherit", "As the API"), ("both", "OAuth2 or API key"), ("oauth2", "OAuth2"), ("api_key", "API key"), ("none", "None (open)")]
+                                                .into_iter()
+                                                .map(|(v, l)| view! { <option value=v selected=v == current>{l}</option> })
+                                                .collect_view()}
+                                        </select>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <h3>"Tiers offered"</h3>
+                <div class="checks">
+                    {DEFAULT_TIERS.into_iter().map(|(name, limit)| {
+                        let label = match limit { Some(n) => format!("{name} ({n}/min)"), None => format!("{name} (no limit)") };
+                        view! {
+                            <label class="checkbox">
+                                <input type="checkbox" checked=api.policies.tiers.iter().any(|t| t == name) on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    tiers.update_untracked(|t| { t.retain(|x| x != name); if on { t.push(name.to_string()); } });
+                                }/>
+                                {label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
+            {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        </form>
+    }
+}

@@ -1,0 +1,87 @@
+//! The source view: the whole definition as text, checked as you type, saved as a whole.
+
+use super::Reload;
+use crate::components::diagnostics::Diagnostics;
+use crate::functions::apis::{SaveSource, validate_definition};
+use gatehouse_contract::ApiDetail;
+use leptos::prelude::*;
+
+#[component]
+pub fn SourceTab(api: ApiDetail) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let text = RwSignal::new(api.source.clone());
+    let typed = RwSignal::new(0u32);
+    let save = ServerAction::<SaveSource>::new();
+    // Validate a moment after typing stops, not on every key; only in the browser.
+    let validation = LocalResource::new(move || {
+        let n = typed.get();
+        async move {
+            if n == 0 {
+                return None;
+            }
+            #[cfg(feature = "hydrate")]
+            gloo_timers_sleep(400).await;
+            if n != typed.get_untracked() {
+                return None;
+            }
+            validate_definition(text.get_untracked()).await.ok()
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            reload.now();
+        }
+    });
+    let id = api.summary.id.clone();
+    let edit_version = api.edit_version;
+    let editable = api.editable;
+    view! {
+        <section class="panel">
+            <div class="row">
+                <h2>"Source"</h2>
+                <span class="muted">{format!("{:?}", api.source_format).to_uppercase()}</span>
+            </div>
+            <textarea class="code source" rows="28" spellcheck="false" data-testid="source-editor" readonly=!editable
+                on:input=move |ev| { text.set(event_target_value(&ev)); typed.update(|n| *n += 1); }>
+                {text.get_untracked()}
+            </textarea>
+            <Transition fallback=|| ()>
+                {move || validation.get().flatten().map(|v| view! {
+                    <div data-testid="source-validation">
+                        {if v.errors.is_empty() {
+                            view! { <p class="ok">{format!("Valid — {} warnings", v.warnings.len())}</p> }.into_any()
+                        } else {
+                            view! { <p class="error">"This definition would be refused:"</p> }.into_any()
+                        }}
+                        <Diagnostics items=v.errors kind="error"/>
+                        <Diagnostics items=v.warnings kind="warning"/>
+                    </div>
+                })}
+            </Transition>
+            {editable.then(|| view! {
+                <div class="row">
+                    <button class="button" data-testid="save-source" on:click=move |_| {
+                        save.dispatch(SaveSource { id: id.clone(), source: text.get_untracked(), edit_version });
+                    }>"Save definition"</button>
+                    {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// Wait `ms` milliseconds in the browser.
+#[cfg(feature = "hydrate")]
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys_promise(ms);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_promise(ms: i32) -> wasm_bindgen_futures::js_sys::Promise {
+    wasm_bindgen_futures::js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    })
+}

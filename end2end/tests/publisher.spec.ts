@@ -1,0 +1,108 @@
+// The publisher's loop in a real browser: a creator imports a real definition, edits an
+// operation in the form view and sees it in the source view, cuts two revisions and compares
+// them; a publisher publishes and deprecates (confirming); a consumer reaches none of it.
+import { test, expect } from '@playwright/test';
+import path from 'node:path';
+import fs from 'node:fs';
+import { creator, publisher, hydrated, signIn, uniqueEmail } from './helpers';
+
+const petstore = path.resolve(__dirname, '../../../shared/corpus/openapi/oai-petstore/petstore.yaml');
+
+test('design, revise, review and deprecate an API', async ({ browser }) => {
+  expect(fs.existsSync(petstore), `corpus document ${petstore}`).toBe(true);
+  const creatorPage = await (await browser.newContext()).newPage();
+  await signIn(creatorPage, creator.email, creator.password);
+
+  // Import by upload.
+  await creatorPage.goto('/publisher/import');
+  await hydrated(creatorPage);
+  await creatorPage.getByTestId('import-file').setInputFiles(petstore);
+  await creatorPage.getByLabel('Context (optional)').fill('/petstore/v1');
+  await creatorPage.getByRole('button', { name: 'Import' }).click();
+  const result = creatorPage.getByTestId('import-result');
+  await expect(result).toContainText('Imported Swagger Petstore 1.0.0');
+  await result.getByRole('link', { name: 'Open the API' }).click();
+  await expect(creatorPage.getByTestId('api-title')).toContainText('Swagger Petstore');
+  const apiUrl = creatorPage.url().split('?')[0];
+
+  // Edit an operation in the form view.
+  await creatorPage.goto(`${apiUrl}?tab=design`);
+  await hydrated(creatorPage);
+  await creatorPage.locator('[data-testid="operation-row"][data-key="GET /pets"]').getByRole('link', { name: 'Edit' }).click();
+  const editor = creatorPage.getByTestId('operation-editor');
+  await expect(editor).toBeVisible();
+  await editor.getByTestId('op-summary').fill('List every pet in the store');
+  await editor.getByTestId('save-operation').click();
+  await expect(creatorPage.locator('[data-testid="operation-row"][data-key="GET /pets"]')).toContainText('List every pet in the store');
+
+  // The source view shows the change.
+  await creatorPage.getByRole('link', { name: 'Source' }).click();
+  await expect(creatorPage.getByTestId('source-editor')).toHaveValue(/List every pet in the store/);
+
+  // Revision 1.
+  await creatorPage.getByRole('link', { name: 'Revisions' }).click();
+  await hydrated(creatorPage);
+  await creatorPage.getByLabel('Note').fill('first review');
+  await creatorPage.getByTestId('cut-revision').click();
+  await expect(creatorPage.getByTestId('revisions')).toContainText('first review');
+
+  // Edit again: add an operation, then revision 2.
+  await creatorPage.getByRole('link', { name: 'Design' }).click();
+  await hydrated(creatorPage);
+  await creatorPage.locator('.add-operation select').selectOption('DELETE');
+  await creatorPage.locator('.add-operation').getByLabel('Path').fill('/pets/{petId}');
+  await creatorPage.locator('.add-operation').getByLabel('Summary').fill('Remove a pet');
+  await creatorPage.getByRole('button', { name: 'Add operation' }).click();
+  await expect(creatorPage.locator('[data-testid="operation-row"][data-key="DELETE /pets/{petId}"]')).toBeVisible();
+  await creatorPage.getByRole('link', { name: 'Revisions' }).click();
+  await hydrated(creatorPage);
+  await creatorPage.getByLabel('Note').fill('adds delete');
+  await creatorPage.getByTestId('cut-revision').click();
+  await expect(creatorPage.getByTestId('revisions')).toContainText('adds delete');
+
+  // The diff between them.
+  await creatorPage.getByTestId('diff-from').selectOption('1');
+  await creatorPage.getByTestId('diff-to').selectOption('2');
+  await creatorPage.getByTestId('compare').click();
+  const diff = creatorPage.getByTestId('diff');
+  await expect(diff).toContainText('Operations added');
+  await expect(diff).toContainText('DELETE /pets/{petId}');
+
+  // A creator cannot publish.
+  await creatorPage.getByRole('link', { name: 'Lifecycle' }).click();
+  await hydrated(creatorPage);
+  await expect(creatorPage.locator('[data-action="publish"]')).toHaveCount(0);
+
+  // The publisher publishes, then deprecates with confirmation.
+  const publisherPage = await (await browser.newContext()).newPage();
+  await signIn(publisherPage, publisher.email, publisher.password);
+  await publisherPage.goto(`${apiUrl}?tab=lifecycle`);
+  await hydrated(publisherPage);
+  await publisherPage.locator('[data-action="publish"]').click();
+  await expect(publisherPage.getByTestId('api-title')).toContainText('PUBLISHED');
+  await hydrated(publisherPage);
+  await publisherPage.locator('[data-action="deprecate"]').click();
+  const confirm = publisherPage.getByTestId('confirm');
+  await expect(confirm).toContainText('cannot be undone');
+  await expect(publisherPage.getByTestId('api-title')).toContainText('PUBLISHED');
+  await publisherPage.getByTestId('confirm-action').click();
+  await expect(publisherPage.getByTestId('api-title')).toContainText('DEPRECATED');
+
+  // A consumer reaches none of it, in the UI or through the REST API.
+  const consumerPage = await (await browser.newContext()).newPage();
+  const email = uniqueEmail('shopper');
+  await consumerPage.goto('/signup');
+  await hydrated(consumerPage);
+  await consumerPage.getByLabel('Email').fill(email);
+  await consumerPage.locator('input[name="password"]').fill('a long enough password');
+  await consumerPage.locator('input[name="password_again"]').fill('a long enough password');
+  await consumerPage.getByRole('button', { name: 'Sign up' }).click();
+  await expect(consumerPage.getByTestId('who')).toContainText(email);
+  for (const url of ['/publisher', apiUrl.replace(/^https?:\/\/[^/]+/, '')]) {
+    const response = await consumerPage.goto(url);
+    expect(response?.status()).toBe(403);
+    await expect(consumerPage.getByTestId('forbidden')).toBeVisible();
+  }
+  const rest = await consumerPage.request.get('/api/v1/apis');
+  expect(rest.status()).toBe(403);
+});
