@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test build build-release unit e2e
+.PHONY: run test setup-run setup-test build build-release unit e2e bench
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
@@ -32,3 +32,7 @@ unit:
 
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh
+
+## make bench: speed figures (release build), SQLite and PostgreSQL side by side.
+bench:
+	cargo run --release --locked -p gatehouse-server --features bench --bin gatehouse-bench -- publisher --apis 10000

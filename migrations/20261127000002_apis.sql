@@ -12,11 +12,7 @@ CREATE TABLE apis (
     state         TEXT NOT NULL,
     visibility    TEXT NOT NULL,
     spec_version  TEXT NOT NULL,
-    source        TEXT NOT NULL,            -- the definition as written (source of truth)
     source_format TEXT NOT NULL,            -- yaml | json
-    document      TEXT NOT NULL,            -- bundled document (JSON)
-    model         TEXT NOT NULL,            -- normalized model (JSON)
-    warnings      TEXT NOT NULL,            -- diagnostics (JSON)
     endpoints     TEXT NOT NULL,            -- JSON
     policies      TEXT NOT NULL,            -- JSON
     operations    BIGINT NOT NULL,
@@ -26,6 +22,15 @@ CREATE TABLE apis (
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );
+-- The large texts of each API live apart, so listing and searching APIs scans narrow rows.
+CREATE TABLE api_definitions (
+    api_id   TEXT PRIMARY KEY REFERENCES apis (id) ON DELETE CASCADE,
+    source   TEXT NOT NULL,                 -- the definition as written (source of truth)
+    document TEXT NOT NULL,                 -- bundled document (JSON)
+    model    TEXT NOT NULL,                 -- normalized model (JSON)
+    warnings TEXT NOT NULL                  -- diagnostics (JSON)
+);
+
 CREATE UNIQUE INDEX apis_name_version ON apis (name, version);
 -- A context is unique among APIs that are not retired (both databases support partial indexes).
 CREATE UNIQUE INDEX apis_live_context ON apis (context) WHERE state <> 'RETIRED';

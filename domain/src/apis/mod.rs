@@ -61,8 +61,10 @@ pub(crate) struct ApiRow {
 }
 
 const ROW_COLUMNS: &str = "a.id, a.lineage_id, a.name, a.version, a.context, a.description, a.tags, a.owner_id, u.email AS owner, \
-    a.state, a.visibility, a.spec_version, a.source, a.source_format, a.document, a.model, a.warnings, a.endpoints, a.policies, \
+    a.state, a.visibility, a.spec_version, d.source, a.source_format, d.document, d.model, d.warnings, a.endpoints, a.policies, \
     a.operations, a.edit_version, a.updated_at";
+
+const ROW_FROM: &str = "apis a JOIN users u ON u.id = a.owner_id JOIN api_definitions d ON d.api_id = a.id";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(format!("stored {what} cannot be read: {e}"))
@@ -137,7 +139,7 @@ pub fn can_edit(actor: &Actor, owner_id: &str) -> bool {
 }
 
 pub(crate) async fn load(db: &Db, id: &str) -> Result<ApiRow> {
-    sqlx::query_as::<_, ApiRow>(&format!("SELECT {ROW_COLUMNS} FROM apis a JOIN users u ON u.id = a.owner_id WHERE a.id = $1"))
+    sqlx::query_as::<_, ApiRow>(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
@@ -187,22 +189,26 @@ pub fn default_context(name: &str, version: &str) -> String {
     format!("/{}/{}", if name.is_empty() { "api" } else { &name }, if version.is_empty() { "v1" } else { &version })
 }
 
-/// Lower-cased text searched by the publisher list and the portal.
+/// Lower-cased text searched by the publisher list and the portal: name, description, tags,
+/// then each distinct operation path and summary word once, so the column stays short and a
+/// search scans little.
 fn search_text(name: &str, description: &str, tags: &[String], model: &ApiModel) -> String {
-    let mut text = format!("{name} {description} {}", tags.join(" "));
+    let mut text = format!("{name} {description} {}", tags.join(" ")).to_lowercase();
+    let mut seen: std::collections::HashSet<String> = text.split_whitespace().map(str::to_string).collect();
     for op in &model.operations {
-        text.push(' ');
-        text.push_str(&op.path);
-        if !op.summary.is_empty() {
-            text.push(' ');
-            text.push_str(&op.summary);
+        let words = std::iter::once(op.path.to_lowercase()).chain(op.summary.to_lowercase().split_whitespace().map(str::to_string).collect::<Vec<_>>());
+        for word in words {
+            if seen.insert(word.clone()) {
+                text.push(' ');
+                text.push_str(&word);
+            }
         }
-        // Bound the column: large APIs stay searchable by their first few hundred operations.
-        if text.len() > 16_000 {
+        // Bound the column: very large APIs stay searchable by their first thousands of words.
+        if text.len() > 8_000 {
             break;
         }
     }
-    text.to_lowercase()
+    text
 }
 
 fn tags_of(model: &ApiModel) -> Vec<String> {
@@ -327,8 +333,8 @@ async fn create(
     let mut tx = db.pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO apis (id, lineage_id, name, version, context, description, tags, owner_id, state, visibility, spec_version, \
-         source, source_format, document, model, warnings, endpoints, policies, operations, search_text, edit_version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1, $21, $21)",
+         source_format, endpoints, policies, operations, search_text, edit_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)",
     )
     .bind(id)
     .bind(lineage_id)
@@ -341,11 +347,7 @@ async fn create(
     .bind(LifecycleState::Created.as_str())
     .bind(visibility_str(Visibility::Public))
     .bind(spec_label(imported.spec_version))
-    .bind(&source)
     .bind(format_str(source_format))
-    .bind(to_json(&imported.document))
-    .bind(to_json(model))
-    .bind(to_json(&imported.warnings))
     .bind(to_json(&endpoints))
     .bind(to_json(&policies))
     .bind(model.operations.len() as i64)
@@ -356,6 +358,14 @@ async fn create(
     if let Err(e) = inserted {
         return Err(if is_unique_violation(&e) { context_or_name_taken(db, name, version, context).await } else { e.into() });
     }
+    sqlx::query("INSERT INTO api_definitions (api_id, source, document, model, warnings) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(&source)
+        .bind(to_json(&imported.document))
+        .bind(to_json(model))
+        .bind(to_json(&imported.warnings))
+        .execute(&mut *tx)
+        .await?;
     replace_tags(&mut tx, id, &tags).await?;
     let snapshot = Snapshot {
         name: name.into(),
@@ -465,19 +475,15 @@ async fn save_definition(
     };
     let mut tx = db.pool.begin().await?;
     let updated = sqlx::query(
-        "UPDATE apis SET context = $1, description = $2, tags = $3, spec_version = $4, source = $5, source_format = $6, document = $7, \
-         model = $8, warnings = $9, operations = $10, search_text = $11, edit_version = edit_version + 1, updated_at = $12 \
-         WHERE id = $13 AND edit_version = $14",
+        "UPDATE apis SET context = $1, description = $2, tags = $3, spec_version = $4, source_format = $5, \
+         operations = $6, search_text = $7, edit_version = edit_version + 1, updated_at = $8 \
+         WHERE id = $9 AND edit_version = $10",
     )
     .bind(&context)
     .bind(&model.description)
     .bind(to_json(&tags))
     .bind(spec_label(imported.spec_version))
-    .bind(&snapshot.source)
     .bind(format_str(source_format))
-    .bind(to_json(&imported.document))
-    .bind(to_json(model))
-    .bind(to_json(&imported.warnings))
     .bind(model.operations.len() as i64)
     .bind(search_text(&row.name, &model.description, &tags, model))
     .bind(now_ms())
@@ -495,6 +501,14 @@ async fn save_definition(
         let fresh = load(db, &row.id).await?;
         return Err(conflict_report(db, &fresh, expected).await);
     }
+    sqlx::query("UPDATE api_definitions SET source = $1, document = $2, model = $3, warnings = $4 WHERE api_id = $5")
+        .bind(&snapshot.source)
+        .bind(to_json(&imported.document))
+        .bind(to_json(model))
+        .bind(to_json(&imported.warnings))
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
     replace_tags(&mut tx, &row.id, &tags).await?;
     record_edit(&mut tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
@@ -686,21 +700,29 @@ pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSu
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let limit = query.limit.unwrap_or(25).clamp(1, 200);
     let offset = query.offset.unwrap_or(0).max(0);
+    // The window count gives the total from the same scan as the page.
     let sql = format!(
-        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at \
-         FROM apis a JOIN users u ON u.id = a.owner_id {filter} ORDER BY a.updated_at DESC, a.id LIMIT {limit} OFFSET {offset}"
+        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at, \
+         COUNT(*) OVER () AS total FROM apis a JOIN users u ON u.id = a.owner_id {filter} ORDER BY a.updated_at DESC, a.id LIMIT {limit} OFFSET {offset}"
     );
     let mut rows = sqlx::query_as::<_, SummaryRow>(&sql);
     for b in &binds {
         rows = rows.bind(b);
     }
     let rows = rows.fetch_all(&db.pool).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM apis a JOIN users u ON u.id = a.owner_id {filter}");
-    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let (total,) = count.fetch_one(&db.pool).await?;
+    let total = match rows.first() {
+        Some(first) => first.total,
+        // Past the last page the window has no row to ride on; count on its own.
+        None if offset > 0 => {
+            let count_sql = format!("SELECT COUNT(*) FROM apis a JOIN users u ON u.id = a.owner_id {filter}");
+            let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+            for b in &binds {
+                count = count.bind(b);
+            }
+            count.fetch_one(&db.pool).await?.0
+        }
+        None => 0,
+    };
     Ok(Page { items: rows.into_iter().map(SummaryRow::into_summary).collect::<Result<_>>()?, total })
 }
 
@@ -717,6 +739,7 @@ struct SummaryRow {
     spec_version: String,
     operations: i64,
     updated_at: i64,
+    total: i64,
 }
 
 impl SummaryRow {

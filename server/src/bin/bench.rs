@@ -1,0 +1,142 @@
+//! `gatehouse-bench`: speed figures measured on the real router, printed side by side for
+//! SQLite and PostgreSQL. Not a test: it prints numbers for people to compare with the goals.
+//!
+//!   cargo run --release -p gatehouse-server --features bench --bin gatehouse-bench -- publisher [--apis 10000]
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use gatehouse_contract::Role;
+use gatehouse_domain::apis::{self, ImportRequest};
+use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::throttle::SignInThrottle;
+use gatehouse_domain::{Db, accounts, audit, testing, tokens};
+use gatehouse_server::state::AppState;
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const WORDS: [&str; 24] = [
+    "orders", "payments", "inventory", "shipping", "customers", "reviews", "catalog", "pricing", "loyalty", "billing", "identity",
+    "search", "weather", "maps", "tickets", "bookings", "claims", "policies", "accounts", "ledger", "devices", "telemetry", "media", "messages",
+];
+const REGIONS: [&str; 5] = ["eu", "us", "apac", "latam", "mea"];
+
+/// A realistic definition: a domain noun, a region, 4–24 operations with summaries and tags.
+fn definition(i: usize) -> String {
+    let noun = WORDS[i % WORDS.len()];
+    let other = WORDS[(i / WORDS.len() + 7) % WORDS.len()];
+    let region = REGIONS[i % REGIONS.len()];
+    let mut doc = format!(
+        "openapi: 3.0.3\ninfo:\n  title: {noun} {region} service {i}\n  version: 1.{}.0\n  description: Manages {noun} and {other} for the {region} region.\ntags:\n  - name: {noun}\n  - name: {region}\npaths:\n",
+        i % 7
+    );
+    for op in 0..(4 + i % 21) {
+        let resource = if op % 2 == 0 { noun } else { other };
+        doc.push_str(&format!(
+            "  /{resource}/v{op}/{{id}}:\n    get:\n      summary: Read one {resource} record {op}\n      tags: [{noun}]\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n      responses:\n        '200': {{description: ok}}\n    delete:\n      summary: Delete {resource} {op}\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n      responses:\n        '204': {{description: gone}}\n"
+        ));
+    }
+    doc
+}
+
+async fn seed(db: &Db, count: usize) -> String {
+    let user = accounts::create_user(db, audit::SYSTEM, "bench@example.com", "correct horse battery", Role::Publisher).await.expect("user");
+    let actor = accounts::actor_by_id(db, &user.id).await.expect("actor").expect("exists");
+    let started = Instant::now();
+    for i in 0..count {
+        let files = MemoryFiles::single("d.yaml", definition(i).into_bytes());
+        apis::import(db, &actor, ImportRequest { files: &files, entry: "d.yaml", context: None }).await.expect("import");
+    }
+    eprintln!("  seeded {count} APIs in {:.1} s", started.elapsed().as_secs_f64());
+    tokens::create_for_email(db, "bench@example.com", "bench").await.expect("token").token
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+async fn measure(app: &axum::Router, token: &str, uri: &str, rounds: usize) -> (f64, f64, usize) {
+    let mut times = Vec::with_capacity(rounds);
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        let request = Request::get(uri)
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let started = Instant::now();
+        let response = app.clone().oneshot(request).await.expect("response");
+        assert!(response.status().is_success(), "{uri}: {}", response.status());
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        times.push(started.elapsed());
+        bytes = body.len();
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.95), bytes)
+}
+
+async fn publisher(count: usize) {
+    let queries = [
+        ("list, first page", "/api/v1/apis?limit=25".to_string()),
+        ("list, page 200", "/api/v1/apis?limit=25&offset=5000".to_string()),
+        ("search one word", "/api/v1/apis?q=inventory&limit=25".to_string()),
+        ("search two words + state", "/api/v1/apis?q=telemetry%20apac&state=CREATED&limit=25".to_string()),
+        ("search a path", "/api/v1/apis?q=%2Fledger%2Fv3&limit=25".to_string()),
+        ("filter by tag", "/api/v1/apis?tag=latam&limit=25".to_string()),
+        ("no match", "/api/v1/apis?q=zzzz-nothing&limit=25".to_string()),
+    ];
+    let mut results: Vec<(String, Vec<(f64, f64)>)> = queries.iter().map(|(n, _)| (n.to_string(), Vec::new())).collect();
+    let mut backends = Vec::new();
+    let sqlite = testing::sqlite().await;
+    let postgres = testing::postgres().await;
+    for (name, db) in [("SQLite", Some(&sqlite.db)), ("PostgreSQL", postgres.as_ref().map(|p| &p.db))] {
+        let Some(db) = db else {
+            eprintln!("PostgreSQL unreachable: its column is skipped");
+            continue;
+        };
+        eprintln!("{name}:");
+        let token = seed(db, count).await;
+        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false };
+        let state = AppState {
+            leptos_options: gatehouse_server::cli::leptos_options(&args),
+            db: db.clone(),
+            throttle: Arc::new(SignInThrottle::default()),
+            public_origin: None,
+        };
+        let app = gatehouse_server::http::router(state, false);
+        for (i, (_, uri)) in queries.iter().enumerate() {
+            measure(&app, &token, uri, 10).await; // warm up caches and the planner
+            let (p50, p95, _) = measure(&app, &token, uri, 200).await;
+            results[i].1.push((p50, p95));
+        }
+        backends.push(name);
+    }
+    println!("\nPublisher list over {count} APIs — server time per request (ms), 200 requests each, goal p95 ≤ 30 ms");
+    print!("{:<28}", "query");
+    for b in &backends {
+        print!(" {:>10} {:>10}", format!("{b} p50"), "p95");
+    }
+    println!();
+    for (name, figures) in &results {
+        print!("{name:<28}");
+        for (p50, p95) in figures {
+            print!(" {p50:>10.2} {p95:>10.2}");
+        }
+        println!();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let count = args.iter().position(|a| a == "--apis").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    match args.get(1).map(String::as_str) {
+        Some("publisher") => publisher(count).await,
+        _ => {
+            eprintln!("usage: gatehouse-bench publisher [--apis N]");
+            std::process::exit(2);
+        }
+    }
+}
