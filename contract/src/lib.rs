@@ -4,7 +4,9 @@
 pub mod account;
 pub mod api;
 pub mod definition;
+pub mod deploy;
 
 pub use account::*;
 pub use api::*;
 pub use definition::*;
+pub use deploy::*;

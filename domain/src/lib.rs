@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod apis;
 pub mod audit;
+pub mod deploy;
 pub mod error;
+pub mod groups;
 pub mod markdown;
 pub mod openapi;
 pub mod seed;

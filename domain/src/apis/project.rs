@@ -7,7 +7,8 @@ use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::openapi::parse;
 use crate::{Actor, Db, DomainError, Result};
-use gatehouse_contract::{Endpoints, ImportOutcome, Permission, Policies, SourceFormat, Visibility};
+use gatehouse_contract::{DocPage, Endpoints, ImportOutcome, Permission, Policies, Snapshot, SourceFormat, Visibility};
+use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -47,41 +48,48 @@ pub fn archive_name(name: &str, version: &str) -> String {
     format!("{}-{}.zip", clean(name), clean(version))
 }
 
-/// The project of one API as zip bytes.
-pub async fn export(db: &Db, actor: &Actor, api_id: &str) -> Result<(String, Vec<u8>)> {
-    actor.require(Permission::DesignApis)?;
-    let detail = super::get(db, actor, api_id).await?;
-    let row = load(db, api_id).await?;
-    let pages = docs::list(db, api_id).await?;
-    let definition = match detail.source_format {
+/// The files of an API project (api.yaml, the definition, docs/*.md) for a snapshot: what an
+/// export zips and what a deployment commits to the GitOps repository.
+pub fn project_files(snapshot: &Snapshot, description: &str, tags: &[String], visibility: Visibility, pages: &[DocPage]) -> Result<BTreeMap<String, Vec<u8>>> {
+    let definition = match snapshot.source_format {
         SourceFormat::Json => "definition.json",
         SourceFormat::Yaml => "definition.yaml",
     };
     let meta = ProjectMeta {
         kind: "gatehouse/api".into(),
-        name: row.name.clone(),
-        version: row.version.clone(),
-        context: row.context.clone(),
-        description: row.description.clone(),
-        tags: detail.summary.tags.clone(),
-        visibility: detail.visibility,
+        name: snapshot.name.clone(),
+        version: snapshot.version.clone(),
+        context: snapshot.context.clone(),
+        description: description.to_string(),
+        tags: tags.to_vec(),
+        visibility,
         definition: definition.into(),
-        endpoints: detail.endpoints.clone(),
-        policies: detail.policies.clone(),
+        endpoints: snapshot.endpoints.clone(),
+        policies: snapshot.policies.clone(),
         docs: pages.iter().map(|p| ProjectDoc { slug: p.slug.clone(), title: p.title.clone(), file: format!("docs/{}.md", p.slug) }).collect(),
     };
     let meta_text = to_text(&serde_json::to_value(&meta).map_err(|e| DomainError::Internal(e.to_string()))?, SourceFormat::Yaml);
+    let mut files = BTreeMap::new();
+    files.insert(META_FILE.to_string(), meta_text.into_bytes());
+    files.insert(definition.to_string(), snapshot.source.clone().into_bytes());
+    for page in pages {
+        files.insert(format!("docs/{}.md", page.slug), page.markdown.clone().into_bytes());
+    }
+    Ok(files)
+}
+
+/// The project of one API's working copy as zip bytes.
+pub async fn export(db: &Db, actor: &Actor, api_id: &str) -> Result<(String, Vec<u8>)> {
+    actor.require(Permission::DesignApis)?;
+    let detail = super::get(db, actor, api_id).await?;
+    let row = load(db, api_id).await?;
+    let pages = docs::list(db, api_id).await?;
+    let files = project_files(&row.snapshot()?, &row.description, &detail.summary.tags, detail.visibility, &pages)?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
-    let io = |e: std::io::Error| DomainError::Internal(format!("writing archive: {e}"));
-    let mut add = |name: &str, bytes: &[u8]| -> Result<()> {
-        zip.start_file(name, options).map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?;
-        zip.write_all(bytes).map_err(io)
-    };
-    add(META_FILE, meta_text.as_bytes())?;
-    add(definition, detail.source.as_bytes())?;
-    for page in &pages {
-        add(&format!("docs/{}.md", page.slug), page.markdown.as_bytes())?;
+    for (name, bytes) in &files {
+        zip.start_file(name.as_str(), options).map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?;
+        zip.write_all(bytes).map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?;
     }
     let bytes = zip.finish().map_err(|e| DomainError::Internal(format!("writing archive: {e}")))?.into_inner();
     Ok((archive_name(&row.name, &row.version), bytes))

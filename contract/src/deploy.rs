@@ -1,0 +1,276 @@
+//! Gateway groups, approval requests, deployments, and the bundle a group's gateways load.
+
+use crate::api::{ApiDiff, AuthKind, Endpoints, LifecycleState};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupMode {
+    /// One gateway serves every API of the group.
+    #[default]
+    Shared,
+    /// A dedicated gateway per API.
+    PrivateJet,
+    /// The gateway runs as a container in each backend's pod.
+    Sidecar,
+}
+
+impl GroupMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupMode::Shared => "shared",
+            GroupMode::PrivateJet => "private-jet",
+            GroupMode::Sidecar => "sidecar",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum GroupKind {
+    #[default]
+    Functional,
+    Regional,
+}
+
+/// A gateway group: the APIs one (set of) microgateway(s) serves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewayGroup {
+    /// A valid git branch and Kubernetes name: lower-case letters, digits and `-`.
+    pub name: String,
+    #[serde(default)]
+    pub kind: GroupKind,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub mode: GroupMode,
+    /// Ingress host, e.g. `food.example.com`.
+    pub host: String,
+    /// Port of the embedded (local) gateway.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default = "default_min")]
+    pub replicas_min: u32,
+    #[serde(default = "default_max")]
+    pub replicas_max: u32,
+    /// Average CPU utilisation (%) the autoscaler keeps.
+    #[serde(default = "default_cpu")]
+    pub cpu_target: u32,
+    #[serde(default = "default_image")]
+    pub image: String,
+}
+
+fn default_min() -> u32 {
+    1
+}
+fn default_max() -> u32 {
+    5
+}
+fn default_cpu() -> u32 {
+    50
+}
+pub fn default_image() -> String {
+    "ghcr.io/gatehouse/gateway:0.1".into()
+}
+
+/// A group as listed, with what it serves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupSummary {
+    #[serde(flatten)]
+    pub group: GatewayGroup,
+    pub apis: Vec<LiveApi>,
+    /// The newest tag, e.g. `food-apis-v1.2.0`.
+    pub tag: Option<String>,
+}
+
+/// An API assigned to a group and the revision live there (if any).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveApi {
+    pub api_id: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub state: LifecycleState,
+    pub live_revision: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// A request to deploy a revision of an API to its group, and the decision on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Approval {
+    pub id: String,
+    pub kind: String,
+    pub api_id: String,
+    pub api_name: String,
+    pub api_version: String,
+    pub revision: i64,
+    pub group: String,
+    pub mode: GroupMode,
+    pub host: String,
+    pub note: String,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub status: ApprovalStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub comment: String,
+    pub deployment_id: Option<String>,
+    /// Against the revision live in the group (everything is new when nothing is live).
+    pub diff: ApiDiff,
+    /// The revision live in the group when the request was read.
+    pub live_revision: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum DeploymentStatus {
+    Rendering,
+    Rendered,
+    Committed,
+    Live,
+    Failed,
+}
+
+impl DeploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::Rendering => "rendering",
+            DeploymentStatus::Rendered => "rendered",
+            DeploymentStatus::Committed => "committed",
+            DeploymentStatus::Live => "live",
+            DeploymentStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One step of a deployment, with its timing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeploymentStep {
+    pub name: String,
+    pub ok: bool,
+    pub ms: u64,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deployment {
+    pub id: String,
+    pub group: String,
+    pub api_id: String,
+    pub api_name: String,
+    pub revision: i64,
+    /// deploy or rollback.
+    pub kind: String,
+    pub status: DeploymentStatus,
+    /// Why it failed, when it did.
+    pub reason: String,
+    /// The annotated git tag, e.g. `food-apis-v1.0.0`.
+    pub tag: String,
+    pub commit: String,
+    pub bundle_sha: String,
+    pub steps: Vec<DeploymentStep>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    /// Gateways serving this deployment's bundle, of those reporting.
+    pub live_on: u32,
+    pub gateways: u32,
+}
+
+/// What a group's gateways load: every live API with its endpoints, security and tiers.
+/// Rendered deterministically: the same inputs give byte-identical JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Bundle {
+    pub group: String,
+    /// The release this bundle belongs to, e.g. `1.2.0`.
+    pub version: String,
+    pub apis: Vec<BundleApi>,
+    pub tiers: Vec<BundleTier>,
+    /// Public signing keys (JWK) for verifying access tokens offline.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub keys: Vec<serde_json::Value>,
+    /// Token issuer and audience the gateway accepts.
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub audience: String,
+    /// Revoked credentials (client ids, token ids, API key ids).
+    #[serde(default)]
+    pub revoked: Vec<String>,
+    /// API keys as SHA-256 hashes with what they may call.
+    #[serde(default)]
+    pub api_keys: Vec<BundleApiKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleTier {
+    pub name: String,
+    /// `None`: unlimited.
+    pub requests_per_minute: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleApiKey {
+    pub id: String,
+    pub sha256: String,
+    pub application_id: String,
+    pub key_type: String,
+    /// API id → tier.
+    pub subscriptions: Vec<(String, String)>,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleApi {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub context: String,
+    pub state: LifecycleState,
+    pub revision: i64,
+    pub endpoints: Endpoints,
+    pub security: Vec<AuthKind>,
+    pub tiers: Vec<String>,
+    pub operations: Vec<BundleOperation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleOperation {
+    pub method: String,
+    /// Resource template, e.g. `/pets/{petId}`.
+    pub path: String,
+    pub security: Vec<AuthKind>,
+    /// The answer a PROTOTYPED API gives, from the definition's examples.
+    pub mock: Option<MockResponse>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MockResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}

@@ -1,0 +1,299 @@
+//! Kubernetes manifests for a group, built from k8s-openapi's typed objects: per gateway a
+//! ConfigMap (the bundle), Deployment, Service and HorizontalPodAutoscaler (autoscaling/v2),
+//! and one Ingress (networking.k8s.io/v1) routing every API context to its gateway Service.
+//! Targets Kubernetes 1.33; `kubernetes-validate` checks the output in the tests.
+
+use crate::openapi::emit::to_text;
+use crate::{DomainError, Result};
+use gatehouse_contract::{Bundle, GatewayGroup, GroupMode, SourceFormat};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
+    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The Kubernetes release the manifests target.
+pub const KUBERNETES_VERSION: &str = "1.33.0";
+const GATEWAY_PORT: i32 = 8080;
+const SIDECAR_GATEWAY_PORT: i32 = 8090;
+const ADMIN_PORT: i32 = 9090;
+const BUNDLE_DIR: &str = "/etc/gatehouse";
+
+/// A DNS-1123 label from free text: lower-case letters, digits and `-`, at most 63.
+pub fn k8s_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed: String = out.trim_matches('-').chars().take(63).collect();
+    trimmed.trim_end_matches('-').to_string()
+}
+
+fn labels(group: &str, component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), component.to_string()),
+        ("app.kubernetes.io/part-of".to_string(), "gatehouse".to_string()),
+        ("gatehouse.io/group".to_string(), group.to_string()),
+    ])
+}
+
+fn meta(name: &str, group: &str, component: &str) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_string()), labels: Some(labels(group, component)), ..Default::default() }
+}
+
+fn yaml<T: Serialize>(object: &T) -> Result<String> {
+    let value = serde_json::to_value(object).map_err(|e| DomainError::Internal(format!("manifest: {e}")))?;
+    Ok(to_text(&value, SourceFormat::Yaml))
+}
+
+fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
+    Container {
+        name: "gateway".into(),
+        image: Some(group.image.clone()),
+        args: Some(vec![
+            "--bundle".into(),
+            format!("{BUNDLE_DIR}/bundle.json"),
+            "--listen".into(),
+            format!("0.0.0.0:{port}"),
+            "--admin".into(),
+            format!("0.0.0.0:{ADMIN_PORT}"),
+        ]),
+        ports: Some(vec![
+            ContainerPort { name: Some("http".into()), container_port: port, ..Default::default() },
+            ContainerPort { name: Some("admin".into()), container_port: ADMIN_PORT, ..Default::default() },
+        ]),
+        readiness_probe: Some(Probe {
+            http_get: Some(HTTPGetAction { path: Some("/healthz".into()), port: IntOrString::String("admin".into()), ..Default::default() }),
+            period_seconds: Some(5),
+            ..Default::default()
+        }),
+        // CPU requests are what the autoscaler's utilisation target is measured against.
+        resources: Some(ResourceRequirements {
+            requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("100m".into())), ("memory".to_string(), Quantity("32Mi".into()))])),
+            limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
+            ..Default::default()
+        }),
+        volume_mounts: Some(vec![VolumeMount { name: "bundle".into(), mount_path: BUNDLE_DIR.into(), read_only: Some(true), ..Default::default() }]),
+        ..Default::default()
+    }
+}
+
+/// The workload, service, autoscaler and bundle of one gateway (or one sidecar'd backend).
+struct Unit {
+    name: String,
+    containers: Vec<Container>,
+    service_port: i32,
+    bundle: Bundle,
+}
+
+fn unit_files(group: &GatewayGroup, unit: &Unit, files: &mut BTreeMap<String, String>) -> Result<()> {
+    let (bundle_bytes, bundle_sha) = super::bundle::encode(&unit.bundle);
+    let config_name = format!("{}-bundle", unit.name);
+    let config = ConfigMap {
+        metadata: meta(&config_name, &group.name, &unit.name),
+        data: Some(BTreeMap::from([("bundle.json".to_string(), String::from_utf8_lossy(&bundle_bytes).into_owned())])),
+        ..Default::default()
+    };
+    let selector = BTreeMap::from([("app.kubernetes.io/name".to_string(), unit.name.clone())]);
+    let deployment = Deployment {
+        metadata: meta(&unit.name, &group.name, &unit.name),
+        spec: Some(DeploymentSpec {
+            replicas: Some(group.replicas_min as i32),
+            selector: LabelSelector { match_labels: Some(selector.clone()), ..Default::default() },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(&group.name, &unit.name)),
+                    // A new bundle changes the pod template, so Kubernetes rolls the gateways.
+                    annotations: Some(BTreeMap::from([("gatehouse.io/bundle-sha256".to_string(), bundle_sha)])),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    containers: unit.containers.clone(),
+                    volumes: Some(vec![Volume {
+                        name: "bundle".into(),
+                        config_map: Some(ConfigMapVolumeSource { name: config_name.clone(), ..Default::default() }),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let service = Service {
+        metadata: meta(&unit.name, &group.name, &unit.name),
+        spec: Some(ServiceSpec {
+            selector: Some(selector),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: 80,
+                target_port: Some(IntOrString::Int(unit.service_port)),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let hpa = HorizontalPodAutoscaler {
+        metadata: meta(&unit.name, &group.name, &unit.name),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference { api_version: Some("apps/v1".into()), kind: "Deployment".into(), name: unit.name.clone() },
+            min_replicas: Some(group.replicas_min as i32),
+            max_replicas: group.replicas_max as i32,
+            metrics: Some(vec![MetricSpec {
+                type_: "Resource".into(),
+                resource: Some(ResourceMetricSource {
+                    name: "cpu".into(),
+                    target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(group.cpu_target as i32), ..Default::default() },
+                }),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    files.insert(format!("manifests/{}-configmap.yaml", unit.name), yaml(&config)?);
+    files.insert(format!("manifests/{}-deployment.yaml", unit.name), yaml(&deployment)?);
+    files.insert(format!("manifests/{}-service.yaml", unit.name), yaml(&service)?);
+    files.insert(format!("manifests/{}-hpa.yaml", unit.name), yaml(&hpa)?);
+    Ok(())
+}
+
+/// Rendered manifests of a group, by path inside the group's folder, plus `kustomization.yaml`.
+pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, String>> {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    match group.mode {
+        GroupMode::Shared => {
+            let name = k8s_name(&format!("gw-{}", group.name));
+            for api in &bundle.apis {
+                routes.push((api.context.clone(), name.clone()));
+            }
+            units.push(Unit { containers: vec![gateway_container(group, GATEWAY_PORT)], service_port: GATEWAY_PORT, bundle: bundle.clone(), name });
+        }
+        GroupMode::PrivateJet => {
+            for api in &bundle.apis {
+                let name = k8s_name(&format!("gw-{}-{}-{}", group.name, api.name, api.version));
+                routes.push((api.context.clone(), name.clone()));
+                let only = Bundle { apis: vec![api.clone()], ..bundle.clone() };
+                units.push(Unit { containers: vec![gateway_container(group, GATEWAY_PORT)], service_port: GATEWAY_PORT, bundle: only, name });
+            }
+        }
+        GroupMode::Sidecar => {
+            for api in &bundle.apis {
+                let image = api.endpoints.backend_image.trim();
+                if image.is_empty() {
+                    return Err(DomainError::invalid(
+                        "endpoints.backend_image",
+                        format!("{} {} has no backend container image; sidecar mode needs one", api.name, api.version),
+                    ));
+                }
+                let backend_port = api
+                    .endpoints
+                    .production
+                    .first()
+                    .and_then(|u| u.rsplit_once(':'))
+                    .and_then(|(_, rest)| rest.split('/').next()?.parse::<i32>().ok())
+                    .unwrap_or(8080);
+                let name = k8s_name(&format!("{}-{}", api.name, api.version));
+                routes.push((api.context.clone(), name.clone()));
+                // Inside the pod the gateway reaches its backend on localhost.
+                let mut local = api.clone();
+                local.endpoints.production = vec![format!("http://127.0.0.1:{backend_port}")];
+                local.endpoints.sandbox = local.endpoints.production.clone();
+                let backend = Container {
+                    name: "backend".into(),
+                    image: Some(image.to_string()),
+                    ports: Some(vec![ContainerPort { name: Some("backend".into()), container_port: backend_port, ..Default::default() }]),
+                    resources: Some(ResourceRequirements {
+                        requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("100m".into()))])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                units.push(Unit {
+                    containers: vec![backend, gateway_container(group, SIDECAR_GATEWAY_PORT)],
+                    service_port: SIDECAR_GATEWAY_PORT,
+                    bundle: Bundle { apis: vec![local], ..bundle.clone() },
+                    name,
+                });
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    for unit in &units {
+        unit_files(group, unit, &mut files)?;
+    }
+    routes.sort();
+    let ingress_name = k8s_name(&format!("gw-{}", group.name));
+    let ingress = Ingress {
+        metadata: meta(&ingress_name, &group.name, "ingress"),
+        spec: Some(IngressSpec {
+            rules: Some(vec![IngressRule {
+                host: Some(group.host.clone()),
+                http: Some(HTTPIngressRuleValue {
+                    paths: routes
+                        .iter()
+                        .map(|(context, service)| HTTPIngressPath {
+                            path: Some(context.clone()),
+                            path_type: "Prefix".into(),
+                            backend: IngressBackend {
+                                service: Some(IngressServiceBackend {
+                                    name: service.clone(),
+                                    port: Some(ServiceBackendPort { number: Some(80), ..Default::default() }),
+                                }),
+                                ..Default::default()
+                            },
+                        })
+                        .collect(),
+                }),
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    if !routes.is_empty() {
+        files.insert("manifests/ingress.yaml".into(), yaml(&ingress)?);
+    }
+    let resources: Vec<serde_json::Value> = files.keys().map(|k| serde_json::Value::String(k.clone())).collect();
+    let kustomization = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "commonLabels": { "gatehouse.io/group": group.name },
+        "resources": resources,
+    });
+    files.insert("kustomization.yaml".into(), to_text(&kustomization, SourceFormat::Yaml));
+    Ok(files)
+}
+
+/// The ingress table of a group: (host, context, service) rows, as the routing view shows them.
+pub fn routes(group: &GatewayGroup, bundle: &Bundle) -> Vec<(String, String, String)> {
+    bundle
+        .apis
+        .iter()
+        .map(|api| {
+            let service = match group.mode {
+                GroupMode::Shared => k8s_name(&format!("gw-{}", group.name)),
+                GroupMode::PrivateJet => k8s_name(&format!("gw-{}-{}-{}", group.name, api.name, api.version)),
+                GroupMode::Sidecar => k8s_name(&format!("{}-{}", api.name, api.version)),
+            };
+            (group.host.clone(), api.context.clone(), service)
+        })
+        .collect()
+}

@@ -1,0 +1,591 @@
+//! Approval triggers deployment. For a group: render the bundle, render the Kubernetes
+//! manifests, commit both (and the API project files) to the group's branch of the GitOps
+//! repository with an annotated release tag, make the bundle current for the group's gateways,
+//! and queue signed webhooks. Every step is timed and recorded; a failure leaves what was live
+//! live and the branch where it was.
+
+pub mod bundle;
+pub mod gitops;
+pub mod manifests;
+pub mod webhooks;
+
+use crate::apis::{self, docs, project, revisions};
+use crate::openapi::diff;
+use crate::store::{new_id, now_ms};
+use crate::{Actor, Db, DomainError, Result, audit, groups};
+use gatehouse_contract::{
+    ApiDiff, Approval, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup, LifecycleState, Permission, Snapshot,
+    Visibility,
+};
+use gitops::{GitOps, Signature};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{Mutex, watch};
+
+/// Runs deployments one at a time and tells listeners (gateways long-polling) when a group's
+/// bundle changes.
+pub struct Deployer {
+    pub db: Db,
+    pub git: GitOps,
+    lock: Mutex<()>,
+    changed: watch::Sender<u64>,
+    http: reqwest::Client,
+}
+
+/// The release version of a group after a change, by the documented rule: the first release
+/// is 1.0.0; removing or changing anything a client relies on bumps major; adding operations
+/// (or an API) bumps minor; anything else bumps patch.
+pub fn next_version(previous: Option<(u64, u64, u64)>, change: Option<&ApiDiff>) -> (u64, u64, u64) {
+    match (previous, change) {
+        (None, _) => (1, 0, 0),
+        (Some((ma, _, _)), Some(d)) if !d.is_additive() => (ma + 1, 0, 0),
+        (Some((ma, mi, _)), None) => (ma, mi + 1, 0),
+        (Some((ma, mi, _)), Some(d)) if !d.operations_added.is_empty() || !d.schemas_added.is_empty() => (ma, mi + 1, 0),
+        (Some((ma, mi, pa)), Some(_)) => (ma, mi, pa + 1),
+    }
+}
+
+fn parse_version(tag: &str) -> Option<(u64, u64, u64)> {
+    let v = tag.rsplit_once("-v")?.1;
+    let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
+}
+
+struct Steps(Vec<DeploymentStep>);
+
+impl Steps {
+    fn record<T>(&mut self, name: &str, started: Instant, result: &Result<T>, detail: impl FnOnce(&T) -> String) {
+        let ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(v) => self.0.push(DeploymentStep { name: name.into(), ok: true, ms, detail: detail(v) }),
+            // Deployment reasons are for the people running the platform: say exactly what failed.
+            Err(e) => self.0.push(DeploymentStep { name: name.into(), ok: false, ms, detail: e.to_string() }),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeploymentRow {
+    id: String,
+    group_name: String,
+    api_id: String,
+    api_name: String,
+    revision: i64,
+    kind: String,
+    status: String,
+    reason: String,
+    tag: String,
+    commit_sha: String,
+    bundle_sha: String,
+    steps: String,
+    created_by: String,
+    created_at: i64,
+    finished_at: Option<i64>,
+}
+
+fn status_of(text: &str) -> DeploymentStatus {
+    match text {
+        "rendered" => DeploymentStatus::Rendered,
+        "committed" => DeploymentStatus::Committed,
+        "live" => DeploymentStatus::Live,
+        "failed" => DeploymentStatus::Failed,
+        _ => DeploymentStatus::Rendering,
+    }
+}
+
+impl DeploymentRow {
+    fn into_deployment(self, live_on: u32, gateways: u32) -> Deployment {
+        Deployment {
+            steps: serde_json::from_str(&self.steps).unwrap_or_default(),
+            status: status_of(&self.status),
+            id: self.id,
+            group: self.group_name,
+            api_id: self.api_id,
+            api_name: self.api_name,
+            revision: self.revision,
+            kind: self.kind,
+            reason: self.reason,
+            tag: self.tag,
+            commit: self.commit_sha,
+            bundle_sha: self.bundle_sha,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+            live_on,
+            gateways,
+        }
+    }
+}
+
+const DEPLOYMENT_COLUMNS: &str = "d.id, d.group_name, d.api_id, a.name AS api_name, d.revision, d.kind, d.status, d.reason, d.tag, \
+    d.commit_sha, d.bundle_sha, d.steps, d.created_by, d.created_at, d.finished_at";
+
+/// What a deployment produced, before it is recorded as committed.
+struct Release {
+    version: String,
+    tag: String,
+    commit: String,
+    bundle_text: String,
+    bundle_sha: String,
+    previous_head: Option<String>,
+}
+
+impl Deployer {
+    pub fn new(db: Db, repo: PathBuf) -> Arc<Self> {
+        let (changed, _) = watch::channel(0);
+        Arc::new(Deployer { db, git: GitOps::new(repo), lock: Mutex::new(()), changed, http: reqwest::Client::new() })
+    }
+
+    /// Notified with a counter each time any group's bundle changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Deliver due webhooks forever (spawned by the server).
+    pub async fn run_webhooks(self: Arc<Self>) {
+        loop {
+            if let Err(e) = webhooks::deliver_due(&self.db, &self.http).await {
+                tracing::warn!(error = %e, "webhook delivery round failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
+    /// A creator asks for a revision of their API to be deployed to the API's group.
+    pub async fn submit(&self, actor: &Actor, api_id: &str, revision: i64, note: &str) -> Result<String> {
+        actor.require(Permission::DesignApis)?;
+        let row = apis::load_editable(&self.db, actor, api_id).await?;
+        let group: Option<(Option<String>,)> = sqlx::query_as("SELECT group_name FROM apis WHERE id = $1").bind(api_id).fetch_optional(&self.db.pool).await?;
+        let Some(group) = group.and_then(|(g,)| g) else {
+            return Err(DomainError::invalid("group", format!("{} {} is in no gateway group yet; assign one first", row.name, row.version)));
+        };
+        revisions::snapshot(&self.db, api_id, revision).await?;
+        if note.chars().count() > 1000 {
+            return Err(DomainError::invalid("note", "at most 1000 characters"));
+        }
+        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM approvals WHERE api_id = $1 AND revision = $2 AND status = 'pending'")
+            .bind(api_id)
+            .bind(revision)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        if pending.is_some() {
+            return Err(DomainError::Conflict(format!("revision {revision} of {} {} is already waiting for review", row.name, row.version)));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment) \
+             VALUES ($1, 'revision', $2, $3, $4, $5, $6, $7, 'pending', '')",
+        )
+        .bind(&id)
+        .bind(api_id)
+        .bind(revision)
+        .bind(&group)
+        .bind(note.trim())
+        .bind(&actor.user_id)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?;
+        audit::record(&self.db, &actor.email, "approval.requested", &format!("{} {}", row.name, row.version), &format!("revision {revision} to {group}")).await?;
+        Ok(id)
+    }
+
+    async fn live_snapshot(&self, group: &str, api_id: &str) -> Result<Option<(i64, Snapshot)>> {
+        let live: Option<(i64,)> = sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
+            .bind(group)
+            .bind(api_id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        match live {
+            Some((revision,)) => Ok(Some((revision, revisions::snapshot(&self.db, api_id, revision).await?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Approval requests, newest first, each with its diff against what is live in its group.
+    pub async fn approvals(&self, actor: &Actor, status: Option<ApprovalStatus>, api_id: Option<&str>) -> Result<Vec<Approval>> {
+        actor.require(Permission::DesignApis)?;
+        let rows: Vec<(String, String, String, String, String, i64, String, String, String, i64, String, Option<String>, Option<i64>, String, Option<String>)> = sqlx::query_as(
+            "SELECT p.id, p.kind, p.api_id, a.name, a.version, p.revision, p.group_name, p.note, r.email, p.requested_at, p.status, \
+             dcd.email, p.decided_at, p.comment, p.deployment_id \
+             FROM approvals p JOIN apis a ON a.id = p.api_id JOIN users r ON r.id = p.requested_by LEFT JOIN users dcd ON dcd.id = p.decided_by \
+             WHERE ($1 = '' OR p.status = $1) AND ($2 = '' OR p.api_id = $2) ORDER BY p.requested_at DESC, p.id DESC LIMIT 200",
+        )
+        .bind(match status {
+            Some(ApprovalStatus::Pending) => "pending",
+            Some(ApprovalStatus::Approved) => "approved",
+            Some(ApprovalStatus::Rejected) => "rejected",
+            None => "",
+        })
+        .bind(api_id.unwrap_or(""))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::new();
+        for (id, kind, api_id, api_name, api_version, revision, group, note, requested_by, requested_at, status, decided_by, decided_at, comment, deployment_id) in rows {
+            let g = groups::get(&self.db, &group).await?;
+            let target = revisions::snapshot(&self.db, &api_id, revision).await?;
+            let live = self.live_snapshot(&group, &api_id).await?;
+            let diff = match &live {
+                Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
+                None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
+            };
+            out.push(Approval {
+                id,
+                kind,
+                api_id,
+                api_name,
+                api_version,
+                revision,
+                mode: g.mode,
+                host: g.host,
+                group,
+                note,
+                requested_by,
+                requested_at,
+                status: match status.as_str() {
+                    "approved" => ApprovalStatus::Approved,
+                    "rejected" => ApprovalStatus::Rejected,
+                    _ => ApprovalStatus::Pending,
+                },
+                decided_by,
+                decided_at,
+                comment,
+                deployment_id,
+                diff,
+                live_revision: live.map(|(r, _)| r),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn pending(&self, approval_id: &str) -> Result<(String, i64, String, String)> {
+        let row: Option<(String, i64, String, String, String)> =
+            sqlx::query_as("SELECT api_id, revision, group_name, requested_by, status FROM approvals WHERE id = $1")
+                .bind(approval_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let (api_id, revision, group, requested_by, status) = row.ok_or_else(|| DomainError::NotFound(format!("approval request {approval_id}")))?;
+        if status != "pending" {
+            return Err(DomainError::Conflict(format!("this request was already {status}")));
+        }
+        Ok((api_id, revision, group, requested_by))
+    }
+
+    /// A publisher approves: the revision is deployed to the group. Nobody approves their own request.
+    pub async fn approve(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<Deployment> {
+        actor.require(Permission::ReviewApis)?;
+        let (api_id, revision, group, requested_by) = self.pending(approval_id).await?;
+        if requested_by == actor.user_id {
+            return Err(DomainError::Forbidden("you cannot approve your own request: another publisher must".into()));
+        }
+        let decided = sqlx::query("UPDATE approvals SET status = 'approved', decided_by = $1, decided_at = $2, comment = $3 WHERE id = $4 AND status = 'pending'")
+            .bind(&actor.user_id)
+            .bind(now_ms())
+            .bind(comment.trim())
+            .bind(approval_id)
+            .execute(&self.db.pool)
+            .await?;
+        if decided.rows_affected() == 0 {
+            return Err(DomainError::Conflict("this request was decided meanwhile".into()));
+        }
+        let row = apis::load(&self.db, &api_id).await?;
+        audit::record(&self.db, &actor.email, "approval.approved", &format!("{} {}", row.name, row.version), &format!("revision {revision}: {}", comment.trim())).await?;
+        let deployment = self.deploy(actor, &group, &api_id, revision, "deploy").await?;
+        sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2").bind(&deployment.id).bind(approval_id).execute(&self.db.pool).await?;
+        Ok(deployment)
+    }
+
+    pub async fn reject(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<()> {
+        actor.require(Permission::ReviewApis)?;
+        let (api_id, revision, _, requested_by) = self.pending(approval_id).await?;
+        if requested_by == actor.user_id {
+            return Err(DomainError::Forbidden("you cannot decide your own request".into()));
+        }
+        if comment.trim().is_empty() {
+            return Err(DomainError::invalid("comment", "say why, so the creator can fix it"));
+        }
+        sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = $3 WHERE id = $4 AND status = 'pending'")
+            .bind(&actor.user_id)
+            .bind(now_ms())
+            .bind(comment.trim())
+            .bind(approval_id)
+            .execute(&self.db.pool)
+            .await?;
+        let row = apis::load(&self.db, &api_id).await?;
+        audit::record(&self.db, &actor.email, "approval.rejected", &format!("{} {}", row.name, row.version), &format!("revision {revision}: {}", comment.trim())).await
+    }
+
+    /// Redeploy an earlier revision of an API in its group: a new deployment and a new tag.
+    pub async fn rollback(&self, actor: &Actor, group: &str, api_id: &str, revision: i64) -> Result<Deployment> {
+        actor.require(Permission::ReviewApis)?;
+        groups::get(&self.db, group).await?;
+        revisions::snapshot(&self.db, api_id, revision).await?;
+        self.deploy(actor, group, api_id, revision, "rollback").await
+    }
+
+    async fn deploy(&self, actor: &Actor, group_name: &str, api_id: &str, revision: i64, kind: &str) -> Result<Deployment> {
+        let _one_at_a_time = self.lock.lock().await;
+        let id = new_id();
+        let started = now_ms();
+        sqlx::query(
+            "INSERT INTO deployments (id, group_name, api_id, revision, kind, status, reason, tag, commit_sha, bundle_sha, steps, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'rendering', '', '', '', '', '[]', $6, $7)",
+        )
+        .bind(&id)
+        .bind(group_name)
+        .bind(api_id)
+        .bind(revision)
+        .bind(kind)
+        .bind(&actor.email)
+        .bind(started)
+        .execute(&self.db.pool)
+        .await?;
+        let mut steps = Steps(Vec::new());
+        let outcome = self.release(actor, group_name, api_id, revision, kind, &id, &mut steps).await;
+        let steps_json = apis::to_json(&steps.0);
+        match outcome {
+            Ok(release) => {
+                let recorded = self.record_release(actor, group_name, api_id, revision, &id, &release, &steps_json).await;
+                if let Err(e) = recorded {
+                    // The database did not take it: take the commit and tag back off the branch.
+                    let _ = self.git.reset(group_name, release.previous_head.as_deref(), &release.commit).await;
+                    let _ = tokio::process::Command::new("git").arg("--git-dir").arg(self.git.path()).args(["tag", "-d", &release.tag]).output().await;
+                    self.fail(&id, &e.to_string(), &steps_json).await?;
+                    return Err(e);
+                }
+                let _ = self.changed.send_modify(|n| *n += 1);
+                let payload = serde_json::json!({
+                    "event": "deployment.committed", "deployment": id, "group": group_name, "api_id": api_id,
+                    "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,
+                    "repository": self.git.path().display().to_string(),
+                });
+                webhooks::enqueue(&self.db, &id, "deployment.committed", &payload).await?;
+            }
+            Err(e) => {
+                tracing::warn!(deployment = %id, error = %e, "deployment failed");
+                self.fail(&id, &e.to_string(), &steps_json).await?;
+            }
+        }
+        self.deployment(&id).await
+    }
+
+    async fn fail(&self, id: &str, reason: &str, steps: &str) -> Result<()> {
+        sqlx::query("UPDATE deployments SET status = 'failed', reason = $1, steps = $2, finished_at = $3 WHERE id = $4")
+            .bind(reason)
+            .bind(steps)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn release(&self, actor: &Actor, group_name: &str, api_id: &str, revision: i64, kind: &str, deployment_id: &str, steps: &mut Steps) -> Result<Release> {
+        let group = groups::get(&self.db, group_name).await?;
+        // What will be live: everything live now, with this API at the new revision.
+        let t = Instant::now();
+        let plan = self.plan(&group, api_id, revision).await;
+        steps.record("plan", t, &plan, |p| format!("{} APIs", p.len()));
+        let plan = plan?;
+        let previous_tag: Option<(String,)> = sqlx::query_as(
+            "SELECT tag FROM deployments WHERE group_name = $1 AND status IN ('committed', 'live') AND tag <> '' ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(group_name)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let before = self.live_snapshot(group_name, api_id).await?;
+        let target = plan.iter().find(|(id, ..)| id == api_id).map(|(_, _, _, s)| s.clone()).ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
+        let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(&target)));
+        let (ma, mi, pa) = next_version(previous_tag.as_ref().and_then(|(t,)| parse_version(t)), change.as_ref());
+        let version = format!("{ma}.{mi}.{pa}");
+        let tag = format!("{group_name}-v{version}");
+
+        let t = Instant::now();
+        let entries: Vec<bundle::LiveEntry> =
+            plan.iter().map(|(id, state, rev, snapshot)| bundle::LiveEntry { api_id: id, state: *state, revision: *rev, snapshot }).collect();
+        let rendered = bundle::render(group_name, &version, &entries);
+        let (bundle_bytes, bundle_sha) = bundle::encode(&rendered);
+        steps.record::<()>("render bundle", t, &Ok(()), |_| format!("{} APIs, sha256 {}", rendered.apis.len(), &bundle_sha[..12]));
+
+        let t = Instant::now();
+        let manifests = manifests::render(&group, &rendered);
+        steps.record("render manifests", t, &manifests, |m| format!("{} files for {} mode", m.len(), group.mode.as_str()));
+        let manifests = manifests?;
+        sqlx::query("UPDATE deployments SET status = 'rendered', bundle_sha = $1 WHERE id = $2").bind(&bundle_sha).bind(deployment_id).execute(&self.db.pool).await?;
+
+        let t = Instant::now();
+        let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        files.insert("bundle.json".into(), bundle_bytes.clone());
+        for (path, text) in manifests {
+            files.insert(path, text.into_bytes());
+        }
+        for (id, _, _, snapshot) in &plan {
+            let row = apis::load(&self.db, id).await?;
+            let pages = docs::list(&self.db, id).await?;
+            let tags: Vec<String> = apis::json("tags", &row.tags)?;
+            let visibility = if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public };
+            let folder = manifests::k8s_name(&format!("{}-{}", snapshot.name, snapshot.version));
+            for (path, bytes) in project::project_files(snapshot, &row.description, &tags, visibility, &pages)? {
+                files.insert(format!("apis/{folder}/{path}"), bytes);
+            }
+        }
+        let who = Signature { name: "Gatehouse", email: "gatehouse@localhost" };
+        let message = format!(
+            "{} {} {} revision {revision} to {group_name}\n\nRelease {version}. Approved by {}.",
+            if kind == "rollback" { "Roll back" } else { "Deploy" },
+            target.name,
+            target.version,
+            actor.email
+        );
+        let previous_head = self.git.head(group_name).await?;
+        let committed = async {
+            let commit = self.git.commit(group_name, &files, &message, &who).await?;
+            if let Err(e) = self.git.tag(&tag, &commit, &format!("{group_name} release {version}\n\n{message}"), &who).await {
+                self.git.reset(group_name, previous_head.as_deref(), &commit).await?;
+                return Err(e);
+            }
+            Ok(commit)
+        }
+        .await;
+        steps.record("commit and tag", t, &committed, |c| format!("{tag} at {}", &c[..c.len().min(12)]));
+        let commit = committed?;
+        Ok(Release { version, tag, commit, bundle_text: String::from_utf8_lossy(&bundle_bytes).into_owned(), bundle_sha, previous_head })
+    }
+
+    /// The live set after deploying `revision` of `api_id`: (api id, state, revision, snapshot).
+    async fn plan(&self, group: &GatewayGroup, api_id: &str, revision: i64) -> Result<Vec<(String, LifecycleState, i64, Snapshot)>> {
+        let live: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT l.api_id, l.revision, a.state FROM group_live l JOIN apis a ON a.id = l.api_id WHERE l.group_name = $1",
+        )
+        .bind(&group.name)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut plan = Vec::new();
+        for (id, rev, state) in live {
+            let state: LifecycleState = state.parse().map_err(DomainError::Internal)?;
+            if id == api_id || state == LifecycleState::Retired {
+                continue;
+            }
+            plan.push((id.clone(), state, rev, revisions::snapshot(&self.db, &id, rev).await?));
+        }
+        let row = apis::load(&self.db, api_id).await?;
+        let state = match row.state()? {
+            LifecycleState::Created | LifecycleState::Prototyped => LifecycleState::Published,
+            LifecycleState::Retired => return Err(DomainError::Conflict(format!("{} {} is retired", row.name, row.version))),
+            other => other,
+        };
+        let snapshot = revisions::snapshot(&self.db, api_id, revision).await?;
+        if let Some((other, ..)) = plan.iter().find(|(_, _, _, s)| s.context == snapshot.context) {
+            return Err(DomainError::Conflict(format!("context {} is already served in this group by API {other}", snapshot.context)));
+        }
+        plan.push((api_id.to_string(), state, revision, snapshot));
+        plan.sort_by(|a, b| a.3.context.cmp(&b.3.context));
+        Ok(plan)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_release(&self, actor: &Actor, group: &str, api_id: &str, revision: i64, id: &str, release: &Release, steps: &str) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO group_live (group_name, api_id, revision, deployment_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id",
+        )
+        .bind(group)
+        .bind(api_id)
+        .bind(revision)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO group_bundles (group_name, version, sha, bundle, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (group_name) DO UPDATE SET version = excluded.version, sha = excluded.sha, bundle = excluded.bundle, updated_at = excluded.updated_at",
+        )
+        .bind(group)
+        .bind(&release.version)
+        .bind(&release.bundle_sha)
+        .bind(&release.bundle_text)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE deployments SET status = 'committed', tag = $1, commit_sha = $2, steps = $3, finished_at = $4 WHERE id = $5")
+            .bind(&release.tag)
+            .bind(&release.commit)
+            .bind(steps)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state IN ('CREATED', 'PROTOTYPED')")
+            .bind(now)
+            .bind(api_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let row = apis::load(&self.db, api_id).await?;
+        let target = format!("{} {}", row.name, row.version);
+        audit::record(&self.db, &actor.email, "deployment.committed", &target, &format!("revision {revision} to {group} as {}", release.tag)).await?;
+        if published.rows_affected() > 0 {
+            audit::record(&self.db, &actor.email, "api.lifecycle", &target, "→ PUBLISHED: first approved deployment").await?;
+        }
+        Ok(())
+    }
+
+    pub async fn deployment(&self, id: &str) -> Result<Deployment> {
+        let row: DeploymentRow = sqlx::query_as(&format!("SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE d.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
+        Ok(row.into_deployment(0, 0))
+    }
+
+    /// Deployments, newest first, optionally of one group.
+    pub async fn deployments(&self, group: Option<&str>) -> Result<Vec<Deployment>> {
+        let rows: Vec<DeploymentRow> = sqlx::query_as(&format!(
+            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE ($1 = '' OR d.group_name = $1) \
+             ORDER BY d.created_at DESC, d.id DESC LIMIT 200"
+        ))
+        .bind(group.unwrap_or(""))
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.into_deployment(0, 0)).collect())
+    }
+
+    /// A group's current bundle (version, sha, JSON), if it has been deployed.
+    pub async fn current_bundle(&self, group: &str) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as("SELECT version, sha, bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&self.db.pool).await?)
+    }
+}
+
+/// A snapshot with nothing in it, to diff a first deployment against.
+fn empty_like(s: &Snapshot) -> Snapshot {
+    Snapshot {
+        document: serde_json::json!({}),
+        model: Default::default(),
+        endpoints: Default::default(),
+        policies: gatehouse_contract::Policies { security: vec![], operation_security: vec![], tiers: vec![] },
+        source: String::new(),
+        ..s.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_follow_the_bump_rule() {
+        let added = ApiDiff { operations_added: vec!["GET /x".into()], ..Default::default() };
+        let removed = ApiDiff { operations_removed: vec!["GET /x".into()], ..Default::default() };
+        let endpoints = ApiDiff { endpoints: vec!["production changed".into()], ..Default::default() };
+        assert_eq!(next_version(None, None), (1, 0, 0));
+        assert_eq!(next_version(Some((1, 0, 0)), None), (1, 1, 0), "a new API in the group is a minor release");
+        assert_eq!(next_version(Some((1, 1, 0)), Some(&added)), (1, 2, 0));
+        assert_eq!(next_version(Some((1, 2, 0)), Some(&removed)), (2, 0, 0));
+        assert_eq!(next_version(Some((2, 0, 0)), Some(&endpoints)), (2, 0, 1));
+        assert_eq!(parse_version("food-apis-v1.12.3"), Some((1, 12, 3)));
+    }
+}

@@ -1,0 +1,230 @@
+//! Gateway groups and which APIs they serve.
+
+use crate::error::is_unique_violation;
+use crate::store::now_ms;
+use crate::{Actor, Db, DomainError, Result, apis, audit};
+use gatehouse_contract::{GatewayGroup, GroupKind, GroupMode, GroupSummary, LiveApi, Permission};
+
+/// Where embedded gateways get ports when a group names none.
+pub const FIRST_LOCAL_PORT: u16 = 8081;
+
+/// A valid git branch name and Kubernetes DNS label: 1–40 of `a-z0-9-`, not starting or
+/// ending with `-` (room is left for suffixes on Kubernetes names).
+pub fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok { Ok(name.to_string()) } else { Err(DomainError::invalid("name", "use 1–40 lower-case letters, digits and `-` (it becomes a git branch and Kubernetes name)")) }
+}
+
+fn check_host(host: &str) -> Result<String> {
+    let host = host.trim().to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-'));
+    if ok { Ok(host) } else { Err(DomainError::invalid("host", "must be a DNS host name such as food.example.com")) }
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    name: String,
+    kind: String,
+    regions: String,
+    mode: String,
+    host: String,
+    port: i64,
+    replicas_min: i64,
+    replicas_max: i64,
+    cpu_target: i64,
+    image: String,
+}
+
+impl GroupRow {
+    fn group(self) -> Result<GatewayGroup> {
+        Ok(GatewayGroup {
+            kind: if self.kind == "regional" { GroupKind::Regional } else { GroupKind::Functional },
+            regions: apis::json("regions", &self.regions)?,
+            mode: match self.mode.as_str() {
+                "private-jet" => GroupMode::PrivateJet,
+                "sidecar" => GroupMode::Sidecar,
+                _ => GroupMode::Shared,
+            },
+            port: Some(self.port as u16),
+            replicas_min: self.replicas_min as u32,
+            replicas_max: self.replicas_max as u32,
+            cpu_target: self.cpu_target as u32,
+            name: self.name,
+            host: self.host,
+            image: self.image,
+        })
+    }
+}
+
+const COLUMNS: &str = "name, kind, regions, mode, host, port, replicas_min, replicas_max, cpu_target, image";
+
+pub async fn get(db: &Db, name: &str) -> Result<GatewayGroup> {
+    sqlx::query_as::<_, GroupRow>(&format!("SELECT {COLUMNS} FROM gateway_groups WHERE name = $1"))
+        .bind(name)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("gateway group {name}")))?
+        .group()
+}
+
+fn validate(group: &mut GatewayGroup) -> Result<()> {
+    group.name = check_name(&group.name)?;
+    group.host = check_host(&group.host)?;
+    group.regions = group.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+    if group.replicas_min < 1 || group.replicas_max < group.replicas_min || group.replicas_max > 100 {
+        return Err(DomainError::invalid("replicas_max", "replicas must satisfy 1 ≤ min ≤ max ≤ 100"));
+    }
+    if !(10..=100).contains(&group.cpu_target) {
+        return Err(DomainError::invalid("cpu_target", "must be between 10 and 100 (%)"));
+    }
+    if group.image.trim().is_empty() || group.image.chars().any(char::is_whitespace) {
+        return Err(DomainError::invalid("image", "must be a container image reference"));
+    }
+    if group.port.is_some_and(|p| p < 1024) {
+        return Err(DomainError::invalid("port", "use a port of 1024 or above"));
+    }
+    Ok(())
+}
+
+/// Create a group. Without a port, the next free local port from 8081 is taken.
+pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<GatewayGroup> {
+    actor.require(Permission::ReviewApis)?;
+    validate(&mut group)?;
+    let port = match group.port {
+        Some(p) => p,
+        None => {
+            let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(port) FROM gateway_groups").fetch_one(&db.pool).await?;
+            max.map(|m| (m + 1) as u16).unwrap_or(FIRST_LOCAL_PORT).max(FIRST_LOCAL_PORT)
+        }
+    };
+    group.port = Some(port);
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO gateway_groups (name, kind, regions, mode, host, port, replicas_min, replicas_max, cpu_target, image, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(&group.name)
+    .bind(if group.kind == GroupKind::Regional { "regional" } else { "functional" })
+    .bind(apis::to_json(&group.regions))
+    .bind(group.mode.as_str())
+    .bind(&group.host)
+    .bind(port as i64)
+    .bind(group.replicas_min as i64)
+    .bind(group.replicas_max as i64)
+    .bind(group.cpu_target as i64)
+    .bind(&group.image)
+    .bind(now)
+    .execute(&db.pool)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(DomainError::Conflict(format!("a group named {} or using port {port} already exists", group.name)));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(db, &actor.email, "group.created", &group.name, &format!("{} mode, host {}", group.mode.as_str(), group.host)).await?;
+    Ok(group)
+}
+
+/// Change a group's settings (its name is its identity and stays).
+pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup) -> Result<GatewayGroup> {
+    actor.require(Permission::ReviewApis)?;
+    let current = get(db, name).await?;
+    group.name = current.name.clone();
+    group.port = group.port.or(current.port);
+    validate(&mut group)?;
+    let updated = sqlx::query(
+        "UPDATE gateway_groups SET kind = $1, regions = $2, mode = $3, host = $4, port = $5, replicas_min = $6, replicas_max = $7, \
+         cpu_target = $8, image = $9, updated_at = $10 WHERE name = $11",
+    )
+    .bind(if group.kind == GroupKind::Regional { "regional" } else { "functional" })
+    .bind(apis::to_json(&group.regions))
+    .bind(group.mode.as_str())
+    .bind(&group.host)
+    .bind(group.port.map(i64::from).unwrap_or(0))
+    .bind(group.replicas_min as i64)
+    .bind(group.replicas_max as i64)
+    .bind(group.cpu_target as i64)
+    .bind(&group.image)
+    .bind(now_ms())
+    .bind(name)
+    .execute(&db.pool)
+    .await;
+    match updated {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict("another group uses that port".into())),
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(db, &actor.email, "group.updated", name, &format!("{} mode, host {}", group.mode.as_str(), group.host)).await?;
+    Ok(group)
+}
+
+/// Every group with its APIs and newest tag.
+pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
+    let rows: Vec<GroupRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM gateway_groups ORDER BY name")).fetch_all(&db.pool).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let group = row.group()?;
+        let apis = live_apis(db, &group.name).await?;
+        let tag: Option<(String,)> = sqlx::query_as(
+            "SELECT tag FROM deployments WHERE group_name = $1 AND tag <> '' AND status IN ('committed', 'live') ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(&group.name)
+        .fetch_optional(&db.pool)
+        .await?;
+        out.push(GroupSummary { group, apis, tag: tag.map(|(t,)| t) });
+    }
+    Ok(out)
+}
+
+/// The APIs assigned to a group and the revision live for each.
+pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
+    let rows: Vec<(String, String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, a.name, a.version, a.context, a.state, l.revision FROM apis a \
+         LEFT JOIN group_live l ON l.api_id = a.id AND l.group_name = $1 \
+         WHERE a.group_name = $1 OR l.group_name = $1 ORDER BY a.context",
+    )
+    .bind(group)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.into_iter()
+        .map(|(api_id, name, version, context, state, live_revision)| {
+            Ok(LiveApi { api_id, name, version, context, state: state.parse().map_err(|e: String| DomainError::Internal(e))?, live_revision })
+        })
+        .collect()
+}
+
+/// Put an API in a group. It lives in one group at a time: moving it out of a group where it
+/// is live must wait until it is retired there.
+pub async fn assign(db: &Db, actor: &Actor, api_id: &str, group: &str) -> Result<()> {
+    actor.require(Permission::DesignApis)?;
+    let row = apis::load_editable(db, actor, api_id).await?;
+    let target = get(db, group).await?;
+    let live_elsewhere: Option<(String,)> = sqlx::query_as("SELECT group_name FROM group_live WHERE api_id = $1 AND group_name <> $2")
+        .bind(api_id)
+        .bind(&target.name)
+        .fetch_optional(&db.pool)
+        .await?;
+    if let Some((other,)) = live_elsewhere {
+        return Err(DomainError::Conflict(format!("{} {} is live in group {other}; an API lives in one group at a time", row.name, row.version)));
+    }
+    if target.mode == GroupMode::Sidecar {
+        let endpoints: gatehouse_contract::Endpoints = apis::json("endpoints", &row.endpoints)?;
+        if endpoints.backend_image.trim().is_empty() {
+            return Err(DomainError::invalid(
+                "group",
+                format!("group {} runs gateways as sidecars: set the API's backend container image first (Endpoints & policies)", target.name),
+            ));
+        }
+    }
+    sqlx::query("UPDATE apis SET group_name = $1, updated_at = $2 WHERE id = $3").bind(&target.name).bind(now_ms()).bind(api_id).execute(&db.pool).await?;
+    audit::record(db, &actor.email, "api.group_assigned", &format!("{} {}", row.name, row.version), &target.name).await
+}

@@ -1,0 +1,148 @@
+//! Approval triggers deployment, on SQLite and PostgreSQL with a real git repository: the
+//! release is committed and tagged, versions bump by the rule, a creator cannot approve their
+//! own request, rollback makes a new release, and a failed step leaves the previous one live.
+
+use gatehouse_contract::{ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role};
+use gatehouse_domain::apis::{self, ImportRequest, edit, revisions};
+use gatehouse_domain::deploy::Deployer;
+use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, groups};
+use std::path::Path;
+use std::process::Command;
+
+const REVIEWS: &str = "openapi: 3.0.3\ninfo:\n  title: Reviews\n  version: 1.0.0\nservers:\n  - url: http://127.0.0.1:9/reviews\npaths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              example: [{\"stars\": 5}]\n";
+
+async fn user(db: &Db, email: &str, role: Role) -> Actor {
+    let u = accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", role).await.expect("user");
+    accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").arg("--git-dir").arg(repo).args(args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn group(name: &str, mode: GroupMode) -> GatewayGroup {
+    GatewayGroup {
+        name: name.into(),
+        kind: Default::default(),
+        regions: vec!["eu-west".into()],
+        mode,
+        host: "food.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 5,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    }
+}
+
+async fn approval_deploys_commits_and_tags(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let repo = repo_dir.join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo.clone());
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let other = user(&db, "other@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
+    let creating = groups::create(&db, &creator, group("nope", GroupMode::Shared)).await;
+    assert!(matches!(creating, Err(DomainError::Forbidden(_))), "creators do not manage groups");
+
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: Some("/review/v1.0".into()) }).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let unassigned = deployer.submit(&creator, &api.id, 1, "please").await;
+    assert!(matches!(unassigned, Err(DomainError::Invalid { .. })), "{unassigned:?}");
+    groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
+    let request = deployer.submit(&creator, &api.id, 1, "first release").await.expect("submit");
+
+    let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].diff.operations_added, vec!["GET /reviews".to_string()], "first deployment: everything is new");
+    assert_eq!(queue[0].group, "food-apis");
+
+    let own = deployer.approve(&creator, &request, "").await;
+    assert!(matches!(own, Err(DomainError::Forbidden(_))), "a creator cannot approve: {own:?}");
+
+    let deployment = deployer.approve(&publisher, &request, "looks good").await.expect("approve");
+    assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
+    assert_eq!(deployment.tag, "food-apis-v1.0.0");
+    assert!(deployment.steps.iter().all(|s| s.ok), "{:?}", deployment.steps);
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").summary.state, LifecycleState::Published);
+
+    let log = git(&repo, &["log", "--format=%s", "food-apis"]);
+    assert!(log.starts_with("Deploy Reviews 1.0.0 revision 1 to food-apis"), "{log}");
+    let tags = git(&repo, &["tag", "-n1", "--list", "food-apis-*"]);
+    assert!(tags.contains("food-apis-v1.0.0") && tags.contains("food-apis release 1.0.0"), "{tags}");
+    assert_eq!(git(&repo, &["cat-file", "-t", "food-apis-v1.0.0"]).trim(), "tag", "annotated tag");
+    let tree = git(&repo, &["ls-tree", "-r", "--name-only", "food-apis"]);
+    for file in ["bundle.json", "kustomization.yaml", "manifests/ingress.yaml", "manifests/gw-food-apis-deployment.yaml", "manifests/gw-food-apis-hpa.yaml", "apis/reviews-1-0-0/api.yaml", "apis/reviews-1-0-0/definition.yaml"] {
+        assert!(tree.lines().any(|l| l == file), "{file} missing from {tree}");
+    }
+    let (version, sha, bundle) = deployer.current_bundle("food-apis").await.expect("bundle").expect("present");
+    assert_eq!(version, "1.0.0");
+    assert!(bundle.contains("/review/v1.0"));
+    assert_eq!(git(&repo, &["show", "food-apis:bundle.json"]), bundle, "the committed bundle is the served bundle");
+    assert_eq!(sha.len(), 64);
+
+    // A second change: an added operation is a minor release.
+    let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
+    let add = OperationEdit::Add { method: "post".into(), path: "/reviews".into(), summary: "Write a review".into() };
+    edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
+    revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
+    let second = deployer.submit(&creator, &api.id, 2, "adds POST").await.expect("submit");
+    let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(approvals[0].diff.operations_added, vec!["POST /reviews".to_string()], "diff against the live revision");
+    assert_eq!(approvals[0].live_revision, Some(1));
+    let deployed = deployer.approve(&other, &second, "").await.expect("approve 2");
+    assert_eq!(deployed.tag, "food-apis-v1.1.0");
+
+    // A failing step: the previous release stays live and the branch does not move.
+    let head_before = git(&repo, &["rev-parse", "food-apis"]);
+    revisions::create(&db, &creator, &api.id, "third").await.expect("revision 3");
+    let third = deployer.submit(&creator, &api.id, 3, "same again").await.expect("submit");
+    let broken = Deployer::new(db.clone(), Path::new("/dev/null/not-a-repo").to_path_buf());
+    let failed = broken.approve(&publisher, &third, "").await.expect("recorded");
+    assert_eq!(failed.status, DeploymentStatus::Failed);
+    assert!(failed.reason.contains("git"), "{}", failed.reason);
+    assert!(failed.steps.iter().any(|s| !s.ok && s.name == "commit and tag"), "{:?}", failed.steps);
+    assert_eq!(deployer.current_bundle("food-apis").await.expect("bundle").expect("present").0, "1.1.0");
+    assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(2));
+    assert_eq!(git(&repo, &["rev-parse", "food-apis"]), head_before);
+
+    // Rollback to revision 1 removes POST: a new, major release; history stays.
+    let rolled = deployer.rollback(&publisher, "food-apis", &api.id, 1).await.expect("rollback");
+    assert_eq!(rolled.kind, "rollback");
+    assert_eq!(rolled.tag, "food-apis-v2.0.0");
+    assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(1));
+    let commits = git(&repo, &["rev-list", "--count", "food-apis"]);
+    assert_eq!(commits.trim(), "3", "three releases, none rewritten");
+    let _ = std::fs::remove_dir_all(repo_dir);
+}
+
+async fn publishers_cannot_approve_their_own_requests(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let deployer = Deployer::new(db.clone(), repo_dir.join("gitops.git"));
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    revisions::create(&db, &publisher, &api.id, "").await.expect("revision");
+    groups::assign(&db, &publisher, &api.id, "food-apis").await.expect("assign");
+    let request = deployer.submit(&publisher, &api.id, 1, "").await.expect("submit");
+    let own = deployer.approve(&publisher, &request, "").await;
+    assert!(matches!(own, Err(DomainError::Forbidden(ref m)) if m.contains("own request")), "{own:?}");
+    let _ = std::fs::remove_dir_all(repo_dir);
+}
+
+async fn sidecar_groups_need_a_backend_image(db: Db) {
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("sidecars", GroupMode::Sidecar)).await.expect("group");
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    let refused = groups::assign(&db, &publisher, &api.id, "sidecars").await;
+    assert!(matches!(refused, Err(DomainError::Invalid { ref message, .. }) if message.contains("backend container image")), "{refused:?}");
+}
+
+db_tests!(approval_deploys_commits_and_tags, publishers_cannot_approve_their_own_requests, sidecar_groups_need_a_backend_image);
