@@ -38,7 +38,7 @@ for _ in $(seq 1 120); do
 done
 
 status=0
-(cd end2end && GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
+(cd end2end && GATEHOUSE_DATA_DIR="$data" GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
   E2E_ADMIN_PASSWORD="$admin_password" E2E_CREATOR_PASSWORD="$creator_password" \
-  E2E_PUBLISHER_PASSWORD="$publisher_password" npx playwright test) || status=$?
+  E2E_PUBLISHER_PASSWORD="$publisher_password" npx playwright test "$@") || status=$?
 exit $status

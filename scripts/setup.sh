@@ -49,6 +49,14 @@ if [ "$mode" = test ]; then
     say "installing Chromium for the browser tests"
     apt_install chromium
   fi
+  if ! kubernetes-validate --version 2>/dev/null | grep -q "1.33"; then
+    say "installing kubernetes-validate (offline Kubernetes schema validation of rendered manifests)"
+    python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==1.33.1"
+  fi
+  if ! command -v git >/dev/null; then
+    say "installing git (the GitOps repository)"
+    apt_install git
+  fi
   stamp=end2end/node_modules/.installed-from-lock
   if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
     say "installing the end2end npm packages"

@@ -8,7 +8,7 @@ use gatehouse_contract::{Me, Permission};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -78,20 +78,26 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Gatehouse".to_string() } else { format!("{text} · Gatehouse") }/>
         <Router>
             <Nav/>
+            // Pages render whole (SsrMode::Async): their data is small, and complete HTML makes
+            // hydration deterministic and the pages readable without JavaScript.
             <main class="page">
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("") view=routes::home::HomePage/>
-                    <Route path=path!("signin") view=routes::auth::SignInPage/>
-                    <Route path=path!("signup") view=routes::auth::SignUpPage/>
-                    <Route path=path!("portal") view=routes::portal::PortalPage/>
-                    <Route path=path!("publisher") view=routes::publisher::PublisherPage/>
-                    <Route path=path!("publisher/new") view=routes::publisher::new::NewApiPage/>
-                    <Route path=path!("publisher/import") view=routes::publisher::import::ImportPage/>
-                    <Route path=path!("publisher/apis/:id") view=routes::publisher::api::ApiPage/>
-                    <Route path=path!("analytics") view=routes::analytics::AnalyticsPage/>
-                    <Route path=path!("admin/users") view=routes::admin::users::UsersPage/>
-                    <Route path=path!("admin/audit") view=routes::admin::audit::AuditPage/>
-                    <Route path=path!("account/tokens") view=routes::account::tokens::TokensPage/>
+                    <Route path=path!("") ssr=SsrMode::Async view=routes::home::HomePage/>
+                    <Route path=path!("signin") ssr=SsrMode::Async view=routes::auth::SignInPage/>
+                    <Route path=path!("signup") ssr=SsrMode::Async view=routes::auth::SignUpPage/>
+                    <Route path=path!("portal") ssr=SsrMode::Async view=routes::portal::PortalPage/>
+                    <Route path=path!("publisher") ssr=SsrMode::Async view=routes::publisher::PublisherPage/>
+                    <Route path=path!("publisher/new") ssr=SsrMode::Async view=routes::publisher::new::NewApiPage/>
+                    <Route path=path!("publisher/import") ssr=SsrMode::Async view=routes::publisher::import::ImportPage/>
+                    <Route path=path!("publisher/apis/:id") ssr=SsrMode::Async view=routes::publisher::api::ApiPage/>
+                    <Route path=path!("publisher/approvals") ssr=SsrMode::Async view=routes::publisher::deployments::ApprovalsPage/>
+                    <Route path=path!("publisher/groups") ssr=SsrMode::Async view=routes::publisher::deployments::GroupsPage/>
+                    <Route path=path!("publisher/groups/:name") ssr=SsrMode::Async view=routes::publisher::deployments::GroupPage/>
+                    <Route path=path!("publisher/routing") ssr=SsrMode::Async view=routes::publisher::deployments::RoutingPage/>
+                    <Route path=path!("analytics") ssr=SsrMode::Async view=routes::analytics::AnalyticsPage/>
+                    <Route path=path!("admin/users") ssr=SsrMode::Async view=routes::admin::users::UsersPage/>
+                    <Route path=path!("admin/audit") ssr=SsrMode::Async view=routes::admin::audit::AuditPage/>
+                    <Route path=path!("account/tokens") ssr=SsrMode::Async view=routes::account::tokens::TokensPage/>
                 </Routes>
             </main>
             <footer class="footer">

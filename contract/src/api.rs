@@ -241,6 +241,9 @@ pub struct ApiSummary {
     pub spec_version: SpecVersion,
     pub operations: i64,
     pub updated_at: i64,
+    /// The gateway group the API is assigned to.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -487,6 +490,9 @@ pub struct ApiQuery {
     /// Owner's email.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Gateway group name.
+    #[serde(default)]
+    pub group: Option<String>,
     #[serde(default)]
     pub limit: Option<i64>,
     #[serde(default)]

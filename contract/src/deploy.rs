@@ -274,3 +274,15 @@ pub struct MockResponse {
     pub content_type: String,
     pub body: String,
 }
+
+/// One row of the ingress table across groups: host, context → group → gateway Service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Route {
+    pub host: String,
+    pub context: String,
+    pub group: String,
+    pub service: String,
+    /// Where the embedded gateway serves it on this machine.
+    pub local_url: String,
+}

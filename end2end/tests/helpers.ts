@@ -8,9 +8,23 @@ export const admin = {
 export const creator = { email: 'creator@e2e.test', password: process.env.E2E_CREATOR_PASSWORD ?? '' };
 export const publisher = { email: 'publisher@e2e.test', password: process.env.E2E_PUBLISHER_PASSWORD ?? '' };
 
+/** Prints browser-side panics and errors into the test output, once per page. */
+function watchErrors(page: Page) {
+  const marked = page as Page & { gatehouseWatched?: boolean };
+  if (marked.gatehouseWatched) return;
+  marked.gatehouseWatched = true;
+  page.on('pageerror', (e) => console.log(`browser error on ${page.url()}: ${e.message.slice(0, 500)}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`browser console on ${page.url()}: ${m.text().slice(0, 300)}`);
+  });
+}
+
 /** Waits until the wasm has hydrated the page, so client-side handlers are attached. */
 export async function hydrated(page: Page) {
+  watchErrors(page);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  // Resources still loading after hydration can replace the nodes a test is about to click.
+  await page.waitForLoadState('networkidle');
 }
 
 export function uniqueEmail(prefix: string) {

@@ -29,6 +29,7 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await creatorPage.goto(`${apiUrl}?tab=design`);
   await hydrated(creatorPage);
   await creatorPage.locator('[data-testid="operation-row"][data-key="GET /pets"]').getByRole('link', { name: 'Edit' }).click();
+  await expect(creatorPage).toHaveURL(/op=GET/);
   const editor = creatorPage.getByTestId('operation-editor');
   await expect(editor).toBeVisible();
   await editor.getByTestId('op-summary').fill('List every pet in the store');

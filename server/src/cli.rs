@@ -7,6 +7,7 @@ use crate::state::AppState;
 use clap::{Parser, Subcommand};
 use gatehouse_contract::Role;
 use gatehouse_domain::throttle::SignInThrottle;
+use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::{Db, DomainError, accounts, audit, seed, tokens};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -38,6 +39,20 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Approval requests on a running server: submit a revision for review, approve, reject.
+    Approval {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: ApprovalCommand,
+    },
+    /// Deployments on a running server: status and rollback.
+    Deploy {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: DeployCommand,
+    },
     /// Work with APIs on a running server, as a pipeline would (like apictl).
     Api {
         #[command(flatten)]
@@ -56,6 +71,60 @@ pub struct RemoteArgs {
     /// Personal access token (`gatehouse token create`).
     #[arg(long, env = "GATEHOUSE_TOKEN", hide_env_values = true, global = true, default_value = "")]
     pub token: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApprovalCommand {
+    /// Ask for a revision to be deployed to the API's gateway group.
+    Submit {
+        #[arg(long, short = 'n')]
+        name: String,
+        #[arg(long, short = 'v')]
+        version: String,
+        #[arg(long)]
+        revision: i64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// List requests (default: pending ones).
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+    },
+    /// Approve a request: its revision is deployed.
+    Approve {
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Reject a request, saying why.
+    Reject {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        comment: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeployCommand {
+    /// Recent deployments with their status and tag.
+    Status {
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Redeploy an earlier revision of an API in a group (a new release and tag).
+    Rollback {
+        #[arg(long)]
+        group: String,
+        #[arg(long, short = 'n')]
+        name: String,
+        #[arg(long, short = 'v')]
+        version: String,
+        #[arg(long)]
+        revision: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,7 +213,9 @@ pub async fn open_store(store: &StoreArgs) -> Result<Db, DomainError> {
 
 pub async fn run(cli: Cli) -> Result<(), DomainError> {
     match cli.command {
-        Command::Api { remote, command } => run_api(&remote, command).await.map_err(|e| DomainError::Invalid { field: "api".into(), message: e.to_string() }),
+        Command::Api { remote, command } => run_api(&remote, command).await.map_err(remote_failed),
+        Command::Approval { remote, command } => run_approval(&remote, command).await.map_err(remote_failed),
+        Command::Deploy { remote, command } => run_deploy(&remote, command).await.map_err(remote_failed),
         Command::Serve(args) => serve(&cli.store, args).await,
         Command::Migrate => {
             open_store(&cli.store).await?;
@@ -209,10 +280,13 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         tracing::warn!(site_root = %args.site_root.display(), "site root has no pkg/; build the UI with `cargo leptos build` (make run does)");
     }
 
+    let deployer = Deployer::new(db.clone(), store.gitops_repo());
+    tokio::spawn(deployer.clone().run_webhooks());
     let state = AppState {
         leptos_options: leptos_options(&args),
         db: db.clone(),
         throttle: Arc::new(SignInThrottle::default()),
+        deployer,
         public_origin: args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_ascii_lowercase().into()),
     };
     spawn_session_cleanup(db.clone());
@@ -292,6 +366,80 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
             let api = remote.find(&name, &version).await?;
             let state = remote.change_status(&api.id, &action, &comment, confirm).await?;
             println!("{name} {version} is now {state}");
+        }
+    }
+    Ok(())
+}
+
+fn remote_failed(e: RemoteError) -> DomainError {
+    DomainError::Invalid { field: "server".into(), message: e.to_string() }
+}
+
+fn print_deployment(d: &serde_json::Value) {
+    println!(
+        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {}{}",
+        d["id"].as_str().unwrap_or_default(),
+        d["group"].as_str().unwrap_or_default(),
+        d["api_name"].as_str().unwrap_or_default(),
+        d["revision"],
+        d["status"].as_str().unwrap_or_default(),
+        d["tag"].as_str().unwrap_or_default(),
+        d["reason"].as_str().filter(|r| !r.is_empty()).map(|r| format!("  ({r})")).unwrap_or_default()
+    );
+}
+
+async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    match command {
+        ApprovalCommand::Submit { name, version, revision, note } => {
+            let api = remote.find(&name, &version).await?;
+            let created = remote.post_json("/approvals", &serde_json::json!({ "api_id": api.id, "revision": revision, "note": note })).await?;
+            println!("{}", created["id"].as_str().unwrap_or_default());
+            eprintln!("revision {revision} of {name} {version} submitted for review");
+        }
+        ApprovalCommand::List { status } => {
+            let list = remote.get_json(&format!("/approvals?status={status}")).await?;
+            for a in list.as_array().into_iter().flatten() {
+                println!(
+                    "{:<38} {:<20} {:<8} rev {:<4} {:<14} by {}",
+                    a["id"].as_str().unwrap_or_default(),
+                    a["api_name"].as_str().unwrap_or_default(),
+                    a["api_version"].as_str().unwrap_or_default(),
+                    a["revision"],
+                    a["group"].as_str().unwrap_or_default(),
+                    a["requested_by"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        ApprovalCommand::Approve { id, comment } => {
+            let deployment = remote.post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment })).await?;
+            print_deployment(&deployment);
+        }
+        ApprovalCommand::Reject { id, comment } => {
+            remote.post_json(&format!("/approvals/{id}/reject"), &serde_json::json!({ "comment": comment })).await?;
+            println!("rejected");
+        }
+    }
+    Ok(())
+}
+
+async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    match command {
+        DeployCommand::Status { group } => {
+            let path = match group {
+                Some(g) => format!("/deployments?group={g}"),
+                None => "/deployments".to_string(),
+            };
+            let list = remote.get_json(&path).await?;
+            for d in list["items"].as_array().into_iter().flatten() {
+                print_deployment(d);
+            }
+        }
+        DeployCommand::Rollback { group, name, version, revision } => {
+            let api = remote.find(&name, &version).await?;
+            let deployment = remote.post_json("/deployments/rollback", &serde_json::json!({ "group": group, "api_id": api.id, "revision": revision })).await?;
+            print_deployment(&deployment);
         }
     }
     Ok(())

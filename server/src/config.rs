@@ -13,9 +13,17 @@ pub struct StoreArgs {
     /// Database URL; defaults to the SQLite file in the data directory. `postgres://…` for PostgreSQL.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The GitOps repository deployments commit to (created bare when missing).
+    #[arg(long, env = "GATEHOUSE_GITOPS_REPO", global = true)]
+    pub gitops_repo: Option<PathBuf>,
 }
 
 impl StoreArgs {
+    /// The GitOps repository: `--gitops-repo`, or a bare repository in the data directory.
+    pub fn gitops_repo(&self) -> std::path::PathBuf {
+        self.gitops_repo.clone().unwrap_or_else(|| self.data_dir.join("gitops.git"))
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

@@ -118,6 +118,21 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// GET a JSON value.
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        let response = self.send(self.http.get(format!("{}{path}", self.base))).await?;
+        self.json(response).await
+    }
+
+    /// POST a JSON body and read the JSON answer (`null` for an empty one).
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        let response = self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await?;
+        let bytes = response.bytes().await.map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))?;
+        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
 /// Whether zip bytes are an API project (they hold an api.yaml) rather than a split definition.
 pub fn is_project_archive(bytes: &[u8]) -> bool {
     gatehouse_domain::openapi::files::MemoryFiles::from_zip(bytes)

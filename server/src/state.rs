@@ -3,6 +3,7 @@
 use app::functions::ssr::ServerContext;
 use axum::extract::FromRef;
 use gatehouse_domain::Db;
+use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub throttle: Arc<SignInThrottle>,
+    pub deployer: Arc<Deployer>,
     /// The origin people use (scheme://host[:port]) when configured; CSRF checks accept it.
     pub public_origin: Option<Arc<str>>,
 }
@@ -19,6 +21,6 @@ pub struct AppState {
 impl AppState {
     /// What server functions get through Leptos context.
     pub fn server_context(&self) -> ServerContext {
-        ServerContext { db: self.db.clone(), throttle: self.throttle.clone() }
+        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone() }
     }
 }

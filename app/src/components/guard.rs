@@ -2,28 +2,46 @@
 //! data on its own; this keeps the client-side view consistent with that.
 
 use crate::app::use_auth;
-use gatehouse_contract::Permission;
+use gatehouse_contract::{Me, Permission};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+
+#[derive(Clone, PartialEq)]
+enum Access {
+    Allowed,
+    Forbidden(Me),
+    SignedOut,
+    Failed(String),
+}
 
 #[component]
 pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let location = use_location();
+    // A memo, so the page below is built once per change of access, not on every re-read of
+    // the user: building it twice would start its data loads twice.
+    let access = Memo::new(move |_| {
+        auth.user.get().map(|user| match user {
+            Ok(Some(me)) if me.role.can(permission) => Access::Allowed,
+            Ok(Some(me)) => Access::Forbidden(me),
+            Ok(None) => Access::SignedOut,
+            Err(e) => Access::Failed(e.to_string()),
+        })
+    });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 let children = children.clone();
-                auth.user.get().map(move |user| match user {
-                    Ok(Some(me)) if me.role.can(permission) => children().into_any(),
-                    Ok(Some(me)) => view! {
+                access.get().map(move |access| match access {
+                    Access::Allowed => children().into_any(),
+                    Access::Forbidden(me) => view! {
                         <section class="panel forbidden" data-testid="forbidden">
                             <h1>"Not available to your role"</h1>
                             <p>{format!("You are signed in as {} ({}). This area needs another role; an admin can change yours.", me.email, me.role.label())}</p>
                             <a href="/" class="button">"Back to start"</a>
                         </section>
                     }.into_any(),
-                    Ok(None) => {
+                    Access::SignedOut => {
                         let next = location.pathname.get_untracked();
                         view! {
                             <section class="panel">
@@ -33,7 +51,7 @@ pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl I
                             </section>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    Access::Failed(message) => view! { <p class="error">{message}</p> }.into_any(),
                 })
             }}
         </Transition>

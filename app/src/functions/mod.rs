@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod apis;
 pub mod auth;
+pub mod deploy;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -14,10 +14,11 @@ use tower_sessions::Session;
 pub const SESSION_USER_KEY: &str = "user_id";
 
 /// What the server hands every server function through Leptos context.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerContext {
     pub db: Db,
     pub throttle: Arc<SignInThrottle>,
+    pub deployer: Arc<gatehouse_domain::deploy::Deployer>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

@@ -58,11 +58,12 @@ pub(crate) struct ApiRow {
     pub operations: i64,
     pub edit_version: i64,
     pub updated_at: i64,
+    pub group_name: Option<String>,
 }
 
 const ROW_COLUMNS: &str = "a.id, a.lineage_id, a.name, a.version, a.context, a.description, a.tags, a.owner_id, u.email AS owner, \
     a.state, a.visibility, a.spec_version, d.source, a.source_format, d.document, d.model, d.warnings, a.endpoints, a.policies, \
-    a.operations, a.edit_version, a.updated_at";
+    a.operations, a.edit_version, a.updated_at, a.group_name";
 
 const ROW_FROM: &str = "apis a JOIN users u ON u.id = a.owner_id JOIN api_definitions d ON d.api_id = a.id";
 
@@ -114,6 +115,7 @@ impl ApiRow {
             spec_version: spec_version_of(&self.spec_version)?,
             operations: self.operations,
             updated_at: self.updated_at,
+            group: self.group_name.clone(),
         })
     }
 
@@ -693,6 +695,10 @@ pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSu
         binds.push(tag.clone());
         conditions.push(format!("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = a.id AND t.tag = ${})", binds.len()));
     }
+    if let Some(group) = query.group.as_ref().filter(|g| !g.is_empty()) {
+        binds.push(group.clone());
+        conditions.push(format!("a.group_name = ${}", binds.len()));
+    }
     if let Some(owner) = query.owner.as_ref().filter(|o| !o.is_empty()) {
         binds.push(owner.trim().to_lowercase());
         conditions.push(format!("u.email = ${}", binds.len()));
@@ -702,7 +708,7 @@ pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSu
     let offset = query.offset.unwrap_or(0).max(0);
     // The window count gives the total from the same scan as the page.
     let sql = format!(
-        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at, \
+        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at, a.group_name, \
          COUNT(*) OVER () AS total FROM apis a JOIN users u ON u.id = a.owner_id {filter} ORDER BY a.updated_at DESC, a.id LIMIT {limit} OFFSET {offset}"
     );
     let mut rows = sqlx::query_as::<_, SummaryRow>(&sql);
@@ -739,6 +745,7 @@ struct SummaryRow {
     spec_version: String,
     operations: i64,
     updated_at: i64,
+    group_name: Option<String>,
     total: i64,
 }
 
@@ -756,6 +763,7 @@ impl SummaryRow {
             owner: self.owner,
             operations: self.operations,
             updated_at: self.updated_at,
+            group: self.group_name,
         })
     }
 }

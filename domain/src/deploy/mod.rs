@@ -554,6 +554,22 @@ impl Deployer {
         Ok(rows.into_iter().map(|r| r.into_deployment(0, 0)).collect())
     }
 
+    /// The ingress table across groups, from each group's current bundle.
+    pub async fn routing(&self) -> Result<Vec<gatehouse_contract::Route>> {
+        let mut rows = Vec::new();
+        for summary in groups::list(&self.db).await? {
+            if let Some((_, _, text)) = self.current_bundle(&summary.group.name).await? {
+                let bundle: gatehouse_contract::Bundle = serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
+                for (host, context, service) in manifests::routes(&summary.group, &bundle) {
+                    let local_url = format!("http://127.0.0.1:{}{context}", summary.group.port.unwrap_or_default());
+                    rows.push(gatehouse_contract::Route { host, context, group: summary.group.name.clone(), service, local_url });
+                }
+            }
+        }
+        rows.sort_by(|a, b| (&a.host, &a.context).cmp(&(&b.host, &b.context)));
+        Ok(rows)
+    }
+
     /// A group's current bundle (version, sha, JSON), if it has been deployed.
     pub async fn current_bundle(&self, group: &str) -> Result<Option<(String, String, String)>> {
         Ok(sqlx::query_as("SELECT version, sha, bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&self.db.pool).await?)

@@ -103,6 +103,7 @@ async fn publisher(count: usize) {
             leptos_options: gatehouse_server::cli::leptos_options(&args),
             db: db.clone(),
             throttle: Arc::new(SignInThrottle::default()),
+            deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join("gatehouse-bench-gitops.git")),
             public_origin: None,
         };
         let app = gatehouse_server::http::router(state, false);

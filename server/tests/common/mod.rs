@@ -27,6 +27,7 @@ pub fn app(db: &Db) -> Router {
         leptos_options: gatehouse_server::cli::leptos_options(&args),
         db: db.clone(),
         throttle: Arc::new(SignInThrottle::default()),
+        deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git")),
         public_origin: None,
     };
     gatehouse_server::http::router(state, false)

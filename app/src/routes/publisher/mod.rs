@@ -1,6 +1,7 @@
 //! The publisher: the list of APIs, creating and importing them, and each API's workspace.
 
 pub mod api;
+pub mod deployments;
 pub mod import;
 pub mod new;
 
@@ -34,6 +35,7 @@ pub fn PublisherPage() -> impl IntoView {
                     <a class="button secondary" href="/publisher/new">"Start from scratch"</a>
                 </div>
             </section>
+            <deployments::PublisherTabs/>
             <ApiList/>
         </RequirePermission>
     }
@@ -53,6 +55,7 @@ fn ApiList() -> impl IntoView {
                 state: param("state").parse().ok(),
                 tag: Some(param("tag")).filter(|t| !t.is_empty()),
                 owner: Some(param("owner")).filter(|o| !o.is_empty()),
+                group: Some(param("group")).filter(|g| !g.is_empty()),
                 limit: Some(PAGE_SIZE),
                 offset: Some(page() * PAGE_SIZE),
             }
@@ -60,7 +63,7 @@ fn ApiList() -> impl IntoView {
         list_apis,
     );
     let link = move |p: i64| {
-        format!("/publisher?q={}&state={}&tag={}&owner={}&page={p}", param("q"), param("state"), param("tag"), param("owner"))
+        format!("/publisher?q={}&state={}&tag={}&owner={}&group={}&page={p}", param("q"), param("state"), param("tag"), param("owner"), param("group"))
     };
     view! {
         <section class="panel">
@@ -74,6 +77,7 @@ fn ApiList() -> impl IntoView {
                 </select>
                 <input type="text" name="tag" placeholder="Tag" aria-label="Tag" value=move || param("tag")/>
                 <input type="text" name="owner" placeholder="Owner email" aria-label="Owner" value=move || param("owner")/>
+                <input type="text" name="group" placeholder="Group" aria-label="Gateway group" value=move || param("group")/>
                 <button type="submit" class="button small">"Filter"</button>
             </form>
             <Transition fallback=|| view! { <p class="muted">"Loading APIs…"</p> }>

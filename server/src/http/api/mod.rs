@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod apis;
 pub mod audit;
+pub mod deploy;
 pub mod tokens;
 
 use crate::state::AppState;
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
         (name = "apis", description = "Design APIs: import, edit, lifecycle, project archives"),
         (name = "revisions", description = "Immutable revisions and the semantic diff"),
         (name = "docs", description = "Documentation pages"),
+        (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -90,6 +92,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::change_lifecycle))
         .routes(routes!(apis::list_docs))
         .routes(routes!(apis::save_doc, apis::delete_doc))
-        .routes(routes!(apis::export_api));
+        .routes(routes!(apis::export_api))
+        .routes(routes!(deploy::list_groups, deploy::create_group))
+        .routes(routes!(deploy::get_group, deploy::update_group))
+        .routes(routes!(deploy::assign_group))
+        .routes(routes!(deploy::list_approvals, deploy::submit))
+        .routes(routes!(deploy::approve))
+        .routes(routes!(deploy::reject))
+        .routes(routes!(deploy::list_deployments))
+        .routes(routes!(deploy::get_deployment))
+        .routes(routes!(deploy::rollback))
+        .routes(routes!(deploy::routing))
+        .routes(routes!(deploy::list_webhooks, deploy::create_webhook))
+        .routes(routes!(deploy::delete_webhook))
+        .routes(routes!(deploy::list_deliveries));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

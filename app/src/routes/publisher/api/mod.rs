@@ -1,6 +1,7 @@
 //! One API's workspace: overview, the form view, the source view, settings, docs, revisions
 //! and diffs, the lifecycle, and versions. Tabs live in the URL (`?tab=`).
 
+mod deploy;
 mod design;
 mod docs;
 mod lifecycle;
@@ -28,13 +29,14 @@ impl Reload {
     }
 }
 
-const TABS: [(&str, &str); 8] = [
+const TABS: [(&str, &str); 9] = [
     ("overview", "Overview"),
     ("design", "Design"),
     ("source", "Source"),
     ("settings", "Endpoints & policies"),
     ("docs", "Docs"),
     ("revisions", "Revisions"),
+    ("deploy", "Review & deploy"),
     ("lifecycle", "Lifecycle"),
     ("versions", "Versions"),
 ];
@@ -83,6 +85,7 @@ fn ApiWorkspace() -> impl IntoView {
                             "settings" => view! { <settings::SettingsTab api=api.clone()/> }.into_any(),
                             "docs" => view! { <docs::DocsTab api=api.clone()/> }.into_any(),
                             "revisions" => view! { <revisions::RevisionsTab api=api.clone()/> }.into_any(),
+                            "deploy" => view! { <deploy::DeployTab api=api.clone()/> }.into_any(),
                             "lifecycle" => view! { <lifecycle::LifecycleTab api=api.clone()/> }.into_any(),
                             "versions" => view! { <versions::VersionsTab api=api.clone()/> }.into_any(),
                             _ => view! { <Overview api=api.clone()/> }.into_any(),

@@ -2,7 +2,7 @@
 
 use super::Reload;
 use crate::components::diff::DiffView;
-use crate::functions::apis::{CreateRevision, diff_revisions};
+use crate::functions::apis::{CreateRevision, DiffRevisions};
 use crate::time::format_utc;
 use gatehouse_contract::ApiDetail;
 use leptos::prelude::*;
@@ -19,17 +19,11 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
     let newest = api.revisions.first().map(|r| r.number);
     let from = RwSignal::new(api.revisions.get(1).map(|r| r.number.to_string()).or(newest.map(|n| n.to_string())).unwrap_or_default());
     let to = RwSignal::new(newest.map(|n| n.to_string()).unwrap_or_else(|| "working".into()));
-    let compare = RwSignal::new(None::<(String, String)>);
     let id = api.summary.id.clone();
-    let diff = Resource::new(
-        { let id = id.clone(); move || compare.get().map(|(f, t)| (id.clone(), f, t)) },
-        |args| async move {
-            match args {
-                Some((id, from, to)) => Some(diff_revisions(id, from, to).await),
-                None => None,
-            }
-        },
-    );
+    let compare_id = id.clone();
+    // A comparison is asked for with a click, so it is an action: nothing of it is rendered
+    // on the server, and hydration always meets the same empty spot.
+    let diff = ServerAction::<DiffRevisions>::new();
     let options = {
         let revisions = api.revisions.clone();
         move || {
@@ -76,14 +70,14 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
                         {options_to().into_iter().map(|(v, l)| { let s = v.clone(); view! { <option value=v selected=move || to.get() == s>{l}</option> } }).collect_view()}
                     </select>
                 </label>
-                <button class="button" data-testid="compare" on:click=move |_| compare.set(Some((from.get_untracked(), to.get_untracked())))>"Compare"</button>
+                <button class="button" data-testid="compare" on:click=move |_| {
+                    diff.dispatch(DiffRevisions { id: compare_id.clone(), from: from.get_untracked(), to: to.get_untracked() });
+                }>"Compare"</button>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Comparing…"</p> }>
-                {move || diff.get().flatten().map(|r| match r {
-                    Ok(d) => view! { <DiffView diff=d/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Transition>
+            {move || diff.value().get().map(|r| match r {
+                Ok(d) => view! { <DiffView diff=d/> }.into_any(),
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+            })}
         </section>
     }
 }

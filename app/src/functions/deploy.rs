@@ -1,0 +1,77 @@
+//! Server functions of groups, approvals and deployments: check rights, call the domain once.
+
+use crate::AppError;
+use gatehouse_contract::{Approval, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, Route};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server]
+pub async fn list_groups() -> Result<Vec<GroupSummary>, AppError> {
+    use super::ssr::{context, require};
+    require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::groups::list(&context()?.db).await?)
+}
+
+#[server(input = Json)]
+pub async fn create_group(group: GatewayGroup) -> Result<GatewayGroup, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::groups::create(&context()?.db, &actor, group).await?)
+}
+
+#[server]
+pub async fn assign_group(api_id: String, group: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::groups::assign(&context()?.db, &actor, &api_id, &group).await?)
+}
+
+#[server]
+pub async fn submit_revision(api_id: String, revision: i64, note: String) -> Result<String, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(context()?.deployer.submit(&actor, &api_id, revision, &note).await?)
+}
+
+#[server(input = Json)]
+pub async fn list_approvals(status: Option<ApprovalStatus>, api_id: Option<String>) -> Result<Vec<Approval>, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(context()?.deployer.approvals(&actor, status, api_id.as_deref()).await?)
+}
+
+#[server]
+pub async fn approve_request(id: String, comment: String) -> Result<Deployment, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(context()?.deployer.approve(&actor, &id, &comment).await?)
+}
+
+#[server]
+pub async fn reject_request(id: String, comment: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(context()?.deployer.reject(&actor, &id, &comment).await?)
+}
+
+#[server]
+pub async fn list_deployments(group: String) -> Result<Vec<Deployment>, AppError> {
+    use super::ssr::{context, require};
+    require(gatehouse_contract::Permission::DesignApis).await?;
+    let group = Some(group).filter(|g| !g.is_empty());
+    Ok(context()?.deployer.deployments(group.as_deref()).await?)
+}
+
+#[server]
+pub async fn rollback(group: String, api_id: String, revision: i64) -> Result<Deployment, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(context()?.deployer.rollback(&actor, &group, &api_id, revision).await?)
+}
+
+#[server]
+pub async fn routing_table() -> Result<Vec<Route>, AppError> {
+    use super::ssr::{context, require};
+    require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(context()?.deployer.routing().await?)
+}

@@ -1,0 +1,374 @@
+//! The deployment side of the publisher: the review queue, gateway groups and their releases,
+//! and the routing table across groups.
+
+use super::state_badge;
+use crate::app::use_auth;
+use crate::components::diff::DiffView;
+use crate::components::guard::RequirePermission;
+use crate::functions::deploy::{ApproveRequest, CreateGroup, RejectRequest, Rollback, list_approvals, list_deployments, list_groups, routing_table};
+use crate::time::format_utc;
+use gatehouse_contract::{Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, Permission};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// Links between the publisher's areas.
+#[component]
+pub fn PublisherTabs() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Publisher">
+            <A href="/publisher" exact=true>"APIs"</A>
+            <A href="/publisher/approvals">"Approvals"</A>
+            <A href="/publisher/groups">"Gateway groups"</A>
+            <A href="/publisher/routing">"Routing"</A>
+        </nav>
+    }
+}
+
+pub fn deployment_badge(status: DeploymentStatus) -> impl IntoView {
+    view! { <span class=format!("badge deploy-{}", status.as_str()) data-testid="deployment-status">{status.as_str()}</span> }
+}
+
+/// A deployment with its steps and timings.
+#[component]
+pub fn DeploymentCard(deployment: Deployment) -> impl IntoView {
+    view! {
+        <div class="deployment" data-testid="deployment">
+            <div class="row">
+                <div>
+                    {deployment_badge(deployment.status)} " "
+                    <strong>{format!("{} revision {}", deployment.api_name, deployment.revision)}</strong>
+                    {(deployment.kind == "rollback").then(|| view! { " " <span class="badge">"rollback"</span> })}
+                    " → " {deployment.group.clone()}
+                </div>
+                <code data-testid="deployment-tag">{deployment.tag.clone()}</code>
+            </div>
+            {(!deployment.reason.is_empty()).then(|| view! { <p class="error">{deployment.reason.clone()}</p> })}
+            <ol class="steps">
+                {deployment.steps.iter().map(|s| view! {
+                    <li class:failed=!s.ok>
+                        <span class="step-name">{s.name.clone()}</span>
+                        <span class="muted">{format!("{} ms", s.ms)}</span>
+                        <span class="muted">{s.detail.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+            <p class="muted small">{format!("by {} · {}", deployment.created_by, format_utc(deployment.created_at))}
+                {(!deployment.commit.is_empty()).then(|| format!(" · commit {}", &deployment.commit[..deployment.commit.len().min(12)]))}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    view! {
+        <Title text="Approvals"/>
+        <RequirePermission permission=Permission::DesignApis>
+            <section class="page-head">
+                <h1>"Approvals"</h1>
+                <p class="lead">"Each request deploys a revision to its gateway group once a publisher other than the requester approves it."</p>
+                <PublisherTabs/>
+            </section>
+            <Queue/>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn Queue() -> impl IntoView {
+    let approve = ServerAction::<ApproveRequest>::new();
+    let reject = ServerAction::<RejectRequest>::new();
+    let pending = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(Some(ApprovalStatus::Pending), None));
+    let decided = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(None, None));
+    let auth = use_auth();
+    view! {
+        {move || approve.value().get().map(|r| match r {
+            Ok(d) => view! { <section class="panel success" data-testid="approved"><h2>"Approved and deployed"</h2><DeploymentCard deployment=d/></section> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+        })}
+        {move || reject.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || pending.get().map(|r| match r {
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <section class="panel empty" data-testid="queue-empty"><h2>"Nothing waits for review"</h2></section> }.into_any(),
+                Ok(list) => list.into_iter().map(|a| view! { <Request approval=a approve reject reviewer=auth.can(Permission::ReviewApis)/> }).collect_view().into_any(),
+            })}
+        </Transition>
+        <section class="panel">
+            <h2>"Decided"</h2>
+            <Transition fallback=|| ()>
+                {move || decided.get().and_then(|r| r.ok()).map(|list| view! {
+                    <table class="table">
+                        <thead><tr><th>"API"</th><th>"Revision"</th><th>"Group"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().filter(|a| a.status != ApprovalStatus::Pending).map(|a| view! {
+                                <tr>
+                                    <td>{format!("{} {}", a.api_name, a.api_version)}</td>
+                                    <td>{a.revision}</td>
+                                    <td>{a.group.clone()}</td>
+                                    <td><span class=format!("badge decision-{:?}", a.status).to_lowercase()>{format!("{:?}", a.status)}</span></td>
+                                    <td class="muted">{a.decided_by.clone().unwrap_or_default()}</td>
+                                    <td>{a.comment.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: ServerAction<RejectRequest>, reviewer: bool) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let (id_a, id_r) = (approval.id.clone(), approval.id.clone());
+    view! {
+        <section class="panel request" data-testid="approval-request">
+            <div class="row">
+                <h2>{format!("{} {} — revision {}", approval.api_name, approval.api_version, approval.revision)}</h2>
+                <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
+            </div>
+            <dl class="facts">
+                <dt>"Group"</dt><dd>{approval.group.clone()}</dd>
+                <dt>"Mode"</dt><dd>{approval.mode.as_str()}</dd>
+                <dt>"Host"</dt><dd>{approval.host.clone()}</dd>
+                <dt>"Live now"</dt><dd>{approval.live_revision.map(|r| format!("revision {r}")).unwrap_or_else(|| "nothing yet".into())}</dd>
+                <dt>"Note"</dt><dd>{approval.note.clone()}</dd>
+            </dl>
+            <h3>{if approval.live_revision.is_some() { "Changes against the live revision" } else { "Everything is new in this group" }}</h3>
+            <DiffView diff=approval.diff.clone()/>
+            {reviewer.then(|| view! {
+                <div class="form inline-form decision">
+                    <label>"Comment" <input type="text" on:input=move |ev| comment.set(event_target_value(&ev))/></label>
+                    <button class="button" data-testid="approve" on:click=move |_| { approve.dispatch(ApproveRequest { id: id_a.clone(), comment: comment.get_untracked() }); }>"Approve and deploy"</button>
+                    <button class="button danger" data-testid="reject" on:click=move |_| { reject.dispatch(RejectRequest { id: id_r.clone(), comment: comment.get_untracked() }); }>"Reject"</button>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let create = ServerAction::<CreateGroup>::new();
+    let groups = Resource::new(move || create.version().get(), |_| list_groups());
+    let auth = use_auth();
+    view! {
+        <Title text="Gateway groups"/>
+        <RequirePermission permission=Permission::DesignApis>
+            <section class="page-head">
+                <h1>"Gateway groups"</h1>
+                <p class="lead">"Each group is served by its own microgateway(s); approval deploys to the API's group."</p>
+                <PublisherTabs/>
+            </section>
+            <section class="panel">
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || groups.get().map(|r| match r {
+                        Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No groups yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <table class="table" data-testid="groups">
+                                <thead><tr><th>"Group"</th><th>"Mode"</th><th>"Host"</th><th>"Local port"</th><th>"APIs"</th><th>"Release"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|g| view! {
+                                        <tr>
+                                            <td><a href=format!("/publisher/groups/{}", g.group.name)><strong>{g.group.name.clone()}</strong></a>
+                                                <div class="tags">{g.group.regions.iter().map(|r| view! { <span class="tag">{r.clone()}</span> }).collect_view()}</div></td>
+                                            <td>{g.group.mode.as_str()}</td>
+                                            <td><code>{g.group.host.clone()}</code></td>
+                                            <td>{g.group.port.unwrap_or_default()}</td>
+                                            <td>{g.apis.len()}</td>
+                                            <td><code>{g.tag.clone().unwrap_or_else(|| "—".into())}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    })}
+                </Transition>
+            </section>
+            <Transition fallback=|| ()>
+                {move || auth.can(Permission::ReviewApis).then(|| view! { <NewGroup create/> })}
+            </Transition>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn NewGroup(create: ServerAction<CreateGroup>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let host = RwSignal::new(String::new());
+    let mode = RwSignal::new(GroupMode::Shared);
+    let kind = RwSignal::new(GroupKind::Functional);
+    let regions = RwSignal::new(String::new());
+    let port = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateGroup {
+            group: GatewayGroup {
+                name: name.get_untracked(),
+                kind: kind.get_untracked(),
+                regions: regions.get_untracked().split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+                mode: mode.get_untracked(),
+                host: host.get_untracked(),
+                port: port.get_untracked().trim().parse().ok(),
+                replicas_min: 1,
+                replicas_max: 5,
+                cpu_target: 50,
+                image: gatehouse_contract::default_image(),
+            },
+        });
+    };
+    view! {
+        <section class="panel">
+            <h2>"New group"</h2>
+            <form class="form" on:submit=submit data-testid="new-group">
+                <div class="grid-3">
+                    <label>"Name" <input type="text" required placeholder="food-apis" on:input=move |ev| name.set(event_target_value(&ev))/></label>
+                    <label>"Ingress host" <input type="text" required placeholder="food.example.com" on:input=move |ev| host.set(event_target_value(&ev))/></label>
+                    <label>"Mode"
+                        <select on:change=move |ev| mode.set(match event_target_value(&ev).as_str() { "private-jet" => GroupMode::PrivateJet, "sidecar" => GroupMode::Sidecar, _ => GroupMode::Shared })>
+                            <option value="shared">"Shared gateway"</option>
+                            <option value="private-jet">"Private jet (gateway per API)"</option>
+                            <option value="sidecar">"Sidecar (gateway in the backend's pod)"</option>
+                        </select>
+                    </label>
+                </div>
+                <div class="grid-3">
+                    <label>"Kind"
+                        <select on:change=move |ev| kind.set(if event_target_value(&ev) == "regional" { GroupKind::Regional } else { GroupKind::Functional })>
+                            <option value="functional">"Functional"</option>
+                            <option value="regional">"Regional"</option>
+                        </select>
+                    </label>
+                    <label>"Regions / datacenters" <input type="text" placeholder="eu-west, eu-central" on:input=move |ev| regions.set(event_target_value(&ev))/></label>
+                    <label>"Local port (optional)" <input type="number" placeholder="8081" on:input=move |ev| port.set(event_target_value(&ev))/></label>
+                </div>
+                <button type="submit" class="button">"Create group"</button>
+                {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn GroupPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.read().get("name").unwrap_or_default();
+    let rollback = ServerAction::<Rollback>::new();
+    let groups = Resource::new(move || rollback.version().get(), |_| list_groups());
+    let deployments = Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n));
+    let auth = use_auth();
+    view! {
+        <Title text=move || format!("Group {}", name())/>
+        <RequirePermission permission=Permission::DesignApis>
+            <section class="page-head">
+                <p class="crumbs"><a href="/publisher/groups">"Gateway groups"</a> " / " {name}</p>
+                <h1>{name}</h1>
+            </section>
+            {move || rollback.value().get().map(|r| match r {
+                Ok(d) => view! { <section class="panel success"><h2>"Rolled back"</h2><DeploymentCard deployment=d/></section> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            })}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || groups.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|g| g.group.name == name())).map(|g| {
+                    let reviewer = auth.can(Permission::ReviewApis);
+                    let group_name = g.group.name.clone();
+                    view! {
+                        <section class="panel">
+                            <dl class="facts">
+                                <dt>"Mode"</dt><dd>{g.group.mode.as_str()}</dd>
+                                <dt>"Host"</dt><dd><code>{g.group.host.clone()}</code></dd>
+                                <dt>"Local gateway"</dt><dd><code>{format!("http://127.0.0.1:{}", g.group.port.unwrap_or_default())}</code></dd>
+                                <dt>"Autoscaling"</dt><dd>{format!("{}–{} replicas at {}% CPU", g.group.replicas_min, g.group.replicas_max, g.group.cpu_target)}</dd>
+                                <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
+                            </dl>
+                        </section>
+                        <section class="panel">
+                            <h2>"APIs"</h2>
+                            <table class="table" data-testid="group-apis">
+                                <thead><tr><th>"API"</th><th>"Context"</th><th>"State"</th><th>"Live revision"</th><th></th></tr></thead>
+                                <tbody>
+                                    {g.apis.into_iter().map(|a| {
+                                        let group_name = group_name.clone();
+                                        let api_id = a.api_id.clone();
+                                        let target = RwSignal::new(String::new());
+                                        view! {
+                                            <tr>
+                                                <td><a href=format!("/publisher/apis/{}", a.api_id)>{format!("{} {}", a.name, a.version)}</a></td>
+                                                <td><code>{a.context.clone()}</code></td>
+                                                <td>{state_badge(a.state)}</td>
+                                                <td data-testid="live-revision">{a.live_revision.map(|r| r.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                                <td>{(reviewer && a.live_revision.is_some()).then(|| view! {
+                                                    <span class="inline">
+                                                        <input type="number" min="1" class="narrow-input" placeholder="rev" aria-label="Revision to roll back to" on:input=move |ev| target.set(event_target_value(&ev))/>
+                                                        <button class="button small secondary" data-testid="rollback" on:click=move |_| {
+                                                            if let Ok(revision) = target.get_untracked().trim().parse::<i64>() {
+                                                                rollback.dispatch(Rollback { group: group_name.clone(), api_id: api_id.clone(), revision });
+                                                            }
+                                                        }>"Roll back"</button>
+                                                    </span>
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }
+                })}
+            </Transition>
+            <section class="panel">
+                <h2>"Deployments"</h2>
+                <Transition fallback=|| ()>
+                    {move || deployments.get().map(|r| match r {
+                        Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No deployments yet."</p> }.into_any(),
+                        Ok(list) => list.into_iter().map(|d| view! { <DeploymentCard deployment=d/> }).collect_view().into_any(),
+                    })}
+                </Transition>
+            </section>
+        </RequirePermission>
+    }
+}
+
+#[component]
+pub fn RoutingPage() -> impl IntoView {
+    let routes = Resource::new(|| (), |_| routing_table());
+    view! {
+        <Title text="Routing"/>
+        <RequirePermission permission=Permission::DesignApis>
+            <section class="page-head">
+                <h1>"Routing"</h1>
+                <p class="lead">"The ingress table across groups: host and context, to the group's gateway Service."</p>
+                <PublisherTabs/>
+            </section>
+            <section class="panel">
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || routes.get().map(|r| match r {
+                        Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing is deployed yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <table class="table" data-testid="routing">
+                                <thead><tr><th>"Host"</th><th>"Context"</th><th>"Group"</th><th>"Service"</th><th>"On this machine"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td><code>{r.host}</code></td>
+                                            <td><code>{r.context}</code></td>
+                                            <td><a href=format!("/publisher/groups/{}", r.group)>{r.group.clone()}</a></td>
+                                            <td><code>{r.service}</code></td>
+                                            <td><code>{r.local_url}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    })}
+                </Transition>
+            </section>
+        </RequirePermission>
+    }
+}

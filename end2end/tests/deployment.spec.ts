@@ -1,0 +1,131 @@
+// Design → approval → deployment in a real browser: a publisher creates a gateway group, a
+// creator submits a revision, a publisher sees the diff and approves, the deployment is
+// committed and tagged in the GitOps repository; a second change bumps the tag; rollback works.
+import { test, expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { creator, publisher, hydrated, signIn } from './helpers';
+
+const repo = path.join(process.env.GATEHOUSE_DATA_DIR ?? '', 'gitops.git');
+const git = (...args: string[]) => execFileSync('git', ['--git-dir', repo, ...args]).toString();
+
+const definition = `openapi: 3.0.3
+info:
+  title: Food Menu
+  version: 1.0.0
+servers:
+  - url: http://127.0.0.1:9/menu
+paths:
+  /dishes:
+    get:
+      summary: List dishes
+      responses:
+        '200':
+          description: ok
+`;
+
+async function cutRevision(page: Page, apiUrl: string, note: string) {
+  await page.goto(`${apiUrl}?tab=revisions`);
+  await hydrated(page);
+  await page.getByLabel('Note').fill(note);
+  await page.getByTestId('cut-revision').click();
+  await expect(page.getByTestId('revisions')).toContainText(note);
+}
+
+async function submit(page: Page, apiUrl: string, revision: string) {
+  await page.goto(`${apiUrl}?tab=deploy`);
+  await hydrated(page);
+  await page.getByTestId('submit-revision').selectOption(revision);
+  await page.getByLabel('Note for the reviewer').fill(`please ship revision ${revision}`);
+  await page.getByTestId('submit-review').click();
+  await expect(page.getByTestId('submitted')).toBeVisible();
+}
+
+async function approve(page: Page) {
+  await page.goto('/publisher/approvals');
+  await hydrated(page);
+  const request = page.getByTestId('approval-request').first();
+  await expect(request).toBeVisible();
+  await request.getByTestId('approve').click();
+  const result = page.getByTestId('approved');
+  await expect(result.getByTestId('deployment-status')).toHaveText('committed');
+  return (await result.getByTestId('deployment-tag').innerText()).trim();
+}
+
+test('approval deploys to the group and tags the GitOps repository', async ({ browser }) => {
+  const pub = await (await browser.newContext()).newPage();
+  await signIn(pub, publisher.email, publisher.password);
+  await pub.goto('/publisher/groups');
+  await hydrated(pub);
+  const form = pub.getByTestId('new-group');
+  await form.getByLabel('Name').fill('food-apis');
+  await form.getByLabel('Ingress host').fill('food.example.com');
+  await form.getByLabel('Regions / datacenters').fill('eu-west');
+  await form.getByRole('button', { name: 'Create group' }).click();
+  await expect(pub.getByTestId('groups')).toContainText('food-apis');
+
+  const cr = await (await browser.newContext()).newPage();
+  await signIn(cr, creator.email, creator.password);
+  await cr.goto('/publisher/import');
+  await hydrated(cr);
+  await cr.getByPlaceholder('openapi: 3.1.0').fill(definition);
+  await cr.getByLabel('Context (optional)').fill('/menu/v1');
+  await cr.getByRole('button', { name: 'Import' }).click();
+  await cr.getByTestId('import-result').getByRole('link', { name: 'Open the API' }).click();
+  await expect(cr.getByTestId('api-title')).toContainText('Food Menu');
+  const apiUrl = cr.url().split('?')[0];
+
+  await cutRevision(cr, apiUrl, 'first dishes');
+  await cr.goto(`${apiUrl}?tab=deploy`);
+  await hydrated(cr);
+  await cr.getByTestId('group-select').selectOption('food-apis');
+  await cr.getByTestId('assign-group').click();
+  await expect(cr.getByTestId('current-group')).toContainText('food-apis');
+  await submit(cr, apiUrl, '1');
+
+  // The publisher sees the request with its diff and approves it.
+  await pub.goto('/publisher/approvals');
+  await hydrated(pub);
+  const request = pub.getByTestId('approval-request').first();
+  await expect(request).toContainText('Food Menu 1.0.0 — revision 1');
+  await expect(request).toContainText('food.example.com');
+  await expect(request.getByTestId('diff')).toContainText('GET /dishes');
+  expect(await approve(pub)).toBe('food-apis-v1.0.0');
+
+  // The GitOps repository has the commit and the annotated tag.
+  expect(git('log', '--format=%s', 'food-apis')).toContain('Deploy Food Menu 1.0.0 revision 1 to food-apis');
+  expect(git('tag', '-n1', '--list', 'food-apis-*')).toContain('food-apis-v1.0.0');
+  expect(git('ls-tree', '-r', '--name-only', 'food-apis')).toContain('manifests/ingress.yaml');
+
+  // The first approved deployment published the API.
+  await cr.goto(apiUrl);
+  await expect(cr.getByTestId('api-title')).toContainText('PUBLISHED');
+
+  // A second change (an added operation) bumps the minor version.
+  await cr.goto(`${apiUrl}?tab=design`);
+  await hydrated(cr);
+  await cr.locator('.add-operation select').selectOption('POST');
+  await cr.locator('.add-operation').getByLabel('Path').fill('/dishes');
+  await cr.locator('.add-operation').getByLabel('Summary').fill('Add a dish');
+  await cr.getByRole('button', { name: 'Add operation' }).click();
+  await expect(cr.locator('[data-testid="operation-row"][data-key="POST /dishes"]')).toBeVisible();
+  await cutRevision(cr, apiUrl, 'adds POST');
+  await submit(cr, apiUrl, '2');
+  expect(await approve(pub)).toBe('food-apis-v1.1.0');
+  expect(git('tag', '--list', 'food-apis-*')).toContain('food-apis-v1.1.0');
+
+  // Rollback to revision 1: a new release, history kept.
+  await pub.goto('/publisher/groups/food-apis');
+  await hydrated(pub);
+  await expect(pub.getByTestId('live-revision')).toHaveText('2');
+  await pub.getByLabel('Revision to roll back to').fill('1');
+  await pub.getByTestId('rollback').click();
+  await expect(pub.getByTestId('live-revision')).toHaveText('1');
+  expect(git('rev-list', '--count', 'food-apis').trim()).toBe('3');
+  expect(git('tag', '--list', 'food-apis-*')).toContain('food-apis-v2.0.0');
+
+  // The routing view lists the context on the group's host.
+  await pub.goto('/publisher/routing');
+  await expect(pub.getByTestId('routing')).toContainText('/menu/v1');
+  await expect(pub.getByTestId('routing')).toContainText('food.example.com');
+});
