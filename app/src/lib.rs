@@ -1,6 +1,9 @@
 //! Gatehouse's web UI: the page shell, the router, one module per page under `routes/`, shared
 //! components, and the server functions that back them (thin: check rights, call the domain).
 
+// Deeply nested views make deep types; the default limit is too low for the larger pages.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod error;
