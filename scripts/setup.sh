@@ -39,6 +39,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; 
   cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
 fi
 
+if ! command -v git >/dev/null; then
+  say "installing git (deployments commit to a GitOps repository)"
+  apt_install git
+fi
+
 if [ "$mode" = run ] && ! command -v wasm-opt >/dev/null; then
   say "installing binaryen (wasm-opt, for the release wasm)"
   apt_install binaryen
@@ -52,10 +57,6 @@ if [ "$mode" = test ]; then
   if ! kubernetes-validate --version 2>/dev/null | grep -q "1.33"; then
     say "installing kubernetes-validate (offline Kubernetes schema validation of rendered manifests)"
     python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==1.33.1"
-  fi
-  if ! command -v git >/dev/null; then
-    say "installing git (the GitOps repository)"
-    apt_install git
   fi
   stamp=end2end/node_modules/.installed-from-lock
   if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then

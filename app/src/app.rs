@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics") ssr=SsrMode::Async view=routes::analytics::AnalyticsPage/>
                     <Route path=path!("admin/users") ssr=SsrMode::Async view=routes::admin::users::UsersPage/>
                     <Route path=path!("admin/audit") ssr=SsrMode::Async view=routes::admin::audit::AuditPage/>
+                    <Route path=path!("admin/webhooks") ssr=SsrMode::Async view=routes::admin::webhooks::WebhooksPage/>
                     <Route path=path!("account/tokens") ssr=SsrMode::Async view=routes::account::tokens::TokensPage/>
                 </Routes>
             </main>

@@ -286,3 +286,40 @@ pub struct Route {
     /// Where the embedded gateway serves it on this machine.
     pub local_url: String,
 }
+
+/// A webhook deployments are POSTed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub created_at: i64,
+}
+
+/// A new webhook: the only time its signing secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWebhook {
+    pub id: String,
+    pub url: String,
+    /// Verify `X-Gatehouse-Signature-256: sha256=HMAC(secret, body)`.
+    pub secret: String,
+}
+
+/// One delivery of an event to a webhook, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub deployment_id: String,
+    pub event: String,
+    /// pending, delivered or failed.
+    pub status: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: String,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}

@@ -146,3 +146,87 @@ async fn sidecar_groups_need_a_backend_image(db: Db) {
 }
 
 db_tests!(approval_deploys_commits_and_tags, publishers_cannot_approve_their_own_requests, sidecar_groups_need_a_backend_image);
+
+/// A local receiver standing in for Jenkins / GitHub Actions: records what it is sent.
+async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = seen.clone();
+    tokio::spawn(async move {
+        let mut calls = 0usize;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            calls += 1;
+            let mut buffer = Vec::new();
+            let mut chunk = [0u8; 8192];
+            // Read headers and the body announced by Content-Length.
+            loop {
+                let n = socket.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buffer.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buffer).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    if buffer.len() >= end + 4 + length {
+                        let head = text[..end].to_string();
+                        let signature = head
+                            .lines()
+                            .find_map(|l| l.to_ascii_lowercase().starts_with("x-gatehouse-signature-256:").then(|| l.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default()))
+                            .unwrap_or_default();
+                        let event = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("x-gatehouse-event:").map(|v| v.trim().to_string())).unwrap_or_default();
+                        store.lock().expect("lock").push((event, signature, buffer[end + 4..end + 4 + length].to_vec()));
+                        break;
+                    }
+                }
+            }
+            let status = if calls <= fail_first { "500 Internal Server Error" } else { "200 OK" };
+            let _ = socket.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let deployer = Deployer::new(db.clone(), repo_dir.join("gitops.git"));
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let (url, seen) = receiver(1).await;
+    let hook = gatehouse_domain::deploy::webhooks::create(&db, &admin, &url).await.expect("webhook");
+    groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "").await.expect("revision");
+    groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
+    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+    let deployment = deployer.approve(&admin, &request, "").await.expect("approve");
+
+    let http = reqwest::Client::new();
+    // First attempt: the receiver answers 500; the delivery stays pending with a backoff.
+    assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let after_first = gatehouse_domain::deploy::webhooks::deliveries(&db, 10).await.expect("list");
+    assert_eq!((after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status), ("pending", 1, Some(500)));
+    // Make it due now instead of waiting out the backoff.
+    sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
+    assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let delivered = gatehouse_domain::deploy::webhooks::deliveries(&db, 10).await.expect("list");
+    assert_eq!((delivered[0].status.as_str(), delivered[0].attempts), ("delivered", 2));
+
+    let calls = seen.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 2);
+    let (event, signature, body) = &calls[1];
+    assert_eq!(event, "deployment.committed");
+    assert_eq!(signature, &gatehouse_domain::deploy::webhooks::signature(&hook.secret, body), "signed with the webhook's secret");
+    let payload: serde_json::Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(payload["tag"], "food-apis-v1.0.0");
+    assert_eq!(payload["deployment"], deployment.id.as_str());
+    let _ = std::fs::remove_dir_all(repo_dir);
+}
+
+db_tests!(deployments_are_posted_to_webhooks_signed_and_retried);

@@ -112,7 +112,33 @@ async fn projects_export_and_import(db: Db) {
     assert_eq!(reimport.json()["id"], id);
 }
 
+async fn nobody_approves_their_own_request_over_rest(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
+    let group = send(&app, call("POST", "/api/v1/gateway-groups", &publisher, "application/json", r#"{"name":"food-apis","host":"food.example.com"}"#)).await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    let denied = send(&app, call("POST", "/api/v1/gateway-groups", &creator, "application/json", r#"{"name":"mine","host":"x.example.com"}"#)).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    for (who, token) in [("creator", &creator), ("publisher", &publisher)] {
+        let text = PETS.replace("Review API", &format!("Review API of {who}"));
+        let id = send(&app, call("POST", "/api/v1/apis/import", token, "application/yaml", text)).await.json()["id"].as_str().expect("id").to_string();
+        send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), token, "application/json", "{}")).await;
+        let assigned = send(&app, call("PUT", &format!("/api/v1/apis/{id}/group"), token, "application/json", r#"{"group":"food-apis"}"#)).await;
+        assert_eq!(assigned.status, StatusCode::NO_CONTENT, "{}", assigned.body);
+        let submitted = send(&app, call("POST", "/api/v1/approvals", token, "application/json", format!(r#"{{"api_id":"{id}","revision":1}}"#))).await;
+        assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.body);
+        let approval = submitted.json()["id"].as_str().expect("id").to_string();
+        let own = send(&app, call("POST", &format!("/api/v1/approvals/{approval}/approve"), token, "application/json", "{}")).await;
+        assert_eq!(own.status, StatusCode::FORBIDDEN, "{who} approving their own request: {}", own.body);
+        assert_eq!(own.json()["error"]["code"], "forbidden");
+    }
+    let deployments = send(&app, call("GET", "/api/v1/deployments", &publisher, "application/json", Body::empty())).await;
+    assert_eq!(deployments.json()["items"].as_array().map(Vec::len), Some(0), "nothing was deployed");
+}
+
 db_tests!(
+    nobody_approves_their_own_request_over_rest,
     import_list_and_lifecycle_over_rest,
     broken_definitions_are_refused_with_located_details,
     zip_definitions_import_with_entry,

@@ -32,3 +32,31 @@ pub async fn audit_log(page: i64) -> Result<Page<AuditEntry>, AppError> {
     let offset = page.max(0) * AUDIT_PAGE_SIZE;
     Ok(gatehouse_domain::audit::list(&context()?.db, AUDIT_PAGE_SIZE, offset).await?)
 }
+
+#[server]
+pub async fn list_webhooks() -> Result<Vec<gatehouse_contract::Webhook>, AppError> {
+    use super::ssr::{context, require};
+    require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::list(&context()?.db).await?)
+}
+
+#[server]
+pub async fn create_webhook(url: String) -> Result<gatehouse_contract::NewWebhook, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::create(&context()?.db, &actor, &url).await?)
+}
+
+#[server]
+pub async fn delete_webhook(id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::delete(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
+pub async fn list_deliveries() -> Result<Vec<gatehouse_contract::WebhookDelivery>, AppError> {
+    use super::ssr::{context, require};
+    require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::deliveries(&context()?.db, 100).await?)
+}

@@ -7,42 +7,12 @@ use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::Permission;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery};
 use sha2::Sha256;
 use std::time::Duration;
 
 /// Attempts before a delivery is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Webhook {
-    pub id: String,
-    pub url: String,
-    pub created_at: i64,
-}
-
-/// A new webhook: the only time its secret is shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewWebhook {
-    pub id: String,
-    pub url: String,
-    pub secret: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Delivery {
-    pub id: String,
-    pub webhook_id: String,
-    pub deployment_id: String,
-    pub event: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_status: Option<i64>,
-    pub last_error: String,
-    pub next_attempt_at: i64,
-    pub created_at: i64,
-    pub delivered_at: Option<i64>,
-}
 
 /// `sha256=<hex>` of the body under the webhook's secret, as receivers verify it.
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -92,14 +62,32 @@ pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
     Ok(rows.into_iter().map(|(id, url, created_at)| Webhook { id, url, created_at }).collect())
 }
 
+type DeliveryRow = (String, String, String, String, String, i64, Option<i64>, String, i64, i64, Option<i64>);
+
 pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
-    Ok(sqlx::query_as(
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT id, webhook_id, deployment_id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
          FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(limit.clamp(1, 500))
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, webhook_id, deployment_id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at)| Delivery {
+            id,
+            webhook_id,
+            deployment_id,
+            event,
+            status,
+            attempts,
+            last_status,
+            last_error,
+            next_attempt_at,
+            created_at,
+            delivered_at,
+        })
+        .collect())
 }
 
 /// Queue one delivery per webhook for an event.

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod users;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,6 +14,7 @@ pub fn AdminTabs() -> impl IntoView {
         <nav class="tabs" aria-label="Administration">
             <A href="/admin/users">"Users"</A>
             <A href="/admin/audit">"Audit log"</A>
+            <A href="/admin/webhooks">"Webhooks"</A>
         </nav>
     }
 }

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gatehouse_contract::{Approval, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, Permission, Route};
+use gatehouse_contract::{Approval, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route, Webhook, WebhookDelivery};
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
 use serde::{Deserialize, Serialize};
@@ -166,18 +166,11 @@ pub async fn routing(caller: Caller, State(state): State<AppState>) -> ApiResult
     Ok(Json(state.deployer.routing().await?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct WebhookView {
-    id: String,
-    url: String,
-    created_at: i64,
-}
-
 /// Configured webhooks (admin).
-#[utoipa::path(get, path = "/webhooks", tag = "deployment", responses((status = 200, body = Vec<WebhookView>)))]
-pub async fn list_webhooks(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<WebhookView>>> {
+#[utoipa::path(get, path = "/webhooks", tag = "deployment", responses((status = 200, body = Vec<Webhook>)))]
+pub async fn list_webhooks(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<Webhook>>> {
     caller.require(Permission::Administer)?;
-    Ok(Json(webhooks::list(&state.db).await?.into_iter().map(|w| WebhookView { id: w.id, url: w.url, created_at: w.created_at }).collect()))
+    Ok(Json(webhooks::list(&state.db).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -185,21 +178,13 @@ pub struct WebhookRequest {
     url: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct NewWebhookView {
-    id: String,
-    url: String,
-    /// Verify `X-Gatehouse-Signature-256: sha256=HMAC(secret, body)`. Shown only now.
-    secret: String,
-}
-
-/// Add a webhook; every deployment is POSTed to it, signed with HMAC-SHA256.
+/// Add a webhook; every deployment is POSTed to it, signed with HMAC-SHA256. The secret is
+/// shown only in this answer.
 #[utoipa::path(post, path = "/webhooks", tag = "deployment", request_body = WebhookRequest,
-    responses((status = 201, body = NewWebhookView), (status = 422, body = ErrorBody)))]
-pub async fn create_webhook(caller: Caller, State(state): State<AppState>, Json(body): Json<WebhookRequest>) -> ApiResult<(StatusCode, Json<NewWebhookView>)> {
+    responses((status = 201, body = NewWebhook), (status = 422, body = ErrorBody)))]
+pub async fn create_webhook(caller: Caller, State(state): State<AppState>, Json(body): Json<WebhookRequest>) -> ApiResult<(StatusCode, Json<NewWebhook>)> {
     let actor = caller.require(Permission::Administer)?;
-    let hook = webhooks::create(&state.db, actor, &body.url).await?;
-    Ok((StatusCode::CREATED, Json(NewWebhookView { id: hook.id, url: hook.url, secret: hook.secret })))
+    Ok((StatusCode::CREATED, Json(webhooks::create(&state.db, actor, &body.url).await?)))
 }
 
 /// Remove a webhook.
@@ -211,40 +196,9 @@ pub async fn delete_webhook(caller: Caller, State(state): State<AppState>, Path(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DeliveryView {
-    id: String,
-    webhook_id: String,
-    deployment_id: String,
-    event: String,
-    status: String,
-    attempts: i64,
-    last_status: Option<i64>,
-    last_error: String,
-    created_at: i64,
-    delivered_at: Option<i64>,
-}
-
 /// Recent webhook deliveries and their outcome.
-#[utoipa::path(get, path = "/webhooks/deliveries", tag = "deployment", responses((status = 200, body = Vec<DeliveryView>)))]
-pub async fn list_deliveries(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<DeliveryView>>> {
+#[utoipa::path(get, path = "/webhooks/deliveries", tag = "deployment", responses((status = 200, body = Vec<WebhookDelivery>)))]
+pub async fn list_deliveries(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<WebhookDelivery>>> {
     caller.require(Permission::Administer)?;
-    Ok(Json(
-        webhooks::deliveries(&state.db, 100)
-            .await?
-            .into_iter()
-            .map(|d| DeliveryView {
-                id: d.id,
-                webhook_id: d.webhook_id,
-                deployment_id: d.deployment_id,
-                event: d.event,
-                status: d.status,
-                attempts: d.attempts,
-                last_status: d.last_status,
-                last_error: d.last_error,
-                created_at: d.created_at,
-                delivered_at: d.delivered_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(webhooks::deliveries(&state.db, 100).await?))
 }
