@@ -10,6 +10,7 @@ pub mod error;
 pub mod functions;
 pub mod routes;
 pub mod time;
+pub mod url;
 
 pub use app::{App, shell};
 pub use error::AppError;

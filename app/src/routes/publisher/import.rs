@@ -4,6 +4,7 @@
 use crate::components::diagnostics::Diagnostics;
 use crate::components::guard::RequirePermission;
 use gatehouse_contract::{Diagnostic, ImportOutcome, Permission};
+use crate::url::encode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,15 +15,6 @@ enum Outcome {
     Refused { message: String, details: Vec<Diagnostic> },
 }
 
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// POST the body to the REST import and read the JSON answer.
 async fn post(url: String, body: JsValue, content_type: &str) -> Result<(u16, serde_json::Value), String> {

@@ -4,20 +4,12 @@
 use super::Reload;
 use crate::functions::apis::{EditOperation, load_operation_form};
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
+use crate::url::encode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
 
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 #[component]
 pub fn DesignTab(api: ApiDetail) -> impl IntoView {
