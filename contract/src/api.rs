@@ -498,3 +498,24 @@ pub struct ApiQuery {
     #[serde(default)]
     pub offset: Option<i64>,
 }
+
+/// Where an API can be called, per environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalEndpoint {
+    pub environment: String,
+    pub url: String,
+}
+
+/// One API as the developer portal shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalApi {
+    pub summary: ApiSummary,
+    pub tags: Vec<String>,
+    pub model: ApiModel,
+    pub docs: Vec<DocPage>,
+    /// Other listed versions of the same API.
+    pub versions: Vec<VersionRef>,
+    pub endpoints: Vec<PortalEndpoint>,
+}

@@ -9,6 +9,7 @@ pub mod error;
 pub mod groups;
 pub mod markdown;
 pub mod openapi;
+pub mod portal;
 pub mod seed;
 pub mod sessions;
 pub mod store;

@@ -124,6 +124,14 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   expect(git('rev-list', '--count', 'food-apis').trim()).toBe('3');
   expect(git('tag', '--list', 'food-apis-*')).toContain('food-apis-v2.0.0');
 
+  // An anonymous visitor finds it in the portal and opens its reference.
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto('/portal?q=food');
+  await visitor.getByTestId('catalog-card').filter({ hasText: 'Food Menu' }).click();
+  await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');
+  await expect(visitor.getByTestId('reference')).toContainText('/dishes');
+  await expect(visitor.getByText('http://127.0.0.1:8081/menu/v1')).toBeVisible();
+
   // The routing view lists the context on the group's host.
   await pub.goto('/publisher/routing');
   await expect(pub.getByTestId('routing')).toContainText('/menu/v1');

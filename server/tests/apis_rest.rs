@@ -137,7 +137,51 @@ async fn nobody_approves_their_own_request_over_rest(db: Db) {
     assert_eq!(deployments.json()["items"].as_array().map(Vec::len), Some(0), "nothing was deployed");
 }
 
+async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let mut ids = Vec::new();
+    for name in ["Open API", "Members API", "Draft API"] {
+        let id = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("Review API", name))).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        ids.push(id);
+    }
+    for id in &ids[..2] {
+        let published = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+        assert_eq!(published.status, StatusCode::OK);
+    }
+    let detail = send(&app, call("GET", &format!("/api/v1/apis/{}", ids[1]), &creator, "application/json", Body::empty())).await.json();
+    let settings = serde_json::json!({
+        "context": detail["context"], "description": "for members", "tags": [], "visibility": "signed_in",
+        "endpoints": detail["endpoints"], "policies": detail["policies"], "edit_version": detail["edit_version"],
+    });
+    let saved = send(&app, call("PUT", &format!("/api/v1/apis/{}/settings", ids[1]), &creator, "application/json", settings.to_string())).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+
+    let anonymous = send(&app, get("/api/v1/portal/apis").body(Body::empty()).expect("request")).await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    let names: Vec<String> = anonymous.json()["items"].as_array().expect("items").iter().map(|a| a["name"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(names, vec!["Open API".to_string()], "anonymous visitors see public, published APIs only");
+    let signed_in = send(&app, call("GET", "/api/v1/portal/apis", &consumer, "application/json", Body::empty())).await.json();
+    assert_eq!(signed_in["total"], 2, "signed-in users also see signed-in-only APIs; drafts stay hidden");
+    let hidden = send(&app, get(&format!("/api/v1/portal/apis/{}", ids[1])).body(Body::empty()).expect("request")).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let draft = send(&app, call("GET", &format!("/api/v1/portal/apis/{}", ids[2]), &consumer, "application/json", Body::empty())).await;
+    assert_eq!(draft.status, StatusCode::NOT_FOUND);
+    let page = send(&app, get(&format!("/api/v1/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await.json();
+    assert_eq!(page["model"]["operations"][0]["path"], "/reviews");
+    let definition = send(&app, get(&format!("/api/v1/portal/apis/{}/definition?format=json", ids[0])).body(Body::empty()).expect("request")).await;
+    assert_eq!(definition.json()["info"]["title"], "Open API");
+    let html = send(&app, get(&format!("/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await;
+    assert!(html.body.contains("Open API") && html.body.contains("/reviews"), "server-rendered before hydration");
+}
+
 db_tests!(
+    the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,
     import_list_and_lifecycle_over_rest,
     broken_definitions_are_refused_with_located_details,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod apis;
 pub mod auth;
 pub mod deploy;
+pub mod portal;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -1,19 +1,199 @@
-//! The developer portal's catalog of published APIs.
+//! The developer portal: the catalog of APIs and each API's page with its reference.
 
+use crate::functions::portal::{CATALOG_PAGE, catalog, load_portal_api};
+use crate::routes::publisher::state_badge;
+use crate::url::encode;
+use gatehouse_contract::{LifecycleState, Operation, PortalApi};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn PortalPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |k: &str| query.read().get(k).unwrap_or_default();
+    let page = move || param("page").parse::<i64>().unwrap_or(0).max(0);
+    let apis = Resource::new(move || (param("q"), param("tag"), page()), |(q, tag, page)| catalog(q, tag, page));
+    let link = move |p: i64| format!("/portal?q={}&tag={}&page={p}", encode(&param("q")), encode(&param("tag")));
     view! {
         <Title text="Developer portal"/>
         <section class="page-head">
             <h1>"Developer portal"</h1>
-            <p class="lead">"Published APIs appear here once a publisher approves their deployment."</p>
+            <p class="lead">"Find an API, read its reference, and call it through its gateway."</p>
         </section>
-        <section class="panel empty" data-testid="catalog-empty">
-            <h2>"No APIs are published yet"</h2>
-            <p class="muted">"When an API is approved and deployed to its gateway group, it is listed here with its reference and try-it console."</p>
+        <form method="get" action="/portal" class="toolbar filters panel">
+            <input type="search" name="q" placeholder="Search APIs, operations, paths" aria-label="Search the catalog" value=move || param("q")/>
+            <input type="text" name="tag" placeholder="Tag" aria-label="Tag" value=move || param("tag")/>
+            <button type="submit" class="button small">"Search"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="muted">"Loading the catalog…"</p> }>
+            {move || apis.get().map(|r| match r {
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                Ok(list) if list.items.is_empty() => view! {
+                    <section class="panel empty" data-testid="catalog-empty">
+                        <h2>"No APIs found"</h2>
+                        <p class="muted">"APIs appear here once a publisher approves their deployment."</p>
+                    </section>
+                }.into_any(),
+                Ok(list) => {
+                    let current = page();
+                    let more = (current + 1) * CATALOG_PAGE < list.total;
+                    view! {
+                        <section class="cards" data-testid="catalog">
+                            {list.items.into_iter().map(|a| view! {
+                                <a class="card" href=format!("/portal/apis/{}", a.id) data-testid="catalog-card">
+                                    <div class="row">
+                                        <h2>{a.name.clone()}</h2>
+                                        <span class="muted">{a.version.clone()}</span>
+                                    </div>
+                                    {(a.state != LifecycleState::Published).then(|| state_badge(a.state))}
+                                    <p class="muted">{if a.description.is_empty() { "No description.".to_string() } else { a.description.clone() }}</p>
+                                    <div class="tags">
+                                        {a.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
+                                        {a.group.clone().map(|g| view! { <span class="tag group">{g}</span> })}
+                                    </div>
+                                </a>
+                            }).collect_view()}
+                        </section>
+                        <div class="pager">
+                            {(current > 0).then(|| view! { <a href=link(current - 1)>"← Previous"</a> })}
+                            <span class="muted">{format!("{} APIs", list.total)}</span>
+                            {more.then(|| view! { <a href=link(current + 1)>"Next →"</a> })}
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn PortalApiPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let api = Resource::new(id, load_portal_api);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || api.get().map(|r| match r {
+                Err(e) => view! { <section class="panel"><h1>"API not found"</h1><p class="muted">{e.message}</p></section> }.into_any(),
+                Ok(api) => view! { <ApiReference api/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+#[component]
+fn ApiReference(api: PortalApi) -> impl IntoView {
+    let s = api.summary.clone();
+    let mut tags: Vec<String> = api.model.tags.iter().map(|t| t.name.clone()).collect();
+    for op in &api.model.operations {
+        for t in &op.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+    }
+    let untagged: Vec<Operation> = api.model.operations.iter().filter(|o| o.tags.is_empty()).cloned().collect();
+    let grouped: Vec<(String, Vec<Operation>)> = tags
+        .into_iter()
+        .map(|t| (t.clone(), api.model.operations.iter().filter(|o| o.tags.contains(&t)).cloned().collect()))
+        .chain((!untagged.is_empty()).then(|| ("Other".to_string(), untagged)))
+        .filter(|(_, ops)| !ops.is_empty())
+        .collect();
+    view! {
+        <Title text=format!("{} {}", s.name, s.version)/>
+        <section class="page-head">
+            <p class="crumbs"><a href="/portal">"Portal"</a> " / " {s.name.clone()}</p>
+            <h1 data-testid="portal-title">{s.name.clone()} " " <span class="muted">{s.version.clone()}</span> " " {(s.state != LifecycleState::Published).then(|| state_badge(s.state))}</h1>
+            <p class="lead">{api.model.description.clone()}</p>
         </section>
+        <section class="panel">
+            <div class="row">
+                <h2>"Call it"</h2>
+                <span class="actions">
+                    <a class="button small secondary" href=format!("/api/v1/portal/apis/{}/definition", s.id) download>"Definition (YAML)"</a>
+                    <a class="button small secondary" href=format!("/api/v1/portal/apis/{}/definition?format=json", s.id) download>"Definition (JSON)"</a>
+                </span>
+            </div>
+            {if api.endpoints.is_empty() {
+                view! { <p class="muted">"Not deployed to a gateway yet."</p> }.into_any()
+            } else {
+                view! {
+                    <dl class="facts">
+                        {api.endpoints.iter().map(|e| view! { <dt>{e.environment.clone()}</dt><dd><code>{e.url.clone()}</code></dd> }).collect_view()}
+                    </dl>
+                }.into_any()
+            }}
+            {(api.versions.len() > 1).then(|| view! {
+                <p class="muted">"Other versions: "
+                    {api.versions.iter().filter(|v| v.id != s.id).map(|v| view! { <a href=format!("/portal/apis/{}", v.id)>{v.version.clone()}</a> " " }).collect_view()}
+                </p>
+            })}
+        </section>
+        {(!api.docs.is_empty()).then(|| view! {
+            <section class="panel">
+                {api.docs.iter().map(|d| view! {
+                    <article class="doc-page">
+                        <h2>{d.title.clone()}</h2>
+                        <div class="markdown" inner_html=d.html.clone()></div>
+                    </article>
+                }).collect_view()}
+            </section>
+        })}
+        <section class="panel" data-testid="reference">
+            <h2>"Reference"</h2>
+            {grouped.into_iter().map(|(tag, ops)| view! {
+                <h3 class="tag-heading">{tag}</h3>
+                {ops.into_iter().map(|op| view! { <OperationReference op/> }).collect_view()}
+            }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn OperationReference(op: Operation) -> impl IntoView {
+    view! {
+        <details class="operation" data-testid="reference-operation">
+            <summary>
+                <span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span>
+                " " <code>{op.path.clone()}</code> " " <span class="muted">{op.summary.clone()}</span>
+                {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
+            </summary>
+            {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
+            {(!op.parameters.is_empty()).then(|| view! {
+                <h4>"Parameters"</h4>
+                <table class="table compact">
+                    <thead><tr><th>"Name"</th><th>"In"</th><th>"Required"</th><th>"Schema"</th><th>"Description"</th></tr></thead>
+                    <tbody>
+                        {op.parameters.iter().map(|p| view! {
+                            <tr><td><code>{p.name.clone()}</code></td><td>{p.location.clone()}</td><td>{if p.required { "yes" } else { "no" }}</td>
+                                <td><code>{p.schema.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string()}</code></td><td>{p.description.clone()}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {op.request_body.clone().map(|b| view! {
+                <h4>{format!("Request body{}", if b.required { " (required)" } else { "" })}</h4>
+                {b.content.into_iter().map(|m| view! {
+                    <p class="muted"><code>{m.content_type.clone()}</code></p>
+                    <pre class="code">{pretty(&m.schema)}</pre>
+                }).collect_view()}
+            })}
+            <h4>"Responses"</h4>
+            {op.responses.iter().map(|r| view! {
+                <div class="response">
+                    <p><strong>{r.status.clone()}</strong> " " {r.description.clone()}</p>
+                    {r.content.iter().map(|m| view! {
+                        <p class="muted"><code>{m.content_type.clone()}</code></p>
+                        {(!m.schema.is_null()).then(|| view! { <pre class="code">{pretty(&m.schema)}</pre> })}
+                        {m.example.clone().map(|e| view! { <p class="muted">"Example"</p><pre class="code">{pretty(&e)}</pre> })}
+                    }).collect_view()}
+                </div>
+            }).collect_view()}
+        </details>
     }
 }

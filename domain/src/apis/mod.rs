@@ -681,8 +681,30 @@ fn like_term(term: &str) -> String {
 /// The publisher list: filtered, searched, newest first, one page at a time.
 pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSummary>> {
     actor.require(Permission::DesignApis)?;
+    search(db, query, &[], false).await
+}
+
+/// The summary of a loaded API.
+pub(crate) fn summary_of(row: &ApiRow) -> Result<ApiSummary> {
+    row.summary()
+}
+
+/// Search APIs: `states` (when not empty) limits the lifecycle states, `public_only` keeps
+/// only APIs visible to anonymous visitors. Shared by the publisher list and the portal.
+pub(crate) async fn search(db: &Db, query: &ApiQuery, states: &[LifecycleState], public_only: bool) -> Result<Page<ApiSummary>> {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
+    if !states.is_empty() {
+        let mut placeholders = Vec::new();
+        for state in states {
+            binds.push(state.as_str().to_string());
+            placeholders.push(format!("${}", binds.len()));
+        }
+        conditions.push(format!("a.state IN ({})", placeholders.join(", ")));
+    }
+    if public_only {
+        conditions.push("a.visibility = 'public'".to_string());
+    }
     for term in query.q.to_lowercase().split_whitespace().take(8) {
         binds.push(like_term(term));
         conditions.push(format!("a.search_text LIKE ${} ESCAPE '\\'", binds.len()));

@@ -56,6 +56,24 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The caller if there is one: anonymous visitors are welcome (the portal), but a bearer
+/// token that is sent must be valid.
+pub struct MaybeCaller(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if bearer(&parts.headers).is_some() {
+            return Caller::from_request_parts(parts, state).await.map(|Caller(actor)| MaybeCaller(Some(actor)));
+        }
+        let Ok(session) = Session::from_request_parts(parts, state).await else {
+            return Ok(MaybeCaller(None));
+        };
+        Ok(MaybeCaller(actor_from_session(&state.db, &session).await?))
+    }
+}
+
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split(['/', '?', '#']).next()?;

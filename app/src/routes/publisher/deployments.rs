@@ -79,8 +79,8 @@ pub fn ApprovalsPage() -> impl IntoView {
 fn Queue() -> impl IntoView {
     let approve = ServerAction::<ApproveRequest>::new();
     let reject = ServerAction::<RejectRequest>::new();
-    let pending = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(Some(ApprovalStatus::Pending), None));
-    let decided = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(None, None));
+    // One load for the whole page; pending and decided requests are split from it.
+    let approvals = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(None, None));
     let auth = use_auth();
     view! {
         {move || approve.value().get().map(|r| match r {
@@ -89,7 +89,7 @@ fn Queue() -> impl IntoView {
         })}
         {move || reject.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || pending.get().map(|r| match r {
+            {move || approvals.get().map(|r| match r.map(|all| all.into_iter().filter(|a| a.status == ApprovalStatus::Pending).collect::<Vec<_>>()) {
                 Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <section class="panel empty" data-testid="queue-empty"><h2>"Nothing waits for review"</h2></section> }.into_any(),
                 Ok(list) => list.into_iter().map(|a| view! { <Request approval=a approve reject reviewer=auth.can(Permission::ReviewApis)/> }).collect_view().into_any(),
@@ -98,7 +98,7 @@ fn Queue() -> impl IntoView {
         <section class="panel">
             <h2>"Decided"</h2>
             <Transition fallback=|| ()>
-                {move || decided.get().and_then(|r| r.ok()).map(|list| view! {
+                {move || approvals.get().and_then(|r| r.ok()).map(|list| view! {
                     <table class="table">
                         <thead><tr><th>"API"</th><th>"Revision"</th><th>"Group"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th></tr></thead>
                         <tbody>

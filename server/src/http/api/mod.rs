@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod apis;
 pub mod audit;
 pub mod deploy;
+pub mod portal;
 pub mod tokens;
 
 use crate::state::AppState;
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
         (name = "apis", description = "Design APIs: import, edit, lifecycle, project archives"),
         (name = "revisions", description = "Immutable revisions and the semantic diff"),
         (name = "docs", description = "Documentation pages"),
+        (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "meta", description = "This document"),
     )
@@ -105,6 +107,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::routing))
         .routes(routes!(deploy::list_webhooks, deploy::create_webhook))
         .routes(routes!(deploy::delete_webhook))
-        .routes(routes!(deploy::list_deliveries));
+        .routes(routes!(deploy::list_deliveries))
+        .routes(routes!(portal::catalog))
+        .routes(routes!(portal::api))
+        .routes(routes!(portal::definition));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -1,0 +1,23 @@
+//! Server functions of the developer portal. Anonymous visitors may call them: the domain
+//! shows each viewer only what they may see.
+
+use crate::AppError;
+use gatehouse_contract::{ApiSummary, Page, PortalApi};
+use leptos::prelude::*;
+
+pub const CATALOG_PAGE: i64 = 24;
+
+#[server]
+pub async fn catalog(q: String, tag: String, page: i64) -> Result<Page<ApiSummary>, AppError> {
+    use super::ssr::{caller, context};
+    let viewer = caller().await?;
+    let tag = Some(tag).filter(|t| !t.is_empty());
+    Ok(gatehouse_domain::portal::catalog(&context()?.db, viewer.as_ref(), &q, tag, CATALOG_PAGE, page.max(0) * CATALOG_PAGE).await?)
+}
+
+#[server]
+pub async fn load_portal_api(id: String) -> Result<PortalApi, AppError> {
+    use super::ssr::{caller, context};
+    let viewer = caller().await?;
+    Ok(gatehouse_domain::portal::api(&context()?.db, viewer.as_ref(), &id).await?)
+}

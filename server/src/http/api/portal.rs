@@ -1,0 +1,61 @@
+//! The developer portal's read side: public for public APIs, anyone signed in for the rest.
+
+use crate::http::auth::MaybeCaller;
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gatehouse_contract::{ApiSummary, Page, PortalApi, SourceFormat};
+use gatehouse_domain::portal;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams)]
+pub struct CatalogQuery {
+    /// Words to find in names, descriptions, tags, operation paths and summaries.
+    #[serde(default)]
+    q: String,
+    tag: Option<String>,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+fn default_limit() -> i64 {
+    24
+}
+
+/// The catalog of published (and prototyped, deprecated) APIs the caller may see.
+#[utoipa::path(get, path = "/portal/apis", tag = "portal", params(CatalogQuery), security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Page<ApiSummary>)))]
+pub async fn catalog(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Query(query): Query<CatalogQuery>) -> ApiResult<Json<Page<ApiSummary>>> {
+    Ok(Json(portal::catalog(&state.db, viewer.as_ref(), &query.q, query.tag, query.limit, query.offset).await?))
+}
+
+/// One API's portal page: overview, docs, reference model, versions, endpoints.
+#[utoipa::path(get, path = "/portal/apis/{id}", tag = "portal", params(("id" = String, Path)), security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PortalApi), (status = 404, body = ErrorBody)))]
+pub async fn api(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<PortalApi>> {
+    Ok(Json(portal::api(&state.db, viewer.as_ref(), &id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DefinitionQuery {
+    /// yaml (default) or json.
+    format: Option<String>,
+}
+
+/// Download an API's definition (self-contained, YAML or JSON).
+#[utoipa::path(get, path = "/portal/apis/{id}/definition", tag = "portal", params(("id" = String, Path), DefinitionQuery), security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The definition", content_type = "application/yaml"), (status = 404, body = ErrorBody)))]
+pub async fn definition(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Path(id): Path<String>, Query(query): Query<DefinitionQuery>) -> ApiResult<Response> {
+    let json = query.format.as_deref() == Some("json");
+    let text = portal::definition(&state.db, viewer.as_ref(), &id, if json { SourceFormat::Json } else { SourceFormat::Yaml }).await?;
+    let (kind, extension) = if json { ("application/json", "json") } else { ("application/yaml", "yaml") };
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"openapi.{extension}\""))
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad header"))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text).into_response())
+}
