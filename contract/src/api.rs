@@ -519,3 +519,49 @@ pub struct PortalApi {
     pub versions: Vec<VersionRef>,
     pub endpoints: Vec<PortalEndpoint>,
 }
+
+/// A consumer's application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Application {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: i64,
+    pub credentials: Vec<CredentialSummary>,
+}
+
+/// A credential as listed: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialSummary {
+    pub id: String,
+    /// oauth2 or api_key.
+    pub kind: String,
+    /// production or sandbox.
+    pub key_type: String,
+    pub client_id: Option<String>,
+    pub prefix: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// OAuth2 client credentials, the only time the secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewClientSecret {
+    pub client_id: String,
+    pub client_secret: String,
+    pub key_type: String,
+}
+
+/// A new API key, the only time it is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewApiKey {
+    pub id: String,
+    pub key: String,
+    pub key_type: String,
+    pub expires_at: Option<i64>,
+}

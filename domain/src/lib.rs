@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apis;
+pub mod applications;
 pub mod audit;
 pub mod deploy;
 pub mod error;

@@ -180,7 +180,29 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     assert!(html.body.contains("Open API") && html.body.contains("/reviews"), "server-rendered before hydration");
 }
 
+async fn applications_and_credentials_over_rest(db: Db) {
+    let app = app(&db);
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let other = token(&db, "other@example.com", Role::Consumer).await;
+    let created = send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_str().expect("id").to_string();
+    let secret = send(&app, call("POST", &format!("/api/v1/applications/{id}/credentials"), &consumer, "application/json", r#"{"key_type":"production"}"#)).await;
+    assert_eq!(secret.status, StatusCode::OK, "{}", secret.body);
+    let body = secret.json();
+    assert!(body["client_id"].as_str().is_some_and(|c| c.starts_with("ghc_")));
+    assert!(body["client_secret"].as_str().is_some_and(|s| s.starts_with("ghs_")));
+    let listed = send(&app, call("GET", &format!("/api/v1/applications/{id}"), &consumer, "application/json", Body::empty())).await;
+    assert!(!listed.body.contains(body["client_secret"].as_str().expect("secret")), "the secret is never shown again");
+    let foreign = send(&app, call("GET", &format!("/api/v1/applications/{id}"), &other, "application/json", Body::empty())).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let bad = send(&app, call("POST", &format!("/api/v1/applications/{id}/credentials"), &consumer, "application/json", r#"{"key_type":"staging"}"#)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["error"]["details"]["field"], "key_type");
+}
+
 db_tests!(
+    applications_and_credentials_over_rest,
     the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,
     import_list_and_lifecycle_over_rest,

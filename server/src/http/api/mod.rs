@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apis;
+pub mod applications;
 pub mod audit;
 pub mod deploy;
 pub mod portal;
@@ -32,6 +33,7 @@ use utoipa_axum::routes;
         (name = "apis", description = "Design APIs: import, edit, lifecycle, project archives"),
         (name = "revisions", description = "Immutable revisions and the semantic diff"),
         (name = "docs", description = "Documentation pages"),
+        (name = "applications", description = "Consumers' applications and credentials"),
         (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "meta", description = "This document"),
@@ -110,6 +112,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::list_deliveries))
         .routes(routes!(portal::catalog))
         .routes(routes!(portal::api))
-        .routes(routes!(portal::definition));
+        .routes(routes!(portal::definition))
+        .routes(routes!(applications::list, applications::create))
+        .routes(routes!(applications::get, applications::rename, applications::delete))
+        .routes(routes!(applications::client_secret))
+        .routes(routes!(applications::api_key))
+        .routes(routes!(applications::revoke));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -1,0 +1,106 @@
+//! Consumers' applications and their credentials (OAuth2 client secrets, API keys).
+
+use crate::http::auth::Caller;
+use crate::http::error::{ApiResult, ErrorBody};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use gatehouse_contract::{Application, NewApiKey, NewClientSecret, Permission};
+use gatehouse_domain::applications;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// The caller's applications with their credentials (never their secrets).
+#[utoipa::path(get, path = "/applications", tag = "applications", responses((status = 200, body = Vec<Application>)))]
+pub async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<Application>>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(applications::list(&state.db, actor).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewApplication {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Create an application.
+#[utoipa::path(post, path = "/applications", tag = "applications", request_body = NewApplication,
+    responses((status = 201, body = Application), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(caller: Caller, State(state): State<AppState>, Json(body): Json<NewApplication>) -> ApiResult<(StatusCode, Json<Application>)> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok((StatusCode::CREATED, Json(applications::create(&state.db, actor, &body.name, &body.description).await?)))
+}
+
+/// One of the caller's applications.
+#[utoipa::path(get, path = "/applications/{id}", tag = "applications", params(("id" = String, Path)),
+    responses((status = 200, body = Application), (status = 404, body = ErrorBody)))]
+pub async fn get(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Application>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(applications::get(&state.db, actor, &id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Rename {
+    name: String,
+}
+
+/// Rename an application.
+#[utoipa::path(patch, path = "/applications/{id}", tag = "applications", params(("id" = String, Path)), request_body = Rename,
+    responses((status = 200, body = Application), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rename(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<Rename>) -> ApiResult<Json<Application>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(applications::rename(&state.db, actor, &id, &body.name).await?))
+}
+
+/// Delete an application and every credential of it.
+#[utoipa::path(delete, path = "/applications/{id}", tag = "applications", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+pub async fn delete(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let actor = caller.require(Permission::UsePortal)?;
+    applications::delete(&state.db, actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CredentialRequest {
+    /// production (default) or sandbox.
+    #[serde(default)]
+    key_type: String,
+}
+
+/// OAuth2 client credentials for a key type; calling again regenerates the secret. The
+/// secret is shown only in this answer.
+#[utoipa::path(post, path = "/applications/{id}/credentials", tag = "applications", params(("id" = String, Path)), request_body = CredentialRequest,
+    responses((status = 200, body = NewClientSecret), (status = 404, body = ErrorBody)))]
+pub async fn client_secret(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<CredentialRequest>) -> ApiResult<Json<NewClientSecret>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(applications::client_secret(&state.db, actor, &id, &body.key_type).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApiKeyRequest {
+    #[serde(default)]
+    key_type: String,
+    /// Unix milliseconds; none for a key that does not expire.
+    expires_at: Option<i64>,
+}
+
+/// A new API key, shown only in this answer.
+#[utoipa::path(post, path = "/applications/{id}/api-keys", tag = "applications", params(("id" = String, Path)), request_body = ApiKeyRequest,
+    responses((status = 201, body = NewApiKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn api_key(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<ApiKeyRequest>) -> ApiResult<(StatusCode, Json<NewApiKey>)> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok((StatusCode::CREATED, Json(applications::api_key(&state.db, actor, &id, &body.key_type, body.expires_at).await?)))
+}
+
+/// Revoke an OAuth2 client or an API key.
+#[utoipa::path(delete, path = "/applications/{id}/credentials/{credential_id}", tag = "applications",
+    params(("id" = String, Path), ("credential_id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody)))]
+pub async fn revoke(caller: Caller, State(state): State<AppState>, Path((id, credential_id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    let actor = caller.require(Permission::UsePortal)?;
+    applications::revoke(&state.db, actor, &id, &credential_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
