@@ -58,6 +58,10 @@ if [ "$mode" = test ]; then
     say "installing kubernetes-validate (offline Kubernetes schema validation of rendered manifests)"
     python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==1.33.1"
   fi
+  if ! python3 -c "import jwt, cryptography" 2>/dev/null; then
+    say "installing PyJWT (a third-party verifier for the tokens the key manager issues)"
+    python3 -m pip install --quiet --disable-pip-version-check "pyjwt[crypto]==2.10.1"
+  fi
   stamp=end2end/node_modules/.installed-from-lock
   if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
     say "installing the end2end npm packages"

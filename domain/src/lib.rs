@@ -8,6 +8,7 @@ pub mod audit;
 pub mod deploy;
 pub mod error;
 pub mod groups;
+pub mod keys;
 pub mod markdown;
 pub mod openapi;
 pub mod portal;

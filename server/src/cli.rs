@@ -290,6 +290,7 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         public_origin: args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_ascii_lowercase().into()),
     };
     spawn_session_cleanup(db.clone());
+    spawn_key_rotation(db.clone());
     let app = http::router(state, args.secure_cookies());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -299,6 +300,20 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| DomainError::Internal(format!("server: {e}")))
+}
+
+/// Signing keys older than 30 days are rotated (checked hourly).
+fn spawn_key_rotation(db: Db) {
+    const MAX_AGE_MS: i64 = 30 * 24 * 3600 * 1000;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = gatehouse_domain::keys::rotate_if_older(&db, MAX_AGE_MS).await {
+                tracing::warn!(error = %e, "scheduled key rotation failed");
+            }
+        }
+    });
 }
 
 /// Expired sessions are removed hourly so the table does not grow without bound.

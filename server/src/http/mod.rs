@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod oauth;
 
 use crate::state::AppState;
 use app::{App, shell};
@@ -38,6 +39,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/oauth2/token", axum::routing::post(oauth::token))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
         .merge(api_router)
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))

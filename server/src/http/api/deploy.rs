@@ -202,3 +202,17 @@ pub async fn list_deliveries(caller: Caller, State(state): State<AppState>) -> A
     caller.require(Permission::Administer)?;
     Ok(Json(webhooks::deliveries(&state.db, 100).await?))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Rotated {
+    /// The new signing key's id.
+    kid: String,
+}
+
+/// Rotate the token signing key now (admin). The old key stays published until its last
+/// token has expired.
+#[utoipa::path(post, path = "/keys/rotate", tag = "applications", responses((status = 200, body = Rotated), (status = 403, body = ErrorBody)))]
+pub async fn rotate_keys(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Rotated>> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok(Json(Rotated { kid: gatehouse_domain::keys::rotate(&state.db, Some(actor)).await? }))
+}

@@ -117,6 +117,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::get, applications::rename, applications::delete))
         .routes(routes!(applications::client_secret))
         .routes(routes!(applications::api_key))
-        .routes(routes!(applications::revoke));
+        .routes(routes!(applications::revoke))
+        .routes(routes!(deploy::rotate_keys));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -1,0 +1,133 @@
+//! The key manager: OAuth2 client-credentials tokens as self-contained JWTs signed with
+//! Ed25519 (EdDSA), verifiable offline with the published JWKS. Keys rotate on demand (admin)
+//! and on schedule; a rotated-out key stays published until its last token has expired.
+
+use crate::store::{new_id, now_ms};
+use crate::{Actor, Db, DomainError, Result, applications, audit};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::{Signer, SigningKey};
+use gatehouse_contract::Permission;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// Lifetime of an access token.
+pub const TOKEN_TTL_SECS: i64 = 3600;
+/// The audience gateways accept.
+pub const AUDIENCE: &str = "gatehouse-gateways";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+async fn create_key(db: &Db) -> Result<(String, SigningKey)> {
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let kid = new_id();
+    sqlx::query("INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&kid)
+        .bind(STANDARD.encode(key.to_bytes()))
+        .bind(URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()))
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok((kid, key))
+}
+
+/// The key that signs now, created on first use.
+async fn current(db: &Db) -> Result<(String, SigningKey)> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT kid, private_key FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
+    match row {
+        Some((kid, private)) => {
+            let bytes: [u8; 32] = STANDARD
+                .decode(private)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| DomainError::Internal(format!("signing key {kid} is unreadable")))?;
+            Ok((kid, SigningKey::from_bytes(&bytes)))
+        }
+        None => create_key(db).await,
+    }
+}
+
+/// Retire the signing key and start a new one. The old one stays in the JWKS for one token
+/// lifetime, so tokens it signed keep verifying until they expire.
+pub async fn rotate(db: &Db, actor: Option<&Actor>) -> Result<String> {
+    if let Some(actor) = actor {
+        actor.require(Permission::Administer)?;
+    }
+    let now = now_ms();
+    sqlx::query("UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE retired_at IS NULL")
+        .bind(now)
+        .bind(now + TOKEN_TTL_SECS * 1000)
+        .execute(&db.pool)
+        .await?;
+    let (kid, _) = create_key(db).await?;
+    let who = actor.map(|a| a.email.as_str()).unwrap_or(audit::SYSTEM);
+    audit::record(db, who, "keys.rotated", &kid, "").await?;
+    Ok(kid)
+}
+
+/// Rotate when the signing key is older than `max_age_ms` (the scheduled rotation).
+pub async fn rotate_if_older(db: &Db, max_age_ms: i64) -> Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT created_at FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    match row {
+        Some((created,)) if now_ms() - created > max_age_ms => rotate(db, None).await.map(|_| true),
+        _ => Ok(false),
+    }
+}
+
+/// The public keys a verifier needs: the signing key and retired keys still within a token lifetime.
+pub async fn jwks(db: &Db) -> Result<Value> {
+    current(db).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT kid, public_key FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at DESC")
+        .bind(now_ms())
+        .fetch_all(&db.pool)
+        .await?;
+    let keys: Vec<Value> = rows
+        .into_iter()
+        .map(|(kid, x)| json!({ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig" }))
+        .collect();
+    Ok(json!({ "keys": keys }))
+}
+
+/// The client-credentials grant: a signed, self-contained access token for the application.
+pub async fn issue_token(db: &Db, issuer: &str, client_id: &str, secret: &str, scope: Option<&str>) -> Result<TokenResponse> {
+    let (application_id, key_type) = applications::verify_client(db, client_id, secret).await?;
+    let (kid, key) = current(db).await?;
+    let now = now_ms() / 1000;
+    let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
+    let mut claims = json!({
+        "iss": issuer,
+        "aud": AUDIENCE,
+        "sub": client_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + TOKEN_TTL_SECS,
+        "jti": new_id(),
+        "application_id": application_id,
+        "key_type": key_type,
+        // Filled from the application's active subscriptions once subscriptions exist.
+        "subscriptions": [],
+    });
+    if let Some(scope) = scope.filter(|s| !s.trim().is_empty()) {
+        claims["scope"] = Value::String(scope.trim().to_string());
+    }
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = key.sign(signing_input.as_bytes());
+    Ok(TokenResponse {
+        access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())),
+        token_type: "Bearer",
+        expires_in: TOKEN_TTL_SECS,
+        scope: scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+    })
+}
