@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signin") ssr=SsrMode::Async view=routes::auth::SignInPage/>
                     <Route path=path!("signup") ssr=SsrMode::Async view=routes::auth::SignUpPage/>
                     <Route path=path!("portal") ssr=SsrMode::Async view=routes::portal::PortalPage/>
+                    <Route path=path!("applications") ssr=SsrMode::Async view=routes::applications::ApplicationsPage/>
                     <Route path=path!("portal/apis/:id") ssr=SsrMode::Async view=routes::portal::PortalApiPage/>
                     <Route path=path!("publisher") ssr=SsrMode::Async view=routes::publisher::PublisherPage/>
                     <Route path=path!("publisher/new") ssr=SsrMode::Async view=routes::publisher::new::NewApiPage/>

@@ -25,6 +25,9 @@ pub fn Nav() -> impl IntoView {
                     view! {
                         <nav class="nav" aria-label="Main">
                             <A href="/portal">"Portal"</A>
+                            <Show when=move || can(Permission::UsePortal)>
+                                <A href="/applications">"Applications"</A>
+                            </Show>
                             <Show when=move || can(Permission::DesignApis)>
                                 <A href="/publisher">"Publisher"</A>
                             </Show>

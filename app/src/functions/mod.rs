@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod apis;
+pub mod applications;
 pub mod auth;
 pub mod deploy;
 pub mod portal;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod analytics;
+pub mod applications;
 pub mod auth;
 pub mod home;
 pub mod not_found;

@@ -125,7 +125,7 @@ fn page_permission(path: &str) -> Option<Permission> {
         Some(Permission::Administer)
     } else if under("/analytics") {
         Some(Permission::ViewAnalytics)
-    } else if under("/account") {
+    } else if under("/account") || under("/applications") {
         Some(Permission::UsePortal)
     } else {
         None

@@ -1,0 +1,54 @@
+//! Server functions of a consumer's applications and credentials.
+
+use crate::AppError;
+use gatehouse_contract::{Application, NewApiKey, NewClientSecret};
+use leptos::prelude::*;
+
+#[server]
+pub async fn list_applications() -> Result<Vec<Application>, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::list(&context()?.db, &actor).await?)
+}
+
+#[server]
+pub async fn create_application(name: String, description: String) -> Result<Application, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::create(&context()?.db, &actor, &name, &description).await?)
+}
+
+#[server]
+pub async fn rename_application(id: String, name: String) -> Result<Application, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::rename(&context()?.db, &actor, &id, &name).await?)
+}
+
+#[server]
+pub async fn delete_application(id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::delete(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
+pub async fn generate_client_secret(id: String, key_type: String) -> Result<NewClientSecret, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::client_secret(&context()?.db, &actor, &id, &key_type).await?)
+}
+
+#[server]
+pub async fn create_api_key(id: String, key_type: String) -> Result<NewApiKey, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::api_key(&context()?.db, &actor, &id, &key_type, None).await?)
+}
+
+#[server]
+pub async fn revoke_credential(id: String, credential_id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::applications::revoke(&context()?.db, &actor, &id, &credential_id).await?)
+}

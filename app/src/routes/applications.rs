@@ -1,0 +1,145 @@
+//! A consumer's applications: create, rename, delete; OAuth2 client secrets and API keys per
+//! key type, each secret shown once.
+
+use crate::components::guard::RequirePermission;
+use crate::components::notice::ActionError;
+use crate::functions::applications::{
+    CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, RenameApplication, RevokeCredential, list_applications,
+};
+use crate::time::format_utc;
+use gatehouse_contract::{Application, Permission};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Clone, Copy)]
+struct Actions {
+    secret: ServerAction<GenerateClientSecret>,
+    key: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeCredential>,
+    rename: ServerAction<RenameApplication>,
+    delete: ServerAction<DeleteApplication>,
+}
+
+#[component]
+pub fn ApplicationsPage() -> impl IntoView {
+    let create = ServerAction::<CreateApplication>::new();
+    let actions = Actions {
+        secret: ServerAction::new(),
+        key: ServerAction::new(),
+        revoke: ServerAction::new(),
+        rename: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let apps = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                actions.secret.version().get(),
+                actions.key.version().get(),
+                actions.revoke.version().get(),
+                actions.rename.version().get(),
+                actions.delete.version().get(),
+            )
+        },
+        |_| list_applications(),
+    );
+    view! {
+        <Title text="Applications"/>
+        <RequirePermission permission=Permission::UsePortal>
+            <section class="page-head">
+                <h1>"Applications"</h1>
+                <p class="lead">"An application holds the credentials your software calls APIs with."</p>
+            </section>
+            <section class="panel">
+                <h2>"New application"</h2>
+                <ActionForm action=create attr:class="form inline-form">
+                    <label>"Name" <input type="text" name="name" required maxlength="80" placeholder="Online store"/></label>
+                    <label>"Description" <input type="text" name="description"/></label>
+                    <button type="submit" class="button">"Create application"</button>
+                </ActionForm>
+                <ActionError result=create.value().into()/>
+            </section>
+            {move || actions.secret.value().get().and_then(|r| r.ok()).map(|s| view! {
+                <section class="callout" data-testid="new-client-secret">
+                    <p><strong>{format!("{} client credentials.", s.key_type)}</strong> " Copy the secret now: it will not be shown again."</p>
+                    <p>"Client id " <code data-testid="client-id">{s.client_id}</code></p>
+                    <code class="secret" data-testid="client-secret">{s.client_secret}</code>
+                </section>
+            })}
+            {move || actions.key.value().get().and_then(|r| r.ok()).map(|k| view! {
+                <section class="callout" data-testid="new-api-key">
+                    <p><strong>{format!("{} API key.", k.key_type)}</strong> " Copy it now: it will not be shown again."</p>
+                    <code class="secret">{k.key}</code>
+                </section>
+            })}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || apps.get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <section class="panel empty"><p class="muted">"No applications yet."</p></section> }.into_any(),
+                    Ok(list) => list.into_iter().map(|app| view! { <ApplicationCard app actions/> }).collect_view().into_any(),
+                })}
+            </Transition>
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
+    let id = app.id.clone();
+    let (secret_id, key_id, delete_id, rename_id) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let key_type = RwSignal::new("production".to_string());
+    let active = app.credentials.iter().filter(|c| c.revoked_at.is_none()).count();
+    let rename_value = app.name.clone();
+    view! {
+        <section class="panel" data-testid="application" data-name=app.name.clone()>
+            <div class="row">
+                <h2>{app.name.clone()}</h2>
+                <span class="muted">{format!("created {} · {active} active credentials", format_utc(app.created_at))}</span>
+            </div>
+            <div class="form inline-form">
+                <label class="narrow-field">"Key type"
+                    <select on:change=move |ev| key_type.set(event_target_value(&ev))>
+                        <option value="production">"Production"</option>
+                        <option value="sandbox">"Sandbox"</option>
+                    </select>
+                </label>
+                <button class="button" data-testid="generate-secret" on:click=move |_| {
+                    actions.secret.dispatch(GenerateClientSecret { id: secret_id.clone(), key_type: key_type.get_untracked() });
+                }>"Generate client secret"</button>
+                <button class="button secondary" on:click=move |_| {
+                    actions.key.dispatch(CreateApiKey { id: key_id.clone(), key_type: key_type.get_untracked() });
+                }>"Create API key"</button>
+            </div>
+            <table class="table compact">
+                <thead><tr><th>"Kind"</th><th>"Key type"</th><th>"Client id / key"</th><th>"Created"</th><th></th></tr></thead>
+                <tbody>
+                    {app.credentials.iter().map(|c| {
+                        let (app_id, cred_id) = (id.clone(), c.id.clone());
+                        let revoked = c.revoked_at.is_some();
+                        view! {
+                            <tr class:revoked=revoked>
+                                <td>{if c.kind == "oauth2" { "OAuth2 client" } else { "API key" }}</td>
+                                <td>{c.key_type.clone()}</td>
+                                <td><code>{c.client_id.clone().unwrap_or_else(|| format!("{}…", c.prefix))}</code></td>
+                                <td class="muted">{format_utc(c.created_at)}</td>
+                                <td>{(!revoked).then(|| view! {
+                                    <button class="button small danger" on:click=move |_| {
+                                        actions.revoke.dispatch(RevokeCredential { id: app_id.clone(), credential_id: cred_id.clone() });
+                                    }>"Revoke"</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="row">
+                <ActionForm action=actions.rename attr:class="form inline-form">
+                    <input type="hidden" name="id" value=rename_id/>
+                    <label>"Rename" <input type="text" name="name" required maxlength="80" value=rename_value/></label>
+                    <button type="submit" class="button small secondary">"Rename"</button>
+                </ActionForm>
+                <button class="button small danger" on:click=move |_| { actions.delete.dispatch(DeleteApplication { id: delete_id.clone() }); }>"Delete application"</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,41 @@
+// A consumer's side in a real browser: sign up, create an application, generate a client
+// secret (shown once) and exchange it at /oauth2/token for a signed access token.
+import { test, expect } from '@playwright/test';
+import { hydrated, uniqueEmail } from './helpers';
+
+test('a consumer gets client credentials and a token', async ({ page, request }) => {
+  const email = uniqueEmail('consumer');
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[name="password"]').fill('a long enough password');
+  await page.locator('input[name="password_again"]').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('who')).toContainText(email);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applications' }).click();
+  await hydrated(page);
+  await page.getByLabel('Name').first().fill('Online store');
+  await page.getByRole('button', { name: 'Create application' }).click();
+  const card = page.locator('[data-testid="application"][data-name="Online store"]');
+  await expect(card).toBeVisible();
+  await card.getByTestId('generate-secret').click();
+  const shown = page.getByTestId('new-client-secret');
+  const clientId = (await shown.getByTestId('client-id').innerText()).trim();
+  const secret = (await shown.getByTestId('client-secret').innerText()).trim();
+  expect(clientId).toMatch(/^ghc_/);
+  expect(secret).toMatch(/^ghs_/);
+  await expect(card).toContainText(clientId);
+  await expect(card).not.toContainText(secret);
+
+  const answer = await request.post('/oauth2/token', {
+    form: { grant_type: 'client_credentials' },
+    headers: { Authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+  });
+  expect(answer.status()).toBe(200);
+  const body = await answer.json();
+  expect(body.token_type).toBe('Bearer');
+  expect(body.access_token.split('.')).toHaveLength(3);
+  const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
+  expect(claims.aud).toBe('gatehouse-gateways');
+});
