@@ -1,6 +1,7 @@
 //! The key manager against a real `gatehouse serve`: tokens from `/oauth2/token` verify with a
 //! third-party library (PyJWT) against `/.well-known/jwks.json`, tampering is caught, and a
-//! rotated-out key keeps verifying its tokens until they expire.
+//! rotated-out key keeps verifying its tokens until they expire. Afterwards no secret (client
+//! secret, API key, access token, password) is found in clear in the database files or the log.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -62,13 +63,15 @@ async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
     let consumer = cli(&data, &["token", "create", "--email", "shop@example.com", "--name", "t"]);
     let admin = cli(&data, &["token", "create", "--email", "root@example.com", "--name", "t"]);
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let log = std::fs::File::create(data.join("server.log")).expect("log file");
     let child = Command::new(BIN)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("GATEHOUSE_DATA_DIR", &data)
+        .env("RUST_LOG", "debug")
         .env_remove("DATABASE_URL")
         .env_remove("GATEHOUSE_PUBLIC_URL")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("serve");
     let server = Server { child, url: format!("http://127.0.0.1:{port}"), data };
@@ -146,6 +149,32 @@ async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
     assert_ne!(kid(&fresh), kid(&token), "new tokens are signed with the new key");
     verify(&server, &fresh).expect("the new token verifies");
     verify(&server, &token).expect("a rotated-out key still verifies its tokens until they expire");
+
+    // An API key too, then look for every secret in the database files and the server's log.
+    let key: serde_json::Value = http
+        .post(format!("{}/api/v1/applications/{app_id}/api-keys", server.url))
+        .bearer_auth(&consumer)
+        .json(&serde_json::json!({ "key_type": "sandbox" }))
+        .send()
+        .await
+        .expect("api key")
+        .json()
+        .await
+        .expect("json");
+    let api_key = key["key"].as_str().expect("key").to_string();
+    let mut haystack = Vec::new();
+    for entry in std::fs::read_dir(&server.data).expect("data dir").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with("gatehouse.db") || name == "server.log" {
+            haystack.extend(std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    assert!(haystack.len() > 10_000, "the database and log were read");
+    let text = String::from_utf8_lossy(&haystack);
+    for (what, secret) in [("client secret", secret), ("API key", api_key.as_str()), ("access token", consumer.as_str()), ("admin token", admin.as_str())] {
+        assert!(!text.contains(secret), "the {what} appears in clear in the database or the log");
+    }
+    assert!(!text.contains("correct horse battery"), "a password appears in clear");
 }
 
 fn base64_url(bytes: &[u8]) -> String {
