@@ -129,9 +129,10 @@ pub struct Approval {
     pub decided_at: Option<i64>,
     pub comment: String,
     pub deployment_id: Option<String>,
-    /// Against the revision live in the group (everything is new when nothing is live).
+    /// Against the revision live in the group (everything is new when nothing is live); only
+    /// computed while the request is pending, empty once it is decided.
     pub diff: ApiDiff,
-    /// The revision live in the group when the request was read.
+    /// The revision live in the group when the request was read (pending requests only).
     pub live_revision: Option<i64>,
 }
 

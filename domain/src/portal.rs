@@ -43,7 +43,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
         endpoints.push(PortalEndpoint { environment: "Ingress".into(), url: format!("https://{}{}", g.host, snapshot.context) });
     }
     Ok(PortalApi {
-        summary: apis::summary_of(&row)?,
+        summary: row.summary()?,
         tags: json("tags", &row.tags)?,
         model: snapshot.model,
         docs: pages,

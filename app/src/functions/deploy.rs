@@ -55,11 +55,11 @@ pub async fn reject_request(id: String, comment: String) -> Result<(), AppError>
 }
 
 #[server]
-pub async fn list_deployments(group: String) -> Result<Vec<Deployment>, AppError> {
+pub async fn list_deployments(group: String, api_id: String) -> Result<Vec<Deployment>, AppError> {
     use super::ssr::{context, require};
     require(gatehouse_contract::Permission::DesignApis).await?;
-    let group = Some(group).filter(|g| !g.is_empty());
-    Ok(context()?.deployer.deployments(group.as_deref()).await?)
+    let (group, api_id) = (Some(group).filter(|g| !g.is_empty()), Some(api_id).filter(|a| !a.is_empty()));
+    Ok(context()?.deployer.deployments(group.as_deref(), api_id.as_deref()).await?)
 }
 
 #[server]

@@ -102,7 +102,7 @@ impl ApiRow {
         self.state.parse().map_err(|e: String| corrupt("state", e))
     }
 
-    fn summary(&self) -> Result<ApiSummary> {
+    pub(crate) fn summary(&self) -> Result<ApiSummary> {
         Ok(ApiSummary {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -682,11 +682,6 @@ fn like_term(term: &str) -> String {
 pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSummary>> {
     actor.require(Permission::DesignApis)?;
     search(db, query, &[], false).await
-}
-
-/// The summary of a loaded API.
-pub(crate) fn summary_of(row: &ApiRow) -> Result<ApiSummary> {
-    row.summary()
 }
 
 /// Search APIs: `states` (when not empty) limits the lifecycle states, `public_only` keeps

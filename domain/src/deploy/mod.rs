@@ -221,14 +221,34 @@ impl Deployer {
         .bind(api_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;
+        let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for (id, kind, api_id, api_name, api_version, revision, group, note, requested_by, requested_at, status, decided_by, decided_at, comment, deployment_id) in rows {
-            let g = groups::get(&self.db, &group).await?;
-            let target = revisions::snapshot(&self.db, &api_id, revision).await?;
-            let live = self.live_snapshot(&group, &api_id).await?;
-            let diff = match &live {
-                Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
-                None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
+            let g = match groups_seen.get(&group) {
+                Some(g) => g.clone(),
+                None => {
+                    let g = groups::get(&self.db, &group).await?;
+                    groups_seen.insert(group.clone(), g.clone());
+                    g
+                }
+            };
+            let status = match status.as_str() {
+                "approved" => ApprovalStatus::Approved,
+                "rejected" => ApprovalStatus::Rejected,
+                _ => ApprovalStatus::Pending,
+            };
+            // The diff against what is live only means something while the request waits;
+            // decided requests skip the two snapshot loads.
+            let (diff, live_revision) = if status == ApprovalStatus::Pending {
+                let target = revisions::snapshot(&self.db, &api_id, revision).await?;
+                let live = self.live_snapshot(&group, &api_id).await?;
+                let diff = match &live {
+                    Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
+                    None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
+                };
+                (diff, live.map(|(r, _)| r))
+            } else {
+                (ApiDiff::default(), None)
             };
             out.push(Approval {
                 id,
@@ -243,17 +263,13 @@ impl Deployer {
                 note,
                 requested_by,
                 requested_at,
-                status: match status.as_str() {
-                    "approved" => ApprovalStatus::Approved,
-                    "rejected" => ApprovalStatus::Rejected,
-                    _ => ApprovalStatus::Pending,
-                },
+                status,
                 decided_by,
                 decided_at,
                 comment,
                 deployment_id,
                 diff,
-                live_revision: live.map(|(r, _)| r),
+                live_revision,
             });
         }
         Ok(out)
@@ -542,13 +558,14 @@ impl Deployer {
         Ok(row.into_deployment(0, 0))
     }
 
-    /// Deployments, newest first, optionally of one group.
-    pub async fn deployments(&self, group: Option<&str>) -> Result<Vec<Deployment>> {
+    /// Deployments, newest first, optionally of one group and/or one API.
+    pub async fn deployments(&self, group: Option<&str>, api_id: Option<&str>) -> Result<Vec<Deployment>> {
         let rows: Vec<DeploymentRow> = sqlx::query_as(&format!(
             "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE ($1 = '' OR d.group_name = $1) \
-             ORDER BY d.created_at DESC, d.id DESC LIMIT 200"
+             AND ($2 = '' OR d.api_id = $2) ORDER BY d.created_at DESC, d.id DESC LIMIT 200"
         ))
         .bind(group.unwrap_or(""))
+        .bind(api_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;
         Ok(rows.into_iter().map(|r| r.into_deployment(0, 0)).collect())

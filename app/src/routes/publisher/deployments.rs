@@ -259,7 +259,7 @@ pub fn GroupPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<Rollback>::new();
     let groups = Resource::new(move || rollback.version().get(), |_| list_groups());
-    let deployments = Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n));
+    let deployments = Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
     let auth = use_auth();
     view! {
         <Title text=move || format!("Group {}", name())/>

@@ -122,6 +122,7 @@ pub async fn reject(caller: Caller, State(state): State<AppState>, Path(id): Pat
 #[derive(Deserialize, IntoParams)]
 pub struct DeploymentQuery {
     group: Option<String>,
+    api_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -133,7 +134,7 @@ pub struct Deployments {
 #[utoipa::path(get, path = "/deployments", tag = "deployment", params(DeploymentQuery), responses((status = 200, body = Deployments)))]
 pub async fn list_deployments(caller: Caller, State(state): State<AppState>, Query(query): Query<DeploymentQuery>) -> ApiResult<Json<Deployments>> {
     caller.require(Permission::DesignApis)?;
-    Ok(Json(Deployments { items: state.deployer.deployments(query.group.as_deref()).await? }))
+    Ok(Json(Deployments { items: state.deployer.deployments(query.group.as_deref(), query.api_id.as_deref()).await? }))
 }
 
 /// One deployment.

@@ -22,11 +22,12 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
     // Loaded by actions from an effect, i.e. only in the browser: the server renders the empty
     // frame and hydration never meets half-loaded lists.
     let groups = ServerAction::<ListGroups>::new();
+    let deployments_id = id.clone();
     let history = ServerAction::<ListApprovals>::new();
     let deployments = ServerAction::<ListDeployments>::new();
     Effect::new(move |_| {
         groups.dispatch(ListGroups {});
-        deployments.dispatch(ListDeployments { group: String::new() });
+        deployments.dispatch(ListDeployments { group: String::new(), api_id: deployments_id.clone() });
     });
     let history_id = id.clone();
     Effect::new(move |_| {
@@ -36,7 +37,7 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
     let group = RwSignal::new(String::new());
     let revision = RwSignal::new(api.revisions.first().map(|r| r.number.to_string()).unwrap_or_default());
     let note = RwSignal::new(String::new());
-    let (assign_id, submit_id, filter_id) = (id.clone(), id.clone(), id.clone());
+    let (assign_id, submit_id) = (id.clone(), id.clone());
     let (mine, editable) = (api.summary.group.clone(), api.editable);
     view! {
         <section class="panel">
@@ -115,10 +116,7 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
                 })}
             </div>
             <div>
-                {move || {
-                    let filter_id = filter_id.clone();
-                    deployments.value().get().and_then(|r| r.ok()).map(|list| list.into_iter().filter(|d| d.api_id == filter_id).map(|d| view! { <DeploymentCard deployment=d/> }).collect_view())
-                }}
+                {move || deployments.value().get().and_then(|r| r.ok()).map(|list| list.into_iter().map(|d| view! { <DeploymentCard deployment=d/> }).collect_view())}
             </div>
         </section>
     }
