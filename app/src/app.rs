@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("publisher/approvals") ssr=SsrMode::Async view=routes::publisher::deployments::ApprovalsPage/>
                     <Route path=path!("publisher/groups") ssr=SsrMode::Async view=routes::publisher::deployments::GroupsPage/>
                     <Route path=path!("publisher/groups/:name") ssr=SsrMode::Async view=routes::publisher::deployments::GroupPage/>
+                    <Route path=path!("publisher/tiers") ssr=SsrMode::Async view=routes::publisher::tiers::TiersPage/>
                     <Route path=path!("publisher/routing") ssr=SsrMode::Async view=routes::publisher::deployments::RoutingPage/>
                     <Route path=path!("analytics") ssr=SsrMode::Async view=routes::analytics::AnalyticsPage/>
                     <Route path=path!("admin/users") ssr=SsrMode::Async view=routes::admin::users::UsersPage/>

@@ -191,9 +191,6 @@ pub struct OperationSecurity {
     pub security: Vec<AuthKind>,
 }
 
-/// WSO2's default subscription tiers, offered until tiers are managed in the portal.
-pub const DEFAULT_TIERS: [(&str, Option<u32>); 4] = [("Bronze", Some(1000)), ("Silver", Some(2000)), ("Gold", Some(5000)), ("Unlimited", None)];
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Policies {
@@ -206,12 +203,9 @@ pub struct Policies {
 }
 
 impl Default for Policies {
+    /// OAuth2 and API keys; the tiers offered are filled in from the tiers that exist.
     fn default() -> Self {
-        Policies {
-            security: vec![AuthKind::Oauth2, AuthKind::ApiKey],
-            operation_security: vec![],
-            tiers: DEFAULT_TIERS.iter().map(|(n, _)| n.to_string()).collect(),
-        }
+        Policies { security: vec![AuthKind::Oauth2, AuthKind::ApiKey], operation_security: vec![], tiers: vec![] }
     }
 }
 
@@ -283,6 +277,9 @@ pub struct ApiDetail {
     pub revisions: Vec<RevisionSummary>,
     /// Whether the caller may edit this API.
     pub editable: bool,
+    /// Every tier there is, so the settings form can offer them.
+    #[serde(default)]
+    pub available_tiers: Vec<crate::Tier>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -518,6 +515,9 @@ pub struct PortalApi {
     /// Other listed versions of the same API.
     pub versions: Vec<VersionRef>,
     pub endpoints: Vec<PortalEndpoint>,
+    /// The tiers consumers may subscribe with.
+    #[serde(default)]
+    pub tiers: Vec<crate::Tier>,
 }
 
 /// A consumer's application.
@@ -529,6 +529,8 @@ pub struct Application {
     pub description: String,
     pub created_at: i64,
     pub credentials: Vec<CredentialSummary>,
+    #[serde(default)]
+    pub subscriptions: Vec<crate::Subscription>,
 }
 
 /// A credential as listed: never its secret.

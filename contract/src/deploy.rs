@@ -108,7 +108,9 @@ pub enum ApprovalStatus {
     Rejected,
 }
 
-/// A request to deploy a revision of an API to its group, and the decision on it.
+/// A request in the publishers' queue and the decision on it: deploy a revision of an API to its
+/// group (`kind = revision`), or let an application use a tier that needs approval
+/// (`kind = subscription`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Approval {
@@ -134,6 +136,20 @@ pub struct Approval {
     pub diff: ApiDiff,
     /// The revision live in the group when the request was read (pending requests only).
     pub live_revision: Option<i64>,
+    /// For `kind = subscription`: the subscription asking for a tier that needs approval.
+    #[serde(default)]
+    pub subscription: Option<crate::Subscription>,
+}
+
+/// What approving a request did: a revision is deployed, a subscription becomes active.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApprovalOutcome {
+    pub approval_id: String,
+    /// revision or subscription.
+    pub kind: String,
+    pub deployment: Option<Deployment>,
+    pub subscription: Option<crate::Subscription>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,8 +211,9 @@ pub struct Deployment {
     pub gateways: u32,
 }
 
-/// What a group's gateways load: every live API with its endpoints, security and tiers.
-/// Rendered deterministically: the same inputs give byte-identical JSON.
+/// What a group's gateways load. The release part (group, version, APIs, tiers) is rendered
+/// deterministically at deployment and committed to GitOps; the access part (keys, API keys,
+/// revocations, withdrawn APIs) changes without a release and is filled in when gateways pull.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bundle {
@@ -214,12 +231,22 @@ pub struct Bundle {
     pub issuer: String,
     #[serde(default)]
     pub audience: String,
-    /// Revoked credentials (client ids, token ids, API key ids).
+    /// Access taken away from tokens issued earlier.
     #[serde(default)]
-    pub revoked: Vec<String>,
+    pub revocations: Vec<crate::Revocation>,
     /// API keys as SHA-256 hashes with what they may call.
     #[serde(default)]
     pub api_keys: Vec<BundleApiKey>,
+    /// APIs of the release that must not be served now: BLOCKED (refused, 503) or RETIRED (gone, 404).
+    #[serde(default)]
+    pub withdrawn: Vec<WithdrawnApi>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WithdrawnApi {
+    pub api_id: String,
+    pub state: LifecycleState,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,8 +264,7 @@ pub struct BundleApiKey {
     pub sha256: String,
     pub application_id: String,
     pub key_type: String,
-    /// API id → tier.
-    pub subscriptions: Vec<(String, String)>,
+    pub subscriptions: Vec<crate::SubscriptionClaim>,
     pub expires_at: Option<i64>,
 }
 

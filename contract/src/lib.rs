@@ -5,8 +5,10 @@ pub mod account;
 pub mod api;
 pub mod definition;
 pub mod deploy;
+pub mod subscription;
 
 pub use account::*;
 pub use api::*;
 pub use definition::*;
 pub use deploy::*;
+pub use subscription::*;

@@ -5,7 +5,7 @@
 use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
-use crate::{Actor, Db, DomainError, Result, audit};
+use crate::{Actor, Db, DomainError, Result, audit, subscriptions};
 use base64::Engine;
 use gatehouse_contract::{Application, CredentialSummary, NewApiKey, NewClientSecret, Permission};
 use rand::RngCore;
@@ -33,7 +33,7 @@ fn check_name(name: &str) -> Result<String> {
 }
 
 /// The application, if the actor owns it; otherwise NotFound (no probing for others' apps).
-async fn owned(db: &Db, actor: &Actor, id: &str) -> Result<(String, String, i64)> {
+pub(crate) async fn owned(db: &Db, actor: &Actor, id: &str) -> Result<(String, String, i64)> {
     let row: Option<(String, String, i64)> =
         sqlx::query_as("SELECT name, description, created_at FROM applications WHERE id = $1 AND owner_id = $2")
             .bind(id)
@@ -62,16 +62,17 @@ pub async fn create(db: &Db, actor: &Actor, name: &str, description: &str) -> Re
         Err(e) => return Err(e.into()),
     }
     audit::record(db, &actor.email, "application.created", &name, "").await?;
-    Ok(Application { id, name, description: description.trim().to_string(), created_at: now, credentials: vec![] })
+    Ok(Application { id, name, description: description.trim().to_string(), created_at: now, credentials: vec![], subscriptions: vec![] })
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Application> {
     actor.require(Permission::UsePortal)?;
     let (name, description, created_at) = owned(db, actor, id).await?;
-    Ok(Application { id: id.to_string(), name, description, created_at, credentials: credentials(db, id).await? })
+    let subscriptions = subscriptions::list(db, actor, Some(id)).await?;
+    Ok(Application { id: id.to_string(), name, description, created_at, credentials: credentials(db, id).await?, subscriptions })
 }
 
-/// The actor's own applications, with their credentials.
+/// The actor's own applications, with their credentials and subscriptions (the consumer's dashboard).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     actor.require(Permission::UsePortal)?;
     let rows: Vec<(String, String, String, i64)> =
@@ -82,7 +83,8 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     let mut out = Vec::new();
     for (id, name, description, created_at) in rows {
         let credentials = credentials(db, &id).await?;
-        out.push(Application { id, name, description, created_at, credentials });
+        let subscriptions = subscriptions::list(db, actor, Some(&id)).await?;
+        out.push(Application { id, name, description, created_at, credentials, subscriptions });
     }
     Ok(out)
 }
@@ -104,7 +106,20 @@ pub async fn rename(db: &Db, actor: &Actor, id: &str, name: &str) -> Result<Appl
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, id).await?;
-    sqlx::query("DELETE FROM applications WHERE id = $1").bind(id).execute(&db.pool).await?;
+    let mut tx = db.pool.begin().await?;
+    // Its subscription requests leave the approval queue with it.
+    sqlx::query(
+        "UPDATE approvals SET status = 'rejected', decided_at = $1, comment = 'withdrawn: the application was deleted' \
+         WHERE status = 'pending' AND subscription_id IN (SELECT id FROM subscriptions WHERE application_id = $2)",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM applications WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    // Its tokens are self-contained: gateways must be told to refuse them.
+    subscriptions::revoke(db, &format!("application:{id}")).await?;
     audit::record(db, &actor.email, "application.deleted", &name, "").await
 }
 
@@ -211,6 +226,11 @@ pub async fn api_key(db: &Db, actor: &Actor, application_id: &str, key_type_text
 pub async fn revoke(db: &Db, actor: &Actor, application_id: &str, credential_id: &str) -> Result<()> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, application_id).await?;
+    let client: Option<(Option<String>,)> = sqlx::query_as("SELECT client_id FROM app_credentials WHERE id = $1 AND application_id = $2")
+        .bind(credential_id)
+        .bind(application_id)
+        .fetch_optional(&db.pool)
+        .await?;
     let done = sqlx::query("UPDATE app_credentials SET revoked_at = $1 WHERE id = $2 AND application_id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(credential_id)
@@ -219,6 +239,11 @@ pub async fn revoke(db: &Db, actor: &Actor, application_id: &str, credential_id:
         .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("active credential {credential_id}")));
+    }
+    // Tokens issued to a revoked OAuth2 client stop at the gateways; revoked API keys simply
+    // leave the bundle.
+    if let Some((Some(client_id),)) = client {
+        subscriptions::revoke(db, &format!("client:{client_id}")).await?;
     }
     audit::record(db, &actor.email, "credential.revoked", &name, credential_id).await
 }

@@ -3,7 +3,7 @@
 //! and on schedule; a rotated-out key stays published until its last token has expired.
 
 use crate::store::{new_id, now_ms};
-use crate::{Actor, Db, DomainError, Result, applications, audit};
+use crate::{Actor, Db, DomainError, Result, applications, audit, subscriptions};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::{Signer, SigningKey};
@@ -116,8 +116,9 @@ pub async fn issue_token(db: &Db, issuer: &str, client_id: &str, secret: &str, s
         "jti": new_id(),
         "application_id": application_id,
         "key_type": key_type,
-        // Filled from the application's active subscriptions once subscriptions exist.
-        "subscriptions": [],
+        // Self-contained, as WSO2's tokens are: gateways need no call back to know what the
+        // application may call and at which tier.
+        "subscriptions": subscriptions::claims(db, &application_id).await?,
     });
     if let Some(scope) = scope.filter(|s| !s.trim().is_empty()) {
         claims["scope"] = Value::String(scope.trim().to_string());

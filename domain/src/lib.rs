@@ -15,7 +15,9 @@ pub mod portal;
 pub mod seed;
 pub mod sessions;
 pub mod store;
+pub mod subscriptions;
 pub mod throttle;
+pub mod tiers;
 pub mod tokens;
 
 #[cfg(feature = "test-support")]

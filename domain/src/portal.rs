@@ -5,7 +5,7 @@
 
 use crate::apis::{self, docs, json};
 use crate::openapi::emit::to_text;
-use crate::{Actor, Db, DomainError, Result, groups};
+use crate::{Actor, Db, DomainError, Result, groups, tiers};
 use gatehouse_contract::{ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
@@ -31,6 +31,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
     }
     let snapshot = row.snapshot()?;
     let pages = docs::list(db, id).await?;
+    let tiers = tiers::list(db).await?.into_iter().filter(|t| snapshot.policies.tiers.contains(&t.name)).collect();
     let versions: Vec<(String, String, String, String)> =
         sqlx::query_as("SELECT id, version, state, visibility FROM apis WHERE lineage_id = $1 ORDER BY created_at, id")
             .bind(&row.lineage_id)
@@ -55,6 +56,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             })
             .collect(),
         endpoints,
+        tiers,
     })
 }
 

@@ -65,7 +65,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let own = deployer.approve(&creator, &request, "").await;
     assert!(matches!(own, Err(DomainError::Forbidden(_))), "a creator cannot approve: {own:?}");
 
-    let deployment = deployer.approve(&publisher, &request, "looks good").await.expect("approve");
+    let deployment = deployer.approve(&publisher, &request, "looks good").await.expect("approve").deployment.expect("deployed");
     assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
     assert_eq!(deployment.tag, "food-apis-v1.0.0");
     assert!(deployment.steps.iter().all(|s| s.ok), "{:?}", deployment.steps);
@@ -95,7 +95,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(approvals[0].diff.operations_added, vec!["POST /reviews".to_string()], "diff against the live revision");
     assert_eq!(approvals[0].live_revision, Some(1));
-    let deployed = deployer.approve(&other, &second, "").await.expect("approve 2");
+    let deployed = deployer.approve(&other, &second, "").await.expect("approve 2").deployment.expect("deployed");
     assert_eq!(deployed.tag, "food-apis-v1.1.0");
 
     // A failing step: the previous release stays live and the branch does not move.
@@ -103,7 +103,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     revisions::create(&db, &creator, &api.id, "third").await.expect("revision 3");
     let third = deployer.submit(&creator, &api.id, 3, "same again").await.expect("submit");
     let broken = Deployer::new(db.clone(), Path::new("/dev/null/not-a-repo").to_path_buf());
-    let failed = broken.approve(&publisher, &third, "").await.expect("recorded");
+    let failed = broken.approve(&publisher, &third, "").await.expect("recorded").deployment.expect("deployed");
     assert_eq!(failed.status, DeploymentStatus::Failed);
     assert!(failed.reason.contains("git"), "{}", failed.reason);
     assert!(failed.steps.iter().any(|s| !s.ok && s.name == "commit and tag"), "{:?}", failed.steps);
@@ -205,7 +205,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     revisions::create(&db, &creator, &api.id, "").await.expect("revision");
     groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
-    let deployment = deployer.approve(&admin, &request, "").await.expect("approve");
+    let deployment = deployer.approve(&admin, &request, "").await.expect("approve").deployment.expect("deployed");
 
     let http = reqwest::Client::new();
     // First attempt: the receiver answers 500; the delivery stays pending with a backoff.

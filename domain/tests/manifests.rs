@@ -44,7 +44,8 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         keys: vec![],
         issuer: String::new(),
         audience: String::new(),
-        revoked: vec![],
+        revocations: vec![],
+        withdrawn: vec![],
         api_keys: vec![],
     };
     let dir = std::env::temp_dir().join(format!("gatehouse-manifests-{}", uuid::Uuid::new_v4()));

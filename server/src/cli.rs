@@ -415,20 +415,30 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
         ApprovalCommand::List { status } => {
             let list = remote.get_json(&format!("/approvals?status={status}")).await?;
             for a in list.as_array().into_iter().flatten() {
+                // A revision request names its revision and group; a subscription request its tier.
+                let what = match a["subscription"].as_object() {
+                    Some(sub) => format!("tier {}", sub.get("tier").and_then(|t| t.as_str()).unwrap_or_default()),
+                    None => format!("rev {} → {}", a["revision"], a["group"].as_str().unwrap_or_default()),
+                };
                 println!(
-                    "{:<38} {:<20} {:<8} rev {:<4} {:<14} by {}",
+                    "{:<38} {:<12} {:<20} {:<8} {:<22} by {}",
                     a["id"].as_str().unwrap_or_default(),
+                    a["kind"].as_str().unwrap_or_default(),
                     a["api_name"].as_str().unwrap_or_default(),
                     a["api_version"].as_str().unwrap_or_default(),
-                    a["revision"],
-                    a["group"].as_str().unwrap_or_default(),
+                    what,
                     a["requested_by"].as_str().unwrap_or_default()
                 );
             }
         }
         ApprovalCommand::Approve { id, comment } => {
-            let deployment = remote.post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment })).await?;
-            print_deployment(&deployment);
+            let outcome = remote.post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment })).await?;
+            if outcome["deployment"].is_object() {
+                print_deployment(&outcome["deployment"]);
+            } else {
+                let s = &outcome["subscription"];
+                println!("approved: {} subscribes to {} with tier {}", s["application_name"].as_str().unwrap_or_default(), s["api_name"].as_str().unwrap_or_default(), s["tier"].as_str().unwrap_or_default());
+            }
         }
         ApprovalCommand::Reject { id, comment } => {
             remote.post_json(&format!("/approvals/{id}/reject"), &serde_json::json!({ "comment": comment })).await?;

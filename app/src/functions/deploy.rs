@@ -1,7 +1,7 @@
 //! Server functions of groups, approvals and deployments: check rights, call the domain once.
 
 use crate::AppError;
-use gatehouse_contract::{Approval, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, Route};
+use gatehouse_contract::{Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, Route};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -41,7 +41,7 @@ pub async fn list_approvals(status: Option<ApprovalStatus>, api_id: Option<Strin
 }
 
 #[server]
-pub async fn approve_request(id: String, comment: String) -> Result<Deployment, AppError> {
+pub async fn approve_request(id: String, comment: String) -> Result<ApprovalOutcome, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
     Ok(context()?.deployer.approve(&actor, &id, &comment).await?)

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod auth;
 pub mod deploy;
 pub mod portal;
+pub mod subscriptions;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

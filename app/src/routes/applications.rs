@@ -1,11 +1,13 @@
-//! A consumer's applications: create, rename, delete; OAuth2 client secrets and API keys per
-//! key type, each secret shown once.
+//! The consumer's dashboard: their applications (create, rename, delete), OAuth2 client
+//! secrets and API keys per key type (each secret shown once), and each application's
+//! subscriptions with their status.
 
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::applications::{
     CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, RenameApplication, RevokeCredential, list_applications,
 };
+use crate::functions::subscriptions::Unsubscribe;
 use crate::time::format_utc;
 use gatehouse_contract::{Application, Permission};
 use leptos::prelude::*;
@@ -18,6 +20,7 @@ struct Actions {
     revoke: ServerAction<RevokeCredential>,
     rename: ServerAction<RenameApplication>,
     delete: ServerAction<DeleteApplication>,
+    unsubscribe: ServerAction<Unsubscribe>,
 }
 
 #[component]
@@ -29,6 +32,7 @@ pub fn ApplicationsPage() -> impl IntoView {
         revoke: ServerAction::new(),
         rename: ServerAction::new(),
         delete: ServerAction::new(),
+        unsubscribe: ServerAction::new(),
     };
     let apps = Resource::new(
         move || {
@@ -39,6 +43,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                 actions.revoke.version().get(),
                 actions.rename.version().get(),
                 actions.delete.version().get(),
+                actions.unsubscribe.version().get(),
             )
         },
         |_| list_applications(),
@@ -48,7 +53,7 @@ pub fn ApplicationsPage() -> impl IntoView {
         <RequirePermission permission=Permission::UsePortal>
             <section class="page-head">
                 <h1>"Applications"</h1>
-                <p class="lead">"An application holds the credentials your software calls APIs with."</p>
+                <p class="lead">"An application holds the credentials your software calls APIs with, and its subscriptions: which APIs it may call, at which tier. Subscribe from an API's page in the " <a href="/portal">"portal"</a> "."</p>
             </section>
             <section class="panel">
                 <h2>"New application"</h2>
@@ -72,6 +77,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                     <code class="secret">{k.key}</code>
                 </section>
             })}
+            <ActionError result=actions.unsubscribe.value().into()/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || apps.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
@@ -132,6 +138,33 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            <h3>"Subscriptions"</h3>
+            {if app.subscriptions.is_empty() {
+                view! { <p class="muted">"None yet: open an API in the " <a href="/portal">"portal"</a> " and subscribe."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table compact" data-testid="subscriptions">
+                        <thead><tr><th>"API"</th><th>"Tier"</th><th>"Status"</th><th>"Since"</th><th></th></tr></thead>
+                        <tbody>
+                            {app.subscriptions.iter().map(|sub| {
+                                let sub_id = sub.id.clone();
+                                view! {
+                                    <tr data-testid="subscription" data-api=sub.api_name.clone()>
+                                        <td><a href=format!("/portal/apis/{}", sub.api_id)>{format!("{} {}", sub.api_name, sub.api_version)}</a></td>
+                                        <td>{sub.tier.clone()}</td>
+                                        <td>
+                                            <span class=format!("badge sub-{}", sub.status.as_str()) data-testid="subscription-status">{sub.status.label()}</span>
+                                            {(!sub.comment.is_empty()).then(|| view! { " " <span class="muted">{sub.comment.clone()}</span> })}
+                                        </td>
+                                        <td class="muted">{format_utc(sub.activated_at.unwrap_or(sub.created_at))}</td>
+                                        <td><button class="button small danger" on:click=move |_| { actions.unsubscribe.dispatch(Unsubscribe { id: sub_id.clone() }); }>"Unsubscribe"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
             <div class="row">
                 <ActionForm action=actions.rename attr:class="form inline-form">
                     <input type="hidden" name="id" value=rename_id/>

@@ -1,9 +1,13 @@
 //! The developer portal: the catalog of APIs and each API's page with its reference.
 
+use crate::app::use_auth;
+use crate::components::notice::ActionError;
+use crate::functions::applications::ListApplications;
 use crate::functions::portal::{CATALOG_PAGE, catalog, load_portal_api};
+use crate::functions::subscriptions::Subscribe;
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
-use gatehouse_contract::{LifecycleState, Operation, PortalApi};
+use gatehouse_contract::{LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -134,6 +138,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 </p>
             })}
         </section>
+        <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() state=s.state/>
         {(!api.docs.is_empty()).then(|| view! {
             <section class="panel">
                 {api.docs.iter().map(|d| view! {
@@ -195,5 +200,103 @@ fn OperationReference(op: Operation) -> impl IntoView {
                 </div>
             }).collect_view()}
         </details>
+    }
+}
+
+/// Subscribing from the API page: the offered tiers for everyone, and for a signed-in consumer
+/// their applications with their status for this API. The applications are loaded in the
+/// browser only (an action, not a resource), so the server-rendered page is the same for
+/// everyone and hydrates cleanly.
+#[component]
+fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> impl IntoView {
+    let auth = use_auth();
+    let apps = ServerAction::<ListApplications>::new();
+    let subscribe = ServerAction::<Subscribe>::new();
+    let signed_in = move || auth.me().is_some();
+    Effect::new(move |_| {
+        // Reload after each subscription so the statuses are current.
+        subscribe.version().get();
+        if signed_in() {
+            apps.dispatch(ListApplications {});
+        }
+    });
+    let application = RwSignal::new(String::new());
+    let first_tier = tiers.first().map(|t| t.name.clone()).unwrap_or_default();
+    let tier = RwSignal::new(first_tier);
+    let open = state != LifecycleState::Deprecated;
+    let tier_rows = tiers.clone();
+    let api_for_status = api_id.clone();
+    view! {
+        <section class="panel" data-testid="subscribe">
+            <h2>"Subscribe"</h2>
+            <table class="table compact">
+                <thead><tr><th>"Tier"</th><th>"Limit"</th><th>"Description"</th></tr></thead>
+                <tbody>
+                    {tier_rows.into_iter().map(|t| view! {
+                        <tr>
+                            <td>{t.name.clone()} {t.needs_approval.then(|| view! { " " <span class="badge">"needs approval"</span> })}</td>
+                            <td>{t.limit_label()}</td>
+                            <td class="muted">{t.description.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {move || match (signed_in(), open) {
+                (_, false) => view! { <p class="muted">"This version is deprecated: it takes no new subscriptions."</p> }.into_any(),
+                (false, true) => view! { <p class="muted"><a href="/signin">"Sign in"</a> " to subscribe one of your applications."</p> }.into_any(),
+                (true, true) => {
+                    let list = apps.value().get().and_then(|r| r.ok());
+                    match list {
+                        None => view! { <p class="muted">"Loading your applications…"</p> }.into_any(),
+                        Some(list) if list.is_empty() => view! { <p class="muted">"Create an application first on " <a href="/applications">"your applications"</a> "."</p> }.into_any(),
+                        Some(list) => {
+                            let api_id = api_for_status.clone();
+                            let current: Vec<(String, String, String, SubscriptionStatus)> = list
+                                .iter()
+                                .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.tier.clone(), s.id.clone(), s.status)))
+                                .collect();
+                            if application.get_untracked().is_empty() {
+                                if let Some(first) = list.first() {
+                                    application.set(first.id.clone());
+                                }
+                            }
+                            let api_id_submit = api_id.clone();
+                            view! {
+                                {(!current.is_empty()).then(|| view! {
+                                    <ul class="plain" data-testid="my-subscriptions">
+                                        {current.into_iter().map(|(app, tier, _, status)| view! {
+                                            <li>{app} " · " {tier} " · " <span class=format!("badge sub-{}", status.as_str()) data-testid="subscription-status">{status.label()}</span></li>
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                                <form class="form inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                    ev.prevent_default();
+                                    subscribe.dispatch(Subscribe { request: NewSubscription { application_id: application.get_untracked(), api_id: api_id_submit.clone(), tier: tier.get_untracked() } });
+                                }>
+                                    <label>"Application"
+                                        <select data-testid="subscribe-application" on:change=move |ev| application.set(event_target_value(&ev))>
+                                            {list.iter().map(|a| view! { <option value=a.id.clone()>{a.name.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>"Tier"
+                                        <select data-testid="subscribe-tier" on:change=move |ev| tier.set(event_target_value(&ev))>
+                                            {tiers.iter().map(|t| view! { <option value=t.name.clone()>{t.name.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <button type="submit" class="button" data-testid="subscribe-button">"Subscribe"</button>
+                                </form>
+                            }.into_any()
+                        }
+                    }
+                }
+            }}
+            {move || subscribe.value().get().and_then(|r| r.ok()).map(|s| view! {
+                <p class="notice" role="status" data-testid="subscribed">{match s.status {
+                    SubscriptionStatus::Pending => format!("{} asked for tier {}: a publisher must approve it before calls work.", s.application_name, s.tier),
+                    _ => format!("{} is subscribed with tier {}.", s.application_name, s.tier),
+                }}</p>
+            })}
+            <ActionError result=subscribe.value().into()/>
+        </section>
     }
 }

@@ -17,7 +17,7 @@ use crate::{Actor, Db, DomainError, Result, audit};
 pub use gatehouse_contract::{ApiQuery, ApiSettings, Snapshot};
 use gatehouse_contract::{
     ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies, SourceFormat,
-    SpecVersion, Visibility, VersionRef, DEFAULT_TIERS,
+    SpecVersion, Visibility, VersionRef,
 };
 
 /// The parts of a snapshot the diff compares.
@@ -308,7 +308,7 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
         None => {
             let context = check_context(&request.context.unwrap_or_else(|| default_context(&name, &version)))?;
             let id = new_id();
-            create(db, actor, &id, &id, &name, &version, &context, source, source_format, &imported, default_endpoints(&imported.model), Policies::default()).await?;
+            create(db, actor, &id, &id, &name, &version, &context, source, source_format, &imported, default_endpoints(&imported.model), crate::tiers::default_policies(db).await?).await?;
             Ok(ImportOutcome { id, name, version, context, updated: false, warnings: imported.warnings })
         }
     }
@@ -564,14 +564,8 @@ fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     if !(100..=300_000).contains(&e.timeout_ms) {
         return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
     }
-    for tier in &settings.policies.tiers {
-        if !DEFAULT_TIERS.iter().any(|(n, _)| n == tier) {
-            return Err(DomainError::invalid("policies.tiers", format!("unknown tier `{tier}`")));
-        }
-    }
-    if settings.policies.tiers.is_empty() {
-        return Err(DomainError::invalid("policies.tiers", "offer at least one tier, or consumers cannot subscribe"));
-    }
+    settings.policies.tiers.sort();
+    settings.policies.tiers.dedup();
     Ok(())
 }
 
@@ -580,6 +574,7 @@ pub async fn save_settings(db: &Db, actor: &Actor, id: &str, mut settings: ApiSe
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, id).await?;
     check_settings(&mut settings)?;
+    crate::tiers::check_offered(db, &settings.policies.tiers).await?;
     let model: ApiModel = json("model", &row.model)?;
     let snapshot = Snapshot { context: settings.context.clone(), endpoints: settings.endpoints.clone(), policies: settings.policies.clone(), ..row.snapshot()? };
     let mut tx = db.pool.begin().await?;
@@ -662,6 +657,7 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
             .collect::<Result<_>>()?,
         revisions,
         editable: can_edit(actor, &row.owner_id),
+        available_tiers: crate::tiers::list(db).await?,
     })
 }
 

@@ -124,6 +124,7 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
     };
     // Check everything before anything is stored.
     check_settings(&mut settings)?;
+    crate::tiers::check_offered(db, &settings.policies.tiers).await?;
     let mut pages = Vec::new();
     for doc in &meta.docs {
         let path = format!("{base}{}", doc.file);

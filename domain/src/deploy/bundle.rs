@@ -3,7 +3,7 @@
 
 use crate::openapi::model::deref;
 use gatehouse_contract::{
-    AuthKind, Bundle, BundleApi, BundleOperation, BundleTier, DEFAULT_TIERS, LifecycleState, MockResponse, Snapshot,
+    AuthKind, Bundle, BundleApi, BundleOperation, BundleTier, LifecycleState, MockResponse, Snapshot,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -128,20 +128,21 @@ fn sorted(mut list: Vec<AuthKind>) -> Vec<AuthKind> {
     list
 }
 
-/// The bundle of `group` at release `version` serving `entries`.
-pub fn render(group: &str, version: &str, entries: &[LiveEntry]) -> Bundle {
+/// The release part of the bundle of `group` at `version` serving `entries` with `tiers`.
+pub fn render(group: &str, version: &str, entries: &[LiveEntry], tiers: &[gatehouse_contract::Tier]) -> Bundle {
     let mut apis: Vec<BundleApi> = entries.iter().map(api_entry).collect();
     apis.sort_by(|a, b| a.context.cmp(&b.context));
     Bundle {
         group: group.to_string(),
         version: version.to_string(),
         apis,
-        tiers: DEFAULT_TIERS.iter().map(|(name, rpm)| BundleTier { name: name.to_string(), requests_per_minute: *rpm }).collect(),
+        tiers: tiers.iter().map(|t| BundleTier { name: t.name.clone(), requests_per_minute: t.requests_per_minute }).collect(),
         keys: vec![],
         issuer: String::new(),
         audience: String::new(),
-        revoked: vec![],
+        revocations: vec![],
         api_keys: vec![],
+        withdrawn: vec![],
     }
 }
 

@@ -4,6 +4,7 @@
 //! and queue signed webhooks. Every step is timed and recorded; a failure leaves what was live
 //! live and the branch where it was.
 
+pub mod access;
 pub mod bundle;
 pub mod gitops;
 pub mod manifests;
@@ -12,9 +13,9 @@ pub mod webhooks;
 use crate::apis::{self, docs, project, revisions};
 use crate::openapi::diff;
 use crate::store::{new_id, now_ms};
-use crate::{Actor, Db, DomainError, Result, audit, groups};
+use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
 use gatehouse_contract::{
-    ApiDiff, Approval, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup, LifecycleState, Permission, Snapshot,
+    ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, GroupMode, DeploymentStatus, DeploymentStep, GatewayGroup, LifecycleState, Permission, Snapshot,
     Visibility,
 };
 use gitops::{GitOps, Signature};
@@ -122,6 +123,16 @@ impl DeploymentRow {
 const DEPLOYMENT_COLUMNS: &str = "d.id, d.group_name, d.api_id, a.name AS api_name, d.revision, d.kind, d.status, d.reason, d.tag, \
     d.commit_sha, d.bundle_sha, d.steps, d.created_by, d.created_at, d.finished_at";
 
+/// A request still waiting for a decision.
+struct Pending {
+    kind: String,
+    api_id: String,
+    revision: i64,
+    group: String,
+    requested_by: String,
+    subscription_id: Option<String>,
+}
+
 /// What a deployment produced, before it is recorded as committed.
 struct Release {
     version: String,
@@ -165,7 +176,7 @@ impl Deployer {
         if note.chars().count() > 1000 {
             return Err(DomainError::invalid("note", "at most 1000 characters"));
         }
-        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM approvals WHERE api_id = $1 AND revision = $2 AND status = 'pending'")
+        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM approvals WHERE kind = 'revision' AND api_id = $1 AND revision = $2 AND status = 'pending'")
             .bind(api_id)
             .bind(revision)
             .fetch_optional(&self.db.pool)
@@ -206,9 +217,10 @@ impl Deployer {
     /// Approval requests, newest first, each with its diff against what is live in its group.
     pub async fn approvals(&self, actor: &Actor, status: Option<ApprovalStatus>, api_id: Option<&str>) -> Result<Vec<Approval>> {
         actor.require(Permission::DesignApis)?;
-        let rows: Vec<(String, String, String, String, String, i64, String, String, String, i64, String, Option<String>, Option<i64>, String, Option<String>)> = sqlx::query_as(
+        type Row = (String, String, String, String, String, i64, String, String, String, i64, String, Option<String>, Option<i64>, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT p.id, p.kind, p.api_id, a.name, a.version, p.revision, p.group_name, p.note, r.email, p.requested_at, p.status, \
-             dcd.email, p.decided_at, p.comment, p.deployment_id \
+             dcd.email, p.decided_at, p.comment, p.deployment_id, p.subscription_id \
              FROM approvals p JOIN apis a ON a.id = p.api_id JOIN users r ON r.id = p.requested_by LEFT JOIN users dcd ON dcd.id = p.decided_by \
              WHERE ($1 = '' OR p.status = $1) AND ($2 = '' OR p.api_id = $2) ORDER BY p.requested_at DESC, p.id DESC LIMIT 200",
         )
@@ -223,13 +235,15 @@ impl Deployer {
         .await?;
         let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
-        for (id, kind, api_id, api_name, api_version, revision, group, note, requested_by, requested_at, status, decided_by, decided_at, comment, deployment_id) in rows {
-            let g = match groups_seen.get(&group) {
-                Some(g) => g.clone(),
+        for (id, kind, api_id, api_name, api_version, revision, group, note, requested_by, requested_at, status, decided_by, decided_at, comment, deployment_id, subscription_id) in rows {
+            // A subscription request may concern an API in no group.
+            let (mode, host) = match groups_seen.get(&group) {
+                Some(g) => (g.mode, g.host.clone()),
+                None if group.is_empty() => (GroupMode::default(), String::new()),
                 None => {
                     let g = groups::get(&self.db, &group).await?;
                     groups_seen.insert(group.clone(), g.clone());
-                    g
+                    (g.mode, g.host)
                 }
             };
             let status = match status.as_str() {
@@ -239,7 +253,11 @@ impl Deployer {
             };
             // The diff against what is live only means something while the request waits;
             // decided requests skip the two snapshot loads.
-            let (diff, live_revision) = if status == ApprovalStatus::Pending {
+            let subscription = match &subscription_id {
+                Some(sid) => subscriptions::get(&self.db, sid).await.ok(),
+                None => None,
+            };
+            let (diff, live_revision) = if status == ApprovalStatus::Pending && kind == "revision" {
                 let target = revisions::snapshot(&self.db, &api_id, revision).await?;
                 let live = self.live_snapshot(&group, &api_id).await?;
                 let diff = match &live {
@@ -257,8 +275,8 @@ impl Deployer {
                 api_name,
                 api_version,
                 revision,
-                mode: g.mode,
-                host: g.host,
+                mode,
+                host,
                 group,
                 note,
                 requested_by,
@@ -270,32 +288,30 @@ impl Deployer {
                 deployment_id,
                 diff,
                 live_revision,
+                subscription,
             });
         }
         Ok(out)
     }
 
-    async fn pending(&self, approval_id: &str) -> Result<(String, i64, String, String)> {
-        let row: Option<(String, i64, String, String, String)> =
-            sqlx::query_as("SELECT api_id, revision, group_name, requested_by, status FROM approvals WHERE id = $1")
+    async fn pending(&self, approval_id: &str) -> Result<Pending> {
+        let row: Option<(String, String, i64, String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT kind, api_id, revision, group_name, requested_by, status, subscription_id FROM approvals WHERE id = $1")
                 .bind(approval_id)
                 .fetch_optional(&self.db.pool)
                 .await?;
-        let (api_id, revision, group, requested_by, status) = row.ok_or_else(|| DomainError::NotFound(format!("approval request {approval_id}")))?;
+        let (kind, api_id, revision, group, requested_by, status, subscription_id) =
+            row.ok_or_else(|| DomainError::NotFound(format!("approval request {approval_id}")))?;
         if status != "pending" {
             return Err(DomainError::Conflict(format!("this request was already {status}")));
         }
-        Ok((api_id, revision, group, requested_by))
+        Ok(Pending { kind, api_id, revision, group, requested_by, subscription_id })
     }
 
-    /// A publisher approves: the revision is deployed to the group. Nobody approves their own request.
-    pub async fn approve(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<Deployment> {
-        actor.require(Permission::ReviewApis)?;
-        let (api_id, revision, group, requested_by) = self.pending(approval_id).await?;
-        if requested_by == actor.user_id {
-            return Err(DomainError::Forbidden("you cannot approve your own request: another publisher must".into()));
-        }
-        let decided = sqlx::query("UPDATE approvals SET status = 'approved', decided_by = $1, decided_at = $2, comment = $3 WHERE id = $4 AND status = 'pending'")
+    /// Mark a pending request decided; a conflict when someone else decided it first.
+    async fn decide(&self, actor: &Actor, approval_id: &str, status: &str, comment: &str) -> Result<()> {
+        let decided = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
+            .bind(status)
             .bind(&actor.user_id)
             .bind(now_ms())
             .bind(comment.trim())
@@ -305,31 +321,47 @@ impl Deployer {
         if decided.rows_affected() == 0 {
             return Err(DomainError::Conflict("this request was decided meanwhile".into()));
         }
-        let row = apis::load(&self.db, &api_id).await?;
-        audit::record(&self.db, &actor.email, "approval.approved", &format!("{} {}", row.name, row.version), &format!("revision {revision}: {}", comment.trim())).await?;
-        let deployment = self.deploy(actor, &group, &api_id, revision, "deploy").await?;
+        Ok(())
+    }
+
+    /// A publisher approves: a revision is deployed to its group, a subscription becomes active.
+    /// Nobody approves their own request.
+    pub async fn approve(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<ApprovalOutcome> {
+        actor.require(Permission::ReviewApis)?;
+        let p = self.pending(approval_id).await?;
+        if p.requested_by == actor.user_id {
+            return Err(DomainError::Forbidden("you cannot approve your own request: another publisher must".into()));
+        }
+        let outcome = |deployment, subscription| ApprovalOutcome { approval_id: approval_id.to_string(), kind: p.kind.clone(), deployment, subscription };
+        if let Some(subscription_id) = &p.subscription_id {
+            self.decide(actor, approval_id, "approved", comment).await?;
+            let subscription = subscriptions::decide(&self.db, actor, subscription_id, true, comment).await?;
+            return Ok(outcome(None, Some(subscription)));
+        }
+        self.decide(actor, approval_id, "approved", comment).await?;
+        let row = apis::load(&self.db, &p.api_id).await?;
+        audit::record(&self.db, &actor.email, "approval.approved", &format!("{} {}", row.name, row.version), &format!("revision {}: {}", p.revision, comment.trim())).await?;
+        let deployment = self.deploy(actor, &p.group, &p.api_id, p.revision, "deploy").await?;
         sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2").bind(&deployment.id).bind(approval_id).execute(&self.db.pool).await?;
-        Ok(deployment)
+        Ok(outcome(Some(deployment), None))
     }
 
     pub async fn reject(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<()> {
         actor.require(Permission::ReviewApis)?;
-        let (api_id, revision, _, requested_by) = self.pending(approval_id).await?;
-        if requested_by == actor.user_id {
+        let p = self.pending(approval_id).await?;
+        if p.requested_by == actor.user_id {
             return Err(DomainError::Forbidden("you cannot decide your own request".into()));
         }
         if comment.trim().is_empty() {
-            return Err(DomainError::invalid("comment", "say why, so the creator can fix it"));
+            return Err(DomainError::invalid("comment", "say why, so the requester can act on it"));
         }
-        sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = $3 WHERE id = $4 AND status = 'pending'")
-            .bind(&actor.user_id)
-            .bind(now_ms())
-            .bind(comment.trim())
-            .bind(approval_id)
-            .execute(&self.db.pool)
-            .await?;
-        let row = apis::load(&self.db, &api_id).await?;
-        audit::record(&self.db, &actor.email, "approval.rejected", &format!("{} {}", row.name, row.version), &format!("revision {revision}: {}", comment.trim())).await
+        self.decide(actor, approval_id, "rejected", comment).await?;
+        if let Some(subscription_id) = &p.subscription_id {
+            subscriptions::decide(&self.db, actor, subscription_id, false, comment).await?;
+            return Ok(());
+        }
+        let row = apis::load(&self.db, &p.api_id).await?;
+        audit::record(&self.db, &actor.email, "approval.rejected", &format!("{} {}", row.name, row.version), &format!("revision {}: {}", p.revision, comment.trim())).await
     }
 
     /// Redeploy an earlier revision of an API in its group: a new deployment and a new tag.
@@ -421,7 +453,8 @@ impl Deployer {
         let t = Instant::now();
         let entries: Vec<bundle::LiveEntry> =
             plan.iter().map(|(id, state, rev, snapshot)| bundle::LiveEntry { api_id: id, state: *state, revision: *rev, snapshot }).collect();
-        let rendered = bundle::render(group_name, &version, &entries);
+        let tiers = crate::tiers::list(&self.db).await?;
+        let rendered = bundle::render(group_name, &version, &entries, &tiers);
         let (bundle_bytes, bundle_sha) = bundle::encode(&rendered);
         steps.record::<()>("render bundle", t, &Ok(()), |_| format!("{} APIs, sha256 {}", rendered.apis.len(), &bundle_sha[..12]));
 

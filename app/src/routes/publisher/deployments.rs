@@ -22,6 +22,7 @@ pub fn PublisherTabs() -> impl IntoView {
             <A href="/publisher/approvals">"Approvals"</A>
             <A href="/publisher/groups">"Gateway groups"</A>
             <A href="/publisher/routing">"Routing"</A>
+            <A href="/publisher/tiers">"Tiers"</A>
         </nav>
     }
 }
@@ -67,7 +68,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         <RequirePermission permission=Permission::DesignApis>
             <section class="page-head">
                 <h1>"Approvals"</h1>
-                <p class="lead">"Each request deploys a revision to its gateway group once a publisher other than the requester approves it."</p>
+                <p class="lead">"A revision request deploys to its gateway group, a subscription request lets an application use a tier that needs approval — once a publisher other than the requester approves it."</p>
                 <PublisherTabs/>
             </section>
             <Queue/>
@@ -84,7 +85,16 @@ fn Queue() -> impl IntoView {
     let auth = use_auth();
     view! {
         {move || approve.value().get().map(|r| match r {
-            Ok(d) => view! { <section class="panel success" data-testid="approved"><h2>"Approved and deployed"</h2><DeploymentCard deployment=d/></section> }.into_any(),
+            Ok(outcome) => match (outcome.deployment, outcome.subscription) {
+                (Some(d), _) => view! { <section class="panel success" data-testid="approved"><h2>"Approved and deployed"</h2><DeploymentCard deployment=d/></section> }.into_any(),
+                (None, Some(s)) => view! {
+                    <section class="panel success" data-testid="approved">
+                        <h2>"Subscription approved"</h2>
+                        <p>{format!("{} may now call {} {} with tier {}.", s.application_name, s.api_name, s.api_version, s.tier)}</p>
+                    </section>
+                }.into_any(),
+                (None, None) => view! { <section class="panel success" data-testid="approved"><h2>"Approved"</h2></section> }.into_any(),
+            },
             Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
         })}
         {move || reject.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
@@ -100,12 +110,16 @@ fn Queue() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || approvals.get().and_then(|r| r.ok()).map(|list| view! {
                     <table class="table">
-                        <thead><tr><th>"API"</th><th>"Revision"</th><th>"Group"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th></tr></thead>
+                        <thead><tr><th>"API"</th><th>"Request"</th><th>"Group"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th></tr></thead>
                         <tbody>
                             {list.into_iter().filter(|a| a.status != ApprovalStatus::Pending).map(|a| view! {
                                 <tr>
                                     <td>{format!("{} {}", a.api_name, a.api_version)}</td>
-                                    <td>{a.revision}</td>
+                                    <td>{match &a.subscription {
+                                        Some(sub) => format!("{} · tier {}", sub.application_name, sub.tier),
+                                        None if a.kind == "subscription" => "subscription (withdrawn)".to_string(),
+                                        None => format!("revision {}", a.revision),
+                                    }}</td>
                                     <td>{a.group.clone()}</td>
                                     <td><span class=format!("badge decision-{:?}", a.status).to_lowercase()>{format!("{:?}", a.status)}</span></td>
                                     <td class="muted">{a.decided_by.clone().unwrap_or_default()}</td>
@@ -124,8 +138,22 @@ fn Queue() -> impl IntoView {
 fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: ServerAction<RejectRequest>, reviewer: bool) -> impl IntoView {
     let comment = RwSignal::new(String::new());
     let (id_a, id_r) = (approval.id.clone(), approval.id.clone());
-    view! {
-        <section class="panel request" data-testid="approval-request">
+    let subscription = approval.subscription.clone();
+    let approve_label = if subscription.is_some() { "Approve subscription" } else { "Approve and deploy" };
+    let body = match subscription {
+        Some(s) => view! {
+            <div class="row">
+                <h2>{format!("{} {} — subscription", approval.api_name, approval.api_version)}</h2>
+                <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
+            </div>
+            <dl class="facts">
+                <dt>"Application"</dt><dd data-testid="request-application">{s.application_name.clone()}</dd>
+                <dt>"Tier"</dt><dd data-testid="request-tier">{s.tier.clone()}</dd>
+                <dt>"Note"</dt><dd>{approval.note.clone()}</dd>
+            </dl>
+        }
+        .into_any(),
+        None => view! {
             <div class="row">
                 <h2>{format!("{} {} — revision {}", approval.api_name, approval.api_version, approval.revision)}</h2>
                 <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
@@ -139,10 +167,16 @@ fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: Se
             </dl>
             <h3>{if approval.live_revision.is_some() { "Changes against the live revision" } else { "Everything is new in this group" }}</h3>
             <DiffView diff=approval.diff.clone()/>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="panel request" data-testid="approval-request" data-kind=approval.kind.clone()>
+            {body}
             {reviewer.then(|| view! {
                 <div class="form inline-form decision">
                     <label>"Comment" <input type="text" on:input=move |ev| comment.set(event_target_value(&ev))/></label>
-                    <button class="button" data-testid="approve" on:click=move |_| { approve.dispatch(ApproveRequest { id: id_a.clone(), comment: comment.get_untracked() }); }>"Approve and deploy"</button>
+                    <button class="button" data-testid="approve" on:click=move |_| { approve.dispatch(ApproveRequest { id: id_a.clone(), comment: comment.get_untracked() }); }>{approve_label}</button>
                     <button class="button danger" data-testid="reject" on:click=move |_| { reject.dispatch(RejectRequest { id: id_r.clone(), comment: comment.get_untracked() }); }>"Reject"</button>
                 </div>
             })}

@@ -4,6 +4,7 @@ pub mod api;
 pub mod deployments;
 pub mod import;
 pub mod new;
+pub mod tiers;
 
 use crate::components::guard::RequirePermission;
 use crate::functions::apis::list_apis;

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gatehouse_contract::{Approval, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route, Webhook, WebhookDelivery};
+use gatehouse_contract::{Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route, Webhook, WebhookDelivery};
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
 use serde::{Deserialize, Serialize};
@@ -99,11 +99,11 @@ pub struct Decision {
     comment: String,
 }
 
-/// Approve a request: the revision is deployed (bundle, manifests, GitOps commit and tag).
-/// Nobody approves their own request.
+/// Approve a request: a revision is deployed (bundle, manifests, GitOps commit and tag), a
+/// subscription becomes active. Nobody approves their own request.
 #[utoipa::path(post, path = "/approvals/{id}/approve", tag = "deployment", params(("id" = String, Path)), request_body = Decision,
-    responses((status = 200, body = Deployment), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn approve(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<Decision>>) -> ApiResult<Json<Deployment>> {
+    responses((status = 200, body = ApprovalOutcome), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<Decision>>) -> ApiResult<Json<ApprovalOutcome>> {
     let actor = caller.require(Permission::ReviewApis)?;
     let comment = body.map(|Json(d)| d.comment).unwrap_or_default();
     Ok(Json(state.deployer.approve(actor, &id, &comment).await?))

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod audit;
 pub mod deploy;
 pub mod portal;
+pub mod subscriptions;
 pub mod tokens;
 
 use crate::state::AppState;
@@ -34,6 +35,7 @@ use utoipa_axum::routes;
         (name = "revisions", description = "Immutable revisions and the semantic diff"),
         (name = "docs", description = "Documentation pages"),
         (name = "applications", description = "Consumers' applications and credentials"),
+        (name = "subscriptions", description = "Subscription tiers and subscriptions of applications to APIs"),
         (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "meta", description = "This document"),
@@ -118,6 +120,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::client_secret))
         .routes(routes!(applications::api_key))
         .routes(routes!(applications::revoke))
+        .routes(routes!(subscriptions::list_tiers, subscriptions::create_tier))
+        .routes(routes!(subscriptions::update_tier, subscriptions::delete_tier))
+        .routes(routes!(subscriptions::list, subscriptions::subscribe))
+        .routes(routes!(subscriptions::unsubscribe))
         .routes(routes!(deploy::rotate_keys));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -3,7 +3,7 @@
 
 use super::Reload;
 use crate::functions::apis::SaveSettings;
-use gatehouse_contract::{ApiDetail, ApiSettings, AuthKind, DEFAULT_TIERS, Endpoints, OperationSecurity, Policies, Routing, Visibility};
+use gatehouse_contract::{ApiDetail, ApiSettings, AuthKind, Endpoints, OperationSecurity, Policies, Routing, Visibility};
 use leptos::prelude::*;
 
 fn lines(text: &str) -> Vec<String> {
@@ -148,13 +148,16 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 </table>
                 <h3>"Tiers offered"</h3>
                 <div class="checks">
-                    {DEFAULT_TIERS.into_iter().map(|(name, limit)| {
-                        let label = match limit { Some(n) => format!("{name} ({n}/min)"), None => format!("{name} (no limit)") };
+                    {api.available_tiers.iter().map(|tier| {
+                        let name = tier.name.clone();
+                        let approval = if tier.needs_approval { ", needs approval" } else { "" };
+                        let label = format!("{} ({}{approval})", tier.name, tier.limit_label());
+                        let checked = api.policies.tiers.contains(&tier.name);
                         view! {
                             <label class="checkbox">
-                                <input type="checkbox" checked=api.policies.tiers.iter().any(|t| t == name) on:change=move |ev| {
+                                <input type="checkbox" checked=checked on:change=move |ev| {
                                     let on = event_target_checked(&ev);
-                                    tiers.update_untracked(|t| { t.retain(|x| x != name); if on { t.push(name.to_string()); } });
+                                    tiers.update_untracked(|t| { t.retain(|x| x != &name); if on { t.push(name.clone()); } });
                                 }/>
                                 {label}
                             </label>

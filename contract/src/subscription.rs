@@ -1,0 +1,113 @@
+//! Subscription tiers, subscriptions of applications to APIs, and what gateways are told about
+//! access that was taken away.
+
+use serde::{Deserialize, Serialize};
+
+/// A subscription tier: how many requests per minute a subscription may make.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tier {
+    pub name: String,
+    /// Requests per minute per subscription; `null` for unlimited.
+    pub requests_per_minute: Option<u32>,
+    #[serde(default)]
+    pub description: String,
+    /// Subscribing with this tier waits until a publisher approves.
+    #[serde(default)]
+    pub needs_approval: bool,
+}
+
+impl Tier {
+    /// "5000/min" or "unlimited".
+    pub fn limit_label(&self) -> String {
+        match self.requests_per_minute {
+            Some(rpm) => format!("{rpm}/min"),
+            None => "unlimited".into(),
+        }
+    }
+}
+
+/// Where a subscription stands, as the consumer and the gateways see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// Waiting for a publisher's approval (the tier needs it).
+    Pending,
+    /// Calls are allowed.
+    Active,
+    /// A publisher turned the request down.
+    Rejected,
+    /// The API is BLOCKED: calls are refused until it is re-published.
+    Blocked,
+    /// The API was published again requiring re-subscription; subscribe again to call it.
+    ResubscriptionRequired,
+}
+
+impl SubscriptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Pending => "pending",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Rejected => "rejected",
+            SubscriptionStatus::Blocked => "blocked",
+            SubscriptionStatus::ResubscriptionRequired => "resubscription_required",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Pending => "waiting for approval",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Rejected => "rejected",
+            SubscriptionStatus::Blocked => "API blocked",
+            SubscriptionStatus::ResubscriptionRequired => "subscribe again",
+        }
+    }
+}
+
+/// A subscription of an application to an API with a tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Subscription {
+    pub id: String,
+    pub application_id: String,
+    pub application_name: String,
+    pub api_id: String,
+    pub api_name: String,
+    pub api_version: String,
+    pub api_context: String,
+    pub tier: String,
+    pub status: SubscriptionStatus,
+    /// The publisher's comment when the request was decided.
+    pub comment: String,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+}
+
+/// `POST /api/v1/subscriptions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewSubscription {
+    pub application_id: String,
+    pub api_id: String,
+    pub tier: String,
+}
+
+/// What an access token says an application may call: one entry per active subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriptionClaim {
+    pub api_id: String,
+    pub tier: String,
+}
+
+/// Access taken away: a gateway refuses any token issued for `subject` at or before
+/// `revoked_at` (Unix ms). Subjects: `client:<client id>`, `application:<id>`,
+/// `subscription:<application id>/<api id>`, `api:<id>` (re-subscription required).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revocation {
+    pub subject: String,
+    pub revoked_at: i64,
+}

@@ -1,0 +1,258 @@
+//! Subscriptions: an application subscribes to an API with one of the tiers the API offers.
+//! Tiers that need approval put a request in the publishers' approval queue (the second kind
+//! of request beside revisions); the subscription works once approved. Taking access away
+//! (unsubscribing, revoking a credential, deleting an application) records a revocation that
+//! reaches gateways in the bundle, since the tokens they verify are self-contained.
+
+use crate::store::{new_id, now_ms};
+use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
+use gatehouse_contract::{LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus};
+
+/// States in which an API's subscriptions may be used (a DEPRECATED API keeps its subscribers).
+const CALLABLE: [&str; 3] = ["PUBLISHED", "PROTOTYPED", "DEPRECATED"];
+/// States in which an API takes new subscriptions.
+const SUBSCRIBABLE: [LifecycleState; 2] = [LifecycleState::Published, LifecycleState::Prototyped];
+
+type Row = (String, String, String, String, String, String, String, String, String, String, i64, Option<i64>, String, Option<i64>);
+
+const SELECT: &str = "SELECT s.id, s.application_id, ap.name, s.api_id, a.name, a.version, a.context, s.tier, s.status, s.decided_comment, \
+    s.created_at, s.activated_at, a.state, a.resubscribe_after \
+    FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id";
+
+/// The status a subscription has now: stored status, then what the API's state does to it.
+fn effective(stored: &str, api_state: &str, activated_at: Option<i64>, resubscribe_after: Option<i64>) -> SubscriptionStatus {
+    match stored {
+        "pending" => SubscriptionStatus::Pending,
+        "rejected" => SubscriptionStatus::Rejected,
+        _ if api_state == "BLOCKED" => SubscriptionStatus::Blocked,
+        _ if resubscribe_after.is_some_and(|after| activated_at.unwrap_or(0) < after) => SubscriptionStatus::ResubscriptionRequired,
+        _ => SubscriptionStatus::Active,
+    }
+}
+
+/// May an active subscription be used now, given its API's state?
+pub(crate) fn usable(api_state: &str, activated_at: Option<i64>, resubscribe_after: Option<i64>) -> bool {
+    CALLABLE.contains(&api_state) && effective("active", api_state, activated_at, resubscribe_after) == SubscriptionStatus::Active
+}
+
+fn subscription(row: Row) -> Subscription {
+    let (id, application_id, application_name, api_id, api_name, api_version, api_context, tier, status, comment, created_at, activated_at, state, resubscribe_after) = row;
+    Subscription {
+        status: effective(&status, &state, activated_at, resubscribe_after),
+        id,
+        application_id,
+        application_name,
+        api_id,
+        api_name,
+        api_version,
+        api_context,
+        tier,
+        comment,
+        created_at,
+        activated_at,
+    }
+}
+
+/// One subscription by id, whoever owns it (for the approval queue).
+pub async fn get(db: &Db, id: &str) -> Result<Subscription> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&db.pool).await?;
+    row.map(subscription).ok_or_else(|| DomainError::NotFound(format!("subscription {id}")))
+}
+
+/// The actor's subscriptions, optionally of one of their applications.
+pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Result<Vec<Subscription>> {
+    actor.require(Permission::UsePortal)?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE ap.owner_id = $1 AND ($2 = '' OR s.application_id = $2) ORDER BY ap.name, a.name, a.version"))
+        .bind(&actor.user_id)
+        .bind(application_id.unwrap_or(""))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(subscription).collect())
+}
+
+/// Who subscribes to an API: its owner and publishers may see it.
+pub async fn of_api(db: &Db, actor: &Actor, api_id: &str) -> Result<Vec<Subscription>> {
+    actor.require(Permission::DesignApis)?;
+    apis::load_editable(db, actor, api_id).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.api_id = $1 ORDER BY s.created_at DESC")).bind(api_id).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(subscription).collect())
+}
+
+/// Subscribe one of the actor's applications to an API with a tier it offers. A rejected or
+/// lapsed (re-subscription required) subscription is replaced; an active or pending one is a
+/// conflict. Returns the subscription, `pending` when the tier needs approval.
+pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Result<Subscription> {
+    actor.require(Permission::UsePortal)?;
+    let (app_name, ..) = applications::owned(db, actor, &request.application_id).await?;
+    let api = apis::load(db, &request.api_id).await.map_err(|_| DomainError::NotFound(format!("API {}", request.api_id)))?;
+    let state = api.state()?;
+    if !SUBSCRIBABLE.contains(&state) {
+        return Err(match state {
+            LifecycleState::Deprecated => DomainError::Conflict(format!("{} {} is deprecated and takes no new subscriptions", api.name, api.version)),
+            // Unlisted APIs answer as if they did not exist, as the portal does.
+            _ => DomainError::NotFound(format!("API {}", request.api_id)),
+        });
+    }
+    let offered = api.snapshot()?.policies.tiers;
+    if !offered.iter().any(|t| t == &request.tier) {
+        return Err(DomainError::invalid("tier", format!("{} {} offers {}, not `{}`", api.name, api.version, offered.join(", "), request.tier)));
+    }
+    let tier = tiers::get(db, &request.tier).await.map_err(|_| DomainError::invalid("tier", format!("unknown tier `{}`", request.tier)))?;
+    let existing: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")
+        .bind(&request.application_id)
+        .bind(&request.api_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let target = format!("{} {}", api.name, api.version);
+    if let Some((_, status, activated_at)) = &existing {
+        match effective(status, &api.state, *activated_at, api_resubscribe_after(db, &api.id).await?) {
+            SubscriptionStatus::Pending => return Err(DomainError::Conflict(format!("{app_name} already waits for approval to use {target}"))),
+            SubscriptionStatus::Active | SubscriptionStatus::Blocked => {
+                return Err(DomainError::Conflict(format!("{app_name} is already subscribed to {target}; unsubscribe first to change the tier")));
+            }
+            SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {}
+        }
+    }
+    let now = now_ms();
+    let (status, activated_at) = if tier.needs_approval { ("pending", None) } else { ("active", Some(now)) };
+    let mut tx = db.pool.begin().await?;
+    let id = match existing {
+        Some((id, ..)) => {
+            sqlx::query("UPDATE subscriptions SET tier = $1, status = $2, created_by = $3, created_at = $4, activated_at = $5, decided_comment = '' WHERE id = $6")
+                .bind(&tier.name)
+                .bind(status)
+                .bind(&actor.user_id)
+                .bind(now)
+                .bind(activated_at)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        None => {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO subscriptions (id, application_id, api_id, tier, status, created_by, created_at, activated_at, decided_comment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '')",
+            )
+            .bind(&id)
+            .bind(&request.application_id)
+            .bind(&request.api_id)
+            .bind(&tier.name)
+            .bind(status)
+            .bind(&actor.user_id)
+            .bind(now)
+            .bind(activated_at)
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+    };
+    if tier.needs_approval {
+        sqlx::query(
+            "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment, subscription_id) \
+             VALUES ($1, 'subscription', $2, 0, $3, $4, $5, $6, 'pending', '', $7)",
+        )
+        .bind(new_id())
+        .bind(&api.id)
+        .bind(api.group_name.clone().unwrap_or_default())
+        .bind(format!("{app_name} asks for tier {} ({})", tier.name, tier.limit_label()))
+        .bind(&actor.user_id)
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let detail = format!("{app_name} with tier {}{}", tier.name, if tier.needs_approval { ", waiting for approval" } else { "" });
+    audit::record(db, &actor.email, "subscription.created", &target, &detail).await?;
+    get(db, &id).await
+}
+
+async fn api_resubscribe_after(db: &Db, api_id: &str) -> Result<Option<i64>> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT resubscribe_after FROM apis WHERE id = $1").bind(api_id).fetch_optional(&db.pool).await?;
+    Ok(row.and_then(|(r,)| r))
+}
+
+/// End a subscription of one of the actor's applications. Tokens issued before now lose the
+/// API at the gateways; a request still waiting for approval is withdrawn.
+pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
+    actor.require(Permission::UsePortal)?;
+    let s = get(db, id).await?;
+    applications::owned(db, actor, &s.application_id).await.map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'withdrawn by the consumer' WHERE subscription_id = $3 AND status = 'pending'")
+        .bind(&actor.user_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    revoke_in(&mut tx, &format!("subscription:{}/{}", s.application_id, s.api_id), now).await?;
+    tx.commit().await?;
+    audit::record(db, &actor.email, "subscription.deleted", &format!("{} {}", s.api_name, s.api_version), &s.application_name).await
+}
+
+/// A publisher's decision on a subscription request (called from the approval queue).
+pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comment: &str) -> Result<Subscription> {
+    actor.require(Permission::ReviewApis)?;
+    let (status, activated_at) = if approve { ("active", Some(now_ms())) } else { ("rejected", None) };
+    let done = sqlx::query("UPDATE subscriptions SET status = $1, activated_at = $2, decided_comment = $3 WHERE id = $4 AND status = 'pending'")
+        .bind(status)
+        .bind(activated_at)
+        .bind(comment.trim())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Conflict("the subscription was withdrawn or decided meanwhile".into()));
+    }
+    let s = get(db, id).await?;
+    let action = if approve { "subscription.approved" } else { "subscription.rejected" };
+    audit::record(db, &actor.email, action, &format!("{} {}", s.api_name, s.api_version), &format!("{} with tier {}", s.application_name, s.tier)).await?;
+    Ok(s)
+}
+
+/// What an application's tokens may call: its usable subscriptions (active, API not blocked,
+/// no re-subscription required), sorted by API id.
+pub async fn claims(db: &Db, application_id: &str) -> Result<Vec<SubscriptionClaim>> {
+    let rows: Vec<(String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after FROM subscriptions s JOIN apis a ON a.id = s.api_id \
+         WHERE s.application_id = $1 AND s.status = 'active' ORDER BY s.api_id",
+    )
+    .bind(application_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, state, activated_at, after)| usable(state, *activated_at, *after))
+        .map(|(api_id, tier, ..)| SubscriptionClaim { api_id, tier })
+        .collect())
+}
+
+async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject: &str, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO revocations (subject, revoked_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (subject, revoked_at) DO NOTHING")
+        .bind(subject)
+        .bind(at)
+        .bind(at + keys::TOKEN_TTL_SECS * 1000)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Record that tokens issued for `subject` until now must be refused.
+pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
+    let mut tx = db.pool.begin().await?;
+    revoke_in(&mut tx, subject, now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revocations still relevant: younger than a token lifetime (older tokens have expired).
+pub async fn revocations(db: &Db) -> Result<Vec<Revocation>> {
+    let now = now_ms();
+    sqlx::query("DELETE FROM revocations WHERE expires_at <= $1").bind(now).execute(&db.pool).await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT subject, revoked_at FROM revocations ORDER BY subject, revoked_at").fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|(subject, revoked_at)| Revocation { subject, revoked_at }).collect())
+}

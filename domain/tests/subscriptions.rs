@@ -1,0 +1,189 @@
+//! Tiers, subscriptions and what reaches gateways, on SQLite and PostgreSQL: WSO2's tiers are
+//! seeded, subscribing needs an offered tier, "needs approval" waits in the publishers' queue,
+//! tokens carry the usable subscriptions, BLOCKED and "re-subscription required" stop them,
+//! and unsubscribing or revoking shows up in the group's bundle.
+
+use base64::Engine;
+use gatehouse_contract::{
+    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, Role, SubscriptionClaim, SubscriptionStatus, Tier,
+};
+use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
+use gatehouse_domain::apis::{self, ImportRequest, revisions};
+use gatehouse_domain::deploy::{Deployer, access};
+use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests, groups, keys, subscriptions, tiers, tokens};
+
+const PETS: &str = "openapi: 3.0.3\ninfo:\n  title: Pets\n  version: 1.0.0\nservers:\n  - url: http://127.0.0.1:9/pets\npaths:\n  /pets:\n    get:\n      summary: List pets\n      responses:\n        '200':\n          description: ok\n";
+
+async fn user(db: &Db, email: &str, role: Role) -> Actor {
+    let u = accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", role).await.expect("user");
+    accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
+}
+
+fn claims_of(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("payload");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json")
+}
+
+fn step(action: &str) -> LifecycleRequest {
+    LifecycleRequest { action: action.into(), ..Default::default() }
+}
+
+async fn tiers_subscriptions_and_approval(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+
+    // WSO2's defaults are there; consumers cannot manage tiers.
+    let seeded: Vec<(String, Option<u32>)> = tiers::list(&db).await.expect("tiers").into_iter().map(|t| (t.name, t.requests_per_minute)).collect();
+    assert_eq!(seeded, vec![("Bronze".into(), Some(1000)), ("Silver".into(), Some(2000)), ("Gold".into(), Some(5000)), ("Unlimited".into(), None)]);
+    let platinum = Tier { name: "Platinum".into(), requests_per_minute: Some(20_000), description: "for partners".into(), needs_approval: true };
+    assert!(matches!(tiers::create(&db, &ann, &platinum).await, Err(DomainError::Forbidden(_))));
+    tiers::create(&db, &publisher, &platinum).await.expect("create tier");
+    assert!(matches!(tiers::create(&db, &publisher, &platinum).await, Err(DomainError::Conflict(_))));
+    let zero = Tier { requests_per_minute: Some(0), ..platinum.clone() };
+    assert!(matches!(tiers::update(&db, &publisher, "Platinum", &zero).await, Err(DomainError::Invalid { ref field, .. }) if field == "requests_per_minute"));
+
+    // A new API offers every tier that needs no approval; its creator adds Platinum.
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(detail.policies.tiers, vec!["Bronze", "Silver", "Gold", "Unlimited"]);
+    let mut settings = ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: detail.policies.clone(),
+    };
+    settings.policies.tiers = vec!["Gold".into(), "Nonexistent".into()];
+    let unknown = apis::save_settings(&db, &creator, &api.id, settings.clone(), detail.edit_version).await;
+    assert!(matches!(unknown, Err(DomainError::Invalid { ref field, .. }) if field == "policies.tiers"), "{unknown:?}");
+    settings.policies.tiers = vec!["Gold".into(), "Platinum".into()];
+    apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
+    assert!(matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))), "an offered tier stays");
+
+    let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let partner = applications::create(&db, &ann, "Partner", "").await.expect("app");
+    let sub = |app: &str, tier: &str| NewSubscription { application_id: app.to_string(), api_id: api.id.clone(), tier: tier.to_string() };
+
+    // Not listed yet: the API does not exist as far as consumers are concerned.
+    assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await, Err(DomainError::NotFound(_))));
+    lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("publish");
+
+    let gold = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await.expect("subscribe");
+    assert_eq!(gold.status, SubscriptionStatus::Active);
+    assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Bronze")).await, Err(DomainError::Invalid { ref field, .. }) if field == "tier"));
+    let bob = user(&db, "bob@example.com", Role::Consumer).await;
+    assert!(matches!(subscriptions::subscribe(&db, &bob, &sub(&shop.id, "Gold")).await, Err(DomainError::NotFound(_))), "not Bob's application");
+
+    // Platinum waits for a publisher; until then the token does not carry it.
+    let pending = subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Platinum")).await.expect("subscribe");
+    assert_eq!(pending.status, SubscriptionStatus::Pending);
+    assert!(subscriptions::claims(&db, &partner.id).await.expect("claims").is_empty());
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo);
+    let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].kind, "subscription");
+    assert_eq!(queue[0].subscription.as_ref().map(|s| s.tier.as_str()), Some("Platinum"));
+    let secret = applications::client_secret(&db, &ann, &partner.id, "production").await.expect("client");
+    let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None).await.expect("token");
+    assert_eq!(claims_of(&before.access_token)["subscriptions"], serde_json::json!([]));
+    assert!(matches!(deployer.approve(&creator, &queue[0].id, "").await, Err(DomainError::Forbidden(_))), "creators do not approve");
+    let outcome = deployer.approve(&publisher, &queue[0].id, "welcome").await.expect("approve");
+    assert!(outcome.deployment.is_none());
+    assert_eq!(outcome.subscription.map(|s| s.status), Some(SubscriptionStatus::Active));
+    let token = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None).await.expect("token");
+    assert_eq!(claims_of(&token.access_token)["subscriptions"], serde_json::json!([{ "api_id": api.id, "tier": "Platinum" }]));
+
+    // BLOCKED stops every subscription; publishing again requiring re-subscription lapses them.
+    lifecycle::change(&db, &publisher, &api.id, &step("block")).await.expect("block");
+    assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
+    assert_eq!(subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status, SubscriptionStatus::Blocked);
+    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { require_resubscription: true, ..step("publish") }).await.expect("republish");
+    assert_eq!(subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status, SubscriptionStatus::ResubscriptionRequired);
+    assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
+    let revoked = subscriptions::revocations(&db).await.expect("revocations");
+    assert!(revoked.iter().any(|r| r.subject == format!("api:{}", api.id)), "tokens issued before lose the API: {revoked:?}");
+    let again = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await.expect("subscribe again");
+    assert_eq!(again.id, gold.id, "the lapsed subscription is renewed, not duplicated");
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+
+    // Unsubscribing records a revocation for tokens already issued.
+    subscriptions::unsubscribe(&db, &ann, &again.id).await.expect("unsubscribe");
+    assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
+    let revoked = subscriptions::revocations(&db).await.expect("revocations");
+    assert!(revoked.iter().any(|r| r.subject == format!("subscription:{}/{}", shop.id, api.id)));
+    assert!(matches!(subscriptions::unsubscribe(&db, &bob, &pending.id).await, Err(DomainError::NotFound(_))), "not Bob's subscription");
+}
+
+async fn the_gateway_bundle_carries_access(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo);
+    let group = GatewayGroup {
+        name: "pets".into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: GroupMode::Shared,
+        host: "pets.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 2,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    };
+    groups::create(&db, &publisher, group).await.expect("group");
+    assert!(access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").is_none(), "nothing deployed yet");
+
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    groups::assign(&db, &creator, &api.id, "pets").await.expect("assign");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+    deployer.approve(&publisher, &request, "").await.expect("approve");
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").summary.state, LifecycleState::Published, "approval publishes");
+
+    let app = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let key = applications::api_key(&db, &ann, &app.id, "sandbox", None).await.expect("key");
+    let (bundle, _, first_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    assert_eq!(bundle.issuer, "https://gatehouse.test");
+    assert_eq!(bundle.audience, keys::AUDIENCE);
+    assert_eq!(bundle.keys.len(), 1, "the signing key is published");
+    assert_eq!(bundle.tiers.len(), 4);
+    assert!(bundle.api_keys.is_empty(), "keys of applications without a subscription are not shipped");
+
+    subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: app.id.clone(), api_id: api.id.clone(), tier: "Silver".into() }).await.expect("subscribe");
+    let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    assert_ne!(etag, first_etag, "a change of access changes the ETag");
+    assert_eq!(bundle.api_keys.len(), 1);
+    let shipped = &bundle.api_keys[0];
+    assert_eq!(shipped.sha256, tokens::hash_secret(&key.key), "shipped as a hash");
+    assert!(!serde_json::to_string(&bundle).expect("json").contains(&key.key), "never in clear");
+    assert_eq!(shipped.key_type, "sandbox");
+    assert_eq!(shipped.subscriptions, vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Silver".into() }]);
+
+    // Blocking withdraws the API at the gateways without a release; revoking drops the key.
+    lifecycle::change(&db, &publisher, &api.id, &step("block")).await.expect("block");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    assert_eq!(bundle.withdrawn.len(), 1);
+    assert_eq!(bundle.withdrawn[0].state, LifecycleState::Blocked);
+    assert!(bundle.api_keys.is_empty(), "a blocked API's subscriptions stop working");
+    lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("unblock");
+    applications::revoke(&db, &ann, &app.id, &key.id).await.expect("revoke");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    assert!(bundle.withdrawn.is_empty());
+    assert!(bundle.api_keys.is_empty(), "a revoked key leaves the bundle");
+    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
+    let oauth_id = applications::get(&db, &ann, &app.id).await.expect("get").credentials.into_iter().find(|c| c.kind == "oauth2").expect("client").id;
+    applications::revoke(&db, &ann, &app.id, &oauth_id).await.expect("revoke client");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    assert!(bundle.revocations.iter().any(|r| r.subject == format!("client:{}", client.client_id)), "{:?}", bundle.revocations);
+}
+
+db_tests!(tiers_subscriptions_and_approval, the_gateway_bundle_carries_access);
