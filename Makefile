@@ -36,3 +36,4 @@ e2e: build
 ## make bench: speed figures (release build), SQLite and PostgreSQL side by side.
 bench:
 	cargo run --release --locked -p gatehouse-server --features bench --bin gatehouse-bench -- publisher --apis 10000
+	cargo run --release --locked -p gatehouse-server --features bench --bin gatehouse-bench -- portal --apis 10000

@@ -18,6 +18,9 @@ unset DATABASE_URL
 "$bin" user create --email "$admin_email" --role admin --password "$admin_password" >/dev/null
 "$bin" user create --email creator@e2e.test --role creator --password "$creator_password" >/dev/null
 "$bin" user create --email publisher@e2e.test --role publisher --password "$publisher_password" >/dev/null
+# Personal access tokens let specs set up through the REST API what they do not test in the UI.
+creator_token=$("$bin" token create --email creator@e2e.test --name e2e 2>/dev/null)
+publisher_token=$("$bin" token create --email publisher@e2e.test --name e2e 2>/dev/null)
 "$bin" serve >"$data/server.log" 2>&1 &
 server=$!
 cleanup() {
@@ -40,5 +43,6 @@ done
 status=0
 (cd end2end && GATEHOUSE_DATA_DIR="$data" GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
   E2E_ADMIN_PASSWORD="$admin_password" E2E_CREATOR_PASSWORD="$creator_password" \
-  E2E_PUBLISHER_PASSWORD="$publisher_password" npx playwright test "$@") || status=$?
+  E2E_PUBLISHER_PASSWORD="$publisher_password" E2E_CREATOR_TOKEN="$creator_token" E2E_PUBLISHER_TOKEN="$publisher_token" \
+  npx playwright test "$@") || status=$?
 exit $status

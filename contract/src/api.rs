@@ -202,6 +202,13 @@ pub struct Policies {
     pub tiers: Vec<String>,
 }
 
+impl Policies {
+    /// The credentials an operation (`GET /pets/{id}`) accepts: its override or the API's.
+    pub fn security_of(&self, operation: &str) -> &[AuthKind] {
+        self.operation_security.iter().find(|o| o.operation == operation).map(|o| o.security.as_slice()).unwrap_or(&self.security)
+    }
+}
+
 impl Default for Policies {
     /// OAuth2 and API keys; the tiers offered are filled in from the tiers that exist.
     fn default() -> Self {
@@ -518,6 +525,13 @@ pub struct PortalApi {
     /// The tiers consumers may subscribe with.
     #[serde(default)]
     pub tiers: Vec<crate::Tier>,
+    /// The credentials the gateway asks for, per API and per operation.
+    #[serde(default)]
+    pub policies: Policies,
+    /// `components.schemas` of the bundled definition, so the reference can resolve `$ref`s.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub schemas: serde_json::Value,
 }
 
 /// A consumer's application.

@@ -263,6 +263,11 @@ pub struct BundleApiKey {
     pub id: String,
     pub sha256: String,
     pub application_id: String,
+    #[serde(default)]
+    pub application_name: String,
+    /// Email of the application's owner.
+    #[serde(default)]
+    pub consumer: String,
     pub key_type: String,
     pub subscriptions: Vec<crate::SubscriptionClaim>,
     pub expires_at: Option<i64>,

@@ -5,10 +5,12 @@ pub mod account;
 pub mod api;
 pub mod definition;
 pub mod deploy;
+pub mod gateway;
 pub mod subscription;
 
 pub use account::*;
 pub use api::*;
 pub use definition::*;
 pub use deploy::*;
+pub use gateway::*;
 pub use subscription::*;

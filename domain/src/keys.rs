@@ -7,7 +7,7 @@ use crate::{Actor, Db, DomainError, Result, applications, audit, subscriptions};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::{Signer, SigningKey};
-use gatehouse_contract::Permission;
+use gatehouse_contract::{AccessClaims, Permission};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -106,24 +106,27 @@ pub async fn issue_token(db: &Db, issuer: &str, client_id: &str, secret: &str, s
     let (kid, key) = current(db).await?;
     let now = now_ms() / 1000;
     let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
-    let mut claims = json!({
-        "iss": issuer,
-        "aud": AUDIENCE,
-        "sub": client_id,
-        "iat": now,
-        "nbf": now,
-        "exp": now + TOKEN_TTL_SECS,
-        "jti": new_id(),
-        "application_id": application_id,
-        "key_type": key_type,
+    let (application_name, consumer): (String, String) =
+        sqlx::query_as("SELECT a.name, u.email FROM applications a JOIN users u ON u.id = a.owner_id WHERE a.id = $1").bind(&application_id).fetch_one(&db.pool).await?;
+    let claims = AccessClaims {
+        iss: issuer.to_string(),
+        aud: AUDIENCE.to_string(),
+        sub: client_id.to_string(),
+        iat: now,
+        nbf: now,
+        exp: now + TOKEN_TTL_SECS,
+        jti: new_id(),
         // Self-contained, as WSO2's tokens are: gateways need no call back to know what the
         // application may call and at which tier.
-        "subscriptions": subscriptions::claims(db, &application_id).await?,
-    });
-    if let Some(scope) = scope.filter(|s| !s.trim().is_empty()) {
-        claims["scope"] = Value::String(scope.trim().to_string());
-    }
-    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        subscriptions: subscriptions::claims(db, &application_id).await?,
+        application_id,
+        application_name,
+        consumer,
+        key_type,
+        scope: scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+    };
+    let claims = serde_json::to_string(&claims).map_err(|e| DomainError::Internal(format!("claims: {e}")))?;
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims));
     let signature = key.sign(signing_input.as_bytes());
     Ok(TokenResponse {
         access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())),

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod audit;
 pub mod deploy;
 pub mod error;
+pub mod gateways;
 pub mod groups;
 pub mod keys;
 pub mod markdown;

@@ -5,8 +5,10 @@
 
 use crate::apis::{self, docs, json};
 use crate::openapi::emit::to_text;
-use crate::{Actor, Db, DomainError, Result, groups, tiers};
-use gatehouse_contract::{ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
+use crate::apis::ImportRequest;
+use crate::openapi::files::MemoryFiles;
+use crate::{Actor, Db, DomainError, Result, accounts, audit, groups, tiers};
+use gatehouse_contract::{Role, ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
 
@@ -57,6 +59,9 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .collect(),
         endpoints,
         tiers,
+        // Swagger 2.0 documents keep theirs under `definitions`.
+        schemas: snapshot.document.pointer("/components/schemas").or_else(|| snapshot.document.get("definitions")).cloned().unwrap_or_default(),
+        policies: snapshot.policies,
     })
 }
 
@@ -65,4 +70,49 @@ pub async fn definition(db: &Db, viewer: Option<&Actor>, id: &str, format: Sourc
     api(db, viewer, id).await?;
     let snapshot = apis::load(db, id).await?.snapshot()?;
     Ok(to_text(&snapshot.document, format))
+}
+
+/// The account that owns what Gatehouse publishes about itself. Its password is random and
+/// never shown: nobody signs in as it.
+pub const SYSTEM_OWNER: &str = "system@gatehouse.invalid";
+
+/// Where the management API is served, as its context.
+pub const MANAGEMENT_CONTEXT: &str = "/api/v1";
+
+/// Dogfooding: Gatehouse's own management REST API is listed in its portal like any other API,
+/// its reference rendered by the same code. Called at start with the generated document; the
+/// API is imported when new or changed, and published by the system.
+pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
+    let owner = match accounts::actor_by_email(db, SYSTEM_OWNER).await {
+        Ok(actor) => actor,
+        Err(_) => {
+            accounts::create_user(db, audit::SYSTEM, SYSTEM_OWNER, &accounts::generate_password(), Role::Creator).await?;
+            accounts::actor_by_email(db, SYSTEM_OWNER).await?
+        }
+    };
+    let unchanged: Option<(String,)> = sqlx::query_as(
+        "SELECT a.id FROM apis a JOIN api_definitions d ON d.api_id = a.id WHERE a.owner_id = $1 AND a.context = $2 AND d.source = $3",
+    )
+    .bind(&owner.user_id)
+    .bind(MANAGEMENT_CONTEXT)
+    .bind(document)
+    .fetch_optional(&db.pool)
+    .await?;
+    let id = match unchanged {
+        Some((id,)) => id,
+        None => {
+            let files = MemoryFiles::single("gatehouse-openapi.json", document.as_bytes().to_vec());
+            let request = ImportRequest { files: &files, entry: "gatehouse-openapi.json", context: Some(MANAGEMENT_CONTEXT.into()) };
+            apis::import(db, &owner, request).await?.id
+        }
+    };
+    let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
+        .bind(crate::store::now_ms())
+        .bind(&id)
+        .execute(&db.pool)
+        .await?;
+    if published.rows_affected() > 0 {
+        audit::record(db, audit::SYSTEM, "api.lifecycle", "Gatehouse management API", "CREATED → PUBLISHED: listed in its own portal").await?;
+    }
+    Ok(id)
 }

@@ -5,8 +5,8 @@ export const admin = {
   password: process.env.E2E_ADMIN_PASSWORD ?? 'e2e-admin-password',
 };
 
-export const creator = { email: 'creator@e2e.test', password: process.env.E2E_CREATOR_PASSWORD ?? '' };
-export const publisher = { email: 'publisher@e2e.test', password: process.env.E2E_PUBLISHER_PASSWORD ?? '' };
+export const creator = { email: 'creator@e2e.test', password: process.env.E2E_CREATOR_PASSWORD ?? '', token: process.env.E2E_CREATOR_TOKEN ?? '' };
+export const publisher = { email: 'publisher@e2e.test', password: process.env.E2E_PUBLISHER_PASSWORD ?? '', token: process.env.E2E_PUBLISHER_TOKEN ?? '' };
 
 /** Prints browser-side panics and errors into the test output, once per page. */
 function watchErrors(page: Page) {
@@ -38,4 +38,17 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.locator('input[name="password"]').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('who')).toContainText(email);
+}
+
+/** Signs up a new consumer in the browser and returns their email. */
+export async function signUp(page: Page, prefix: string) {
+  const email = uniqueEmail(prefix);
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[name="password"]').fill('a long enough password');
+  await page.locator('input[name="password_again"]').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('who')).toContainText(email);
+  return email;
 }

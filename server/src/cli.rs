@@ -276,6 +276,12 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
             }
         }
     }
+    // Dogfooding: the management API is listed in the portal. A failure here must not keep
+    // the server from starting; it is logged.
+    let document = serde_json::to_string_pretty(http::api::document()).unwrap_or_default();
+    if let Err(e) = gatehouse_domain::portal::publish_management_api(&db, &document).await {
+        tracing::warn!(error = %e, "could not list the management API in the portal");
+    }
     if !args.site_root.join("pkg").exists() {
         tracing::warn!(site_root = %args.site_root.display(), "site root has no pkg/; build the UI with `cargo leptos build` (make run does)");
     }

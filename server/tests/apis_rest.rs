@@ -201,7 +201,70 @@ async fn applications_and_credentials_over_rest(db: Db) {
     assert_eq!(bad.json()["error"]["details"]["field"], "key_type");
 }
 
+async fn subscriptions_and_tiers_over_rest(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+
+    let tiers = send(&app, get("/api/v1/tiers").body(Body::empty()).expect("request")).await;
+    assert_eq!(tiers.status, StatusCode::OK, "tiers are public: {}", tiers.body);
+    assert_eq!(tiers.json().as_array().map(Vec::len), Some(4));
+    let platinum = r#"{"name":"Platinum","requests_per_minute":20000,"description":"partners","needs_approval":true}"#;
+    let refused = send(&app, call("POST", "/api/v1/tiers", &consumer, "application/json", platinum)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let created = send(&app, call("POST", "/api/v1/tiers", &publisher, "application/json", platinum)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+
+    let id = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json()["id"].as_str().expect("id").to_string();
+    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty())).await.json();
+    let mut policies = detail["policies"].clone();
+    policies["tiers"] = serde_json::json!(["Gold", "Platinum"]);
+    let settings = serde_json::json!({
+        "context": detail["context"], "description": "", "tags": [], "visibility": "public",
+        "endpoints": detail["endpoints"], "policies": policies, "edit_version": detail["edit_version"],
+    });
+    let saved = send(&app, call("PUT", &format!("/api/v1/apis/{id}/settings"), &creator, "application/json", settings.to_string())).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+    let page = send(&app, get(&format!("/api/v1/portal/apis/{id}")).body(Body::empty()).expect("request")).await.json();
+    let offered: Vec<&str> = page["tiers"].as_array().expect("tiers").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(offered, vec!["Gold", "Platinum"]);
+
+    let application = send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let body = |tier: &str| format!(r#"{{"application_id":"{application}","api_id":"{id}","tier":"{tier}"}}"#);
+    let wrong = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Bronze"))).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "Bronze is not offered: {}", wrong.body);
+    assert_eq!(wrong.json()["error"]["details"]["field"], "tier");
+    let pending = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Platinum"))).await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
+    assert_eq!(pending.json()["status"], "pending");
+    let twice = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Gold"))).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "one subscription per application and API");
+
+    let queue = send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty())).await.json();
+    assert_eq!(queue[0]["kind"], "subscription");
+    let approval = queue[0]["id"].as_str().expect("id").to_string();
+    let approved = send(&app, call("POST", &format!("/api/v1/approvals/{approval}/approve"), &publisher, "application/json", "{}")).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.json()["subscription"]["status"], "active");
+    let mine = send(&app, call("GET", &format!("/api/v1/subscriptions?application_id={application}"), &consumer, "application/json", Body::empty())).await.json();
+    assert_eq!(mine["items"][0]["status"], "active");
+    assert_eq!(mine["items"][0]["tier"], "Platinum");
+    let subscribers = send(&app, call("GET", &format!("/api/v1/subscriptions?api_id={id}"), &consumer, "application/json", Body::empty())).await;
+    assert_eq!(subscribers.status, StatusCode::FORBIDDEN, "consumers do not list an API's subscribers");
+    let subscription = mine["items"][0]["id"].as_str().expect("id").to_string();
+    let gone = send(&app, call("DELETE", &format!("/api/v1/subscriptions/{subscription}"), &consumer, "application/json", Body::empty())).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let in_use = send(&app, call("DELETE", "/api/v1/tiers/Platinum", &publisher, "application/json", Body::empty())).await;
+    assert_eq!(in_use.status, StatusCode::CONFLICT, "the API still offers it: {}", in_use.body);
+}
+
 db_tests!(
+    subscriptions_and_tiers_over_rest,
     applications_and_credentials_over_rest,
     the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,

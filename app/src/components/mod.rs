@@ -5,3 +5,4 @@ pub mod diff;
 pub mod guard;
 pub mod nav;
 pub mod notice;
+pub mod schema;

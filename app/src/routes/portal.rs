@@ -7,7 +7,8 @@ use crate::functions::portal::{CATALOG_PAGE, catalog, load_portal_api};
 use crate::functions::subscriptions::Subscribe;
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
-use gatehouse_contract::{LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier};
+use crate::components::schema::SchemaTree;
+use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -153,14 +154,29 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             <h2>"Reference"</h2>
             {grouped.into_iter().map(|(tag, ops)| view! {
                 <h3 class="tag-heading">{tag}</h3>
-                {ops.into_iter().map(|op| view! { <OperationReference op/> }).collect_view()}
+                {ops.into_iter().map(|op| {
+                    let security = api.policies.security_of(&op.key()).to_vec();
+                    view! { <OperationReference op schemas=api.schemas.clone() security/> }
+                }).collect_view()}
             }).collect_view()}
         </section>
     }
 }
 
+/// What a caller must send, in words.
+fn credentials_label(security: &[AuthKind]) -> &'static str {
+    match (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey)) {
+        (true, true) => "OAuth2 access token (Authorization: Bearer) or API key (apikey header)",
+        (true, false) => "OAuth2 access token (Authorization: Bearer)",
+        (false, true) => "API key (apikey header)",
+        (false, false) => "none: open to anyone",
+    }
+}
+
 #[component]
-fn OperationReference(op: Operation) -> impl IntoView {
+fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<AuthKind>) -> impl IntoView {
+    let body_schemas = schemas.clone();
+    let response_schemas = schemas;
     view! {
         <details class="operation" data-testid="reference-operation">
             <summary>
@@ -169,14 +185,15 @@ fn OperationReference(op: Operation) -> impl IntoView {
                 {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
             </summary>
             {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
+            <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials_label(&security)}</p>
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">
-                    <thead><tr><th>"Name"</th><th>"In"</th><th>"Required"</th><th>"Schema"</th><th>"Description"</th></tr></thead>
+                    <thead><tr><th>"Name"</th><th>"In"</th><th>"Required"</th><th>"Type"</th><th>"Description"</th></tr></thead>
                     <tbody>
                         {op.parameters.iter().map(|p| view! {
                             <tr><td><code>{p.name.clone()}</code></td><td>{p.location.clone()}</td><td>{if p.required { "yes" } else { "no" }}</td>
-                                <td><code>{p.schema.get("type").and_then(|t| t.as_str()).unwrap_or("").to_string()}</code></td><td>{p.description.clone()}</td></tr>
+                                <td><code>{schema_type(&p.schema)}</code></td><td>{p.description.clone()}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -185,7 +202,8 @@ fn OperationReference(op: Operation) -> impl IntoView {
                 <h4>{format!("Request body{}", if b.required { " (required)" } else { "" })}</h4>
                 {b.content.into_iter().map(|m| view! {
                     <p class="muted"><code>{m.content_type.clone()}</code></p>
-                    <pre class="code">{pretty(&m.schema)}</pre>
+                    {(!m.schema.is_null()).then(|| view! { <SchemaTree schema=m.schema.clone() schemas=body_schemas.clone()/> })}
+                    {m.example.clone().map(|e| view! { <p class="muted">"Example"</p><pre class="code">{pretty(&e)}</pre> })}
                 }).collect_view()}
             })}
             <h4>"Responses"</h4>
@@ -194,12 +212,24 @@ fn OperationReference(op: Operation) -> impl IntoView {
                     <p><strong>{r.status.clone()}</strong> " " {r.description.clone()}</p>
                     {r.content.iter().map(|m| view! {
                         <p class="muted"><code>{m.content_type.clone()}</code></p>
-                        {(!m.schema.is_null()).then(|| view! { <pre class="code">{pretty(&m.schema)}</pre> })}
+                        {(!m.schema.is_null()).then(|| view! { <SchemaTree schema=m.schema.clone() schemas=response_schemas.clone()/> })}
                         {m.example.clone().map(|e| view! { <p class="muted">"Example"</p><pre class="code">{pretty(&e)}</pre> })}
                     }).collect_view()}
                 </div>
             }).collect_view()}
         </details>
+    }
+}
+
+/// A parameter's type in one line (`string`, `array of integer`, a referenced schema's name).
+fn schema_type(schema: &serde_json::Value) -> String {
+    if let Some(name) = schema.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.rsplit('/').next()) {
+        return name.to_string();
+    }
+    match schema.get("type").and_then(|t| t.as_str()) {
+        Some("array") => format!("array of {}", schema.get("items").map(schema_type).unwrap_or_else(|| "any".into())),
+        Some(t) => t.to_string(),
+        None => String::new(),
     }
 }
 

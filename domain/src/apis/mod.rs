@@ -564,8 +564,8 @@ fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     if !(100..=300_000).contains(&e.timeout_ms) {
         return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
     }
-    settings.policies.tiers.sort();
-    settings.policies.tiers.dedup();
+    let mut seen = std::collections::HashSet::new();
+    settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     Ok(())
 }
 

@@ -31,10 +31,11 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<Option
 /// Unexpired, unrevoked API keys of applications with a usable subscription to an API of the
 /// group, each with those subscriptions.
 async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<BundleApiKey>> {
-    type Row = (String, String, String, String, Option<i64>, String, String, String, Option<i64>, Option<i64>);
+    type Row = (String, String, String, String, String, String, Option<i64>, String, String, String, Option<i64>, Option<i64>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.id, c.secret_hash, c.application_id, c.key_type, c.expires_at, s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after \
+        "SELECT c.id, c.secret_hash, c.application_id, ap.name, u.email, c.key_type, c.expires_at, s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after \
          FROM app_credentials c \
+         JOIN applications ap ON ap.id = c.application_id JOIN users u ON u.id = ap.owner_id \
          JOIN subscriptions s ON s.application_id = c.application_id AND s.status = 'active' \
          JOIN apis a ON a.id = s.api_id \
          JOIN group_live gl ON gl.api_id = s.api_id AND gl.group_name = $1 \
@@ -46,14 +47,14 @@ async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<B
     .fetch_all(&db.pool)
     .await?;
     let mut out: Vec<BundleApiKey> = Vec::new();
-    for (id, sha256, application_id, key_type, expires_at, api_id, tier, state, activated_at, resubscribe_after) in rows {
+    for (id, sha256, application_id, application_name, consumer, key_type, expires_at, api_id, tier, state, activated_at, resubscribe_after) in rows {
         if !live.contains(&api_id) || !subscriptions::usable(&state, activated_at, resubscribe_after) {
             continue;
         }
         let claim = SubscriptionClaim { api_id, tier };
         match out.last_mut() {
             Some(last) if last.id == id => last.subscriptions.push(claim),
-            _ => out.push(BundleApiKey { id, sha256, application_id, key_type, subscriptions: vec![claim], expires_at }),
+            _ => out.push(BundleApiKey { id, sha256, application_id, application_name, consumer, key_type, subscriptions: vec![claim], expires_at }),
         }
     }
     Ok(out)

@@ -98,9 +98,14 @@ fn status_of(text: &str) -> DeploymentStatus {
 
 impl DeploymentRow {
     fn into_deployment(self, live_on: u32, gateways: u32) -> Deployment {
+        // A committed release becomes live once a gateway reports serving it.
+        let status = match status_of(&self.status) {
+            DeploymentStatus::Committed if live_on > 0 => DeploymentStatus::Live,
+            other => other,
+        };
         Deployment {
             steps: serde_json::from_str(&self.steps).unwrap_or_default(),
-            status: status_of(&self.status),
+            status,
             id: self.id,
             group: self.group_name,
             api_id: self.api_id,
@@ -588,7 +593,8 @@ impl Deployer {
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
-        Ok(row.into_deployment(0, 0))
+        let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
+        Ok(row.into_deployment(live_on, gateways))
     }
 
     /// Deployments, newest first, optionally of one group and/or one API.
@@ -601,7 +607,20 @@ impl Deployer {
         .bind(api_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.into_iter().map(|r| r.into_deployment(0, 0)).collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
+            out.push(row.into_deployment(live_on, gateways));
+        }
+        Ok(out)
+    }
+
+    /// "Live on N of M" for a release tag (`group-v1.2.0`), from the gateways' heartbeats.
+    async fn live_on(&self, group: &str, tag: &str) -> Result<(u32, u32)> {
+        match tag.strip_prefix(&format!("{group}-v")) {
+            Some(version) => crate::gateways::live_on(&self.db, group, version).await,
+            None => Ok((0, 0)),
+        }
     }
 
     /// The ingress table across groups, from each group's current bundle.

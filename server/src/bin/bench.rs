@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL. Not a test: it prints numbers for people to compare with the goals.
 //!
 //!   cargo run --release -p gatehouse-server --features bench --bin gatehouse-bench -- publisher [--apis 10000]
+//!   cargo run --release -p gatehouse-server --features bench --bin gatehouse-bench -- portal [--apis 10000]
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -40,13 +41,28 @@ fn definition(i: usize) -> String {
     doc
 }
 
-async fn seed(db: &Db, count: usize) -> String {
+/// Import `count` APIs; for the portal, also give them the mix of states and visibilities a
+/// real catalog has (5% still CREATED and unlisted, 5% PROTOTYPED, 10% for signed-in users only).
+async fn seed(db: &Db, count: usize, catalog: bool) -> String {
     let user = accounts::create_user(db, audit::SYSTEM, "bench@example.com", "correct horse battery", Role::Publisher).await.expect("user");
     let actor = accounts::actor_by_id(db, &user.id).await.expect("actor").expect("exists");
     let started = Instant::now();
+    let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let files = MemoryFiles::single("d.yaml", definition(i).into_bytes());
-        apis::import(db, &actor, ImportRequest { files: &files, entry: "d.yaml", context: None }).await.expect("import");
+        ids.push(apis::import(db, &actor, ImportRequest { files: &files, entry: "d.yaml", context: None }).await.expect("import").id);
+    }
+    if catalog {
+        // Set-up only, so plain SQL rather than 10,000 audited lifecycle steps.
+        for (i, id) in ids.iter().enumerate() {
+            let state = match i % 20 {
+                0 => "CREATED",
+                1 => "PROTOTYPED",
+                _ => "PUBLISHED",
+            };
+            let visibility = if i % 10 == 5 { "signed_in" } else { "public" };
+            sqlx::query("UPDATE apis SET state = $1, visibility = $2 WHERE id = $3").bind(state).bind(visibility).bind(id).execute(&db.pool).await.expect("state");
+        }
     }
     eprintln!("  seeded {count} APIs in {:.1} s", started.elapsed().as_secs_f64());
     tokens::create_for_email(db, "bench@example.com", "bench").await.expect("token").token
@@ -57,15 +73,16 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
-async fn measure(app: &axum::Router, token: &str, uri: &str, rounds: usize) -> (f64, f64, usize) {
+/// `token`: `None` measures an anonymous visitor.
+async fn measure(app: &axum::Router, token: Option<&str>, uri: &str, rounds: usize) -> (f64, f64, usize) {
     let mut times = Vec::with_capacity(rounds);
     let mut bytes = 0;
     for _ in 0..rounds {
-        let request = Request::get(uri)
-            .header(header::HOST, "localhost")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("request");
+        let mut request = Request::get(uri).header(header::HOST, "localhost");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(Body::empty()).expect("request");
         let started = Instant::now();
         let response = app.clone().oneshot(request).await.expect("response");
         assert!(response.status().is_success(), "{uri}: {}", response.status());
@@ -77,17 +94,33 @@ async fn measure(app: &axum::Router, token: &str, uri: &str, rounds: usize) -> (
     (percentile(&times, 0.5), percentile(&times, 0.95), bytes)
 }
 
-async fn publisher(count: usize) {
-    let queries = [
-        ("list, first page", "/api/v1/apis?limit=25".to_string()),
-        ("list, page 200", "/api/v1/apis?limit=25&offset=5000".to_string()),
-        ("search one word", "/api/v1/apis?q=inventory&limit=25".to_string()),
-        ("search two words + state", "/api/v1/apis?q=telemetry%20apac&state=CREATED&limit=25".to_string()),
-        ("search a path", "/api/v1/apis?q=%2Fledger%2Fv3&limit=25".to_string()),
-        ("filter by tag", "/api/v1/apis?tag=latam&limit=25".to_string()),
-        ("no match", "/api/v1/apis?q=zzzz-nothing&limit=25".to_string()),
-    ];
-    let mut results: Vec<(String, Vec<(f64, f64)>)> = queries.iter().map(|(n, _)| (n.to_string(), Vec::new())).collect();
+/// One measured request: its label, whether it is made signed in, and its URI.
+type Query = (&'static str, bool, &'static str);
+
+const PUBLISHER: [Query; 7] = [
+    ("list, first page", true, "/api/v1/apis?limit=25"),
+    ("list, page 200", true, "/api/v1/apis?limit=25&offset=5000"),
+    ("search one word", true, "/api/v1/apis?q=inventory&limit=25"),
+    ("search two words + state", true, "/api/v1/apis?q=telemetry%20apac&state=CREATED&limit=25"),
+    ("search a path", true, "/api/v1/apis?q=%2Fledger%2Fv3&limit=25"),
+    ("filter by tag", true, "/api/v1/apis?tag=latam&limit=25"),
+    ("no match", true, "/api/v1/apis?q=zzzz-nothing&limit=25"),
+];
+
+const PORTAL: [Query; 8] = [
+    ("catalog, anonymous", false, "/api/v1/portal/apis?limit=24"),
+    ("catalog, signed in", true, "/api/v1/portal/apis?limit=24"),
+    ("search one word", false, "/api/v1/portal/apis?q=payments&limit=24"),
+    ("search an operation summary", false, "/api/v1/portal/apis?q=read%20one%20ledger&limit=24"),
+    ("search a path", true, "/api/v1/portal/apis?q=%2Fmaps%2Fv5&limit=24"),
+    ("filter by tag + word", false, "/api/v1/portal/apis?tag=mea&q=billing&limit=24"),
+    ("page 100", false, "/api/v1/portal/apis?limit=24&offset=2400"),
+    ("catalog page (HTML, SSR)", false, "/portal?q=weather"),
+];
+
+/// Seed each database, then time every query on the real router; print one table.
+async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
+    let mut results: Vec<Vec<(f64, f64)>> = vec![Vec::new(); queries.len()];
     let mut backends = Vec::new();
     let sqlite = testing::sqlite().await;
     let postgres = testing::postgres().await;
@@ -97,7 +130,7 @@ async fn publisher(count: usize) {
             continue;
         };
         eprintln!("{name}:");
-        let token = seed(db, count).await;
+        let token = seed(db, count, catalog).await;
         let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false };
         let state = AppState {
             leptos_options: gatehouse_server::cli::leptos_options(&args),
@@ -107,21 +140,22 @@ async fn publisher(count: usize) {
             public_origin: None,
         };
         let app = gatehouse_server::http::router(state, false);
-        for (i, (_, uri)) in queries.iter().enumerate() {
-            measure(&app, &token, uri, 10).await; // warm up caches and the planner
-            let (p50, p95, _) = measure(&app, &token, uri, 200).await;
-            results[i].1.push((p50, p95));
+        for (i, (_, signed_in, uri)) in queries.iter().enumerate() {
+            let token = signed_in.then_some(token.as_str());
+            measure(&app, token, uri, 10).await; // warm up caches and the planner
+            let (p50, p95, _) = measure(&app, token, uri, 200).await;
+            results[i].push((p50, p95));
         }
         backends.push(name);
     }
-    println!("\nPublisher list over {count} APIs — server time per request (ms), 200 requests each, goal p95 ≤ 30 ms");
-    print!("{:<28}", "query");
+    println!("\n{title} over {count} APIs — server time per request (ms), 200 requests each, goal p95 ≤ 30 ms");
+    print!("{:<30}", "query");
     for b in &backends {
         print!(" {:>10} {:>10}", format!("{b} p50"), "p95");
     }
     println!();
-    for (name, figures) in &results {
-        print!("{name:<28}");
+    for ((name, ..), figures) in queries.iter().zip(&results) {
+        print!("{name:<30}");
         for (p50, p95) in figures {
             print!(" {p50:>10.2} {p95:>10.2}");
         }
@@ -134,9 +168,10 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count = args.iter().position(|a| a == "--apis").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(10_000);
     match args.get(1).map(String::as_str) {
-        Some("publisher") => publisher(count).await,
+        Some("publisher") => run("Publisher list", &PUBLISHER, count, false).await,
+        Some("portal") => run("Portal catalog", &PORTAL, count, true).await,
         _ => {
-            eprintln!("usage: gatehouse-bench publisher [--apis N]");
+            eprintln!("usage: gatehouse-bench publisher|portal [--apis N]");
             std::process::exit(2);
         }
     }

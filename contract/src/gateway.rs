@@ -1,0 +1,112 @@
+//! What the microgateway and the management plane say to each other: the claims of the access
+//! tokens gateways verify offline, the analytics event each request produces, and the answer
+//! to a batch of events.
+
+use crate::SubscriptionClaim;
+use serde::{Deserialize, Serialize};
+
+/// The claims of an access token from `/oauth2/token`: self-contained, so a gateway decides
+/// without calling back (as WSO2's self-contained tokens do).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The OAuth2 client id.
+    pub sub: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub application_id: String,
+    #[serde(default)]
+    pub application_name: String,
+    /// Email of the application's owner.
+    #[serde(default)]
+    pub consumer: String,
+    /// production or sandbox.
+    pub key_type: String,
+    pub subscriptions: Vec<SubscriptionClaim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// Why a request did not reach (or came back badly from) a backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    /// Missing, invalid, expired or revoked credential (401).
+    AuthFailure,
+    /// Valid credential, but the application is not subscribed (403).
+    NotSubscribed,
+    /// Over the subscription's tier (429).
+    Throttled,
+    /// The backend could not be reached or timed out (502/504).
+    BackendUnreachable,
+    /// No API or operation matches (404/405).
+    NoRoute,
+    /// The API is BLOCKED (503).
+    Blocked,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::AuthFailure => "auth_failure",
+            ErrorType::NotSubscribed => "not_subscribed",
+            ErrorType::Throttled => "throttled",
+            ErrorType::BackendUnreachable => "backend_unreachable",
+            ErrorType::NoRoute => "no_route",
+            ErrorType::Blocked => "blocked",
+        }
+    }
+}
+
+/// One request through a gateway (fields modelled on WSO2's analytics events).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewayEvent {
+    /// Unique per request: ingest ignores an id it has seen, so retries never double count.
+    pub event_id: String,
+    /// When the request arrived (Unix ms).
+    pub timestamp: i64,
+    pub correlation_id: String,
+    pub api_id: String,
+    pub api_name: String,
+    pub api_version: String,
+    pub api_context: String,
+    pub method: String,
+    /// The resource template matched, e.g. `/pets/{petId}`; empty when none matched.
+    pub resource: String,
+    pub application_id: String,
+    pub application_name: String,
+    pub consumer: String,
+    /// production or sandbox; empty for open operations.
+    pub key_type: String,
+    pub tier: String,
+    pub group: String,
+    pub instance: String,
+    pub region: String,
+    /// The status the gateway answered with.
+    pub status: u16,
+    /// The backend's status, when a backend answered.
+    pub backend_status: Option<u16>,
+    /// Total time in the gateway (ms, fractional).
+    pub latency_ms: f64,
+    /// Time waiting for the backend (ms), when one was called.
+    pub backend_latency_ms: Option<f64>,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+    pub user_agent: String,
+    pub error: Option<ErrorType>,
+}
+
+/// The answer to a batch of events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IngestReceipt {
+    /// Events stored now.
+    pub accepted: u64,
+    /// Events already stored before (a retry).
+    pub duplicates: u64,
+}

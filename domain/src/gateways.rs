@@ -1,0 +1,169 @@
+//! The management plane's side of the microgateways: their credentials (one group each, stored
+//! hashed), their heartbeats (every bundle pull says which release an instance serves, which
+//! is where "live on N of M" comes from), and the durable, idempotent ingest of their events.
+
+use crate::store::{new_id, now_ms};
+use crate::tokens::hash_secret;
+use crate::{Actor, Db, DomainError, Result, audit, groups};
+use base64::Engine;
+use gatehouse_contract::{GatewayEvent, IngestReceipt, Permission};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// An instance counts as up when it pulled within this long (its long-poll is 25 s).
+pub const HEARTBEAT_TIMEOUT_MS: i64 = 60_000;
+/// At most this many events per batch.
+pub const MAX_BATCH: usize = 5_000;
+
+/// A new gateway credential: the only time its token is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewGatewayCredential {
+    pub id: String,
+    pub group: String,
+    pub token: String,
+}
+
+/// A gateway instance as last reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayInstance {
+    pub instance: String,
+    pub version: String,
+    pub started_at: i64,
+    pub seen_at: i64,
+    pub up: bool,
+}
+
+fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("ggw_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+async fn insert(db: &Db, group: &str, label: &str) -> Result<NewGatewayCredential> {
+    let token = generate();
+    let id = new_id();
+    sqlx::query("INSERT INTO gateway_credentials (id, group_name, token_hash, prefix, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(group)
+        .bind(hash_secret(&token))
+        .bind(&token[..10])
+        .bind(label)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok(NewGatewayCredential { id, group: group.to_string(), token })
+}
+
+/// A credential for gateways of `group` run elsewhere (a cluster); publishers create them.
+pub async fn create_credential(db: &Db, actor: &Actor, group: &str) -> Result<NewGatewayCredential> {
+    actor.require(Permission::ReviewApis)?;
+    groups::get(db, group).await?;
+    let credential = insert(db, group, &actor.email).await?;
+    audit::record(db, &actor.email, "gateway.credential_created", group, &credential.token[..10]).await?;
+    Ok(credential)
+}
+
+/// The credential the embedded supervisor hands its local gateway: a fresh one per start,
+/// replacing the previous embedded one so old tokens do not pile up.
+pub async fn embedded_credential(db: &Db, group: &str) -> Result<String> {
+    sqlx::query("UPDATE gateway_credentials SET revoked_at = $1 WHERE group_name = $2 AND label = 'embedded' AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(group)
+        .execute(&db.pool)
+        .await?;
+    Ok(insert(db, group, "embedded").await?.token)
+}
+
+/// The group a gateway token belongs to, or `Unauthorized`.
+pub async fn authenticate(db: &Db, token: &str) -> Result<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT group_name FROM gateway_credentials WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(hash_secret(token))
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|(g,)| g).ok_or_else(|| DomainError::Unauthorized("invalid gateway credential".into()))
+}
+
+/// Record that `instance` of `group` serves release `version` (a heartbeat).
+pub async fn report(db: &Db, group: &str, instance: &str, version: &str, started_at: i64) -> Result<()> {
+    if instance.is_empty() || instance.len() > 200 {
+        return Err(DomainError::invalid("X-Gateway-Instance", "1 to 200 characters"));
+    }
+    sqlx::query(
+        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (group_name, instance) DO UPDATE SET version = $3, started_at = $4, seen_at = $5",
+    )
+    .bind(group)
+    .bind(instance)
+    .bind(version)
+    .bind(started_at)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The instances of a group that reported in the last hour, newest first.
+pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
+    let now = now_ms();
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT instance, version, started_at, seen_at FROM gateway_instances WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
+    )
+    .bind(group)
+    .bind(now - 3_600_000)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(instance, version, started_at, seen_at)| GatewayInstance { up: now - seen_at < HEARTBEAT_TIMEOUT_MS, instance, version, started_at, seen_at })
+        .collect())
+}
+
+/// (instances up serving `version`, instances up) in `group`: "live on N of M".
+pub async fn live_on(db: &Db, group: &str, version: &str) -> Result<(u32, u32)> {
+    let up: Vec<GatewayInstance> = instances(db, group).await?.into_iter().filter(|i| i.up).collect();
+    let serving = up.iter().filter(|i| i.version == version).count();
+    Ok((u32::try_from(serving).unwrap_or(u32::MAX), u32::try_from(up.len()).unwrap_or(u32::MAX)))
+}
+
+/// Store a batch of events from a gateway of `group`, each at most once: an event id seen
+/// before is counted as a duplicate and left as it was. All or nothing per batch.
+pub async fn ingest(db: &Db, group: &str, events: &[GatewayEvent]) -> Result<IngestReceipt> {
+    if events.len() > MAX_BATCH {
+        return Err(DomainError::invalid("events", format!("at most {MAX_BATCH} per batch, got {}", events.len())));
+    }
+    for (i, e) in events.iter().enumerate() {
+        if e.event_id.is_empty() || e.event_id.len() > 100 {
+            return Err(DomainError::invalid(format!("events[{i}].event_id"), "1 to 100 characters"));
+        }
+        // A gateway without a bundle yet does not know its group; its credential does.
+        if !e.group.is_empty() && e.group != group {
+            return Err(DomainError::invalid(format!("events[{i}].group"), format!("this credential belongs to group {group}, not {}", e.group)));
+        }
+    }
+    let now = now_ms();
+    let mut accepted = 0;
+    let mut tx = db.pool.begin().await?;
+    for e in events {
+        let e = &GatewayEvent { group: group.to_string(), ..e.clone() };
+        let payload = serde_json::to_string(e).map_err(|err| DomainError::Internal(format!("event: {err}")))?;
+        let done = sqlx::query(
+            "INSERT INTO events (event_id, received_at, ts, api_id, application_id, group_name, status, error_type, latency_us, payload) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(&e.event_id)
+        .bind(now)
+        .bind(e.timestamp)
+        .bind(&e.api_id)
+        .bind(&e.application_id)
+        .bind(group)
+        .bind(i64::from(e.status))
+        .bind(e.error.map(|t| t.as_str()).unwrap_or(""))
+        .bind((e.latency_ms * 1000.0).round() as i64)
+        .bind(payload)
+        .execute(&mut *tx)
+        .await?;
+        accepted += done.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(IngestReceipt { accepted, duplicates: events.len() as u64 - accepted })
+}
