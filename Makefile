@@ -21,11 +21,15 @@ setup-run:
 setup-test:
 	scripts/setup.sh test
 
+# cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
+# `gatehouse serve` finds it to run the local gateways.
 build-release:
 	cargo leptos build --release
+	cargo build --release --locked -p gatehouse-gateway
 
 build:
 	cargo leptos build
+	cargo build --locked -p gatehouse-gateway
 
 unit:
 	cargo test --workspace --locked

@@ -295,6 +295,9 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         deployer,
         public_origin: args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_ascii_lowercase().into()),
     };
+    if !args.no_gateways {
+        spawn_gateways(db.clone(), &args, store.data_dir.join("gateways"));
+    }
     spawn_session_cleanup(db.clone());
     spawn_key_rotation(db.clone());
     let app = http::router(state, args.secure_cookies());
@@ -306,6 +309,17 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| DomainError::Internal(format!("server: {e}")))
+}
+
+/// The embedded default: one local gateway per group, supervised (see `supervisor`).
+fn spawn_gateways(db: Db, args: &ServeArgs, state_root: std::path::PathBuf) {
+    let Some(binary) = crate::supervisor::gateway_binary() else {
+        tracing::warn!("gatehouse-gateway was not found beside gatehouse; local gateways are off (cargo build -p gatehouse-gateway)");
+        return;
+    };
+    let host = if args.addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { args.addr.ip().to_string() };
+    let server_url = format!("http://{host}:{}", args.addr.port());
+    tokio::spawn(crate::supervisor::Supervisor { db, binary, server_url, state_root }.run());
 }
 
 /// Signing keys older than 30 days are rotated (checked hourly).

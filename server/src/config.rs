@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Seed demo data (one account per role) on start; idempotent.
     #[arg(long, env = "GATEHOUSE_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// Do not run the local gateways (when the groups' gateways run elsewhere, e.g. a cluster).
+    #[arg(long, env = "GATEHOUSE_NO_GATEWAYS", default_value_t = false)]
+    pub no_gateways: bool,
 }
 
 impl ServeArgs {

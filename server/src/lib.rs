@@ -6,4 +6,5 @@ pub mod config;
 pub mod http;
 pub mod remote;
 pub mod state;
+pub mod supervisor;
 pub mod telemetry;

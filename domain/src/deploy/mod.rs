@@ -526,7 +526,9 @@ impl Deployer {
         }
         let row = apis::load(&self.db, api_id).await?;
         let state = match row.state()? {
-            LifecycleState::Created | LifecycleState::Prototyped => LifecycleState::Published,
+            // A prototype is deployed as a prototype (answered from its examples); a new API is
+            // published by its first approved deployment.
+            LifecycleState::Created => LifecycleState::Published,
             LifecycleState::Retired => return Err(DomainError::Conflict(format!("{} {} is retired", row.name, row.version))),
             other => other,
         };
@@ -572,7 +574,7 @@ impl Deployer {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state IN ('CREATED', 'PROTOTYPED')")
+        let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
             .bind(now)
             .bind(api_id)
             .execute(&mut *tx)

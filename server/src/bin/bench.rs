@@ -131,7 +131,7 @@ async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
         };
         eprintln!("{name}:");
         let token = seed(db, count, catalog).await;
-        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false };
+        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false, no_gateways: true };
         let state = AppState {
             leptos_options: gatehouse_server::cli::leptos_options(&args),
             db: db.clone(),

@@ -6,6 +6,7 @@ pub mod apis;
 pub mod applications;
 pub mod audit;
 pub mod deploy;
+pub mod gateway;
 pub mod portal;
 pub mod subscriptions;
 pub mod tokens;
@@ -38,6 +39,7 @@ use utoipa_axum::routes;
         (name = "subscriptions", description = "Subscription tiers and subscriptions of applications to APIs"),
         (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
+        (name = "gateway", description = "What gateways call (bundle pull, event ingest) with a gateway credential; gateway credentials and instances"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -51,6 +53,10 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Personal access token (`gth_…`)")).build()),
+        );
+        components.add_security_scheme(
+            "gateway",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Gateway credential (`ggw_…`), one group each")).build()),
         );
         components.add_security_scheme(
             "session",
@@ -124,6 +130,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::update_tier, subscriptions::delete_tier))
         .routes(routes!(subscriptions::list, subscriptions::subscribe))
         .routes(routes!(subscriptions::unsubscribe))
+        .routes(routes!(gateway::pull_bundle))
+        .routes(routes!(gateway::ingest_events))
+        .routes(routes!(gateway::create_credential))
+        .routes(routes!(gateway::list_instances))
         .routes(routes!(deploy::rotate_keys));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

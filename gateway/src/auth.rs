@@ -1,0 +1,195 @@
+//! Credentials checked offline against the bundle: EdDSA access tokens (signature, expiry,
+//! issuer, audience, revocations, subscription to this API) and API keys (SHA-256 lookup).
+
+use crate::runtime::Runtime;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signature;
+use gatehouse_contract::AccessClaims;
+use sha2::{Digest, Sha256};
+
+/// Who is calling, once their credential checked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub application_id: String,
+    pub application_name: String,
+    pub consumer: String,
+    pub key_type: String,
+    /// The tier of the application's subscription to the API being called.
+    pub tier: String,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// 401: the credential is missing or not valid; the text says why.
+    Unauthenticated(&'static str),
+    /// 403: valid, but the application is not subscribed to this API.
+    NotSubscribed,
+}
+
+#[derive(serde::Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+}
+
+/// A token issued at or before a revocation of any of its subjects is refused. `iat` has
+/// second precision, so the comparison is in seconds and errs on the side of refusing.
+fn revoked(rt: &Runtime, subjects: &[String], iat_secs: i64) -> bool {
+    subjects.iter().any(|s| rt.revocations.get(s).is_some_and(|at| iat_secs <= at / 1000))
+}
+
+/// Verify an access token for a call to `api_id` at `now_secs`.
+pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<Caller, Denied> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(Denied::Unauthenticated("the access token is not a JWT"));
+    };
+    let header: Header = URL_SAFE_NO_PAD
+        .decode(h)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(Denied::Unauthenticated("the token header cannot be read"))?;
+    if header.alg != "EdDSA" {
+        return Err(Denied::Unauthenticated("unsupported token algorithm"));
+    }
+    let key = header.kid.as_deref().and_then(|kid| rt.keys.get(kid)).ok_or(Denied::Unauthenticated("the token was signed with an unknown key"))?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| b.try_into().ok()).ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
+    let signed = &token[..h.len() + 1 + c.len()];
+    key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature)).map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
+    let claims: AccessClaims = URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(Denied::Unauthenticated("the token claims cannot be read"))?;
+    if claims.exp <= now_secs {
+        return Err(Denied::Unauthenticated("the token has expired"));
+    }
+    if claims.nbf > now_secs + 60 {
+        return Err(Denied::Unauthenticated("the token is not valid yet"));
+    }
+    if claims.aud != rt.audience || (!rt.issuer.is_empty() && claims.iss != rt.issuer) {
+        return Err(Denied::Unauthenticated("the token is for another audience or issuer"));
+    }
+    let subjects = [
+        format!("client:{}", claims.sub),
+        format!("application:{}", claims.application_id),
+        format!("subscription:{}/{api_id}", claims.application_id),
+        format!("api:{api_id}"),
+    ];
+    if revoked(rt, &subjects[..2], claims.iat) {
+        return Err(Denied::Unauthenticated("the token was revoked"));
+    }
+    let tier = claims.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| s.tier.clone());
+    let Some(tier) = tier.filter(|_| !revoked(rt, &subjects[2..], claims.iat)) else {
+        return Err(Denied::NotSubscribed);
+    };
+    Ok(Caller { application_id: claims.application_id, application_name: claims.application_name, consumer: claims.consumer, key_type: claims.key_type, tier })
+}
+
+/// Look up an API key for a call to `api_id` at `now_ms`.
+pub fn api_key(rt: &Runtime, key: &str, api_id: &str, now_ms: i64) -> Result<Caller, Denied> {
+    let hash = hex::encode(Sha256::digest(key.as_bytes()));
+    let entry = rt.api_keys.get(&hash).ok_or(Denied::Unauthenticated("unknown or revoked API key"))?;
+    if entry.expires_at.is_some_and(|at| at <= now_ms) {
+        return Err(Denied::Unauthenticated("the API key has expired"));
+    }
+    let tier = entry.subscriptions.iter().find(|s| s.api_id == api_id).ok_or(Denied::NotSubscribed)?.tier.clone();
+    Ok(Caller {
+        application_id: entry.application_id.clone(),
+        application_name: entry.application_name.clone(),
+        consumer: entry.consumer.clone(),
+        key_type: entry.key_type.clone(),
+        tier,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Runtime;
+    use ed25519_dalek::{Signer, SigningKey};
+    use gatehouse_contract::{Bundle, Revocation, SubscriptionClaim};
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    fn runtime(revocations: Vec<Revocation>) -> Runtime {
+        let x = URL_SAFE_NO_PAD.encode(key().verifying_key().to_bytes());
+        Runtime::compile(Bundle {
+            group: "g".into(),
+            version: "1.0.0".into(),
+            apis: vec![],
+            tiers: vec![],
+            keys: vec![serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": x })],
+            issuer: "https://gatehouse.test".into(),
+            audience: "gatehouse-gateways".into(),
+            revocations,
+            api_keys: vec![],
+            withdrawn: vec![],
+        })
+        .expect("compile")
+    }
+
+    fn claims() -> AccessClaims {
+        AccessClaims {
+            iss: "https://gatehouse.test".into(),
+            aud: "gatehouse-gateways".into(),
+            sub: "ghc_client".into(),
+            iat: NOW - 10,
+            nbf: NOW - 10,
+            exp: NOW + 3600,
+            jti: "j".into(),
+            application_id: "app".into(),
+            application_name: "Shop".into(),
+            consumer: "ann@example.com".into(),
+            key_type: "production".into(),
+            subscriptions: vec![SubscriptionClaim { api_id: "pets".into(), tier: "Gold".into() }],
+            scope: None,
+        }
+    }
+
+    /// Signed exactly as the key manager signs.
+    fn sign(claims: &AccessClaims) -> String {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT","kid":"k1"}"#);
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("json"));
+        let input = format!("{header}.{body}");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(key().sign(input.as_bytes()).to_bytes()))
+    }
+
+    #[test]
+    fn a_valid_token_names_the_application_and_tier() {
+        let caller = bearer(&runtime(vec![]), &sign(&claims()), "pets", NOW).expect("valid");
+        assert_eq!((caller.application_id.as_str(), caller.tier.as_str(), caller.key_type.as_str()), ("app", "Gold", "production"));
+    }
+
+    #[test]
+    fn tampered_expired_foreign_and_unsubscribed_tokens_are_refused() {
+        let rt = runtime(vec![]);
+        let token = sign(&claims());
+        let mut forged = claims();
+        forged.subscriptions.push(SubscriptionClaim { api_id: "payments".into(), tier: "Unlimited".into() });
+        let tampered = format!("{}.{}.{}", token.split('.').next().unwrap_or(""), URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json")), token.split('.').nth(2).unwrap_or(""));
+        assert_eq!(bearer(&rt, &tampered, "payments", NOW), Err(Denied::Unauthenticated("the token signature does not verify")));
+        assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")));
+        let other = AccessClaims { aud: "someone-else".into(), ..claims() };
+        assert_eq!(bearer(&rt, &sign(&other), "pets", NOW), Err(Denied::Unauthenticated("the token is for another audience or issuer")));
+        assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
+        assert!(bearer(&rt, "not-a-jwt", "pets", NOW).is_err());
+    }
+
+    #[test]
+    fn revocations_stop_tokens_issued_before_them() {
+        let at = |subject: &str, secs: i64| Revocation { subject: subject.into(), revoked_at: secs * 1000 };
+        let token = sign(&claims());
+        let client = runtime(vec![at("client:ghc_client", NOW - 5)]);
+        assert_eq!(bearer(&client, &token, "pets", NOW), Err(Denied::Unauthenticated("the token was revoked")));
+        let unsubscribed = runtime(vec![at("subscription:app/pets", NOW - 5)]);
+        assert_eq!(bearer(&unsubscribed, &token, "pets", NOW), Err(Denied::NotSubscribed));
+        let earlier = runtime(vec![at("application:app", NOW - 60)]);
+        assert!(bearer(&earlier, &token, "pets", NOW).is_ok(), "a token issued after the revocation is fine");
+    }
+}

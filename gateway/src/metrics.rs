@@ -1,0 +1,79 @@
+//! Prometheus metrics: requests by status class, latency histogram, upstream errors, throttled,
+//! events, and the bundle version served.
+
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Upper bounds (seconds) of the latency histogram's buckets.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: [AtomicU64; 5],
+    pub latency_buckets: [AtomicU64; BUCKETS.len()],
+    pub latency_count: AtomicU64,
+    /// Sum in microseconds.
+    pub latency_sum_us: AtomicU64,
+    pub upstream_errors: AtomicU64,
+    pub throttled: AtomicU64,
+    pub auth_failures: AtomicU64,
+    pub events_sent: AtomicU64,
+    pub events_dropped: AtomicU64,
+    pub spooled_batches: AtomicU64,
+    pub bundle_reloads: AtomicU64,
+    pub bundle_rejected: AtomicU64,
+    pub bundle: Mutex<(String, String)>,
+}
+
+impl Metrics {
+    pub fn observe(&self, status: u16, seconds: f64) {
+        let class = usize::from((status / 100).clamp(1, 5)) - 1;
+        self.requests[class].fetch_add(1, Ordering::Relaxed);
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    pub fn set_bundle(&self, group: &str, version: &str) {
+        if let Ok(mut b) = self.bundle.lock() {
+            *b = (group.to_string(), version.to_string());
+        }
+    }
+
+    /// The Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out.push_str("# HELP gatehouse_gateway_requests_total Requests answered, by status class.\n# TYPE gatehouse_gateway_requests_total counter\n");
+        for (i, class) in ["1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+            let _ = writeln!(out, "gatehouse_gateway_requests_total{{class=\"{class}\"}} {}", get(&self.requests[i]));
+        }
+        out.push_str("# HELP gatehouse_gateway_request_seconds Time from request to response.\n# TYPE gatehouse_gateway_request_seconds histogram\n");
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"{bound}\"}} {}", get(&self.latency_buckets[i]));
+        }
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"+Inf\"}} {}", get(&self.latency_count));
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_sum {}", get(&self.latency_sum_us) as f64 / 1e6);
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_count {}", get(&self.latency_count));
+        for (name, help, value) in [
+            ("upstream_errors_total", "Backends unreachable or timed out.", &self.upstream_errors),
+            ("throttled_total", "Requests refused over their tier.", &self.throttled),
+            ("auth_failures_total", "Requests refused for their credential.", &self.auth_failures),
+            ("events_sent_total", "Events delivered to the management plane.", &self.events_sent),
+            ("events_dropped_total", "Events lost to a full queue or spool.", &self.events_dropped),
+            ("bundle_reloads_total", "Bundles loaded.", &self.bundle_reloads),
+            ("bundle_rejected_total", "Bundles refused as invalid.", &self.bundle_rejected),
+        ] {
+            let _ = writeln!(out, "# HELP gatehouse_gateway_{name} {help}\n# TYPE gatehouse_gateway_{name} counter\ngatehouse_gateway_{name} {}", get(value));
+        }
+        let _ = writeln!(out, "# HELP gatehouse_gateway_spooled_batches Event batches waiting on disk.\n# TYPE gatehouse_gateway_spooled_batches gauge\ngatehouse_gateway_spooled_batches {}", get(&self.spooled_batches));
+        let (group, version) = self.bundle.lock().map(|b| b.clone()).unwrap_or_default();
+        let _ = writeln!(out, "# HELP gatehouse_gateway_bundle_info The bundle being served.\n# TYPE gatehouse_gateway_bundle_info gauge\ngatehouse_gateway_bundle_info{{group=\"{group}\",version=\"{version}\"}} 1");
+        out
+    }
+}

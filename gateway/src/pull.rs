@@ -1,0 +1,120 @@
+//! Where bundles come from: a file (the ConfigMap in Kubernetes, or the last good bundle this
+//! gateway saved) and the management plane, pulled with the gateway's credential using ETag
+//! and long-poll. A bundle that does not compile is refused and the current one stays.
+
+use crate::metrics::Metrics;
+use crate::proxy::Gateway;
+use crate::runtime::Runtime;
+use gatehouse_contract::Bundle;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How long the management plane may hold a pull open.
+pub const LONG_POLL_SECS: u64 = 25;
+
+/// Parse and compile bundle bytes, then swap them in. Requests in flight keep the runtime they
+/// started with.
+pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
+    let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("{origin}: not a bundle: {e}"))?;
+    let runtime = Runtime::compile(bundle).map_err(|e| format!("{origin}: {e}"))?;
+    metrics.set_bundle(&runtime.group, &runtime.version);
+    tracing::info!(group = %runtime.group, version = %runtime.version, apis = runtime.apis.len(), origin, "bundle loaded");
+    gateway.runtime.store(Some(Arc::new(runtime)));
+    metrics.bundle_reloads.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Load a bundle file; a bad file is logged and leaves the gateway as it was.
+pub fn load_file(gateway: &Gateway, metrics: &Metrics, path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => match install(gateway, metrics, &bytes, &path.display().to_string()) {
+            Ok(()) => true,
+            Err(e) => {
+                metrics.bundle_rejected.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, "bundle refused");
+                false
+            }
+        },
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot read the bundle file");
+            false
+        }
+    }
+}
+
+pub struct Puller {
+    pub url: String,
+    pub token: String,
+    pub instance: String,
+    pub started_at: i64,
+    /// Where the last good bundle is kept, to start from when the management plane is down.
+    pub cache: PathBuf,
+    pub http: reqwest::Client,
+}
+
+impl Puller {
+    /// Pull forever: each answer is a new bundle (200) or "unchanged" after the long-poll (304).
+    pub async fn run(self, gateway: Arc<Gateway>, metrics: Arc<Metrics>) {
+        let mut etag = String::new();
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let version = gateway.runtime.load().as_ref().map(|rt| rt.version.clone()).unwrap_or_default();
+            let sent = self
+                .http
+                .get(format!("{}?wait={LONG_POLL_SECS}", self.url))
+                .bearer_auth(&self.token)
+                .header("if-none-match", format!("\"{etag}\""))
+                .header("x-gateway-instance", &self.instance)
+                .header("x-gateway-version", &version)
+                .header("x-gateway-started", self.started_at.to_string())
+                .timeout(Duration::from_secs(LONG_POLL_SECS + 10))
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status() == reqwest::StatusCode::NOT_MODIFIED => backoff = Duration::from_millis(500),
+                Ok(r) if r.status().is_success() => {
+                    backoff = Duration::from_millis(500);
+                    let tag = r.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
+                    match r.bytes().await {
+                        Ok(bytes) => match install(&gateway, &metrics, &bytes, "management plane") {
+                            Ok(()) => {
+                                etag = tag;
+                                self.save(&bytes);
+                            }
+                            Err(e) => {
+                                // Keep asking with the old ETag: a fixed bundle will come as a new answer.
+                                metrics.bundle_rejected.fetch_add(1, Ordering::Relaxed);
+                                tracing::error!(error = %e, "bundle refused; still serving the previous one");
+                                tokio::time::sleep(Duration::from_secs(2)).await;
+                            }
+                        },
+                        Err(e) => tracing::warn!(error = %e, "bundle download cut off"),
+                    }
+                }
+                Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => {
+                    // Nothing deployed to the group yet.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Ok(r) => {
+                    tracing::warn!(status = %r.status(), "bundle pull refused");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "management plane unreachable; serving the last good bundle");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn save(&self, bytes: &[u8]) {
+        let partial = self.cache.with_extension("part");
+        if let Err(e) = std::fs::write(&partial, bytes).and_then(|_| std::fs::rename(&partial, &self.cache)) {
+            tracing::warn!(error = %e, "cannot keep a copy of the bundle");
+        }
+    }
+}

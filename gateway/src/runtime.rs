@@ -1,0 +1,230 @@
+//! A bundle compiled for serving: routes by context, resource template and method; public keys
+//! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
+//! so an invalid one is refused before it replaces the one being served.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::VerifyingKey;
+use gatehouse_contract::{AuthKind, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+
+/// One segment of a resource template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    pub method: String,
+    pub template: String,
+    segments: Vec<Segment>,
+    pub security: Vec<AuthKind>,
+    pub mock: Option<MockResponse>,
+}
+
+#[derive(Debug)]
+pub struct Api {
+    pub spec: BundleApi,
+    pub operations: Vec<Operation>,
+    /// Round-robin position over the backends.
+    pub next_backend: AtomicUsize,
+}
+
+/// What a path matched within an API.
+pub enum Match<'a> {
+    Found(&'a Operation),
+    /// The path exists, not with this method: the allowed methods.
+    WrongMethod(Vec<String>),
+    NotFound,
+}
+
+impl Api {
+    /// The operation for `method` and `rest` (the path after the context).
+    pub fn find(&self, method: &str, rest: &str) -> Match<'_> {
+        let parts: Vec<&str> = rest.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+        let mut allowed = Vec::new();
+        // Literal segments win over parameters (`/pets/mine` before `/pets/{id}`).
+        let mut best: Option<(&Operation, usize)> = None;
+        for op in &self.operations {
+            if op.segments.len() != parts.len() {
+                continue;
+            }
+            let mut literals = 0;
+            let matched = op.segments.iter().zip(&parts).all(|(seg, part)| match seg {
+                Segment::Literal(l) => {
+                    literals += 1;
+                    l == part
+                }
+                Segment::Param => true,
+            });
+            if !matched {
+                continue;
+            }
+            if op.method.eq_ignore_ascii_case(method) {
+                if best.is_none_or(|(_, n)| literals > n) {
+                    best = Some((op, literals));
+                }
+            } else {
+                allowed.push(op.method.clone());
+            }
+        }
+        match best {
+            Some((op, _)) => Match::Found(op),
+            None if !allowed.is_empty() => Match::WrongMethod(allowed),
+            None => Match::NotFound,
+        }
+    }
+}
+
+pub struct Runtime {
+    pub group: String,
+    pub version: String,
+    /// Sorted by context length, longest first, so `/a/b` wins over `/a`.
+    pub apis: Vec<Api>,
+    pub keys: HashMap<String, VerifyingKey>,
+    pub issuer: String,
+    pub audience: String,
+    pub api_keys: HashMap<String, BundleApiKey>,
+    /// Subject → latest revocation time (Unix ms).
+    pub revocations: HashMap<String, i64>,
+    /// Tier → requests per minute (`None`: unlimited).
+    pub tiers: HashMap<String, Option<u32>>,
+    pub withdrawn: HashMap<String, LifecycleState>,
+}
+
+fn segments(template: &str) -> Vec<Segment> {
+    template
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| if s.starts_with('{') && s.ends_with('}') { Segment::Param } else { Segment::Literal(s.to_string()) })
+        .collect()
+}
+
+impl Runtime {
+    /// Compile a bundle, refusing one that cannot be served as it says.
+    pub fn compile(bundle: Bundle) -> Result<Runtime, String> {
+        let mut keys = HashMap::new();
+        for (i, jwk) in bundle.keys.iter().enumerate() {
+            let kid = jwk.get("kid").and_then(|v| v.as_str()).ok_or(format!("keys[{i}]: no kid"))?;
+            let x = jwk.get("x").and_then(|v| v.as_str()).ok_or(format!("keys[{i}]: no x"))?;
+            if jwk.get("crv").and_then(|v| v.as_str()) != Some("Ed25519") {
+                return Err(format!("keys[{i}]: only Ed25519 keys are supported"));
+            }
+            let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(x).ok().and_then(|b| b.try_into().ok()).ok_or(format!("keys[{i}]: x is not a 32-byte key"))?;
+            let key = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("keys[{i}]: {e}"))?;
+            keys.insert(kid.to_string(), key);
+        }
+        let mut apis = Vec::new();
+        let mut contexts = std::collections::HashSet::new();
+        for (i, spec) in bundle.apis.into_iter().enumerate() {
+            if !spec.context.starts_with('/') {
+                return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
+            }
+            if !contexts.insert(spec.context.trim_end_matches('/').to_string()) {
+                return Err(format!("apis[{i}].context `{}` is served twice", spec.context));
+            }
+            for url in spec.endpoints.production.iter().chain(&spec.endpoints.sandbox) {
+                if !(url.starts_with("http://") || url.starts_with("https://")) || url.parse::<http::Uri>().is_err() {
+                    return Err(format!("apis[{i}] ({}): endpoint `{url}` is not an http(s) URL", spec.name));
+                }
+            }
+            let operations = spec
+                .operations
+                .iter()
+                .map(|op| Operation { method: op.method.to_ascii_uppercase(), template: op.path.clone(), segments: segments(&op.path), security: op.security.clone(), mock: op.mock.clone() })
+                .collect();
+            apis.push(Api { spec, operations, next_backend: AtomicUsize::new(0) });
+        }
+        apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));
+        let mut revocations: HashMap<String, i64> = HashMap::new();
+        for r in bundle.revocations {
+            let at = revocations.entry(r.subject).or_insert(r.revoked_at);
+            *at = (*at).max(r.revoked_at);
+        }
+        Ok(Runtime {
+            group: bundle.group,
+            version: bundle.version,
+            apis,
+            keys,
+            issuer: bundle.issuer,
+            audience: bundle.audience,
+            api_keys: bundle.api_keys.into_iter().map(|k| (k.sha256.clone(), k)).collect(),
+            revocations,
+            tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
+            withdrawn: bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect(),
+        })
+    }
+
+    /// The API whose context prefixes `path`, and the rest of the path.
+    pub fn route<'a>(&self, path: &'a str) -> Option<(&Api, &'a str)> {
+        self.apis.iter().find_map(|api| {
+            let context = api.spec.context.trim_end_matches('/');
+            let rest = path.strip_prefix(context)?;
+            (rest.is_empty() || rest.starts_with('/')).then_some((api, rest))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_contract::{BundleOperation, Endpoints};
+
+    fn bundle() -> Bundle {
+        let op = |method: &str, path: &str| BundleOperation { method: method.into(), path: path.into(), security: vec![AuthKind::Oauth2], mock: None };
+        let api = |context: &str| BundleApi {
+            id: context.into(),
+            name: "Pets".into(),
+            version: "1".into(),
+            context: context.into(),
+            state: LifecycleState::Published,
+            revision: 1,
+            endpoints: Endpoints { production: vec!["http://127.0.0.1:9".into()], ..Default::default() },
+            security: vec![AuthKind::Oauth2],
+            tiers: vec![],
+            operations: vec![op("GET", "/pets/{id}"), op("GET", "/pets/mine"), op("POST", "/pets")],
+        };
+        Bundle {
+            group: "g".into(),
+            version: "1.0.0".into(),
+            apis: vec![api("/pets"), api("/pets/v2")],
+            tiers: vec![],
+            keys: vec![],
+            issuer: String::new(),
+            audience: String::new(),
+            revocations: vec![],
+            api_keys: vec![],
+            withdrawn: vec![],
+        }
+    }
+
+    #[test]
+    fn routes_by_longest_context_then_template_then_method() {
+        let rt = Runtime::compile(bundle()).expect("compile");
+        let (api, rest) = rt.route("/pets/v2/pets/7").expect("route");
+        assert_eq!((api.spec.context.as_str(), rest), ("/pets/v2", "/pets/7"));
+        assert!(rt.route("/petshop/x").is_none(), "a context matches whole segments only");
+        let (api, _) = rt.route("/pets/pets/mine").expect("route");
+        assert!(matches!(api.find("GET", "/pets/mine"), Match::Found(op) if op.template == "/pets/mine"), "literals win over parameters");
+        assert!(matches!(api.find("GET", "/pets/42"), Match::Found(op) if op.template == "/pets/{id}"));
+        assert!(matches!(api.find("DELETE", "/pets"), Match::WrongMethod(m) if m == vec!["POST".to_string()]));
+        assert!(matches!(api.find("GET", "/owners"), Match::NotFound));
+    }
+
+    #[test]
+    fn invalid_bundles_are_refused() {
+        let mut b = bundle();
+        b.apis[1].context = "/pets".into();
+        assert!(Runtime::compile(b).is_err_and(|e| e.contains("served twice")));
+        let mut b = bundle();
+        b.apis[0].endpoints.production = vec!["ftp://x".into()];
+        assert!(Runtime::compile(b).is_err_and(|e| e.contains("not an http(s) URL")));
+        let mut b = bundle();
+        b.keys = vec![serde_json::json!({ "kid": "k", "crv": "Ed25519", "x": "short" })];
+        assert!(Runtime::compile(b).is_err_and(|e| e.contains("32-byte")));
+    }
+}

@@ -1,0 +1,111 @@
+//! The gateways' side of the management API, authenticated by a gateway credential (`ggw_…`,
+//! one group each): the bundle pull (ETag and long-poll; each pull is also the instance's
+//! heartbeat) and event ingest. Publishers create credentials and see instances.
+
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gatehouse_contract::{Bundle, GatewayEvent, IngestReceipt, Permission};
+use gatehouse_domain::deploy::access;
+use gatehouse_domain::gateways::{self, GatewayInstance, NewGatewayCredential};
+use gatehouse_domain::store::now_ms;
+use serde::Deserialize;
+use std::time::Duration;
+use utoipa::IntoParams;
+
+/// The group of the calling gateway, from its bearer credential.
+pub struct GatewayCaller(pub String);
+
+impl FromRequestParts<AppState> for GatewayCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_string())
+            .ok_or_else(|| ApiError::unauthorized("send the gateway credential as `Authorization: Bearer ggw_…`"))?;
+        Ok(GatewayCaller(gateways::authenticate(&state.db, &token).await?))
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PullQuery {
+    /// Seconds to hold the request open while the bundle is unchanged (at most 30).
+    wait: Option<u64>,
+}
+
+fn text_header(headers: &HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect()
+}
+
+/// The group's bundle. With `If-None-Match` set to the current ETag, the answer waits (up to
+/// `wait` seconds) for a change and is 304 when there was none. `X-Gateway-Instance`,
+/// `X-Gateway-Version` and `X-Gateway-Started` report what the caller serves.
+#[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
+    responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PullQuery>) -> ApiResult<Response> {
+    let instance = text_header(&headers, "x-gateway-instance");
+    let started = text_header(&headers, "x-gateway-started").parse().unwrap_or_else(|_| now_ms());
+    gateways::report(&state.db, &group, if instance.is_empty() { "unnamed" } else { &instance }, &text_header(&headers, "x-gateway-version"), started).await?;
+    let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
+    let issuer = state.public_origin.as_deref().unwrap_or("gatehouse").to_string();
+    let mut deployments = state.deployer.subscribe();
+    loop {
+        let Some((_, bytes, sha)) = access::gateway_bundle(&state.db, &group, &issuer).await? else {
+            return Err(ApiError::from(gatehouse_domain::DomainError::NotFound(format!("a deployment to group {group}"))));
+        };
+        let etag = HeaderValue::from_str(&format!("\"{sha}\"")).map_err(|e| ApiError::from(gatehouse_domain::DomainError::Internal(e.to_string())))?;
+        if sha != known {
+            let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response();
+            response.headers_mut().insert(header::ETAG, etag);
+            return Ok(response);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            response.headers_mut().insert(header::ETAG, etag);
+            return Ok(response);
+        }
+        // A deployment wakes the poll at once; access changes (subscriptions, revocations) are
+        // noticed within a second.
+        tokio::select! {
+            _ = deployments.changed() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+/// Store a batch of events. Each event id is stored once: resending a batch is safe.
+#[utoipa::path(post, path = "/gateway/events", tag = "gateway", request_body = Vec<GatewayEvent>, security(("gateway" = [])),
+    responses((status = 200, body = IngestReceipt), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ingest_events(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, Json(events): Json<Vec<GatewayEvent>>) -> ApiResult<Json<IngestReceipt>> {
+    Ok(Json(gateways::ingest(&state.db, &group, &events).await?))
+}
+
+/// A credential for gateways of this group run outside this server (e.g. in a cluster).
+/// The token is shown only in this answer.
+#[utoipa::path(post, path = "/gateway-groups/{name}/credentials", tag = "gateway", params(("name" = String, Path)),
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_credential(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    Ok((StatusCode::CREATED, Json(gateways::create_credential(&state.db, actor, &name).await?)))
+}
+
+/// The group's gateway instances that reported in the last hour, and the release each serves.
+#[utoipa::path(get, path = "/gateway-groups/{name}/instances", tag = "gateway", params(("name" = String, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+pub async fn list_instances(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Vec<GatewayInstance>>> {
+    caller.require(Permission::DesignApis)?;
+    gatehouse_domain::groups::get(&state.db, &name).await?;
+    Ok(Json(gateways::instances(&state.db, &name).await?))
+}

@@ -1,0 +1,304 @@
+//! The data plane end to end, with real processes: `gatehouse serve` and a separately started
+//! `gatehouse-gateway` (as in a cluster) in front of a real backend. An approved API is
+//! callable within a second; no token is 401, an unsubscribed application 403, over the tier
+//! 429, a tampered token 401; a prototype answers from its examples; with the management plane
+//! killed the gateway keeps serving, and after the restart every event arrives exactly once.
+
+use axum::Json;
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+fn gateway_bin() -> PathBuf {
+    // Built by the same `cargo test --workspace`, next to this package's binary.
+    Path::new(BIN).with_file_name("gatehouse-gateway")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn wait_for(url: &str) {
+    let started = Instant::now();
+    while reqwest::get(url).await.map(|r| r.status().is_success()).unwrap_or(false) == false {
+        assert!(started.elapsed() < Duration::from_secs(30), "{url} did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn serve(data: &Path, port: u16) -> Process {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(data.join("server.log")).expect("log");
+    Process(
+        Command::new(BIN)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--no-gateways"])
+            .env("GATEHOUSE_DATA_DIR", data)
+            .env_remove("DATABASE_URL")
+            .env_remove("GATEHOUSE_PUBLIC_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("serve"),
+    )
+}
+
+struct Rest {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Rest {
+    async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method.clone(), format!("{}/api/v1{path}", self.base)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    async fn import(&self, token: &str, context: &str, definition: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/apis/import?context={context}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/yaml")
+            .body(definition.to_string())
+            .send()
+            .await
+            .expect("import");
+        assert!(response.status().is_success(), "import: {}", response.text().await.unwrap_or_default());
+        response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string()
+    }
+}
+
+/// The backend: echoes what reached it (path, query, forwarded headers).
+async fn backend() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new().fallback(|uri: axum::http::Uri, headers: HeaderMap| async move {
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        Json(json!({
+            "path": uri.path(), "query": uri.query(),
+            "forwarded_for": header("x-forwarded-for"), "correlation": header("x-correlation-id"),
+            "authorization": header("authorization"),
+        }))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+fn definition(title: &str, backend: &str) -> String {
+    format!(
+        "openapi: 3.0.3\ninfo:\n  title: {title}\n  version: 1.0.0\nservers:\n  - url: {backend}\npaths:\n  /pets/{{id}}:\n    get:\n      summary: One pet\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              example: {{id: 7, name: Rex}}\n"
+    )
+}
+
+async fn token(base: &str, client_id: &str, secret: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/oauth2/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    answer["access_token"].as_str().expect("access_token").to_string()
+}
+
+async fn events_stored(data: &Path) -> i64 {
+    let db = gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events").fetch_one(&db.pool).await.expect("count");
+    db.pool.close().await;
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_through_a_real_gateway() {
+    assert!(gateway_bin().exists(), "{} is built by cargo test --workspace", gateway_bin().display());
+    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
+    for (email, role) in [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")] {
+        cli(&data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"]);
+    }
+    let creator = cli(&data, &["token", "create", "--email", "creator@example.com", "--name", "t"]);
+    let publisher = cli(&data, &["token", "create", "--email", "publisher@example.com", "--name", "t"]);
+    let consumer = cli(&data, &["token", "create", "--email", "shop@example.com", "--name", "t"]);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&data, port);
+    wait_for(&format!("{base}/healthz")).await;
+    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+
+    // A group, a tiny tier, an API offering it; a gateway of the group started on its own.
+    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" }))).await;
+    rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
+    let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
+    let detail = rest.call(&creator, get.clone(), &format!("/apis/{api}"), None).await;
+    let mut policies = detail["policies"].clone();
+    policies["tiers"] = json!(["Tiny"]);
+    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
+        "context": "/pets/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
+        "policies": policies, "edit_version": detail["edit_version"],
+    }))).await;
+    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "pets" }))).await;
+    rest.call(&creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"].as_str().expect("token").to_string();
+    let (gw_port, admin_port) = (free_port(), free_port());
+    let state = data.join("gateway");
+    let _gateway = Process(
+        Command::new(gateway_bin())
+            .env("GATEWAY_LISTEN", format!("127.0.0.1:{gw_port}"))
+            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
+            .env("GATEHOUSE_SERVER", &base)
+            .env("GATEHOUSE_GATEWAY_TOKEN", &credential)
+            .env("GATEWAY_STATE_DIR", &state)
+            .env("GATEWAY_INSTANCE", "test-gw")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(data.join("gateway.log")).expect("log"))
+            .spawn()
+            .expect("gateway"),
+    );
+    wait_for(&format!("http://127.0.0.1:{admin_port}/healthz")).await;
+    let gw = format!("http://127.0.0.1:{gw_port}");
+    let http = reqwest::Client::new();
+    let mut sent = 0;
+
+    // Approval → callable through the gateway within a second.
+    let approval = rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
+    rest.call(&publisher, post.clone(), &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
+    let approved = Instant::now();
+    loop {
+        let status = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call").status();
+        sent += 1;
+        if status == 401 {
+            break;
+        }
+        assert!(approved.elapsed() < Duration::from_secs(1), "not served within a second of approval (last answer {status})");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let anonymous = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call");
+    sent += 1;
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.headers().get("www-authenticate").is_some_and(|v| v.to_str().unwrap_or("").starts_with("Bearer")));
+
+    // Two applications: one subscribed with Tiny, one not.
+    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"].as_str().expect("id").to_string();
+    let other = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Other" }))).await["id"].as_str().expect("id").to_string();
+    rest.call(&consumer, post.clone(), "/subscriptions", Some(json!({ "application_id": shop, "api_id": api, "tier": "Tiny" }))).await;
+    let shop_client = rest.call(&consumer, post.clone(), &format!("/applications/{shop}/credentials"), Some(json!({ "key_type": "production" }))).await;
+    let other_client = rest.call(&consumer, post.clone(), &format!("/applications/{other}/credentials"), Some(json!({ "key_type": "production" }))).await;
+    let shop_token = token(&base, shop_client["client_id"].as_str().expect("id"), shop_client["client_secret"].as_str().expect("secret")).await;
+    let other_token = token(&base, other_client["client_id"].as_str().expect("id"), other_client["client_secret"].as_str().expect("secret")).await;
+
+    let forbidden = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&other_token).send().await.expect("call");
+    sent += 1;
+    assert_eq!(forbidden.status(), 403, "not subscribed");
+    let mut parts: Vec<String> = shop_token.split('.').map(str::to_string).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    let tampered = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(parts.join(".")).send().await.expect("call");
+    sent += 1;
+    assert_eq!(tampered.status(), 401, "tampered");
+
+    let ok = http.get(format!("{gw}/pets/v1/pets/42?full=1")).bearer_auth(&shop_token).header("x-correlation-id", "corr-1").send().await.expect("call");
+    sent += 1;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()), Some("2"));
+    let echoed: Value = ok.json().await.expect("json");
+    assert_eq!(echoed["path"], "/pets/42", "the context is stripped, the template filled");
+    assert_eq!(echoed["query"], "full=1");
+    assert_eq!(echoed["correlation"], "corr-1");
+    assert_eq!(echoed["forwarded_for"], "127.0.0.1");
+    assert_eq!(echoed["authorization"], "", "the caller's credential stays at the gateway");
+    for _ in 0..2 {
+        assert_eq!(http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call").status(), 200);
+        sent += 1;
+    }
+    let throttled = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call");
+    sent += 1;
+    assert_eq!(throttled.status(), 429, "over Tiny's 3 per minute");
+    assert!(throttled.headers().get("retry-after").is_some());
+    let missing = http.get(format!("{gw}/pets/v1/owners")).bearer_auth(&shop_token).send().await.expect("call");
+    sent += 1;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.expect("json")["error"]["code"], "no_route");
+
+    // A prototype answers from its examples, no backend and no credential.
+    let proto = rest.import(&creator, "/proto/v1", &definition("Proto", "http://127.0.0.1:9")).await;
+    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{proto}/group"), Some(json!({ "group": "pets" }))).await;
+    rest.call(&creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" }))).await;
+    rest.call(&creator, post.clone(), &format!("/apis/{proto}/revisions"), Some(json!({}))).await;
+    let approval = rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": proto, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
+    rest.call(&publisher, post.clone(), &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
+    let started = Instant::now();
+    let mocked = loop {
+        let r = http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call");
+        sent += 1;
+        if r.status() != 404 {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(2), "prototype not served");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(mocked.status(), 200);
+    assert_eq!(mocked.json::<Value>().await.expect("json"), json!({ "id": 7, "name": "Rex" }));
+
+    // "Live on 1 of 1" comes from the gateway's heartbeat.
+    let deployments = rest.call(&publisher, get.clone(), "/deployments?group=pets", None).await;
+    assert_eq!(deployments["items"][0]["status"], "live", "{deployments}");
+    assert_eq!((deployments["items"][0]["live_on"].as_u64(), deployments["items"][0]["gateways"].as_u64()), (Some(1), Some(1)));
+
+    // The management plane goes down: the gateway keeps serving; its events wait in the spool.
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for _ in 0..5 {
+        let r = http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call while the management plane is down");
+        sent += 1;
+        assert_eq!(r.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server = serve(&data, port);
+    wait_for(&format!("{base}/healthz")).await;
+    let started = Instant::now();
+    loop {
+        let stored = events_stored(&data).await;
+        if stored == sent {
+            break;
+        }
+        assert!(stored < sent, "events were counted twice: {stored} stored for {sent} requests");
+        assert!(started.elapsed() < Duration::from_secs(20), "only {stored} of {sent} events arrived");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Nothing arrives twice later either.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(events_stored(&data).await, sent, "every event exactly once");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
