@@ -581,3 +581,37 @@ pub struct NewApiKey {
     pub key_type: String,
     pub expires_at: Option<i64>,
 }
+
+/// One request from the API reference's try-it console.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TryRequest {
+    pub api_id: String,
+    /// The application whose credential is sent; none for open operations.
+    #[serde(default)]
+    pub application_id: Option<String>,
+    /// production (default) or sandbox.
+    #[serde(default)]
+    pub key_type: String,
+    pub method: String,
+    /// The path within the API with its parameters filled in, e.g. `/pets/7`.
+    pub path: String,
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub content_type: String,
+}
+
+/// What the gateway answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TryResponse {
+    pub url: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// Round trip through the gateway, in milliseconds.
+    pub ms: f64,
+}

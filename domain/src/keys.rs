@@ -103,6 +103,24 @@ pub async fn jwks(db: &Db) -> Result<Value> {
 /// The client-credentials grant: a signed, self-contained access token for the application.
 pub async fn issue_token(db: &Db, issuer: &str, client_id: &str, secret: &str, scope: Option<&str>) -> Result<TokenResponse> {
     let (application_id, key_type) = applications::verify_client(db, client_id, secret).await?;
+    sign_for(db, issuer, client_id, application_id, key_type, scope).await
+}
+
+/// A token for one of the caller's applications without its secret, for the portal's try-it
+/// console (the caller proved who they are by signing in; ownership is checked by the caller).
+pub async fn token_for_application(db: &Db, issuer: &str, application_id: &str, key_type: &str) -> Result<TokenResponse> {
+    let key_type = if key_type == "sandbox" { "sandbox" } else { "production" };
+    let client: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT client_id FROM app_credentials WHERE application_id = $1 AND kind = 'oauth2' AND key_type = $2 AND revoked_at IS NULL")
+            .bind(application_id)
+            .bind(key_type)
+            .fetch_optional(&db.pool)
+            .await?;
+    let subject = client.and_then(|(c,)| c).unwrap_or_else(|| format!("console:{application_id}"));
+    sign_for(db, issuer, &subject, application_id.to_string(), key_type.to_string(), None).await
+}
+
+async fn sign_for(db: &Db, issuer: &str, client_id: &str, application_id: String, key_type: String, scope: Option<&str>) -> Result<TokenResponse> {
     let (kid, key) = current(db).await?;
     let now = now_ms() / 1000;
     let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });

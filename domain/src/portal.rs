@@ -7,8 +7,8 @@ use crate::apis::{self, docs, json};
 use crate::openapi::emit::to_text;
 use crate::apis::ImportRequest;
 use crate::openapi::files::MemoryFiles;
-use crate::{Actor, Db, DomainError, Result, accounts, audit, groups, tiers};
-use gatehouse_contract::{Role, ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
+use crate::{Actor, Db, DomainError, Result, accounts, audit, groups, keys, tiers};
+use gatehouse_contract::{Role, TryRequest, TryResponse, ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
 
@@ -115,4 +115,43 @@ pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
         audit::record(db, audit::SYSTEM, "api.lifecycle", "Gatehouse management API", "CREATED → PUBLISHED: listed in its own portal").await?;
     }
     Ok(id)
+}
+
+/// The try-it console: send one request to an API through its group's local gateway, with a
+/// fresh access token of one of the caller's applications (so no secret is pasted into the
+/// page), and return what came back.
+pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRequest) -> Result<TryResponse> {
+    actor.require(gatehouse_contract::Permission::UsePortal)?;
+    let page = api(db, Some(actor), &request.api_id).await?;
+    let row = apis::load(db, &request.api_id).await?;
+    let group = row.group_name.clone().ok_or_else(|| DomainError::Conflict(format!("{} {} is not deployed to a gateway yet", row.name, row.version)))?;
+    let port = groups::get(db, &group).await?.port.ok_or_else(|| DomainError::Conflict(format!("group {group} has no local gateway")))?;
+    if !request.path.starts_with('/') || request.path.contains("..") || request.path.contains('#') {
+        return Err(DomainError::invalid("path", "an absolute path within the API, e.g. /pets/7"));
+    }
+    let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()).map_err(|_| DomainError::invalid("method", "not an HTTP method"))?;
+    let mut url = format!("http://127.0.0.1:{port}{}{}", page.summary.context.trim_end_matches('/'), request.path);
+    if !request.query.trim().is_empty() {
+        url.push('?');
+        url.push_str(request.query.trim().trim_start_matches('?'));
+    }
+    let http = reqwest::Client::new();
+    let mut outgoing = http.request(method, &url).timeout(std::time::Duration::from_secs(30));
+    if let Some(application_id) = request.application_id.as_deref().filter(|a| !a.is_empty()) {
+        crate::applications::owned(db, actor, application_id).await?;
+        let token = keys::token_for_application(db, issuer, application_id, &request.key_type).await?;
+        outgoing = outgoing.bearer_auth(token.access_token);
+    }
+    if !request.body.is_empty() {
+        outgoing = outgoing.header("content-type", if request.content_type.is_empty() { "application/json" } else { &request.content_type }).body(request.body.clone());
+    }
+    let started = std::time::Instant::now();
+    let answer = outgoing.send().await.map_err(|e| DomainError::Conflict(format!("the gateway at {url} did not answer: {e}")))?;
+    let status = answer.status().as_u16();
+    let headers = answer.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("(binary)").to_string())).collect();
+    let bytes = answer.bytes().await.map_err(|e| DomainError::Conflict(format!("the answer was cut off: {e}")))?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Large answers are cut so the page stays usable.
+    let body = String::from_utf8_lossy(&bytes[..bytes.len().min(256 * 1024)]).into_owned();
+    Ok(TryResponse { url, status, headers, body, ms })
 }

@@ -19,8 +19,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The issuer of access tokens: the public origin when configured, else `gatehouse`.
+    pub fn issuer(&self) -> String {
+        self.public_origin.as_deref().unwrap_or("gatehouse").to_string()
+    }
+
     /// What server functions get through Leptos context.
     pub fn server_context(&self) -> ServerContext {
-        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone() }
+        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone(), issuer: self.issuer().into() }
     }
 }

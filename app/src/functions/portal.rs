@@ -2,7 +2,8 @@
 //! shows each viewer only what they may see.
 
 use crate::AppError;
-use gatehouse_contract::{ApiSummary, Page, PortalApi};
+use gatehouse_contract::{ApiSummary, Page, PortalApi, TryRequest, TryResponse};
+use leptos::server_fn::codec::Json;
 use leptos::prelude::*;
 
 pub const CATALOG_PAGE: i64 = 24;
@@ -20,4 +21,13 @@ pub async fn load_portal_api(id: String) -> Result<PortalApi, AppError> {
     use super::ssr::{caller, context};
     let viewer = caller().await?;
     Ok(gatehouse_domain::portal::api(&context()?.db, viewer.as_ref(), &id).await?)
+}
+
+/// The try-it console: one request through the API's gateway with the caller's application.
+#[server(input = Json)]
+pub async fn try_operation(request: TryRequest) -> Result<TryResponse, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    let ctx = context()?;
+    Ok(gatehouse_domain::portal::try_operation(&ctx.db, &actor, &ctx.issuer, &request).await?)
 }

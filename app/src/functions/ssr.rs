@@ -19,6 +19,8 @@ pub struct ServerContext {
     pub db: Db,
     pub throttle: Arc<SignInThrottle>,
     pub deployer: Arc<gatehouse_domain::deploy::Deployer>,
+    /// The issuer of access tokens (what gateways expect).
+    pub issuer: Arc<str>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

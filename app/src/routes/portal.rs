@@ -3,12 +3,12 @@
 use crate::app::use_auth;
 use crate::components::notice::ActionError;
 use crate::functions::applications::ListApplications;
-use crate::functions::portal::{CATALOG_PAGE, catalog, load_portal_api};
+use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api};
 use crate::functions::subscriptions::Subscribe;
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
 use crate::components::schema::SchemaTree;
-use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier};
+use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier, TryRequest};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -156,7 +156,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
                     let security = api.policies.security_of(&op.key()).to_vec();
-                    view! { <OperationReference op schemas=api.schemas.clone() security/> }
+                    view! { <OperationReference op schemas=api.schemas.clone() security api_id=s.id.clone() deployed=!api.endpoints.is_empty()/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
@@ -174,8 +174,9 @@ fn credentials_label(security: &[AuthKind]) -> &'static str {
 }
 
 #[component]
-fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<AuthKind>) -> impl IntoView {
+fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<AuthKind>, api_id: String, deployed: bool) -> impl IntoView {
     let body_schemas = schemas.clone();
+    let path_params: Vec<String> = op.parameters.iter().filter(|p| p.location == "path").map(|p| p.name.clone()).collect();
     let response_schemas = schemas;
     view! {
         <details class="operation" data-testid="reference-operation">
@@ -186,6 +187,7 @@ fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<A
             </summary>
             {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials_label(&security)}</p>
+            <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/>
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">
@@ -328,5 +330,96 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
             })}
             <ActionError result=subscribe.value().into()/>
         </section>
+    }
+}
+
+/// The try-it console of one operation: fill the path parameters, query and body, pick one of
+/// your applications, and send it through the API's gateway. Runs in the browser only.
+#[component]
+fn TryIt(api_id: String, method: String, template: String, params: Vec<String>, has_body: bool, open: bool) -> impl IntoView {
+    let auth = use_auth();
+    let apps = ServerAction::<ListApplications>::new();
+    let send = ServerAction::<TryOperation>::new();
+    let shown = RwSignal::new(false);
+    let values: Vec<(String, RwSignal<String>)> = params.into_iter().map(|p| (p, RwSignal::new(String::new()))).collect();
+    let query = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let application = RwSignal::new(String::new());
+    let key_type = RwSignal::new("production".to_string());
+    let fields = values.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut path = template.clone();
+        for (name, value) in &values {
+            path = path.replace(&format!("{{{name}}}"), &crate::url::encode(&value.get_untracked()));
+        }
+        send.dispatch(TryOperation {
+            request: TryRequest {
+                api_id: api_id.clone(),
+                application_id: Some(application.get_untracked()).filter(|a| !a.is_empty()),
+                key_type: key_type.get_untracked(),
+                method: method.clone(),
+                path,
+                query: query.get_untracked(),
+                body: body.get_untracked(),
+                content_type: String::new(),
+            },
+        });
+    };
+    view! {
+        <div class="try-it" data-testid="try-it">
+            {move || (!shown.get()).then(|| view! {
+                <button class="button small secondary" data-testid="try-open" on:click=move |_| {
+                    shown.set(true);
+                    if auth.me().is_some() {
+                        apps.dispatch(ListApplications {});
+                    }
+                }>"Try it"</button>
+            })}
+            {move || shown.get().then(|| {
+                let fields = fields.clone();
+                let list = apps.value().get().and_then(|r| r.ok()).unwrap_or_default();
+                if application.get_untracked().is_empty() {
+                    if let Some(first) = list.first() {
+                        application.set(first.id.clone());
+                    }
+                }
+                view! {
+                    <form class="form" on:submit=submit.clone()>
+                        {(!open).then(|| view! { <p class="muted">"This API is not served by a gateway yet: requests will fail."</p> })}
+                        {fields.into_iter().map(|(name, value)| view! {
+                            <label>{format!("{name} (path)")} <input type="text" required data-testid=format!("try-param-{name}") on:input=move |ev| value.set(event_target_value(&ev))/></label>
+                        }).collect_view()}
+                        <label>"Query string" <input type="text" placeholder="limit=10" on:input=move |ev| query.set(event_target_value(&ev))/></label>
+                        {has_body.then(|| view! { <label>"Body (JSON)" <textarea rows="5" on:input=move |ev| body.set(event_target_value(&ev))></textarea></label> })}
+                        <label>"Application"
+                            <select data-testid="try-application" on:change=move |ev| application.set(event_target_value(&ev))>
+                                {list.iter().map(|a| view! { <option value=a.id.clone()>{a.name.clone()}</option> }).collect_view()}
+                                <option value="">"None (open operations)"</option>
+                            </select>
+                        </label>
+                        <label>"Key type"
+                            <select on:change=move |ev| key_type.set(event_target_value(&ev))>
+                                <option value="production">"Production"</option>
+                                <option value="sandbox">"Sandbox"</option>
+                            </select>
+                        </label>
+                        <button type="submit" class="button" data-testid="try-send">"Send"</button>
+                    </form>
+                }
+            })}
+            {move || send.value().get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                Ok(answer) => view! {
+                    <div class="try-result" data-testid="try-result">
+                        <p><strong data-testid="try-status">{answer.status}</strong> " " <span class="muted">{format!("{:.1} ms · {}", answer.ms, answer.url)}</span></p>
+                        <details><summary>"Headers"</summary>
+                            <pre class="code">{answer.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>()}</pre>
+                        </details>
+                        <pre class="code" data-testid="try-body">{answer.body}</pre>
+                    </div>
+                }.into_any(),
+            })}
+        </div>
     }
 }

@@ -53,7 +53,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, form: Resu
     let Some((client_id, secret)) = credentials else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "authenticate with HTTP Basic or client_id and client_secret");
     };
-    let issuer = state.public_origin.as_deref().unwrap_or("gatehouse").to_string();
+    let issuer = state.issuer();
     match keys::issue_token(&state.db, &issuer, &client_id, &secret, form.scope.as_deref()).await {
         Ok(token) => {
             let mut response = Json(token).into_response();

@@ -58,7 +58,7 @@ pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): Stat
     gateways::report(&state.db, &group, if instance.is_empty() { "unnamed" } else { &instance }, &text_header(&headers, "x-gateway-version"), started).await?;
     let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
-    let issuer = state.public_origin.as_deref().unwrap_or("gatehouse").to_string();
+    let issuer = state.issuer();
     let mut deployments = state.deployer.subscribe();
     loop {
         let Some((_, bytes, sha)) = access::gateway_bundle(&state.db, &group, &issuer).await? else {

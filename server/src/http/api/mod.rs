@@ -121,6 +121,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::catalog))
         .routes(routes!(portal::api))
         .routes(routes!(portal::definition))
+        .routes(routes!(portal::try_operation))
         .routes(routes!(applications::list, applications::create))
         .routes(routes!(applications::get, applications::rename, applications::delete))
         .routes(routes!(applications::client_secret))

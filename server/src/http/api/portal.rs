@@ -1,13 +1,13 @@
 //! The developer portal's read side: public for public APIs, anyone signed in for the rest.
 
-use crate::http::auth::MaybeCaller;
+use crate::http::auth::{Caller, MaybeCaller};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_contract::{ApiSummary, Page, PortalApi, SourceFormat};
+use gatehouse_contract::{ApiSummary, Page, Permission, PortalApi, SourceFormat, TryRequest, TryResponse};
 use gatehouse_domain::portal;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -58,4 +58,13 @@ pub async fn definition(MaybeCaller(viewer): MaybeCaller, State(state): State<Ap
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"openapi.{extension}\""))
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad header"))?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text).into_response())
+}
+
+/// Send one request to an API through its group's local gateway with a fresh token of one of
+/// the caller's applications (the portal's try-it console), and return what came back.
+#[utoipa::path(post, path = "/portal/try", tag = "portal", request_body = TryRequest,
+    responses((status = 200, body = TryResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn try_operation(caller: Caller, State(state): State<AppState>, Json(body): Json<TryRequest>) -> ApiResult<Json<TryResponse>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(gatehouse_domain::portal::try_operation(&state.db, actor, &state.issuer(), &body).await?))
 }
