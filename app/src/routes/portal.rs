@@ -221,6 +221,7 @@ fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<A
             }).collect_view()}
         </details>
     }
+    .into_any()
 }
 
 /// A parameter's type in one line (`string`, `array of integer`, a referenced schema's name).

@@ -22,6 +22,7 @@ pub fn app(db: &Db) -> Router {
         site_root: std::env::temp_dir(),
         public_url: None,
         demo: false,
+        no_gateways: true,
     };
     let state = AppState {
         leptos_options: gatehouse_server::cli::leptos_options(&args),

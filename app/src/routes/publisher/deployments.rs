@@ -5,7 +5,7 @@ use super::state_badge;
 use crate::app::use_auth;
 use crate::components::diff::DiffView;
 use crate::components::guard::RequirePermission;
-use crate::functions::deploy::{ApproveRequest, CreateGroup, RejectRequest, Rollback, list_approvals, list_deployments, list_groups, routing_table};
+use crate::functions::deploy::{ApproveRequest, CreateGatewayCredential, CreateGroup, LoadGatewayInstances, RejectRequest, Rollback, list_approvals, list_deployments, list_groups, routing_table};
 use crate::time::format_utc;
 use gatehouse_contract::{Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, Permission};
 use leptos::prelude::*;
@@ -320,6 +320,7 @@ pub fn GroupPage() -> impl IntoView {
                                 <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
                             </dl>
                         </section>
+                        <GatewayStatus group=group_name.clone() reviewer/>
                         <section class="panel">
                             <h2>"APIs"</h2>
                             <table class="table" data-testid="group-apis">
@@ -404,5 +405,53 @@ pub fn RoutingPage() -> impl IntoView {
                 </Transition>
             </section>
         </RequirePermission>
+    }
+}
+
+/// The group's gateway instances (from their heartbeats) and, for publishers, a credential for
+/// gateways run elsewhere. Loaded in the browser only.
+#[component]
+fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
+    let load = ServerAction::<LoadGatewayInstances>::new();
+    let credential = ServerAction::<CreateGatewayCredential>::new();
+    let for_load = group.clone();
+    Effect::new(move |_| {
+        load.dispatch(LoadGatewayInstances { group: for_load.clone() });
+    });
+    view! {
+        <section class="panel" data-testid="gateways">
+            <h2>"Gateways"</h2>
+            {move || load.value().get().map(|r| match r {
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <p class="muted">"No gateway has reported in the last hour."</p> }.into_any(),
+                Ok(list) => view! {
+                    <table class="table compact">
+                        <thead><tr><th>"Instance"</th><th>"Serving release"</th><th>"Last seen"</th><th>"State"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|i| view! {
+                                <tr>
+                                    <td><code>{i.instance}</code></td>
+                                    <td>{if i.version.is_empty() { "nothing yet".to_string() } else { i.version }}</td>
+                                    <td class="muted">{format_utc(i.seen_at)}</td>
+                                    <td>{if i.up { "up" } else { "not reporting" }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+            {reviewer.then(|| {
+                let group = group.clone();
+                view! {
+                    <p class="muted">"Gateways run elsewhere (a cluster) need a credential: "
+                        <button class="button small secondary" on:click=move |_| { credential.dispatch(CreateGatewayCredential { group: group.clone() }); }>"New gateway credential"</button>
+                    </p>
+                }
+            })}
+            {move || credential.value().get().map(|r| match r {
+                Ok(token) => view! { <div class="callout"><p>"Pass it as " <code>"GATEHOUSE_GATEWAY_TOKEN"</code> "; it is shown only now:"</p><code class="secret">{token}</code></div> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            })}
+        </section>
     }
 }
