@@ -110,3 +110,25 @@ pub struct IngestReceipt {
     /// Events already stored before (a retry).
     pub duplicates: u64,
 }
+
+/// A new gateway credential: the only time its token is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewGatewayCredential {
+    pub id: String,
+    pub group: String,
+    pub token: String,
+}
+
+/// A gateway instance as last reported by its bundle pulls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewayInstance {
+    pub instance: String,
+    /// The release version it serves; empty before its first bundle.
+    pub version: String,
+    pub started_at: i64,
+    pub seen_at: i64,
+    /// Reported within the heartbeat timeout.
+    pub up: bool,
+}

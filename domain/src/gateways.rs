@@ -6,32 +6,13 @@ use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
-use gatehouse_contract::{GatewayEvent, IngestReceipt, Permission};
+use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 
 /// An instance counts as up when it pulled within this long (its long-poll is 25 s).
 pub const HEARTBEAT_TIMEOUT_MS: i64 = 60_000;
 /// At most this many events per batch.
 pub const MAX_BATCH: usize = 5_000;
-
-/// A new gateway credential: the only time its token is shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewGatewayCredential {
-    pub id: String,
-    pub group: String,
-    pub token: String,
-}
-
-/// A gateway instance as last reported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GatewayInstance {
-    pub instance: String,
-    pub version: String,
-    pub started_at: i64,
-    pub seen_at: i64,
-    pub up: bool,
-}
 
 fn generate() -> String {
     let mut bytes = [0u8; 32];

@@ -23,14 +23,19 @@ pub async fn catalog(db: &Db, viewer: Option<&Actor>, q: &str, tag: Option<Strin
     apis::search(db, &query, &LISTED, viewer.is_none()).await
 }
 
-/// One API as the portal shows it, or NotFound when the viewer may not see it.
-pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi> {
+/// The stored API if it is listed and the viewer may see it; otherwise NotFound, the same
+/// answer as for an id that does not exist (no probing for hidden APIs).
+async fn listed(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<apis::ApiRow> {
     let row = apis::load(db, id).await?;
-    let state = row.state()?;
-    if !LISTED.contains(&state) || !visible(viewer, &row.visibility) {
-        // The same answer as for an id that does not exist: no probing for hidden APIs.
+    if !LISTED.contains(&row.state()?) || !visible(viewer, &row.visibility) {
         return Err(DomainError::NotFound(format!("API {id}")));
     }
+    Ok(row)
+}
+
+/// One API as the portal shows it, or NotFound when the viewer may not see it.
+pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi> {
+    let row = listed(db, viewer, id).await?;
     let snapshot = row.snapshot()?;
     let pages = docs::list(db, id).await?;
     let tiers = tiers::list(db).await?.into_iter().filter(|t| snapshot.policies.tiers.contains(&t.name)).collect();
@@ -67,8 +72,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
 
 /// The definition of a listed API, as YAML or JSON (the bundled document: self-contained).
 pub async fn definition(db: &Db, viewer: Option<&Actor>, id: &str, format: SourceFormat) -> Result<String> {
-    api(db, viewer, id).await?;
-    let snapshot = apis::load(db, id).await?.snapshot()?;
+    let snapshot = listed(db, viewer, id).await?.snapshot()?;
     Ok(to_text(&snapshot.document, format))
 }
 
@@ -122,15 +126,14 @@ pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
 /// page), and return what came back.
 pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRequest) -> Result<TryResponse> {
     actor.require(gatehouse_contract::Permission::UsePortal)?;
-    let page = api(db, Some(actor), &request.api_id).await?;
-    let row = apis::load(db, &request.api_id).await?;
+    let row = listed(db, Some(actor), &request.api_id).await?;
     let group = row.group_name.clone().ok_or_else(|| DomainError::Conflict(format!("{} {} is not deployed to a gateway yet", row.name, row.version)))?;
     let port = groups::get(db, &group).await?.port.ok_or_else(|| DomainError::Conflict(format!("group {group} has no local gateway")))?;
     if !request.path.starts_with('/') || request.path.contains("..") || request.path.contains('#') {
         return Err(DomainError::invalid("path", "an absolute path within the API, e.g. /pets/7"));
     }
     let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()).map_err(|_| DomainError::invalid("method", "not an HTTP method"))?;
-    let mut url = format!("http://127.0.0.1:{port}{}{}", page.summary.context.trim_end_matches('/'), request.path);
+    let mut url = format!("http://127.0.0.1:{port}{}{}", row.context.trim_end_matches('/'), request.path);
     if !request.query.trim().is_empty() {
         url.push('?');
         url.push_str(request.query.trim().trim_start_matches('?'));

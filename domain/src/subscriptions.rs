@@ -231,7 +231,8 @@ pub async fn claims(db: &Db, application_id: &str) -> Result<Vec<SubscriptionCla
         .collect())
 }
 
-async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject: &str, at: i64) -> Result<()> {
+pub(crate) async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject: &str, at: i64) -> Result<()> {
+    sqlx::query("DELETE FROM revocations WHERE expires_at <= $1").bind(at).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO revocations (subject, revoked_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (subject, revoked_at) DO NOTHING")
         .bind(subject)
         .bind(at)
@@ -251,8 +252,9 @@ pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
 
 /// Revocations still relevant: younger than a token lifetime (older tokens have expired).
 pub async fn revocations(db: &Db) -> Result<Vec<Revocation>> {
-    let now = now_ms();
-    sqlx::query("DELETE FROM revocations WHERE expires_at <= $1").bind(now).execute(&db.pool).await?;
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT subject, revoked_at FROM revocations ORDER BY subject, revoked_at").fetch_all(&db.pool).await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT subject, revoked_at FROM revocations WHERE expires_at > $1 ORDER BY subject, revoked_at")
+        .bind(now_ms())
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(|(subject, revoked_at)| Revocation { subject, revoked_at }).collect())
 }

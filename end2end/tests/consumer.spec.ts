@@ -1,17 +1,10 @@
 // A consumer's side in a real browser: sign up, create an application, generate a client
 // secret (shown once) and exchange it at /oauth2/token for a signed access token.
 import { test, expect } from '@playwright/test';
-import { hydrated, uniqueEmail } from './helpers';
+import { hydrated, signUp } from './helpers';
 
 test('a consumer gets client credentials and a token', async ({ page, request }) => {
-  const email = uniqueEmail('consumer');
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(email);
-  await page.locator('input[name="password"]').fill('a long enough password');
-  await page.locator('input[name="password_again"]').fill('a long enough password');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByTestId('who')).toContainText(email);
+  await signUp(page, 'consumer');
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applications' }).click();
   await hydrated(page);

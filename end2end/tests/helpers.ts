@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export const admin = {
   email: process.env.E2E_ADMIN_EMAIL ?? 'admin@e2e.test',
@@ -51,4 +51,15 @@ export async function signUp(page: Page, prefix: string) {
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByTestId('who')).toContainText(email);
   return email;
+}
+
+/** A REST call with a personal access token, for set-up a spec does not test in the UI. */
+export async function rest(request: APIRequestContext, token: string, method: string, path: string, data?: unknown, contentType = 'application/json') {
+  const response = await request.fetch(`/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType },
+    data: typeof data === 'string' ? data : data === undefined ? undefined : JSON.stringify(data),
+  });
+  expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBeTruthy();
+  return response.status() === 204 ? null : response.json();
 }

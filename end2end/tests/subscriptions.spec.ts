@@ -1,9 +1,9 @@
 // Subscribing in a real browser: a consumer subscribes an application with Gold from the API's
 // portal page, gets a token with curl that carries the subscription, and a subscription with a
 // tier that needs approval waits until a publisher approves it in the approval queue.
-import { test, expect, type APIRequestContext } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { creator, hydrated, publisher, signIn, signUp } from './helpers';
+import { creator, hydrated, publisher, rest, signIn, signUp } from './helpers';
 
 const DEFINITION = `openapi: 3.0.3
 info:
@@ -28,16 +28,6 @@ paths:
             application/json:
               example: { city: Oslo, celsius: 4 }
 `;
-
-async function rest(request: APIRequestContext, token: string, method: string, path: string, data?: unknown, contentType = 'application/json') {
-  const response = await request.fetch(`/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType },
-    data: typeof data === 'string' ? data : data === undefined ? undefined : JSON.stringify(data),
-  });
-  expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBeTruthy();
-  return response.status() === 204 ? null : response.json();
-}
 
 test('a consumer subscribes with Gold, gets a token with curl, and an approval-tier subscription waits for a publisher', async ({ page, request, browser }) => {
   // Set-up through REST (tested elsewhere): a tier that needs approval, a published API offering it and Gold.

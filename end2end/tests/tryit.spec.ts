@@ -1,18 +1,8 @@
 // Calling an API from the portal: an approved API is served by its group's local gateway
 // (started by `gatehouse serve`); a consumer subscribes, and the operation's try-it console
 // sends the request through the gateway with the application's token and shows the answer.
-import { test, expect, type APIRequestContext } from '@playwright/test';
-import { creator, hydrated, publisher, signUp } from './helpers';
-
-async function rest(request: APIRequestContext, token: string, method: string, path: string, data?: unknown, contentType = 'application/json') {
-  const response = await request.fetch(`/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType },
-    data: typeof data === 'string' ? data : data === undefined ? undefined : JSON.stringify(data),
-  });
-  expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBeTruthy();
-  return response.status() === 204 ? null : response.json();
-}
+import { test, expect } from '@playwright/test';
+import { creator, hydrated, publisher, rest, signUp } from './helpers';
 
 test('a consumer calls an operation through the gateway from the try-it console', async ({ page, request }) => {
   // The backend is Gatehouse's own health endpoint: a real HTTP service on this machine.

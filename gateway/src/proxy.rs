@@ -196,7 +196,7 @@ impl Gateway {
             .map(|(_, token)| token.trim());
         let key = headers.get("apikey").and_then(|v| v.to_str().ok());
         match (bearer, key) {
-            (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => auth::bearer(rt, token, &api.spec.id, trace_secs()),
+            (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => auth::bearer(rt, token, &api.spec.id, now_ms() / 1000),
             (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms()),
             _ => Err(Denied::Unauthenticated("send an access token (Authorization: Bearer) or an API key (apikey header)")),
         }
@@ -354,8 +354,4 @@ impl Gateway {
             self.metrics.events_dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-fn trace_secs() -> i64 {
-    now_ms() / 1000
 }

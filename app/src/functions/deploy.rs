@@ -77,16 +77,12 @@ pub async fn routing_table() -> Result<Vec<Route>, AppError> {
 }
 
 #[server]
-pub async fn load_gateway_instances(group: String) -> Result<Vec<gatehouse_domain_types::GatewayInstanceView>, AppError> {
+pub async fn load_gateway_instances(group: String) -> Result<Vec<gatehouse_contract::GatewayInstance>, AppError> {
     use super::ssr::{context, require};
     require(gatehouse_contract::Permission::DesignApis).await?;
     let db = &context()?.db;
     gatehouse_domain::groups::get(db, &group).await?;
-    Ok(gatehouse_domain::gateways::instances(db, &group)
-        .await?
-        .into_iter()
-        .map(|i| gatehouse_domain_types::GatewayInstanceView { instance: i.instance, version: i.version, seen_at: i.seen_at, up: i.up })
-        .collect())
+    Ok(gatehouse_domain::gateways::instances(db, &group).await?)
 }
 
 #[server]
@@ -94,18 +90,4 @@ pub async fn create_gateway_credential(group: String) -> Result<String, AppError
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
     Ok(gatehouse_domain::gateways::create_credential(&context()?.db, &actor, &group).await?.token)
-}
-
-/// Types of these functions that must compile to wasm too (the domain does not).
-pub mod gatehouse_domain_types {
-    use serde::{Deserialize, Serialize};
-
-    /// A gateway instance as the group page shows it.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-    pub struct GatewayInstanceView {
-        pub instance: String,
-        pub version: String,
-        pub seen_at: i64,
-        pub up: bool,
-    }
 }

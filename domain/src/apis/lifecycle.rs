@@ -46,12 +46,7 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         if request.require_resubscription {
             sqlx::query("UPDATE apis SET resubscribe_after = $1 WHERE id = $2").bind(now).bind(api_id).execute(&mut *tx).await?;
             // Tokens carry their subscriptions; those issued until now lose this API.
-            sqlx::query("INSERT INTO revocations (subject, revoked_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (subject, revoked_at) DO NOTHING")
-                .bind(format!("api:{api_id}"))
-                .bind(now)
-                .bind(now + crate::keys::TOKEN_TTL_SECS * 1000)
-                .execute(&mut *tx)
-                .await?;
+            crate::subscriptions::revoke_in(&mut tx, &format!("api:{api_id}"), now).await?;
         }
         if request.deprecate_older_versions {
             let older: Vec<(String, String)> = sqlx::query_as("SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'")

@@ -140,12 +140,9 @@ fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: Se
     let (id_a, id_r) = (approval.id.clone(), approval.id.clone());
     let subscription = approval.subscription.clone();
     let approve_label = if subscription.is_some() { "Approve subscription" } else { "Approve and deploy" };
+    let what = if subscription.is_some() { "subscription".to_string() } else { format!("revision {}", approval.revision) };
     let body = match subscription {
         Some(s) => view! {
-            <div class="row">
-                <h2>{format!("{} {} — subscription", approval.api_name, approval.api_version)}</h2>
-                <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
-            </div>
             <dl class="facts">
                 <dt>"Application"</dt><dd data-testid="request-application">{s.application_name.clone()}</dd>
                 <dt>"Tier"</dt><dd data-testid="request-tier">{s.tier.clone()}</dd>
@@ -154,10 +151,6 @@ fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: Se
         }
         .into_any(),
         None => view! {
-            <div class="row">
-                <h2>{format!("{} {} — revision {}", approval.api_name, approval.api_version, approval.revision)}</h2>
-                <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
-            </div>
             <dl class="facts">
                 <dt>"Group"</dt><dd>{approval.group.clone()}</dd>
                 <dt>"Mode"</dt><dd>{approval.mode.as_str()}</dd>
@@ -172,6 +165,10 @@ fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: Se
     };
     view! {
         <section class="panel request" data-testid="approval-request" data-kind=approval.kind.clone()>
+            <div class="row">
+                <h2>{format!("{} {} — {what}", approval.api_name, approval.api_version)}</h2>
+                <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
+            </div>
             {body}
             {reviewer.then(|| view! {
                 <div class="form inline-form decision">

@@ -10,9 +10,9 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_contract::{Bundle, GatewayEvent, IngestReceipt, Permission};
+use gatehouse_contract::{Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
 use gatehouse_domain::deploy::access;
-use gatehouse_domain::gateways::{self, GatewayInstance, NewGatewayCredential};
+use gatehouse_domain::gateways;
 use gatehouse_domain::store::now_ms;
 use serde::Deserialize;
 use std::time::Duration;
@@ -95,7 +95,7 @@ pub async fn ingest_events(GatewayCaller(group): GatewayCaller, State(state): St
 /// A credential for gateways of this group run outside this server (e.g. in a cluster).
 /// The token is shown only in this answer.
 #[utoipa::path(post, path = "/gateway-groups/{name}/credentials", tag = "gateway", params(("name" = String, Path)),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = NewGatewayCredential), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_credential(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok((StatusCode::CREATED, Json(gateways::create_credential(&state.db, actor, &name).await?)))
@@ -103,7 +103,7 @@ pub async fn create_credential(caller: Caller, State(state): State<AppState>, Pa
 
 /// The group's gateway instances that reported in the last hour, and the release each serves.
 #[utoipa::path(get, path = "/gateway-groups/{name}/instances", tag = "gateway", params(("name" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<GatewayInstance>), (status = 403, body = ErrorBody)))]
 pub async fn list_instances(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Vec<GatewayInstance>>> {
     caller.require(Permission::DesignApis)?;
     gatehouse_domain::groups::get(&state.db, &name).await?;
