@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test build build-release unit e2e bench
+.PHONY: run test setup-run setup-test setup-bench build build-release unit e2e bench bench-build bench-gateway
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
@@ -37,7 +37,22 @@ unit:
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh
 
-## make bench: speed figures (release build), SQLite and PostgreSQL side by side.
-bench:
-	cargo run --release --locked -p gatehouse-server --features bench --bin gatehouse-bench -- publisher --apis 10000
-	cargo run --release --locked -p gatehouse-server --features bench --bin gatehouse-bench -- portal --apis 10000
+setup-bench:
+	scripts/setup.sh bench
+
+BENCH = $(CARGO_TARGET_DIR)/release/gatehouse-bench
+
+# The benchmark binary runs `gatehouse` and `gatehouse-gateway` from beside itself.
+bench-build: setup-bench
+	cargo build --release --locked -p gatehouse-server --features bench --bin gatehouse-bench --bin gatehouse
+	cargo build --release --locked -p gatehouse-gateway
+
+## make bench: every speed figure (release build), each beside its baseline.
+bench: bench-build
+	$(BENCH) publisher --apis 10000
+	$(BENCH) portal --apis 10000
+	$(BENCH) gateway
+
+## make bench-gateway: wrk against the backend, nginx and the gateway; startup and RSS.
+bench-gateway: bench-build
+	$(BENCH) gateway

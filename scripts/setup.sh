@@ -3,6 +3,7 @@
 # wrong version, so a fresh machine gets everything and a warm one skips straight through.
 #   scripts/setup.sh run    tools for `make run` (release build: adds wasm-opt)
 #   scripts/setup.sh test   tools for `make test` (adds Chromium and the Playwright package)
+#   scripts/setup.sh bench  tools for `make bench` (wrk and nginx for the gateway benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,13 @@ fi
 if [ "$mode" = run ] && ! command -v wasm-opt >/dev/null; then
   say "installing binaryen (wasm-opt, for the release wasm)"
   apt_install binaryen
+fi
+
+if [ "$mode" = bench ]; then
+  if ! command -v wrk >/dev/null || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
+    say "installing wrk and nginx (the gateway benchmark's load generator and baseline)"
+    apt_install wrk nginx
+  fi
 fi
 
 if [ "$mode" = test ]; then

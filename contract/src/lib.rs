@@ -2,6 +2,7 @@
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too.
 
 pub mod account;
+pub mod analytics;
 pub mod api;
 pub mod definition;
 pub mod deploy;
@@ -9,6 +10,7 @@ pub mod gateway;
 pub mod subscription;
 
 pub use account::*;
+pub use analytics::*;
 pub use api::*;
 pub use definition::*;
 pub use deploy::*;

@@ -1,8 +1,5 @@
-//! `gatehouse-bench`: speed figures measured on the real router, printed side by side for
-//! SQLite and PostgreSQL. Not a test: it prints numbers for people to compare with the goals.
-//!
-//!   cargo run --release -p gatehouse-server --features bench --bin gatehouse-bench -- publisher [--apis 10000]
-//!   cargo run --release -p gatehouse-server --features bench --bin gatehouse-bench -- portal [--apis 10000]
+//! Publisher list and portal catalog: server time per request on the real router, SQLite and
+//! PostgreSQL side by side.
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -24,7 +21,7 @@ const WORDS: [&str; 24] = [
 const REGIONS: [&str; 5] = ["eu", "us", "apac", "latam", "mea"];
 
 /// A realistic definition: a domain noun, a region, 4–24 operations with summaries and tags.
-fn definition(i: usize) -> String {
+pub fn definition(i: usize) -> String {
     let noun = WORDS[i % WORDS.len()];
     let other = WORDS[(i / WORDS.len() + 7) % WORDS.len()];
     let region = REGIONS[i % REGIONS.len()];
@@ -97,7 +94,7 @@ async fn measure(app: &axum::Router, token: Option<&str>, uri: &str, rounds: usi
 /// One measured request: its label, whether it is made signed in, and its URI.
 type Query = (&'static str, bool, &'static str);
 
-const PUBLISHER: [Query; 7] = [
+pub const PUBLISHER: [Query; 7] = [
     ("list, first page", true, "/api/v1/apis?limit=25"),
     ("list, page 200", true, "/api/v1/apis?limit=25&offset=5000"),
     ("search one word", true, "/api/v1/apis?q=inventory&limit=25"),
@@ -107,7 +104,7 @@ const PUBLISHER: [Query; 7] = [
     ("no match", true, "/api/v1/apis?q=zzzz-nothing&limit=25"),
 ];
 
-const PORTAL: [Query; 8] = [
+pub const PORTAL: [Query; 8] = [
     ("catalog, anonymous", false, "/api/v1/portal/apis?limit=24"),
     ("catalog, signed in", true, "/api/v1/portal/apis?limit=24"),
     ("search one word", false, "/api/v1/portal/apis?q=payments&limit=24"),
@@ -119,7 +116,7 @@ const PORTAL: [Query; 8] = [
 ];
 
 /// Seed each database, then time every query on the real router; print one table.
-async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
+pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
     let mut results: Vec<Vec<(f64, f64)>> = vec![Vec::new(); queries.len()];
     let mut backends = Vec::new();
     let sqlite = testing::sqlite().await;
@@ -163,16 +160,3 @@ async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
     }
 }
 
-#[tokio::main]
-async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let count = args.iter().position(|a| a == "--apis").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    match args.get(1).map(String::as_str) {
-        Some("publisher") => run("Publisher list", &PUBLISHER, count, false).await,
-        Some("portal") => run("Portal catalog", &PORTAL, count, true).await,
-        _ => {
-            eprintln!("usage: gatehouse-bench publisher|portal [--apis N]");
-            std::process::exit(2);
-        }
-    }
-}

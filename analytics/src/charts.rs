@@ -1,0 +1,261 @@
+//! The dashboard's charts as SVG, drawn by plotters on the server: crisp at any size, with axis
+//! labels, units, a legend and an accessible title. plotters escapes every text it writes, so
+//! API and application names cannot inject markup.
+
+use gatehouse_contract::{Breakdown, Overview, Panel, TierUsage};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (760, 300);
+const FONT: &str = "sans-serif";
+/// Colour-blind-safe (Okabe–Ito): success, 4xx, 5xx, throttled, auth failure.
+const OUTCOME_COLOURS: [RGBColor; 5] = [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(204, 121, 167), RGBColor(86, 180, 233)];
+const LINE_COLOURS: [RGBColor; 4] = [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(0, 158, 115)];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// "13:00" within a day, "Nov 27" across days (UTC).
+fn time_label(ms: i64, span_ms: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else { return String::new() };
+    if span_ms <= 2 * 86_400_000 {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    } else {
+        format!("{} {}", &t.month().to_string()[..3], t.day())
+    }
+}
+
+/// Wraps plotters' SVG with role, title and how many series it draws (the tests count them).
+fn finish(svg: String, title: &str, description: &str, series: usize) -> String {
+    let Some(open) = svg.find("<svg") else { return svg };
+    let Some(end) = svg[open..].find('>').map(|i| open + i) else { return svg };
+    format!(
+        "{}<svg role=\"img\" aria-label=\"{}\" class=\"chart\" data-series=\"{series}\" {}><title>{}</title><desc>{}</desc>{}",
+        &svg[..open],
+        escape(title),
+        svg[open + 4..end].trim(),
+        escape(title),
+        escape(description),
+        &svg[end + 1..]
+    )
+}
+
+fn empty(root: &DrawingArea<SVGBackend, Shift>, title: &str) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.draw(&Text::new(format!("{title}: no requests in this range"), (20, SIZE.1 as i32 / 2), (FONT, 15).into_font().color(&RGBColor(90, 90, 90))))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// A time chart: one series per (name, colour, values), stacked as areas or drawn as lines.
+fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGBColor, Vec<Option<f64>>)], stacked: bool) -> String {
+    let mut svg = String::new();
+    let drawn = (|| -> Result<usize, String> {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let xs: Vec<i64> = overview.timeline.iter().map(|b| b.start).collect();
+        let mut stacks = vec![vec![0.0f64; xs.len()]; series.len() + 1];
+        for (s, (_, _, values)) in series.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                stacks[s + 1][i] = if stacked { stacks[s][i] } else { 0.0 } + v.unwrap_or(0.0);
+            }
+        }
+        let top = if stacked { stacks[series.len()].iter().copied().fold(0.0, f64::max) } else { series.iter().flat_map(|s| s.2.iter().flatten().copied()).fold(0.0, f64::max) };
+        if xs.is_empty() || (overview.totals.requests == 0) {
+            empty(&root, title)?;
+            root.present().map_err(|e| e.to_string())?;
+            return Ok(0);
+        }
+        let span = overview.to - overview.from;
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 17))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(overview.from..overview.to, 0.0..(top * 1.1).max(1e-9))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_labels(7)
+            .x_label_formatter(&|x| time_label(*x, span))
+            .y_label_formatter(&|y| if *y >= 1000.0 { format!("{:.1}k", y / 1000.0) } else if *y >= 10.0 { format!("{y:.0}") } else { format!("{y:.2}") })
+            .x_desc("time (UTC)")
+            .y_desc(unit)
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (s, (name, colour, values)) in series.iter().enumerate() {
+            let colour = *colour;
+            if stacked {
+                let points: Vec<(i64, f64)> = xs.iter().zip(&stacks[s + 1]).map(|(x, y)| (*x, *y)).collect();
+                let base: Vec<(i64, f64)> = xs.iter().zip(&stacks[s]).map(|(x, y)| (*x, *y)).rev().collect();
+                let polygon: Vec<(i64, f64)> = points.into_iter().chain(base).collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(polygon, colour.mix(0.75).filled())))
+                    .map_err(|e| e.to_string())?
+                    .label(*name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            } else {
+                let points: Vec<(i64, f64)> = xs.iter().zip(values).filter_map(|(x, y)| y.map(|y| (*x, y))).collect();
+                chart
+                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(*name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+        Ok(series.len())
+    })();
+    match drawn {
+        Ok(n) => finish(svg, title, &format!("{title}, {unit}, from {} to {} UTC", time_label(overview.from, 3 * 86_400_000), time_label(overview.to, 3 * 86_400_000)), n),
+        Err(e) => {
+            tracing::error!(error = %e, chart = title, "cannot draw a chart");
+            format!("<p class=\"error\">{} could not be drawn.</p>", escape(title))
+        }
+    }
+}
+
+/// Horizontal bars, biggest on top: requests (success part and error part).
+fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
+    let mut svg = String::new();
+    let drawn = (|| -> Result<usize, String> {
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, (60 + 28 * rows.len().max(1)) as u32)).into_drawing_area();
+        if rows.is_empty() {
+            empty(&root, title)?;
+            root.present().map_err(|e| e.to_string())?;
+            return Ok(0);
+        }
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let top = rows.iter().map(|r| r.1 + r.2).fold(0.0, f64::max);
+        let n = rows.len();
+        let labels: Vec<String> = rows.iter().map(|r| if r.0.chars().count() > 28 { format!("{}…", r.0.chars().take(27).collect::<String>()) } else { r.0.clone() }).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 17))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..n as f64)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                // Labels sit in the middle of each bar (y = i + 0.5), biggest row at the top.
+                let i = (*y - 0.5).round();
+                if (*y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n { labels[n - 1 - i as usize].clone() } else { String::new() }
+            })
+            .x_label_formatter(&|x| if *x >= 1000.0 { format!("{:.1}k", x / 1000.0) } else { format!("{x:.0}") })
+            .x_desc(unit)
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let y = |i: usize| (n - 1 - i) as f64;
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| Rectangle::new([(0.0, y(i) + 0.15), (r.1, y(i) + 0.85)], OUTCOME_COLOURS[0].filled())))
+            .map_err(|e| e.to_string())?
+            .label("succeeded")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[0].filled()));
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, r)| Rectangle::new([(r.1, y(i) + 0.15), (r.1 + r.2, y(i) + 0.85)], OUTCOME_COLOURS[2].filled())))
+            .map_err(|e| e.to_string())?
+            .label("failed")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[2].filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+        Ok(2)
+    })();
+    match drawn {
+        Ok(series) => finish(svg, title, &format!("{title}: {}", rows.iter().map(|r| format!("{} {} {unit}", r.0, r.1 + r.2)).collect::<Vec<_>>().join(", ")), series),
+        Err(e) => {
+            tracing::error!(error = %e, chart = title, "cannot draw a chart");
+            format!("<p class=\"error\">{} could not be drawn.</p>", escape(title))
+        }
+    }
+}
+
+fn bars(rows: &[Breakdown]) -> Vec<(String, f64, f64)> {
+    rows.iter().map(|b| (b.label.clone(), (b.requests - b.errors) as f64, b.errors as f64)).collect()
+}
+
+fn tier_bars(rows: &[TierUsage]) -> Vec<(String, f64, f64)> {
+    rows.iter().map(|t| (format!("{} → {} ({})", t.application_name, t.api_name, t.tier), (t.requests - t.throttled) as f64, t.throttled as f64)).collect()
+}
+
+/// One panel as SVG.
+pub fn render(overview: &Overview, panel: Panel) -> String {
+    let per_bucket = format!("requests per {}", bucket_name(overview.bucket_ms));
+    match panel {
+        Panel::Traffic => {
+            let series: Vec<(&str, RGBColor, Vec<Option<f64>>)> = gatehouse_contract::Outcome::ALL
+                .iter()
+                .zip(OUTCOME_COLOURS)
+                .map(|(o, colour)| {
+                    let values = overview
+                        .timeline
+                        .iter()
+                        .map(|b| {
+                            let t = &b.totals;
+                            Some(match o {
+                                gatehouse_contract::Outcome::Success => t.success,
+                                gatehouse_contract::Outcome::ClientError => t.client_error,
+                                gatehouse_contract::Outcome::ServerError => t.server_error,
+                                gatehouse_contract::Outcome::Throttled => t.throttled,
+                                gatehouse_contract::Outcome::AuthFailure => t.auth_failure,
+                            } as f64)
+                        })
+                        .collect();
+                    (o.label(), colour, values)
+                })
+                .collect();
+            time_chart(overview, panel.title(), &per_bucket, &series, true)
+        }
+        Panel::ErrorRate => {
+            let values = overview.timeline.iter().map(|b| (b.totals.requests > 0).then(|| b.totals.error_rate * 100.0)).collect();
+            time_chart(overview, panel.title(), "% of requests that failed", &[("error rate", OUTCOME_COLOURS[2], values)], false)
+        }
+        Panel::Latency => {
+            let line = |f: fn(&gatehouse_contract::Totals) -> Option<f64>| overview.timeline.iter().map(|b| f(&b.totals)).collect::<Vec<_>>();
+            let series = [
+                ("p50 total", LINE_COLOURS[0], line(|t| t.latency.p50)),
+                ("p95 total", LINE_COLOURS[1], line(|t| t.latency.p95)),
+                ("p99 total", LINE_COLOURS[2], line(|t| t.latency.p99)),
+                ("p95 backend", LINE_COLOURS[3], line(|t| t.backend_latency.p95)),
+            ];
+            time_chart(overview, panel.title(), "milliseconds", &series, false)
+        }
+        Panel::TopApis => bar_chart(panel.title(), &bars(&overview.top_apis), "requests"),
+        Panel::TopApplications => bar_chart(panel.title(), &bars(&overview.top_applications), "requests"),
+        Panel::TopConsumers => bar_chart(panel.title(), &bars(&overview.top_consumers), "requests"),
+        Panel::Groups => bar_chart(panel.title(), &bars(&overview.by_group), "requests"),
+        Panel::Operations => bar_chart(panel.title(), &bars(&overview.operations), "requests"),
+        Panel::StatusCodes => bar_chart(panel.title(), &bars(&overview.status_codes), "requests"),
+        Panel::TierUsage => bar_chart(panel.title(), &tier_bars(&overview.tier_usage), "requests (throttled in red)"),
+    }
+}
+
+fn bucket_name(ms: i64) -> String {
+    match ms {
+        60_000 => "minute".into(),
+        ms if ms % 3_600_000 == 0 && ms > 3_600_000 => format!("{} hours", ms / 3_600_000),
+        3_600_000 => "hour".into(),
+        ms => format!("{} minutes", ms / 60_000),
+    }
+}

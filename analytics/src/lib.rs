@@ -1,0 +1,17 @@
+//! Analytics built from the events gateways send. Events land durably in the database
+//! (`gateways::ingest`, idempotent by event id); [`Store::compact`] moves them into Parquet
+//! segments partitioned by day, which polars scans lazily with the time filter pushed down.
+//! Every query reads the segments plus the events not compacted yet, so a dashboard is as fresh
+//! as the gateways' last flush. [`charts`] draws the panels as SVG with plotters.
+//!
+//! No Leptos here: the UI's server functions and the REST API call the same functions.
+
+pub mod charts;
+pub mod csv;
+pub mod demo;
+mod frame;
+pub mod query;
+pub mod store;
+
+pub use query::{Scope, Window};
+pub use store::Store;

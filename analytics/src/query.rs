@@ -1,0 +1,290 @@
+//! The dashboards' aggregates, computed by polars over [`Store::frame`]. Percentiles are
+//! "nearest rank": the value at index round(q × (n − 1)) of the sorted latencies.
+
+use crate::frame::*;
+use crate::store::Store;
+use gatehouse_contract::{AnalyticsQuery, Breakdown, Bucket, Latency, Outcome, Overview, Permission, Role, TierUsage, Totals, bucket_ms, range_ms};
+use gatehouse_domain::{Actor, Db, DomainError, Result};
+use polars::prelude::*;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// The longest range a query may cover.
+const MAX_SPAN_MS: i64 = 400 * 86_400_000;
+const TOP: u32 = 10;
+
+/// The time range of a query and its bucket size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+    pub bucket_ms: i64,
+}
+
+impl Window {
+    /// `from`/`to` when given, else the named `range` (default 24 h) ending at `now`. Buckets
+    /// are aligned to whole bucket sizes so a refresh moves them, not their edges.
+    pub fn resolve(query: &AnalyticsQuery, now: i64) -> Result<Window> {
+        let (from, to) = match (query.from, query.to) {
+            (Some(from), to) => (from, to.unwrap_or(now)),
+            (None, Some(_)) => return Err(DomainError::invalid("from", "required when `to` is given")),
+            (None, None) => {
+                let name = query.range.as_deref().filter(|r| !r.is_empty()).unwrap_or("24h");
+                let span = range_ms(name).ok_or_else(|| DomainError::invalid("range", format!("`{name}` is not one of 1h, 24h, 7d, 30d")))?;
+                (now - span, now)
+            }
+        };
+        if from >= to {
+            return Err(DomainError::invalid("from", "must be before `to`"));
+        }
+        if to - from > MAX_SPAN_MS {
+            return Err(DomainError::invalid("from", "a query covers at most 400 days"));
+        }
+        let bucket = bucket_ms(to - from);
+        let aligned = from - from.rem_euclid(bucket);
+        Ok(Window { from: aligned, to, bucket_ms: bucket })
+    }
+}
+
+/// Whose traffic a caller may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Everything,
+    /// A creator: their own APIs.
+    Apis(Vec<String>),
+    /// A consumer: their own applications.
+    Applications(Vec<String>),
+}
+
+impl Scope {
+    /// Publishers and admins see everything, creators the APIs they own, consumers their
+    /// applications.
+    pub async fn of(db: &Db, actor: &Actor) -> Result<Scope> {
+        actor.require(Permission::ViewAnalytics)?;
+        if actor.role.can(Permission::ReviewApis) {
+            return Ok(Scope::Everything);
+        }
+        let sql = if actor.role == Role::Creator { "SELECT id FROM apis WHERE owner_id = $1" } else { "SELECT id FROM applications WHERE owner_id = $1" };
+        let ids: Vec<String> = sqlx::query(sql).bind(&actor.user_id).fetch_all(&db.pool).await?.iter().map(|r| r.get(0)).collect();
+        Ok(if actor.role == Role::Creator { Scope::Apis(ids) } else { Scope::Applications(ids) })
+    }
+}
+
+fn failed(e: PolarsError) -> DomainError {
+    DomainError::Internal(format!("analytics query: {e}"))
+}
+
+fn one_of(column: &str, values: &[String]) -> Expr {
+    let list = Series::new("values".into(), values);
+    col(column).is_in(lit(list).implode(false), false)
+}
+
+/// The scope and the query's filters as one predicate.
+fn predicate(query: &AnalyticsQuery, scope: &Scope) -> Expr {
+    let mut predicate = lit(true);
+    match scope {
+        Scope::Everything => {}
+        Scope::Apis(ids) => predicate = predicate.and(one_of(API_ID, ids)),
+        Scope::Applications(ids) => predicate = predicate.and(one_of(APPLICATION_ID, ids)),
+    }
+    for (column, value) in [(API_ID, &query.api), (APPLICATION_ID, &query.application), (GROUP, &query.group), (KEY_TYPE, &query.key_type)] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            predicate = predicate.and(col(column).eq(lit(value.to_string())));
+        }
+    }
+    predicate
+}
+
+fn quantile(column: &str, q: f64, alias: &str) -> Expr {
+    col(column).quantile(lit(q), QuantileMethod::Nearest).alias(alias)
+}
+
+/// Requests, each outcome's count and the latency percentiles of a set of events.
+fn stats() -> Vec<Expr> {
+    let mut exprs = vec![len().cast(DataType::Int64).alias("n")];
+    for (i, outcome) in Outcome::ALL.iter().enumerate() {
+        exprs.push(col(OUTCOME).eq(lit(i as i32)).cast(DataType::Int64).sum().alias(outcome.as_str()));
+    }
+    exprs.extend([
+        quantile(LATENCY, 0.5, "l50"),
+        quantile(LATENCY, 0.95, "l95"),
+        quantile(LATENCY, 0.99, "l99"),
+        quantile(BACKEND, 0.5, "b50"),
+        quantile(BACKEND, 0.95, "b95"),
+        quantile(BACKEND, 0.99, "b99"),
+    ]);
+    exprs
+}
+
+/// Requests, errors and p95 per key, biggest first.
+fn breakdown(frame: &LazyFrame, keys: &[&str], label: &str, limit: u32) -> LazyFrame {
+    // Events without the first key (e.g. no application on an open operation) are left out.
+    let present = if keys[0] == STATUS { lit(true) } else { col(keys[0]).neq(lit("")) };
+    let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    frame
+        .clone()
+        .filter(present)
+        .group_by(by)
+        .agg([
+            len().cast(DataType::Int64).alias("n"),
+            col(OUTCOME).neq(lit(0)).cast(DataType::Int64).sum().alias("errors"),
+            quantile(LATENCY, 0.95, "p95"),
+            col(label).first().alias("label"),
+        ])
+        .sort_by_exprs(vec![col("n"), col(keys[0])], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .limit(limit)
+}
+
+fn int(df: &DataFrame, name: &str, row: usize) -> u64 {
+    df.column(name).ok().and_then(|c| c.get(row).ok()).and_then(|v| v.extract::<i64>()).map_or(0, |v| v.max(0) as u64)
+}
+
+fn float(df: &DataFrame, name: &str, row: usize) -> Option<f64> {
+    df.column(name).ok().and_then(|c| c.get(row).ok()).and_then(|v| v.extract::<f64>())
+}
+
+fn text(df: &DataFrame, name: &str, row: usize) -> String {
+    match df.column(name).ok().and_then(|c| c.get(row).ok()) {
+        Some(AnyValue::String(s)) => s.to_string(),
+        Some(AnyValue::StringOwned(s)) => s.to_string(),
+        Some(AnyValue::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn totals(df: &DataFrame, row: usize) -> Totals {
+    let requests = int(df, "n", row);
+    let count = |o: Outcome| int(df, o.as_str(), row);
+    let errors = requests.saturating_sub(count(Outcome::Success));
+    Totals {
+        requests,
+        errors,
+        error_rate: if requests == 0 { 0.0 } else { errors as f64 / requests as f64 },
+        success: count(Outcome::Success),
+        client_error: count(Outcome::ClientError),
+        server_error: count(Outcome::ServerError),
+        throttled: count(Outcome::Throttled),
+        auth_failure: count(Outcome::AuthFailure),
+        latency: Latency { p50: float(df, "l50", row), p95: float(df, "l95", row), p99: float(df, "l99", row) },
+        backend_latency: Latency { p50: float(df, "b50", row), p95: float(df, "b95", row), p99: float(df, "b99", row) },
+    }
+}
+
+fn breakdown_rows(df: &DataFrame, keys: &[&str], separator: &str) -> Vec<Breakdown> {
+    (0..df.height())
+        .map(|row| {
+            let key = keys.iter().map(|k| text(df, k, row)).filter(|k| !k.is_empty()).collect::<Vec<_>>().join(separator);
+            let label = text(df, "label", row);
+            Breakdown {
+                label: if label.is_empty() { key.clone() } else { label },
+                key,
+                requests: int(df, "n", row),
+                errors: int(df, "errors", row),
+                p95_ms: float(df, "p95", row),
+            }
+        })
+        .collect()
+}
+
+/// Every panel of the dashboard for `query`, limited to `scope`.
+pub async fn overview(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64) -> Result<Overview> {
+    let window = Window::resolve(query, now)?;
+    let frame = store.frame(window.from, window.to).await?.filter(predicate(query, scope));
+    let limits: HashMap<String, Option<u32>> = sqlx::query("SELECT name, requests_per_minute FROM tiers")
+        .fetch_all(&store.db.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<Option<i64>, _>(1).and_then(|n| u32::try_from(n).ok())))
+        .collect();
+    tokio::task::spawn_blocking(move || compute(frame, window, &limits))
+        .await
+        .map_err(|e| DomainError::Internal(format!("analytics query: {e}")))?
+}
+
+fn compute(frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
+    let mut overall = stats();
+    overall.push(col(DEMO).cast(DataType::Int64).sum().alias("demo"));
+    let plans = [
+        frame.clone().select(overall),
+        frame
+            .clone()
+            .with_column((col(TS) - (col(TS) - lit(window.from)) % lit(window.bucket_ms)).alias("bucket"))
+            .group_by([col("bucket")])
+            .agg(stats()),
+        breakdown(&frame, &[API_ID], API_NAME, TOP),
+        breakdown(&frame, &[APPLICATION_ID], APPLICATION_NAME, TOP),
+        breakdown(&frame, &[CONSUMER], CONSUMER, TOP),
+        breakdown(&frame, &[GROUP, REGION], GROUP, TOP),
+        breakdown(&frame, &[METHOD, RESOURCE, API_ID], API_NAME, 20),
+        breakdown(&frame, &[STATUS], STATUS, 50),
+        frame
+            .clone()
+            .filter(col(APPLICATION_ID).neq(lit("")))
+            .with_column((col(TS) - col(TS) % lit(60_000i64)).alias("minute"))
+            .group_by([col(APPLICATION_ID), col(API_ID), col(TIER), col("minute")])
+            .agg([
+                len().cast(DataType::Int64).alias("n"),
+                col(OUTCOME).eq(lit(3)).cast(DataType::Int64).sum().alias("throttled"),
+                col(APPLICATION_NAME).first().alias("application_name"),
+                col(API_NAME).first().alias("api_name"),
+            ])
+            .group_by([col(APPLICATION_ID), col(API_ID), col(TIER)])
+            .agg([
+                col("n").max().alias("peak"),
+                col("n").sum().alias("n"),
+                col("throttled").sum().alias("throttled"),
+                col("application_name").first(),
+                col("api_name").first(),
+            ])
+            .sort_by_exprs(vec![col("n"), col(APPLICATION_ID), col(API_ID)], SortMultipleOptions::default().with_order_descending_multi([true, false, false]))
+            .limit(20),
+    ];
+    let frames = LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), Engine::Auto, OptFlags::default()).map_err(failed)?;
+    let [overall, timeline, apis, applications, consumers, groups, operations, statuses, tiers] = <[DataFrame; 9]>::try_from(frames)
+        .map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
+
+    let by_bucket: HashMap<i64, Totals> = (0..timeline.height()).map(|row| (int(&timeline, "bucket", row) as i64, totals(&timeline, row))).collect();
+    let mut buckets = Vec::new();
+    let mut start = window.from;
+    while start < window.to {
+        buckets.push(Bucket { start, totals: by_bucket.get(&start).cloned().unwrap_or_default() });
+        start += window.bucket_ms;
+    }
+    let mut operation_rows = breakdown_rows(&operations, &[METHOD, RESOURCE], " ");
+    for (row, op) in operation_rows.iter_mut().enumerate() {
+        // Labelled "API: GET /pets/{id}"; the key keeps the API id so equal paths stay apart.
+        op.label = format!("{}: {}", op.label, op.key);
+        op.key = format!("{} {}", text(&operations, API_ID, row), op.key);
+    }
+    let tier_usage = (0..tiers.height())
+        .map(|row| {
+            let tier = text(&tiers, TIER, row);
+            TierUsage {
+                application_id: text(&tiers, APPLICATION_ID, row),
+                application_name: text(&tiers, "application_name", row),
+                api_id: text(&tiers, API_ID, row),
+                api_name: text(&tiers, "api_name", row),
+                requests_per_minute: limits.get(&tier).copied().flatten(),
+                tier,
+                peak_per_minute: int(&tiers, "peak", row),
+                requests: int(&tiers, "n", row),
+                throttled: int(&tiers, "throttled", row),
+            }
+        })
+        .collect();
+    Ok(Overview {
+        from: window.from,
+        to: window.to,
+        bucket_ms: window.bucket_ms,
+        totals: totals(&overall, 0),
+        includes_demo: int(&overall, "demo", 0) > 0,
+        timeline: buckets,
+        top_apis: breakdown_rows(&apis, &[API_ID], ""),
+        top_applications: breakdown_rows(&applications, &[APPLICATION_ID], ""),
+        top_consumers: breakdown_rows(&consumers, &[CONSUMER], ""),
+        by_group: breakdown_rows(&groups, &[GROUP, REGION], " / ").into_iter().map(|b| Breakdown { label: b.key.clone(), ..b }).collect(),
+        operations: operation_rows,
+        status_codes: breakdown_rows(&statuses, &[STATUS], ""),
+        tier_usage,
+    })
+}

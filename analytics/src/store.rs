@@ -1,0 +1,222 @@
+//! Where events live for analytics: Parquet segments under `<data dir>/analytics/day=YYYY-MM-DD/`
+//! plus the events the database holds that are not compacted yet.
+//!
+//! A compaction claims pending events, writes their segment files beside their final names,
+//! records the segments and empties the claimed payloads in one transaction, then renames the
+//! files into place. A crash before the commit leaves the events pending (the stray file is
+//! removed on start); a crash after it leaves a finished file under its temporary name, which
+//! [`Store::recover`] renames. Either way every event is counted exactly once.
+
+use crate::frame;
+use gatehouse_contract::GatewayEvent;
+use gatehouse_domain::store::now_ms;
+use gatehouse_domain::{Db, DomainError, Result};
+use polars::prelude::*;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// At most this many events go into one compaction.
+const BATCH: i64 = 250_000;
+const PENDING_SUFFIX: &str = ".parquet.pending";
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub db: Db,
+    pub dir: PathBuf,
+}
+
+fn internal(what: &str) -> impl Fn(PolarsError) -> DomainError + '_ {
+    move |e| DomainError::Internal(format!("{what}: {e}"))
+}
+
+fn io(what: String) -> impl Fn(std::io::Error) -> DomainError {
+    move |e| DomainError::Internal(format!("{what}: {e}"))
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix ms time.
+pub fn day_of(ts: i64) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(ts.div_euclid(1000)).map(|t| t.date()).unwrap_or(time::Date::MIN);
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+impl Store {
+    /// The store under `dir` (created when missing).
+    pub async fn open(db: Db, dir: PathBuf) -> Result<Store> {
+        tokio::fs::create_dir_all(&dir).await.map_err(io(format!("cannot create {}", dir.display())))?;
+        let store = Store { db, dir };
+        store.recover().await?;
+        Ok(store)
+    }
+
+    /// Finish or undo compactions a crash interrupted (see the module comment).
+    pub async fn recover(&self) -> Result<()> {
+        let recorded: Vec<String> = sqlx::query("SELECT path FROM analytics_segments").fetch_all(&self.db.pool).await?.iter().map(|r| r.get::<String, _>(0)).collect();
+        let recorded: std::collections::HashSet<String> = recorded.into_iter().collect();
+        for pending in self.files(PENDING_SUFFIX)? {
+            let relative = self.relative(&pending).trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet";
+            if recorded.contains(&relative) {
+                std::fs::rename(&pending, self.dir.join(&relative)).map_err(io(format!("cannot finish {}", pending.display())))?;
+                tracing::info!(segment = %relative, "finished a compaction interrupted after its commit");
+            } else {
+                let _ = std::fs::remove_file(&pending);
+            }
+        }
+        Ok(())
+    }
+
+    fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.dir).unwrap_or(path).to_string_lossy().replace('\\', "/")
+    }
+
+    fn files(&self, suffix: &str) -> Result<Vec<PathBuf>> {
+        let mut found = Vec::new();
+        let Ok(days) = std::fs::read_dir(&self.dir) else { return Ok(found) };
+        for day in days.flatten() {
+            if let Ok(files) = std::fs::read_dir(day.path()) {
+                found.extend(files.flatten().map(|f| f.path()).filter(|p| p.to_string_lossy().ends_with(suffix)));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Events ingested but not compacted yet.
+    pub async fn pending(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM events WHERE segment IS NULL").fetch_one(&self.db.pool).await?.get(0))
+    }
+
+    /// Compact pending events received before `received_before` (Unix ms) into segments, one
+    /// file per day; returns how many events moved. Repeat until 0 to drain a backlog.
+    pub async fn compact(&self, received_before: i64) -> Result<u64> {
+        let id = format!("{:013}-{}", now_ms(), uuid::Uuid::new_v4().simple());
+        let mut tx = self.db.pool.begin().await?;
+        // Claim first: events arriving meanwhile stay pending for the next round.
+        let claimed = sqlx::query(
+            "UPDATE events SET segment = $1 WHERE event_id IN \
+             (SELECT event_id FROM events WHERE segment IS NULL AND received_at < $2 ORDER BY ts LIMIT $3)",
+        )
+        .bind(&id)
+        .bind(received_before)
+        .bind(BATCH)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(0);
+        }
+        let rows = sqlx::query("SELECT payload FROM events WHERE segment = $1").bind(&id).fetch_all(&mut *tx).await?;
+        let mut days: BTreeMap<String, Vec<GatewayEvent>> = BTreeMap::new();
+        for row in &rows {
+            let payload: String = row.get(0);
+            match serde_json::from_str::<GatewayEvent>(&payload) {
+                Ok(event) => days.entry(day_of(event.timestamp)).or_default().push(event),
+                // Stored by ingest from a parsed event, so this means the row was altered by hand.
+                Err(e) => tracing::error!(error = %e, "an event row cannot be read; left out of analytics"),
+            }
+        }
+        let mut written = Vec::new();
+        for (day, mut events) in days {
+            events.sort_by_key(|e| e.timestamp);
+            let relative = format!("day={day}/{id}.parquet");
+            let pending = self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}"));
+            let (min_ts, max_ts) = (events.first().map_or(0, |e| e.timestamp), events.last().map_or(0, |e| e.timestamp));
+            let count = events.len() as i64;
+            let target = pending.clone();
+            tokio::task::spawn_blocking(move || write_segment(&target, &events))
+                .await
+                .map_err(|e| DomainError::Internal(format!("segment writer: {e}")))??;
+            written.push(pending);
+            sqlx::query("INSERT INTO analytics_segments (id, day, path, min_ts, max_ts, events, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(format!("{id}-{day}"))
+                .bind(&day)
+                .bind(&relative)
+                .bind(min_ts)
+                .bind(max_ts)
+                .bind(count)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // The row stays as the record that the id was seen; its payload now lives in the segment.
+        sqlx::query("UPDATE events SET payload = '' WHERE segment = $1").bind(&id).execute(&mut *tx).await?;
+        if let Err(e) = tx.commit().await {
+            for file in &written {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
+        for pending in written {
+            let done = PathBuf::from(pending.to_string_lossy().trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet");
+            std::fs::rename(&pending, &done).map_err(io(format!("cannot finish {}", pending.display())))?;
+        }
+        Ok(claimed)
+    }
+
+    /// Drop segments and event records older than `days` days; returns the segments removed.
+    pub async fn retain(&self, days: u32) -> Result<u64> {
+        let cutoff = now_ms() - i64::from(days) * 86_400_000;
+        let old = sqlx::query("SELECT id, path FROM analytics_segments WHERE max_ts < $1").bind(cutoff).fetch_all(&self.db.pool).await?;
+        for row in &old {
+            let path: String = row.get(1);
+            // The record goes first: a crash between leaves a stray file, never a missing one.
+            sqlx::query("DELETE FROM analytics_segments WHERE id = $1").bind(row.get::<String, _>(0)).execute(&self.db.pool).await?;
+            let _ = std::fs::remove_file(self.dir.join(&path));
+        }
+        sqlx::query("DELETE FROM events WHERE ts < $1 AND segment IS NOT NULL").bind(cutoff).execute(&self.db.pool).await?;
+        Ok(old.len() as u64)
+    }
+
+    /// The segment files that may hold events in [from, to).
+    pub async fn segments(&self, from: i64, to: i64) -> Result<Vec<PathBuf>> {
+        let rows = sqlx::query("SELECT path FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.db.pool)
+            .await?;
+        Ok(rows.iter().map(|r| self.dir.join(r.get::<String, _>(0))).collect())
+    }
+
+    /// Events in [from, to) not compacted yet.
+    pub async fn recent(&self, from: i64, to: i64) -> Result<Vec<GatewayEvent>> {
+        let rows = sqlx::query("SELECT payload FROM events WHERE segment IS NULL AND ts >= $1 AND ts < $2")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.db.pool)
+            .await?;
+        Ok(rows.iter().filter_map(|r| serde_json::from_str(&r.get::<String, _>(0)).ok()).collect())
+    }
+
+    /// Every event of [from, to) as one lazy frame: segments scanned lazily (the time filter is
+    /// pushed down to their row groups' statistics) after the recent events.
+    pub async fn frame(&self, from: i64, to: i64) -> Result<LazyFrame> {
+        let files = self.segments(from, to).await?;
+        let recent = self.recent(from, to).await?;
+        let mut parts = vec![frame::of_events(&recent).map_err(internal("recent events"))?.lazy()];
+        if !files.is_empty() {
+            let paths = files.into_iter().map(PlRefPath::try_from_pathbuf).collect::<PolarsResult<Vec<_>>>().map_err(internal("segment path"))?;
+            // The day folders are for people and retention; the segments table already chose the files.
+            let hive_options = HiveOptions { enabled: Some(false), ..Default::default() };
+            let args = ScanArgsParquet { cache: false, glob: false, hive_options, ..Default::default() };
+            parts.push(LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(internal("segments"))?);
+        }
+        let all = concat(parts, UnionArgs::default()).map_err(internal("events"))?;
+        Ok(all.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(to)))))
+    }
+}
+
+fn write_segment(path: &Path, events: &[GatewayEvent]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(format!("cannot create {}", parent.display())))?;
+    }
+    let mut df = frame::of_events(events).map_err(internal("segment"))?;
+    let file = std::fs::File::create(path).map_err(io(format!("cannot write {}", path.display())))?;
+    ParquetWriter::new(&file)
+        .with_compression(ParquetCompression::Snappy)
+        .with_statistics(StatisticsOptions::full())
+        .with_row_group_size(Some(128 * 1024))
+        .finish(&mut df)
+        .map_err(internal("segment"))?;
+    // Durable before the commit that makes it count.
+    file.sync_all().map_err(io(format!("cannot sync {}", path.display())))?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! The analytics store on SQLite and PostgreSQL: exact counts and percentiles (checked against a
+//! reference computed here), the same answer before and after compaction, idempotent ingest
+//! after compaction, scopes, retention, and the charts and CSV drawn from the answer.
+
+use gatehouse_analytics::{Scope, Store, charts, csv, query};
+use gatehouse_contract::{AnalyticsQuery, ErrorType, GatewayEvent, Panel};
+use gatehouse_domain::store::now_ms;
+use gatehouse_domain::{Db, db_tests, gateways};
+
+fn event(i: usize, ts: i64, api: &str, application: &str, status: u16, error: Option<ErrorType>, latency_ms: f64) -> GatewayEvent {
+    GatewayEvent {
+        event_id: format!("e-{i}"),
+        timestamp: ts,
+        correlation_id: String::new(),
+        api_id: api.into(),
+        api_name: format!("{api} <b>name</b>"),
+        api_version: "1".into(),
+        api_context: format!("/{api}"),
+        method: "GET".into(),
+        resource: "/things/{id}".into(),
+        application_id: application.into(),
+        application_name: format!("{application} app"),
+        consumer: format!("{application}@example.com"),
+        key_type: "production".into(),
+        tier: "Gold".into(),
+        group: "g".into(),
+        instance: "i".into(),
+        region: "eu".into(),
+        status,
+        backend_status: error.is_none().then_some(status),
+        latency_ms,
+        backend_latency_ms: error.is_none().then_some(latency_ms - 0.5),
+        request_bytes: 0,
+        response_bytes: 10,
+        user_agent: String::new(),
+        error,
+    }
+}
+
+/// 1,000 events in the last hour: apis a (60%) and b, apps x and y, a known mix of outcomes.
+fn traffic(now: i64, first_id: usize) -> Vec<GatewayEvent> {
+    (0..1000)
+        .map(|i| {
+            let (status, error) = match i % 20 {
+                0 => (401, Some(ErrorType::AuthFailure)),
+                1 => (429, Some(ErrorType::Throttled)),
+                2 => (503, None),
+                3 => (404, None),
+                _ => (200, None),
+            };
+            let api = if i % 5 < 3 { "a" } else { "b" };
+            let application = if i % 2 == 0 { "x" } else { "y" };
+            // Latencies 1..=1000 ms in a scrambled order.
+            let latency = ((i * 7919) % 1000 + 1) as f64;
+            event(first_id + i, now - 3_000_000 + (i as i64) * 1000, api, application, status, error, latency)
+        })
+        .collect()
+}
+
+fn nearest_rank(mut values: Vec<f64>, q: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * q).round() as usize]
+}
+
+fn store(db: &Db) -> (Store, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4()));
+    (Store { db: db.clone(), dir: dir.clone() }, dir)
+}
+
+fn last_day() -> AnalyticsQuery {
+    AnalyticsQuery { range: Some("24h".into()), ..Default::default() }
+}
+
+async fn counts_and_percentiles_survive_compaction(db: Db) {
+    let now = now_ms();
+    let (store, dir) = store(&db);
+    let store = Store::open(store.db, dir.clone()).await.expect("open");
+    let events = traffic(now, 0);
+    for batch in events.chunks(300) {
+        gateways::ingest(&db, "g", batch).await.expect("ingest");
+    }
+    let before = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
+    let t = &before.totals;
+    assert_eq!((t.requests, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure), (1000, 800, 50, 50, 50, 50));
+    assert_eq!(t.errors, 200);
+    assert!((t.error_rate - 0.2).abs() < 1e-12);
+    let latencies: Vec<f64> = events.iter().map(|e| e.latency_ms).collect();
+    assert_eq!(t.latency.p50, Some(nearest_rank(latencies.clone(), 0.5)));
+    assert_eq!(t.latency.p95, Some(nearest_rank(latencies.clone(), 0.95)));
+    assert_eq!(t.latency.p99, Some(nearest_rank(latencies, 0.99)));
+    let backend: Vec<f64> = events.iter().filter_map(|e| e.backend_latency_ms).collect();
+    assert_eq!(t.backend_latency.p95, Some(nearest_rank(backend, 0.95)), "null backend times are left out");
+    assert_eq!(before.top_apis.iter().map(|b| (b.key.as_str(), b.requests)).collect::<Vec<_>>(), [("a", 600), ("b", 400)]);
+    assert_eq!(before.top_apis[0].label, "a <b>name</b>");
+    assert_eq!(before.timeline.iter().map(|b| b.totals.requests).sum::<u64>(), 1000, "every event is in one bucket");
+    assert_eq!(before.bucket_ms, 900_000, "15-minute buckets for a day");
+    assert_eq!(before.status_codes.iter().find(|s| s.key == "503").map(|s| s.requests), Some(50));
+    assert!(!before.includes_demo);
+
+    // Compacted: the same answer, read from Parquet now.
+    assert_eq!(store.compact(now_ms() + 1).await.expect("compact"), 1000);
+    assert_eq!(store.pending().await.expect("pending"), 0);
+    assert!(!store.segments(now - 86_400_000, now + 1).await.expect("segments").is_empty());
+    let after = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
+    assert_eq!(after.totals, before.totals);
+    assert_eq!(after.timeline, before.timeline);
+    assert_eq!((&after.top_apis, &after.top_applications, &after.operations), (&before.top_apis, &before.top_applications, &before.operations));
+    assert_eq!((&after.status_codes, &after.tier_usage, &after.by_group), (&before.status_codes, &before.tier_usage, &before.by_group));
+    assert_eq!(after, before);
+
+    // A batch sent again after compaction is still counted once; new events add up.
+    let receipt = gateways::ingest(&db, "g", &events[..100]).await.expect("again");
+    assert_eq!((receipt.accepted, receipt.duplicates), (0, 100));
+    gateways::ingest(&db, "g", &traffic(now, 5000)[..10]).await.expect("more");
+    let mixed = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
+    assert_eq!(mixed.totals.requests, 1010, "segments plus recent events");
+
+    // Scopes and filters.
+    let mine = query::overview(&store, &last_day(), &Scope::Applications(vec!["x".into()]), now).await.expect("overview");
+    assert_eq!(mine.totals.requests, 505);
+    assert!(mine.top_applications.iter().all(|b| b.key == "x"));
+    let theirs = query::overview(&store, &last_day(), &Scope::Apis(vec!["b".into()]), now).await.expect("overview");
+    assert_eq!(theirs.totals.requests, 404);
+    let none = query::overview(&store, &last_day(), &Scope::Apis(vec![]), now).await.expect("overview");
+    assert_eq!(none.totals.requests, 0);
+    let filtered = query::overview(&store, &AnalyticsQuery { api: Some("a".into()), application: Some("y".into()), ..last_day() }, &Scope::Everything, now).await.expect("overview");
+    assert_eq!(filtered.totals.requests, events.iter().filter(|e| e.api_id == "a" && e.application_id == "y").count() as u64 + 3);
+
+    // Charts: one series per outcome, escaped names; CSV rows per bucket.
+    let traffic_svg = charts::render(&after, Panel::Traffic);
+    assert!(traffic_svg.contains("data-series=\"5\"") && traffic_svg.contains("<title>Requests over time by outcome</title>"));
+    let apis_svg = charts::render(&after, Panel::TopApis);
+    assert!(apis_svg.contains("a &lt;b&gt;name&lt;/b&gt;") && !apis_svg.contains("<b>"), "names are escaped");
+    let rows = csv::render(&after, Panel::Traffic);
+    assert_eq!(rows.lines().count(), after.timeline.len() + 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn retention_drops_old_segments(db: Db) {
+    let now = now_ms();
+    let (store, dir) = store(&db);
+    let old: Vec<GatewayEvent> = (0..50).map(|i| event(i, now - 40 * 86_400_000 + i as i64, "a", "x", 200, None, 5.0)).collect();
+    gateways::ingest(&db, "g", &old).await.expect("ingest");
+    store.compact(now_ms() + 1).await.expect("compact");
+    let window = AnalyticsQuery { from: Some(now - 41 * 86_400_000), to: Some(now), ..Default::default() };
+    assert_eq!(query::overview(&store, &window, &Scope::Everything, now).await.expect("overview").totals.requests, 50);
+    assert_eq!(store.retain(30).await.expect("retain"), 1);
+    assert_eq!(query::overview(&store, &window, &Scope::Everything, now).await.expect("overview").totals.requests, 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn a_stray_segment_file_is_not_counted(db: Db) {
+    let now = now_ms();
+    let (store, dir) = store(&db);
+    gateways::ingest(&db, "g", &traffic(now, 0)[..20]).await.expect("ingest");
+    store.compact(now_ms() + 1).await.expect("compact");
+    // A compaction that crashed before its commit leaves a pending file with no record.
+    let day = std::fs::read_dir(&dir).expect("dir").flatten().next().expect("a day folder").path();
+    let file = std::fs::read_dir(&day).expect("day").flatten().next().expect("a segment").path();
+    std::fs::copy(&file, day.join("stray.parquet.pending")).expect("copy");
+    let store = Store::open(db.clone(), dir.clone()).await.expect("reopen");
+    assert!(!day.join("stray.parquet.pending").exists(), "removed on start");
+    assert_eq!(query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests, 20);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn bad_windows_are_refused(db: Db) {
+    let (store, _) = store(&db);
+    let now = now_ms();
+    for (query, field) in [
+        (AnalyticsQuery { range: Some("2w".into()), ..Default::default() }, "range"),
+        (AnalyticsQuery { from: Some(now), to: Some(now - 1), ..Default::default() }, "from"),
+        (AnalyticsQuery { to: Some(now), ..Default::default() }, "from"),
+    ] {
+        let error = query::overview(&store, &query, &Scope::Everything, now).await.expect_err("refused");
+        assert!(error.to_string().starts_with(field), "{error}");
+    }
+}
+
+db_tests!(counts_and_percentiles_survive_compaction, retention_drops_old_segments, a_stray_segment_file_is_not_counted, bad_windows_are_refused);
+
+#[test]
+fn demo_traffic_has_a_rhythm_errors_and_a_tail() {
+    let now = 1_800_000_000_000;
+    let events = gatehouse_analytics::demo::events(now, 2, 5000.0, 7);
+    assert!(events.len() > 7000 && events.len() < 13_000, "{}", events.len());
+    assert!(events.iter().all(|e| e.timestamp < now && e.instance == "demo-traffic"));
+    let errors = events.iter().filter(|e| e.status >= 400).count() as f64 / events.len() as f64;
+    assert!((0.05..0.15).contains(&errors), "{errors}");
+    let mut latencies: Vec<f64> = events.iter().map(|e| e.latency_ms).collect();
+    latencies.sort_by(f64::total_cmp);
+    assert!(latencies[latencies.len() * 99 / 100] > 3.0 * latencies[latencies.len() / 2], "a latency tail");
+}
+
+#[test]
+fn csv_fields_are_quoted_and_never_formulas() {
+    let overview = gatehouse_contract::Overview {
+        top_apis: vec![gatehouse_contract::Breakdown { key: "=1+1".into(), label: "a, \"b\"".into(), requests: 3, errors: 1, p95_ms: Some(2.0) }],
+        ..Default::default()
+    };
+    assert_eq!(csv::render(&overview, Panel::TopApis), "key,label,requests,errors,p95_ms\n'=1+1,\"a, \"\"b\"\"\",3,1,2.000\n");
+}

@@ -1,0 +1,37 @@
+//! `gatehouse-bench`: speed figures for people to compare with the goals. Not tests: each
+//! prints numbers, measured side by side with its baseline in one run.
+//!
+//!   gatehouse-bench publisher [--apis 10000]   publisher list, SQLite and PostgreSQL
+//!   gatehouse-bench portal [--apis 10000]      portal catalog, SQLite and PostgreSQL
+//!   gatehouse-bench gateway [--seconds 10] [--rounds 3]
+//!                                              wrk against the backend, nginx and the gateway
+//!
+//! `make bench` builds in release and runs them all.
+
+mod catalog;
+mod gateway;
+
+fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let outcome = match args.get(1).map(String::as_str) {
+        Some("publisher") => {
+            catalog::run("Publisher list", &catalog::PUBLISHER, flag(&args, "--apis", 10_000), false).await;
+            Ok(())
+        }
+        Some("portal") => {
+            catalog::run("Portal catalog", &catalog::PORTAL, flag(&args, "--apis", 10_000), true).await;
+            Ok(())
+        }
+        Some("gateway") => gateway::run(flag(&args, "--seconds", 10), flag(&args, "--rounds", 3)).await,
+        _ => Err("usage: gatehouse-bench publisher|portal [--apis N] | gateway [--seconds S] [--rounds R]".to_string()),
+    };
+    if let Err(e) = outcome {
+        eprintln!("gatehouse-bench: {e}");
+        std::process::exit(2);
+    }
+}
