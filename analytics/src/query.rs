@@ -288,3 +288,9 @@ fn compute(frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32
         tier_usage,
     })
 }
+
+/// The overview `actor` may see for `query`: what the REST API and the dashboards both call.
+pub async fn overview_for(store: &Store, actor: &Actor, query: &AnalyticsQuery) -> Result<Overview> {
+    let scope = Scope::of(&store.db, actor).await?;
+    overview(store, query, &scope, gatehouse_domain::store::now_ms()).await
+}

@@ -152,6 +152,48 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Runs for the life of the server: compacts when enough events are pending or the oldest
+    /// has waited five minutes (queries read pending events too, so this only bounds how much
+    /// JSON a query parses), and drops what is older than `retention_days` once an hour.
+    pub async fn maintain(self, retention_days: u32) {
+        const ENOUGH: i64 = 20_000;
+        const OLDEST_MS: i64 = 5 * 60_000;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        let mut last_retention = 0;
+        loop {
+            tick.tick().await;
+            let now = now_ms();
+            let due = async {
+                let row = sqlx::query("SELECT COUNT(*), MIN(received_at) FROM events WHERE segment IS NULL").fetch_one(&self.db.pool).await?;
+                let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
+                Ok::<bool, DomainError>(count >= ENOUGH || oldest.is_some_and(|t| now - t >= OLDEST_MS))
+            };
+            match due.await {
+                Ok(true) => loop {
+                    // Events of the last two seconds may still be arriving in a batch; they wait.
+                    match self.compact(now - 2_000).await {
+                        Ok(0) => break,
+                        Ok(n) => tracing::debug!(events = n, "analytics compaction"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "analytics compaction failed; retrying later");
+                            break;
+                        }
+                    }
+                },
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read pending analytics events"),
+            }
+            if now - last_retention >= 3_600_000 {
+                last_retention = now;
+                match self.retain(retention_days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(segments = n, days = retention_days, "analytics retention removed old segments"),
+                    Err(e) => tracing::warn!(error = %e, "analytics retention failed"),
+                }
+            }
+        }
+    }
+
     /// Drop segments and event records older than `days` days; returns the segments removed.
     pub async fn retain(&self, days: u32) -> Result<u64> {
         let cutoff = now_ms() - i64::from(days) * 86_400_000;

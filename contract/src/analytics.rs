@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Which events to aggregate. Times are Unix ms; `from` inclusive, `to` exclusive. Empty filters
 /// match everything the caller may see.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AnalyticsQuery {
     /// Start (Unix ms). With `to` omitted: `range` before now.
     #[serde(default)]

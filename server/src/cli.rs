@@ -286,6 +286,16 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         tracing::warn!(site_root = %args.site_root.display(), "site root has no pkg/; build the UI with `cargo leptos build` (make run does)");
     }
 
+    let analytics = gatehouse_analytics::Store::open(db.clone(), store.data_dir.join("analytics")).await?;
+    if args.demo {
+        match gatehouse_analytics::demo::seed(&db, gatehouse_domain::store::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => println!("Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."),
+            Err(e) => tracing::warn!(error = %e, "could not generate demo traffic"),
+        }
+    }
+    tokio::spawn(analytics.clone().maintain(args.analytics_retention_days));
+
     let deployer = Deployer::new(db.clone(), store.gitops_repo());
     tokio::spawn(deployer.clone().run_webhooks());
     let state = AppState {
@@ -294,6 +304,7 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         throttle: Arc::new(SignInThrottle::default()),
         deployer,
         public_origin: args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_ascii_lowercase().into()),
+        analytics,
     };
     if !args.no_gateways {
         spawn_gateways(db.clone(), &args, store.data_dir.join("gateways"));

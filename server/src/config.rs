@@ -50,6 +50,9 @@ pub struct ServeArgs {
     /// Do not run the local gateways (when the groups' gateways run elsewhere, e.g. a cluster).
     #[arg(long, env = "GATEHOUSE_NO_GATEWAYS", default_value_t = false)]
     pub no_gateways: bool,
+    /// Analytics keeps events for this many days.
+    #[arg(long, env = "GATEHOUSE_ANALYTICS_RETENTION_DAYS", default_value_t = 90)]
+    pub analytics_retention_days: u32,
 }
 
 impl ServeArgs {

@@ -16,6 +16,8 @@ pub struct AppState {
     pub deployer: Arc<Deployer>,
     /// The origin people use (scheme://host[:port]) when configured; CSRF checks accept it.
     pub public_origin: Option<Arc<str>>,
+    /// Events compacted for analytics (segments under the data directory).
+    pub analytics: gatehouse_analytics::Store,
 }
 
 impl AppState {
@@ -26,6 +28,6 @@ impl AppState {
 
     /// What server functions get through Leptos context.
     pub fn server_context(&self) -> ServerContext {
-        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone(), issuer: self.issuer().into() }
+        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone(), issuer: self.issuer().into(), analytics: self.analytics.clone() }
     }
 }

@@ -2,6 +2,7 @@
 //! then calls the domain once and maps its error.
 
 pub mod admin;
+pub mod analytics;
 pub mod apis;
 pub mod applications;
 pub mod auth;

@@ -21,6 +21,7 @@ pub struct ServerContext {
     pub deployer: Arc<gatehouse_domain::deploy::Deployer>,
     /// The issuer of access tokens (what gateways expect).
     pub issuer: Arc<str>,
+    pub analytics: gatehouse_analytics::Store,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {

@@ -23,6 +23,7 @@ pub fn app(db: &Db) -> Router {
         public_url: None,
         demo: false,
         no_gateways: true,
+        analytics_retention_days: 90,
     };
     let state = AppState {
         leptos_options: gatehouse_server::cli::leptos_options(&args),
@@ -30,6 +31,7 @@ pub fn app(db: &Db) -> Router {
         throttle: Arc::new(SignInThrottle::default()),
         deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git")),
         public_origin: None,
+        analytics: gatehouse_analytics::Store { db: db.clone(), dir: std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4())) },
     };
     gatehouse_server::http::router(state, false)
 }

@@ -128,13 +128,14 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
         };
         eprintln!("{name}:");
         let token = seed(db, count, catalog).await;
-        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false, no_gateways: true };
+        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false, no_gateways: true, analytics_retention_days: 90 };
         let state = AppState {
             leptos_options: gatehouse_server::cli::leptos_options(&args),
             db: db.clone(),
             throttle: Arc::new(SignInThrottle::default()),
             deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join("gatehouse-bench-gitops.git")),
             public_origin: None,
+            analytics: gatehouse_analytics::Store { db: db.clone(), dir: std::env::temp_dir().join("gatehouse-bench-analytics") },
         };
         let app = gatehouse_server::http::router(state, false);
         for (i, (_, signed_in, uri)) in queries.iter().enumerate() {

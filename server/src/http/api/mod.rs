@@ -2,6 +2,7 @@
 //! description are registered together (utoipa-axum), so the served document cannot miss one.
 
 pub mod accounts;
+pub mod analytics;
 pub mod apis;
 pub mod applications;
 pub mod audit;
@@ -40,6 +41,7 @@ use utoipa_axum::routes;
         (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "gateway", description = "What gateways call (bundle pull, event ingest) with a gateway credential; gateway credentials and instances"),
+        (name = "analytics", description = "Aggregates of gateway events: JSON, CSV per chart, SVG charts"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -135,6 +137,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gateway::ingest_events))
         .routes(routes!(gateway::create_credential))
         .routes(routes!(gateway::list_instances))
-        .routes(routes!(deploy::rotate_keys));
+        .routes(routes!(deploy::rotate_keys))
+        .routes(routes!(analytics::overview))
+        .routes(routes!(analytics::panel_csv))
+        .routes(routes!(analytics::panel_svg));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
