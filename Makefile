@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test setup-bench build build-release unit e2e bench bench-build bench-gateway
+.PHONY: run test setup-run setup-test setup-bench build build-release unit e2e bench bench-build bench-gateway bench-analytics
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
@@ -52,6 +52,11 @@ bench: bench-build
 	$(BENCH) publisher --apis 10000
 	$(BENCH) portal --apis 10000
 	$(BENCH) gateway
+	$(BENCH) analytics
+
+## make bench-analytics: 10 million events: ingest, the overview by polars and by DuckDB.
+bench-analytics: bench-build
+	$(BENCH) analytics
 
 ## make bench-gateway: wrk against the backend, nginx and the gateway; startup and RSS.
 bench-gateway: bench-build

@@ -3,7 +3,7 @@
 # wrong version, so a fresh machine gets everything and a warm one skips straight through.
 #   scripts/setup.sh run    tools for `make run` (release build: adds wasm-opt)
 #   scripts/setup.sh test   tools for `make test` (adds Chromium and the Playwright package)
-#   scripts/setup.sh bench  tools for `make bench` (wrk and nginx for the gateway benchmark)
+#   scripts/setup.sh bench  tools for `make bench` (wrk and nginx for the gateway benchmark, DuckDB for analytics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +54,10 @@ if [ "$mode" = bench ]; then
   if ! command -v wrk >/dev/null || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
     say "installing wrk and nginx (the gateway benchmark's load generator and baseline)"
     apt_install wrk nginx
+  fi
+  if ! python3 -c "import duckdb" 2>/dev/null; then
+    say "installing DuckDB (the analytics benchmark's baseline)"
+    python3 -m pip install --quiet --disable-pip-version-check "duckdb==2.0.1"
   fi
 fi
 

@@ -59,10 +59,14 @@ fn latency(rng: &mut StdRng, median: f64) -> f64 {
 
 /// About `per_day` events a day for the `days` before `now`, busiest in the afternoon (UTC).
 pub fn events(now: i64, days: i64, per_day: f64, seed: u64) -> Vec<GatewayEvent> {
+    events_between(now - days * 86_400_000, now, per_day, seed)
+}
+
+/// The same for the minutes of [from, to).
+pub fn events_between(from: i64, to: i64, per_day: f64, seed: u64) -> Vec<GatewayEvent> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut out = Vec::new();
-    let first_minute = (now - days * 86_400_000) / 60_000;
-    for minute in first_minute..now / 60_000 {
+    for minute in from / 60_000..to / 60_000 {
         let hour = (minute % 1440) as f64 / 60.0;
         let rhythm = 0.25 + 0.75 * (((hour - 9.0) / 24.0 * std::f64::consts::TAU).sin() + 1.0) / 2.0;
         let expected = per_day / 1440.0 * rhythm * 1.6;

@@ -137,6 +137,14 @@ async fn events_stored(data: &Path) -> i64 {
     n
 }
 
+/// Every stored event as JSON, read straight from the database.
+async fn raw_events(data: &Path) -> Vec<Value> {
+    let db = gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT payload FROM events").fetch_all(&db.pool).await.expect("events");
+    db.pool.close().await;
+    rows.iter().map(|(p,)| serde_json::from_str(p).expect("payload")).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_through_a_real_gateway() {
     assert!(gateway_bin().exists(), "{} is built by cargo test --workspace", gateway_bin().display());
@@ -299,6 +307,40 @@ async fn traffic_through_a_real_gateway() {
     // Nothing arrives twice later either.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(events_stored(&data).await, sent, "every event exactly once");
+
+    // Analytics over the same traffic, checked against the raw events the database holds.
+    let overview = rest.call(&publisher, get.clone(), "/analytics/overview?range=1h", None).await;
+    let raw = raw_events(&data).await;
+    let totals = &overview["totals"];
+    assert_eq!(totals["requests"].as_i64(), Some(sent), "{overview}");
+    assert_eq!(totals["throttled"], 1, "one request over Tiny");
+    assert_eq!(totals["auth_failure"], 4, "no token, the first call after approval, tampered (401) and not subscribed (403)");
+    assert_eq!(totals["server_error"], 0);
+    let successes = raw.iter().filter(|e| e["status"].as_u64().is_some_and(|s| s < 400)).count();
+    assert_eq!(totals["success"].as_u64(), Some(successes as u64));
+    assert_eq!(totals["client_error"].as_u64(), Some(sent as u64 - successes as u64 - 5), "404s: unknown route, and calls before deployment");
+    let mut latencies: Vec<f64> = raw.iter().map(|e| e["latency_ms"].as_f64().expect("latency")).collect();
+    latencies.sort_by(f64::total_cmp);
+    let nearest_rank = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    for (field, q) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
+        assert_eq!(totals["latency"][field].as_f64(), Some(nearest_rank(q)), "{field}");
+    }
+    let mut by_status = std::collections::BTreeMap::<String, u64>::new();
+    for e in &raw {
+        *by_status.entry(e["status"].to_string()).or_default() += 1;
+    }
+    let reported: std::collections::BTreeMap<String, u64> =
+        overview["status_codes"].as_array().expect("status codes").iter().map(|b| (b["key"].as_str().expect("key").to_string(), b["requests"].as_u64().expect("n"))).collect();
+    assert_eq!(reported, by_status, "status breakdown");
+    let proto_row = overview["top_apis"].as_array().expect("top apis").iter().find(|b| b["key"] == proto.as_str()).cloned().expect("the prototype API is listed");
+    assert_eq!(proto_row["requests"], 6, "the prototype's answers, five of them sent while the management plane was down");
+    // A consumer sees only their own applications' traffic.
+    let mine = rest.call(&consumer, get.clone(), "/analytics/overview?range=1h", None).await;
+    let own = raw.iter().filter(|e| e["application_id"] == shop.as_str() || e["application_id"] == other.as_str()).count();
+    assert_eq!(mine["totals"]["requests"].as_u64(), Some(own as u64));
+    let chart = http.get(format!("{base}/api/v1/analytics/charts/traffic.svg?range=1h")).bearer_auth(&publisher).send().await.expect("chart");
+    assert_eq!(chart.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
+    assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }

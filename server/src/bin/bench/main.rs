@@ -5,9 +5,12 @@
 //!   gatehouse-bench portal [--apis 10000]      portal catalog, SQLite and PostgreSQL
 //!   gatehouse-bench gateway [--seconds 10] [--rounds 3]
 //!                                              wrk against the backend, nginx and the gateway
+//!   gatehouse-bench analytics [--events 10000000] [--ingest 1000000] [--rounds 3]
+//!                                              ingest, polars overview, DuckDB baseline
 //!
 //! `make bench` builds in release and runs them all.
 
+mod analytics;
 mod catalog;
 mod gateway;
 
@@ -28,7 +31,8 @@ async fn main() {
             Ok(())
         }
         Some("gateway") => gateway::run(flag(&args, "--seconds", 10), flag(&args, "--rounds", 3)).await,
-        _ => Err("usage: gatehouse-bench publisher|portal [--apis N] | gateway [--seconds S] [--rounds R]".to_string()),
+        Some("analytics") => analytics::run(flag(&args, "--events", 10_000_000), flag(&args, "--ingest", 1_000_000), flag(&args, "--rounds", 3)).await,
+        _ => Err("usage: gatehouse-bench publisher|portal [--apis N] | gateway [--seconds S] [--rounds R] | analytics [--events N] [--ingest N] [--rounds R]".to_string()),
     };
     if let Err(e) = outcome {
         eprintln!("gatehouse-bench: {e}");

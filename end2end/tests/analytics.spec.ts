@@ -1,0 +1,114 @@
+// Analytics from real traffic: calls go through the group's local gateway (a consumer's from the
+// try-it console, anonymous ones straight to the gateway); the publisher's overview draws the
+// charts, the range picker redraws them, CSV downloads; a consumer sees only their applications.
+import { test, expect, type Page } from '@playwright/test';
+import { creator, hydrated, publisher, rest, signIn, signUp } from './helpers';
+import { readFile } from 'node:fs/promises';
+
+async function totalRequests(page: Page) {
+  return Number(await page.getByTestId('total-requests').textContent());
+}
+
+test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewer', async ({ page, request, browser }) => {
+  test.setTimeout(120_000);
+  const baseURL = test.info().project.use.baseURL as string;
+  const definition = `openapi: 3.0.3
+info:
+  title: Status Board
+  version: 1.0.0
+servers:
+  - url: ${baseURL}
+paths:
+  /healthz:
+    get:
+      summary: Is it up
+      responses:
+        '200':
+          description: ok
+`;
+  const group = await rest(request, publisher.token, 'POST', '/gateway-groups', { name: 'analytics-apis', host: 'analytics.example.com' });
+  const api = await rest(request, creator.token, 'POST', '/apis/import?context=/status/v1', definition, 'application/yaml');
+  await rest(request, creator.token, 'PUT', `/apis/${api.id}/group`, { group: 'analytics-apis' });
+  await rest(request, creator.token, 'POST', `/apis/${api.id}/revisions`, {});
+  const approval = await rest(request, creator.token, 'POST', '/approvals', { api_id: api.id, revision: 1 });
+  await rest(request, publisher.token, 'POST', `/approvals/${approval.id}/approve`, {});
+
+  // A consumer subscribes and calls the API three times from the try-it console.
+  await signUp(page, 'analytics');
+  await page.goto('/applications');
+  await hydrated(page);
+  await page.getByLabel('Name').first().fill('Status widget');
+  await page.getByRole('button', { name: 'Create application' }).click();
+  await expect(page.locator('[data-testid="application"][data-name="Status widget"]')).toBeVisible();
+  await page.goto(`/portal/apis/${api.id}`);
+  await hydrated(page);
+  await page.getByTestId('subscribe-tier').selectOption('Gold');
+  await page.getByTestId('subscribe-button').click();
+  await expect(page.getByTestId('subscribed')).toContainText('Status widget is subscribed');
+  const operation = page.getByTestId('reference-operation').first();
+  await operation.locator('summary').click();
+  await operation.getByTestId('try-open').click();
+  await expect(async () => {
+    await operation.getByTestId('try-send').click();
+    await expect(operation.getByTestId('try-status')).toHaveText('200', { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  for (let i = 0; i < 2; i++) {
+    await operation.getByTestId('try-send').click();
+    await expect(operation.getByTestId('try-status')).toHaveText('200');
+  }
+  // Two calls without a credential, straight to the gateway: auth failures, no application.
+  for (let i = 0; i < 2; i++) {
+    const anonymous = await request.get(`http://127.0.0.1:${group.port}/status/v1/healthz`);
+    expect(anonymous.status()).toBe(401);
+  }
+
+  // The publisher's overview: every chart drawn, with its series.
+  const publisherContext = await browser.newContext();
+  const board = await publisherContext.newPage();
+  await signIn(board, publisher.email, publisher.password);
+  await expect(async () => {
+    await board.goto('/analytics?range=1h');
+    expect(await totalRequests(board)).toBeGreaterThanOrEqual(5);
+  }).toPass({ timeout: 20_000 });
+  await hydrated(board);
+  const traffic = board.locator('[data-panel="traffic"] svg');
+  await expect(traffic).toHaveAttribute('data-series', '5');
+  await expect(board.locator('[data-panel="latency"] svg')).toHaveAttribute('data-series', '4');
+  await expect(board.locator('[data-panel="top_apis"] svg')).toContainText('Status Board');
+  expect(await traffic.locator('polygon, path').count()).toBeGreaterThan(0);
+  await expect(board.getByTestId('chart')).toHaveCount(10);
+  const publisherTotal = await totalRequests(board);
+
+  // The range picker redraws the charts with other buckets.
+  const hourly = await traffic.innerHTML();
+  await board.getByTestId('range-picker').getByRole('link', { name: '24 hours' }).click();
+  await expect(board).toHaveURL(/range=24h/);
+  await expect(board.getByTestId('range-picker').getByRole('link', { name: '24 hours' })).toHaveAttribute('aria-current', 'page');
+  await expect(async () => expect(await board.locator('[data-panel="traffic"] svg').innerHTML()).not.toEqual(hourly)).toPass({ timeout: 10_000 });
+
+  // Each chart's data downloads as CSV.
+  const download = board.waitForEvent('download');
+  await board.locator('[data-panel="traffic"]').getByTestId('csv').click();
+  const csv = await readFile(await (await download).path(), 'utf8');
+  const [header, ...rows] = csv.trim().split('\n');
+  expect(header.startsWith('bucket_start,requests,success,client_error,server_error,throttled,auth_failure')).toBeTruthy();
+  expect(rows.reduce((sum, row) => sum + Number(row.split(',')[1]), 0)).toBe(publisherTotal);
+  await publisherContext.close();
+
+  // The consumer sees their application's calls only (not the anonymous ones).
+  await page.goto('/analytics?range=1h');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: "My applications' usage" })).toBeVisible();
+  const own = await totalRequests(page);
+  expect(own).toBeGreaterThanOrEqual(3);
+  expect(own).toBeLessThanOrEqual(publisherTotal - 2);
+  await expect(page.locator('[data-panel="tier_usage"] svg')).toContainText('Status widget');
+
+  // Another consumer has no traffic at all.
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await signUp(other, 'analytics-other');
+  await other.goto('/analytics?range=1h');
+  await expect(other.getByTestId('total-requests')).toHaveText('0');
+  await otherContext.close();
+});
