@@ -111,13 +111,16 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
     // A batch sent again after compaction is still counted once; new events add up.
     let receipt = gateways::ingest(&db, "g", &events[..100]).await.expect("again");
     assert_eq!((receipt.accepted, receipt.duplicates), (0, 100));
+    let twice = traffic(now, 9000)[0].clone();
+    let receipt = gateways::ingest(&db, "g", &[twice.clone(), twice]).await.expect("twice in one batch");
+    assert_eq!((receipt.accepted, receipt.duplicates), (1, 1));
     gateways::ingest(&db, "g", &traffic(now, 5000)[..10]).await.expect("more");
     let mixed = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
-    assert_eq!(mixed.totals.requests, 1010, "segments plus recent events");
+    assert_eq!(mixed.totals.requests, 1011, "segments plus recent events");
 
     // Scopes and filters.
     let mine = query::overview(&store, &last_day(), &Scope::Applications(vec!["x".into()]), now).await.expect("overview");
-    assert_eq!(mine.totals.requests, 505);
+    assert_eq!(mine.totals.requests, 506);
     assert!(mine.top_applications.iter().all(|b| b.key == "x"));
     let theirs = query::overview(&store, &last_day(), &Scope::Apis(vec!["b".into()]), now).await.expect("overview");
     assert_eq!(theirs.totals.requests, 404);
