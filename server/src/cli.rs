@@ -288,11 +288,15 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
 
     let analytics = gatehouse_analytics::Store::open(db.clone(), store.data_dir.join("analytics")).await?;
     if args.demo {
-        match gatehouse_analytics::demo::seed(&db, gatehouse_domain::store::now_ms()).await {
-            Ok(0) => {}
-            Ok(n) => println!("Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."),
-            Err(e) => tracing::warn!(error = %e, "could not generate demo traffic"),
-        }
+        // In the background: the server answers while a week of traffic is being ingested.
+        let db = db.clone();
+        tokio::spawn(async move {
+            match gatehouse_analytics::demo::seed(&db, gatehouse_domain::store::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => println!("Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."),
+                Err(e) => tracing::warn!(error = %e, "could not generate demo traffic"),
+            }
+        });
     }
     tokio::spawn(analytics.clone().maintain(args.analytics_retention_days));
 
