@@ -138,12 +138,12 @@ fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let top = rows.iter().map(|r| r.1 + r.2).fold(0.0, f64::max);
         let n = rows.len();
-        let labels: Vec<String> = rows.iter().map(|r| if r.0.chars().count() > 28 { format!("{}…", r.0.chars().take(27).collect::<String>()) } else { r.0.clone() }).collect();
+        let labels: Vec<String> = rows.iter().map(|r| if r.0.chars().count() > 40 { format!("{}…", r.0.chars().take(39).collect::<String>()) } else { r.0.clone() }).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 17))
             .margin(12)
             .x_label_area_size(36)
-            .y_label_area_size(200)
+            .y_label_area_size(260)
             .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..n as f64)
             .map_err(|e| e.to_string())?;
         chart
@@ -196,7 +196,12 @@ fn bars(rows: &[Breakdown]) -> Vec<(String, f64, f64)> {
 }
 
 fn tier_bars(rows: &[TierUsage]) -> Vec<(String, f64, f64)> {
-    rows.iter().map(|t| (format!("{} → {} ({})", t.application_name, t.api_name, t.tier), (t.requests - t.throttled) as f64, t.throttled as f64)).collect()
+    rows.iter()
+        .map(|t| {
+            let limit = t.requests_per_minute.map(|n| n.to_string()).unwrap_or_else(|| "∞".into());
+            (format!("{} → {}: peak {}/{limit} per min", t.application_name, t.api_name, t.peak_per_minute), (t.requests - t.throttled) as f64, t.throttled as f64)
+        })
+        .collect()
 }
 
 /// One panel as SVG.
