@@ -31,7 +31,9 @@ build:
 	cargo leptos build
 	cargo build --locked -p gatehouse-gateway
 
+# The gateway test runs the gateway binary, which `cargo test` alone does not build.
 unit:
+	cargo build --locked -p gatehouse-gateway
 	cargo test --workspace --locked
 
 e2e: build
