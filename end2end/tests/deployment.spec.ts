@@ -4,7 +4,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { creator, publisher, hydrated, signIn } from './helpers';
+import { creator, publisher, hydrated, rest, signIn } from './helpers';
 
 const repo = path.join(process.env.GATEHOUSE_DATA_DIR ?? '', 'gitops.git');
 const git = (...args: string[]) => execFileSync('git', ['--git-dir', repo, ...args]).toString();
@@ -52,7 +52,7 @@ async function approve(page: Page) {
   return (await result.getByTestId('deployment-tag').innerText()).trim();
 }
 
-test('approval deploys to the group and tags the GitOps repository', async ({ browser }) => {
+test('approval deploys to the group and tags the GitOps repository', async ({ browser, request }) => {
   const pub = await (await browser.newContext()).newPage();
   await signIn(pub, publisher.email, publisher.password);
   await pub.goto('/publisher/groups');
@@ -130,7 +130,9 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await visitor.getByTestId('catalog-card').filter({ hasText: 'Food Menu' }).click();
   await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');
   await expect(visitor.getByTestId('reference')).toContainText('/dishes');
-  await expect(visitor.getByText('http://127.0.0.1:8081/menu/v1')).toBeVisible();
+  // The local gateway's port is the group's, given out in order of creation.
+  const group = await rest(request, publisher.token, 'GET', '/gateway-groups/food-apis');
+  await expect(visitor.getByText(`http://127.0.0.1:${group.port}/menu/v1`)).toBeVisible();
 
   // The routing view lists the context on the group's host.
   await pub.goto('/publisher/routing');
