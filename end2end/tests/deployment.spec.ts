@@ -52,7 +52,7 @@ async function approve(page: Page) {
   return (await result.getByTestId('deployment-tag').innerText()).trim();
 }
 
-test('approval deploys to the group and tags the GitOps repository', async ({ browser, request }) => {
+test('approval deploys to the group and tags the GitOps repository', async ({ browser, request: api }) => {
   const pub = await (await browser.newContext()).newPage();
   await signIn(pub, publisher.email, publisher.password);
   await pub.goto('/publisher/groups');
@@ -131,7 +131,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');
   await expect(visitor.getByTestId('reference')).toContainText('/dishes');
   // The local gateway's port is the group's, given out in order of creation.
-  const group = await rest(request, publisher.token, 'GET', '/gateway-groups/food-apis');
+  const group = await rest(api, publisher.token, 'GET', '/gateway-groups/food-apis');
   await expect(visitor.getByText(`http://127.0.0.1:${group.port}/menu/v1`)).toBeVisible();
 
   // The routing view lists the context on the group's host.
