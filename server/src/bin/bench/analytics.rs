@@ -43,9 +43,16 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
     while ingested < ingest && day < DAYS {
         let mut events = demo::events_between(from + day * DAY, from + (day + 1) * DAY, per_day, day as u64);
         events.truncate((ingest - ingested) as usize);
+        // Each gateway group's events arrive with that group's credential.
+        let mut by_group: std::collections::BTreeMap<String, Vec<_>> = std::collections::BTreeMap::new();
+        for event in &events {
+            by_group.entry(event.group.clone()).or_default().push(event.clone());
+        }
         let started = Instant::now();
-        for batch in events.chunks(gateways::MAX_BATCH) {
-            gateways::ingest(&store.db, "bench", batch).await.map_err(|e| e.to_string())?;
+        for (group, events) in &by_group {
+            for batch in events.chunks(gateways::MAX_BATCH) {
+                gateways::ingest(&store.db, group, batch).await.map_err(|e| e.to_string())?;
+            }
         }
         ingest_secs += started.elapsed().as_secs_f64();
         ingested += events.len() as u64;
