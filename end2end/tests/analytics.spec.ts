@@ -2,7 +2,7 @@
 // try-it console, anonymous ones straight to the gateway); the publisher's overview draws the
 // charts, the range picker redraws them, CSV downloads; a consumer sees only their applications.
 import { test, expect, type Page } from '@playwright/test';
-import { creator, hydrated, publisher, rest, signIn, signUp } from './helpers';
+import { deployHealthApi, hydrated, publisher, signIn, signUp, subscribeAndTry } from './helpers';
 import { readFile } from 'node:fs/promises';
 
 async function totalRequests(page: Page) {
@@ -11,47 +11,11 @@ async function totalRequests(page: Page) {
 
 test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewer', async ({ page, request, browser }) => {
   test.setTimeout(120_000);
-  const baseURL = test.info().project.use.baseURL as string;
-  const definition = `openapi: 3.0.3
-info:
-  title: Status Board
-  version: 1.0.0
-servers:
-  - url: ${baseURL}
-paths:
-  /healthz:
-    get:
-      summary: Is it up
-      responses:
-        '200':
-          description: ok
-`;
-  const group = await rest(request, publisher.token, 'POST', '/gateway-groups', { name: 'analytics-apis', host: 'analytics.example.com' });
-  const api = await rest(request, creator.token, 'POST', '/apis/import?context=/status/v1', definition, 'application/yaml');
-  await rest(request, creator.token, 'PUT', `/apis/${api.id}/group`, { group: 'analytics-apis' });
-  await rest(request, creator.token, 'POST', `/apis/${api.id}/revisions`, {});
-  const approval = await rest(request, creator.token, 'POST', '/approvals', { api_id: api.id, revision: 1 });
-  await rest(request, publisher.token, 'POST', `/approvals/${approval.id}/approve`, {});
+  const { api, group } = await deployHealthApi(request, test.info().project.use.baseURL as string, 'analytics-apis', '/status/v1', 'Status Board');
 
   // A consumer subscribes and calls the API three times from the try-it console.
   await signUp(page, 'analytics');
-  await page.goto('/applications');
-  await hydrated(page);
-  await page.getByLabel('Name').first().fill('Status widget');
-  await page.getByRole('button', { name: 'Create application' }).click();
-  await expect(page.locator('[data-testid="application"][data-name="Status widget"]')).toBeVisible();
-  await page.goto(`/portal/apis/${api.id}`);
-  await hydrated(page);
-  await page.getByTestId('subscribe-tier').selectOption('Gold');
-  await page.getByTestId('subscribe-button').click();
-  await expect(page.getByTestId('subscribed')).toContainText('Status widget is subscribed');
-  const operation = page.getByTestId('reference-operation').first();
-  await operation.locator('summary').click();
-  await operation.getByTestId('try-open').click();
-  await expect(async () => {
-    await operation.getByTestId('try-send').click();
-    await expect(operation.getByTestId('try-status')).toHaveText('200', { timeout: 2000 });
-  }).toPass({ timeout: 30_000 });
+  const operation = await subscribeAndTry(page, api.id, 'Status widget');
   for (let i = 0; i < 2; i++) {
     await operation.getByTestId('try-send').click();
     await expect(operation.getByTestId('try-status')).toHaveText('200');

@@ -63,3 +63,58 @@ export async function rest(request: APIRequestContext, token: string, method: st
   expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBeTruthy();
   return response.status() === 204 ? null : response.json();
 }
+
+/**
+ * Imports a one-operation API whose backend is Gatehouse's own /healthz (a real HTTP service
+ * on this machine) into a new gateway group, and approves it. Returns the API and the group.
+ */
+export async function deployHealthApi(request: APIRequestContext, baseURL: string, group: string, context: string, title: string) {
+  const definition = `openapi: 3.0.3
+info:
+  title: ${title}
+  version: 1.0.0
+servers:
+  - url: ${baseURL}
+paths:
+  /healthz:
+    get:
+      summary: Is it up
+      responses:
+        '200':
+          description: ok
+`;
+  const created = await rest(request, publisher.token, 'POST', '/gateway-groups', { name: group, host: `${group}.example.com` });
+  const api = await rest(request, creator.token, 'POST', `/apis/import?context=${context}`, definition, 'application/yaml');
+  await rest(request, creator.token, 'PUT', `/apis/${api.id}/group`, { group });
+  await rest(request, creator.token, 'POST', `/apis/${api.id}/revisions`, {});
+  const approval = await rest(request, creator.token, 'POST', '/approvals', { api_id: api.id, revision: 1 });
+  await rest(request, publisher.token, 'POST', `/approvals/${approval.id}/approve`, {});
+  return { api, group: created };
+}
+
+/**
+ * The signed-in consumer creates `application`, subscribes it to the API with Gold, opens the
+ * first operation's try-it console and sends until the group's gateway answers 200 (it starts
+ * within seconds of the group's creation). Returns the operation's locator.
+ */
+export async function subscribeAndTry(page: Page, apiId: string, application: string) {
+  await page.goto('/applications');
+  await hydrated(page);
+  await page.getByLabel('Name').first().fill(application);
+  await page.getByRole('button', { name: 'Create application' }).click();
+  await expect(page.locator(`[data-testid="application"][data-name="${application}"]`)).toBeVisible();
+  await page.goto(`/portal/apis/${apiId}`);
+  await hydrated(page);
+  await page.getByTestId('subscribe-tier').selectOption('Gold');
+  await page.getByTestId('subscribe-button').click();
+  await expect(page.getByTestId('subscribed')).toContainText(`${application} is subscribed with tier Gold`);
+  const operation = page.getByTestId('reference-operation').first();
+  await operation.locator('summary').click();
+  await operation.getByTestId('try-open').click();
+  await expect(operation.getByTestId('try-application')).toContainText(application);
+  await expect(async () => {
+    await operation.getByTestId('try-send').click();
+    await expect(operation.getByTestId('try-status')).toHaveText('200', { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  return operation;
+}
