@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test setup-bench build build-release unit e2e bench bench-build bench-gateway bench-analytics
+.PHONY: run test setup-run setup-test setup-bench build build-release gateway-release unit e2e bench bench-build bench-gateway bench-analytics
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
@@ -23,9 +23,15 @@ setup-test:
 
 # cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
 # `gatehouse serve` finds it to run the local gateways.
-build-release:
+build-release: gateway-release
 	cargo leptos build --release
-	cargo build --release --locked -p gatehouse-gateway
+
+# The gateway whole-program optimised (Cargo.toml's profile.gateway), put beside the release
+# server; --remove-destination lets it replace a binary that is running.
+gateway-release:
+	cargo build --profile gateway --locked -p gatehouse-gateway
+	mkdir -p $(CARGO_TARGET_DIR)/release
+	cp --remove-destination $(CARGO_TARGET_DIR)/gateway/gatehouse-gateway $(CARGO_TARGET_DIR)/release/gatehouse-gateway
 
 build:
 	cargo leptos build
@@ -45,9 +51,8 @@ setup-bench:
 BENCH = $(CARGO_TARGET_DIR)/release/gatehouse-bench
 
 # The benchmark binary runs `gatehouse` and `gatehouse-gateway` from beside itself.
-bench-build: setup-bench
+bench-build: setup-bench gateway-release
 	cargo build --release --locked -p gatehouse-server --features bench --bin gatehouse-bench --bin gatehouse
-	cargo build --release --locked -p gatehouse-gateway
 
 ## make bench: every speed figure (release build), each beside its baseline.
 bench: bench-build

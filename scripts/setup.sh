@@ -25,19 +25,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
+# The web app's build tools; the benchmarks build with cargo alone.
+if [ "$mode" != bench ]; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q " ${cargo_leptos_version}\$"; then
-  say "installing cargo-leptos ${cargo_leptos_version} (about 12 minutes, once)"
-  cargo install cargo-leptos --version "${cargo_leptos_version}" --locked --features no_downloads
-fi
+  if ! cargo leptos --version 2>/dev/null | grep -q " ${cargo_leptos_version}\$"; then
+    say "installing cargo-leptos ${cargo_leptos_version} (about 12 minutes, once)"
+    cargo install cargo-leptos --version "${cargo_leptos_version}" --locked --features no_downloads
+  fi
 
-if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
-  say "installing wasm-bindgen-cli ${wasm_bindgen_version} (about 2 minutes, once)"
-  cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
+    say "installing wasm-bindgen-cli ${wasm_bindgen_version} (about 2 minutes, once)"
+    cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+  fi
 fi
 
 if ! command -v git >/dev/null; then

@@ -121,7 +121,7 @@ pub fn events_between(from: i64, to: i64, per_day: f64, seed: u64) -> Vec<Gatewa
 
 /// Ingest a week of demo traffic unless the last day already has some; returns how many events.
 pub async fn seed(db: &Db, now: i64) -> Result<usize> {
-    let recent: i64 = sqlx::query("SELECT COUNT(*) FROM events WHERE event_id LIKE 'demo-%' AND ts > $1").bind(now - 86_400_000).fetch_one(&db.pool).await?.get(0);
+    let recent: i64 = sqlx::query("SELECT COUNT(*) FROM event_ids WHERE event_id LIKE 'demo-%' AND ts > $1").bind(now - 86_400_000).fetch_one(&db.pool).await?.get(0);
     if recent > 0 {
         return Ok(0);
     }

@@ -32,22 +32,26 @@ pub fn outcome_code(event: &GatewayEvent) -> i32 {
     Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0) as i32
 }
 
-/// The frame of `events`, in the order given.
+/// The frame of `events`, in the order given. The text columns are dimensions with few distinct
+/// values (APIs, applications, statuses of a deployment), so they are categoricals: Parquet
+/// stores them dictionary-encoded and queries group and compare small integer codes instead of
+/// strings. All share polars' global categories, so segments and recent events combine.
 pub fn of_events(events: &[GatewayEvent]) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&GatewayEvent) -> &str| Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>());
+    let categorical = DataType::from_categories(Categories::global());
+    let text = |name: &str, f: &dyn Fn(&GatewayEvent) -> &str| Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>()).cast(&categorical);
     DataFrame::new_infer_height(vec![
         Column::new(TS.into(), events.iter().map(|e| e.timestamp).collect::<Vec<i64>>()),
-        text(API_ID, &|e| &e.api_id),
-        text(API_NAME, &|e| &e.api_name),
-        text(APPLICATION_ID, &|e| &e.application_id),
-        text(APPLICATION_NAME, &|e| &e.application_name),
-        text(CONSUMER, &|e| &e.consumer),
-        text(KEY_TYPE, &|e| &e.key_type),
-        text(TIER, &|e| &e.tier),
-        text(GROUP, &|e| &e.group),
-        text(REGION, &|e| &e.region),
-        text(METHOD, &|e| &e.method),
-        text(RESOURCE, &|e| &e.resource),
+        text(API_ID, &|e| &e.api_id)?,
+        text(API_NAME, &|e| &e.api_name)?,
+        text(APPLICATION_ID, &|e| &e.application_id)?,
+        text(APPLICATION_NAME, &|e| &e.application_name)?,
+        text(CONSUMER, &|e| &e.consumer)?,
+        text(KEY_TYPE, &|e| &e.key_type)?,
+        text(TIER, &|e| &e.tier)?,
+        text(GROUP, &|e| &e.group)?,
+        text(REGION, &|e| &e.region)?,
+        text(METHOD, &|e| &e.method)?,
+        text(RESOURCE, &|e| &e.resource)?,
         Column::new(STATUS.into(), events.iter().map(|e| i32::from(e.status)).collect::<Vec<i32>>()),
         Column::new(OUTCOME.into(), events.iter().map(outcome_code).collect::<Vec<i32>>()),
         Column::new(LATENCY.into(), events.iter().map(|e| e.latency_ms).collect::<Vec<f64>>()),

@@ -75,7 +75,9 @@ fn failed(e: PolarsError) -> DomainError {
 }
 
 fn one_of(column: &str, values: &[String]) -> Expr {
-    let list = Series::new("values".into(), values);
+    // Compared as the columns' categoricals, not as text (which would decode every row).
+    let text = Series::new("values".into(), values);
+    let list = text.cast(&DataType::from_categories(Categories::global())).unwrap_or(text);
     col(column).is_in(lit(list).implode(false), false)
 }
 
@@ -145,10 +147,8 @@ fn float(df: &DataFrame, name: &str, row: usize) -> Option<f64> {
 
 fn text(df: &DataFrame, name: &str, row: usize) -> String {
     match df.column(name).ok().and_then(|c| c.get(row).ok()) {
-        Some(AnyValue::String(s)) => s.to_string(),
-        Some(AnyValue::StringOwned(s)) => s.to_string(),
         Some(AnyValue::Null) | None => String::new(),
-        Some(other) => other.to_string(),
+        Some(value) => value.get_str().map_or_else(|| value.to_string(), str::to_string),
     }
 }
 

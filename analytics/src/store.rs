@@ -1,11 +1,11 @@
 //! Where events live for analytics: Parquet segments under `<data dir>/analytics/day=YYYY-MM-DD/`
 //! plus the events the database holds that are not compacted yet.
 //!
-//! A compaction claims pending events, writes their segment files beside their final names,
-//! records the segments and empties the claimed payloads in one transaction, then renames the
-//! files into place. A crash before the commit leaves the events pending (the stray file is
-//! removed on start); a crash after it leaves a finished file under its temporary name, which
-//! [`Store::recover`] renames. Either way every event is counted exactly once.
+//! A compaction deletes ingested batches, writes their events' segment files beside their final
+//! names and records the segments in one transaction, then renames the files into place. A
+//! crash before the commit leaves the batches pending (the stray file is removed on start); a
+//! crash after it leaves a finished file under its temporary name, which [`Store::recover`]
+//! renames. Either way every event is counted exactly once.
 
 use crate::frame;
 use gatehouse_contract::GatewayEvent;
@@ -16,8 +16,8 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// At most this many events go into one compaction.
-const BATCH: i64 = 250_000;
+/// At most this many ingested batches (of up to 5,000 events) go into one compaction.
+const BATCHES: i64 = 250;
 const PENDING_SUFFIX: &str = ".parquet.pending";
 
 #[derive(Clone, Debug)]
@@ -82,43 +82,40 @@ impl Store {
 
     /// Events ingested but not compacted yet.
     pub async fn pending(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM events WHERE segment IS NULL").fetch_one(&self.db.pool).await?.get(0))
+        Ok(sqlx::query("SELECT COALESCE(SUM(events), 0) FROM event_batches").fetch_one(&self.db.pool).await?.try_get(0)?)
     }
 
-    /// Compact pending events received before `received_before` (Unix ms) into segments, one
-    /// file per day; returns how many events moved. Repeat until 0 to drain a backlog.
+    /// Compact batches received before `received_before` (Unix ms) into segments, one file per
+    /// day; returns how many events moved. Repeat until 0 to drain a backlog.
     pub async fn compact(&self, received_before: i64) -> Result<u64> {
         let id = format!("{:013}-{}", now_ms(), uuid::Uuid::new_v4().simple());
         let mut tx = self.db.pool.begin().await?;
-        // Claim first: events arriving meanwhile stay pending for the next round.
-        let claimed = sqlx::query(
-            "UPDATE events SET segment = $1 WHERE event_id IN \
-             (SELECT event_id FROM events WHERE segment IS NULL AND received_at < $2 ORDER BY ts LIMIT $3)",
+        // Deleting claims the batches: a second compactor (another server on the same
+        // PostgreSQL) waits for this transaction and then finds them gone.
+        let rows = sqlx::query(
+            "DELETE FROM event_batches WHERE id IN \
+             (SELECT id FROM event_batches WHERE received_at < $1 ORDER BY received_at LIMIT $2) RETURNING payload",
         )
-        .bind(&id)
         .bind(received_before)
-        .bind(BATCH)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
+        .bind(BATCHES)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
             return Ok(0);
         }
-        let rows = sqlx::query("SELECT payload FROM events WHERE segment = $1").bind(&id).fetch_all(&mut *tx).await?;
-        let mut events = Vec::with_capacity(rows.len());
+        let mut events = Vec::new();
         for row in &rows {
-            let payload: String = row.get(0);
-            match serde_json::from_str::<GatewayEvent>(&payload) {
-                Ok(event) => events.push(event),
-                // Stored by ingest from a parsed event, so this means the row was altered by hand.
-                Err(e) => tracing::error!(error = %e, "an event row cannot be read; left out of analytics"),
+            let payload: String = row.try_get(0)?;
+            match serde_json::from_str::<Vec<GatewayEvent>>(&payload) {
+                Ok(batch) => events.extend(batch),
+                // Stored by ingest from parsed events, so this means the row was altered by hand.
+                Err(e) => tracing::error!(error = %e, "an event batch cannot be read; left out of analytics"),
             }
         }
+        let moved = events.len() as u64;
         let written = self.write_segments(&id, events, &mut tx).await?;
-        // The row stays as the record that the id was seen; its payload now lives in the segment.
-        sqlx::query("UPDATE events SET payload = '' WHERE segment = $1").bind(&id).execute(&mut *tx).await?;
         Self::commit(tx, written).await?;
-        Ok(claimed)
+        Ok(moved)
     }
 
     /// Write `events` straight into segments, bypassing the database: for bulk loads (the
@@ -193,8 +190,8 @@ impl Store {
             tick.tick().await;
             let now = now_ms();
             let due = async {
-                let row = sqlx::query("SELECT COUNT(*), MIN(received_at) FROM events WHERE segment IS NULL").fetch_one(&self.db.pool).await?;
-                let (count, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
+                let row = sqlx::query("SELECT COALESCE(SUM(events), 0), MIN(received_at) FROM event_batches").fetch_one(&self.db.pool).await?;
+                let (count, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
                 Ok::<bool, DomainError>(count >= ENOUGH || oldest.is_some_and(|t| now - t >= OLDEST_MS))
             };
             match due.await {
@@ -223,7 +220,7 @@ impl Store {
         }
     }
 
-    /// Drop segments and event records older than `days` days; returns the segments removed.
+    /// Drop segments and the ids of events older than `days` days; returns the segments removed.
     pub async fn retain(&self, days: u32) -> Result<u64> {
         let cutoff = now_ms() - i64::from(days) * 86_400_000;
         let old = sqlx::query("SELECT id, path FROM analytics_segments WHERE max_ts < $1").bind(cutoff).fetch_all(&self.db.pool).await?;
@@ -233,7 +230,9 @@ impl Store {
             sqlx::query("DELETE FROM analytics_segments WHERE id = $1").bind(row.get::<String, _>(0)).execute(&self.db.pool).await?;
             let _ = std::fs::remove_file(self.dir.join(&path));
         }
-        sqlx::query("DELETE FROM events WHERE ts < $1 AND segment IS NOT NULL").bind(cutoff).execute(&self.db.pool).await?;
+        // An id forgotten here could be ingested again, but a gateway does not resend events
+        // that old (its spool keeps days, not months), and one that did would fall outside retention.
+        sqlx::query("DELETE FROM event_ids WHERE ts < $1").bind(cutoff).execute(&self.db.pool).await?;
         Ok(old.len() as u64)
     }
 
@@ -249,12 +248,19 @@ impl Store {
 
     /// Events in [from, to) not compacted yet.
     pub async fn recent(&self, from: i64, to: i64) -> Result<Vec<GatewayEvent>> {
-        let rows = sqlx::query("SELECT payload FROM events WHERE segment IS NULL AND ts >= $1 AND ts < $2")
+        let rows = sqlx::query("SELECT payload FROM event_batches WHERE max_ts >= $1 AND min_ts < $2")
             .bind(from)
             .bind(to)
             .fetch_all(&self.db.pool)
             .await?;
-        Ok(rows.iter().filter_map(|r| serde_json::from_str(&r.get::<String, _>(0)).ok()).collect())
+        let mut events = Vec::new();
+        for row in &rows {
+            match serde_json::from_str::<Vec<GatewayEvent>>(&row.try_get::<String, _>(0)?) {
+                Ok(batch) => events.extend(batch.into_iter().filter(|e| e.timestamp >= from && e.timestamp < to)),
+                Err(e) => tracing::error!(error = %e, "an event batch cannot be read; left out of analytics"),
+            }
+        }
+        Ok(events)
     }
 
     /// Every event of [from, to) as one lazy frame: segments scanned lazily (the time filter is

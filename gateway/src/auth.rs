@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature;
 use gatehouse_contract::AccessClaims;
 use sha2::{Digest, Sha256};
+use std::sync::{Arc, RwLock};
 
 /// Who is calling, once their credential checked out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +40,51 @@ fn revoked(rt: &Runtime, subjects: &[String], iat_secs: i64) -> bool {
     subjects.iter().any(|s| rt.revocations.get(s).is_some_and(|at| iat_secs <= at / 1000))
 }
 
-/// Verify an access token for a call to `api_id` at `now_secs`.
-pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<Caller, Denied> {
+/// Tokens at most this long are remembered once verified; longer ones are verified every time.
+const CACHEABLE_TOKEN: usize = 4096;
+/// How many verified tokens a runtime remembers before it forgets the expired ones.
+const CACHED_TOKENS: usize = 20_000;
+
+/// Tokens whose signature has verified against this bundle's keys, with their claims.
+///
+/// An Ed25519 verification costs tens of microseconds — more than the rest of a request — and a
+/// client sends the same token for its whole life (an hour), so each token is verified once per
+/// bundle. The cache lives in the runtime: a new bundle (keys rotated) starts empty. Only
+/// signature and decoding are remembered; expiry, audience, revocations and the subscription are
+/// checked against the claims on every call, so a revocation applies at once.
+/// hashbrown's default hasher (foldhash): a token is ~700 bytes, and SipHash over them showed
+/// in profiles; the map holds only verified tokens, so flooding it is not a concern.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    tokens: RwLock<hashbrown::HashMap<Box<str>, Arc<AccessClaims>>>,
+}
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Arc<AccessClaims>> {
+        self.tokens.read().ok()?.get(token).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: Arc<AccessClaims>, now_secs: i64) {
+        if token.len() > CACHEABLE_TOKEN {
+            return;
+        }
+        let Ok(mut tokens) = self.tokens.write() else { return };
+        if tokens.len() >= CACHED_TOKENS {
+            tokens.retain(|_, c| c.exp > now_secs);
+            if tokens.len() >= CACHED_TOKENS {
+                // Full of live tokens: start over rather than grow without bound.
+                tokens.clear();
+            }
+        }
+        tokens.insert(token.into(), claims);
+    }
+}
+
+/// The claims of a token whose signature verifies against one of the bundle's keys.
+fn verified_claims(rt: &Runtime, token: &str, now_secs: i64) -> Result<Arc<AccessClaims>, Denied> {
+    if let Some(claims) = rt.verified.get(token) {
+        return Ok(claims);
+    }
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(Denied::Unauthenticated("the access token is not a JWT"));
@@ -57,11 +101,19 @@ pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<
     let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| b.try_into().ok()).ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
     let signed = &token[..h.len() + 1 + c.len()];
     key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature)).map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
-    let claims: AccessClaims = URL_SAFE_NO_PAD
+    let claims: Arc<AccessClaims> = URL_SAFE_NO_PAD
         .decode(c)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
+        .map(Arc::new)
         .ok_or(Denied::Unauthenticated("the token claims cannot be read"))?;
+    rt.verified.remember(token, claims.clone(), now_secs);
+    Ok(claims)
+}
+
+/// Verify an access token for a call to `api_id` at `now_secs`.
+pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<Caller, Denied> {
+    let claims = verified_claims(rt, token, now_secs)?;
     if claims.exp <= now_secs {
         return Err(Denied::Unauthenticated("the token has expired"));
     }
@@ -71,20 +123,28 @@ pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<
     if claims.aud != rt.audience || (!rt.issuer.is_empty() && claims.iss != rt.issuer) {
         return Err(Denied::Unauthenticated("the token is for another audience or issuer"));
     }
-    let subjects = [
-        format!("client:{}", claims.sub),
-        format!("application:{}", claims.application_id),
-        format!("subscription:{}/{api_id}", claims.application_id),
-        format!("api:{api_id}"),
-    ];
-    if revoked(rt, &subjects[..2], claims.iat) {
-        return Err(Denied::Unauthenticated("the token was revoked"));
+    if !rt.revocations.is_empty() {
+        let subjects = [format!("client:{}", claims.sub), format!("application:{}", claims.application_id)];
+        if revoked(rt, &subjects, claims.iat) {
+            return Err(Denied::Unauthenticated("the token was revoked"));
+        }
     }
-    let tier = claims.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| s.tier.clone());
-    let Some(tier) = tier.filter(|_| !revoked(rt, &subjects[2..], claims.iat)) else {
+    let Some(subscription) = claims.subscriptions.iter().find(|s| s.api_id == api_id) else {
         return Err(Denied::NotSubscribed);
     };
-    Ok(Caller { application_id: claims.application_id, application_name: claims.application_name, consumer: claims.consumer, key_type: claims.key_type, tier })
+    if !rt.revocations.is_empty() {
+        let subjects = [format!("subscription:{}/{api_id}", claims.application_id), format!("api:{api_id}")];
+        if revoked(rt, &subjects, claims.iat) {
+            return Err(Denied::NotSubscribed);
+        }
+    }
+    Ok(Caller {
+        application_id: claims.application_id.clone(),
+        application_name: claims.application_name.clone(),
+        consumer: claims.consumer.clone(),
+        key_type: claims.key_type.clone(),
+        tier: subscription.tier.clone(),
+    })
 }
 
 /// Look up an API key for a call to `api_id` at `now_ms`.
@@ -179,6 +239,22 @@ mod tests {
         assert_eq!(bearer(&rt, &sign(&other), "pets", NOW), Err(Denied::Unauthenticated("the token is for another audience or issuer")));
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         assert!(bearer(&rt, "not-a-jwt", "pets", NOW).is_err());
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_and_still_checked_on_every_call() {
+        let rt = runtime(vec![]);
+        let token = sign(&claims());
+        assert!(bearer(&rt, &token, "pets", NOW).is_ok());
+        assert!(rt.verified.get(&token).is_some(), "its signature is verified once");
+        assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")), "expiry is checked on each call");
+        assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&AccessClaims { exp: NOW + 99_999, ..claims() }).expect("json"));
+        parts[1] = &forged;
+        let tampered = parts.join(".");
+        assert!(bearer(&rt, &tampered, "pets", NOW).is_err());
+        assert!(rt.verified.get(&tampered).is_none(), "a token that fails is not remembered");
     }
 
     #[test]

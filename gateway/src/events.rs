@@ -1,22 +1,111 @@
-//! Events leave the request path through a bounded queue. A sender batches them to the
-//! management plane's ingest endpoint; when that is unreachable each batch goes to a bounded
-//! on-disk spool and is sent later, oldest first. Every event keeps its id, so a batch sent
-//! twice (the answer was lost) is counted once by the idempotent ingest.
+//! Events leave the request path serialized: each worker appends its requests' events, as
+//! JSON, to a batch of its own and hands full batches (or every half second, what it has) to
+//! one sender. The sender delivers them to the management plane's ingest endpoint; when that is
+//! unreachable each batch goes to a bounded on-disk spool and is sent later, oldest first.
+//! Every event keeps its id, so a batch sent twice (the answer was lost) is counted once by the
+//! idempotent ingest.
 
 use crate::metrics::Metrics;
-use gatehouse_contract::GatewayEvent;
+use gatehouse_contract::ErrorType;
+use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Events waiting in memory; beyond this they are dropped (and counted) rather than slowing requests.
-pub const QUEUE: usize = 50_000;
+/// Batches waiting for the sender; beyond this, batches are dropped (and counted) rather than
+/// slowing requests.
+pub const QUEUE: usize = 64;
 const BATCH: usize = 1_000;
-const FLUSH: Duration = Duration::from_millis(500);
+pub const FLUSH: Duration = Duration::from_millis(500);
 /// The spool keeps at most this many batch files; the oldest go first when it is full.
 const SPOOL_FILES: usize = 2_000;
+
+/// One request's event as the request path has it, borrowed: the fields, names and order of
+/// `gatehouse_contract::GatewayEvent`, which the ingest endpoint reads (a test checks they agree).
+#[derive(Serialize)]
+pub struct Event<'a> {
+    pub event_id: &'a str,
+    pub timestamp: i64,
+    pub correlation_id: &'a str,
+    pub api_id: &'a str,
+    pub api_name: &'a str,
+    pub api_version: &'a str,
+    pub api_context: &'a str,
+    pub method: &'a str,
+    pub resource: &'a str,
+    pub application_id: &'a str,
+    pub application_name: &'a str,
+    pub consumer: &'a str,
+    pub key_type: &'a str,
+    pub tier: &'a str,
+    pub group: &'a str,
+    pub instance: &'a str,
+    pub region: &'a str,
+    pub status: u16,
+    pub backend_status: Option<u16>,
+    pub latency_ms: f64,
+    pub backend_latency_ms: Option<f64>,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+    pub user_agent: &'a str,
+    pub error: Option<ErrorType>,
+}
+
+/// A JSON array of events, ready to send.
+pub struct Batch {
+    json: Vec<u8>,
+    events: u64,
+}
+
+/// A worker's batch in the making: `[` and the events so far, comma-separated.
+pub struct Batcher {
+    pending: Mutex<Batch>,
+    sender: mpsc::Sender<Batch>,
+    metrics: Arc<Metrics>,
+}
+
+impl Batcher {
+    pub fn new(sender: mpsc::Sender<Batch>, metrics: Arc<Metrics>) -> Batcher {
+        Batcher { pending: Mutex::new(Batch { json: Vec::new(), events: 0 }), sender, metrics }
+    }
+
+    pub fn push(&self, event: &Event<'_>) {
+        let mut guard = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pending = &mut *guard;
+        let before = pending.json.len();
+        pending.json.push(if pending.events == 0 { b'[' } else { b',' });
+        if serde_json::to_writer(&mut pending.json, event).is_err() {
+            // Cannot happen for these field types; the batch stays valid either way.
+            pending.json.truncate(before);
+            return;
+        }
+        pending.events += 1;
+        if pending.events as usize >= BATCH {
+            self.hand_over(pending);
+        }
+    }
+
+    /// Hand over what there is, however little.
+    pub fn flush(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if pending.events > 0 {
+            self.hand_over(&mut pending);
+        }
+    }
+
+    fn hand_over(&self, pending: &mut Batch) {
+        let mut batch = std::mem::replace(pending, Batch { json: Vec::with_capacity(pending.json.capacity()), events: 0 });
+        batch.json.push(b']');
+        if let Err(refused) = self.sender.try_send(batch) {
+            let lost = match refused {
+                mpsc::error::TrySendError::Full(b) | mpsc::error::TrySendError::Closed(b) => b.events,
+            };
+            self.metrics.events_dropped.fetch_add(lost, Ordering::Relaxed);
+        }
+    }
+}
 
 pub struct Sink {
     pub ingest_url: Option<String>,
@@ -93,45 +182,77 @@ impl Sink {
     }
 }
 
-/// Batch and deliver events until the queue closes.
-pub async fn run(sink: Sink, mut queue: mpsc::Receiver<GatewayEvent>) {
+/// Deliver batches until every worker has gone.
+pub async fn run(sink: Sink, mut batches: mpsc::Receiver<Batch>) {
     if let Err(e) = std::fs::create_dir_all(&sink.spool) {
         tracing::error!(error = %e, spool = %sink.spool.display(), "cannot create the event spool");
     }
-    let mut batch = Vec::with_capacity(BATCH);
     let mut retry = tokio::time::interval(Duration::from_secs(2));
     loop {
-        let closed = tokio::select! {
-            event = queue.recv() => match event {
-                Some(e) => { batch.push(e); false }
-                None => true,
-            },
-            _ = tokio::time::sleep(FLUSH), if !batch.is_empty() => false,
-            _ = retry.tick() => { sink.drain_spool().await; continue; }
+        tokio::select! {
+            batch = batches.recv() => {
+                let Some(batch) = batch else { return };
+                match sink.send(&batch.json).await {
+                    Ok(()) => {
+                        sink.metrics.events_sent.fetch_add(batch.events, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, events = batch.events, "event ingest unreachable; spooled");
+                        sink.spool_batch(&batch.json);
+                    }
+                }
+            }
+            _ = retry.tick() => sink.drain_spool().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_contract::GatewayEvent;
+
+    #[test]
+    fn batches_are_what_the_ingest_endpoint_reads() {
+        let (sender, mut batches) = mpsc::channel(4);
+        let batcher = Batcher::new(sender, Arc::new(Metrics::default()));
+        let event = |id: &'static str, error| Event {
+            event_id: id,
+            timestamp: 1_800_000_000_000,
+            correlation_id: "c\"1",
+            api_id: "pets",
+            api_name: "Pets <b>",
+            api_version: "1.0.0",
+            api_context: "/pets/v1",
+            method: "GET",
+            resource: "/pets/{id}",
+            application_id: "app",
+            application_name: "Shop",
+            consumer: "ann@example.com",
+            key_type: "production",
+            tier: "Gold",
+            group: "eu",
+            instance: "gw-1",
+            region: "eu-west",
+            status: 200,
+            backend_status: Some(200),
+            latency_ms: 1.25,
+            backend_latency_ms: None,
+            request_bytes: 0,
+            response_bytes: 33,
+            user_agent: "wrk",
+            error,
         };
-        // Take what else is waiting, up to a batch.
-        while batch.len() < BATCH {
-            match queue.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(_) => break,
-            }
-        }
-        if !batch.is_empty() && (batch.len() >= BATCH || closed || queue.is_empty()) {
-            let body = serde_json::to_vec(&batch).unwrap_or_default();
-            let count = batch.len() as u64;
-            batch.clear();
-            match sink.send(&body).await {
-                Ok(()) => {
-                    sink.metrics.events_sent.fetch_add(count, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, events = count, "event ingest unreachable; spooled");
-                    sink.spool_batch(&body);
-                }
-            }
-        }
-        if closed {
-            return;
-        }
+        batcher.push(&event("a", None));
+        batcher.push(&event("b", Some(ErrorType::Throttled)));
+        assert!(batches.try_recv().is_err(), "a batch waits until full or flushed");
+        batcher.flush();
+        let batch = batches.try_recv().expect("flushed");
+        assert_eq!(batch.events, 2);
+        let read: Vec<GatewayEvent> = serde_json::from_slice(&batch.json).expect("the contract's event");
+        assert_eq!(read.iter().map(|e| (e.event_id.as_str(), e.error)).collect::<Vec<_>>(), [("a", None), ("b", Some(ErrorType::Throttled))]);
+        assert_eq!((read[0].correlation_id.as_str(), read[0].api_name.as_str(), read[0].backend_latency_ms), ("c\"1", "Pets <b>", None));
+        batcher.flush();
+        assert!(batches.try_recv().is_err(), "nothing to flush");
     }
 }

@@ -2,11 +2,13 @@
 //! fixed one-minute windows by this instance. With several instances each counts on its own,
 //! so a group of N gateways admits up to N × the limit (documented in the README).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::Mutex;
 
+/// Application → API → (minute, requests counted in it). Nested so a request looks its window
+/// up by reference; only a subscription's first request allocates.
 pub struct Limiter {
-    windows: Mutex<HashMap<(String, String), (i64, u32)>>,
+    windows: Mutex<HashMap<String, HashMap<String, (i64, u32)>>>,
 }
 
 /// The decision on one request.
@@ -33,10 +35,13 @@ impl Limiter {
         let reset_secs = u64::try_from((minute + 1) * 60_000 - now_ms).unwrap_or(0).div_ceil(1000);
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if windows.len() > 100_000 {
-            // Forget windows that ended; bounds memory with many short-lived subscriptions.
-            windows.retain(|_, (m, _)| *m == minute);
+            // Forget windows that ended; bounds memory with many short-lived applications.
+            windows.retain(|_, apis| {
+                apis.retain(|_, (m, _)| *m == minute);
+                !apis.is_empty()
+            });
         }
-        let entry = windows.entry((application.to_string(), api.to_string())).or_insert((minute, 0));
+        let entry = windows.entry_ref(application).or_default().entry_ref(api).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }

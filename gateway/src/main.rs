@@ -6,8 +6,12 @@
 //!   gatehouse-gateway --listen 127.0.0.1:8080 --admin 127.0.0.1:9901 \
 //!       [--bundle bundle.json] [--server http://127.0.0.1:3000 --token ggw_…] [--state-dir DIR]
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod auth;
 mod events;
+mod ids;
 mod limiter;
 mod metrics;
 mod proxy;
@@ -23,7 +27,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use metrics::Metrics;
-use proxy::Gateway;
+use events::Batcher;
+use proxy::{Gateway, Worker};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,19 +86,65 @@ async fn admin(gateway: Arc<Gateway>, metrics: Arc<Metrics>, request: Request<In
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let started = Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .json()
         .init();
     let args = Args::parse();
-    if let Err(e) = run(args, started).await {
+    // The main thread runs the control plane side: accepting connections, bundle pulls, the
+    // event sender, the admin port and signals. Requests run on the workers (see `worker`).
+    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}")).and_then(|rt| rt.block_on(run(args, started)));
+    if let Err(e) = outcome {
         tracing::error!(error = %e, "gateway stopped");
         eprintln!("gatehouse-gateway: {e}");
         std::process::exit(1);
     }
+}
+
+/// A connection handed to a worker.
+type Connection = (std::net::TcpStream, SocketAddr);
+
+/// One request thread per core, each with its own single-threaded runtime and backend pool, in
+/// the manner of nginx's workers: a connection, its requests and their backend calls stay on
+/// one thread, so a request never waits for a wake-up from another core. Returns when
+/// `connections` closes and the connections it served have finished (for up to 10 s).
+fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections: tokio::sync::mpsc::UnboundedReceiver<Connection>) -> Result<std::thread::JoinHandle<()>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start worker {index}: {e}"))?;
+    let spawned = std::thread::Builder::new().name(format!("gateway-worker-{index}")).spawn(move || {
+        runtime.block_on(async move {
+            let own = Arc::new(Worker { backends: proxy::backends(), events });
+            let flusher = own.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(events::FLUSH);
+                loop {
+                    tick.tick().await;
+                    flusher.events.flush();
+                }
+            });
+            let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+            while let Some((stream, remote)) = connections.recv().await {
+                let Ok(stream) = tokio::net::TcpStream::from_std(stream) else { continue };
+                let (gateway, own) = (gateway.clone(), own.clone());
+                let service = service_fn(move |req| {
+                    let (gateway, own) = (gateway.clone(), own.clone());
+                    async move { Ok::<_, Infallible>(gateway.handle(&own, req, remote).await) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let watched = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = watched.await;
+                });
+            }
+            tokio::select! {
+                _ = graceful.shutdown() => {}
+                _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!(worker = index, "connections still open after 10 s; stopping anyway"),
+            }
+            own.events.flush();
+        });
+    });
+    spawned.map_err(|e| format!("cannot start worker {index}: {e}"))
 }
 
 async fn run(args: Args, started: Instant) -> Result<(), String> {
@@ -114,14 +165,13 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         });
     }
     let metrics = Arc::new(Metrics::default());
-    let (events_tx, events_rx) = tokio::sync::mpsc::channel(events::QUEUE);
+    let (batches, batches_rx) = tokio::sync::mpsc::channel(events::QUEUE);
     let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let gateway = Arc::new(Gateway {
         runtime: ArcSwapOption::empty(),
         limiter: limiter::Limiter::default(),
         metrics: metrics.clone(),
-        events: events_tx,
-        http: http.clone(),
+        ids: ids::Ids::default(),
         instance: instance.clone(),
         region: args.region.clone(),
     });
@@ -149,7 +199,7 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         http,
         metrics: metrics.clone(),
     };
-    tokio::spawn(events::run(sink, events_rx));
+    let sender = tokio::spawn(events::run(sink, batches_rx));
 
     let admin_listener = tokio::net::TcpListener::bind(args.admin).await.map_err(|e| format!("cannot listen on {}: {e}", args.admin))?;
     let (g, m) = (gateway.clone(), metrics.clone());
@@ -168,35 +218,46 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    tracing::info!(listen = %args.listen, admin = %args.admin, instance = %instance, startup_ms = started.elapsed().as_secs_f64() * 1000.0, "gateway ready");
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let count = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut workers = Vec::with_capacity(count);
+    for index in 0..count {
+        let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+        workers.push((send, worker(index, gateway.clone(), Batcher::new(batches.clone(), metrics.clone()), receive)?));
+    }
+    tracing::info!(listen = %args.listen, admin = %args.admin, instance = %instance, workers = count, startup_ms = started.elapsed().as_secs_f64() * 1000.0, "gateway ready");
+    // The workers hold the only senders now: the sender stops once they all have.
+    drop(batches);
     let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut next = 0;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, remote)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let gateway = gateway.clone();
-                let service = service_fn(move |req| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, Infallible>(gateway.handle(req, remote).await) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
+                let Ok(stream) = stream.into_std() else { continue };
+                // Round robin: with keep-alive clients, connections are few and long.
+                let _ = workers[next % count].0.send((stream, remote));
+                next += 1;
             }
             _ = &mut shutdown => break,
         }
     }
-    // In-flight requests finish (for up to 10 s); events still queued are flushed by the sender.
+    // Closing the channels stops the workers; in-flight requests finish (for up to 10 s), then
+    // the sender delivers (or spools) the events still queued.
     drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("connections still open after 10 s; stopping anyway"),
+    let threads: Vec<_> = workers.into_iter().map(|(send, thread)| {
+        drop(send);
+        thread
+    }).collect();
+    let _ = tokio::task::spawn_blocking(move || {
+        for thread in threads {
+            let _ = thread.join();
+        }
+    })
+    .await;
+    if tokio::time::timeout(Duration::from_secs(15), sender).await.is_err() {
+        tracing::warn!("events still unsent after 15 s; stopping anyway");
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
     Ok(())
 }
 

@@ -11,6 +11,9 @@ const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 #[derive(Default)]
 pub struct Metrics {
     pub requests: [AtomicU64; 5],
+    /// Requests per latency bucket, each counted once (in its lowest bucket); the cumulative
+    /// counts Prometheus expects are summed when rendering, which keeps a request to one
+    /// shared-counter update instead of one per bucket.
     pub latency_buckets: [AtomicU64; BUCKETS.len()],
     pub latency_count: AtomicU64,
     /// Sum in microseconds.
@@ -30,10 +33,8 @@ impl Metrics {
     pub fn observe(&self, status: u16, seconds: f64) {
         let class = usize::from((status / 100).clamp(1, 5)) - 1;
         self.requests[class].fetch_add(1, Ordering::Relaxed);
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
@@ -54,8 +55,10 @@ impl Metrics {
             let _ = writeln!(out, "gatehouse_gateway_requests_total{{class=\"{class}\"}} {}", get(&self.requests[i]));
         }
         out.push_str("# HELP gatehouse_gateway_request_seconds Time from request to response.\n# TYPE gatehouse_gateway_request_seconds histogram\n");
+        let mut cumulative = 0;
         for (i, bound) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"{bound}\"}} {}", get(&self.latency_buckets[i]));
+            cumulative += get(&self.latency_buckets[i]);
+            let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
         }
         let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"+Inf\"}} {}", get(&self.latency_count));
         let _ = writeln!(out, "gatehouse_gateway_request_seconds_sum {}", get(&self.latency_sum_us) as f64 / 1e6);
@@ -75,5 +78,22 @@ impl Metrics {
         let (group, version) = self.bundle.lock().map(|b| b.clone()).unwrap_or_default();
         let _ = writeln!(out, "# HELP gatehouse_gateway_bundle_info The bundle being served.\n# TYPE gatehouse_gateway_bundle_info gauge\ngatehouse_gateway_bundle_info{{group=\"{group}\",version=\"{version}\"}} 1");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_renders_cumulative_buckets() {
+        let m = Metrics::default();
+        for seconds in [0.0002, 0.0007, 0.003, 9.0] {
+            m.observe(200, seconds);
+        }
+        let text = m.render();
+        for line in ["le=\"0.0005\"} 1", "le=\"0.001\"} 2", "le=\"0.005\"} 3", "le=\"5\"} 3", "le=\"+Inf\"} 4", "class=\"2xx\"} 4"] {
+            assert!(text.contains(line), "missing `{line}` in\n{text}");
+        }
     }
 }

@@ -7,7 +7,8 @@ use crate::metrics::Metrics;
 use crate::runtime::{Api, Match, Runtime};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use gatehouse_contract::{AuthKind, ErrorType, GatewayEvent, LifecycleState, Routing};
+use crate::events::{Batcher, Event};
+use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -16,18 +17,30 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_rustls::HttpsConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use crate::ids::Ids;
 
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: usize = 32 * 1024 * 1024;
 const CORRELATION: &str = "x-correlation-id";
 
+/// The HTTP/1 client for backends: hyper's pooled client, `http://` or `https://` (rustls, webpki roots).
+pub type Backends = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// What each worker thread has of its own: its backend connections and its batch of events.
+pub struct Worker {
+    pub backends: Backends,
+    pub events: Batcher,
+}
+
 pub struct Gateway {
     pub runtime: ArcSwapOption<Runtime>,
     pub limiter: Limiter,
     pub metrics: Arc<Metrics>,
-    pub events: mpsc::Sender<GatewayEvent>,
-    pub http: reqwest::Client,
+    pub ids: Ids,
     pub instance: String,
     pub region: String,
 }
@@ -38,6 +51,7 @@ fn now_ms() -> i64 {
 
 /// What is known about a request as it goes; becomes its event.
 struct Trace {
+    id: String,
     started: Instant,
     timestamp: i64,
     correlation_id: String,
@@ -50,6 +64,15 @@ struct Trace {
     backend_status: Option<u16>,
     backend_latency_ms: Option<f64>,
     error: Option<ErrorType>,
+}
+
+/// A client for backends; each worker thread has its own pool.
+pub fn backends() -> Backends {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
+    Client::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).pool_idle_timeout(std::time::Duration::from_secs(60)).build(connector)
 }
 
 fn json_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
@@ -70,15 +93,17 @@ fn forwardable(name: &HeaderName) -> bool {
 }
 
 impl Gateway {
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>, remote: SocketAddr) -> Response<Full<Bytes>> {
+    pub async fn handle(&self, worker: &Worker, request: Request<Incoming>, remote: SocketAddr) -> Response<Full<Bytes>> {
+        let id = self.ids.next();
+        // The caller's correlation id is passed on; without one, the request's own id serves.
         let correlation_id = request
             .headers()
             .get(CORRELATION)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 200)
-            .map(str::to_string)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .map_or_else(|| id.clone(), str::to_string);
         let mut trace = Trace {
+            id,
             started: Instant::now(),
             timestamp: now_ms(),
             correlation_id: correlation_id.clone(),
@@ -93,16 +118,17 @@ impl Gateway {
             error: None,
         };
         let runtime = self.runtime.load_full();
-        let mut response = match runtime {
+        let mut response = match &runtime {
             None => json_error(StatusCode::SERVICE_UNAVAILABLE, "no_bundle", "this gateway has no configuration yet"),
-            Some(rt) => self.serve(&rt, request, remote, &mut trace).await,
+            Some(rt) => self.serve(rt, &worker.backends, request, remote, &mut trace).await,
         };
         response.headers_mut().insert(HeaderName::from_static(CORRELATION), HeaderValue::from_str(&correlation_id).unwrap_or(HeaderValue::from_static("invalid")));
-        self.record(trace, &response);
+        let group = runtime.as_ref().map_or("", |rt| rt.group.as_str());
+        self.record(&worker.events, &trace, group, &response);
         response
     }
 
-    async fn serve(&self, rt: &Runtime, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
+    async fn serve(&self, rt: &Runtime, backends: &Backends, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
         let path = request.uri().path().to_string();
         let Some((api, rest)) = rt.route(&path) else {
             trace.error = Some(ErrorType::NoRoute);
@@ -174,7 +200,7 @@ impl Gateway {
                     return response;
                 }
                 Verdict::Allowed { limit, remaining, reset_secs } => {
-                    let mut response = self.forward(api, request, remote, trace).await;
+                    let mut response = self.forward(backends, api, request, remote, trace).await;
                     let h = response.headers_mut();
                     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
                     h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
@@ -184,7 +210,7 @@ impl Gateway {
                 Verdict::Unlimited => {}
             }
         }
-        self.forward(api, request, remote, trace).await
+        self.forward(backends, api, request, remote, trace).await
     }
 
     fn authenticate(&self, rt: &Runtime, api: &Api, accepted: &[AuthKind], headers: &HeaderMap) -> Result<Caller, Denied> {
@@ -227,7 +253,7 @@ impl Gateway {
 
     /// Proxy to a backend: production or sandbox by the caller's key type, round robin or
     /// failover, with the API's timeout.
-    async fn forward(&self, api: &Api, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
+    async fn forward(&self, client: &Backends, api: &Api, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
         let sandbox = trace.caller.as_ref().is_some_and(|c| c.key_type == "sandbox");
         let endpoints = &api.spec.endpoints;
         let backends = if sandbox { &endpoints.sandbox } else { &endpoints.production };
@@ -246,7 +272,7 @@ impl Gateway {
         let rest = parts.uri.path().strip_prefix(context).unwrap_or("");
         let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
         let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let mut headers = reqwest::header::HeaderMap::new();
+        let mut headers = HeaderMap::with_capacity(parts.headers.len() + 5);
         for (name, value) in &parts.headers {
             if forwardable(name) {
                 headers.append(name.clone(), value.clone());
@@ -276,36 +302,44 @@ impl Gateway {
             Routing::Failover => backends.iter().collect(),
         };
         let mut last_error = String::new();
-        for base in order {
-            let url = format!("{}{rest}{query}", base.trim_end_matches('/'));
+        for (attempt, base) in order.iter().enumerate() {
+            let Ok(uri) = format!("{}{rest}{query}", base.trim_end_matches('/')).parse::<http::Uri>() else {
+                last_error = "the backend URL with this path is not a valid URI".into();
+                continue;
+            };
+            let mut outgoing = Request::new(Full::new(body.clone()));
+            *outgoing.method_mut() = parts.method.clone();
+            *outgoing.uri_mut() = uri;
+            // The last attempt takes the headers; earlier ones (failover) copy them.
+            *outgoing.headers_mut() = if attempt + 1 == order.len() { std::mem::take(&mut headers) } else { headers.clone() };
             let started = Instant::now();
-            let sent = self.http.request(parts.method.clone(), &url).headers(headers.clone()).body(body.clone()).timeout(timeout).send().await;
-            match sent {
-                Ok(answer) => {
-                    let status = answer.status();
-                    let answer_headers = answer.headers().clone();
-                    let bytes = match answer.bytes().await {
-                        Ok(b) => b,
-                        Err(e) => {
-                            last_error = e.to_string();
-                            continue;
-                        }
-                    };
-                    trace.backend_latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                    trace.backend_status = Some(status.as_u16());
+            let answer = tokio::time::timeout(timeout, async {
+                let answer = client.request(outgoing).await.map_err(|e| e.to_string())?;
+                let (head, incoming) = answer.into_parts();
+                let bytes = incoming.collect().await.map_err(|e| e.to_string())?.to_bytes();
+                Ok::<_, String>((head, bytes))
+            })
+            .await;
+            trace.backend_latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            match answer {
+                Ok(Ok((head, bytes))) => {
+                    trace.backend_status = Some(head.status.as_u16());
                     let mut response = Response::new(Full::new(bytes));
-                    *response.status_mut() = status;
-                    for (name, value) in &answer_headers {
+                    *response.status_mut() = head.status;
+                    for (name, value) in &head.headers {
                         if forwardable(name) {
                             response.headers_mut().append(name.clone(), value.clone());
                         }
                     }
                     return response;
                 }
-                Err(e) => {
-                    trace.backend_latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                    last_error = if e.is_timeout() { format!("timed out after {} ms", endpoints.timeout_ms) } else { "connection failed".to_string() };
+                Ok(Err(e)) => {
                     tracing::warn!(api = %api.spec.name, backend = %base, error = %e, "backend call failed");
+                    last_error = "connection failed".into();
+                }
+                Err(_) => {
+                    tracing::warn!(api = %api.spec.name, backend = %base, timeout_ms = endpoints.timeout_ms, "backend call timed out");
+                    last_error = format!("timed out after {} ms", endpoints.timeout_ms);
                 }
             }
         }
@@ -315,43 +349,40 @@ impl Gateway {
         json_error(status, "backend_unreachable", &format!("the backend of {} {} could not be reached: {last_error}", api.spec.name, api.spec.version))
     }
 
-    fn record(&self, trace: Trace, response: &Response<Full<Bytes>>) {
+    fn record(&self, events: &Batcher, trace: &Trace, group: &str, response: &Response<Full<Bytes>>) {
         use hyper::body::Body;
         let seconds = trace.started.elapsed().as_secs_f64();
         let status = response.status().as_u16();
         self.metrics.observe(status, seconds);
-        let group = self.runtime.load().as_ref().map(|rt| rt.group.clone()).unwrap_or_default();
-        let (api_id, api_name, api_version, api_context) = trace.api.unwrap_or_default();
-        let caller = trace.caller.unwrap_or(Caller { application_id: String::new(), application_name: String::new(), consumer: String::new(), key_type: String::new(), tier: String::new() });
-        let event = GatewayEvent {
-            event_id: uuid::Uuid::now_v7().to_string(),
+        let (api_id, api_name, api_version, api_context) = trace.api.as_ref().map_or(("", "", "", ""), |(id, name, version, context)| (id.as_str(), name.as_str(), version.as_str(), context.as_str()));
+        let caller = trace.caller.as_ref();
+        let of_caller = |field: fn(&Caller) -> &str| caller.map_or("", field);
+        events.push(&Event {
+            event_id: &trace.id,
             timestamp: trace.timestamp,
-            correlation_id: trace.correlation_id,
+            correlation_id: &trace.correlation_id,
             api_id,
             api_name,
             api_version,
             api_context,
-            method: trace.method,
-            resource: trace.resource,
-            application_id: caller.application_id,
-            application_name: caller.application_name,
-            consumer: caller.consumer,
-            key_type: caller.key_type,
-            tier: caller.tier,
+            method: &trace.method,
+            resource: &trace.resource,
+            application_id: of_caller(|c| &c.application_id),
+            application_name: of_caller(|c| &c.application_name),
+            consumer: of_caller(|c| &c.consumer),
+            key_type: of_caller(|c| &c.key_type),
+            tier: of_caller(|c| &c.tier),
             group,
-            instance: self.instance.clone(),
-            region: self.region.clone(),
+            instance: &self.instance,
+            region: &self.region,
             status,
             backend_status: trace.backend_status,
             latency_ms: seconds * 1000.0,
             backend_latency_ms: trace.backend_latency_ms,
             request_bytes: trace.request_bytes,
             response_bytes: response.body().size_hint().exact().unwrap_or(0),
-            user_agent: trace.user_agent,
+            user_agent: &trace.user_agent,
             error: trace.error,
-        };
-        if self.events.try_send(event).is_err() {
-            self.metrics.events_dropped.fetch_add(1, Ordering::Relaxed);
-        }
+        });
     }
 }

@@ -2,6 +2,7 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
+use crate::auth::VerifiedTokens;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::VerifyingKey;
@@ -84,6 +85,9 @@ pub struct Runtime {
     pub version: String,
     /// Sorted by context length, longest first, so `/a/b` wins over `/a`.
     pub apis: Vec<Api>,
+    /// Positions in `apis` by the first segment of their context (in `apis`' order), so a
+    /// request compares itself with the few APIs that can match, not all of them.
+    by_first_segment: HashMap<String, Vec<usize>>,
     pub keys: HashMap<String, VerifyingKey>,
     pub issuer: String,
     pub audience: String,
@@ -93,6 +97,8 @@ pub struct Runtime {
     /// Tier → requests per minute (`None`: unlimited).
     pub tiers: HashMap<String, Option<u32>>,
     pub withdrawn: HashMap<String, LifecycleState>,
+    /// Access tokens already verified against `keys`.
+    pub verified: VerifiedTokens,
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -102,6 +108,10 @@ fn segments(template: &str) -> Vec<Segment> {
         .filter(|s| !s.is_empty())
         .map(|s| if s.starts_with('{') && s.ends_with('}') { Segment::Param } else { Segment::Literal(s.to_string()) })
         .collect()
+}
+
+fn first_segment(path: &str) -> &str {
+    path.trim_start_matches('/').split('/').next().unwrap_or("")
 }
 
 impl Runtime {
@@ -140,6 +150,10 @@ impl Runtime {
             apis.push(Api { spec, operations, next_backend: AtomicUsize::new(0) });
         }
         apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));
+        let mut by_first_segment: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, api) in apis.iter().enumerate() {
+            by_first_segment.entry(first_segment(&api.spec.context).to_string()).or_default().push(i);
+        }
         let mut revocations: HashMap<String, i64> = HashMap::new();
         for r in bundle.revocations {
             let at = revocations.entry(r.subject).or_insert(r.revoked_at);
@@ -149,6 +163,7 @@ impl Runtime {
             group: bundle.group,
             version: bundle.version,
             apis,
+            by_first_segment,
             keys,
             issuer: bundle.issuer,
             audience: bundle.audience,
@@ -156,12 +171,15 @@ impl Runtime {
             revocations,
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
             withdrawn: bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect(),
+            verified: VerifiedTokens::default(),
         })
     }
 
     /// The API whose context prefixes `path`, and the rest of the path.
     pub fn route<'a>(&self, path: &'a str) -> Option<(&Api, &'a str)> {
-        self.apis.iter().find_map(|api| {
+        // An API at the root context (`/`) has the empty first segment and comes last.
+        let candidates = [first_segment(path), ""].into_iter().filter_map(|segment| self.by_first_segment.get(segment)).flatten();
+        candidates.map(|&i| &self.apis[i]).find_map(|api| {
             let context = api.spec.context.trim_end_matches('/');
             let rest = path.strip_prefix(context)?;
             (rest.is_empty() || rest.starts_with('/')).then_some((api, rest))
@@ -213,6 +231,18 @@ mod tests {
         assert!(matches!(api.find("GET", "/pets/42"), Match::Found(op) if op.template == "/pets/{id}"));
         assert!(matches!(api.find("DELETE", "/pets"), Match::WrongMethod(m) if m == vec!["POST".to_string()]));
         assert!(matches!(api.find("GET", "/owners"), Match::NotFound));
+    }
+
+    #[test]
+    fn an_api_at_the_root_takes_what_no_other_context_matches() {
+        let mut b = bundle();
+        let mut root = b.apis[0].clone();
+        (root.id, root.context) = ("root".into(), "/".into());
+        b.apis.push(root);
+        let rt = Runtime::compile(b).expect("compile");
+        assert_eq!(rt.route("/pets/v2/pets/7").map(|(api, _)| api.spec.context.as_str()), Some("/pets/v2"));
+        assert_eq!(rt.route("/owners/1").map(|(api, rest)| (api.spec.id.as_str(), rest)), Some(("root", "/owners/1")));
+        assert_eq!(rt.route("/petshop").map(|(api, _)| api.spec.id.as_str()), Some("root"));
     }
 
     #[test]
