@@ -82,7 +82,7 @@ impl Store {
 
     /// Events ingested but not compacted yet.
     pub async fn pending(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COALESCE(SUM(events), 0) FROM event_batches").fetch_one(&self.db.pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_batches").fetch_one(&self.db.pool).await?.try_get(0)?)
     }
 
     /// Compact batches received before `received_before` (Unix ms) into segments, one file per
@@ -190,7 +190,7 @@ impl Store {
             tick.tick().await;
             let now = now_ms();
             let due = async {
-                let row = sqlx::query("SELECT COALESCE(SUM(events), 0), MIN(received_at) FROM event_batches").fetch_one(&self.db.pool).await?;
+                let row = sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT), MIN(received_at) FROM event_batches").fetch_one(&self.db.pool).await?;
                 let (count, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
                 Ok::<bool, DomainError>(count >= ENOUGH || oldest.is_some_and(|t| now - t >= OLDEST_MS))
             };
