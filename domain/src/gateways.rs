@@ -3,13 +3,13 @@
 //! is where "live on N of M" comes from), and the durable, idempotent ingest of their events.
 
 use crate::store::{new_id, now_ms};
-use sqlx::Row;
-use std::collections::HashSet;
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
 use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
 use rand::RngCore;
+use sqlx::Row;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// An instance counts as up when it pulled within this long (its long-poll is 25 s).

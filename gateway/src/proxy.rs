@@ -2,26 +2,26 @@
 //! prototype's examples or proxy to a backend — and record one event, whatever happened.
 
 use crate::auth::{self, Caller, Denied};
+use crate::events::{Batcher, Event};
+use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, Match, Runtime};
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use crate::events::{Batcher, Event};
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_rustls::HttpsConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use crate::ids::Ids;
 
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: usize = 32 * 1024 * 1024;
