@@ -30,6 +30,16 @@ struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        // SIGTERM first: an nginx master killed outright leaves its workers running (and
+        // holding their ports); asked to stop, it stops them. SIGKILL if that takes too long.
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
