@@ -38,14 +38,12 @@ build:
 	cargo build --locked -p gatehouse-gateway
 
 # The gateway test runs the gateway binary, which `cargo test` alone does not build.
-# The server's tests run one at a time: each test has its own tokio runtime, and with several
-# alive in one process an SSR page test has hung now and then on a lost wake-up (all threads
-# parked, no timer due) — a test-process effect not yet root-caused; the server itself runs
-# one runtime per process.
+# Tests run one at a time: each has its own tokio runtime, and with several alive in one
+# process an SSR page test has hung now and then on a lost wake-up (all threads parked, no
+# timer due) — a test-process effect not yet root-caused; the server runs one runtime.
 unit:
 	cargo build --locked -p gatehouse-gateway
-	cargo test --workspace --locked --exclude gatehouse-server
-	cargo test --locked -p gatehouse-server -- --test-threads=1
+	cargo test --workspace --locked -- --test-threads=1
 
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh
