@@ -37,8 +37,7 @@ pub fn outcome_code(event: &GatewayEvent) -> i32 {
 /// stores them dictionary-encoded and queries group and compare small integer codes instead of
 /// strings. All share polars' global categories, so segments and recent events combine.
 pub fn of_events(events: &[GatewayEvent]) -> PolarsResult<DataFrame> {
-    let categorical = DataType::from_categories(Categories::global());
-    let text = |name: &str, f: &dyn Fn(&GatewayEvent) -> &str| Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>()).cast(&categorical);
+    let text = |name: &str, f: &dyn Fn(&GatewayEvent) -> &str| categorical(name, events.iter().map(f).collect());
     DataFrame::new_infer_height(vec![
         Column::new(TS.into(), events.iter().map(|e| e.timestamp).collect::<Vec<i64>>()),
         text(API_ID, &|e| &e.api_id)?,
@@ -58,4 +57,9 @@ pub fn of_events(events: &[GatewayEvent]) -> PolarsResult<DataFrame> {
         Column::new(BACKEND.into(), events.iter().map(|e| e.backend_latency_ms).collect::<Vec<Option<f64>>>()),
         Column::new(DEMO.into(), events.iter().map(|e| e.instance == DEMO_INSTANCE).collect::<Vec<bool>>()),
     ])
+}
+
+/// A text column as a categorical of polars' global categories (see [`of_events`]).
+pub fn categorical(name: &str, values: Vec<&str>) -> PolarsResult<Column> {
+    Column::new(name.into(), values).cast(&DataType::from_categories(Categories::global()))
 }

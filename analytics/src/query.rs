@@ -2,6 +2,7 @@
 //! "nearest rank": the value at index round(q × (n − 1)) of the sorted latencies.
 
 use crate::frame::*;
+use crate::rollup::{self, Kind};
 use crate::store::Store;
 use gatehouse_contract::{AnalyticsQuery, Breakdown, Bucket, Latency, Outcome, Overview, Permission, Role, TierUsage, Totals, bucket_ms, range_ms};
 use gatehouse_domain::{Actor, Db, DomainError, Result};
@@ -43,6 +44,14 @@ impl Window {
         let bucket = bucket_ms(to - from);
         let aligned = from - from.rem_euclid(bucket);
         Ok(Window { from: aligned, to, bucket_ms: bucket })
+    }
+
+    /// Whether hourly rollups answer this window exactly: its buckets are whole hours, it
+    /// starts on an hour and ends on one or at `now` (the current hour's rows hold nothing
+    /// later than now). Ranges of a day or less have smaller buckets and read the events.
+    pub fn whole_hours(&self, now: i64) -> bool {
+        let hour = rollup::HOUR;
+        self.bucket_ms % hour == 0 && self.from % hour == 0 && (self.to % hour == 0 || self.to >= now)
     }
 }
 
@@ -101,39 +110,130 @@ fn quantile(column: &str, q: f64, alias: &str) -> Expr {
     col(column).quantile(lit(q), QuantileMethod::Nearest).alias(alias)
 }
 
-/// Requests, each outcome's count and the latency percentiles of a set of events.
-fn stats() -> Vec<Expr> {
-    let mut exprs = vec![len().cast(DataType::Int64).alias("n")];
-    for (i, outcome) in Outcome::ALL.iter().enumerate() {
-        exprs.push(col(OUTCOME).eq(lit(i as i32)).cast(DataType::Int64).sum().alias(outcome.as_str()));
+const LATENCY_PERCENTILES: [(&str, f64); 3] = [("l50", 0.5), ("l95", 0.95), ("l99", 0.99)];
+const BACKEND_PERCENTILES: [(&str, f64); 3] = [("b50", 0.5), ("b95", 0.95), ("b99", 0.99)];
+const P95: [(&str, f64); 1] = [("p95", 0.95)];
+
+/// What an overview is computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every event: exact percentiles.
+    Events,
+    /// The segments' [`rollup`]s: exact counts, percentiles within [`rollup::ACCURACY`].
+    Rollups,
+}
+
+/// The same measures over either source, so both run one set of plans.
+impl Detail {
+    fn requests(self) -> Expr {
+        match self {
+            Detail::Events => len().cast(DataType::Int64),
+            Detail::Rollups => col(rollup::REQUESTS).sum(),
+        }
+        .alias("n")
     }
-    exprs.extend([
-        quantile(LATENCY, 0.5, "l50"),
-        quantile(LATENCY, 0.95, "l95"),
-        quantile(LATENCY, 0.99, "l99"),
-        quantile(BACKEND, 0.5, "b50"),
-        quantile(BACKEND, 0.95, "b95"),
-        quantile(BACKEND, 0.99, "b99"),
-    ]);
+
+    /// Requests whose kept dimensions match `condition`.
+    fn count_where(self, condition: Expr) -> Expr {
+        match self {
+            Detail::Events => condition.cast(DataType::Int64).sum(),
+            Detail::Rollups => when(condition).then(col(rollup::REQUESTS)).otherwise(lit(0i64)).sum(),
+        }
+    }
+
+    fn errors(self) -> Expr {
+        match self {
+            Detail::Events => self.count_where(col(OUTCOME).neq(lit(0))),
+            Detail::Rollups => col(rollup::ERRORS).sum(),
+        }
+        .alias("errors")
+    }
+
+    fn throttled(self) -> Expr {
+        match self {
+            Detail::Events => self.count_where(col(OUTCOME).eq(lit(3))),
+            Detail::Rollups => col(rollup::THROTTLED).sum(),
+        }
+        .alias("throttled")
+    }
+
+    /// The `wanted` percentiles of total (or backend) latency. From rollups these are the
+    /// merged histograms' buckets and counts, which [`read_percentiles`] turns into the
+    /// `wanted` columns once collected.
+    fn latencies(self, backend: bool, wanted: &[(&str, f64)]) -> Vec<Expr> {
+        match self {
+            Detail::Events => wanted.iter().map(|(alias, q)| quantile(if backend { BACKEND } else { LATENCY }, *q, alias)).collect(),
+            Detail::Rollups => {
+                let (buckets, counts) = histogram(backend);
+                let flat = ExplodeOptions { empty_as_null: false, keep_nulls: false };
+                vec![col(buckets).explode(flat), col(counts).explode(flat)]
+            }
+        }
+    }
+
+    /// The rows that count `kind`: rollups keep each kind apart; every event counts for all.
+    fn of_kind(self, frame: &LazyFrame, kind: Kind) -> LazyFrame {
+        match self {
+            Detail::Events => frame.clone(),
+            Detail::Rollups => frame.clone().filter(col(rollup::KIND).eq(lit(kind as i32))),
+        }
+    }
+}
+
+fn histogram(backend: bool) -> (&'static str, &'static str) {
+    if backend { (rollup::BACKEND_BUCKETS, rollup::BACKEND_COUNTS) } else { (rollup::LATENCY_BUCKETS, rollup::LATENCY_COUNTS) }
+}
+
+/// Adds the `wanted` percentile columns of each row's merged histogram (see [`Detail::latencies`]).
+fn read_percentiles(df: &mut DataFrame, backend: bool, wanted: &[(&str, f64)]) -> PolarsResult<()> {
+    let (buckets, counts) = histogram(backend);
+    let qs: Vec<f64> = wanted.iter().map(|(_, q)| *q).collect();
+    let mut columns: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(df.height()); wanted.len()];
+    let (bucket_lists, count_lists) = (df.column(buckets)?.list()?.clone(), df.column(counts)?.list()?.clone());
+    for row in 0..df.height() {
+        let (b, n) = (bucket_lists.get_as_series(row), count_lists.get_as_series(row));
+        let read = match (b, n) {
+            (Some(b), Some(n)) => {
+                let (b, n) = (b.u16()?.rechunk(), n.u32()?.rechunk());
+                rollup::percentiles(b.cont_slice()?, n.cont_slice()?, &qs)
+            }
+            _ => vec![None; qs.len()],
+        };
+        for (column, value) in columns.iter_mut().zip(read) {
+            column.push(value);
+        }
+    }
+    for ((name, _), values) in wanted.iter().zip(columns) {
+        df.with_column(Column::new((*name).into(), values))?;
+    }
+    Ok(())
+}
+
+/// Requests, each outcome's count and the latency percentiles of a set of events.
+fn stats(detail: Detail) -> Vec<Expr> {
+    let mut exprs = vec![detail.requests()];
+    for (i, outcome) in Outcome::ALL.iter().enumerate() {
+        exprs.push(detail.count_where(col(OUTCOME).eq(lit(i as i32))).alias(outcome.as_str()));
+    }
+    exprs.extend(detail.latencies(false, &LATENCY_PERCENTILES));
+    exprs.extend(detail.latencies(true, &BACKEND_PERCENTILES));
     exprs
 }
 
 /// Requests, errors and p95 per key, biggest first.
-fn breakdown(frame: &LazyFrame, keys: &[&str], label: &str, limit: u32) -> LazyFrame {
+fn breakdown(detail: Detail, frame: &LazyFrame, kind: Kind, keys: &[&str], label: &str, limit: u32) -> LazyFrame {
     // Events without the first key (e.g. no application on an open operation) are left out.
     let present = if keys[0] == STATUS { lit(true) } else { col(keys[0]).neq(lit("")) };
     let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    frame
-        .clone()
+    let mut measures = vec![detail.requests(), detail.errors(), col(label).first().alias("label")];
+    measures.extend(detail.latencies(false, &P95));
+    detail
+        .of_kind(frame, kind)
         .filter(present)
         .group_by(by)
-        .agg([
-            len().cast(DataType::Int64).alias("n"),
-            col(OUTCOME).neq(lit(0)).cast(DataType::Int64).sum().alias("errors"),
-            quantile(LATENCY, 0.95, "p95"),
-            col(label).first().alias("label"),
-        ])
-        .sort_by_exprs(vec![col("n"), col(keys[0])], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .agg(measures)
+        // Ties in the keys' order, so the same data always lists the same way.
+        .sort_by_exprs([col("n")].into_iter().chain(keys.iter().map(|k| col(*k))).collect::<Vec<_>>(), SortMultipleOptions::default().with_order_descending_multi(std::iter::once(true).chain(keys.iter().map(|_| false))))
         .limit(limit)
 }
 
@@ -186,48 +286,60 @@ fn breakdown_rows(df: &DataFrame, keys: &[&str], separator: &str) -> Vec<Breakdo
         .collect()
 }
 
-/// Every panel of the dashboard for `query`, limited to `scope`.
+/// Every panel of the dashboard for `query`, limited to `scope`: from rollups when the
+/// window allows it (see [`Window::whole_hours`]) and every segment in it has one, else from
+/// the events.
 pub async fn overview(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64) -> Result<Overview> {
+    overview_from(store, query, scope, now, Detail::Rollups).await
+}
+
+/// The same from the events alone, with exact percentiles (what rollups are checked against).
+pub async fn exact_overview(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64) -> Result<Overview> {
+    overview_from(store, query, scope, now, Detail::Events).await
+}
+
+async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64, wanted: Detail) -> Result<Overview> {
     let window = Window::resolve(query, now)?;
-    let frame = store.frame(window.from, window.to).await?.filter(predicate(query, scope));
+    let rollups = if wanted == Detail::Rollups && window.whole_hours(now) { store.rollups(window.from, window.to).await? } else { None };
+    let (detail, frame) = match rollups {
+        Some(frame) => (Detail::Rollups, frame),
+        None => (Detail::Events, store.frame(window.from, window.to).await?),
+    };
+    let frame = frame.filter(predicate(query, scope));
     let limits: HashMap<String, Option<u32>> = sqlx::query("SELECT name, requests_per_minute FROM tiers")
         .fetch_all(&store.db.pool)
         .await?
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<Option<i64>, _>(1).and_then(|n| u32::try_from(n).ok())))
         .collect();
-    tokio::task::spawn_blocking(move || compute(frame, window, &limits))
+    tokio::task::spawn_blocking(move || compute(detail, frame, window, &limits))
         .await
         .map_err(|e| DomainError::Internal(format!("analytics query: {e}")))?
 }
 
-fn compute(frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
-    let mut overall = stats();
+fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
+    let mut overall = stats(detail);
     overall.push(col(DEMO).cast(DataType::Int64).sum().alias("demo"));
+    let outcomes = detail.of_kind(&frame, Kind::Outcomes);
     let plans = [
-        frame.clone().select(overall),
-        frame
-            .clone()
+        // One group of everything, so histograms merge as in the other panels.
+        outcomes.clone().with_column(lit(0i32).alias("all")).group_by([col("all")]).agg(overall),
+        outcomes
             .with_column((col(TS) - (col(TS) - lit(window.from)) % lit(window.bucket_ms)).alias("bucket"))
             .group_by([col("bucket")])
-            .agg(stats()),
-        breakdown(&frame, &[API_ID], API_NAME, TOP),
-        breakdown(&frame, &[APPLICATION_ID], APPLICATION_NAME, TOP),
-        breakdown(&frame, &[CONSUMER], CONSUMER, TOP),
-        breakdown(&frame, &[GROUP, REGION], GROUP, TOP),
-        breakdown(&frame, &[METHOD, RESOURCE, API_ID], API_NAME, 20),
-        breakdown(&frame, &[STATUS], STATUS, 50),
-        frame
-            .clone()
+            .agg(stats(detail)),
+        breakdown(detail, &frame, Kind::Outcomes, &[API_ID], API_NAME, TOP),
+        breakdown(detail, &frame, Kind::Outcomes, &[APPLICATION_ID], APPLICATION_NAME, TOP),
+        breakdown(detail, &frame, Kind::Outcomes, &[CONSUMER], CONSUMER, TOP),
+        breakdown(detail, &frame, Kind::Outcomes, &[GROUP, REGION], GROUP, TOP),
+        breakdown(detail, &frame, Kind::Operations, &[METHOD, RESOURCE, API_ID], API_NAME, 20),
+        breakdown(detail, &frame, Kind::Statuses, &[STATUS], STATUS, 50),
+        detail
+            .of_kind(&frame, Kind::Minutes)
             .filter(col(APPLICATION_ID).neq(lit("")))
-            .with_column((col(TS) - col(TS) % lit(60_000i64)).alias("minute"))
+            .with_column((col(TS) - col(TS) % lit(rollup::MINUTE)).alias("minute"))
             .group_by([col(APPLICATION_ID), col(API_ID), col(TIER), col("minute")])
-            .agg([
-                len().cast(DataType::Int64).alias("n"),
-                col(OUTCOME).eq(lit(3)).cast(DataType::Int64).sum().alias("throttled"),
-                col(APPLICATION_NAME).first().alias("application_name"),
-                col(API_NAME).first().alias("api_name"),
-            ])
+            .agg([detail.requests(), detail.throttled(), col(APPLICATION_NAME).first().alias("application_name"), col(API_NAME).first().alias("api_name")])
             .group_by([col(APPLICATION_ID), col(API_ID), col(TIER)])
             .agg([
                 col("n").max().alias("peak"),
@@ -240,8 +352,17 @@ fn compute(frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32
             .limit(20),
     ];
     let frames = LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), Engine::Auto, OptFlags::default()).map_err(failed)?;
-    let [overall, timeline, apis, applications, consumers, groups, operations, statuses, tiers] = <[DataFrame; 9]>::try_from(frames)
-        .map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
+    let [mut overall, mut timeline, mut apis, mut applications, mut consumers, mut groups, mut operations, mut statuses, tiers] =
+        <[DataFrame; 9]>::try_from(frames).map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
+    if detail == Detail::Rollups {
+        for df in [&mut overall, &mut timeline] {
+            read_percentiles(df, false, &LATENCY_PERCENTILES).map_err(failed)?;
+            read_percentiles(df, true, &BACKEND_PERCENTILES).map_err(failed)?;
+        }
+        for df in [&mut apis, &mut applications, &mut consumers, &mut groups, &mut operations, &mut statuses] {
+            read_percentiles(df, false, &P95).map_err(failed)?;
+        }
+    }
 
     let by_bucket: HashMap<i64, Totals> = (0..timeline.height()).map(|row| (int(&timeline, "bucket", row) as i64, totals(&timeline, row))).collect();
     let mut buckets = Vec::new();
@@ -286,6 +407,7 @@ fn compute(frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32
         operations: operation_rows,
         status_codes: breakdown_rows(&statuses, &[STATUS], ""),
         tier_usage,
+        percentile_accuracy: (detail == Detail::Rollups).then_some(rollup::ACCURACY),
     })
 }
 

@@ -5,9 +5,10 @@
 //! names and records the segments in one transaction, then renames the files into place. A
 //! crash before the commit leaves the batches pending (the stray file is removed on start); a
 //! crash after it leaves a finished file under its temporary name, which [`Store::recover`]
-//! renames. Either way every event is counted exactly once.
+//! renames. Either way every event is counted exactly once. A segment's rollup
+//! (`<id>.rollup.parquet`) is written and recorded with it, under the same protocol.
 
-use crate::frame;
+use crate::{frame, rollup};
 use gatehouse_contract::GatewayEvent;
 use gatehouse_domain::store::now_ms;
 use gatehouse_domain::{Db, DomainError, Result};
@@ -51,8 +52,12 @@ impl Store {
 
     /// Finish or undo compactions a crash interrupted (see the module comment).
     pub async fn recover(&self) -> Result<()> {
-        let recorded: Vec<String> = sqlx::query("SELECT path FROM analytics_segments").fetch_all(&self.db.pool).await?.iter().map(|r| r.get::<String, _>(0)).collect();
-        let recorded: std::collections::HashSet<String> = recorded.into_iter().collect();
+        let rows = sqlx::query("SELECT path, rollup FROM analytics_segments").fetch_all(&self.db.pool).await?;
+        let mut recorded = std::collections::HashSet::new();
+        for row in &rows {
+            recorded.insert(row.try_get::<String, _>(0)?);
+            recorded.extend(row.try_get::<Option<String>, _>(1)?);
+        }
         for pending in self.files(PENDING_SUFFIX)? {
             let relative = self.relative(&pending).trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet";
             if recorded.contains(&relative) {
@@ -137,22 +142,24 @@ impl Store {
         for (day, mut events) in days {
             events.sort_by_key(|e| e.timestamp);
             let relative = format!("day={day}/{id}.parquet");
-            let pending = self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}"));
+            let rollup_relative = format!("day={day}/{id}.rollup.parquet");
+            let pending = [self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}")), self.dir.join(format!("day={day}/{id}.rollup{PENDING_SUFFIX}"))];
             let (min_ts, max_ts) = (events.first().map_or(0, |e| e.timestamp), events.last().map_or(0, |e| e.timestamp));
             let count = events.len() as i64;
-            let target = pending.clone();
-            let result = tokio::task::spawn_blocking(move || write_segment(&target, &events)).await.map_err(|e| DomainError::Internal(format!("segment writer: {e}")));
+            let targets = pending.clone();
+            let result = tokio::task::spawn_blocking(move || write_segment(&targets, &events)).await.map_err(|e| DomainError::Internal(format!("segment writer: {e}")));
             if let Err(e) = result.and_then(|r| r) {
-                for file in written.iter().chain([&pending]) {
+                for file in written.iter().chain(&pending) {
                     let _ = std::fs::remove_file(file);
                 }
                 return Err(e);
             }
-            written.push(pending);
-            sqlx::query("INSERT INTO analytics_segments (id, day, path, min_ts, max_ts, events, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            written.extend(pending);
+            sqlx::query("INSERT INTO analytics_segments (id, day, path, rollup, min_ts, max_ts, events, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(format!("{id}-{day}"))
                 .bind(&day)
                 .bind(&relative)
+                .bind(&rollup_relative)
                 .bind(min_ts)
                 .bind(max_ts)
                 .bind(count)
@@ -184,6 +191,12 @@ impl Store {
     pub async fn maintain(self, retention_days: u32) {
         const ENOUGH: i64 = 20_000;
         const OLDEST_MS: i64 = 5 * 60_000;
+        match self.backfill_rollups().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(segments = n, "analytics: wrote the rollups of older segments"),
+            // Until it succeeds, ranges over those segments read the events: slower, still right.
+            Err(e) => tracing::warn!(error = %e, "analytics: cannot backfill rollups"),
+        }
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         let mut last_retention = 0;
         loop {
@@ -223,12 +236,13 @@ impl Store {
     /// Drop segments and the ids of events older than `days` days; returns the segments removed.
     pub async fn retain(&self, days: u32) -> Result<u64> {
         let cutoff = now_ms() - i64::from(days) * 86_400_000;
-        let old = sqlx::query("SELECT id, path FROM analytics_segments WHERE max_ts < $1").bind(cutoff).fetch_all(&self.db.pool).await?;
+        let old = sqlx::query("SELECT id, path, rollup FROM analytics_segments WHERE max_ts < $1").bind(cutoff).fetch_all(&self.db.pool).await?;
         for row in &old {
-            let path: String = row.get(1);
             // The record goes first: a crash between leaves a stray file, never a missing one.
-            sqlx::query("DELETE FROM analytics_segments WHERE id = $1").bind(row.get::<String, _>(0)).execute(&self.db.pool).await?;
-            let _ = std::fs::remove_file(self.dir.join(&path));
+            sqlx::query("DELETE FROM analytics_segments WHERE id = $1").bind(row.try_get::<String, _>(0)?).execute(&self.db.pool).await?;
+            for path in [Some(row.try_get::<String, _>(1)?), row.try_get::<Option<String>, _>(2)?].into_iter().flatten() {
+                let _ = std::fs::remove_file(self.dir.join(&path));
+            }
         }
         // An id forgotten here could be ingested again, but a gateway does not resend events
         // that old (its spool keeps days, not months), and one that did would fall outside retention.
@@ -244,6 +258,64 @@ impl Store {
             .fetch_all(&self.db.pool)
             .await?;
         Ok(rows.iter().map(|r| self.dir.join(r.get::<String, _>(0))).collect())
+    }
+
+    /// The rollup files of the segments that may hold events in [from, to); `None` when one of
+    /// them has none yet (written before rollups, not backfilled yet).
+    pub async fn rollup_files(&self, from: i64, to: i64) -> Result<Option<Vec<PathBuf>>> {
+        let rows = sqlx::query("SELECT rollup FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut files = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match row.try_get::<Option<String>, _>(0)? {
+                Some(path) => files.push(self.dir.join(path)),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(files))
+    }
+
+    /// The rollup rows of every hour (and minute) in [from, to) as one lazy frame: the
+    /// segments' rollups plus the rollup of the events not compacted yet. `None` when a
+    /// segment in the range has no rollup yet; the caller reads the events instead.
+    pub async fn rollups(&self, from: i64, to: i64) -> Result<Option<LazyFrame>> {
+        let Some(files) = self.rollup_files(from, to).await? else { return Ok(None) };
+        let recent = self.recent(from, to).await?;
+        let mut parts = vec![rollup::build(recent.iter().map(rollup::Sample::of)).map_err(internal("recent events"))?.lazy()];
+        if !files.is_empty() {
+            parts.push(scan(files)?);
+        }
+        let all = concat(parts, UnionArgs::default()).map_err(internal("rollups"))?;
+        Ok(Some(all.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(to))))))
+    }
+
+    /// Write the rollups of segments compacted before rollups existed; returns how many.
+    pub async fn backfill_rollups(&self) -> Result<u64> {
+        let rows = sqlx::query("SELECT id, path FROM analytics_segments WHERE rollup IS NULL").fetch_all(&self.db.pool).await?;
+        for row in &rows {
+            let (id, path): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            let relative = path.trim_end_matches(".parquet").to_string() + ".rollup.parquet";
+            let pending = self.dir.join(relative.clone() + ".pending");
+            let (segment, target) = (self.dir.join(&path), pending.clone());
+            let written = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(&segment).map_err(io(format!("cannot read {}", segment.display())))?;
+                let events = ParquetReader::new(file).finish().map_err(internal("segment"))?;
+                write_parquet(&target, &mut rollup::of_segment(&events).map_err(internal("rollup"))?)
+            })
+            .await
+            .map_err(|e| DomainError::Internal(format!("rollup writer: {e}")))?;
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&pending);
+                return Err(e);
+            }
+            let mut tx = self.db.pool.begin().await?;
+            sqlx::query("UPDATE analytics_segments SET rollup = $1 WHERE id = $2 AND rollup IS NULL").bind(&relative).bind(&id).execute(&mut *tx).await?;
+            Self::commit(tx, vec![pending]).await?;
+        }
+        Ok(rows.len() as u64)
     }
 
     /// Events in [from, to) not compacted yet.
@@ -270,28 +342,38 @@ impl Store {
         let recent = self.recent(from, to).await?;
         let mut parts = vec![frame::of_events(&recent).map_err(internal("recent events"))?.lazy()];
         if !files.is_empty() {
-            let paths = files.into_iter().map(PlRefPath::try_from_pathbuf).collect::<PolarsResult<Vec<_>>>().map_err(internal("segment path"))?;
-            // The day folders are for people and retention; the segments table already chose the files.
-            let hive_options = HiveOptions { enabled: Some(false), ..Default::default() };
-            let args = ScanArgsParquet { cache: false, glob: false, hive_options, ..Default::default() };
-            parts.push(LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(internal("segments"))?);
+            parts.push(scan(files)?);
         }
         let all = concat(parts, UnionArgs::default()).map_err(internal("events"))?;
         Ok(all.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(to)))))
     }
 }
 
-fn write_segment(path: &Path, events: &[GatewayEvent]) -> Result<()> {
+/// `files` scanned lazily as one frame.
+fn scan(files: Vec<PathBuf>) -> Result<LazyFrame> {
+    let paths = files.into_iter().map(PlRefPath::try_from_pathbuf).collect::<PolarsResult<Vec<_>>>().map_err(internal("segment path"))?;
+    // The day folders are for people and retention; the segments table already chose the files.
+    let hive_options = HiveOptions { enabled: Some(false), ..Default::default() };
+    let args = ScanArgsParquet { cache: false, glob: false, hive_options, ..Default::default() };
+    LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(internal("segments"))
+}
+
+/// The segment of `events` and its rollup, at `paths`.
+fn write_segment(paths: &[PathBuf; 2], events: &[GatewayEvent]) -> Result<()> {
+    write_parquet(&paths[0], &mut frame::of_events(events).map_err(internal("segment"))?)?;
+    write_parquet(&paths[1], &mut rollup::build(events.iter().map(rollup::Sample::of)).map_err(internal("rollup"))?)
+}
+
+fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io(format!("cannot create {}", parent.display())))?;
     }
-    let mut df = frame::of_events(events).map_err(internal("segment"))?;
     let file = std::fs::File::create(path).map_err(io(format!("cannot write {}", path.display())))?;
     ParquetWriter::new(&file)
         .with_compression(ParquetCompression::Snappy)
         .with_statistics(StatisticsOptions::full())
         .with_row_group_size(Some(128 * 1024))
-        .finish(&mut df)
+        .finish(df)
         .map_err(internal("segment"))?;
     // Durable before the commit that makes it count.
     file.sync_all().map_err(io(format!("cannot sync {}", path.display())))?;

@@ -3,7 +3,7 @@
 //! after compaction, scopes, retention, and the charts and CSV drawn from the answer.
 
 use gatehouse_analytics::{Scope, Store, charts, csv, query};
-use gatehouse_contract::{AnalyticsQuery, ErrorType, GatewayEvent, Panel};
+use gatehouse_contract::{AnalyticsQuery, ErrorType, GatewayEvent, Overview, Panel};
 use gatehouse_domain::store::now_ms;
 use gatehouse_domain::{Db, db_tests, gateways};
 
@@ -180,7 +180,85 @@ async fn bad_windows_are_refused(db: Db) {
     }
 }
 
-db_tests!(counts_and_percentiles_survive_compaction, retention_drops_old_segments, a_stray_segment_file_is_not_counted, bad_windows_are_refused);
+/// `approximate` within the rollups' accuracy of `exact`.
+fn close(approximate: Option<f64>, exact: Option<f64>, what: &str) {
+    match (approximate, exact) {
+        (Some(a), Some(e)) => assert!((a - e).abs() <= e * gatehouse_analytics::rollup::ACCURACY + 1e-9, "{what}: {a} for {e}"),
+        (a, e) => assert_eq!(a, e, "{what}"),
+    }
+}
+
+fn same_but_percentiles(rolled: &Overview, exact: &Overview) {
+    let counts = |t: &gatehouse_contract::Totals| (t.requests, t.errors, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure);
+    assert_eq!(counts(&rolled.totals), counts(&exact.totals));
+    for (what, a, e) in [("p50", rolled.totals.latency.p50, exact.totals.latency.p50), ("p95", rolled.totals.latency.p95, exact.totals.latency.p95), ("p99", rolled.totals.latency.p99, exact.totals.latency.p99)] {
+        close(a, e, what);
+    }
+    close(rolled.totals.backend_latency.p99, exact.totals.backend_latency.p99, "backend p99");
+    assert_eq!(rolled.timeline.len(), exact.timeline.len());
+    for (a, e) in rolled.timeline.iter().zip(&exact.timeline) {
+        assert_eq!((a.start, counts(&a.totals)), (e.start, counts(&e.totals)));
+        close(a.totals.latency.p95, e.totals.latency.p95, "bucket p95");
+        close(a.totals.backend_latency.p50, e.totals.backend_latency.p50, "bucket backend p50");
+    }
+    let lists = |o: &Overview| [o.top_apis.clone(), o.top_applications.clone(), o.top_consumers.clone(), o.by_group.clone(), o.operations.clone(), o.status_codes.clone()];
+    for (a, e) in lists(rolled).iter().zip(lists(exact).iter()) {
+        let rows = |l: &[gatehouse_contract::Breakdown]| l.iter().map(|b| (b.key.clone(), b.label.clone(), b.requests, b.errors)).collect::<Vec<_>>();
+        assert_eq!(rows(a), rows(e));
+        for (a, e) in a.iter().zip(e) {
+            close(a.p95_ms, e.p95_ms, &e.key);
+        }
+    }
+    assert_eq!(rolled.tier_usage, exact.tier_usage, "tier peaks are counted per minute, exactly");
+    assert_eq!(rolled.includes_demo, exact.includes_demo);
+}
+
+/// A week read from rollups: the same counts, tier peaks and breakdowns as the events give, and
+/// percentiles within 1 %; with segments, events not compacted yet, scopes and filters.
+async fn rollups_agree_with_the_events(db: Db) {
+    let now = now_ms();
+    let (store, dir) = store(&db);
+    let store = Store::open(store.db, dir.clone()).await.expect("open");
+    let week = AnalyticsQuery { range: Some("7d".into()), ..Default::default() };
+    let mut events = gatehouse_analytics::demo::events(now, 7, 4000.0, 3);
+    let recent = events.split_off(events.len() - 500);
+    store.load(events).await.expect("load");
+    for group in ["demo-eu", "demo-us"] {
+        let of_group: Vec<GatewayEvent> = recent.iter().filter(|e| e.group == group).cloned().collect();
+        gateways::ingest(&db, group, &of_group).await.expect("ingest");
+    }
+
+    let rolled = query::overview(&store, &week, &Scope::Everything, now).await.expect("overview");
+    let exact = query::exact_overview(&store, &week, &Scope::Everything, now).await.expect("overview");
+    assert_eq!((rolled.percentile_accuracy, exact.percentile_accuracy), (Some(0.01), None));
+    assert!(rolled.totals.requests > 25_000 && rolled.includes_demo);
+    same_but_percentiles(&rolled, &exact);
+    for (query, scope) in [
+        (week.clone(), Scope::Applications(vec!["demo-app-shop".into(), "demo-app-partner".into()])),
+        (week.clone(), Scope::Apis(vec!["demo-maps".into()])),
+        (AnalyticsQuery { api: Some("demo-orders".into()), group: Some("demo-eu".into()), key_type: Some("production".into()), ..week.clone() }, Scope::Everything),
+    ] {
+        let rolled = query::overview(&store, &query, &scope, now).await.expect("overview");
+        let exact = query::exact_overview(&store, &query, &scope, now).await.expect("overview");
+        assert!(rolled.totals.requests > 0 && rolled.percentile_accuracy.is_some(), "{scope:?}");
+        same_but_percentiles(&rolled, &exact);
+    }
+    // A day has 15-minute buckets: read from the events, exactly.
+    assert_eq!(query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").percentile_accuracy, None);
+
+    // Segments from before rollups: read from the events until their rollups are written.
+    sqlx::query("UPDATE analytics_segments SET rollup = NULL").execute(&db.pool).await.expect("forget");
+    let before = query::overview(&store, &week, &Scope::Everything, now).await.expect("overview");
+    assert_eq!(before.percentile_accuracy, None);
+    assert!(store.backfill_rollups().await.expect("backfill") >= 7);
+    assert_eq!(store.backfill_rollups().await.expect("backfill"), 0, "once");
+    let after = query::overview(&store, &week, &Scope::Everything, now).await.expect("overview");
+    assert_eq!(after.percentile_accuracy, Some(0.01));
+    same_but_percentiles(&after, &exact);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+db_tests!(counts_and_percentiles_survive_compaction, retention_drops_old_segments, a_stray_segment_file_is_not_counted, bad_windows_are_refused, rollups_agree_with_the_events);
 
 #[test]
 fn demo_traffic_has_a_rhythm_errors_and_a_tail() {

@@ -175,6 +175,9 @@ fn DashboardView(dashboard: Dashboard, query: AnalyticsQuery) -> impl IntoView {
         })}
         <Filters overview=overview.clone() query=query/>
         <p class="muted" data-testid="range">{range}</p>
+        {overview.percentile_accuracy.map(|accuracy| view! {
+            <p class="muted" data-testid="percentile-accuracy">{format!("Read from hourly rollups: counts are exact, latency percentiles within {:.0} %.", accuracy * 100.0)}</p>
+        })}
         <section class="figures" aria-label="Headline figures">
             <div class="figure"><span class="label">"Requests"</span><strong data-testid="total-requests">{t.requests}</strong></div>
             <div class="figure"><span class="label">"Error rate"</span><strong data-testid="error-rate">{format!("{:.1} %", t.error_rate * 100.0)}</strong></div>
