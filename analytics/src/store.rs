@@ -21,6 +21,26 @@ use std::path::{Path, PathBuf};
 const BATCHES: i64 = 250;
 const PENDING_SUFFIX: &str = ".parquet.pending";
 
+/// A segment and its rollup, written under pending names and not recorded yet.
+struct Segment {
+    id: String,
+    day: String,
+    path: String,
+    rollup: String,
+    pending: [PathBuf; 2],
+    min_ts: i64,
+    max_ts: i64,
+    events: i64,
+}
+
+impl Segment {
+    fn discard(&self) {
+        for file in &self.pending {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pub db: Db,
@@ -92,82 +112,120 @@ impl Store {
 
     /// Compact batches received before `received_before` (Unix ms) into segments, one file per
     /// day; returns how many events moved. Repeat until 0 to drain a backlog.
+    ///
+    /// The files are written before the transaction that claims the batches, so the database
+    /// is locked only for the few statements that record them and ingest carries on meanwhile.
     pub async fn compact(&self, received_before: i64) -> Result<u64> {
-        let id = format!("{:013}-{}", now_ms(), uuid::Uuid::new_v4().simple());
-        let mut tx = self.db.pool.begin().await?;
-        // Deleting claims the batches: a second compactor (another server on the same
-        // PostgreSQL) waits for this transaction and then finds them gone.
-        let rows = sqlx::query(
-            "DELETE FROM event_batches WHERE id IN \
-             (SELECT id FROM event_batches WHERE received_at < $1 ORDER BY received_at LIMIT $2) RETURNING payload",
-        )
-        .bind(received_before)
-        .bind(BATCHES)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query("SELECT id, payload FROM event_batches WHERE received_at < $1 ORDER BY received_at LIMIT $2")
+            .bind(received_before)
+            .bind(BATCHES)
+            .fetch_all(&self.db.pool)
+            .await?;
         if rows.is_empty() {
             return Ok(0);
         }
+        let mut ids = Vec::with_capacity(rows.len());
         let mut events = Vec::new();
         for row in &rows {
-            let payload: String = row.try_get(0)?;
-            match serde_json::from_str::<Vec<GatewayEvent>>(&payload) {
+            ids.push(row.try_get::<String, _>(0)?);
+            match serde_json::from_str::<Vec<GatewayEvent>>(&row.try_get::<String, _>(1)?) {
                 Ok(batch) => events.extend(batch),
                 // Stored by ingest from parsed events, so this means the row was altered by hand.
                 Err(e) => tracing::error!(error = %e, "an event batch cannot be read; left out of analytics"),
             }
         }
+        drop(rows);
         let moved = events.len() as u64;
-        let written = self.write_segments(&id, events, &mut tx).await?;
-        Self::commit(tx, written).await?;
+        let written = self.write_segments(events).await?;
+        let mut tx = self.db.pool.begin().await?;
+        // Deleting claims the batches. Another compactor (a second server on the same
+        // PostgreSQL) that took any of them first leaves fewer to delete: then this one gives
+        // its files up, and the batches it still holds wait for the next round.
+        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("DELETE FROM event_batches WHERE id IN ({placeholders}) RETURNING id");
+        let mut claim = sqlx::query_scalar::<_, String>(&sql);
+        for id in &ids {
+            claim = claim.bind(id);
+        }
+        let claimed = claim.fetch_all(&mut *tx).await;
+        match claimed {
+            Ok(claimed) if claimed.len() == ids.len() => {}
+            other => {
+                drop(tx);
+                for segment in &written {
+                    segment.discard();
+                }
+                return match other {
+                    Err(e) => Err(e.into()),
+                    Ok(_) => Ok(0),
+                };
+            }
+        }
+        Self::record(tx, written).await?;
         Ok(moved)
     }
 
     /// Write `events` straight into segments, bypassing the database: for bulk loads (the
     /// benchmark's 10 million events). They must not also be ingested, or they count twice.
     pub async fn load(&self, events: Vec<GatewayEvent>) -> Result<()> {
-        let id = format!("{:013}-{}", now_ms(), uuid::Uuid::new_v4().simple());
-        let mut tx = self.db.pool.begin().await?;
-        let written = self.write_segments(&id, events, &mut tx).await?;
-        Self::commit(tx, written).await
+        let written = self.write_segments(events).await?;
+        let tx = self.db.pool.begin().await?;
+        Self::record(tx, written).await
     }
 
-    /// One file per day of `events`, written under a pending name and recorded in `tx`.
-    async fn write_segments(&self, id: &str, events: Vec<GatewayEvent>, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<Vec<PathBuf>> {
+    /// One segment per day of `events` and its rollup, written under pending names.
+    async fn write_segments(&self, events: Vec<GatewayEvent>) -> Result<Vec<Segment>> {
+        let id = format!("{:013}-{}", now_ms(), uuid::Uuid::new_v4().simple());
         let mut days: BTreeMap<String, Vec<GatewayEvent>> = BTreeMap::new();
         for event in events {
             days.entry(day_of(event.timestamp)).or_default().push(event);
         }
-        let mut written = Vec::new();
+        let mut written: Vec<Segment> = Vec::new();
         for (day, mut events) in days {
             events.sort_by_key(|e| e.timestamp);
-            let relative = format!("day={day}/{id}.parquet");
-            let rollup_relative = format!("day={day}/{id}.rollup.parquet");
-            let pending = [self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}")), self.dir.join(format!("day={day}/{id}.rollup{PENDING_SUFFIX}"))];
-            let (min_ts, max_ts) = (events.first().map_or(0, |e| e.timestamp), events.last().map_or(0, |e| e.timestamp));
-            let count = events.len() as i64;
-            let targets = pending.clone();
+            let segment = Segment {
+                id: format!("{id}-{day}"),
+                path: format!("day={day}/{id}.parquet"),
+                rollup: format!("day={day}/{id}.rollup.parquet"),
+                pending: [self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}")), self.dir.join(format!("day={day}/{id}.rollup{PENDING_SUFFIX}"))],
+                day,
+                min_ts: events.first().map_or(0, |e| e.timestamp),
+                max_ts: events.last().map_or(0, |e| e.timestamp),
+                events: events.len() as i64,
+            };
+            let targets = segment.pending.clone();
             let result = tokio::task::spawn_blocking(move || write_segment(&targets, &events)).await.map_err(|e| DomainError::Internal(format!("segment writer: {e}")));
             if let Err(e) = result.and_then(|r| r) {
-                for file in written.iter().chain(&pending) {
-                    let _ = std::fs::remove_file(file);
+                for segment in written.iter().chain([&segment]) {
+                    segment.discard();
                 }
                 return Err(e);
             }
-            written.extend(pending);
-            sqlx::query("INSERT INTO analytics_segments (id, day, path, rollup, min_ts, max_ts, events, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(format!("{id}-{day}"))
-                .bind(&day)
-                .bind(&relative)
-                .bind(&rollup_relative)
-                .bind(min_ts)
-                .bind(max_ts)
-                .bind(count)
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?;
+            written.push(segment);
         }
         Ok(written)
+    }
+
+    /// Record `segments` in `tx`, commit, then move their files into place.
+    async fn record(mut tx: sqlx::Transaction<'_, sqlx::Any>, segments: Vec<Segment>) -> Result<()> {
+        for s in &segments {
+            let recorded = sqlx::query("INSERT INTO analytics_segments (id, day, path, rollup, min_ts, max_ts, events, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(&s.id)
+                .bind(&s.day)
+                .bind(&s.path)
+                .bind(&s.rollup)
+                .bind(s.min_ts)
+                .bind(s.max_ts)
+                .bind(s.events)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await;
+            if let Err(e) = recorded {
+                segments.iter().for_each(Segment::discard);
+                return Err(e.into());
+            }
+        }
+        Self::commit(tx, segments.into_iter().flat_map(|s| s.pending).collect()).await
     }
 
     /// Commit, then move the files into place; on a failed commit the files go.
@@ -347,6 +405,16 @@ impl Store {
         let all = concat(parts, UnionArgs::default()).map_err(internal("events"))?;
         Ok(all.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(to)))))
     }
+}
+
+/// How many rows the Parquet `files` hold, from their footers.
+pub fn rows(files: &[PathBuf]) -> Result<usize> {
+    let mut rows = 0;
+    for path in files {
+        let file = std::fs::File::open(path).map_err(io(format!("cannot read {}", path.display())))?;
+        rows += ParquetReader::new(file).num_rows().map_err(internal("segment"))?;
+    }
+    Ok(rows)
 }
 
 /// `files` scanned lazily as one frame.

@@ -147,8 +147,10 @@ async fn retention_drops_old_segments(db: Db) {
     store.compact(now_ms() + 1).await.expect("compact");
     let window = AnalyticsQuery { from: Some(now - 41 * 86_400_000), to: Some(now), ..Default::default() };
     assert_eq!(query::overview(&store, &window, &Scope::Everything, now).await.expect("overview").totals.requests, 50);
+    assert_eq!(walk(&dir).len(), 2, "a segment and its rollup");
     assert_eq!(store.retain(30).await.expect("retain"), 1);
     assert_eq!(query::overview(&store, &window, &Scope::Everything, now).await.expect("overview").totals.requests, 0);
+    assert_eq!(walk(&dir), Vec::<String>::new(), "both files go");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -258,7 +260,49 @@ async fn rollups_agree_with_the_events(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-db_tests!(counts_and_percentiles_survive_compaction, retention_drops_old_segments, a_stray_segment_file_is_not_counted, bad_windows_are_refused, rollups_agree_with_the_events);
+/// Two compactors at once (two servers on one PostgreSQL) take the same batches: one records
+/// them, the other gives its files up; every event is counted once and no file is left over.
+async fn two_compactors_count_each_event_once(db: Db) {
+    let now = now_ms();
+    let (store, dir) = store(&db);
+    let store = Store::open(store.db, dir.clone()).await.expect("open");
+    let events = traffic(now, 0);
+    for batch in events.chunks(100) {
+        gateways::ingest(&db, "g", batch).await.expect("ingest");
+    }
+    let (a, b) = tokio::join!(store.compact(now_ms() + 1), store.compact(now_ms() + 1));
+    let moved = a.expect("first") + b.expect("second");
+    while store.compact(now_ms() + 1).await.expect("drain") > 0 {}
+    assert!(moved <= 1000, "{moved} events moved by two compactors");
+    assert_eq!(store.pending().await.expect("pending"), 0);
+    assert_eq!(query::exact_overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests, 1000);
+    let files = walk(&dir);
+    assert!(files.iter().all(|f| !f.ends_with(".pending")), "{files:?}");
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM analytics_segments").fetch_one(&db.pool).await.expect("count");
+    assert_eq!(files.len() as i64, 2 * recorded, "a segment and its rollup each: {files:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            found.extend(walk(&entry.path()));
+        } else {
+            found.push(entry.path().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+db_tests!(
+    counts_and_percentiles_survive_compaction,
+    retention_drops_old_segments,
+    a_stray_segment_file_is_not_counted,
+    bad_windows_are_refused,
+    rollups_agree_with_the_events,
+    two_compactors_count_each_event_once
+);
 
 #[test]
 fn demo_traffic_has_a_rhythm_errors_and_a_tail() {

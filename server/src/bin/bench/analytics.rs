@@ -73,58 +73,115 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
     let load_secs = started.elapsed().as_secs_f64();
     let stored = ingested + loaded;
 
-    // (b) polars: the whole overview for 30 days.
-    eprintln!("(b) polars: the overview over {stored} events, {rounds} rounds…");
+    // (b) polars: the whole overview for 30 days, from the rollups (what the dashboards read
+    // for 30 days) and, for comparison, from every event with exact percentiles.
     let query = AnalyticsQuery { range: Some("30d".into()), ..Default::default() };
-    let mut polars_runs = Vec::new();
-    let mut requests = 0;
-    let mut window = (0, 0, 0);
+    eprintln!("(b) polars: the overview over {stored} events, {rounds} rounds from rollups, {rounds} from the events…");
+    let mut rolled = Timed::default();
+    let mut exact = Timed::default();
     for _ in 0..rounds {
-        let started = Instant::now();
-        let overview = query::overview(store, &query, &Scope::Everything, now).await.map_err(|e| e.to_string())?;
-        polars_runs.push(started.elapsed().as_secs_f64());
-        requests = overview.totals.requests;
-        window = (overview.from, overview.to, overview.bucket_ms);
+        rolled.time(query::overview(store, &query, &Scope::Everything, now)).await?;
+        exact.time(query::exact_overview(store, &query, &Scope::Everything, now)).await?;
     }
+    let (Some(rolled_answer), Some(exact_answer)) = (rolled.answer.take(), exact.answer.take()) else { return Err("no rounds".into()) };
+    if rolled_answer.percentile_accuracy.is_none() {
+        return Err("the 30-day overview did not read the rollups".into());
+    }
+    let (from, to, bucket) = (rolled_answer.from, rolled_answer.to, rolled_answer.bucket_ms);
 
-    // (c) DuckDB over the same segment files.
+    // (c) DuckDB: the same queries over the same files.
     eprintln!("(c) DuckDB: the same queries over the same files…");
-    let files = store.segments(window.0, window.1).await.map_err(|e| e.to_string())?;
+    let segments = store.segments(from, to).await.map_err(|e| e.to_string())?;
+    let rollups = store.rollup_files(from, to).await.map_err(|e| e.to_string())?.ok_or("a segment has no rollup")?;
+    let duck_rolled = duckdb("rollups", (from, to, bucket), rounds, &rollups)?;
+    let duck_exact = duckdb("events", (from, to, bucket), rounds, &segments)?;
+
+    let ingest_rate = ingested as f64 / ingest_secs;
+    let compact_rate = ingested as f64 / compact_secs;
+    let both = ingested as f64 / (ingest_secs + compact_secs);
+    let (polars, duck) = (median(rolled.runs.clone()), median(duck_rolled.runs.clone()));
+    let (polars_exact, duck_exact_secs) = (median(exact.runs.clone()), median(duck_exact.runs.clone()));
+    let rows = gatehouse_analytics::store::rows(&rollups).map_err(|e| e.to_string())?;
+    println!("\nAnalytics benchmark — {stored} events over {DAYS} days in {} segment files, SQLite, one 2-core machine", segments.len());
+    println!("(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {})", gateways::MAX_BATCH);
+    println!("    compaction into Parquet         {compact_rate:>12.0} events/s   (segments and their rollups)");
+    println!("    ingest + compaction             {both:>12.0} events/s   goal ≥ 100,000 events/s  {}", if both >= 100_000.0 { "met" } else { "MISSED" });
+    println!("    bulk load of the other {loaded} events: {load_secs:.1} s");
+    println!("The overview for 30 days, every panel — from the hourly rollups ({rows} rows; what the dashboards read):");
+    println!("(b) polars                          {:>10.3} s (median of {rounds}: {})   goal ≤ 1 s  {}", polars, list(&rolled.runs), if polars <= 1.0 { "met" } else { "MISSED" });
+    println!("(c) DuckDB, the same queries        {:>10.3} s (median of {rounds}: {}; {} threads)", duck, list(&duck_rolled.runs), duck_rolled.threads);
+    println!("(b)/(c)                             {:>10.2}×   goal ≤ 1.0×  {}", polars / duck, if polars <= duck { "met" } else { "MISSED" });
+    println!("The same from all {stored} events, exact percentiles (what ranges of a day or less read):");
+    println!("    polars                          {:>10.3} s (median of {rounds}: {})", polars_exact, list(&exact.runs));
+    println!("    DuckDB                          {:>10.3} s (median of {rounds}: {})   ratio {:.2}×", duck_exact_secs, list(&duck_exact.runs), polars_exact / duck_exact_secs);
+
+    // The engines must agree, or the timings compare different work.
+    let counted = [rolled_answer.totals.requests, exact_answer.totals.requests, duck_rolled.requests, duck_exact.requests];
+    if counted.iter().any(|&n| n != stored) {
+        return Err(format!("the answers disagree: polars counted {} (rollups) and {} (events), DuckDB {} and {}; {stored} stored", counted[0], counted[1], counted[2], counted[3]));
+    }
+    let l = &rolled_answer.totals.latency;
+    let polars_rolled = [l.p50, l.p95, l.p99].map(|v| v.unwrap_or(f64::NAN));
+    let l = &exact_answer.totals.latency;
+    let polars_exact = [l.p50, l.p95, l.p99].map(|v| v.unwrap_or(f64::NAN));
+    for (what, a, b, tolerance) in [
+        ("polars and DuckDB from rollups", polars_rolled, duck_rolled.latency, 1e-6),
+        ("polars and DuckDB from events", polars_exact, duck_exact.latency, 1e-9),
+        ("rollups and events", polars_rolled, polars_exact, query_accuracy()),
+    ] {
+        if a.iter().zip(&b).any(|(a, b)| (a - b).abs() > b * tolerance + 1e-9) {
+            return Err(format!("latency p50/p95/p99 disagree, {what}: {a:?} and {b:?}"));
+        }
+    }
+    println!("all four counted {stored} requests; latency p50/p95/p99 {:.2}/{:.2}/{:.2} ms exact, {:.2}/{:.2}/{:.2} ms from rollups", polars_exact[0], polars_exact[1], polars_exact[2], polars_rolled[0], polars_rolled[1], polars_rolled[2]);
+    Ok(())
+}
+
+fn query_accuracy() -> f64 {
+    gatehouse_analytics::rollup::ACCURACY
+}
+
+/// Timings of one kind of overview, and its last answer.
+#[derive(Default)]
+struct Timed {
+    runs: Vec<f64>,
+    answer: Option<gatehouse_contract::Overview>,
+}
+
+impl Timed {
+    async fn time(&mut self, overview: impl std::future::Future<Output = gatehouse_domain::Result<gatehouse_contract::Overview>>) -> Result<(), String> {
+        let started = Instant::now();
+        let answer = overview.await.map_err(|e| e.to_string())?;
+        self.runs.push(started.elapsed().as_secs_f64());
+        self.answer = Some(answer);
+        Ok(())
+    }
+}
+
+struct DuckRuns {
+    runs: Vec<f64>,
+    requests: u64,
+    latency: [f64; 3],
+    threads: serde_json::Value,
+}
+
+/// scripts/bench_duckdb.py in `mode` over `files`.
+fn duckdb(mode: &str, (from, to, bucket): (i64, i64, i64), rounds: usize, files: &[std::path::PathBuf]) -> Result<DuckRuns, String> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_duckdb.py");
     let out = Command::new("python3")
         .arg(&script)
-        .args([window.0.to_string(), window.1.to_string(), window.2.to_string(), rounds.to_string()])
-        .args(&files)
+        .args([mode.to_string(), from.to_string(), to.to_string(), bucket.to_string(), rounds.to_string()])
+        .args(files)
         .output()
         .map_err(|e| format!("python3: {e}"))?;
     if !out.status.success() {
         return Err(format!("DuckDB baseline failed (scripts/setup.sh bench installs duckdb): {}", String::from_utf8_lossy(&out.stderr)));
     }
     let duck: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("DuckDB output: {e}"))?;
-    let duck_runs: Vec<f64> = duck["runs"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
-    if duck_runs.is_empty() {
-        return Err(format!("DuckDB printed no timings: {duck}"));
-    }
-    let duck_requests = duck["requests"].as_u64().unwrap_or(0);
-
-    let ingest_rate = ingested as f64 / ingest_secs;
-    let compact_rate = ingested as f64 / compact_secs;
-    let both = ingested as f64 / (ingest_secs + compact_secs);
-    let polars = median(polars_runs.clone());
-    let duckdb = median(duck_runs.clone());
-    println!("\nAnalytics benchmark — {stored} events over {DAYS} days in {} segment files, SQLite, one 2-core machine", files.len());
-    println!("(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {})", gateways::MAX_BATCH);
-    println!("    compaction into Parquet         {compact_rate:>12.0} events/s");
-    println!("    ingest + compaction             {both:>12.0} events/s   goal ≥ 100,000 events/s  {}", if both >= 100_000.0 { "met" } else { "MISSED" });
-    println!("    bulk load of the other {loaded} events: {load_secs:.1} s");
-    println!("(b) overview, every panel, polars   {:>10.3} s (median of {rounds}: {})   goal ≤ 1 s  {}", polars, list(&polars_runs), if polars <= 1.0 { "met" } else { "MISSED" });
-    println!("(c) the same queries, DuckDB {}    {:>10.3} s (median of {rounds}: {}; {} threads)", duck["threads"].as_str().map(|_| "").unwrap_or(""), duckdb, list(&duck_runs), duck["threads"]);
-    println!("(b)/(c)                             {:>10.2}×   goal ≤ 1.0×  {}", polars / duckdb, if polars <= duckdb { "met" } else { "MISSED" });
-    if requests != duck_requests || requests != stored {
-        return Err(format!("the two engines disagree: polars counted {requests}, DuckDB {duck_requests}, {stored} stored"));
-    }
-    println!("both counted {requests} requests");
-    Ok(())
+    let runs: Vec<f64> = duck["runs"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    let latency: Vec<f64> = duck["latency"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    let (Ok(latency), false) = (<[f64; 3]>::try_from(latency), runs.is_empty()) else { return Err(format!("DuckDB printed no timings: {duck}")) };
+    Ok(DuckRuns { runs, requests: duck["requests"].as_u64().unwrap_or(0), latency, threads: duck["threads"].clone() })
 }
 
 fn list(runs: &[f64]) -> String {
