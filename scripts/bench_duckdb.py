@@ -109,12 +109,15 @@ rollup_queries = [
     rolled_breakdown(0, ["group", "region"], "group", 10),
     rolled_breakdown(1, ["method", "resource", "api_id"], "api_name", 20),
     rolled_breakdown(2, ["status"], "status", 50),
-    """WITH m AS (
-        SELECT application_id, api_id, tier, ts AS minute, sum(requests) AS n, sum(throttled) AS throttled,
-               first(application_name) AS an, first(api_name) AS pn
-        FROM r WHERE kind = 3 AND application_id <> '' GROUP BY application_id, api_id, tier, minute)
-      SELECT application_id, api_id, tier, max(n), sum(n) AS total, sum(throttled), first(an), first(pn)
-      FROM m GROUP BY application_id, api_id, tier ORDER BY total DESC, application_id, api_id LIMIT 20""",
+    """WITH subscriptions AS (SELECT * FROM r WHERE kind = 3 AND application_id <> ''),
+      per_minute AS (
+        SELECT application_id, api_id, tier, ts, m, sum(c) AS c FROM (
+          SELECT application_id, api_id, tier, ts, unnest(minutes) AS m, unnest(minute_counts) AS c FROM subscriptions)
+        GROUP BY application_id, api_id, tier, ts, m),
+      peaks AS (SELECT application_id, api_id, tier, max(c) AS peak FROM per_minute GROUP BY application_id, api_id, tier)
+      SELECT s.application_id, s.api_id, s.tier, p.peak, sum(requests) AS total, sum(throttled), first(application_name), first(api_name)
+      FROM subscriptions s JOIN peaks p USING (application_id, api_id, tier)
+      GROUP BY s.application_id, s.api_id, s.tier, p.peak ORDER BY total DESC, s.application_id, s.api_id LIMIT 20""",
 ]
 
 con = duckdb.connect()

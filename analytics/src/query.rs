@@ -1,5 +1,7 @@
-//! The dashboards' aggregates, computed by polars over [`Store::frame`]. Percentiles are
-//! "nearest rank": the value at index round(q × (n − 1)) of the sorted latencies.
+//! The dashboards' aggregates, computed by polars over the events ([`Store::frame`]) or, for
+//! ranges of days, their hourly rollups ([`Store::rollups`]); one set of plans serves both
+//! ([`Detail`]). Percentiles are "nearest rank": the value at index round(q × (n − 1)) of the
+//! sorted latencies, exact from events and within 1 % from rollups.
 
 use crate::frame::*;
 use crate::rollup::{self, Kind};
@@ -46,9 +48,10 @@ impl Window {
         Ok(Window { from: aligned, to, bucket_ms: bucket })
     }
 
-    /// Whether hourly rollups answer this window exactly: its buckets are whole hours, it
-    /// starts on an hour and ends on one or at `now` (the current hour's rows hold nothing
-    /// later than now). Ranges of a day or less have smaller buckets and read the events.
+    /// Whether hourly rollups can answer this window: its buckets are whole hours, it starts
+    /// on an hour and ends on one or at `now` (the current hour's rows hold nothing later than
+    /// now), so every rollup row lies wholly inside or outside it. Ranges of a day or less have
+    /// smaller buckets and read the events.
     pub fn whole_hours(&self, now: i64) -> bool {
         let hour = rollup::HOUR;
         self.bucket_ms % hour == 0 && self.from % hour == 0 && (self.to % hour == 0 || self.to >= now)
@@ -209,6 +212,23 @@ fn read_percentiles(df: &mut DataFrame, backend: bool, wanted: &[(&str, f64)]) -
     Ok(())
 }
 
+/// The totals of the timeline from rollups (before [`read_percentiles`]): its counts summed,
+/// its buckets' histograms merged into one row.
+fn sum_of_buckets(timeline: &DataFrame) -> PolarsResult<DataFrame> {
+    let counts: Vec<Expr> = ["n"].into_iter().chain(Outcome::ALL.iter().map(|o| o.as_str())).map(|c| col(c).sum()).collect();
+    let mut totals = timeline.clone().lazy().select(counts).collect()?;
+    for (backend, wanted) in [(false, &LATENCY_PERCENTILES), (true, &BACKEND_PERCENTILES)] {
+        let (buckets, counts) = histogram(backend);
+        let (b, n) = (timeline.column(buckets)?.list()?.get_inner().rechunk(), timeline.column(counts)?.list()?.get_inner().rechunk());
+        let qs: Vec<f64> = wanted.iter().map(|(_, q)| *q).collect();
+        let read = rollup::percentiles(b.u16()?.cont_slice()?, n.u32()?.cont_slice()?, &qs);
+        for ((name, _), value) in wanted.iter().zip(read) {
+            totals.with_column(Column::new((*name).into(), [value]))?;
+        }
+    }
+    Ok(totals)
+}
+
 /// Requests, each outcome's count and the latency percentiles of a set of events.
 fn stats(detail: Detail) -> Vec<Expr> {
     let mut exprs = vec![detail.requests()];
@@ -235,6 +255,51 @@ fn breakdown(detail: Detail, frame: &LazyFrame, kind: Kind, keys: &[&str], label
         // Ties in the keys' order, so the same data always lists the same way.
         .sort_by_exprs([col("n")].into_iter().chain(keys.iter().map(|k| col(*k))).collect::<Vec<_>>(), SortMultipleOptions::default().with_order_descending_multi(std::iter::once(true).chain(keys.iter().map(|_| false))))
         .limit(limit)
+}
+
+/// Each subscription's requests, throttled requests and busiest minutes: from events, one row
+/// per minute (its requests are its `peak`); from rollups, one row per hour with the requests
+/// of each of its minutes, merged across groups and key types.
+fn tier_rows(detail: Detail, frame: &LazyFrame) -> LazyFrame {
+    let mut measures = vec![detail.requests(), detail.throttled(), col(APPLICATION_NAME).first().alias("application_name"), col(API_NAME).first().alias("api_name")];
+    let rows = detail.of_kind(frame, Kind::Minutes).filter(col(APPLICATION_ID).neq(lit("")));
+    match detail {
+        Detail::Events => rows
+            .with_column((col(TS) - col(TS) % lit(rollup::MINUTE)).alias("minute"))
+            .group_by([col(APPLICATION_ID), col(API_ID), col(TIER), col("minute")])
+            .agg(measures)
+            .with_column(col("n").alias("peak")),
+        Detail::Rollups => {
+            let flat = ExplodeOptions { empty_as_null: false, keep_nulls: false };
+            measures.extend([col(rollup::MINUTES).explode(flat), col(rollup::MINUTE_COUNTS).explode(flat)]);
+            rows.group_by([col(APPLICATION_ID), col(API_ID), col(TIER), col(TS)]).agg(measures)
+        }
+    }
+}
+
+/// Adds each hour's busiest minute as `peak` (see [`tier_rows`]).
+fn busiest_minutes(df: &mut DataFrame) -> PolarsResult<()> {
+    let (minutes, counts) = (df.column(rollup::MINUTES)?.list()?.clone(), df.column(rollup::MINUTE_COUNTS)?.list()?.clone());
+    let mut peaks = Vec::with_capacity(df.height());
+    for row in 0..df.height() {
+        let mut per_minute = [0i64; 60];
+        if let (Some(m), Some(n)) = (minutes.get_as_series(row), counts.get_as_series(row)) {
+            for (m, n) in m.u16()?.into_no_null_iter().zip(n.u32()?.into_no_null_iter()) {
+                per_minute[usize::from(m).min(59)] += i64::from(n);
+            }
+        }
+        peaks.push(per_minute.into_iter().max().unwrap_or(0));
+    }
+    df.with_column(Column::new("peak".into(), peaks))?;
+    Ok(())
+}
+
+/// The biggest subscriptions with their busiest minute.
+fn per_subscription(rows: LazyFrame) -> LazyFrame {
+    rows.group_by([col(APPLICATION_ID), col(API_ID), col(TIER)])
+        .agg([col("peak").max().alias("peak"), col("n").sum().alias("n"), col("throttled").sum().alias("throttled"), col("application_name").first(), col("api_name").first()])
+        .sort_by_exprs(vec![col("n"), col(APPLICATION_ID), col(API_ID)], SortMultipleOptions::default().with_order_descending_multi([true, false, false]))
+        .limit(20)
 }
 
 fn int(df: &DataFrame, name: &str, row: usize) -> u64 {
@@ -318,12 +383,15 @@ async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now
 }
 
 fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
-    let mut overall = stats(detail);
-    overall.push(col(DEMO).cast(DataType::Int64).sum().alias("demo"));
+    let demo = col(DEMO).cast(DataType::Int64).sum().alias("demo");
     let outcomes = detail.of_kind(&frame, Kind::Outcomes);
     let plans = [
-        // One group of everything, so histograms merge as in the other panels.
-        outcomes.clone().with_column(lit(0i32).alias("all")).group_by([col("all")]).agg(overall),
+        match detail {
+            Detail::Events => outcomes.clone().select(stats(detail).into_iter().chain([demo]).collect::<Vec<_>>()),
+            // The range's totals are its buckets' (see `sum_of_buckets`): rollups need not be
+            // merged twice.
+            Detail::Rollups => outcomes.clone().select([demo]),
+        },
         outcomes
             .with_column((col(TS) - (col(TS) - lit(window.from)) % lit(window.bucket_ms)).alias("bucket"))
             .group_by([col("bucket")])
@@ -334,34 +402,26 @@ fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<St
         breakdown(detail, &frame, Kind::Outcomes, &[GROUP, REGION], GROUP, TOP),
         breakdown(detail, &frame, Kind::Operations, &[METHOD, RESOURCE, API_ID], API_NAME, 20),
         breakdown(detail, &frame, Kind::Statuses, &[STATUS], STATUS, 50),
-        detail
-            .of_kind(&frame, Kind::Minutes)
-            .filter(col(APPLICATION_ID).neq(lit("")))
-            .with_column((col(TS) - col(TS) % lit(rollup::MINUTE)).alias("minute"))
-            .group_by([col(APPLICATION_ID), col(API_ID), col(TIER), col("minute")])
-            .agg([detail.requests(), detail.throttled(), col(APPLICATION_NAME).first().alias("application_name"), col(API_NAME).first().alias("api_name")])
-            .group_by([col(APPLICATION_ID), col(API_ID), col(TIER)])
-            .agg([
-                col("n").max().alias("peak"),
-                col("n").sum().alias("n"),
-                col("throttled").sum().alias("throttled"),
-                col("application_name").first(),
-                col("api_name").first(),
-            ])
-            .sort_by_exprs(vec![col("n"), col(APPLICATION_ID), col(API_ID)], SortMultipleOptions::default().with_order_descending_multi([true, false, false]))
-            .limit(20),
+        match detail {
+            Detail::Events => per_subscription(tier_rows(detail, &frame)),
+            // The hours' busiest minutes are read after collecting; see `busiest_minutes`.
+            Detail::Rollups => tier_rows(detail, &frame),
+        },
     ];
     let frames = LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), Engine::Auto, OptFlags::default()).map_err(failed)?;
-    let [mut overall, mut timeline, mut apis, mut applications, mut consumers, mut groups, mut operations, mut statuses, tiers] =
+    let [mut overall, mut timeline, mut apis, mut applications, mut consumers, mut groups, mut operations, mut statuses, mut tiers] =
         <[DataFrame; 9]>::try_from(frames).map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
     if detail == Detail::Rollups {
-        for df in [&mut overall, &mut timeline] {
-            read_percentiles(df, false, &LATENCY_PERCENTILES).map_err(failed)?;
-            read_percentiles(df, true, &BACKEND_PERCENTILES).map_err(failed)?;
-        }
+        let demo = overall.column("demo").map_err(failed)?.clone();
+        overall = sum_of_buckets(&timeline).map_err(failed)?;
+        overall.with_column(demo).map_err(failed)?;
+        read_percentiles(&mut timeline, false, &LATENCY_PERCENTILES).map_err(failed)?;
+        read_percentiles(&mut timeline, true, &BACKEND_PERCENTILES).map_err(failed)?;
         for df in [&mut apis, &mut applications, &mut consumers, &mut groups, &mut operations, &mut statuses] {
             read_percentiles(df, false, &P95).map_err(failed)?;
         }
+        busiest_minutes(&mut tiers).map_err(failed)?;
+        tiers = per_subscription(tiers.lazy()).collect().map_err(failed)?;
     }
 
     let by_bucket: HashMap<i64, Totals> = (0..timeline.height()).map(|row| (int(&timeline, "bucket", row) as i64, totals(&timeline, row))).collect();

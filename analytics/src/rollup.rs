@@ -24,6 +24,10 @@ pub const LATENCY_BUCKETS: &str = "latency_buckets";
 pub const LATENCY_COUNTS: &str = "latency_counts";
 pub const BACKEND_BUCKETS: &str = "backend_buckets";
 pub const BACKEND_COUNTS: &str = "backend_counts";
+/// Minutes of the hour (0–59) with requests, and how many (kind `Minutes` only): a
+/// subscription's busiest minute.
+pub const MINUTES: &str = "minutes";
+pub const MINUTE_COUNTS: &str = "minute_counts";
 
 /// What a rollup row counts. Every kind keeps the dimensions every panel filters by (API,
 /// application, gateway group, key type); each adds the dimensions its panels group by. One
@@ -37,7 +41,8 @@ pub enum Kind {
     Operations = 1,
     /// Per hour × status code.
     Statuses = 2,
-    /// Per minute × subscription (application, API, tier): tier peaks against their limits.
+    /// Per hour × subscription (application, API, tier), with its requests per minute: tier
+    /// peaks against their limits. (A row per minute would be most of the rollup's rows.)
     Minutes = 3,
 }
 
@@ -167,6 +172,7 @@ struct Counts<'a> {
     throttled: i64,
     latency: BTreeMap<u16, u32>,
     backend: BTreeMap<u16, u32>,
+    minutes: BTreeMap<u16, u32>,
 }
 
 /// The rollup rows of `samples`, ordered by kind and time (so a time filter skips row groups).
@@ -179,10 +185,11 @@ pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<
             (Key { kind: Kind::Outcomes as u8, region: s.region, consumer: s.consumer, tier: s.tier, outcome: s.outcome, demo: s.demo, ..filters.clone() }, true),
             (Key { kind: Kind::Operations as u8, method: s.method, resource: s.resource, ..filters.clone() }, true),
             (Key { kind: Kind::Statuses as u8, status: s.status, ..filters.clone() }, true),
-            (Key { kind: Kind::Minutes as u8, ts: s.ts - s.ts.rem_euclid(MINUTE), tier: s.tier, ..filters }, false),
+            (Key { kind: Kind::Minutes as u8, tier: s.tier, ..filters }, false),
         ];
         for (key, latencies) in keys {
             let backend = latencies && key.kind == Kind::Outcomes as u8;
+            let minutes = key.kind == Kind::Minutes as u8;
             let row = rows.entry(key).or_default();
             row.api_name = s.api_name;
             row.application_name = s.application_name;
@@ -195,6 +202,9 @@ pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<
             if let (true, Some(ms)) = (backend, s.backend_ms) {
                 *row.backend.entry(bucket(ms)).or_default() += 1;
             }
+            if minutes {
+                *row.minutes.entry((s.ts.rem_euclid(HOUR) / MINUTE) as u16).or_default() += 1;
+            }
         }
     }
     let mut rows: Vec<(Key, Counts)> = rows.into_iter().collect();
@@ -202,6 +212,7 @@ pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<
     frame_of(&rows)
 }
 
+/// Two list columns per row: a sparse histogram's keys and its counts.
 fn histogram_columns<'a>(rows: &[(Key<'a>, Counts<'a>)], buckets: &str, counts: &str, of: impl for<'r> Fn(&'r Counts<'a>) -> &'r BTreeMap<u16, u32>) -> [Column; 2] {
     let values: usize = rows.iter().map(|(_, c)| of(c).len()).sum();
     let mut b = ListPrimitiveChunkedBuilder::<UInt16Type>::new(buckets.into(), rows.len(), values, DataType::UInt16);
@@ -219,6 +230,7 @@ fn frame_of<'a>(rows: &[(Key<'a>, Counts<'a>)]) -> PolarsResult<DataFrame> {
     let int = |name: &str, f: &dyn Fn(&(Key<'a>, Counts<'a>)) -> i64| Column::new(name.into(), rows.iter().map(f).collect::<Vec<i64>>());
     let [latency_buckets, latency_counts] = histogram_columns(rows, LATENCY_BUCKETS, LATENCY_COUNTS, |c| &c.latency);
     let [backend_buckets, backend_counts] = histogram_columns(rows, BACKEND_BUCKETS, BACKEND_COUNTS, |c| &c.backend);
+    let [minutes, minute_counts] = histogram_columns(rows, MINUTES, MINUTE_COUNTS, |c| &c.minutes);
     DataFrame::new_infer_height(vec![
         Column::new(KIND.into(), rows.iter().map(|(k, _)| i32::from(k.kind)).collect::<Vec<i32>>()),
         int(TS, &|(k, _)| k.ts),
@@ -243,6 +255,8 @@ fn frame_of<'a>(rows: &[(Key<'a>, Counts<'a>)]) -> PolarsResult<DataFrame> {
         latency_counts,
         backend_buckets,
         backend_counts,
+        minutes,
+        minute_counts,
     ])
 }
 

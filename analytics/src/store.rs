@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 /// At most this many ingested batches (of up to 5,000 events) go into one compaction.
 const BATCHES: i64 = 250;
+/// The server compacts once this many events are pending (or the oldest has waited 5 minutes).
+pub const COMPACT_AT: i64 = 20_000;
 const PENDING_SUFFIX: &str = ".parquet.pending";
 
 /// A segment and its rollup, written under pending names and not recorded yet.
@@ -247,7 +249,6 @@ impl Store {
     /// has waited five minutes (queries read pending events too, so this only bounds how much
     /// JSON a query parses), and drops what is older than `retention_days` once an hour.
     pub async fn maintain(self, retention_days: u32) {
-        const ENOUGH: i64 = 20_000;
         const OLDEST_MS: i64 = 5 * 60_000;
         match self.backfill_rollups().await {
             Ok(0) => {}
@@ -263,7 +264,7 @@ impl Store {
             let due = async {
                 let row = sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT), MIN(received_at) FROM event_batches").fetch_one(&self.db.pool).await?;
                 let (count, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
-                Ok::<bool, DomainError>(count >= ENOUGH || oldest.is_some_and(|t| now - t >= OLDEST_MS))
+                Ok::<bool, DomainError>(count >= COMPACT_AT || oldest.is_some_and(|t| now - t >= OLDEST_MS))
             };
             match due.await {
                 Ok(true) => loop {

@@ -5,8 +5,11 @@
 //! Ingest is timed on a sample (the first `--ingest` events); the rest of the 10 million are
 //! bulk-loaded into segments with the same writer, so the run takes minutes rather than an hour.
 
+use gatehouse_analytics::store::COMPACT_AT;
 use gatehouse_analytics::{Scope, Store, demo, query};
-use gatehouse_contract::AnalyticsQuery;
+use gatehouse_contract::{AnalyticsQuery, GatewayEvent};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use gatehouse_domain::{gateways, testing};
 use std::process::Command;
 use std::time::Instant;
@@ -34,32 +37,42 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
     let from = now - DAYS * DAY;
     let per_day = total as f64 / DAYS as f64;
 
-    // (a) Ingest: the first days' events through the gateways' ingest path, then compaction.
-    eprintln!("(a) ingesting {ingest} events through the ingest path into SQLite…");
+    // (a) Ingest: the first days' events through the gateways' ingest path while compaction
+    // runs beside it, as in the server; sustained = from the first batch until every event is
+    // in Parquet.
+    eprintln!("(a) ingesting {ingest} events through the ingest path into SQLite, compacting meanwhile…");
     let mut day = 0;
+    let mut batches: Vec<(String, Vec<GatewayEvent>)> = Vec::new();
     let mut ingested = 0u64;
-    let mut ingest_secs = 0.0;
-    let mut compact_secs = 0.0;
     while ingested < ingest && day < DAYS {
         let mut events = demo::events_between(from + day * DAY, from + (day + 1) * DAY, per_day, day as u64);
         events.truncate((ingest - ingested) as usize);
-        // Each gateway group's events arrive with that group's credential.
-        let mut by_group: std::collections::BTreeMap<String, Vec<_>> = std::collections::BTreeMap::new();
-        for event in &events {
-            by_group.entry(event.group.clone()).or_default().push(event.clone());
-        }
-        let started = Instant::now();
-        for (group, events) in &by_group {
-            for batch in events.chunks(gateways::MAX_BATCH) {
-                gateways::ingest(&store.db, group, batch).await.map_err(|e| e.to_string())?;
-            }
-        }
-        ingest_secs += started.elapsed().as_secs_f64();
         ingested += events.len() as u64;
-        let started = Instant::now();
-        while store.compact(gatehouse_domain::store::now_ms() + 1).await.map_err(|e| e.to_string())? > 0 {}
-        compact_secs += started.elapsed().as_secs_f64();
+        // Each gateway group's events arrive with that group's credential, in batches as
+        // large as a gateway sends.
+        let mut by_group: std::collections::BTreeMap<String, Vec<GatewayEvent>> = std::collections::BTreeMap::new();
+        for event in events {
+            by_group.entry(event.group.clone()).or_default().push(event);
+        }
+        for (group, events) in by_group {
+            batches.extend(events.chunks(gateways::MAX_BATCH).map(|b| (group.clone(), b.to_vec())));
+        }
         day += 1;
+    }
+    let ingesting = Arc::new(AtomicBool::new(true));
+    let compactor = tokio::spawn(compact_while(store.clone(), ingesting.clone()));
+    let started = Instant::now();
+    let mut ingest_secs = 0.0;
+    for (group, batch) in &batches {
+        let one = Instant::now();
+        gateways::ingest(&store.db, group, batch).await.map_err(|e| e.to_string())?;
+        ingest_secs += one.elapsed().as_secs_f64();
+    }
+    ingesting.store(false, Ordering::SeqCst);
+    let (compact_secs, compacted) = compactor.await.map_err(|e| e.to_string())??;
+    let sustained_secs = started.elapsed().as_secs_f64();
+    if compacted != ingested {
+        return Err(format!("{ingested} events ingested, {compacted} compacted"));
     }
     // The rest, written straight into segments.
     eprintln!("    bulk-loading the remaining days into segments…");
@@ -98,14 +111,14 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
 
     let ingest_rate = ingested as f64 / ingest_secs;
     let compact_rate = ingested as f64 / compact_secs;
-    let both = ingested as f64 / (ingest_secs + compact_secs);
+    let both = ingested as f64 / sustained_secs;
     let (polars, duck) = (median(rolled.runs.clone()), median(duck_rolled.runs.clone()));
     let (polars_exact, duck_exact_secs) = (median(exact.runs.clone()), median(duck_exact.runs.clone()));
     let rows = gatehouse_analytics::store::rows(&rollups).map_err(|e| e.to_string())?;
     println!("\nAnalytics benchmark — {stored} events over {DAYS} days in {} segment files, SQLite, one 2-core machine", segments.len());
-    println!("(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {})", gateways::MAX_BATCH);
-    println!("    compaction into Parquet         {compact_rate:>12.0} events/s   (segments and their rollups)");
-    println!("    ingest + compaction             {both:>12.0} events/s   goal ≥ 100,000 events/s  {}", if both >= 100_000.0 { "met" } else { "MISSED" });
+    println!("(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {}, time in ingest calls)", gateways::MAX_BATCH);
+    println!("    compaction into Parquet         {compact_rate:>12.0} events/s   (segments and their rollups, time in compactions)");
+    println!("    sustained, both at once         {both:>12.0} events/s   goal ≥ 100,000 events/s  {}   (first batch until all in Parquet)", if both >= 100_000.0 { "met" } else { "MISSED" });
     println!("    bulk load of the other {loaded} events: {load_secs:.1} s");
     println!("The overview for 30 days, every panel — from the hourly rollups ({rows} rows; what the dashboards read):");
     println!("(b) polars                          {:>10.3} s (median of {rounds}: {})   goal ≤ 1 s  {}", polars, list(&rolled.runs), if polars <= 1.0 { "met" } else { "MISSED" });
@@ -126,7 +139,8 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
     let polars_exact = [l.p50, l.p95, l.p99].map(|v| v.unwrap_or(f64::NAN));
     for (what, a, b, tolerance) in [
         ("polars and DuckDB from rollups", polars_rolled, duck_rolled.latency, 1e-6),
-        ("polars and DuckDB from events", polars_exact, duck_exact.latency, 1e-9),
+        // Neighbouring samples: DuckDB's quantile_disc rounds the rank down, polars' nearest rounds it.
+        ("polars and DuckDB from events", polars_exact, duck_exact.latency, 1e-3),
         ("rollups and events", polars_rolled, polars_exact, query_accuracy()),
     ] {
         if a.iter().zip(&b).any(|(a, b)| (a - b).abs() > b * tolerance + 1e-9) {
@@ -182,6 +196,31 @@ fn duckdb(mode: &str, (from, to, bucket): (i64, i64, i64), rounds: usize, files:
     let latency: Vec<f64> = duck["latency"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
     let (Ok(latency), false) = (<[f64; 3]>::try_from(latency), runs.is_empty()) else { return Err(format!("DuckDB printed no timings: {duck}")) };
     Ok(DuckRuns { runs, requests: duck["requests"].as_u64().unwrap_or(0), latency, threads: duck["threads"].clone() })
+}
+
+/// Compact whatever is pending until ingest has stopped and nothing is left; returns the time
+/// spent compacting and the events moved.
+async fn compact_while(store: Store, ingesting: Arc<AtomicBool>) -> Result<(f64, u64), String> {
+    let (mut busy, mut moved) = (0.0, 0);
+    loop {
+        // Read before compacting: once ingest has stopped, an empty round means drained.
+        let last = !ingesting.load(Ordering::SeqCst);
+        // As the server does: a compaction once enough events are pending, not per batch.
+        if !last && store.pending().await.map_err(|e| e.to_string())? < COMPACT_AT {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        }
+        let started = Instant::now();
+        let n = store.compact(gatehouse_domain::store::now_ms() + 1).await.map_err(|e| e.to_string())?;
+        if n > 0 {
+            busy += started.elapsed().as_secs_f64();
+            moved += n;
+        } else if last {
+            return Ok((busy, moved));
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
 }
 
 fn list(runs: &[f64]) -> String {
