@@ -78,8 +78,7 @@ def percentiles(rows, keys, backend, names):
 
 LATENCY = [("l50", 0.5), ("l95", 0.95), ("l99", 0.99)]
 BACKEND = [("b50", 0.5), ("b95", 0.95), ("b99", 0.99)]
-counts = """sum(requests) AS n, sum(requests) FILTER (WHERE outcome = 0), sum(requests) FILTER (WHERE outcome = 1),
-  sum(requests) FILTER (WHERE outcome = 2), sum(requests) FILTER (WHERE outcome = 3), sum(requests) FILTER (WHERE outcome = 4)"""
+counts = """sum(requests) AS n, sum(success), sum(client_error), sum(server_error), sum(throttled), sum(auth_failure)"""
 timeline_rows = f"(SELECT ts - (ts - {from_ms}) % {bucket} AS bucket, * FROM r WHERE kind = 0)"
 
 

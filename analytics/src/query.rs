@@ -136,28 +136,26 @@ impl Detail {
         .alias("n")
     }
 
-    /// Requests whose kept dimensions match `condition`.
-    fn count_where(self, condition: Expr) -> Expr {
+    /// Requests with `outcome` (index `i` of `Outcome::ALL`), named after it.
+    fn outcome(self, i: usize, outcome: Outcome) -> Expr {
         match self {
-            Detail::Events => condition.cast(DataType::Int64).sum(),
-            Detail::Rollups => when(condition).then(col(rollup::REQUESTS)).otherwise(lit(0i64)).sum(),
+            Detail::Events => col(OUTCOME).eq(lit(i as i32)).cast(DataType::Int64).sum(),
+            // Rollups count each outcome in a column of its name.
+            Detail::Rollups => col(outcome.as_str()).sum(),
         }
+        .alias(outcome.as_str())
     }
 
     fn errors(self) -> Expr {
         match self {
-            Detail::Events => self.count_where(col(OUTCOME).neq(lit(0))),
+            Detail::Events => col(OUTCOME).neq(lit(0)).cast(DataType::Int64).sum(),
             Detail::Rollups => col(rollup::ERRORS).sum(),
         }
         .alias("errors")
     }
 
     fn throttled(self) -> Expr {
-        match self {
-            Detail::Events => self.count_where(col(OUTCOME).eq(lit(3))),
-            Detail::Rollups => col(rollup::THROTTLED).sum(),
-        }
-        .alias("throttled")
+        self.outcome(3, Outcome::Throttled)
     }
 
     /// The `wanted` percentiles of total (or backend) latency. From rollups these are the
@@ -232,8 +230,8 @@ fn sum_of_buckets(timeline: &DataFrame) -> PolarsResult<DataFrame> {
 /// Requests, each outcome's count and the latency percentiles of a set of events.
 fn stats(detail: Detail) -> Vec<Expr> {
     let mut exprs = vec![detail.requests()];
-    for (i, outcome) in Outcome::ALL.iter().enumerate() {
-        exprs.push(detail.count_where(col(OUTCOME).eq(lit(i as i32))).alias(outcome.as_str()));
+    for (i, outcome) in Outcome::ALL.into_iter().enumerate() {
+        exprs.push(detail.outcome(i, outcome));
     }
     exprs.extend(detail.latencies(false, &LATENCY_PERCENTILES));
     exprs.extend(detail.latencies(true, &BACKEND_PERCENTILES));

@@ -19,7 +19,12 @@ pub const HOUR: i64 = 3_600_000;
 pub const KIND: &str = "kind";
 pub const REQUESTS: &str = "requests";
 pub const ERRORS: &str = "errors";
+/// Requests per outcome: named as `Outcome::as_str`.
+pub const SUCCESS: &str = "success";
+pub const CLIENT_ERROR: &str = "client_error";
+pub const SERVER_ERROR: &str = "server_error";
 pub const THROTTLED: &str = "throttled";
+pub const AUTH_FAILURE: &str = "auth_failure";
 pub const LATENCY_BUCKETS: &str = "latency_buckets";
 pub const LATENCY_COUNTS: &str = "latency_counts";
 pub const BACKEND_BUCKETS: &str = "backend_buckets";
@@ -35,7 +40,8 @@ pub const MINUTE_COUNTS: &str = "minute_counts";
 /// applications per hour), so they are counted apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
-    /// Per hour × outcome, region, consumer, tier: totals, timeline, top lists. Both histograms.
+    /// Per hour × region, consumer, tier, with a count per outcome: totals, timeline, top
+    /// lists. Both histograms.
     Outcomes = 0,
     /// Per hour × method and resource.
     Operations = 1,
@@ -159,7 +165,6 @@ struct Key<'a> {
     method: &'a str,
     resource: &'a str,
     status: i32,
-    outcome: i32,
     demo: bool,
 }
 
@@ -169,10 +174,11 @@ struct Counts<'a> {
     application_name: &'a str,
     requests: i64,
     errors: i64,
-    throttled: i64,
     latency: BTreeMap<u16, u32>,
     backend: BTreeMap<u16, u32>,
     minutes: BTreeMap<u16, u32>,
+    /// Requests per outcome, in `Outcome::ALL`'s order.
+    outcomes: [i64; 5],
 }
 
 /// The rollup rows of `samples`, ordered by kind and time (so a time filter skips row groups).
@@ -182,7 +188,7 @@ pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<
         let hour = s.ts - s.ts.rem_euclid(HOUR);
         let filters = Key { ts: hour, api_id: s.api_id, application_id: s.application_id, key_type: s.key_type, group: s.group, ..Key::default() };
         let keys = [
-            (Key { kind: Kind::Outcomes as u8, region: s.region, consumer: s.consumer, tier: s.tier, outcome: s.outcome, demo: s.demo, ..filters.clone() }, true),
+            (Key { kind: Kind::Outcomes as u8, region: s.region, consumer: s.consumer, tier: s.tier, demo: s.demo, ..filters.clone() }, true),
             (Key { kind: Kind::Operations as u8, method: s.method, resource: s.resource, ..filters.clone() }, true),
             (Key { kind: Kind::Statuses as u8, status: s.status, ..filters.clone() }, true),
             (Key { kind: Kind::Minutes as u8, tier: s.tier, ..filters }, false),
@@ -195,7 +201,9 @@ pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<
             row.application_name = s.application_name;
             row.requests += 1;
             row.errors += i64::from(s.outcome != 0);
-            row.throttled += i64::from(s.outcome == 3);
+            if let Some(count) = usize::try_from(s.outcome).ok().and_then(|i| row.outcomes.get_mut(i)) {
+                *count += 1;
+            }
             if latencies {
                 *row.latency.entry(bucket(s.latency_ms)).or_default() += 1;
             }
@@ -246,11 +254,14 @@ fn frame_of<'a>(rows: &[(Key<'a>, Counts<'a>)]) -> PolarsResult<DataFrame> {
         text(METHOD, &|(k, _)| k.method)?,
         text(RESOURCE, &|(k, _)| k.resource)?,
         Column::new(STATUS.into(), rows.iter().map(|(k, _)| k.status).collect::<Vec<i32>>()),
-        Column::new(OUTCOME.into(), rows.iter().map(|(k, _)| k.outcome).collect::<Vec<i32>>()),
+        int(SUCCESS, &|(_, c)| c.outcomes[0]),
+        int(CLIENT_ERROR, &|(_, c)| c.outcomes[1]),
+        int(SERVER_ERROR, &|(_, c)| c.outcomes[2]),
+        int(THROTTLED, &|(_, c)| c.outcomes[3]),
+        int(AUTH_FAILURE, &|(_, c)| c.outcomes[4]),
         Column::new(DEMO.into(), rows.iter().map(|(k, _)| k.demo).collect::<Vec<bool>>()),
         int(REQUESTS, &|(_, c)| c.requests),
         int(ERRORS, &|(_, c)| c.errors),
-        int(THROTTLED, &|(_, c)| c.throttled),
         latency_buckets,
         latency_counts,
         backend_buckets,
