@@ -381,6 +381,12 @@ async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now
 }
 
 fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
+    // Rollups are small: read them once. Left lazy, each panel's filter on its kind would be
+    // pushed down into a scan of its own, decoding every file once per panel.
+    let frame = match detail {
+        Detail::Rollups => frame.collect().map_err(failed)?.lazy(),
+        Detail::Events => frame,
+    };
     let demo = col(DEMO).cast(DataType::Int64).sum().alias("demo");
     let outcomes = detail.of_kind(&frame, Kind::Outcomes);
     let plans = [
