@@ -38,7 +38,7 @@ pub const MINUTE_COUNTS: &str = "minute_counts";
 /// application, gateway group, key type); each adds the dimensions its panels group by. One
 /// row of everything would be nearly as many rows as events (operations × statuses ×
 /// applications per hour), so they are counted apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Per hour × region, consumer, tier, with a count per outcome: totals, timeline, top
     /// lists. Both histograms.
@@ -151,7 +151,7 @@ impl<'a> Sample<'a> {
 }
 
 /// A row's dimensions; those its kind does not keep are empty.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct Key<'a> {
     kind: u8,
     ts: i64,
