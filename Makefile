@@ -6,7 +6,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test setup-bench build build-release gateway-release unit e2e bench bench-build bench-gateway bench-analytics
+.PHONY: run test setup-run setup-test setup-bench build build-release gateway-release unit e2e bench bench-build bench-gateway bench-analytics checkout
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
@@ -14,6 +14,16 @@ run: setup-run build-release
 
 ## make test: set up, then unit + integration (SQLite and PostgreSQL) + browser tests.
 test: setup-test unit build e2e
+
+# Clones in other places share CARGO_TARGET_DIR. Cargo keeps a build per checkout path but one
+# copied-out server binary and one wasm, and server-function URLs are derived from the source
+# path: after another checkout built, a fresh-looking pair from this one would not match
+# ("error deserializing server function results"). So the app and server are rebuilt when the
+# last build came from elsewhere.
+checkout:
+	@mkdir -p $(CARGO_TARGET_DIR)
+	@if [ "$$(cat $(CARGO_TARGET_DIR)/.checkout 2>/dev/null)" != "$(CURDIR)" ]; then \
+	  touch app/src/lib.rs server/src/main.rs; echo "$(CURDIR)" > $(CARGO_TARGET_DIR)/.checkout; fi
 
 setup-run:
 	scripts/setup.sh run
@@ -23,7 +33,7 @@ setup-test:
 
 # cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
 # `gatehouse serve` finds it to run the local gateways.
-build-release: gateway-release
+build-release: checkout gateway-release
 	cargo leptos build --release
 
 # The gateway whole-program optimised (Cargo.toml's profile.gateway), put beside the release
@@ -33,7 +43,7 @@ gateway-release:
 	mkdir -p $(CARGO_TARGET_DIR)/release
 	cp --remove-destination $(CARGO_TARGET_DIR)/gateway/gatehouse-gateway $(CARGO_TARGET_DIR)/release/gatehouse-gateway
 
-build:
+build: checkout
 	cargo leptos build
 	cargo build --locked -p gatehouse-gateway
 
