@@ -7,10 +7,9 @@
 //! percentile read from one is within [`ACCURACY`] of the exact nearest-rank value. Ranges of a
 //! day or less read the events themselves and their percentiles are exact.
 
-use crate::frame::{self, *};
-use gatehouse_contract::GatewayEvent;
+use crate::frame::*;
 use polars::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub const MINUTE: i64 = 60_000;
 pub const HOUR: i64 = 3_600_000;
@@ -103,75 +102,36 @@ pub fn percentiles(buckets: &[u16], counts: &[u32], qs: &[f64]) -> Vec<Option<f6
         .collect()
 }
 
-/// One event as the rollups see it: from a gateway event, or from a row of a segment written
-/// before rollups existed.
-pub struct Sample<'a> {
-    pub ts: i64,
-    pub api_id: &'a str,
-    pub api_name: &'a str,
-    pub application_id: &'a str,
-    pub application_name: &'a str,
-    pub consumer: &'a str,
-    pub key_type: &'a str,
-    pub tier: &'a str,
-    pub group: &'a str,
-    pub region: &'a str,
-    pub method: &'a str,
-    pub resource: &'a str,
-    pub status: i32,
-    /// Index into `Outcome::ALL`.
-    pub outcome: i32,
-    pub latency_ms: f64,
-    pub backend_ms: Option<f64>,
-    pub demo: bool,
-}
+/// The text dimensions a rollup key holds, as category codes; a kind's unused ones hold the
+/// code of "".
+const DIMENSIONS: [&str; 9] = [API_ID, APPLICATION_ID, KEY_TYPE, GROUP, REGION, CONSUMER, TIER, METHOD, RESOURCE];
+const D_API: usize = 0;
+const D_APPLICATION: usize = 1;
+const D_KEY_TYPE: usize = 2;
+const D_GROUP: usize = 3;
+const D_REGION: usize = 4;
+const D_CONSUMER: usize = 5;
+const D_TIER: usize = 6;
+const D_METHOD: usize = 7;
+const D_RESOURCE: usize = 8;
 
-impl<'a> Sample<'a> {
-    pub fn of(e: &'a GatewayEvent) -> Sample<'a> {
-        Sample {
-            ts: e.timestamp,
-            api_id: &e.api_id,
-            api_name: &e.api_name,
-            application_id: &e.application_id,
-            application_name: &e.application_name,
-            consumer: &e.consumer,
-            key_type: &e.key_type,
-            tier: &e.tier,
-            group: &e.group,
-            region: &e.region,
-            method: &e.method,
-            resource: &e.resource,
-            status: i32::from(e.status),
-            outcome: frame::outcome_code(e),
-            latency_ms: e.latency_ms,
-            backend_ms: e.backend_latency_ms,
-            demo: e.instance == DEMO_INSTANCE,
-        }
-    }
-}
-
-/// A row's dimensions; those its kind does not keep are empty.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-struct Key<'a> {
+/// A row's dimensions. Text dimensions are the events' category codes (polars' global
+/// categories): hashing and comparing nine integers per key instead of nine strings is what
+/// makes the rollup cheap next to writing the segment.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
     kind: u8,
     ts: i64,
-    api_id: &'a str,
-    application_id: &'a str,
-    key_type: &'a str,
-    group: &'a str,
-    region: &'a str,
-    consumer: &'a str,
-    tier: &'a str,
-    method: &'a str,
-    resource: &'a str,
+    dims: [u32; 9],
     status: i32,
     demo: bool,
 }
 
 #[derive(Default)]
-struct Counts<'a> {
-    api_name: &'a str,
-    application_name: &'a str,
+struct Counts {
+    /// Category codes of the names, as the first event of the row has them.
+    api_name: u32,
+    application_name: u32,
     requests: i64,
     errors: i64,
     latency: BTreeMap<u16, u32>,
@@ -181,47 +141,118 @@ struct Counts<'a> {
     outcomes: [i64; 5],
 }
 
-/// The rollup rows of `samples`, ordered by kind and time (so a time filter skips row groups).
-pub fn build<'a>(samples: impl IntoIterator<Item = Sample<'a>>) -> PolarsResult<DataFrame> {
-    let mut rows: HashMap<Key<'a>, Counts<'a>> = HashMap::new();
-    for s in samples {
-        let hour = s.ts - s.ts.rem_euclid(HOUR);
-        let filters = Key { ts: hour, api_id: s.api_id, application_id: s.application_id, key_type: s.key_type, group: s.group, ..Key::default() };
+/// A text column's category codes in `dtype` (polars' global categories).
+fn codes(events: &DataFrame, name: &str, dtype: &DataType) -> PolarsResult<Vec<u32>> {
+    let column = events.column(name)?.cast(dtype)?;
+    Ok(column.cat32()?.physical().iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The rollup rows of a frame of events ([`frame::of_events`] or a segment read back), ordered
+/// by kind and time (so a time filter skips row groups).
+pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
+    // Holds the mapping the codes refer to for as long as the rollup is built.
+    let categories = Categories::global();
+    let mapping = categories.mapping();
+    let dtype = DataType::Categorical(categories, mapping.clone());
+    let dims: Vec<Vec<u32>> = DIMENSIONS.iter().map(|name| codes(events, name, &dtype)).collect::<PolarsResult<_>>()?;
+    let api_names = codes(events, API_NAME, &dtype)?;
+    let application_names = codes(events, APPLICATION_NAME, &dtype)?;
+    let empty = mapping.insert_cat("")?;
+    let ts = events.column(TS)?.i64()?;
+    let status = events.column(STATUS)?.i32()?;
+    let outcome = events.column(OUTCOME)?.i32()?;
+    let latency = events.column(LATENCY)?.f64()?;
+    let backend = events.column(BACKEND)?.f64()?;
+    let demo = events.column(DEMO)?.bool()?;
+
+    let mut rows: PlHashMap<Key, Counts> = PlHashMap::default();
+    for i in 0..events.height() {
+        let ts = ts.get(i).unwrap_or_default();
+        let hour = ts - ts.rem_euclid(HOUR);
+        let dim = |d: usize| dims[d][i];
+        let mut filters = [empty; 9];
+        for d in [D_API, D_APPLICATION, D_KEY_TYPE, D_GROUP] {
+            filters[d] = dim(d);
+        }
+        let with = |kept: &[usize]| {
+            let mut dims = filters;
+            for &d in kept {
+                dims[d] = dim(d);
+            }
+            dims
+        };
+        let plain = Key { kind: 0, ts: hour, dims: filters, status: 0, demo: false };
         let keys = [
-            (Key { kind: Kind::Outcomes as u8, region: s.region, consumer: s.consumer, tier: s.tier, demo: s.demo, ..filters.clone() }, true),
-            (Key { kind: Kind::Operations as u8, method: s.method, resource: s.resource, ..filters.clone() }, true),
-            (Key { kind: Kind::Statuses as u8, status: s.status, ..filters.clone() }, true),
-            (Key { kind: Kind::Minutes as u8, tier: s.tier, ..filters }, false),
+            Key { kind: Kind::Outcomes as u8, dims: with(&[D_REGION, D_CONSUMER, D_TIER]), demo: demo.get(i).unwrap_or_default(), ..plain },
+            Key { kind: Kind::Operations as u8, dims: with(&[D_METHOD, D_RESOURCE]), ..plain },
+            Key { kind: Kind::Statuses as u8, status: status.get(i).unwrap_or_default(), ..plain },
+            Key { kind: Kind::Minutes as u8, dims: with(&[D_TIER]), ..plain },
         ];
-        for (key, latencies) in keys {
-            let backend = latencies && key.kind == Kind::Outcomes as u8;
-            let minutes = key.kind == Kind::Minutes as u8;
-            let row = rows.entry(key).or_default();
-            row.api_name = s.api_name;
-            row.application_name = s.application_name;
+        let outcome = outcome.get(i).unwrap_or_default();
+        let latency = bucket(latency.get(i).unwrap_or_default());
+        let backend = backend.get(i).map(bucket);
+        for key in keys {
+            let row = rows.entry(key).or_insert_with(|| Counts { api_name: api_names[i], application_name: application_names[i], ..Counts::default() });
             row.requests += 1;
-            row.errors += i64::from(s.outcome != 0);
-            if let Some(count) = usize::try_from(s.outcome).ok().and_then(|i| row.outcomes.get_mut(i)) {
+            row.errors += i64::from(outcome != 0);
+            if let Some(count) = usize::try_from(outcome).ok().and_then(|o| row.outcomes.get_mut(o)) {
                 *count += 1;
             }
-            if latencies {
-                *row.latency.entry(bucket(s.latency_ms)).or_default() += 1;
-            }
-            if let (true, Some(ms)) = (backend, s.backend_ms) {
-                *row.backend.entry(bucket(ms)).or_default() += 1;
-            }
-            if minutes {
-                *row.minutes.entry((s.ts.rem_euclid(HOUR) / MINUTE) as u16).or_default() += 1;
+            match key.kind {
+                k if k == Kind::Minutes as u8 => *row.minutes.entry((ts.rem_euclid(HOUR) / MINUTE) as u16).or_default() += 1,
+                k => {
+                    *row.latency.entry(latency).or_default() += 1;
+                    if let (true, Some(b)) = (k == Kind::Outcomes as u8, backend) {
+                        *row.backend.entry(b).or_default() += 1;
+                    }
+                }
             }
         }
     }
     let mut rows: Vec<(Key, Counts)> = rows.into_iter().collect();
-    rows.sort_unstable_by(|a, b| (a.0.kind, a.0.ts).cmp(&(b.0.kind, b.0.ts)));
-    frame_of(&rows)
+    rows.sort_unstable_by_key(|(k, _)| (k.kind, k.ts));
+    let mut columns = vec![
+        Column::new(KIND.into(), rows.iter().map(|(k, _)| i32::from(k.kind)).collect::<Vec<i32>>()),
+        Column::new(TS.into(), rows.iter().map(|(k, _)| k.ts).collect::<Vec<i64>>()),
+    ];
+    // The text columns in the order segments have them (older rollup files are read with these).
+    for name in [API_ID, API_NAME, APPLICATION_ID, APPLICATION_NAME, CONSUMER, KEY_TYPE, TIER, GROUP, REGION, METHOD, RESOURCE] {
+        let dim = DIMENSIONS.iter().position(|d| *d == name);
+        let code = |(key, counts): &(Key, Counts)| match (name, dim) {
+            (API_NAME, _) => counts.api_name,
+            (APPLICATION_NAME, _) => counts.application_name,
+            (_, Some(d)) => key.dims[d],
+            (_, None) => empty,
+        };
+        let codes = UInt32Chunked::from_vec(name.into(), rows.iter().map(code).collect());
+        columns.push(Categorical32Chunked::from_cats_and_dtype(codes, dtype.clone()).into_series().into_column());
+    }
+    let int = |name: &str, f: &dyn Fn(&Counts) -> i64| Column::new(name.into(), rows.iter().map(|(_, c)| f(c)).collect::<Vec<i64>>());
+    let [latency_buckets, latency_counts] = histogram_columns(&rows, LATENCY_BUCKETS, LATENCY_COUNTS, |c| &c.latency);
+    let [backend_buckets, backend_counts] = histogram_columns(&rows, BACKEND_BUCKETS, BACKEND_COUNTS, |c| &c.backend);
+    let [minutes, minute_counts] = histogram_columns(&rows, MINUTES, MINUTE_COUNTS, |c| &c.minutes);
+    columns.extend([
+        Column::new(STATUS.into(), rows.iter().map(|(k, _)| k.status).collect::<Vec<i32>>()),
+        int(SUCCESS, &|c| c.outcomes[0]),
+        int(CLIENT_ERROR, &|c| c.outcomes[1]),
+        int(SERVER_ERROR, &|c| c.outcomes[2]),
+        int(THROTTLED, &|c| c.outcomes[3]),
+        int(AUTH_FAILURE, &|c| c.outcomes[4]),
+        Column::new(DEMO.into(), rows.iter().map(|(k, _)| k.demo).collect::<Vec<bool>>()),
+        int(REQUESTS, &|c| c.requests),
+        int(ERRORS, &|c| c.errors),
+        latency_buckets,
+        latency_counts,
+        backend_buckets,
+        backend_counts,
+        minutes,
+        minute_counts,
+    ]);
+    DataFrame::new_infer_height(columns)
 }
 
 /// Two list columns per row: a sparse histogram's keys and its counts.
-fn histogram_columns<'a>(rows: &[(Key<'a>, Counts<'a>)], buckets: &str, counts: &str, of: impl for<'r> Fn(&'r Counts<'a>) -> &'r BTreeMap<u16, u32>) -> [Column; 2] {
+fn histogram_columns(rows: &[(Key, Counts)], buckets: &str, counts: &str, of: impl Fn(&Counts) -> &BTreeMap<u16, u32>) -> [Column; 2] {
     let values: usize = rows.iter().map(|(_, c)| of(c).len()).sum();
     let mut b = ListPrimitiveChunkedBuilder::<UInt16Type>::new(buckets.into(), rows.len(), values, DataType::UInt16);
     let mut n = ListPrimitiveChunkedBuilder::<UInt32Type>::new(counts.into(), rows.len(), values, DataType::UInt32);
@@ -231,81 +262,6 @@ fn histogram_columns<'a>(rows: &[(Key<'a>, Counts<'a>)], buckets: &str, counts: 
         n.append_values_iter(histogram.values().copied());
     }
     [b.finish().into_column(), n.finish().into_column()]
-}
-
-fn frame_of<'a>(rows: &[(Key<'a>, Counts<'a>)]) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&(Key<'a>, Counts<'a>)) -> &'a str| frame::categorical(name, rows.iter().map(f).collect());
-    let int = |name: &str, f: &dyn Fn(&(Key<'a>, Counts<'a>)) -> i64| Column::new(name.into(), rows.iter().map(f).collect::<Vec<i64>>());
-    let [latency_buckets, latency_counts] = histogram_columns(rows, LATENCY_BUCKETS, LATENCY_COUNTS, |c| &c.latency);
-    let [backend_buckets, backend_counts] = histogram_columns(rows, BACKEND_BUCKETS, BACKEND_COUNTS, |c| &c.backend);
-    let [minutes, minute_counts] = histogram_columns(rows, MINUTES, MINUTE_COUNTS, |c| &c.minutes);
-    DataFrame::new_infer_height(vec![
-        Column::new(KIND.into(), rows.iter().map(|(k, _)| i32::from(k.kind)).collect::<Vec<i32>>()),
-        int(TS, &|(k, _)| k.ts),
-        text(API_ID, &|(k, _)| k.api_id)?,
-        text(API_NAME, &|(_, c)| c.api_name)?,
-        text(APPLICATION_ID, &|(k, _)| k.application_id)?,
-        text(APPLICATION_NAME, &|(_, c)| c.application_name)?,
-        text(CONSUMER, &|(k, _)| k.consumer)?,
-        text(KEY_TYPE, &|(k, _)| k.key_type)?,
-        text(TIER, &|(k, _)| k.tier)?,
-        text(GROUP, &|(k, _)| k.group)?,
-        text(REGION, &|(k, _)| k.region)?,
-        text(METHOD, &|(k, _)| k.method)?,
-        text(RESOURCE, &|(k, _)| k.resource)?,
-        Column::new(STATUS.into(), rows.iter().map(|(k, _)| k.status).collect::<Vec<i32>>()),
-        int(SUCCESS, &|(_, c)| c.outcomes[0]),
-        int(CLIENT_ERROR, &|(_, c)| c.outcomes[1]),
-        int(SERVER_ERROR, &|(_, c)| c.outcomes[2]),
-        int(THROTTLED, &|(_, c)| c.outcomes[3]),
-        int(AUTH_FAILURE, &|(_, c)| c.outcomes[4]),
-        Column::new(DEMO.into(), rows.iter().map(|(k, _)| k.demo).collect::<Vec<bool>>()),
-        int(REQUESTS, &|(_, c)| c.requests),
-        int(ERRORS, &|(_, c)| c.errors),
-        latency_buckets,
-        latency_counts,
-        backend_buckets,
-        backend_counts,
-        minutes,
-        minute_counts,
-    ])
-}
-
-/// The rollup of a segment file written before rollups existed.
-pub fn of_segment(segment: &DataFrame) -> PolarsResult<DataFrame> {
-    let text = |name: &str| -> PolarsResult<Vec<String>> {
-        let column = segment.column(name)?.cast(&DataType::String)?;
-        Ok(column.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
-    };
-    let ints = |name: &str| -> PolarsResult<Vec<i64>> { Ok(segment.column(name)?.cast(&DataType::Int64)?.i64()?.iter().map(Option::unwrap_or_default).collect()) };
-    let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> { Ok(segment.column(name)?.cast(&DataType::Float64)?.f64()?.iter().collect()) };
-    let names = [API_ID, API_NAME, APPLICATION_ID, APPLICATION_NAME, CONSUMER, KEY_TYPE, TIER, GROUP, REGION, METHOD, RESOURCE];
-    let columns: Vec<Vec<String>> = names.iter().map(|n| text(n)).collect::<PolarsResult<_>>()?;
-    let (ts, status, outcome) = (ints(TS)?, ints(STATUS)?, ints(OUTCOME)?);
-    let (latency, backend) = (floats(LATENCY)?, floats(BACKEND)?);
-    let demo: Vec<bool> = segment.column(DEMO)?.bool()?.iter().map(Option::unwrap_or_default).collect();
-    build((0..segment.height()).map(|i| {
-        let t = |c: usize| columns[c][i].as_str();
-        Sample {
-            ts: ts[i],
-            api_id: t(0),
-            api_name: t(1),
-            application_id: t(2),
-            application_name: t(3),
-            consumer: t(4),
-            key_type: t(5),
-            tier: t(6),
-            group: t(7),
-            region: t(8),
-            method: t(9),
-            resource: t(10),
-            status: status[i] as i32,
-            outcome: outcome[i] as i32,
-            latency_ms: latency[i].unwrap_or_default(),
-            backend_ms: backend[i],
-            demo: demo[i],
-        }
-    }))
 }
 
 #[cfg(test)]
@@ -343,7 +299,7 @@ mod tests {
     #[test]
     fn each_kind_counts_every_event_once() {
         let events = crate::demo::events_between(0, 2 * HOUR, 1_000_000.0, 7);
-        let df = build(events.iter().map(Sample::of)).expect("rollup");
+        let df = build(&of_events(&events).expect("frame")).expect("rollup");
         let kinds = df.column(KIND).expect("kind").i32().expect("i32").clone();
         let requests = df.column(REQUESTS).expect("requests").i64().expect("i64").clone();
         for kind in [Kind::Outcomes, Kind::Operations, Kind::Statuses, Kind::Minutes] {

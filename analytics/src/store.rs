@@ -343,7 +343,8 @@ impl Store {
     pub async fn rollups(&self, from: i64, to: i64) -> Result<Option<LazyFrame>> {
         let Some(files) = self.rollup_files(from, to).await? else { return Ok(None) };
         let recent = self.recent(from, to).await?;
-        let mut parts = vec![rollup::build(recent.iter().map(rollup::Sample::of)).map_err(internal("recent events"))?.lazy()];
+        let recent = frame::of_events(&recent).and_then(|events| rollup::build(&events)).map_err(internal("recent events"))?;
+        let mut parts = vec![recent.lazy()];
         if !files.is_empty() {
             parts.push(scan(files)?);
         }
@@ -362,7 +363,7 @@ impl Store {
             let written = tokio::task::spawn_blocking(move || {
                 let file = std::fs::File::open(&segment).map_err(io(format!("cannot read {}", segment.display())))?;
                 let events = ParquetReader::new(file).finish().map_err(internal("segment"))?;
-                write_parquet(&target, &mut rollup::of_segment(&events).map_err(internal("rollup"))?)
+                write_parquet(&target, &mut rollup::build(&events).map_err(internal("rollup"))?)
             })
             .await
             .map_err(|e| DomainError::Internal(format!("rollup writer: {e}")))?;
@@ -429,8 +430,9 @@ fn scan(files: Vec<PathBuf>) -> Result<LazyFrame> {
 
 /// The segment of `events` and its rollup, at `paths`.
 fn write_segment(paths: &[PathBuf; 2], events: &[GatewayEvent]) -> Result<()> {
-    write_parquet(&paths[0], &mut frame::of_events(events).map_err(internal("segment"))?)?;
-    write_parquet(&paths[1], &mut rollup::build(events.iter().map(rollup::Sample::of)).map_err(internal("rollup"))?)
+    let mut segment = frame::of_events(events).map_err(internal("segment"))?;
+    write_parquet(&paths[1], &mut rollup::build(&segment).map_err(internal("rollup"))?)?;
+    write_parquet(&paths[0], &mut segment)
 }
 
 fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {

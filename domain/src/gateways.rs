@@ -9,6 +9,7 @@ use base64::Engine;
 use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
 use rand::RngCore;
 use sqlx::Row;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -150,7 +151,12 @@ pub async fn ingest(db: &Db, group: &str, events: &[GatewayEvent]) -> Result<Ing
         }
     }
     // Each new id once, even when the batch itself repeats it.
-    let fresh: Vec<GatewayEvent> = events.iter().filter(|e| new_ids.remove(&e.event_id)).map(|e| GatewayEvent { group: group.to_string(), ..e.clone() }).collect();
+    // Stored with the credential's group (copied only when the gateway did not name it).
+    let fresh: Vec<Cow<GatewayEvent>> = events
+        .iter()
+        .filter(|e| new_ids.remove(&e.event_id))
+        .map(|e| if e.group == group { Cow::Borrowed(e) } else { Cow::Owned(GatewayEvent { group: group.to_string(), ..e.clone() }) })
+        .collect();
     let accepted = fresh.len() as u64;
     if let (Some(min_ts), Some(max_ts)) = (fresh.iter().map(|e| e.timestamp).min(), fresh.iter().map(|e| e.timestamp).max()) {
         let payload = serde_json::to_string(&fresh).map_err(|err| DomainError::Internal(format!("events: {err}")))?;

@@ -4,6 +4,10 @@ use clap::Parser;
 use gatehouse_server::{cli, telemetry};
 use std::process::ExitCode;
 
+// The allocator: see mimalloc in the workspace Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = cli::Cli::parse();
