@@ -27,7 +27,7 @@ pub const DEMO: &str = "demo";
 /// Events from demo mode carry this instance name.
 pub const DEMO_INSTANCE: &str = "demo-traffic";
 
-pub fn outcome_code(event: &GatewayEvent) -> i32 {
+fn outcome_code(event: &GatewayEvent) -> i32 {
     let outcome = Outcome::of(event.status, event.error);
     Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0) as i32
 }
@@ -60,6 +60,6 @@ pub fn of_events(events: &[GatewayEvent]) -> PolarsResult<DataFrame> {
 }
 
 /// A text column as a categorical of polars' global categories (see [`of_events`]).
-pub fn categorical(name: &str, values: Vec<&str>) -> PolarsResult<Column> {
+fn categorical(name: &str, values: Vec<&str>) -> PolarsResult<Column> {
     Column::new(name.into(), values).cast(&DataType::from_categories(Categories::global()))
 }

@@ -147,7 +147,7 @@ fn codes(events: &DataFrame, name: &str, dtype: &DataType) -> PolarsResult<Vec<u
     Ok(column.cat32()?.physical().iter().map(Option::unwrap_or_default).collect())
 }
 
-/// The rollup rows of a frame of events ([`frame::of_events`] or a segment read back), ordered
+/// The rollup rows of a frame of events ([`crate::frame::of_events`] or a segment read back), ordered
 /// by kind and time (so a time filter skips row groups).
 pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
     // Holds the mapping the codes refer to for as long as the rollup is built.

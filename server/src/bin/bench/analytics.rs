@@ -8,10 +8,10 @@
 use gatehouse_analytics::store::COMPACT_AT;
 use gatehouse_analytics::{Scope, Store, demo, query};
 use gatehouse_contract::{AnalyticsQuery, GatewayEvent};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use gatehouse_domain::{gateways, testing};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 const DAY: i64 = 86_400_000;
