@@ -5,19 +5,57 @@ use crate::runtime::Runtime;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature;
-use gatehouse_contract::AccessClaims;
+use gatehouse_contract::{AccessClaims, BundleApiKey};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, RwLock};
+use std::cell::RefCell;
+use std::rc::Rc;
 
-/// Who is calling, once their credential checked out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    pub application_id: String,
-    pub application_name: String,
-    pub consumer: String,
-    pub key_type: String,
+/// Who is calling, once their credential checked out: read from the token's claims or the
+/// bundle's API key, not copied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Caller<'r> {
+    /// `subscription` is the index of the called API's subscription in the claims.
+    Token { claims: Rc<AccessClaims>, subscription: usize },
+    Key { key: &'r BundleApiKey, subscription: usize },
+}
+
+impl Caller<'_> {
+    pub fn application_id(&self) -> &str {
+        match self {
+            Caller::Token { claims, .. } => &claims.application_id,
+            Caller::Key { key, .. } => &key.application_id,
+        }
+    }
+
+    pub fn application_name(&self) -> &str {
+        match self {
+            Caller::Token { claims, .. } => &claims.application_name,
+            Caller::Key { key, .. } => &key.application_name,
+        }
+    }
+
+    pub fn consumer(&self) -> &str {
+        match self {
+            Caller::Token { claims, .. } => &claims.consumer,
+            Caller::Key { key, .. } => &key.consumer,
+        }
+    }
+
+    pub fn key_type(&self) -> &str {
+        match self {
+            Caller::Token { claims, .. } => &claims.key_type,
+            Caller::Key { key, .. } => &key.key_type,
+        }
+    }
+
     /// The tier of the application's subscription to the API being called.
-    pub tier: String,
+    pub fn tier(&self) -> &str {
+        let subscription = match self {
+            Caller::Token { claims, subscription } => claims.subscriptions.get(*subscription),
+            Caller::Key { key, subscription } => key.subscriptions.get(*subscription),
+        };
+        subscription.map_or("", |s| s.tier.as_str())
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -45,30 +83,31 @@ const CACHEABLE_TOKEN: usize = 4096;
 /// How many verified tokens a runtime remembers before it forgets the expired ones.
 const CACHED_TOKENS: usize = 20_000;
 
-/// Tokens whose signature has verified against this bundle's keys, with their claims.
+/// Tokens whose signature has verified against one bundle's keys, with their claims.
 ///
 /// An Ed25519 verification costs tens of microseconds — more than the rest of a request — and a
 /// client sends the same token for its whole life (an hour), so each token is verified once per
-/// bundle. The cache lives in the runtime: a new bundle (keys rotated) starts empty. Only
+/// bundle and worker thread. Each worker keeps its own cache beside the bundle it serves (a new
+/// bundle, keys rotated, starts empty), so a request touches nothing another core writes. Only
 /// signature and decoding are remembered; expiry, audience, revocations and the subscription are
 /// checked against the claims on every call, so a revocation applies at once.
 /// hashbrown's default hasher (foldhash): a token is ~700 bytes, and SipHash over them showed
 /// in profiles; the map holds only verified tokens, so flooding it is not a concern.
 #[derive(Default)]
 pub struct VerifiedTokens {
-    tokens: RwLock<hashbrown::HashMap<Box<str>, Arc<AccessClaims>>>,
+    tokens: RefCell<hashbrown::HashMap<Box<str>, Rc<AccessClaims>>>,
 }
 
 impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Arc<AccessClaims>> {
-        self.tokens.read().ok()?.get(token).cloned()
+    fn get(&self, token: &str) -> Option<Rc<AccessClaims>> {
+        self.tokens.borrow().get(token).cloned()
     }
 
-    fn remember(&self, token: &str, claims: Arc<AccessClaims>, now_secs: i64) {
+    fn remember(&self, token: &str, claims: Rc<AccessClaims>, now_secs: i64) {
         if token.len() > CACHEABLE_TOKEN {
             return;
         }
-        let Ok(mut tokens) = self.tokens.write() else { return };
+        let mut tokens = self.tokens.borrow_mut();
         if tokens.len() >= CACHED_TOKENS {
             tokens.retain(|_, c| c.exp > now_secs);
             if tokens.len() >= CACHED_TOKENS {
@@ -81,8 +120,8 @@ impl VerifiedTokens {
 }
 
 /// The claims of a token whose signature verifies against one of the bundle's keys.
-fn verified_claims(rt: &Runtime, token: &str, now_secs: i64) -> Result<Arc<AccessClaims>, Denied> {
-    if let Some(claims) = rt.verified.get(token) {
+fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &str, now_secs: i64) -> Result<Rc<AccessClaims>, Denied> {
+    if let Some(claims) = verified.get(token) {
         return Ok(claims);
     }
     let mut parts = token.split('.');
@@ -101,19 +140,20 @@ fn verified_claims(rt: &Runtime, token: &str, now_secs: i64) -> Result<Arc<Acces
     let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| b.try_into().ok()).ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
     let signed = &token[..h.len() + 1 + c.len()];
     key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature)).map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
-    let claims: Arc<AccessClaims> = URL_SAFE_NO_PAD
+    let claims: Rc<AccessClaims> = URL_SAFE_NO_PAD
         .decode(c)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .map(Arc::new)
+        .map(Rc::new)
         .ok_or(Denied::Unauthenticated("the token claims cannot be read"))?;
-    rt.verified.remember(token, claims.clone(), now_secs);
+    verified.remember(token, claims.clone(), now_secs);
     Ok(claims)
 }
 
-/// Verify an access token for a call to `api_id` at `now_secs`.
-pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<Caller, Denied> {
-    let claims = verified_claims(rt, token, now_secs)?;
+/// Verify an access token for a call to `api_id` at `now_secs`; `verified` remembers the
+/// tokens already verified against `rt`'s keys.
+pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &str, api_id: &str, now_secs: i64) -> Result<Caller<'r>, Denied> {
+    let claims = verified_claims(rt, verified, token, now_secs)?;
     if claims.exp <= now_secs {
         return Err(Denied::Unauthenticated("the token has expired"));
     }
@@ -129,7 +169,7 @@ pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<
             return Err(Denied::Unauthenticated("the token was revoked"));
         }
     }
-    let Some(subscription) = claims.subscriptions.iter().find(|s| s.api_id == api_id) else {
+    let Some(subscription) = claims.subscriptions.iter().position(|s| s.api_id == api_id) else {
         return Err(Denied::NotSubscribed);
     };
     if !rt.revocations.is_empty() {
@@ -138,30 +178,18 @@ pub fn bearer(rt: &Runtime, token: &str, api_id: &str, now_secs: i64) -> Result<
             return Err(Denied::NotSubscribed);
         }
     }
-    Ok(Caller {
-        application_id: claims.application_id.clone(),
-        application_name: claims.application_name.clone(),
-        consumer: claims.consumer.clone(),
-        key_type: claims.key_type.clone(),
-        tier: subscription.tier.clone(),
-    })
+    Ok(Caller::Token { claims, subscription })
 }
 
 /// Look up an API key for a call to `api_id` at `now_ms`.
-pub fn api_key(rt: &Runtime, key: &str, api_id: &str, now_ms: i64) -> Result<Caller, Denied> {
+pub fn api_key<'r>(rt: &'r Runtime, key: &str, api_id: &str, now_ms: i64) -> Result<Caller<'r>, Denied> {
     let hash = hex::encode(Sha256::digest(key.as_bytes()));
     let entry = rt.api_keys.get(&hash).ok_or(Denied::Unauthenticated("unknown or revoked API key"))?;
     if entry.expires_at.is_some_and(|at| at <= now_ms) {
         return Err(Denied::Unauthenticated("the API key has expired"));
     }
-    let tier = entry.subscriptions.iter().find(|s| s.api_id == api_id).ok_or(Denied::NotSubscribed)?.tier.clone();
-    Ok(Caller {
-        application_id: entry.application_id.clone(),
-        application_name: entry.application_name.clone(),
-        consumer: entry.consumer.clone(),
-        key_type: entry.key_type.clone(),
-        tier,
-    })
+    let subscription = entry.subscriptions.iter().position(|s| s.api_id == api_id).ok_or(Denied::NotSubscribed)?;
+    Ok(Caller::Key { key: entry, subscription })
 }
 
 #[cfg(test)]
@@ -222,13 +250,14 @@ mod tests {
 
     #[test]
     fn a_valid_token_names_the_application_and_tier() {
-        let caller = bearer(&runtime(vec![]), &sign(&claims()), "pets", NOW).expect("valid");
-        assert_eq!((caller.application_id.as_str(), caller.tier.as_str(), caller.key_type.as_str()), ("app", "Gold", "production"));
+        let caller = bearer(&runtime(vec![]), &VerifiedTokens::default(), &sign(&claims()), "pets", NOW).expect("valid");
+        assert_eq!((caller.application_id(), caller.tier(), caller.key_type(), caller.consumer()), ("app", "Gold", "production", "ann@example.com"));
     }
 
     #[test]
     fn tampered_expired_foreign_and_unsubscribed_tokens_are_refused() {
         let rt = runtime(vec![]);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token, api, now);
         let token = sign(&claims());
         let mut forged = claims();
         forged.subscriptions.push(SubscriptionClaim { api_id: "payments".into(), tier: "Unlimited".into() });
@@ -244,9 +273,11 @@ mod tests {
     #[test]
     fn a_verified_token_is_remembered_and_still_checked_on_every_call() {
         let rt = runtime(vec![]);
+        let verified = VerifiedTokens::default();
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &verified, token, api, now);
         let token = sign(&claims());
         assert!(bearer(&rt, &token, "pets", NOW).is_ok());
-        assert!(rt.verified.get(&token).is_some(), "its signature is verified once");
+        assert!(verified.get(&token).is_some(), "its signature is verified once");
         assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")), "expiry is checked on each call");
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         let mut parts: Vec<&str> = token.split('.').collect();
@@ -254,11 +285,12 @@ mod tests {
         parts[1] = &forged;
         let tampered = parts.join(".");
         assert!(bearer(&rt, &tampered, "pets", NOW).is_err());
-        assert!(rt.verified.get(&tampered).is_none(), "a token that fails is not remembered");
+        assert!(verified.get(&tampered).is_none(), "a token that fails is not remembered");
     }
 
     #[test]
     fn revocations_stop_tokens_issued_before_them() {
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token, api, now);
         let at = |subject: &str, secs: i64| Revocation { subject: subject.into(), revoked_at: secs * 1000 };
         let token = sign(&claims());
         let client = runtime(vec![at("client:ghc_client", NOW - 5)]);

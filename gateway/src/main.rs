@@ -11,29 +11,28 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth;
 mod events;
+mod http1;
 mod ids;
 mod limiter;
 mod metrics;
 mod proxy;
 mod pull;
 mod runtime;
+mod upstream;
 
 use arc_swap::ArcSwapOption;
-use bytes::Bytes;
 use clap::Parser;
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use metrics::Metrics;
 use events::Batcher;
-use proxy::{Gateway, Worker};
-use std::convert::Infallible;
+use http1::{Body, Request, Response, Service};
+use metrics::Metrics;
+use proxy::{Gateway, Traffic, Worker};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::LocalSet;
 
 #[derive(Parser, Debug)]
 #[command(name = "gatehouse-gateway", about = "The Gatehouse microgateway")]
@@ -61,28 +60,32 @@ struct Args {
     instance: Option<String>,
     #[arg(long, env = "GATEWAY_REGION", default_value = "")]
     region: String,
+    /// Request threads (default: one per core the process may use).
+    #[arg(long, env = "GATEWAY_WORKERS")]
+    workers: Option<std::num::NonZeroUsize>,
 }
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-fn text(status: StatusCode, body: String, content_type: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
-    response
+/// The admin port: health, readiness and metrics.
+struct Admin {
+    gateway: Arc<Gateway>,
+    metrics: Arc<Metrics>,
 }
 
-async fn admin(gateway: Arc<Gateway>, metrics: Arc<Metrics>, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    match request.uri().path() {
-        "/healthz" => text(StatusCode::OK, "ok\n".into(), "text/plain"),
-        "/readyz" => match gateway.runtime.load().as_ref() {
-            Some(rt) => text(StatusCode::OK, format!("serving {} {}\n", rt.group, rt.version), "text/plain"),
-            None => text(StatusCode::SERVICE_UNAVAILABLE, "no bundle yet\n".into(), "text/plain"),
-        },
-        "/metrics" => text(StatusCode::OK, metrics.render(), "text/plain; version=0.0.4"),
-        _ => text(StatusCode::NOT_FOUND, "not found\n".into(), "text/plain"),
+impl Service for Admin {
+    async fn call<S: AsyncRead + AsyncWrite + Unpin>(&self, request: &Request, _body: Body<'_, S>) -> Response {
+        match request.path() {
+            "/healthz" => Response::new(200, "text/plain", "ok\n"),
+            "/readyz" => match self.gateway.runtime.load().as_ref() {
+                Some(rt) => Response::new(200, "text/plain", format!("serving {} {}\n", rt.group, rt.version)),
+                None => Response::new(503, "text/plain", "no bundle yet\n"),
+            },
+            "/metrics" => Response::new(200, "text/plain; version=0.0.4", self.metrics.render()),
+            _ => Response::new(404, "text/plain", "not found\n"),
+        }
     }
 }
 
@@ -95,7 +98,7 @@ fn main() {
     let args = Args::parse();
     // The main thread runs the control plane side: accepting connections, bundle pulls, the
     // event sender, the admin port and signals. Requests run on the workers (see `worker`).
-    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}")).and_then(|rt| rt.block_on(run(args, started)));
+    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}")).and_then(|rt| LocalSet::new().block_on(&rt, run(args, started)));
     if let Err(e) = outcome {
         tracing::error!(error = %e, "gateway stopped");
         eprintln!("gatehouse-gateway: {e}");
@@ -106,40 +109,39 @@ fn main() {
 /// A connection handed to a worker.
 type Connection = (std::net::TcpStream, SocketAddr);
 
-/// One request thread per core, each with its own single-threaded runtime and backend pool, in
-/// the manner of nginx's workers: a connection, its requests and their backend calls stay on
-/// one thread, so a request never waits for a wake-up from another core. Returns when
-/// `connections` closes and the connections it served have finished (for up to 10 s).
+/// One request thread per core, each with its own single-threaded runtime, in the manner of
+/// nginx's workers: a connection, its requests and their backend calls stay on one thread, so
+/// a request never waits for a wake-up from another core, and what the thread keeps for itself
+/// (backend connections, events, verified tokens) needs no lock. Returns when `connections`
+/// closes and the requests in flight have been answered (for up to 10 s), each closing its
+/// connection; idle kept-alive connections are closed as the worker ends.
 fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections: tokio::sync::mpsc::UnboundedReceiver<Connection>) -> Result<std::thread::JoinHandle<()>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start worker {index}: {e}"))?;
     let spawned = std::thread::Builder::new().name(format!("gateway-worker-{index}")).spawn(move || {
-        runtime.block_on(async move {
-            let own = Arc::new(Worker { backends: proxy::backends(), events });
+        LocalSet::new().block_on(&runtime, async move {
+            let own = Rc::new(Worker::new(index, events));
             let flusher = own.clone();
-            tokio::spawn(async move {
+            tokio::task::spawn_local(async move {
                 let mut tick = tokio::time::interval(events::FLUSH);
                 loop {
                     tick.tick().await;
                     flusher.events.flush();
                 }
             });
-            let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+            let traffic = Rc::new(Traffic { gateway, worker: own.clone() });
             while let Some((stream, remote)) = connections.recv().await {
                 let Ok(stream) = tokio::net::TcpStream::from_std(stream) else { continue };
-                let (gateway, own) = (gateway.clone(), own.clone());
-                let service = service_fn(move |req| {
-                    let (gateway, own) = (gateway.clone(), own.clone());
-                    async move { Ok::<_, Infallible>(gateway.handle(&own, req, remote).await) }
-                });
-                let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
+                let traffic = traffic.clone();
+                tokio::task::spawn_local(async move { http1::serve(stream, remote, &*traffic).await });
             }
-            tokio::select! {
-                _ = graceful.shutdown() => {}
-                _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!(worker = index, "connections still open after 10 s; stopping anyway"),
+            own.stopping.set(true);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while own.in_flight.get() > 0 {
+                if Instant::now() > deadline {
+                    tracing::warn!(worker = index, requests = own.in_flight.get(), "requests still in flight after 10 s; stopping anyway");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
             own.events.flush();
         });
@@ -164,14 +166,14 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
             }
         });
     }
-    let metrics = Arc::new(Metrics::default());
+    let count = args.workers.or_else(|| std::thread::available_parallelism().ok()).map_or(1, |n| n.get());
+    let metrics = Arc::new(Metrics::new(count));
     let (batches, batches_rx) = tokio::sync::mpsc::channel(events::QUEUE);
     let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let gateway = Arc::new(Gateway {
         runtime: ArcSwapOption::empty(),
         limiter: limiter::Limiter::default(),
         metrics: metrics.clone(),
-        ids: ids::Ids::default(),
         instance: instance.clone(),
         region: args.region.clone(),
     });
@@ -202,23 +204,16 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     let sender = tokio::spawn(events::run(sink, batches_rx));
 
     let admin_listener = tokio::net::TcpListener::bind(args.admin).await.map_err(|e| format!("cannot listen on {}: {e}", args.admin))?;
-    let (g, m) = (gateway.clone(), metrics.clone());
-    tokio::spawn(async move {
+    let admin = Rc::new(Admin { gateway: gateway.clone(), metrics: metrics.clone() });
+    tokio::task::spawn_local(async move {
         loop {
-            let Ok((stream, _)) = admin_listener.accept().await else { continue };
-            let (g, m) = (g.clone(), m.clone());
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let (g, m) = (g.clone(), m.clone());
-                    async move { Ok::<_, Infallible>(admin(g, m, req).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
+            let Ok((stream, remote)) = admin_listener.accept().await else { continue };
+            let admin = admin.clone();
+            tokio::task::spawn_local(async move { http1::serve(stream, remote, &*admin).await });
         }
     });
 
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let count = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut workers = Vec::with_capacity(count);
     for index in 0..count {
         let (send, receive) = tokio::sync::mpsc::unbounded_channel();

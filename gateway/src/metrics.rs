@@ -8,16 +8,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Upper bounds (seconds) of the latency histogram's buckets.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
+/// One worker thread's request counts. Each worker counts in its own (on its own cache lines),
+/// so counting a request never waits for another core; rendering sums them.
 #[derive(Default)]
-pub struct Metrics {
-    pub requests: [AtomicU64; 5],
+#[repr(align(128))]
+struct Requests {
+    by_class: [AtomicU64; 5],
     /// Requests per latency bucket, each counted once (in its lowest bucket); the cumulative
-    /// counts Prometheus expects are summed when rendering, which keeps a request to one
-    /// shared-counter update instead of one per bucket.
-    pub latency_buckets: [AtomicU64; BUCKETS.len()],
-    pub latency_count: AtomicU64,
+    /// counts Prometheus expects are summed when rendering.
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
     /// Sum in microseconds.
-    pub latency_sum_us: AtomicU64,
+    latency_sum_us: AtomicU64,
+}
+
+pub struct Metrics {
+    requests: Box<[Requests]>,
     pub upstream_errors: AtomicU64,
     pub throttled: AtomicU64,
     pub auth_failures: AtomicU64,
@@ -30,14 +36,32 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn observe(&self, status: u16, seconds: f64) {
-        let class = usize::from((status / 100).clamp(1, 5)) - 1;
-        self.requests[class].fetch_add(1, Ordering::Relaxed);
-        if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+    /// Metrics for a gateway with `workers` request threads.
+    pub fn new(workers: usize) -> Metrics {
+        Metrics {
+            requests: (0..workers.max(1)).map(|_| Requests::default()).collect(),
+            upstream_errors: AtomicU64::default(),
+            throttled: AtomicU64::default(),
+            auth_failures: AtomicU64::default(),
+            events_sent: AtomicU64::default(),
+            events_dropped: AtomicU64::default(),
+            spooled_batches: AtomicU64::default(),
+            bundle_reloads: AtomicU64::default(),
+            bundle_rejected: AtomicU64::default(),
+            bundle: Mutex::default(),
         }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Count a request answered by `worker`.
+    pub fn observe(&self, worker: usize, status: u16, seconds: f64) {
+        let own = &self.requests[worker % self.requests.len()];
+        let class = usize::from((status / 100).clamp(1, 5)) - 1;
+        own.by_class[class].fetch_add(1, Ordering::Relaxed);
+        if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            own.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        own.latency_count.fetch_add(1, Ordering::Relaxed);
+        own.latency_sum_us.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 
     pub fn set_bundle(&self, group: &str, version: &str) {
@@ -50,19 +74,22 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let sum = |field: fn(&Requests) -> &AtomicU64| self.requests.iter().map(|r| get(field(r))).sum::<u64>();
         out.push_str("# HELP gatehouse_gateway_requests_total Requests answered, by status class.\n# TYPE gatehouse_gateway_requests_total counter\n");
         for (i, class) in ["1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
-            let _ = writeln!(out, "gatehouse_gateway_requests_total{{class=\"{class}\"}} {}", get(&self.requests[i]));
+            let count: u64 = self.requests.iter().map(|r| get(&r.by_class[i])).sum();
+            let _ = writeln!(out, "gatehouse_gateway_requests_total{{class=\"{class}\"}} {count}");
         }
         out.push_str("# HELP gatehouse_gateway_request_seconds Time from request to response.\n# TYPE gatehouse_gateway_request_seconds histogram\n");
         let mut cumulative = 0;
         for (i, bound) in BUCKETS.iter().enumerate() {
-            cumulative += get(&self.latency_buckets[i]);
+            cumulative += self.requests.iter().map(|r| get(&r.latency_buckets[i])).sum::<u64>();
             let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
         }
-        let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"+Inf\"}} {}", get(&self.latency_count));
-        let _ = writeln!(out, "gatehouse_gateway_request_seconds_sum {}", get(&self.latency_sum_us) as f64 / 1e6);
-        let _ = writeln!(out, "gatehouse_gateway_request_seconds_count {}", get(&self.latency_count));
+        let (count, sum_us) = (sum(|r| &r.latency_count), sum(|r| &r.latency_sum_us));
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_sum {}", sum_us as f64 / 1e6);
+        let _ = writeln!(out, "gatehouse_gateway_request_seconds_count {count}");
         for (name, help, value) in [
             ("upstream_errors_total", "Backends unreachable or timed out.", &self.upstream_errors),
             ("throttled_total", "Requests refused over their tier.", &self.throttled),
@@ -87,9 +114,9 @@ mod tests {
 
     #[test]
     fn the_histogram_renders_cumulative_buckets() {
-        let m = Metrics::default();
-        for seconds in [0.0002, 0.0007, 0.003, 9.0] {
-            m.observe(200, seconds);
+        let m = Metrics::new(2);
+        for (worker, seconds) in [0.0002, 0.0007, 0.003, 9.0].into_iter().enumerate() {
+            m.observe(worker, 200, seconds);
         }
         let text = m.render();
         for line in ["le=\"0.0005\"} 1", "le=\"0.001\"} 2", "le=\"0.005\"} 3", "le=\"5\"} 3", "le=\"+Inf\"} 4", "class=\"2xx\"} 4"] {

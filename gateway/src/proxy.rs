@@ -1,48 +1,102 @@
 //! The request path: route, check the credential, enforce the tier, then answer from the
 //! prototype's examples or proxy to a backend — and record one event, whatever happened.
+//!
+//! A request's trace borrows from the request and the bundle rather than copying strings, and a
+//! worker thread keeps to itself what a request touches most (the bundle it serves, verified
+//! tokens, backend connections, its batch of events, ids and request counts): two cores never
+//! write the same memory for a request except the tier's counter.
 
-use crate::auth::{self, Caller, Denied};
+use crate::auth::{self, Caller, Denied, VerifiedTokens};
 use crate::events::{Batcher, Event};
+use crate::http1::{Body, ReadError, Request, Response, Service};
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, Match, Runtime};
+use crate::upstream::{self, Backend};
 use arc_swap::ArcSwapOption;
-use bytes::Bytes;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use std::net::SocketAddr;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Request bodies larger than this are refused (413).
-const MAX_BODY: usize = 32 * 1024 * 1024;
+const MAX_BODY: u64 = 32 * 1024 * 1024;
+/// Backend answers larger than this are refused (502): bodies are buffered, not streamed.
+const MAX_ANSWER: u64 = 128 * 1024 * 1024;
 const CORRELATION: &str = "x-correlation-id";
 
-/// The HTTP/1 client for backends: hyper's pooled client, `http://` or `https://` (rustls, webpki roots).
-pub type Backends = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// What each worker thread has of its own: its backend connections and its batch of events.
-pub struct Worker {
-    pub backends: Backends,
-    pub events: Batcher,
-}
-
+/// What the gateway's worker threads share: the bundle being served, the tiers' counters and
+/// the metrics.
 pub struct Gateway {
     pub runtime: ArcSwapOption<Runtime>,
     pub limiter: Limiter,
     pub metrics: Arc<Metrics>,
-    pub ids: Ids,
     pub instance: String,
     pub region: String,
+}
+
+/// A bundle as one worker serves it, with the tokens that worker has verified against it.
+pub struct Serving {
+    pub runtime: Arc<Runtime>,
+    verified: VerifiedTokens,
+}
+
+/// What each worker thread has of its own.
+pub struct Worker {
+    pub index: usize,
+    pub backends: upstream::Pool,
+    pub events: Batcher,
+    ids: Ids,
+    serving: RefCell<Option<Rc<Serving>>>,
+    /// Requests being answered, which a stopping worker waits for.
+    pub in_flight: Cell<usize>,
+    pub stopping: Cell<bool>,
+}
+
+impl Worker {
+    pub fn new(index: usize, events: Batcher) -> Worker {
+        Worker { index, backends: upstream::Pool::default(), events, ids: Ids::default(), serving: RefCell::new(None), in_flight: Cell::new(0), stopping: Cell::new(false) }
+    }
+
+    /// The bundle to serve a request with: the worker's own handle on the gateway's current
+    /// one, renewed (with an empty token cache) when a new bundle has been installed.
+    fn serving(&self, gateway: &Gateway) -> Option<Rc<Serving>> {
+        let current = gateway.runtime.load();
+        let mut serving = self.serving.borrow_mut();
+        match (current.as_ref(), serving.as_ref()) {
+            (None, _) => None,
+            (Some(runtime), Some(s)) if Arc::ptr_eq(runtime, &s.runtime) => Some(s.clone()),
+            (Some(runtime), _) => {
+                let fresh = Rc::new(Serving { runtime: runtime.clone(), verified: VerifiedTokens::default() });
+                *serving = Some(fresh.clone());
+                Some(fresh)
+            }
+        }
+    }
+}
+
+/// The API port's requests, served by one worker.
+pub struct Traffic {
+    pub gateway: Arc<Gateway>,
+    pub worker: Rc<Worker>,
+}
+
+impl Service for Traffic {
+    async fn call<S: AsyncRead + AsyncWrite + Unpin>(&self, request: &Request, body: Body<'_, S>) -> Response {
+        let in_flight = &self.worker.in_flight;
+        in_flight.set(in_flight.get() + 1);
+        let response = self.gateway.handle(&self.worker, request, body).await;
+        in_flight.set(in_flight.get() - 1);
+        response
+    }
+
+    fn stopping(&self) -> bool {
+        self.worker.stopping.get()
+    }
 }
 
 fn now_ms() -> i64 {
@@ -50,339 +104,374 @@ fn now_ms() -> i64 {
 }
 
 /// What is known about a request as it goes; becomes its event.
-struct Trace {
+struct Trace<'r> {
     id: String,
     started: Instant,
     timestamp: i64,
-    correlation_id: String,
-    method: String,
-    user_agent: String,
+    /// The caller's correlation id; without one, the request's own id serves.
+    correlation: Option<&'r str>,
+    method: &'r str,
+    user_agent: &'r str,
     request_bytes: u64,
-    api: Option<(String, String, String, String)>,
-    resource: String,
-    caller: Option<Caller>,
+    api: Option<&'r Api>,
+    resource: &'r str,
+    caller: Option<Caller<'r>>,
     backend_status: Option<u16>,
     backend_latency_ms: Option<f64>,
     error: Option<ErrorType>,
 }
 
-/// A client for backends; each worker thread has its own pool.
-pub fn backends() -> Backends {
-    let mut http = HttpConnector::new();
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    let connector = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
-    Client::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).pool_idle_timeout(std::time::Duration::from_secs(60)).build(connector)
+impl Trace<'_> {
+    fn correlation_id(&self) -> &str {
+        self.correlation.unwrap_or(&self.id)
+    }
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+fn json_error(status: u16, code: &str, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+    Response::new(status, "application/json", body)
 }
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1) and the caller's credentials stay at the gateway.
-fn forwardable(name: &HeaderName) -> bool {
-    !matches!(
-        name.as_str(),
-        "connection" | "keep-alive" | "proxy-authenticate" | "proxy-authorization" | "te" | "trailer" | "transfer-encoding" | "upgrade" | "host"
-            | "authorization" | "apikey" | "content-length"
-    )
+/// Hop-by-hop headers (RFC 9110 §7.6.1), the caller's credentials and the headers the gateway
+/// sets itself are not passed on.
+fn forwardable(name: &[u8]) -> bool {
+    const HELD: [&str; 18] = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization", "apikey",
+        "content-length", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded", CORRELATION,
+    ];
+    !HELD.iter().any(|held| name.eq_ignore_ascii_case(held.as_bytes()))
+}
+
+/// A backend's header that reaches the caller: not hop-by-hop, and not `date` (the gateway
+/// dates its answers, as nginx does).
+fn returnable(name: &str) -> bool {
+    const HELD: [&str; 10] = ["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "date"];
+    !HELD.iter().any(|held| name.eq_ignore_ascii_case(held))
+}
+
+/// Methods that may be sent again when a kept-alive backend connection turns out closed.
+fn idempotent(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE")
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn truncated(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 impl Gateway {
-    pub async fn handle(&self, worker: &Worker, request: Request<Incoming>, remote: SocketAddr) -> Response<Full<Bytes>> {
-        let id = self.ids.next();
-        // The caller's correlation id is passed on; without one, the request's own id serves.
-        let correlation_id = request
-            .headers()
-            .get(CORRELATION)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() <= 200)
-            .map_or_else(|| id.clone(), str::to_string);
+    pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(&self, worker: &Worker, request: &Request, body: Body<'_, S>) -> Response {
+        let serving = worker.serving(self);
         let mut trace = Trace {
-            id,
+            id: worker.ids.next(),
             started: Instant::now(),
             timestamp: now_ms(),
-            correlation_id: correlation_id.clone(),
-            method: request.method().to_string(),
-            user_agent: request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect(),
+            correlation: request.header(CORRELATION).filter(|v| !v.is_empty() && v.len() <= 200),
+            method: request.method(),
+            user_agent: truncated(request.header("user-agent").unwrap_or(""), 300),
             request_bytes: 0,
             api: None,
-            resource: String::new(),
+            resource: "",
             caller: None,
             backend_status: None,
             backend_latency_ms: None,
             error: None,
         };
-        let runtime = self.runtime.load_full();
-        let mut response = match &runtime {
-            None => json_error(StatusCode::SERVICE_UNAVAILABLE, "no_bundle", "this gateway has no configuration yet"),
-            Some(rt) => self.serve(rt, &worker.backends, request, remote, &mut trace).await,
+        let mut response = match &serving {
+            None => json_error(503, "no_bundle", "this gateway has no configuration yet"),
+            Some(serving) => self.serve(serving, worker, request, body, &mut trace).await,
         };
-        response.headers_mut().insert(HeaderName::from_static(CORRELATION), HeaderValue::from_str(&correlation_id).unwrap_or(HeaderValue::from_static("invalid")));
-        let group = runtime.as_ref().map_or("", |rt| rt.group.as_str());
-        self.record(&worker.events, &trace, group, &response);
+        response.header(CORRELATION, trace.correlation_id().as_bytes());
+        let group = serving.as_ref().map_or("", |s| s.runtime.group.as_str());
+        self.record(worker, &trace, group, &response);
         response
     }
 
-    async fn serve(&self, rt: &Runtime, backends: &Backends, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
-        let path = request.uri().path().to_string();
-        let Some((api, rest)) = rt.route(&path) else {
+    async fn serve<'r, S: AsyncRead + AsyncWrite + Unpin>(&self, serving: &'r Serving, worker: &Worker, request: &'r Request, body: Body<'_, S>, trace: &mut Trace<'r>) -> Response {
+        let rt = &*serving.runtime;
+        let path = request.path();
+        let Some((api, rest)) = rt.route(path) else {
             trace.error = Some(ErrorType::NoRoute);
-            return json_error(StatusCode::NOT_FOUND, "no_route", &format!("no API is served at {path}"));
+            return json_error(404, "no_route", &format!("no API is served at {path}"));
         };
-        trace.api = Some((api.spec.id.clone(), api.spec.name.clone(), api.spec.version.clone(), api.spec.context.clone()));
+        trace.api = Some(api);
         match rt.withdrawn.get(&api.spec.id) {
             Some(LifecycleState::Blocked) => {
                 trace.error = Some(ErrorType::Blocked);
-                return json_error(StatusCode::SERVICE_UNAVAILABLE, "api_blocked", &format!("{} {} is blocked by its publisher", api.spec.name, api.spec.version));
+                return json_error(503, "api_blocked", &format!("{} {} is blocked by its publisher", api.spec.name, api.spec.version));
             }
             Some(_) => {
                 trace.error = Some(ErrorType::NoRoute);
-                return json_error(StatusCode::NOT_FOUND, "api_retired", &format!("{} {} has been retired", api.spec.name, api.spec.version));
+                return json_error(404, "api_retired", &format!("{} {} has been retired", api.spec.name, api.spec.version));
             }
             None => {}
         }
-        let operation = match api.find(request.method().as_str(), rest) {
+        let operation = match api.find(request.method(), rest) {
             Match::Found(op) => op,
             Match::WrongMethod(allowed) => {
                 trace.error = Some(ErrorType::NoRoute);
-                let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &format!("{rest} allows {}", allowed.join(", ")));
-                if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
-                    response.headers_mut().insert(header::ALLOW, v);
-                }
+                let allowed = allowed.join(", ");
+                let mut response = json_error(405, "method_not_allowed", &format!("{rest} allows {allowed}"));
+                response.header("allow", allowed.as_bytes());
                 return response;
             }
             Match::NotFound => {
                 trace.error = Some(ErrorType::NoRoute);
-                return json_error(StatusCode::NOT_FOUND, "no_route", &format!("{} {} has no resource {rest}", api.spec.name, api.spec.version));
+                return json_error(404, "no_route", &format!("{} {} has no resource {rest}", api.spec.name, api.spec.version));
             }
         };
-        trace.resource = operation.template.clone();
+        trace.resource = &operation.template;
 
         // A prototype answers from its definition's examples, with no credential and no backend.
         if api.spec.state == LifecycleState::Prototyped {
             return match &operation.mock {
                 Some(mock) => {
-                    let mut response = Response::new(Full::new(Bytes::from(mock.body.clone())));
-                    *response.status_mut() = StatusCode::from_u16(mock.status).unwrap_or(StatusCode::OK);
-                    if let Ok(v) = HeaderValue::from_str(&mock.content_type) {
-                        response.headers_mut().insert(header::CONTENT_TYPE, v);
-                    }
-                    response.headers_mut().insert("x-gatehouse-prototype", HeaderValue::from_static("true"));
+                    let status = http::StatusCode::from_u16(mock.status).map_or(200, |s| s.as_u16());
+                    let mut response = Response::new(status, &mock.content_type, mock.body.clone());
+                    response.header("x-gatehouse-prototype", b"true");
                     response
                 }
-                None => json_error(StatusCode::NOT_IMPLEMENTED, "no_example", "this prototype has no example for the operation"),
+                None => json_error(501, "no_example", "this prototype has no example for the operation"),
             };
         }
 
         if !operation.security.is_empty() {
-            match self.authenticate(rt, api, &operation.security, request.headers()) {
+            match authenticate(serving, api, &operation.security, request, trace.timestamp) {
                 Ok(caller) => trace.caller = Some(caller),
                 Err(denied) => return self.refuse(denied, &operation.security, trace),
             }
         }
-        if let Some(caller) = &trace.caller {
-            let limit = rt.tiers.get(&caller.tier).copied().flatten();
-            match self.limiter.check(&caller.application_id, &api.spec.id, limit, trace.timestamp) {
-                Verdict::Throttled { limit, retry_after_secs } => {
-                    trace.error = Some(ErrorType::Throttled);
-                    self.metrics.throttled.fetch_add(1, Ordering::Relaxed);
-                    let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, "throttled", &format!("tier {} allows {limit} requests per minute", caller.tier));
-                    let h = response.headers_mut();
-                    h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-                    h.insert("x-ratelimit-remaining", HeaderValue::from(0));
-                    h.insert("x-ratelimit-reset", HeaderValue::from(retry_after_secs));
-                    return response;
-                }
-                Verdict::Allowed { limit, remaining, reset_secs } => {
-                    let mut response = self.forward(backends, api, request, remote, trace).await;
-                    let h = response.headers_mut();
-                    h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-                    h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
-                    h.insert("x-ratelimit-reset", HeaderValue::from(reset_secs));
-                    return response;
-                }
-                Verdict::Unlimited => {}
+        let verdict = match &trace.caller {
+            Some(caller) => {
+                let limit = rt.tiers.get(caller.tier()).copied().flatten();
+                self.limiter.check(caller.application_id(), &api.spec.id, limit, trace.timestamp)
             }
+            None => Verdict::Unlimited,
+        };
+        match verdict {
+            Verdict::Throttled { limit, retry_after_secs } => {
+                trace.error = Some(ErrorType::Throttled);
+                self.metrics.throttled.fetch_add(1, Ordering::Relaxed);
+                let tier = trace.caller.as_ref().map_or("", Caller::tier);
+                let mut response = json_error(429, "throttled", &format!("tier {tier} allows {limit} requests per minute"));
+                response.header_number("retry-after", retry_after_secs);
+                response.header_number("x-ratelimit-limit", u64::from(limit));
+                response.header_number("x-ratelimit-remaining", 0);
+                response.header_number("x-ratelimit-reset", retry_after_secs);
+                response
+            }
+            Verdict::Allowed { limit, remaining, reset_secs } => {
+                let mut response = self.forward(worker, api, request, body, trace).await;
+                response.header_number("x-ratelimit-limit", u64::from(limit));
+                response.header_number("x-ratelimit-remaining", u64::from(remaining));
+                response.header_number("x-ratelimit-reset", reset_secs);
+                response
+            }
+            Verdict::Unlimited => self.forward(worker, api, request, body, trace).await,
         }
-        self.forward(backends, api, request, remote, trace).await
     }
 
-    fn authenticate(&self, rt: &Runtime, api: &Api, accepted: &[AuthKind], headers: &HeaderMap) -> Result<Caller, Denied> {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        let key = headers.get("apikey").and_then(|v| v.to_str().ok());
-        match (bearer, key) {
-            (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => auth::bearer(rt, token, &api.spec.id, now_ms() / 1000),
-            (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms()),
-            _ => Err(Denied::Unauthenticated("send an access token (Authorization: Bearer) or an API key (apikey header)")),
-        }
-    }
-
-    fn refuse(&self, denied: Denied, accepted: &[AuthKind], trace: &mut Trace) -> Response<Full<Bytes>> {
+    fn refuse(&self, denied: Denied, accepted: &[AuthKind], trace: &mut Trace) -> Response {
         match denied {
             Denied::Unauthenticated(why) => {
                 trace.error = Some(ErrorType::AuthFailure);
                 self.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
-                let mut response = json_error(StatusCode::UNAUTHORIZED, "unauthorized", why);
+                let mut response = json_error(401, "unauthorized", why);
                 let challenge = if accepted.contains(&AuthKind::Oauth2) {
                     format!("Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"{why}\"")
                 } else {
                     "ApiKey realm=\"gatehouse\", header=\"apikey\"".to_string()
                 };
-                if let Ok(v) = HeaderValue::from_str(&challenge) {
-                    response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-                }
+                response.header("www-authenticate", challenge.as_bytes());
                 response
             }
             Denied::NotSubscribed => {
                 trace.error = Some(ErrorType::NotSubscribed);
-                json_error(StatusCode::FORBIDDEN, "not_subscribed", "the application is not subscribed to this API (or its subscription was revoked)")
+                json_error(403, "not_subscribed", "the application is not subscribed to this API (or its subscription was revoked)")
             }
         }
     }
 
     /// Proxy to a backend: production or sandbox by the caller's key type, round robin or
     /// failover, with the API's timeout.
-    async fn forward(&self, client: &Backends, api: &Api, request: Request<Incoming>, remote: SocketAddr, trace: &mut Trace) -> Response<Full<Bytes>> {
-        let sandbox = trace.caller.as_ref().is_some_and(|c| c.key_type == "sandbox");
-        let endpoints = &api.spec.endpoints;
-        let backends = if sandbox { &endpoints.sandbox } else { &endpoints.production };
+    async fn forward<'r, S: AsyncRead + AsyncWrite + Unpin>(&self, worker: &Worker, api: &'r Api, request: &'r Request, body: Body<'_, S>, trace: &mut Trace<'r>) -> Response {
+        let sandbox = trace.caller.as_ref().is_some_and(|c| c.key_type() == "sandbox");
+        let backends = if sandbox { &api.sandbox } else { &api.production };
         if backends.is_empty() {
             trace.error = Some(ErrorType::BackendUnreachable);
             let which = if sandbox { "sandbox" } else { "production" };
-            return json_error(StatusCode::SERVICE_UNAVAILABLE, "no_backend", &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version));
+            return json_error(503, "no_backend", &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version));
         }
-        let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is over 32 MiB or was cut off"),
+        let body = match body.read(MAX_BODY).await {
+            Ok(body) => body,
+            Err(ReadError::BodyTooLarge) => return json_error(413, "too_large", "the request body is over 32 MiB"),
+            Err(e) => return json_error(400, "bad_body", &format!("the request body could not be read: {e}")),
         };
         trace.request_bytes = body.len() as u64;
-        let context = api.spec.context.trim_end_matches('/');
-        let rest = parts.uri.path().strip_prefix(context).unwrap_or("");
-        let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let mut headers = HeaderMap::with_capacity(parts.headers.len() + 5);
-        for (name, value) in &parts.headers {
-            if forwardable(name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        let client_ip = remote.ip().to_string();
-        let forwarded_for = match parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            Some(earlier) => format!("{earlier}, {client_ip}"),
-            None => client_ip.clone(),
-        };
-        for (name, value) in [
-            ("x-forwarded-for", forwarded_for),
-            ("x-forwarded-host", host.clone()),
-            ("x-forwarded-proto", "http".to_string()),
-            ("forwarded", format!("for=\"{client_ip}\";host=\"{host}\";proto=http")),
-            (CORRELATION, trace.correlation_id.clone()),
-        ] {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), v);
-            }
-        }
-        let timeout = std::time::Duration::from_millis(u64::from(endpoints.timeout_ms.max(1)));
-        let start = api.next_backend.fetch_add(1, Ordering::Relaxed);
+        let endpoints = &api.spec.endpoints;
+        let timeout = Duration::from_millis(u64::from(endpoints.timeout_ms.max(1)));
         // Load balancing tries one backend; failover tries each in order until one answers.
-        let order: Vec<&String> = match endpoints.routing {
-            Routing::LoadBalance => vec![&backends[start % backends.len()]],
-            Routing::Failover => backends.iter().collect(),
+        let order: &[Backend] = match endpoints.routing {
+            Routing::LoadBalance if backends.len() > 1 => {
+                let i = api.next_backend.fetch_add(1, Ordering::Relaxed) % backends.len();
+                &backends[i..=i]
+            }
+            Routing::LoadBalance => &backends[..1],
+            Routing::Failover => backends,
         };
-        let mut last_error = String::new();
-        for (attempt, base) in order.iter().enumerate() {
-            let Ok(uri) = format!("{}{rest}{query}", base.trim_end_matches('/')).parse::<http::Uri>() else {
-                last_error = "the backend URL with this path is not a valid URI".into();
-                continue;
+        let (method, head_request) = (request.method(), request.method() == "HEAD");
+        let mut outgoing = Vec::with_capacity(1024 + body.len().min(upstream::COALESCE));
+        let mut last_error = "";
+        for backend in order {
+            outgoing.clear();
+            write_head(&mut outgoing, backend, api, request, body.len(), trace.correlation_id());
+            // A small body goes out in the same write as the head.
+            let rest = if body.len() <= upstream::COALESCE {
+                outgoing.extend_from_slice(&body);
+                &[][..]
+            } else {
+                &body[..]
             };
-            let mut outgoing = Request::new(Full::new(body.clone()));
-            *outgoing.method_mut() = parts.method.clone();
-            *outgoing.uri_mut() = uri;
-            // The last attempt takes the headers; earlier ones (failover) copy them.
-            *outgoing.headers_mut() = if attempt + 1 == order.len() { std::mem::take(&mut headers) } else { headers.clone() };
             let started = Instant::now();
-            let answer = tokio::time::timeout(timeout, async {
-                let answer = client.request(outgoing).await.map_err(|e| e.to_string())?;
-                let (head, incoming) = answer.into_parts();
-                let bytes = incoming.collect().await.map_err(|e| e.to_string())?.to_bytes();
-                Ok::<_, String>((head, bytes))
-            })
-            .await;
+            let call = upstream::Call { head: &outgoing, body: rest, head_request, idempotent: idempotent(method), limit: MAX_ANSWER, now: started };
+            let deadline = tokio::time::Instant::from_std(started) + timeout;
+            let answer = tokio::time::timeout_at(deadline, worker.backends.call(backend, &call)).await;
             trace.backend_latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
             match answer {
-                Ok(Ok((head, bytes))) => {
-                    trace.backend_status = Some(head.status.as_u16());
-                    let mut response = Response::new(Full::new(bytes));
-                    *response.status_mut() = head.status;
-                    for (name, value) in &head.headers {
-                        if forwardable(name) {
-                            response.headers_mut().append(name.clone(), value.clone());
+                Ok(Ok(answer)) => {
+                    trace.backend_status = Some(answer.head.status);
+                    let mut response = Response::empty(answer.head.status);
+                    for (name, value) in answer.head.headers() {
+                        if returnable(name) {
+                            response.header(name, value);
+                        } else if head_request
+                            && name.eq_ignore_ascii_case("content-length")
+                            && let Some(length) = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse().ok())
+                        {
+                            response.set_declared_length(length);
                         }
                     }
+                    response.body = answer.body;
                     return response;
                 }
                 Ok(Err(e)) => {
-                    tracing::warn!(api = %api.spec.name, backend = %base, error = %e, "backend call failed");
-                    last_error = "connection failed".into();
+                    tracing::warn!(api = %api.spec.name, backend = %backend.url, error = %e, "backend call failed");
+                    last_error = "connection failed";
                 }
                 Err(_) => {
-                    tracing::warn!(api = %api.spec.name, backend = %base, timeout_ms = endpoints.timeout_ms, "backend call timed out");
-                    last_error = format!("timed out after {} ms", endpoints.timeout_ms);
+                    tracing::warn!(api = %api.spec.name, backend = %backend.url, timeout_ms = endpoints.timeout_ms, "backend call timed out");
+                    last_error = "timed out";
                 }
             }
         }
         trace.error = Some(ErrorType::BackendUnreachable);
         self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
-        let status = if last_error.starts_with("timed out") { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
-        json_error(status, "backend_unreachable", &format!("the backend of {} {} could not be reached: {last_error}", api.spec.name, api.spec.version))
+        let (status, why) = if last_error == "timed out" { (504, format!("timed out after {} ms", endpoints.timeout_ms)) } else { (502, last_error.to_string()) };
+        json_error(status, "backend_unreachable", &format!("the backend of {} {} could not be reached: {why}", api.spec.name, api.spec.version))
     }
 
-    fn record(&self, events: &Batcher, trace: &Trace, group: &str, response: &Response<Full<Bytes>>) {
-        use hyper::body::Body;
+    fn record(&self, worker: &Worker, trace: &Trace, group: &str, response: &Response) {
         let seconds = trace.started.elapsed().as_secs_f64();
-        let status = response.status().as_u16();
-        self.metrics.observe(status, seconds);
-        let (api_id, api_name, api_version, api_context) = trace.api.as_ref().map_or(("", "", "", ""), |(id, name, version, context)| (id.as_str(), name.as_str(), version.as_str(), context.as_str()));
+        self.metrics.observe(worker.index, response.status, seconds);
+        let api = trace.api.map(|api| &api.spec);
         let caller = trace.caller.as_ref();
-        let of_caller = |field: fn(&Caller) -> &str| caller.map_or("", field);
-        events.push(&Event {
+        worker.events.push(&Event {
             event_id: &trace.id,
             timestamp: trace.timestamp,
-            correlation_id: &trace.correlation_id,
-            api_id,
-            api_name,
-            api_version,
-            api_context,
-            method: &trace.method,
-            resource: &trace.resource,
-            application_id: of_caller(|c| &c.application_id),
-            application_name: of_caller(|c| &c.application_name),
-            consumer: of_caller(|c| &c.consumer),
-            key_type: of_caller(|c| &c.key_type),
-            tier: of_caller(|c| &c.tier),
+            correlation_id: trace.correlation_id(),
+            api_id: api.map_or("", |a| &a.id),
+            api_name: api.map_or("", |a| &a.name),
+            api_version: api.map_or("", |a| &a.version),
+            api_context: api.map_or("", |a| &a.context),
+            method: trace.method,
+            resource: trace.resource,
+            application_id: caller.map_or("", Caller::application_id),
+            application_name: caller.map_or("", Caller::application_name),
+            consumer: caller.map_or("", Caller::consumer),
+            key_type: caller.map_or("", Caller::key_type),
+            tier: caller.map_or("", Caller::tier),
             group,
             instance: &self.instance,
             region: &self.region,
-            status,
+            status: response.status,
             backend_status: trace.backend_status,
             latency_ms: seconds * 1000.0,
             backend_latency_ms: trace.backend_latency_ms,
             request_bytes: trace.request_bytes,
-            response_bytes: response.body().size_hint().exact().unwrap_or(0),
-            user_agent: &trace.user_agent,
+            response_bytes: response.body.len() as u64,
+            user_agent: trace.user_agent,
             error: trace.error,
         });
+    }
+}
+
+/// The credential a request carries, checked for the operation's accepted kinds.
+fn authenticate<'r>(serving: &'r Serving, api: &Api, accepted: &[AuthKind], request: &Request, now_ms: i64) -> Result<Caller<'r>, Denied> {
+    let bearer = request.header("authorization").and_then(|v| v.split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token.trim());
+    let key = request.header("apikey");
+    let rt = &*serving.runtime;
+    match (bearer, key) {
+        (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => auth::bearer(rt, &serving.verified, token, &api.spec.id, now_ms / 1000),
+        (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms),
+        _ => Err(Denied::Unauthenticated("send an access token (Authorization: Bearer) or an API key (apikey header)")),
+    }
+}
+
+/// The head of the request to `backend`: the caller's method, the backend's base path followed
+/// by the path after the API's context, the caller's headers but hop-by-hop ones and
+/// credentials, and `X-Forwarded-*`, `Forwarded` and the correlation id.
+fn write_head(out: &mut Vec<u8>, backend: &Backend, api: &Api, request: &Request, body_length: usize, correlation_id: &str) {
+    let context = api.spec.context.trim_end_matches('/');
+    let rest = request.path().strip_prefix(context).unwrap_or("");
+    out.extend_from_slice(request.method().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(backend.base_path.as_bytes());
+    out.extend_from_slice(rest.as_bytes());
+    if backend.base_path.is_empty() && rest.is_empty() {
+        out.push(b'/');
+    }
+    if let Some(query) = request.query() {
+        out.push(b'?');
+        out.extend_from_slice(query.as_bytes());
+    }
+    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    out.extend_from_slice(backend.authority.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut earlier_hops: Option<&[u8]> = None;
+    for (name, value) in request.headers() {
+        if forwardable(name) {
+            out.extend_from_slice(name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        } else if name.eq_ignore_ascii_case(b"x-forwarded-for") {
+            earlier_hops = Some(value);
+        }
+    }
+    let host = request.header("host").unwrap_or("").as_bytes();
+    let ip = request.client_ip.as_bytes();
+    let (open, close): (&[u8], &[u8]) = if request.remote.is_ipv6() { (b"[", b"]") } else { (b"", b"") };
+    extend(out, &[b"x-forwarded-for: "]);
+    if let Some(earlier) = earlier_hops {
+        extend(out, &[earlier, b", "]);
+    }
+    extend(out, &[ip, b"\r\nx-forwarded-host: ", host, b"\r\nx-forwarded-proto: http\r\nforwarded: for=\"", open, ip, close, b"\";host=\"", host, b"\";proto=http\r\n"]);
+    extend(out, &[CORRELATION.as_bytes(), b": ", correlation_id.as_bytes(), b"\r\n"]);
+    if body_length > 0 || matches!(request.method(), "POST" | "PUT" | "PATCH") {
+        extend(out, &[b"content-length: ", itoa::Buffer::new().format(body_length).as_bytes(), b"\r\n"]);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {
+    for part in parts {
+        out.extend_from_slice(part);
     }
 }

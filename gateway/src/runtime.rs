@@ -2,12 +2,14 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
-use crate::auth::VerifiedTokens;
+use crate::upstream::Backend;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::VerifyingKey;
 use gatehouse_contract::{AuthKind, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse};
-use std::collections::HashMap;
+// foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
+// hold only what the bundle says.
+use hashbrown::HashMap;
 use std::sync::atomic::AtomicUsize;
 
 /// One segment of a resource template.
@@ -30,6 +32,9 @@ pub struct Operation {
 pub struct Api {
     pub spec: BundleApi,
     pub operations: Vec<Operation>,
+    /// `spec.endpoints`' URLs, taken apart.
+    pub production: Vec<Backend>,
+    pub sandbox: Vec<Backend>,
     /// Round-robin position over the backends.
     pub next_backend: AtomicUsize,
 }
@@ -97,8 +102,6 @@ pub struct Runtime {
     /// Tier → requests per minute (`None`: unlimited).
     pub tiers: HashMap<String, Option<u32>>,
     pub withdrawn: HashMap<String, LifecycleState>,
-    /// Access tokens already verified against `keys`.
-    pub verified: VerifiedTokens,
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -137,17 +140,14 @@ impl Runtime {
             if !contexts.insert(spec.context.trim_end_matches('/').to_string()) {
                 return Err(format!("apis[{i}].context `{}` is served twice", spec.context));
             }
-            for url in spec.endpoints.production.iter().chain(&spec.endpoints.sandbox) {
-                if !(url.starts_with("http://") || url.starts_with("https://")) || url.parse::<http::Uri>().is_err() {
-                    return Err(format!("apis[{i}] ({}): endpoint `{url}` is not an http(s) URL", spec.name));
-                }
-            }
+            let backends = |urls: &[String]| urls.iter().map(|url| Backend::parse(url)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("apis[{i}] ({}): {e}", spec.name));
+            let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
             let operations = spec
                 .operations
                 .iter()
                 .map(|op| Operation { method: op.method.to_ascii_uppercase(), template: op.path.clone(), segments: segments(&op.path), security: op.security.clone(), mock: op.mock.clone() })
                 .collect();
-            apis.push(Api { spec, operations, next_backend: AtomicUsize::new(0) });
+            apis.push(Api { spec, operations, production, sandbox, next_backend: AtomicUsize::new(0) });
         }
         apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));
         let mut by_first_segment: HashMap<String, Vec<usize>> = HashMap::new();
@@ -171,7 +171,6 @@ impl Runtime {
             revocations,
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
             withdrawn: bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect(),
-            verified: VerifiedTokens::default(),
         })
     }
 

@@ -1,0 +1,366 @@
+//! Backend calls. Each worker thread keeps its own pool of kept-alive HTTP/1.1 connections per
+//! backend, and a request's backend call runs on the request's own task: take a connection,
+//! write the request, read the answer, put the connection back — no connection task and no
+//! channel between them, which is where a general-purpose client spends its time.
+
+use crate::http1::{self, Framing, ReadError, ResponseHead};
+use bytes::{Bytes, BytesMut};
+use std::cell::RefCell;
+use hashbrown::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+/// A connection idle longer than this is closed rather than reused.
+const MAX_IDLE: Duration = Duration::from_secs(60);
+/// A connection idle longer than this is checked for a close from the backend before reuse.
+const CHECK_AFTER: Duration = Duration::from_secs(1);
+/// Idle connections kept per backend per worker.
+const MAX_POOLED: usize = 256;
+/// Request bodies up to this size are sent in the same write as the head.
+pub const COALESCE: usize = 32 * 1024;
+
+/// A backend URL, taken apart once when the bundle is compiled.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// The URL as configured, for messages.
+    pub url: String,
+    tls: bool,
+    /// `host:port` to connect to.
+    address: String,
+    /// The `Host` header: the URL's authority.
+    pub authority: String,
+    /// The name a TLS certificate must carry.
+    server_name: String,
+    /// The URL's path without its trailing slash; the request's path follows it.
+    pub base_path: String,
+    /// Scheme and address: which connections can serve this backend.
+    key: String,
+}
+
+impl Backend {
+    pub fn parse(url: &str) -> Result<Backend, String> {
+        let uri: http::Uri = url.parse().map_err(|_| format!("endpoint `{url}` is not a URL"))?;
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err(format!("endpoint `{url}` is not an http(s) URL")),
+        };
+        let authority = uri.authority().ok_or_else(|| format!("endpoint `{url}` has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(format!("endpoint `{url}`: credentials in the URL are not supported"));
+        }
+        let host = authority.host();
+        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let address = format!("{host}:{port}");
+        Ok(Backend {
+            url: url.to_string(),
+            tls,
+            key: format!("{}://{address}", if tls { "https" } else { "http" }),
+            address,
+            authority: authority.as_str().to_string(),
+            server_name: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            base_path: uri.path().trim_end_matches('/').to_string(),
+        })
+    }
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+struct Connection {
+    stream: Stream,
+    buf: BytesMut,
+    idle_since: Instant,
+}
+
+impl Connection {
+    /// Whether a connection that sat idle is still open: an idle connection has nothing to read,
+    /// so anything readable (the backend's close, most often) retires it. Costs a system call,
+    /// so only connections idle for a while are checked.
+    fn still_open(&self, now: Instant) -> bool {
+        if now.saturating_duration_since(self.idle_since) < CHECK_AFTER {
+            return true;
+        }
+        matches!(self.stream.tcp().try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+}
+
+/// A backend's answer.
+pub struct Answer {
+    pub head: ResponseHead,
+    pub body: Bytes,
+}
+
+/// A worker's backend connections. Not shared between threads: a worker's tasks take turns.
+#[derive(Default)]
+pub struct Pool {
+    idle: RefCell<HashMap<String, Vec<Connection>>>,
+    tls: RefCell<Option<tokio_rustls::TlsConnector>>,
+}
+
+/// A request for a backend, ready to send.
+pub struct Call<'a> {
+    /// The head, with a small body already behind it.
+    pub head: &'a [u8],
+    /// The rest of the body, sent after the head.
+    pub body: &'a [u8],
+    /// A HEAD request: the answer has no body whatever its length says.
+    pub head_request: bool,
+    /// Safe to send again when a kept-alive connection turns out closed.
+    pub idempotent: bool,
+    /// The largest answer body accepted.
+    pub limit: u64,
+    /// When the call started: connections' idle times are measured from it (a clock read fewer).
+    pub now: Instant,
+}
+
+/// Why a call failed, and whether the backend can have seen the request.
+struct Failure {
+    /// Nothing came back on a reused connection: most likely the backend had closed it, and
+    /// the request never reached it.
+    stale: bool,
+    message: String,
+}
+
+impl Pool {
+    /// Send `call` to `backend` and read the answer. A request that finds its pooled
+    /// connection closed by the backend is sent again on a new one when idempotent.
+    pub async fn call(&self, backend: &Backend, call: &Call<'_>) -> Result<Answer, String> {
+        let (connection, reused) = match self.checkout(backend, call.now) {
+            Some(connection) => (connection, true),
+            None => (self.connect(backend).await?, false),
+        };
+        match self.exchange(backend, connection, call).await {
+            Err(failure) if failure.stale && reused && call.idempotent => {
+                let fresh = self.connect(backend).await?;
+                self.exchange(backend, fresh, call).await.map_err(|f| f.message)
+            }
+            outcome => outcome.map_err(|f| f.message),
+        }
+    }
+
+    async fn exchange(&self, backend: &Backend, mut connection: Connection, call: &Call<'_>) -> Result<Answer, Failure> {
+        let written = async {
+            connection.stream.write_all(call.head).await?;
+            if !call.body.is_empty() {
+                connection.stream.write_all(call.body).await?;
+            }
+            connection.stream.flush().await
+        };
+        if let Err(e) = written.await {
+            return Err(Failure { stale: true, message: format!("cannot send the request: {e}") });
+        }
+        let answer = match http1::read_response_head(&mut connection.stream, &mut connection.buf).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let stale = matches!(&e, ReadError::Closed { clean: true }) || matches!(&e, ReadError::Io(io) if io.kind() == io::ErrorKind::ConnectionReset);
+                return Err(Failure { stale, message: format!("the answer could not be read: {e}") });
+            }
+        };
+        let framing = if call.head_request { Framing::Length(0) } else { answer.framing };
+        let body = http1::read_body(&mut connection.stream, &mut connection.buf, framing, call.limit).await.map_err(|e| Failure { stale: false, message: format!("the answer's body could not be read: {e}") })?;
+        // Bytes past the answer mean the two sides disagree on framing: not reusable.
+        if !answer.close && connection.buf.is_empty() {
+            self.checkin(backend, connection, call.now);
+        }
+        Ok(Answer { head: answer, body })
+    }
+
+    fn checkout(&self, backend: &Backend, now: Instant) -> Option<Connection> {
+        let mut idle = self.idle.borrow_mut();
+        let connections = idle.get_mut(&backend.key)?;
+        while let Some(connection) = connections.pop() {
+            if now.saturating_duration_since(connection.idle_since) < MAX_IDLE && connection.still_open(now) {
+                return Some(connection);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, backend: &Backend, mut connection: Connection, now: Instant) {
+        connection.idle_since = now;
+        let mut idle = self.idle.borrow_mut();
+        let connections = idle.entry_ref(backend.key.as_str()).or_default();
+        if connections.len() < MAX_POOLED {
+            connections.push(connection);
+        }
+    }
+
+    async fn connect(&self, backend: &Backend) -> Result<Connection, String> {
+        let tcp = TcpStream::connect(&backend.address).await.map_err(|e| format!("cannot connect to {}: {e}", backend.address))?;
+        let _ = tcp.set_nodelay(true);
+        let stream = if backend.tls {
+            let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone()).map_err(|e| format!("{}: {e}", backend.url))?;
+            let tls = self.tls.borrow_mut().get_or_insert_with(tls_connector).clone();
+            Stream::Tls(Box::new(tls.connect(name, tcp).await.map_err(|e| format!("TLS with {}: {e}", backend.address))?))
+        } else {
+            Stream::Plain(tcp)
+        };
+        Ok(Connection { stream, buf: BytesMut::with_capacity(8 * 1024), idle_since: Instant::now() })
+    }
+}
+
+/// TLS to backends: the Web PKI roots, HTTP/1.1.
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+        .unwrap_or_else(|_| rustls::ClientConfig::builder().with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth());
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    #[test]
+    fn backend_urls_are_taken_apart_once() {
+        let b = Backend::parse("https://api.example.com/v2/").expect("url");
+        assert_eq!((b.address.as_str(), b.authority.as_str(), b.base_path.as_str(), b.tls), ("api.example.com:443", "api.example.com", "/v2", true));
+        let b = Backend::parse("http://[::1]:8080").expect("url");
+        assert_eq!((b.address.as_str(), b.server_name.as_str(), b.base_path.as_str()), ("[::1]:8080", "::1", ""));
+        assert!(Backend::parse("ftp://x").is_err());
+        assert!(Backend::parse("http://user:pw@x").is_err());
+    }
+
+    /// A backend on a real socket that answers each request it reads with `answers`' next
+    /// entry, counting connections; an entry of `None` closes the connection instead.
+    async fn backend(answers: Vec<Option<&'static str>>) -> (Backend, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            let answers = Arc::new(tokio::sync::Mutex::new(answers.into_iter()));
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let answers = answers.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    loop {
+                        let mut request = Vec::new();
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => request.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let next = answers.lock().await.next().flatten();
+                        match next {
+                            Some(answer) => {
+                                if socket.write_all(answer.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                            }
+                            None => return,
+                        }
+                    }
+                });
+            }
+        });
+        (Backend::parse(&format!("http://127.0.0.1:{port}")).expect("url"), connections)
+    }
+
+    /// A request with no body, a GET unless `head` says otherwise.
+    fn call(head: &'static [u8], limit: u64) -> Call<'static> {
+        let method = head.split(|b| *b == b' ').next().unwrap_or_default();
+        Call { head, body: b"", head_request: method == b"HEAD", idempotent: method != b"POST", limit, now: Instant::now() }
+    }
+
+    const GET: &[u8] = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
+
+    #[tokio::test]
+    async fn connections_are_kept_alive_and_reused() {
+        let (b, connections) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), Some("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"), Some("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz"), Some("HTTP/1.1 200 OK\r\n\r\nto the end")]).await;
+        let pool = Pool::default();
+        let first = pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
+        assert_eq!((first.head.status, first.body.as_ref()), (200, b"ok".as_ref()));
+        let second = pool.call(&b, &call(GET, 1 << 20)).await.expect("second");
+        assert_eq!((second.head.status, second.body.as_ref()), (201, b"a".as_ref()));
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "one connection served both");
+        pool.call(&b, &call(GET, 1 << 20)).await.expect("third");
+        assert!(pool.checkout(&b, Instant::now()).is_none(), "a connection the backend closes is not pooled");
+    }
+
+    #[tokio::test]
+    async fn a_request_that_finds_its_connection_closed_is_resent_only_when_idempotent() {
+        let (b, connections) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), None, Some("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain"), None]).await;
+        let pool = Pool::default();
+        pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
+        let again = pool.call(&b, &call(GET, 1 << 20)).await.expect("resent on a new connection");
+        assert_eq!(again.body.as_ref(), b"again");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let post = pool.call(&b, &call(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n", 1 << 20)).await;
+        assert!(post.is_err_and(|e| e.contains("could not be read")), "a POST is not sent twice");
+    }
+
+    #[tokio::test]
+    async fn oversized_and_unreachable_backends_fail_with_a_reason() {
+        let (b, _) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")]).await;
+        let pool = Pool::default();
+        assert!(pool.call(&b, &call(GET, 4)).await.is_err_and(|e| e.contains("over the size limit")));
+        let closed = Backend::parse(&format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port())).expect("url");
+        assert!(pool.call(&closed, &call(GET, 4)).await.is_err_and(|e| e.contains("cannot connect")));
+    }
+
+    #[tokio::test]
+    async fn head_answers_have_no_body_whatever_their_length_says() {
+        let (b, _) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")]).await;
+        let pool = Pool::default();
+        let head = pool.call(&b, &call(b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n", 1 << 20)).await.expect("head");
+        assert!(head.body.is_empty());
+        assert_eq!(pool.call(&b, &call(GET, 1 << 20)).await.expect("get").body.as_ref(), b"ok", "the connection is still in step");
+    }
+}
