@@ -300,6 +300,19 @@ fn parse_request(buf: &[u8], remote: SocketAddr, client_ip: &Rc<str>) -> Result<
     Ok(Some((length, request)))
 }
 
+/// A request parsed from `bytes` (a complete head), for tests elsewhere in the crate.
+#[cfg(test)]
+pub fn request_for_test(bytes: &[u8], remote: SocketAddr) -> Request {
+    let client_ip: Rc<str> = remote.ip().to_string().into();
+    match parse_request(bytes, remote, &client_ip) {
+        Ok(Some((length, mut request))) => {
+            request.head = Bytes::copy_from_slice(&bytes[..length]);
+            request
+        }
+        _ => panic!("not a complete request head: {}", String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// Read the next request head from the connection.
 async fn read_request<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut, remote: SocketAddr, client_ip: &Rc<str>) -> Result<Request, ReadError> {
     loop {

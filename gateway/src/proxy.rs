@@ -475,3 +475,66 @@ fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {
         out.extend_from_slice(part);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_contract::{Bundle, BundleApi, Endpoints};
+
+    fn api(context: &str, backend: &str) -> Api {
+        let spec = BundleApi {
+            id: "pets".into(),
+            name: "Pets".into(),
+            version: "1".into(),
+            context: context.into(),
+            state: LifecycleState::Published,
+            revision: 1,
+            endpoints: Endpoints { production: vec![backend.into()], ..Default::default() },
+            security: vec![],
+            tiers: vec![],
+            operations: vec![],
+        };
+        let bundle = Bundle { group: "g".into(), version: "1".into(), apis: vec![spec], tiers: vec![], keys: vec![], issuer: String::new(), audience: String::new(), revocations: vec![], api_keys: vec![], withdrawn: vec![] };
+        match Runtime::compile(bundle) {
+            Ok(mut rt) => rt.apis.remove(0),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn head(api: &Api, request: &[u8], remote: &str, body_length: usize) -> String {
+        let request = crate::http1::request_for_test(request, remote.parse().expect("address"));
+        let mut out = Vec::new();
+        write_head(&mut out, &api.production[0], api, &request, body_length, "corr-1");
+        String::from_utf8(out).expect("text")
+    }
+
+    #[test]
+    fn the_backend_gets_the_path_after_the_context_and_forwarding_headers_without_credentials() {
+        let pets = api("/pets/v1/", "http://backend.internal:8080/base/");
+        let sent = head(
+            &pets,
+            b"GET /pets/v1/pets/7?full=1 HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: Bearer secret\r\napikey: k\r\nX-Forwarded-For: 10.0.0.1\r\nForwarded: for=evil\r\nConnection: keep-alive\r\nAccept: application/json\r\nX-Correlation-ID: theirs\r\n\r\n",
+            "192.0.2.9:5000",
+            0,
+        );
+        assert!(sent.starts_with("GET /base/pets/7?full=1 HTTP/1.1\r\nhost: backend.internal:8080\r\n"), "{sent}");
+        for line in ["Accept: application/json\r\n", "x-forwarded-for: 10.0.0.1, 192.0.2.9\r\n", "x-forwarded-host: api.example.com\r\n", "x-forwarded-proto: http\r\n", "forwarded: for=\"192.0.2.9\";host=\"api.example.com\";proto=http\r\n", "x-correlation-id: corr-1\r\n"] {
+            assert!(sent.contains(line), "missing {line:?} in {sent}");
+        }
+        for gone in ["secret", "apikey", "evil", "keep-alive", "theirs", "content-length"] {
+            assert!(!sent.contains(gone), "{gone:?} passed on in {sent}");
+        }
+        assert!(sent.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn bodies_get_a_length_and_an_ipv6_caller_is_bracketed() {
+        let root = api("/", "http://[::1]:9");
+        let sent = head(&root, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", "[2001:db8::1]:5000", 5);
+        assert!(sent.starts_with("POST / HTTP/1.1\r\nhost: [::1]:9\r\n"), "{sent}");
+        assert!(sent.contains("forwarded: for=\"[2001:db8::1]\";") && sent.contains("x-forwarded-for: 2001:db8::1\r\n"), "{sent}");
+        assert_eq!(sent.matches("content-length: 5\r\n").count(), 1, "{sent}");
+        let empty_post = head(&root, b"POST / HTTP/1.1\r\nHost: h\r\n\r\n", "127.0.0.1:1", 0);
+        assert!(empty_post.contains("content-length: 0\r\n"), "a POST always says its length: {empty_post}");
+    }
+}
