@@ -95,15 +95,15 @@ const CACHED_TOKENS: usize = 20_000;
 /// in profiles; the map holds only verified tokens, so flooding it is not a concern.
 #[derive(Default)]
 pub struct VerifiedTokens {
-    tokens: RefCell<hashbrown::HashMap<Box<str>, Rc<AccessClaims>>>,
+    tokens: RefCell<hashbrown::HashMap<Box<[u8]>, Rc<AccessClaims>>>,
 }
 
 impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Rc<AccessClaims>> {
+    fn get(&self, token: &[u8]) -> Option<Rc<AccessClaims>> {
         self.tokens.borrow().get(token).cloned()
     }
 
-    fn remember(&self, token: &str, claims: Rc<AccessClaims>, now_secs: i64) {
+    fn remember(&self, token: &[u8], claims: Rc<AccessClaims>, now_secs: i64) {
         if token.len() > CACHEABLE_TOKEN {
             return;
         }
@@ -120,10 +120,12 @@ impl VerifiedTokens {
 }
 
 /// The claims of a token whose signature verifies against one of the bundle's keys.
-fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &str, now_secs: i64) -> Result<Rc<AccessClaims>, Denied> {
+fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], now_secs: i64) -> Result<Rc<AccessClaims>, Denied> {
+    // Looked up as sent: a remembered token was text when it was verified.
     if let Some(claims) = verified.get(token) {
         return Ok(claims);
     }
+    let token = std::str::from_utf8(token).map_err(|_| Denied::Unauthenticated("the access token is not a JWT"))?;
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(Denied::Unauthenticated("the access token is not a JWT"));
@@ -146,13 +148,13 @@ fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &str, now_sec
         .and_then(|b| serde_json::from_slice(&b).ok())
         .map(Rc::new)
         .ok_or(Denied::Unauthenticated("the token claims cannot be read"))?;
-    verified.remember(token, claims.clone(), now_secs);
+    verified.remember(token.as_bytes(), claims.clone(), now_secs);
     Ok(claims)
 }
 
 /// Verify an access token for a call to `api_id` at `now_secs`; `verified` remembers the
 /// tokens already verified against `rt`'s keys.
-pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &str, api_id: &str, now_secs: i64) -> Result<Caller<'r>, Denied> {
+pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], api_id: &str, now_secs: i64) -> Result<Caller<'r>, Denied> {
     let claims = verified_claims(rt, verified, token, now_secs)?;
     if claims.exp <= now_secs {
         return Err(Denied::Unauthenticated("the token has expired"));
@@ -250,14 +252,14 @@ mod tests {
 
     #[test]
     fn a_valid_token_names_the_application_and_tier() {
-        let caller = bearer(&runtime(vec![]), &VerifiedTokens::default(), &sign(&claims()), "pets", NOW).expect("valid");
+        let caller = bearer(&runtime(vec![]), &VerifiedTokens::default(), sign(&claims()).as_bytes(), "pets", NOW).expect("valid");
         assert_eq!((caller.application_id(), caller.tier(), caller.key_type(), caller.consumer()), ("app", "Gold", "production", "ann@example.com"));
     }
 
     #[test]
     fn tampered_expired_foreign_and_unsubscribed_tokens_are_refused() {
         let rt = runtime(vec![]);
-        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token, api, now);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now);
         let token = sign(&claims());
         let mut forged = claims();
         forged.subscriptions.push(SubscriptionClaim { api_id: "payments".into(), tier: "Unlimited".into() });
@@ -274,10 +276,10 @@ mod tests {
     fn a_verified_token_is_remembered_and_still_checked_on_every_call() {
         let rt = runtime(vec![]);
         let verified = VerifiedTokens::default();
-        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &verified, token, api, now);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &verified, token.as_bytes(), api, now);
         let token = sign(&claims());
         assert!(bearer(&rt, &token, "pets", NOW).is_ok());
-        assert!(verified.get(&token).is_some(), "its signature is verified once");
+        assert!(verified.get(token.as_bytes()).is_some(), "its signature is verified once");
         assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")), "expiry is checked on each call");
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         let mut parts: Vec<&str> = token.split('.').collect();
@@ -285,12 +287,12 @@ mod tests {
         parts[1] = &forged;
         let tampered = parts.join(".");
         assert!(bearer(&rt, &tampered, "pets", NOW).is_err());
-        assert!(verified.get(&tampered).is_none(), "a token that fails is not remembered");
+        assert!(verified.get(tampered.as_bytes()).is_none(), "a token that fails is not remembered");
     }
 
     #[test]
     fn revocations_stop_tokens_issued_before_them() {
-        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token, api, now);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now);
         let at = |subject: &str, secs: i64| Revocation { subject: subject.into(), revoked_at: secs * 1000 };
         let token = sign(&claims());
         let client = runtime(vec![at("client:ghc_client", NOW - 5)]);

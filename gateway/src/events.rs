@@ -22,16 +22,44 @@ pub const FLUSH: Duration = Duration::from_millis(500);
 /// The spool keeps at most this many batch files; the oldest go first when it is full.
 const SPOOL_FILES: usize = 2_000;
 
+/// Event fields that many events share, as JSON (`"name":"value",` each) rendered once: an
+/// API's (id, name, version, context) when the bundle is compiled, the gateway's (group,
+/// instance, region) when a worker takes up a bundle.
+pub struct Fields(String);
+
+impl Fields {
+    pub fn new(fields: &[(&str, &str)]) -> Fields {
+        let mut json = Vec::new();
+        for (name, value) in fields {
+            json_string(&mut json, name);
+            json.push(b':');
+            json_string(&mut json, value);
+            json.push(b',');
+        }
+        Fields(String::from_utf8(json).unwrap_or_default())
+    }
+
+    /// The API fields of an event that matched no API.
+    pub fn no_api() -> &'static Fields {
+        static NONE: std::sync::LazyLock<Fields> = std::sync::LazyLock::new(|| Fields::new(&[("api_id", ""), ("api_name", ""), ("api_version", ""), ("api_context", "")]));
+        &NONE
+    }
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One request's event as the request path has it, borrowed: the fields and names of
 /// `gatehouse_contract::GatewayEvent`, which the ingest endpoint reads (tests read it back as one).
 pub struct Event<'a> {
     pub event_id: &'a str,
     pub timestamp: i64,
     pub correlation_id: &'a str,
-    pub api_id: &'a str,
-    pub api_name: &'a str,
-    pub api_version: &'a str,
-    pub api_context: &'a str,
+    /// `api_id`, `api_name`, `api_version`, `api_context`.
+    pub api: &'a Fields,
     pub method: &'a str,
     pub resource: &'a str,
     pub application_id: &'a str,
@@ -39,9 +67,8 @@ pub struct Event<'a> {
     pub consumer: &'a str,
     pub key_type: &'a str,
     pub tier: &'a str,
-    pub group: &'a str,
-    pub instance: &'a str,
-    pub region: &'a str,
+    /// `group`, `instance`, `region`.
+    pub place: &'a Fields,
     pub status: u16,
     pub backend_status: Option<u16>,
     pub latency_ms: f64,
@@ -74,16 +101,14 @@ impl Event<'_> {
             out.push(b',');
         };
         out.push(b'{');
+        out.extend_from_slice(self.api.0.as_bytes());
+        out.extend_from_slice(self.place.0.as_bytes());
         text(out, "event_id", self.event_id);
         out.extend_from_slice(b"\"timestamp\":");
         out.extend_from_slice(itoa::Buffer::new().format(self.timestamp).as_bytes());
         out.push(b',');
         for (name, value) in [
             ("correlation_id", self.correlation_id),
-            ("api_id", self.api_id),
-            ("api_name", self.api_name),
-            ("api_version", self.api_version),
-            ("api_context", self.api_context),
             ("method", self.method),
             ("resource", self.resource),
             ("application_id", self.application_id),
@@ -91,9 +116,6 @@ impl Event<'_> {
             ("consumer", self.consumer),
             ("key_type", self.key_type),
             ("tier", self.tier),
-            ("group", self.group),
-            ("instance", self.instance),
-            ("region", self.region),
             ("user_agent", self.user_agent),
         ] {
             text(out, name, value);
@@ -115,12 +137,29 @@ impl Event<'_> {
     }
 }
 
+/// Whether any of eight bytes must be escaped in a JSON string: a control character, `"` or
+/// `\\` (the "has less than" and "has zero" word tricks: eight bytes per step, not one).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH != 0;
+    below(word, 0x20) || below(word ^ (ONES * u64::from(b'"')), 1) || below(word ^ (ONES * u64::from(b'\\')), 1)
+}
+
 /// A JSON string: `"`, `\\` and control characters escaped, the rest (valid UTF-8) as it is.
 fn json_string(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
     let bytes = value.as_bytes();
+    // Most values need no escape: skip over them a word at a time.
+    let mut clean = 0;
+    while let Some(word) = bytes.get(clean..clean + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        if needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        clean += 8;
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         if b >= 0x20 && b != b'"' && b != b'\\' {
             continue;
         }
@@ -214,7 +253,8 @@ pub struct Sink {
 }
 
 impl Sink {
-    async fn send(&self, body: &[u8]) -> Result<(), String> {
+    /// `body` is shared, not copied: a batch is half a megabyte.
+    async fn send(&self, body: bytes::Bytes) -> Result<(), String> {
         let (Some(url), Some(token)) = (&self.ingest_url, &self.token) else {
             return Err("no management plane configured".into());
         };
@@ -223,7 +263,7 @@ impl Sink {
             .post(url)
             .bearer_auth(token)
             .header("content-type", "application/json")
-            .body(body.to_vec())
+            .body(body)
             .timeout(Duration::from_secs(10))
             .send()
             .await
@@ -271,7 +311,7 @@ impl Sink {
     async fn drain_spool(&self) {
         for file in self.spool_files() {
             let Ok(body) = std::fs::read(&file) else { continue };
-            if self.send(&body).await.is_err() {
+            if self.send(body.into()).await.is_err() {
                 return;
             }
             let _ = std::fs::remove_file(&file);
@@ -290,13 +330,14 @@ pub async fn run(sink: Sink, mut batches: mpsc::Receiver<Batch>) {
         tokio::select! {
             batch = batches.recv() => {
                 let Some(batch) = batch else { return };
-                match sink.send(&batch.json).await {
+                let json = bytes::Bytes::from(batch.json);
+                match sink.send(json.clone()).await {
                     Ok(()) => {
                         sink.metrics.events_sent.fetch_add(batch.events, Ordering::Relaxed);
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, events = batch.events, "event ingest unreachable; spooled");
-                        sink.spool_batch(&batch.json);
+                        sink.spool_batch(&json);
                     }
                 }
             }
@@ -314,14 +355,13 @@ mod tests {
     fn batches_are_what_the_ingest_endpoint_reads() {
         let (sender, mut batches) = mpsc::channel(4);
         let batcher = Batcher::new(sender, Arc::new(Metrics::new(1)));
+        let api = Fields::new(&[("api_id", "pets"), ("api_name", "Pets <b>"), ("api_version", "1.0.0"), ("api_context", "/pets/v1")]);
+        let place = Fields::new(&[("group", "eu"), ("instance", "gw-1"), ("region", "eu-west")]);
         let event = |id: &'static str, error| Event {
             event_id: id,
             timestamp: 1_800_000_000_000,
             correlation_id: "c\"1",
-            api_id: "pets",
-            api_name: "Pets <b>",
-            api_version: "1.0.0",
-            api_context: "/pets/v1",
+            api: &api,
             method: "GET",
             resource: "/pets/{id}",
             application_id: "app",
@@ -329,9 +369,7 @@ mod tests {
             consumer: "ann@example.com",
             key_type: "production",
             tier: "Gold",
-            group: "eu",
-            instance: "gw-1",
-            region: "eu-west",
+            place: &place,
             status: 200,
             backend_status: Some(200),
             latency_ms: 1.25,
@@ -350,8 +388,32 @@ mod tests {
         let read: Vec<GatewayEvent> = serde_json::from_slice(&batch.json).expect("the contract's event");
         assert_eq!(read.iter().map(|e| (e.event_id.as_str(), e.error)).collect::<Vec<_>>(), [("a", None), ("b", Some(ErrorType::Throttled))]);
         assert_eq!((read[0].correlation_id.as_str(), read[0].api_name.as_str(), read[0].backend_latency_ms), ("c\"1", "Pets <b>", None));
+        assert_eq!((read[1].api_context.as_str(), read[1].group.as_str(), read[1].region.as_str()), ("/pets/v1", "eu", "eu-west"));
+        let none: GatewayEvent = {
+            let mut json = Vec::new();
+            Event { api: Fields::no_api(), ..event("c", None) }.write_json(&mut json);
+            serde_json::from_slice(&json).expect("event")
+        };
+        assert_eq!((none.api_id.as_str(), none.api_name.as_str()), ("", ""));
         batcher.flush();
         assert!(batches.try_recv().is_err(), "nothing to flush");
+    }
+
+    #[test]
+    fn words_needing_escape_are_found_wherever_the_byte_is() {
+        for position in 0..8 {
+            for b in [b'"', b'\\', 0, b'\n', 0x1f] {
+                let mut word = *b"abcdefgh";
+                word[position] = b;
+                assert!(needs_escape(u64::from_le_bytes(word)), "{b:#x} at {position}");
+            }
+        }
+        for clean in [*b"abcdefgh", *b" !#[]~\x7f ", "ü😀ab".as_bytes().try_into().unwrap_or([b'a'; 8])] {
+            assert!(!needs_escape(u64::from_le_bytes(clean)), "{clean:?}");
+        }
+        let mut out = Vec::new();
+        json_string(&mut out, "0123456789abcdef\"tail\\x");
+        assert_eq!(out, br#""0123456789abcdef\"tail\\x""#);
     }
 
     #[test]
@@ -361,10 +423,7 @@ mod tests {
             event_id: "id",
             timestamp: -1,
             correlation_id: awkward,
-            api_id: "",
-            api_name: awkward,
-            api_version: "1",
-            api_context: "/",
+            api: &Fields::new(&[("api_id", ""), ("api_name", awkward), ("api_version", "1"), ("api_context", "/")]),
             method: "PATCH",
             resource: "/x/{y}",
             application_id: "",
@@ -372,9 +431,7 @@ mod tests {
             consumer: "",
             key_type: "",
             tier: "",
-            group: "",
-            instance: "",
-            region: "",
+            place: &Fields::new(&[("group", ""), ("instance", awkward), ("region", "")]),
             status: 502,
             backend_status: None,
             latency_ms: 12.3456,
@@ -387,7 +444,7 @@ mod tests {
         let mut json = Vec::new();
         event.write_json(&mut json);
         let read: GatewayEvent = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
-        assert_eq!((read.correlation_id.as_str(), read.api_name.as_str(), read.user_agent.as_str()), (awkward, awkward, awkward));
+        assert_eq!((read.correlation_id.as_str(), read.api_name.as_str(), read.instance.as_str(), read.user_agent.as_str()), (awkward, awkward, awkward, awkward));
         assert_eq!((read.timestamp, read.status, read.backend_status, read.request_bytes, read.error), (-1, 502, None, u64::MAX, Some(ErrorType::BackendUnreachable)));
         assert_eq!((read.latency_ms, read.backend_latency_ms), (12.346, Some(0.0)), "milliseconds to the microsecond");
         assert_eq!(serde_json::to_value(&read).ok().and_then(|v| v.as_object().map(|o| o.len())), Some(25), "every field of the contract's event is written");

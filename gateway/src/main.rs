@@ -10,6 +10,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth;
+mod clock;
 mod events;
 mod http1;
 mod ids;
@@ -125,6 +126,7 @@ fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections:
                 let mut tick = tokio::time::interval(events::FLUSH);
                 loop {
                     tick.tick().await;
+                    clock::tick();
                     flusher.events.flush();
                 }
             });

@@ -7,7 +7,7 @@
 //! write the same memory for a request except the tier's counter.
 
 use crate::auth::{self, Caller, Denied, VerifiedTokens};
-use crate::events::{Batcher, Event};
+use crate::events::{Batcher, Event, Fields};
 use crate::http1::{Body, ReadError, Request, Response, Service};
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
@@ -20,7 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Request bodies larger than this are refused (413).
@@ -43,6 +43,8 @@ pub struct Gateway {
 pub struct Serving {
     pub runtime: Arc<Runtime>,
     verified: VerifiedTokens,
+    /// Group, instance and region: the same in every event.
+    place: Fields,
 }
 
 /// What each worker thread has of its own.
@@ -71,7 +73,8 @@ impl Worker {
             (None, _) => None,
             (Some(runtime), Some(s)) if Arc::ptr_eq(runtime, &s.runtime) => Some(s.clone()),
             (Some(runtime), _) => {
-                let fresh = Rc::new(Serving { runtime: runtime.clone(), verified: VerifiedTokens::default() });
+                let place = Fields::new(&[("group", &runtime.group), ("instance", &gateway.instance), ("region", &gateway.region)]);
+                let fresh = Rc::new(Serving { runtime: runtime.clone(), verified: VerifiedTokens::default(), place });
                 *serving = Some(fresh.clone());
                 Some(fresh)
             }
@@ -97,10 +100,6 @@ impl Service for Traffic {
     fn stopping(&self) -> bool {
         self.worker.stopping.get()
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// What is known about a request as it goes; becomes its event.
@@ -169,10 +168,11 @@ fn truncated(text: &str, max: usize) -> &str {
 impl Gateway {
     pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(&self, worker: &Worker, request: &Request, body: Body<'_, S>) -> Response {
         let serving = worker.serving(self);
+        let started = Instant::now();
         let mut trace = Trace {
             id: worker.ids.next(),
-            started: Instant::now(),
-            timestamp: now_ms(),
+            started,
+            timestamp: crate::clock::unix_ms(started),
             correlation: request.header(CORRELATION).filter(|v| !v.is_empty() && v.len() <= 200),
             method: request.method(),
             user_agent: truncated(request.header("user-agent").unwrap_or(""), 300),
@@ -189,8 +189,10 @@ impl Gateway {
             Some(serving) => self.serve(serving, worker, request, body, &mut trace).await,
         };
         response.header(CORRELATION, trace.correlation_id().as_bytes());
-        let group = serving.as_ref().map_or("", |s| s.runtime.group.as_str());
-        self.record(worker, &trace, group, &response);
+        match &serving {
+            Some(serving) => self.record(worker, &trace, &serving.place, &response),
+            None => self.record(worker, &trace, &Fields::new(&[("group", ""), ("instance", &self.instance), ("region", &self.region)]), &response),
+        }
         response
     }
 
@@ -202,7 +204,7 @@ impl Gateway {
             return json_error(404, "no_route", &format!("no API is served at {path}"));
         };
         trace.api = Some(api);
-        match rt.withdrawn.get(&api.spec.id) {
+        match api.withdrawn {
             Some(LifecycleState::Blocked) => {
                 trace.error = Some(ErrorType::Blocked);
                 return json_error(503, "api_blocked", &format!("{} {} is blocked by its publisher", api.spec.name, api.spec.version));
@@ -377,19 +379,15 @@ impl Gateway {
         json_error(status, "backend_unreachable", &format!("the backend of {} {} could not be reached: {why}", api.spec.name, api.spec.version))
     }
 
-    fn record(&self, worker: &Worker, trace: &Trace, group: &str, response: &Response) {
+    fn record(&self, worker: &Worker, trace: &Trace, place: &Fields, response: &Response) {
         let seconds = trace.started.elapsed().as_secs_f64();
         self.metrics.observe(worker.index, response.status, seconds);
-        let api = trace.api.map(|api| &api.spec);
         let caller = trace.caller.as_ref();
         worker.events.push(&Event {
             event_id: &trace.id,
             timestamp: trace.timestamp,
             correlation_id: trace.correlation_id(),
-            api_id: api.map_or("", |a| &a.id),
-            api_name: api.map_or("", |a| &a.name),
-            api_version: api.map_or("", |a| &a.version),
-            api_context: api.map_or("", |a| &a.context),
+            api: trace.api.map_or(Fields::no_api(), |api| &api.event_fields),
             method: trace.method,
             resource: trace.resource,
             application_id: caller.map_or("", Caller::application_id),
@@ -397,9 +395,7 @@ impl Gateway {
             consumer: caller.map_or("", Caller::consumer),
             key_type: caller.map_or("", Caller::key_type),
             tier: caller.map_or("", Caller::tier),
-            group,
-            instance: &self.instance,
-            region: &self.region,
+            place,
             status: response.status,
             backend_status: trace.backend_status,
             latency_ms: seconds * 1000.0,
@@ -414,7 +410,12 @@ impl Gateway {
 
 /// The credential a request carries, checked for the operation's accepted kinds.
 fn authenticate<'r>(serving: &'r Serving, api: &Api, accepted: &[AuthKind], request: &Request, now_ms: i64) -> Result<Caller<'r>, Denied> {
-    let bearer = request.header("authorization").and_then(|v| v.split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token.trim());
+    // The token as bytes: a remembered one needs no UTF-8 check (tokens are ~700 bytes).
+    let bearer = request
+        .header_bytes("authorization")
+        .and_then(|v| v.split_at_checked(7))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case(b"bearer "))
+        .map(|(_, token)| token.trim_ascii());
     let key = request.header("apikey");
     let rt = &*serving.runtime;
     match (bearer, key) {

@@ -2,6 +2,7 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
+use crate::events::Fields;
 use crate::upstream::Backend;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,6 +36,10 @@ pub struct Api {
     /// `spec.endpoints`' URLs, taken apart.
     pub production: Vec<Backend>,
     pub sandbox: Vec<Backend>,
+    /// BLOCKED or RETIRED since the release (the bundle's access part says so).
+    pub withdrawn: Option<LifecycleState>,
+    /// This API's fields of an event.
+    pub event_fields: Fields,
     /// Round-robin position over the backends.
     pub next_backend: AtomicUsize,
 }
@@ -101,7 +106,6 @@ pub struct Runtime {
     pub revocations: HashMap<String, i64>,
     /// Tier → requests per minute (`None`: unlimited).
     pub tiers: HashMap<String, Option<u32>>,
-    pub withdrawn: HashMap<String, LifecycleState>,
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -133,6 +137,7 @@ impl Runtime {
         }
         let mut apis = Vec::new();
         let mut contexts = std::collections::HashSet::new();
+        let withdrawn: HashMap<String, LifecycleState> = bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
         for (i, spec) in bundle.apis.into_iter().enumerate() {
             if !spec.context.starts_with('/') {
                 return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
@@ -147,7 +152,9 @@ impl Runtime {
                 .iter()
                 .map(|op| Operation { method: op.method.to_ascii_uppercase(), template: op.path.clone(), segments: segments(&op.path), security: op.security.clone(), mock: op.mock.clone() })
                 .collect();
-            apis.push(Api { spec, operations, production, sandbox, next_backend: AtomicUsize::new(0) });
+            let withdrawn = withdrawn.get(&spec.id).copied();
+            let event_fields = Fields::new(&[("api_id", &spec.id), ("api_name", &spec.name), ("api_version", &spec.version), ("api_context", &spec.context)]);
+            apis.push(Api { spec, operations, production, sandbox, withdrawn, event_fields, next_backend: AtomicUsize::new(0) });
         }
         apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));
         let mut by_first_segment: HashMap<String, Vec<usize>> = HashMap::new();
@@ -170,7 +177,6 @@ impl Runtime {
             api_keys: bundle.api_keys.into_iter().map(|k| (k.sha256.clone(), k)).collect(),
             revocations,
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
-            withdrawn: bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect(),
         })
     }
 
