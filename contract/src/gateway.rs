@@ -62,7 +62,9 @@ impl ErrorType {
     }
 }
 
-/// One request through a gateway (fields modelled on WSO2's analytics events).
+/// One request through a gateway (fields modelled on WSO2's analytics events). In JSON, an
+/// object or an array of the fields in this order, which is how gateways send them: the field
+/// order is part of the wire format.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GatewayEvent {

@@ -73,7 +73,7 @@ impl Worker {
             (None, _) => None,
             (Some(runtime), Some(s)) if Arc::ptr_eq(runtime, &s.runtime) => Some(s.clone()),
             (Some(runtime), _) => {
-                let place = Fields::new(&[("group", &runtime.group), ("instance", &gateway.instance), ("region", &gateway.region)]);
+                let place = Fields::new(&[&runtime.group, &gateway.instance, &gateway.region]);
                 let fresh = Rc::new(Serving { runtime: runtime.clone(), verified: VerifiedTokens::default(), place });
                 *serving = Some(fresh.clone());
                 Some(fresh)
@@ -191,7 +191,7 @@ impl Gateway {
         response.header(CORRELATION, trace.correlation_id().as_bytes());
         match &serving {
             Some(serving) => self.record(worker, &trace, &serving.place, &response),
-            None => self.record(worker, &trace, &Fields::new(&[("group", ""), ("instance", &self.instance), ("region", &self.region)]), &response),
+            None => self.record(worker, &trace, &Fields::new(&["", &self.instance, &self.region]), &response),
         }
         response
     }

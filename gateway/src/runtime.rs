@@ -153,7 +153,7 @@ impl Runtime {
                 .map(|op| Operation { method: op.method.to_ascii_uppercase(), template: op.path.clone(), segments: segments(&op.path), security: op.security.clone(), mock: op.mock.clone() })
                 .collect();
             let withdrawn = withdrawn.get(&spec.id).copied();
-            let event_fields = Fields::new(&[("api_id", &spec.id), ("api_name", &spec.name), ("api_version", &spec.version), ("api_context", &spec.context)]);
+            let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
             apis.push(Api { spec, operations, production, sandbox, withdrawn, event_fields, next_backend: AtomicUsize::new(0) });
         }
         apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));

@@ -85,7 +85,9 @@ pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): Stat
     }
 }
 
-/// Store a batch of events. Each event id is stored once: resending a batch is safe.
+/// Store a batch of events. Each event id is stored once: resending a batch is safe. An event
+/// is an object or, as gateways send them (half the bytes), an array of its fields in the
+/// schema's order.
 #[utoipa::path(post, path = "/gateway/events", tag = "gateway", request_body = Vec<GatewayEvent>, security(("gateway" = [])),
     responses((status = 200, body = IngestReceipt), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ingest_events(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, Json(events): Json<Vec<GatewayEvent>>) -> ApiResult<Json<IngestReceipt>> {
