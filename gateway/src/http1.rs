@@ -19,13 +19,14 @@ pub const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 /// A chunk-size line longer than this is not a chunk-size line.
 const MAX_CHUNK_LINE: usize = 1024;
-/// How long a kept-alive connection may wait for its next request, and a head take to arrive.
+/// A connection that has not completed a request for one to two of these periods is closed
+/// (kept-alive connections waiting for their next request, heads that never finish arriving).
 const IDLE: Duration = Duration::from_secs(60);
 /// An unread request body up to this size is read and dropped to keep the connection; a larger
 /// one closes it.
 const DRAIN: u64 = 64 * 1024;
-/// Bodies up to this size are copied behind the head, so an answer is one write.
-const COALESCE: usize = 32 * 1024;
+/// Bodies up to this size are copied behind the head, so a message is one write.
+pub const COALESCE: usize = 32 * 1024;
 
 /// Why a message could not be read.
 #[derive(Debug)]
@@ -128,8 +129,10 @@ pub async fn read_body<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut,
                 return Err(ReadError::BodyTooLarge);
             }
             let n = n as usize;
+            // Room for what is announced, up to a point: a client that claims a large body and
+            // sends nothing should not get that much memory set aside.
             if buf.len() < n {
-                buf.reserve(n - buf.len());
+                buf.reserve((n - buf.len()).min(256 * 1024));
             }
             while buf.len() < n {
                 fill(stream, buf).await?;

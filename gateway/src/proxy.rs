@@ -235,7 +235,9 @@ impl Gateway {
         if api.spec.state == LifecycleState::Prototyped {
             return match &operation.mock {
                 Some(mock) => {
-                    let status = http::StatusCode::from_u16(mock.status).map_or(200, |s| s.as_u16());
+                    // An example's status is the answer's; one that is not a final status (1xx) or
+                    // not a status at all answers 200.
+                    let status = if (200..=999).contains(&mock.status) { mock.status } else { 200 };
                     let mut response = Response::new(status, &mock.content_type, mock.body.clone());
                     response.header("x-gatehouse-prototype", b"true");
                     response
@@ -329,13 +331,13 @@ impl Gateway {
             Routing::Failover => backends,
         };
         let (method, head_request) = (request.method(), request.method() == "HEAD");
-        let mut outgoing = Vec::with_capacity(1024 + body.len().min(upstream::COALESCE));
+        let mut outgoing = Vec::with_capacity(1024 + body.len().min(crate::http1::COALESCE));
         let mut last_error = "";
         for backend in order {
             outgoing.clear();
             write_head(&mut outgoing, backend, api, request, body.len(), trace.correlation_id());
             // A small body goes out in the same write as the head.
-            let rest = if body.len() <= upstream::COALESCE {
+            let rest = if body.len() <= crate::http1::COALESCE {
                 outgoing.extend_from_slice(&body);
                 &[][..]
             } else {

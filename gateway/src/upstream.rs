@@ -21,8 +21,6 @@ const MAX_IDLE: Duration = Duration::from_secs(60);
 const CHECK_AFTER: Duration = Duration::from_secs(1);
 /// Idle connections kept per backend per worker.
 const MAX_POOLED: usize = 256;
-/// Request bodies up to this size are sent in the same write as the head.
-pub const COALESCE: usize = 32 * 1024;
 
 /// A backend URL, taken apart once when the bundle is compiled.
 #[derive(Debug, Clone)]
