@@ -72,10 +72,10 @@ struct Header {
     kid: Option<String>,
 }
 
-/// A token issued at or before a revocation of any of its subjects is refused. `iat` has
+/// Whether a token issued at `iat_secs` is older than a revocation at `at` (Unix ms). `iat` has
 /// second precision, so the comparison is in seconds and errs on the side of refusing.
-fn revoked(rt: &Runtime, subjects: &[String], iat_secs: i64) -> bool {
-    subjects.iter().any(|s| rt.revocations.get(s).is_some_and(|at| iat_secs <= at / 1000))
+fn before(iat_secs: i64, at: Option<i64>) -> bool {
+    at.is_some_and(|at| iat_secs <= at / 1000)
 }
 
 /// Tokens at most this long are remembered once verified; longer ones are verified every time.
@@ -165,20 +165,15 @@ pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], api_id:
     if claims.aud != rt.audience || (!rt.issuer.is_empty() && claims.iss != rt.issuer) {
         return Err(Denied::Unauthenticated("the token is for another audience or issuer"));
     }
-    if !rt.revocations.is_empty() {
-        let subjects = [format!("client:{}", claims.sub), format!("application:{}", claims.application_id)];
-        if revoked(rt, &subjects, claims.iat) {
-            return Err(Denied::Unauthenticated("the token was revoked"));
-        }
+    let revoked = &rt.revocations;
+    if before(claims.iat, revoked.client(&claims.sub)) || before(claims.iat, revoked.application(&claims.application_id)) {
+        return Err(Denied::Unauthenticated("the token was revoked"));
     }
     let Some(subscription) = claims.subscriptions.iter().position(|s| s.api_id == api_id) else {
         return Err(Denied::NotSubscribed);
     };
-    if !rt.revocations.is_empty() {
-        let subjects = [format!("subscription:{}/{api_id}", claims.application_id), format!("api:{api_id}")];
-        if revoked(rt, &subjects, claims.iat) {
-            return Err(Denied::NotSubscribed);
-        }
+    if before(claims.iat, revoked.subscription(&claims.application_id, api_id)) || before(claims.iat, revoked.api(api_id)) {
+        return Err(Denied::NotSubscribed);
     }
     Ok(Caller::Token { claims, subscription })
 }
@@ -301,5 +296,9 @@ mod tests {
         assert_eq!(bearer(&unsubscribed, &token, "pets", NOW), Err(Denied::NotSubscribed));
         let earlier = runtime(vec![at("application:app", NOW - 60)]);
         assert!(bearer(&earlier, &token, "pets", NOW).is_ok(), "a token issued after the revocation is fine");
+        let api = runtime(vec![at("api:pets", NOW - 5), at("subscription:app/other", NOW + 5), at("nonsense", NOW)]);
+        assert_eq!(bearer(&api, &token, "pets", NOW), Err(Denied::NotSubscribed));
+        let latest = runtime(vec![at("client:ghc_client", NOW - 60), at("client:ghc_client", NOW - 5), at("client:ghc_client", NOW - 30)]);
+        assert_eq!(bearer(&latest, &token, "pets", NOW), Err(Denied::Unauthenticated("the token was revoked")), "the latest revocation counts");
     }
 }

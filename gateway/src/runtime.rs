@@ -90,6 +90,53 @@ impl Api {
     }
 }
 
+/// Revocations by what they take away (subjects `client:…`, `application:…`,
+/// `subscription:<application>/<api>`, `api:…`), each with its latest time (Unix ms), so a
+/// call looks up its own subjects without building their names.
+#[derive(Default, Debug)]
+pub struct Revocations {
+    clients: HashMap<String, i64>,
+    applications: HashMap<String, i64>,
+    /// Application → API → time.
+    subscriptions: HashMap<String, HashMap<String, i64>>,
+    apis: HashMap<String, i64>,
+}
+
+impl Revocations {
+    fn add(&mut self, subject: &str, at: i64) {
+        let latest = |map: &mut HashMap<String, i64>, key: &str| {
+            let entry = map.entry_ref(key).or_insert(at);
+            *entry = (*entry).max(at);
+        };
+        match subject.split_once(':') {
+            Some(("client", id)) => latest(&mut self.clients, id),
+            Some(("application", id)) => latest(&mut self.applications, id),
+            Some(("api", id)) => latest(&mut self.apis, id),
+            Some(("subscription", pair)) => match pair.split_once('/') {
+                Some((application, api)) => latest(self.subscriptions.entry_ref(application).or_default(), api),
+                None => tracing::warn!(subject, "a subscription revocation without an API; ignored"),
+            },
+            _ => tracing::warn!(subject, "a revocation of an unknown kind; ignored"),
+        }
+    }
+
+    pub fn client(&self, id: &str) -> Option<i64> {
+        self.clients.get(id).copied()
+    }
+
+    pub fn application(&self, id: &str) -> Option<i64> {
+        self.applications.get(id).copied()
+    }
+
+    pub fn subscription(&self, application: &str, api: &str) -> Option<i64> {
+        self.subscriptions.get(application).and_then(|apis| apis.get(api)).copied()
+    }
+
+    pub fn api(&self, id: &str) -> Option<i64> {
+        self.apis.get(id).copied()
+    }
+}
+
 pub struct Runtime {
     pub group: String,
     pub version: String,
@@ -102,8 +149,7 @@ pub struct Runtime {
     pub issuer: String,
     pub audience: String,
     pub api_keys: HashMap<String, BundleApiKey>,
-    /// Subject → latest revocation time (Unix ms).
-    pub revocations: HashMap<String, i64>,
+    pub revocations: Revocations,
     /// Tier → requests per minute (`None`: unlimited).
     pub tiers: HashMap<String, Option<u32>>,
 }
@@ -161,10 +207,9 @@ impl Runtime {
         for (i, api) in apis.iter().enumerate() {
             by_first_segment.entry(first_segment(&api.spec.context).to_string()).or_default().push(i);
         }
-        let mut revocations: HashMap<String, i64> = HashMap::new();
-        for r in bundle.revocations {
-            let at = revocations.entry(r.subject).or_insert(r.revoked_at);
-            *at = (*at).max(r.revoked_at);
+        let mut revocations = Revocations::default();
+        for r in &bundle.revocations {
+            revocations.add(&r.subject, r.revoked_at);
         }
         Ok(Runtime {
             group: bundle.group,
