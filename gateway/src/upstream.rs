@@ -237,7 +237,15 @@ impl Pool {
         let _ = tcp.set_nodelay(true);
         let stream = if backend.tls {
             let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone()).map_err(|e| format!("{}: {e}", backend.url))?;
-            let tls = self.tls.borrow_mut().get_or_insert_with(tls_connector).clone();
+            let existing = self.tls.borrow().clone();
+            let tls = match existing {
+                Some(tls) => tls,
+                None => {
+                    let made = tls_connector()?;
+                    *self.tls.borrow_mut() = Some(made.clone());
+                    made
+                }
+            };
             Stream::Tls(Box::new(tls.connect(name, tcp).await.map_err(|e| format!("TLS with {}: {e}", backend.address))?))
         } else {
             Stream::Plain(tcp)
@@ -247,14 +255,15 @@ impl Pool {
 }
 
 /// TLS to backends: the Web PKI roots, HTTP/1.1.
-fn tls_connector() -> tokio_rustls::TlsConnector {
+fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
-        .unwrap_or_else(|_| rustls::ClientConfig::builder().with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth());
+        .map_err(|e| format!("TLS is not available: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 #[cfg(test)]
@@ -351,6 +360,23 @@ mod tests {
         assert!(pool.call(&b, &call(GET, 4)).await.is_err_and(|e| e.contains("over the size limit")));
         let closed = Backend::parse(&format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port())).expect("url");
         assert!(pool.call(&closed, &call(GET, 4)).await.is_err_and(|e| e.contains("cannot connect")));
+    }
+
+    #[tokio::test]
+    async fn https_backends_are_checked_against_the_web_pki() {
+        // A listener that answers in plain HTTP at once, for an https:// URL: the handshake fails
+        // with a reason.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+            }
+        });
+        let https = Backend::parse(&format!("https://127.0.0.1:{port}")).expect("url");
+        let failed = Pool::default().call(&https, &call(GET, 1 << 20)).await;
+        assert!(failed.is_err_and(|e| e.starts_with("TLS with 127.0.0.1:")), "a TLS failure names the backend");
+        assert!(tls_connector().is_ok());
     }
 
     #[tokio::test]
