@@ -15,9 +15,10 @@ publisher_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18)
 export GATEHOUSE_DATA_DIR="$data" GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_SITE_ROOT=target/site
 unset DATABASE_URL
 
-"$bin" user create --email "$admin_email" --role admin --password "$admin_password" >/dev/null
-"$bin" user create --email creator@e2e.test --role creator --password "$creator_password" >/dev/null
-"$bin" user create --email publisher@e2e.test --role publisher --password "$publisher_password" >/dev/null
+# `--password=…`: a generated password may start with `-`, which would otherwise read as an option.
+"$bin" user create --email "$admin_email" --role admin --password="$admin_password" >/dev/null
+"$bin" user create --email creator@e2e.test --role creator --password="$creator_password" >/dev/null
+"$bin" user create --email publisher@e2e.test --role publisher --password="$publisher_password" >/dev/null
 # Personal access tokens let specs set up through the REST API what they do not test in the UI.
 creator_token=$("$bin" token create --email creator@e2e.test --name e2e 2>/dev/null)
 publisher_token=$("$bin" token create --email publisher@e2e.test --name e2e 2>/dev/null)
