@@ -20,32 +20,28 @@ pub enum Caller<'r> {
 }
 
 impl Caller<'_> {
-    pub fn application_id(&self) -> &str {
+    /// Application id, application name, consumer and key type, from whichever credential.
+    fn identity(&self) -> (&str, &str, &str, &str) {
         match self {
-            Caller::Token { claims, .. } => &claims.application_id,
-            Caller::Key { key, .. } => &key.application_id,
+            Caller::Token { claims: c, .. } => (&c.application_id, &c.application_name, &c.consumer, &c.key_type),
+            Caller::Key { key: k, .. } => (&k.application_id, &k.application_name, &k.consumer, &k.key_type),
         }
+    }
+
+    pub fn application_id(&self) -> &str {
+        self.identity().0
     }
 
     pub fn application_name(&self) -> &str {
-        match self {
-            Caller::Token { claims, .. } => &claims.application_name,
-            Caller::Key { key, .. } => &key.application_name,
-        }
+        self.identity().1
     }
 
     pub fn consumer(&self) -> &str {
-        match self {
-            Caller::Token { claims, .. } => &claims.consumer,
-            Caller::Key { key, .. } => &key.consumer,
-        }
+        self.identity().2
     }
 
     pub fn key_type(&self) -> &str {
-        match self {
-            Caller::Token { claims, .. } => &claims.key_type,
-            Caller::Key { key, .. } => &key.key_type,
-        }
+        self.identity().3
     }
 
     /// The tier of the application's subscription to the API being called.

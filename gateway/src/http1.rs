@@ -479,8 +479,10 @@ pub trait Service {
     }
 }
 
-fn protocol_error(status: u16, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": "bad_request", "message": message } }).to_string();
+/// An error answered by the gateway itself: `{"error": {"code", "message"}}`, as the
+/// management API answers its errors.
+pub fn json_error(status: u16, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
     Response::new(status, "application/json", body)
 }
 
@@ -518,7 +520,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin, H: Service>(mut stream: S,
                     ReadError::Malformed(_) => 400,
                     _ => return,
                 };
-                let _ = write_response(&mut stream, &mut out, &protocol_error(status, &error.to_string()), false, true).await;
+                let _ = write_response(&mut stream, &mut out, &json_error(status, "bad_request", &error.to_string()), false, true).await;
                 return;
             }
         };

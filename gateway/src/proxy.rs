@@ -8,7 +8,7 @@
 
 use crate::auth::{self, Caller, Denied, VerifiedTokens};
 use crate::events::{Batcher, Event, Fields};
-use crate::http1::{Body, ReadError, Request, Response, Service};
+use crate::http1::{Body, ReadError, Request, Response, Service, json_error};
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
@@ -126,26 +126,20 @@ impl Trace<'_> {
     }
 }
 
-fn json_error(status: u16, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
-    Response::new(status, "application/json", body)
-}
+/// Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message.
+const HOP_BY_HOP: [&str; 9] = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1), the caller's credentials and the headers the gateway
-/// sets itself are not passed on.
+/// A caller's header that reaches the backend: not hop-by-hop, not the caller's credentials,
+/// and not one the gateway sets itself.
 fn forwardable(name: &[u8]) -> bool {
-    const HELD: [&str; 18] = [
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization", "apikey",
-        "content-length", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded", CORRELATION,
-    ];
-    !HELD.iter().any(|held| name.eq_ignore_ascii_case(held.as_bytes()))
+    const SET_HERE: [&str; 9] = ["host", "authorization", "apikey", "content-length", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded", CORRELATION];
+    !HOP_BY_HOP.iter().chain(&SET_HERE).any(|held| name.eq_ignore_ascii_case(held.as_bytes()))
 }
 
-/// A backend's header that reaches the caller: not hop-by-hop, and not `date` (the gateway
-/// dates its answers, as nginx does).
+/// A backend's header that reaches the caller: not hop-by-hop, and not the framing or `date`
+/// (the gateway frames and dates its answers, as nginx does).
 fn returnable(name: &str) -> bool {
-    const HELD: [&str; 10] = ["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "date"];
-    !HELD.iter().any(|held| name.eq_ignore_ascii_case(held))
+    !HOP_BY_HOP.iter().chain(&["content-length", "date"]).any(|held| name.eq_ignore_ascii_case(held))
 }
 
 /// Methods that may be sent again when a kept-alive backend connection turns out closed.
