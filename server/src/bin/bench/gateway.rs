@@ -300,6 +300,41 @@ fn rss_mib(pid: u32, field: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// CPU time (user + system) in seconds of process `root` and, with `descendants`, every process
+/// under it (nginx's workers are children of its master), from /proc, whose ticks are USER_HZ
+/// (100 on Linux).
+fn cpu_seconds(root: u32, descendants: bool) -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return f64::NAN };
+    // (pid, parent, ticks) of every process; the tree is read off the parent links.
+    let processes: Vec<(u32, u32, u64)> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // Fields after the command, which is in parentheses and may hold spaces.
+            let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+            let parent = fields.get(1)?.parse().ok()?;
+            let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            Some((pid, parent, ticks))
+        })
+        .collect();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while let Some(&pid) = tree.get(i).filter(|_| descendants) {
+        tree.extend(processes.iter().filter(|p| p.1 == pid).map(|p| p.0));
+        i += 1;
+    }
+    processes.iter().filter(|p| tree.contains(&p.0)).map(|p| p.2).sum::<u64>() as f64 / 100.0
+}
+
+/// CPU time in seconds the whole machine has spent busy (every core, anything not idle).
+fn machine_cpu_seconds() -> f64 {
+    let Some(line) = std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().next().map(str::to_string)) else { return f64::NAN };
+    let ticks: Vec<u64> = line.split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal …
+    let busy: u64 = ticks.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum();
+    busy as f64 / 100.0
+}
+
 /// Time from spawning the gateway to the first 200 answer to an authenticated call; its RSS
 /// just after. The probe connects in a tight loop, so the figure includes exec and bundle load.
 async fn startup(dir: &Path, bundle: &Path, sink: u16, token: &str, run: usize) -> Result<(f64, f64), String> {
@@ -323,7 +358,8 @@ async fn startup(dir: &Path, bundle: &Path, sink: u16, token: &str, run: usize) 
     Ok((ms, rss))
 }
 
-/// One wrk run's figures.
+/// One wrk run's figures, and the CPU time per request (µs) that the proxy under test, the
+/// backend, this process (the events' sink) and the whole machine spent during it.
 #[derive(Clone, Copy, Default)]
 struct Figures {
     rps: f64,
@@ -331,6 +367,10 @@ struct Figures {
     p99_ms: f64,
     requests: u64,
     failed: u64,
+    proxy_us: f64,
+    backend_us: f64,
+    sink_us: f64,
+    machine_us: f64,
 }
 
 /// wrk prints latencies as `812.00us`, `1.23ms`, `2.00s`.
@@ -380,6 +420,38 @@ fn wrk(url: &str, token: Option<&str>, seconds: u64) -> Result<Figures, String> 
     parse_wrk(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// The processes whose CPU time a run accounts for: the proxy under test (none when wrk calls
+/// the backend directly) and the backend.
+#[derive(Clone, Copy)]
+struct Watched {
+    proxy: Option<u32>,
+    backend: u32,
+}
+
+/// CPU seconds so far of: the proxy, the backend, this process, the machine.
+fn cpu_now(watched: Watched) -> [f64; 4] {
+    let tree = |pid| cpu_seconds(pid, true);
+    // This process alone: everything measured runs as its children.
+    [watched.proxy.map_or(0.0, tree), tree(watched.backend), cpu_seconds(std::process::id(), false), machine_cpu_seconds()]
+}
+
+/// A wrk run, with the CPU its requests cost. When wrk, the proxy and the backend share the
+/// cores, throughput is the machine's CPU per request; who spent it says where a difference is.
+fn measured(url: &str, token: Option<&str>, seconds: u64, watched: Watched) -> Result<Figures, String> {
+    let before = cpu_now(watched);
+    let mut figures = wrk(url, token, seconds)?;
+    let after = cpu_now(watched);
+    let per_request = |i: usize| (after[i] - before[i]) * 1e6 / figures.requests.max(1) as f64;
+    figures.proxy_us = if watched.proxy.is_some() { per_request(0) } else { f64::NAN };
+    (figures.backend_us, figures.sink_us, figures.machine_us) = (per_request(1), per_request(2), per_request(3));
+    Ok(figures)
+}
+
+/// Microseconds to a tenth, or a dash where nothing was measured.
+fn micros(value: f64) -> String {
+    if value.is_nan() { "—".to_string() } else { format!("{value:.1}") }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -402,7 +474,7 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
         "  server {{ listen 127.0.0.1:{backend_port} reuseport; location / {{ default_type application/json; return 200 '{BODY}'; }} }}"
     );
     // One worker: the backend is the same small fixed cost under every target.
-    let _backend = nginx(dir, "backend", "1", &backend_server)?;
+    let backend_nginx = nginx(dir, "backend", "1", &backend_server)?;
     let backend = format!("http://127.0.0.1:{backend_port}");
     wait_for(&format!("{backend}/")).await?;
 
@@ -429,7 +501,7 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     let proxy_server = format!(
         "  upstream backend {{ server 127.0.0.1:{backend_port}; keepalive 128; keepalive_requests 10000000; }}\n  server {{ listen 127.0.0.1:{proxy_port}; location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }} }}"
     );
-    let _proxy = nginx(dir, "proxy", "auto", &proxy_server)?;
+    let proxy_nginx = nginx(dir, "proxy", "auto", &proxy_server)?;
     let gateway_port = free_port()?;
     let load_gateway = gateway(dir, &bundle, gateway_port, sink_port, "load")?;
     let path = "/pets/v1/pets/1";
@@ -449,19 +521,33 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let targets: [(&str, String, Option<&str>); 3] = [
-        ("(c) backend directly", format!("{backend}{path}"), None),
-        ("(a) nginx proxy_pass", format!("http://127.0.0.1:{proxy_port}{path}"), None),
-        ("(b) gateway: JWT + tier + events", gateway_url, Some(token.as_str())),
+    let backend_pid = backend_nginx.0.id();
+    let targets: [(&str, String, Option<&str>, Option<u32>); 3] = [
+        ("(c) backend directly", format!("{backend}{path}"), None, None),
+        ("(a) nginx proxy_pass", format!("http://127.0.0.1:{proxy_port}{path}"), None, Some(proxy_nginx.0.id())),
+        ("(b) gateway: JWT + tier + events", gateway_url, Some(token.as_str()), Some(load_gateway.0.id())),
     ];
     let mut results: Vec<Vec<Figures>> = vec![Vec::new(); targets.len()];
     let mut gateway_requests = 0u64;
     for round in 0..rounds {
-        // Interleaved, so a slow patch of the machine falls on every target alike.
-        for (i, (name, url, token)) in targets.iter().enumerate() {
+        // Interleaved, so a slow patch of the machine falls on every target alike; (a) and (b)
+        // run back to back, in turn first, and are compared round by round.
+        let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [0, 2, 1] };
+        for i in order {
+            let (name, url, token, proxy) = &targets[i];
+            let watched = Watched { proxy: *proxy, backend: backend_pid };
             let warm = wrk(url, *token, 2)?;
-            let figures = wrk(url, *token, seconds)?;
-            eprintln!("  round {}: {name:<34} {:>10.0} req/s  p50 {:.3} ms  p99 {:.3} ms", round + 1, figures.rps, figures.p50_ms, figures.p99_ms);
+            let figures = measured(url, *token, seconds, watched)?;
+            eprintln!(
+                "  round {}: {name:<34} {:>8.0} req/s  p50 {:.3} ms  p99 {:.3} ms  CPU/request: proxy {:>5} µs, backend {:.1} µs, machine {:.1} µs",
+                round + 1,
+                figures.rps,
+                figures.p50_ms,
+                figures.p99_ms,
+                micros(figures.proxy_us),
+                figures.backend_us,
+                figures.machine_us
+            );
             if token.is_some() {
                 gateway_requests += warm.requests + figures.requests;
             }
@@ -475,26 +561,42 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
 
     let summary: Vec<Figures> = results
         .iter()
-        .map(|runs| Figures {
-            rps: median(runs.iter().map(|f| f.rps).collect()),
-            p50_ms: median(runs.iter().map(|f| f.p50_ms).collect()),
-            p99_ms: median(runs.iter().map(|f| f.p99_ms).collect()),
-            requests: runs.iter().map(|f| f.requests).sum(),
-            failed: runs.iter().map(|f| f.failed).sum(),
+        .map(|runs| {
+            let middle = |figure: fn(&Figures) -> f64| median(runs.iter().map(figure).collect());
+            Figures {
+                rps: middle(|f| f.rps),
+                p50_ms: middle(|f| f.p50_ms),
+                p99_ms: middle(|f| f.p99_ms),
+                requests: runs.iter().map(|f| f.requests).sum(),
+                failed: runs.iter().map(|f| f.failed).sum(),
+                proxy_us: middle(|f| f.proxy_us),
+                backend_us: middle(|f| f.backend_us),
+                sink_us: middle(|f| f.sink_us),
+                machine_us: middle(|f| f.machine_us),
+            }
         })
         .collect();
-    let (backend_only, nginx, gatehouse) = (summary[0], summary[1], summary[2]);
+    // Each round's (b)/(a): the two ran back to back, so the machine's drift between rounds
+    // stays out of the ratio (its drift within a round, seconds long, does not).
+    let ratios: Vec<f64> = results[2].iter().zip(&results[1]).map(|(b, a)| b.rps / a.rps).collect();
+    let (backend_only, gatehouse) = (summary[0], summary[2]);
 
-    println!("\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one 2-core machine");
+    println!("\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one machine of {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("runs wrk, the proxy and the backend (nginx, one worker, answering {} bytes of JSON); nginx access log off.", BODY.len());
     println!("{:<36} {:>11} {:>9} {:>9} {:>11}", "target", "req/s", "p50 ms", "p99 ms", "failed");
     for ((name, ..), f) in targets.iter().zip(&summary) {
         println!("{name:<36} {:>11.0} {:>9.3} {:>9.3} {:>11}", f.rps, f.p50_ms, f.p99_ms, f.failed);
     }
-    let ratio = gatehouse.rps / nginx.rps;
+    println!();
+    println!("{:<36} {:>11} {:>9} {:>9} {:>11}", "CPU per request, µs (median)", "proxy", "backend", "sink", "machine");
+    for ((name, ..), f) in targets.iter().zip(&summary) {
+        println!("{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1}", micros(f.proxy_us), f.backend_us, f.sink_us, f.machine_us);
+    }
+    let ratio = median(ratios.clone());
+    let rounds_text: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
     let added = gatehouse.p99_ms - backend_only.p99_ms;
     println!();
-    println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}", verdict(ratio >= 1.0));
+    println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {})", verdict(ratio >= 1.0), rounds_text.join(", "));
     println!("added p99, (b) over (c)      {added:>8.3} ms  goal ≤ 1 ms    {}", verdict(added <= 1.0));
     println!("startup to first served call {:>8.1} ms  goal ≤ 50 ms   {}  (median of {STARTS}; {APIS}-API bundle)", median(starts.clone()), verdict(median(starts) <= 50.0));
     let idle = rss.iter().copied().fold(0.0, f64::max);
@@ -526,5 +628,21 @@ mod tests {
         assert_eq!(f.failed, 3);
         assert!((f.p50_ms - 0.701).abs() < 1e-9 && (f.p99_ms - 2.5).abs() < 1e-9 && (f.rps - 61_728.0).abs() < 1e-9);
         assert!(parse_wrk("garbage").is_err());
+    }
+
+    #[test]
+    fn counts_the_cpu_of_a_process_and_its_children() {
+        let me = std::process::id();
+        let (alone, tree, machine) = (cpu_seconds(me, false), cpu_seconds(me, true), machine_cpu_seconds());
+        // A child that spins for ~0.4 s of CPU: its time is counted under this process's tree only.
+        let mut child = Process(Command::new("sh").args(["-c", "while :; do :; done"]).spawn().expect("sh runs"));
+        std::thread::sleep(Duration::from_millis(400));
+        let child_cpu = cpu_seconds(child.0.id(), false);
+        let (alone_after, tree_after) = (cpu_seconds(me, false), cpu_seconds(me, true));
+        let _ = child.0.kill();
+        assert!(child_cpu >= 0.1, "the spinning child used {child_cpu} s");
+        assert!(tree_after - tree >= child_cpu - 0.02, "the tree counts the child: {tree} → {tree_after}, child {child_cpu}");
+        assert!(alone_after - alone < 0.1, "this process alone only slept: {alone} → {alone_after}");
+        assert!(machine_cpu_seconds() - machine >= child_cpu - 0.02, "the machine was busy at least as long as the child");
     }
 }

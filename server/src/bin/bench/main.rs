@@ -3,7 +3,7 @@
 //!
 //!   gatehouse-bench publisher [--apis 10000]   publisher list, SQLite and PostgreSQL
 //!   gatehouse-bench portal [--apis 10000]      portal catalog, SQLite and PostgreSQL
-//!   gatehouse-bench gateway [--seconds 10] [--rounds 3]
+//!   gatehouse-bench gateway [--seconds 6] [--rounds 5]
 //!                                              wrk against the backend, nginx and the gateway
 //!   gatehouse-bench analytics [--events 10000000] [--ingest 1000000] [--rounds 3]
 //!                                              ingest, polars overview, DuckDB baseline
@@ -34,7 +34,7 @@ async fn main() {
             catalog::run("Portal catalog", &catalog::PORTAL, flag(&args, "--apis", 10_000), true).await;
             Ok(())
         }
-        Some("gateway") => gateway::run(flag(&args, "--seconds", 10), flag(&args, "--rounds", 3)).await,
+        Some("gateway") => gateway::run(flag(&args, "--seconds", 6), flag(&args, "--rounds", 5)).await,
         Some("analytics") => analytics::run(flag(&args, "--events", 10_000_000), flag(&args, "--ingest", 1_000_000), flag(&args, "--rounds", 3)).await,
         _ => Err("usage: gatehouse-bench publisher|portal [--apis N] | gateway [--seconds S] [--rounds R] | analytics [--events N] [--ingest N] [--rounds R]".to_string()),
     };
