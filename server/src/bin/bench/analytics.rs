@@ -12,15 +12,11 @@ use gatehouse_domain::{gateways, testing};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use super::median;
 use std::time::Instant;
 
 const DAY: i64 = 86_400_000;
 const DAYS: i64 = 30;
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 pub async fn run(total: u64, ingest: u64, rounds: usize) -> Result<(), String> {
     let sqlite = testing::sqlite().await;

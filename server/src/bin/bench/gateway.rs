@@ -9,6 +9,7 @@
 //! process that counts them: the management plane's own ingest cost is analytics' benchmark,
 //! not the gateway's, and on two cores it would compete with the gateway for CPU.
 
+use super::median;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -300,13 +301,11 @@ fn rss_mib(pid: u32, field: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// CPU time (user + system) in seconds of process `root` and, with `descendants`, every process
-/// under it (nginx's workers are children of its master), from /proc, whose ticks are USER_HZ
-/// (100 on Linux).
-fn cpu_seconds(root: u32, descendants: bool) -> f64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return f64::NAN };
-    // (pid, parent, ticks) of every process; the tree is read off the parent links.
-    let processes: Vec<(u32, u32, u64)> = entries
+/// Every process's id, parent's id and CPU time (user + system) in ticks of USER_HZ (100 on
+/// Linux), from /proc.
+fn process_table() -> Vec<(u32, u32, u64)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -316,7 +315,12 @@ fn cpu_seconds(root: u32, descendants: bool) -> f64 {
             let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
             Some((pid, parent, ticks))
         })
-        .collect();
+        .collect()
+}
+
+/// CPU time in seconds of process `root` and, with `descendants`, every process under it
+/// (nginx's workers are children of its master), read off `processes`' parent links.
+fn cpu_seconds(processes: &[(u32, u32, u64)], root: u32, descendants: bool) -> f64 {
     let mut tree = vec![root];
     let mut i = 0;
     while let Some(&pid) = tree.get(i).filter(|_| descendants) {
@@ -428,11 +432,26 @@ struct Watched {
     backend: u32,
 }
 
-/// CPU seconds so far of: the proxy, the backend, this process, the machine.
-fn cpu_now(watched: Watched) -> [f64; 4] {
-    let tree = |pid| cpu_seconds(pid, true);
-    // This process alone: everything measured runs as its children.
-    [watched.proxy.map_or(0.0, tree), tree(watched.backend), cpu_seconds(std::process::id(), false), machine_cpu_seconds()]
+/// CPU seconds spent so far by the proxy (NaN without one), the backend, this process (the
+/// events' sink) and the whole machine.
+#[derive(Clone, Copy)]
+struct CpuSpent {
+    proxy: f64,
+    backend: f64,
+    sink: f64,
+    machine: f64,
+}
+
+fn cpu_now(watched: Watched) -> CpuSpent {
+    let processes = process_table();
+    let tree = |pid| cpu_seconds(&processes, pid, true);
+    CpuSpent {
+        proxy: watched.proxy.map_or(f64::NAN, tree),
+        backend: tree(watched.backend),
+        // This process alone: everything measured runs as its children.
+        sink: cpu_seconds(&processes, std::process::id(), false),
+        machine: machine_cpu_seconds(),
+    }
 }
 
 /// A wrk run, with the CPU its requests cost. When wrk, the proxy and the backend share the
@@ -441,20 +460,17 @@ fn measured(url: &str, token: Option<&str>, seconds: u64, watched: Watched) -> R
     let before = cpu_now(watched);
     let mut figures = wrk(url, token, seconds)?;
     let after = cpu_now(watched);
-    let per_request = |i: usize| (after[i] - before[i]) * 1e6 / figures.requests.max(1) as f64;
-    figures.proxy_us = if watched.proxy.is_some() { per_request(0) } else { f64::NAN };
-    (figures.backend_us, figures.sink_us, figures.machine_us) = (per_request(1), per_request(2), per_request(3));
+    let per_request = |spent: fn(&CpuSpent) -> f64| (spent(&after) - spent(&before)) * 1e6 / figures.requests.max(1) as f64;
+    figures.proxy_us = per_request(|c| c.proxy);
+    figures.backend_us = per_request(|c| c.backend);
+    figures.sink_us = per_request(|c| c.sink);
+    figures.machine_us = per_request(|c| c.machine);
     Ok(figures)
 }
 
 /// Microseconds to a tenth, or a dash where nothing was measured.
 fn micros(value: f64) -> String {
     if value.is_nan() { "—".to_string() } else { format!("{value:.1}") }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 pub async fn run(seconds: u64, rounds: usize) -> Result<(), String> {
@@ -592,8 +608,8 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     for ((name, ..), f) in targets.iter().zip(&summary) {
         println!("{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1}", micros(f.proxy_us), f.backend_us, f.sink_us, f.machine_us);
     }
-    let ratio = median(ratios.clone());
     let rounds_text: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    let ratio = median(ratios);
     let added = gatehouse.p99_ms - backend_only.p99_ms;
     println!();
     println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {})", verdict(ratio >= 1.0), rounds_text.join(", "));
@@ -633,16 +649,17 @@ mod tests {
     #[test]
     fn counts_the_cpu_of_a_process_and_its_children() {
         let me = std::process::id();
-        let (alone, tree, machine) = (cpu_seconds(me, false), cpu_seconds(me, true), machine_cpu_seconds());
-        // A child that spins for ~0.4 s of CPU: its time is counted under this process's tree only.
+        let machine = machine_cpu_seconds();
+        // A child that spins for ~0.4 s of CPU: counted under this process's tree, not under this
+        // process alone. Both read off one snapshot: other tests' threads run in this process too.
         let mut child = Process(Command::new("sh").args(["-c", "while :; do :; done"]).spawn().expect("sh runs"));
         std::thread::sleep(Duration::from_millis(400));
-        let child_cpu = cpu_seconds(child.0.id(), false);
-        let (alone_after, tree_after) = (cpu_seconds(me, false), cpu_seconds(me, true));
+        let processes = process_table();
         let _ = child.0.kill();
+        let child_cpu = cpu_seconds(&processes, child.0.id(), false);
+        let (alone, tree) = (cpu_seconds(&processes, me, false), cpu_seconds(&processes, me, true));
         assert!(child_cpu >= 0.1, "the spinning child used {child_cpu} s");
-        assert!(tree_after - tree >= child_cpu - 0.02, "the tree counts the child: {tree} → {tree_after}, child {child_cpu}");
-        assert!(alone_after - alone < 0.1, "this process alone only slept: {alone} → {alone_after}");
+        assert!(tree - alone >= child_cpu - 0.005, "the tree counts the child: {alone} alone, {tree} with children, child {child_cpu}");
         assert!(machine_cpu_seconds() - machine >= child_cpu - 0.02, "the machine was busy at least as long as the child");
     }
 }

@@ -18,6 +18,18 @@ fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(default)
 }
 
+/// The middle value; with an even count, the mean of the two middle ones (taking either alone
+/// would lean the figure one way). NaN for no values.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 0 => (values[middle - 1] + values[middle]) / 2.0,
+        _ => values[middle],
+    }
+}
+
 // The allocator: see mimalloc in the workspace Cargo.toml.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -41,5 +53,15 @@ async fn main() {
     if let Err(e) = outcome {
         eprintln!("gatehouse-bench: {e}");
         std::process::exit(2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(super::median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(super::median(vec![2.0, 1.0]), 1.5, "the mean of the middle two, not the upper one");
+        assert!(super::median(Vec::new()).is_nan());
     }
 }
