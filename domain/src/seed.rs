@@ -1,9 +1,13 @@
-//! Demo data for `make run`: one account per role. Idempotent: accounts that exist are left alone.
+//! Demo data for `make run`: one account per role and a gateway group. Idempotent: what exists
+//! is left alone.
 
-use crate::{Db, Result, accounts, audit};
-use gatehouse_contract::Role;
+use crate::{Db, Result, accounts, audit, groups};
+use gatehouse_contract::{GatewayGroup, GroupKind, GroupMode, Role};
 
 pub const DEMO_DOMAIN: &str = "demo.gatehouse.local";
+/// The demo's gateway group: approving an API for it makes the API callable at once through the
+/// local gateway `gatehouse serve` runs for it.
+pub const DEMO_GROUP: &str = "demo";
 
 /// One freshly created demo account and its password (printed once, never stored in clear).
 pub struct DemoAccount {
@@ -25,4 +29,27 @@ pub async fn seed_demo_users(db: &Db) -> Result<Vec<DemoAccount>> {
         created.push(DemoAccount { email, role, password });
     }
     Ok(created)
+}
+
+/// Create the demo gateway group (shared mode, the first local gateway port) when there is no
+/// group yet, as the demo publisher; returns it when created now. An installation that has
+/// groups — the demo's or its own — is left as it is.
+pub async fn seed_demo_group(db: &Db) -> Result<Option<GatewayGroup>> {
+    if !groups::list(db).await?.is_empty() {
+        return Ok(None);
+    }
+    let publisher = accounts::actor_by_email(db, &format!("{}@{DEMO_DOMAIN}", Role::Publisher.as_str())).await?;
+    let group = GatewayGroup {
+        name: DEMO_GROUP.into(),
+        kind: GroupKind::Functional,
+        regions: Vec::new(),
+        mode: GroupMode::Shared,
+        host: DEMO_DOMAIN.into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 3,
+        cpu_target: 50,
+        image: gatehouse_contract::default_image(),
+    };
+    groups::create(db, &publisher, group).await.map(Some)
 }

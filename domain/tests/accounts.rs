@@ -2,7 +2,7 @@
 
 use gatehouse_contract::Role;
 use gatehouse_domain::throttle::{Limits, SignInThrottle};
-use gatehouse_domain::{Db, DomainError, accounts, audit, db_tests, sessions::DbSessionStore, tokens};
+use gatehouse_domain::{Db, DomainError, accounts, audit, db_tests, groups, seed, sessions::DbSessionStore, tokens};
 use std::time::Duration;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
@@ -102,7 +102,46 @@ async fn sessions_survive_a_new_store_and_expire(db: Db) {
     reopened.delete(&record.id).await.expect("delete");
 }
 
+async fn the_demo_seeds_accounts_and_a_gateway_group_once(db: Db) {
+    let accounts = seed::seed_demo_users(&db).await.expect("seed accounts");
+    assert_eq!(accounts.len(), Role::ALL.len());
+    let group = seed::seed_demo_group(&db).await.expect("seed group").expect("created on the first run");
+    assert_eq!((group.name.as_str(), group.port), (seed::DEMO_GROUP, Some(groups::FIRST_LOCAL_PORT)));
+    let listed = groups::list(&db).await.expect("groups");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].apis.is_empty());
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    assert!(log.items.iter().any(|e| e.action == "group.created" && e.actor == "publisher@demo.gatehouse.local"), "{log:?}");
+    // A second `make run` on the same data creates nothing and changes no password.
+    assert!(seed::seed_demo_users(&db).await.expect("again").is_empty());
+    assert!(seed::seed_demo_group(&db).await.expect("again").is_none());
+    assert_eq!(groups::list(&db).await.expect("groups").len(), 1);
+}
+
+async fn the_demo_group_is_not_added_beside_existing_groups(db: Db) {
+    seed::seed_demo_users(&db).await.expect("seed accounts");
+    let publisher = accounts::actor_by_email(&db, "publisher@demo.gatehouse.local").await.expect("publisher");
+    let own = gatehouse_contract::GatewayGroup {
+        name: "food-apis".into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: Default::default(),
+        host: "food.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 2,
+        cpu_target: 50,
+        image: gatehouse_contract::default_image(),
+    };
+    groups::create(&db, &publisher, own).await.expect("own group");
+    assert!(seed::seed_demo_group(&db).await.expect("seed group").is_none());
+    let names: Vec<String> = groups::list(&db).await.expect("groups").into_iter().map(|g| g.group.name).collect();
+    assert_eq!(names, vec!["food-apis".to_string()]);
+}
+
 db_tests!(
+    the_demo_seeds_accounts_and_a_gateway_group_once,
+    the_demo_group_is_not_added_beside_existing_groups,
     sign_up_makes_a_consumer_and_refuses_duplicates,
     sign_in_gives_one_message_for_unknown_user_and_wrong_password,
     sign_in_is_throttled_per_account,
