@@ -375,6 +375,10 @@ struct Figures {
     backend_us: f64,
     sink_us: f64,
     machine_us: f64,
+    /// The share of the machine's cores that was busy (any process): requests per second are
+    /// `busy × cores ÷ machine CPU per request`, so a run with idle cores is slower at the same
+    /// cost per request.
+    busy: f64,
 }
 
 /// wrk prints latencies as `812.00us`, `1.23ms`, `2.00s`.
@@ -458,8 +462,12 @@ fn cpu_now(watched: Watched) -> CpuSpent {
 /// cores, throughput is the machine's CPU per request; who spent it says where a difference is.
 fn measured(url: &str, token: Option<&str>, seconds: u64, watched: Watched) -> Result<Figures, String> {
     let before = cpu_now(watched);
+    let started = Instant::now();
     let mut figures = wrk(url, token, seconds)?;
+    let elapsed = started.elapsed().as_secs_f64();
     let after = cpu_now(watched);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    figures.busy = (after.machine - before.machine) / (elapsed * cores);
     let per_request = |spent: fn(&CpuSpent) -> f64| (spent(&after) - spent(&before)) * 1e6 / figures.requests.max(1) as f64;
     figures.proxy_us = per_request(|c| c.proxy);
     figures.backend_us = per_request(|c| c.backend);
@@ -555,14 +563,15 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
             let warm = wrk(url, *token, 2)?;
             let figures = measured(url, *token, seconds, watched)?;
             eprintln!(
-                "  round {}: {name:<34} {:>8.0} req/s  p50 {:.3} ms  p99 {:.3} ms  CPU/request: proxy {:>5} µs, backend {:.1} µs, machine {:.1} µs",
+                "  round {}: {name:<34} {:>8.0} req/s  p50 {:.3} ms  p99 {:.3} ms  CPU/request: proxy {:>5} µs, backend {:.1} µs, machine {:.1} µs; machine {:.1} % busy",
                 round + 1,
                 figures.rps,
                 figures.p50_ms,
                 figures.p99_ms,
                 micros(figures.proxy_us),
                 figures.backend_us,
-                figures.machine_us
+                figures.machine_us,
+                figures.busy * 100.0
             );
             if token.is_some() {
                 gateway_requests += warm.requests + figures.requests;
@@ -589,12 +598,17 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
                 backend_us: middle(|f| f.backend_us),
                 sink_us: middle(|f| f.sink_us),
                 machine_us: middle(|f| f.machine_us),
+                busy: middle(|f| f.busy),
             }
         })
         .collect();
     // Each round's (b)/(a): the two ran back to back, so the machine's drift between rounds
     // stays out of the ratio (its drift within a round, seconds long, does not).
     let ratios: Vec<f64> = results[2].iter().zip(&results[1]).map(|(b, a)| b.rps / a.rps).collect();
+    // The throughput ratio is the product of these two: how much less CPU (b) spends per request
+    // than (a), and how busy it keeps the machine's cores, round by round.
+    let cost_ratios: Vec<f64> = results[2].iter().zip(&results[1]).map(|(b, a)| a.machine_us / b.machine_us).collect();
+    let busy_ratios: Vec<f64> = results[2].iter().zip(&results[1]).map(|(b, a)| b.busy / a.busy).collect();
     let (backend_only, gatehouse) = (summary[0], summary[2]);
 
     println!("\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one machine of {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
@@ -604,15 +618,18 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
         println!("{name:<36} {:>11.0} {:>9.3} {:>9.3} {:>11}", f.rps, f.p50_ms, f.p99_ms, f.failed);
     }
     println!();
-    println!("{:<36} {:>11} {:>9} {:>9} {:>11}", "CPU per request, µs (median)", "proxy", "backend", "sink", "machine");
+    println!("{:<36} {:>11} {:>9} {:>9} {:>11} {:>9}", "CPU per request, µs (median)", "proxy", "backend", "sink", "machine", "busy %");
     for ((name, ..), f) in targets.iter().zip(&summary) {
-        println!("{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1}", micros(f.proxy_us), f.backend_us, f.sink_us, f.machine_us);
+        println!("{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1} {:>9.1}", micros(f.proxy_us), f.backend_us, f.sink_us, f.machine_us, f.busy * 100.0);
     }
-    let rounds_text: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    let listed = |ratios: &[f64]| ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ");
+    let rounds_text = listed(&ratios);
     let ratio = median(ratios);
     let added = gatehouse.p99_ms - backend_only.p99_ms;
     println!();
-    println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {})", verdict(ratio >= 1.0), rounds_text.join(", "));
+    println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {rounds_text})", verdict(ratio >= 1.0));
+    println!("  = machine CPU per request, (a)/(b) {:.2}× (rounds: {})", median(cost_ratios.clone()), listed(&cost_ratios));
+    println!("  × machine busy, (b)/(a)            {:.2}× (rounds: {})", median(busy_ratios.clone()), listed(&busy_ratios));
     println!("added p99, (b) over (c)      {added:>8.3} ms  goal ≤ 1 ms    {}", verdict(added <= 1.0));
     println!("startup to first served call {:>8.1} ms  goal ≤ 50 ms   {}  (median of {STARTS}; {APIS}-API bundle)", median(starts.clone()), verdict(median(starts) <= 50.0));
     let idle = rss.iter().copied().fold(0.0, f64::max);
