@@ -275,9 +275,15 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
                 println!("  {:<10} {:<36} {}", account.role.as_str(), account.email, account.password);
             }
         }
-        if let Some(group) = seed::seed_demo_group(&db).await? {
-            let port = group.port.unwrap_or(gatehouse_domain::groups::FIRST_LOCAL_PORT);
-            println!("Demo gateway group: {} — APIs approved for it are served at http://127.0.0.1:{port}", group.name);
+        // A convenience: if it cannot be made (say the demo publisher's role was changed), the
+        // server still starts.
+        match seed::seed_demo_group(&db).await {
+            Ok(Some(group)) => {
+                let port = group.port.unwrap_or(gatehouse_domain::groups::FIRST_LOCAL_PORT);
+                println!("Demo gateway group: {} — APIs approved for it are served at http://127.0.0.1:{port}", group.name);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not create the demo gateway group"),
         }
     }
     // Dogfooding: the management API is listed in the portal. A failure here must not keep
