@@ -167,6 +167,12 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
     Ok(group)
 }
 
+/// Whether any gateway group exists (one query; `list` reads each group's APIs and tag too).
+pub async fn any(db: &Db) -> Result<bool> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM gateway_groups").fetch_one(&db.pool).await?;
+    Ok(count > 0)
+}
+
 /// Every group with its APIs and newest tag.
 pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     let rows: Vec<GroupRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM gateway_groups ORDER BY name")).fetch_all(&db.pool).await?;

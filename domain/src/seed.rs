@@ -35,7 +35,7 @@ pub async fn seed_demo_users(db: &Db) -> Result<Vec<DemoAccount>> {
 /// group yet, as the demo publisher; returns it when created now. An installation that has
 /// groups — the demo's or its own — is left as it is.
 pub async fn seed_demo_group(db: &Db) -> Result<Option<GatewayGroup>> {
-    if !groups::list(db).await?.is_empty() {
+    if groups::any(db).await? {
         return Ok(None);
     }
     let publisher = accounts::actor_by_email(db, &format!("{}@{DEMO_DOMAIN}", Role::Publisher.as_str())).await?;

@@ -5,6 +5,7 @@
 //! Ingest is timed on a sample (the first `--ingest` events); the rest of the 10 million are
 //! bulk-loaded into segments with the same writer, so the run takes minutes rather than an hour.
 
+use super::median;
 use gatehouse_analytics::store::COMPACT_AT;
 use gatehouse_analytics::{Scope, Store, demo, query};
 use gatehouse_contract::{AnalyticsQuery, GatewayEvent};
@@ -12,7 +13,6 @@ use gatehouse_domain::{gateways, testing};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use super::median;
 use std::time::Instant;
 
 const DAY: i64 = 86_400_000;

@@ -330,6 +330,13 @@ fn cpu_seconds(processes: &[(u32, u32, u64)], root: u32, descendants: bool) -> f
     processes.iter().filter(|p| tree.contains(&p.0)).map(|p| p.2).sum::<u64>() as f64 / 100.0
 }
 
+/// The cores /proc/stat counts (its `cpuN` lines): the divisor for the machine's busy share,
+/// which may differ from the cores this process may use.
+fn machine_cores() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return f64::NAN };
+    stat.lines().filter(|l| l.strip_prefix("cpu").is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))).count() as f64
+}
+
 /// CPU time in seconds the whole machine has spent busy (every core, anything not idle).
 fn machine_cpu_seconds() -> f64 {
     let Some(line) = std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().next().map(str::to_string)) else { return f64::NAN };
@@ -466,8 +473,7 @@ fn measured(url: &str, token: Option<&str>, seconds: u64, watched: Watched) -> R
     let mut figures = wrk(url, token, seconds)?;
     let elapsed = started.elapsed().as_secs_f64();
     let after = cpu_now(watched);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    figures.busy = (after.machine - before.machine) / (elapsed * cores);
+    figures.busy = (after.machine - before.machine) / (elapsed * machine_cores());
     let per_request = |spent: fn(&CpuSpent) -> f64| (spent(&after) - spent(&before)) * 1e6 / figures.requests.max(1) as f64;
     figures.proxy_us = per_request(|c| c.proxy);
     figures.backend_us = per_request(|c| c.backend);
@@ -678,5 +684,7 @@ mod tests {
         assert!(child_cpu >= 0.1, "the spinning child used {child_cpu} s");
         assert!(tree - alone >= child_cpu - 0.005, "the tree counts the child: {alone} alone, {tree} with children, child {child_cpu}");
         assert!(machine_cpu_seconds() - machine >= child_cpu - 0.02, "the machine was busy at least as long as the child");
+        let cores = machine_cores();
+        assert!(cores >= 1.0 && cores.fract() == 0.0, "{cores} cores");
     }
 }
