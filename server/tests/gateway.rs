@@ -278,8 +278,16 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(mocked.status(), 200);
     assert_eq!(mocked.json::<Value>().await.expect("json"), json!({ "id": 7, "name": "Rex" }));
 
-    // "Live on 1 of 1" comes from the gateway's heartbeat.
-    let deployments = rest.call(&publisher, get.clone(), "/deployments?group=pets", None).await;
+    // "Live on 1 of 1" comes from the gateway's heartbeat: the pull that follows installing the
+    // bundle reports its version, a moment after the gateway starts serving it.
+    let reported = Instant::now();
+    let deployments = loop {
+        let deployments = rest.call(&publisher, get.clone(), "/deployments?group=pets", None).await;
+        if deployments["items"][0]["status"] == "live" || reported.elapsed() > Duration::from_secs(2) {
+            break deployments;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(deployments["items"][0]["status"], "live", "{deployments}");
     assert_eq!((deployments["items"][0]["live_on"].as_u64(), deployments["items"][0]["gateways"].as_u64()), (Some(1), Some(1)));
 
