@@ -79,10 +79,31 @@ pub struct Subscription {
     pub api_context: String,
     pub tier: String,
     pub status: SubscriptionStatus,
+    /// A tier the consumer asked to move to, waiting for a publisher's approval; calls go on
+    /// at `tier` meanwhile.
+    #[serde(default)]
+    pub requested_tier: Option<String>,
     /// The publisher's comment when the request was decided.
     pub comment: String,
     pub created_at: i64,
     pub activated_at: Option<i64>,
+}
+
+impl Subscription {
+    /// "Gold", or "Bronze (asked for Gold)" while a tier change waits for approval.
+    pub fn tier_label(&self) -> String {
+        match &self.requested_tier {
+            Some(asked) => format!("{} (asked for {asked})", self.tier),
+            None => self.tier.clone(),
+        }
+    }
+}
+
+/// `PATCH /api/v1/subscriptions/{id}`: move an active subscription to another tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TierChange {
+    pub tier: String,
 }
 
 /// `POST /api/v1/subscriptions`.

@@ -122,6 +122,23 @@ pub async fn token_for_application(db: &Db, issuer: &str, application_id: &str, 
 
 async fn sign_for(db: &Db, issuer: &str, client_id: &str, application_id: String, key_type: String, scope: Option<&str>) -> Result<TokenResponse> {
     let (kid, key) = current(db).await?;
+    // Gateways refuse a token issued in the same second as a revocation of its client,
+    // application or one of its subscriptions (`iat` has second precision, and errs on the side
+    // of refusing). A token asked for right after one (a tier changed, a credential rotated)
+    // waits for the next second, so that it is not caught by it. The revocation is read before
+    // the claims, so claims read from before a revocation never get an `iat` past it.
+    let latest: (Option<i64>,) = sqlx::query_as("SELECT MAX(revoked_at) FROM revocations WHERE subject = $1 OR subject = $2 OR subject LIKE $3")
+        .bind(format!("client:{client_id}"))
+        .bind(format!("application:{application_id}"))
+        .bind(format!("subscription:{application_id}/%"))
+        .fetch_one(&db.pool)
+        .await?;
+    if let Some(revoked_at) = latest.0 {
+        let wait = (revoked_at / 1000 + 1) * 1000 - now_ms();
+        if wait > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(wait.min(1000) as u64)).await;
+        }
+    }
     let now = now_ms() / 1000;
     let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
     let (application_name, consumer): (String, String) =

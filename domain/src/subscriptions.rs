@@ -6,17 +6,17 @@
 
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
-use gatehouse_contract::{LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus};
+use gatehouse_contract::{LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus, Tier};
 
 /// States in which an API's subscriptions may be used (a DEPRECATED API keeps its subscribers).
 const CALLABLE: [&str; 3] = ["PUBLISHED", "PROTOTYPED", "DEPRECATED"];
 /// States in which an API takes new subscriptions.
 const SUBSCRIBABLE: [LifecycleState; 2] = [LifecycleState::Published, LifecycleState::Prototyped];
 
-type Row = (String, String, String, String, String, String, String, String, String, String, i64, Option<i64>, String, Option<i64>);
+type Row = (String, String, String, String, String, String, String, String, String, String, i64, Option<i64>, String, Option<i64>, Option<String>);
 
 const SELECT: &str = "SELECT s.id, s.application_id, ap.name, s.api_id, a.name, a.version, a.context, s.tier, s.status, s.decided_comment, \
-    s.created_at, s.activated_at, a.state, a.resubscribe_after \
+    s.created_at, s.activated_at, a.state, a.resubscribe_after, s.requested_tier \
     FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id";
 
 /// The status a subscription has now: stored status, then what the API's state does to it.
@@ -36,7 +36,7 @@ pub(crate) fn usable(api_state: &str, activated_at: Option<i64>, resubscribe_aft
 }
 
 fn subscription(row: Row) -> Subscription {
-    let (id, application_id, application_name, api_id, api_name, api_version, api_context, tier, status, comment, created_at, activated_at, state, resubscribe_after) = row;
+    let (id, application_id, application_name, api_id, api_name, api_version, api_context, tier, status, comment, created_at, activated_at, state, resubscribe_after, requested_tier) = row;
     Subscription {
         status: effective(&status, &state, activated_at, resubscribe_after),
         id,
@@ -47,6 +47,7 @@ fn subscription(row: Row) -> Subscription {
         api_version,
         api_context,
         tier,
+        requested_tier,
         comment,
         created_at,
         activated_at,
@@ -93,11 +94,7 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
             _ => DomainError::NotFound(format!("API {}", request.api_id)),
         });
     }
-    let offered = api.snapshot()?.policies.tiers;
-    if !offered.iter().any(|t| t == &request.tier) {
-        return Err(DomainError::invalid("tier", format!("{} {} offers {}, not `{}`", api.name, api.version, offered.join(", "), request.tier)));
-    }
-    let tier = tiers::get(db, &request.tier).await.map_err(|_| DomainError::invalid("tier", format!("unknown tier `{}`", request.tier)))?;
+    let tier = offered_tier(db, &api, &request.tier).await?;
     let existing: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")
         .bind(&request.application_id)
         .bind(&request.api_id)
@@ -108,7 +105,7 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
         match effective(status, &api.state, *activated_at, api_resubscribe_after(db, &api.id).await?) {
             SubscriptionStatus::Pending => return Err(DomainError::Conflict(format!("{app_name} already waits for approval to use {target}"))),
             SubscriptionStatus::Active | SubscriptionStatus::Blocked => {
-                return Err(DomainError::Conflict(format!("{app_name} is already subscribed to {target}; unsubscribe first to change the tier")));
+                return Err(DomainError::Conflict(format!("{app_name} is already subscribed to {target}; change its tier instead")));
             }
             SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {}
         }
@@ -149,24 +146,100 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
         }
     };
     if tier.needs_approval {
-        sqlx::query(
-            "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment, subscription_id) \
-             VALUES ($1, 'subscription', $2, 0, $3, $4, $5, $6, 'pending', '', $7)",
-        )
-        .bind(new_id())
-        .bind(&api.id)
-        .bind(api.group_name.clone().unwrap_or_default())
-        .bind(format!("{app_name} asks for tier {} ({})", tier.name, tier.limit_label()))
-        .bind(&actor.user_id)
-        .bind(now)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+        ask_approval(&mut tx, actor, &api, &id, &format!("{app_name} asks for tier {} ({})", tier.name, tier.limit_label()), now).await?;
     }
     tx.commit().await?;
     let detail = format!("{app_name} with tier {}{}", tier.name, if tier.needs_approval { ", waiting for approval" } else { "" });
     audit::record(db, &actor.email, "subscription.created", &target, &detail).await?;
     get(db, &id).await
+}
+
+/// A tier `api` offers, by name: one of its definition's tiers that still exists.
+async fn offered_tier(db: &Db, api: &apis::ApiRow, name: &str) -> Result<Tier> {
+    let offered = api.snapshot()?.policies.tiers;
+    if !offered.iter().any(|t| t == name) {
+        return Err(DomainError::invalid("tier", format!("{} {} offers {}, not `{name}`", api.name, api.version, offered.join(", "))));
+    }
+    tiers::get(db, name).await.map_err(|_| DomainError::invalid("tier", format!("unknown tier `{name}`")))
+}
+
+/// Put a subscription's request in the publishers' approval queue.
+async fn ask_approval(tx: &mut sqlx::Transaction<'_, sqlx::Any>, actor: &Actor, api: &apis::ApiRow, subscription_id: &str, note: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment, subscription_id) \
+         VALUES ($1, 'subscription', $2, 0, $3, $4, $5, $6, 'pending', '', $7)",
+    )
+    .bind(new_id())
+    .bind(&api.id)
+    .bind(api.group_name.clone().unwrap_or_default())
+    .bind(note)
+    .bind(&actor.user_id)
+    .bind(now)
+    .bind(subscription_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The subject whose revocation takes one API away from an application's tokens.
+fn subject(application_id: &str, api_id: &str) -> String {
+    format!("subscription:{application_id}/{api_id}")
+}
+
+/// Move an active subscription of one of the actor's applications to another tier its API
+/// offers. A tier that needs approval is asked for: the subscription goes on at its current
+/// tier until a publisher decides. Otherwise the tier changes at once and tokens issued before
+/// now lose the API at the gateways — they carry the old tier — so the next token carries the
+/// new one (a downgrade takes effect as surely as an upgrade).
+pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result<Subscription> {
+    actor.require(Permission::UsePortal)?;
+    let current = get(db, id).await?;
+    let (app_name, ..) = applications::owned(db, actor, &current.application_id).await.map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
+    let target = format!("{} {}", current.api_name, current.api_version);
+    match current.status {
+        SubscriptionStatus::Active => {}
+        SubscriptionStatus::Pending => {
+            return Err(DomainError::Conflict(format!("{app_name} still waits for approval to use {target}; unsubscribe to withdraw the request, then subscribe with the tier you want")));
+        }
+        SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {
+            return Err(DomainError::Conflict(format!("{app_name} has no active subscription to {target}; subscribe again with the tier you want")));
+        }
+        SubscriptionStatus::Blocked => return Err(DomainError::Conflict(format!("{target} is blocked by its publisher; its tiers cannot change meanwhile"))),
+    }
+    if let Some(asked) = &current.requested_tier {
+        return Err(DomainError::Conflict(format!("{app_name} already asked to move to tier {asked}; wait for the decision or unsubscribe")));
+    }
+    let api = apis::load(db, &current.api_id).await?;
+    if !SUBSCRIBABLE.contains(&api.state()?) {
+        return Err(DomainError::Conflict(format!("{target} is deprecated: its subscriptions keep their tiers")));
+    }
+    let tier = offered_tier(db, &api, tier).await?;
+    if tier.name == current.tier {
+        return Err(DomainError::invalid("tier", format!("{app_name} already uses tier {} for {target}", tier.name)));
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    // Only an active subscription with no request open changes: a decision or an unsubscribe
+    // that came in meanwhile wins.
+    let column = if tier.needs_approval { "requested_tier" } else { "tier" };
+    let changed = sqlx::query(&format!("UPDATE subscriptions SET {column} = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NULL"))
+        .bind(&tier.name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(DomainError::Conflict(format!("the subscription of {app_name} to {target} changed meanwhile; reload and try again")));
+    }
+    let detail = format!("{app_name}: tier {} to {} ({})", current.tier, tier.name, tier.limit_label());
+    if tier.needs_approval {
+        ask_approval(&mut tx, actor, &api, id, &format!("{app_name} asks to move from tier {} to {} ({})", current.tier, tier.name, tier.limit_label()), now).await?;
+    } else {
+        revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?;
+    }
+    tx.commit().await?;
+    let action = if tier.needs_approval { "subscription.tier_requested" } else { "subscription.tier_changed" };
+    audit::record(db, &actor.email, action, &target, &detail).await?;
+    get(db, id).await
 }
 
 async fn api_resubscribe_after(db: &Db, api_id: &str) -> Result<Option<i64>> {
@@ -189,27 +262,49 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    revoke_in(&mut tx, &format!("subscription:{}/{}", s.application_id, s.api_id), now).await?;
+    revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
     tx.commit().await?;
     audit::record(db, &actor.email, "subscription.deleted", &format!("{} {}", s.api_name, s.api_version), &s.application_name).await
 }
 
-/// A publisher's decision on a subscription request (called from the approval queue).
+/// A publisher's decision on a subscription request (called from the approval queue): a new
+/// subscription becomes active or is rejected; a tier change is made (tokens issued before it
+/// lose the API, as in [`change_tier`]) or dropped, the subscription going on at its tier.
 pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comment: &str) -> Result<Subscription> {
     actor.require(Permission::ReviewApis)?;
-    let (status, activated_at) = if approve { ("active", Some(now_ms())) } else { ("rejected", None) };
-    let done = sqlx::query("UPDATE subscriptions SET status = $1, activated_at = $2, decided_comment = $3 WHERE id = $4 AND status = 'pending'")
-        .bind(status)
-        .bind(activated_at)
-        .bind(comment.trim())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(DomainError::Conflict("the subscription was withdrawn or decided meanwhile".into()));
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let tier_change = if approve {
+        "UPDATE subscriptions SET tier = requested_tier, requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NOT NULL"
+    } else {
+        "UPDATE subscriptions SET requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NOT NULL"
+    };
+    let changed = sqlx::query(tier_change).bind(comment.trim()).bind(id).execute(&mut *tx).await?.rows_affected() > 0;
+    if changed && approve {
+        let (application_id, api_id): (String, String) = sqlx::query_as("SELECT application_id, api_id FROM subscriptions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        revoke_in(&mut tx, &subject(&application_id, &api_id), now).await?;
     }
+    if !changed {
+        let (status, activated_at) = if approve { ("active", Some(now)) } else { ("rejected", None) };
+        let done = sqlx::query("UPDATE subscriptions SET status = $1, activated_at = $2, decided_comment = $3 WHERE id = $4 AND status = 'pending'")
+            .bind(status)
+            .bind(activated_at)
+            .bind(comment.trim())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(DomainError::Conflict("the subscription was withdrawn or decided meanwhile".into()));
+        }
+    }
+    tx.commit().await?;
     let s = get(db, id).await?;
-    let action = if approve { "subscription.approved" } else { "subscription.rejected" };
+    let action = match (changed, approve) {
+        (true, true) => "subscription.tier_approved",
+        (true, false) => "subscription.tier_rejected",
+        (false, true) => "subscription.approved",
+        (false, false) => "subscription.rejected",
+    };
     audit::record(db, &actor.email, action, &format!("{} {}", s.api_name, s.api_version), &format!("{} with tier {}", s.application_name, s.tier)).await?;
     Ok(s)
 }

@@ -85,13 +85,13 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, t: &Tier) -> Result<Tier
     Ok(t)
 }
 
-/// Delete a tier no API offers and no subscription uses.
+/// Delete a tier no API offers and no subscription uses or has asked for.
 pub async fn delete(db: &Db, actor: &Actor, name: &str) -> Result<()> {
     actor.require(Permission::ReviewApis)?;
     get(db, name).await?;
-    let (subscriptions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM subscriptions WHERE tier = $1").bind(name).fetch_one(&db.pool).await?;
+    let (subscriptions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM subscriptions WHERE tier = $1 OR requested_tier = $1").bind(name).fetch_one(&db.pool).await?;
     if subscriptions > 0 {
-        return Err(DomainError::Conflict(format!("{subscriptions} subscription(s) use tier {name}; it cannot be deleted")));
+        return Err(DomainError::Conflict(format!("{subscriptions} subscription(s) use or asked for tier {name}; it cannot be deleted")));
     }
     let offering = offered_by(db, name).await?;
     if !offering.is_empty() {

@@ -186,4 +186,85 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert!(bundle.revocations.iter().any(|r| r.subject == format!("client:{}", client.client_id)), "{:?}", bundle.revocations);
 }
 
-db_tests!(tiers_subscriptions_and_approval, the_gateway_bundle_carries_access);
+async fn a_subscription_changes_tier(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let bob = user(&db, "bob@example.com", Role::Consumer).await;
+    let platinum = Tier { name: "Platinum".into(), requests_per_minute: Some(20_000), description: "for partners".into(), needs_approval: true };
+    tiers::create(&db, &publisher, &platinum).await.expect("create tier");
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let mut policies = detail.policies.clone();
+    policies.tiers = vec!["Bronze".into(), "Gold".into(), "Platinum".into()];
+    let settings = ApiSettings { context: detail.summary.context.clone(), description: String::new(), tags: vec![], visibility: detail.visibility, endpoints: detail.endpoints.clone(), policies };
+    apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
+    lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("publish");
+    let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let bronze = subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: shop.id.clone(), api_id: api.id.clone(), tier: "Bronze".into() }).await.expect("subscribe");
+    let secret = applications::client_secret(&db, &ann, &shop.id, "production").await.expect("client");
+    let token = || keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None);
+    let subject = format!("subscription:{}/{}", shop.id, api.id);
+    let latest_revocation = || async { subscriptions::revocations(&db).await.expect("revocations").into_iter().filter(|r| r.subject == subject).map(|r| r.revoked_at).max() };
+
+    // Tiers the API does not offer, the tier it has, someone else's subscription: refused.
+    let silver = subscriptions::change_tier(&db, &ann, &bronze.id, "Silver").await;
+    assert!(matches!(silver, Err(DomainError::Invalid { ref field, ref message }) if field == "tier" && message.contains("offers Bronze, Gold, Platinum")), "{silver:?}");
+    assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Invalid { ref field, .. }) if field == "tier"));
+    assert!(matches!(subscriptions::change_tier(&db, &bob, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))), "not Bob's subscription");
+    assert!(matches!(subscriptions::change_tier(&db, &publisher, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))), "nor a publisher's");
+    assert_eq!(latest_revocation().await, None);
+
+    // A tier without approval: at once, and tokens issued before lose the API (they say Bronze).
+    let before = token().await.expect("token");
+    let gold = subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await.expect("change");
+    assert_eq!((gold.id.as_str(), gold.tier.as_str(), gold.status, gold.requested_tier.as_deref()), (bronze.id.as_str(), "Gold", SubscriptionStatus::Active, None));
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+    let revoked_at = latest_revocation().await.expect("the change revokes earlier tokens");
+    let old_iat = claims_of(&before.access_token)["iat"].as_i64().expect("iat");
+    assert!(old_iat <= revoked_at / 1000, "the earlier token ({old_iat}) is caught by the revocation ({revoked_at})");
+    // A token asked for right away is issued after the revocation, so gateways take it.
+    let after = token().await.expect("token");
+    let claims = claims_of(&after.access_token);
+    assert!(claims["iat"].as_i64().expect("iat") > revoked_at / 1000, "{claims} against {revoked_at}");
+    assert_eq!(claims["subscriptions"], serde_json::json!([{ "api_id": api.id, "tier": "Gold" }]));
+
+    // A tier that needs approval is asked for; calls go on at Gold meanwhile.
+    let asked = subscriptions::change_tier(&db, &ann, &bronze.id, "Platinum").await.expect("ask");
+    assert_eq!((asked.tier.as_str(), asked.requested_tier.as_deref(), asked.status), ("Gold", Some("Platinum"), SubscriptionStatus::Active));
+    assert_eq!(asked.tier_label(), "Gold (asked for Platinum)");
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+    assert_eq!(latest_revocation().await, Some(revoked_at), "asking revokes nothing");
+    assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Conflict(_))), "one request at a time");
+    assert!(matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))), "a tier asked for stays");
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo);
+    let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].kind, "subscription");
+    assert!(queue[0].note.contains("from tier Gold to Platinum"), "{}", queue[0].note);
+    assert_eq!(queue[0].subscription.as_ref().and_then(|s| s.requested_tier.as_deref()), Some("Platinum"));
+    let outcome = deployer.approve(&publisher, &queue[0].id, "fine").await.expect("approve");
+    let approved = outcome.subscription.expect("subscription");
+    assert_eq!((approved.tier.as_str(), approved.requested_tier.as_deref(), approved.status), ("Platinum", None, SubscriptionStatus::Active));
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Platinum".into() }]);
+    assert!(latest_revocation().await.expect("revoked") >= revoked_at, "approval revokes tokens that say Gold");
+
+    // Rejected: the subscription goes on at its tier, with the publisher's comment.
+    subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await.expect("down to Bronze");
+    subscriptions::change_tier(&db, &ann, &bronze.id, "Platinum").await.expect("ask again");
+    let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    deployer.reject(&publisher, &queue[0].id, "Bronze covers your traffic").await.expect("reject");
+    let kept = subscriptions::get(&db, &bronze.id).await.expect("get");
+    assert_eq!((kept.tier.as_str(), kept.requested_tier.as_deref(), kept.status, kept.comment.as_str()), ("Bronze", None, SubscriptionStatus::Active, "Bronze covers your traffic"));
+
+    // Only an active subscription changes tier, and only while the API takes subscriptions.
+    let partner = applications::create(&db, &ann, "Partner", "").await.expect("app");
+    let pending = subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: partner.id.clone(), api_id: api.id.clone(), tier: "Platinum".into() }).await.expect("subscribe");
+    assert!(matches!(subscriptions::change_tier(&db, &ann, &pending.id, "Gold").await, Err(DomainError::Conflict(_))), "a pending subscription is withdrawn, not changed");
+    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { confirm: true, ..step("deprecate") }).await.expect("deprecate");
+    assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await, Err(DomainError::Conflict(_))));
+}
+
+db_tests!(tiers_subscriptions_and_approval, the_gateway_bundle_carries_access, a_subscription_changes_tier);

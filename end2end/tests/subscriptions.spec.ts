@@ -1,6 +1,7 @@
 // Subscribing in a real browser: a consumer subscribes an application with Gold from the API's
 // portal page, gets a token with curl that carries the subscription, and a subscription with a
-// tier that needs approval waits until a publisher approves it in the approval queue.
+// tier that needs approval waits until a publisher approves it in the approval queue, and so
+// does moving the first application up to that tier.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { creator, hydrated, publisher, rest, signIn, signUp } from './helpers';
@@ -98,4 +99,26 @@ test('a consumer subscribes with Gold, gets a token with curl, and an approval-t
   await page.reload();
   await hydrated(page);
   await expect(page.locator('[data-testid="application"][data-name="Partner app"]').getByTestId('subscription-status')).toHaveText('active');
+
+  // Weather app moves up to Partner from the API page: the request waits for a publisher while
+  // calls go on at Gold, and once approved the dashboard shows the new tier.
+  await page.goto(`/portal/apis/${imported.id}`);
+  await hydrated(page);
+  const again = page.getByTestId('subscribe');
+  await again.getByTestId('subscribe-application').selectOption({ label: 'Weather app' });
+  await expect(again.getByTestId('subscribe-button')).toHaveText('Change tier');
+  await again.getByTestId('subscribe-tier').selectOption('Partner');
+  await again.getByTestId('subscribe-button').click();
+  await expect(page.getByTestId('tier-changed')).toContainText('Weather app asked for tier Partner: calls go on at Gold');
+  await expect(again.getByTestId('my-subscriptions')).toContainText('Gold (asked for Partner)');
+  await reviewer.reload();
+  await hydrated(reviewer);
+  const change = reviewer.locator('[data-testid="approval-request"][data-kind="subscription"]');
+  await expect(change.getByTestId('request-application')).toHaveText('Weather app');
+  await expect(change.getByTestId('request-tier')).toHaveText('Partner (now Gold)');
+  await change.getByTestId('approve').click();
+  await expect(reviewer.getByTestId('approved')).toContainText('Weather app may now call Weather Forecasts 1.0.0 with tier Partner');
+  await page.goto('/applications');
+  await hydrated(page);
+  await expect(page.locator('[data-testid="application"][data-name="Weather app"]').getByTestId('subscription-tier')).toHaveText('Partner');
 });

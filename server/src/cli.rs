@@ -462,7 +462,13 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
             for a in list.as_array().into_iter().flatten() {
                 // A revision request names its revision and group; a subscription request its tier.
                 let what = match a["subscription"].as_object() {
-                    Some(sub) => format!("tier {}", sub.get("tier").and_then(|t| t.as_str()).unwrap_or_default()),
+                    Some(sub) => {
+                        let tier = sub.get("tier").and_then(|t| t.as_str()).unwrap_or_default();
+                        match sub.get("requested_tier").and_then(|t| t.as_str()) {
+                            Some(asked) => format!("tier {tier} → {asked}"),
+                            None => format!("tier {tier}"),
+                        }
+                    }
                     None => format!("rev {} → {}", a["revision"], a["group"].as_str().unwrap_or_default()),
                 };
                 println!(

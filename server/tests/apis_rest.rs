@@ -257,6 +257,25 @@ async fn subscriptions_and_tiers_over_rest(db: Db) {
     let subscribers = send(&app, call("GET", &format!("/api/v1/subscriptions?api_id={id}"), &consumer, "application/json", Body::empty())).await;
     assert_eq!(subscribers.status, StatusCode::FORBIDDEN, "consumers do not list an API's subscribers");
     let subscription = mine["items"][0]["id"].as_str().expect("id").to_string();
+
+    // Moving to another offered tier: PATCH; a publisher cannot, an unoffered tier is a 422.
+    let change = |tier: &str| format!(r#"{{"tier":"{tier}"}}"#);
+    let path = format!("/api/v1/subscriptions/{subscription}");
+    let not_theirs = send(&app, call("PATCH", &path, &publisher, "application/json", change("Gold"))).await;
+    assert_eq!(not_theirs.status, StatusCode::NOT_FOUND, "{}", not_theirs.body);
+    let unoffered = send(&app, call("PATCH", &path, &consumer, "application/json", change("Bronze"))).await;
+    assert_eq!(unoffered.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unoffered.body);
+    assert_eq!(unoffered.json()["error"]["details"]["field"], "tier");
+    let gold = send(&app, call("PATCH", &path, &consumer, "application/json", change("Gold"))).await;
+    assert_eq!(gold.status, StatusCode::OK, "{}", gold.body);
+    assert_eq!((gold.json()["tier"].as_str(), gold.json()["requested_tier"].as_str()), (Some("Gold"), None));
+    let asked = send(&app, call("PATCH", &path, &consumer, "application/json", change("Platinum"))).await.json();
+    assert_eq!((asked["tier"].as_str(), asked["requested_tier"].as_str()), (Some("Gold"), Some("Platinum")), "{asked}");
+    let again = send(&app, call("PATCH", &path, &consumer, "application/json", change("Gold"))).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a request is open: {}", again.body);
+    let queue = send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty())).await.json();
+    assert_eq!(queue[0]["subscription"]["requested_tier"], "Platinum", "{queue}");
+
     let gone = send(&app, call("DELETE", &format!("/api/v1/subscriptions/{subscription}"), &consumer, "application/json", Body::empty())).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     let in_use = send(&app, call("DELETE", "/api/v1/tiers/Platinum", &publisher, "application/json", Body::empty())).await;

@@ -60,3 +60,10 @@ pub async fn unsubscribe(id: String) -> Result<(), AppError> {
     let actor = require(gatehouse_contract::Permission::UsePortal).await?;
     Ok(gatehouse_domain::subscriptions::unsubscribe(&context()?.db, &actor, &id).await?)
 }
+
+#[server]
+pub async fn change_subscription_tier(id: String, tier: String) -> Result<Subscription, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::subscriptions::change_tier(&context()?.db, &actor, &id, &tier).await?)
+}

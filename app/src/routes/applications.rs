@@ -151,7 +151,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                                 view! {
                                     <tr data-testid="subscription" data-api=sub.api_name.clone()>
                                         <td><a href=format!("/portal/apis/{}", sub.api_id)>{format!("{} {}", sub.api_name, sub.api_version)}</a></td>
-                                        <td>{sub.tier.clone()}</td>
+                                        <td data-testid="subscription-tier">{sub.tier_label()}</td>
                                         <td>
                                             <span class=format!("badge sub-{}", sub.status.as_str()) data-testid="subscription-status">{sub.status.label()}</span>
                                             {(!sub.comment.is_empty()).then(|| view! { " " <span class="muted">{sub.comment.clone()}</span> })}

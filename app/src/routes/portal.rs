@@ -4,11 +4,11 @@ use crate::app::use_auth;
 use crate::components::notice::ActionError;
 use crate::functions::applications::ListApplications;
 use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api};
-use crate::functions::subscriptions::Subscribe;
+use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
 use crate::components::schema::SchemaTree;
-use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, SubscriptionStatus, Tier, TryRequest};
+use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, TryRequest};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -237,18 +237,20 @@ fn schema_type(schema: &serde_json::Value) -> String {
 }
 
 /// Subscribing from the API page: the offered tiers for everyone, and for a signed-in consumer
-/// their applications with their status for this API. The applications are loaded in the
-/// browser only (an action, not a resource), so the server-rendered page is the same for
-/// everyone and hydrates cleanly.
+/// their applications with their status for this API. An application already subscribed moves
+/// to the chosen tier instead. The applications are loaded in the browser only (an action, not
+/// a resource), so the server-rendered page is the same for everyone and hydrates cleanly.
 #[component]
 fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
     let subscribe = ServerAction::<Subscribe>::new();
+    let change = ServerAction::<ChangeSubscriptionTier>::new();
     let signed_in = move || auth.me().is_some();
     Effect::new(move |_| {
-        // Reload after each subscription so the statuses are current.
+        // Reload after each subscription or tier change so the statuses are current.
         subscribe.version().get();
+        change.version().get();
         if signed_in() {
             apps.dispatch(ListApplications {});
         }
@@ -284,27 +286,34 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                         Some(list) if list.is_empty() => view! { <p class="muted">"Create an application first on " <a href="/applications">"your applications"</a> "."</p> }.into_any(),
                         Some(list) => {
                             let api_id = api_for_status.clone();
-                            let current: Vec<(String, String, String, SubscriptionStatus)> = list
+                            // This API's subscriptions of the consumer's applications.
+                            let current: Vec<(String, Subscription)> = list
                                 .iter()
-                                .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.tier.clone(), s.id.clone(), s.status)))
+                                .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
                                 .collect();
                             if application.get_untracked().is_empty() {
                                 if let Some(first) = list.first() {
                                     application.set(first.id.clone());
                                 }
                             }
+                            // The selected application's active subscription, which a submit moves to the tier.
+                            let active = StoredValue::new(current.iter().filter(|(_, s)| s.status == SubscriptionStatus::Active).map(|(_, s)| (s.application_id.clone(), s.id.clone())).collect::<Vec<_>>());
+                            let active_one = move || active.with_value(|all| all.iter().find(|(app, _)| *app == application.get()).map(|(_, id)| id.clone()));
                             let api_id_submit = api_id.clone();
                             view! {
                                 {(!current.is_empty()).then(|| view! {
                                     <ul class="plain" data-testid="my-subscriptions">
-                                        {current.into_iter().map(|(app, tier, _, status)| view! {
-                                            <li>{app} " · " {tier} " · " <span class=format!("badge sub-{}", status.as_str()) data-testid="subscription-status">{status.label()}</span></li>
+                                        {current.into_iter().map(|(app, s)| view! {
+                                            <li>{app} " · " <span data-testid="subscription-tier">{s.tier_label()}</span> " · " <span class=format!("badge sub-{}", s.status.as_str()) data-testid="subscription-status">{s.status.label()}</span></li>
                                         }).collect_view()}
                                     </ul>
                                 })}
                                 <form class="form inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                     ev.prevent_default();
-                                    subscribe.dispatch(Subscribe { request: NewSubscription { application_id: application.get_untracked(), api_id: api_id_submit.clone(), tier: tier.get_untracked() } });
+                                    match active_one() {
+                                        Some(id) => { change.dispatch(ChangeSubscriptionTier { id, tier: tier.get_untracked() }); }
+                                        None => { subscribe.dispatch(Subscribe { request: NewSubscription { application_id: application.get_untracked(), api_id: api_id_submit.clone(), tier: tier.get_untracked() } }); }
+                                    }
                                 }>
                                     <label>"Application"
                                         <select data-testid="subscribe-application" on:change=move |ev| application.set(event_target_value(&ev))>
@@ -316,7 +325,7 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                                             {tiers.iter().map(|t| view! { <option value=t.name.clone()>{t.name.clone()}</option> }).collect_view()}
                                         </select>
                                     </label>
-                                    <button type="submit" class="button" data-testid="subscribe-button">"Subscribe"</button>
+                                    <button type="submit" class="button" data-testid="subscribe-button">{move || if active_one().is_some() { "Change tier" } else { "Subscribe" }}</button>
                                 </form>
                             }.into_any()
                         }
@@ -329,7 +338,14 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                     _ => format!("{} is subscribed with tier {}.", s.application_name, s.tier),
                 }}</p>
             })}
+            {move || change.value().get().and_then(|r| r.ok()).map(|s| view! {
+                <p class="notice" role="status" data-testid="tier-changed">{match &s.requested_tier {
+                    Some(asked) => format!("{} asked for tier {asked}: calls go on at {} until a publisher approves it.", s.application_name, s.tier),
+                    None => format!("{} now uses tier {}. Tokens issued before the change no longer call this API: get a new one.", s.application_name, s.tier),
+                }}</p>
+            })}
             <ActionError result=subscribe.value().into()/>
+            <ActionError result=change.value().into()/>
         </section>
     }
 }

@@ -140,12 +140,19 @@ fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: Se
     let (id_a, id_r) = (approval.id.clone(), approval.id.clone());
     let subscription = approval.subscription.clone();
     let approve_label = if subscription.is_some() { "Approve subscription" } else { "Approve and deploy" };
-    let what = if subscription.is_some() { "subscription".to_string() } else { format!("revision {}", approval.revision) };
+    let what = match &subscription {
+        Some(s) if s.requested_tier.is_some() => "tier change".to_string(),
+        Some(_) => "subscription".to_string(),
+        None => format!("revision {}", approval.revision),
+    };
     let body = match subscription {
         Some(s) => view! {
             <dl class="facts">
                 <dt>"Application"</dt><dd data-testid="request-application">{s.application_name.clone()}</dd>
-                <dt>"Tier"</dt><dd data-testid="request-tier">{s.tier.clone()}</dd>
+                <dt>"Tier"</dt><dd data-testid="request-tier">{match &s.requested_tier {
+                    Some(asked) => format!("{asked} (now {})", s.tier),
+                    None => s.tier.clone(),
+                }}</dd>
                 <dt>"Note"</dt><dd>{approval.note.clone()}</dd>
             </dl>
         }

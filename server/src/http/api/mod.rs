@@ -132,7 +132,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::list_tiers, subscriptions::create_tier))
         .routes(routes!(subscriptions::update_tier, subscriptions::delete_tier))
         .routes(routes!(subscriptions::list, subscriptions::subscribe))
-        .routes(routes!(subscriptions::unsubscribe))
+        .routes(routes!(subscriptions::unsubscribe, subscriptions::change_tier))
         .routes(routes!(gateway::pull_bundle))
         .routes(routes!(gateway::ingest_events))
         .routes(routes!(gateway::create_credential))

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gatehouse_contract::{NewSubscription, Permission, Subscription, Tier};
+use gatehouse_contract::{NewSubscription, Permission, Subscription, Tier, TierChange};
 use gatehouse_domain::{subscriptions, tiers};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -84,4 +84,15 @@ pub async fn unsubscribe(caller: Caller, State(state): State<AppState>, Path(id)
     let actor = caller.require(Permission::UsePortal)?;
     subscriptions::unsubscribe(&state.db, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Move an active subscription to another tier its API offers. A tier that needs approval is
+/// asked for (`requested_tier`; calls go on at the current tier until a publisher decides);
+/// otherwise the change is made at once and tokens issued before it lose the API, so the next
+/// token carries the new tier.
+#[utoipa::path(patch, path = "/subscriptions/{id}", tag = "subscriptions", params(("id" = String, Path)), request_body = TierChange,
+    responses((status = 200, body = Subscription), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_tier(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<TierChange>) -> ApiResult<Json<Subscription>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok(Json(subscriptions::change_tier(&state.db, actor, &id, &body.tier).await?))
 }
