@@ -1,6 +1,6 @@
 //! Documentation pages in Markdown, shown rendered (sanitized on the server).
 
-use crate::functions::apis::{DeleteDoc, SaveDoc, list_docs};
+use crate::functions::apis::{DeleteDoc, ListDocs, SaveDoc};
 use gatehouse_contract::ApiDetail;
 use leptos::prelude::*;
 
@@ -9,13 +9,26 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
     let save = ServerAction::<SaveDoc>::new();
     let delete = ServerAction::<DeleteDoc>::new();
     let id = api.summary.id.clone();
-    let pages = Resource::new({ let id = id.clone(); move || (id.clone(), save.version().get(), delete.version().get()) }, |(id, _, _)| list_docs(id));
+    // Loaded in the browser, as an action dispatched by an effect (effects run only after
+    // hydration): a resource nested in the workspace's <Transition> did not always find its
+    // server-rendered data in hydration, which stopped the page. The server renders "Loading…",
+    // and so does the browser until the list arrives.
+    let pages = ServerAction::<ListDocs>::new();
+    Effect::new({
+        let id = id.clone();
+        move |_| {
+            save.version().get();
+            delete.version().get();
+            pages.dispatch(ListDocs { id: id.clone() });
+        }
+    });
     let editable = api.editable;
     view! {
         <section class="panel">
             <h2>"Documentation"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || pages.get().map(|r| match r {
+            {move || match pages.value().get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(r) => match r {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No pages yet."</p> }.into_any(),
                     Ok(list) => list.into_iter().map(|p| {
@@ -33,8 +46,8 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
                             </article>
                         }
                     }).collect_view().into_any(),
-                })}
-            </Transition>
+                },
+            }}
         </section>
         {editable.then(|| view! {
             <section class="panel">

@@ -2,7 +2,7 @@
 
 use super::Reload;
 use crate::components::diagnostics::Diagnostics;
-use crate::functions::apis::{SaveSource, validate_definition};
+use crate::functions::apis::{SaveSource, Validation, validate_definition};
 use gatehouse_contract::ApiDetail;
 use leptos::prelude::*;
 
@@ -12,21 +12,24 @@ pub fn SourceTab(api: ApiDetail) -> impl IntoView {
     let text = RwSignal::new(api.source.clone());
     let typed = RwSignal::new(0u32);
     let save = ServerAction::<SaveSource>::new();
-    // Validate a moment after typing stops, not on every key; only in the browser.
-    let validation = LocalResource::new(move || {
-        let n = typed.get();
-        async move {
-            if n == 0 {
-                return None;
-            }
+    // Validate a moment after typing stops, not on every key; only in the browser, into a
+    // signal (not a resource): the server and hydration both start from "nothing checked yet".
+    let validation = RwSignal::new(None::<Validation>);
+    let check = move || {
+        let n = typed.get_untracked();
+        leptos::task::spawn_local(async move {
             #[cfg(feature = "hydrate")]
             gloo_timers_sleep(400).await;
             if n != typed.get_untracked() {
-                return None;
+                return;
             }
-            validate_definition(text.get_untracked()).await.ok()
-        }
-    });
+            if let Ok(v) = validate_definition(text.get_untracked()).await
+                && n == typed.get_untracked()
+            {
+                validation.set(Some(v));
+            }
+        });
+    };
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             reload.now();
@@ -42,11 +45,10 @@ pub fn SourceTab(api: ApiDetail) -> impl IntoView {
                 <span class="muted">{format!("{:?}", api.source_format).to_uppercase()}</span>
             </div>
             <textarea class="code source" rows="28" spellcheck="false" data-testid="source-editor" readonly=!editable
-                on:input=move |ev| { text.set(event_target_value(&ev)); typed.update(|n| *n += 1); }>
+                on:input=move |ev| { text.set(event_target_value(&ev)); typed.update(|n| *n += 1); check(); }>
                 {text.get_untracked()}
             </textarea>
-            <Transition fallback=|| ()>
-                {move || validation.get().flatten().map(|v| view! {
+            {move || validation.get().map(|v| view! {
                     <div data-testid="source-validation">
                         {if v.errors.is_empty() {
                             view! { <p class="ok">{format!("Valid — {} warnings", v.warnings.len())}</p> }.into_any()
@@ -57,7 +59,6 @@ pub fn SourceTab(api: ApiDetail) -> impl IntoView {
                         <Diagnostics items=v.warnings kind="warning"/>
                     </div>
                 })}
-            </Transition>
             {editable.then(|| view! {
                 <div class="row">
                     <button class="button" data-testid="save-source" on:click=move |_| {
