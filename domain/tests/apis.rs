@@ -213,7 +213,38 @@ async fn project_archive_round_trips_into_an_empty_server(db: Db) {
     assert_eq!(apis::list(&empty.db, &other, &ApiQuery::default()).await.expect("list").total, 1);
 }
 
+async fn ownership_moves_to_someone_who_can_design(db: Db) {
+    let ann = user(&db, "ann@example.com", Role::Creator).await;
+    let ben = user(&db, "ben@example.com", Role::Creator).await;
+    let publisher = user(&db, "pub@example.com", Role::Publisher).await;
+    let _carl = user(&db, "carl@example.com", Role::Consumer).await;
+    let api = import_text(&db, &ann, PETS).await.expect("import");
+
+    // Ben neither owns it nor reviews; consumers, strangers and the owner themselves are refused.
+    assert!(matches!(apis::transfer_ownership(&db, &ben, &api.id, "ben@example.com").await, Err(DomainError::Forbidden(_))));
+    let consumer = apis::transfer_ownership(&db, &ann, &api.id, "carl@example.com").await;
+    assert!(matches!(consumer, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("role Consumer")), "{consumer:?}");
+    let nobody = apis::transfer_ownership(&db, &ann, &api.id, "nobody@example.com").await;
+    assert!(matches!(nobody, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("no account")), "{nobody:?}");
+    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com").await, Err(DomainError::Invalid { .. })));
+    assert_eq!(apis::get(&db, &ann, &api.id).await.expect("get").summary.owner, "ann@example.com", "nothing changed");
+
+    // Ann hands it to Ben (the email as typed, in any case): Ben may edit it now, Ann may not.
+    let moved = apis::transfer_ownership(&db, &ann, &api.id, " Ben@Example.com ").await.expect("transfer");
+    assert_eq!(moved.summary.owner, "ben@example.com");
+    assert!(!moved.editable, "the former owner no longer edits it");
+    assert!(apis::get(&db, &ben, &api.id).await.expect("get").editable);
+    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com").await, Err(DomainError::Forbidden(_))));
+    // A publisher may move any API, back to Ann here; the audit log keeps both moves.
+    apis::transfer_ownership(&db, &publisher, &api.id, "ann@example.com").await.expect("publisher transfers");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let moves: Vec<&str> = log.items.iter().filter(|e| e.action == "api.owner_changed").map(|e| e.detail.as_str()).collect();
+    assert_eq!(moves.len(), 2, "{moves:?}");
+    assert!(moves.contains(&"ann@example.com to ben@example.com") && moves.contains(&"ben@example.com to ann@example.com"), "{moves:?}");
+}
+
 db_tests!(
+    ownership_moves_to_someone_who_can_design,
     import_twice_updates_and_search_finds,
     refused_import_stores_nothing_and_says_where,
     concurrent_saves_conflict_with_what_changed,

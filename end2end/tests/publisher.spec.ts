@@ -89,6 +89,13 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await publisherPage.getByTestId('confirm-action').click();
   await expect(publisherPage.getByTestId('api-title')).toContainText('DEPRECATED');
 
+  // The publisher takes the API over from its creator (Endpoints & policies → Owner).
+  await publisherPage.goto(`${apiUrl}?tab=settings`);
+  await hydrated(publisherPage);
+  await publisherPage.getByTestId('new-owner').fill(publisher.email);
+  await publisherPage.getByTestId('transfer-owner').click();
+  await expect(publisherPage.locator('.page-head')).toContainText(`owner ${publisher.email}`);
+
   // A consumer reaches none of it, in the UI or through the REST API.
   const consumerPage = await (await browser.newContext()).newPage();
   const email = uniqueEmail('shopper');

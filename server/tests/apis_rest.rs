@@ -50,6 +50,18 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
     let refused = send(&app, call("GET", "/api/v1/apis", &consumer, "application/json", Body::empty())).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
+    // Ownership moves to someone who can design APIs; consumers neither move nor receive it.
+    let owner = format!("/api/v1/apis/{id}/owner");
+    let by_consumer = send(&app, call("PUT", &owner, &consumer, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
+    assert_eq!(by_consumer.status, StatusCode::FORBIDDEN, "{}", by_consumer.body);
+    let to_consumer = send(&app, call("PUT", &owner, &creator, "application/json", r#"{"owner":"consumer@example.com"}"#)).await;
+    assert_eq!(to_consumer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", to_consumer.body);
+    assert_eq!(to_consumer.json()["error"]["details"]["field"], "owner");
+    let moved = send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.json()["owner"], "publisher@example.com");
+    send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com"}"#)).await;
+
     let rev = send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
     assert_eq!(rev.status, StatusCode::CREATED);
     assert_eq!(rev.json()["number"], 1);

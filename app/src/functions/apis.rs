@@ -73,6 +73,13 @@ pub async fn edit_operation(id: String, edit: OperationEdit, edit_version: i64) 
     Ok(gatehouse_domain::apis::edit::edit_operation(&context()?.db, &actor, &id, &edit, edit_version).await?)
 }
 
+#[server]
+pub async fn transfer_ownership(id: String, owner: String) -> Result<ApiDetail, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner).await?)
+}
+
 #[server(input = Json)]
 pub async fn save_settings(id: String, settings: ApiSettings, edit_version: i64) -> Result<ApiDetail, AppError> {
     use super::ssr::{context, require};

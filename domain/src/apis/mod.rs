@@ -661,6 +661,35 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
     })
 }
 
+/// Hand an API (this version) to another account: its owner or a publisher may, and the new
+/// owner must be able to design APIs (a creator, publisher or admin) — a consumer cannot
+/// maintain one. Used when people change teams or leave; nothing else about the API changes.
+pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &str) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, id).await?;
+    let email = crate::accounts::normalize_email(new_owner).map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
+    let owner = crate::accounts::actor_by_email(db, &email).await.map_err(|_| DomainError::invalid("owner", format!("no account has the email {email}")))?;
+    if !owner.role.can(Permission::DesignApis) {
+        return Err(DomainError::invalid("owner", format!("{email} has the role {}: only creators, publishers and admins own APIs", owner.role.label())));
+    }
+    if owner.user_id == row.owner_id {
+        return Err(DomainError::invalid("owner", format!("{email} already owns {} {}", row.name, row.version)));
+    }
+    // Only if the owner is still the one just read: two transfers at once do not both win.
+    let moved = sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
+        .bind(&owner.user_id)
+        .bind(now_ms())
+        .bind(id)
+        .bind(&row.owner_id)
+        .execute(&db.pool)
+        .await?;
+    if moved.rows_affected() == 0 {
+        return Err(DomainError::Conflict(format!("the owner of {} {} changed meanwhile; reload and try again", row.name, row.version)));
+    }
+    audit::record(db, &actor.email, "api.owner_changed", &format!("{} {}", row.name, row.version), &format!("{} to {email}", row.owner)).await?;
+    get(db, actor, id).await
+}
+
 /// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
 fn like_term(term: &str) -> String {
     let mut out = String::from("%");

@@ -138,6 +138,20 @@ pub async fn save_settings(caller: Caller, State(state): State<AppState>, Path(i
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct OwnerChange {
+    /// The email of the account that takes the API over (a creator, publisher or admin).
+    owner: String,
+}
+
+/// Hand the API to another account (its owner or a publisher may).
+#[utoipa::path(put, path = "/apis/{id}/owner", tag = "apis", params(("id" = String, Path)), request_body = OwnerChange,
+    responses((status = 200, body = ApiDetail), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn transfer_ownership(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<OwnerChange>) -> ApiResult<Json<ApiDetail>> {
+    let actor = caller.require(Permission::DesignApis)?;
+    Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct OperationChange {
     edit: OperationEdit,
     edit_version: i64,

@@ -2,7 +2,7 @@
 //! failover, timeout, backend image) and policies (security, per-operation security, tiers).
 
 use super::Reload;
-use crate::functions::apis::SaveSettings;
+use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{ApiDetail, ApiSettings, AuthKind, Endpoints, OperationSecurity, Policies, Routing, Visibility};
 use leptos::prelude::*;
 
@@ -168,5 +168,30 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
             {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         </form>
+        {editable.then(|| view! { <Ownership api_id=api.summary.id.clone() owner=api.summary.owner.clone()/> })}
+    }
+}
+
+/// Hand the API to another account (when people change teams or leave).
+#[component]
+fn Ownership(api_id: String, owner: String) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let transfer = ServerAction::<TransferOwnership>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = transfer.value().get() {
+            reload.now();
+        }
+    });
+    view! {
+        <section class="panel">
+            <h2>"Owner"</h2>
+            <p class="muted">{format!("{owner} owns this version. Its owner or a publisher can hand it to a creator, publisher or admin.")}</p>
+            <ActionForm action=transfer attr:class="form inline-form">
+                <input type="hidden" name="id" value=api_id/>
+                <label>"New owner's email" <input type="email" name="owner" required data-testid="new-owner"/></label>
+                <button type="submit" class="button secondary" data-testid="transfer-owner">"Transfer"</button>
+            </ActionForm>
+            {move || transfer.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        </section>
     }
 }
