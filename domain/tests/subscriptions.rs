@@ -139,7 +139,10 @@ async fn the_gateway_bundle_carries_access(db: Db) {
         image: "gatehouse/gateway:test".into(),
     };
     groups::create(&db, &publisher, group).await.expect("group");
-    assert!(access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").is_none(), "nothing deployed yet");
+    // Nothing deployed yet: a release with no APIs (the gateways answer 404s), with access.
+    let (empty, _, empty_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
+    assert_eq!((empty.group.as_str(), empty.version.as_str(), empty.apis.len()), ("pets", "", 0));
+    assert_eq!(empty.keys.len(), 1, "the signing key is published from the start");
 
     let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
     let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
@@ -151,7 +154,9 @@ async fn the_gateway_bundle_carries_access(db: Db) {
 
     let app = applications::create(&db, &ann, "Shop", "").await.expect("app");
     let key = applications::api_key(&db, &ann, &app.id, "sandbox", None).await.expect("key");
-    let (bundle, _, first_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    let (bundle, _, first_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
+    assert_ne!(first_etag, empty_etag, "the first deployment changes the ETag");
+    assert_eq!(bundle.apis.len(), 1);
     assert_eq!(bundle.issuer, "https://gatehouse.test");
     assert_eq!(bundle.audience, keys::AUDIENCE);
     assert_eq!(bundle.keys.len(), 1, "the signing key is published");
@@ -159,7 +164,7 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert!(bundle.api_keys.is_empty(), "keys of applications without a subscription are not shipped");
 
     subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: app.id.clone(), api_id: api.id.clone(), tier: "Silver".into() }).await.expect("subscribe");
-    let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert_ne!(etag, first_etag, "a change of access changes the ETag");
     assert_eq!(bundle.api_keys.len(), 1);
     let shipped = &bundle.api_keys[0];
@@ -170,19 +175,19 @@ async fn the_gateway_bundle_carries_access(db: Db) {
 
     // Blocking withdraws the API at the gateways without a release; revoking drops the key.
     lifecycle::change(&db, &publisher, &api.id, &step("block")).await.expect("block");
-    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert_eq!(bundle.withdrawn.len(), 1);
     assert_eq!(bundle.withdrawn[0].state, LifecycleState::Blocked);
     assert!(bundle.api_keys.is_empty(), "a blocked API's subscriptions stop working");
     lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("unblock");
     applications::revoke(&db, &ann, &app.id, &key.id).await.expect("revoke");
-    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert!(bundle.withdrawn.is_empty());
     assert!(bundle.api_keys.is_empty(), "a revoked key leaves the bundle");
     let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
     let oauth_id = applications::get(&db, &ann, &app.id).await.expect("get").credentials.into_iter().find(|c| c.kind == "oauth2").expect("client").id;
     applications::revoke(&db, &ann, &app.id, &oauth_id).await.expect("revoke client");
-    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle").expect("deployed");
+    let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert!(bundle.revocations.iter().any(|r| r.subject == format!("client:{}", client.client_id)), "{:?}", bundle.revocations);
 }
 

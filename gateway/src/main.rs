@@ -81,6 +81,7 @@ impl Service for Admin {
         match request.path() {
             "/healthz" => Response::new(200, "text/plain", "ok\n"),
             "/readyz" => match self.gateway.runtime.load().as_ref() {
+                Some(rt) if rt.version.is_empty() => Response::new(200, "text/plain", format!("serving {}: no release deployed yet\n", rt.group)),
                 Some(rt) => Response::new(200, "text/plain", format!("serving {} {}\n", rt.group, rt.version)),
                 None => Response::new(503, "text/plain", "no bundle yet\n"),
             },

@@ -10,11 +10,26 @@ use gatehouse_contract::{Bundle, BundleApiKey, BundleTier, LifecycleState, Subsc
 use std::collections::BTreeSet;
 
 /// A group's bundle as its gateways load it, with its canonical bytes and their SHA-256 (the
-/// ETag); `None` until the group has had a deployment.
-pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<Option<(Bundle, Vec<u8>, String)>> {
+/// ETag). Before the group's first deployment it is a release with no APIs and no version: a
+/// new group's gateways then answer every path with a JSON 404 instead of a 503 "no
+/// configuration yet", and their long-poll is woken by the first deployment at once.
+pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundle, Vec<u8>, String)> {
     let stored: Option<(String,)> = sqlx::query_as("SELECT bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&db.pool).await?;
-    let Some((text,)) = stored else { return Ok(None) };
-    let mut b: Bundle = serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle of {group}: {e}")))?;
+    let mut b: Bundle = match stored {
+        Some((text,)) => serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle of {group}: {e}")))?,
+        None => Bundle {
+            group: group.to_string(),
+            version: String::new(),
+            apis: vec![],
+            tiers: vec![],
+            keys: vec![],
+            issuer: String::new(),
+            audience: String::new(),
+            revocations: vec![],
+            api_keys: vec![],
+            withdrawn: vec![],
+        },
+    };
     let live: BTreeSet<String> = b.apis.iter().map(|a| a.id.clone()).collect();
 
     b.tiers = tiers::list(db).await?.into_iter().map(|t| BundleTier { name: t.name, requests_per_minute: t.requests_per_minute }).collect();
@@ -25,7 +40,7 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<Option
     b.api_keys = api_keys(db, group, &live).await?;
     b.withdrawn = withdrawn(db, &live).await?;
     let (bytes, sha) = bundle::encode(&b);
-    Ok(Some((b, bytes, sha)))
+    Ok((b, bytes, sha))
 }
 
 /// Unexpired, unrevoked API keys of applications with a usable subscription to an API of the

@@ -47,11 +47,11 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect()
 }
 
-/// The group's bundle. With `If-None-Match` set to the current ETag, the answer waits (up to
+/// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match` set to the current ETag, the answer waits (up to
 /// `wait` seconds) for a change and is 304 when there was none. `X-Gateway-Instance`,
 /// `X-Gateway-Version` and `X-Gateway-Started` report what the caller serves.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
-    responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
 pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PullQuery>) -> ApiResult<Response> {
     let instance = text_header(&headers, "x-gateway-instance");
     let started = text_header(&headers, "x-gateway-started").parse().unwrap_or_else(|_| now_ms());
@@ -61,9 +61,7 @@ pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): Stat
     let issuer = state.issuer();
     let mut deployments = state.deployer.subscribe();
     loop {
-        let Some((_, bytes, sha)) = access::gateway_bundle(&state.db, &group, &issuer).await? else {
-            return Err(ApiError::from(gatehouse_domain::DomainError::NotFound(format!("a deployment to group {group}"))));
-        };
+        let (_, bytes, sha) = access::gateway_bundle(&state.db, &group, &issuer).await?;
         let etag = HeaderValue::from_str(&format!("\"{sha}\"")).map_err(|e| ApiError::from(gatehouse_domain::DomainError::Internal(e.to_string())))?;
         if sha != known {
             let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response();
