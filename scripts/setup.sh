@@ -8,6 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-test}
+
+# One set-up at a time: `make run` and `make test` started together on a fresh machine would
+# otherwise both install cargo-leptos (or run apt) at once and trip over each other. The
+# second waits, then finds everything in place.
+lock_dir=${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse
+mkdir -p "$lock_dir"
+if command -v flock >/dev/null; then
+  exec 9>"$lock_dir/setup.lock"
+  flock 9
+fi
+
 cargo_leptos_version=0.3.9
 # wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
