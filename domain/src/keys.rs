@@ -125,8 +125,8 @@ async fn sign_for(db: &Db, issuer: &str, client_id: &str, application_id: String
     // Gateways refuse a token issued in the same second as a revocation of its client,
     // application or one of its subscriptions (`iat` has second precision, and errs on the side
     // of refusing). A token asked for right after one (a tier changed, a credential rotated)
-    // waits for the next second, so that it is not caught by it. The revocation is read before
-    // the claims, so claims read from before a revocation never get an `iat` past it.
+    // waits for the next second, so that it is not caught by it. The revocations are read
+    // before the claims, so a token that waits past one has claims read after it was committed.
     let latest: (Option<i64>,) = sqlx::query_as("SELECT MAX(revoked_at) FROM revocations WHERE subject = $1 OR subject = $2 OR subject LIKE $3")
         .bind(format!("client:{client_id}"))
         .bind(format!("application:{application_id}"))
