@@ -14,6 +14,11 @@ pub struct AccessClaims {
     /// The OAuth2 client id.
     pub sub: String,
     pub iat: i64,
+    /// When the token was issued, in Unix milliseconds (a private claim): gateways order it
+    /// against a revocation (also in milliseconds) exactly. A token without it is ordered by
+    /// `iat`, in seconds, erring on the side of refusing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,

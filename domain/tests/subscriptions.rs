@@ -229,10 +229,11 @@ async fn a_subscription_changes_tier(db: Db) {
     let revoked_at = latest_revocation().await.expect("the change revokes earlier tokens");
     let old_iat = claims_of(&before.access_token)["iat"].as_i64().expect("iat");
     assert!(old_iat <= revoked_at / 1000, "the earlier token ({old_iat}) is caught by the revocation ({revoked_at})");
-    // A token asked for right away is issued after the revocation, so gateways take it.
+    // A token asked for right away is issued after the revocation, and says so to the
+    // millisecond, so gateways take it.
     let after = token().await.expect("token");
     let claims = claims_of(&after.access_token);
-    assert!(claims["iat"].as_i64().expect("iat") > revoked_at / 1000, "{claims} against {revoked_at}");
+    assert!(claims["iat_ms"].as_i64().expect("iat_ms") > revoked_at, "{claims} against {revoked_at}");
     assert_eq!(claims["subscriptions"], serde_json::json!([{ "api_id": api.id, "tier": "Gold" }]));
 
     // A tier that needs approval is asked for; calls go on at Gold meanwhile.

@@ -68,10 +68,13 @@ struct Header {
     kid: Option<String>,
 }
 
-/// Whether a token issued at `iat_secs` is older than a revocation at `at` (Unix ms). `iat` has
-/// second precision, so the comparison is in seconds and errs on the side of refusing.
-fn before(iat_secs: i64, at: Option<i64>) -> bool {
-    at.is_some_and(|at| iat_secs <= at / 1000)
+/// Whether a token was issued no later than a revocation at `at` (Unix ms): by its `iat_ms`,
+/// or by `iat`, whose second precision makes the comparison err on the side of refusing.
+fn before(claims: &AccessClaims, at: Option<i64>) -> bool {
+    at.is_some_and(|at| match claims.iat_ms {
+        Some(issued) => issued <= at,
+        None => claims.iat <= at / 1000,
+    })
 }
 
 /// Tokens at most this long are remembered once verified; longer ones are verified every time.
@@ -162,13 +165,13 @@ pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], api_id:
         return Err(Denied::Unauthenticated("the token is for another audience or issuer"));
     }
     let revoked = &rt.revocations;
-    if before(claims.iat, revoked.client(&claims.sub)) || before(claims.iat, revoked.application(&claims.application_id)) {
+    if before(&claims, revoked.client(&claims.sub)) || before(&claims, revoked.application(&claims.application_id)) {
         return Err(Denied::Unauthenticated("the token was revoked"));
     }
     let Some(subscription) = claims.subscriptions.iter().position(|s| s.api_id == api_id) else {
         return Err(Denied::NotSubscribed);
     };
-    if before(claims.iat, revoked.subscription(&claims.application_id, api_id)) || before(claims.iat, revoked.api(api_id)) {
+    if before(&claims, revoked.subscription(&claims.application_id, api_id)) || before(&claims, revoked.api(api_id)) {
         return Err(Denied::NotSubscribed);
     }
     Ok(Caller::Token { claims, subscription })
@@ -221,6 +224,7 @@ mod tests {
             aud: "gatehouse-gateways".into(),
             sub: "ghc_client".into(),
             iat: NOW - 10,
+            iat_ms: None,
             nbf: NOW - 10,
             exp: NOW + 3600,
             jti: "j".into(),
@@ -296,5 +300,14 @@ mod tests {
         assert_eq!(bearer(&api, &token, "pets", NOW), Err(Denied::NotSubscribed));
         let latest = runtime(vec![at("client:ghc_client", NOW - 60), at("client:ghc_client", NOW - 5), at("client:ghc_client", NOW - 30)]);
         assert_eq!(bearer(&latest, &token, "pets", NOW), Err(Denied::Unauthenticated("the token was revoked")), "the latest revocation counts");
+
+        // In the same second: by `iat` alone refused; by `iat_ms`, ordered exactly.
+        let revoked_ms = (NOW - 10) * 1000 + 400;
+        let same_second = runtime(vec![Revocation { subject: "subscription:app/pets".into(), revoked_at: revoked_ms }]);
+        assert_eq!(bearer(&same_second, &token, "pets", NOW), Err(Denied::NotSubscribed), "without iat_ms, the same second counts as before");
+        let after = sign(&AccessClaims { iat_ms: Some(revoked_ms + 1), ..claims() });
+        assert!(bearer(&same_second, &after, "pets", NOW).is_ok(), "issued a millisecond after the revocation");
+        let before = sign(&AccessClaims { iat_ms: Some(revoked_ms), ..claims() });
+        assert_eq!(bearer(&same_second, &before, "pets", NOW), Err(Denied::NotSubscribed), "issued at the revocation's millisecond");
     }
 }

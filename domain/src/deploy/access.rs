@@ -17,18 +17,7 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundl
     let stored: Option<(String,)> = sqlx::query_as("SELECT bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&db.pool).await?;
     let mut b: Bundle = match stored {
         Some((text,)) => serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle of {group}: {e}")))?,
-        None => Bundle {
-            group: group.to_string(),
-            version: String::new(),
-            apis: vec![],
-            tiers: vec![],
-            keys: vec![],
-            issuer: String::new(),
-            audience: String::new(),
-            revocations: vec![],
-            api_keys: vec![],
-            withdrawn: vec![],
-        },
+        None => bundle::render(group, "", &[], &[]),
     };
     let live: BTreeSet<String> = b.apis.iter().map(|a| a.id.clone()).collect();
 
