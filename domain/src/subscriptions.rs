@@ -231,12 +231,16 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
         return Err(DomainError::Conflict(format!("the subscription of {app_name} to {target} changed meanwhile; reload and try again")));
     }
     let detail = format!("{app_name}: tier {} to {} ({})", current.tier, tier.name, tier.limit_label());
-    if tier.needs_approval {
+    let revoked = if tier.needs_approval {
         ask_approval(&mut tx, actor, &api, id, &format!("{app_name} asks to move from tier {} to {} ({})", current.tier, tier.name, tier.limit_label()), now).await?;
+        None
     } else {
-        revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?;
-    }
+        Some(revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?)
+    };
     tx.commit().await?;
+    if let Some(revoked) = revoked {
+        revoked.after_commit(db).await;
+    }
     let action = if tier.needs_approval { "subscription.tier_requested" } else { "subscription.tier_changed" };
     audit::record(db, &actor.email, action, &target, &detail).await?;
     get(db, id).await
@@ -262,8 +266,9 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
+    let revoked = revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
     tx.commit().await?;
+    revoked.after_commit(db).await;
     audit::record(db, &actor.email, "subscription.deleted", &format!("{} {}", s.api_name, s.api_version), &s.application_name).await
 }
 
@@ -280,9 +285,10 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
         "UPDATE subscriptions SET requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NOT NULL"
     };
     let changed = sqlx::query(tier_change).bind(comment.trim()).bind(id).execute(&mut *tx).await?.rows_affected() > 0;
+    let mut revoked = None;
     if changed && approve {
         let (application_id, api_id): (String, String) = sqlx::query_as("SELECT application_id, api_id FROM subscriptions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-        revoke_in(&mut tx, &subject(&application_id, &api_id), now).await?;
+        revoked = Some(revoke_in(&mut tx, &subject(&application_id, &api_id), now).await?);
     }
     if !changed {
         let (status, activated_at) = if approve { ("active", Some(now)) } else { ("rejected", None) };
@@ -298,6 +304,9 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
         }
     }
     tx.commit().await?;
+    if let Some(revoked) = revoked {
+        revoked.after_commit(db).await;
+    }
     let s = get(db, id).await?;
     let action = match (changed, approve) {
         (true, true) => "subscription.tier_approved",
@@ -326,7 +335,11 @@ pub async fn claims(db: &Db, application_id: &str) -> Result<Vec<SubscriptionCla
         .collect())
 }
 
-pub(crate) async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject: &str, at: i64) -> Result<()> {
+/// A revocation written inside the transaction that makes its change, so the change is never
+/// committed without it. Its stamp is taken before the commit, though, and a token issued in
+/// between (its `iat_ms` later than the stamp, its claims read before the commit, so still
+/// granting what was revoked) would pass it: [`Restamp::after_commit`] stamps it again.
+pub(crate) async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject: &str, at: i64) -> Result<Restamp> {
     sqlx::query("DELETE FROM revocations WHERE expires_at <= $1").bind(at).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO revocations (subject, revoked_at, expires_at) VALUES ($1, $2, $3) ON CONFLICT (subject, revoked_at) DO NOTHING")
         .bind(subject)
@@ -334,14 +347,37 @@ pub(crate) async fn revoke_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, subject
         .bind(at + keys::TOKEN_TTL_SECS * 1000)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    Ok(Restamp(subject.to_string()))
 }
 
-/// Record that tokens issued for `subject` until now must be refused.
+/// A revocation whose transaction has yet to commit.
+#[must_use = "stamp the revocation again once its transaction has committed"]
+pub(crate) struct Restamp(String);
+
+impl Restamp {
+    /// Call once the transaction has committed. Gateways refuse a token whose `iat_ms` is not
+    /// later than a revocation of its subjects, and a token takes its `iat_ms` before it reads
+    /// its claims, so a stamp taken now catches every token whose claims were read before the
+    /// commit. The change is made by then: a failure here is logged, not returned, and leaves
+    /// the first stamp in force.
+    pub(crate) async fn after_commit(self, db: &Db) {
+        if let Err(e) = revoke(db, &self.0).await {
+            tracing::warn!(subject = %self.0, error = %e, "a committed revocation could not be stamped again");
+        }
+    }
+}
+
+/// Record that tokens issued for `subject` until now must be refused — for a change already
+/// committed. Returns once the clock has passed the stamp, so a token asked for afterwards
+/// (one with the new claims) is later than it to the millisecond and gateways take it.
 pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
+    let at = now_ms();
     let mut tx = db.pool.begin().await?;
-    revoke_in(&mut tx, subject, now_ms()).await?;
+    let _committed_already = revoke_in(&mut tx, subject, at).await?;
     tx.commit().await?;
+    while now_ms() <= at {
+        tokio::time::sleep(std::time::Duration::from_micros(200)).await;
+    }
     Ok(())
 }
 
@@ -352,4 +388,46 @@ pub async fn revocations(db: &Db) -> Result<Vec<Revocation>> {
         .fetch_all(&db.pool)
         .await?;
     Ok(rows.into_iter().map(|(subject, revoked_at)| Revocation { subject, revoked_at }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{accounts, applications, audit};
+    use gatehouse_contract::Role;
+
+    fn iat_ms(token: &str) -> i64 {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).expect("payload");
+        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json");
+        claims["iat_ms"].as_i64().expect("iat_ms")
+    }
+
+    /// The race the second stamp closes: a token issued while a revoking transaction is open
+    /// reads the claims from before it, and is later than the first stamp.
+    async fn a_token_issued_before_a_revocation_commits_is_caught_by_it(db: Db) {
+        let ann = accounts::create_user(&db, audit::SYSTEM, "ann@example.com", "correct horse battery", Role::Consumer).await.expect("user");
+        let ann = accounts::actor_by_id(&db, &ann.id).await.expect("load").expect("exists");
+        let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+        let token = || keys::token_for_application(&db, "https://gatehouse.test", &shop.id, "production");
+        token().await.expect("the signing key exists before the transaction opens");
+        let subject = format!("application:{}", shop.id);
+        let latest = || async { revocations(&db).await.expect("revocations").into_iter().filter(|r| r.subject == subject).map(|r| r.revoked_at).max() };
+
+        let first = now_ms();
+        let mut tx = db.pool.begin().await.expect("begin");
+        let revoked = revoke_in(&mut tx, &subject, first).await.expect("revoke");
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        let meanwhile = iat_ms(&token().await.expect("a token while the transaction is open").access_token);
+        assert!(meanwhile > first, "the race: issued after the first stamp ({meanwhile} against {first})");
+        tx.commit().await.expect("commit");
+        assert_eq!(latest().await, Some(first));
+        revoked.after_commit(&db).await;
+        let stamped = latest().await.expect("stamped");
+        assert!(meanwhile <= stamped, "gateways refuse the token issued meanwhile ({meanwhile} against {stamped})");
+        let after = iat_ms(&token().await.expect("a token afterwards").access_token);
+        assert!(after > stamped, "a token asked for afterwards is later than the stamp ({after} against {stamped})");
+    }
+
+    crate::db_tests!(a_token_issued_before_a_revocation_commits_is_caught_by_it);
 }

@@ -42,11 +42,12 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         return Err(DomainError::Conflict(format!("{} {} changed state meanwhile; reload and try again", row.name, row.version)));
     }
     let mut deprecated = Vec::new();
+    let mut revoked = None;
     if action == LifecycleAction::Publish {
         if request.require_resubscription {
             sqlx::query("UPDATE apis SET resubscribe_after = $1 WHERE id = $2").bind(now).bind(api_id).execute(&mut *tx).await?;
             // Tokens carry their subscriptions; those issued until now lose this API.
-            crate::subscriptions::revoke_in(&mut tx, &format!("api:{api_id}"), now).await?;
+            revoked = Some(crate::subscriptions::revoke_in(&mut tx, &format!("api:{api_id}"), now).await?);
         }
         if request.deprecate_older_versions {
             let older: Vec<(String, String)> = sqlx::query_as("SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'")
@@ -61,6 +62,9 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         }
     }
     tx.commit().await?;
+    if let Some(revoked) = revoked {
+        revoked.after_commit(db).await;
+    }
     let mut detail = format!("{from} → {to}");
     if !request.comment.trim().is_empty() {
         detail.push_str(&format!(": {}", request.comment.trim()));
