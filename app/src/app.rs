@@ -48,6 +48,12 @@ impl Auth {
     pub fn can(&self, permission: Permission) -> bool {
         self.me().is_some_and(|me| me.role.can(permission))
     }
+
+    /// [`Auth::can`] without subscribing, for a component body that is built once the user is
+    /// known (a component body is not a reactive context).
+    pub fn can_untracked(&self, permission: Permission) -> bool {
+        self.user.with_untracked(|user| matches!(user, Some(Ok(Some(me))) if me.role.can(permission)))
+    }
 }
 
 pub fn use_auth() -> Auth {

@@ -51,7 +51,7 @@ pub fn TiersPage() -> impl IntoView {
                 <ActionError result=update.value().into()/>
                 <ActionError result=delete.value().into()/>
             </section>
-            {auth.can(Permission::ReviewApis).then(|| view! { <NewTier create/> })}
+            {move || auth.can(Permission::ReviewApis).then(|| view! { <NewTier create/> })}
         </RequirePermission>
     }
 }

@@ -22,7 +22,7 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
     let deprecate_older = RwSignal::new(false);
     let resubscribe = RwSignal::new(false);
     let pending = RwSignal::new(None::<LifecycleAction>);
-    let reviewer = auth.can(Permission::ReviewApis);
+    let reviewer = auth.can_untracked(Permission::ReviewApis);
     let actions: Vec<LifecycleAction> = api
         .summary
         .state
