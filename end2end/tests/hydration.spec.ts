@@ -44,6 +44,11 @@ test('every tab of an API page hydrates when opened by its URL, and the browser-
   }
   expect(errors).toEqual([]);
 
+  // An operation's editor opened by its URL loads its form in the browser.
+  await page.goto(`/publisher/apis/${imported.id}?tab=design&op=${encodeURIComponent('GET /things')}`);
+  await hydrated(page);
+  await expect(page.getByTestId('op-summary')).toHaveValue('List things');
+
   // The docs list arrives after hydration, and again after a page is written.
   await page.goto(`/publisher/apis/${imported.id}?tab=docs`);
   await hydrated(page);

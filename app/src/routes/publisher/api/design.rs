@@ -2,7 +2,7 @@
 //! Every change is written into the definition itself, so the source view shows it at once.
 
 use super::Reload;
-use crate::functions::apis::{EditOperation, load_operation_form};
+use crate::functions::apis::{EditOperation, LoadOperationForm};
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
 use crate::url::encode;
 use leptos::prelude::*;
@@ -97,21 +97,21 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
 
 #[component]
 fn OperationEditor(api_id: String, method: String, path: String, edit_version: i64, editable: bool, edit: ServerAction<EditOperation>) -> impl IntoView {
-    let form = Resource::new(
-        {
-            let (id, method, path) = (api_id.clone(), method.clone(), path.clone());
-            move || (id.clone(), method.clone(), path.clone())
-        },
-        |(id, method, path)| load_operation_form(id, method, path),
-    );
+    // Loaded by an action from an effect, i.e. only in the browser: this editor is built in the
+    // workspace's reactive closure, which the server's Suspense may run more than once, and a
+    // resource created there can be paired with another build's data (see the role guard).
+    let form = ServerAction::<LoadOperationForm>::new();
+    let load = LoadOperationForm { id: api_id.clone(), method, path };
+    Effect::new(move |_| {
+        form.dispatch(load.clone());
+    });
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading the operation…"</p> }>
-            {move || form.get().map(|result| match result {
-                Ok(Some(f)) => view! { <OperationFields form=f api_id=api_id.clone() edit_version editable edit/> }.into_any(),
-                Ok(None) => view! { <section class="panel"><p class="muted">"This operation is not in the definition as written (it may come from a shared path item)."</p></section> }.into_any(),
-                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-            })}
-        </Transition>
+        {move || match form.value().get() {
+            None => view! { <p class="muted">"Loading the operation…"</p> }.into_any(),
+            Some(Ok(Some(f))) => view! { <OperationFields form=f api_id=api_id.clone() edit_version editable edit/> }.into_any(),
+            Some(Ok(None)) => view! { <section class="panel"><p class="muted">"This operation is not in the definition as written (it may come from a shared path item)."</p></section> }.into_any(),
+            Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        }}
     }
 }
 
