@@ -373,7 +373,8 @@ impl Restamp {
 pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
     let at = now_ms();
     let mut tx = db.pool.begin().await?;
-    let _committed_already = revoke_in(&mut tx, subject, at).await?;
+    // The change has committed already, so this stamp is the late one: nothing to restamp.
+    let _ = revoke_in(&mut tx, subject, at).await?;
     tx.commit().await?;
     while now_ms() <= at {
         tokio::time::sleep(std::time::Duration::from_micros(200)).await;
