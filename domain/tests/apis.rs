@@ -221,26 +221,44 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     let api = import_text(&db, &ann, PETS).await.expect("import");
 
     // Ben neither owns it nor reviews; consumers, strangers and the owner themselves are refused.
-    assert!(matches!(apis::transfer_ownership(&db, &ben, &api.id, "ben@example.com").await, Err(DomainError::Forbidden(_))));
-    let consumer = apis::transfer_ownership(&db, &ann, &api.id, "carl@example.com").await;
+    assert!(matches!(apis::transfer_ownership(&db, &ben, &api.id, "ben@example.com", false).await, Err(DomainError::Forbidden(_))));
+    let consumer = apis::transfer_ownership(&db, &ann, &api.id, "carl@example.com", false).await;
     assert!(matches!(consumer, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("role Consumer")), "{consumer:?}");
-    let nobody = apis::transfer_ownership(&db, &ann, &api.id, "nobody@example.com").await;
+    let nobody = apis::transfer_ownership(&db, &ann, &api.id, "nobody@example.com", false).await;
     assert!(matches!(nobody, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("no account")), "{nobody:?}");
-    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com").await, Err(DomainError::Invalid { .. })));
+    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await, Err(DomainError::Invalid { .. })));
     assert_eq!(apis::get(&db, &ann, &api.id).await.expect("get").summary.owner, "ann@example.com", "nothing changed");
 
     // Ann hands it to Ben (the email as typed, in any case): Ben may edit it now, Ann may not.
-    let moved = apis::transfer_ownership(&db, &ann, &api.id, " Ben@Example.com ").await.expect("transfer");
+    let moved = apis::transfer_ownership(&db, &ann, &api.id, " Ben@Example.com ", false).await.expect("transfer");
     assert_eq!(moved.summary.owner, "ben@example.com");
     assert!(!moved.editable, "the former owner no longer edits it");
     assert!(apis::get(&db, &ben, &api.id).await.expect("get").editable);
-    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com").await, Err(DomainError::Forbidden(_))));
+    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await, Err(DomainError::Forbidden(_))));
     // A publisher may move any API, back to Ann here; the audit log keeps both moves.
-    apis::transfer_ownership(&db, &publisher, &api.id, "ann@example.com").await.expect("publisher transfers");
+    apis::transfer_ownership(&db, &publisher, &api.id, "ann@example.com", false).await.expect("publisher transfers");
     let log = audit::list(&db, 50, 0).await.expect("audit");
     let moves: Vec<&str> = log.items.iter().filter(|e| e.action == "api.owner_changed").map(|e| e.detail.as_str()).collect();
     assert_eq!(moves.len(), 2, "{moves:?}");
     assert!(moves.contains(&"ann@example.com to ben@example.com") && moves.contains(&"ben@example.com to ann@example.com"), "{moves:?}");
+
+    // Every version Ann owns moves at once, but a retired one (which no longer changes) and one
+    // someone else owns; each move is audited.
+    let v2 = apis::new_version(&db, &ann, &api.id, "2.0.0", None).await.expect("v2");
+    let v3 = apis::new_version(&db, &ann, &api.id, "3.0.0", None).await.expect("v3");
+    let v4 = apis::new_version(&db, &ann, &api.id, "4.0.0", None).await.expect("v4");
+    apis::transfer_ownership(&db, &ann, &v4.id, "pub@example.com", false).await.expect("v4 to the publisher");
+    for step in ["publish", "deprecate", "retire"] {
+        lifecycle::change(&db, &publisher, &v3.id, &LifecycleRequest { action: step.into(), confirm: true, ..Default::default() }).await.expect(step);
+    }
+    let all = apis::transfer_ownership(&db, &ann, &v2.id, "ben@example.com", true).await.expect("all versions");
+    assert_eq!(all.summary.owner, "ben@example.com");
+    let owner_of = |id: String| { let db = db.clone(); let publisher = publisher.clone(); async move { apis::get(&db, &publisher, &id).await.expect("get").summary.owner } };
+    assert_eq!(owner_of(api.id.clone()).await, "ben@example.com", "the first version moved with the one asked for");
+    assert_eq!(owner_of(v3.id.clone()).await, "ann@example.com", "the retired version stays");
+    assert_eq!(owner_of(v4.id.clone()).await, "pub@example.com", "a version someone else owns stays");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    assert_eq!(log.items.iter().filter(|e| e.action == "api.owner_changed" && e.detail == "ann@example.com to ben@example.com").count(), 3, "the first move and the two of this one");
 }
 
 db_tests!(

@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import fs from 'node:fs';
-import { creator, publisher, hydrated, signIn, uniqueEmail } from './helpers';
+import { creator, publisher, hydrated, rest, signIn, uniqueEmail } from './helpers';
 
 const petstore = path.resolve(__dirname, '../../../shared/corpus/openapi/oai-petstore/petstore.yaml');
 
@@ -89,12 +89,17 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await publisherPage.getByTestId('confirm-action').click();
   await expect(publisherPage.getByTestId('api-title')).toContainText('DEPRECATED');
 
-  // The publisher takes the API over from its creator (Endpoints & policies → Owner).
+  // The publisher takes the API over from its creator (Endpoints & policies → Owner), with
+  // the version the creator has begun since.
+  const id = apiUrl.split('/').pop();
+  const next = await rest(publisherPage.request, creator.token, 'POST', `/apis/${id}/versions`, { version: '2.0.0', context: '/petstore/v2' });
   await publisherPage.goto(`${apiUrl}?tab=settings`);
   await hydrated(publisherPage);
   await publisherPage.getByTestId('new-owner').fill(publisher.email);
+  await publisherPage.getByTestId('all-versions').check();
   await publisherPage.getByTestId('transfer-owner').click();
   await expect(publisherPage.locator('.page-head')).toContainText(`owner ${publisher.email}`);
+  expect((await rest(publisherPage.request, creator.token, 'GET', `/apis/${next.id}`)).owner).toBe(publisher.email);
 
   // A consumer reaches none of it, in the UI or through the REST API.
   const consumerPage = await (await browser.newContext()).newPage();
@@ -111,6 +116,6 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
     expect(response?.status()).toBe(403);
     await expect(consumerPage.getByTestId('forbidden')).toBeVisible();
   }
-  const rest = await consumerPage.request.get('/api/v1/apis');
-  expect(rest.status()).toBe(403);
+  const listed = await consumerPage.request.get('/api/v1/apis');
+  expect(listed.status()).toBe(403);
 });

@@ -61,6 +61,15 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(moved.json()["owner"], "publisher@example.com");
     send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com"}"#)).await;
+    // With `all_versions`, the versions its owner holds move together.
+    let v2 = send(&app, call("POST", &format!("/api/v1/apis/{id}/versions"), &creator, "application/json", r#"{"version":"2.0","context":"/review/v2"}"#)).await;
+    assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
+    let v2_id = v2.json()["id"].as_str().expect("id").to_string();
+    let both = send(&app, call("PUT", &owner, &creator, "application/json", r#"{"owner":"publisher@example.com","all_versions":true}"#)).await;
+    assert_eq!(both.status, StatusCode::OK, "{}", both.body);
+    let v2_now = send(&app, call("GET", &format!("/api/v1/apis/{v2_id}"), &publisher, "application/json", Body::empty())).await;
+    assert_eq!(v2_now.json()["owner"], "publisher@example.com");
+    send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com","all_versions":true}"#)).await;
 
     let rev = send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
     assert_eq!(rev.status, StatusCode::CREATED);

@@ -73,11 +73,12 @@ pub async fn edit_operation(id: String, edit: OperationEdit, edit_version: i64) 
     Ok(gatehouse_domain::apis::edit::edit_operation(&context()?.db, &actor, &id, &edit, edit_version).await?)
 }
 
+/// `all_versions` is the form's checkbox: sent (as `on`) only when ticked.
 #[server]
-pub async fn transfer_ownership(id: String, owner: String) -> Result<ApiDetail, AppError> {
+pub async fn transfer_ownership(id: String, owner: String, all_versions: Option<String>) -> Result<ApiDetail, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
-    Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner).await?)
+    Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner, all_versions.is_some()).await?)
 }
 
 #[server(input = Json)]

@@ -661,10 +661,10 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
     })
 }
 
-/// Hand an API (this version) to another account: its owner or a publisher may, and the new
-/// owner must be able to design APIs (a creator, publisher or admin) — a consumer cannot
-/// maintain one. Used when people change teams or leave; nothing else about the API changes.
-pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &str) -> Result<ApiDetail> {
+/// Hand an API version to another account that can design APIs — with `all_versions`, every
+/// version of the API its owner holds (but retired ones, which no longer change), as when
+/// someone leaves a team. Its owner or a publisher may; each version's move is audited.
+pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &str, all_versions: bool) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, id).await?;
     let email = crate::accounts::normalize_email(new_owner).map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
@@ -675,18 +675,34 @@ pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &st
     if owner.user_id == row.owner_id {
         return Err(DomainError::invalid("owner", format!("{email} already owns {} {}", row.name, row.version)));
     }
-    // Only if the owner is still the one just read: two transfers at once do not both win.
-    let moved = sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
-        .bind(&owner.user_id)
-        .bind(now_ms())
-        .bind(id)
-        .bind(&row.owner_id)
-        .execute(&db.pool)
-        .await?;
-    if moved.rows_affected() == 0 {
-        return Err(DomainError::Conflict(format!("the owner of {} {} changed meanwhile; reload and try again", row.name, row.version)));
+    let versions: Vec<(String, String)> = if all_versions {
+        sqlx::query_as("SELECT id, version FROM apis WHERE lineage_id = $1 AND owner_id = $2 AND state <> 'RETIRED' ORDER BY created_at, id")
+            .bind(&row.lineage_id)
+            .bind(&row.owner_id)
+            .fetch_all(&db.pool)
+            .await?
+    } else {
+        vec![(row.id.clone(), row.version.clone())]
+    };
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    for (version_id, version) in &versions {
+        // Only if the owner is still the one just read: two transfers at once do not both win.
+        let moved = sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
+            .bind(&owner.user_id)
+            .bind(now)
+            .bind(version_id)
+            .bind(&row.owner_id)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            return Err(DomainError::Conflict(format!("the owner of {} {version} changed meanwhile; reload and try again", row.name)));
+        }
     }
-    audit::record(db, &actor.email, "api.owner_changed", &format!("{} {}", row.name, row.version), &format!("{} to {email}", row.owner)).await?;
+    tx.commit().await?;
+    for (_, version) in &versions {
+        audit::record(db, &actor.email, "api.owner_changed", &format!("{} {version}", row.name), &format!("{} to {email}", row.owner)).await?;
+    }
     get(db, actor, id).await
 }
 

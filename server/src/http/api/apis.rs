@@ -141,14 +141,18 @@ pub async fn save_settings(caller: Caller, State(state): State<AppState>, Path(i
 pub struct OwnerChange {
     /// The email of the account that takes the API over (a creator, publisher or admin).
     owner: String,
+    /// Every version of the API its owner holds (but retired ones), not only this one.
+    #[serde(default)]
+    all_versions: bool,
 }
 
-/// Hand the API to another account (its owner or a publisher may).
+/// Hand the API — this version, or every version its owner holds — to another account (its
+/// owner or a publisher may).
 #[utoipa::path(put, path = "/apis/{id}/owner", tag = "apis", params(("id" = String, Path)), request_body = OwnerChange,
     responses((status = 200, body = ApiDetail), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn transfer_ownership(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<OwnerChange>) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
-    Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner).await?))
+    Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner, body.all_versions).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

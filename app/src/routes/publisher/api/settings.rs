@@ -189,6 +189,7 @@ fn Ownership(api_id: String, owner: String) -> impl IntoView {
             <ActionForm action=transfer attr:class="form inline-form">
                 <input type="hidden" name="id" value=api_id/>
                 <label>"New owner's email" <input type="email" name="owner" required data-testid="new-owner"/></label>
+                <label class="checkbox"><input type="checkbox" name="all_versions" data-testid="all-versions"/> {format!("Every version {owner} owns")}</label>
                 <button type="submit" class="button secondary" data-testid="transfer-owner">"Transfer"</button>
             </ActionForm>
             {move || transfer.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
