@@ -47,9 +47,10 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect()
 }
 
-/// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match` set to the current ETag, the answer waits (up to
-/// `wait` seconds) for a change and is 304 when there was none. `X-Gateway-Instance`,
-/// `X-Gateway-Version` and `X-Gateway-Started` report what the caller serves.
+/// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match`
+/// set to the current ETag, the answer waits (up to `wait` seconds) for a change and is 304
+/// when there was none. `X-Gateway-Instance`, `X-Gateway-Version` and `X-Gateway-Started`
+/// report what the caller serves.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
     responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
 pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PullQuery>) -> ApiResult<Response> {
