@@ -51,9 +51,11 @@ build: checkout
 # Tests run one at a time: each has its own tokio runtime, and with several alive in one
 # process an SSR page test has hung now and then on a lost wake-up (all threads parked, no
 # timer due) — a test-process effect not yet root-caused; the server runs one runtime.
+# The bench feature builds the benchmark binary too, so its own tests (reading wrk's output,
+# counting CPU from /proc) run here rather than only when someone benchmarks.
 unit:
 	cargo build --locked -p gatehouse-gateway
-	cargo test --workspace --locked -- --test-threads=1
+	cargo test --workspace --locked --features gatehouse-server/bench -- --test-threads=1
 
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh

@@ -48,13 +48,13 @@ impl Window {
         Ok(Window { from: aligned, to, bucket_ms: bucket })
     }
 
-    /// Whether hourly rollups can answer this window: its buckets are whole hours, it starts
-    /// on an hour and ends on one or at `now` (the current hour's rows hold nothing later than
-    /// now), so every rollup row lies wholly inside or outside it. Ranges of a day or less have
+    /// Whether hourly rollups can answer this window: its buckets are whole hours and it
+    /// starts on an hour, so every hour's rollup rows fall in one bucket (an hour it ends inside
+    /// is rolled up from its events: see [`Store::rollups`]). Ranges of a day or less have
     /// smaller buckets and read the events.
-    pub fn whole_hours(&self, now: i64) -> bool {
+    pub fn whole_hours(&self) -> bool {
         let hour = rollup::HOUR;
-        self.bucket_ms % hour == 0 && self.from % hour == 0 && (self.to % hour == 0 || self.to >= now)
+        self.bucket_ms % hour == 0 && self.from % hour == 0
     }
 }
 
@@ -363,7 +363,7 @@ pub async fn exact_overview(store: &Store, query: &AnalyticsQuery, scope: &Scope
 
 async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64, wanted: Detail) -> Result<Overview> {
     let window = Window::resolve(query, now)?;
-    let rollups = if wanted == Detail::Rollups && window.whole_hours(now) { store.rollups(window.from, window.to).await? } else { None };
+    let rollups = if wanted == Detail::Rollups && window.whole_hours() { store.rollups(window.from, window.to).await? } else { None };
     let (detail, frame) = match rollups {
         Some(frame) => (Detail::Rollups, frame),
         None => (Detail::Events, store.frame(window.from, window.to).await?),

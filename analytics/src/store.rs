@@ -338,18 +338,27 @@ impl Store {
     }
 
     /// The rollup rows of every hour (and minute) in [from, to) as one lazy frame: the
-    /// segments' rollups plus the rollup of the events not compacted yet. `None` when a
-    /// segment in the range has no rollup yet; the caller reads the events instead.
+    /// segments' rollups plus the rollup of the events not compacted yet. A segment's rollup
+    /// counts whole hours, so when `to` falls inside an hour (a past window that ends where
+    /// the dashboard was drawn), that hour's segment events are rolled up here instead, up to
+    /// `to`. `from` is on an hour. `None` when a segment in the range has no rollup yet; the
+    /// caller reads the events instead.
     pub async fn rollups(&self, from: i64, to: i64) -> Result<Option<LazyFrame>> {
         let Some(files) = self.rollup_files(from, to).await? else { return Ok(None) };
-        let recent = self.recent(from, to).await?;
-        let recent = frame::of_events(&recent).and_then(|events| rollup::build(&events)).map_err(internal("recent events"))?;
-        let mut parts = vec![recent.lazy()];
+        let cut = to - to.rem_euclid(rollup::HOUR);
+        let recent = frame::of_events(&self.recent(from, to).await?).map_err(internal("recent events"))?;
+        let cut_hour = if cut < to { self.segments(cut, to).await? } else { Vec::new() };
+        let events = if cut_hour.is_empty() {
+            recent
+        } else {
+            let in_cut_hour = scan(cut_hour)?.filter(col(frame::TS).gt_eq(lit(cut)).and(col(frame::TS).lt(lit(to))));
+            concat([recent.lazy(), in_cut_hour], UnionArgs::default()).and_then(LazyFrame::collect).map_err(internal("events of the last hour"))?
+        };
+        let mut parts = vec![rollup::build(&events).map_err(internal("recent events"))?.lazy()];
         if !files.is_empty() {
-            parts.push(scan(files)?);
+            parts.push(scan(files)?.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(cut)))));
         }
-        let all = concat(parts, UnionArgs::default()).map_err(internal("rollups"))?;
-        Ok(Some(all.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(to))))))
+        Ok(Some(concat(parts, UnionArgs::default()).map_err(internal("rollups"))?))
     }
 
     /// Write the rollups of segments compacted before rollups existed; returns how many.

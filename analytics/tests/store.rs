@@ -245,6 +245,15 @@ async fn rollups_agree_with_the_events(db: Db) {
         assert!(rolled.totals.requests > 0 && rolled.percentile_accuracy.is_some(), "{scope:?}");
         same_but_percentiles(&rolled, &exact);
     }
+    // A past week that ends inside an hour (as a CSV link passes the window the dashboard drew):
+    // the whole hours from rollups, the last one from its events up to `to` and no further.
+    let hour = gatehouse_analytics::rollup::HOUR;
+    let to = now - now.rem_euclid(hour) - 2 * hour + 1_234_567;
+    let past = AnalyticsQuery { from: Some(to - to.rem_euclid(hour) - 6 * 24 * hour), to: Some(to), ..Default::default() };
+    let (past_rolled, past_exact) = (query::overview(&store, &past, &Scope::Everything, now).await.expect("overview"), query::exact_overview(&store, &past, &Scope::Everything, now).await.expect("overview"));
+    assert_eq!(past_rolled.percentile_accuracy, Some(0.01));
+    same_but_percentiles(&past_rolled, &past_exact);
+
     // A day has 15-minute buckets: read from the events, exactly.
     assert_eq!(query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").percentile_accuracy, None);
 
