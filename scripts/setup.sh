@@ -80,6 +80,10 @@ if [ "$mode" = test ]; then
     say "installing Chromium for the browser tests"
     apt_install chromium
   fi
+  if ! command -v redis-server >/dev/null; then
+    say "installing redis-server (the gateways' shared tier counts are tested against a real Redis)"
+    apt_install redis-server
+  fi
   if ! kubernetes-validate --version 2>/dev/null | grep -q "1.33"; then
     say "installing kubernetes-validate (offline Kubernetes schema validation of rendered manifests)"
     python3 -m pip install --quiet --disable-pip-version-check "kubernetes-validate==1.33.1"

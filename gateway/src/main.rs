@@ -5,6 +5,7 @@
 //!
 //!   gatehouse-gateway --listen 127.0.0.1:8080 --admin 127.0.0.1:9901 \
 //!       [--bundle bundle.json] [--server http://127.0.0.1:3000 --token ggw_…] [--state-dir DIR]
+//!       [--rate-limit-store redis://host:6379]
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -19,6 +20,7 @@ mod metrics;
 mod proxy;
 mod pull;
 mod runtime;
+mod shared;
 mod upstream;
 
 use arc_swap::ArcSwapOption;
@@ -61,6 +63,10 @@ struct Args {
     instance: Option<String>,
     #[arg(long, env = "GATEWAY_REGION", default_value = "")]
     region: String,
+    /// A Redis the group's gateways share tier counts through (`redis://[[user]:password@]host[:port][/db]`);
+    /// without one, each instance counts its own requests.
+    #[arg(long, env = "GATEWAY_RATE_LIMIT_STORE", hide_env_values = true)]
+    rate_limit_store: Option<String>,
     /// Request threads (default: one per core the process may use).
     #[arg(long, env = "GATEWAY_WORKERS")]
     workers: Option<std::num::NonZeroUsize>,
@@ -169,13 +175,14 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
             }
         });
     }
+    let store = args.rate_limit_store.as_deref().map(shared::Store::parse).transpose()?;
     let count = args.workers.or_else(|| std::thread::available_parallelism().ok()).map_or(1, |n| n.get());
     let metrics = Arc::new(Metrics::new(count));
     let (batches, batches_rx) = tokio::sync::mpsc::channel(events::QUEUE);
     let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let gateway = Arc::new(Gateway {
         runtime: ArcSwapOption::empty(),
-        limiter: limiter::Limiter::default(),
+        limiter: Arc::new(limiter::Limiter::default()),
         metrics: metrics.clone(),
         instance: instance.clone(),
         region: args.region.clone(),
@@ -196,6 +203,11 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         let token = args.token.clone().ok_or("--server needs --token (the gateway credential)")?;
         let puller = pull::Puller { url: format!("{server}/api/v1/gateway/bundle"), token, instance: instance.clone(), started_at: now_ms(), cache, http: http.clone() };
         tokio::spawn(puller.run(gateway.clone(), metrics.clone()));
+    }
+    if let Some(store) = store {
+        metrics.rate_limit_store_up.store(0, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(store = %store.address, "tier counts are shared through the rate-limit store");
+        tokio::spawn(shared::run(store, gateway.limiter.clone(), metrics.clone()));
     }
     let sink = events::Sink {
         ingest_url: server.as_ref().map(|s| format!("{s}/api/v1/gateway/events")),

@@ -33,9 +33,14 @@ pub struct Metrics {
     pub bundle_reloads: AtomicU64,
     pub bundle_rejected: AtomicU64,
     pub bundle: Mutex<(String, String)>,
+    /// Whether the last sync with the rate-limit store succeeded (1) or not (0); rendered only
+    /// when a store is configured ([`Metrics::NO_STORE`] otherwise).
+    pub rate_limit_store_up: AtomicU64,
 }
 
 impl Metrics {
+    pub const NO_STORE: u64 = u64::MAX;
+
     /// Metrics for a gateway with `workers` request threads.
     pub fn new(workers: usize) -> Metrics {
         Metrics {
@@ -49,6 +54,7 @@ impl Metrics {
             bundle_reloads: AtomicU64::default(),
             bundle_rejected: AtomicU64::default(),
             bundle: Mutex::default(),
+            rate_limit_store_up: AtomicU64::new(Self::NO_STORE),
         }
     }
 
@@ -103,6 +109,12 @@ impl Metrics {
             let _ = writeln!(out, "# HELP gatehouse_gateway_{name} {help}\n# TYPE gatehouse_gateway_{name} counter\ngatehouse_gateway_{name} {}", get(value));
         }
         let _ = writeln!(out, "# HELP gatehouse_gateway_spooled_batches Event batches waiting on disk.\n# TYPE gatehouse_gateway_spooled_batches gauge\ngatehouse_gateway_spooled_batches {}", get(&self.spooled_batches));
+        match get(&self.rate_limit_store_up) {
+            Self::NO_STORE => {}
+            up => {
+                let _ = writeln!(out, "# HELP gatehouse_gateway_rate_limit_store_up Whether the last sync of tier counts with the shared store succeeded.\n# TYPE gatehouse_gateway_rate_limit_store_up gauge\ngatehouse_gateway_rate_limit_store_up {up}");
+            }
+        }
         let (group, version) = self.bundle.lock().map(|b| b.clone()).unwrap_or_default();
         let _ = writeln!(out, "# HELP gatehouse_gateway_bundle_info The bundle being served.\n# TYPE gatehouse_gateway_bundle_info gauge\ngatehouse_gateway_bundle_info{{group=\"{group}\",version=\"{version}\"}} 1");
         out

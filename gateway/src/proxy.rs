@@ -33,7 +33,7 @@ const CORRELATION: &str = "x-correlation-id";
 /// the metrics.
 pub struct Gateway {
     pub runtime: ArcSwapOption<Runtime>,
-    pub limiter: Limiter,
+    pub limiter: Arc<Limiter>,
     pub metrics: Arc<Metrics>,
     pub instance: String,
     pub region: String,

@@ -92,6 +92,57 @@ impl Rest {
         assert!(response.status().is_success(), "import: {}", response.text().await.unwrap_or_default());
         response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string()
     }
+
+    /// Offer `tier` on `api`, put it in `group` and cut its first revision.
+    async fn offer(&self, creator: &str, api: &str, context: &str, tier: &str, group: &str) {
+        let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
+        let mut policies = detail["policies"].clone();
+        policies["tiers"] = json!([tier]);
+        self.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
+            "context": context, "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
+            "policies": policies, "edit_version": detail["edit_version"],
+        }))).await;
+        self.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": group }))).await;
+        self.call(creator, reqwest::Method::POST, &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    }
+
+    /// Submit revision 1 of `api` and approve it (which deploys it).
+    async fn approve(&self, creator: &str, publisher: &str, api: &str) {
+        let approval = self.call(creator, reqwest::Method::POST, "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
+        self.call(publisher, reqwest::Method::POST, &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
+    }
+}
+
+/// A creator, a publisher and a consumer, and a REST token for each.
+fn users(data: &Path) -> [String; 3] {
+    [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")].map(|(email, role)| {
+        cli(data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"]);
+        cli(data, &["token", "create", "--email", email, "--name", "t"])
+    })
+}
+
+/// A gateway process pulling from the management plane at `base` with the group's `credential`;
+/// its API address and its admin address.
+async fn gateway(data: &Path, base: &str, credential: &str, instance: &str, rate_limit_store: Option<&str>) -> (Process, String, String) {
+    let (port, admin_port) = (free_port(), free_port());
+    let mut command = Command::new(gateway_bin());
+    command
+        .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
+        .env("GATEHOUSE_SERVER", base)
+        .env("GATEHOUSE_GATEWAY_TOKEN", credential)
+        .env("GATEWAY_STATE_DIR", data.join(instance))
+        .env("GATEWAY_INSTANCE", instance)
+        .env_remove("GATEWAY_RATE_LIMIT_STORE")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(data.join(format!("{instance}.log"))).expect("log"));
+    if let Some(store) = rate_limit_store {
+        command.env("GATEWAY_RATE_LIMIT_STORE", store);
+    }
+    let process = Process(command.spawn().expect("gateway"));
+    let admin = format!("http://127.0.0.1:{admin_port}");
+    wait_for(&format!("{admin}/healthz")).await;
+    (process, format!("http://127.0.0.1:{port}"), admin)
 }
 
 /// The backend: echoes what reached it (path, query, forwarded headers).
@@ -150,12 +201,7 @@ async fn raw_events(data: &Path) -> Vec<Value> {
 async fn traffic_through_a_real_gateway() {
     assert!(gateway_bin().exists(), "{} is built by cargo test --workspace", gateway_bin().display());
     let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
-    for (email, role) in [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")] {
-        cli(&data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"]);
-    }
-    let creator = cli(&data, &["token", "create", "--email", "creator@example.com", "--name", "t"]);
-    let publisher = cli(&data, &["token", "create", "--email", "publisher@example.com", "--name", "t"]);
-    let consumer = cli(&data, &["token", "create", "--email", "shop@example.com", "--name", "t"]);
+    let [creator, publisher, consumer] = users(&data);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = serve(&data, port);
@@ -169,39 +215,14 @@ async fn traffic_through_a_real_gateway() {
     rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" }))).await;
     rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
     let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
-    let detail = rest.call(&creator, get.clone(), &format!("/apis/{api}"), None).await;
-    let mut policies = detail["policies"].clone();
-    policies["tiers"] = json!(["Tiny"]);
-    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
-        "context": "/pets/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
-        "policies": policies, "edit_version": detail["edit_version"],
-    }))).await;
-    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "pets" }))).await;
-    rest.call(&creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    rest.offer(&creator, &api, "/pets/v1", "Tiny", "pets").await;
     let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"].as_str().expect("token").to_string();
-    let (gw_port, admin_port) = (free_port(), free_port());
-    let state = data.join("gateway");
-    let _gateway = Process(
-        Command::new(gateway_bin())
-            .env("GATEWAY_LISTEN", format!("127.0.0.1:{gw_port}"))
-            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
-            .env("GATEHOUSE_SERVER", &base)
-            .env("GATEHOUSE_GATEWAY_TOKEN", &credential)
-            .env("GATEWAY_STATE_DIR", &state)
-            .env("GATEWAY_INSTANCE", "test-gw")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(data.join("gateway.log")).expect("log"))
-            .spawn()
-            .expect("gateway"),
-    );
-    wait_for(&format!("http://127.0.0.1:{admin_port}/healthz")).await;
-    let gw = format!("http://127.0.0.1:{gw_port}");
+    let (_gateway, gw, _) = gateway(&data, &base, &credential, "test-gw", None).await;
     let http = reqwest::Client::new();
     let mut sent = 0;
 
     // Approval → callable through the gateway within a second.
-    let approval = rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
-    rest.call(&publisher, post.clone(), &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
+    rest.approve(&creator, &publisher, &api).await;
     let approved = Instant::now();
     loop {
         let status = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call").status();
@@ -263,8 +284,7 @@ async fn traffic_through_a_real_gateway() {
     rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{proto}/group"), Some(json!({ "group": "pets" }))).await;
     rest.call(&creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" }))).await;
     rest.call(&creator, post.clone(), &format!("/apis/{proto}/revisions"), Some(json!({}))).await;
-    let approval = rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": proto, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
-    rest.call(&publisher, post.clone(), &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
+    rest.approve(&creator, &publisher, &proto).await;
     let started = Instant::now();
     let mocked = loop {
         let r = http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call");
@@ -351,5 +371,109 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(chart.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
     assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
     drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A Redis of the test's own, on a free port, keeping nothing on disk.
+fn redis() -> (Process, u16) {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server (Debian's redis-server package; scripts/setup.sh test installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not come up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Process(child), port)
+}
+
+/// Two gateways of one group sharing tier counts through Redis: a subscription with 10 requests
+/// a minute gets 10 from both together, not 10 from each; with the store gone they keep serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_share_a_tier_through_redis() {
+    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
+    let [creator, publisher, consumer] = users(&data);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = serve(&data, port);
+    wait_for(&format!("{base}/healthz")).await;
+    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let post = reqwest::Method::POST;
+    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" }))).await;
+    rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Ten", "requests_per_minute": 10 }))).await;
+    let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
+    rest.offer(&creator, &api, "/pets/v1", "Ten", "pets").await;
+    rest.approve(&creator, &publisher, &api).await;
+    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"].as_str().expect("token").to_string();
+    let (mut redis, redis_port) = redis();
+    let store = format!("redis://127.0.0.1:{redis_port}");
+    let (_a, a, a_admin) = gateway(&data, &base, &credential, "gw-a", Some(&store)).await;
+    let (_b, b, b_admin) = gateway(&data, &base, &credential, "gw-b", Some(&store)).await;
+
+    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"].as_str().expect("id").to_string();
+    rest.call(&consumer, post.clone(), "/subscriptions", Some(json!({ "application_id": shop, "api_id": api, "tier": "Ten" }))).await;
+    let client = rest.call(&consumer, post.clone(), &format!("/applications/{shop}/credentials"), Some(json!({ "key_type": "production" }))).await;
+    let token = token(&base, client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret")).await;
+    let http = reqwest::Client::new();
+    let call = |gw: &str| http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&token).send();
+    // Both gateways serve the subscription (each has pulled the bundle that holds it).
+    for gw in [&a, &b] {
+        let started = Instant::now();
+        while call(gw).await.expect("call").status() != 200 {
+            assert!(started.elapsed() < Duration::from_secs(5), "{gw} does not serve the subscription");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // Counts are per minute: start the bursts early in one, so they all fall in it.
+    let into_minute = gatehouse_domain::store::now_ms().rem_euclid(60_000);
+    if into_minute > 40_000 {
+        tokio::time::sleep(Duration::from_millis((60_100 - into_minute) as u64)).await;
+        for gw in [&a, &b] {
+            assert_eq!(call(gw).await.expect("call").status(), 200, "a new minute");
+        }
+    }
+    // Bursts of 4 to each gateway in turn, the gateways syncing between them (every 100 ms): the
+    // first 8 (with the 2 above) reach the limit together; alone, each would admit 10.
+    let mut admitted = 2;
+    for burst in 0..4 {
+        let gw = if burst % 2 == 0 { &a } else { &b };
+        for _ in 0..4 {
+            let response = call(gw).await.expect("call");
+            match response.status().as_u16() {
+                200 => admitted += 1,
+                429 => assert!(response.headers().get("retry-after").is_some()),
+                other => panic!("{gw} answered {other}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(admitted, 10, "the two gateways together admit the tier's 10 a minute");
+    for admin in [&a_admin, &b_admin] {
+        let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
+        assert!(metrics.contains("gatehouse_gateway_rate_limit_store_up 1"), "{metrics}");
+    }
+
+    // The store goes away: the gateways keep answering, from what they have counted.
+    let _ = redis.0.kill();
+    let _ = redis.0.wait();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for gw in [&a, &b] {
+        assert_eq!(call(gw).await.expect("call").status(), 429, "still over the tier");
+        let anonymous = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call without the store");
+        assert_eq!(anonymous.status(), 401);
+    }
+    let started = Instant::now();
+    loop {
+        let metrics = reqwest::get(format!("{a_admin}/metrics")).await.expect("metrics").text().await.expect("text");
+        if metrics.contains("gatehouse_gateway_rate_limit_store_up 0") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "the metric still says the store is up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let _ = std::fs::remove_dir_all(&data);
 }
