@@ -67,6 +67,14 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         let kinds: Vec<&String> = files.keys().collect();
         assert!(kinds.iter().any(|k| k.ends_with("ingress.yaml")), "{mode:?}: {kinds:?}");
         assert!(kinds.iter().any(|k| k.ends_with("-hpa.yaml")), "{mode:?}: {kinds:?}");
+        // Every gateway takes the shared tier-count store from an optional Secret.
+        for (name, text) in files.iter().filter(|(k, _)| k.ends_with("-deployment.yaml")) {
+            let at = text.find("GATEWAY_RATE_LIMIT_STORE").unwrap_or_else(|| panic!("{mode:?} {name}: no rate-limit store\n{text}"));
+            let rest = &text[at..];
+            for expected in ["name: gw-food-apis-rate-limit-store", "key: url", "optional: true"] {
+                assert!(rest.contains(expected), "{mode:?} {name}: `{expected}` missing\n{text}");
+            }
+        }
         for (name, text) in files.iter().filter(|(k, _)| k.starts_with("manifests/")) {
             let path = dir.join(mode.as_str()).join(name);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");

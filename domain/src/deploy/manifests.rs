@@ -11,8 +11,8 @@ use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
-    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SecretKeySelector, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec, ServiceBackendPort,
@@ -61,7 +61,22 @@ fn yaml<T: Serialize>(object: &T) -> Result<String> {
     Ok(to_text(&value, SourceFormat::Yaml))
 }
 
+/// The Secret whose `url` key, when an operator creates it, has a group's gateways share tier
+/// counts (`redis://…`); without it each replica counts its own.
+pub fn rate_limit_store_secret(group: &str) -> String {
+    k8s_name(&format!("gw-{group}-rate-limit-store"))
+}
+
 fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
+    // The autoscaler runs several replicas, each of which would otherwise admit a whole tier.
+    let rate_limit_store = EnvVar {
+        name: "GATEWAY_RATE_LIMIT_STORE".into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: rate_limit_store_secret(&group.name), key: "url".into(), optional: Some(true) }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
     Container {
         name: "gateway".into(),
         image: Some(group.image.clone()),
@@ -73,6 +88,7 @@ fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
             "--admin".into(),
             format!("0.0.0.0:{ADMIN_PORT}"),
         ]),
+        env: Some(vec![rate_limit_store]),
         ports: Some(vec![
             ContainerPort { name: Some("http".into()), container_port: port, ..Default::default() },
             ContainerPort { name: Some("admin".into()), container_port: ADMIN_PORT, ..Default::default() },
