@@ -354,7 +354,7 @@ impl Store {
             let in_cut_hour = scan(cut_hour)?.filter(col(frame::TS).gt_eq(lit(cut)).and(col(frame::TS).lt(lit(to))));
             concat([recent.lazy(), in_cut_hour], UnionArgs::default()).and_then(LazyFrame::collect).map_err(internal("events of the last hour"))?
         };
-        let mut parts = vec![rollup::build(&events).map_err(internal("recent events"))?.lazy()];
+        let mut parts = vec![rollup::build(&events).map_err(internal("rollup of recent events"))?.lazy()];
         if !files.is_empty() {
             parts.push(scan(files)?.filter(col(frame::TS).gt_eq(lit(from)).and(col(frame::TS).lt(lit(cut)))));
         }
