@@ -41,7 +41,13 @@ pub struct Store {
 impl Store {
     /// `redis://[[user]:password@]host[:port][/db]`; the error says what is wrong with it.
     pub fn parse(url: &str) -> Result<Store, String> {
-        let rest = url.strip_prefix("redis://").ok_or(format!("--rate-limit-store `{url}`: only redis:// URLs are supported"))?;
+        // Errors show the URL without its password.
+        let url_shown = match url.rsplit_once('@') {
+            Some((before, host)) => format!("{}://***@{host}", before.split_once("://").map_or("", |(scheme, _)| scheme)),
+            None => url.to_string(),
+        };
+        let url = url.trim();
+        let rest = url.strip_prefix("redis://").ok_or(format!("--rate-limit-store `{url_shown}`: only redis:// URLs are supported"))?;
         let (credentials, rest) = match rest.rsplit_once('@') {
             Some((credentials, rest)) => (Some(credentials), rest),
             None => (None, rest),
@@ -52,11 +58,11 @@ impl Store {
         };
         let (host, db) = match rest.split_once('/') {
             Some((host, "")) => (host, None),
-            Some((host, db)) => (host, Some(db.parse::<u32>().map_err(|_| format!("--rate-limit-store `{url}`: the database `{db}` is not a number"))?)),
+            Some((host, db)) => (host, Some(db.parse::<u32>().map_err(|_| format!("--rate-limit-store `{url_shown}`: the database `{db}` is not a number"))?)),
             None => (rest, None),
         };
         if host.is_empty() {
-            return Err(format!("--rate-limit-store `{url}`: no host"));
+            return Err(format!("--rate-limit-store `{url_shown}`: no host"));
         }
         let address = if host.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) { host.to_string() } else { format!("{host}:6379") };
         Ok(Store { address, user, password, db })
@@ -229,6 +235,9 @@ mod tests {
         assert!(Store::parse("http://cache").is_err_and(|e| e.contains("redis://")));
         assert!(Store::parse("redis:///1").is_err_and(|e| e.contains("no host")));
         assert!(Store::parse("redis://cache/x").is_err_and(|e| e.contains("not a number")));
+        for bad in ["rediss://:s3cret@cache", "redis://:s3cret@cache/x"] {
+            assert!(Store::parse(bad).is_err_and(|e| !e.contains("s3cret") && e.contains("***@cache")), "{bad}: the password is not shown");
+        }
     }
 
     #[tokio::test]
