@@ -62,9 +62,10 @@ fn yaml<T: Serialize>(object: &T) -> Result<String> {
 }
 
 /// The Secret whose `url` key, when an operator creates it, has a group's gateways share tier
-/// counts (`redis://…`); without it each replica counts its own.
-pub fn rate_limit_store_secret(group: &str) -> String {
-    k8s_name(&format!("gw-{group}-rate-limit-store"))
+/// counts (`redis://…`); without it each replica counts its own. (A Secret's name may be longer
+/// than a label, so the suffix survives a long group name.)
+fn rate_limit_store_secret(group: &str) -> String {
+    format!("{}-rate-limit-store", k8s_name(&format!("gw-{group}")))
 }
 
 fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
