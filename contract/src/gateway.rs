@@ -138,4 +138,61 @@ pub struct GatewayInstance {
     pub seen_at: i64,
     /// Reported within the heartbeat timeout.
     pub up: bool,
+    /// How it counts its tiers, as of its last heartbeat.
+    pub tier_counts: TierCounts,
+}
+
+/// How a gateway instance counts the requests its tiers allow: on its own, or together with
+/// the group's other instances through a shared store (`--rate-limit-store`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TierCounts {
+    /// No shared store is configured: each instance admits a whole tier.
+    #[default]
+    PerInstance,
+    /// The instance's last sync with the shared store succeeded.
+    Shared,
+    /// A shared store is configured but its last sync failed: counted per instance until it
+    /// answers again.
+    StoreUnreachable,
+}
+
+impl TierCounts {
+    pub const ALL: [TierCounts; 3] = [TierCounts::PerInstance, TierCounts::Shared, TierCounts::StoreUnreachable];
+
+    /// The name in JSON, in the `X-Gateway-Tier-Counts` heartbeat header and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierCounts::PerInstance => "per_instance",
+            TierCounts::Shared => "shared",
+            TierCounts::StoreUnreachable => "store_unreachable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TierCounts> {
+        TierCounts::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TierCounts::PerInstance => "per instance",
+            TierCounts::Shared => "shared",
+            TierCounts::StoreUnreachable => "per instance: shared store unreachable",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TierCounts;
+
+    #[test]
+    fn tier_counts_have_one_name_in_json_headers_and_the_database() {
+        for counts in TierCounts::ALL {
+            assert_eq!(serde_json::to_string(&counts).expect("json"), format!("\"{}\"", counts.as_str()));
+            assert_eq!(TierCounts::parse(counts.as_str()), Some(counts));
+        }
+        assert_eq!(TierCounts::parse("Shared"), None);
+    }
 }

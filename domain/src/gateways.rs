@@ -6,7 +6,7 @@ use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
-use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
+use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts};
 use rand::RngCore;
 use sqlx::Row;
 use std::borrow::Cow;
@@ -69,19 +69,20 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<String> {
 }
 
 /// Record that `instance` of `group` serves release `version` (a heartbeat).
-pub async fn report(db: &Db, group: &str, instance: &str, version: &str, started_at: i64) -> Result<()> {
+pub async fn report(db: &Db, group: &str, instance: &str, version: &str, started_at: i64, tier_counts: TierCounts) -> Result<()> {
     if instance.is_empty() || instance.len() > 200 {
         return Err(DomainError::invalid("X-Gateway-Instance", "1 to 200 characters"));
     }
     sqlx::query(
-        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (group_name, instance) DO UPDATE SET version = $3, started_at = $4, seen_at = $5",
+        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (group_name, instance) DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6",
     )
     .bind(group)
     .bind(instance)
     .bind(version)
     .bind(started_at)
     .bind(now_ms())
+    .bind(tier_counts.as_str())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -90,17 +91,19 @@ pub async fn report(db: &Db, group: &str, instance: &str, version: &str, started
 /// The instances of a group that reported in the last hour, newest first.
 pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     let now = now_ms();
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT instance, version, started_at, seen_at FROM gateway_instances WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
+    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT instance, version, started_at, seen_at, tier_counts FROM gateway_instances WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
     )
     .bind(group)
     .bind(now - 3_600_000)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(instance, version, started_at, seen_at)| GatewayInstance { up: now - seen_at < HEARTBEAT_TIMEOUT_MS, instance, version, started_at, seen_at })
-        .collect())
+    rows.into_iter()
+        .map(|(instance, version, started_at, seen_at, tier_counts)| {
+            let tier_counts = TierCounts::parse(&tier_counts).ok_or_else(|| DomainError::Internal(format!("gateway instance {instance}: unknown tier counts {tier_counts:?}")))?;
+            Ok(GatewayInstance { up: now - seen_at < HEARTBEAT_TIMEOUT_MS, instance, version, started_at, seen_at, tier_counts })
+        })
+        .collect()
 }
 
 /// (instances up serving `version`, instances up) in `group`: "live on N of M".

@@ -230,3 +230,23 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
 }
 
 db_tests!(deployments_are_posted_to_webhooks_signed_and_retried);
+
+/// Each bundle pull is a heartbeat: the group page lists the instance with the release it
+/// serves and how it counts tiers, and the next heartbeat replaces both.
+async fn heartbeats_report_releases_and_tier_counts(db: Db) {
+    use gatehouse_contract::TierCounts;
+    use gatehouse_domain::gateways;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("pets", GroupMode::Shared)).await.expect("group");
+    gateways::report(&db, "pets", "gw-a", "", 1, TierCounts::StoreUnreachable).await.expect("first heartbeat");
+    gateways::report(&db, "pets", "gw-b", "1.0.0", 2, TierCounts::PerInstance).await.expect("heartbeat");
+    gateways::report(&db, "pets", "gw-a", "1.0.0", 1, TierCounts::Shared).await.expect("second heartbeat");
+    let mut listed: Vec<_> = gateways::instances(&db, "pets").await.expect("instances").into_iter().map(|i| (i.instance, i.version, i.tier_counts, i.up)).collect();
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(listed, [("gw-a".to_string(), "1.0.0".to_string(), TierCounts::Shared, true), ("gw-b".to_string(), "1.0.0".to_string(), TierCounts::PerInstance, true)]);
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0").await.expect("live"), (2, 2));
+    let unnamed = gateways::report(&db, "pets", "", "1.0.0", 1, TierCounts::Shared).await;
+    assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");
+}
+
+db_tests!(heartbeats_report_releases_and_tier_counts);

@@ -198,16 +198,18 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         return Err("give --bundle FILE or --server URL (with --token)".into());
     }
 
+    if let Some(store) = store {
+        // Not shared until the first sync succeeds; set before the first heartbeat reports it
+        // (and without waking the puller, which has not pulled yet).
+        metrics.rate_limit_store_up.store(0, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(store = %store.address, "tier counts are shared through the rate-limit store");
+        tokio::spawn(shared::run(store, gateway.limiter.clone(), metrics.clone()));
+    }
     let server = args.server.as_deref().map(|s| s.trim_end_matches('/').to_string());
     if let Some(server) = &server {
         let token = args.token.clone().ok_or("--server needs --token (the gateway credential)")?;
         let puller = pull::Puller { url: format!("{server}/api/v1/gateway/bundle"), token, instance: instance.clone(), started_at: now_ms(), cache, http: http.clone() };
         tokio::spawn(puller.run(gateway.clone(), metrics.clone()));
-    }
-    if let Some(store) = store {
-        metrics.rate_limit_store_up.store(0, std::sync::atomic::Ordering::Relaxed);
-        tracing::info!(store = %store.address, "tier counts are shared through the rate-limit store");
-        tokio::spawn(shared::run(store, gateway.limiter.clone(), metrics.clone()));
     }
     let sink = events::Sink {
         ingest_url: server.as_ref().map(|s| format!("{s}/api/v1/gateway/events")),

@@ -1,9 +1,11 @@
 //! Prometheus metrics: requests by status class, latency histogram, upstream errors, throttled,
 //! events, and the bundle version served.
 
+use gatehouse_contract::TierCounts;
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::Notify;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
@@ -36,6 +38,9 @@ pub struct Metrics {
     /// Whether the last sync with the rate-limit store succeeded (1) or not (0); rendered only
     /// when a store is configured ([`Metrics::NO_STORE`] otherwise).
     pub rate_limit_store_up: AtomicU64,
+    /// Woken when `rate_limit_store_up` changes, so the heartbeat reports it at once rather
+    /// than when the long poll in flight ends.
+    pub rate_limit_store_changed: Notify,
 }
 
 impl Metrics {
@@ -55,6 +60,23 @@ impl Metrics {
             bundle_rejected: AtomicU64::default(),
             bundle: Mutex::default(),
             rate_limit_store_up: AtomicU64::new(Self::NO_STORE),
+            rate_limit_store_changed: Notify::new(),
+        }
+    }
+
+    /// Record whether the last sync with the rate-limit store succeeded.
+    pub fn set_rate_limit_store_up(&self, up: bool) {
+        if self.rate_limit_store_up.swap(u64::from(up), Ordering::Relaxed) != u64::from(up) {
+            self.rate_limit_store_changed.notify_one();
+        }
+    }
+
+    /// How this instance counts tiers now, as its heartbeat reports it.
+    pub fn tier_counts(&self) -> TierCounts {
+        match self.rate_limit_store_up.load(Ordering::Relaxed) {
+            Self::NO_STORE => TierCounts::PerInstance,
+            0 => TierCounts::StoreUnreachable,
+            _ => TierCounts::Shared,
         }
     }
 

@@ -61,7 +61,7 @@ impl Puller {
         let mut backoff = Duration::from_millis(500);
         loop {
             let version = gateway.runtime.load().as_ref().map(|rt| rt.version.clone()).unwrap_or_default();
-            let sent = self
+            let request = self
                 .http
                 .get(format!("{}?wait={LONG_POLL_SECS}", self.url))
                 .bearer_auth(&self.token)
@@ -69,9 +69,15 @@ impl Puller {
                 .header("x-gateway-instance", &self.instance)
                 .header("x-gateway-version", &version)
                 .header("x-gateway-started", self.started_at.to_string())
+                .header("x-gateway-tier-counts", metrics.tier_counts().as_str())
                 .timeout(Duration::from_secs(LONG_POLL_SECS + 10))
-                .send()
-                .await;
+                .send();
+            let sent = tokio::select! {
+                sent = request => sent,
+                // The shared store went away or came back: pull again at once, so the group
+                // page shows how this instance counts tiers now, not after the long poll.
+                () = metrics.rate_limit_store_changed.notified() => continue,
+            };
             match sent {
                 Ok(r) if r.status() == reqwest::StatusCode::NOT_MODIFIED => backoff = Duration::from_millis(500),
                 Ok(r) if r.status().is_success() => {

@@ -12,7 +12,6 @@
 use crate::limiter::{Limiter, Unsent};
 use crate::metrics::Metrics;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -206,7 +205,7 @@ pub async fn run(store: Store, limiter: Arc<Limiter>, metrics: Arc<Metrics>) {
                     tracing::info!(store = %store.address, "the rate-limit store answers again; tier counts are shared");
                     failing = false;
                 }
-                metrics.rate_limit_store_up.store(1, Ordering::Relaxed);
+                metrics.set_rate_limit_store_up(true);
             }
             Err(error) => {
                 // Counts the store took before the failure are sent again: the group's total
@@ -216,7 +215,7 @@ pub async fn run(store: Store, limiter: Arc<Limiter>, metrics: Arc<Metrics>) {
                     tracing::warn!(store = %store.address, %error, "the rate-limit store is unreachable; tiers are counted per instance until it answers");
                     failing = true;
                 }
-                metrics.rate_limit_store_up.store(0, Ordering::Relaxed);
+                metrics.set_rate_limit_store_up(false);
             }
         }
     }

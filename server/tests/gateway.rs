@@ -94,6 +94,14 @@ impl Rest {
     }
 
     /// Offer `tier` on `api`, put it in `group` and cut its first revision.
+    /// Each instance of `group` and how its last heartbeat said it counts tiers, by name.
+    async fn tier_counts(&self, publisher: &str, group: &str) -> Vec<(String, String)> {
+        let listed = self.call(publisher, reqwest::Method::GET, &format!("/gateway-groups/{group}/instances"), None).await;
+        let mut pairs: Vec<(String, String)> = listed.as_array().expect("instances").iter().map(|i| (i["instance"].as_str().expect("instance").to_string(), i["tier_counts"].as_str().expect("tier counts").to_string())).collect();
+        pairs.sort();
+        pairs
+    }
+
     async fn offer(&self, creator: &str, api: &str, context: &str, tier: &str, group: &str) {
         let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
         let mut policies = detail["policies"].clone();
@@ -310,6 +318,7 @@ async fn traffic_through_a_real_gateway() {
     };
     assert_eq!(deployments["items"][0]["status"], "live", "{deployments}");
     assert_eq!((deployments["items"][0]["live_on"].as_u64(), deployments["items"][0]["gateways"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(rest.tier_counts(&publisher, "pets").await, [("test-gw".to_string(), "per_instance".to_string())], "no shared store configured");
 
     // The management plane goes down: the gateway keeps serving; its events wait in the spool.
     let _ = server.0.kill();
@@ -453,6 +462,9 @@ async fn two_gateways_share_a_tier_through_redis() {
         let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
         assert!(metrics.contains("gatehouse_gateway_rate_limit_store_up 1"), "{metrics}");
     }
+    // The group page's gateway table, from the heartbeats: both count through the store.
+    let shared = vec![("gw-a".to_string(), "shared".to_string()), ("gw-b".to_string(), "shared".to_string())];
+    assert_eq!(rest.tier_counts(&publisher, "pets").await, shared, "reported by the heartbeats that followed the first sync");
 
     // The store goes away: the gateways keep answering, from what they have counted.
     let _ = redis.0.kill();
@@ -470,6 +482,13 @@ async fn two_gateways_share_a_tier_through_redis() {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(5), "the metric still says the store is up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The heartbeat reports it at once, without waiting out its long poll (25 s).
+    let started = Instant::now();
+    let unreachable = vec![("gw-a".to_string(), "store_unreachable".to_string()), ("gw-b".to_string(), "store_unreachable".to_string())];
+    while rest.tier_counts(&publisher, "pets").await != unreachable {
+        assert!(started.elapsed() < Duration::from_secs(5), "the group page still says the tier counts are shared: {:?}", rest.tier_counts(&publisher, "pets").await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -430,7 +430,7 @@ fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
                 Ok(list) if list.is_empty() => view! { <p class="muted">"No gateway has reported in the last hour."</p> }.into_any(),
                 Ok(list) => view! {
                     <table class="table compact">
-                        <thead><tr><th>"Instance"</th><th>"Serving release"</th><th>"Last seen"</th><th>"State"</th></tr></thead>
+                        <thead><tr><th>"Instance"</th><th>"Serving release"</th><th>"Last seen"</th><th>"State"</th><th>"Tier counts"</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|i| view! {
                                 <tr>
@@ -438,6 +438,7 @@ fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
                                     <td>{if i.version.is_empty() { "nothing yet".to_string() } else { i.version }}</td>
                                     <td class="muted">{format_utc(i.seen_at)}</td>
                                     <td>{if i.up { "up" } else { "not reporting" }}</td>
+                                    <td data-testid="tier-counts">{i.tier_counts.label()}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_contract::{Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission};
+use gatehouse_contract::{Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts};
 use gatehouse_domain::deploy::access;
 use gatehouse_domain::gateways;
 use gatehouse_domain::store::now_ms;
@@ -49,14 +49,23 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
 
 /// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match`
 /// set to the current ETag, the answer waits (up to `wait` seconds) for a change and is 304
-/// when there was none. `X-Gateway-Instance`, `X-Gateway-Version` and `X-Gateway-Started`
-/// report what the caller serves.
+/// when there was none. `X-Gateway-Instance`, `X-Gateway-Version`, `X-Gateway-Started` and
+/// `X-Gateway-Tier-Counts` (`per_instance`, the default, `shared` or `store_unreachable`)
+/// report what the caller serves and how it counts tiers.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
     responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
 pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PullQuery>) -> ApiResult<Response> {
     let instance = text_header(&headers, "x-gateway-instance");
     let started = text_header(&headers, "x-gateway-started").parse().unwrap_or_else(|_| now_ms());
-    gateways::report(&state.db, &group, if instance.is_empty() { "unnamed" } else { &instance }, &text_header(&headers, "x-gateway-version"), started).await?;
+    // Gateways from before the header counted per instance.
+    let tier_counts = match text_header(&headers, "x-gateway-tier-counts").as_str() {
+        "" => TierCounts::PerInstance,
+        named => TierCounts::parse(named).ok_or_else(|| {
+            let names: Vec<&str> = TierCounts::ALL.iter().map(|t| t.as_str()).collect();
+            gatehouse_domain::DomainError::invalid("X-Gateway-Tier-Counts", format!("one of {}, got {named:?}", names.join(", ")))
+        })?,
+    };
+    gateways::report(&state.db, &group, if instance.is_empty() { "unnamed" } else { &instance }, &text_header(&headers, "x-gateway-version"), started, tier_counts).await?;
     let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
     let issuer = state.issuer();
