@@ -34,7 +34,7 @@ setup-test:
 # cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
 # `gatehouse serve` finds it to run the local gateways.
 build-release: checkout gateway-release
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 # The gateway whole-program optimised (Cargo.toml's profile.gateway), put beside the release
 # server; --remove-destination lets it replace a binary that is running.

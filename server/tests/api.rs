@@ -157,7 +157,48 @@ async fn pages_are_refused_by_role_on_the_server(db: Db) {
     assert!(reply.body.contains(">Publisher</a>"), "a creator's nav links to Publisher");
 }
 
+/// Pages and JSON go out compressed when the client asks, and as they are when it does not.
+async fn responses_are_compressed_when_asked(db: Db) {
+    use http_body_util::BodyExt;
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app = app(&db);
+    for path in ["/signin", "/api/v1/openapi.json"] {
+        let plain = send(&app, get(path).body(Body::empty()).expect("request")).await;
+        assert_eq!(plain.status, StatusCode::OK, "{path}");
+        assert!(!plain.headers.contains_key(header::CONTENT_ENCODING), "{path} compressed unasked");
+
+        let request = get(path).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).expect("request");
+        let response = app.clone().oneshot(request).await.expect("router answers");
+        assert_eq!(response.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes()), Some(&b"gzip"[..]), "{path}");
+        let compressed = response.into_body().collect().await.expect("body").to_bytes();
+        let mut body = String::new();
+        flate2::read::GzDecoder::new(&compressed[..]).read_to_string(&mut body).expect("gzip");
+        assert!(compressed.len() * 2 < body.len(), "{path}: {} bytes for {}", compressed.len(), body.len());
+        // Pages differ only in their per-request CSP nonce.
+        let without_nonce = |page: &str| match page.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()) {
+            Some(nonce) => page.replace(nonce, "NONCE"),
+            None => page.to_string(),
+        };
+        assert_eq!(without_nonce(&body), without_nonce(&plain.body), "{path}");
+    }
+}
+
+/// The analytics page draws each chart once: in its HTML, and not again in the data the
+/// browser hydrates from.
+async fn analytics_charts_are_sent_once(db: Db) {
+    let app = app(&db);
+    let publisher = signed_in(&app, &db, "p@example.com", Role::Publisher).await;
+    let page = send(&app, get("/analytics?range=24h").header(header::COOKIE, &publisher).body(Body::empty()).expect("request")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let charts = page.body.matches("data-testid=\"chart\"").count();
+    assert_eq!(charts, gatehouse_contract::Panel::ALL.len(), "every panel is on the page");
+    assert_eq!(page.body.matches("www.w3.org/2000/svg").count(), charts, "one drawing per chart");
+}
+
 db_tests!(
+    analytics_charts_are_sent_once,
+    responses_are_compressed_when_asked,
     healthz_is_ok,
     me_needs_credentials_and_answers_the_role_for_a_token,
     openapi_document_lists_every_route_and_each_is_served,

@@ -4,6 +4,7 @@
 use crate::AppError;
 use gatehouse_contract::{AnalyticsQuery, Overview, Panel};
 use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,35 @@ pub struct Chart {
 pub struct Dashboard {
     pub overview: Overview,
     pub charts: Vec<Chart>,
+}
+
+/// How the analytics page carries a loaded dashboard from the server's render to the browser:
+/// as JSON without the charts' SVG. The server-rendered HTML holds each chart already, and
+/// hydrating an `inner_html` keeps what the server drew, so the drawings are not sent twice.
+/// A dashboard loaded later in the browser (another range) comes from the server function, with
+/// its drawings.
+pub struct WithoutDrawings;
+
+impl Encoder<Result<Dashboard, AppError>> for WithoutDrawings {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &Result<Dashboard, AppError>) -> Result<String, serde_json::Error> {
+        let undrawn = value.as_ref().map(|d| Dashboard {
+            overview: d.overview.clone(),
+            charts: d.charts.iter().map(|c| Chart { panel: c.panel, svg: String::new() }).collect(),
+        });
+        serde_json::to_string(&undrawn)
+    }
+}
+
+impl Decoder<Result<Dashboard, AppError>> for WithoutDrawings {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(json: &str) -> Result<Result<Dashboard, AppError>, serde_json::Error> {
+        serde_json::from_str(json)
+    }
 }
 
 /// The panels a role sees: consumers their usage and tier consumption; everyone else all.

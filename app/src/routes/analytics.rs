@@ -4,7 +4,7 @@
 
 use crate::app::use_auth;
 use crate::components::guard::RequirePermission;
-use crate::functions::analytics::{Dashboard, load_dashboard};
+use crate::functions::analytics::{Dashboard, WithoutDrawings, load_dashboard};
 use crate::time::{format_date, format_utc, parse_date};
 use gatehouse_contract::{AnalyticsQuery, Overview, Permission, Role};
 use leptos::prelude::*;
@@ -55,7 +55,7 @@ fn millis(value: Option<f64>) -> String {
 pub fn AnalyticsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| query_of(|k| p.get(k))));
-    let dashboard = Resource::new(move || query.get(), |q| load_dashboard(q));
+    let dashboard: Resource<_, WithoutDrawings> = Resource::new_with_options(move || query.get(), |q| load_dashboard(q), false);
     let auth = use_auth();
     let consumer = move || auth.me().is_some_and(|u| u.role == Role::Consumer);
     view! {

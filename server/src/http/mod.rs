@@ -17,6 +17,8 @@ use axum::{Json, Router, middleware};
 use gatehouse_domain::sessions::DbSessionStore;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -57,6 +59,14 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // Pages, CSS, JS, JSON and SVG go out gzip- or brotli-compressed when the client asks
+        // (brotli's window also spans the hydration data that repeats a page's charts). The
+        // wasm bundle is compressed once, when `make run` builds the release (`--precompress`;
+        // the static file service sends the `.br`/`.gz` files); compressing megabytes again on
+        // every page load would cost more than it saves. No response carries a secret beside
+        // text an attacker chose (secrets are shown once, in answers to same-origin POSTs), so
+        // compression leaks nothing (BREACH).
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
