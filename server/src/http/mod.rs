@@ -59,9 +59,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        // Pages, CSS, JS, JSON and SVG go out gzip- or brotli-compressed when the client asks
-        // (brotli's window also spans the hydration data that repeats a page's charts). The
-        // wasm bundle is compressed once, when `make run` builds the release (`--precompress`;
+        // Pages, CSS, JS, JSON and SVG go out gzip- or brotli-compressed when the client asks.
+        // The wasm bundle is compressed once, when `make run` builds the release (`--precompress`;
         // the static file service sends the `.br`/`.gz` files); compressing megabytes again on
         // every page load would cost more than it saves. No response carries a secret beside
         // text an attacker chose (secrets are shown once, in answers to same-origin POSTs), so
