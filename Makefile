@@ -33,8 +33,9 @@ setup-test:
 
 # cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
 # `gatehouse serve` finds it to run the local gateways.
+# wasm-opt comes from scripts/setup.sh's binaryen (see there why not Debian's).
 build-release: checkout gateway-release
-	cargo leptos build --release --precompress
+	PATH="$${XDG_CACHE_HOME:-$$HOME/.cache}/gatehouse/tools/binaryen/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 
 # The gateway whole-program optimised (Cargo.toml's profile.gateway), put beside the release
 # server; --remove-destination lets it replace a binary that is running.

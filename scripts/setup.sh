@@ -59,9 +59,15 @@ if ! command -v git >/dev/null; then
   apt_install git
 fi
 
-if [ "$mode" = run ] && ! command -v wasm-opt >/dev/null; then
-  say "installing binaryen (wasm-opt, for the release wasm)"
-  apt_install binaryen
+# wasm-opt for the release wasm, from npm's binaryen package: Debian's (108) rewrote the
+# module's externref table so that the browser refused it and no page hydrated. The Makefile
+# puts this one first on PATH for the release build.
+binaryen_version=132.0.0
+binaryen_dir=${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse/tools/binaryen
+if [ "$mode" = run ] && ! "$binaryen_dir/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*} "; then
+  say "installing binaryen ${binaryen_version} (wasm-opt, for the release wasm)"
+  mkdir -p "$binaryen_dir"
+  (cd "$binaryen_dir" && npm install --no-audit --no-fund --no-save "binaryen@${binaryen_version}")
 fi
 
 if [ "$mode" = bench ]; then
