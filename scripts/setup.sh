@@ -67,6 +67,8 @@ binaryen_dir=${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse/tools/binaryen
 if [ "$mode" = run ] && ! "$binaryen_dir/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*} "; then
   say "installing binaryen ${binaryen_version} (wasm-opt, for the release wasm)"
   mkdir -p "$binaryen_dir"
+  # A package.json of its own keeps npm from installing into a parent directory's project.
+  [ -f "$binaryen_dir/package.json" ] || echo '{ "private": true }' > "$binaryen_dir/package.json"
   (cd "$binaryen_dir" && npm install --no-audit --no-fund --no-save "binaryen@${binaryen_version}")
 fi
 
