@@ -56,7 +56,7 @@ build: checkout
 # counting CPU from /proc) run here rather than only when someone benchmarks.
 unit:
 	cargo build --locked -p gatehouse-gateway
-	cargo test --workspace --locked --features gatehouse-server/bench -- --test-threads=1
+	cargo test --workspace --locked --features gatehouse-server/bench
 
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh

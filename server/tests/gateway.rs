@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
 
+/// Both tests hold deadlines (a second from approval to traffic, five seconds to notice the
+/// store gone) while running a management plane and gateways of their own, so they take turns
+/// rather than share two cores when the test threads run side by side.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn gateway_bin() -> PathBuf {
     // Built by the same `cargo test --workspace`, next to this package's binary.
     Path::new(BIN).with_file_name("gatehouse-gateway")
@@ -207,6 +212,7 @@ async fn raw_events(data: &Path) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_through_a_real_gateway() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     assert!(gateway_bin().exists(), "{} is built by cargo test --workspace", gateway_bin().display());
     let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
     let [creator, publisher, consumer] = users(&data);
@@ -403,6 +409,7 @@ fn redis() -> (Process, u16) {
 /// a minute gets 10 from both together, not 10 from each; with the store gone they keep serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gateways_share_a_tier_through_redis() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
     let [creator, publisher, consumer] = users(&data);
     let port = free_port();

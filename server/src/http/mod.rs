@@ -16,7 +16,8 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use gatehouse_domain::sessions::DbSessionStore;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::sync::LazyLock;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -27,10 +28,20 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// Largest request body accepted (definitions and project archives).
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
+/// The UI's routes, listed once per process. Listing them renders the app while a process-wide
+/// flag in leptos_router holds back every resource's first load, so a page rendered meanwhile
+/// by another router in the same process waited forever on its data (leptos-rs/leptos#4773):
+/// the SSR test that hung now and then when tests ran side by side. Listed once, before any
+/// router exists, no page can be rendering while they are listed.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 /// Build the whole application. Tests drive this same router with `oneshot`.
 pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let api_router: Router<AppState> = api::router().into();
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let context = state.server_context();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(auth::SESSION_COOKIE)
