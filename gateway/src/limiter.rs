@@ -7,7 +7,7 @@
 //! between two syncs.
 
 use hashbrown::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One subscription's count in one minute.
 #[derive(Clone, Copy, Debug, Default)]
@@ -20,9 +20,13 @@ struct Window {
 }
 
 /// Application → API → window. Nested so a request looks its window up by reference; only a
-/// subscription's first request allocates.
+/// subscription's first request allocates. Names are shared, not owned, so listing what is
+/// unsent copies no text while the workers wait on the lock.
+type Windows = HashMap<Arc<str>, HashMap<Arc<str>, Window>>;
+
+/// A gateway's tier counts, shared by its workers.
 pub struct Limiter {
-    windows: Mutex<HashMap<String, HashMap<String, Window>>>,
+    windows: Mutex<Windows>,
 }
 
 /// The decision on one request.
@@ -38,8 +42,8 @@ pub enum Verdict {
 /// Requests one instance admitted for a subscription in a minute, to add to the shared count.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unsent {
-    pub application: String,
-    pub api: String,
+    pub application: Arc<str>,
+    pub api: Arc<str>,
     pub minute: i64,
     pub requests: u32,
 }
@@ -51,7 +55,7 @@ impl Default for Limiter {
 }
 
 impl Limiter {
-    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, Window>>> {
+    fn windows(&self) -> std::sync::MutexGuard<'_, Windows> {
         self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -89,20 +93,23 @@ impl Limiter {
         let mut unsent = Vec::new();
         for (application, apis) in windows.iter() {
             for (api, w) in apis.iter().filter(|(_, w)| w.minute == minute) {
-                unsent.push(Unsent { application: application.clone(), api: api.clone(), minute, requests: w.unsent });
+                unsent.push(Unsent { application: Arc::clone(application), api: Arc::clone(api), minute, requests: w.unsent });
             }
         }
         unsent
     }
 
-    /// `sent` has been added to the shared count, which now stands at `shared`.
-    pub fn settle(&self, sent: &Unsent, shared: u32) {
+    /// Each `sent` has been added to its shared count, which now stands at `shared`. One sync's
+    /// answers are settled under one lock.
+    pub fn settle<'a>(&self, settled: impl IntoIterator<Item = (&'a Unsent, u32)>) {
         let mut windows = self.windows();
-        let Some(w) = windows.get_mut(sent.application.as_str()).and_then(|apis| apis.get_mut(sent.api.as_str())) else { return };
-        if w.minute == sent.minute {
-            // Requests admitted while the store answered stay unsent, for the next sync.
-            w.unsent = w.unsent.saturating_sub(sent.requests);
-            w.shared = w.shared.max(shared);
+        for (sent, shared) in settled {
+            let Some(w) = windows.get_mut(&*sent.application).and_then(|apis| apis.get_mut(&*sent.api)) else { continue };
+            if w.minute == sent.minute {
+                // Requests admitted while the store answered stay unsent, for the next sync.
+                w.unsent = w.unsent.saturating_sub(sent.requests);
+                w.shared = w.shared.max(shared);
+            }
         }
     }
 }
@@ -135,21 +142,21 @@ mod tests {
         // A request admitted while the store answers stays unsent.
         assert!(matches!(l.check("app", "api", Some(10), t), Verdict::Allowed { remaining: 6, .. }));
         // The store now holds 9: our 3 and another instance's 6.
-        l.settle(&unsent[0], 9);
+        l.settle([(&unsent[0], 9)]);
         assert_eq!(l.unsent(1).iter().map(|u| u.requests).collect::<Vec<_>>(), vec![1]);
         assert_eq!(l.check("app", "api", Some(10), t), Verdict::Throttled { limit: 10, retry_after_secs: 60 }, "9 shared + 1 unsent");
         // An answer for a minute that has ended changes nothing.
-        l.settle(&Unsent { minute: 0, ..unsent[0].clone() }, 100);
+        l.settle([(&Unsent { minute: 0, ..unsent[0].clone() }, 100)]);
         assert_eq!(l.unsent(1)[0].requests, 1);
         assert!(l.unsent(2).is_empty());
 
         // A subscription with nothing unsent is still listed, so its total is read again.
         assert!(matches!(l.check("quiet", "api", Some(10), t), Verdict::Allowed { remaining: 9, .. }));
-        let quiet = |l: &Limiter| l.unsent(1).into_iter().find(|u| u.application == "quiet").expect("listed");
+        let quiet = |l: &Limiter| l.unsent(1).into_iter().find(|u| &*u.application == "quiet").expect("listed");
         let sent = quiet(&l);
-        l.settle(&sent, 1);
+        l.settle([(&sent, 1)]);
         assert_eq!(quiet(&l).requests, 0, "nothing unsent, still listed");
-        l.settle(&quiet(&l), 10);
+        l.settle([(&quiet(&l), 10)]);
         assert!(matches!(l.check("quiet", "api", Some(10), t), Verdict::Throttled { .. }), "the others' requests count");
     }
 }

@@ -198,9 +198,7 @@ pub async fn run(store: Store, limiter: Arc<Limiter>, metrics: Arc<Metrics>) {
         .unwrap_or_else(|_| Err(format!("{} did not answer within {} s", store.address, TIMEOUT.as_secs())));
         match synced {
             Ok(totals) => {
-                for (sent, total) in batch.iter().zip(totals) {
-                    limiter.settle(sent, total);
-                }
+                limiter.settle(batch.iter().zip(totals));
                 if failing {
                     tracing::info!(store = %store.address, "the rate-limit store answers again; tier counts are shared");
                     failing = false;
