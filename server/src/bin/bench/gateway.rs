@@ -633,7 +633,8 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     let ratio = median(ratios);
     let added = gatehouse.p99_ms - backend_only.p99_ms;
     println!();
-    println!("(b)/(a) throughput           {ratio:>8.2}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {rounds_text})", verdict(ratio >= 1.0));
+    // Three places, so a ratio just under the goal does not print as 1.00 beside MISSED.
+    println!("(b)/(a) throughput           {ratio:>8.3}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {rounds_text})", verdict(ratio >= 1.0));
     println!("  = machine CPU per request, (a)/(b) {:.2}× (rounds: {})", median(cost_ratios.clone()), listed(&cost_ratios));
     println!("  × machine busy, (b)/(a)            {:.2}× (rounds: {})", median(busy_ratios.clone()), listed(&busy_ratios));
     println!("added p99, (b) over (c)      {added:>8.3} ms  goal ≤ 1 ms    {}", verdict(added <= 1.0));
