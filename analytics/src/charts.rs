@@ -233,7 +233,7 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
             time_chart(overview, panel.title(), &per_bucket, &series, true)
         }
         Panel::ErrorRate => {
-            let values = overview.timeline.iter().map(|b| (b.totals.requests > 0).then(|| b.totals.error_rate * 100.0)).collect();
+            let values = overview.timeline.iter().map(|b| (b.totals.requests > 0).then_some(b.totals.error_rate * 100.0)).collect();
             time_chart(overview, panel.title(), "% of requests that failed", &[("error rate", OUTCOME_COLOURS[2], values)], false)
         }
         Panel::Latency => {

@@ -46,10 +46,8 @@ impl From<gatehouse_domain::DomainError> for AppError {
         if let gatehouse_domain::DomainError::Internal(detail) = &err {
             tracing::error!(%detail, "server function failed");
         }
-        if let Some(status) = status_of(&err) {
-            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(status);
-            }
+        if let Some(status) = status_of(&err) && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
         }
         AppError::new(err.code(), err.public_message())
     }

@@ -426,6 +426,9 @@ pub struct OperationForm {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// An edit travels once per submit of the form; boxing the form would only make it harder to
+// build and match on.
+#[allow(clippy::large_enum_variant)]
 pub enum OperationEdit {
     Add { method: String, path: String, summary: String },
     Remove { method: String, path: String },

@@ -61,10 +61,8 @@ fn corpus_imports_as_the_manifest_says() {
                     ok.warnings.len(),
                     took.as_secs_f64() * 1000.0
                 );
-                if let Some(expected) = operations {
-                    if ok.model.operations.len() != expected {
-                        failures.push(format!("{dir}: {} operations, manifest says {expected}", ok.model.operations.len()));
-                    }
+                if let Some(expected) = operations && ok.model.operations.len() != expected {
+                    failures.push(format!("{dir}: {} operations, manifest says {expected}", ok.model.operations.len()));
                 }
                 if valid == "no" && ok.warnings.is_empty() {
                     failures.push(format!("{dir}: invalid document imported without a warning"));

@@ -45,7 +45,7 @@ fn cli(data: &Path, args: &[&str]) -> String {
 
 async fn wait_for(url: &str) {
     let started = Instant::now();
-    while reqwest::get(url).await.map(|r| r.status().is_success()).unwrap_or(false) == false {
+    while !reqwest::get(url).await.map(|r| r.status().is_success()).unwrap_or(false) {
         assert!(started.elapsed() < Duration::from_secs(30), "{url} did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -14,7 +14,7 @@ fn ref_name(reference: &str) -> Option<&str> {
 }
 
 /// A short type label: `string (date-time)`, `array of Pet`, `integer`, `object`.
-fn type_label(schema: &Value, schemas: &Value) -> String {
+fn type_label(schema: &Value) -> String {
     if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(ref_name) {
         return name.to_string();
     }
@@ -28,7 +28,7 @@ fn type_label(schema: &Value, schemas: &Value) -> String {
         _ => "any".into(),
     };
     if kind == "array" {
-        return format!("array of {}", schema.get("items").map(|i| type_label(i, schemas)).unwrap_or_else(|| "any".into()));
+        return format!("array of {}", schema.get("items").map(type_label).unwrap_or_else(|| "any".into()));
     }
     match schema.get("format").and_then(Value::as_str) {
         Some(format) => format!("{kind} ({format})"),
@@ -90,7 +90,7 @@ fn children(schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usi
 }
 
 fn node(name: Option<String>, required: bool, schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usize) -> AnyView {
-    let label = type_label(schema, schemas);
+    let label = type_label(schema);
     let (reached_as, target) = resolve(schema, schemas);
     let description = target.get("description").or_else(|| schema.get("description")).and_then(Value::as_str).unwrap_or("").to_string();
     let notes = constraints(target);
@@ -135,11 +135,10 @@ mod tests {
 
     #[test]
     fn labels_follow_refs_arrays_and_formats() {
-        let schemas = json!({ "Pet": { "type": "object" } });
-        assert_eq!(type_label(&json!({ "$ref": "#/components/schemas/Pet" }), &schemas), "Pet");
-        assert_eq!(type_label(&json!({ "type": "array", "items": { "$ref": "#/definitions/Pet" } }), &schemas), "array of Pet");
-        assert_eq!(type_label(&json!({ "type": "string", "format": "date-time" }), &schemas), "string (date-time)");
-        assert_eq!(type_label(&json!({ "type": ["string", "null"] }), &schemas), "string | null");
+        assert_eq!(type_label(&json!({ "$ref": "#/components/schemas/Pet" })), "Pet");
+        assert_eq!(type_label(&json!({ "type": "array", "items": { "$ref": "#/definitions/Pet" } })), "array of Pet");
+        assert_eq!(type_label(&json!({ "type": "string", "format": "date-time" })), "string (date-time)");
+        assert_eq!(type_label(&json!({ "type": ["string", "null"] })), "string | null");
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn millis(value: Option<f64>) -> String {
 pub fn AnalyticsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| query_of(|k| p.get(k))));
-    let dashboard: Resource<_, WithoutDrawings> = Resource::new_with_options(move || query.get(), |q| load_dashboard(q), false);
+    let dashboard: Resource<_, WithoutDrawings> = Resource::new_with_options(move || query.get(), load_dashboard, false);
     let auth = use_auth();
     let consumer = move || auth.me().is_some_and(|u| u.role == Role::Consumer);
     view! {

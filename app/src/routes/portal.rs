@@ -291,10 +291,8 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                                 .iter()
                                 .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
                                 .collect();
-                            if application.get_untracked().is_empty() {
-                                if let Some(first) = list.first() {
-                                    application.set(first.id.clone());
-                                }
+                            if application.get_untracked().is_empty() && let Some(first) = list.first() {
+                                application.set(first.id.clone());
                             }
                             // The selected application's active subscription, which a submit moves to the tier.
                             let active = StoredValue::new(current.iter().filter(|(_, s)| s.status == SubscriptionStatus::Active).map(|(_, s)| (s.application_id.clone(), s.id.clone())).collect::<Vec<_>>());
@@ -396,10 +394,8 @@ fn TryIt(api_id: String, method: String, template: String, params: Vec<String>, 
             {move || shown.get().then(|| {
                 let fields = fields.clone();
                 let list = apps.value().get().and_then(|r| r.ok()).unwrap_or_default();
-                if application.get_untracked().is_empty() {
-                    if let Some(first) = list.first() {
-                        application.set(first.id.clone());
-                    }
+                if application.get_untracked().is_empty() && let Some(first) = list.first() {
+                    application.set(first.id.clone());
                 }
                 view! {
                     <form class="form" on:submit=submit.clone()>

@@ -300,7 +300,9 @@ impl Deployer {
     }
 
     async fn pending(&self, approval_id: &str) -> Result<Pending> {
-        let row: Option<(String, String, i64, String, String, String, Option<String>)> =
+        // kind, api_id, revision, group_name, requested_by, status, subscription_id
+        type Row = (String, String, i64, String, String, String, Option<String>);
+        let row: Option<Row> =
             sqlx::query_as("SELECT kind, api_id, revision, group_name, requested_by, status, subscription_id FROM approvals WHERE id = $1")
                 .bind(approval_id)
                 .fetch_optional(&self.db.pool)
@@ -407,7 +409,7 @@ impl Deployer {
                     self.fail(&id, &e.to_string(), &steps_json).await?;
                     return Err(e);
                 }
-                let _ = self.changed.send_modify(|n| *n += 1);
+                self.changed.send_modify(|n| *n += 1);
                 let payload = serde_json::json!({
                     "event": "deployment.committed", "deployment": id, "group": group_name, "api_id": api_id,
                     "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,

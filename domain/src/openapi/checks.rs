@@ -46,10 +46,8 @@ pub fn template_names(path: &str) -> Vec<String> {
 pub fn run(doc: &Value, pos: &Pos, version: SpecVersion, model: &ApiModel, findings: &mut Findings) {
     let mut c = Checker { doc, pos, findings };
     info(&mut c);
-    if let Some(paths) = doc.get("paths") {
-        if !paths.is_object() {
-            c.error("/paths", "`paths` must be a mapping of resource paths to path items".into());
-        }
+    if let Some(paths) = doc.get("paths") && !paths.is_object() {
+        c.error("/paths", "`paths` must be a mapping of resource paths to path items".into());
     }
     operations(&mut c, version);
     servers(&mut c);
@@ -92,10 +90,8 @@ fn operations(c: &mut Checker, version: SpecVersion) {
             let pointer = format!("/paths/{}/{method}", escape_token(path));
             let mut declared: HashSet<String> = HashSet::new();
             for p in path_params.iter().copied().chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten().map(|p| deref(doc, p))) {
-                if p.get("in").and_then(Value::as_str) == Some("path") {
-                    if let Some(name) = p.get("name").and_then(Value::as_str) {
-                        declared.insert(name.to_string());
-                    }
+                if p.get("in").and_then(Value::as_str) == Some("path") && let Some(name) = p.get("name").and_then(Value::as_str) {
+                    declared.insert(name.to_string());
                 }
             }
             let missing: Vec<String> = template_names(path).into_iter().filter(|n| !declared.contains(n)).collect();
@@ -144,10 +140,8 @@ fn servers(c: &mut Checker) {
             if let Some(values) = var.get("enum").and_then(Value::as_array) {
                 if values.is_empty() {
                     c.warn(&format!("{pointer}/enum"), format!("server variable `{name}` has an empty `enum` (it must list at least one value)"));
-                } else if let Some(default) = var.get("default") {
-                    if !values.contains(default) {
-                        c.warn(&format!("{pointer}/default"), format!("the default of server variable `{name}` is not one of its `enum` values"));
-                    }
+                } else if let Some(default) = var.get("default") && !values.contains(default) {
+                    c.warn(&format!("{pointer}/default"), format!("the default of server variable `{name}` is not one of its `enum` values"));
                 }
             }
             if var.get("default").is_none() {

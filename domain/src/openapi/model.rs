@@ -55,12 +55,10 @@ fn first_example(media: &Value, doc: &Value) -> Option<Value> {
     if let Some(example) = media.get("example") {
         return Some(example.clone());
     }
-    if let Some(examples) = media.get("examples").and_then(Value::as_object) {
-        if let Some((_, first)) = examples.iter().next() {
-            let first = deref(doc, first);
-            if let Some(v) = first.get("value") {
-                return Some(v.clone());
-            }
+    if let Some(examples) = media.get("examples").and_then(Value::as_object) && let Some((_, first)) = examples.iter().next() {
+        let first = deref(doc, first);
+        if let Some(v) = first.get("value") {
+            return Some(v.clone());
         }
     }
     let schema = deref(doc, media.get("schema").unwrap_or(&Value::Null));

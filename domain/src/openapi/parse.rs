@@ -117,25 +117,17 @@ fn resolve_plain(text: &str) -> Value {
             return Value::Number(u.into());
         }
     }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Number(i.into());
-        }
+    if let Some(hex) = text.strip_prefix("0x") && let Ok(i) = i64::from_str_radix(hex, 16) {
+        return Value::Number(i.into());
     }
-    if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Number(i.into());
-        }
+    if let Some(oct) = text.strip_prefix("0o") && let Ok(i) = i64::from_str_radix(oct, 8) {
+        return Value::Number(i.into());
     }
     let looks_float = digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
-    if looks_float {
-        if let Ok(f) = text.parse::<f64>() {
-            if let Some(n) = Number::from_f64(f) {
-                return Value::Number(n);
-            }
-        }
+    if looks_float && let Ok(f) = text.parse::<f64>() && let Some(n) = Number::from_f64(f) {
+        return Value::Number(n);
     }
     Value::String(text.to_string())
 }
@@ -197,21 +189,19 @@ impl Builder {
             }
             Some(Frame::Map { .. }) => {
                 let pointer = self.pointer();
-                if let Some(Frame::Map { entries, pos: ps, key, nodes: n, .. }) = self.stack.last_mut() {
-                    if let Some((k, kpos)) = key.take() {
-                        if entries.contains_key(&k) {
-                            self.warnings.push(ParseWarning {
-                                pointer,
-                                line: kpos.0,
-                                column: kpos.1,
-                                message: format!("duplicate key `{k}`: the later value is used"),
-                            });
-                        }
-                        entries.insert(k.clone(), value);
-                        // An entry is located at its key, where an editor would point.
-                        ps.push((k, Pos { line: kpos.0, column: kpos.1, children: pos.children }));
-                        *n += nodes;
+                if let Some(Frame::Map { entries, pos: ps, key, nodes: n, .. }) = self.stack.last_mut() && let Some((k, kpos)) = key.take() {
+                    if entries.contains_key(&k) {
+                        self.warnings.push(ParseWarning {
+                            pointer,
+                            line: kpos.0,
+                            column: kpos.1,
+                            message: format!("duplicate key `{k}`: the later value is used"),
+                        });
                     }
+                    entries.insert(k.clone(), value);
+                    // An entry is located at its key, where an editor would point.
+                    ps.push((k, Pos { line: kpos.0, column: kpos.1, children: pos.children }));
+                    *n += nodes;
                 }
             }
         }

@@ -13,7 +13,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
-    pub details: Option<serde_json::Value>,
+    /// Boxed: every handler's result carries an `ApiError` inline, and most have no details.
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 /// The JSON body of every error response.
@@ -68,14 +69,14 @@ impl From<DomainError> for ApiError {
             DomainError::Unprocessable { details, .. } => serde_json::to_value(details).ok(),
             _ => None,
         };
-        ApiError { status, code: err.code().into(), message: err.public_message(), details }
+        ApiError { status, code: err.code().into(), message: err.public_message(), details: details.map(Box::new) }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, details: self.details } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, details: self.details.map(|d| *d) } };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
