@@ -6,14 +6,14 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/target
 GATEHOUSE_ADDR ?= 127.0.0.1:3000
 export GATEHOUSE_ADDR
 
-.PHONY: run test setup-run setup-test setup-bench build build-release gateway-release unit e2e bench bench-build bench-gateway bench-analytics checkout
+.PHONY: run test lint setup-run setup-test setup-bench build build-release gateway-release unit e2e bench bench-build bench-gateway bench-analytics checkout
 
 ## make run: set up, build the release, serve on http://$GATEHOUSE_ADDR with demo data.
 run: setup-run build-release
 	$(CARGO_TARGET_DIR)/release/gatehouse serve --demo --site-root target/site
 
-## make test: set up, then unit + integration (SQLite and PostgreSQL) + browser tests.
-test: setup-test unit build e2e
+## make test: set up, then unit + integration (SQLite and PostgreSQL), clippy, browser tests.
+test: setup-test unit lint build e2e
 
 # Clones in other places share CARGO_TARGET_DIR. Cargo keeps a build per checkout path but one
 # copied-out server binary and one wasm, and server-function URLs are derived from the source
@@ -49,14 +49,18 @@ build: checkout
 	cargo build --locked -p gatehouse-gateway
 
 # The gateway test runs the gateway binary, which `cargo test` alone does not build.
-# Tests run one at a time: each has its own tokio runtime, and with several alive in one
-# process an SSR page test has hung now and then on a lost wake-up (all threads parked, no
-# timer due) — a test-process effect not yet root-caused; the server runs one runtime.
+# Tests run side by side, each on a database of its own (see server/src/http/mod.rs,
+# app_routes, for why that once hung a page test).
 # The bench feature builds the benchmark binary too, so its own tests (reading wrk's output,
 # counting CPU from /proc) run here rather than only when someone benchmarks.
 unit:
 	cargo build --locked -p gatehouse-gateway
 	cargo test --workspace --locked --features gatehouse-server/bench
+
+## make lint: clippy over the server build and the browser's, warnings refused.
+lint:
+	cargo clippy --workspace --all-targets --locked --features gatehouse-server/bench -- -D warnings
+	cargo clippy --locked -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 e2e: build
 	GATEHOUSE_BIN=$(CARGO_TARGET_DIR)/debug/gatehouse scripts/e2e.sh
