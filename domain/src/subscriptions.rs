@@ -321,7 +321,6 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
 /// What an application's tokens may call: its usable subscriptions (active, API not blocked,
 /// no re-subscription required), sorted by API id.
 pub async fn claims(db: &Db, application_id: &str) -> Result<Vec<SubscriptionClaim>> {
-    // api_id, tier, the API's state, activated_at, resubscribe_after
     type Row = (String, String, String, Option<i64>, Option<i64>);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after FROM subscriptions s JOIN apis a ON a.id = s.api_id \

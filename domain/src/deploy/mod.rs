@@ -300,7 +300,6 @@ impl Deployer {
     }
 
     async fn pending(&self, approval_id: &str) -> Result<Pending> {
-        // kind, api_id, revision, group_name, requested_by, status, subscription_id
         type Row = (String, String, i64, String, String, String, Option<String>);
         let row: Option<Row> =
             sqlx::query_as("SELECT kind, api_id, revision, group_name, requested_by, status, subscription_id FROM approvals WHERE id = $1")
