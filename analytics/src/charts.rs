@@ -9,8 +9,15 @@ use plotters::prelude::*;
 const SIZE: (u32, u32) = (760, 300);
 const FONT: &str = "sans-serif";
 /// Colour-blind-safe (Okabe–Ito): success, 4xx, 5xx, throttled, auth failure.
-const OUTCOME_COLOURS: [RGBColor; 5] = [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(204, 121, 167), RGBColor(86, 180, 233)];
-const LINE_COLOURS: [RGBColor; 4] = [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(0, 158, 115)];
+const OUTCOME_COLOURS: [RGBColor; 5] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+];
+const LINE_COLOURS: [RGBColor; 4] =
+    [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(0, 158, 115)];
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -43,13 +50,23 @@ fn finish(svg: String, title: &str, description: &str, series: usize) -> String 
 
 fn empty(root: &DrawingArea<SVGBackend, Shift>, title: &str) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    root.draw(&Text::new(format!("{title}: no requests in this range"), (20, SIZE.1 as i32 / 2), (FONT, 15).into_font().color(&RGBColor(90, 90, 90))))
-        .map_err(|e| e.to_string())?;
+    root.draw(&Text::new(
+        format!("{title}: no requests in this range"),
+        (20, SIZE.1 as i32 / 2),
+        (FONT, 15).into_font().color(&RGBColor(90, 90, 90)),
+    ))
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 
 /// A time chart: one series per (name, colour, values), stacked as areas or drawn as lines.
-fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGBColor, Vec<Option<f64>>)], stacked: bool) -> String {
+fn time_chart(
+    overview: &Overview,
+    title: &str,
+    unit: &str,
+    series: &[(&str, RGBColor, Vec<Option<f64>>)],
+    stacked: bool,
+) -> String {
     let mut svg = String::new();
     let drawn = (|| -> Result<usize, String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -60,7 +77,11 @@ fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGB
                 stacks[s + 1][i] = if stacked { stacks[s][i] } else { 0.0 } + v.unwrap_or(0.0);
             }
         }
-        let top = if stacked { stacks[series.len()].iter().copied().fold(0.0, f64::max) } else { series.iter().flat_map(|s| s.2.iter().flatten().copied()).fold(0.0, f64::max) };
+        let top = if stacked {
+            stacks[series.len()].iter().copied().fold(0.0, f64::max)
+        } else {
+            series.iter().flat_map(|s| s.2.iter().flatten().copied()).fold(0.0, f64::max)
+        };
         if xs.is_empty() || (overview.totals.requests == 0) {
             empty(&root, title)?;
             root.present().map_err(|e| e.to_string())?;
@@ -79,7 +100,15 @@ fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGB
             .configure_mesh()
             .x_labels(7)
             .x_label_formatter(&|x| time_label(*x, span))
-            .y_label_formatter(&|y| if *y >= 1000.0 { format!("{:.1}k", y / 1000.0) } else if *y >= 10.0 { format!("{y:.0}") } else { format!("{y:.2}") })
+            .y_label_formatter(&|y| {
+                if *y >= 1000.0 {
+                    format!("{:.1}k", y / 1000.0)
+                } else if *y >= 10.0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y:.2}")
+                }
+            })
             .x_desc("time (UTC)")
             .y_desc(unit)
             .light_line_style(RGBColor(235, 235, 235))
@@ -117,7 +146,16 @@ fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGB
         Ok(series.len())
     })();
     match drawn {
-        Ok(n) => finish(svg, title, &format!("{title}, {unit}, from {} to {} UTC", time_label(overview.from, 3 * 86_400_000), time_label(overview.to, 3 * 86_400_000)), n),
+        Ok(n) => finish(
+            svg,
+            title,
+            &format!(
+                "{title}, {unit}, from {} to {} UTC",
+                time_label(overview.from, 3 * 86_400_000),
+                time_label(overview.to, 3 * 86_400_000)
+            ),
+            n,
+        ),
         Err(e) => {
             tracing::error!(error = %e, chart = title, "cannot draw a chart");
             format!("<p class=\"error\">{} could not be drawn.</p>", escape(title))
@@ -128,62 +166,89 @@ fn time_chart(overview: &Overview, title: &str, unit: &str, series: &[(&str, RGB
 /// Horizontal bars, biggest on top: requests (success part and error part).
 fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
     let mut svg = String::new();
-    let drawn = (|| -> Result<usize, String> {
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, (60 + 28 * rows.len().max(1)) as u32)).into_drawing_area();
-        if rows.is_empty() {
-            empty(&root, title)?;
+    let drawn =
+        (|| -> Result<usize, String> {
+            let root =
+                SVGBackend::with_string(&mut svg, (SIZE.0, (60 + 28 * rows.len().max(1)) as u32)).into_drawing_area();
+            if rows.is_empty() {
+                empty(&root, title)?;
+                root.present().map_err(|e| e.to_string())?;
+                return Ok(0);
+            }
+            root.fill(&WHITE).map_err(|e| e.to_string())?;
+            let top = rows.iter().map(|r| r.1 + r.2).fold(0.0, f64::max);
+            let n = rows.len();
+            let labels: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    if r.0.chars().count() > 40 {
+                        format!("{}…", r.0.chars().take(39).collect::<String>())
+                    } else {
+                        r.0.clone()
+                    }
+                })
+                .collect();
+            let mut chart = ChartBuilder::on(&root)
+                .caption(title, (FONT, 17))
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(260)
+                .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..n as f64)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&|y| {
+                    // Labels sit in the middle of each bar (y = i + 0.5), biggest row at the top.
+                    let i = (*y - 0.5).round();
+                    if (*y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                        labels[n - 1 - i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_label_formatter(&|x| if *x >= 1000.0 { format!("{:.1}k", x / 1000.0) } else { format!("{x:.0}") })
+                .x_desc(unit)
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            let y = |i: usize| (n - 1 - i) as f64;
+            chart
+                .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                    Rectangle::new([(0.0, y(i) + 0.15), (r.1, y(i) + 0.85)], OUTCOME_COLOURS[0].filled())
+                }))
+                .map_err(|e| e.to_string())?
+                .label("succeeded")
+                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[0].filled()));
+            chart
+                .draw_series(rows.iter().enumerate().map(|(i, r)| {
+                    Rectangle::new([(r.1, y(i) + 0.15), (r.1 + r.2, y(i) + 0.85)], OUTCOME_COLOURS[2].filled())
+                }))
+                .map_err(|e| e.to_string())?
+                .label("failed")
+                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[2].filled()));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .label_font((FONT, 13))
+                .draw()
+                .map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())?;
-            return Ok(0);
-        }
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let top = rows.iter().map(|r| r.1 + r.2).fold(0.0, f64::max);
-        let n = rows.len();
-        let labels: Vec<String> = rows.iter().map(|r| if r.0.chars().count() > 40 { format!("{}…", r.0.chars().take(39).collect::<String>()) } else { r.0.clone() }).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 17))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(260)
-            .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..n as f64)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| {
-                // Labels sit in the middle of each bar (y = i + 0.5), biggest row at the top.
-                let i = (*y - 0.5).round();
-                if (*y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n { labels[n - 1 - i as usize].clone() } else { String::new() }
-            })
-            .x_label_formatter(&|x| if *x >= 1000.0 { format!("{:.1}k", x / 1000.0) } else { format!("{x:.0}") })
-            .x_desc(unit)
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let y = |i: usize| (n - 1 - i) as f64;
-        chart
-            .draw_series(rows.iter().enumerate().map(|(i, r)| Rectangle::new([(0.0, y(i) + 0.15), (r.1, y(i) + 0.85)], OUTCOME_COLOURS[0].filled())))
-            .map_err(|e| e.to_string())?
-            .label("succeeded")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[0].filled()));
-        chart
-            .draw_series(rows.iter().enumerate().map(|(i, r)| Rectangle::new([(r.1, y(i) + 0.15), (r.1 + r.2, y(i) + 0.85)], OUTCOME_COLOURS[2].filled())))
-            .map_err(|e| e.to_string())?
-            .label("failed")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], OUTCOME_COLOURS[2].filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-        Ok(2)
-    })();
+            Ok(2)
+        })();
     match drawn {
-        Ok(series) => finish(svg, title, &format!("{title}: {}", rows.iter().map(|r| format!("{} {} {unit}", r.0, r.1 + r.2)).collect::<Vec<_>>().join(", ")), series),
+        Ok(series) => finish(
+            svg,
+            title,
+            &format!(
+                "{title}: {}",
+                rows.iter().map(|r| format!("{} {} {unit}", r.0, r.1 + r.2)).collect::<Vec<_>>().join(", ")
+            ),
+            series,
+        ),
         Err(e) => {
             tracing::error!(error = %e, chart = title, "cannot draw a chart");
             format!("<p class=\"error\">{} could not be drawn.</p>", escape(title))
@@ -199,7 +264,11 @@ fn tier_bars(rows: &[TierUsage]) -> Vec<(String, f64, f64)> {
     rows.iter()
         .map(|t| {
             let limit = t.requests_per_minute.map(|n| n.to_string()).unwrap_or_else(|| "∞".into());
-            (format!("{} → {}: peak {}/{limit} per min", t.application_name, t.api_name, t.peak_per_minute), (t.requests - t.throttled) as f64, t.throttled as f64)
+            (
+                format!("{} → {}: peak {}/{limit} per min", t.application_name, t.api_name, t.peak_per_minute),
+                (t.requests - t.throttled) as f64,
+                t.throttled as f64,
+            )
         })
         .collect()
 }
@@ -233,11 +302,23 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
             time_chart(overview, panel.title(), &per_bucket, &series, true)
         }
         Panel::ErrorRate => {
-            let values = overview.timeline.iter().map(|b| (b.totals.requests > 0).then_some(b.totals.error_rate * 100.0)).collect();
-            time_chart(overview, panel.title(), "% of requests that failed", &[("error rate", OUTCOME_COLOURS[2], values)], false)
+            let values = overview
+                .timeline
+                .iter()
+                .map(|b| (b.totals.requests > 0).then_some(b.totals.error_rate * 100.0))
+                .collect();
+            time_chart(
+                overview,
+                panel.title(),
+                "% of requests that failed",
+                &[("error rate", OUTCOME_COLOURS[2], values)],
+                false,
+            )
         }
         Panel::Latency => {
-            let line = |f: fn(&gatehouse_contract::Totals) -> Option<f64>| overview.timeline.iter().map(|b| f(&b.totals)).collect::<Vec<_>>();
+            let line = |f: fn(&gatehouse_contract::Totals) -> Option<f64>| {
+                overview.timeline.iter().map(|b| f(&b.totals)).collect::<Vec<_>>()
+            };
             let series = [
                 ("p50 total", LINE_COLOURS[0], line(|t| t.latency.p50)),
                 ("p95 total", LINE_COLOURS[1], line(|t| t.latency.p95)),

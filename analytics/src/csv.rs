@@ -22,7 +22,14 @@ fn iso(ms: i64) -> String {
 fn breakdown(rows: &[Breakdown]) -> String {
     let mut out = String::from("key,label,requests,errors,p95_ms\n");
     for r in rows {
-        out.push_str(&format!("{},{},{},{},{}\n", field(&r.key), field(&r.label), r.requests, r.errors, number(r.p95_ms)));
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            field(&r.key),
+            field(&r.label),
+            r.requests,
+            r.errors,
+            number(r.p95_ms)
+        ));
     }
     out
 }
@@ -31,7 +38,9 @@ fn breakdown(rows: &[Breakdown]) -> String {
 pub fn render(overview: &Overview, panel: Panel) -> String {
     match panel {
         Panel::Traffic | Panel::ErrorRate | Panel::Latency => {
-            let mut out = String::from("bucket_start,requests,success,client_error,server_error,throttled,auth_failure,error_rate,p50_ms,p95_ms,p99_ms,backend_p50_ms,backend_p95_ms,backend_p99_ms\n");
+            let mut out = String::from(
+                "bucket_start,requests,success,client_error,server_error,throttled,auth_failure,error_rate,p50_ms,p95_ms,p99_ms,backend_p50_ms,backend_p95_ms,backend_p99_ms\n",
+            );
             for b in &overview.timeline {
                 let t = &b.totals;
                 out.push_str(&format!(
@@ -61,7 +70,9 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
         Panel::Operations => breakdown(&overview.operations),
         Panel::StatusCodes => breakdown(&overview.status_codes),
         Panel::TierUsage => {
-            let mut out = String::from("application_id,application,api_id,api,tier,requests_per_minute,peak_per_minute,requests,throttled\n");
+            let mut out = String::from(
+                "application_id,application,api_id,api,tier,requests_per_minute,peak_per_minute,requests,throttled\n",
+            );
             for t in &overview.tier_usage {
                 out.push_str(&format!(
                     "{},{},{},{},{},{},{},{},{}\n",

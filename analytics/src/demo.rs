@@ -21,10 +21,38 @@ struct DemoApi {
 }
 
 const APIS: [DemoApi; 4] = [
-    DemoApi { id: "demo-orders", name: "Orders", context: "/orders/v1", operations: &[("GET", "/orders"), ("GET", "/orders/{id}"), ("POST", "/orders")], weight: 0.4, median_ms: 35.0 },
-    DemoApi { id: "demo-payments", name: "Payments", context: "/payments/v2", operations: &[("POST", "/payments"), ("GET", "/payments/{id}")], weight: 0.25, median_ms: 120.0 },
-    DemoApi { id: "demo-weather", name: "Weather", context: "/weather/v1", operations: &[("GET", "/forecast"), ("GET", "/current")], weight: 0.25, median_ms: 20.0 },
-    DemoApi { id: "demo-maps", name: "Maps", context: "/maps/v1", operations: &[("GET", "/tiles/{z}/{x}/{y}"), ("GET", "/geocode")], weight: 0.1, median_ms: 60.0 },
+    DemoApi {
+        id: "demo-orders",
+        name: "Orders",
+        context: "/orders/v1",
+        operations: &[("GET", "/orders"), ("GET", "/orders/{id}"), ("POST", "/orders")],
+        weight: 0.4,
+        median_ms: 35.0,
+    },
+    DemoApi {
+        id: "demo-payments",
+        name: "Payments",
+        context: "/payments/v2",
+        operations: &[("POST", "/payments"), ("GET", "/payments/{id}")],
+        weight: 0.25,
+        median_ms: 120.0,
+    },
+    DemoApi {
+        id: "demo-weather",
+        name: "Weather",
+        context: "/weather/v1",
+        operations: &[("GET", "/forecast"), ("GET", "/current")],
+        weight: 0.25,
+        median_ms: 20.0,
+    },
+    DemoApi {
+        id: "demo-maps",
+        name: "Maps",
+        context: "/maps/v1",
+        operations: &[("GET", "/tiles/{z}/{x}/{y}"), ("GET", "/geocode")],
+        weight: 0.1,
+        median_ms: 60.0,
+    },
 ];
 
 /// (application id, name, consumer, tier, key type, weight)
@@ -82,7 +110,9 @@ pub fn events_between(from: i64, to: i64, per_day: f64, seed: u64) -> Vec<Gatewa
                 r if r < 0.03 => (429, Some(ErrorType::Throttled), None),
                 r if r < 0.035 => (504, Some(ErrorType::BackendUnreachable), Some(30_000.0)),
                 r if r < 0.045 => (500, None, Some(latency(&mut rng, api.median_ms))),
-                r if r < 0.085 => (if rng.gen_bool(0.5) { 404 } else { 400 }, None, Some(latency(&mut rng, api.median_ms / 2.0))),
+                r if r < 0.085 => {
+                    (if rng.gen_bool(0.5) { 404 } else { 400 }, None, Some(latency(&mut rng, api.median_ms / 2.0)))
+                }
                 _ => (if method == "POST" { 201 } else { 200 }, None, Some(latency(&mut rng, api.median_ms))),
             };
             let overhead = 0.2 + rng.r#gen::<f64>() * 0.6;
@@ -121,7 +151,11 @@ pub fn events_between(from: i64, to: i64, per_day: f64, seed: u64) -> Vec<Gatewa
 
 /// Ingest a week of demo traffic unless the last day already has some; returns how many events.
 pub async fn seed(db: &Db, now: i64) -> Result<usize> {
-    let recent: i64 = sqlx::query("SELECT COUNT(*) FROM event_ids WHERE event_id LIKE 'demo-%' AND ts > $1").bind(now - 86_400_000).fetch_one(&db.pool).await?.get(0);
+    let recent: i64 = sqlx::query("SELECT COUNT(*) FROM event_ids WHERE event_id LIKE 'demo-%' AND ts > $1")
+        .bind(now - 86_400_000)
+        .fetch_one(&db.pool)
+        .await?
+        .get(0);
     if recent > 0 {
         return Ok(0);
     }

@@ -6,7 +6,10 @@
 use crate::frame::*;
 use crate::rollup::{self, Kind};
 use crate::store::Store;
-use gatehouse_contract::{AnalyticsQuery, Breakdown, Bucket, Latency, Outcome, Overview, Permission, Role, TierUsage, Totals, bucket_ms, range_ms};
+use gatehouse_contract::{
+    AnalyticsQuery, Breakdown, Bucket, Latency, Outcome, Overview, Permission, Role, TierUsage, Totals, bucket_ms,
+    range_ms,
+};
 use gatehouse_domain::{Actor, Db, DomainError, Result};
 use polars::prelude::*;
 use sqlx::Row;
@@ -33,7 +36,8 @@ impl Window {
             (None, Some(_)) => return Err(DomainError::invalid("from", "required when `to` is given")),
             (None, None) => {
                 let name = query.range.as_deref().filter(|r| !r.is_empty()).unwrap_or("24h");
-                let span = range_ms(name).ok_or_else(|| DomainError::invalid("range", format!("`{name}` is not one of 1h, 24h, 7d, 30d")))?;
+                let span = range_ms(name)
+                    .ok_or_else(|| DomainError::invalid("range", format!("`{name}` is not one of 1h, 24h, 7d, 30d")))?;
                 (now - span, now)
             }
         };
@@ -76,8 +80,13 @@ impl Scope {
         if actor.role.can(Permission::ReviewApis) {
             return Ok(Scope::Everything);
         }
-        let sql = if actor.role == Role::Creator { "SELECT id FROM apis WHERE owner_id = $1" } else { "SELECT id FROM applications WHERE owner_id = $1" };
-        let ids: Vec<String> = sqlx::query(sql).bind(&actor.user_id).fetch_all(&db.pool).await?.iter().map(|r| r.get(0)).collect();
+        let sql = if actor.role == Role::Creator {
+            "SELECT id FROM apis WHERE owner_id = $1"
+        } else {
+            "SELECT id FROM applications WHERE owner_id = $1"
+        };
+        let ids: Vec<String> =
+            sqlx::query(sql).bind(&actor.user_id).fetch_all(&db.pool).await?.iter().map(|r| r.get(0)).collect();
         Ok(if actor.role == Role::Creator { Scope::Apis(ids) } else { Scope::Applications(ids) })
     }
 }
@@ -101,7 +110,9 @@ fn predicate(query: &AnalyticsQuery, scope: &Scope) -> Expr {
         Scope::Apis(ids) => predicate = predicate.and(one_of(API_ID, ids)),
         Scope::Applications(ids) => predicate = predicate.and(one_of(APPLICATION_ID, ids)),
     }
-    for (column, value) in [(API_ID, &query.api), (APPLICATION_ID, &query.application), (GROUP, &query.group), (KEY_TYPE, &query.key_type)] {
+    for (column, value) in
+        [(API_ID, &query.api), (APPLICATION_ID, &query.application), (GROUP, &query.group), (KEY_TYPE, &query.key_type)]
+    {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
             predicate = predicate.and(col(column).eq(lit(value.to_string())));
         }
@@ -163,7 +174,9 @@ impl Detail {
     /// `wanted` columns once collected.
     fn latencies(self, backend: bool, wanted: &[(&str, f64)]) -> Vec<Expr> {
         match self {
-            Detail::Events => wanted.iter().map(|(alias, q)| quantile(if backend { BACKEND } else { LATENCY }, *q, alias)).collect(),
+            Detail::Events => {
+                wanted.iter().map(|(alias, q)| quantile(if backend { BACKEND } else { LATENCY }, *q, alias)).collect()
+            }
             Detail::Rollups => {
                 let (buckets, counts) = histogram(backend);
                 let flat = ExplodeOptions { empty_as_null: false, keep_nulls: false };
@@ -182,7 +195,11 @@ impl Detail {
 }
 
 fn histogram(backend: bool) -> (&'static str, &'static str) {
-    if backend { (rollup::BACKEND_BUCKETS, rollup::BACKEND_COUNTS) } else { (rollup::LATENCY_BUCKETS, rollup::LATENCY_COUNTS) }
+    if backend {
+        (rollup::BACKEND_BUCKETS, rollup::BACKEND_COUNTS)
+    } else {
+        (rollup::LATENCY_BUCKETS, rollup::LATENCY_COUNTS)
+    }
 }
 
 /// Adds the `wanted` percentile columns of each row's merged histogram (see [`Detail::latencies`]).
@@ -213,11 +230,15 @@ fn read_percentiles(df: &mut DataFrame, backend: bool, wanted: &[(&str, f64)]) -
 /// The totals of the timeline from rollups (before [`read_percentiles`]): its counts summed,
 /// its buckets' histograms merged into one row.
 fn sum_of_buckets(timeline: &DataFrame) -> PolarsResult<DataFrame> {
-    let counts: Vec<Expr> = ["n"].into_iter().chain(Outcome::ALL.iter().map(|o| o.as_str())).map(|c| col(c).sum()).collect();
+    let counts: Vec<Expr> =
+        ["n"].into_iter().chain(Outcome::ALL.iter().map(|o| o.as_str())).map(|c| col(c).sum()).collect();
     let mut totals = timeline.clone().lazy().select(counts).collect()?;
     for (backend, wanted) in [(false, &LATENCY_PERCENTILES), (true, &BACKEND_PERCENTILES)] {
         let (buckets, counts) = histogram(backend);
-        let (b, n) = (timeline.column(buckets)?.list()?.get_inner().rechunk(), timeline.column(counts)?.list()?.get_inner().rechunk());
+        let (b, n) = (
+            timeline.column(buckets)?.list()?.get_inner().rechunk(),
+            timeline.column(counts)?.list()?.get_inner().rechunk(),
+        );
         let qs: Vec<f64> = wanted.iter().map(|(_, q)| *q).collect();
         let read = rollup::percentiles(b.u16()?.cont_slice()?, n.u32()?.cont_slice()?, &qs);
         for ((name, _), value) in wanted.iter().zip(read) {
@@ -251,7 +272,11 @@ fn breakdown(detail: Detail, frame: &LazyFrame, kind: Kind, keys: &[&str], label
         .group_by(by)
         .agg(measures)
         // Ties in the keys' order, so the same data always lists the same way.
-        .sort_by_exprs([col("n")].into_iter().chain(keys.iter().map(|k| col(*k))).collect::<Vec<_>>(), SortMultipleOptions::default().with_order_descending_multi(std::iter::once(true).chain(keys.iter().map(|_| false))))
+        .sort_by_exprs(
+            [col("n")].into_iter().chain(keys.iter().map(|k| col(*k))).collect::<Vec<_>>(),
+            SortMultipleOptions::default()
+                .with_order_descending_multi(std::iter::once(true).chain(keys.iter().map(|_| false))),
+        )
         .limit(limit)
 }
 
@@ -259,7 +284,12 @@ fn breakdown(detail: Detail, frame: &LazyFrame, kind: Kind, keys: &[&str], label
 /// per minute (its requests are its `peak`); from rollups, one row per hour with the requests
 /// of each of its minutes, merged across groups and key types.
 fn tier_rows(detail: Detail, frame: &LazyFrame) -> LazyFrame {
-    let mut measures = vec![detail.requests(), detail.throttled(), col(APPLICATION_NAME).first().alias("application_name"), col(API_NAME).first().alias("api_name")];
+    let mut measures = vec![
+        detail.requests(),
+        detail.throttled(),
+        col(APPLICATION_NAME).first().alias("application_name"),
+        col(API_NAME).first().alias("api_name"),
+    ];
     let rows = detail.of_kind(frame, Kind::Minutes).filter(col(APPLICATION_ID).neq(lit("")));
     match detail {
         Detail::Events => rows
@@ -277,7 +307,8 @@ fn tier_rows(detail: Detail, frame: &LazyFrame) -> LazyFrame {
 
 /// Adds each hour's busiest minute as `peak` (see [`tier_rows`]).
 fn busiest_minutes(df: &mut DataFrame) -> PolarsResult<()> {
-    let (minutes, counts) = (df.column(rollup::MINUTES)?.list()?.clone(), df.column(rollup::MINUTE_COUNTS)?.list()?.clone());
+    let (minutes, counts) =
+        (df.column(rollup::MINUTES)?.list()?.clone(), df.column(rollup::MINUTE_COUNTS)?.list()?.clone());
     let mut peaks = Vec::with_capacity(df.height());
     for row in 0..df.height() {
         let mut per_minute = [0i64; 60];
@@ -295,8 +326,17 @@ fn busiest_minutes(df: &mut DataFrame) -> PolarsResult<()> {
 /// The biggest subscriptions with their busiest minute.
 fn per_subscription(rows: LazyFrame) -> LazyFrame {
     rows.group_by([col(APPLICATION_ID), col(API_ID), col(TIER)])
-        .agg([col("peak").max().alias("peak"), col("n").sum().alias("n"), col("throttled").sum().alias("throttled"), col("application_name").first(), col("api_name").first()])
-        .sort_by_exprs(vec![col("n"), col(APPLICATION_ID), col(API_ID)], SortMultipleOptions::default().with_order_descending_multi([true, false, false]))
+        .agg([
+            col("peak").max().alias("peak"),
+            col("n").sum().alias("n"),
+            col("throttled").sum().alias("throttled"),
+            col("application_name").first(),
+            col("api_name").first(),
+        ])
+        .sort_by_exprs(
+            vec![col("n"), col(APPLICATION_ID), col(API_ID)],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
+        )
         .limit(20)
 }
 
@@ -336,7 +376,8 @@ fn totals(df: &DataFrame, row: usize) -> Totals {
 fn breakdown_rows(df: &DataFrame, keys: &[&str], separator: &str) -> Vec<Breakdown> {
     (0..df.height())
         .map(|row| {
-            let key = keys.iter().map(|k| text(df, k, row)).filter(|k| !k.is_empty()).collect::<Vec<_>>().join(separator);
+            let key =
+                keys.iter().map(|k| text(df, k, row)).filter(|k| !k.is_empty()).collect::<Vec<_>>().join(separator);
             let label = text(df, "label", row);
             Breakdown {
                 label: if label.is_empty() { key.clone() } else { label },
@@ -361,9 +402,19 @@ pub async fn exact_overview(store: &Store, query: &AnalyticsQuery, scope: &Scope
     overview_from(store, query, scope, now, Detail::Events).await
 }
 
-async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now: i64, wanted: Detail) -> Result<Overview> {
+async fn overview_from(
+    store: &Store,
+    query: &AnalyticsQuery,
+    scope: &Scope,
+    now: i64,
+    wanted: Detail,
+) -> Result<Overview> {
     let window = Window::resolve(query, now)?;
-    let rollups = if wanted == Detail::Rollups && window.whole_hours() { store.rollups(window.from, window.to).await? } else { None };
+    let rollups = if wanted == Detail::Rollups && window.whole_hours() {
+        store.rollups(window.from, window.to).await?
+    } else {
+        None
+    };
     let (detail, frame) = match rollups {
         Some(frame) => (Detail::Rollups, frame),
         None => (Detail::Events, store.frame(window.from, window.to).await?),
@@ -380,7 +431,12 @@ async fn overview_from(store: &Store, query: &AnalyticsQuery, scope: &Scope, now
         .map_err(|e| DomainError::Internal(format!("analytics query: {e}")))?
 }
 
-fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<String, Option<u32>>) -> Result<Overview> {
+fn compute(
+    detail: Detail,
+    frame: LazyFrame,
+    window: Window,
+    limits: &HashMap<String, Option<u32>>,
+) -> Result<Overview> {
     // Rollups are small: read them once. Left lazy, each panel's filter on its kind would be
     // pushed down into a scan of its own, decoding every file once per panel.
     let frame = match detail {
@@ -412,9 +468,24 @@ fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<St
             Detail::Rollups => tier_rows(detail, &frame),
         },
     ];
-    let frames = LazyFrame::collect_all_with_engine(plans.into_iter().map(|p| p.logical_plan).collect(), Engine::Auto, OptFlags::default()).map_err(failed)?;
-    let [mut overall, mut timeline, mut apis, mut applications, mut consumers, mut groups, mut operations, mut statuses, mut tiers] =
-        <[DataFrame; 9]>::try_from(frames).map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
+    let frames = LazyFrame::collect_all_with_engine(
+        plans.into_iter().map(|p| p.logical_plan).collect(),
+        Engine::Auto,
+        OptFlags::default(),
+    )
+    .map_err(failed)?;
+    let [
+        mut overall,
+        mut timeline,
+        mut apis,
+        mut applications,
+        mut consumers,
+        mut groups,
+        mut operations,
+        mut statuses,
+        mut tiers,
+    ] = <[DataFrame; 9]>::try_from(frames)
+        .map_err(|_| DomainError::Internal("analytics query: wrong number of results".into()))?;
     if detail == Detail::Rollups {
         let demo = overall.column("demo").map_err(failed)?.clone();
         overall = sum_of_buckets(&timeline).map_err(failed)?;
@@ -428,7 +499,8 @@ fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<St
         tiers = per_subscription(tiers.lazy()).collect().map_err(failed)?;
     }
 
-    let by_bucket: HashMap<i64, Totals> = (0..timeline.height()).map(|row| (int(&timeline, "bucket", row) as i64, totals(&timeline, row))).collect();
+    let by_bucket: HashMap<i64, Totals> =
+        (0..timeline.height()).map(|row| (int(&timeline, "bucket", row) as i64, totals(&timeline, row))).collect();
     let mut buckets = Vec::new();
     let mut start = window.from;
     while start < window.to {
@@ -467,7 +539,10 @@ fn compute(detail: Detail, frame: LazyFrame, window: Window, limits: &HashMap<St
         top_apis: breakdown_rows(&apis, &[API_ID], ""),
         top_applications: breakdown_rows(&applications, &[APPLICATION_ID], ""),
         top_consumers: breakdown_rows(&consumers, &[CONSUMER], ""),
-        by_group: breakdown_rows(&groups, &[GROUP, REGION], " / ").into_iter().map(|b| Breakdown { label: b.key.clone(), ..b }).collect(),
+        by_group: breakdown_rows(&groups, &[GROUP, REGION], " / ")
+            .into_iter()
+            .map(|b| Breakdown { label: b.key.clone(), ..b })
+            .collect(),
         operations: operation_rows,
         status_codes: breakdown_rows(&statuses, &[STATUS], ""),
         tier_usage,

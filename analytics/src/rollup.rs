@@ -93,11 +93,13 @@ pub fn percentiles(buckets: &[u16], counts: &[u32], qs: &[f64]) -> Vec<Option<f6
             }
             let rank = (q * (total - 1) as f64).round() as u64;
             let mut seen = 0;
-            dense.iter().position(|&n| {
-                seen += n;
-                seen > rank
-            })
-            .map(|b| value(b as u16))
+            dense
+                .iter()
+                .position(|&n| {
+                    seen += n;
+                    seen > rank
+                })
+                .map(|b| value(b as u16))
         })
         .collect()
 }
@@ -183,7 +185,12 @@ pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
         };
         let plain = Key { kind: 0, ts: hour, dims: filters, status: 0, demo: false };
         let keys = [
-            Key { kind: Kind::Outcomes as u8, dims: with(&[D_REGION, D_CONSUMER, D_TIER]), demo: demo.get(i).unwrap_or_default(), ..plain },
+            Key {
+                kind: Kind::Outcomes as u8,
+                dims: with(&[D_REGION, D_CONSUMER, D_TIER]),
+                demo: demo.get(i).unwrap_or_default(),
+                ..plain
+            },
             Key { kind: Kind::Operations as u8, dims: with(&[D_METHOD, D_RESOURCE]), ..plain },
             Key { kind: Kind::Statuses as u8, status: status.get(i).unwrap_or_default(), ..plain },
             Key { kind: Kind::Minutes as u8, dims: with(&[D_TIER]), ..plain },
@@ -192,14 +199,20 @@ pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
         let latency = bucket(latency.get(i).unwrap_or_default());
         let backend = backend.get(i).map(bucket);
         for key in keys {
-            let row = rows.entry(key).or_insert_with(|| Counts { api_name: api_names[i], application_name: application_names[i], ..Counts::default() });
+            let row = rows.entry(key).or_insert_with(|| Counts {
+                api_name: api_names[i],
+                application_name: application_names[i],
+                ..Counts::default()
+            });
             row.requests += 1;
             row.errors += i64::from(outcome != 0);
             if let Some(count) = usize::try_from(outcome).ok().and_then(|o| row.outcomes.get_mut(o)) {
                 *count += 1;
             }
             match key.kind {
-                k if k == Kind::Minutes as u8 => *row.minutes.entry((ts.rem_euclid(HOUR) / MINUTE) as u16).or_default() += 1,
+                k if k == Kind::Minutes as u8 => {
+                    *row.minutes.entry((ts.rem_euclid(HOUR) / MINUTE) as u16).or_default() += 1
+                }
                 k => {
                     *row.latency.entry(latency).or_default() += 1;
                     if let (true, Some(b)) = (k == Kind::Outcomes as u8, backend) {
@@ -216,7 +229,9 @@ pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
         Column::new(TS.into(), rows.iter().map(|(k, _)| k.ts).collect::<Vec<i64>>()),
     ];
     // The text columns in the order segments have them (older rollup files are read with these).
-    for name in [API_ID, API_NAME, APPLICATION_ID, APPLICATION_NAME, CONSUMER, KEY_TYPE, TIER, GROUP, REGION, METHOD, RESOURCE] {
+    for name in
+        [API_ID, API_NAME, APPLICATION_ID, APPLICATION_NAME, CONSUMER, KEY_TYPE, TIER, GROUP, REGION, METHOD, RESOURCE]
+    {
         let dim = DIMENSIONS.iter().position(|d| *d == name);
         let code = |(key, counts): &(Key, Counts)| match (name, dim) {
             (API_NAME, _) => counts.api_name,
@@ -227,7 +242,9 @@ pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
         let codes = UInt32Chunked::from_vec(name.into(), rows.iter().map(code).collect());
         columns.push(Categorical32Chunked::from_cats_and_dtype(codes, dtype.clone()).into_series().into_column());
     }
-    let int = |name: &str, f: &dyn Fn(&Counts) -> i64| Column::new(name.into(), rows.iter().map(|(_, c)| f(c)).collect::<Vec<i64>>());
+    let int = |name: &str, f: &dyn Fn(&Counts) -> i64| {
+        Column::new(name.into(), rows.iter().map(|(_, c)| f(c)).collect::<Vec<i64>>())
+    };
     let [latency_buckets, latency_counts] = histogram_columns(&rows, LATENCY_BUCKETS, LATENCY_COUNTS, |c| &c.latency);
     let [backend_buckets, backend_counts] = histogram_columns(&rows, BACKEND_BUCKETS, BACKEND_COUNTS, |c| &c.backend);
     let [minutes, minute_counts] = histogram_columns(&rows, MINUTES, MINUTE_COUNTS, |c| &c.minutes);
@@ -252,7 +269,12 @@ pub fn build(events: &DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// Two list columns per row: a sparse histogram's keys and its counts.
-fn histogram_columns(rows: &[(Key, Counts)], buckets: &str, counts: &str, of: impl Fn(&Counts) -> &BTreeMap<u16, u32>) -> [Column; 2] {
+fn histogram_columns(
+    rows: &[(Key, Counts)],
+    buckets: &str,
+    counts: &str,
+    of: impl Fn(&Counts) -> &BTreeMap<u16, u32>,
+) -> [Column; 2] {
     let values: usize = rows.iter().map(|(_, c)| of(c).len()).sum();
     let mut b = ListPrimitiveChunkedBuilder::<UInt16Type>::new(buckets.into(), rows.len(), values, DataType::UInt16);
     let mut n = ListPrimitiveChunkedBuilder::<UInt32Type>::new(counts.into(), rows.len(), values, DataType::UInt32);
@@ -287,7 +309,9 @@ mod tests {
         let mut counts = vec![1u32; 100];
         buckets.push(bucket(100.0));
         counts.push(0);
-        let [p50, p95, p99] = percentiles(&buckets, &counts, &[0.5, 0.95, 0.99])[..] else { panic!("three percentiles") };
+        let [p50, p95, p99] = percentiles(&buckets, &counts, &[0.5, 0.95, 0.99])[..] else {
+            panic!("three percentiles")
+        };
         // Ranks round(0.5 × 99) = 50, 94, 98 (0-based) → 51, 95, 99 ms.
         for (read, exact) in [(p50, 51.0), (p95, 95.0), (p99, 99.0)] {
             let read = read.expect("a value");
@@ -303,7 +327,12 @@ mod tests {
         let kinds = df.column(KIND).expect("kind").i32().expect("i32").clone();
         let requests = df.column(REQUESTS).expect("requests").i64().expect("i64").clone();
         for kind in [Kind::Outcomes, Kind::Operations, Kind::Statuses, Kind::Minutes] {
-            let total: i64 = kinds.iter().zip(requests.iter()).filter(|(k, _)| *k == Some(kind as i32)).map(|(_, n)| n.unwrap_or(0)).sum();
+            let total: i64 = kinds
+                .iter()
+                .zip(requests.iter())
+                .filter(|(k, _)| *k == Some(kind as i32))
+                .map(|(_, n)| n.unwrap_or(0))
+                .sum();
             assert_eq!(total, events.len() as i64, "{kind:?}");
         }
         assert!(df.height() * 5 < events.len(), "{} rows for {} events", df.height(), events.len());

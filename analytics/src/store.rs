@@ -59,7 +59,8 @@ fn io(what: String) -> impl Fn(std::io::Error) -> DomainError {
 
 /// `YYYY-MM-DD` (UTC) of a Unix ms time.
 pub fn day_of(ts: i64) -> String {
-    let date = time::OffsetDateTime::from_unix_timestamp(ts.div_euclid(1000)).map(|t| t.date()).unwrap_or(time::Date::MIN);
+    let date =
+        time::OffsetDateTime::from_unix_timestamp(ts.div_euclid(1000)).map(|t| t.date()).unwrap_or(time::Date::MIN);
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
@@ -83,7 +84,8 @@ impl Store {
         for pending in self.files(PENDING_SUFFIX)? {
             let relative = self.relative(&pending).trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet";
             if recorded.contains(&relative) {
-                std::fs::rename(&pending, self.dir.join(&relative)).map_err(io(format!("cannot finish {}", pending.display())))?;
+                std::fs::rename(&pending, self.dir.join(&relative))
+                    .map_err(io(format!("cannot finish {}", pending.display())))?;
                 tracing::info!(segment = %relative, "finished a compaction interrupted after its commit");
             } else {
                 let _ = std::fs::remove_file(&pending);
@@ -109,7 +111,10 @@ impl Store {
 
     /// Events ingested but not compacted yet.
     pub async fn pending(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_batches").fetch_one(&self.db.pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_batches")
+            .fetch_one(&self.db.pool)
+            .await?
+            .try_get(0)?)
     }
 
     /// Compact batches received before `received_before` (Unix ms) into segments, one file per
@@ -118,11 +123,12 @@ impl Store {
     /// The files are written before the transaction that claims the batches, so the database
     /// is locked only for the few statements that record them and ingest carries on meanwhile.
     pub async fn compact(&self, received_before: i64) -> Result<u64> {
-        let rows = sqlx::query("SELECT id, payload FROM event_batches WHERE received_at < $1 ORDER BY received_at LIMIT $2")
-            .bind(received_before)
-            .bind(BATCHES)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, payload FROM event_batches WHERE received_at < $1 ORDER BY received_at LIMIT $2")
+                .bind(received_before)
+                .bind(BATCHES)
+                .fetch_all(&self.db.pool)
+                .await?;
         if rows.is_empty() {
             return Ok(0);
         }
@@ -189,14 +195,19 @@ impl Store {
                 id: format!("{id}-{day}"),
                 path: format!("day={day}/{id}.parquet"),
                 rollup: format!("day={day}/{id}.rollup.parquet"),
-                pending: [self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}")), self.dir.join(format!("day={day}/{id}.rollup{PENDING_SUFFIX}"))],
+                pending: [
+                    self.dir.join(format!("day={day}/{id}{PENDING_SUFFIX}")),
+                    self.dir.join(format!("day={day}/{id}.rollup{PENDING_SUFFIX}")),
+                ],
                 day,
                 min_ts: events.first().map_or(0, |e| e.timestamp),
                 max_ts: events.last().map_or(0, |e| e.timestamp),
                 events: events.len() as i64,
             };
             let targets = segment.pending.clone();
-            let result = tokio::task::spawn_blocking(move || write_segment(&targets, &events)).await.map_err(|e| DomainError::Internal(format!("segment writer: {e}")));
+            let result = tokio::task::spawn_blocking(move || write_segment(&targets, &events))
+                .await
+                .map_err(|e| DomainError::Internal(format!("segment writer: {e}")));
             if let Err(e) = result.and_then(|r| r) {
                 for segment in written.iter().chain([&segment]) {
                     segment.discard();
@@ -239,7 +250,8 @@ impl Store {
             return Err(e.into());
         }
         for pending in written {
-            let done = PathBuf::from(pending.to_string_lossy().trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet");
+            let done =
+                PathBuf::from(pending.to_string_lossy().trim_end_matches(PENDING_SUFFIX).to_string() + ".parquet");
             std::fs::rename(&pending, &done).map_err(io(format!("cannot finish {}", pending.display())))?;
         }
         Ok(())
@@ -262,7 +274,10 @@ impl Store {
             tick.tick().await;
             let now = now_ms();
             let due = async {
-                let row = sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT), MIN(received_at) FROM event_batches").fetch_one(&self.db.pool).await?;
+                let row =
+                    sqlx::query("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT), MIN(received_at) FROM event_batches")
+                        .fetch_one(&self.db.pool)
+                        .await?;
                 let (count, oldest): (i64, Option<i64>) = (row.try_get(0)?, row.try_get(1)?);
                 Ok::<bool, DomainError>(count >= COMPACT_AT || oldest.is_some_and(|t| now - t >= OLDEST_MS))
             };
@@ -285,7 +300,9 @@ impl Store {
                 last_retention = now;
                 match self.retain(retention_days).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(segments = n, days = retention_days, "analytics retention removed old segments"),
+                    Ok(n) => {
+                        tracing::info!(segments = n, days = retention_days, "analytics retention removed old segments")
+                    }
                     Err(e) => tracing::warn!(error = %e, "analytics retention failed"),
                 }
             }
@@ -295,11 +312,18 @@ impl Store {
     /// Drop segments and the ids of events older than `days` days; returns the segments removed.
     pub async fn retain(&self, days: u32) -> Result<u64> {
         let cutoff = now_ms() - i64::from(days) * 86_400_000;
-        let old = sqlx::query("SELECT id, path, rollup FROM analytics_segments WHERE max_ts < $1").bind(cutoff).fetch_all(&self.db.pool).await?;
+        let old = sqlx::query("SELECT id, path, rollup FROM analytics_segments WHERE max_ts < $1")
+            .bind(cutoff)
+            .fetch_all(&self.db.pool)
+            .await?;
         for row in &old {
             // The record goes first: a crash between leaves a stray file, never a missing one.
-            sqlx::query("DELETE FROM analytics_segments WHERE id = $1").bind(row.try_get::<String, _>(0)?).execute(&self.db.pool).await?;
-            for path in [Some(row.try_get::<String, _>(1)?), row.try_get::<Option<String>, _>(2)?].into_iter().flatten() {
+            sqlx::query("DELETE FROM analytics_segments WHERE id = $1")
+                .bind(row.try_get::<String, _>(0)?)
+                .execute(&self.db.pool)
+                .await?;
+            for path in [Some(row.try_get::<String, _>(1)?), row.try_get::<Option<String>, _>(2)?].into_iter().flatten()
+            {
                 let _ = std::fs::remove_file(self.dir.join(&path));
             }
         }
@@ -311,22 +335,24 @@ impl Store {
 
     /// The segment files that may hold events in [from, to).
     pub async fn segments(&self, from: i64, to: i64) -> Result<Vec<PathBuf>> {
-        let rows = sqlx::query("SELECT path FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT path FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.db.pool)
+                .await?;
         Ok(rows.iter().map(|r| self.dir.join(r.get::<String, _>(0))).collect())
     }
 
     /// The rollup files of the segments that may hold events in [from, to); `None` when one of
     /// them has none yet (written before rollups, not backfilled yet).
     pub async fn rollup_files(&self, from: i64, to: i64) -> Result<Option<Vec<PathBuf>>> {
-        let rows = sqlx::query("SELECT rollup FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT rollup FROM analytics_segments WHERE max_ts >= $1 AND min_ts < $2 ORDER BY min_ts")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.db.pool)
+                .await?;
         let mut files = Vec::with_capacity(rows.len());
         for row in &rows {
             match row.try_get::<Option<String>, _>(0)? {
@@ -352,7 +378,9 @@ impl Store {
             recent
         } else {
             let in_cut_hour = scan(cut_hour)?.filter(col(frame::TS).gt_eq(lit(cut)).and(col(frame::TS).lt(lit(to))));
-            concat([recent.lazy(), in_cut_hour], UnionArgs::default()).and_then(LazyFrame::collect).map_err(internal("events of the last hour"))?
+            concat([recent.lazy(), in_cut_hour], UnionArgs::default())
+                .and_then(LazyFrame::collect)
+                .map_err(internal("events of the last hour"))?
         };
         let mut parts = vec![rollup::build(&events).map_err(internal("rollup of recent events"))?.lazy()];
         if !files.is_empty() {
@@ -363,7 +391,9 @@ impl Store {
 
     /// Write the rollups of segments compacted before rollups existed; returns how many.
     pub async fn backfill_rollups(&self) -> Result<u64> {
-        let rows = sqlx::query("SELECT id, path FROM analytics_segments WHERE rollup IS NULL").fetch_all(&self.db.pool).await?;
+        let rows = sqlx::query("SELECT id, path FROM analytics_segments WHERE rollup IS NULL")
+            .fetch_all(&self.db.pool)
+            .await?;
         for row in &rows {
             let (id, path): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             let relative = path.trim_end_matches(".parquet").to_string() + ".rollup.parquet";
@@ -381,7 +411,11 @@ impl Store {
                 return Err(e);
             }
             let mut tx = self.db.pool.begin().await?;
-            sqlx::query("UPDATE analytics_segments SET rollup = $1 WHERE id = $2 AND rollup IS NULL").bind(&relative).bind(&id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE analytics_segments SET rollup = $1 WHERE id = $2 AND rollup IS NULL")
+                .bind(&relative)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
             Self::commit(tx, vec![pending]).await?;
         }
         Ok(rows.len() as u64)
@@ -430,7 +464,11 @@ pub fn rows(files: &[PathBuf]) -> Result<usize> {
 
 /// `files` scanned lazily as one frame.
 fn scan(files: Vec<PathBuf>) -> Result<LazyFrame> {
-    let paths = files.into_iter().map(PlRefPath::try_from_pathbuf).collect::<PolarsResult<Vec<_>>>().map_err(internal("segment path"))?;
+    let paths = files
+        .into_iter()
+        .map(PlRefPath::try_from_pathbuf)
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(internal("segment path"))?;
     // The day folders are for people and retention; the segments table already chose the files.
     let hive_options = HiveOptions { enabled: Some(false), ..Default::default() };
     let args = ScanArgsParquet { cache: false, glob: false, hive_options, ..Default::default() };

@@ -7,7 +7,15 @@ use gatehouse_contract::{AnalyticsQuery, ErrorType, GatewayEvent, Overview, Pane
 use gatehouse_domain::store::now_ms;
 use gatehouse_domain::{Db, db_tests, gateways};
 
-fn event(i: usize, ts: i64, api: &str, application: &str, status: u16, error: Option<ErrorType>, latency_ms: f64) -> GatewayEvent {
+fn event(
+    i: usize,
+    ts: i64,
+    api: &str,
+    application: &str,
+    status: u16,
+    error: Option<ErrorType>,
+    latency_ms: f64,
+) -> GatewayEvent {
     GatewayEvent {
         event_id: format!("e-{i}"),
         timestamp: ts,
@@ -81,7 +89,10 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
     }
     let before = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
     let t = &before.totals;
-    assert_eq!((t.requests, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure), (1000, 800, 50, 50, 50, 50));
+    assert_eq!(
+        (t.requests, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure),
+        (1000, 800, 50, 50, 50, 50)
+    );
     assert_eq!(t.errors, 200);
     assert!((t.error_rate - 0.2).abs() < 1e-12);
     let latencies: Vec<f64> = events.iter().map(|e| e.latency_ms).collect();
@@ -90,7 +101,10 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
     assert_eq!(t.latency.p99, Some(nearest_rank(latencies, 0.99)));
     let backend: Vec<f64> = events.iter().filter_map(|e| e.backend_latency_ms).collect();
     assert_eq!(t.backend_latency.p95, Some(nearest_rank(backend, 0.95)), "null backend times are left out");
-    assert_eq!(before.top_apis.iter().map(|b| (b.key.as_str(), b.requests)).collect::<Vec<_>>(), [("a", 600), ("b", 400)]);
+    assert_eq!(
+        before.top_apis.iter().map(|b| (b.key.as_str(), b.requests)).collect::<Vec<_>>(),
+        [("a", 600), ("b", 400)]
+    );
     assert_eq!(before.top_apis[0].label, "a <b>name</b>");
     assert_eq!(before.timeline.iter().map(|b| b.totals.requests).sum::<u64>(), 1000, "every event is in one bucket");
     assert_eq!(before.bucket_ms, 900_000, "15-minute buckets for a day");
@@ -104,8 +118,14 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
     let after = query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview");
     assert_eq!(after.totals, before.totals);
     assert_eq!(after.timeline, before.timeline);
-    assert_eq!((&after.top_apis, &after.top_applications, &after.operations), (&before.top_apis, &before.top_applications, &before.operations));
-    assert_eq!((&after.status_codes, &after.tier_usage, &after.by_group), (&before.status_codes, &before.tier_usage, &before.by_group));
+    assert_eq!(
+        (&after.top_apis, &after.top_applications, &after.operations),
+        (&before.top_apis, &before.top_applications, &before.operations)
+    );
+    assert_eq!(
+        (&after.status_codes, &after.tier_usage, &after.by_group),
+        (&before.status_codes, &before.tier_usage, &before.by_group)
+    );
     assert_eq!(after, before);
 
     // A batch sent again after compaction is still counted once; new events add up.
@@ -119,19 +139,33 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
     assert_eq!(mixed.totals.requests, 1011, "segments plus recent events");
 
     // Scopes and filters.
-    let mine = query::overview(&store, &last_day(), &Scope::Applications(vec!["x".into()]), now).await.expect("overview");
+    let mine =
+        query::overview(&store, &last_day(), &Scope::Applications(vec!["x".into()]), now).await.expect("overview");
     assert_eq!(mine.totals.requests, 506);
     assert!(mine.top_applications.iter().all(|b| b.key == "x"));
     let theirs = query::overview(&store, &last_day(), &Scope::Apis(vec!["b".into()]), now).await.expect("overview");
     assert_eq!(theirs.totals.requests, 404);
     let none = query::overview(&store, &last_day(), &Scope::Apis(vec![]), now).await.expect("overview");
     assert_eq!(none.totals.requests, 0);
-    let filtered = query::overview(&store, &AnalyticsQuery { api: Some("a".into()), application: Some("y".into()), ..last_day() }, &Scope::Everything, now).await.expect("overview");
-    assert_eq!(filtered.totals.requests, events.iter().filter(|e| e.api_id == "a" && e.application_id == "y").count() as u64 + 3);
+    let filtered = query::overview(
+        &store,
+        &AnalyticsQuery { api: Some("a".into()), application: Some("y".into()), ..last_day() },
+        &Scope::Everything,
+        now,
+    )
+    .await
+    .expect("overview");
+    assert_eq!(
+        filtered.totals.requests,
+        events.iter().filter(|e| e.api_id == "a" && e.application_id == "y").count() as u64 + 3
+    );
 
     // Charts: one series per outcome, escaped names; CSV rows per bucket.
     let traffic_svg = charts::render(&after, Panel::Traffic);
-    assert!(traffic_svg.contains("data-series=\"5\"") && traffic_svg.contains("<title>Requests over time by outcome</title>"));
+    assert!(
+        traffic_svg.contains("data-series=\"5\"")
+            && traffic_svg.contains("<title>Requests over time by outcome</title>")
+    );
     let apis_svg = charts::render(&after, Panel::TopApis);
     assert!(apis_svg.contains("a &lt;b&gt;name&lt;/b&gt;") && !apis_svg.contains("<b>"), "names are escaped");
     let rows = csv::render(&after, Panel::Traffic);
@@ -142,7 +176,8 @@ async fn counts_and_percentiles_survive_compaction(db: Db) {
 async fn retention_drops_old_segments(db: Db) {
     let now = now_ms();
     let (store, dir) = store(&db);
-    let old: Vec<GatewayEvent> = (0..50).map(|i| event(i, now - 40 * 86_400_000 + i as i64, "a", "x", 200, None, 5.0)).collect();
+    let old: Vec<GatewayEvent> =
+        (0..50).map(|i| event(i, now - 40 * 86_400_000 + i as i64, "a", "x", 200, None, 5.0)).collect();
     gateways::ingest(&db, "g", &old).await.expect("ingest");
     store.compact(now_ms() + 1).await.expect("compact");
     let window = AnalyticsQuery { from: Some(now - 41 * 86_400_000), to: Some(now), ..Default::default() };
@@ -165,7 +200,10 @@ async fn a_stray_segment_file_is_not_counted(db: Db) {
     std::fs::copy(&file, day.join("stray.parquet.pending")).expect("copy");
     let store = Store::open(db.clone(), dir.clone()).await.expect("reopen");
     assert!(!day.join("stray.parquet.pending").exists(), "removed on start");
-    assert_eq!(query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests, 20);
+    assert_eq!(
+        query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests,
+        20
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -185,15 +223,23 @@ async fn bad_windows_are_refused(db: Db) {
 /// `approximate` within the rollups' accuracy of `exact`.
 fn close(approximate: Option<f64>, exact: Option<f64>, what: &str) {
     match (approximate, exact) {
-        (Some(a), Some(e)) => assert!((a - e).abs() <= e * gatehouse_analytics::rollup::ACCURACY + 1e-9, "{what}: {a} for {e}"),
+        (Some(a), Some(e)) => {
+            assert!((a - e).abs() <= e * gatehouse_analytics::rollup::ACCURACY + 1e-9, "{what}: {a} for {e}")
+        }
         (a, e) => assert_eq!(a, e, "{what}"),
     }
 }
 
 fn same_but_percentiles(rolled: &Overview, exact: &Overview) {
-    let counts = |t: &gatehouse_contract::Totals| (t.requests, t.errors, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure);
+    let counts = |t: &gatehouse_contract::Totals| {
+        (t.requests, t.errors, t.success, t.client_error, t.server_error, t.throttled, t.auth_failure)
+    };
     assert_eq!(counts(&rolled.totals), counts(&exact.totals));
-    for (what, a, e) in [("p50", rolled.totals.latency.p50, exact.totals.latency.p50), ("p95", rolled.totals.latency.p95, exact.totals.latency.p95), ("p99", rolled.totals.latency.p99, exact.totals.latency.p99)] {
+    for (what, a, e) in [
+        ("p50", rolled.totals.latency.p50, exact.totals.latency.p50),
+        ("p95", rolled.totals.latency.p95, exact.totals.latency.p95),
+        ("p99", rolled.totals.latency.p99, exact.totals.latency.p99),
+    ] {
         close(a, e, what);
     }
     close(rolled.totals.backend_latency.p99, exact.totals.backend_latency.p99, "backend p99");
@@ -203,9 +249,20 @@ fn same_but_percentiles(rolled: &Overview, exact: &Overview) {
         close(a.totals.latency.p95, e.totals.latency.p95, "bucket p95");
         close(a.totals.backend_latency.p50, e.totals.backend_latency.p50, "bucket backend p50");
     }
-    let lists = |o: &Overview| [o.top_apis.clone(), o.top_applications.clone(), o.top_consumers.clone(), o.by_group.clone(), o.operations.clone(), o.status_codes.clone()];
+    let lists = |o: &Overview| {
+        [
+            o.top_apis.clone(),
+            o.top_applications.clone(),
+            o.top_consumers.clone(),
+            o.by_group.clone(),
+            o.operations.clone(),
+            o.status_codes.clone(),
+        ]
+    };
     for (a, e) in lists(rolled).iter().zip(lists(exact).iter()) {
-        let rows = |l: &[gatehouse_contract::Breakdown]| l.iter().map(|b| (b.key.clone(), b.label.clone(), b.requests, b.errors)).collect::<Vec<_>>();
+        let rows = |l: &[gatehouse_contract::Breakdown]| {
+            l.iter().map(|b| (b.key.clone(), b.label.clone(), b.requests, b.errors)).collect::<Vec<_>>()
+        };
         assert_eq!(rows(a), rows(e));
         for (a, e) in a.iter().zip(e) {
             close(a.p95_ms, e.p95_ms, &e.key);
@@ -238,7 +295,15 @@ async fn rollups_agree_with_the_events(db: Db) {
     for (query, scope) in [
         (week.clone(), Scope::Applications(vec!["demo-app-shop".into(), "demo-app-partner".into()])),
         (week.clone(), Scope::Apis(vec!["demo-maps".into()])),
-        (AnalyticsQuery { api: Some("demo-orders".into()), group: Some("demo-eu".into()), key_type: Some("production".into()), ..week.clone() }, Scope::Everything),
+        (
+            AnalyticsQuery {
+                api: Some("demo-orders".into()),
+                group: Some("demo-eu".into()),
+                key_type: Some("production".into()),
+                ..week.clone()
+            },
+            Scope::Everything,
+        ),
     ] {
         let rolled = query::overview(&store, &query, &scope, now).await.expect("overview");
         let exact = query::exact_overview(&store, &query, &scope, now).await.expect("overview");
@@ -249,13 +314,20 @@ async fn rollups_agree_with_the_events(db: Db) {
     // the whole hours from rollups, the last one from its events up to `to` and no further.
     let hour = gatehouse_analytics::rollup::HOUR;
     let to = now - now.rem_euclid(hour) - 2 * hour + 1_234_567;
-    let past = AnalyticsQuery { from: Some(to - to.rem_euclid(hour) - 6 * 24 * hour), to: Some(to), ..Default::default() };
-    let (past_rolled, past_exact) = (query::overview(&store, &past, &Scope::Everything, now).await.expect("overview"), query::exact_overview(&store, &past, &Scope::Everything, now).await.expect("overview"));
+    let past =
+        AnalyticsQuery { from: Some(to - to.rem_euclid(hour) - 6 * 24 * hour), to: Some(to), ..Default::default() };
+    let (past_rolled, past_exact) = (
+        query::overview(&store, &past, &Scope::Everything, now).await.expect("overview"),
+        query::exact_overview(&store, &past, &Scope::Everything, now).await.expect("overview"),
+    );
     assert_eq!(past_rolled.percentile_accuracy, Some(0.01));
     same_but_percentiles(&past_rolled, &past_exact);
 
     // A day has 15-minute buckets: read from the events, exactly.
-    assert_eq!(query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").percentile_accuracy, None);
+    assert_eq!(
+        query::overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").percentile_accuracy,
+        None
+    );
 
     // Segments from before rollups: read from the events until their rollups are written.
     sqlx::query("UPDATE analytics_segments SET rollup = NULL").execute(&db.pool).await.expect("forget");
@@ -284,10 +356,14 @@ async fn two_compactors_count_each_event_once(db: Db) {
     while store.compact(now_ms() + 1).await.expect("drain") > 0 {}
     assert!(moved <= 1000, "{moved} events moved by two compactors");
     assert_eq!(store.pending().await.expect("pending"), 0);
-    assert_eq!(query::exact_overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests, 1000);
+    assert_eq!(
+        query::exact_overview(&store, &last_day(), &Scope::Everything, now).await.expect("overview").totals.requests,
+        1000
+    );
     let files = walk(&dir);
     assert!(files.iter().all(|f| !f.ends_with(".pending")), "{files:?}");
-    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM analytics_segments").fetch_one(&db.pool).await.expect("count");
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM analytics_segments").fetch_one(&db.pool).await.expect("count");
     assert_eq!(files.len() as i64, 2 * recorded, "a segment and its rollup each: {files:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -329,8 +405,17 @@ fn demo_traffic_has_a_rhythm_errors_and_a_tail() {
 #[test]
 fn csv_fields_are_quoted_and_never_formulas() {
     let overview = gatehouse_contract::Overview {
-        top_apis: vec![gatehouse_contract::Breakdown { key: "=1+1".into(), label: "a, \"b\"".into(), requests: 3, errors: 1, p95_ms: Some(2.0) }],
+        top_apis: vec![gatehouse_contract::Breakdown {
+            key: "=1+1".into(),
+            label: "a, \"b\"".into(),
+            requests: 3,
+            errors: 1,
+            p95_ms: Some(2.0),
+        }],
         ..Default::default()
     };
-    assert_eq!(csv::render(&overview, Panel::TopApis), "key,label,requests,errors,p95_ms\n'=1+1,\"a, \"\"b\"\"\",3,1,2.000\n");
+    assert_eq!(
+        csv::render(&overview, Panel::TopApis),
+        "key,label,requests,errors,p95_ms\n'=1+1,\"a, \"\"b\"\"\",3,1,2.000\n"
+    );
 }

@@ -1,9 +1,9 @@
 //! The page shell and the router: every page of the UI hangs off here.
 
+use crate::AppError;
 use crate::components::nav::Nav;
 use crate::functions::auth::{SignIn, SignOut, SignUp, current_user};
 use crate::routes;
-use crate::AppError;
 use gatehouse_contract::{Me, Permission};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

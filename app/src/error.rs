@@ -46,7 +46,9 @@ impl From<gatehouse_domain::DomainError> for AppError {
         if let gatehouse_domain::DomainError::Internal(detail) = &err {
             tracing::error!(%detail, "server function failed");
         }
-        if let Some(status) = status_of(&err) && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Some(status) = status_of(&err)
+            && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
             response.set_status(status);
         }
         AppError::new(err.code(), err.public_message())

@@ -45,7 +45,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [Outcome::Success, Outcome::ClientError, Outcome::ServerError, Outcome::Throttled, Outcome::AuthFailure];
+    pub const ALL: [Outcome; 5] =
+        [Outcome::Success, Outcome::ClientError, Outcome::ServerError, Outcome::Throttled, Outcome::AuthFailure];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -254,6 +255,7 @@ pub fn range_ms(range: &str) -> Option<i64> {
 /// A bucket size that gives 30–120 points for a range: 1 min for an hour, 15 min for a day,
 /// 2 h for a week, 6 h for 30 days.
 pub fn bucket_ms(span_ms: i64) -> i64 {
-    const STEPS: [i64; 9] = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000];
+    const STEPS: [i64; 9] =
+        [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000];
     STEPS.into_iter().find(|step| span_ms / step <= 120).unwrap_or(86_400_000)
 }

@@ -135,10 +135,9 @@ impl FromStr for LifecycleState {
 impl FromStr for LifecycleAction {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        LifecycleAction::ALL
-            .into_iter()
-            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown action `{s}`: expected publish, prototype, demote, block, deprecate or retire"))
+        LifecycleAction::ALL.into_iter().find(|a| a.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            format!("unknown action `{s}`: expected publish, prototype, demote, block, deprecate or retire")
+        })
     }
 }
 
@@ -167,7 +166,13 @@ pub struct Endpoints {
 
 impl Default for Endpoints {
     fn default() -> Self {
-        Endpoints { production: vec![], sandbox: vec![], routing: Routing::LoadBalance, timeout_ms: 30_000, backend_image: String::new() }
+        Endpoints {
+            production: vec![],
+            sandbox: vec![],
+            routing: Routing::LoadBalance,
+            timeout_ms: 30_000,
+            backend_image: String::new(),
+        }
     }
 }
 
@@ -205,7 +210,11 @@ pub struct Policies {
 impl Policies {
     /// The credentials an operation (`GET /pets/{id}`) accepts: its override or the API's.
     pub fn security_of(&self, operation: &str) -> &[AuthKind] {
-        self.operation_security.iter().find(|o| o.operation == operation).map(|o| o.security.as_slice()).unwrap_or(&self.security)
+        self.operation_security
+            .iter()
+            .find(|o| o.operation == operation)
+            .map(|o| o.security.as_slice())
+            .unwrap_or(&self.security)
     }
 }
 
@@ -334,7 +343,10 @@ impl ApiDiff {
 
     /// Nothing a client relies on was removed or changed (only additions): a minor release.
     pub fn is_additive(&self) -> bool {
-        self.operations_removed.is_empty() && self.operations_changed.is_empty() && self.schemas_removed.is_empty() && self.schemas_changed.is_empty()
+        self.operations_removed.is_empty()
+            && self.operations_changed.is_empty()
+            && self.schemas_removed.is_empty()
+            && self.schemas_changed.is_empty()
     }
 }
 

@@ -4,8 +4,8 @@ use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::throttle::SignInThrottle;
 use crate::{Actor, Db, DomainError, Result, audit};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use gatehouse_contract::{Page, Role, UserSummary};
 
 pub use gatehouse_contract::MIN_PASSWORD_LEN;
@@ -22,9 +22,7 @@ struct UserRow {
 
 impl UserRow {
     fn role(&self) -> Result<Role> {
-        self.role
-            .parse()
-            .map_err(|e| DomainError::Internal(format!("user {} has a bad role: {e}", self.id)))
+        self.role.parse().map_err(|e| DomainError::Internal(format!("user {} has a bad role: {e}", self.id)))
     }
 
     fn actor(&self) -> Result<Actor> {
@@ -48,20 +46,13 @@ pub fn normalize_email(email: &str) -> Result<String> {
         && !email.chars().any(char::is_whitespace)
         && matches!(email.split_once('@'), Some((local, domain))
             if !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
-    if valid {
-        Ok(email)
-    } else {
-        Err(DomainError::invalid("email", "is not a valid email address"))
-    }
+    if valid { Ok(email) } else { Err(DomainError::invalid("email", "is not a valid email address")) }
 }
 
 fn check_password_policy(password: &str) -> Result<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(DomainError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(DomainError::invalid("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     if len > MAX_PASSWORD_LEN {
         return Err(DomainError::invalid("password", format!("must be at most {MAX_PASSWORD_LEN} characters")));
@@ -97,24 +88,21 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A fixed hash verified against when the account does not exist, so an unknown email takes
 /// as long to refuse as a wrong password and timing does not reveal which accounts exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YtlMvDuIh4a0BHhx0jnjd3uvUwTNaOrW1t4vQbxHSh8";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YtlMvDuIh4a0BHhx0jnjd3uvUwTNaOrW1t4vQbxHSh8";
 
 async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, password_hash, role, created_at FROM users WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash, role, created_at FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?)
+    Ok(sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// Create an account. `actor` is who created it (`audit::SYSTEM` for sign-up or the CLI).
@@ -123,16 +111,15 @@ pub async fn create_user(db: &Db, actor: &str, email: &str, password: &str, role
     check_password_policy(password)?;
     let hash = hash_password(password).await?;
     let row = UserRow { id: new_id(), email, password_hash: hash, role: role.as_str().into(), created_at: now_ms() };
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&row.id)
-    .bind(&row.email)
-    .bind(&row.password_hash)
-    .bind(&row.role)
-    .bind(row.created_at)
-    .execute(&db.pool)
-    .await;
+    let inserted =
+        sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&row.id)
+            .bind(&row.email)
+            .bind(&row.password_hash)
+            .bind(&row.role)
+            .bind(row.created_at)
+            .execute(&db.pool)
+            .await;
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
@@ -151,13 +138,7 @@ pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<UserSummary
 }
 
 /// Check a password. Unknown account and wrong password give the same error, after the same work.
-pub async fn sign_in(
-    db: &Db,
-    throttle: &SignInThrottle,
-    email: &str,
-    password: &str,
-    address: &str,
-) -> Result<Actor> {
+pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, password: &str, address: &str) -> Result<Actor> {
     let email = email.trim().to_lowercase();
     if let Some(retry_after_secs) = throttle.check(&email, address) {
         return Err(DomainError::Throttled { retry_after_secs });
@@ -186,10 +167,7 @@ pub async fn actor_by_id(db: &Db, user_id: &str) -> Result<Option<Actor>> {
 
 pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
     let email = normalize_email(email)?;
-    find_by_email(db, &email)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("user {email}")))?
-        .actor()
+    find_by_email(db, &email).await?.ok_or_else(|| DomainError::NotFound(format!("user {email}")))?.actor()
 }
 
 /// Every account, oldest first, optionally filtered by a substring of the email.
@@ -203,10 +181,8 @@ pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result
     .bind(offset.max(0))
     .fetch_all(&db.pool)
     .await?;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1")
-        .bind(&pattern)
-        .fetch_one(&db.pool)
-        .await?;
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1").bind(&pattern).fetch_one(&db.pool).await?;
     Ok(Page { items: rows.iter().map(UserRow::summary).collect::<Result<_>>()?, total })
 }
 
@@ -224,9 +200,8 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> R
         return user.summary();
     }
     if old == Role::Admin {
-        let (admins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-            .fetch_one(&mut *tx)
-            .await?;
+        let (admins,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(&mut *tx).await?;
         if admins <= 1 {
             return Err(DomainError::Conflict(format!(
                 "{} is the only admin; make someone else admin first",
@@ -234,11 +209,7 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> R
             )));
         }
     }
-    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-        .bind(role.as_str())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     audit::record(db, &actor.email, "user.role_changed", &user.email, &format!("{} → {}", old, role)).await?;
     Ok(UserSummary { role, ..user.summary()? })

@@ -58,28 +58,45 @@ pub async fn create(db: &Db, actor: &Actor, name: &str, description: &str) -> Re
         .await;
     match inserted {
         Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict(format!("you already have an application named {name}"))),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(DomainError::Conflict(format!("you already have an application named {name}")));
+        }
         Err(e) => return Err(e.into()),
     }
     audit::record(db, &actor.email, "application.created", &name, "").await?;
-    Ok(Application { id, name, description: description.trim().to_string(), created_at: now, credentials: vec![], subscriptions: vec![] })
+    Ok(Application {
+        id,
+        name,
+        description: description.trim().to_string(),
+        created_at: now,
+        credentials: vec![],
+        subscriptions: vec![],
+    })
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Application> {
     actor.require(Permission::UsePortal)?;
     let (name, description, created_at) = owned(db, actor, id).await?;
     let subscriptions = subscriptions::list(db, actor, Some(id)).await?;
-    Ok(Application { id: id.to_string(), name, description, created_at, credentials: credentials(db, id).await?, subscriptions })
+    Ok(Application {
+        id: id.to_string(),
+        name,
+        description,
+        created_at,
+        credentials: credentials(db, id).await?,
+        subscriptions,
+    })
 }
 
 /// The actor's own applications, with their credentials and subscriptions (the consumer's dashboard).
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     actor.require(Permission::UsePortal)?;
-    let rows: Vec<(String, String, String, i64)> =
-        sqlx::query_as("SELECT id, name, description, created_at FROM applications WHERE owner_id = $1 ORDER BY created_at, id")
-            .bind(&actor.user_id)
-            .fetch_all(&db.pool)
-            .await?;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, name, description, created_at FROM applications WHERE owner_id = $1 ORDER BY created_at, id",
+    )
+    .bind(&actor.user_id)
+    .fetch_all(&db.pool)
+    .await?;
     let mut out = Vec::new();
     for (id, name, description, created_at) in rows {
         let credentials = credentials(db, &id).await?;
@@ -93,10 +110,17 @@ pub async fn rename(db: &Db, actor: &Actor, id: &str, name: &str) -> Result<Appl
     actor.require(Permission::UsePortal)?;
     let (old, ..) = owned(db, actor, id).await?;
     let name = check_name(name)?;
-    let updated = sqlx::query("UPDATE applications SET name = $1, updated_at = $2 WHERE id = $3").bind(&name).bind(now_ms()).bind(id).execute(&db.pool).await;
+    let updated = sqlx::query("UPDATE applications SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(&name)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await;
     match updated {
         Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict(format!("you already have an application named {name}"))),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(DomainError::Conflict(format!("you already have an application named {name}")));
+        }
         Err(e) => return Err(e.into()),
     }
     audit::record(db, &actor.email, "application.renamed", &name, &format!("was {old}")).await?;
@@ -149,7 +173,12 @@ async fn credentials(db: &Db, application_id: &str) -> Result<Vec<CredentialSumm
 
 /// OAuth2 client credentials for a key type. The first call creates the client; later calls
 /// regenerate its secret (the client id stays, the old secret stops working at once).
-pub async fn client_secret(db: &Db, actor: &Actor, application_id: &str, key_type_text: &str) -> Result<NewClientSecret> {
+pub async fn client_secret(
+    db: &Db,
+    actor: &Actor,
+    application_id: &str,
+    key_type_text: &str,
+) -> Result<NewClientSecret> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, application_id).await?;
     let key_type = key_type(key_type_text)?;
@@ -170,7 +199,14 @@ pub async fn client_secret(db: &Db, actor: &Actor, application_id: &str, key_typ
                 .bind(&id)
                 .execute(&db.pool)
                 .await?;
-            audit::record(db, &actor.email, "credential.secret_regenerated", &name, &format!("{key_type} client {client_id}")).await?;
+            audit::record(
+                db,
+                &actor.email,
+                "credential.secret_regenerated",
+                &name,
+                &format!("{key_type} client {client_id}"),
+            )
+            .await?;
             client_id
         }
         _ => {
@@ -188,7 +224,14 @@ pub async fn client_secret(db: &Db, actor: &Actor, application_id: &str, key_typ
             .bind(now_ms())
             .execute(&db.pool)
             .await?;
-            audit::record(db, &actor.email, "credential.client_created", &name, &format!("{key_type} client {client_id}")).await?;
+            audit::record(
+                db,
+                &actor.email,
+                "credential.client_created",
+                &name,
+                &format!("{key_type} client {client_id}"),
+            )
+            .await?;
             client_id
         }
     };
@@ -196,7 +239,13 @@ pub async fn client_secret(db: &Db, actor: &Actor, application_id: &str, key_typ
 }
 
 /// A new API key; `expires_at` (Unix ms) must be in the future when given.
-pub async fn api_key(db: &Db, actor: &Actor, application_id: &str, key_type_text: &str, expires_at: Option<i64>) -> Result<NewApiKey> {
+pub async fn api_key(
+    db: &Db,
+    actor: &Actor,
+    application_id: &str,
+    key_type_text: &str,
+    expires_at: Option<i64>,
+) -> Result<NewApiKey> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, application_id).await?;
     let key_type = key_type(key_type_text)?;
@@ -218,7 +267,8 @@ pub async fn api_key(db: &Db, actor: &Actor, application_id: &str, key_type_text
     .bind(expires_at)
     .execute(&db.pool)
     .await?;
-    audit::record(db, &actor.email, "credential.api_key_created", &name, &format!("{key_type} key {}", &key[..10])).await?;
+    audit::record(db, &actor.email, "credential.api_key_created", &name, &format!("{key_type} key {}", &key[..10]))
+        .await?;
     Ok(NewApiKey { id, key, key_type: key_type.to_string(), expires_at })
 }
 
@@ -226,17 +276,20 @@ pub async fn api_key(db: &Db, actor: &Actor, application_id: &str, key_type_text
 pub async fn revoke(db: &Db, actor: &Actor, application_id: &str, credential_id: &str) -> Result<()> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, application_id).await?;
-    let client: Option<(Option<String>,)> = sqlx::query_as("SELECT client_id FROM app_credentials WHERE id = $1 AND application_id = $2")
-        .bind(credential_id)
-        .bind(application_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    let done = sqlx::query("UPDATE app_credentials SET revoked_at = $1 WHERE id = $2 AND application_id = $3 AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(credential_id)
-        .bind(application_id)
-        .execute(&db.pool)
-        .await?;
+    let client: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT client_id FROM app_credentials WHERE id = $1 AND application_id = $2")
+            .bind(credential_id)
+            .bind(application_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let done = sqlx::query(
+        "UPDATE app_credentials SET revoked_at = $1 WHERE id = $2 AND application_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(credential_id)
+    .bind(application_id)
+    .execute(&db.pool)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("active credential {credential_id}")));
     }

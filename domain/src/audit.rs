@@ -9,17 +9,15 @@ use gatehouse_contract::{AuditEntry, Page};
 pub const SYSTEM: &str = "system";
 
 pub async fn record(db: &Db, actor: &str, action: &str, target: &str, detail: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(now_ms())
-    .bind(actor)
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .execute(&db.pool)
-    .await?;
+    sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(now_ms())
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

@@ -61,15 +61,23 @@ pub async fn embedded_credential(db: &Db, group: &str) -> Result<String> {
 
 /// The group a gateway token belongs to, or `Unauthorized`.
 pub async fn authenticate(db: &Db, token: &str) -> Result<String> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT group_name FROM gateway_credentials WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(hash_secret(token))
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT group_name FROM gateway_credentials WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(hash_secret(token))
+            .fetch_optional(&db.pool)
+            .await?;
     row.map(|(g,)| g).ok_or_else(|| DomainError::Unauthorized("invalid gateway credential".into()))
 }
 
 /// Record that `instance` of `group` serves release `version` (a heartbeat).
-pub async fn report(db: &Db, group: &str, instance: &str, version: &str, started_at: i64, tier_counts: TierCounts) -> Result<()> {
+pub async fn report(
+    db: &Db,
+    group: &str,
+    instance: &str,
+    version: &str,
+    started_at: i64,
+    tier_counts: TierCounts,
+) -> Result<()> {
     if instance.is_empty() || instance.len() > 200 {
         return Err(DomainError::invalid("X-Gateway-Instance", "1 to 200 characters"));
     }
@@ -100,8 +108,17 @@ pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     .await?;
     rows.into_iter()
         .map(|(instance, version, started_at, seen_at, tier_counts)| {
-            let tier_counts = TierCounts::parse(&tier_counts).ok_or_else(|| DomainError::Internal(format!("gateway instance {instance}: unknown tier counts {tier_counts:?}")))?;
-            Ok(GatewayInstance { up: now - seen_at < HEARTBEAT_TIMEOUT_MS, instance, version, started_at, seen_at, tier_counts })
+            let tier_counts = TierCounts::parse(&tier_counts).ok_or_else(|| {
+                DomainError::Internal(format!("gateway instance {instance}: unknown tier counts {tier_counts:?}"))
+            })?;
+            Ok(GatewayInstance {
+                up: now - seen_at < HEARTBEAT_TIMEOUT_MS,
+                instance,
+                version,
+                started_at,
+                seen_at,
+                tier_counts,
+            })
         })
         .collect()
 }
@@ -126,7 +143,10 @@ pub async fn ingest(db: &Db, group: &str, events: &[GatewayEvent]) -> Result<Ing
         }
         // A gateway without a bundle yet does not know its group; its credential does.
         if !e.group.is_empty() && e.group != group {
-            return Err(DomainError::invalid(format!("events[{i}].group"), format!("this credential belongs to group {group}, not {}", e.group)));
+            return Err(DomainError::invalid(
+                format!("events[{i}].group"),
+                format!("this credential belongs to group {group}, not {}", e.group),
+            ));
         }
     }
     let now = now_ms();
@@ -158,10 +178,18 @@ pub async fn ingest(db: &Db, group: &str, events: &[GatewayEvent]) -> Result<Ing
     let fresh: Vec<Cow<GatewayEvent>> = events
         .iter()
         .filter(|e| new_ids.remove(&e.event_id))
-        .map(|e| if e.group == group { Cow::Borrowed(e) } else { Cow::Owned(GatewayEvent { group: group.to_string(), ..e.clone() }) })
+        .map(|e| {
+            if e.group == group {
+                Cow::Borrowed(e)
+            } else {
+                Cow::Owned(GatewayEvent { group: group.to_string(), ..e.clone() })
+            }
+        })
         .collect();
     let accepted = fresh.len() as u64;
-    if let (Some(min_ts), Some(max_ts)) = (fresh.iter().map(|e| e.timestamp).min(), fresh.iter().map(|e| e.timestamp).max()) {
+    if let (Some(min_ts), Some(max_ts)) =
+        (fresh.iter().map(|e| e.timestamp).min(), fresh.iter().map(|e| e.timestamp).max())
+    {
         let payload = serde_json::to_string(&fresh).map_err(|err| DomainError::Internal(format!("events: {err}")))?;
         sqlx::query("INSERT INTO event_batches (id, received_at, min_ts, max_ts, events, payload) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(Uuid::now_v7().to_string())

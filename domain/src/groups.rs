@@ -17,14 +17,27 @@ pub fn check_name(name: &str) -> Result<String> {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
         && !name.ends_with('-');
-    if ok { Ok(name.to_string()) } else { Err(DomainError::invalid("name", "use 1–40 lower-case letters, digits and `-` (it becomes a git branch and Kubernetes name)")) }
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(DomainError::invalid(
+            "name",
+            "use 1–40 lower-case letters, digits and `-` (it becomes a git branch and Kubernetes name)",
+        ))
+    }
 }
 
 fn check_host(host: &str) -> Result<String> {
     let host = host.trim().to_ascii_lowercase();
     let ok = !host.is_empty()
         && host.len() <= 253
-        && host.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-'));
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
     if ok { Ok(host) } else { Err(DomainError::invalid("host", "must be a DNS host name such as food.example.com")) }
 }
 
@@ -100,7 +113,8 @@ pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<G
     let port = match group.port {
         Some(p) => p,
         None => {
-            let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(port) FROM gateway_groups").fetch_one(&db.pool).await?;
+            let (max,): (Option<i64>,) =
+                sqlx::query_as("SELECT MAX(port) FROM gateway_groups").fetch_one(&db.pool).await?;
             max.map(|m| (m + 1) as u16).unwrap_or(FIRST_LOCAL_PORT).max(FIRST_LOCAL_PORT)
         }
     };
@@ -126,11 +140,21 @@ pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<G
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(DomainError::Conflict(format!("a group named {} or using port {port} already exists", group.name)));
+            return Err(DomainError::Conflict(format!(
+                "a group named {} or using port {port} already exists",
+                group.name
+            )));
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(db, &actor.email, "group.created", &group.name, &format!("{} mode, host {}", group.mode.as_str(), group.host)).await?;
+    audit::record(
+        db,
+        &actor.email,
+        "group.created",
+        &group.name,
+        &format!("{} mode, host {}", group.mode.as_str(), group.host),
+    )
+    .await?;
     Ok(group)
 }
 
@@ -163,7 +187,14 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
         Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict("another group uses that port".into())),
         Err(e) => return Err(e.into()),
     }
-    audit::record(db, &actor.email, "group.updated", name, &format!("{} mode, host {}", group.mode.as_str(), group.host)).await?;
+    audit::record(
+        db,
+        &actor.email,
+        "group.updated",
+        name,
+        &format!("{} mode, host {}", group.mode.as_str(), group.host),
+    )
+    .await?;
     Ok(group)
 }
 
@@ -175,7 +206,8 @@ pub async fn any(db: &Db) -> Result<bool> {
 
 /// Every group with its APIs and newest tag.
 pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
-    let rows: Vec<GroupRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM gateway_groups ORDER BY name")).fetch_all(&db.pool).await?;
+    let rows: Vec<GroupRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM gateway_groups ORDER BY name")).fetch_all(&db.pool).await?;
     let mut out = Vec::new();
     for row in rows {
         let group = row.group()?;
@@ -203,7 +235,14 @@ pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     .await?;
     rows.into_iter()
         .map(|(api_id, name, version, context, state, live_revision)| {
-            Ok(LiveApi { api_id, name, version, context, state: state.parse().map_err(|e: String| DomainError::Internal(e))?, live_revision })
+            Ok(LiveApi {
+                api_id,
+                name,
+                version,
+                context,
+                state: state.parse().map_err(|e: String| DomainError::Internal(e))?,
+                live_revision,
+            })
         })
         .collect()
 }
@@ -214,23 +253,35 @@ pub async fn assign(db: &Db, actor: &Actor, api_id: &str, group: &str) -> Result
     actor.require(Permission::DesignApis)?;
     let row = apis::load_editable(db, actor, api_id).await?;
     let target = get(db, group).await?;
-    let live_elsewhere: Option<(String,)> = sqlx::query_as("SELECT group_name FROM group_live WHERE api_id = $1 AND group_name <> $2")
-        .bind(api_id)
-        .bind(&target.name)
-        .fetch_optional(&db.pool)
-        .await?;
+    let live_elsewhere: Option<(String,)> =
+        sqlx::query_as("SELECT group_name FROM group_live WHERE api_id = $1 AND group_name <> $2")
+            .bind(api_id)
+            .bind(&target.name)
+            .fetch_optional(&db.pool)
+            .await?;
     if let Some((other,)) = live_elsewhere {
-        return Err(DomainError::Conflict(format!("{} {} is live in group {other}; an API lives in one group at a time", row.name, row.version)));
+        return Err(DomainError::Conflict(format!(
+            "{} {} is live in group {other}; an API lives in one group at a time",
+            row.name, row.version
+        )));
     }
     if target.mode == GroupMode::Sidecar {
         let endpoints: gatehouse_contract::Endpoints = apis::json("endpoints", &row.endpoints)?;
         if endpoints.backend_image.trim().is_empty() {
             return Err(DomainError::invalid(
                 "group",
-                format!("group {} runs gateways as sidecars: set the API's backend container image first (Endpoints & policies)", target.name),
+                format!(
+                    "group {} runs gateways as sidecars: set the API's backend container image first (Endpoints & policies)",
+                    target.name
+                ),
             ));
         }
     }
-    sqlx::query("UPDATE apis SET group_name = $1, updated_at = $2 WHERE id = $3").bind(&target.name).bind(now_ms()).bind(api_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE apis SET group_name = $1, updated_at = $2 WHERE id = $3")
+        .bind(&target.name)
+        .bind(now_ms())
+        .bind(api_id)
+        .execute(&db.pool)
+        .await?;
     audit::record(db, &actor.email, "api.group_assigned", &format!("{} {}", row.name, row.version), &target.name).await
 }

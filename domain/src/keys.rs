@@ -40,10 +40,11 @@ async fn create_key(db: &Db) -> Result<(String, SigningKey)> {
 
 /// The key that signs now, created on first use.
 async fn current(db: &Db) -> Result<(String, SigningKey)> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT kid, private_key FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1")
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT kid, private_key FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
     match row {
         Some((kid, private)) => {
             let bytes: [u8; 32] = STANDARD
@@ -77,9 +78,10 @@ pub async fn rotate(db: &Db, actor: Option<&Actor>) -> Result<String> {
 
 /// Rotate when the signing key is older than `max_age_ms` (the scheduled rotation).
 pub async fn rotate_if_older(db: &Db, max_age_ms: i64) -> Result<bool> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT created_at FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT created_at FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
     match row {
         Some((created,)) if now_ms() - created > max_age_ms => rotate(db, None).await.map(|_| true),
         _ => Ok(false),
@@ -89,10 +91,12 @@ pub async fn rotate_if_older(db: &Db, max_age_ms: i64) -> Result<bool> {
 /// The public keys a verifier needs: the signing key and retired keys still within a token lifetime.
 pub async fn jwks(db: &Db) -> Result<Value> {
     current(db).await?;
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT kid, public_key FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at DESC")
-        .bind(now_ms())
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kid, public_key FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at DESC",
+    )
+    .bind(now_ms())
+    .fetch_all(&db.pool)
+    .await?;
     let keys: Vec<Value> = rows
         .into_iter()
         .map(|(kid, x)| json!({ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig" }))
@@ -101,14 +105,25 @@ pub async fn jwks(db: &Db) -> Result<Value> {
 }
 
 /// The client-credentials grant: a signed, self-contained access token for the application.
-pub async fn issue_token(db: &Db, issuer: &str, client_id: &str, secret: &str, scope: Option<&str>) -> Result<TokenResponse> {
+pub async fn issue_token(
+    db: &Db,
+    issuer: &str,
+    client_id: &str,
+    secret: &str,
+    scope: Option<&str>,
+) -> Result<TokenResponse> {
     let (application_id, key_type) = applications::verify_client(db, client_id, secret).await?;
     sign_for(db, issuer, client_id, application_id, key_type, scope).await
 }
 
 /// A token for one of the caller's applications without its secret, for the portal's try-it
 /// console (the caller proved who they are by signing in; ownership is checked by the caller).
-pub async fn token_for_application(db: &Db, issuer: &str, application_id: &str, key_type: &str) -> Result<TokenResponse> {
+pub async fn token_for_application(
+    db: &Db,
+    issuer: &str,
+    application_id: &str,
+    key_type: &str,
+) -> Result<TokenResponse> {
     let key_type = if key_type == "sandbox" { "sandbox" } else { "production" };
     let client: Option<(Option<String>,)> =
         sqlx::query_as("SELECT client_id FROM app_credentials WHERE application_id = $1 AND kind = 'oauth2' AND key_type = $2 AND revoked_at IS NULL")
@@ -120,7 +135,14 @@ pub async fn token_for_application(db: &Db, issuer: &str, application_id: &str, 
     sign_for(db, issuer, &subject, application_id.to_string(), key_type.to_string(), None).await
 }
 
-async fn sign_for(db: &Db, issuer: &str, client_id: &str, application_id: String, key_type: String, scope: Option<&str>) -> Result<TokenResponse> {
+async fn sign_for(
+    db: &Db,
+    issuer: &str,
+    client_id: &str,
+    application_id: String,
+    key_type: String,
+    scope: Option<&str>,
+) -> Result<TokenResponse> {
     let (kid, key) = current(db).await?;
     // Milliseconds as well as `iat`'s seconds, so that a token asked for right after a
     // revocation (a tier changed, a credential rotated) is not caught by it.
@@ -128,7 +150,10 @@ async fn sign_for(db: &Db, issuer: &str, client_id: &str, application_id: String
     let now = issued_ms / 1000;
     let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
     let (application_name, consumer): (String, String) =
-        sqlx::query_as("SELECT a.name, u.email FROM applications a JOIN users u ON u.id = a.owner_id WHERE a.id = $1").bind(&application_id).fetch_one(&db.pool).await?;
+        sqlx::query_as("SELECT a.name, u.email FROM applications a JOIN users u ON u.id = a.owner_id WHERE a.id = $1")
+            .bind(&application_id)
+            .fetch_one(&db.pool)
+            .await?;
     let claims = AccessClaims {
         iss: issuer.to_string(),
         aud: AUDIENCE.to_string(),

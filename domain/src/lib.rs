@@ -43,10 +43,7 @@ impl Actor {
         if self.role.can(permission) {
             Ok(())
         } else {
-            Err(DomainError::Forbidden(format!(
-                "your role ({}) does not allow this",
-                self.role.as_str()
-            )))
+            Err(DomainError::Forbidden(format!("your role ({}) does not allow this", self.role.as_str())))
         }
     }
 }

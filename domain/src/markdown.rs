@@ -37,7 +37,9 @@ mod tests {
 
     #[test]
     fn renders_markdown_and_neutralises_scripts() {
-        let html = render("# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://example.com) <img src=x onerror=alert(1)>");
+        let html = render(
+            "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://example.com) <img src=x onerror=alert(1)>",
+        );
         assert!(html.contains("<h1>Title</h1>"));
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));

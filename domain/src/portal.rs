@@ -3,12 +3,14 @@
 //! deprecated APIs are listed; created, blocked and retired ones are not. An API's visibility
 //! decides whether anonymous visitors see it.
 
+use crate::apis::ImportRequest;
 use crate::apis::{self, docs, json};
 use crate::openapi::emit::to_text;
-use crate::apis::ImportRequest;
 use crate::openapi::files::MemoryFiles;
 use crate::{Actor, Db, DomainError, Result, accounts, audit, groups, keys, tiers};
-use gatehouse_contract::{Role, TryRequest, TryResponse, ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, SourceFormat};
+use gatehouse_contract::{
+    ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, Role, SourceFormat, TryRequest, TryResponse,
+};
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
 
@@ -18,7 +20,14 @@ fn visible(viewer: Option<&Actor>, visibility: &str) -> bool {
 }
 
 /// The catalog: listed APIs the viewer may see, searched like the publisher list.
-pub async fn catalog(db: &Db, viewer: Option<&Actor>, q: &str, tag: Option<String>, limit: i64, offset: i64) -> Result<Page<ApiSummary>> {
+pub async fn catalog(
+    db: &Db,
+    viewer: Option<&Actor>,
+    q: &str,
+    tag: Option<String>,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<ApiSummary>> {
     let query = ApiQuery { q: q.to_string(), tag, limit: Some(limit), offset: Some(offset), ..Default::default() };
     apis::search(db, &query, &LISTED, viewer.is_none()).await
 }
@@ -47,8 +56,14 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
     let mut endpoints = Vec::new();
     if let Some(group) = &row.group_name {
         let g = groups::get(db, group).await?;
-        endpoints.push(PortalEndpoint { environment: "Gateway (this machine)".into(), url: format!("http://127.0.0.1:{}{}", g.port.unwrap_or_default(), snapshot.context) });
-        endpoints.push(PortalEndpoint { environment: "Ingress".into(), url: format!("https://{}{}", g.host, snapshot.context) });
+        endpoints.push(PortalEndpoint {
+            environment: "Gateway (this machine)".into(),
+            url: format!("http://127.0.0.1:{}{}", g.port.unwrap_or_default(), snapshot.context),
+        });
+        endpoints.push(PortalEndpoint {
+            environment: "Ingress".into(),
+            url: format!("https://{}{}", g.host, snapshot.context),
+        });
     }
     Ok(PortalApi {
         summary: row.summary()?,
@@ -59,13 +74,22 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .into_iter()
             .filter_map(|(id, version, state, visibility)| {
                 let state: LifecycleState = state.parse().ok()?;
-                (LISTED.contains(&state) && visible(viewer, &visibility)).then_some(gatehouse_contract::VersionRef { id, version, state })
+                (LISTED.contains(&state) && visible(viewer, &visibility)).then_some(gatehouse_contract::VersionRef {
+                    id,
+                    version,
+                    state,
+                })
             })
             .collect(),
         endpoints,
         tiers,
         // Swagger 2.0 documents keep theirs under `definitions`.
-        schemas: snapshot.document.pointer("/components/schemas").or_else(|| snapshot.document.get("definitions")).cloned().unwrap_or_default(),
+        schemas: snapshot
+            .document
+            .pointer("/components/schemas")
+            .or_else(|| snapshot.document.get("definitions"))
+            .cloned()
+            .unwrap_or_default(),
         policies: snapshot.policies,
     })
 }
@@ -90,7 +114,8 @@ pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
     let owner = match accounts::actor_by_email(db, SYSTEM_OWNER).await {
         Ok(actor) => actor,
         Err(_) => {
-            accounts::create_user(db, audit::SYSTEM, SYSTEM_OWNER, &accounts::generate_password(), Role::Creator).await?;
+            accounts::create_user(db, audit::SYSTEM, SYSTEM_OWNER, &accounts::generate_password(), Role::Creator)
+                .await?;
             accounts::actor_by_email(db, SYSTEM_OWNER).await?
         }
     };
@@ -106,17 +131,29 @@ pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
         Some((id,)) => id,
         None => {
             let files = MemoryFiles::single("gatehouse-openapi.json", document.as_bytes().to_vec());
-            let request = ImportRequest { files: &files, entry: "gatehouse-openapi.json", context: Some(MANAGEMENT_CONTEXT.into()) };
+            let request = ImportRequest {
+                files: &files,
+                entry: "gatehouse-openapi.json",
+                context: Some(MANAGEMENT_CONTEXT.into()),
+            };
             apis::import(db, &owner, request).await?.id
         }
     };
-    let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
-        .bind(crate::store::now_ms())
-        .bind(&id)
-        .execute(&db.pool)
-        .await?;
+    let published =
+        sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
+            .bind(crate::store::now_ms())
+            .bind(&id)
+            .execute(&db.pool)
+            .await?;
     if published.rows_affected() > 0 {
-        audit::record(db, audit::SYSTEM, "api.lifecycle", "Gatehouse management API", "CREATED → PUBLISHED: listed in its own portal").await?;
+        audit::record(
+            db,
+            audit::SYSTEM,
+            "api.lifecycle",
+            "Gatehouse management API",
+            "CREATED → PUBLISHED: listed in its own portal",
+        )
+        .await?;
     }
     Ok(id)
 }
@@ -127,12 +164,18 @@ pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
 pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRequest) -> Result<TryResponse> {
     actor.require(gatehouse_contract::Permission::UsePortal)?;
     let row = listed(db, Some(actor), &request.api_id).await?;
-    let group = row.group_name.clone().ok_or_else(|| DomainError::Conflict(format!("{} {} is not deployed to a gateway yet", row.name, row.version)))?;
-    let port = groups::get(db, &group).await?.port.ok_or_else(|| DomainError::Conflict(format!("group {group} has no local gateway")))?;
+    let group = row.group_name.clone().ok_or_else(|| {
+        DomainError::Conflict(format!("{} {} is not deployed to a gateway yet", row.name, row.version))
+    })?;
+    let port = groups::get(db, &group)
+        .await?
+        .port
+        .ok_or_else(|| DomainError::Conflict(format!("group {group} has no local gateway")))?;
     if !request.path.starts_with('/') || request.path.contains("..") || request.path.contains('#') {
         return Err(DomainError::invalid("path", "an absolute path within the API, e.g. /pets/7"));
     }
-    let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes()).map_err(|_| DomainError::invalid("method", "not an HTTP method"))?;
+    let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| DomainError::invalid("method", "not an HTTP method"))?;
     let mut url = format!("http://127.0.0.1:{port}{}{}", row.context.trim_end_matches('/'), request.path);
     if !request.query.trim().is_empty() {
         url.push('?');
@@ -146,12 +189,21 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
         outgoing = outgoing.bearer_auth(token.access_token);
     }
     if !request.body.is_empty() {
-        outgoing = outgoing.header("content-type", if request.content_type.is_empty() { "application/json" } else { &request.content_type }).body(request.body.clone());
+        outgoing = outgoing
+            .header(
+                "content-type",
+                if request.content_type.is_empty() { "application/json" } else { &request.content_type },
+            )
+            .body(request.body.clone());
     }
     let started = std::time::Instant::now();
-    let answer = outgoing.send().await.map_err(|e| DomainError::Conflict(format!("the gateway at {url} did not answer: {e}")))?;
+    let answer = outgoing
+        .send()
+        .await
+        .map_err(|e| DomainError::Conflict(format!("the gateway at {url} did not answer: {e}")))?;
     let status = answer.status().as_u16();
-    let headers = answer.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("(binary)").to_string())).collect();
+    let headers =
+        answer.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("(binary)").to_string())).collect();
     let bytes = answer.bytes().await.map_err(|e| DomainError::Conflict(format!("the answer was cut off: {e}")))?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     // Large answers are cut so the page stays usable.

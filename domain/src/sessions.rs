@@ -5,9 +5,9 @@ use crate::Db;
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use async_trait::async_trait;
+use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
-use tower_sessions::SessionStore;
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {

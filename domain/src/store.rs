@@ -32,10 +32,7 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(DomainError::invalid(
-                "DATABASE_URL",
-                "must start with sqlite:// or postgres://",
-            ));
+            return Err(DomainError::invalid("DATABASE_URL", "must start with sqlite:// or postgres://"));
         };
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
@@ -52,10 +49,8 @@ impl Db {
         } else {
             options = options.max_connections(16);
         }
-        let pool = options
-            .connect(url)
-            .await
-            .map_err(|e| DomainError::Internal(format!("cannot open database: {e}")))?;
+        let pool =
+            options.connect(url).await.map_err(|e| DomainError::Internal(format!("cannot open database: {e}")))?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file, so setting it once is enough.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
@@ -83,10 +78,7 @@ impl Db {
 
 /// Now, as Unix milliseconds: the one time format stored.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// A new time-ordered id (UUIDv7) as text.

@@ -6,37 +6,79 @@
 
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
-use gatehouse_contract::{LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus, Tier};
+use gatehouse_contract::{
+    LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus, Tier,
+};
 
 /// States in which an API's subscriptions may be used (a DEPRECATED API keeps its subscribers).
 const CALLABLE: [&str; 3] = ["PUBLISHED", "PROTOTYPED", "DEPRECATED"];
 /// States in which an API takes new subscriptions.
 const SUBSCRIBABLE: [LifecycleState; 2] = [LifecycleState::Published, LifecycleState::Prototyped];
 
-type Row = (String, String, String, String, String, String, String, String, String, String, i64, Option<i64>, String, Option<i64>, Option<String>);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Option<i64>,
+    Option<String>,
+);
 
 const SELECT: &str = "SELECT s.id, s.application_id, ap.name, s.api_id, a.name, a.version, a.context, s.tier, s.status, s.decided_comment, \
     s.created_at, s.activated_at, a.state, a.resubscribe_after, s.requested_tier \
     FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id";
 
 /// The status a subscription has now: stored status, then what the API's state does to it.
-fn effective(stored: &str, api_state: &str, activated_at: Option<i64>, resubscribe_after: Option<i64>) -> SubscriptionStatus {
+fn effective(
+    stored: &str,
+    api_state: &str,
+    activated_at: Option<i64>,
+    resubscribe_after: Option<i64>,
+) -> SubscriptionStatus {
     match stored {
         "pending" => SubscriptionStatus::Pending,
         "rejected" => SubscriptionStatus::Rejected,
         _ if api_state == "BLOCKED" => SubscriptionStatus::Blocked,
-        _ if resubscribe_after.is_some_and(|after| activated_at.unwrap_or(0) < after) => SubscriptionStatus::ResubscriptionRequired,
+        _ if resubscribe_after.is_some_and(|after| activated_at.unwrap_or(0) < after) => {
+            SubscriptionStatus::ResubscriptionRequired
+        }
         _ => SubscriptionStatus::Active,
     }
 }
 
 /// May an active subscription be used now, given its API's state?
 pub(crate) fn usable(api_state: &str, activated_at: Option<i64>, resubscribe_after: Option<i64>) -> bool {
-    CALLABLE.contains(&api_state) && effective("active", api_state, activated_at, resubscribe_after) == SubscriptionStatus::Active
+    CALLABLE.contains(&api_state)
+        && effective("active", api_state, activated_at, resubscribe_after) == SubscriptionStatus::Active
 }
 
 fn subscription(row: Row) -> Subscription {
-    let (id, application_id, application_name, api_id, api_name, api_version, api_context, tier, status, comment, created_at, activated_at, state, resubscribe_after, requested_tier) = row;
+    let (
+        id,
+        application_id,
+        application_name,
+        api_id,
+        api_name,
+        api_version,
+        api_context,
+        tier,
+        status,
+        comment,
+        created_at,
+        activated_at,
+        state,
+        resubscribe_after,
+        requested_tier,
+    ) = row;
     Subscription {
         status: effective(&status, &state, activated_at, resubscribe_after),
         id,
@@ -56,18 +98,21 @@ fn subscription(row: Row) -> Subscription {
 
 /// One subscription by id, whoever owns it (for the approval queue).
 pub async fn get(db: &Db, id: &str) -> Result<Subscription> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&db.pool).await?;
+    let row: Option<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&db.pool).await?;
     row.map(subscription).ok_or_else(|| DomainError::NotFound(format!("subscription {id}")))
 }
 
 /// The actor's subscriptions, optionally of one of their applications.
 pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Result<Vec<Subscription>> {
     actor.require(Permission::UsePortal)?;
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE ap.owner_id = $1 AND ($2 = '' OR s.application_id = $2) ORDER BY ap.name, a.name, a.version"))
-        .bind(&actor.user_id)
-        .bind(application_id.unwrap_or(""))
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE ap.owner_id = $1 AND ($2 = '' OR s.application_id = $2) ORDER BY ap.name, a.name, a.version"
+    ))
+    .bind(&actor.user_id)
+    .bind(application_id.unwrap_or(""))
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows.into_iter().map(subscription).collect())
 }
 
@@ -75,7 +120,10 @@ pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Resul
 pub async fn of_api(db: &Db, actor: &Actor, api_id: &str) -> Result<Vec<Subscription>> {
     actor.require(Permission::DesignApis)?;
     apis::load_editable(db, actor, api_id).await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.api_id = $1 ORDER BY s.created_at DESC")).bind(api_id).fetch_all(&db.pool).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.api_id = $1 ORDER BY s.created_at DESC"))
+        .bind(api_id)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(subscription).collect())
 }
 
@@ -85,27 +133,36 @@ pub async fn of_api(db: &Db, actor: &Actor, api_id: &str) -> Result<Vec<Subscrip
 pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Result<Subscription> {
     actor.require(Permission::UsePortal)?;
     let (app_name, ..) = applications::owned(db, actor, &request.application_id).await?;
-    let api = apis::load(db, &request.api_id).await.map_err(|_| DomainError::NotFound(format!("API {}", request.api_id)))?;
+    let api =
+        apis::load(db, &request.api_id).await.map_err(|_| DomainError::NotFound(format!("API {}", request.api_id)))?;
     let state = api.state()?;
     if !SUBSCRIBABLE.contains(&state) {
         return Err(match state {
-            LifecycleState::Deprecated => DomainError::Conflict(format!("{} {} is deprecated and takes no new subscriptions", api.name, api.version)),
+            LifecycleState::Deprecated => DomainError::Conflict(format!(
+                "{} {} is deprecated and takes no new subscriptions",
+                api.name, api.version
+            )),
             // Unlisted APIs answer as if they did not exist, as the portal does.
             _ => DomainError::NotFound(format!("API {}", request.api_id)),
         });
     }
     let tier = offered_tier(db, &api, &request.tier).await?;
-    let existing: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")
-        .bind(&request.application_id)
-        .bind(&request.api_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let existing: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")
+            .bind(&request.application_id)
+            .bind(&request.api_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let target = format!("{} {}", api.name, api.version);
     if let Some((_, status, activated_at)) = &existing {
         match effective(status, &api.state, *activated_at, api_resubscribe_after(db, &api.id).await?) {
-            SubscriptionStatus::Pending => return Err(DomainError::Conflict(format!("{app_name} already waits for approval to use {target}"))),
+            SubscriptionStatus::Pending => {
+                return Err(DomainError::Conflict(format!("{app_name} already waits for approval to use {target}")));
+            }
             SubscriptionStatus::Active | SubscriptionStatus::Blocked => {
-                return Err(DomainError::Conflict(format!("{app_name} is already subscribed to {target}; change its tier instead")));
+                return Err(DomainError::Conflict(format!(
+                    "{app_name} is already subscribed to {target}; change its tier instead"
+                )));
             }
             SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {}
         }
@@ -146,10 +203,22 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
         }
     };
     if tier.needs_approval {
-        ask_approval(&mut tx, actor, &api, &id, &format!("{app_name} asks for tier {} ({})", tier.name, tier.limit_label()), now).await?;
+        ask_approval(
+            &mut tx,
+            actor,
+            &api,
+            &id,
+            &format!("{app_name} asks for tier {} ({})", tier.name, tier.limit_label()),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
-    let detail = format!("{app_name} with tier {}{}", tier.name, if tier.needs_approval { ", waiting for approval" } else { "" });
+    let detail = format!(
+        "{app_name} with tier {}{}",
+        tier.name,
+        if tier.needs_approval { ", waiting for approval" } else { "" }
+    );
     audit::record(db, &actor.email, "subscription.created", &target, &detail).await?;
     get(db, &id).await
 }
@@ -158,13 +227,23 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
 async fn offered_tier(db: &Db, api: &apis::ApiRow, name: &str) -> Result<Tier> {
     let offered = api.snapshot()?.policies.tiers;
     if !offered.iter().any(|t| t == name) {
-        return Err(DomainError::invalid("tier", format!("{} {} offers {}, not `{name}`", api.name, api.version, offered.join(", "))));
+        return Err(DomainError::invalid(
+            "tier",
+            format!("{} {} offers {}, not `{name}`", api.name, api.version, offered.join(", ")),
+        ));
     }
     tiers::get(db, name).await.map_err(|_| DomainError::invalid("tier", format!("unknown tier `{name}`")))
 }
 
 /// Put a subscription's request in the publishers' approval queue.
-async fn ask_approval(tx: &mut sqlx::Transaction<'_, sqlx::Any>, actor: &Actor, api: &apis::ApiRow, subscription_id: &str, note: &str, now: i64) -> Result<()> {
+async fn ask_approval(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    api: &apis::ApiRow,
+    subscription_id: &str,
+    note: &str,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment, subscription_id) \
          VALUES ($1, 'subscription', $2, 0, $3, $4, $5, $6, 'pending', '', $7)",
@@ -194,20 +273,32 @@ fn subject(application_id: &str, api_id: &str) -> String {
 pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result<Subscription> {
     actor.require(Permission::UsePortal)?;
     let current = get(db, id).await?;
-    let (app_name, ..) = applications::owned(db, actor, &current.application_id).await.map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
+    let (app_name, ..) = applications::owned(db, actor, &current.application_id)
+        .await
+        .map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
     let target = format!("{} {}", current.api_name, current.api_version);
     match current.status {
         SubscriptionStatus::Active => {}
         SubscriptionStatus::Pending => {
-            return Err(DomainError::Conflict(format!("{app_name} still waits for approval to use {target}; unsubscribe to withdraw the request, then subscribe with the tier you want")));
+            return Err(DomainError::Conflict(format!(
+                "{app_name} still waits for approval to use {target}; unsubscribe to withdraw the request, then subscribe with the tier you want"
+            )));
         }
         SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {
-            return Err(DomainError::Conflict(format!("{app_name} has no active subscription to {target}; subscribe again with the tier you want")));
+            return Err(DomainError::Conflict(format!(
+                "{app_name} has no active subscription to {target}; subscribe again with the tier you want"
+            )));
         }
-        SubscriptionStatus::Blocked => return Err(DomainError::Conflict(format!("{target} is blocked by its publisher; its tiers cannot change meanwhile"))),
+        SubscriptionStatus::Blocked => {
+            return Err(DomainError::Conflict(format!(
+                "{target} is blocked by its publisher; its tiers cannot change meanwhile"
+            )));
+        }
     }
     if let Some(asked) = &current.requested_tier {
-        return Err(DomainError::Conflict(format!("{app_name} already asked to move to tier {asked}; wait for the decision or unsubscribe")));
+        return Err(DomainError::Conflict(format!(
+            "{app_name} already asked to move to tier {asked}; wait for the decision or unsubscribe"
+        )));
     }
     let api = apis::load(db, &current.api_id).await?;
     if !SUBSCRIBABLE.contains(&api.state()?) {
@@ -222,17 +313,29 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
     // Only an active subscription with no request open changes: a decision or an unsubscribe
     // that came in meanwhile wins.
     let column = if tier.needs_approval { "requested_tier" } else { "tier" };
-    let changed = sqlx::query(&format!("UPDATE subscriptions SET {column} = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NULL"))
-        .bind(&tier.name)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE subscriptions SET {column} = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NULL"
+    ))
+    .bind(&tier.name)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     if changed.rows_affected() == 0 {
-        return Err(DomainError::Conflict(format!("the subscription of {app_name} to {target} changed meanwhile; reload and try again")));
+        return Err(DomainError::Conflict(format!(
+            "the subscription of {app_name} to {target} changed meanwhile; reload and try again"
+        )));
     }
     let detail = format!("{app_name}: tier {} to {} ({})", current.tier, tier.name, tier.limit_label());
     let revoked = if tier.needs_approval {
-        ask_approval(&mut tx, actor, &api, id, &format!("{app_name} asks to move from tier {} to {} ({})", current.tier, tier.name, tier.limit_label()), now).await?;
+        ask_approval(
+            &mut tx,
+            actor,
+            &api,
+            id,
+            &format!("{app_name} asks to move from tier {} to {} ({})", current.tier, tier.name, tier.limit_label()),
+            now,
+        )
+        .await?;
         None
     } else {
         Some(revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?)
@@ -247,7 +350,10 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
 }
 
 async fn api_resubscribe_after(db: &Db, api_id: &str) -> Result<Option<i64>> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT resubscribe_after FROM apis WHERE id = $1").bind(api_id).fetch_optional(&db.pool).await?;
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT resubscribe_after FROM apis WHERE id = $1")
+        .bind(api_id)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.and_then(|(r,)| r))
 }
 
@@ -256,7 +362,9 @@ async fn api_resubscribe_after(db: &Db, api_id: &str) -> Result<Option<i64>> {
 pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     actor.require(Permission::UsePortal)?;
     let s = get(db, id).await?;
-    applications::owned(db, actor, &s.application_id).await.map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
+    applications::owned(db, actor, &s.application_id)
+        .await
+        .map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'withdrawn by the consumer' WHERE subscription_id = $3 AND status = 'pending'")
@@ -269,7 +377,14 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     let revoked = revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
     tx.commit().await?;
     revoked.after_commit(db).await;
-    audit::record(db, &actor.email, "subscription.deleted", &format!("{} {}", s.api_name, s.api_version), &s.application_name).await
+    audit::record(
+        db,
+        &actor.email,
+        "subscription.deleted",
+        &format!("{} {}", s.api_name, s.api_version),
+        &s.application_name,
+    )
+    .await
 }
 
 /// A publisher's decision on a subscription request (called from the approval queue): a new
@@ -287,7 +402,11 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
     let changed = sqlx::query(tier_change).bind(comment.trim()).bind(id).execute(&mut *tx).await?.rows_affected() > 0;
     let mut revoked = None;
     if changed && approve {
-        let (application_id, api_id): (String, String) = sqlx::query_as("SELECT application_id, api_id FROM subscriptions WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let (application_id, api_id): (String, String) =
+            sqlx::query_as("SELECT application_id, api_id FROM subscriptions WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         revoked = Some(revoke_in(&mut tx, &subject(&application_id, &api_id), now).await?);
     }
     if !changed {
@@ -314,7 +433,14 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
         (false, true) => "subscription.approved",
         (false, false) => "subscription.rejected",
     };
-    audit::record(db, &actor.email, action, &format!("{} {}", s.api_name, s.api_version), &format!("{} with tier {}", s.application_name, s.tier)).await?;
+    audit::record(
+        db,
+        &actor.email,
+        action,
+        &format!("{} {}", s.api_name, s.api_version),
+        &format!("{} with tier {}", s.application_name, s.tier),
+    )
+    .await?;
     Ok(s)
 }
 
@@ -385,10 +511,12 @@ pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
 
 /// Revocations still relevant: younger than a token lifetime (older tokens have expired).
 pub async fn revocations(db: &Db) -> Result<Vec<Revocation>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT subject, revoked_at FROM revocations WHERE expires_at > $1 ORDER BY subject, revoked_at")
-        .bind(now_ms())
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT subject, revoked_at FROM revocations WHERE expires_at > $1 ORDER BY subject, revoked_at",
+    )
+    .bind(now_ms())
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows.into_iter().map(|(subject, revoked_at)| Revocation { subject, revoked_at }).collect())
 }
 
@@ -401,20 +529,32 @@ mod tests {
     fn iat_ms(token: &str) -> i64 {
         use base64::Engine;
         let payload = token.split('.').nth(1).expect("payload");
-        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json");
+        let claims: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+                .expect("json");
         claims["iat_ms"].as_i64().expect("iat_ms")
     }
 
     /// The race the second stamp closes: a token issued while a revoking transaction is open
     /// reads the claims from before it, and is later than the first stamp.
     async fn a_token_issued_before_a_revocation_commits_is_caught_by_it(db: Db) {
-        let ann = accounts::create_user(&db, audit::SYSTEM, "ann@example.com", "correct horse battery", Role::Consumer).await.expect("user");
+        let ann = accounts::create_user(&db, audit::SYSTEM, "ann@example.com", "correct horse battery", Role::Consumer)
+            .await
+            .expect("user");
         let ann = accounts::actor_by_id(&db, &ann.id).await.expect("load").expect("exists");
         let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
         let token = || keys::token_for_application(&db, "https://gatehouse.test", &shop.id, "production");
         token().await.expect("the signing key exists before the transaction opens");
         let subject = format!("application:{}", shop.id);
-        let latest = || async { revocations(&db).await.expect("revocations").into_iter().filter(|r| r.subject == subject).map(|r| r.revoked_at).max() };
+        let latest = || async {
+            revocations(&db)
+                .await
+                .expect("revocations")
+                .into_iter()
+                .filter(|r| r.subject == subject)
+                .map(|r| r.revoked_at)
+                .max()
+        };
 
         let first = now_ms();
         let mut tx = db.pool.begin().await.expect("begin");

@@ -49,7 +49,9 @@ impl SignInThrottle {
         let mut wait: Option<u64> = None;
         for (key, is_account) in Self::keys(email, address) {
             let limit = if is_account { self.limits.per_account } else { self.limits.per_address };
-            if let Some(f) = map.get(&key) && f.count >= limit {
+            if let Some(f) = map.get(&key)
+                && f.count >= limit
+            {
                 let left = self.limits.window.saturating_sub(now.duration_since(f.first));
                 let secs = left.as_secs().max(1);
                 wait = Some(wait.map_or(secs, |w| w.max(secs)));

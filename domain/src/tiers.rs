@@ -10,28 +10,39 @@ use gatehouse_contract::{Permission, Tier};
 type Row = (String, Option<i64>, String, i64);
 
 fn tier((name, rpm, description, needs_approval): Row) -> Tier {
-    Tier { name, requests_per_minute: rpm.and_then(|r| u32::try_from(r).ok()), description, needs_approval: needs_approval != 0 }
+    Tier {
+        name,
+        requests_per_minute: rpm.and_then(|r| u32::try_from(r).ok()),
+        description,
+        needs_approval: needs_approval != 0,
+    }
 }
 
 /// Every tier, the most generous last (unlimited after all limits).
 pub async fn list(db: &Db) -> Result<Vec<Tier>> {
-    let rows: Vec<Row> = sqlx::query_as("SELECT name, requests_per_minute, description, needs_approval FROM tiers").fetch_all(&db.pool).await?;
+    let rows: Vec<Row> = sqlx::query_as("SELECT name, requests_per_minute, description, needs_approval FROM tiers")
+        .fetch_all(&db.pool)
+        .await?;
     let mut tiers: Vec<Tier> = rows.into_iter().map(tier).collect();
     tiers.sort_by_key(|t| (t.requests_per_minute.is_none(), t.requests_per_minute, t.name.clone()));
     Ok(tiers)
 }
 
 pub async fn get(db: &Db, name: &str) -> Result<Tier> {
-    let row: Option<Row> = sqlx::query_as("SELECT name, requests_per_minute, description, needs_approval FROM tiers WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<Row> =
+        sqlx::query_as("SELECT name, requests_per_minute, description, needs_approval FROM tiers WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&db.pool)
+            .await?;
     row.map(tier).ok_or_else(|| DomainError::NotFound(format!("tier {name}")))
 }
 
 fn check(t: &Tier) -> Result<Tier> {
     let name = t.name.trim();
-    if name.is_empty() || name.chars().count() > 40 || !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ') {
+    if name.is_empty()
+        || name.chars().count() > 40
+        || !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ')
+    {
         return Err(DomainError::invalid("name", "1 to 40 letters, digits, spaces, `-` or `_`"));
     }
     if t.requests_per_minute == Some(0) {
@@ -40,7 +51,12 @@ fn check(t: &Tier) -> Result<Tier> {
     if t.description.chars().count() > 500 {
         return Err(DomainError::invalid("description", "at most 500 characters"));
     }
-    Ok(Tier { name: name.to_string(), requests_per_minute: t.requests_per_minute, description: t.description.trim().to_string(), needs_approval: t.needs_approval })
+    Ok(Tier {
+        name: name.to_string(),
+        requests_per_minute: t.requests_per_minute,
+        description: t.description.trim().to_string(),
+        needs_approval: t.needs_approval,
+    })
 }
 
 pub async fn create(db: &Db, actor: &Actor, t: &Tier) -> Result<Tier> {
@@ -59,7 +75,9 @@ pub async fn create(db: &Db, actor: &Actor, t: &Tier) -> Result<Tier> {
     .await;
     match inserted {
         Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict(format!("a tier named {} exists", t.name))),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(DomainError::Conflict(format!("a tier named {} exists", t.name)));
+        }
         Err(e) => return Err(e.into()),
     }
     audit::record(db, &actor.email, "tier.created", &t.name, &t.limit_label()).await?;
@@ -81,7 +99,14 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, t: &Tier) -> Result<Tier
         .execute(&db.pool)
         .await?;
     let approval = if t.needs_approval { ", needs approval" } else { "" };
-    audit::record(db, &actor.email, "tier.updated", name, &format!("{} → {}{approval}", before.limit_label(), t.limit_label())).await?;
+    audit::record(
+        db,
+        &actor.email,
+        "tier.updated",
+        name,
+        &format!("{} → {}{approval}", before.limit_label(), t.limit_label()),
+    )
+    .await?;
     Ok(t)
 }
 
@@ -89,13 +114,22 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, t: &Tier) -> Result<Tier
 pub async fn delete(db: &Db, actor: &Actor, name: &str) -> Result<()> {
     actor.require(Permission::ReviewApis)?;
     get(db, name).await?;
-    let (subscriptions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM subscriptions WHERE tier = $1 OR requested_tier = $1").bind(name).fetch_one(&db.pool).await?;
+    let (subscriptions,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM subscriptions WHERE tier = $1 OR requested_tier = $1")
+            .bind(name)
+            .fetch_one(&db.pool)
+            .await?;
     if subscriptions > 0 {
-        return Err(DomainError::Conflict(format!("{subscriptions} subscription(s) use or asked for tier {name}; it cannot be deleted")));
+        return Err(DomainError::Conflict(format!(
+            "{subscriptions} subscription(s) use or asked for tier {name}; it cannot be deleted"
+        )));
     }
     let offering = offered_by(db, name).await?;
     if !offering.is_empty() {
-        return Err(DomainError::Conflict(format!("tier {name} is offered by {}; remove it from their settings first", offering.join(", "))));
+        return Err(DomainError::Conflict(format!(
+            "tier {name} is offered by {}; remove it from their settings first",
+            offering.join(", ")
+        )));
     }
     sqlx::query("DELETE FROM tiers WHERE name = $1").bind(name).execute(&db.pool).await?;
     audit::record(db, &actor.email, "tier.deleted", name, "").await
@@ -104,14 +138,17 @@ pub async fn delete(db: &Db, actor: &Actor, name: &str) -> Result<()> {
 /// "Name version" of the APIs offering a tier. Policies are JSON, so the quoted name is searched
 /// first (a `_` in it only widens the match) and each hit is confirmed by parsing.
 async fn offered_by(db: &Db, name: &str) -> Result<Vec<String>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT name, version, policies FROM apis WHERE policies LIKE $1 AND state <> 'RETIRED'")
-        .bind(format!("%\"{name}\"%"))
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT name, version, policies FROM apis WHERE policies LIKE $1 AND state <> 'RETIRED'")
+            .bind(format!("%\"{name}\"%"))
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .into_iter()
         .filter(|(_, _, policies)| {
-            serde_json::from_str::<gatehouse_contract::Policies>(policies).map(|p| p.tiers.iter().any(|t| t == name)).unwrap_or(false)
+            serde_json::from_str::<gatehouse_contract::Policies>(policies)
+                .map(|p| p.tiers.iter().any(|t| t == name))
+                .unwrap_or(false)
         })
         .map(|(n, v, _)| format!("{n} {v}"))
         .collect())

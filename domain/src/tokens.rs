@@ -109,12 +109,11 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Actor> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(refused());
     }
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(hash_secret(token))
-    .fetch_optional(&db.pool)
-    .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(hash_secret(token))
+            .fetch_optional(&db.pool)
+            .await?;
     let (token_id, user_id) = row.ok_or_else(refused)?;
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
         .bind(now_ms())

@@ -27,9 +27,8 @@ async fn sign_in_gives_one_message_for_unknown_user_and_wrong_password(db: Db) {
     let wrong = accounts::sign_in(&db, &throttle, "ann@example.com", "wrong password!", "127.0.0.1")
         .await
         .expect_err("wrong password");
-    let unknown = accounts::sign_in(&db, &throttle, "nobody@example.com", PASSWORD, "127.0.0.1")
-        .await
-        .expect_err("unknown user");
+    let unknown =
+        accounts::sign_in(&db, &throttle, "nobody@example.com", PASSWORD, "127.0.0.1").await.expect_err("unknown user");
     assert_eq!(wrong.to_string(), unknown.to_string());
     assert!(matches!(wrong, DomainError::Unauthorized(_)));
 }
@@ -46,9 +45,8 @@ async fn sign_in_is_throttled_per_account(db: Db) {
 }
 
 async fn role_change_is_audited_and_keeps_one_admin(db: Db) {
-    let admin_user = accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin)
-        .await
-        .expect("admin");
+    let admin_user =
+        accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin).await.expect("admin");
     let admin = accounts::actor_by_id(&db, &admin_user.id).await.expect("load").expect("exists");
     let ann = accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
     let changed = accounts::change_role(&db, &admin, &ann.id, Role::Creator).await.expect("promote");
@@ -111,7 +109,10 @@ async fn the_demo_seeds_accounts_and_a_gateway_group_once(db: Db) {
     assert_eq!(listed.len(), 1);
     assert!(listed[0].apis.is_empty());
     let log = audit::list(&db, 50, 0).await.expect("audit");
-    assert!(log.items.iter().any(|e| e.action == "group.created" && e.actor == "publisher@demo.gatehouse.local"), "{log:?}");
+    assert!(
+        log.items.iter().any(|e| e.action == "group.created" && e.actor == "publisher@demo.gatehouse.local"),
+        "{log:?}"
+    );
     // A second `make run` on the same data creates nothing and changes no password.
     assert!(seed::seed_demo_users(&db).await.expect("again").is_empty());
     assert!(seed::seed_demo_group(&db).await.expect("again").is_none());

@@ -72,13 +72,17 @@ async fn import_twice_updates_and_search_finds(db: Db) {
     assert_eq!(second.id, first.id);
     let all = apis::list(&db, &creator, &ApiQuery::default()).await.expect("list");
     assert_eq!(all.total, 1, "re-import must not duplicate");
-    let found = apis::list(&db, &creator, &ApiQuery { q: "ALL pets".into(), ..Default::default() }).await.expect("search");
+    let found =
+        apis::list(&db, &creator, &ApiQuery { q: "ALL pets".into(), ..Default::default() }).await.expect("search");
     assert_eq!(found.total, 1);
-    let by_path = apis::list(&db, &creator, &ApiQuery { q: "/pets/{petid}".into(), ..Default::default() }).await.expect("search");
+    let by_path =
+        apis::list(&db, &creator, &ApiQuery { q: "/pets/{petid}".into(), ..Default::default() }).await.expect("search");
     assert_eq!(by_path.total, 1, "operation paths are searchable");
-    let none = apis::list(&db, &creator, &ApiQuery { q: "weather".into(), ..Default::default() }).await.expect("search");
+    let none =
+        apis::list(&db, &creator, &ApiQuery { q: "weather".into(), ..Default::default() }).await.expect("search");
     assert_eq!(none.total, 0);
-    let tagged = apis::list(&db, &creator, &ApiQuery { tag: Some("pets".into()), ..Default::default() }).await.expect("tag");
+    let tagged =
+        apis::list(&db, &creator, &ApiQuery { tag: Some("pets".into()), ..Default::default() }).await.expect("tag");
     assert_eq!(tagged.total, 1);
     let detail = apis::get(&db, &creator, &first.id).await.expect("get");
     assert_eq!(detail.endpoints.production, vec!["https://pets.example.com/v1".to_string()]);
@@ -127,13 +131,15 @@ async fn revisions_freeze_and_diff(db: Db) {
     let api = import_text(&db, &creator, PETS).await.expect("import");
     let one = revisions::create(&db, &creator, &api.id, "first").await.expect("revision 1");
     let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
-    let add = OperationEdit::Add { method: "delete".into(), path: "/pets/{petId}".into(), summary: "Delete a pet".into() };
+    let add =
+        OperationEdit::Add { method: "delete".into(), path: "/pets/{petId}".into(), summary: "Delete a pet".into() };
     let after = edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
     let remove = OperationEdit::Remove { method: "get".into(), path: "/pets".into() };
     edit::edit_operation(&db, &creator, &api.id, &remove, after.edit_version).await.expect("edit");
     let two = revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
     assert_eq!((one, two), (1, 2));
-    let diff = revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
     assert_eq!(diff.operations_added, vec!["DELETE /pets/{petId}".to_string()]);
     assert_eq!(diff.operations_removed, vec!["GET /pets".to_string()]);
     assert!(!diff.is_additive());
@@ -147,18 +153,33 @@ async fn lifecycle_rules_hold(db: Db) {
     let publisher = user(&db, "p@example.com", Role::Publisher).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
     let req = |action: &str| LifecycleRequest { action: action.into(), ..Default::default() };
-    assert_eq!(lifecycle::change(&db, &creator, &api.id, &req("prototype")).await.expect("prototype"), LifecycleState::Prototyped);
+    assert_eq!(
+        lifecycle::change(&db, &creator, &api.id, &req("prototype")).await.expect("prototype"),
+        LifecycleState::Prototyped
+    );
     let denied = lifecycle::change(&db, &creator, &api.id, &req("publish")).await;
     assert!(matches!(denied, Err(DomainError::Forbidden(_))), "{denied:?}");
-    assert_eq!(lifecycle::change(&db, &publisher, &api.id, &req("publish")).await.expect("publish"), LifecycleState::Published);
+    assert_eq!(
+        lifecycle::change(&db, &publisher, &api.id, &req("publish")).await.expect("publish"),
+        LifecycleState::Published
+    );
     let unconfirmed = lifecycle::change(&db, &publisher, &api.id, &req("deprecate")).await;
-    assert!(matches!(unconfirmed, Err(DomainError::Invalid { ref field, .. }) if field == "confirm"), "{unconfirmed:?}");
-    let confirmed = LifecycleRequest { action: "deprecate".into(), confirm: true, comment: "use v2".into(), ..Default::default() };
-    assert_eq!(lifecycle::change(&db, &publisher, &api.id, &confirmed).await.expect("deprecate"), LifecycleState::Deprecated);
+    assert!(
+        matches!(unconfirmed, Err(DomainError::Invalid { ref field, .. }) if field == "confirm"),
+        "{unconfirmed:?}"
+    );
+    let confirmed =
+        LifecycleRequest { action: "deprecate".into(), confirm: true, comment: "use v2".into(), ..Default::default() };
+    assert_eq!(
+        lifecycle::change(&db, &publisher, &api.id, &confirmed).await.expect("deprecate"),
+        LifecycleState::Deprecated
+    );
     let wrong = lifecycle::change(&db, &publisher, &api.id, &req("publish")).await;
     assert!(matches!(wrong, Err(DomainError::Conflict(_))), "{wrong:?}");
     let log = audit::list(&db, 50, 0).await.expect("audit");
-    assert!(log.items.iter().any(|e| e.action == "api.lifecycle" && e.detail == "PUBLISHED → DEPRECATED: use v2" && e.actor == "p@example.com"));
+    assert!(log.items.iter().any(|e| e.action == "api.lifecycle"
+        && e.detail == "PUBLISHED → DEPRECATED: use v2"
+        && e.actor == "p@example.com"));
 
     // A publisher cannot publish an API they own.
     let own = import_text(&db, &publisher, &PETS.replace("Pet Store", "Own Store")).await.expect("import");
@@ -170,14 +191,21 @@ async fn contexts_are_unique_among_live_apis(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     import_text(&db, &creator, PETS).await.expect("import");
     let files = MemoryFiles::single("o.yaml", PETS.replace("Pet Store", "Other").into_bytes());
-    let clash = apis::import(&db, &creator, ImportRequest { files: &files, entry: "o.yaml", context: Some("/pet-store/1.0.0".into()) }).await;
+    let clash = apis::import(
+        &db,
+        &creator,
+        ImportRequest { files: &files, entry: "o.yaml", context: Some("/pet-store/1.0.0".into()) },
+    )
+    .await;
     assert!(matches!(clash, Err(DomainError::Conflict(ref m)) if m.contains("already used by Pet Store")), "{clash:?}");
 }
 
 async fn versions_copy_docs_and_link(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
-    let page = docs::save(&db, &creator, &api.id, None, "Getting started", "# Hello\n\n<script>x()</script>").await.expect("doc");
+    let page = docs::save(&db, &creator, &api.id, None, "Getting started", "# Hello\n\n<script>x()</script>")
+        .await
+        .expect("doc");
     assert_eq!(page.slug, "getting-started");
     assert!(!page.html.contains("<script>"));
     let v2 = apis::new_version(&db, &creator, &api.id, "2.0.0", None).await.expect("new version");
@@ -221,12 +249,24 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     let api = import_text(&db, &ann, PETS).await.expect("import");
 
     // Ben neither owns it nor reviews; consumers, strangers and the owner themselves are refused.
-    assert!(matches!(apis::transfer_ownership(&db, &ben, &api.id, "ben@example.com", false).await, Err(DomainError::Forbidden(_))));
+    assert!(matches!(
+        apis::transfer_ownership(&db, &ben, &api.id, "ben@example.com", false).await,
+        Err(DomainError::Forbidden(_))
+    ));
     let consumer = apis::transfer_ownership(&db, &ann, &api.id, "carl@example.com", false).await;
-    assert!(matches!(consumer, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("role Consumer")), "{consumer:?}");
+    assert!(
+        matches!(consumer, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("role Consumer")),
+        "{consumer:?}"
+    );
     let nobody = apis::transfer_ownership(&db, &ann, &api.id, "nobody@example.com", false).await;
-    assert!(matches!(nobody, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("no account")), "{nobody:?}");
-    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await, Err(DomainError::Invalid { .. })));
+    assert!(
+        matches!(nobody, Err(DomainError::Invalid { ref field, ref message }) if field == "owner" && message.contains("no account")),
+        "{nobody:?}"
+    );
+    assert!(matches!(
+        apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await,
+        Err(DomainError::Invalid { .. })
+    ));
     assert_eq!(apis::get(&db, &ann, &api.id).await.expect("get").summary.owner, "ann@example.com", "nothing changed");
 
     // Ann hands it to Ben (the email as typed, in any case): Ben may edit it now, Ann may not.
@@ -234,13 +274,20 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     assert_eq!(moved.summary.owner, "ben@example.com");
     assert!(!moved.editable, "the former owner no longer edits it");
     assert!(apis::get(&db, &ben, &api.id).await.expect("get").editable);
-    assert!(matches!(apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await, Err(DomainError::Forbidden(_))));
+    assert!(matches!(
+        apis::transfer_ownership(&db, &ann, &api.id, "ann@example.com", false).await,
+        Err(DomainError::Forbidden(_))
+    ));
     // A publisher may move any API, back to Ann here; the audit log keeps both moves.
     apis::transfer_ownership(&db, &publisher, &api.id, "ann@example.com", false).await.expect("publisher transfers");
     let log = audit::list(&db, 50, 0).await.expect("audit");
-    let moves: Vec<&str> = log.items.iter().filter(|e| e.action == "api.owner_changed").map(|e| e.detail.as_str()).collect();
+    let moves: Vec<&str> =
+        log.items.iter().filter(|e| e.action == "api.owner_changed").map(|e| e.detail.as_str()).collect();
     assert_eq!(moves.len(), 2, "{moves:?}");
-    assert!(moves.contains(&"ann@example.com to ben@example.com") && moves.contains(&"ben@example.com to ann@example.com"), "{moves:?}");
+    assert!(
+        moves.contains(&"ann@example.com to ben@example.com") && moves.contains(&"ben@example.com to ann@example.com"),
+        "{moves:?}"
+    );
 
     // Every version Ann owns moves at once, but a retired one (which no longer changes) and one
     // someone else owns; each move is audited.
@@ -249,16 +296,34 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     let v4 = apis::new_version(&db, &ann, &api.id, "4.0.0", None).await.expect("v4");
     apis::transfer_ownership(&db, &ann, &v4.id, "pub@example.com", false).await.expect("v4 to the publisher");
     for step in ["publish", "deprecate", "retire"] {
-        lifecycle::change(&db, &publisher, &v3.id, &LifecycleRequest { action: step.into(), confirm: true, ..Default::default() }).await.expect(step);
+        lifecycle::change(
+            &db,
+            &publisher,
+            &v3.id,
+            &LifecycleRequest { action: step.into(), confirm: true, ..Default::default() },
+        )
+        .await
+        .expect(step);
     }
     let all = apis::transfer_ownership(&db, &ann, &v2.id, "ben@example.com", true).await.expect("all versions");
     assert_eq!(all.summary.owner, "ben@example.com");
-    let owner_of = |id: String| { let db = db.clone(); let publisher = publisher.clone(); async move { apis::get(&db, &publisher, &id).await.expect("get").summary.owner } };
+    let owner_of = |id: String| {
+        let db = db.clone();
+        let publisher = publisher.clone();
+        async move { apis::get(&db, &publisher, &id).await.expect("get").summary.owner }
+    };
     assert_eq!(owner_of(api.id.clone()).await, "ben@example.com", "the first version moved with the one asked for");
     assert_eq!(owner_of(v3.id.clone()).await, "ann@example.com", "the retired version stays");
     assert_eq!(owner_of(v4.id.clone()).await, "pub@example.com", "a version someone else owns stays");
     let log = audit::list(&db, 50, 0).await.expect("audit");
-    assert_eq!(log.items.iter().filter(|e| e.action == "api.owner_changed" && e.detail == "ann@example.com to ben@example.com").count(), 3, "the first move and the two of this one");
+    assert_eq!(
+        log.items
+            .iter()
+            .filter(|e| e.action == "api.owner_changed" && e.detail == "ann@example.com to ben@example.com")
+            .count(),
+        3,
+        "the first move and the two of this one"
+    );
 }
 
 db_tests!(

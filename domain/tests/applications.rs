@@ -5,7 +5,8 @@ use gatehouse_contract::Role;
 use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests};
 
 async fn user(db: &Db, email: &str) -> Actor {
-    let u = accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", Role::Consumer).await.expect("user");
+    let u =
+        accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", Role::Consumer).await.expect("user");
     accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
 }
 
@@ -16,13 +17,23 @@ async fn credentials_are_hashed_regenerated_and_private(db: Db) {
     assert!(matches!(applications::create(&db, &ann, "Shop", "").await, Err(DomainError::Conflict(_))));
 
     let first = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
-    assert_eq!(applications::verify_client(&db, &first.client_id, &first.client_secret).await.expect("verify"), (app.id.clone(), "production".to_string()));
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT secret_hash FROM app_credentials").fetch_all(&db.pool).await.expect("rows");
-    assert!(stored.iter().all(|(h,)| h != &first.client_secret && !h.contains(&first.client_secret[4..])), "only hashes are stored");
+    assert_eq!(
+        applications::verify_client(&db, &first.client_id, &first.client_secret).await.expect("verify"),
+        (app.id.clone(), "production".to_string())
+    );
+    let stored: Vec<(String,)> =
+        sqlx::query_as("SELECT secret_hash FROM app_credentials").fetch_all(&db.pool).await.expect("rows");
+    assert!(
+        stored.iter().all(|(h,)| h != &first.client_secret && !h.contains(&first.client_secret[4..])),
+        "only hashes are stored"
+    );
 
     let second = applications::client_secret(&db, &ann, &app.id, "production").await.expect("regenerate");
     assert_eq!(second.client_id, first.client_id, "regenerating keeps the client id");
-    assert!(applications::verify_client(&db, &first.client_id, &first.client_secret).await.is_err(), "the old secret stops working");
+    assert!(
+        applications::verify_client(&db, &first.client_id, &first.client_secret).await.is_err(),
+        "the old secret stops working"
+    );
     assert!(applications::verify_client(&db, &second.client_id, &second.client_secret).await.is_ok());
 
     let past = applications::api_key(&db, &ann, &app.id, "sandbox", Some(1)).await;
@@ -32,14 +43,27 @@ async fn credentials_are_hashed_regenerated_and_private(db: Db) {
     assert_eq!(listed.credentials.len(), 2);
     assert!(listed.credentials.iter().all(|c| !c.prefix.is_empty() && c.prefix.len() < 12));
     applications::revoke(&db, &ann, &app.id, &key.id).await.expect("revoke");
-    assert!(applications::get(&db, &ann, &app.id).await.expect("get").credentials.iter().any(|c| c.id == key.id && c.revoked_at.is_some()));
+    assert!(
+        applications::get(&db, &ann, &app.id)
+            .await
+            .expect("get")
+            .credentials
+            .iter()
+            .any(|c| c.id == key.id && c.revoked_at.is_some())
+    );
 
     // Bob can neither see nor touch Ann's application.
     assert!(matches!(applications::get(&db, &bob, &app.id).await, Err(DomainError::NotFound(_))));
-    assert!(matches!(applications::client_secret(&db, &bob, &app.id, "production").await, Err(DomainError::NotFound(_))));
+    assert!(matches!(
+        applications::client_secret(&db, &bob, &app.id, "production").await,
+        Err(DomainError::NotFound(_))
+    ));
     assert!(applications::list(&db, &bob).await.expect("list").is_empty());
     applications::delete(&db, &ann, &app.id).await.expect("delete");
-    assert!(applications::verify_client(&db, &second.client_id, &second.client_secret).await.is_err(), "deleting the application ends its clients");
+    assert!(
+        applications::verify_client(&db, &second.client_id, &second.client_secret).await.is_err(),
+        "deleting the application ends its clients"
+    );
 }
 
 db_tests!(credentials_are_hashed_regenerated_and_private);

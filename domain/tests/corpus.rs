@@ -61,7 +61,9 @@ fn corpus_imports_as_the_manifest_says() {
                     ok.warnings.len(),
                     took.as_secs_f64() * 1000.0
                 );
-                if let Some(expected) = operations && ok.model.operations.len() != expected {
+                if let Some(expected) = operations
+                    && ok.model.operations.len() != expected
+                {
                     failures.push(format!("{dir}: {} operations, manifest says {expected}", ok.model.operations.len()));
                 }
                 if valid == "no" && ok.warnings.is_empty() {
@@ -70,7 +72,11 @@ fn corpus_imports_as_the_manifest_says() {
             }
             Err(refusal) => {
                 refused += 1;
-                println!("{dir:<36} {valid:<7} refused    {}  {:>6.0} ms", refusal.summary(), took.as_secs_f64() * 1000.0);
+                println!(
+                    "{dir:<36} {valid:<7} refused    {}  {:>6.0} ms",
+                    refusal.summary(),
+                    took.as_secs_f64() * 1000.0
+                );
                 if valid == "yes" {
                     failures.push(format!("{dir}: valid document refused: {}", refusal.summary()));
                 }

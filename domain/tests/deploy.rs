@@ -2,7 +2,9 @@
 //! release is committed and tagged, versions bump by the rule, a creator cannot approve their
 //! own request, rollback makes a new release, and a failed step leaves the previous one live.
 
-use gatehouse_contract::{ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role};
+use gatehouse_contract::{
+    ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role,
+};
 use gatehouse_domain::apis::{self, ImportRequest, edit, revisions};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::openapi::files::MemoryFiles;
@@ -50,7 +52,13 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert!(matches!(creating, Err(DomainError::Forbidden(_))), "creators do not manage groups");
 
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
-    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: Some("/review/v1.0".into()) }).await.expect("import");
+    let api = apis::import(
+        &db,
+        &creator,
+        ImportRequest { files: &files, entry: "r.yaml", context: Some("/review/v1.0".into()) },
+    )
+    .await
+    .expect("import");
     revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
     let unassigned = deployer.submit(&creator, &api.id, 1, "please").await;
     assert!(matches!(unassigned, Err(DomainError::Invalid { .. })), "{unassigned:?}");
@@ -65,7 +73,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let own = deployer.approve(&creator, &request, "").await;
     assert!(matches!(own, Err(DomainError::Forbidden(_))), "a creator cannot approve: {own:?}");
 
-    let deployment = deployer.approve(&publisher, &request, "looks good").await.expect("approve").deployment.expect("deployed");
+    let deployment =
+        deployer.approve(&publisher, &request, "looks good").await.expect("approve").deployment.expect("deployed");
     assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
     assert_eq!(deployment.tag, "food-apis-v1.0.0");
     assert!(deployment.steps.iter().all(|s| s.ok), "{:?}", deployment.steps);
@@ -77,7 +86,15 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert!(tags.contains("food-apis-v1.0.0") && tags.contains("food-apis release 1.0.0"), "{tags}");
     assert_eq!(git(&repo, &["cat-file", "-t", "food-apis-v1.0.0"]).trim(), "tag", "annotated tag");
     let tree = git(&repo, &["ls-tree", "-r", "--name-only", "food-apis"]);
-    for file in ["bundle.json", "kustomization.yaml", "manifests/ingress.yaml", "manifests/gw-food-apis-deployment.yaml", "manifests/gw-food-apis-hpa.yaml", "apis/reviews-1-0-0/api.yaml", "apis/reviews-1-0-0/definition.yaml"] {
+    for file in [
+        "bundle.json",
+        "kustomization.yaml",
+        "manifests/ingress.yaml",
+        "manifests/gw-food-apis-deployment.yaml",
+        "manifests/gw-food-apis-hpa.yaml",
+        "apis/reviews-1-0-0/api.yaml",
+        "apis/reviews-1-0-0/definition.yaml",
+    ] {
         assert!(tree.lines().any(|l| l == file), "{file} missing from {tree}");
     }
     let (version, sha, bundle) = deployer.current_bundle("food-apis").await.expect("bundle").expect("present");
@@ -127,7 +144,9 @@ async fn publishers_cannot_approve_their_own_requests(db: Db) {
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
-    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None })
+        .await
+        .expect("import");
     revisions::create(&db, &publisher, &api.id, "").await.expect("revision");
     groups::assign(&db, &publisher, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&publisher, &api.id, 1, "").await.expect("submit");
@@ -140,12 +159,21 @@ async fn sidecar_groups_need_a_backend_image(db: Db) {
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     groups::create(&db, &publisher, group("sidecars", GroupMode::Sidecar)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
-    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    let api = apis::import(&db, &publisher, ImportRequest { files: &files, entry: "r.yaml", context: None })
+        .await
+        .expect("import");
     let refused = groups::assign(&db, &publisher, &api.id, "sidecars").await;
-    assert!(matches!(refused, Err(DomainError::Invalid { ref message, .. }) if message.contains("backend container image")), "{refused:?}");
+    assert!(
+        matches!(refused, Err(DomainError::Invalid { ref message, .. }) if message.contains("backend container image")),
+        "{refused:?}"
+    );
 }
 
-db_tests!(approval_deploys_commits_and_tags, publishers_cannot_approve_their_own_requests, sidecar_groups_need_a_backend_image);
+db_tests!(
+    approval_deploys_commits_and_tags,
+    publishers_cannot_approve_their_own_requests,
+    sidecar_groups_need_a_backend_image
+);
 
 /// A local receiver standing in for Jenkins / GitHub Actions: records what it is sent.
 async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>) {
@@ -171,22 +199,41 @@ async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex
                 if let Some(end) = text.find("\r\n\r\n") {
                     let length = text[..end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if buffer.len() >= end + 4 + length {
                         let head = text[..end].to_string();
                         let signature = head
                             .lines()
-                            .find_map(|l| l.to_ascii_lowercase().starts_with("x-gatehouse-signature-256:").then(|| l.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default()))
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .starts_with("x-gatehouse-signature-256:")
+                                    .then(|| l.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default())
+                            })
                             .unwrap_or_default();
-                        let event = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("x-gatehouse-event:").map(|v| v.trim().to_string())).unwrap_or_default();
-                        store.lock().expect("lock").push((event, signature, buffer[end + 4..end + 4 + length].to_vec()));
+                        let event = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase().strip_prefix("x-gatehouse-event:").map(|v| v.trim().to_string())
+                            })
+                            .unwrap_or_default();
+                        store.lock().expect("lock").push((
+                            event,
+                            signature,
+                            buffer[end + 4..end + 4 + length].to_vec(),
+                        ));
                         break;
                     }
                 }
             }
             let status = if calls <= fail_first { "500 Internal Server Error" } else { "200 OK" };
-            let _ = socket.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes()).await;
+            let _ = socket
+                .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes())
+                .await;
         }
     });
     (url, seen)
@@ -201,7 +248,9 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let hook = gatehouse_domain::deploy::webhooks::create(&db, &admin, &url).await.expect("webhook");
     groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
-    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None }).await.expect("import");
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
+        .await
+        .expect("import");
     revisions::create(&db, &creator, &api.id, "").await.expect("revision");
     groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
@@ -211,7 +260,10 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     // First attempt: the receiver answers 500; the delivery stays pending with a backoff.
     assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let after_first = gatehouse_domain::deploy::webhooks::deliveries(&db, 10).await.expect("list");
-    assert_eq!((after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status), ("pending", 1, Some(500)));
+    assert_eq!(
+        (after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status),
+        ("pending", 1, Some(500))
+    );
     // Make it due now instead of waiting out the backoff.
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
     assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
@@ -222,7 +274,11 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     assert_eq!(calls.len(), 2);
     let (event, signature, body) = &calls[1];
     assert_eq!(event, "deployment.committed");
-    assert_eq!(signature, &gatehouse_domain::deploy::webhooks::signature(&hook.secret, body), "signed with the webhook's secret");
+    assert_eq!(
+        signature,
+        &gatehouse_domain::deploy::webhooks::signature(&hook.secret, body),
+        "signed with the webhook's secret"
+    );
     let payload: serde_json::Value = serde_json::from_slice(body).expect("json");
     assert_eq!(payload["tag"], "food-apis-v1.0.0");
     assert_eq!(payload["deployment"], deployment.id.as_str());
@@ -241,9 +297,20 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
     gateways::report(&db, "pets", "gw-a", "", 1, TierCounts::StoreUnreachable).await.expect("first heartbeat");
     gateways::report(&db, "pets", "gw-b", "1.0.0", 2, TierCounts::PerInstance).await.expect("heartbeat");
     gateways::report(&db, "pets", "gw-a", "1.0.0", 1, TierCounts::Shared).await.expect("second heartbeat");
-    let mut listed: Vec<_> = gateways::instances(&db, "pets").await.expect("instances").into_iter().map(|i| (i.instance, i.version, i.tier_counts, i.up)).collect();
+    let mut listed: Vec<_> = gateways::instances(&db, "pets")
+        .await
+        .expect("instances")
+        .into_iter()
+        .map(|i| (i.instance, i.version, i.tier_counts, i.up))
+        .collect();
     listed.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(listed, [("gw-a".to_string(), "1.0.0".to_string(), TierCounts::Shared, true), ("gw-b".to_string(), "1.0.0".to_string(), TierCounts::PerInstance, true)]);
+    assert_eq!(
+        listed,
+        [
+            ("gw-a".to_string(), "1.0.0".to_string(), TierCounts::Shared, true),
+            ("gw-b".to_string(), "1.0.0".to_string(), TierCounts::PerInstance, true)
+        ]
+    );
     assert_eq!(gateways::live_on(&db, "pets", "1.0.0").await.expect("live"), (2, 2));
     let unnamed = gateways::report(&db, "pets", "", "1.0.0", 1, TierCounts::Shared).await;
     assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");

@@ -1,7 +1,9 @@
 //! Every manifest rendered for the three modes passes the offline Kubernetes schema validator
 //! (PyPI `kubernetes-validate`, strict) for the version the manifests target.
 
-use gatehouse_contract::{AuthKind, Bundle, BundleApi, BundleOperation, Endpoints, GatewayGroup, GroupMode, LifecycleState, Routing};
+use gatehouse_contract::{
+    AuthKind, Bundle, BundleApi, BundleOperation, Endpoints, GatewayGroup, GroupMode, LifecycleState, Routing,
+};
 use gatehouse_domain::deploy::manifests::{self, KUBERNETES_VERSION};
 use std::process::Command;
 
@@ -22,7 +24,12 @@ fn api(name: &str, context: &str) -> BundleApi {
         },
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],
-        operations: vec![BundleOperation { method: "GET".into(), path: "/reviews".into(), security: vec![AuthKind::Oauth2], mock: None }],
+        operations: vec![BundleOperation {
+            method: "GET".into(),
+            path: "/reviews".into(),
+            security: vec![AuthKind::Oauth2],
+            mock: None,
+        }],
     }
 }
 
@@ -69,7 +76,9 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         assert!(kinds.iter().any(|k| k.ends_with("-hpa.yaml")), "{mode:?}: {kinds:?}");
         // Every gateway takes the shared tier-count store from an optional Secret.
         for (name, text) in files.iter().filter(|(k, _)| k.ends_with("-deployment.yaml")) {
-            let at = text.find("GATEWAY_RATE_LIMIT_STORE").unwrap_or_else(|| panic!("{mode:?} {name}: no rate-limit store\n{text}"));
+            let at = text
+                .find("GATEWAY_RATE_LIMIT_STORE")
+                .unwrap_or_else(|| panic!("{mode:?} {name}: no rate-limit store\n{text}"));
             let rest = &text[at..];
             for expected in ["name: gw-food-apis-rate-limit-store", "key: url", "optional: true"] {
                 assert!(rest.contains(expected), "{mode:?} {name}: `{expected}` missing\n{text}");
@@ -90,6 +99,10 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
     let report = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     println!("kubernetes-validate {KUBERNETES_VERSION}: {} manifests\n{report}", paths.len());
     assert!(out.status.success(), "{report}");
-    assert_eq!(report.matches(" passed for resource ").count(), paths.len(), "every manifest is reported as passed: {report}");
+    assert_eq!(
+        report.matches(" passed for resource ").count(),
+        paths.len(),
+        "every manifest is reported as passed: {report}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

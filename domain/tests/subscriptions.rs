@@ -5,13 +5,16 @@
 
 use base64::Engine;
 use gatehouse_contract::{
-    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, Role, SubscriptionClaim, SubscriptionStatus, Tier,
+    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, Role, SubscriptionClaim,
+    SubscriptionStatus, Tier,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
 use gatehouse_domain::deploy::{Deployer, access};
 use gatehouse_domain::openapi::files::MemoryFiles;
-use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests, groups, keys, subscriptions, tiers, tokens};
+use gatehouse_domain::{
+    Actor, Db, DomainError, accounts, applications, audit, db_tests, groups, keys, subscriptions, tiers, tokens,
+};
 
 const PETS: &str = "openapi: 3.0.3\ninfo:\n  title: Pets\n  version: 1.0.0\nservers:\n  - url: http://127.0.0.1:9/pets\npaths:\n  /pets:\n    get:\n      summary: List pets\n      responses:\n        '200':\n          description: ok\n";
 
@@ -22,7 +25,8 @@ async fn user(db: &Db, email: &str, role: Role) -> Actor {
 
 fn claims_of(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).expect("payload");
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json")
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+        .expect("json")
 }
 
 fn step(action: &str) -> LifecycleRequest {
@@ -35,18 +39,37 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
 
     // WSO2's defaults are there; consumers cannot manage tiers.
-    let seeded: Vec<(String, Option<u32>)> = tiers::list(&db).await.expect("tiers").into_iter().map(|t| (t.name, t.requests_per_minute)).collect();
-    assert_eq!(seeded, vec![("Bronze".into(), Some(1000)), ("Silver".into(), Some(2000)), ("Gold".into(), Some(5000)), ("Unlimited".into(), None)]);
-    let platinum = Tier { name: "Platinum".into(), requests_per_minute: Some(20_000), description: "for partners".into(), needs_approval: true };
+    let seeded: Vec<(String, Option<u32>)> =
+        tiers::list(&db).await.expect("tiers").into_iter().map(|t| (t.name, t.requests_per_minute)).collect();
+    assert_eq!(
+        seeded,
+        vec![
+            ("Bronze".into(), Some(1000)),
+            ("Silver".into(), Some(2000)),
+            ("Gold".into(), Some(5000)),
+            ("Unlimited".into(), None)
+        ]
+    );
+    let platinum = Tier {
+        name: "Platinum".into(),
+        requests_per_minute: Some(20_000),
+        description: "for partners".into(),
+        needs_approval: true,
+    };
     assert!(matches!(tiers::create(&db, &ann, &platinum).await, Err(DomainError::Forbidden(_))));
     tiers::create(&db, &publisher, &platinum).await.expect("create tier");
     assert!(matches!(tiers::create(&db, &publisher, &platinum).await, Err(DomainError::Conflict(_))));
     let zero = Tier { requests_per_minute: Some(0), ..platinum.clone() };
-    assert!(matches!(tiers::update(&db, &publisher, "Platinum", &zero).await, Err(DomainError::Invalid { ref field, .. }) if field == "requests_per_minute"));
+    assert!(
+        matches!(tiers::update(&db, &publisher, "Platinum", &zero).await, Err(DomainError::Invalid { ref field, .. }) if field == "requests_per_minute")
+    );
 
     // A new API offers every tier that needs no approval; its creator adds Platinum.
     let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
-    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    let api =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     assert_eq!(detail.policies.tiers, vec!["Bronze", "Silver", "Gold", "Unlimited"]);
     let mut settings = ApiSettings {
@@ -62,11 +85,18 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     assert!(matches!(unknown, Err(DomainError::Invalid { ref field, .. }) if field == "policies.tiers"), "{unknown:?}");
     settings.policies.tiers = vec!["Gold".into(), "Platinum".into()];
     apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
-    assert!(matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))), "an offered tier stays");
+    assert!(
+        matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))),
+        "an offered tier stays"
+    );
 
     let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
     let partner = applications::create(&db, &ann, "Partner", "").await.expect("app");
-    let sub = |app: &str, tier: &str| NewSubscription { application_id: app.to_string(), api_id: api.id.clone(), tier: tier.to_string() };
+    let sub = |app: &str, tier: &str| NewSubscription {
+        application_id: app.to_string(),
+        api_id: api.id.clone(),
+        tier: tier.to_string(),
+    };
 
     // Not listed yet: the API does not exist as far as consumers are concerned.
     assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await, Err(DomainError::NotFound(_))));
@@ -75,9 +105,14 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     let gold = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await.expect("subscribe");
     assert_eq!(gold.status, SubscriptionStatus::Active);
     assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await, Err(DomainError::Conflict(_))));
-    assert!(matches!(subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Bronze")).await, Err(DomainError::Invalid { ref field, .. }) if field == "tier"));
+    assert!(
+        matches!(subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Bronze")).await, Err(DomainError::Invalid { ref field, .. }) if field == "tier")
+    );
     let bob = user(&db, "bob@example.com", Role::Consumer).await;
-    assert!(matches!(subscriptions::subscribe(&db, &bob, &sub(&shop.id, "Gold")).await, Err(DomainError::NotFound(_))), "not Bob's application");
+    assert!(
+        matches!(subscriptions::subscribe(&db, &bob, &sub(&shop.id, "Gold")).await, Err(DomainError::NotFound(_))),
+        "not Bob's application"
+    );
 
     // Platinum waits for a publisher; until then the token does not carry it.
     let pending = subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Platinum")).await.expect("subscribe");
@@ -90,34 +125,61 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     assert_eq!(queue[0].kind, "subscription");
     assert_eq!(queue[0].subscription.as_ref().map(|s| s.tier.as_str()), Some("Platinum"));
     let secret = applications::client_secret(&db, &ann, &partner.id, "production").await.expect("client");
-    let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None).await.expect("token");
+    let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)
+        .await
+        .expect("token");
     assert_eq!(claims_of(&before.access_token)["subscriptions"], serde_json::json!([]));
-    assert!(matches!(deployer.approve(&creator, &queue[0].id, "").await, Err(DomainError::Forbidden(_))), "creators do not approve");
+    assert!(
+        matches!(deployer.approve(&creator, &queue[0].id, "").await, Err(DomainError::Forbidden(_))),
+        "creators do not approve"
+    );
     let outcome = deployer.approve(&publisher, &queue[0].id, "welcome").await.expect("approve");
     assert!(outcome.deployment.is_none());
     assert_eq!(outcome.subscription.map(|s| s.status), Some(SubscriptionStatus::Active));
-    let token = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None).await.expect("token");
-    assert_eq!(claims_of(&token.access_token)["subscriptions"], serde_json::json!([{ "api_id": api.id, "tier": "Platinum" }]));
+    let token = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)
+        .await
+        .expect("token");
+    assert_eq!(
+        claims_of(&token.access_token)["subscriptions"],
+        serde_json::json!([{ "api_id": api.id, "tier": "Platinum" }])
+    );
 
     // BLOCKED stops every subscription; publishing again requiring re-subscription lapses them.
     lifecycle::change(&db, &publisher, &api.id, &step("block")).await.expect("block");
     assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
-    assert_eq!(subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status, SubscriptionStatus::Blocked);
-    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { require_resubscription: true, ..step("publish") }).await.expect("republish");
-    assert_eq!(subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status, SubscriptionStatus::ResubscriptionRequired);
+    assert_eq!(
+        subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status,
+        SubscriptionStatus::Blocked
+    );
+    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { require_resubscription: true, ..step("publish") })
+        .await
+        .expect("republish");
+    assert_eq!(
+        subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0].status,
+        SubscriptionStatus::ResubscriptionRequired
+    );
     assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
     let revoked = subscriptions::revocations(&db).await.expect("revocations");
-    assert!(revoked.iter().any(|r| r.subject == format!("api:{}", api.id)), "tokens issued before lose the API: {revoked:?}");
+    assert!(
+        revoked.iter().any(|r| r.subject == format!("api:{}", api.id)),
+        "tokens issued before lose the API: {revoked:?}"
+    );
     let again = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Gold")).await.expect("subscribe again");
     assert_eq!(again.id, gold.id, "the lapsed subscription is renewed, not duplicated");
-    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+    assert_eq!(
+        subscriptions::claims(&db, &shop.id).await.expect("claims"),
+        vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]
+    );
 
     // Unsubscribing records a revocation for tokens already issued.
     subscriptions::unsubscribe(&db, &ann, &again.id).await.expect("unsubscribe");
     assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
     let revoked = subscriptions::revocations(&db).await.expect("revocations");
     assert!(revoked.iter().any(|r| r.subject == format!("subscription:{}/{}", shop.id, api.id)));
-    assert!(matches!(subscriptions::unsubscribe(&db, &bob, &pending.id).await, Err(DomainError::NotFound(_))), "not Bob's subscription");
+    assert!(
+        matches!(subscriptions::unsubscribe(&db, &bob, &pending.id).await, Err(DomainError::NotFound(_))),
+        "not Bob's subscription"
+    );
 }
 
 async fn the_gateway_bundle_carries_access(db: Db) {
@@ -145,12 +207,19 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert_eq!(empty.keys.len(), 1, "the signing key is published from the start");
 
     let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
-    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    let api =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
     groups::assign(&db, &creator, &api.id, "pets").await.expect("assign");
     revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
     let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
     deployer.approve(&publisher, &request, "").await.expect("approve");
-    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").summary.state, LifecycleState::Published, "approval publishes");
+    assert_eq!(
+        apis::get(&db, &creator, &api.id).await.expect("get").summary.state,
+        LifecycleState::Published,
+        "approval publishes"
+    );
 
     let app = applications::create(&db, &ann, "Shop", "").await.expect("app");
     let key = applications::api_key(&db, &ann, &app.id, "sandbox", None).await.expect("key");
@@ -163,7 +232,13 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert_eq!(bundle.tiers.len(), 4);
     assert!(bundle.api_keys.is_empty(), "keys of applications without a subscription are not shipped");
 
-    subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: app.id.clone(), api_id: api.id.clone(), tier: "Silver".into() }).await.expect("subscribe");
+    subscriptions::subscribe(
+        &db,
+        &ann,
+        &NewSubscription { application_id: app.id.clone(), api_id: api.id.clone(), tier: "Silver".into() },
+    )
+    .await
+    .expect("subscribe");
     let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert_ne!(etag, first_etag, "a change of access changes the ETag");
     assert_eq!(bundle.api_keys.len(), 1);
@@ -185,10 +260,21 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert!(bundle.withdrawn.is_empty());
     assert!(bundle.api_keys.is_empty(), "a revoked key leaves the bundle");
     let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
-    let oauth_id = applications::get(&db, &ann, &app.id).await.expect("get").credentials.into_iter().find(|c| c.kind == "oauth2").expect("client").id;
+    let oauth_id = applications::get(&db, &ann, &app.id)
+        .await
+        .expect("get")
+        .credentials
+        .into_iter()
+        .find(|c| c.kind == "oauth2")
+        .expect("client")
+        .id;
     applications::revoke(&db, &ann, &app.id, &oauth_id).await.expect("revoke client");
     let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
-    assert!(bundle.revocations.iter().any(|r| r.subject == format!("client:{}", client.client_id)), "{:?}", bundle.revocations);
+    assert!(
+        bundle.revocations.iter().any(|r| r.subject == format!("client:{}", client.client_id)),
+        "{:?}",
+        bundle.revocations
+    );
 }
 
 async fn a_subscription_changes_tier(db: Db) {
@@ -196,36 +282,82 @@ async fn a_subscription_changes_tier(db: Db) {
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
     let bob = user(&db, "bob@example.com", Role::Consumer).await;
-    let platinum = Tier { name: "Platinum".into(), requests_per_minute: Some(20_000), description: "for partners".into(), needs_approval: true };
+    let platinum = Tier {
+        name: "Platinum".into(),
+        requests_per_minute: Some(20_000),
+        description: "for partners".into(),
+        needs_approval: true,
+    };
     tiers::create(&db, &publisher, &platinum).await.expect("create tier");
     let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
-    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) }).await.expect("import");
+    let api =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     let mut policies = detail.policies.clone();
     policies.tiers = vec!["Bronze".into(), "Gold".into(), "Platinum".into()];
-    let settings = ApiSettings { context: detail.summary.context.clone(), description: String::new(), tags: vec![], visibility: detail.visibility, endpoints: detail.endpoints.clone(), policies };
+    let settings = ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies,
+    };
     apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
     lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("publish");
     let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
-    let bronze = subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: shop.id.clone(), api_id: api.id.clone(), tier: "Bronze".into() }).await.expect("subscribe");
+    let bronze = subscriptions::subscribe(
+        &db,
+        &ann,
+        &NewSubscription { application_id: shop.id.clone(), api_id: api.id.clone(), tier: "Bronze".into() },
+    )
+    .await
+    .expect("subscribe");
     let secret = applications::client_secret(&db, &ann, &shop.id, "production").await.expect("client");
     let token = || keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None);
     let subject = format!("subscription:{}/{}", shop.id, api.id);
-    let latest_revocation = || async { subscriptions::revocations(&db).await.expect("revocations").into_iter().filter(|r| r.subject == subject).map(|r| r.revoked_at).max() };
+    let latest_revocation = || async {
+        subscriptions::revocations(&db)
+            .await
+            .expect("revocations")
+            .into_iter()
+            .filter(|r| r.subject == subject)
+            .map(|r| r.revoked_at)
+            .max()
+    };
 
     // Tiers the API does not offer, the tier it has, someone else's subscription: refused.
     let silver = subscriptions::change_tier(&db, &ann, &bronze.id, "Silver").await;
-    assert!(matches!(silver, Err(DomainError::Invalid { ref field, ref message }) if field == "tier" && message.contains("offers Bronze, Gold, Platinum")), "{silver:?}");
-    assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Invalid { ref field, .. }) if field == "tier"));
-    assert!(matches!(subscriptions::change_tier(&db, &bob, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))), "not Bob's subscription");
-    assert!(matches!(subscriptions::change_tier(&db, &publisher, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))), "nor a publisher's");
+    assert!(
+        matches!(silver, Err(DomainError::Invalid { ref field, ref message }) if field == "tier" && message.contains("offers Bronze, Gold, Platinum")),
+        "{silver:?}"
+    );
+    assert!(
+        matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Invalid { ref field, .. }) if field == "tier")
+    );
+    assert!(
+        matches!(subscriptions::change_tier(&db, &bob, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))),
+        "not Bob's subscription"
+    );
+    assert!(
+        matches!(subscriptions::change_tier(&db, &publisher, &bronze.id, "Gold").await, Err(DomainError::NotFound(_))),
+        "nor a publisher's"
+    );
     assert_eq!(latest_revocation().await, None);
 
     // A tier without approval: at once, and tokens issued before lose the API (they say Bronze).
     let before = token().await.expect("token");
     let gold = subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await.expect("change");
-    assert_eq!((gold.id.as_str(), gold.tier.as_str(), gold.status, gold.requested_tier.as_deref()), (bronze.id.as_str(), "Gold", SubscriptionStatus::Active, None));
-    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+    assert_eq!(
+        (gold.id.as_str(), gold.tier.as_str(), gold.status, gold.requested_tier.as_deref()),
+        (bronze.id.as_str(), "Gold", SubscriptionStatus::Active, None)
+    );
+    assert_eq!(
+        subscriptions::claims(&db, &shop.id).await.expect("claims"),
+        vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]
+    );
     let revoked_at = latest_revocation().await.expect("the change revokes earlier tokens");
     let old_iat = claims_of(&before.access_token)["iat"].as_i64().expect("iat");
     assert!(old_iat <= revoked_at / 1000, "the earlier token ({old_iat}) is caught by the revocation ({revoked_at})");
@@ -238,12 +370,24 @@ async fn a_subscription_changes_tier(db: Db) {
 
     // A tier that needs approval is asked for; calls go on at Gold meanwhile.
     let asked = subscriptions::change_tier(&db, &ann, &bronze.id, "Platinum").await.expect("ask");
-    assert_eq!((asked.tier.as_str(), asked.requested_tier.as_deref(), asked.status), ("Gold", Some("Platinum"), SubscriptionStatus::Active));
+    assert_eq!(
+        (asked.tier.as_str(), asked.requested_tier.as_deref(), asked.status),
+        ("Gold", Some("Platinum"), SubscriptionStatus::Active)
+    );
     assert_eq!(asked.tier_label(), "Gold (asked for Platinum)");
-    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]);
+    assert_eq!(
+        subscriptions::claims(&db, &shop.id).await.expect("claims"),
+        vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Gold".into() }]
+    );
     assert_eq!(latest_revocation().await, Some(revoked_at), "asking revokes nothing");
-    assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Conflict(_))), "one request at a time");
-    assert!(matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))), "a tier asked for stays");
+    assert!(
+        matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Bronze").await, Err(DomainError::Conflict(_))),
+        "one request at a time"
+    );
+    assert!(
+        matches!(tiers::delete(&db, &publisher, "Platinum").await, Err(DomainError::Conflict(_))),
+        "a tier asked for stays"
+    );
     let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
     let deployer = Deployer::new(db.clone(), repo);
     let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
@@ -253,8 +397,14 @@ async fn a_subscription_changes_tier(db: Db) {
     assert_eq!(queue[0].subscription.as_ref().and_then(|s| s.requested_tier.as_deref()), Some("Platinum"));
     let outcome = deployer.approve(&publisher, &queue[0].id, "fine").await.expect("approve");
     let approved = outcome.subscription.expect("subscription");
-    assert_eq!((approved.tier.as_str(), approved.requested_tier.as_deref(), approved.status), ("Platinum", None, SubscriptionStatus::Active));
-    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims"), vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Platinum".into() }]);
+    assert_eq!(
+        (approved.tier.as_str(), approved.requested_tier.as_deref(), approved.status),
+        ("Platinum", None, SubscriptionStatus::Active)
+    );
+    assert_eq!(
+        subscriptions::claims(&db, &shop.id).await.expect("claims"),
+        vec![SubscriptionClaim { api_id: api.id.clone(), tier: "Platinum".into() }]
+    );
     assert!(latest_revocation().await.expect("revoked") >= revoked_at, "approval revokes tokens that say Gold");
 
     // Rejected: the subscription goes on at its tier, with the publisher's comment.
@@ -263,13 +413,27 @@ async fn a_subscription_changes_tier(db: Db) {
     let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     deployer.reject(&publisher, &queue[0].id, "Bronze covers your traffic").await.expect("reject");
     let kept = subscriptions::get(&db, &bronze.id).await.expect("get");
-    assert_eq!((kept.tier.as_str(), kept.requested_tier.as_deref(), kept.status, kept.comment.as_str()), ("Bronze", None, SubscriptionStatus::Active, "Bronze covers your traffic"));
+    assert_eq!(
+        (kept.tier.as_str(), kept.requested_tier.as_deref(), kept.status, kept.comment.as_str()),
+        ("Bronze", None, SubscriptionStatus::Active, "Bronze covers your traffic")
+    );
 
     // Only an active subscription changes tier, and only while the API takes subscriptions.
     let partner = applications::create(&db, &ann, "Partner", "").await.expect("app");
-    let pending = subscriptions::subscribe(&db, &ann, &NewSubscription { application_id: partner.id.clone(), api_id: api.id.clone(), tier: "Platinum".into() }).await.expect("subscribe");
-    assert!(matches!(subscriptions::change_tier(&db, &ann, &pending.id, "Gold").await, Err(DomainError::Conflict(_))), "a pending subscription is withdrawn, not changed");
-    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { confirm: true, ..step("deprecate") }).await.expect("deprecate");
+    let pending = subscriptions::subscribe(
+        &db,
+        &ann,
+        &NewSubscription { application_id: partner.id.clone(), api_id: api.id.clone(), tier: "Platinum".into() },
+    )
+    .await
+    .expect("subscribe");
+    assert!(
+        matches!(subscriptions::change_tier(&db, &ann, &pending.id, "Gold").await, Err(DomainError::Conflict(_))),
+        "a pending subscription is withdrawn, not changed"
+    );
+    lifecycle::change(&db, &publisher, &api.id, &LifecycleRequest { confirm: true, ..step("deprecate") })
+        .await
+        .expect("deprecate");
     assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await, Err(DomainError::Conflict(_))));
 }
 

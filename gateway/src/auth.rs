@@ -15,8 +15,14 @@ use std::rc::Rc;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Caller<'r> {
     /// `subscription` is the index of the called API's subscription in the claims.
-    Token { claims: Rc<AccessClaims>, subscription: usize },
-    Key { key: &'r BundleApiKey, subscription: usize },
+    Token {
+        claims: Rc<AccessClaims>,
+        subscription: usize,
+    },
+    Key {
+        key: &'r BundleApiKey,
+        subscription: usize,
+    },
 }
 
 impl Caller<'_> {
@@ -119,7 +125,12 @@ impl VerifiedTokens {
 }
 
 /// The claims of a token whose signature verifies against one of the bundle's keys.
-fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], now_secs: i64) -> Result<Rc<AccessClaims>, Denied> {
+fn verified_claims(
+    rt: &Runtime,
+    verified: &VerifiedTokens,
+    token: &[u8],
+    now_secs: i64,
+) -> Result<Rc<AccessClaims>, Denied> {
     // Looked up as sent: a remembered token was text when it was verified.
     if let Some(claims) = verified.get(token) {
         return Ok(claims);
@@ -137,10 +148,19 @@ fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], now_se
     if header.alg != "EdDSA" {
         return Err(Denied::Unauthenticated("unsupported token algorithm"));
     }
-    let key = header.kid.as_deref().and_then(|kid| rt.keys.get(kid)).ok_or(Denied::Unauthenticated("the token was signed with an unknown key"))?;
-    let signature: [u8; 64] = URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| b.try_into().ok()).ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
+    let key = header
+        .kid
+        .as_deref()
+        .and_then(|kid| rt.keys.get(kid))
+        .ok_or(Denied::Unauthenticated("the token was signed with an unknown key"))?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
     let signed = &token[..h.len() + 1 + c.len()];
-    key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature)).map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
+    key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
     let claims: Rc<AccessClaims> = URL_SAFE_NO_PAD
         .decode(c)
         .ok()
@@ -153,7 +173,13 @@ fn verified_claims(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], now_se
 
 /// Verify an access token for a call to `api_id` at `now_secs`; `verified` remembers the
 /// tokens already verified against `rt`'s keys.
-pub fn bearer<'r>(rt: &Runtime, verified: &VerifiedTokens, token: &[u8], api_id: &str, now_secs: i64) -> Result<Caller<'r>, Denied> {
+pub fn bearer<'r>(
+    rt: &Runtime,
+    verified: &VerifiedTokens,
+    token: &[u8],
+    api_id: &str,
+    now_secs: i64,
+) -> Result<Caller<'r>, Denied> {
     let claims = verified_claims(rt, verified, token, now_secs)?;
     if claims.exp <= now_secs {
         return Err(Denied::Unauthenticated("the token has expired"));
@@ -247,22 +273,39 @@ mod tests {
 
     #[test]
     fn a_valid_token_names_the_application_and_tier() {
-        let caller = bearer(&runtime(vec![]), &VerifiedTokens::default(), sign(&claims()).as_bytes(), "pets", NOW).expect("valid");
-        assert_eq!((caller.application_id(), caller.tier(), caller.key_type(), caller.consumer()), ("app", "Gold", "production", "ann@example.com"));
+        let caller = bearer(&runtime(vec![]), &VerifiedTokens::default(), sign(&claims()).as_bytes(), "pets", NOW)
+            .expect("valid");
+        assert_eq!(
+            (caller.application_id(), caller.tier(), caller.key_type(), caller.consumer()),
+            ("app", "Gold", "production", "ann@example.com")
+        );
     }
 
     #[test]
     fn tampered_expired_foreign_and_unsubscribed_tokens_are_refused() {
         let rt = runtime(vec![]);
-        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| {
+            bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now)
+        };
         let token = sign(&claims());
         let mut forged = claims();
         forged.subscriptions.push(SubscriptionClaim { api_id: "payments".into(), tier: "Unlimited".into() });
-        let tampered = format!("{}.{}.{}", token.split('.').next().unwrap_or(""), URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json")), token.split('.').nth(2).unwrap_or(""));
-        assert_eq!(bearer(&rt, &tampered, "payments", NOW), Err(Denied::Unauthenticated("the token signature does not verify")));
+        let tampered = format!(
+            "{}.{}.{}",
+            token.split('.').next().unwrap_or(""),
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json")),
+            token.split('.').nth(2).unwrap_or("")
+        );
+        assert_eq!(
+            bearer(&rt, &tampered, "payments", NOW),
+            Err(Denied::Unauthenticated("the token signature does not verify"))
+        );
         assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")));
         let other = AccessClaims { aud: "someone-else".into(), ..claims() };
-        assert_eq!(bearer(&rt, &sign(&other), "pets", NOW), Err(Denied::Unauthenticated("the token is for another audience or issuer")));
+        assert_eq!(
+            bearer(&rt, &sign(&other), "pets", NOW),
+            Err(Denied::Unauthenticated("the token is for another audience or issuer"))
+        );
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         assert!(bearer(&rt, "not-a-jwt", "pets", NOW).is_err());
     }
@@ -275,10 +318,15 @@ mod tests {
         let token = sign(&claims());
         assert!(bearer(&rt, &token, "pets", NOW).is_ok());
         assert!(verified.get(token.as_bytes()).is_some(), "its signature is verified once");
-        assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")), "expiry is checked on each call");
+        assert_eq!(
+            bearer(&rt, &token, "pets", NOW + 3600),
+            Err(Denied::Unauthenticated("the token has expired")),
+            "expiry is checked on each call"
+        );
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         let mut parts: Vec<&str> = token.split('.').collect();
-        let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&AccessClaims { exp: NOW + 99_999, ..claims() }).expect("json"));
+        let forged =
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&AccessClaims { exp: NOW + 99_999, ..claims() }).expect("json"));
         parts[1] = &forged;
         let tampered = parts.join(".");
         assert!(bearer(&rt, &tampered, "pets", NOW).is_err());
@@ -287,7 +335,9 @@ mod tests {
 
     #[test]
     fn revocations_stop_tokens_issued_before_them() {
-        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now);
+        let bearer = |rt: &Runtime, token: &str, api: &str, now: i64| {
+            bearer(rt, &VerifiedTokens::default(), token.as_bytes(), api, now)
+        };
         let at = |subject: &str, secs: i64| Revocation { subject: subject.into(), revoked_at: secs * 1000 };
         let token = sign(&claims());
         let client = runtime(vec![at("client:ghc_client", NOW - 5)]);
@@ -298,16 +348,32 @@ mod tests {
         assert!(bearer(&earlier, &token, "pets", NOW).is_ok(), "a token issued after the revocation is fine");
         let api = runtime(vec![at("api:pets", NOW - 5), at("subscription:app/other", NOW + 5), at("nonsense", NOW)]);
         assert_eq!(bearer(&api, &token, "pets", NOW), Err(Denied::NotSubscribed));
-        let latest = runtime(vec![at("client:ghc_client", NOW - 60), at("client:ghc_client", NOW - 5), at("client:ghc_client", NOW - 30)]);
-        assert_eq!(bearer(&latest, &token, "pets", NOW), Err(Denied::Unauthenticated("the token was revoked")), "the latest revocation counts");
+        let latest = runtime(vec![
+            at("client:ghc_client", NOW - 60),
+            at("client:ghc_client", NOW - 5),
+            at("client:ghc_client", NOW - 30),
+        ]);
+        assert_eq!(
+            bearer(&latest, &token, "pets", NOW),
+            Err(Denied::Unauthenticated("the token was revoked")),
+            "the latest revocation counts"
+        );
 
         // In the same second: by `iat` alone refused; by `iat_ms`, ordered exactly.
         let revoked_ms = (NOW - 10) * 1000 + 400;
         let same_second = runtime(vec![Revocation { subject: "subscription:app/pets".into(), revoked_at: revoked_ms }]);
-        assert_eq!(bearer(&same_second, &token, "pets", NOW), Err(Denied::NotSubscribed), "without iat_ms, the same second counts as before");
+        assert_eq!(
+            bearer(&same_second, &token, "pets", NOW),
+            Err(Denied::NotSubscribed),
+            "without iat_ms, the same second counts as before"
+        );
         let after = sign(&AccessClaims { iat_ms: Some(revoked_ms + 1), ..claims() });
         assert!(bearer(&same_second, &after, "pets", NOW).is_ok(), "issued a millisecond after the revocation");
         let before = sign(&AccessClaims { iat_ms: Some(revoked_ms), ..claims() });
-        assert_eq!(bearer(&same_second, &before, "pets", NOW), Err(Denied::NotSubscribed), "issued at the revocation's millisecond");
+        assert_eq!(
+            bearer(&same_second, &before, "pets", NOW),
+            Err(Denied::NotSubscribed),
+            "issued at the revocation's millisecond"
+        );
     }
 }

@@ -7,10 +7,10 @@
 
 use crate::metrics::Metrics;
 use gatehouse_contract::ErrorType;
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -99,7 +99,15 @@ impl Event<'_> {
         out.push(b',');
         text(out, self.correlation_id);
         out.extend_from_slice(self.api.0.as_bytes());
-        for value in [self.method, self.resource, self.application_id, self.application_name, self.consumer, self.key_type, self.tier] {
+        for value in [
+            self.method,
+            self.resource,
+            self.application_id,
+            self.application_name,
+            self.consumer,
+            self.key_type,
+            self.tier,
+        ] {
             text(out, value);
         }
         out.extend_from_slice(self.place.0.as_bytes());
@@ -171,7 +179,12 @@ fn milliseconds(out: &mut Vec<u8>, value: Option<f64>) {
             let micros = (ms * 1000.0).round() as u64;
             out.extend_from_slice(itoa::Buffer::new().format(micros / 1000).as_bytes());
             let fraction = micros % 1000;
-            out.extend_from_slice(&[b'.', b'0' + (fraction / 100) as u8, b'0' + (fraction / 10 % 10) as u8, b'0' + (fraction % 10) as u8]);
+            out.extend_from_slice(&[
+                b'.',
+                b'0' + (fraction / 100) as u8,
+                b'0' + (fraction / 10 % 10) as u8,
+                b'0' + (fraction % 10) as u8,
+            ]);
         }
         None => out.extend_from_slice(b"null"),
     }
@@ -216,7 +229,8 @@ impl Batcher {
     }
 
     fn hand_over(&self, pending: &mut Batch) {
-        let mut batch = std::mem::replace(pending, Batch { json: Vec::with_capacity(pending.json.capacity()), events: 0 });
+        let mut batch =
+            std::mem::replace(pending, Batch { json: Vec::with_capacity(pending.json.capacity()), events: 0 });
         batch.json.push(b']');
         if let Err(refused) = self.sender.try_send(batch) {
             let lost = match refused {
@@ -264,7 +278,11 @@ impl Sink {
 
     fn spool_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.spool)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
         files
@@ -280,7 +298,11 @@ impl Sink {
             }
         }
         // Names sort by time, then a random part; written then renamed so a crash never leaves half a file.
-        let name = format!("{:020}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0), uuid::Uuid::new_v4());
+        let name = format!(
+            "{:020}-{}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
+            uuid::Uuid::new_v4()
+        );
         let partial = self.spool.join(format!("{name}.part"));
         let done = self.spool.join(format!("{name}.json"));
         if let Err(e) = std::fs::write(&partial, body).and_then(|_| std::fs::rename(&partial, &done)) {
@@ -369,9 +391,18 @@ mod tests {
         let batch = batches.try_recv().expect("flushed");
         assert_eq!(batch.events, 2);
         let read: Vec<GatewayEvent> = serde_json::from_slice(&batch.json).expect("the contract's event");
-        assert_eq!(read.iter().map(|e| (e.event_id.as_str(), e.error)).collect::<Vec<_>>(), [("a", None), ("b", Some(ErrorType::Throttled))]);
-        assert_eq!((read[0].correlation_id.as_str(), read[0].api_name.as_str(), read[0].backend_latency_ms), ("c\"1", "Pets <b>", None));
-        assert_eq!((read[1].api_context.as_str(), read[1].group.as_str(), read[1].region.as_str()), ("/pets/v1", "eu", "eu-west"));
+        assert_eq!(
+            read.iter().map(|e| (e.event_id.as_str(), e.error)).collect::<Vec<_>>(),
+            [("a", None), ("b", Some(ErrorType::Throttled))]
+        );
+        assert_eq!(
+            (read[0].correlation_id.as_str(), read[0].api_name.as_str(), read[0].backend_latency_ms),
+            ("c\"1", "Pets <b>", None)
+        );
+        assert_eq!(
+            (read[1].api_context.as_str(), read[1].group.as_str(), read[1].region.as_str()),
+            ("/pets/v1", "eu", "eu-west")
+        );
         let none: GatewayEvent = {
             let mut json = Vec::new();
             Event { api: Fields::no_api(), ..event("c", None) }.write_json(&mut json);
@@ -426,10 +457,21 @@ mod tests {
         };
         let mut json = Vec::new();
         event.write_json(&mut json);
-        let read: GatewayEvent = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
-        assert_eq!((read.correlation_id.as_str(), read.api_name.as_str(), read.instance.as_str(), read.user_agent.as_str()), (awkward, awkward, awkward, awkward));
-        assert_eq!((read.timestamp, read.status, read.backend_status, read.request_bytes, read.error), (-1, 502, None, u64::MAX, Some(ErrorType::BackendUnreachable)));
+        let read: GatewayEvent =
+            serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
+        assert_eq!(
+            (read.correlation_id.as_str(), read.api_name.as_str(), read.instance.as_str(), read.user_agent.as_str()),
+            (awkward, awkward, awkward, awkward)
+        );
+        assert_eq!(
+            (read.timestamp, read.status, read.backend_status, read.request_bytes, read.error),
+            (-1, 502, None, u64::MAX, Some(ErrorType::BackendUnreachable))
+        );
         assert_eq!((read.latency_ms, read.backend_latency_ms), (12.346, Some(0.0)), "milliseconds to the microsecond");
-        assert_eq!(serde_json::from_slice::<Vec<serde_json::Value>>(&json).map(|fields| fields.len()).ok(), Some(25), "every field of the contract's event, once");
+        assert_eq!(
+            serde_json::from_slice::<Vec<serde_json::Value>>(&json).map(|fields| fields.len()).ok(),
+            Some(25),
+            "every field of the contract's event, once"
+        );
     }
 }

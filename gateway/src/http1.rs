@@ -32,7 +32,9 @@ pub const COALESCE: usize = 32 * 1024;
 #[derive(Debug)]
 pub enum ReadError {
     /// The peer closed the connection; `clean` when no byte of a message had arrived.
-    Closed { clean: bool },
+    Closed {
+        clean: bool,
+    },
     Io(std::io::Error),
     /// Not HTTP/1 as RFC 9112 allows; the text says what.
     Malformed(&'static str),
@@ -47,7 +49,9 @@ impl std::fmt::Display for ReadError {
             ReadError::Closed { clean: false } => f.write_str("the connection was closed in the middle of a message"),
             ReadError::Io(e) => write!(f, "{e}"),
             ReadError::Malformed(what) => f.write_str(what),
-            ReadError::HeadTooLarge => write!(f, "the head is over {} KiB or has over {MAX_HEADERS} headers", MAX_HEAD / 1024),
+            ReadError::HeadTooLarge => {
+                write!(f, "the head is over {} KiB or has over {MAX_HEADERS} headers", MAX_HEAD / 1024)
+            }
             ReadError::BodyTooLarge => f.write_str("the body is over the size limit"),
         }
     }
@@ -92,7 +96,8 @@ fn framing<'h>(headers: impl Iterator<Item = (&'h str, &'h [u8])>, request: bool
     let (mut length, mut chunked, mut encoded) = (None, false, false);
     for (name, value) in headers {
         if name.eq_ignore_ascii_case("content-length") {
-            let text = std::str::from_utf8(value).map_err(|_| ReadError::Malformed("Content-Length is not a number"))?.trim();
+            let text =
+                std::str::from_utf8(value).map_err(|_| ReadError::Malformed("Content-Length is not a number"))?.trim();
             if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ReadError::Malformed("Content-Length is not a number"));
             }
@@ -121,7 +126,12 @@ fn framing<'h>(headers: impl Iterator<Item = (&'h str, &'h [u8])>, request: bool
 
 /// Read a body framed as `framing` from `buf` and then `stream`, refusing one over `limit`.
 /// What follows the body stays in `buf` (a pipelined request, say).
-pub async fn read_body<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut, framing: Framing, limit: u64) -> Result<Bytes, ReadError> {
+pub async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    framing: Framing,
+    limit: u64,
+) -> Result<Bytes, ReadError> {
     match framing {
         Framing::Length(0) => Ok(Bytes::new()),
         Framing::Length(n) => {
@@ -172,7 +182,11 @@ async fn line<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut, max: usi
 }
 
 /// A chunked body (RFC 9112 §7.1), decoded; extensions and trailers are read and dropped.
-async fn read_chunked<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut, limit: u64) -> Result<Bytes, ReadError> {
+async fn read_chunked<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    limit: u64,
+) -> Result<Bytes, ReadError> {
     let mut body = BytesMut::new();
     loop {
         let end = line(stream, buf, MAX_CHUNK_LINE).await?;
@@ -263,7 +277,12 @@ impl Request {
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     fn keep_alive(&self) -> bool {
-        let connection = |token: &str| self.headers().any(|(n, v)| n.eq_ignore_ascii_case(b"connection") && v.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes())));
+        let connection = |token: &str| {
+            self.headers().any(|(n, v)| {
+                n.eq_ignore_ascii_case(b"connection")
+                    && v.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+            })
+        };
         if self.http10 { connection("keep-alive") } else { !connection("close") }
     }
 
@@ -323,7 +342,12 @@ pub fn request_for_test(bytes: &[u8], remote: SocketAddr) -> Request {
 }
 
 /// Read the next request head from the connection.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut, remote: SocketAddr, client_ip: &Rc<str>) -> Result<Request, ReadError> {
+async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    remote: SocketAddr,
+    client_ip: &Rc<str>,
+) -> Result<Request, ReadError> {
     loop {
         if !buf.is_empty() {
             if let Some((length, mut request)) = parse_request(buf, remote, client_ip)? {
@@ -356,7 +380,8 @@ fn is_value(value: &[u8]) -> bool {
 
 impl Response {
     pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response {
-        let mut response = Response { status, headers: Vec::with_capacity(256), body: body.into(), declared_length: None };
+        let mut response =
+            Response { status, headers: Vec::with_capacity(256), body: body.into(), declared_length: None };
         response.header("content-type", content_type.as_bytes());
         response
     }
@@ -424,7 +449,13 @@ fn encode(out: &mut Vec<u8>, response: &Response, head_request: bool, close: boo
     with_body
 }
 
-async fn write_response<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut Vec<u8>, response: &Response, head_request: bool, close: bool) -> std::io::Result<()> {
+async fn write_response<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    out: &mut Vec<u8>,
+    response: &Response,
+    head_request: bool,
+    close: bool,
+) -> std::io::Result<()> {
     out.clear();
     let body_after = encode(out, response, head_request, close);
     stream.write_all(out).await?;
@@ -520,17 +551,28 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin, H: Service>(mut stream: S,
                     ReadError::Malformed(_) => 400,
                     _ => return,
                 };
-                let _ = write_response(&mut stream, &mut out, &json_error(status, "bad_request", &error.to_string()), false, true).await;
+                let _ = write_response(
+                    &mut stream,
+                    &mut out,
+                    &json_error(status, "bad_request", &error.to_string()),
+                    false,
+                    true,
+                )
+                .await;
                 return;
             }
         };
         let mut state = BodyState::Unread;
-        let response = service.call(&request, Body { stream: &mut stream, buf: &mut buf, request: &request, state: &mut state }).await;
+        let response = service
+            .call(&request, Body { stream: &mut stream, buf: &mut buf, request: &request, state: &mut state })
+            .await;
         // The next request starts after this one's body: an unread small one is dropped; a
         // larger one, or one that could not be read, closes the connection.
         let unusable = match (state, request.framing) {
             (BodyState::Read, _) | (BodyState::Unread, Framing::Length(0)) => false,
-            (BodyState::Unread, Framing::Length(n)) if n <= DRAIN && !request.expects_continue() => read_body(&mut stream, &mut buf, request.framing, DRAIN).await.is_err(),
+            (BodyState::Unread, Framing::Length(n)) if n <= DRAIN && !request.expects_continue() => {
+                read_body(&mut stream, &mut buf, request.framing, DRAIN).await.is_err()
+            }
             _ => true,
         };
         let close = unusable || !request.keep_alive() || service.stopping();
@@ -571,7 +613,12 @@ fn parse_response(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>, ReadError
         return Err(ReadError::Malformed("the backend's status line is incomplete"));
     };
     let headers = || parsed.headers.iter().map(|h| (h.name, h.value));
-    let token = |token: &[u8]| headers().any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token)));
+    let token = |token: &[u8]| {
+        headers().any(|(n, v)| {
+            n.eq_ignore_ascii_case("connection")
+                && v.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+        })
+    };
     let framing = if Response::bodiless(status) { Framing::Length(0) } else { framing(headers(), false)? };
     let close = framing == Framing::UntilClose || if version == 0 { !token(b"keep-alive") } else { token(b"close") };
     let head = ResponseHead {
@@ -586,7 +633,10 @@ fn parse_response(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>, ReadError
 
 /// Read a backend's answer head, skipping interim (1xx) answers. `Err(Closed { clean: true })`
 /// means no byte of an answer arrived.
-pub async fn read_response_head<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) -> Result<ResponseHead, ReadError> {
+pub async fn read_response_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+) -> Result<ResponseHead, ReadError> {
     loop {
         if !buf.is_empty() {
             if let Some((length, mut head)) = parse_response(buf)? {
@@ -595,7 +645,9 @@ pub async fn read_response_head<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut 
                     continue;
                 }
                 if head.status == 101 {
-                    return Err(ReadError::Malformed("the backend switched protocols, which the gateway does not proxy"));
+                    return Err(ReadError::Malformed(
+                        "the backend switched protocols, which the gateway does not proxy",
+                    ));
                 }
                 head.head = bytes;
                 return Ok(head);
@@ -626,7 +678,14 @@ mod tests {
                 Err(ReadError::BodyTooLarge) => return Response::new(413, "text/plain", "too large"),
                 Err(e) => return Response::new(400, "text/plain", e.to_string()),
             };
-            let text = format!("{} {} {:?} [{}] x={}", request.method(), request.path(), request.query(), String::from_utf8_lossy(&body), request.header("X-Test").unwrap_or("-"));
+            let text = format!(
+                "{} {} {:?} [{}] x={}",
+                request.method(),
+                request.path(),
+                request.query(),
+                String::from_utf8_lossy(&body),
+                request.header("X-Test").unwrap_or("-")
+            );
             let mut response = Response::new(200, "text/plain", text);
             response.header("x-bad", b"a\r\nb");
             response
@@ -658,7 +717,11 @@ mod tests {
     #[tokio::test]
     async fn pipelined_requests_keep_alive_and_are_answered_in_order() {
         let answer = exchange(b"GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Test: one\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.1\r\nHost: h\r\n\r\n").await;
-        assert_eq!(bodies(&answer), [r#"GET /a Some("x=1") [] x=one"#, "POST /b None [hello] x=-", "GET /c None [] x=-"], "{answer}");
+        assert_eq!(
+            bodies(&answer),
+            [r#"GET /a Some("x=1") [] x=one"#, "POST /b None [hello] x=-", "GET /c None [] x=-"],
+            "{answer}"
+        );
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\ndate: "), "{answer}");
         assert!(!answer.contains("x-bad"), "a value with CR LF is dropped: {answer}");
         assert!(!answer.contains("connection: close"));
@@ -682,7 +745,12 @@ mod tests {
     #[tokio::test]
     async fn bad_requests_are_refused_and_the_connection_closed() {
         let answer = exchange(b"GET /a HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc").await;
-        assert!(answer.starts_with("HTTP/1.1 400 Bad Request\r\n") && answer.contains("both Transfer-Encoding and Content-Length") && answer.contains("connection: close"), "{answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n")
+                && answer.contains("both Transfer-Encoding and Content-Length")
+                && answer.contains("connection: close"),
+            "{answer}"
+        );
         let answer = exchange(b"GET /a HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab").await;
         assert!(answer.contains("two different Content-Length"), "{answer}");
         let answer = exchange(b"NOT HTTP\r\n\r\n").await;
@@ -690,7 +758,10 @@ mod tests {
         let answer = exchange(format!("GET /a HTTP/1.1\r\nX-Big: {}\r\n\r\n", "x".repeat(MAX_HEAD)).as_bytes()).await;
         assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
         let answer = exchange(b"POST /a HTTP/1.1\r\nContent-Length: 17\r\n\r\n01234567890123456").await;
-        assert!(answer.starts_with("HTTP/1.1 413 ") && answer.contains("connection: close"), "a body not read leaves the connection unusable: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 413 ") && answer.contains("connection: close"),
+            "a body not read leaves the connection unusable: {answer}"
+        );
         let answer = exchange(b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").await;
         assert!(answer.contains("not a hexadecimal number"), "{answer}");
     }
@@ -699,7 +770,10 @@ mod tests {
     async fn an_unread_body_is_skipped_when_small_and_closes_the_connection_when_not() {
         let answer = exchange(b"POST /unread HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcdGET /b HTTP/1.1\r\n\r\n").await;
         assert_eq!(bodies(&answer), ["no", "GET /b None [] x=-"], "{answer}");
-        let answer = exchange(b"POST /unread HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n").await;
+        let answer = exchange(
+            b"POST /unread HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+        )
+        .await;
         assert_eq!(bodies(&answer), ["no"], "{answer}");
         assert!(answer.contains("connection: close"));
     }
@@ -708,7 +782,10 @@ mod tests {
     async fn expect_continue_is_answered_when_the_body_is_read() {
         let (mut client, server) = duplex(1 << 16);
         let talk = async move {
-            client.write_all(b"POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n").await.expect("write");
+            client
+                .write_all(b"POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+                .await
+                .expect("write");
             let mut interim = [0u8; 25];
             client.read_exact(&mut interim).await.expect("100 Continue");
             assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -723,7 +800,10 @@ mod tests {
         let answer = exchange(b"POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi").await;
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "a body sent without waiting needs no 100: {answer}");
         let answer = exchange(b"POST /unread HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n").await;
-        assert!(answer.starts_with("HTTP/1.1 401 ") && answer.contains("connection: close"), "refused without reading: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 401 ") && answer.contains("connection: close"),
+            "refused without reading: {answer}"
+        );
     }
 
     #[tokio::test]

@@ -33,10 +33,17 @@ pub struct Limiter {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Allowed; remaining requests in this window and seconds until it resets.
-    Allowed { limit: u32, remaining: u32, reset_secs: u64 },
+    Allowed {
+        limit: u32,
+        remaining: u32,
+        reset_secs: u64,
+    },
     Unlimited,
     /// Over the limit: retry after this many seconds.
-    Throttled { limit: u32, retry_after_secs: u64 },
+    Throttled {
+        limit: u32,
+        retry_after_secs: u64,
+    },
 }
 
 /// Requests one instance admitted for a subscription in a minute, to add to the shared count.
@@ -93,7 +100,12 @@ impl Limiter {
         let mut unsent = Vec::new();
         for (application, apis) in windows.iter() {
             for (api, w) in apis.iter().filter(|(_, w)| w.minute == minute) {
-                unsent.push(Unsent { application: Arc::clone(application), api: Arc::clone(api), minute, requests: w.unsent });
+                unsent.push(Unsent {
+                    application: Arc::clone(application),
+                    api: Arc::clone(api),
+                    minute,
+                    requests: w.unsent,
+                });
             }
         }
         unsent
@@ -104,7 +116,9 @@ impl Limiter {
     pub fn settle<'a>(&self, settled: impl IntoIterator<Item = (&'a Unsent, u32)>) {
         let mut windows = self.windows();
         for (sent, shared) in settled {
-            let Some(w) = windows.get_mut(&*sent.application).and_then(|apis| apis.get_mut(&*sent.api)) else { continue };
+            let Some(w) = windows.get_mut(&*sent.application).and_then(|apis| apis.get_mut(&*sent.api)) else {
+                continue;
+            };
             if w.minute == sent.minute {
                 // Requests admitted while the store answered stay unsent, for the next sync.
                 w.unsent = w.unsent.saturating_sub(sent.requests);
@@ -125,8 +139,14 @@ mod tests {
         assert_eq!(l.check("app", "api", Some(2), t), Verdict::Allowed { limit: 2, remaining: 1, reset_secs: 1 });
         assert_eq!(l.check("app", "api", Some(2), t), Verdict::Allowed { limit: 2, remaining: 0, reset_secs: 1 });
         assert_eq!(l.check("app", "api", Some(2), t), Verdict::Throttled { limit: 2, retry_after_secs: 1 });
-        assert!(matches!(l.check("other", "api", Some(2), t), Verdict::Allowed { .. }), "another subscription has its own count");
-        assert!(matches!(l.check("app", "api", Some(2), t + 600), Verdict::Allowed { .. }), "a new minute starts afresh");
+        assert!(
+            matches!(l.check("other", "api", Some(2), t), Verdict::Allowed { .. }),
+            "another subscription has its own count"
+        );
+        assert!(
+            matches!(l.check("app", "api", Some(2), t + 600), Verdict::Allowed { .. }),
+            "a new minute starts afresh"
+        );
         assert_eq!(l.check("app", "api", None, t), Verdict::Unlimited);
     }
 
@@ -144,7 +164,11 @@ mod tests {
         // The store now holds 9: our 3 and another instance's 6.
         l.settle([(&unsent[0], 9)]);
         assert_eq!(l.unsent(1).iter().map(|u| u.requests).collect::<Vec<_>>(), vec![1]);
-        assert_eq!(l.check("app", "api", Some(10), t), Verdict::Throttled { limit: 10, retry_after_secs: 60 }, "9 shared + 1 unsent");
+        assert_eq!(
+            l.check("app", "api", Some(10), t),
+            Verdict::Throttled { limit: 10, retry_after_secs: 60 },
+            "9 shared + 1 unsent"
+        );
         // An answer for a minute that has ended changes nothing.
         l.settle([(&Unsent { minute: 0, ..unsent[0].clone() }, 100)]);
         assert_eq!(l.unsent(1)[0].requests, 1);
@@ -157,6 +181,9 @@ mod tests {
         l.settle([(&sent, 1)]);
         assert_eq!(quiet(&l).requests, 0, "nothing unsent, still listed");
         l.settle([(&quiet(&l), 10)]);
-        assert!(matches!(l.check("quiet", "api", Some(10), t), Verdict::Throttled { .. }), "the others' requests count");
+        assert!(
+            matches!(l.check("quiet", "api", Some(10), t), Verdict::Throttled { .. }),
+            "the others' requests count"
+        );
     }
 }

@@ -87,7 +87,9 @@ impl Service for Admin {
         match request.path() {
             "/healthz" => Response::new(200, "text/plain", "ok\n"),
             "/readyz" => match self.gateway.runtime.load().as_ref() {
-                Some(rt) if rt.version.is_empty() => Response::new(200, "text/plain", format!("serving {}: no release deployed yet\n", rt.group)),
+                Some(rt) if rt.version.is_empty() => {
+                    Response::new(200, "text/plain", format!("serving {}: no release deployed yet\n", rt.group))
+                }
                 Some(rt) => Response::new(200, "text/plain", format!("serving {} {}\n", rt.group, rt.version)),
                 None => Response::new(503, "text/plain", "no bundle yet\n"),
             },
@@ -106,7 +108,11 @@ fn main() {
     let args = Args::parse();
     // The main thread runs the control plane side: accepting connections, bundle pulls, the
     // event sender, the admin port and signals. Requests run on the workers (see `worker`).
-    let outcome = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}")).and_then(|rt| LocalSet::new().block_on(&rt, run(args, started)));
+    let outcome = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .and_then(|rt| LocalSet::new().block_on(&rt, run(args, started)));
     if let Err(e) = outcome {
         tracing::error!(error = %e, "gateway stopped");
         eprintln!("gatehouse-gateway: {e}");
@@ -123,8 +129,16 @@ type Connection = (std::net::TcpStream, SocketAddr);
 /// (backend connections, events, verified tokens) needs no lock. Returns when `connections`
 /// closes and the requests in flight have been answered (for up to 10 s), each closing its
 /// connection; idle kept-alive connections are closed as the worker ends.
-fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections: tokio::sync::mpsc::UnboundedReceiver<Connection>) -> Result<std::thread::JoinHandle<()>, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start worker {index}: {e}"))?;
+fn worker(
+    index: usize,
+    gateway: Arc<Gateway>,
+    events: Batcher,
+    mut connections: tokio::sync::mpsc::UnboundedReceiver<Connection>,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start worker {index}: {e}"))?;
     let spawned = std::thread::Builder::new().name(format!("gateway-worker-{index}")).spawn(move || {
         LocalSet::new().block_on(&runtime, async move {
             let own = Rc::new(Worker::new(index, events));
@@ -147,7 +161,11 @@ fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections:
             let deadline = Instant::now() + Duration::from_secs(10);
             while own.in_flight.get() > 0 {
                 if Instant::now() > deadline {
-                    tracing::warn!(worker = index, requests = own.in_flight.get(), "requests still in flight after 10 s; stopping anyway");
+                    tracing::warn!(
+                        worker = index,
+                        requests = own.in_flight.get(),
+                        "requests still in flight after 10 s; stopping anyway"
+                    );
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -160,7 +178,9 @@ fn worker(index: usize, gateway: Arc<Gateway>, events: Batcher, mut connections:
 
 async fn run(args: Args, started: Instant) -> Result<(), String> {
     std::fs::create_dir_all(&args.state_dir).map_err(|e| format!("cannot create {}: {e}", args.state_dir.display()))?;
-    let instance = args.instance.clone().unwrap_or_else(|| format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()), std::process::id()));
+    let instance = args.instance.clone().unwrap_or_else(|| {
+        format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()), std::process::id())
+    });
     #[cfg(unix)]
     if std::env::var("GATEWAY_EXIT_WITH_PARENT").is_ok_and(|v| v == "1") {
         // Supervised by `gatehouse serve`: stop when it is gone, even if it was killed.
@@ -179,7 +199,8 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     let count = args.workers.or_else(|| std::thread::available_parallelism().ok()).map_or(1, |n| n.get());
     let metrics = Arc::new(Metrics::new(count));
     let (batches, batches_rx) = tokio::sync::mpsc::channel(events::QUEUE);
-    let http = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
+    let http =
+        reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
     let gateway = Arc::new(Gateway {
         runtime: ArcSwapOption::empty(),
         limiter: Arc::new(limiter::Limiter::default()),
@@ -208,7 +229,14 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     let server = args.server.as_deref().map(|s| s.trim_end_matches('/').to_string());
     if let Some(server) = &server {
         let token = args.token.clone().ok_or("--server needs --token (the gateway credential)")?;
-        let puller = pull::Puller { url: format!("{server}/api/v1/gateway/bundle"), token, instance: instance.clone(), started_at: now_ms(), cache, http: http.clone() };
+        let puller = pull::Puller {
+            url: format!("{server}/api/v1/gateway/bundle"),
+            token,
+            instance: instance.clone(),
+            started_at: now_ms(),
+            cache,
+            http: http.clone(),
+        };
         tokio::spawn(puller.run(gateway.clone(), metrics.clone()));
     }
     let sink = events::Sink {
@@ -220,7 +248,8 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     };
     let sender = tokio::spawn(events::run(sink, batches_rx));
 
-    let admin_listener = tokio::net::TcpListener::bind(args.admin).await.map_err(|e| format!("cannot listen on {}: {e}", args.admin))?;
+    let admin_listener =
+        tokio::net::TcpListener::bind(args.admin).await.map_err(|e| format!("cannot listen on {}: {e}", args.admin))?;
     let admin = Rc::new(Admin { gateway: gateway.clone(), metrics: metrics.clone() });
     tokio::task::spawn_local(async move {
         loop {
@@ -230,7 +259,9 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         }
     });
 
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let mut workers = Vec::with_capacity(count);
     for index in 0..count {
         let (send, receive) = tokio::sync::mpsc::unbounded_channel();
@@ -257,10 +288,13 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     // Closing the channels stops the workers; in-flight requests finish (for up to 10 s), then
     // the sender delivers (or spools) the events still queued.
     drop(listener);
-    let threads: Vec<_> = workers.into_iter().map(|(send, thread)| {
-        drop(send);
-        thread
-    }).collect();
+    let threads: Vec<_> = workers
+        .into_iter()
+        .map(|(send, thread)| {
+            drop(send);
+            thread
+        })
+        .collect();
     let _ = tokio::task::spawn_blocking(move || {
         for thread in threads {
             let _ = thread.join();

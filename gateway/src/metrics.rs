@@ -128,17 +128,31 @@ impl Metrics {
             ("bundle_reloads_total", "Bundles loaded.", &self.bundle_reloads),
             ("bundle_rejected_total", "Bundles refused as invalid.", &self.bundle_rejected),
         ] {
-            let _ = writeln!(out, "# HELP gatehouse_gateway_{name} {help}\n# TYPE gatehouse_gateway_{name} counter\ngatehouse_gateway_{name} {}", get(value));
+            let _ = writeln!(
+                out,
+                "# HELP gatehouse_gateway_{name} {help}\n# TYPE gatehouse_gateway_{name} counter\ngatehouse_gateway_{name} {}",
+                get(value)
+            );
         }
-        let _ = writeln!(out, "# HELP gatehouse_gateway_spooled_batches Event batches waiting on disk.\n# TYPE gatehouse_gateway_spooled_batches gauge\ngatehouse_gateway_spooled_batches {}", get(&self.spooled_batches));
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_gateway_spooled_batches Event batches waiting on disk.\n# TYPE gatehouse_gateway_spooled_batches gauge\ngatehouse_gateway_spooled_batches {}",
+            get(&self.spooled_batches)
+        );
         match get(&self.rate_limit_store_up) {
             Self::NO_STORE => {}
             up => {
-                let _ = writeln!(out, "# HELP gatehouse_gateway_rate_limit_store_up Whether the last sync of tier counts with the shared store succeeded.\n# TYPE gatehouse_gateway_rate_limit_store_up gauge\ngatehouse_gateway_rate_limit_store_up {up}");
+                let _ = writeln!(
+                    out,
+                    "# HELP gatehouse_gateway_rate_limit_store_up Whether the last sync of tier counts with the shared store succeeded.\n# TYPE gatehouse_gateway_rate_limit_store_up gauge\ngatehouse_gateway_rate_limit_store_up {up}"
+                );
             }
         }
         let (group, version) = self.bundle.lock().map(|b| b.clone()).unwrap_or_default();
-        let _ = writeln!(out, "# HELP gatehouse_gateway_bundle_info The bundle being served.\n# TYPE gatehouse_gateway_bundle_info gauge\ngatehouse_gateway_bundle_info{{group=\"{group}\",version=\"{version}\"}} 1");
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_gateway_bundle_info The bundle being served.\n# TYPE gatehouse_gateway_bundle_info gauge\ngatehouse_gateway_bundle_info{{group=\"{group}\",version=\"{version}\"}} 1"
+        );
         out
     }
 }
@@ -154,7 +168,14 @@ mod tests {
             m.observe(worker, 200, seconds);
         }
         let text = m.render();
-        for line in ["le=\"0.0005\"} 1", "le=\"0.001\"} 2", "le=\"0.005\"} 3", "le=\"5\"} 3", "le=\"+Inf\"} 4", "class=\"2xx\"} 4"] {
+        for line in [
+            "le=\"0.0005\"} 1",
+            "le=\"0.001\"} 2",
+            "le=\"0.005\"} 3",
+            "le=\"5\"} 3",
+            "le=\"+Inf\"} 4",
+            "class=\"2xx\"} 4",
+        ] {
             assert!(text.contains(line), "missing `{line}` in\n{text}");
         }
     }

@@ -61,7 +61,15 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(index: usize, events: Batcher) -> Worker {
-        Worker { index, backends: upstream::Pool::default(), events, ids: Ids::default(), serving: RefCell::new(None), in_flight: Cell::new(0), stopping: Cell::new(false) }
+        Worker {
+            index,
+            backends: upstream::Pool::default(),
+            events,
+            ids: Ids::default(),
+            serving: RefCell::new(None),
+            in_flight: Cell::new(0),
+            stopping: Cell::new(false),
+        }
     }
 
     /// The bundle to serve a request with: the worker's own handle on the gateway's current
@@ -127,12 +135,32 @@ impl Trace<'_> {
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message.
-const HOP_BY_HOP: [&str; 9] = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
 
 /// A caller's header that reaches the backend: not hop-by-hop, not the caller's credentials,
 /// and not one the gateway sets itself.
 fn forwardable(name: &[u8]) -> bool {
-    const SET_HERE: [&str; 9] = ["host", "authorization", "apikey", "content-length", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded", CORRELATION];
+    const SET_HERE: [&str; 9] = [
+        "host",
+        "authorization",
+        "apikey",
+        "content-length",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "forwarded",
+        CORRELATION,
+    ];
     !HOP_BY_HOP.iter().chain(&SET_HERE).any(|held| name.eq_ignore_ascii_case(held.as_bytes()))
 }
 
@@ -160,7 +188,12 @@ fn truncated(text: &str, max: usize) -> &str {
 }
 
 impl Gateway {
-    pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(&self, worker: &Worker, request: &Request, body: Body<'_, S>) -> Response {
+    pub async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        worker: &Worker,
+        request: &Request,
+        body: Body<'_, S>,
+    ) -> Response {
         let serving = worker.serving(self);
         let started = Instant::now();
         let mut trace = Trace {
@@ -190,7 +223,14 @@ impl Gateway {
         response
     }
 
-    async fn serve<'r, S: AsyncRead + AsyncWrite + Unpin>(&self, serving: &'r Serving, worker: &Worker, request: &'r Request, body: Body<'_, S>, trace: &mut Trace<'r>) -> Response {
+    async fn serve<'r, S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        serving: &'r Serving,
+        worker: &Worker,
+        request: &'r Request,
+        body: Body<'_, S>,
+        trace: &mut Trace<'r>,
+    ) -> Response {
         let rt = &*serving.runtime;
         let path = request.path();
         let Some((api, rest)) = rt.route(path) else {
@@ -201,11 +241,19 @@ impl Gateway {
         match api.withdrawn {
             Some(LifecycleState::Blocked) => {
                 trace.error = Some(ErrorType::Blocked);
-                return json_error(503, "api_blocked", &format!("{} {} is blocked by its publisher", api.spec.name, api.spec.version));
+                return json_error(
+                    503,
+                    "api_blocked",
+                    &format!("{} {} is blocked by its publisher", api.spec.name, api.spec.version),
+                );
             }
             Some(_) => {
                 trace.error = Some(ErrorType::NoRoute);
-                return json_error(404, "api_retired", &format!("{} {} has been retired", api.spec.name, api.spec.version));
+                return json_error(
+                    404,
+                    "api_retired",
+                    &format!("{} {} has been retired", api.spec.name, api.spec.version),
+                );
             }
             None => {}
         }
@@ -220,7 +268,11 @@ impl Gateway {
             }
             Match::NotFound => {
                 trace.error = Some(ErrorType::NoRoute);
-                return json_error(404, "no_route", &format!("{} {} has no resource {rest}", api.spec.name, api.spec.version));
+                return json_error(
+                    404,
+                    "no_route",
+                    &format!("{} {} has no resource {rest}", api.spec.name, api.spec.version),
+                );
             }
         };
         trace.resource = &operation.template;
@@ -258,7 +310,8 @@ impl Gateway {
                 trace.error = Some(ErrorType::Throttled);
                 self.metrics.throttled.fetch_add(1, Ordering::Relaxed);
                 let tier = trace.caller.as_ref().map_or("", Caller::tier);
-                let mut response = json_error(429, "throttled", &format!("tier {tier} allows {limit} requests per minute"));
+                let mut response =
+                    json_error(429, "throttled", &format!("tier {tier} allows {limit} requests per minute"));
                 response.header_number("retry-after", retry_after_secs);
                 response.header_number("x-ratelimit-limit", u64::from(limit));
                 response.header_number("x-ratelimit-remaining", 0);
@@ -292,20 +345,35 @@ impl Gateway {
             }
             Denied::NotSubscribed => {
                 trace.error = Some(ErrorType::NotSubscribed);
-                json_error(403, "not_subscribed", "the application is not subscribed to this API (or its subscription was revoked)")
+                json_error(
+                    403,
+                    "not_subscribed",
+                    "the application is not subscribed to this API (or its subscription was revoked)",
+                )
             }
         }
     }
 
     /// Proxy to a backend: production or sandbox by the caller's key type, round robin or
     /// failover, with the API's timeout.
-    async fn forward<'r, S: AsyncRead + AsyncWrite + Unpin>(&self, worker: &Worker, api: &'r Api, request: &'r Request, body: Body<'_, S>, trace: &mut Trace<'r>) -> Response {
+    async fn forward<'r, S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        worker: &Worker,
+        api: &'r Api,
+        request: &'r Request,
+        body: Body<'_, S>,
+        trace: &mut Trace<'r>,
+    ) -> Response {
         let sandbox = trace.caller.as_ref().is_some_and(|c| c.key_type() == "sandbox");
         let backends = if sandbox { &api.sandbox } else { &api.production };
         if backends.is_empty() {
             trace.error = Some(ErrorType::BackendUnreachable);
             let which = if sandbox { "sandbox" } else { "production" };
-            return json_error(503, "no_backend", &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version));
+            return json_error(
+                503,
+                "no_backend",
+                &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version),
+            );
         }
         let body = match body.read(MAX_BODY).await {
             Ok(body) => body,
@@ -338,7 +406,14 @@ impl Gateway {
                 &body[..]
             };
             let started = Instant::now();
-            let call = upstream::Call { head: &outgoing, body: rest, head_request, idempotent: idempotent(method), limit: MAX_ANSWER, now: started };
+            let call = upstream::Call {
+                head: &outgoing,
+                body: rest,
+                head_request,
+                idempotent: idempotent(method),
+                limit: MAX_ANSWER,
+                now: started,
+            };
             let deadline = tokio::time::Instant::from_std(started) + timeout;
             let answer = tokio::time::timeout_at(deadline, worker.backends.call(backend, &call)).await;
             trace.backend_latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
@@ -371,8 +446,16 @@ impl Gateway {
         }
         trace.error = Some(ErrorType::BackendUnreachable);
         self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
-        let (status, why) = if last_error == "timed out" { (504, format!("timed out after {} ms", endpoints.timeout_ms)) } else { (502, last_error.to_string()) };
-        json_error(status, "backend_unreachable", &format!("the backend of {} {} could not be reached: {why}", api.spec.name, api.spec.version))
+        let (status, why) = if last_error == "timed out" {
+            (504, format!("timed out after {} ms", endpoints.timeout_ms))
+        } else {
+            (502, last_error.to_string())
+        };
+        json_error(
+            status,
+            "backend_unreachable",
+            &format!("the backend of {} {} could not be reached: {why}", api.spec.name, api.spec.version),
+        )
     }
 
     fn record(&self, worker: &Worker, trace: &Trace, place: &Fields, response: &Response) {
@@ -405,7 +488,13 @@ impl Gateway {
 }
 
 /// The credential a request carries, checked for the operation's accepted kinds.
-fn authenticate<'r>(serving: &'r Serving, api: &Api, accepted: &[AuthKind], request: &Request, now_ms: i64) -> Result<Caller<'r>, Denied> {
+fn authenticate<'r>(
+    serving: &'r Serving,
+    api: &Api,
+    accepted: &[AuthKind],
+    request: &Request,
+    now_ms: i64,
+) -> Result<Caller<'r>, Denied> {
     // The token as bytes: a remembered one needs no UTF-8 check (tokens are ~700 bytes).
     let bearer = request
         .header_bytes("authorization")
@@ -415,7 +504,9 @@ fn authenticate<'r>(serving: &'r Serving, api: &Api, accepted: &[AuthKind], requ
     let key = request.header("apikey");
     let rt = &*serving.runtime;
     match (bearer, key) {
-        (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => auth::bearer(rt, &serving.verified, token, &api.spec.id, now_ms / 1000),
+        (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => {
+            auth::bearer(rt, &serving.verified, token, &api.spec.id, now_ms / 1000)
+        }
         (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms),
         _ => Err(Denied::Unauthenticated("send an access token (Authorization: Bearer) or an API key (apikey header)")),
     }
@@ -424,7 +515,14 @@ fn authenticate<'r>(serving: &'r Serving, api: &Api, accepted: &[AuthKind], requ
 /// The head of the request to `backend`: the caller's method, the backend's base path followed
 /// by the path after the API's context, the caller's headers but hop-by-hop ones and
 /// credentials, and `X-Forwarded-*`, `Forwarded` and the correlation id.
-fn write_head(out: &mut Vec<u8>, backend: &Backend, api: &Api, request: &Request, body_length: usize, correlation_id: &str) {
+fn write_head(
+    out: &mut Vec<u8>,
+    backend: &Backend,
+    api: &Api,
+    request: &Request,
+    body_length: usize,
+    correlation_id: &str,
+) {
     let context = api.spec.context.trim_end_matches('/');
     let rest = request.path().strip_prefix(context).unwrap_or("");
     out.extend_from_slice(request.method().as_bytes());
@@ -459,7 +557,21 @@ fn write_head(out: &mut Vec<u8>, backend: &Backend, api: &Api, request: &Request
     if let Some(earlier) = earlier_hops {
         extend(out, &[earlier, b", "]);
     }
-    extend(out, &[ip, b"\r\nx-forwarded-host: ", host, b"\r\nx-forwarded-proto: http\r\nforwarded: for=\"", open, ip, close, b"\";host=\"", host, b"\";proto=http\r\n"]);
+    extend(
+        out,
+        &[
+            ip,
+            b"\r\nx-forwarded-host: ",
+            host,
+            b"\r\nx-forwarded-proto: http\r\nforwarded: for=\"",
+            open,
+            ip,
+            close,
+            b"\";host=\"",
+            host,
+            b"\";proto=http\r\n",
+        ],
+    );
     extend(out, &[CORRELATION.as_bytes(), b": ", correlation_id.as_bytes(), b"\r\n"]);
     if body_length > 0 || matches!(request.method(), "POST" | "PUT" | "PATCH") {
         extend(out, &[b"content-length: ", itoa::Buffer::new().format(body_length).as_bytes(), b"\r\n"]);
@@ -491,7 +603,18 @@ mod tests {
             tiers: vec![],
             operations: vec![],
         };
-        let bundle = Bundle { group: "g".into(), version: "1".into(), apis: vec![spec], tiers: vec![], keys: vec![], issuer: String::new(), audience: String::new(), revocations: vec![], api_keys: vec![], withdrawn: vec![] };
+        let bundle = Bundle {
+            group: "g".into(),
+            version: "1".into(),
+            apis: vec![spec],
+            tiers: vec![],
+            keys: vec![],
+            issuer: String::new(),
+            audience: String::new(),
+            revocations: vec![],
+            api_keys: vec![],
+            withdrawn: vec![],
+        };
         match Runtime::compile(bundle) {
             Ok(mut rt) => rt.apis.remove(0),
             Err(e) => panic!("{e}"),
@@ -515,7 +638,14 @@ mod tests {
             0,
         );
         assert!(sent.starts_with("GET /base/pets/7?full=1 HTTP/1.1\r\nhost: backend.internal:8080\r\n"), "{sent}");
-        for line in ["Accept: application/json\r\n", "x-forwarded-for: 10.0.0.1, 192.0.2.9\r\n", "x-forwarded-host: api.example.com\r\n", "x-forwarded-proto: http\r\n", "forwarded: for=\"192.0.2.9\";host=\"api.example.com\";proto=http\r\n", "x-correlation-id: corr-1\r\n"] {
+        for line in [
+            "Accept: application/json\r\n",
+            "x-forwarded-for: 10.0.0.1, 192.0.2.9\r\n",
+            "x-forwarded-host: api.example.com\r\n",
+            "x-forwarded-proto: http\r\n",
+            "forwarded: for=\"192.0.2.9\";host=\"api.example.com\";proto=http\r\n",
+            "x-correlation-id: corr-1\r\n",
+        ] {
             assert!(sent.contains(line), "missing {line:?} in {sent}");
         }
         for gone in ["secret", "apikey", "evil", "keep-alive", "theirs", "content-length"] {
@@ -529,7 +659,10 @@ mod tests {
         let root = api("/", "http://[::1]:9");
         let sent = head(&root, b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", "[2001:db8::1]:5000", 5);
         assert!(sent.starts_with("POST / HTTP/1.1\r\nhost: [::1]:9\r\n"), "{sent}");
-        assert!(sent.contains("forwarded: for=\"[2001:db8::1]\";") && sent.contains("x-forwarded-for: 2001:db8::1\r\n"), "{sent}");
+        assert!(
+            sent.contains("forwarded: for=\"[2001:db8::1]\";") && sent.contains("x-forwarded-for: 2001:db8::1\r\n"),
+            "{sent}"
+        );
         assert_eq!(sent.matches("content-length: 5\r\n").count(), 1, "{sent}");
         let empty_post = head(&root, b"POST / HTTP/1.1\r\nHost: h\r\n\r\n", "127.0.0.1:1", 0);
         assert!(empty_post.contains("content-length: 0\r\n"), "a POST always says its length: {empty_post}");

@@ -82,7 +82,13 @@ impl Puller {
                 Ok(r) if r.status() == reqwest::StatusCode::NOT_MODIFIED => backoff = Duration::from_millis(500),
                 Ok(r) if r.status().is_success() => {
                     backoff = Duration::from_millis(500);
-                    let tag = r.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").trim_matches('"').to_string();
+                    let tag = r
+                        .headers()
+                        .get("etag")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .trim_matches('"')
+                        .to_string();
                     match r.bytes().await {
                         Ok(bytes) => match install(&gateway, &metrics, &bytes, "management plane") {
                             Ok(()) => {

@@ -177,13 +177,18 @@ impl Runtime {
             if jwk.get("crv").and_then(|v| v.as_str()) != Some("Ed25519") {
                 return Err(format!("keys[{i}]: only Ed25519 keys are supported"));
             }
-            let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(x).ok().and_then(|b| b.try_into().ok()).ok_or(format!("keys[{i}]: x is not a 32-byte key"))?;
+            let bytes: [u8; 32] = URL_SAFE_NO_PAD
+                .decode(x)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or(format!("keys[{i}]: x is not a 32-byte key"))?;
             let key = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("keys[{i}]: {e}"))?;
             keys.insert(kid.to_string(), key);
         }
         let mut apis = Vec::new();
         let mut contexts = std::collections::HashSet::new();
-        let withdrawn: HashMap<String, LifecycleState> = bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
+        let withdrawn: HashMap<String, LifecycleState> =
+            bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
         for (i, spec) in bundle.apis.into_iter().enumerate() {
             if !spec.context.starts_with('/') {
                 return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
@@ -191,16 +196,35 @@ impl Runtime {
             if !contexts.insert(spec.context.trim_end_matches('/').to_string()) {
                 return Err(format!("apis[{i}].context `{}` is served twice", spec.context));
             }
-            let backends = |urls: &[String]| urls.iter().map(|url| Backend::parse(url)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("apis[{i}] ({}): {e}", spec.name));
+            let backends = |urls: &[String]| {
+                urls.iter()
+                    .map(|url| Backend::parse(url))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("apis[{i}] ({}): {e}", spec.name))
+            };
             let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
             let operations = spec
                 .operations
                 .iter()
-                .map(|op| Operation { method: op.method.to_ascii_uppercase(), template: op.path.clone(), segments: segments(&op.path), security: op.security.clone(), mock: op.mock.clone() })
+                .map(|op| Operation {
+                    method: op.method.to_ascii_uppercase(),
+                    template: op.path.clone(),
+                    segments: segments(&op.path),
+                    security: op.security.clone(),
+                    mock: op.mock.clone(),
+                })
                 .collect();
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
-            apis.push(Api { spec, operations, production, sandbox, withdrawn, event_fields, next_backend: AtomicUsize::new(0) });
+            apis.push(Api {
+                spec,
+                operations,
+                production,
+                sandbox,
+                withdrawn,
+                event_fields,
+                next_backend: AtomicUsize::new(0),
+            });
         }
         apis.sort_by_key(|a| std::cmp::Reverse(a.spec.context.trim_end_matches('/').len()));
         let mut by_first_segment: HashMap<String, Vec<usize>> = HashMap::new();
@@ -228,7 +252,8 @@ impl Runtime {
     /// The API whose context prefixes `path`, and the rest of the path.
     pub fn route<'a>(&self, path: &'a str) -> Option<(&Api, &'a str)> {
         // An API at the root context (`/`) has the empty first segment and comes last.
-        let candidates = [first_segment(path), ""].into_iter().filter_map(|segment| self.by_first_segment.get(segment)).flatten();
+        let candidates =
+            [first_segment(path), ""].into_iter().filter_map(|segment| self.by_first_segment.get(segment)).flatten();
         candidates.map(|&i| &self.apis[i]).find_map(|api| {
             let context = api.spec.context.trim_end_matches('/');
             let rest = path.strip_prefix(context)?;
@@ -243,7 +268,12 @@ mod tests {
     use gatehouse_contract::{BundleOperation, Endpoints};
 
     fn bundle() -> Bundle {
-        let op = |method: &str, path: &str| BundleOperation { method: method.into(), path: path.into(), security: vec![AuthKind::Oauth2], mock: None };
+        let op = |method: &str, path: &str| BundleOperation {
+            method: method.into(),
+            path: path.into(),
+            security: vec![AuthKind::Oauth2],
+            mock: None,
+        };
         let api = |context: &str| BundleApi {
             id: context.into(),
             name: "Pets".into(),
@@ -277,7 +307,10 @@ mod tests {
         assert_eq!((api.spec.context.as_str(), rest), ("/pets/v2", "/pets/7"));
         assert!(rt.route("/petshop/x").is_none(), "a context matches whole segments only");
         let (api, _) = rt.route("/pets/pets/mine").expect("route");
-        assert!(matches!(api.find("GET", "/pets/mine"), Match::Found(op) if op.template == "/pets/mine"), "literals win over parameters");
+        assert!(
+            matches!(api.find("GET", "/pets/mine"), Match::Found(op) if op.template == "/pets/mine"),
+            "literals win over parameters"
+        );
         assert!(matches!(api.find("GET", "/pets/42"), Match::Found(op) if op.template == "/pets/{id}"));
         assert!(matches!(api.find("DELETE", "/pets"), Match::WrongMethod(m) if m == vec!["POST".to_string()]));
         assert!(matches!(api.find("GET", "/owners"), Match::NotFound));

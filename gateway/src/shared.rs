@@ -42,28 +42,44 @@ impl Store {
     pub fn parse(url: &str) -> Result<Store, String> {
         // Errors show the URL without its password.
         let url_shown = match url.rsplit_once('@') {
-            Some((before, host)) => format!("{}://***@{host}", before.split_once("://").map_or("", |(scheme, _)| scheme)),
+            Some((before, host)) => {
+                format!("{}://***@{host}", before.split_once("://").map_or("", |(scheme, _)| scheme))
+            }
             None => url.to_string(),
         };
         let url = url.trim();
-        let rest = url.strip_prefix("redis://").ok_or(format!("--rate-limit-store `{url_shown}`: only redis:// URLs are supported"))?;
+        let rest = url
+            .strip_prefix("redis://")
+            .ok_or(format!("--rate-limit-store `{url_shown}`: only redis:// URLs are supported"))?;
         let (credentials, rest) = match rest.rsplit_once('@') {
             Some((credentials, rest)) => (Some(credentials), rest),
             None => (None, rest),
         };
         let (user, password) = match credentials.map(|c| c.split_once(':').unwrap_or(("", c))) {
-            Some((user, password)) => ((!user.is_empty()).then(|| user.to_string()), (!password.is_empty()).then(|| password.to_string())),
+            Some((user, password)) => {
+                ((!user.is_empty()).then(|| user.to_string()), (!password.is_empty()).then(|| password.to_string()))
+            }
             None => (None, None),
         };
-        let (host, db) = match rest.split_once('/') {
-            Some((host, "")) => (host, None),
-            Some((host, db)) => (host, Some(db.parse::<u32>().map_err(|_| format!("--rate-limit-store `{url_shown}`: the database `{db}` is not a number"))?)),
-            None => (rest, None),
-        };
+        let (host, db) =
+            match rest.split_once('/') {
+                Some((host, "")) => (host, None),
+                Some((host, db)) => (
+                    host,
+                    Some(db.parse::<u32>().map_err(|_| {
+                        format!("--rate-limit-store `{url_shown}`: the database `{db}` is not a number")
+                    })?),
+                ),
+                None => (rest, None),
+            };
         if host.is_empty() {
             return Err(format!("--rate-limit-store `{url_shown}`: no host"));
         }
-        let address = if host.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) { host.to_string() } else { format!("{host}:6379") };
+        let address = if host.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) {
+            host.to_string()
+        } else {
+            format!("{host}:6379")
+        };
         Ok(Store { address, user, password, db })
     }
 }
@@ -96,7 +112,9 @@ async fn reply<R: AsyncBufRead + Unpin>(conn: &mut R) -> Result<Reply, String> {
     let line = line.trim_end_matches(['\r', '\n']);
     match line.split_at_checked(1) {
         Some(("+", _)) => Ok(Reply::Status),
-        Some((":", n)) => n.parse().map(Reply::Integer).map_err(|_| format!("the store answered `{line}` for a number")),
+        Some((":", n)) => {
+            n.parse().map(Reply::Integer).map_err(|_| format!("the store answered `{line}` for a number"))
+        }
         Some(("-", error)) => Err(format!("the store refused: {error}")),
         Some(("$", n)) => {
             // A bulk string (an older server's answer to SELECT, say): read and skip it.
@@ -116,7 +134,8 @@ async fn reply<R: AsyncBufRead + Unpin>(conn: &mut R) -> Result<Reply, String> {
 }
 
 async fn connect(store: &Store) -> Result<BufReader<TcpStream>, String> {
-    let stream = TcpStream::connect(&store.address).await.map_err(|e| format!("cannot reach {}: {e}", store.address))?;
+    let stream =
+        TcpStream::connect(&store.address).await.map_err(|e| format!("cannot reach {}: {e}", store.address))?;
     let _ = stream.set_nodelay(true);
     let mut conn = BufReader::new(stream);
     let mut hello = Vec::new();
@@ -225,15 +244,27 @@ mod tests {
 
     #[test]
     fn store_urls() {
-        assert_eq!(Store::parse("redis://cache").expect("url"), Store { address: "cache:6379".into(), user: None, password: None, db: None });
-        assert_eq!(Store::parse("redis://:s3cret@10.0.0.2:6380/2").expect("url"), Store { address: "10.0.0.2:6380".into(), user: None, password: Some("s3cret".into()), db: Some(2) });
+        assert_eq!(
+            Store::parse("redis://cache").expect("url"),
+            Store { address: "cache:6379".into(), user: None, password: None, db: None }
+        );
+        assert_eq!(
+            Store::parse("redis://:s3cret@10.0.0.2:6380/2").expect("url"),
+            Store { address: "10.0.0.2:6380".into(), user: None, password: Some("s3cret".into()), db: Some(2) }
+        );
         let with_user = Store::parse("redis://gw:pw@cache/").expect("url");
-        assert_eq!((with_user.user.as_deref(), with_user.password.as_deref(), with_user.db), (Some("gw"), Some("pw"), None));
+        assert_eq!(
+            (with_user.user.as_deref(), with_user.password.as_deref(), with_user.db),
+            (Some("gw"), Some("pw"), None)
+        );
         assert!(Store::parse("http://cache").is_err_and(|e| e.contains("redis://")));
         assert!(Store::parse("redis:///1").is_err_and(|e| e.contains("no host")));
         assert!(Store::parse("redis://cache/x").is_err_and(|e| e.contains("not a number")));
         for bad in ["rediss://:s3cret@cache", "redis://:s3cret@cache/x"] {
-            assert!(Store::parse(bad).is_err_and(|e| !e.contains("s3cret") && e.contains("***@cache")), "{bad}: the password is not shown");
+            assert!(
+                Store::parse(bad).is_err_and(|e| !e.contains("s3cret") && e.contains("***@cache")),
+                "{bad}: the password is not shown"
+            );
         }
     }
 

@@ -5,8 +5,8 @@
 
 use crate::http1::{self, Framing, ReadError, ResponseHead};
 use bytes::{Bytes, BytesMut};
-use std::cell::RefCell;
 use hashbrown::HashMap;
+use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -185,7 +185,12 @@ impl Pool {
         }
     }
 
-    async fn exchange(&self, backend: &Backend, mut connection: Connection, call: &Call<'_>) -> Result<Answer, Failure> {
+    async fn exchange(
+        &self,
+        backend: &Backend,
+        mut connection: Connection,
+        call: &Call<'_>,
+    ) -> Result<Answer, Failure> {
         let written = async {
             connection.stream.write_all(call.head).await?;
             if !call.body.is_empty() {
@@ -199,12 +204,15 @@ impl Pool {
         let answer = match http1::read_response_head(&mut connection.stream, &mut connection.buf).await {
             Ok(answer) => answer,
             Err(e) => {
-                let stale = matches!(&e, ReadError::Closed { clean: true }) || matches!(&e, ReadError::Io(io) if io.kind() == io::ErrorKind::ConnectionReset);
+                let stale = matches!(&e, ReadError::Closed { clean: true })
+                    || matches!(&e, ReadError::Io(io) if io.kind() == io::ErrorKind::ConnectionReset);
                 return Err(Failure { stale, message: format!("the answer could not be read: {e}") });
             }
         };
         let framing = if call.head_request { Framing::Length(0) } else { answer.framing };
-        let body = http1::read_body(&mut connection.stream, &mut connection.buf, framing, call.limit).await.map_err(|e| Failure { stale: false, message: format!("the answer's body could not be read: {e}") })?;
+        let body = http1::read_body(&mut connection.stream, &mut connection.buf, framing, call.limit)
+            .await
+            .map_err(|e| Failure { stale: false, message: format!("the answer's body could not be read: {e}") })?;
         // Bytes past the answer mean the two sides disagree on framing: not reusable.
         if !answer.close && connection.buf.is_empty() {
             self.checkin(backend, connection, call.now);
@@ -233,10 +241,13 @@ impl Pool {
     }
 
     async fn connect(&self, backend: &Backend) -> Result<Connection, String> {
-        let tcp = TcpStream::connect(&backend.address).await.map_err(|e| format!("cannot connect to {}: {e}", backend.address))?;
+        let tcp = TcpStream::connect(&backend.address)
+            .await
+            .map_err(|e| format!("cannot connect to {}: {e}", backend.address))?;
         let _ = tcp.set_nodelay(true);
         let stream = if backend.tls {
-            let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone()).map_err(|e| format!("{}: {e}", backend.url))?;
+            let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone())
+                .map_err(|e| format!("{}: {e}", backend.url))?;
             let existing = self.tls.borrow().clone();
             let tls = match existing {
                 Some(tls) => tls,
@@ -246,7 +257,9 @@ impl Pool {
                     made
                 }
             };
-            Stream::Tls(Box::new(tls.connect(name, tcp).await.map_err(|e| format!("TLS with {}: {e}", backend.address))?))
+            Stream::Tls(Box::new(
+                tls.connect(name, tcp).await.map_err(|e| format!("TLS with {}: {e}", backend.address))?,
+            ))
         } else {
             Stream::Plain(tcp)
         };
@@ -275,7 +288,10 @@ mod tests {
     #[test]
     fn backend_urls_are_taken_apart_once() {
         let b = Backend::parse("https://api.example.com/v2/").expect("url");
-        assert_eq!((b.address.as_str(), b.authority.as_str(), b.base_path.as_str(), b.tls), ("api.example.com:443", "api.example.com", "/v2", true));
+        assert_eq!(
+            (b.address.as_str(), b.authority.as_str(), b.base_path.as_str(), b.tls),
+            ("api.example.com:443", "api.example.com", "/v2", true)
+        );
         let b = Backend::parse("http://[::1]:8080").expect("url");
         assert_eq!((b.address.as_str(), b.server_name.as_str(), b.base_path.as_str()), ("[::1]:8080", "::1", ""));
         assert!(Backend::parse("ftp://x").is_err());
@@ -323,14 +339,27 @@ mod tests {
     /// A request with no body, a GET unless `head` says otherwise.
     fn call(head: &'static [u8], limit: u64) -> Call<'static> {
         let method = head.split(|b| *b == b' ').next().unwrap_or_default();
-        Call { head, body: b"", head_request: method == b"HEAD", idempotent: method != b"POST", limit, now: Instant::now() }
+        Call {
+            head,
+            body: b"",
+            head_request: method == b"HEAD",
+            idempotent: method != b"POST",
+            limit,
+            now: Instant::now(),
+        }
     }
 
     const GET: &[u8] = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
 
     #[tokio::test]
     async fn connections_are_kept_alive_and_reused() {
-        let (b, connections) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), Some("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"), Some("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz"), Some("HTTP/1.1 200 OK\r\n\r\nto the end")]).await;
+        let (b, connections) = backend(vec![
+            Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+            Some("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"),
+            Some("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz"),
+            Some("HTTP/1.1 200 OK\r\n\r\nto the end"),
+        ])
+        .await;
         let pool = Pool::default();
         let first = pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
         assert_eq!((first.head.status, first.body.as_ref()), (200, b"ok".as_ref()));
@@ -343,7 +372,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_that_finds_its_connection_closed_is_resent_only_when_idempotent() {
-        let (b, connections) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), None, Some("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain"), None]).await;
+        let (b, connections) = backend(vec![
+            Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+            None,
+            Some("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain"),
+            None,
+        ])
+        .await;
         let pool = Pool::default();
         pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
         let again = pool.call(&b, &call(GET, 1 << 20)).await.expect("resent on a new connection");
@@ -358,7 +393,11 @@ mod tests {
         let (b, _) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")]).await;
         let pool = Pool::default();
         assert!(pool.call(&b, &call(GET, 4)).await.is_err_and(|e| e.contains("over the size limit")));
-        let closed = Backend::parse(&format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port())).expect("url");
+        let closed = Backend::parse(&format!(
+            "http://127.0.0.1:{}",
+            TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port()
+        ))
+        .expect("url");
         assert!(pool.call(&closed, &call(GET, 4)).await.is_err_and(|e| e.contains("cannot connect")));
     }
 
@@ -381,10 +420,18 @@ mod tests {
 
     #[tokio::test]
     async fn head_answers_have_no_body_whatever_their_length_says() {
-        let (b, _) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")]).await;
+        let (b, _) = backend(vec![
+            Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"),
+            Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+        ])
+        .await;
         let pool = Pool::default();
         let head = pool.call(&b, &call(b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n", 1 << 20)).await.expect("head");
         assert!(head.body.is_empty());
-        assert_eq!(pool.call(&b, &call(GET, 1 << 20)).await.expect("get").body.as_ref(), b"ok", "the connection is still in step");
+        assert_eq!(
+            pool.call(&b, &call(GET, 1 << 20)).await.expect("get").body.as_ref(),
+            b"ok",
+            "the connection is still in step"
+        );
     }
 }

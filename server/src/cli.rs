@@ -6,8 +6,8 @@ use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::AppState;
 use clap::{Parser, Subcommand};
 use gatehouse_contract::Role;
-use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::deploy::Deployer;
+use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, DomainError, accounts, audit, seed, tokens};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -232,7 +232,11 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
                     // Re-running the command converges the account to what was asked for.
                     accounts::set_password(&db, audit::SYSTEM, &email, &password).await?;
                     let actor = accounts::actor_by_email(&db, &email).await?;
-                    let system = gatehouse_domain::Actor { user_id: String::new(), email: audit::SYSTEM.into(), role: Role::Admin };
+                    let system = gatehouse_domain::Actor {
+                        user_id: String::new(),
+                        email: audit::SYSTEM.into(),
+                        role: Role::Admin,
+                    };
                     accounts::change_role(&db, &system, &actor.user_id, role).await?;
                     println!("updated {} ({role})", actor.email);
                 }
@@ -280,7 +284,10 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         match seed::seed_demo_group(&db).await {
             Ok(Some(group)) => {
                 let port = group.port.unwrap_or(gatehouse_domain::groups::FIRST_LOCAL_PORT);
-                println!("Demo gateway group: {} — APIs approved for it are served at http://127.0.0.1:{port}", group.name);
+                println!(
+                    "Demo gateway group: {} — APIs approved for it are served at http://127.0.0.1:{port}",
+                    group.name
+                );
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not create the demo gateway group"),
@@ -303,7 +310,9 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         tokio::spawn(async move {
             match gatehouse_analytics::demo::seed(&db, gatehouse_domain::store::now_ms()).await {
                 Ok(0) => {}
-                Ok(n) => println!("Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."),
+                Ok(n) => println!(
+                    "Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."
+                ),
                 Err(e) => tracing::warn!(error = %e, "could not generate demo traffic"),
             }
         });
@@ -339,7 +348,9 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
 /// The embedded default: one local gateway per group, supervised (see `supervisor`).
 fn spawn_gateways(db: Db, args: &ServeArgs, state_root: std::path::PathBuf) {
     let Some(binary) = crate::supervisor::gateway_binary() else {
-        tracing::warn!("gatehouse-gateway was not found beside gatehouse; local gateways are off (cargo build -p gatehouse-gateway)");
+        tracing::warn!(
+            "gatehouse-gateway was not found beside gatehouse; local gateways are off (cargo build -p gatehouse-gateway)"
+        );
         return;
     };
     let host = if args.addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { args.addr.ip().to_string() };
@@ -402,7 +413,14 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
             let page = remote.list(&query, state.as_deref()).await?;
             println!("{:<28} {:<10} {:<28} {:<11} OPERATIONS", "NAME", "VERSION", "CONTEXT", "STATE");
             for api in &page.items {
-                println!("{:<28} {:<10} {:<28} {:<11} {}", api.name, api.version, api.context, api.state.as_str(), api.operations);
+                println!(
+                    "{:<28} {:<10} {:<28} {:<11} {}",
+                    api.name,
+                    api.version,
+                    api.context,
+                    api.state.as_str(),
+                    api.operations
+                );
             }
             eprintln!("{} of {} APIs", page.items.len(), page.total);
         }
@@ -410,14 +428,23 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
             let api = remote.find(&name, &version).await?;
             let bytes = remote.export(&api.id).await?;
             let path = output.unwrap_or_else(|| gatehouse_domain::apis::project::archive_name(&name, &version).into());
-            std::fs::write(&path, bytes).map_err(|e| RemoteError::Usage(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(&path, bytes)
+                .map_err(|e| RemoteError::Usage(format!("cannot write {}: {e}", path.display())))?;
             println!("exported {name} {version} to {}", path.display());
         }
         ApiCommand::Import { file, context, entry } => {
-            let bytes = std::fs::read(&file).map_err(|e| RemoteError::Usage(format!("cannot read {}: {e}", file.display())))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| RemoteError::Usage(format!("cannot read {}: {e}", file.display())))?;
             let project = bytes.starts_with(b"PK\x03\x04") && is_project_archive(&bytes);
             let outcome = remote.import(bytes, project, context.as_deref(), entry.as_deref()).await?;
-            println!("{} {} {} at {} (id {})", if outcome.updated { "updated" } else { "created" }, outcome.name, outcome.version, outcome.context, outcome.id);
+            println!(
+                "{} {} {} at {} (id {})",
+                if outcome.updated { "updated" } else { "created" },
+                outcome.name,
+                outcome.version,
+                outcome.context,
+                outcome.id
+            );
             for w in &outcome.warnings {
                 eprintln!("warning: {}:{} {} ({})", w.line, w.column, w.message, w.pointer);
             }
@@ -453,7 +480,9 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
     match command {
         ApprovalCommand::Submit { name, version, revision, note } => {
             let api = remote.find(&name, &version).await?;
-            let created = remote.post_json("/approvals", &serde_json::json!({ "api_id": api.id, "revision": revision, "note": note })).await?;
+            let created = remote
+                .post_json("/approvals", &serde_json::json!({ "api_id": api.id, "revision": revision, "note": note }))
+                .await?;
             println!("{}", created["id"].as_str().unwrap_or_default());
             eprintln!("revision {revision} of {name} {version} submitted for review");
         }
@@ -483,12 +512,19 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
             }
         }
         ApprovalCommand::Approve { id, comment } => {
-            let outcome = remote.post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment })).await?;
+            let outcome = remote
+                .post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment }))
+                .await?;
             if outcome["deployment"].is_object() {
                 print_deployment(&outcome["deployment"]);
             } else {
                 let s = &outcome["subscription"];
-                println!("approved: {} subscribes to {} with tier {}", s["application_name"].as_str().unwrap_or_default(), s["api_name"].as_str().unwrap_or_default(), s["tier"].as_str().unwrap_or_default());
+                println!(
+                    "approved: {} subscribes to {} with tier {}",
+                    s["application_name"].as_str().unwrap_or_default(),
+                    s["api_name"].as_str().unwrap_or_default(),
+                    s["tier"].as_str().unwrap_or_default()
+                );
             }
         }
         ApprovalCommand::Reject { id, comment } => {
@@ -514,7 +550,12 @@ async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), Rem
         }
         DeployCommand::Rollback { group, name, version, revision } => {
             let api = remote.find(&name, &version).await?;
-            let deployment = remote.post_json("/deployments/rollback", &serde_json::json!({ "group": group, "api_id": api.id, "revision": revision })).await?;
+            let deployment = remote
+                .post_json(
+                    "/deployments/rollback",
+                    &serde_json::json!({ "group": group, "api_id": api.id, "revision": revision }),
+                )
+                .await?;
             print_deployment(&deployment);
         }
     }

@@ -64,7 +64,10 @@ impl Remote {
     }
 
     async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
-        response.json().await.map_err(|e| RemoteError::Unreachable(self.base.clone(), format!("unexpected answer: {e}")))
+        response
+            .json()
+            .await
+            .map_err(|e| RemoteError::Unreachable(self.base.clone(), format!("unexpected answer: {e}")))
     }
 
     pub async fn list(&self, query: &str, state: Option<&str>) -> Result<Page<ApiSummary>> {
@@ -88,11 +91,21 @@ impl Remote {
 
     pub async fn export(&self, id: &str) -> Result<Vec<u8>> {
         let response = self.send(self.http.get(format!("{}/apis/{id}/export", self.base))).await?;
-        response.bytes().await.map(|b| b.to_vec()).map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))
+        response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))
     }
 
     /// Import a project archive (zip with api.yaml) or a definition (YAML, JSON, or zip).
-    pub async fn import(&self, bytes: Vec<u8>, is_project: bool, context: Option<&str>, entry: Option<&str>) -> Result<ImportOutcome> {
+    pub async fn import(
+        &self,
+        bytes: Vec<u8>,
+        is_project: bool,
+        context: Option<&str>,
+        entry: Option<&str>,
+    ) -> Result<ImportOutcome> {
         let request = if is_project {
             self.http.post(format!("{}/apis/import-project", self.base)).header("content-type", "application/zip")
         } else {

@@ -28,6 +28,12 @@ impl AppState {
 
     /// What server functions get through Leptos context.
     pub fn server_context(&self) -> ServerContext {
-        ServerContext { db: self.db.clone(), throttle: self.throttle.clone(), deployer: self.deployer.clone(), issuer: self.issuer().into(), analytics: self.analytics.clone() }
+        ServerContext {
+            db: self.db.clone(),
+            throttle: self.throttle.clone(),
+            deployer: self.deployer.clone(),
+            issuer: self.issuer().into(),
+            analytics: self.analytics.clone(),
+        }
     }
 }

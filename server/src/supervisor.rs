@@ -72,7 +72,9 @@ impl Supervisor {
                     match child.try_wait() {
                         Ok(None) => continue,
                         Ok(Some(status)) => tracing::warn!(group = %g.name, %status, "gateway exited; restarting it"),
-                        Err(e) => tracing::warn!(group = %g.name, error = %e, "cannot check the gateway; restarting it"),
+                        Err(e) => {
+                            tracing::warn!(group = %g.name, error = %e, "cannot check the gateway; restarting it")
+                        }
                     }
                     running.remove(&g.name);
                 }

@@ -35,7 +35,8 @@ async fn me_needs_credentials_and_answers_the_role_for_a_token(db: Db) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.json(), serde_json::json!({ "email": "ci@example.com", "role": "publisher" }));
 
-    let bad = get("/api/v1/me").header(header::AUTHORIZATION, "Bearer gth_forged").body(Body::empty()).expect("request");
+    let bad =
+        get("/api/v1/me").header(header::AUTHORIZATION, "Bearer gth_forged").body(Body::empty()).expect("request");
     assert_eq!(send(&app, bad).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -47,16 +48,29 @@ async fn openapi_document_lists_every_route_and_each_is_served(db: Db) {
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths: Vec<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
     for expected in [
-        "/api/v1/me", "/api/v1/users", "/api/v1/users/{id}/role", "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/audit",
-        "/api/v1/openapi.json", "/api/v1/apis/import", "/api/v1/apis", "/api/v1/apis/{id}", "/api/v1/apis/{id}/revisions",
-        "/api/v1/apis/{id}/lifecycle", "/api/v1/apis/{id}/diff", "/api/v1/apis/{id}/export", "/api/v1/apis/import-project",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}/role",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/audit",
+        "/api/v1/openapi.json",
+        "/api/v1/apis/import",
+        "/api/v1/apis",
+        "/api/v1/apis/{id}",
+        "/api/v1/apis/{id}/revisions",
+        "/api/v1/apis/{id}/lifecycle",
+        "/api/v1/apis/{id}/diff",
+        "/api/v1/apis/{id}/export",
+        "/api/v1/apis/import-project",
     ] {
         assert!(paths.iter().any(|p| p == expected), "{expected} missing from {paths:?}");
     }
     // Every documented path is really routed: none falls through to the JSON 404.
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("item").keys() {
-            let uri = path.split('/').map(|seg| if seg.starts_with('{') { "1" } else { seg }).collect::<Vec<_>>().join("/");
+            let uri =
+                path.split('/').map(|seg| if seg.starts_with('{') { "1" } else { seg }).collect::<Vec<_>>().join("/");
             let request = Request::builder()
                 .method(method.to_uppercase().as_str())
                 .uri(&uri)
@@ -79,10 +93,15 @@ async fn openapi_document_lists_every_route_and_each_is_served(db: Db) {
 
 async fn admin_routes_refuse_other_roles(db: Db) {
     let app = app(&db);
-    gatehouse_domain::accounts::create_user(&db, "system", "c@example.com", PASSWORD, Role::Consumer).await.expect("user");
+    gatehouse_domain::accounts::create_user(&db, "system", "c@example.com", PASSWORD, Role::Consumer)
+        .await
+        .expect("user");
     let token = tokens::create_for_email(&db, "c@example.com", "t").await.expect("token");
     for uri in ["/api/v1/users", "/api/v1/audit"] {
-        let request = get(uri).header(header::AUTHORIZATION, format!("Bearer {}", token.token)).body(Body::empty()).expect("request");
+        let request = get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", token.token))
+            .body(Body::empty())
+            .expect("request");
         let reply = send(&app, request).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
         assert_eq!(reply.json()["error"]["code"], "forbidden");
@@ -104,7 +123,9 @@ async fn session_sign_in_works_and_survives_a_restart(db: Db) {
 
 async fn wrong_password_and_unknown_user_read_the_same(db: Db) {
     let app = app(&db);
-    gatehouse_domain::accounts::create_user(&db, "system", "ann@example.com", PASSWORD, Role::Consumer).await.expect("user");
+    gatehouse_domain::accounts::create_user(&db, "system", "ann@example.com", PASSWORD, Role::Consumer)
+        .await
+        .expect("user");
     let wrong = sign_in(&app, "ann@example.com", "not the password").await;
     let unknown = sign_in(&app, "who@example.com", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -148,11 +169,13 @@ async fn pages_are_refused_by_role_on_the_server(db: Db) {
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{page}");
         assert!(!reply.body.contains(">Publisher</a>"), "a consumer's page must not link to Publisher");
     }
-    let portal = send(&app, get("/portal").header(header::COOKIE, &consumer).body(Body::empty()).expect("request")).await;
+    let portal =
+        send(&app, get("/portal").header(header::COOKIE, &consumer).body(Body::empty()).expect("request")).await;
     assert_eq!(portal.status, StatusCode::OK);
 
     let creator = signed_in(&app, &db, "cr@example.com", Role::Creator).await;
-    let reply = send(&app, get("/publisher").header(header::COOKIE, &creator).body(Body::empty()).expect("request")).await;
+    let reply =
+        send(&app, get("/publisher").header(header::COOKIE, &creator).body(Body::empty()).expect("request")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains(">Publisher</a>"), "a creator's nav links to Publisher");
 }
@@ -170,7 +193,11 @@ async fn responses_are_compressed_when_asked(db: Db) {
 
         let request = get(path).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).expect("request");
         let response = app.clone().oneshot(request).await.expect("router answers");
-        assert_eq!(response.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes()), Some(&b"gzip"[..]), "{path}");
+        assert_eq!(
+            response.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes()),
+            Some(&b"gzip"[..]),
+            "{path}"
+        );
         let compressed = response.into_body().collect().await.expect("body").to_bytes();
         let mut body = String::new();
         flate2::read::GzDecoder::new(&compressed[..]).read_to_string(&mut body).expect("gzip");
@@ -189,7 +216,11 @@ async fn responses_are_compressed_when_asked(db: Db) {
 async fn analytics_charts_are_sent_once(db: Db) {
     let app = app(&db);
     let publisher = signed_in(&app, &db, "p@example.com", Role::Publisher).await;
-    let page = send(&app, get("/analytics?range=24h").header(header::COOKIE, &publisher).body(Body::empty()).expect("request")).await;
+    let page = send(
+        &app,
+        get("/analytics?range=24h").header(header::COOKIE, &publisher).body(Body::empty()).expect("request"),
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK);
     let charts = page.body.matches("data-testid=\"chart\"").count();
     assert_eq!(charts, gatehouse_contract::Panel::ALL.len(), "every panel is on the page");

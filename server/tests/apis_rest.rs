@@ -34,53 +34,104 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
     let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
 
-    let created = send(&app, call("POST", "/api/v1/apis/import?context=/review/v1.0", &creator, "application/yaml", PETS)).await;
+    let created =
+        send(&app, call("POST", "/api/v1/apis/import?context=/review/v1.0", &creator, "application/yaml", PETS)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let body = created.json();
     assert_eq!(body["name"], "Review API");
     assert_eq!(body["context"], "/review/v1.0");
     let id = body["id"].as_str().expect("id").to_string();
 
-    let again = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("ok", "fine"))).await;
+    let again =
+        send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("ok", "fine"))).await;
     assert_eq!(again.status, StatusCode::OK, "re-import updates: {}", again.body);
     assert_eq!(again.json()["id"], id.as_str());
 
-    let listed = send(&app, call("GET", "/api/v1/apis?q=reviews&state=CREATED", &creator, "application/json", Body::empty())).await;
+    let listed =
+        send(&app, call("GET", "/api/v1/apis?q=reviews&state=CREATED", &creator, "application/json", Body::empty()))
+            .await;
     assert_eq!(listed.json()["total"], 1);
     let refused = send(&app, call("GET", "/api/v1/apis", &consumer, "application/json", Body::empty())).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // Ownership moves to someone who can design APIs; consumers neither move nor receive it.
     let owner = format!("/api/v1/apis/{id}/owner");
-    let by_consumer = send(&app, call("PUT", &owner, &consumer, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
+    let by_consumer =
+        send(&app, call("PUT", &owner, &consumer, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
     assert_eq!(by_consumer.status, StatusCode::FORBIDDEN, "{}", by_consumer.body);
-    let to_consumer = send(&app, call("PUT", &owner, &creator, "application/json", r#"{"owner":"consumer@example.com"}"#)).await;
+    let to_consumer =
+        send(&app, call("PUT", &owner, &creator, "application/json", r#"{"owner":"consumer@example.com"}"#)).await;
     assert_eq!(to_consumer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", to_consumer.body);
     assert_eq!(to_consumer.json()["error"]["details"]["field"], "owner");
-    let moved = send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
+    let moved =
+        send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"publisher@example.com"}"#)).await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(moved.json()["owner"], "publisher@example.com");
     send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com"}"#)).await;
     // With `all_versions`, the versions its owner holds move together.
-    let v2 = send(&app, call("POST", &format!("/api/v1/apis/{id}/versions"), &creator, "application/json", r#"{"version":"2.0","context":"/review/v2"}"#)).await;
+    let v2 = send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/apis/{id}/versions"),
+            &creator,
+            "application/json",
+            r#"{"version":"2.0","context":"/review/v2"}"#,
+        ),
+    )
+    .await;
     assert_eq!(v2.status, StatusCode::CREATED, "{}", v2.body);
     let v2_id = v2.json()["id"].as_str().expect("id").to_string();
-    let both = send(&app, call("PUT", &owner, &creator, "application/json", r#"{"owner":"publisher@example.com","all_versions":true}"#)).await;
+    let both = send(
+        &app,
+        call("PUT", &owner, &creator, "application/json", r#"{"owner":"publisher@example.com","all_versions":true}"#),
+    )
+    .await;
     assert_eq!(both.status, StatusCode::OK, "{}", both.body);
-    let v2_now = send(&app, call("GET", &format!("/api/v1/apis/{v2_id}"), &publisher, "application/json", Body::empty())).await;
+    let v2_now =
+        send(&app, call("GET", &format!("/api/v1/apis/{v2_id}"), &publisher, "application/json", Body::empty())).await;
     assert_eq!(v2_now.json()["owner"], "publisher@example.com");
-    send(&app, call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com","all_versions":true}"#)).await;
+    send(
+        &app,
+        call("PUT", &owner, &publisher, "application/json", r#"{"owner":"creator@example.com","all_versions":true}"#),
+    )
+    .await;
 
-    let rev = send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
+    let rev =
+        send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
     assert_eq!(rev.status, StatusCode::CREATED);
     assert_eq!(rev.json()["number"], 1);
 
-    let publish = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+    let publish = send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/apis/{id}/lifecycle"),
+            &publisher,
+            "application/json",
+            r#"{"action":"publish"}"#,
+        ),
+    )
+    .await;
     assert_eq!(publish.status, StatusCode::OK, "{}", publish.body);
     assert_eq!(publish.json()["state"], "PUBLISHED");
-    let unconfirmed = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"retire"}"#)).await;
+    let unconfirmed = send(
+        &app,
+        call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"retire"}"#),
+    )
+    .await;
     assert_eq!(unconfirmed.status, StatusCode::CONFLICT, "retire is not possible from PUBLISHED: {}", unconfirmed.body);
-    let deprecate = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"deprecate"}"#)).await;
+    let deprecate = send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/apis/{id}/lifecycle"),
+            &publisher,
+            "application/json",
+            r#"{"action":"deprecate"}"#,
+        ),
+    )
+    .await;
     assert_eq!(deprecate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(deprecate.json()["error"]["details"]["field"], "confirm");
 }
@@ -92,7 +143,10 @@ async fn broken_definitions_are_refused_with_located_details(db: Db) {
     let reply = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", broken)).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let details = reply.json()["error"]["details"].as_array().expect("details").clone();
-    assert!(details.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("Nope")) && d["line"] == 8), "{details:?}");
+    assert!(
+        details.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("Nope")) && d["line"] == 8),
+        "{details:?}"
+    );
     assert!(details.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("{id}"))), "{details:?}");
     let listed = send(&app, call("GET", "/api/v1/apis", &creator, "application/json", Body::empty())).await;
     assert_eq!(listed.json()["total"], 0, "nothing stored");
@@ -108,11 +162,18 @@ async fn zip_definitions_import_with_entry(db: Db) {
     zip.start_file("models/thing.yaml", options).expect("file");
     zip.write_all(b"type: object\nproperties:\n  name: {type: string}\n").expect("write");
     let bytes = zip.finish().expect("zip").into_inner();
-    let reply = send(&app, call("POST", "/api/v1/apis/import?entry=spec/openapi.yaml", &creator, "application/zip", bytes)).await;
+    let reply =
+        send(&app, call("POST", "/api/v1/apis/import?entry=spec/openapi.yaml", &creator, "application/zip", bytes))
+            .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let id = reply.json()["id"].as_str().expect("id").to_string();
-    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty())).await.json();
-    assert!(detail["source"].as_str().expect("source").contains("#/components/schemas/thing"), "bundled into one document");
+    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty()))
+        .await
+        .json();
+    assert!(
+        detail["source"].as_str().expect("source").contains("#/components/schemas/thing"),
+        "bundled into one document"
+    );
 }
 
 async fn projects_export_and_import(db: Db) {
@@ -120,7 +181,9 @@ async fn projects_export_and_import(db: Db) {
     let creator = token(&db, "creator@example.com", Role::Creator).await;
     let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json();
     let id = created["id"].as_str().expect("id");
-    let export = send(&app, call("GET", &format!("/api/v1/apis/{id}/export"), &creator, "application/json", Body::empty())).await;
+    let export =
+        send(&app, call("GET", &format!("/api/v1/apis/{id}/export"), &creator, "application/json", Body::empty()))
+            .await;
     assert_eq!(export.status, StatusCode::OK);
     assert_eq!(export.headers[header::CONTENT_TYPE], "application/zip");
     let bytes: Vec<u8> = {
@@ -137,24 +200,64 @@ async fn nobody_approves_their_own_request_over_rest(db: Db) {
     let app = app(&db);
     let creator = token(&db, "creator@example.com", Role::Creator).await;
     let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
-    let group = send(&app, call("POST", "/api/v1/gateway-groups", &publisher, "application/json", r#"{"name":"food-apis","host":"food.example.com"}"#)).await;
+    let group = send(
+        &app,
+        call(
+            "POST",
+            "/api/v1/gateway-groups",
+            &publisher,
+            "application/json",
+            r#"{"name":"food-apis","host":"food.example.com"}"#,
+        ),
+    )
+    .await;
     assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
-    let denied = send(&app, call("POST", "/api/v1/gateway-groups", &creator, "application/json", r#"{"name":"mine","host":"x.example.com"}"#)).await;
+    let denied = send(
+        &app,
+        call(
+            "POST",
+            "/api/v1/gateway-groups",
+            &creator,
+            "application/json",
+            r#"{"name":"mine","host":"x.example.com"}"#,
+        ),
+    )
+    .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     for (who, token) in [("creator", &creator), ("publisher", &publisher)] {
         let text = PETS.replace("Review API", &format!("Review API of {who}"));
-        let id = send(&app, call("POST", "/api/v1/apis/import", token, "application/yaml", text)).await.json()["id"].as_str().expect("id").to_string();
+        let id = send(&app, call("POST", "/api/v1/apis/import", token, "application/yaml", text)).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
         send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), token, "application/json", "{}")).await;
-        let assigned = send(&app, call("PUT", &format!("/api/v1/apis/{id}/group"), token, "application/json", r#"{"group":"food-apis"}"#)).await;
+        let assigned = send(
+            &app,
+            call("PUT", &format!("/api/v1/apis/{id}/group"), token, "application/json", r#"{"group":"food-apis"}"#),
+        )
+        .await;
         assert_eq!(assigned.status, StatusCode::NO_CONTENT, "{}", assigned.body);
-        let submitted = send(&app, call("POST", "/api/v1/approvals", token, "application/json", format!(r#"{{"api_id":"{id}","revision":1}}"#))).await;
+        let submitted = send(
+            &app,
+            call(
+                "POST",
+                "/api/v1/approvals",
+                token,
+                "application/json",
+                format!(r#"{{"api_id":"{id}","revision":1}}"#),
+            ),
+        )
+        .await;
         assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.body);
         let approval = submitted.json()["id"].as_str().expect("id").to_string();
-        let own = send(&app, call("POST", &format!("/api/v1/approvals/{approval}/approve"), token, "application/json", "{}")).await;
+        let own =
+            send(&app, call("POST", &format!("/api/v1/approvals/{approval}/approve"), token, "application/json", "{}"))
+                .await;
         assert_eq!(own.status, StatusCode::FORBIDDEN, "{who} approving their own request: {}", own.body);
         assert_eq!(own.json()["error"]["code"], "forbidden");
     }
-    let deployments = send(&app, call("GET", "/api/v1/deployments", &publisher, "application/json", Body::empty())).await;
+    let deployments =
+        send(&app, call("GET", "/api/v1/deployments", &publisher, "application/json", Body::empty())).await;
     assert_eq!(deployments.json()["items"].as_array().map(Vec::len), Some(0), "nothing was deployed");
 }
 
@@ -165,37 +268,75 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
     let mut ids = Vec::new();
     for name in ["Open API", "Members API", "Draft API"] {
-        let id = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("Review API", name))).await.json()["id"]
+        let id = send(
+            &app,
+            call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("Review API", name)),
+        )
+        .await
+        .json()["id"]
             .as_str()
             .expect("id")
             .to_string();
         ids.push(id);
     }
     for id in &ids[..2] {
-        let published = send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+        let published = send(
+            &app,
+            call(
+                "POST",
+                &format!("/api/v1/apis/{id}/lifecycle"),
+                &publisher,
+                "application/json",
+                r#"{"action":"publish"}"#,
+            ),
+        )
+        .await;
         assert_eq!(published.status, StatusCode::OK);
     }
-    let detail = send(&app, call("GET", &format!("/api/v1/apis/{}", ids[1]), &creator, "application/json", Body::empty())).await.json();
+    let detail =
+        send(&app, call("GET", &format!("/api/v1/apis/{}", ids[1]), &creator, "application/json", Body::empty()))
+            .await
+            .json();
     let settings = serde_json::json!({
         "context": detail["context"], "description": "for members", "tags": [], "visibility": "signed_in",
         "endpoints": detail["endpoints"], "policies": detail["policies"], "edit_version": detail["edit_version"],
     });
-    let saved = send(&app, call("PUT", &format!("/api/v1/apis/{}/settings", ids[1]), &creator, "application/json", settings.to_string())).await;
+    let saved = send(
+        &app,
+        call("PUT", &format!("/api/v1/apis/{}/settings", ids[1]), &creator, "application/json", settings.to_string()),
+    )
+    .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
 
     let anonymous = send(&app, get("/api/v1/portal/apis").body(Body::empty()).expect("request")).await;
     assert_eq!(anonymous.status, StatusCode::OK);
-    let names: Vec<String> = anonymous.json()["items"].as_array().expect("items").iter().map(|a| a["name"].as_str().unwrap_or_default().to_string()).collect();
+    let names: Vec<String> = anonymous.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["name"].as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(names, vec!["Open API".to_string()], "anonymous visitors see public, published APIs only");
-    let signed_in = send(&app, call("GET", "/api/v1/portal/apis", &consumer, "application/json", Body::empty())).await.json();
+    let signed_in =
+        send(&app, call("GET", "/api/v1/portal/apis", &consumer, "application/json", Body::empty())).await.json();
     assert_eq!(signed_in["total"], 2, "signed-in users also see signed-in-only APIs; drafts stay hidden");
-    let hidden = send(&app, get(&format!("/api/v1/portal/apis/{}", ids[1])).body(Body::empty()).expect("request")).await;
+    let hidden =
+        send(&app, get(&format!("/api/v1/portal/apis/{}", ids[1])).body(Body::empty()).expect("request")).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
-    let draft = send(&app, call("GET", &format!("/api/v1/portal/apis/{}", ids[2]), &consumer, "application/json", Body::empty())).await;
+    let draft = send(
+        &app,
+        call("GET", &format!("/api/v1/portal/apis/{}", ids[2]), &consumer, "application/json", Body::empty()),
+    )
+    .await;
     assert_eq!(draft.status, StatusCode::NOT_FOUND);
-    let page = send(&app, get(&format!("/api/v1/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await.json();
+    let page =
+        send(&app, get(&format!("/api/v1/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await.json();
     assert_eq!(page["model"]["operations"][0]["path"], "/reviews");
-    let definition = send(&app, get(&format!("/api/v1/portal/apis/{}/definition?format=json", ids[0])).body(Body::empty()).expect("request")).await;
+    let definition = send(
+        &app,
+        get(&format!("/api/v1/portal/apis/{}/definition?format=json", ids[0])).body(Body::empty()).expect("request"),
+    )
+    .await;
     assert_eq!(definition.json()["info"]["title"], "Open API");
     let html = send(&app, get(&format!("/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await;
     assert!(html.body.contains("Open API") && html.body.contains("/reviews"), "server-rendered before hydration");
@@ -205,19 +346,43 @@ async fn applications_and_credentials_over_rest(db: Db) {
     let app = app(&db);
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
     let other = token(&db, "other@example.com", Role::Consumer).await;
-    let created = send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
+    let created =
+        send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let id = created.json()["id"].as_str().expect("id").to_string();
-    let secret = send(&app, call("POST", &format!("/api/v1/applications/{id}/credentials"), &consumer, "application/json", r#"{"key_type":"production"}"#)).await;
+    let secret = send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/applications/{id}/credentials"),
+            &consumer,
+            "application/json",
+            r#"{"key_type":"production"}"#,
+        ),
+    )
+    .await;
     assert_eq!(secret.status, StatusCode::OK, "{}", secret.body);
     let body = secret.json();
     assert!(body["client_id"].as_str().is_some_and(|c| c.starts_with("ghc_")));
     assert!(body["client_secret"].as_str().is_some_and(|s| s.starts_with("ghs_")));
-    let listed = send(&app, call("GET", &format!("/api/v1/applications/{id}"), &consumer, "application/json", Body::empty())).await;
+    let listed =
+        send(&app, call("GET", &format!("/api/v1/applications/{id}"), &consumer, "application/json", Body::empty()))
+            .await;
     assert!(!listed.body.contains(body["client_secret"].as_str().expect("secret")), "the secret is never shown again");
-    let foreign = send(&app, call("GET", &format!("/api/v1/applications/{id}"), &other, "application/json", Body::empty())).await;
+    let foreign =
+        send(&app, call("GET", &format!("/api/v1/applications/{id}"), &other, "application/json", Body::empty())).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    let bad = send(&app, call("POST", &format!("/api/v1/applications/{id}/credentials"), &consumer, "application/json", r#"{"key_type":"staging"}"#)).await;
+    let bad = send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/applications/{id}/credentials"),
+            &consumer,
+            "application/json",
+            r#"{"key_type":"staging"}"#,
+        ),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["error"]["details"]["field"], "key_type");
 }
@@ -237,45 +402,91 @@ async fn subscriptions_and_tiers_over_rest(db: Db) {
     let created = send(&app, call("POST", "/api/v1/tiers", &publisher, "application/json", platinum)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
 
-    let id = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json()["id"].as_str().expect("id").to_string();
-    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty())).await.json();
+    let id = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty()))
+        .await
+        .json();
     let mut policies = detail["policies"].clone();
     policies["tiers"] = serde_json::json!(["Gold", "Platinum"]);
     let settings = serde_json::json!({
         "context": detail["context"], "description": "", "tags": [], "visibility": "public",
         "endpoints": detail["endpoints"], "policies": policies, "edit_version": detail["edit_version"],
     });
-    let saved = send(&app, call("PUT", &format!("/api/v1/apis/{id}/settings"), &creator, "application/json", settings.to_string())).await;
+    let saved = send(
+        &app,
+        call("PUT", &format!("/api/v1/apis/{id}/settings"), &creator, "application/json", settings.to_string()),
+    )
+    .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    send(&app, call("POST", &format!("/api/v1/apis/{id}/lifecycle"), &publisher, "application/json", r#"{"action":"publish"}"#)).await;
+    send(
+        &app,
+        call(
+            "POST",
+            &format!("/api/v1/apis/{id}/lifecycle"),
+            &publisher,
+            "application/json",
+            r#"{"action":"publish"}"#,
+        ),
+    )
+    .await;
     let page = send(&app, get(&format!("/api/v1/portal/apis/{id}")).body(Body::empty()).expect("request")).await.json();
-    let offered: Vec<&str> = page["tiers"].as_array().expect("tiers").iter().filter_map(|t| t["name"].as_str()).collect();
+    let offered: Vec<&str> =
+        page["tiers"].as_array().expect("tiers").iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(offered, vec!["Gold", "Platinum"]);
 
-    let application = send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await.json()["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let application =
+        send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#))
+            .await
+            .json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
     let body = |tier: &str| format!(r#"{{"application_id":"{application}","api_id":"{id}","tier":"{tier}"}}"#);
     let wrong = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Bronze"))).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "Bronze is not offered: {}", wrong.body);
     assert_eq!(wrong.json()["error"]["details"]["field"], "tier");
-    let pending = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Platinum"))).await;
+    let pending =
+        send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Platinum"))).await;
     assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.body);
     assert_eq!(pending.json()["status"], "pending");
     let twice = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body("Gold"))).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "one subscription per application and API");
 
-    let queue = send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty())).await.json();
+    let queue =
+        send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty()))
+            .await
+            .json();
     assert_eq!(queue[0]["kind"], "subscription");
     let approval = queue[0]["id"].as_str().expect("id").to_string();
-    let approved = send(&app, call("POST", &format!("/api/v1/approvals/{approval}/approve"), &publisher, "application/json", "{}")).await;
+    let approved = send(
+        &app,
+        call("POST", &format!("/api/v1/approvals/{approval}/approve"), &publisher, "application/json", "{}"),
+    )
+    .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     assert_eq!(approved.json()["subscription"]["status"], "active");
-    let mine = send(&app, call("GET", &format!("/api/v1/subscriptions?application_id={application}"), &consumer, "application/json", Body::empty())).await.json();
+    let mine = send(
+        &app,
+        call(
+            "GET",
+            &format!("/api/v1/subscriptions?application_id={application}"),
+            &consumer,
+            "application/json",
+            Body::empty(),
+        ),
+    )
+    .await
+    .json();
     assert_eq!(mine["items"][0]["status"], "active");
     assert_eq!(mine["items"][0]["tier"], "Platinum");
-    let subscribers = send(&app, call("GET", &format!("/api/v1/subscriptions?api_id={id}"), &consumer, "application/json", Body::empty())).await;
+    let subscribers = send(
+        &app,
+        call("GET", &format!("/api/v1/subscriptions?api_id={id}"), &consumer, "application/json", Body::empty()),
+    )
+    .await;
     assert_eq!(subscribers.status, StatusCode::FORBIDDEN, "consumers do not list an API's subscribers");
     let subscription = mine["items"][0]["id"].as_str().expect("id").to_string();
 
@@ -294,12 +505,20 @@ async fn subscriptions_and_tiers_over_rest(db: Db) {
     assert_eq!((asked["tier"].as_str(), asked["requested_tier"].as_str()), (Some("Gold"), Some("Platinum")), "{asked}");
     let again = send(&app, call("PATCH", &path, &consumer, "application/json", change("Gold"))).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "a request is open: {}", again.body);
-    let queue = send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty())).await.json();
+    let queue =
+        send(&app, call("GET", "/api/v1/approvals?status=pending", &publisher, "application/json", Body::empty()))
+            .await
+            .json();
     assert_eq!(queue[0]["subscription"]["requested_tier"], "Platinum", "{queue}");
 
-    let gone = send(&app, call("DELETE", &format!("/api/v1/subscriptions/{subscription}"), &consumer, "application/json", Body::empty())).await;
+    let gone = send(
+        &app,
+        call("DELETE", &format!("/api/v1/subscriptions/{subscription}"), &consumer, "application/json", Body::empty()),
+    )
+    .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    let in_use = send(&app, call("DELETE", "/api/v1/tiers/Platinum", &publisher, "application/json", Body::empty())).await;
+    let in_use =
+        send(&app, call("DELETE", "/api/v1/tiers/Platinum", &publisher, "application/json", Body::empty())).await;
     assert_eq!(in_use.status, StatusCode::CONFLICT, "the API still offers it: {}", in_use.body);
 }
 

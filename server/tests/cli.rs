@@ -25,14 +25,27 @@ impl Drop for Server {
 }
 
 fn run(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run gatehouse");
-    assert!(out.status.success(), "gatehouse {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(args)
+        .env("GATEHOUSE_DATA_DIR", data)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run gatehouse");
+    assert!(
+        out.status.success(),
+        "gatehouse {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn start() -> Server {
     let data = std::env::temp_dir().join(format!("gatehouse-cli-{}", uuid::Uuid::new_v4()));
-    run(&data, &["user", "create", "--email", "ci@example.com", "--role", "publisher", "--password", "correct horse battery"]);
+    run(
+        &data,
+        &["user", "create", "--email", "ci@example.com", "--role", "publisher", "--password", "correct horse battery"],
+    );
     let token = run(&data, &["token", "create", "--email", "ci@example.com", "--name", "pipeline"]).trim().to_string();
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let child = Command::new(BIN)
@@ -100,7 +113,20 @@ fn export_then_import_into_an_empty_server_gives_the_same_api() {
     assert!(reimported.starts_with("updated"), "{reimported}");
     // Publishing needs someone other than the owner: the importing token's user owns it here.
     let out = Command::new(BIN)
-        .args(["api", "--server", &second.url, "--token", &second.token, "change-status", "-n", "Reviews", "-v", "1.0.0", "-a", "prototype"])
+        .args([
+            "api",
+            "--server",
+            &second.url,
+            "--token",
+            &second.token,
+            "change-status",
+            "-n",
+            "Reviews",
+            "-v",
+            "1.0.0",
+            "-a",
+            "prototype",
+        ])
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -38,7 +38,8 @@ impl Drop for Process {
 }
 
 fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run");
+    let out =
+        Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -101,8 +102,19 @@ impl Rest {
     /// Offer `tier` on `api`, put it in `group` and cut its first revision.
     /// Each instance of `group` and how its last heartbeat said it counts tiers, by name.
     async fn tier_counts(&self, publisher: &str, group: &str) -> Vec<(String, String)> {
-        let listed = self.call(publisher, reqwest::Method::GET, &format!("/gateway-groups/{group}/instances"), None).await;
-        let mut pairs: Vec<(String, String)> = listed.as_array().expect("instances").iter().map(|i| (i["instance"].as_str().expect("instance").to_string(), i["tier_counts"].as_str().expect("tier counts").to_string())).collect();
+        let listed =
+            self.call(publisher, reqwest::Method::GET, &format!("/gateway-groups/{group}/instances"), None).await;
+        let mut pairs: Vec<(String, String)> = listed
+            .as_array()
+            .expect("instances")
+            .iter()
+            .map(|i| {
+                (
+                    i["instance"].as_str().expect("instance").to_string(),
+                    i["tier_counts"].as_str().expect("tier counts").to_string(),
+                )
+            })
+            .collect();
         pairs.sort();
         pairs
     }
@@ -121,22 +133,35 @@ impl Rest {
 
     /// Submit revision 1 of `api` and approve it (which deploys it).
     async fn approve(&self, creator: &str, publisher: &str, api: &str) {
-        let approval = self.call(creator, reqwest::Method::POST, "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await["id"].as_str().expect("id").to_string();
+        let approval = self
+            .call(creator, reqwest::Method::POST, "/approvals", Some(json!({ "api_id": api, "revision": 1 })))
+            .await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
         self.call(publisher, reqwest::Method::POST, &format!("/approvals/{approval}/approve"), Some(json!({}))).await;
     }
 }
 
 /// A creator, a publisher and a consumer, and a REST token for each.
 fn users(data: &Path) -> [String; 3] {
-    [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")].map(|(email, role)| {
-        cli(data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"]);
-        cli(data, &["token", "create", "--email", email, "--name", "t"])
-    })
+    [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")].map(
+        |(email, role)| {
+            cli(data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"]);
+            cli(data, &["token", "create", "--email", email, "--name", "t"])
+        },
+    )
 }
 
 /// A gateway process pulling from the management plane at `base` with the group's `credential`;
 /// its API address and its admin address.
-async fn gateway(data: &Path, base: &str, credential: &str, instance: &str, rate_limit_store: Option<&str>) -> (Process, String, String) {
+async fn gateway(
+    data: &Path,
+    base: &str,
+    credential: &str,
+    instance: &str,
+    rate_limit_store: Option<&str>,
+) -> (Process, String, String) {
     let (port, admin_port) = (free_port(), free_port());
     let mut command = Command::new(gateway_bin());
     command
@@ -195,7 +220,8 @@ async fn token(base: &str, client_id: &str, secret: &str) -> String {
 }
 
 async fn events_stored(data: &Path) -> i64 {
-    let db = gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
+    let db =
+        gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM event_ids").fetch_one(&db.pool).await.expect("count");
     db.pool.close().await;
     n
@@ -204,8 +230,10 @@ async fn events_stored(data: &Path) -> i64 {
 /// Every stored event as JSON, read straight from the ingested batches (the test is over long
 /// before the server compacts them).
 async fn raw_events(data: &Path) -> Vec<Value> {
-    let db = gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT payload FROM event_batches").fetch_all(&db.pool).await.expect("events");
+    let db =
+        gatehouse_domain::Db::connect(&format!("sqlite://{}", data.join("gatehouse.db").display())).await.expect("db");
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT payload FROM event_batches").fetch_all(&db.pool).await.expect("events");
     db.pool.close().await;
     rows.iter().flat_map(|(p,)| serde_json::from_str::<Vec<Value>>(p).expect("payload")).collect()
 }
@@ -226,11 +254,15 @@ async fn traffic_through_a_real_gateway() {
     let post = reqwest::Method::POST;
 
     // A group, a tiny tier, an API offering it; a gateway of the group started on its own.
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" }))).await;
+    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" })))
+        .await;
     rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
     let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
     rest.offer(&creator, &api, "/pets/v1", "Tiny", "pets").await;
-    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"].as_str().expect("token").to_string();
+    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
     let (_gateway, gw, _) = gateway(&data, &base, &credential, "test-gw", None).await;
     let http = reqwest::Client::new();
     let mut sent = 0;
@@ -244,22 +276,63 @@ async fn traffic_through_a_real_gateway() {
         if status == 401 {
             break;
         }
-        assert!(approved.elapsed() < Duration::from_secs(1), "not served within a second of approval (last answer {status})");
+        assert!(
+            approved.elapsed() < Duration::from_secs(1),
+            "not served within a second of approval (last answer {status})"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let anonymous = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call");
     sent += 1;
     assert_eq!(anonymous.status(), 401);
-    assert!(anonymous.headers().get("www-authenticate").is_some_and(|v| v.to_str().unwrap_or("").starts_with("Bearer")));
+    assert!(
+        anonymous.headers().get("www-authenticate").is_some_and(|v| v.to_str().unwrap_or("").starts_with("Bearer"))
+    );
 
     // Two applications: one subscribed with Tiny, one not.
-    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"].as_str().expect("id").to_string();
-    let other = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Other" }))).await["id"].as_str().expect("id").to_string();
-    rest.call(&consumer, post.clone(), "/subscriptions", Some(json!({ "application_id": shop, "api_id": api, "tier": "Tiny" }))).await;
-    let shop_client = rest.call(&consumer, post.clone(), &format!("/applications/{shop}/credentials"), Some(json!({ "key_type": "production" }))).await;
-    let other_client = rest.call(&consumer, post.clone(), &format!("/applications/{other}/credentials"), Some(json!({ "key_type": "production" }))).await;
-    let shop_token = token(&base, shop_client["client_id"].as_str().expect("id"), shop_client["client_secret"].as_str().expect("secret")).await;
-    let other_token = token(&base, other_client["client_id"].as_str().expect("id"), other_client["client_secret"].as_str().expect("secret")).await;
+    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let other = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Other" }))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    rest.call(
+        &consumer,
+        post.clone(),
+        "/subscriptions",
+        Some(json!({ "application_id": shop, "api_id": api, "tier": "Tiny" })),
+    )
+    .await;
+    let shop_client = rest
+        .call(
+            &consumer,
+            post.clone(),
+            &format!("/applications/{shop}/credentials"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await;
+    let other_client = rest
+        .call(
+            &consumer,
+            post.clone(),
+            &format!("/applications/{other}/credentials"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await;
+    let shop_token = token(
+        &base,
+        shop_client["client_id"].as_str().expect("id"),
+        shop_client["client_secret"].as_str().expect("secret"),
+    )
+    .await;
+    let other_token = token(
+        &base,
+        other_client["client_id"].as_str().expect("id"),
+        other_client["client_secret"].as_str().expect("secret"),
+    )
+    .await;
 
     let forbidden = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&other_token).send().await.expect("call");
     sent += 1;
@@ -270,7 +343,13 @@ async fn traffic_through_a_real_gateway() {
     sent += 1;
     assert_eq!(tampered.status(), 401, "tampered");
 
-    let ok = http.get(format!("{gw}/pets/v1/pets/42?full=1")).bearer_auth(&shop_token).header("x-correlation-id", "corr-1").send().await.expect("call");
+    let ok = http
+        .get(format!("{gw}/pets/v1/pets/42?full=1"))
+        .bearer_auth(&shop_token)
+        .header("x-correlation-id", "corr-1")
+        .send()
+        .await
+        .expect("call");
     sent += 1;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()), Some("2"));
@@ -281,7 +360,10 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(echoed["forwarded_for"], "127.0.0.1");
     assert_eq!(echoed["authorization"], "", "the caller's credential stays at the gateway");
     for _ in 0..2 {
-        assert_eq!(http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call").status(), 200);
+        assert_eq!(
+            http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call").status(),
+            200
+        );
         sent += 1;
     }
     let throttled = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call");
@@ -296,7 +378,8 @@ async fn traffic_through_a_real_gateway() {
     // A prototype answers from its examples, no backend and no credential.
     let proto = rest.import(&creator, "/proto/v1", &definition("Proto", "http://127.0.0.1:9")).await;
     rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{proto}/group"), Some(json!({ "group": "pets" }))).await;
-    rest.call(&creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" }))).await;
+    rest.call(&creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" })))
+        .await;
     rest.call(&creator, post.clone(), &format!("/apis/{proto}/revisions"), Some(json!({}))).await;
     rest.approve(&creator, &publisher, &proto).await;
     let started = Instant::now();
@@ -323,15 +406,23 @@ async fn traffic_through_a_real_gateway() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(deployments["items"][0]["status"], "live", "{deployments}");
-    assert_eq!((deployments["items"][0]["live_on"].as_u64(), deployments["items"][0]["gateways"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(rest.tier_counts(&publisher, "pets").await, [("test-gw".to_string(), "per_instance".to_string())], "no shared store configured");
+    assert_eq!(
+        (deployments["items"][0]["live_on"].as_u64(), deployments["items"][0]["gateways"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        rest.tier_counts(&publisher, "pets").await,
+        [("test-gw".to_string(), "per_instance".to_string())],
+        "no shared store configured"
+    );
 
     // The management plane goes down: the gateway keeps serving; its events wait in the spool.
     let _ = server.0.kill();
     let _ = server.0.wait();
     tokio::time::sleep(Duration::from_millis(800)).await;
     for _ in 0..5 {
-        let r = http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call while the management plane is down");
+        let r =
+            http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call while the management plane is down");
         sent += 1;
         assert_eq!(r.status(), 200);
     }
@@ -358,10 +449,19 @@ async fn traffic_through_a_real_gateway() {
     let totals = &overview["totals"];
     assert_eq!(totals["requests"].as_i64(), Some(sent), "{overview}");
     assert_eq!(totals["throttled"], 1, "one request over Tiny");
-    assert_eq!(totals["auth_failure"], 4, "no token, the first call after approval, tampered (401) and not subscribed (403)");
-    let count = |range: std::ops::Range<u64>| raw.iter().filter(|e| e["status"].as_u64().is_some_and(|s| range.contains(&s))).count() as u64;
+    assert_eq!(
+        totals["auth_failure"], 4,
+        "no token, the first call after approval, tampered (401) and not subscribed (403)"
+    );
+    let count = |range: std::ops::Range<u64>| {
+        raw.iter().filter(|e| e["status"].as_u64().is_some_and(|s| range.contains(&s))).count() as u64
+    };
     assert_eq!(totals["success"].as_u64(), Some(count(0..400)));
-    assert_eq!(totals["client_error"].as_u64(), Some(count(400..500) - 5), "4xx but the throttled and auth failures: unknown routes");
+    assert_eq!(
+        totals["client_error"].as_u64(),
+        Some(count(400..500) - 5),
+        "4xx but the throttled and auth failures: unknown routes"
+    );
     assert_eq!(totals["server_error"].as_u64(), Some(count(500..600)), "5xx: backend errors, if any");
     let mut latencies: Vec<f64> = raw.iter().map(|e| e["latency_ms"].as_f64().expect("latency")).collect();
     latencies.sort_by(f64::total_cmp);
@@ -373,16 +473,35 @@ async fn traffic_through_a_real_gateway() {
     for e in &raw {
         *by_status.entry(e["status"].to_string()).or_default() += 1;
     }
-    let reported: std::collections::BTreeMap<String, u64> =
-        overview["status_codes"].as_array().expect("status codes").iter().map(|b| (b["key"].as_str().expect("key").to_string(), b["requests"].as_u64().expect("n"))).collect();
+    let reported: std::collections::BTreeMap<String, u64> = overview["status_codes"]
+        .as_array()
+        .expect("status codes")
+        .iter()
+        .map(|b| (b["key"].as_str().expect("key").to_string(), b["requests"].as_u64().expect("n")))
+        .collect();
     assert_eq!(reported, by_status, "status breakdown");
-    let proto_row = overview["top_apis"].as_array().expect("top apis").iter().find(|b| b["key"] == proto.as_str()).cloned().expect("the prototype API is listed");
-    assert_eq!(proto_row["requests"], 6, "the prototype's answers, five of them sent while the management plane was down");
+    let proto_row = overview["top_apis"]
+        .as_array()
+        .expect("top apis")
+        .iter()
+        .find(|b| b["key"] == proto.as_str())
+        .cloned()
+        .expect("the prototype API is listed");
+    assert_eq!(
+        proto_row["requests"], 6,
+        "the prototype's answers, five of them sent while the management plane was down"
+    );
     // A consumer sees only their own applications' traffic.
     let mine = rest.call(&consumer, get.clone(), "/analytics/overview?range=1h", None).await;
-    let own = raw.iter().filter(|e| e["application_id"] == shop.as_str() || e["application_id"] == other.as_str()).count();
+    let own =
+        raw.iter().filter(|e| e["application_id"] == shop.as_str() || e["application_id"] == other.as_str()).count();
     assert_eq!(mine["totals"]["requests"].as_u64(), Some(own as u64));
-    let chart = http.get(format!("{base}/api/v1/analytics/charts/traffic.svg?range=1h")).bearer_auth(&publisher).send().await.expect("chart");
+    let chart = http
+        .get(format!("{base}/api/v1/analytics/charts/traffic.svg?range=1h"))
+        .bearer_auth(&publisher)
+        .send()
+        .await
+        .expect("chart");
     assert_eq!(chart.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
     assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
     drop(server);
@@ -419,21 +538,43 @@ async fn two_gateways_share_a_tier_through_redis() {
     let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let post = reqwest::Method::POST;
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" }))).await;
+    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" })))
+        .await;
     rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Ten", "requests_per_minute": 10 }))).await;
     let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
     rest.offer(&creator, &api, "/pets/v1", "Ten", "pets").await;
     rest.approve(&creator, &publisher, &api).await;
-    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"].as_str().expect("token").to_string();
+    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
     let (mut redis, redis_port) = redis();
     let store = format!("redis://127.0.0.1:{redis_port}");
     let (_a, a, a_admin) = gateway(&data, &base, &credential, "gw-a", Some(&store)).await;
     let (_b, b, b_admin) = gateway(&data, &base, &credential, "gw-b", Some(&store)).await;
 
-    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"].as_str().expect("id").to_string();
-    rest.call(&consumer, post.clone(), "/subscriptions", Some(json!({ "application_id": shop, "api_id": api, "tier": "Ten" }))).await;
-    let client = rest.call(&consumer, post.clone(), &format!("/applications/{shop}/credentials"), Some(json!({ "key_type": "production" }))).await;
-    let token = token(&base, client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret")).await;
+    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    rest.call(
+        &consumer,
+        post.clone(),
+        "/subscriptions",
+        Some(json!({ "application_id": shop, "api_id": api, "tier": "Ten" })),
+    )
+    .await;
+    let client = rest
+        .call(
+            &consumer,
+            post.clone(),
+            &format!("/applications/{shop}/credentials"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await;
+    let token =
+        token(&base, client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret"))
+            .await;
     let http = reqwest::Client::new();
     let call = |gw: &str| http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&token).send();
     // Counts are per minute: start early in one, so every call below (a few seconds) falls in it.
@@ -471,7 +612,11 @@ async fn two_gateways_share_a_tier_through_redis() {
     }
     // The group page's gateway table, from the heartbeats: both count through the store.
     let shared = vec![("gw-a".to_string(), "shared".to_string()), ("gw-b".to_string(), "shared".to_string())];
-    assert_eq!(rest.tier_counts(&publisher, "pets").await, shared, "reported by the heartbeats that followed the first sync");
+    assert_eq!(
+        rest.tier_counts(&publisher, "pets").await,
+        shared,
+        "reported by the heartbeats that followed the first sync"
+    );
 
     // The store goes away: the gateways keep answering, from what they have counted.
     let _ = redis.0.kill();
@@ -493,9 +638,16 @@ async fn two_gateways_share_a_tier_through_redis() {
     }
     // The heartbeat reports it at once, without waiting out its long poll (25 s).
     let started = Instant::now();
-    let unreachable = vec![("gw-a".to_string(), "store_unreachable".to_string()), ("gw-b".to_string(), "store_unreachable".to_string())];
+    let unreachable = vec![
+        ("gw-a".to_string(), "store_unreachable".to_string()),
+        ("gw-b".to_string(), "store_unreachable".to_string()),
+    ];
     while rest.tier_counts(&publisher, "pets").await != unreachable {
-        assert!(started.elapsed() < Duration::from_secs(5), "the group page still says the tier counts are shared: {:?}", rest.tier_counts(&publisher, "pets").await);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the group page still says the tier counts are shared: {:?}",
+            rest.tier_counts(&publisher, "pets").await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = std::fs::remove_dir_all(&data);

@@ -35,7 +35,8 @@ impl Drop for Server {
 }
 
 fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run");
+    let out =
+        Command::new(BIN).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().expect("run");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -51,15 +52,25 @@ fn verify(server: &Server, token: &str) -> Result<serde_json::Value, String> {
 
 #[tokio::test]
 async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
-    let has_pyjwt = Command::new("python3").args(["-c", "import jwt, cryptography"]).status().is_ok_and(|s| s.success());
+    let has_pyjwt =
+        Command::new("python3").args(["-c", "import jwt, cryptography"]).status().is_ok_and(|s| s.success());
     if !has_pyjwt {
-        assert!(std::env::var("CI").ok().as_deref() != Some("true"), "PyJWT is required under CI (scripts/setup.sh installs it)");
+        assert!(
+            std::env::var("CI").ok().as_deref() != Some("true"),
+            "PyJWT is required under CI (scripts/setup.sh installs it)"
+        );
         eprintln!("skipping: PyJWT is not installed");
         return;
     }
     let data = std::env::temp_dir().join(format!("gatehouse-oauth-{}", uuid::Uuid::new_v4()));
-    cli(&data, &["user", "create", "--email", "shop@example.com", "--role", "consumer", "--password", "correct horse battery"]);
-    cli(&data, &["user", "create", "--email", "root@example.com", "--role", "admin", "--password", "correct horse battery"]);
+    cli(
+        &data,
+        &["user", "create", "--email", "shop@example.com", "--role", "consumer", "--password", "correct horse battery"],
+    );
+    cli(
+        &data,
+        &["user", "create", "--email", "root@example.com", "--role", "admin", "--password", "correct horse battery"],
+    );
     let consumer = cli(&data, &["token", "create", "--email", "shop@example.com", "--name", "t"]);
     let admin = cli(&data, &["token", "create", "--email", "root@example.com", "--name", "t"]);
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
@@ -102,7 +113,8 @@ async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
         .json()
         .await
         .expect("json");
-    let (client_id, secret) = (creds["client_id"].as_str().expect("id"), creds["client_secret"].as_str().expect("secret"));
+    let (client_id, secret) =
+        (creds["client_id"].as_str().expect("id"), creds["client_secret"].as_str().expect("secret"));
 
     let token_for = |basic: bool| {
         let request = http.post(format!("{}/oauth2/token", server.url));
@@ -133,16 +145,29 @@ async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
 
     // Form authentication works too; a wrong secret is refused the OAuth2 way.
     assert_eq!(token_for(false).await.status(), 200);
-    let refused = http.post(format!("{}/oauth2/token", server.url)).basic_auth(client_id, Some("wrong")).form(&[("grant_type", "client_credentials")]).send().await.expect("send");
+    let refused = http
+        .post(format!("{}/oauth2/token", server.url))
+        .basic_auth(client_id, Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("send");
     assert_eq!(refused.status(), 401);
     assert_eq!(refused.json::<serde_json::Value>().await.expect("json")["error"], "invalid_client");
-    let unsupported = http.post(format!("{}/oauth2/token", server.url)).form(&[("grant_type", "password")]).send().await.expect("send");
+    let unsupported = http
+        .post(format!("{}/oauth2/token", server.url))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .expect("send");
     assert_eq!(unsupported.json::<serde_json::Value>().await.expect("json")["error"], "unsupported_grant_type");
 
     // Rotation: new tokens use the new key; the old token still verifies until it expires.
-    let rotated = http.post(format!("{}/api/v1/keys/rotate", server.url)).bearer_auth(&admin).send().await.expect("rotate");
+    let rotated =
+        http.post(format!("{}/api/v1/keys/rotate", server.url)).bearer_auth(&admin).send().await.expect("rotate");
     assert_eq!(rotated.status(), 200);
-    let denied = http.post(format!("{}/api/v1/keys/rotate", server.url)).bearer_auth(&consumer).send().await.expect("rotate");
+    let denied =
+        http.post(format!("{}/api/v1/keys/rotate", server.url)).bearer_auth(&consumer).send().await.expect("rotate");
     assert_eq!(denied.status(), 403);
     let fresh: serde_json::Value = token_for(true).await.json().await.expect("json");
     let fresh = fresh["access_token"].as_str().expect("token").to_string();
@@ -171,7 +196,12 @@ async fn tokens_verify_with_pyjwt_and_survive_rotation_until_expiry() {
     }
     assert!(haystack.len() > 10_000, "the database and log were read");
     let text = String::from_utf8_lossy(&haystack);
-    for (what, secret) in [("client secret", secret), ("API key", api_key.as_str()), ("access token", consumer.as_str()), ("admin token", admin.as_str())] {
+    for (what, secret) in [
+        ("client secret", secret),
+        ("API key", api_key.as_str()),
+        ("access token", consumer.as_str()),
+        ("admin token", admin.as_str()),
+    ] {
         assert!(!text.contains(secret), "the {what} appears in clear in the database or the log");
     }
     assert!(!text.contains("correct horse battery"), "a password appears in clear");

@@ -19,7 +19,8 @@ pub fn DiffView(diff: ApiDiff) -> impl IntoView {
     if diff.is_empty() {
         return view! { <p class="muted" data-testid="diff-empty">"No differences."</p> }.into_any();
     }
-    let changed: Vec<String> = diff.operations_changed.iter().map(|c| format!("{} — {}", c.operation, c.changes.join("; "))).collect();
+    let changed: Vec<String> =
+        diff.operations_changed.iter().map(|c| format!("{} — {}", c.operation, c.changes.join("; "))).collect();
     view! {
         <div class="diff" data-testid="diff">
             {section("Operations added", "added", diff.operations_added)}

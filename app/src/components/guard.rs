@@ -1,8 +1,8 @@
 //! Shows a page only to callers holding a permission. The server refuses these pages and their
 //! data on its own; this keeps the client-side view consistent with that.
 
-use crate::app::use_auth;
 use crate::AppError;
+use crate::app::use_auth;
 use gatehouse_contract::{Me, Permission};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

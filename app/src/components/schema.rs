@@ -42,7 +42,14 @@ fn constraints(schema: &Value) -> String {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         parts.push(format!("one of {}", values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")));
     }
-    for (key, label) in [("default", "default"), ("minimum", "≥"), ("maximum", "≤"), ("minLength", "min length"), ("maxLength", "max length"), ("pattern", "pattern")] {
+    for (key, label) in [
+        ("default", "default"),
+        ("minimum", "≥"),
+        ("maximum", "≤"),
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+        ("pattern", "pattern"),
+    ] {
         if let Some(v) = schema.get(key) {
             parts.push(format!("{label} {v}"));
         }
@@ -67,7 +74,11 @@ fn children(schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usi
         return view! { <li class="muted">"… (nested deeper than shown)"</li> }.into_any();
     }
     let mut rows: Vec<AnyView> = Vec::new();
-    let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
             rows.push(node(Some(name.clone()), required.contains(&name.as_str()), property, schemas, stack, depth + 1));
@@ -89,10 +100,22 @@ fn children(schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usi
     rows.into_iter().collect_view().into_any()
 }
 
-fn node(name: Option<String>, required: bool, schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usize) -> AnyView {
+fn node(
+    name: Option<String>,
+    required: bool,
+    schema: &Value,
+    schemas: &Value,
+    stack: &mut Vec<String>,
+    depth: usize,
+) -> AnyView {
     let label = type_label(schema);
     let (reached_as, target) = resolve(schema, schemas);
-    let description = target.get("description").or_else(|| schema.get("description")).and_then(Value::as_str).unwrap_or("").to_string();
+    let description = target
+        .get("description")
+        .or_else(|| schema.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let notes = constraints(target);
     let recursive = reached_as.as_ref().is_some_and(|n| stack.contains(n));
     let nested = if recursive {

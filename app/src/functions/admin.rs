@@ -20,7 +20,8 @@ pub async fn change_role(user_id: String, role: String) -> Result<UserSummary, A
     use gatehouse_contract::{Permission, Role};
     use gatehouse_domain::DomainError;
     let actor = require(Permission::Administer).await?;
-    let role: Role = role.parse().map_err(|e: gatehouse_contract::UnknownRole| DomainError::invalid("role", e.to_string()))?;
+    let role: Role =
+        role.parse().map_err(|e: gatehouse_contract::UnknownRole| DomainError::invalid("role", e.to_string()))?;
     Ok(gatehouse_domain::accounts::change_role(&context()?.db, &actor, &user_id, role).await?)
 }
 

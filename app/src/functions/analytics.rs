@@ -65,6 +65,9 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<Dashboard, AppError
     let actor = require(gatehouse_contract::Permission::ViewAnalytics).await?;
     let overview = gatehouse_analytics::query::overview_for(&context()?.analytics, &actor, &query).await?;
     let consumer = actor.role == gatehouse_contract::Role::Consumer;
-    let charts = panels(consumer).iter().map(|panel| Chart { panel: *panel, svg: gatehouse_analytics::charts::render(&overview, *panel) }).collect();
+    let charts = panels(consumer)
+        .iter()
+        .map(|panel| Chart { panel: *panel, svg: gatehouse_analytics::charts::render(&overview, *panel) })
+        .collect();
     Ok(Dashboard { overview, charts })
 }

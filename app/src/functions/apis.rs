@@ -2,8 +2,8 @@
 
 use crate::AppError;
 use gatehouse_contract::{
-    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest, LifecycleState,
-    OperationEdit, OperationForm, Page,
+    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest,
+    LifecycleState, OperationEdit, OperationForm, Page,
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -24,11 +24,17 @@ pub async fn get_api(id: String) -> Result<ApiDetail, AppError> {
 }
 
 #[server]
-pub async fn create_api(name: String, version: String, context: String, description: String) -> Result<ImportOutcome, AppError> {
+pub async fn create_api(
+    name: String,
+    version: String,
+    context: String,
+    description: String,
+) -> Result<ImportOutcome, AppError> {
     use super::ssr::{context as ctx, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     let context = Some(context).filter(|c| !c.trim().is_empty());
-    let outcome = gatehouse_domain::apis::create_blank(&ctx()?.db, &actor, &name, &version, context, &description).await?;
+    let outcome =
+        gatehouse_domain::apis::create_blank(&ctx()?.db, &actor, &name, &version, context, &description).await?;
     leptos_axum::redirect(&format!("/publisher/apis/{}?tab=design", outcome.id));
     Ok(outcome)
 }
@@ -75,7 +81,11 @@ pub async fn edit_operation(id: String, edit: OperationEdit, edit_version: i64) 
 
 /// `all_versions` is the form's checkbox: sent (as `on`) only when ticked.
 #[server]
-pub async fn transfer_ownership(id: String, owner: String, all_versions: Option<String>) -> Result<ApiDetail, AppError> {
+pub async fn transfer_ownership(
+    id: String,
+    owner: String,
+    all_versions: Option<String>,
+) -> Result<ApiDetail, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner, all_versions.is_some()).await?)

@@ -48,10 +48,7 @@ pub async fn sign_up(email: String, password: String, password_again: String) ->
     let user = accounts::sign_up(&ctx.db, &email, &password).await?;
     let session = session().await?;
     session.cycle_id().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
-    session
-        .insert(SESSION_USER_KEY, &user.id)
-        .await
-        .map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    session.insert(SESSION_USER_KEY, &user.id).await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
     leptos_axum::redirect("/portal");
     Ok(())
 }

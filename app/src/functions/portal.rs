@@ -3,8 +3,8 @@
 
 use crate::AppError;
 use gatehouse_contract::{ApiSummary, Page, PortalApi, TryRequest, TryResponse};
-use leptos::server_fn::codec::Json;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 pub const CATALOG_PAGE: i64 = 24;
 
@@ -13,7 +13,15 @@ pub async fn catalog(q: String, tag: String, page: i64) -> Result<Page<ApiSummar
     use super::ssr::{caller, context};
     let viewer = caller().await?;
     let tag = Some(tag).filter(|t| !t.is_empty());
-    Ok(gatehouse_domain::portal::catalog(&context()?.db, viewer.as_ref(), &q, tag, CATALOG_PAGE, page.max(0) * CATALOG_PAGE).await?)
+    Ok(gatehouse_domain::portal::catalog(
+        &context()?.db,
+        viewer.as_ref(),
+        &q,
+        tag,
+        CATALOG_PAGE,
+        page.max(0) * CATALOG_PAGE,
+    )
+    .await?)
 }
 
 #[server]

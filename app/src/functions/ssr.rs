@@ -29,17 +29,13 @@ pub fn context() -> Result<ServerContext, AppError> {
 }
 
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|_| AppError::new("internal", "session unavailable"))
+    leptos_axum::extract::<Session>().await.map_err(|_| AppError::new("internal", "session unavailable"))
 }
 
 /// The account behind a session, if someone is signed in and the account still exists.
 pub async fn actor_from_session(db: &Db, session: &Session) -> Result<Option<Actor>, DomainError> {
-    let user_id: Option<String> = session
-        .get(SESSION_USER_KEY)
-        .await
-        .map_err(|e| DomainError::Internal(format!("session read: {e}")))?;
+    let user_id: Option<String> =
+        session.get(SESSION_USER_KEY).await.map_err(|e| DomainError::Internal(format!("session read: {e}")))?;
     match user_id {
         Some(id) => accounts::actor_by_id(db, &id).await,
         None => Ok(None),
@@ -55,9 +51,7 @@ pub async fn caller() -> Result<Option<Actor>, AppError> {
 
 /// The signed-in caller holding `permission`; otherwise 401 or 403.
 pub async fn require(permission: Permission) -> Result<Actor, AppError> {
-    let actor = caller()
-        .await?
-        .ok_or_else(|| DomainError::Unauthorized("sign in first".into()))?;
+    let actor = caller().await?.ok_or_else(|| DomainError::Unauthorized("sign in first".into()))?;
     actor.require(permission)?;
     Ok(actor)
 }

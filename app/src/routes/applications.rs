@@ -5,7 +5,8 @@
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::applications::{
-    CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, RenameApplication, RevokeCredential, list_applications,
+    CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, RenameApplication, RevokeCredential,
+    list_applications,
 };
 use crate::functions::subscriptions::Unsubscribe;
 use crate::time::format_utc;

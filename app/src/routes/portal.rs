@@ -2,13 +2,15 @@
 
 use crate::app::use_auth;
 use crate::components::notice::ActionError;
+use crate::components::schema::SchemaTree;
 use crate::functions::applications::ListApplications;
 use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
-use crate::components::schema::SchemaTree;
-use gatehouse_contract::{AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, TryRequest};
+use gatehouse_contract::{
+    AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, TryRequest,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -174,9 +176,16 @@ fn credentials_label(security: &[AuthKind]) -> &'static str {
 }
 
 #[component]
-fn OperationReference(op: Operation, schemas: serde_json::Value, security: Vec<AuthKind>, api_id: String, deployed: bool) -> impl IntoView {
+fn OperationReference(
+    op: Operation,
+    schemas: serde_json::Value,
+    security: Vec<AuthKind>,
+    api_id: String,
+    deployed: bool,
+) -> impl IntoView {
     let body_schemas = schemas.clone();
-    let path_params: Vec<String> = op.parameters.iter().filter(|p| p.location == "path").map(|p| p.name.clone()).collect();
+    let path_params: Vec<String> =
+        op.parameters.iter().filter(|p| p.location == "path").map(|p| p.name.clone()).collect();
     let response_schemas = schemas;
     view! {
         <details class="operation" data-testid="reference-operation">
@@ -351,12 +360,20 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
 /// The try-it console of one operation: fill the path parameters, query and body, pick one of
 /// your applications, and send it through the API's gateway. Runs in the browser only.
 #[component]
-fn TryIt(api_id: String, method: String, template: String, params: Vec<String>, has_body: bool, open: bool) -> impl IntoView {
+fn TryIt(
+    api_id: String,
+    method: String,
+    template: String,
+    params: Vec<String>,
+    has_body: bool,
+    open: bool,
+) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
     let send = ServerAction::<TryOperation>::new();
     let shown = RwSignal::new(false);
-    let values: Vec<(String, RwSignal<String>)> = params.into_iter().map(|p| (p, RwSignal::new(String::new()))).collect();
+    let values: Vec<(String, RwSignal<String>)> =
+        params.into_iter().map(|p| (p, RwSignal::new(String::new()))).collect();
     let query = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let application = RwSignal::new(String::new());

@@ -21,19 +21,33 @@ fn slugify(title: &str) -> String {
 }
 
 pub async fn list(db: &Db, api_id: &str) -> Result<Vec<DocPage>> {
-    let rows: Vec<(String, String, String, i64)> =
-        sqlx::query_as("SELECT slug, title, markdown, updated_at FROM api_docs WHERE api_id = $1 ORDER BY position, slug")
-            .bind(api_id)
-            .fetch_all(&db.pool)
-            .await?;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT slug, title, markdown, updated_at FROM api_docs WHERE api_id = $1 ORDER BY position, slug",
+    )
+    .bind(api_id)
+    .fetch_all(&db.pool)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(slug, title, md, updated_at)| DocPage { html: markdown::render(&md), slug, title, markdown: md, updated_at })
+        .map(|(slug, title, md, updated_at)| DocPage {
+            html: markdown::render(&md),
+            slug,
+            title,
+            markdown: md,
+            updated_at,
+        })
         .collect())
 }
 
 /// Create or replace a page. Without a slug, one is made from the title.
-pub async fn save(db: &Db, actor: &Actor, api_id: &str, slug: Option<&str>, title: &str, markdown_text: &str) -> Result<DocPage> {
+pub async fn save(
+    db: &Db,
+    actor: &Actor,
+    api_id: &str,
+    slug: Option<&str>,
+    title: &str,
+    markdown_text: &str,
+) -> Result<DocPage> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, api_id).await?;
     let title = title.trim();
@@ -62,13 +76,23 @@ pub async fn save(db: &Db, actor: &Actor, api_id: &str, slug: Option<&str>, titl
     .execute(&db.pool)
     .await?;
     audit::record(db, &actor.email, "api.doc_saved", &format!("{} {}", row.name, row.version), &slug).await?;
-    Ok(DocPage { slug, title: title.to_string(), html: markdown::render(markdown_text), markdown: markdown_text.to_string(), updated_at: now })
+    Ok(DocPage {
+        slug,
+        title: title.to_string(),
+        html: markdown::render(markdown_text),
+        markdown: markdown_text.to_string(),
+        updated_at: now,
+    })
 }
 
 pub async fn delete(db: &Db, actor: &Actor, api_id: &str, slug: &str) -> Result<()> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, api_id).await?;
-    let done = sqlx::query("DELETE FROM api_docs WHERE api_id = $1 AND slug = $2").bind(api_id).bind(slug).execute(&db.pool).await?;
+    let done = sqlx::query("DELETE FROM api_docs WHERE api_id = $1 AND slug = $2")
+        .bind(api_id)
+        .bind(slug)
+        .execute(&db.pool)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("page {slug}")));
     }

@@ -12,7 +12,11 @@ use serde_json::{Map, Value, json};
 
 fn method_of(method: &str) -> Result<String> {
     let m = method.trim().to_ascii_lowercase();
-    if METHODS.contains(&m.as_str()) { Ok(m) } else { Err(DomainError::invalid("method", format!("`{method}` is not an HTTP method"))) }
+    if METHODS.contains(&m.as_str()) {
+        Ok(m)
+    } else {
+        Err(DomainError::invalid("method", format!("`{method}` is not an HTTP method")))
+    }
 }
 
 fn path_of(path: &str) -> Result<String> {
@@ -66,7 +70,8 @@ pub fn apply(document: &mut Value, edit: &OperationEdit) -> Result<()> {
         OperationEdit::Add { method, path, summary } => {
             let (method, path) = (method_of(method)?, path_of(path)?);
             let item = paths.entry(path.clone()).or_insert_with(|| Value::Object(Map::new()));
-            let item = item.as_object_mut().ok_or_else(|| DomainError::invalid("path", "its path item is not a mapping"))?;
+            let item =
+                item.as_object_mut().ok_or_else(|| DomainError::invalid("path", "its path item is not a mapping"))?;
             if item.contains_key(&method) {
                 return Err(DomainError::Conflict(format!("{} {path} already exists", method.to_ascii_uppercase())));
             }
@@ -88,7 +93,10 @@ pub fn apply(document: &mut Value, edit: &OperationEdit) -> Result<()> {
             if !removed {
                 return Err(DomainError::NotFound(format!("operation {} {path}", method.to_ascii_uppercase())));
             }
-            let empty = paths.get(path.as_str()).and_then(Value::as_object).is_some_and(|i| !i.keys().any(|k| METHODS.contains(&k.as_str())));
+            let empty = paths
+                .get(path.as_str())
+                .and_then(Value::as_object)
+                .is_some_and(|i| !i.keys().any(|k| METHODS.contains(&k.as_str())));
             if empty {
                 paths.remove(path.as_str());
             }
@@ -105,7 +113,9 @@ fn update(paths: &mut Map<String, Value>, form: &OperationForm) -> Result<()> {
         .and_then(Value::as_object_mut)
         .and_then(|item| item.get_mut(&method))
         .and_then(Value::as_object_mut)
-        .ok_or_else(|| DomainError::NotFound(format!("operation {} {}", form.method.to_ascii_uppercase(), form.path)))?;
+        .ok_or_else(|| {
+            DomainError::NotFound(format!("operation {} {}", form.method.to_ascii_uppercase(), form.path))
+        })?;
     let mut set = |key: &str, value: Option<Value>| match value {
         Some(v) => {
             op.insert(key.to_string(), v);
@@ -118,7 +128,8 @@ fn update(paths: &mut Map<String, Value>, form: &OperationForm) -> Result<()> {
     set("summary", text(&form.summary));
     set("description", text(&form.description));
     set("deprecated", form.deprecated.then_some(Value::Bool(true)));
-    let tags: Vec<Value> = form.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(|t| Value::String(t.into())).collect();
+    let tags: Vec<Value> =
+        form.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(|t| Value::String(t.into())).collect();
     set("tags", (!tags.is_empty()).then_some(Value::Array(tags)));
     let mut parameters = Vec::new();
     for (i, p) in form.parameters.iter().enumerate() {
@@ -128,7 +139,10 @@ fn update(paths: &mut Map<String, Value>, form: &OperationForm) -> Result<()> {
         }
         let location = p.location.trim();
         if !["path", "query", "header", "cookie"].contains(&location) {
-            return Err(DomainError::invalid(format!("parameters[{i}].location"), "must be path, query, header or cookie"));
+            return Err(DomainError::invalid(
+                format!("parameters[{i}].location"),
+                "must be path, query, header or cookie",
+            ));
         }
         let kind = if p.schema_type.trim().is_empty() { "string" } else { p.schema_type.trim() };
         let mut param = json!({ "name": name, "in": location, "schema": { "type": kind } });
@@ -158,9 +172,14 @@ fn update(paths: &mut Map<String, Value>, form: &OperationForm) -> Result<()> {
         if status.is_empty() {
             continue;
         }
-        let valid = status == "default" || (status.len() == 3 && status.chars().enumerate().all(|(n, c)| c.is_ascii_digit() || (n > 0 && c == 'X')));
+        let valid = status == "default"
+            || (status.len() == 3
+                && status.chars().enumerate().all(|(n, c)| c.is_ascii_digit() || (n > 0 && c == 'X')));
         if !valid {
-            return Err(DomainError::invalid(format!("responses[{i}].status"), "must be a status code like 200, a range like 4XX, or default"));
+            return Err(DomainError::invalid(
+                format!("responses[{i}].status"),
+                "must be a status code like 200, a range like 4XX, or default",
+            ));
         }
         let description = if r.description.trim().is_empty() { "Response" } else { r.description.trim() };
         let mut response = json!({ "description": description });
@@ -180,7 +199,8 @@ fn update(paths: &mut Map<String, Value>, form: &OperationForm) -> Result<()> {
 pub fn form_of(document: &Value, method: &str, path: &str) -> Option<OperationForm> {
     let op = document.get("paths")?.get(path)?.get(method.to_ascii_lowercase())?;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let json_text = |v: Option<&Value>| v.map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default();
+    let json_text =
+        |v: Option<&Value>| v.map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default();
     let body_of = |status: String, description: String, content: Option<&Value>| {
         let first = content.and_then(Value::as_object).and_then(|c| c.iter().next());
         BodyForm {
@@ -197,7 +217,11 @@ pub fn form_of(document: &Value, method: &str, path: &str) -> Option<OperationFo
         summary: text(op, "summary"),
         description: text(op, "description"),
         deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-        tags: op.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default(),
+        tags: op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default(),
         parameters: op
             .get("parameters")
             .and_then(Value::as_array)
@@ -218,18 +242,29 @@ pub fn form_of(document: &Value, method: &str, path: &str) -> Option<OperationFo
         responses: op
             .get("responses")
             .and_then(Value::as_object)
-            .map(|rs| rs.iter().map(|(status, r)| body_of(status.clone(), text(r, "description"), r.get("content"))).collect())
+            .map(|rs| {
+                rs.iter().map(|(status, r)| body_of(status.clone(), text(r, "description"), r.get("content"))).collect()
+            })
             .unwrap_or_default(),
     })
 }
 
 /// Apply a form edit to the API's definition and save it (optimistically, like any save).
-pub async fn edit_operation(db: &Db, actor: &Actor, api_id: &str, edit: &OperationEdit, expected: i64) -> Result<ApiDetail> {
+pub async fn edit_operation(
+    db: &Db,
+    actor: &Actor,
+    api_id: &str,
+    edit: &OperationEdit,
+    expected: i64,
+) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, api_id).await?;
     let snapshot = row.snapshot()?;
     if snapshot.spec_version == SpecVersion::Swagger2 {
-        return Err(DomainError::invalid("definition", "the form edits OpenAPI 3 definitions; edit this Swagger 2.0 definition in the source view"));
+        return Err(DomainError::invalid(
+            "definition",
+            "the form edits OpenAPI 3 definitions; edit this Swagger 2.0 definition in the source view",
+        ));
     }
     let mut document = parse::parse(&snapshot.source)
         .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?

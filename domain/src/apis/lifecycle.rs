@@ -19,11 +19,19 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         return Err(DomainError::Forbidden("you cannot publish an API you own: another publisher must".into()));
     }
     let from = row.state()?;
-    let to = from
-        .after(action)
-        .ok_or_else(|| DomainError::Conflict(format!("{} {} is {from}; it cannot be moved with `{}`", row.name, row.version, action.as_str())))?;
+    let to = from.after(action).ok_or_else(|| {
+        DomainError::Conflict(format!(
+            "{} {} is {from}; it cannot be moved with `{}`",
+            row.name,
+            row.version,
+            action.as_str()
+        ))
+    })?;
     if action.is_irreversible() && !request.confirm {
-        return Err(DomainError::invalid("confirm", format!("`{}` cannot be undone; confirm it to go ahead", action.as_str())));
+        return Err(DomainError::invalid(
+            "confirm",
+            format!("`{}` cannot be undone; confirm it to go ahead", action.as_str()),
+        ));
     }
     if request.comment.chars().count() > 1000 {
         return Err(DomainError::invalid("comment", "at most 1000 characters"));
@@ -39,24 +47,37 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(DomainError::Conflict(format!("{} {} changed state meanwhile; reload and try again", row.name, row.version)));
+        return Err(DomainError::Conflict(format!(
+            "{} {} changed state meanwhile; reload and try again",
+            row.name, row.version
+        )));
     }
     let mut deprecated = Vec::new();
     let mut revoked = None;
     if action == LifecycleAction::Publish {
         if request.require_resubscription {
-            sqlx::query("UPDATE apis SET resubscribe_after = $1 WHERE id = $2").bind(now).bind(api_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE apis SET resubscribe_after = $1 WHERE id = $2")
+                .bind(now)
+                .bind(api_id)
+                .execute(&mut *tx)
+                .await?;
             // Tokens carry their subscriptions; those issued until now lose this API.
             revoked = Some(crate::subscriptions::revoke_in(&mut tx, &format!("api:{api_id}"), now).await?);
         }
         if request.deprecate_older_versions {
-            let older: Vec<(String, String)> = sqlx::query_as("SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'")
-                .bind(&row.lineage_id)
-                .bind(api_id)
-                .fetch_all(&mut *tx)
-                .await?;
+            let older: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'",
+            )
+            .bind(&row.lineage_id)
+            .bind(api_id)
+            .fetch_all(&mut *tx)
+            .await?;
             for (id, version) in older {
-                sqlx::query("UPDATE apis SET state = 'DEPRECATED', updated_at = $1 WHERE id = $2").bind(now).bind(&id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE apis SET state = 'DEPRECATED', updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
                 deprecated.push(version);
             }
         }
@@ -75,7 +96,14 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
     let target = format!("{} {}", row.name, row.version);
     audit::record(db, &actor.email, "api.lifecycle", &target, &detail).await?;
     for version in deprecated {
-        audit::record(db, &actor.email, "api.lifecycle", &format!("{} {version}", row.name), &format!("PUBLISHED → DEPRECATED: newer version {} published", row.version)).await?;
+        audit::record(
+            db,
+            &actor.email,
+            "api.lifecycle",
+            &format!("{} {version}", row.name),
+            &format!("PUBLISHED → DEPRECATED: newer version {} published", row.version),
+        )
+        .await?;
     }
     Ok(to)
 }

@@ -14,11 +14,11 @@ use crate::openapi::files::{Files, MemoryFiles};
 use crate::openapi::{self, Imported};
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit};
-pub use gatehouse_contract::{ApiQuery, ApiSettings, Snapshot};
 use gatehouse_contract::{
-    ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies, SourceFormat,
-    SpecVersion, Visibility, VersionRef,
+    ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies,
+    SourceFormat, SpecVersion, VersionRef, Visibility,
 };
+pub use gatehouse_contract::{ApiQuery, ApiSettings, Snapshot};
 
 /// The parts of a snapshot the diff compares.
 pub fn side(snapshot: &Snapshot) -> Side<'_> {
@@ -152,7 +152,10 @@ pub(crate) async fn load(db: &Db, id: &str) -> Result<ApiRow> {
 pub(crate) async fn load_editable(db: &Db, actor: &Actor, id: &str) -> Result<ApiRow> {
     let row = load(db, id).await?;
     if !can_edit(actor, &row.owner_id) {
-        return Err(DomainError::Forbidden(format!("only the owner ({}) or a publisher may change {} {}", row.owner, row.name, row.version)));
+        return Err(DomainError::Forbidden(format!(
+            "only the owner ({}) or a publisher may change {} {}",
+            row.owner, row.name, row.version
+        )));
     }
     if row.state()? == LifecycleState::Retired {
         return Err(DomainError::Conflict(format!("{} {} is retired and can no longer change", row.name, row.version)));
@@ -165,11 +168,19 @@ pub fn check_context(context: &str) -> Result<String> {
     let context = context.trim().trim_end_matches('/').to_string();
     let valid = context.starts_with('/')
         && context.len() <= 200
-        && context[1..].split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)));
+        && context[1..].split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+        });
     if valid {
         Ok(context)
     } else {
-        Err(DomainError::invalid("context", "must look like /name/v1: a `/` then segments of letters, digits, `-`, `.`, `_`, `~`"))
+        Err(DomainError::invalid(
+            "context",
+            "must look like /name/v1: a `/` then segments of letters, digits, `-`, `.`, `_`, `~`",
+        ))
     }
 }
 
@@ -198,7 +209,8 @@ fn search_text(name: &str, description: &str, tags: &[String], model: &ApiModel)
     let mut text = format!("{name} {description} {}", tags.join(" ")).to_lowercase();
     let mut seen: std::collections::HashSet<String> = text.split_whitespace().map(str::to_string).collect();
     for op in &model.operations {
-        let words = std::iter::once(op.path.to_lowercase()).chain(op.summary.to_lowercase().split_whitespace().map(str::to_string).collect::<Vec<_>>());
+        let words = std::iter::once(op.path.to_lowercase())
+            .chain(op.summary.to_lowercase().split_whitespace().map(str::to_string).collect::<Vec<_>>());
         for word in words {
             if seen.insert(word.clone()) {
                 text.push(' ');
@@ -227,7 +239,13 @@ fn tags_of(model: &ApiModel) -> Vec<String> {
 }
 
 fn default_endpoints(model: &ApiModel) -> Endpoints {
-    let urls: Vec<String> = model.servers.iter().filter(|s| s.starts_with("http://") || s.starts_with("https://")).take(1).cloned().collect();
+    let urls: Vec<String> = model
+        .servers
+        .iter()
+        .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+        .take(1)
+        .cloned()
+        .collect();
     Endpoints { production: urls.clone(), sandbox: urls, ..Endpoints::default() }
 }
 
@@ -235,21 +253,33 @@ async fn replace_tags(tx: &mut Transaction<'_, Any>, api_id: &str, tags: &[Strin
     sqlx::query("DELETE FROM api_tags WHERE api_id = $1").bind(api_id).execute(&mut **tx).await?;
     let mut seen = std::collections::HashSet::new();
     for tag in tags.iter().filter(|t| seen.insert(t.to_lowercase())) {
-        sqlx::query("INSERT INTO api_tags (api_id, tag) VALUES ($1, $2)").bind(api_id).bind(tag).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO api_tags (api_id, tag) VALUES ($1, $2)")
+            .bind(api_id)
+            .bind(tag)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
 /// Record the working copy as saved at `edit_version`, for conflict reports.
-async fn record_edit(tx: &mut Transaction<'_, Any>, api_id: &str, edit_version: i64, snapshot: &Snapshot, actor: &str) -> Result<()> {
-    sqlx::query("INSERT INTO api_edits (api_id, edit_version, snapshot, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(api_id)
-        .bind(edit_version)
-        .bind(to_json(snapshot))
-        .bind(actor)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+async fn record_edit(
+    tx: &mut Transaction<'_, Any>,
+    api_id: &str,
+    edit_version: i64,
+    snapshot: &Snapshot,
+    actor: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO api_edits (api_id, edit_version, snapshot, edited_by, edited_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(api_id)
+    .bind(edit_version)
+    .bind(to_json(snapshot))
+    .bind(actor)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -302,13 +332,29 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
                 Some(c) => check_context(&c)?,
                 None => row.context.clone(),
             };
-            let detail = save_definition(db, actor, &row, source, source_format, imported, Some(context), row.edit_version).await?;
+            let detail =
+                save_definition(db, actor, &row, source, source_format, imported, Some(context), row.edit_version)
+                    .await?;
             Ok(ImportOutcome { id, name, version, context: detail.0, updated: true, warnings: detail.1 })
         }
         None => {
             let context = check_context(&request.context.unwrap_or_else(|| default_context(&name, &version)))?;
             let id = new_id();
-            create(db, actor, &id, &id, &name, &version, &context, source, source_format, &imported, default_endpoints(&imported.model), crate::tiers::default_policies(db).await?).await?;
+            create(
+                db,
+                actor,
+                &id,
+                &id,
+                &name,
+                &version,
+                &context,
+                source,
+                source_format,
+                &imported,
+                default_endpoints(&imported.model),
+                crate::tiers::default_policies(db).await?,
+            )
+            .await?;
             Ok(ImportOutcome { id, name, version, context, updated: false, warnings: imported.warnings })
         }
     }
@@ -358,7 +404,11 @@ async fn create(
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
-        return Err(if is_unique_violation(&e) { context_or_name_taken(db, name, version, context).await } else { e.into() });
+        return Err(if is_unique_violation(&e) {
+            context_or_name_taken(db, name, version, context).await
+        } else {
+            e.into()
+        });
     }
     sqlx::query("INSERT INTO api_definitions (api_id, source, document, model, warnings) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
@@ -396,12 +446,13 @@ fn spec_label(v: SpecVersion) -> &'static str {
 
 /// Which of name+version or context clashed, in a sentence.
 async fn context_or_name_taken(db: &Db, name: &str, version: &str, context: &str) -> DomainError {
-    let taken: Option<(String, String)> = sqlx::query_as("SELECT name, version FROM apis WHERE context = $1 AND state <> 'RETIRED'")
-        .bind(context)
-        .fetch_optional(&db.pool)
-        .await
-        .ok()
-        .flatten();
+    let taken: Option<(String, String)> =
+        sqlx::query_as("SELECT name, version FROM apis WHERE context = $1 AND state <> 'RETIRED'")
+            .bind(context)
+            .fetch_optional(&db.pool)
+            .await
+            .ok()
+            .flatten();
     match taken {
         Some((n, v)) if (n.as_str(), v.as_str()) != (name, version) => {
             DomainError::Conflict(format!("context {context} is already used by {n} {v}; choose another"))
@@ -412,20 +463,22 @@ async fn context_or_name_taken(db: &Db, name: &str, version: &str, context: &str
 
 /// Tell a conflicting saver what changed since the version they loaded, and who changed it.
 async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
-    let base: Option<(String,)> = sqlx::query_as("SELECT snapshot FROM api_edits WHERE api_id = $1 AND edit_version = $2")
-        .bind(&row.id)
-        .bind(expected)
-        .fetch_optional(&db.pool)
-        .await
-        .ok()
-        .flatten();
-    let by: Option<(String, i64)> = sqlx::query_as("SELECT edited_by, edited_at FROM api_edits WHERE api_id = $1 AND edit_version = $2")
-        .bind(&row.id)
-        .bind(row.edit_version)
-        .fetch_optional(&db.pool)
-        .await
-        .ok()
-        .flatten();
+    let base: Option<(String,)> =
+        sqlx::query_as("SELECT snapshot FROM api_edits WHERE api_id = $1 AND edit_version = $2")
+            .bind(&row.id)
+            .bind(expected)
+            .fetch_optional(&db.pool)
+            .await
+            .ok()
+            .flatten();
+    let by: Option<(String, i64)> =
+        sqlx::query_as("SELECT edited_by, edited_at FROM api_edits WHERE api_id = $1 AND edit_version = $2")
+            .bind(&row.id)
+            .bind(row.edit_version)
+            .fetch_optional(&db.pool)
+            .await
+            .ok()
+            .flatten();
     let who = by.map(|(email, _)| email).unwrap_or_else(|| "someone".into());
     let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), row.snapshot()) {
         (Some(base), Ok(current)) => {
@@ -433,7 +486,9 @@ async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
             let mut lines: Vec<String> = Vec::new();
             lines.extend(d.operations_added.iter().map(|o| format!("added {o}")));
             lines.extend(d.operations_removed.iter().map(|o| format!("removed {o}")));
-            lines.extend(d.operations_changed.iter().map(|o| format!("changed {}: {}", o.operation, o.changes.join("; "))));
+            lines.extend(
+                d.operations_changed.iter().map(|o| format!("changed {}: {}", o.operation, o.changes.join("; "))),
+            );
             lines.extend(d.schemas_changed.iter().map(|s| format!("schema {s} changed")));
             lines.extend(d.endpoints.iter().chain(&d.security).chain(&d.tiers).chain(&d.other).cloned());
             if lines.is_empty() && base.source != current.source {
@@ -495,7 +550,9 @@ async fn save_definition(
     .await;
     let updated = match updated {
         Ok(done) => done,
-        Err(e) if is_unique_violation(&e) => return Err(context_or_name_taken(db, &row.name, &row.version, &context).await),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(context_or_name_taken(db, &row.name, &row.version, &context).await);
+        }
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
@@ -514,7 +571,14 @@ async fn save_definition(
     replace_tags(&mut tx, &row.id, &tags).await?;
     record_edit(&mut tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
-    audit::record(db, &actor.email, "api.saved", &format!("{} {}", row.name, row.version), &format!("edit {}", expected + 1)).await?;
+    audit::record(
+        db,
+        &actor.email,
+        "api.saved",
+        &format!("{} {}", row.name, row.version),
+        &format!("edit {}", expected + 1),
+    )
+    .await?;
     Ok((context, imported.warnings))
 }
 
@@ -531,7 +595,9 @@ pub async fn save_source(db: &Db, actor: &Actor, id: &str, source: &str, expecte
 }
 
 /// Check a source text without storing anything: the editor's validation as you type.
-pub fn validate_source(source: &str) -> std::result::Result<Vec<gatehouse_contract::Diagnostic>, Vec<gatehouse_contract::Diagnostic>> {
+pub fn validate_source(
+    source: &str,
+) -> std::result::Result<Vec<gatehouse_contract::Diagnostic>, Vec<gatehouse_contract::Diagnostic>> {
     let format = detect_format(source);
     let name = if format == SourceFormat::Json { "definition.json" } else { "definition.yaml" };
     let files = MemoryFiles::single(name, source.as_bytes().to_vec());
@@ -542,7 +608,9 @@ pub fn validate_source(source: &str) -> std::result::Result<Vec<gatehouse_contra
 }
 
 fn check_url(field: &str, url: &str) -> Result<()> {
-    let ok = (url.starts_with("http://") || url.starts_with("https://")) && url.len() > 8 && !url.chars().any(char::is_whitespace);
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() > 8
+        && !url.chars().any(char::is_whitespace);
     if ok { Ok(()) } else { Err(DomainError::invalid(field, format!("`{url}` is not an http(s) URL"))) }
 }
 
@@ -570,13 +638,24 @@ fn check_settings(settings: &mut ApiSettings) -> Result<()> {
 }
 
 /// Save context, description, tags, visibility, endpoints and policies.
-pub async fn save_settings(db: &Db, actor: &Actor, id: &str, mut settings: ApiSettings, expected: i64) -> Result<ApiDetail> {
+pub async fn save_settings(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    mut settings: ApiSettings,
+    expected: i64,
+) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, id).await?;
     check_settings(&mut settings)?;
     crate::tiers::check_offered(db, &settings.policies.tiers).await?;
     let model: ApiModel = json("model", &row.model)?;
-    let snapshot = Snapshot { context: settings.context.clone(), endpoints: settings.endpoints.clone(), policies: settings.policies.clone(), ..row.snapshot()? };
+    let snapshot = Snapshot {
+        context: settings.context.clone(),
+        endpoints: settings.endpoints.clone(),
+        policies: settings.policies.clone(),
+        ..row.snapshot()?
+    };
     let mut tx = db.pool.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
@@ -596,7 +675,9 @@ pub async fn save_settings(db: &Db, actor: &Actor, id: &str, mut settings: ApiSe
     .await;
     let updated = match updated {
         Ok(done) => done,
-        Err(e) if is_unique_violation(&e) => return Err(context_or_name_taken(db, &row.name, &row.version, &settings.context).await),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(context_or_name_taken(db, &row.name, &row.version, &settings.context).await);
+        }
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
@@ -607,12 +688,26 @@ pub async fn save_settings(db: &Db, actor: &Actor, id: &str, mut settings: ApiSe
     replace_tags(&mut tx, id, &settings.tags).await?;
     record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
-    audit::record(db, &actor.email, "api.settings_saved", &format!("{} {}", row.name, row.version), &format!("edit {}", expected + 1)).await?;
+    audit::record(
+        db,
+        &actor.email,
+        "api.settings_saved",
+        &format!("{} {}", row.name, row.version),
+        &format!("edit {}", expected + 1),
+    )
+    .await?;
     get(db, actor, id).await
 }
 
 /// Start a blank API from name, version and context: a minimal OpenAPI 3.1 document.
-pub async fn create_blank(db: &Db, actor: &Actor, name: &str, version: &str, context: Option<String>, description: &str) -> Result<ImportOutcome> {
+pub async fn create_blank(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    version: &str,
+    context: Option<String>,
+    description: &str,
+) -> Result<ImportOutcome> {
     actor.require(Permission::DesignApis)?;
     let (name, version) = (name.trim(), version.trim());
     if name.is_empty() || name.len() > 100 {
@@ -653,7 +748,9 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
         edit_version: row.edit_version,
         versions: versions
             .into_iter()
-            .map(|(id, version, state)| Ok(VersionRef { id, version, state: state.parse().map_err(|e: String| corrupt("state", e))? }))
+            .map(|(id, version, state)| {
+                Ok(VersionRef { id, version, state: state.parse().map_err(|e: String| corrupt("state", e))? })
+            })
             .collect::<Result<_>>()?,
         revisions,
         editable: can_edit(actor, &row.owner_id),
@@ -664,13 +761,25 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
 /// Hand an API version to another account that can design APIs — with `all_versions`, every
 /// version of the API its owner holds (but retired ones, which no longer change), as when
 /// someone leaves a team. Its owner or a publisher may; each version's move is audited.
-pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &str, all_versions: bool) -> Result<ApiDetail> {
+pub async fn transfer_ownership(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    new_owner: &str,
+    all_versions: bool,
+) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, id).await?;
-    let email = crate::accounts::normalize_email(new_owner).map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
-    let owner = crate::accounts::actor_by_email(db, &email).await.map_err(|_| DomainError::invalid("owner", format!("no account has the email {email}")))?;
+    let email = crate::accounts::normalize_email(new_owner)
+        .map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
+    let owner = crate::accounts::actor_by_email(db, &email)
+        .await
+        .map_err(|_| DomainError::invalid("owner", format!("no account has the email {email}")))?;
     if !owner.role.can(Permission::DesignApis) {
-        return Err(DomainError::invalid("owner", format!("{email} has the role {}: only creators, publishers and admins own APIs", owner.role.label())));
+        return Err(DomainError::invalid(
+            "owner",
+            format!("{email} has the role {}: only creators, publishers and admins own APIs", owner.role.label()),
+        ));
     }
     if owner.user_id == row.owner_id {
         return Err(DomainError::invalid("owner", format!("{email} already owns {} {}", row.name, row.version)));
@@ -696,12 +805,22 @@ pub async fn transfer_ownership(db: &Db, actor: &Actor, id: &str, new_owner: &st
             .execute(&mut *tx)
             .await?;
         if moved.rows_affected() == 0 {
-            return Err(DomainError::Conflict(format!("the owner of {} {version} changed meanwhile; reload and try again", row.name)));
+            return Err(DomainError::Conflict(format!(
+                "the owner of {} {version} changed meanwhile; reload and try again",
+                row.name
+            )));
         }
     }
     tx.commit().await?;
     for (_, version) in &versions {
-        audit::record(db, &actor.email, "api.owner_changed", &format!("{} {version}", row.name), &format!("{} to {email}", row.owner)).await?;
+        audit::record(
+            db,
+            &actor.email,
+            "api.owner_changed",
+            &format!("{} {version}", row.name),
+            &format!("{} to {email}", row.owner),
+        )
+        .await?;
     }
     get(db, actor, id).await
 }
@@ -727,7 +846,12 @@ pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSu
 
 /// Search APIs: `states` (when not empty) limits the lifecycle states, `public_only` keeps
 /// only APIs visible to anonymous visitors. Shared by the publisher list and the portal.
-pub(crate) async fn search(db: &Db, query: &ApiQuery, states: &[LifecycleState], public_only: bool) -> Result<Page<ApiSummary>> {
+pub(crate) async fn search(
+    db: &Db,
+    query: &ApiQuery,
+    states: &[LifecycleState],
+    public_only: bool,
+) -> Result<Page<ApiSummary>> {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     if !states.is_empty() {
@@ -751,7 +875,8 @@ pub(crate) async fn search(db: &Db, query: &ApiQuery, states: &[LifecycleState],
     }
     if let Some(tag) = query.tag.as_ref().filter(|t| !t.is_empty()) {
         binds.push(tag.clone());
-        conditions.push(format!("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = a.id AND t.tag = ${})", binds.len()));
+        conditions
+            .push(format!("EXISTS (SELECT 1 FROM api_tags t WHERE t.api_id = a.id AND t.tag = ${})", binds.len()));
     }
     if let Some(group) = query.group.as_ref().filter(|g| !g.is_empty()) {
         binds.push(group.clone());
@@ -827,7 +952,13 @@ impl SummaryRow {
 }
 
 /// "New version": copy definition, endpoints, policies and docs to a new version and context.
-pub async fn new_version(db: &Db, actor: &Actor, id: &str, version: &str, context: Option<String>) -> Result<ImportOutcome> {
+pub async fn new_version(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    version: &str,
+    context: Option<String>,
+) -> Result<ImportOutcome> {
     actor.require(Permission::DesignApis)?;
     let row = load(db, id).await?;
     let version = version.trim();
@@ -836,7 +967,8 @@ pub async fn new_version(db: &Db, actor: &Actor, id: &str, version: &str, contex
     }
     let snapshot = row.snapshot()?;
     let mut document = snapshot.document.clone();
-    let mut source_doc = crate::openapi::parse::parse(&snapshot.source).map(|p| p.value).unwrap_or_else(|_| document.clone());
+    let mut source_doc =
+        crate::openapi::parse::parse(&snapshot.source).map(|p| p.value).unwrap_or_else(|_| document.clone());
     for doc in [&mut document, &mut source_doc] {
         if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) {
             info.insert("version".into(), Value::String(version.to_string()));
@@ -847,8 +979,36 @@ pub async fn new_version(db: &Db, actor: &Actor, id: &str, version: &str, contex
     let imported = openapi::import(&files, "definition").map_err(refused)?;
     let context = check_context(&context.unwrap_or_else(|| default_context(&row.name, version)))?;
     let new_id = new_id();
-    create(db, actor, &new_id, &row.lineage_id, &row.name, version, &context, source, snapshot.source_format, &imported, snapshot.endpoints, snapshot.policies).await?;
+    create(
+        db,
+        actor,
+        &new_id,
+        &row.lineage_id,
+        &row.name,
+        version,
+        &context,
+        source,
+        snapshot.source_format,
+        &imported,
+        snapshot.endpoints,
+        snapshot.policies,
+    )
+    .await?;
     docs::copy_all(db, id, &new_id).await?;
-    audit::record(db, &actor.email, "api.new_version", &format!("{} {}", row.name, version), &format!("from {}", row.version)).await?;
-    Ok(ImportOutcome { id: new_id, name: row.name, version: version.to_string(), context, updated: false, warnings: imported.warnings })
+    audit::record(
+        db,
+        &actor.email,
+        "api.new_version",
+        &format!("{} {}", row.name, version),
+        &format!("from {}", row.version),
+    )
+    .await?;
+    Ok(ImportOutcome {
+        id: new_id,
+        name: row.name,
+        version: version.to_string(),
+        context,
+        updated: false,
+        warnings: imported.warnings,
+    })
 }

@@ -8,8 +8,8 @@ use crate::openapi::files::MemoryFiles;
 use crate::openapi::parse;
 use crate::{Actor, Db, DomainError, Result};
 use gatehouse_contract::{DocPage, Endpoints, ImportOutcome, Permission, Policies, Snapshot, SourceFormat, Visibility};
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const META_FILE: &str = "api.yaml";
@@ -44,13 +44,21 @@ pub struct ProjectDoc {
 
 /// `<name>-<version>.zip`, the file name an export is offered under.
 pub fn archive_name(name: &str, version: &str) -> String {
-    let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect::<String>();
+    let clean = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect::<String>()
+    };
     format!("{}-{}.zip", clean(name), clean(version))
 }
 
 /// The files of an API project (api.yaml, the definition, docs/*.md) for a snapshot: what an
 /// export zips and what a deployment commits to the GitOps repository.
-pub fn project_files(snapshot: &Snapshot, description: &str, tags: &[String], visibility: Visibility, pages: &[DocPage]) -> Result<BTreeMap<String, Vec<u8>>> {
+pub fn project_files(
+    snapshot: &Snapshot,
+    description: &str,
+    tags: &[String],
+    visibility: Visibility,
+    pages: &[DocPage],
+) -> Result<BTreeMap<String, Vec<u8>>> {
     let definition = match snapshot.source_format {
         SourceFormat::Json => "definition.json",
         SourceFormat::Yaml => "definition.yaml",
@@ -66,9 +74,13 @@ pub fn project_files(snapshot: &Snapshot, description: &str, tags: &[String], vi
         definition: definition.into(),
         endpoints: snapshot.endpoints.clone(),
         policies: snapshot.policies.clone(),
-        docs: pages.iter().map(|p| ProjectDoc { slug: p.slug.clone(), title: p.title.clone(), file: format!("docs/{}.md", p.slug) }).collect(),
+        docs: pages
+            .iter()
+            .map(|p| ProjectDoc { slug: p.slug.clone(), title: p.title.clone(), file: format!("docs/{}.md", p.slug) })
+            .collect(),
     };
-    let meta_text = to_text(&serde_json::to_value(&meta).map_err(|e| DomainError::Internal(e.to_string()))?, SourceFormat::Yaml);
+    let meta_text =
+        to_text(&serde_json::to_value(&meta).map_err(|e| DomainError::Internal(e.to_string()))?, SourceFormat::Yaml);
     let mut files = BTreeMap::new();
     files.insert(META_FILE.to_string(), meta_text.into_bytes());
     files.insert(definition.to_string(), snapshot.source.clone().into_bytes());
@@ -106,11 +118,17 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
         .filter(|k| k.as_str() == META_FILE || k.ends_with(&format!("/{META_FILE}")))
         .min_by_key(|k| k.matches('/').count())
         .cloned()
-        .ok_or_else(|| DomainError::invalid("archive", format!("no {META_FILE} in the archive: this is not an API project")))?;
+        .ok_or_else(|| {
+            DomainError::invalid("archive", format!("no {META_FILE} in the archive: this is not an API project"))
+        })?;
     let base = meta_path.strip_suffix(META_FILE).unwrap_or("").to_string();
-    let meta_text = String::from_utf8_lossy(files.files.get(&meta_path).map(Vec::as_slice).unwrap_or_default()).into_owned();
-    let meta_value = parse::parse(&meta_text).map_err(|e| DomainError::invalid(META_FILE, format!("line {}: {}", e.line, e.message)))?.value;
-    let meta: ProjectMeta = serde_json::from_value(meta_value).map_err(|e| DomainError::invalid(META_FILE, e.to_string()))?;
+    let meta_text =
+        String::from_utf8_lossy(files.files.get(&meta_path).map(Vec::as_slice).unwrap_or_default()).into_owned();
+    let meta_value = parse::parse(&meta_text)
+        .map_err(|e| DomainError::invalid(META_FILE, format!("line {}: {}", e.line, e.message)))?
+        .value;
+    let meta: ProjectMeta =
+        serde_json::from_value(meta_value).map_err(|e| DomainError::invalid(META_FILE, e.to_string()))?;
     if meta.kind != "gatehouse/api" {
         return Err(DomainError::invalid(format!("{META_FILE}: kind"), "must be gatehouse/api"));
     }
@@ -128,11 +146,15 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
     let mut pages = Vec::new();
     for doc in &meta.docs {
         let path = format!("{base}{}", doc.file);
-        let text = files.files.get(&path).ok_or_else(|| DomainError::invalid(META_FILE, format!("doc file {} is missing", doc.file)))?;
+        let text = files
+            .files
+            .get(&path)
+            .ok_or_else(|| DomainError::invalid(META_FILE, format!("doc file {} is missing", doc.file)))?;
         pages.push((doc, String::from_utf8_lossy(text).into_owned()));
     }
     let entry = format!("{base}{}", meta.definition);
-    let outcome = import(db, actor, ImportRequest { files: &files, entry: &entry, context: Some(meta.context.clone()) }).await?;
+    let outcome =
+        import(db, actor, ImportRequest { files: &files, entry: &entry, context: Some(meta.context.clone()) }).await?;
     if (outcome.name.as_str(), outcome.version.as_str()) != (meta.name.as_str(), meta.version.as_str()) {
         return Err(DomainError::invalid(
             META_FILE,

@@ -9,12 +9,16 @@ use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{ApiDiff, Permission, RevisionSummary};
 
 pub async fn list(db: &Db, api_id: &str) -> Result<Vec<RevisionSummary>> {
-    let rows: Vec<(i64, i64, String, String)> =
-        sqlx::query_as("SELECT number, created_at, created_by, note FROM api_revisions WHERE api_id = $1 ORDER BY number DESC")
-            .bind(api_id)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|(number, created_at, created_by, note)| RevisionSummary { number, created_at, created_by, note }).collect())
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT number, created_at, created_by, note FROM api_revisions WHERE api_id = $1 ORDER BY number DESC",
+    )
+    .bind(api_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, created_at, created_by, note)| RevisionSummary { number, created_at, created_by, note })
+        .collect())
 }
 
 /// Freeze the working copy as the next revision number.
@@ -27,10 +31,11 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
     let snapshot = to_json(&row.snapshot()?);
     // Two people cutting a revision at once: the loser of the race takes the next number.
     for _ in 0..3 {
-        let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(number), 0) + 1 FROM api_revisions WHERE api_id = $1")
-            .bind(api_id)
-            .fetch_one(&db.pool)
-            .await?;
+        let (next,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(number), 0) + 1 FROM api_revisions WHERE api_id = $1")
+                .bind(api_id)
+                .fetch_one(&db.pool)
+                .await?;
         let inserted = sqlx::query(
             "INSERT INTO api_revisions (api_id, number, snapshot, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -44,7 +49,14 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
         .await;
         match inserted {
             Ok(_) => {
-                audit::record(db, &actor.email, "api.revision_created", &format!("{} {}", row.name, row.version), &format!("revision {next}")).await?;
+                audit::record(
+                    db,
+                    &actor.email,
+                    "api.revision_created",
+                    &format!("{} {}", row.name, row.version),
+                    &format!("revision {next}"),
+                )
+                .await?;
                 return Ok(next);
             }
             Err(e) if is_unique_violation(&e) => continue,
@@ -77,10 +89,9 @@ impl std::str::FromStr for Version {
     fn from_str(s: &str) -> Result<Self> {
         match s.trim() {
             "working" | "" => Ok(Version::Working),
-            n => n
-                .parse::<i64>()
-                .map(Version::Revision)
-                .map_err(|_| DomainError::invalid("revision", format!("`{n}` is neither a revision number nor `working`"))),
+            n => n.parse::<i64>().map(Version::Revision).map_err(|_| {
+                DomainError::invalid("revision", format!("`{n}` is neither a revision number nor `working`"))
+            }),
         }
     }
 }

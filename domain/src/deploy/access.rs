@@ -14,14 +14,23 @@ use std::collections::BTreeSet;
 /// new group's gateways then answer every path with a JSON 404 instead of a 503 "no
 /// configuration yet", and their long-poll is woken by the first deployment at once.
 pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundle, Vec<u8>, String)> {
-    let stored: Option<(String,)> = sqlx::query_as("SELECT bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&db.pool).await?;
+    let stored: Option<(String,)> = sqlx::query_as("SELECT bundle FROM group_bundles WHERE group_name = $1")
+        .bind(group)
+        .fetch_optional(&db.pool)
+        .await?;
     let mut b: Bundle = match stored {
-        Some((text,)) => serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle of {group}: {e}")))?,
+        Some((text,)) => {
+            serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle of {group}: {e}")))?
+        }
         None => bundle::render(group, "", &[], &[]),
     };
     let live: BTreeSet<String> = b.apis.iter().map(|a| a.id.clone()).collect();
 
-    b.tiers = tiers::list(db).await?.into_iter().map(|t| BundleTier { name: t.name, requests_per_minute: t.requests_per_minute }).collect();
+    b.tiers = tiers::list(db)
+        .await?
+        .into_iter()
+        .map(|t| BundleTier { name: t.name, requests_per_minute: t.requests_per_minute })
+        .collect();
     b.keys = keys::jwks(db).await?.get("keys").and_then(|k| k.as_array()).cloned().unwrap_or_default();
     b.issuer = issuer.to_string();
     b.audience = keys::AUDIENCE.to_string();
@@ -35,7 +44,8 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundl
 /// Unexpired, unrevoked API keys of applications with a usable subscription to an API of the
 /// group, each with those subscriptions.
 async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<BundleApiKey>> {
-    type Row = (String, String, String, String, String, String, Option<i64>, String, String, String, Option<i64>, Option<i64>);
+    type Row =
+        (String, String, String, String, String, String, Option<i64>, String, String, String, Option<i64>, Option<i64>);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.id, c.secret_hash, c.application_id, ap.name, u.email, c.key_type, c.expires_at, s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after \
          FROM app_credentials c \
@@ -51,14 +61,37 @@ async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<B
     .fetch_all(&db.pool)
     .await?;
     let mut out: Vec<BundleApiKey> = Vec::new();
-    for (id, sha256, application_id, application_name, consumer, key_type, expires_at, api_id, tier, state, activated_at, resubscribe_after) in rows {
+    for (
+        id,
+        sha256,
+        application_id,
+        application_name,
+        consumer,
+        key_type,
+        expires_at,
+        api_id,
+        tier,
+        state,
+        activated_at,
+        resubscribe_after,
+    ) in rows
+    {
         if !live.contains(&api_id) || !subscriptions::usable(&state, activated_at, resubscribe_after) {
             continue;
         }
         let claim = SubscriptionClaim { api_id, tier };
         match out.last_mut() {
             Some(last) if last.id == id => last.subscriptions.push(claim),
-            _ => out.push(BundleApiKey { id, sha256, application_id, application_name, consumer, key_type, subscriptions: vec![claim], expires_at }),
+            _ => out.push(BundleApiKey {
+                id,
+                sha256,
+                application_id,
+                application_name,
+                consumer,
+                key_type,
+                subscriptions: vec![claim],
+                expires_at,
+            }),
         }
     }
     Ok(out)
@@ -66,7 +99,10 @@ async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<B
 
 /// APIs of the release that are BLOCKED or RETIRED now.
 async fn withdrawn(db: &Db, live: &BTreeSet<String>) -> Result<Vec<WithdrawnApi>> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, state FROM apis WHERE state IN ('BLOCKED', 'RETIRED') ORDER BY id").fetch_all(&db.pool).await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, state FROM apis WHERE state IN ('BLOCKED', 'RETIRED') ORDER BY id")
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .into_iter()
         .filter(|(id, _)| live.contains(id))

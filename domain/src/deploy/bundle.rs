@@ -50,7 +50,11 @@ fn sample(document: &Value, schema: &Value, depth: usize) -> Value {
     match kind {
         "object" => {
             let props = schema.get("properties").and_then(Value::as_object);
-            Value::Object(props.map(|p| p.iter().map(|(k, v)| (k.clone(), sample(document, v, depth + 1))).collect()).unwrap_or_default())
+            Value::Object(
+                props
+                    .map(|p| p.iter().map(|(k, v)| (k.clone(), sample(document, v, depth + 1))).collect())
+                    .unwrap_or_default(),
+            )
         }
         "array" => json!([sample(document, schema.get("items").unwrap_or(&Value::Null), depth + 1)]),
         "integer" => json!(1),
@@ -76,7 +80,8 @@ fn mock(snapshot: &Snapshot, op: &gatehouse_contract::Operation) -> Option<MockR
         .min_by_key(|r| r.status.clone())
         .or_else(|| op.responses.iter().find(|r| r.status == "default"))?;
     let status = response.status.parse::<u16>().unwrap_or(200);
-    let Some(media) = response.content.iter().find(|m| m.content_type.contains("json")).or(response.content.first()) else {
+    let Some(media) = response.content.iter().find(|m| m.content_type.contains("json")).or(response.content.first())
+    else {
         return Some(MockResponse { status, content_type: String::new(), body: String::new() });
     };
     let value = media.example.clone().unwrap_or_else(|| sample(&snapshot.document, &media.schema, 0));
@@ -102,7 +107,12 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
                 .find(|o| o.operation == key)
                 .map(|o| o.security.clone())
                 .unwrap_or_else(|| s.policies.security.clone());
-            BundleOperation { method: op.method.clone(), path: op.path.clone(), security: sorted(security), mock: mock(s, op) }
+            BundleOperation {
+                method: op.method.clone(),
+                path: op.path.clone(),
+                security: sorted(security),
+                mock: mock(s, op),
+            }
         })
         .collect();
     operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
@@ -136,7 +146,10 @@ pub fn render(group: &str, version: &str, entries: &[LiveEntry], tiers: &[gateho
         group: group.to_string(),
         version: version.to_string(),
         apis,
-        tiers: tiers.iter().map(|t| BundleTier { name: t.name.clone(), requests_per_minute: t.requests_per_minute }).collect(),
+        tiers: tiers
+            .iter()
+            .map(|t| BundleTier { name: t.name.clone(), requests_per_minute: t.requests_per_minute })
+            .collect(),
         keys: vec![],
         issuer: String::new(),
         audience: String::new(),

@@ -37,8 +37,13 @@ impl GitOps {
         for (k, v) in env {
             command.env(k, v);
         }
-        command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|e| failed(args.first().copied().unwrap_or("command"), format!("cannot run git ({e}); is git installed?")))?;
+        command
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|e| {
+            failed(args.first().copied().unwrap_or("command"), format!("cannot run git ({e}); is git installed?"))
+        })?;
         if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
             pipe.write_all(input).await.map_err(|e| failed("stdin", e))?;
             drop(pipe);
@@ -72,7 +77,10 @@ impl GitOps {
 
     /// The commit a branch points at, if the branch exists.
     pub async fn head(&self, branch: &str) -> Result<Option<String>> {
-        match self.git(&["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}^{{commit}}")], &[], None).await {
+        match self
+            .git(&["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}^{{commit}}")], &[], None)
+            .await
+        {
             Ok(sha) if !sha.is_empty() => Ok(Some(sha)),
             _ => Ok(None),
         }
@@ -80,7 +88,13 @@ impl GitOps {
 
     /// Commit `files` (path → content) as the whole tree of `branch`, on top of its head.
     /// Returns the new commit. The branch moves only if nobody moved it meanwhile.
-    pub async fn commit(&self, branch: &str, files: &BTreeMap<String, Vec<u8>>, message: &str, who: &Signature<'_>) -> Result<String> {
+    pub async fn commit(
+        &self,
+        branch: &str,
+        files: &BTreeMap<String, Vec<u8>>,
+        message: &str,
+        who: &Signature<'_>,
+    ) -> Result<String> {
         self.ensure().await?;
         let mut index_info = String::new();
         for (path, content) in files {
@@ -119,7 +133,9 @@ impl GitOps {
     /// Move a branch back (used when a later step of the same deployment fails).
     pub async fn reset(&self, branch: &str, to: Option<&str>, from: &str) -> Result<()> {
         match to {
-            Some(sha) => self.git(&["update-ref", &format!("refs/heads/{branch}"), sha, from], &[], None).await.map(|_| ()),
+            Some(sha) => {
+                self.git(&["update-ref", &format!("refs/heads/{branch}"), sha, from], &[], None).await.map(|_| ())
+            }
             None => self.git(&["update-ref", "-d", &format!("refs/heads/{branch}"), from], &[], None).await.map(|_| ()),
         }
     }

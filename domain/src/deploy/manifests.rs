@@ -8,14 +8,17 @@ use crate::{DomainError, Result};
 use gatehouse_contract::{Bundle, GatewayGroup, GroupMode, SourceFormat};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget, ResourceMetricSource,
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
+    ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SecretKeySelector, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort, ServiceSpec, Volume,
+    VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec, ServiceBackendPort,
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
+    ServiceBackendPort,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -73,7 +76,11 @@ fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
     let rate_limit_store = EnvVar {
         name: "GATEWAY_RATE_LIMIT_STORE".into(),
         value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector { name: rate_limit_store_secret(&group.name), key: "url".into(), optional: Some(true) }),
+            secret_key_ref: Some(SecretKeySelector {
+                name: rate_limit_store_secret(&group.name),
+                key: "url".into(),
+                optional: Some(true),
+            }),
             ..Default::default()
         }),
         ..Default::default()
@@ -95,17 +102,29 @@ fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
             ContainerPort { name: Some("admin".into()), container_port: ADMIN_PORT, ..Default::default() },
         ]),
         readiness_probe: Some(Probe {
-            http_get: Some(HTTPGetAction { path: Some("/healthz".into()), port: IntOrString::String("admin".into()), ..Default::default() }),
+            http_get: Some(HTTPGetAction {
+                path: Some("/healthz".into()),
+                port: IntOrString::String("admin".into()),
+                ..Default::default()
+            }),
             period_seconds: Some(5),
             ..Default::default()
         }),
         // CPU requests are what the autoscaler's utilisation target is measured against.
         resources: Some(ResourceRequirements {
-            requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("100m".into())), ("memory".to_string(), Quantity("32Mi".into()))])),
+            requests: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity("100m".into())),
+                ("memory".to_string(), Quantity("32Mi".into())),
+            ])),
             limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
             ..Default::default()
         }),
-        volume_mounts: Some(vec![VolumeMount { name: "bundle".into(), mount_path: BUNDLE_DIR.into(), read_only: Some(true), ..Default::default() }]),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "bundle".into(),
+            mount_path: BUNDLE_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        }]),
         ..Default::default()
     }
 }
@@ -170,14 +189,22 @@ fn unit_files(group: &GatewayGroup, unit: &Unit, files: &mut BTreeMap<String, St
     let hpa = HorizontalPodAutoscaler {
         metadata: meta(&unit.name, &group.name, &unit.name),
         spec: Some(HorizontalPodAutoscalerSpec {
-            scale_target_ref: CrossVersionObjectReference { api_version: Some("apps/v1".into()), kind: "Deployment".into(), name: unit.name.clone() },
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: "Deployment".into(),
+                name: unit.name.clone(),
+            },
             min_replicas: Some(group.replicas_min as i32),
             max_replicas: group.replicas_max as i32,
             metrics: Some(vec![MetricSpec {
                 type_: "Resource".into(),
                 resource: Some(ResourceMetricSource {
                     name: "cpu".into(),
-                    target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(group.cpu_target as i32), ..Default::default() },
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(group.cpu_target as i32),
+                        ..Default::default()
+                    },
                 }),
                 ..Default::default()
             }]),
@@ -202,14 +229,24 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
             for api in &bundle.apis {
                 routes.push((api.context.clone(), name.clone()));
             }
-            units.push(Unit { containers: vec![gateway_container(group, GATEWAY_PORT)], service_port: GATEWAY_PORT, bundle: bundle.clone(), name });
+            units.push(Unit {
+                containers: vec![gateway_container(group, GATEWAY_PORT)],
+                service_port: GATEWAY_PORT,
+                bundle: bundle.clone(),
+                name,
+            });
         }
         GroupMode::PrivateJet => {
             for api in &bundle.apis {
                 let name = k8s_name(&format!("gw-{}-{}-{}", group.name, api.name, api.version));
                 routes.push((api.context.clone(), name.clone()));
                 let only = Bundle { apis: vec![api.clone()], ..bundle.clone() };
-                units.push(Unit { containers: vec![gateway_container(group, GATEWAY_PORT)], service_port: GATEWAY_PORT, bundle: only, name });
+                units.push(Unit {
+                    containers: vec![gateway_container(group, GATEWAY_PORT)],
+                    service_port: GATEWAY_PORT,
+                    bundle: only,
+                    name,
+                });
             }
         }
         GroupMode::Sidecar => {
@@ -237,7 +274,11 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                 let backend = Container {
                     name: "backend".into(),
                     image: Some(image.to_string()),
-                    ports: Some(vec![ContainerPort { name: Some("backend".into()), container_port: backend_port, ..Default::default() }]),
+                    ports: Some(vec![ContainerPort {
+                        name: Some("backend".into()),
+                        container_port: backend_port,
+                        ..Default::default()
+                    }]),
                     resources: Some(ResourceRequirements {
                         requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("100m".into()))])),
                         ..Default::default()

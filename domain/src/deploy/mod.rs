@@ -15,8 +15,8 @@ use crate::openapi::diff;
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
 use gatehouse_contract::{
-    ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, GroupMode, DeploymentStatus, DeploymentStep, GatewayGroup, LifecycleState, Permission, Snapshot,
-    Visibility,
+    ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup,
+    GroupMode, LifecycleState, Permission, Snapshot, Visibility,
 };
 use gitops::{GitOps, Signature};
 use std::collections::BTreeMap;
@@ -43,7 +43,9 @@ pub fn next_version(previous: Option<(u64, u64, u64)>, change: Option<&ApiDiff>)
         (None, _) => (1, 0, 0),
         (Some((ma, _, _)), Some(d)) if !d.is_additive() => (ma + 1, 0, 0),
         (Some((ma, mi, _)), None) => (ma, mi + 1, 0),
-        (Some((ma, mi, _)), Some(d)) if !d.operations_added.is_empty() || !d.schemas_added.is_empty() => (ma, mi + 1, 0),
+        (Some((ma, mi, _)), Some(d)) if !d.operations_added.is_empty() || !d.schemas_added.is_empty() => {
+            (ma, mi + 1, 0)
+        }
         (Some((ma, mi, pa)), Some(_)) => (ma, mi, pa + 1),
     }
 }
@@ -173,21 +175,32 @@ impl Deployer {
     pub async fn submit(&self, actor: &Actor, api_id: &str, revision: i64, note: &str) -> Result<String> {
         actor.require(Permission::DesignApis)?;
         let row = apis::load_editable(&self.db, actor, api_id).await?;
-        let group: Option<(Option<String>,)> = sqlx::query_as("SELECT group_name FROM apis WHERE id = $1").bind(api_id).fetch_optional(&self.db.pool).await?;
+        let group: Option<(Option<String>,)> = sqlx::query_as("SELECT group_name FROM apis WHERE id = $1")
+            .bind(api_id)
+            .fetch_optional(&self.db.pool)
+            .await?;
         let Some(group) = group.and_then(|(g,)| g) else {
-            return Err(DomainError::invalid("group", format!("{} {} is in no gateway group yet; assign one first", row.name, row.version)));
+            return Err(DomainError::invalid(
+                "group",
+                format!("{} {} is in no gateway group yet; assign one first", row.name, row.version),
+            ));
         };
         revisions::snapshot(&self.db, api_id, revision).await?;
         if note.chars().count() > 1000 {
             return Err(DomainError::invalid("note", "at most 1000 characters"));
         }
-        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM approvals WHERE kind = 'revision' AND api_id = $1 AND revision = $2 AND status = 'pending'")
-            .bind(api_id)
-            .bind(revision)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let pending: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM approvals WHERE kind = 'revision' AND api_id = $1 AND revision = $2 AND status = 'pending'",
+        )
+        .bind(api_id)
+        .bind(revision)
+        .fetch_optional(&self.db.pool)
+        .await?;
         if pending.is_some() {
-            return Err(DomainError::Conflict(format!("revision {revision} of {} {} is already waiting for review", row.name, row.version)));
+            return Err(DomainError::Conflict(format!(
+                "revision {revision} of {} {} is already waiting for review",
+                row.name, row.version
+            )));
         }
         let id = new_id();
         sqlx::query(
@@ -203,16 +216,24 @@ impl Deployer {
         .bind(now_ms())
         .execute(&self.db.pool)
         .await?;
-        audit::record(&self.db, &actor.email, "approval.requested", &format!("{} {}", row.name, row.version), &format!("revision {revision} to {group}")).await?;
+        audit::record(
+            &self.db,
+            &actor.email,
+            "approval.requested",
+            &format!("{} {}", row.name, row.version),
+            &format!("revision {revision} to {group}"),
+        )
+        .await?;
         Ok(id)
     }
 
     async fn live_snapshot(&self, group: &str, api_id: &str) -> Result<Option<(i64, Snapshot)>> {
-        let live: Option<(i64,)> = sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
-            .bind(group)
-            .bind(api_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let live: Option<(i64,)> =
+            sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
+                .bind(group)
+                .bind(api_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         match live {
             Some((revision,)) => Ok(Some((revision, revisions::snapshot(&self.db, api_id, revision).await?))),
             None => Ok(None),
@@ -220,9 +241,31 @@ impl Deployer {
     }
 
     /// Approval requests, newest first, each with its diff against what is live in its group.
-    pub async fn approvals(&self, actor: &Actor, status: Option<ApprovalStatus>, api_id: Option<&str>) -> Result<Vec<Approval>> {
+    pub async fn approvals(
+        &self,
+        actor: &Actor,
+        status: Option<ApprovalStatus>,
+        api_id: Option<&str>,
+    ) -> Result<Vec<Approval>> {
         actor.require(Permission::DesignApis)?;
-        type Row = (String, String, String, String, String, i64, String, String, String, i64, String, Option<String>, Option<i64>, String, Option<String>, Option<String>);
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+            Option<i64>,
+            String,
+            Option<String>,
+            Option<String>,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT p.id, p.kind, p.api_id, a.name, a.version, p.revision, p.group_name, p.note, r.email, p.requested_at, p.status, \
              dcd.email, p.decided_at, p.comment, p.deployment_id, p.subscription_id \
@@ -240,7 +283,25 @@ impl Deployer {
         .await?;
         let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
-        for (id, kind, api_id, api_name, api_version, revision, group, note, requested_by, requested_at, status, decided_by, decided_at, comment, deployment_id, subscription_id) in rows {
+        for (
+            id,
+            kind,
+            api_id,
+            api_name,
+            api_version,
+            revision,
+            group,
+            note,
+            requested_by,
+            requested_at,
+            status,
+            decided_by,
+            decided_at,
+            comment,
+            deployment_id,
+            subscription_id,
+        ) in rows
+        {
             // A subscription request may concern an API in no group.
             let (mode, host) = match groups_seen.get(&group) {
                 Some(g) => (g.mode, g.host.clone()),
@@ -338,7 +399,12 @@ impl Deployer {
         if p.requested_by == actor.user_id {
             return Err(DomainError::Forbidden("you cannot approve your own request: another publisher must".into()));
         }
-        let outcome = |deployment, subscription| ApprovalOutcome { approval_id: approval_id.to_string(), kind: p.kind.clone(), deployment, subscription };
+        let outcome = |deployment, subscription| ApprovalOutcome {
+            approval_id: approval_id.to_string(),
+            kind: p.kind.clone(),
+            deployment,
+            subscription,
+        };
         if let Some(subscription_id) = &p.subscription_id {
             self.decide(actor, approval_id, "approved", comment).await?;
             let subscription = subscriptions::decide(&self.db, actor, subscription_id, true, comment).await?;
@@ -346,9 +412,20 @@ impl Deployer {
         }
         self.decide(actor, approval_id, "approved", comment).await?;
         let row = apis::load(&self.db, &p.api_id).await?;
-        audit::record(&self.db, &actor.email, "approval.approved", &format!("{} {}", row.name, row.version), &format!("revision {}: {}", p.revision, comment.trim())).await?;
+        audit::record(
+            &self.db,
+            &actor.email,
+            "approval.approved",
+            &format!("{} {}", row.name, row.version),
+            &format!("revision {}: {}", p.revision, comment.trim()),
+        )
+        .await?;
         let deployment = self.deploy(actor, &p.group, &p.api_id, p.revision, "deploy").await?;
-        sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2").bind(&deployment.id).bind(approval_id).execute(&self.db.pool).await?;
+        sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2")
+            .bind(&deployment.id)
+            .bind(approval_id)
+            .execute(&self.db.pool)
+            .await?;
         Ok(outcome(Some(deployment), None))
     }
 
@@ -367,7 +444,14 @@ impl Deployer {
             return Ok(());
         }
         let row = apis::load(&self.db, &p.api_id).await?;
-        audit::record(&self.db, &actor.email, "approval.rejected", &format!("{} {}", row.name, row.version), &format!("revision {}: {}", p.revision, comment.trim())).await
+        audit::record(
+            &self.db,
+            &actor.email,
+            "approval.rejected",
+            &format!("{} {}", row.name, row.version),
+            &format!("revision {}: {}", p.revision, comment.trim()),
+        )
+        .await
     }
 
     /// Redeploy an earlier revision of an API in its group: a new deployment and a new tag.
@@ -378,7 +462,14 @@ impl Deployer {
         self.deploy(actor, group, api_id, revision, "rollback").await
     }
 
-    async fn deploy(&self, actor: &Actor, group_name: &str, api_id: &str, revision: i64, kind: &str) -> Result<Deployment> {
+    async fn deploy(
+        &self,
+        actor: &Actor,
+        group_name: &str,
+        api_id: &str,
+        revision: i64,
+        kind: &str,
+    ) -> Result<Deployment> {
         let _one_at_a_time = self.lock.lock().await;
         let id = new_id();
         let started = now_ms();
@@ -400,11 +491,17 @@ impl Deployer {
         let steps_json = apis::to_json(&steps.0);
         match outcome {
             Ok(release) => {
-                let recorded = self.record_release(actor, group_name, api_id, revision, &id, &release, &steps_json).await;
+                let recorded =
+                    self.record_release(actor, group_name, api_id, revision, &id, &release, &steps_json).await;
                 if let Err(e) = recorded {
                     // The database did not take it: take the commit and tag back off the branch.
                     let _ = self.git.reset(group_name, release.previous_head.as_deref(), &release.commit).await;
-                    let _ = tokio::process::Command::new("git").arg("--git-dir").arg(self.git.path()).args(["tag", "-d", &release.tag]).output().await;
+                    let _ = tokio::process::Command::new("git")
+                        .arg("--git-dir")
+                        .arg(self.git.path())
+                        .args(["tag", "-d", &release.tag])
+                        .output()
+                        .await;
                     self.fail(&id, &e.to_string(), &steps_json).await?;
                     return Err(e);
                 }
@@ -425,18 +522,29 @@ impl Deployer {
     }
 
     async fn fail(&self, id: &str, reason: &str, steps: &str) -> Result<()> {
-        sqlx::query("UPDATE deployments SET status = 'failed', reason = $1, steps = $2, finished_at = $3 WHERE id = $4")
-            .bind(reason)
-            .bind(steps)
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE deployments SET status = 'failed', reason = $1, steps = $2, finished_at = $3 WHERE id = $4",
+        )
+        .bind(reason)
+        .bind(steps)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.db.pool)
+        .await?;
         Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn release(&self, actor: &Actor, group_name: &str, api_id: &str, revision: i64, kind: &str, deployment_id: &str, steps: &mut Steps) -> Result<Release> {
+    async fn release(
+        &self,
+        actor: &Actor,
+        group_name: &str,
+        api_id: &str,
+        revision: i64,
+        kind: &str,
+        deployment_id: &str,
+        steps: &mut Steps,
+    ) -> Result<Release> {
         let group = groups::get(&self.db, group_name).await?;
         // What will be live: everything live now, with this API at the new revision.
         let t = Instant::now();
@@ -450,25 +558,39 @@ impl Deployer {
         .fetch_optional(&self.db.pool)
         .await?;
         let before = self.live_snapshot(group_name, api_id).await?;
-        let target = plan.iter().find(|(id, ..)| id == api_id).map(|(_, _, _, s)| s.clone()).ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
+        let target = plan
+            .iter()
+            .find(|(id, ..)| id == api_id)
+            .map(|(_, _, _, s)| s.clone())
+            .ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
         let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(&target)));
         let (ma, mi, pa) = next_version(previous_tag.as_ref().and_then(|(t,)| parse_version(t)), change.as_ref());
         let version = format!("{ma}.{mi}.{pa}");
         let tag = format!("{group_name}-v{version}");
 
         let t = Instant::now();
-        let entries: Vec<bundle::LiveEntry> =
-            plan.iter().map(|(id, state, rev, snapshot)| bundle::LiveEntry { api_id: id, state: *state, revision: *rev, snapshot }).collect();
+        let entries: Vec<bundle::LiveEntry> = plan
+            .iter()
+            .map(|(id, state, rev, snapshot)| bundle::LiveEntry { api_id: id, state: *state, revision: *rev, snapshot })
+            .collect();
         let tiers = crate::tiers::list(&self.db).await?;
         let rendered = bundle::render(group_name, &version, &entries, &tiers);
         let (bundle_bytes, bundle_sha) = bundle::encode(&rendered);
-        steps.record::<()>("render bundle", t, &Ok(()), |_| format!("{} APIs, sha256 {}", rendered.apis.len(), &bundle_sha[..12]));
+        steps.record::<()>("render bundle", t, &Ok(()), |_| {
+            format!("{} APIs, sha256 {}", rendered.apis.len(), &bundle_sha[..12])
+        });
 
         let t = Instant::now();
         let manifests = manifests::render(&group, &rendered);
-        steps.record("render manifests", t, &manifests, |m| format!("{} files for {} mode", m.len(), group.mode.as_str()));
+        steps.record("render manifests", t, &manifests, |m| {
+            format!("{} files for {} mode", m.len(), group.mode.as_str())
+        });
         let manifests = manifests?;
-        sqlx::query("UPDATE deployments SET status = 'rendered', bundle_sha = $1 WHERE id = $2").bind(&bundle_sha).bind(deployment_id).execute(&self.db.pool).await?;
+        sqlx::query("UPDATE deployments SET status = 'rendered', bundle_sha = $1 WHERE id = $2")
+            .bind(&bundle_sha)
+            .bind(deployment_id)
+            .execute(&self.db.pool)
+            .await?;
 
         let t = Instant::now();
         let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -497,7 +619,9 @@ impl Deployer {
         let previous_head = self.git.head(group_name).await?;
         let committed = async {
             let commit = self.git.commit(group_name, &files, &message, &who).await?;
-            if let Err(e) = self.git.tag(&tag, &commit, &format!("{group_name} release {version}\n\n{message}"), &who).await {
+            if let Err(e) =
+                self.git.tag(&tag, &commit, &format!("{group_name} release {version}\n\n{message}"), &who).await
+            {
                 self.git.reset(group_name, previous_head.as_deref(), &commit).await?;
                 return Err(e);
             }
@@ -506,11 +630,23 @@ impl Deployer {
         .await;
         steps.record("commit and tag", t, &committed, |c| format!("{tag} at {}", &c[..c.len().min(12)]));
         let commit = committed?;
-        Ok(Release { version, tag, commit, bundle_text: String::from_utf8_lossy(&bundle_bytes).into_owned(), bundle_sha, previous_head })
+        Ok(Release {
+            version,
+            tag,
+            commit,
+            bundle_text: String::from_utf8_lossy(&bundle_bytes).into_owned(),
+            bundle_sha,
+            previous_head,
+        })
     }
 
     /// The live set after deploying `revision` of `api_id`: (api id, state, revision, snapshot).
-    async fn plan(&self, group: &GatewayGroup, api_id: &str, revision: i64) -> Result<Vec<(String, LifecycleState, i64, Snapshot)>> {
+    async fn plan(
+        &self,
+        group: &GatewayGroup,
+        api_id: &str,
+        revision: i64,
+    ) -> Result<Vec<(String, LifecycleState, i64, Snapshot)>> {
         let live: Vec<(String, i64, String)> = sqlx::query_as(
             "SELECT l.api_id, l.revision, a.state FROM group_live l JOIN apis a ON a.id = l.api_id WHERE l.group_name = $1",
         )
@@ -530,12 +666,17 @@ impl Deployer {
             // A prototype is deployed as a prototype (answered from its examples); a new API is
             // published by its first approved deployment.
             LifecycleState::Created => LifecycleState::Published,
-            LifecycleState::Retired => return Err(DomainError::Conflict(format!("{} {} is retired", row.name, row.version))),
+            LifecycleState::Retired => {
+                return Err(DomainError::Conflict(format!("{} {} is retired", row.name, row.version)));
+            }
             other => other,
         };
         let snapshot = revisions::snapshot(&self.db, api_id, revision).await?;
         if let Some((other, ..)) = plan.iter().find(|(_, _, _, s)| s.context == snapshot.context) {
-            return Err(DomainError::Conflict(format!("context {} is already served in this group by API {other}", snapshot.context)));
+            return Err(DomainError::Conflict(format!(
+                "context {} is already served in this group by API {other}",
+                snapshot.context
+            )));
         }
         plan.push((api_id.to_string(), state, revision, snapshot));
         plan.sort_by(|a, b| a.3.context.cmp(&b.3.context));
@@ -543,7 +684,16 @@ impl Deployer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record_release(&self, actor: &Actor, group: &str, api_id: &str, revision: i64, id: &str, release: &Release, steps: &str) -> Result<()> {
+    async fn record_release(
+        &self,
+        actor: &Actor,
+        group: &str,
+        api_id: &str,
+        revision: i64,
+        id: &str,
+        release: &Release,
+        steps: &str,
+    ) -> Result<()> {
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
@@ -575,27 +725,38 @@ impl Deployer {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let published = sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
-            .bind(now)
-            .bind(api_id)
-            .execute(&mut *tx)
-            .await?;
+        let published =
+            sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
+                .bind(now)
+                .bind(api_id)
+                .execute(&mut *tx)
+                .await?;
         tx.commit().await?;
         let row = apis::load(&self.db, api_id).await?;
         let target = format!("{} {}", row.name, row.version);
-        audit::record(&self.db, &actor.email, "deployment.committed", &target, &format!("revision {revision} to {group} as {}", release.tag)).await?;
+        audit::record(
+            &self.db,
+            &actor.email,
+            "deployment.committed",
+            &target,
+            &format!("revision {revision} to {group} as {}", release.tag),
+        )
+        .await?;
         if published.rows_affected() > 0 {
-            audit::record(&self.db, &actor.email, "api.lifecycle", &target, "→ PUBLISHED: first approved deployment").await?;
+            audit::record(&self.db, &actor.email, "api.lifecycle", &target, "→ PUBLISHED: first approved deployment")
+                .await?;
         }
         Ok(())
     }
 
     pub async fn deployment(&self, id: &str) -> Result<Deployment> {
-        let row: DeploymentRow = sqlx::query_as(&format!("SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE d.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
+        let row: DeploymentRow = sqlx::query_as(&format!(
+            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE d.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
         let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
         Ok(row.into_deployment(live_on, gateways))
     }
@@ -631,10 +792,17 @@ impl Deployer {
         let mut rows = Vec::new();
         for summary in groups::list(&self.db).await? {
             if let Some((_, _, text)) = self.current_bundle(&summary.group.name).await? {
-                let bundle: gatehouse_contract::Bundle = serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
+                let bundle: gatehouse_contract::Bundle =
+                    serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
                 for (host, context, service) in manifests::routes(&summary.group, &bundle) {
                     let local_url = format!("http://127.0.0.1:{}{context}", summary.group.port.unwrap_or_default());
-                    rows.push(gatehouse_contract::Route { host, context, group: summary.group.name.clone(), service, local_url });
+                    rows.push(gatehouse_contract::Route {
+                        host,
+                        context,
+                        group: summary.group.name.clone(),
+                        service,
+                        local_url,
+                    });
                 }
             }
         }
@@ -644,7 +812,10 @@ impl Deployer {
 
     /// A group's current bundle (version, sha, JSON), if it has been deployed.
     pub async fn current_bundle(&self, group: &str) -> Result<Option<(String, String, String)>> {
-        Ok(sqlx::query_as("SELECT version, sha, bundle FROM group_bundles WHERE group_name = $1").bind(group).fetch_optional(&self.db.pool).await?)
+        Ok(sqlx::query_as("SELECT version, sha, bundle FROM group_bundles WHERE group_name = $1")
+            .bind(group)
+            .fetch_optional(&self.db.pool)
+            .await?)
     }
 }
 

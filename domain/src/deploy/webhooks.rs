@@ -5,9 +5,9 @@
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::Permission;
+pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery};
 use sha2::Sha256;
 use std::time::Duration;
 
@@ -56,7 +56,8 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as("SELECT id, url, created_at FROM webhooks ORDER BY created_at").fetch_all(&db.pool).await?;
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, url, created_at FROM webhooks ORDER BY created_at").fetch_all(&db.pool).await?;
     Ok(rows.into_iter().map(|(id, url, created_at)| Webhook { id, url, created_at }).collect())
 }
 
@@ -72,19 +73,33 @@ pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, webhook_id, deployment_id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at)| Delivery {
-            id,
-            webhook_id,
-            deployment_id,
-            event,
-            status,
-            attempts,
-            last_status,
-            last_error,
-            next_attempt_at,
-            created_at,
-            delivered_at,
-        })
+        .map(
+            |(
+                id,
+                webhook_id,
+                deployment_id,
+                event,
+                status,
+                attempts,
+                last_status,
+                last_error,
+                next_attempt_at,
+                created_at,
+                delivered_at,
+            )| Delivery {
+                id,
+                webhook_id,
+                deployment_id,
+                event,
+                status,
+                attempts,
+                last_status,
+                last_error,
+                next_attempt_at,
+                created_at,
+                delivered_at,
+            },
+        )
         .collect())
 }
 

@@ -32,8 +32,18 @@ fn is_schema_context(ctx: &[String]) -> bool {
     let parent = if ctx.len() >= 2 { ctx[ctx.len() - 2].as_str() } else { "" };
     matches!(
         last,
-        "schema" | "items" | "additionalProperties" | "not" | "contains" | "if" | "then" | "else" | "propertyNames"
-            | "unevaluatedItems" | "unevaluatedProperties" | "additionalItems"
+        "schema"
+            | "items"
+            | "additionalProperties"
+            | "not"
+            | "contains"
+            | "if"
+            | "then"
+            | "else"
+            | "propertyNames"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "additionalItems"
     ) || matches!(
         parent,
         "properties" | "patternProperties" | "$defs" | "dependentSchemas" | "allOf" | "anyOf" | "oneOf" | "prefixItems"
@@ -49,7 +59,9 @@ fn kind_of(ctx: &[String]) -> (Kind, bool) {
     let last = ctx.last().map(String::as_str).unwrap_or("");
     let parent = if n >= 2 { ctx[n - 2].as_str() } else { "" };
     // A top-level definition that is itself a $ref to a file: take the file's content.
-    if (n == 3 && ctx[0] == "components") || (n == 2 && matches!(ctx[0].as_str(), "definitions" | "parameters" | "responses")) {
+    if (n == 3 && ctx[0] == "components")
+        || (n == 2 && matches!(ctx[0].as_str(), "definitions" | "parameters" | "responses"))
+    {
         return (Kind::Inline, true);
     }
     if n == 2 && (ctx[0] == "paths" || ctx[0] == "webhooks") {
@@ -90,7 +102,10 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() && let Some(b) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
             out.push(b);
             i += 3;
             continue;
@@ -132,7 +147,8 @@ fn suggested_name(file: &str, fragment: &str) -> String {
             base.split('.').next().unwrap_or(base).to_string()
         }
     };
-    let clean: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
+    let clean: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
     if clean.is_empty() { "Component".into() } else { clean }
 }
 
@@ -191,7 +207,11 @@ impl<'f> Bundler<'f> {
             return true;
         }
         let Some(bytes) = self.files.read(path) else {
-            self.error_at(from_file, src, format!("$ref `{reference}` does not resolve: there is no file `{path}` among the uploaded files"));
+            self.error_at(
+                from_file,
+                src,
+                format!("$ref `{reference}` does not resolve: there is no file `{path}` among the uploaded files"),
+            );
             return false;
         };
         let text = String::from_utf8_lossy(&bytes);
@@ -218,7 +238,11 @@ impl<'f> Bundler<'f> {
         // Names already used by the entry's own components are not handed out again.
         for (container, c2) in [("schemas", "definitions"), ("parameters", "parameters"), ("responses", "responses")] {
             let names: Vec<String> = if self.swagger2 {
-                document.get(c2).and_then(Value::as_object).map(|m| m.keys().map(|k| format!("{c2}/{k}")).collect()).unwrap_or_default()
+                document
+                    .get(c2)
+                    .and_then(Value::as_object)
+                    .map(|m| m.keys().map(|k| format!("{c2}/{k}")).collect())
+                    .unwrap_or_default()
             } else {
                 document
                     .get("components")
@@ -237,11 +261,22 @@ impl<'f> Bundler<'f> {
             insert_at(&mut document, &container, value);
         }
         let files_read = self.docs.len();
-        let entry = self.docs.remove(&entry_path).unwrap_or(Parsed { value: Value::Null, pos: Default::default(), warnings: vec![] });
+        let entry = self.docs.remove(&entry_path).unwrap_or(Parsed {
+            value: Value::Null,
+            pos: Default::default(),
+            warnings: vec![],
+        });
         (document, entry, self.findings, files_read)
     }
 
-    fn walk(&mut self, file: &str, value: &mut Value, src: &mut Vec<String>, ctx: &mut Vec<String>, stack: &mut Vec<String>) {
+    fn walk(
+        &mut self,
+        file: &str,
+        value: &mut Value,
+        src: &mut Vec<String>,
+        ctx: &mut Vec<String>,
+        stack: &mut Vec<String>,
+    ) {
         match value {
             Value::Object(map) => {
                 if let Some(Value::String(reference)) = map.get("$ref") {
@@ -282,7 +317,14 @@ impl<'f> Bundler<'f> {
         }
     }
 
-    fn resolve(&mut self, file: &str, reference: &str, src: &[String], ctx: &[String], stack: &mut Vec<String>) -> Option<Value> {
+    fn resolve(
+        &mut self,
+        file: &str,
+        reference: &str,
+        src: &[String],
+        ctx: &[String],
+        stack: &mut Vec<String>,
+    ) -> Option<Value> {
         let (file_part, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         if file_part.starts_with("http://") || file_part.starts_with("https://") || file_part.starts_with("//") {
             self.warn_at(file, src, format!("remote $ref `{reference}` is not fetched (the server does not fetch URLs for uploads); it stays unresolved"));
@@ -301,7 +343,13 @@ impl<'f> Bundler<'f> {
             }
         };
         if !fragment.is_empty() && !fragment.starts_with('/') {
-            self.error_at(file, src, format!("$ref `{reference}` does not resolve: the part after `#` must be a JSON pointer starting with `/`"));
+            self.error_at(
+                file,
+                src,
+                format!(
+                    "$ref `{reference}` does not resolve: the part after `#` must be a JSON pointer starting with `/`"
+                ),
+            );
             return None;
         }
         if !self.load(&target_file, file, src, reference) {
@@ -315,11 +363,22 @@ impl<'f> Bundler<'f> {
         };
         if target_file == self.entry_path {
             // A reference into the entry document stays (or becomes) a local one.
-            return if file == self.entry_path && file_part.is_empty() { None } else { Some(json!({ "$ref": format!("#{fragment}") })) };
+            return if file == self.entry_path && file_part.is_empty() {
+                None
+            } else {
+                Some(json!({ "$ref": format!("#{fragment}") }))
+            };
         }
         let (kind, allowed) = kind_of(ctx);
         if !allowed {
-            self.warn_at(file, src, format!("OpenAPI does not allow a $ref at `{}`; it was resolved by copying `{reference}` in", pointer_of(ctx)));
+            self.warn_at(
+                file,
+                src,
+                format!(
+                    "OpenAPI does not allow a $ref at `{}`; it was resolved by copying `{reference}` in",
+                    pointer_of(ctx)
+                ),
+            );
         }
         let id = format!("{target_file}#{fragment}");
         let container: Option<Vec<String>> = match kind {

@@ -46,7 +46,9 @@ pub fn template_names(path: &str) -> Vec<String> {
 pub fn run(doc: &Value, pos: &Pos, version: SpecVersion, model: &ApiModel, findings: &mut Findings) {
     let mut c = Checker { doc, pos, findings };
     info(&mut c);
-    if let Some(paths) = doc.get("paths") && !paths.is_object() {
+    if let Some(paths) = doc.get("paths")
+        && !paths.is_object()
+    {
         c.error("/paths", "`paths` must be a mapping of resource paths to path items".into());
     }
     operations(&mut c, version);
@@ -83,32 +85,57 @@ fn operations(c: &mut Checker, version: SpecVersion) {
             c.warn(&format!("/paths/{}", escape_token(path)), format!("path `{path}` must start with `/`"));
         }
         let item = deref(doc, item);
-        let path_params: Vec<&Value> = item.get("parameters").and_then(Value::as_array).map(|a| a.iter().map(|p| deref(doc, p)).collect()).unwrap_or_default();
+        let path_params: Vec<&Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(|p| deref(doc, p)).collect())
+            .unwrap_or_default();
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let op = deref(doc, op);
             let pointer = format!("/paths/{}/{method}", escape_token(path));
             let mut declared: HashSet<String> = HashSet::new();
-            for p in path_params.iter().copied().chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten().map(|p| deref(doc, p))) {
-                if p.get("in").and_then(Value::as_str) == Some("path") && let Some(name) = p.get("name").and_then(Value::as_str) {
+            for p in path_params
+                .iter()
+                .copied()
+                .chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten().map(|p| deref(doc, p)))
+            {
+                if p.get("in").and_then(Value::as_str) == Some("path")
+                    && let Some(name) = p.get("name").and_then(Value::as_str)
+                {
                     declared.insert(name.to_string());
                 }
             }
             let missing: Vec<String> = template_names(path).into_iter().filter(|n| !declared.contains(n)).collect();
             if !missing.is_empty() {
                 let list = missing.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>().join(", ");
-                c.error(&pointer, format!("{} {path} has no `in: path` parameter for {list}: the gateway could not route it", method.to_ascii_uppercase()));
+                c.error(
+                    &pointer,
+                    format!(
+                        "{} {path} has no `in: path` parameter for {list}: the gateway could not route it",
+                        method.to_ascii_uppercase()
+                    ),
+                );
             }
             if let Some(id) = op.get("operationId").and_then(Value::as_str) {
                 if let Some(first) = operation_ids.get(id) {
-                    c.warn(&format!("{pointer}/operationId"), format!("operationId `{id}` is also used by {first}; ids must be unique"));
+                    c.warn(
+                        &format!("{pointer}/operationId"),
+                        format!("operationId `{id}` is also used by {first}; ids must be unique"),
+                    );
                 } else {
                     operation_ids.insert(id.to_string(), format!("{} {path}", method.to_ascii_uppercase()));
                 }
             }
             match op.get("responses").and_then(Value::as_object) {
                 None if version != SpecVersion::OpenApi31 => {
-                    c.warn(&pointer, format!("{} {path} has no `responses` (required before OpenAPI 3.1)", method.to_ascii_uppercase()));
+                    c.warn(
+                        &pointer,
+                        format!(
+                            "{} {path} has no `responses` (required before OpenAPI 3.1)",
+                            method.to_ascii_uppercase()
+                        ),
+                    );
                 }
                 None => {}
                 Some(responses) => {
@@ -120,7 +147,10 @@ fn operations(c: &mut Checker, version: SpecVersion) {
                         if r.get("description").is_none() {
                             c.warn(
                                 &format!("{pointer}/responses/{}", escape_token(status)),
-                                format!("response {status} of {} {path} has no `description` (required)", method.to_ascii_uppercase()),
+                                format!(
+                                    "response {status} of {} {path} has no `description` (required)",
+                                    method.to_ascii_uppercase()
+                                ),
                             );
                         }
                     }
@@ -139,9 +169,17 @@ fn servers(c: &mut Checker) {
             let pointer = format!("/servers/{i}/variables/{}", escape_token(name));
             if let Some(values) = var.get("enum").and_then(Value::as_array) {
                 if values.is_empty() {
-                    c.warn(&format!("{pointer}/enum"), format!("server variable `{name}` has an empty `enum` (it must list at least one value)"));
-                } else if let Some(default) = var.get("default") && !values.contains(default) {
-                    c.warn(&format!("{pointer}/default"), format!("the default of server variable `{name}` is not one of its `enum` values"));
+                    c.warn(
+                        &format!("{pointer}/enum"),
+                        format!("server variable `{name}` has an empty `enum` (it must list at least one value)"),
+                    );
+                } else if let Some(default) = var.get("default")
+                    && !values.contains(default)
+                {
+                    c.warn(
+                        &format!("{pointer}/default"),
+                        format!("the default of server variable `{name}` is not one of its `enum` values"),
+                    );
                 }
             }
             if var.get("default").is_none() {
@@ -164,7 +202,10 @@ fn schema_lints(c: &mut Checker, value: &Value, pointer: &mut String, depth: usi
                     c.warn(&at, format!("`{key}` is a boolean (OpenAPI 3.0 style); in 3.1 it must be a number"));
                 }
             }
-            if let (Some(Value::Array(required)), true) = (map.get("required"), map.contains_key("properties") || map.get("type") == Some(&Value::String("object".into()))) {
+            if let (Some(Value::Array(required)), true) = (
+                map.get("required"),
+                map.contains_key("properties") || map.get("type") == Some(&Value::String("object".into())),
+            ) {
                 let mut seen = HashSet::new();
                 if let Some(dup) = required.iter().filter_map(Value::as_str).find(|r| !seen.insert(*r)) {
                     let at = format!("{pointer}/required");

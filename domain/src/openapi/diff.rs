@@ -49,7 +49,11 @@ fn operation_changes(a: &Operation, b: &Operation) -> Vec<String> {
             None => changes.push(format!("parameter added: {}{}", key(p), if p.required { " (required)" } else { "" })),
             Some(q) => {
                 if q.required != p.required {
-                    changes.push(format!("parameter {} is now {}", key(p), if p.required { "required" } else { "optional" }));
+                    changes.push(format!(
+                        "parameter {} is now {}",
+                        key(p),
+                        if p.required { "required" } else { "optional" }
+                    ));
                 }
                 if q.schema != p.schema {
                     changes.push(format!("parameter {} schema changed", key(p)));
@@ -69,7 +73,9 @@ fn operation_changes(a: &Operation, b: &Operation) -> Vec<String> {
             if x.required != y.required {
                 changes.push(format!("request body is now {}", if y.required { "required" } else { "optional" }));
             }
-            let types = |r: &gatehouse_contract::RequestBody| r.content.iter().map(|m| m.content_type.clone()).collect::<Vec<_>>();
+            let types = |r: &gatehouse_contract::RequestBody| {
+                r.content.iter().map(|m| m.content_type.clone()).collect::<Vec<_>>()
+            };
             if types(x) != types(y) {
                 changes.push(format!("request content types: {} → {}", types(x).join(", "), types(y).join(", ")));
             }
@@ -138,7 +144,11 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
         }
     }
     if a.policies.security != b.policies.security {
-        out.security.push(format!("gateway security: {} → {}", auth_list(&a.policies.security), auth_list(&b.policies.security)));
+        out.security.push(format!(
+            "gateway security: {} → {}",
+            auth_list(&a.policies.security),
+            auth_list(&b.policies.security)
+        ));
     }
     if a.policies.operation_security != b.policies.operation_security {
         for o in &b.policies.operation_security {
@@ -187,7 +197,10 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
         out.other.push(format!("context: {} → {}", a.context, b.context));
     }
     if a.model.title != b.model.title || a.model.version != b.model.version {
-        out.other.push(format!("title/version: {} {} → {} {}", a.model.title, a.model.version, b.model.title, b.model.version));
+        out.other.push(format!(
+            "title/version: {} {} → {} {}",
+            a.model.title, a.model.version, b.model.title, b.model.version
+        ));
     }
     out
 }

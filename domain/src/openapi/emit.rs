@@ -2,8 +2,8 @@
 
 use gatehouse_contract::SourceFormat;
 use serde_json::Value;
-use yaml_rust2::yaml::{Hash, Yaml};
 use yaml_rust2::YamlEmitter;
+use yaml_rust2::yaml::{Hash, Yaml};
 
 fn to_yaml(value: &Value) -> Yaml {
     match value {
@@ -58,7 +58,10 @@ mod tests {
         let written = to_text(&value, SourceFormat::Yaml);
         let again = parse(&written).expect("re-parses").value;
         assert_eq!(value, again);
-        assert!(written.find("openapi").unwrap_or(usize::MAX) < written.find("info").unwrap_or(0), "order kept: {written}");
+        assert!(
+            written.find("openapi").unwrap_or(usize::MAX) < written.find("info").unwrap_or(0),
+            "order kept: {written}"
+        );
         assert_eq!(again["info"]["version"], "1.0", "a string that looks like a number stays a string");
     }
 }

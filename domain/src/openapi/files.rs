@@ -26,7 +26,8 @@ impl MemoryFiles {
 
     /// Unpack a zip, refusing entries that escape it and archives that unpack too large.
     pub fn from_zip(bytes: &[u8]) -> Result<Self, String> {
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| format!("not a readable zip archive: {e}"))?;
         if archive.len() > MAX_ZIP_FILES {
             return Err(format!("the zip holds {} entries; at most {MAX_ZIP_FILES} are accepted", archive.len()));
         }

@@ -29,7 +29,10 @@ pub struct Refused {
 
 impl Refused {
     fn one(message: impl Into<String>, line: u32, column: u32) -> Self {
-        Refused { errors: vec![Diagnostic { pointer: String::new(), line, column, message: message.into(), file: None }], warnings: vec![] }
+        Refused {
+            errors: vec![Diagnostic { pointer: String::new(), line, column, message: message.into(), file: None }],
+            warnings: vec![],
+        }
     }
 
     /// The first error as one sentence with its place.
@@ -41,7 +44,11 @@ impl Refused {
                 e.line,
                 e.column,
                 e.message,
-                if self.errors.len() > 1 { format!(" (and {} more errors)", self.errors.len() - 1) } else { String::new() }
+                if self.errors.len() > 1 {
+                    format!(" (and {} more errors)", self.errors.len() - 1)
+                } else {
+                    String::new()
+                }
             ),
             None => "the definition was refused".into(),
         }
@@ -50,13 +57,21 @@ impl Refused {
 
 fn detect_version(doc: &Value, pos: &parse::Pos, findings: &mut Findings) -> Result<SpecVersion, Refused> {
     let Some(map) = doc.as_object() else {
-        return Err(Refused::one("the document is not a mapping (a JSON object): this is not an OpenAPI definition", 1, 1));
+        return Err(Refused::one(
+            "the document is not a mapping (a JSON object): this is not an OpenAPI definition",
+            1,
+            1,
+        ));
     };
     let (key, raw) = match (map.get("openapi"), map.get("swagger")) {
         (Some(v), _) => ("openapi", v),
         (None, Some(v)) => ("swagger", v),
         (None, None) => {
-            return Err(Refused::one("neither `openapi` nor `swagger` is set: this is not an OpenAPI or Swagger definition", 1, 1));
+            return Err(Refused::one(
+                "neither `openapi` nor `swagger` is set: this is not an OpenAPI or Swagger definition",
+                1,
+                1,
+            ));
         }
     };
     let pointer = format!("/{key}");
@@ -64,23 +79,52 @@ fn detect_version(doc: &Value, pos: &parse::Pos, findings: &mut Findings) -> Res
     let text = match raw {
         Value::String(s) => s.clone(),
         Value::Number(n) => {
-            findings.warn(None, &pointer, (line, column), format!("`{key}` must be a string (e.g. \"{n}\"), not a number; read as \"{n}\""));
+            findings.warn(
+                None,
+                &pointer,
+                (line, column),
+                format!("`{key}` must be a string (e.g. \"{n}\"), not a number; read as \"{n}\""),
+            );
             let s = n.to_string();
             if s.contains('.') { s } else { format!("{s}.0") }
         }
-        _ => return Err(Refused { errors: vec![Diagnostic { pointer, line, column, message: format!("`{key}` must be a version string"), file: None }], warnings: vec![] }),
+        _ => {
+            return Err(Refused {
+                errors: vec![Diagnostic {
+                    pointer,
+                    line,
+                    column,
+                    message: format!("`{key}` must be a version string"),
+                    file: None,
+                }],
+                warnings: vec![],
+            });
+        }
     };
     let version = match (key, text.as_str()) {
         ("swagger", "2.0") => SpecVersion::Swagger2,
         ("openapi", v) if v.starts_with("3.0") => SpecVersion::OpenApi30,
         ("openapi", v) if v.starts_with("3.1") => SpecVersion::OpenApi31,
         ("openapi", v) if v.starts_with("3.") => {
-            findings.warn(None, &pointer, (line, column), format!("OpenAPI {v} is newer than this importer knows; read as 3.1"));
+            findings.warn(
+                None,
+                &pointer,
+                (line, column),
+                format!("OpenAPI {v} is newer than this importer knows; read as 3.1"),
+            );
             SpecVersion::OpenApi31
         }
         _ => {
             return Err(Refused {
-                errors: vec![Diagnostic { pointer, line, column, message: format!("unsupported version `{key}: {text}`: Swagger 2.0, OpenAPI 3.0 and 3.1 are supported"), file: None }],
+                errors: vec![Diagnostic {
+                    pointer,
+                    line,
+                    column,
+                    message: format!(
+                        "unsupported version `{key}: {text}`: Swagger 2.0, OpenAPI 3.0 and 3.1 are supported"
+                    ),
+                    file: None,
+                }],
                 warnings: vec![],
             });
         }
@@ -120,7 +164,8 @@ pub fn import(files: &dyn Files, entry: &str) -> Result<Imported, Refused> {
         early.warn(None, &w.pointer, (w.line, w.column), w.message.clone());
     }
     let version = detect_version(&parsed.value, &parsed.pos, &mut early)?;
-    let (document, entry_doc, mut findings, files_read) = Bundler::new(files, entry, parsed, version == SpecVersion::Swagger2).bundle();
+    let (document, entry_doc, mut findings, files_read) =
+        Bundler::new(files, entry, parsed, version == SpecVersion::Swagger2).bundle();
     findings.warnings.splice(0..0, early.warnings);
     let model = model::build(&document, version);
     checks::run(&document, &entry_doc.pos, version, &model, &mut findings);

@@ -3,8 +3,8 @@
 
 use super::bundle::resolve_pointer;
 use gatehouse_contract::{
-    ApiModel, MediaType, Operation, Parameter, RequestBody, Response, SchemeScopes, SecurityRequirement, SecurityScheme,
-    SpecVersion, TagInfo,
+    ApiModel, MediaType, Operation, Parameter, RequestBody, Response, SchemeScopes, SecurityRequirement,
+    SecurityScheme, SpecVersion, TagInfo,
 };
 use serde_json::{Map, Value, json};
 
@@ -45,7 +45,10 @@ fn security(value: Option<&Value>) -> Option<Vec<SecurityRequirement>> {
         list.iter()
             .filter_map(Value::as_object)
             .map(|req| SecurityRequirement {
-                schemes: req.iter().map(|(name, scopes)| SchemeScopes { name: name.clone(), scopes: strings(Some(scopes)) }).collect(),
+                schemes: req
+                    .iter()
+                    .map(|(name, scopes)| SchemeScopes { name: name.clone(), scopes: strings(Some(scopes)) })
+                    .collect(),
             })
             .collect(),
     )
@@ -55,7 +58,9 @@ fn first_example(media: &Value, doc: &Value) -> Option<Value> {
     if let Some(example) = media.get("example") {
         return Some(example.clone());
     }
-    if let Some(examples) = media.get("examples").and_then(Value::as_object) && let Some((_, first)) = examples.iter().next() {
+    if let Some(examples) = media.get("examples").and_then(Value::as_object)
+        && let Some((_, first)) = examples.iter().next()
+    {
         let first = deref(doc, first);
         if let Some(v) = first.get("value") {
             return Some(v.clone());
@@ -106,7 +111,9 @@ pub fn build(doc: &Value, version: SpecVersion) -> ApiModel {
         tags: doc
             .get("tags")
             .and_then(Value::as_array)
-            .map(|tags| tags.iter().map(|t| TagInfo { name: text(t, "name"), description: text(t, "description") }).collect())
+            .map(|tags| {
+                tags.iter().map(|t| TagInfo { name: text(t, "name"), description: text(t, "description") }).collect()
+            })
             .unwrap_or_default(),
         security: security(doc.get("security")).unwrap_or_default(),
         ..Default::default()
@@ -137,7 +144,12 @@ fn openapi3(doc: &Value, model: &mut ApiModel) {
                 schema: p
                     .get("schema")
                     .cloned()
-                    .or_else(|| p.get("content").and_then(Value::as_object).and_then(|c| c.values().next()).and_then(|m| m.get("schema").cloned()))
+                    .or_else(|| {
+                        p.get("content")
+                            .and_then(Value::as_object)
+                            .and_then(|c| c.values().next())
+                            .and_then(|m| m.get("schema").cloned())
+                    })
                     .unwrap_or(Value::Null),
             })
             .collect();
@@ -211,7 +223,8 @@ fn responses(doc: &Value, op: &Value, content_of: impl Fn(&Value) -> Vec<MediaTy
 /// A 2.0 non-body parameter's type fields, gathered into a JSON Schema.
 fn swagger2_param_schema(p: &Value) -> Value {
     let mut schema = Map::new();
-    for key in ["type", "format", "items", "enum", "default", "minimum", "maximum", "pattern", "maxLength", "minLength"] {
+    for key in ["type", "format", "items", "enum", "default", "minimum", "maximum", "pattern", "maxLength", "minLength"]
+    {
         if let Some(v) = p.get(key) {
             schema.insert(key.to_string(), v.clone());
         }
@@ -255,7 +268,11 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                                 description: text(p, "description"),
                                 content: consumes
                                     .iter()
-                                    .map(|c| MediaType { content_type: c.clone(), schema: schema.clone(), example: p.get("x-example").cloned() })
+                                    .map(|c| MediaType {
+                                        content_type: c.clone(),
+                                        schema: schema.clone(),
+                                        example: p.get("x-example").cloned(),
+                                    })
                                     .collect(),
                             });
                         }
@@ -278,16 +295,16 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                 }
                 if body.is_none() && !form.is_empty() {
                     let schema = json!({ "type": "object", "properties": form, "required": form_required });
-                    let types: Vec<String> = consumes
-                        .iter()
-                        .filter(|c| c.contains("form"))
-                        .cloned()
-                        .collect();
-                    let types = if types.is_empty() { vec!["application/x-www-form-urlencoded".to_string()] } else { types };
+                    let types: Vec<String> = consumes.iter().filter(|c| c.contains("form")).cloned().collect();
+                    let types =
+                        if types.is_empty() { vec!["application/x-www-form-urlencoded".to_string()] } else { types };
                     body = Some(RequestBody {
                         required: !form_required.is_empty(),
                         description: String::new(),
-                        content: types.into_iter().map(|c| MediaType { content_type: c, schema: schema.clone(), example: None }).collect(),
+                        content: types
+                            .into_iter()
+                            .map(|c| MediaType { content_type: c, schema: schema.clone(), example: None })
+                            .collect(),
                     });
                 }
                 let responses = responses(doc, op, |r| match r.get("schema") {
@@ -322,7 +339,8 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
             .iter()
             .map(|(name, s)| {
                 let kind = text(s, "type");
-                let (kind, scheme) = if kind == "basic" { ("http".to_string(), "basic".to_string()) } else { (kind, String::new()) };
+                let (kind, scheme) =
+                    if kind == "basic" { ("http".to_string(), "basic".to_string()) } else { (kind, String::new()) };
                 SecurityScheme {
                     name: name.clone(),
                     kind,

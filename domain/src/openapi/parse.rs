@@ -79,8 +79,21 @@ pub struct Parsed {
 }
 
 enum Frame {
-    Seq { items: Vec<Value>, pos: Vec<Pos>, start: (u32, u32), anchor: usize, nodes: usize },
-    Map { entries: Map<String, Value>, pos: Vec<(String, Pos)>, key: Option<(String, (u32, u32))>, start: (u32, u32), anchor: usize, nodes: usize },
+    Seq {
+        items: Vec<Value>,
+        pos: Vec<Pos>,
+        start: (u32, u32),
+        anchor: usize,
+        nodes: usize,
+    },
+    Map {
+        entries: Map<String, Value>,
+        pos: Vec<(String, Pos)>,
+        key: Option<(String, (u32, u32))>,
+        start: (u32, u32),
+        anchor: usize,
+        nodes: usize,
+    },
 }
 
 struct Builder {
@@ -103,7 +116,8 @@ fn resolve_plain(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN" => {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN"
+        | ".NAN" => {
             return Value::String(text.to_string());
         }
         _ => {}
@@ -117,16 +131,23 @@ fn resolve_plain(text: &str) -> Value {
             return Value::Number(u.into());
         }
     }
-    if let Some(hex) = text.strip_prefix("0x") && let Ok(i) = i64::from_str_radix(hex, 16) {
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
         return Value::Number(i.into());
     }
-    if let Some(oct) = text.strip_prefix("0o") && let Ok(i) = i64::from_str_radix(oct, 8) {
+    if let Some(oct) = text.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
         return Value::Number(i.into());
     }
     let looks_float = digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
-    if looks_float && let Ok(f) = text.parse::<f64>() && let Some(n) = Number::from_f64(f) {
+    if looks_float
+        && let Ok(f) = text.parse::<f64>()
+        && let Some(n) = Number::from_f64(f)
+    {
         return Value::Number(n);
     }
     Value::String(text.to_string())
@@ -189,7 +210,9 @@ impl Builder {
             }
             Some(Frame::Map { .. }) => {
                 let pointer = self.pointer();
-                if let Some(Frame::Map { entries, pos: ps, key, nodes: n, .. }) = self.stack.last_mut() && let Some((k, kpos)) = key.take() {
+                if let Some(Frame::Map { entries, pos: ps, key, nodes: n, .. }) = self.stack.last_mut()
+                    && let Some((k, kpos)) = key.take()
+                {
                     if entries.contains_key(&k) {
                         self.warnings.push(ParseWarning {
                             pointer,
@@ -218,7 +241,11 @@ impl MarkedEventReceiver for Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, place);
                 let is_str_tag = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                let value = if style == TScalarStyle::Plain && !is_str_tag { resolve_plain(&text) } else { Value::String(text) };
+                let value = if style == TScalarStyle::Plain && !is_str_tag {
+                    resolve_plain(&text)
+                } else {
+                    Value::String(text)
+                };
                 self.push(value, Pos { line: place.0, column: place.1, children: Children::Leaf }, 1, anchor);
             }
             Event::SequenceStart(anchor, _) => {
@@ -233,16 +260,33 @@ impl MarkedEventReceiver for Builder {
                     return self.fail(place, format!("nesting deeper than {MAX_DEPTH} levels"));
                 }
                 self.count(1, place);
-                self.stack.push(Frame::Map { entries: Map::new(), pos: Vec::new(), key: None, start: place, anchor, nodes: 1 });
+                self.stack.push(Frame::Map {
+                    entries: Map::new(),
+                    pos: Vec::new(),
+                    key: None,
+                    start: place,
+                    anchor,
+                    nodes: 1,
+                });
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { items, pos, start, anchor, nodes }) = self.stack.pop() {
-                    self.push(Value::Array(items), Pos { line: start.0, column: start.1, children: Children::Seq(pos) }, nodes, anchor);
+                    self.push(
+                        Value::Array(items),
+                        Pos { line: start.0, column: start.1, children: Children::Seq(pos) },
+                        nodes,
+                        anchor,
+                    );
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map { entries, pos, start, anchor, nodes, .. }) = self.stack.pop() {
-                    self.push(Value::Object(entries), Pos { line: start.0, column: start.1, children: Children::Map(pos) }, nodes, anchor);
+                    self.push(
+                        Value::Object(entries),
+                        Pos { line: start.0, column: start.1, children: Children::Map(pos) },
+                        nodes,
+                        anchor,
+                    );
                 }
             }
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
@@ -262,7 +306,11 @@ impl MarkedEventReceiver for Builder {
 /// Parse one YAML or JSON document (JSON is read as YAML 1.2, of which it is a subset).
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     if text.len() > MAX_BYTES {
-        return Err(ParseError { line: 1, column: 1, message: format!("document larger than {} MiB", MAX_BYTES / 1024 / 1024) });
+        return Err(ParseError {
+            line: 1,
+            column: 1,
+            message: format!("document larger than {} MiB", MAX_BYTES / 1024 / 1024),
+        });
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder {
@@ -329,7 +377,10 @@ mod tests {
     fn alias_bombs_are_stopped() {
         let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
-            doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+            doc.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+                p = i - 1
+            ));
         }
         let err = parse(&doc).err().expect("refused");
         assert!(err.message.contains("too large"), "{}", err.message);

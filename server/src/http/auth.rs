@@ -81,9 +81,11 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 fn has_session_cookie(headers: &HeaderMap) -> bool {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|cookies| {
-        cookies.split(';').any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookies| cookies.split(';').any(|c| c.trim_start().starts_with(&format!("{SESSION_COOKIE}="))))
 }
 
 /// Refuses state-changing requests that ride on the session cookie from another site. Bearer
@@ -104,15 +106,20 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         None => !has_session_cookie(headers),
         Some(origin) => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-            let matches_host = ["http", "https"].iter().any(|s| origin == format!("{s}://{}", host.to_ascii_lowercase()));
+            let matches_host =
+                ["http", "https"].iter().any(|s| origin == format!("{s}://{}", host.to_ascii_lowercase()));
             matches_host || state.public_origin.as_deref().is_some_and(|p| p == origin)
         }
     };
     if allowed {
         next.run(request).await
     } else {
-        ApiError::new(StatusCode::FORBIDDEN, "csrf", "cross-site request refused: the Origin does not match this server")
-            .into_response()
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "cross-site request refused: the Origin does not match this server",
+        )
+        .into_response()
     }
 }
 
@@ -134,7 +141,12 @@ fn page_permission(path: &str) -> Option<Permission> {
 
 /// The server refuses protected pages on its own: signed-out visitors are sent to sign in,
 /// signed-in people without the right get 403 (the page then explains why).
-pub async fn page_guard(State(state): State<AppState>, session: Session, request: Request<Body>, next: Next) -> Response {
+pub async fn page_guard(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let Some(permission) = page_permission(request.uri().path()) else {
         return next.run(request).await;
     };

@@ -65,7 +65,9 @@ impl From<DomainError> for ApiError {
         };
         let details = match &err {
             DomainError::Invalid { field, .. } => Some(serde_json::json!({ "field": field })),
-            DomainError::Throttled { retry_after_secs } => Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            DomainError::Throttled { retry_after_secs } => {
+                Some(serde_json::json!({ "retry_after_secs": retry_after_secs }))
+            }
             DomainError::Unprocessable { details, .. } => serde_json::to_value(details).ok(),
             _ => None,
         };
@@ -76,7 +78,9 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, details: self.details.map(|d| *d) } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message, details: self.details.map(|d| *d) },
+        };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response

@@ -18,8 +18,8 @@ use gatehouse_domain::sessions::DbSessionStore;
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::LazyLock;
-use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -67,7 +67,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(sessions)
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         // Pages, CSS, JS, JSON and SVG go out gzip- or brotli-compressed when the client asks.
@@ -76,7 +79,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         // every page load would cost more than it saves. No response carries a secret beside
         // text an attacker chose (secrets are shown once, in answers to same-origin POSTs), so
         // compression leaks nothing (BREACH).
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))))
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -92,7 +98,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" }))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" })))
+                .into_response()
         }
     }
 }

@@ -21,7 +21,8 @@ pub struct TokenForm {
 
 /// An OAuth2 error answer: `{"error", "error_description"}`.
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut response = (status, Json(serde_json::json!({ "error": error, "error_description": description }))).into_response();
+    let mut response =
+        (status, Json(serde_json::json!({ "error": error, "error_description": description }))).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"gatehouse\""));
     }
@@ -42,16 +43,32 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, form: Result<Form<TokenForm>, FormRejection>) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "send application/x-www-form-urlencoded with grant_type=client_credentials");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send application/x-www-form-urlencoded with grant_type=client_credentials",
+        );
     };
     if form.grant_type.as_deref() != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only grant_type=client_credentials is supported");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only grant_type=client_credentials is supported",
+        );
     }
     let credentials = basic(&headers).or_else(|| Some((form.client_id.clone()?, form.client_secret.clone()?)));
     let Some((client_id, secret)) = credentials else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "authenticate with HTTP Basic or client_id and client_secret");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "authenticate with HTTP Basic or client_id and client_secret",
+        );
     };
     let issuer = state.issuer();
     match keys::issue_token(&state.db, &issuer, &client_id, &secret, form.scope.as_deref()).await {
@@ -60,7 +77,9 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, form: Resu
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(DomainError::Unauthorized(_)) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials"),
+        Err(DomainError::Unauthorized(_)) => {
+            oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials")
+        }
         Err(e) => {
             tracing::error!(error = %e, "token endpoint failed");
             oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the token could not be issued")

@@ -29,9 +29,15 @@ pub fn app(db: &Db) -> Router {
         leptos_options: gatehouse_server::cli::leptos_options(&args),
         db: db.clone(),
         throttle: Arc::new(SignInThrottle::default()),
-        deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git")),
+        deployer: gatehouse_domain::deploy::Deployer::new(
+            db.clone(),
+            std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git"),
+        ),
         public_origin: None,
-        analytics: gatehouse_analytics::Store { db: db.clone(), dir: std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4())) },
+        analytics: gatehouse_analytics::Store {
+            db: db.clone(),
+            dir: std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4())),
+        },
     };
     gatehouse_server::http::router(state, false)
 }
@@ -72,11 +78,7 @@ pub fn get(uri: &str) -> axum::http::request::Builder {
 
 /// Sign in through the real server function, as the sign-in form does; returns the reply.
 pub async fn sign_in(app: &Router, email: &str, password: &str) -> Reply {
-    let body = format!(
-        "email={}&password={}",
-        email.replace('@', "%40"),
-        password.replace(' ', "+")
-    );
+    let body = format!("email={}&password={}", email.replace('@', "%40"), password.replace(' ', "+"));
     let request = Request::post(<app::functions::auth::SignIn as ServerFn>::PATH)
         .header(header::HOST, "localhost")
         .header(header::ORIGIN, ORIGIN)

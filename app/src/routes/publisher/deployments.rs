@@ -5,9 +5,14 @@ use super::state_badge;
 use crate::app::use_auth;
 use crate::components::diff::DiffView;
 use crate::components::guard::RequirePermission;
-use crate::functions::deploy::{ApproveRequest, CreateGatewayCredential, CreateGroup, LoadGatewayInstances, RejectRequest, Rollback, list_approvals, list_deployments, list_groups, routing_table};
+use crate::functions::deploy::{
+    ApproveRequest, CreateGatewayCredential, CreateGroup, LoadGatewayInstances, RejectRequest, Rollback,
+    list_approvals, list_deployments, list_groups, routing_table,
+};
 use crate::time::format_utc;
-use gatehouse_contract::{Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, Permission};
+use gatehouse_contract::{
+    Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, Permission,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -81,7 +86,8 @@ fn Queue() -> impl IntoView {
     let approve = ServerAction::<ApproveRequest>::new();
     let reject = ServerAction::<RejectRequest>::new();
     // One load for the whole page; pending and decided requests are split from it.
-    let approvals = Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(None, None));
+    let approvals =
+        Resource::new(move || (approve.version().get(), reject.version().get()), |_| list_approvals(None, None));
     let auth = use_auth();
     view! {
         {move || approve.value().get().map(|r| match r {
@@ -135,7 +141,12 @@ fn Queue() -> impl IntoView {
 }
 
 #[component]
-fn Request(approval: Approval, approve: ServerAction<ApproveRequest>, reject: ServerAction<RejectRequest>, reviewer: bool) -> impl IntoView {
+fn Request(
+    approval: Approval,
+    approve: ServerAction<ApproveRequest>,
+    reject: ServerAction<RejectRequest>,
+    reviewer: bool,
+) -> impl IntoView {
     let comment = RwSignal::new(String::new());
     let (id_a, id_r) = (approval.id.clone(), approval.id.clone());
     let subscription = approval.subscription.clone();
@@ -248,7 +259,12 @@ fn NewGroup(create: ServerAction<CreateGroup>) -> impl IntoView {
             group: GatewayGroup {
                 name: name.get_untracked(),
                 kind: kind.get_untracked(),
-                regions: regions.get_untracked().split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+                regions: regions
+                    .get_untracked()
+                    .split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect(),
                 mode: mode.get_untracked(),
                 host: host.get_untracked(),
                 port: port.get_untracked().trim().parse().ok(),
@@ -297,7 +313,8 @@ pub fn GroupPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<Rollback>::new();
     let groups = Resource::new(move || rollback.version().get(), |_| list_groups());
-    let deployments = Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
+    let deployments =
+        Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
     let auth = use_auth();
     view! {
         <Title text=move || format!("Group {}", name())/>

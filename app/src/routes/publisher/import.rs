@@ -3,8 +3,8 @@
 
 use crate::components::diagnostics::Diagnostics;
 use crate::components::guard::RequirePermission;
-use gatehouse_contract::{Diagnostic, ImportOutcome, Permission};
 use crate::url::encode;
+use gatehouse_contract::{Diagnostic, ImportOutcome, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,7 +14,6 @@ enum Outcome {
     Imported(ImportOutcome),
     Refused { message: String, details: Vec<Diagnostic> },
 }
-
 
 /// POST the body to the REST import and read the JSON answer.
 async fn post(url: String, body: JsValue, content_type: &str) -> Result<(u16, serde_json::Value), String> {
@@ -70,7 +69,10 @@ pub fn ImportPage() -> impl IntoView {
             }
             None if !text.trim().is_empty() => (JsValue::from_str(&text), "application/yaml"),
             None => {
-                outcome.set(Some(Outcome::Refused { message: "Choose a file or paste a definition.".into(), details: vec![] }));
+                outcome.set(Some(Outcome::Refused {
+                    message: "Choose a file or paste a definition.".into(),
+                    details: vec![],
+                }));
                 return;
             }
         };

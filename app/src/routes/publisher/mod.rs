@@ -50,21 +50,26 @@ fn ApiList() -> impl IntoView {
     let param = move |k: &str| query.read().get(k).unwrap_or_default();
     let page = move || param("page").parse::<i64>().unwrap_or(0).max(0);
     let apis = Resource::new(
-        move || {
-            ApiQuery {
-                q: param("q"),
-                state: param("state").parse().ok(),
-                tag: Some(param("tag")).filter(|t| !t.is_empty()),
-                owner: Some(param("owner")).filter(|o| !o.is_empty()),
-                group: Some(param("group")).filter(|g| !g.is_empty()),
-                limit: Some(PAGE_SIZE),
-                offset: Some(page() * PAGE_SIZE),
-            }
+        move || ApiQuery {
+            q: param("q"),
+            state: param("state").parse().ok(),
+            tag: Some(param("tag")).filter(|t| !t.is_empty()),
+            owner: Some(param("owner")).filter(|o| !o.is_empty()),
+            group: Some(param("group")).filter(|g| !g.is_empty()),
+            limit: Some(PAGE_SIZE),
+            offset: Some(page() * PAGE_SIZE),
         },
         list_apis,
     );
     let link = move |p: i64| {
-        format!("/publisher?q={}&state={}&tag={}&owner={}&group={}&page={p}", param("q"), param("state"), param("tag"), param("owner"), param("group"))
+        format!(
+            "/publisher?q={}&state={}&tag={}&owner={}&group={}&page={p}",
+            param("q"),
+            param("state"),
+            param("tag"),
+            param("owner"),
+            param("group")
+        )
     };
     view! {
         <section class="panel">

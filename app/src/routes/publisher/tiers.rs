@@ -24,7 +24,10 @@ pub fn TiersPage() -> impl IntoView {
     let create = ServerAction::<CreateTier>::new();
     let update = ServerAction::<UpdateTier>::new();
     let delete = ServerAction::<DeleteTier>::new();
-    let tiers = Resource::new(move || (create.version().get(), update.version().get(), delete.version().get()), |_| load_tiers());
+    let tiers = Resource::new(
+        move || (create.version().get(), update.version().get(), delete.version().get()),
+        |_| load_tiers(),
+    );
     let auth = use_auth();
     view! {
         <Title text="Tiers"/>
@@ -57,7 +60,12 @@ pub fn TiersPage() -> impl IntoView {
 }
 
 #[component]
-fn TierRow(tier: Tier, update: ServerAction<UpdateTier>, delete: ServerAction<DeleteTier>, editable: bool) -> impl IntoView {
+fn TierRow(
+    tier: Tier,
+    update: ServerAction<UpdateTier>,
+    delete: ServerAction<DeleteTier>,
+    editable: bool,
+) -> impl IntoView {
     let limit = RwSignal::new(tier.requests_per_minute.map(|n| n.to_string()).unwrap_or_default());
     let description = RwSignal::new(tier.description.clone());
     let needs_approval = RwSignal::new(tier.needs_approval);
@@ -70,7 +78,12 @@ fn TierRow(tier: Tier, update: ServerAction<UpdateTier>, delete: ServerAction<De
             problem.set(None);
             update.dispatch(UpdateTier {
                 name: save_name.clone(),
-                tier: Tier { name: save_name.clone(), requests_per_minute, description: description.get_untracked(), needs_approval: needs_approval.get_untracked() },
+                tier: Tier {
+                    name: save_name.clone(),
+                    requests_per_minute,
+                    description: description.get_untracked(),
+                    needs_approval: needs_approval.get_untracked(),
+                },
             });
         }
     };
@@ -106,7 +119,12 @@ fn NewTier(create: ServerAction<CreateTier>) -> impl IntoView {
             Ok(requests_per_minute) => {
                 problem.set(None);
                 create.dispatch(CreateTier {
-                    tier: Tier { name: name.get_untracked(), requests_per_minute, description: description.get_untracked(), needs_approval: needs_approval.get_untracked() },
+                    tier: Tier {
+                        name: name.get_untracked(),
+                        requests_per_minute,
+                        description: description.get_untracked(),
+                        needs_approval: needs_approval.get_untracked(),
+                    },
                 });
             }
         }

@@ -92,7 +92,9 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
         rolled.time(query::overview(store, &query, &Scope::Everything, now)).await?;
         exact.time(query::exact_overview(store, &query, &Scope::Everything, now)).await?;
     }
-    let (Some(rolled_answer), Some(exact_answer)) = (rolled.answer.take(), exact.answer.take()) else { return Err("no rounds".into()) };
+    let (Some(rolled_answer), Some(exact_answer)) = (rolled.answer.take(), exact.answer.take()) else {
+        return Err("no rounds".into());
+    };
     if rolled_answer.percentile_accuracy.is_none() {
         return Err("the 30-day overview did not read the rollups".into());
     }
@@ -111,23 +113,63 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
     let (polars, duck) = (median(rolled.runs.clone()), median(duck_rolled.runs.clone()));
     let (polars_exact, duck_exact_secs) = (median(exact.runs.clone()), median(duck_exact.runs.clone()));
     let rows = gatehouse_analytics::store::rows(&rollups).map_err(|e| e.to_string())?;
-    println!("\nAnalytics benchmark — {stored} events over {DAYS} days in {} segment files, SQLite, one 2-core machine", segments.len());
-    println!("(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {}, time in ingest calls)", gateways::MAX_BATCH);
-    println!("    compaction into Parquet         {compact_rate:>12.0} events/s   (segments and their rollups, time in compactions)");
-    println!("    sustained, both at once         {both:>12.0} events/s   goal ≥ 100,000 events/s  {}   (first batch until all in Parquet)", if both >= 100_000.0 { "met" } else { "MISSED" });
+    println!(
+        "\nAnalytics benchmark — {stored} events over {DAYS} days in {} segment files, SQLite, one 2-core machine",
+        segments.len()
+    );
+    println!(
+        "(a) ingest into the database        {ingest_rate:>12.0} events/s   ({ingested} events in batches of {}, time in ingest calls)",
+        gateways::MAX_BATCH
+    );
+    println!(
+        "    compaction into Parquet         {compact_rate:>12.0} events/s   (segments and their rollups, time in compactions)"
+    );
+    println!(
+        "    sustained, both at once         {both:>12.0} events/s   goal ≥ 100,000 events/s  {}   (first batch until all in Parquet)",
+        if both >= 100_000.0 { "met" } else { "MISSED" }
+    );
     println!("    bulk load of the other {loaded} events: {load_secs:.1} s");
-    println!("The overview for 30 days, every panel — from the hourly rollups ({rows} rows; what the dashboards read):");
-    println!("(b) polars                          {:>10.3} s (median of {rounds}: {})   goal ≤ 1 s  {}", polars, list(&rolled.runs), if polars <= 1.0 { "met" } else { "MISSED" });
-    println!("(c) DuckDB, the same queries        {:>10.3} s (median of {rounds}: {}; {} threads)", duck, list(&duck_rolled.runs), duck_rolled.threads);
-    println!("(b)/(c)                             {:>10.2}×   goal ≤ 1.0×  {}", polars / duck, if polars <= duck { "met" } else { "MISSED" });
+    println!(
+        "The overview for 30 days, every panel — from the hourly rollups ({rows} rows; what the dashboards read):"
+    );
+    println!(
+        "(b) polars                          {:>10.3} s (median of {rounds}: {})   goal ≤ 1 s  {}",
+        polars,
+        list(&rolled.runs),
+        if polars <= 1.0 { "met" } else { "MISSED" }
+    );
+    println!(
+        "(c) DuckDB, the same queries        {:>10.3} s (median of {rounds}: {}; {} threads)",
+        duck,
+        list(&duck_rolled.runs),
+        duck_rolled.threads
+    );
+    println!(
+        "(b)/(c)                             {:>10.2}×   goal ≤ 1.0×  {}",
+        polars / duck,
+        if polars <= duck { "met" } else { "MISSED" }
+    );
     println!("The same from all {stored} events, exact percentiles (what ranges of a day or less read):");
-    println!("    polars                          {:>10.3} s (median of {rounds}: {})", polars_exact, list(&exact.runs));
-    println!("    DuckDB                          {:>10.3} s (median of {rounds}: {})   ratio {:.2}×", duck_exact_secs, list(&duck_exact.runs), polars_exact / duck_exact_secs);
+    println!(
+        "    polars                          {:>10.3} s (median of {rounds}: {})",
+        polars_exact,
+        list(&exact.runs)
+    );
+    println!(
+        "    DuckDB                          {:>10.3} s (median of {rounds}: {})   ratio {:.2}×",
+        duck_exact_secs,
+        list(&duck_exact.runs),
+        polars_exact / duck_exact_secs
+    );
 
     // The engines must agree, or the timings compare different work.
-    let counted = [rolled_answer.totals.requests, exact_answer.totals.requests, duck_rolled.requests, duck_exact.requests];
+    let counted =
+        [rolled_answer.totals.requests, exact_answer.totals.requests, duck_rolled.requests, duck_exact.requests];
     if counted.iter().any(|&n| n != stored) {
-        return Err(format!("the answers disagree: polars counted {} (rollups) and {} (events), DuckDB {} and {}; {stored} stored", counted[0], counted[1], counted[2], counted[3]));
+        return Err(format!(
+            "the answers disagree: polars counted {} (rollups) and {} (events), DuckDB {} and {}; {stored} stored",
+            counted[0], counted[1], counted[2], counted[3]
+        ));
     }
     let l = &rolled_answer.totals.latency;
     let polars_rolled = [l.p50, l.p95, l.p99].map(|v| v.unwrap_or(f64::NAN));
@@ -143,7 +185,10 @@ async fn measure(store: &Store, total: u64, ingest: u64, rounds: usize) -> Resul
             return Err(format!("latency p50/p95/p99 disagree, {what}: {a:?} and {b:?}"));
         }
     }
-    println!("all four counted {stored} requests; latency p50/p95/p99 {:.2}/{:.2}/{:.2} ms exact, {:.2}/{:.2}/{:.2} ms from rollups", polars_exact[0], polars_exact[1], polars_exact[2], polars_rolled[0], polars_rolled[1], polars_rolled[2]);
+    println!(
+        "all four counted {stored} requests; latency p50/p95/p99 {:.2}/{:.2}/{:.2} ms exact, {:.2}/{:.2}/{:.2} ms from rollups",
+        polars_exact[0], polars_exact[1], polars_exact[2], polars_rolled[0], polars_rolled[1], polars_rolled[2]
+    );
     Ok(())
 }
 
@@ -159,7 +204,10 @@ struct Timed {
 }
 
 impl Timed {
-    async fn time(&mut self, overview: impl std::future::Future<Output = gatehouse_domain::Result<gatehouse_contract::Overview>>) -> Result<(), String> {
+    async fn time(
+        &mut self,
+        overview: impl std::future::Future<Output = gatehouse_domain::Result<gatehouse_contract::Overview>>,
+    ) -> Result<(), String> {
         let started = Instant::now();
         let answer = overview.await.map_err(|e| e.to_string())?;
         self.runs.push(started.elapsed().as_secs_f64());
@@ -176,7 +224,12 @@ struct DuckRuns {
 }
 
 /// scripts/bench_duckdb.py in `mode` over `files`.
-fn duckdb(mode: &str, (from, to, bucket): (i64, i64, i64), rounds: usize, files: &[std::path::PathBuf]) -> Result<DuckRuns, String> {
+fn duckdb(
+    mode: &str,
+    (from, to, bucket): (i64, i64, i64),
+    rounds: usize,
+    files: &[std::path::PathBuf],
+) -> Result<DuckRuns, String> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_duckdb.py");
     let out = Command::new("python3")
         .arg(&script)
@@ -185,12 +238,19 @@ fn duckdb(mode: &str, (from, to, bucket): (i64, i64, i64), rounds: usize, files:
         .output()
         .map_err(|e| format!("python3: {e}"))?;
     if !out.status.success() {
-        return Err(format!("DuckDB baseline failed (scripts/setup.sh bench installs duckdb): {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "DuckDB baseline failed (scripts/setup.sh bench installs duckdb): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let duck: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("DuckDB output: {e}"))?;
-    let runs: Vec<f64> = duck["runs"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
-    let latency: Vec<f64> = duck["latency"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
-    let (Ok(latency), false) = (<[f64; 3]>::try_from(latency), runs.is_empty()) else { return Err(format!("DuckDB printed no timings: {duck}")) };
+    let runs: Vec<f64> =
+        duck["runs"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    let latency: Vec<f64> =
+        duck["latency"].as_array().map(|r| r.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    let (Ok(latency), false) = (<[f64; 3]>::try_from(latency), runs.is_empty()) else {
+        return Err(format!("DuckDB printed no timings: {duck}"));
+    };
     Ok(DuckRuns { runs, requests: duck["requests"].as_u64().unwrap_or(0), latency, threads: duck["threads"].clone() })
 }
 

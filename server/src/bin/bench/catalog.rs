@@ -15,8 +15,30 @@ use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 const WORDS: [&str; 24] = [
-    "orders", "payments", "inventory", "shipping", "customers", "reviews", "catalog", "pricing", "loyalty", "billing", "identity",
-    "search", "weather", "maps", "tickets", "bookings", "claims", "policies", "accounts", "ledger", "devices", "telemetry", "media", "messages",
+    "orders",
+    "payments",
+    "inventory",
+    "shipping",
+    "customers",
+    "reviews",
+    "catalog",
+    "pricing",
+    "loyalty",
+    "billing",
+    "identity",
+    "search",
+    "weather",
+    "maps",
+    "tickets",
+    "bookings",
+    "claims",
+    "policies",
+    "accounts",
+    "ledger",
+    "devices",
+    "telemetry",
+    "media",
+    "messages",
 ];
 const REGIONS: [&str; 5] = ["eu", "us", "apac", "latam", "mea"];
 
@@ -41,13 +63,20 @@ pub fn definition(i: usize) -> String {
 /// Import `count` APIs; for the portal, also give them the mix of states and visibilities a
 /// real catalog has (5% still CREATED and unlisted, 5% PROTOTYPED, 10% for signed-in users only).
 async fn seed(db: &Db, count: usize, catalog: bool) -> String {
-    let user = accounts::create_user(db, audit::SYSTEM, "bench@example.com", "correct horse battery", Role::Publisher).await.expect("user");
+    let user = accounts::create_user(db, audit::SYSTEM, "bench@example.com", "correct horse battery", Role::Publisher)
+        .await
+        .expect("user");
     let actor = accounts::actor_by_id(db, &user.id).await.expect("actor").expect("exists");
     let started = Instant::now();
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let files = MemoryFiles::single("d.yaml", definition(i).into_bytes());
-        ids.push(apis::import(db, &actor, ImportRequest { files: &files, entry: "d.yaml", context: None }).await.expect("import").id);
+        ids.push(
+            apis::import(db, &actor, ImportRequest { files: &files, entry: "d.yaml", context: None })
+                .await
+                .expect("import")
+                .id,
+        );
     }
     if catalog {
         // Set-up only, so plain SQL rather than 10,000 audited lifecycle steps.
@@ -58,7 +87,13 @@ async fn seed(db: &Db, count: usize, catalog: bool) -> String {
                 _ => "PUBLISHED",
             };
             let visibility = if i % 10 == 5 { "signed_in" } else { "public" };
-            sqlx::query("UPDATE apis SET state = $1, visibility = $2 WHERE id = $3").bind(state).bind(visibility).bind(id).execute(&db.pool).await.expect("state");
+            sqlx::query("UPDATE apis SET state = $1, visibility = $2 WHERE id = $3")
+                .bind(state)
+                .bind(visibility)
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .expect("state");
         }
     }
     eprintln!("  seeded {count} APIs in {:.1} s", started.elapsed().as_secs_f64());
@@ -128,14 +163,27 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
         };
         eprintln!("{name}:");
         let token = seed(db, count, catalog).await;
-        let args = gatehouse_server::config::ServeArgs { addr: "127.0.0.1:0".parse().expect("addr"), site_root: std::env::temp_dir(), public_url: None, demo: false, no_gateways: true, analytics_retention_days: 90 };
+        let args = gatehouse_server::config::ServeArgs {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            site_root: std::env::temp_dir(),
+            public_url: None,
+            demo: false,
+            no_gateways: true,
+            analytics_retention_days: 90,
+        };
         let state = AppState {
             leptos_options: gatehouse_server::cli::leptos_options(&args),
             db: db.clone(),
             throttle: Arc::new(SignInThrottle::default()),
-            deployer: gatehouse_domain::deploy::Deployer::new(db.clone(), std::env::temp_dir().join("gatehouse-bench-gitops.git")),
+            deployer: gatehouse_domain::deploy::Deployer::new(
+                db.clone(),
+                std::env::temp_dir().join("gatehouse-bench-gitops.git"),
+            ),
             public_origin: None,
-            analytics: gatehouse_analytics::Store { db: db.clone(), dir: std::env::temp_dir().join("gatehouse-bench-analytics") },
+            analytics: gatehouse_analytics::Store {
+                db: db.clone(),
+                dir: std::env::temp_dir().join("gatehouse-bench-analytics"),
+            },
         };
         let app = gatehouse_server::http::router(state, false);
         for (i, (_, signed_in, uri)) in queries.iter().enumerate() {
@@ -160,4 +208,3 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
         println!();
     }
 }
-

@@ -69,7 +69,12 @@ fn sibling(name: &str) -> Result<PathBuf, String> {
 }
 
 fn cli(bin: &Path, data: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(bin).args(args).env("GATEHOUSE_DATA_DIR", data).env_remove("DATABASE_URL").output().map_err(|e| e.to_string())?;
+    let out = Command::new(bin)
+        .args(args)
+        .env("GATEHOUSE_DATA_DIR", data)
+        .env_remove("DATABASE_URL")
+        .output()
+        .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("gatehouse {args:?}: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -93,7 +98,13 @@ struct Rest {
 }
 
 impl Rest {
-    async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
+    async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let mut request = self.http.request(method.clone(), format!("{}/api/v1{path}", self.base)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -136,11 +147,14 @@ fn text(value: &Value, field: &str) -> Result<String, String> {
 async fn prepare(dir: &Path, backend: &str) -> Result<(Vec<u8>, String), String> {
     let bin = sibling("gatehouse")?;
     let data = dir.join("management");
-    for (email, role) in [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")] {
+    for (email, role) in
+        [("creator@example.com", "creator"), ("publisher@example.com", "publisher"), ("shop@example.com", "consumer")]
+    {
         cli(&bin, &data, &["user", "create", "--email", email, "--role", role, "--password", "correct horse battery"])?;
     }
     let token = |email: &str| cli(&bin, &data, &["token", "create", "--email", email, "--name", "bench"]);
-    let (creator, publisher, consumer) = (token("creator@example.com")?, token("publisher@example.com")?, token("shop@example.com")?);
+    let (creator, publisher, consumer) =
+        (token("creator@example.com")?, token("publisher@example.com")?, token("shop@example.com")?);
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let log = std::fs::File::create(dir.join("management.log")).map_err(|e| e.to_string())?;
@@ -158,9 +172,21 @@ async fn prepare(dir: &Path, backend: &str) -> Result<(Vec<u8>, String), String>
     let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
     let (get, post, put) = (reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PUT);
 
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "bench", "host": "bench.example.com" }))).await?;
+    rest.call(
+        &publisher,
+        post.clone(),
+        "/gateway-groups",
+        Some(json!({ "name": "bench", "host": "bench.example.com" })),
+    )
+    .await?;
     // A real limit, counted on every request, that the load never reaches.
-    rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Bench", "requests_per_minute": 4_000_000_000u32 }))).await?;
+    rest.call(
+        &publisher,
+        post.clone(),
+        "/tiers",
+        Some(json!({ "name": "Bench", "requests_per_minute": 4_000_000_000u32 })),
+    )
+    .await?;
     let started = Instant::now();
     let mut pets = String::new();
     for i in 0..APIS {
@@ -186,14 +212,33 @@ async fn prepare(dir: &Path, backend: &str) -> Result<(Vec<u8>, String), String>
         }
         rest.call(&creator, put.clone(), &format!("/apis/{api}/group"), Some(json!({ "group": "bench" }))).await?;
         rest.call(&creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await?;
-        let approval = rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await?;
-        rest.call(&publisher, post.clone(), &format!("/approvals/{}/approve", text(&approval, "id")?), Some(json!({}))).await?;
+        let approval =
+            rest.call(&creator, post.clone(), "/approvals", Some(json!({ "api_id": api, "revision": 1 }))).await?;
+        rest.call(&publisher, post.clone(), &format!("/approvals/{}/approve", text(&approval, "id")?), Some(json!({})))
+            .await?;
     }
-    eprintln!("  {APIS} APIs imported and approved through the management plane in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "  {APIS} APIs imported and approved through the management plane in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    let shop = text(&rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await?, "id")?;
-    rest.call(&consumer, post.clone(), "/subscriptions", Some(json!({ "application_id": shop, "api_id": pets, "tier": "Bench" }))).await?;
-    let client = rest.call(&consumer, post.clone(), &format!("/applications/{shop}/credentials"), Some(json!({ "key_type": "production" }))).await?;
+    let shop =
+        text(&rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await?, "id")?;
+    rest.call(
+        &consumer,
+        post.clone(),
+        "/subscriptions",
+        Some(json!({ "application_id": shop, "api_id": pets, "tier": "Bench" })),
+    )
+    .await?;
+    let client = rest
+        .call(
+            &consumer,
+            post.clone(),
+            &format!("/applications/{shop}/credentials"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await?;
     let answer: Value = rest
         .http
         .post(format!("{base}/oauth2/token"))
@@ -208,12 +253,19 @@ async fn prepare(dir: &Path, backend: &str) -> Result<(Vec<u8>, String), String>
     let access_token = text(&answer, "access_token")?;
 
     let credential = text(&rest.call(&publisher, post, "/gateway-groups/bench/credentials", None).await?, "token")?;
-    let bundle = rest.http.get(format!("{base}/api/v1/gateway/bundle")).bearer_auth(&credential).send().await.map_err(|e| e.to_string())?;
+    let bundle = rest
+        .http
+        .get(format!("{base}/api/v1/gateway/bundle"))
+        .bearer_auth(&credential)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     if !bundle.status().is_success() {
         return Err(format!("bundle: {}", bundle.status()));
     }
     let bytes = bundle.bytes().await.map_err(|e| e.to_string())?.to_vec();
-    let served = serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string())?["apis"].as_array().map_or(0, Vec::len);
+    let served =
+        serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string())?["apis"].as_array().map_or(0, Vec::len);
     if served != APIS {
         return Err(format!("the bundle holds {served} APIs, expected {APIS}"));
     }
@@ -268,11 +320,27 @@ fn nginx(dir: &Path, name: &str, workers: &str, server: &str) -> Result<Process,
     let conf = nginx_conf(dir, name, workers, server)?;
     let nginx = tool("nginx")?;
     let prefix = dir.join(name);
-    let check = Command::new(&nginx).arg("-t").arg("-q").arg("-p").arg(&prefix).arg("-c").arg(&conf).output().map_err(|e| e.to_string())?;
+    let check = Command::new(&nginx)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .map_err(|e| e.to_string())?;
     if !check.status.success() {
         return Err(format!("nginx refused {}: {}", conf.display(), String::from_utf8_lossy(&check.stderr)));
     }
-    let child = Command::new(&nginx).arg("-p").arg(&prefix).arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let child = Command::new(&nginx)
+        .arg("-p")
+        .arg(&prefix)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
     Ok(Process(child))
 }
 
@@ -334,12 +402,16 @@ fn cpu_seconds(processes: &[(u32, u32, u64)], root: u32, descendants: bool) -> f
 /// which may differ from the cores this process may use.
 fn machine_cores() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return f64::NAN };
-    stat.lines().filter(|l| l.strip_prefix("cpu").is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))).count() as f64
+    stat.lines().filter(|l| l.strip_prefix("cpu").is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))).count()
+        as f64
 }
 
 /// CPU time in seconds the whole machine has spent busy (every core, anything not idle).
 fn machine_cpu_seconds() -> f64 {
-    let Some(line) = std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().next().map(str::to_string)) else { return f64::NAN };
+    let Some(line) = std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().next().map(str::to_string))
+    else {
+        return f64::NAN;
+    };
     let ticks: Vec<u64> = line.split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect();
     // user nice system idle iowait irq softirq steal …
     let busy: u64 = ticks.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum();
@@ -412,7 +484,10 @@ fn parse_wrk(output: &str) -> Result<Figures, String> {
             ["99%", v] => figures.p99_ms = millis(v).ok_or_else(|| format!("wrk: {line}"))?,
             [n, "requests", "in", ..] => figures.requests = n.parse().map_err(|_| format!("wrk: {line}"))?,
             ["Non-2xx", "or", "3xx", "responses:", n] => figures.failed += n.parse::<u64>().unwrap_or(0),
-            ["Socket", "errors:", ..] => figures.failed += line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<u64>().ok()).sum::<u64>(),
+            ["Socket", "errors:", ..] => {
+                figures.failed +=
+                    line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<u64>().ok()).sum::<u64>()
+            }
             _ => {}
         }
     }
@@ -424,7 +499,15 @@ fn parse_wrk(output: &str) -> Result<Figures, String> {
 
 fn wrk(url: &str, token: Option<&str>, seconds: u64) -> Result<Figures, String> {
     let mut command = Command::new(tool("wrk")?);
-    command.args(["-t", &THREADS.to_string(), "-c", &CONNECTIONS.to_string(), "-d", &format!("{seconds}s"), "--latency"]);
+    command.args([
+        "-t",
+        &THREADS.to_string(),
+        "-c",
+        &CONNECTIONS.to_string(),
+        "-d",
+        &format!("{seconds}s"),
+        "--latency",
+    ]);
     if let Some(token) = token {
         command.args(["-H", &format!("Authorization: Bearer {token}")]);
     }
@@ -474,7 +557,8 @@ fn measured(url: &str, token: Option<&str>, seconds: u64, watched: Watched) -> R
     let elapsed = started.elapsed().as_secs_f64();
     let after = cpu_now(watched);
     figures.busy = (after.machine - before.machine) / (elapsed * machine_cores());
-    let per_request = |spent: fn(&CpuSpent) -> f64| (spent(&after) - spent(&before)) * 1e6 / figures.requests.max(1) as f64;
+    let per_request =
+        |spent: fn(&CpuSpent) -> f64| (spent(&after) - spent(&before)) * 1e6 / figures.requests.max(1) as f64;
     figures.proxy_us = per_request(|c| c.proxy);
     figures.backend_us = per_request(|c| c.backend);
     figures.sink_us = per_request(|c| c.sink);
@@ -617,16 +701,32 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     let busy_ratios: Vec<f64> = results[2].iter().zip(&results[1]).map(|(b, a)| b.busy / a.busy).collect();
     let (backend_only, gatehouse) = (summary[0], summary[2]);
 
-    println!("\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one machine of {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("runs wrk, the proxy and the backend (nginx, one worker, answering {} bytes of JSON); nginx access log off.", BODY.len());
+    println!(
+        "\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one machine of {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "runs wrk, the proxy and the backend (nginx, one worker, answering {} bytes of JSON); nginx access log off.",
+        BODY.len()
+    );
     println!("{:<36} {:>11} {:>9} {:>9} {:>11}", "target", "req/s", "p50 ms", "p99 ms", "failed");
     for ((name, ..), f) in targets.iter().zip(&summary) {
         println!("{name:<36} {:>11.0} {:>9.3} {:>9.3} {:>11}", f.rps, f.p50_ms, f.p99_ms, f.failed);
     }
     println!();
-    println!("{:<36} {:>11} {:>9} {:>9} {:>11} {:>9}", "CPU per request, µs (median)", "proxy", "backend", "sink", "machine", "busy %");
+    println!(
+        "{:<36} {:>11} {:>9} {:>9} {:>11} {:>9}",
+        "CPU per request, µs (median)", "proxy", "backend", "sink", "machine", "busy %"
+    );
     for ((name, ..), f) in targets.iter().zip(&summary) {
-        println!("{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1} {:>9.1}", micros(f.proxy_us), f.backend_us, f.sink_us, f.machine_us, f.busy * 100.0);
+        println!(
+            "{name:<36} {:>11} {:>9.1} {:>9.1} {:>11.1} {:>9.1}",
+            micros(f.proxy_us),
+            f.backend_us,
+            f.sink_us,
+            f.machine_us,
+            f.busy * 100.0
+        );
     }
     let listed = |ratios: &[f64]| ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ");
     let rounds_text = listed(&ratios);
@@ -634,13 +734,31 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     let added = gatehouse.p99_ms - backend_only.p99_ms;
     println!();
     // Three places, so a ratio just under the goal does not print as 1.00 beside MISSED.
-    println!("(b)/(a) throughput           {ratio:>8.3}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {rounds_text})", verdict(ratio >= 1.0));
-    println!("  = machine CPU per request, (a)/(b) {:.2}× (rounds: {})", median(cost_ratios.clone()), listed(&cost_ratios));
-    println!("  × machine busy, (b)/(a)            {:.2}× (rounds: {})", median(busy_ratios.clone()), listed(&busy_ratios));
+    println!(
+        "(b)/(a) throughput           {ratio:>8.3}×   goal ≥ 1.00×  {}  (median of the rounds' ratios: {rounds_text})",
+        verdict(ratio >= 1.0)
+    );
+    println!(
+        "  = machine CPU per request, (a)/(b) {:.2}× (rounds: {})",
+        median(cost_ratios.clone()),
+        listed(&cost_ratios)
+    );
+    println!(
+        "  × machine busy, (b)/(a)            {:.2}× (rounds: {})",
+        median(busy_ratios.clone()),
+        listed(&busy_ratios)
+    );
     println!("added p99, (b) over (c)      {added:>8.3} ms  goal ≤ 1 ms    {}", verdict(added <= 1.0));
-    println!("startup to first served call {:>8.1} ms  goal ≤ 50 ms   {}  (median of {STARTS}; {APIS}-API bundle)", median(starts.clone()), verdict(median(starts) <= 50.0));
+    println!(
+        "startup to first served call {:>8.1} ms  goal ≤ 50 ms   {}  (median of {STARTS}; {APIS}-API bundle)",
+        median(starts.clone()),
+        verdict(median(starts) <= 50.0)
+    );
     let idle = rss.iter().copied().fold(0.0, f64::max);
-    println!("RSS after startup            {idle:>8.1} MiB goal ≤ 20 MiB  {}  (largest of {STARTS})", verdict(idle <= 20.0));
+    println!(
+        "RSS after startup            {idle:>8.1} MiB goal ≤ 20 MiB  {}  (largest of {STARTS})",
+        verdict(idle <= 20.0)
+    );
     println!("peak RSS under load          {peak_rss:>8.1} MiB");
     println!(
         "events received by the sink  {received} for {} requests wrk counted (+{probes} probes; wrk leaves up to {CONNECTIONS} in flight uncounted at each stop)",
@@ -683,8 +801,14 @@ mod tests {
         let child_cpu = cpu_seconds(&processes, child.0.id(), false);
         let (alone, tree) = (cpu_seconds(&processes, me, false), cpu_seconds(&processes, me, true));
         assert!(child_cpu >= 0.1, "the spinning child used {child_cpu} s");
-        assert!(tree - alone >= child_cpu - 0.005, "the tree counts the child: {alone} alone, {tree} with children, child {child_cpu}");
-        assert!(machine_cpu_seconds() - machine >= child_cpu - 0.02, "the machine was busy at least as long as the child");
+        assert!(
+            tree - alone >= child_cpu - 0.005,
+            "the tree counts the child: {alone} alone, {tree} with children, child {child_cpu}"
+        );
+        assert!(
+            machine_cpu_seconds() - machine >= child_cpu - 0.02,
+            "the machine was busy at least as long as the child"
+        );
         let cores = machine_cores();
         assert!(cores >= 1.0 && cores.fract() == 0.0, "{cores} cores");
     }

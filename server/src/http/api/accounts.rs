@@ -35,7 +35,11 @@ fn default_limit() -> i64 {
 /// Every account (admin).
 #[utoipa::path(get, path = "/users", tag = "accounts", params(UserQuery),
     responses((status = 200, body = Page<UserSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_users(caller: Caller, State(state): State<AppState>, Query(query): Query<UserQuery>) -> ApiResult<Json<Page<UserSummary>>> {
+pub async fn list_users(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<UserQuery>,
+) -> ApiResult<Json<Page<UserSummary>>> {
     caller.require(Permission::Administer)?;
     Ok(Json(accounts::list_users(&state.db, &query.q, query.limit, query.offset).await?))
 }

@@ -10,13 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_contract::{
-    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest, LifecycleState,
-    OperationEdit, Page, Permission, RevisionSummary, Snapshot,
+    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest,
+    LifecycleState, OperationEdit, Page, Permission, RevisionSummary, Snapshot,
 };
+use gatehouse_domain::DomainError;
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ImportRequest, docs, edit, lifecycle, project};
 use gatehouse_domain::openapi::files::MemoryFiles;
-use gatehouse_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -57,9 +57,9 @@ pub async fn import_api(
         let files = MemoryFiles::from_zip(&body).map_err(|e| DomainError::invalid("body", e))?;
         let entry = match params.entry {
             Some(entry) => entry,
-            None => files
-                .guess_entry()
-                .ok_or_else(|| DomainError::invalid("entry", "the zip holds several documents; name the root one with ?entry=<path>"))?,
+            None => files.guess_entry().ok_or_else(|| {
+                DomainError::invalid("entry", "the zip holds several documents; name the root one with ?entry=<path>")
+            })?,
         };
         (files, entry)
     } else {
@@ -68,7 +68,8 @@ pub async fn import_api(
         }
         (MemoryFiles::single("definition", body.to_vec()), "definition".to_string())
     };
-    let outcome = apis::import(&state.db, actor, ImportRequest { files: &files, entry: &entry, context: params.context }).await?;
+    let outcome =
+        apis::import(&state.db, actor, ImportRequest { files: &files, entry: &entry, context: params.context }).await?;
     let status = if outcome.updated { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(outcome)))
 }
@@ -85,15 +86,24 @@ pub struct NewApi {
 /// Start an API from scratch (an empty OpenAPI 3.1 definition).
 #[utoipa::path(post, path = "/apis", tag = "apis", request_body = NewApi,
     responses((status = 201, body = ImportOutcome), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_api(caller: Caller, State(state): State<AppState>, Json(body): Json<NewApi>) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
+pub async fn create_api(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<NewApi>,
+) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
     let actor = caller.require(Permission::DesignApis)?;
-    let outcome = apis::create_blank(&state.db, actor, &body.name, &body.version, body.context, &body.description).await?;
+    let outcome =
+        apis::create_blank(&state.db, actor, &body.name, &body.version, body.context, &body.description).await?;
     Ok((StatusCode::CREATED, Json(outcome)))
 }
 
 /// The publisher list: filter by state, tag and owner, search, paginate.
 #[utoipa::path(get, path = "/apis", tag = "apis", params(ApiQuery), responses((status = 200, body = Page<ApiSummary>)))]
-pub async fn list_apis(caller: Caller, State(state): State<AppState>, Query(query): Query<ApiQuery>) -> ApiResult<Json<Page<ApiSummary>>> {
+pub async fn list_apis(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<ApiQuery>,
+) -> ApiResult<Json<Page<ApiSummary>>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::list(&state.db, actor, &query).await?))
 }
@@ -101,7 +111,11 @@ pub async fn list_apis(caller: Caller, State(state): State<AppState>, Query(quer
 /// One API's working copy.
 #[utoipa::path(get, path = "/apis/{id}", tag = "apis", params(("id" = String, Path)),
     responses((status = 200, body = ApiDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_api(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<ApiDetail>> {
+pub async fn get_api(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::get(&state.db, actor, &id).await?))
 }
@@ -117,7 +131,12 @@ pub struct DefinitionSave {
 /// Replace the definition (the source view's save).
 #[utoipa::path(put, path = "/apis/{id}/definition", tag = "apis", params(("id" = String, Path)), request_body = DefinitionSave,
     responses((status = 200, body = ApiDetail), (status = 409, body = ErrorBody, description = "Saved meanwhile by someone else; says what changed"), (status = 422, body = ErrorBody)))]
-pub async fn save_definition(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<DefinitionSave>) -> ApiResult<Json<ApiDetail>> {
+pub async fn save_definition(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<DefinitionSave>,
+) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::save_source(&state.db, actor, &id, &body.source, body.edit_version).await?))
 }
@@ -132,7 +151,12 @@ pub struct SettingsSave {
 /// Save context, description, tags, visibility, endpoints and policies.
 #[utoipa::path(put, path = "/apis/{id}/settings", tag = "apis", params(("id" = String, Path)), request_body = SettingsSave,
     responses((status = 200, body = ApiDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn save_settings(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<SettingsSave>) -> ApiResult<Json<ApiDetail>> {
+pub async fn save_settings(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<SettingsSave>,
+) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::save_settings(&state.db, actor, &id, body.settings, body.edit_version).await?))
 }
@@ -150,7 +174,12 @@ pub struct OwnerChange {
 /// owner or a publisher may).
 #[utoipa::path(put, path = "/apis/{id}/owner", tag = "apis", params(("id" = String, Path)), request_body = OwnerChange,
     responses((status = 200, body = ApiDetail), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn transfer_ownership(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<OwnerChange>) -> ApiResult<Json<ApiDetail>> {
+pub async fn transfer_ownership(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<OwnerChange>,
+) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner, body.all_versions).await?))
 }
@@ -164,7 +193,12 @@ pub struct OperationChange {
 /// Add, remove or update one operation (the form view).
 #[utoipa::path(post, path = "/apis/{id}/operations", tag = "apis", params(("id" = String, Path)), request_body = OperationChange,
     responses((status = 200, body = ApiDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn edit_operation(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<OperationChange>) -> ApiResult<Json<ApiDetail>> {
+pub async fn edit_operation(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<OperationChange>,
+) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(edit::edit_operation(&state.db, actor, &id, &body.edit, body.edit_version).await?))
 }
@@ -196,7 +230,12 @@ pub struct NewVersion {
 /// Copy an API (definition, endpoints, policies, docs) to a new version.
 #[utoipa::path(post, path = "/apis/{id}/versions", tag = "apis", params(("id" = String, Path)), request_body = NewVersion,
     responses((status = 201, body = ImportOutcome), (status = 409, body = ErrorBody)))]
-pub async fn new_version(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<NewVersion>) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
+pub async fn new_version(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<NewVersion>,
+) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok((StatusCode::CREATED, Json(apis::new_version(&state.db, actor, &id, &body.version, body.context).await?)))
 }
@@ -204,7 +243,11 @@ pub async fn new_version(caller: Caller, State(state): State<AppState>, Path(id)
 /// The API's revisions, newest first.
 #[utoipa::path(get, path = "/apis/{id}/revisions", tag = "revisions", params(("id" = String, Path)),
     responses((status = 200, body = Vec<RevisionSummary>)))]
-pub async fn list_revisions(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Vec<RevisionSummary>>> {
+pub async fn list_revisions(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RevisionSummary>>> {
     caller.require(Permission::DesignApis)?;
     apis::get(&state.db, &caller.0, &id).await?;
     Ok(Json(revisions::list(&state.db, &id).await?))
@@ -224,7 +267,12 @@ pub struct RevisionCreated {
 /// Freeze the working copy as the next numbered revision.
 #[utoipa::path(post, path = "/apis/{id}/revisions", tag = "revisions", params(("id" = String, Path)), request_body = RevisionRequest,
     responses((status = 201, body = RevisionCreated), (status = 403, body = ErrorBody)))]
-pub async fn create_revision(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<RevisionRequest>>) -> ApiResult<(StatusCode, Json<RevisionCreated>)> {
+pub async fn create_revision(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<RevisionRequest>>,
+) -> ApiResult<(StatusCode, Json<RevisionCreated>)> {
     let actor = caller.require(Permission::DesignApis)?;
     let note = body.map(|Json(b)| b.note).unwrap_or_default();
     let number = revisions::create(&state.db, actor, &id, &note).await?;
@@ -234,7 +282,11 @@ pub async fn create_revision(caller: Caller, State(state): State<AppState>, Path
 /// One revision's snapshot.
 #[utoipa::path(get, path = "/apis/{id}/revisions/{number}", tag = "revisions", params(("id" = String, Path), ("number" = i64, Path)),
     responses((status = 200, body = Snapshot), (status = 404, body = ErrorBody)))]
-pub async fn get_revision(caller: Caller, State(state): State<AppState>, Path((id, number)): Path<(String, i64)>) -> ApiResult<Json<Snapshot>> {
+pub async fn get_revision(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, number)): Path<(String, i64)>,
+) -> ApiResult<Json<Snapshot>> {
     caller.require(Permission::DesignApis)?;
     apis::get(&state.db, &caller.0, &id).await?;
     Ok(Json(revisions::snapshot(&state.db, &id, number).await?))
@@ -251,7 +303,12 @@ pub struct DiffParams {
 /// The semantic diff between two revisions (or a revision and the working copy).
 #[utoipa::path(get, path = "/apis/{id}/diff", tag = "revisions", params(("id" = String, Path), DiffParams),
     responses((status = 200, body = ApiDiff), (status = 404, body = ErrorBody)))]
-pub async fn diff(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Query(params): Query<DiffParams>) -> ApiResult<Json<ApiDiff>> {
+pub async fn diff(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<DiffParams>,
+) -> ApiResult<Json<ApiDiff>> {
     let actor = caller.require(Permission::DesignApis)?;
     let from = match params.from {
         Some(f) => f.parse::<Version>()?,
@@ -272,14 +329,23 @@ pub struct LifecycleOutcome {
 /// Move the API through its lifecycle. `deprecate` and `retire` need `"confirm": true`.
 #[utoipa::path(post, path = "/apis/{id}/lifecycle", tag = "apis", params(("id" = String, Path)), request_body = LifecycleRequest,
     responses((status = 200, body = LifecycleOutcome), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn change_lifecycle(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<LifecycleRequest>) -> ApiResult<Json<LifecycleOutcome>> {
+pub async fn change_lifecycle(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<LifecycleRequest>,
+) -> ApiResult<Json<LifecycleOutcome>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(LifecycleOutcome { state: lifecycle::change(&state.db, actor, &id, &body).await? }))
 }
 
 /// The API's documentation pages.
 #[utoipa::path(get, path = "/apis/{id}/docs", tag = "docs", params(("id" = String, Path)), responses((status = 200, body = Vec<DocPage>)))]
-pub async fn list_docs(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Vec<DocPage>>> {
+pub async fn list_docs(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<DocPage>>> {
     caller.require(Permission::DesignApis)?;
     apis::get(&state.db, &caller.0, &id).await?;
     Ok(Json(docs::list(&state.db, &id).await?))
@@ -294,7 +360,12 @@ pub struct DocSave {
 /// Create or replace a documentation page (Markdown; rendered sanitized).
 #[utoipa::path(put, path = "/apis/{id}/docs/{slug}", tag = "docs", params(("id" = String, Path), ("slug" = String, Path)), request_body = DocSave,
     responses((status = 200, body = DocPage), (status = 422, body = ErrorBody)))]
-pub async fn save_doc(caller: Caller, State(state): State<AppState>, Path((id, slug)): Path<(String, String)>, Json(body): Json<DocSave>) -> ApiResult<Json<DocPage>> {
+pub async fn save_doc(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, slug)): Path<(String, String)>,
+    Json(body): Json<DocSave>,
+) -> ApiResult<Json<DocPage>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(docs::save(&state.db, actor, &id, Some(&slug), &body.title, &body.markdown).await?))
 }
@@ -302,7 +373,11 @@ pub async fn save_doc(caller: Caller, State(state): State<AppState>, Path((id, s
 /// Delete a documentation page.
 #[utoipa::path(delete, path = "/apis/{id}/docs/{slug}", tag = "docs", params(("id" = String, Path), ("slug" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
-pub async fn delete_doc(caller: Caller, State(state): State<AppState>, Path((id, slug)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_doc(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, slug)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::DesignApis)?;
     docs::delete(&state.db, actor, &id, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -316,14 +391,25 @@ pub async fn export_api(caller: Caller, State(state): State<AppState>, Path(id):
     let (name, bytes) = project::export(&state.db, actor, &id).await?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad file name"))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/zip")), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Import an API project archive; an existing name + version is updated.
 #[utoipa::path(post, path = "/apis/import-project", tag = "apis",
     request_body(content = Vec<u8>, content_type = "application/zip"),
     responses((status = 201, body = ImportOutcome), (status = 200, body = ImportOutcome), (status = 422, body = ErrorBody)))]
-pub async fn import_project(caller: Caller, State(state): State<AppState>, body: Bytes) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
+pub async fn import_project(
+    caller: Caller,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportOutcome>)> {
     let actor = caller.require(Permission::DesignApis)?;
     let outcome = project::import_archive(&state.db, actor, &body).await?;
     Ok((if outcome.updated { StatusCode::OK } else { StatusCode::CREATED }, Json(outcome)))

@@ -28,7 +28,11 @@ pub struct NewApplication {
 /// Create an application.
 #[utoipa::path(post, path = "/applications", tag = "applications", request_body = NewApplication,
     responses((status = 201, body = Application), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(caller: Caller, State(state): State<AppState>, Json(body): Json<NewApplication>) -> ApiResult<(StatusCode, Json<Application>)> {
+pub async fn create(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<NewApplication>,
+) -> ApiResult<(StatusCode, Json<Application>)> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok((StatusCode::CREATED, Json(applications::create(&state.db, actor, &body.name, &body.description).await?)))
 }
@@ -36,7 +40,11 @@ pub async fn create(caller: Caller, State(state): State<AppState>, Json(body): J
 /// One of the caller's applications.
 #[utoipa::path(get, path = "/applications/{id}", tag = "applications", params(("id" = String, Path)),
     responses((status = 200, body = Application), (status = 404, body = ErrorBody)))]
-pub async fn get(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Application>> {
+pub async fn get(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Application>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(applications::get(&state.db, actor, &id).await?))
 }
@@ -49,7 +57,12 @@ pub struct Rename {
 /// Rename an application.
 #[utoipa::path(patch, path = "/applications/{id}", tag = "applications", params(("id" = String, Path)), request_body = Rename,
     responses((status = 200, body = Application), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn rename(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<Rename>) -> ApiResult<Json<Application>> {
+pub async fn rename(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<Rename>,
+) -> ApiResult<Json<Application>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(applications::rename(&state.db, actor, &id, &body.name).await?))
 }
@@ -74,7 +87,12 @@ pub struct CredentialRequest {
 /// secret is shown only in this answer.
 #[utoipa::path(post, path = "/applications/{id}/credentials", tag = "applications", params(("id" = String, Path)), request_body = CredentialRequest,
     responses((status = 200, body = NewClientSecret), (status = 404, body = ErrorBody)))]
-pub async fn client_secret(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<CredentialRequest>) -> ApiResult<Json<NewClientSecret>> {
+pub async fn client_secret(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<CredentialRequest>,
+) -> ApiResult<Json<NewClientSecret>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(applications::client_secret(&state.db, actor, &id, &body.key_type).await?))
 }
@@ -90,16 +108,28 @@ pub struct ApiKeyRequest {
 /// A new API key, shown only in this answer.
 #[utoipa::path(post, path = "/applications/{id}/api-keys", tag = "applications", params(("id" = String, Path)), request_body = ApiKeyRequest,
     responses((status = 201, body = NewApiKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn api_key(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<ApiKeyRequest>) -> ApiResult<(StatusCode, Json<NewApiKey>)> {
+pub async fn api_key(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<ApiKeyRequest>,
+) -> ApiResult<(StatusCode, Json<NewApiKey>)> {
     let actor = caller.require(Permission::UsePortal)?;
-    Ok((StatusCode::CREATED, Json(applications::api_key(&state.db, actor, &id, &body.key_type, body.expires_at).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(applications::api_key(&state.db, actor, &id, &body.key_type, body.expires_at).await?),
+    ))
 }
 
 /// Revoke an OAuth2 client or an API key.
 #[utoipa::path(delete, path = "/applications/{id}/credentials/{credential_id}", tag = "applications",
     params(("id" = String, Path), ("credential_id" = String, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody)))]
-pub async fn revoke(caller: Caller, State(state): State<AppState>, Path((id, credential_id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, credential_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::UsePortal)?;
     applications::revoke(&state.db, actor, &id, &credential_id).await?;
     Ok(StatusCode::NO_CONTENT)

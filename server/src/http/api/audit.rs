@@ -25,7 +25,11 @@ fn default_limit() -> i64 {
 /// Audit log entries, newest first (admin).
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_audit(caller: Caller, State(state): State<AppState>, Query(query): Query<AuditQuery>) -> ApiResult<Json<Page<AuditEntry>>> {
+pub async fn list_audit(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<Page<AuditEntry>>> {
     caller.require(Permission::Administer)?;
     Ok(Json(audit::list(&state.db, query.limit, query.offset).await?))
 }

@@ -6,7 +6,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use gatehouse_contract::{Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route, Webhook, WebhookDelivery};
+use gatehouse_contract::{
+    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route,
+    Webhook, WebhookDelivery,
+};
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
 use serde::{Deserialize, Serialize};
@@ -22,7 +25,11 @@ pub async fn list_groups(caller: Caller, State(state): State<AppState>) -> ApiRe
 /// Create a gateway group (publisher/admin). `port` defaults to the next free one from 8081.
 #[utoipa::path(post, path = "/gateway-groups", tag = "deployment", request_body = GatewayGroup,
     responses((status = 201, body = GatewayGroup), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_group(caller: Caller, State(state): State<AppState>, Json(body): Json<GatewayGroup>) -> ApiResult<(StatusCode, Json<GatewayGroup>)> {
+pub async fn create_group(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<GatewayGroup>,
+) -> ApiResult<(StatusCode, Json<GatewayGroup>)> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok((StatusCode::CREATED, Json(groups::create(&state.db, actor, body).await?)))
 }
@@ -30,7 +37,11 @@ pub async fn create_group(caller: Caller, State(state): State<AppState>, Json(bo
 /// One group.
 #[utoipa::path(get, path = "/gateway-groups/{name}", tag = "deployment", params(("name" = String, Path)),
     responses((status = 200, body = GatewayGroup), (status = 404, body = ErrorBody)))]
-pub async fn get_group(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<GatewayGroup>> {
+pub async fn get_group(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<GatewayGroup>> {
     caller.require(Permission::DesignApis)?;
     Ok(Json(groups::get(&state.db, &name).await?))
 }
@@ -38,7 +49,12 @@ pub async fn get_group(caller: Caller, State(state): State<AppState>, Path(name)
 /// Change a group's settings.
 #[utoipa::path(put, path = "/gateway-groups/{name}", tag = "deployment", params(("name" = String, Path)), request_body = GatewayGroup,
     responses((status = 200, body = GatewayGroup), (status = 422, body = ErrorBody)))]
-pub async fn update_group(caller: Caller, State(state): State<AppState>, Path(name): Path<String>, Json(body): Json<GatewayGroup>) -> ApiResult<Json<GatewayGroup>> {
+pub async fn update_group(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<GatewayGroup>,
+) -> ApiResult<Json<GatewayGroup>> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok(Json(groups::update(&state.db, actor, &name, body).await?))
 }
@@ -51,7 +67,12 @@ pub struct GroupAssignment {
 /// Put an API in a gateway group (one group at a time).
 #[utoipa::path(put, path = "/apis/{id}/group", tag = "deployment", params(("id" = String, Path)), request_body = GroupAssignment,
     responses((status = 204, description = "Assigned"), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn assign_group(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<GroupAssignment>) -> ApiResult<StatusCode> {
+pub async fn assign_group(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<GroupAssignment>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::DesignApis)?;
     groups::assign(&state.db, actor, &id, &body.group).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -66,7 +87,11 @@ pub struct ApprovalQuery {
 
 /// Approval requests with their diff against what is live in the group.
 #[utoipa::path(get, path = "/approvals", tag = "deployment", params(ApprovalQuery), responses((status = 200, body = Vec<Approval>)))]
-pub async fn list_approvals(caller: Caller, State(state): State<AppState>, Query(query): Query<ApprovalQuery>) -> ApiResult<Json<Vec<Approval>>> {
+pub async fn list_approvals(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<ApprovalQuery>,
+) -> ApiResult<Json<Vec<Approval>>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(state.deployer.approvals(actor, query.status, query.api_id.as_deref()).await?))
 }
@@ -87,7 +112,11 @@ pub struct Created {
 /// Submit a revision of an API for review, to be deployed to the API's group.
 #[utoipa::path(post, path = "/approvals", tag = "deployment", request_body = ApprovalRequest,
     responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn submit(caller: Caller, State(state): State<AppState>, Json(body): Json<ApprovalRequest>) -> ApiResult<(StatusCode, Json<Created>)> {
+pub async fn submit(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<ApprovalRequest>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let actor = caller.require(Permission::DesignApis)?;
     let id = state.deployer.submit(actor, &body.api_id, body.revision, &body.note).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
@@ -103,7 +132,12 @@ pub struct Decision {
 /// subscription becomes active. Nobody approves their own request.
 #[utoipa::path(post, path = "/approvals/{id}/approve", tag = "deployment", params(("id" = String, Path)), request_body = Decision,
     responses((status = 200, body = ApprovalOutcome), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn approve(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<Decision>>) -> ApiResult<Json<ApprovalOutcome>> {
+pub async fn approve(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<Decision>>,
+) -> ApiResult<Json<ApprovalOutcome>> {
     let actor = caller.require(Permission::ReviewApis)?;
     let comment = body.map(|Json(d)| d.comment).unwrap_or_default();
     Ok(Json(state.deployer.approve(actor, &id, &comment).await?))
@@ -112,7 +146,12 @@ pub async fn approve(caller: Caller, State(state): State<AppState>, Path(id): Pa
 /// Reject a request, saying why.
 #[utoipa::path(post, path = "/approvals/{id}/reject", tag = "deployment", params(("id" = String, Path)), request_body = Decision,
     responses((status = 204, description = "Rejected"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reject(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<Decision>>) -> ApiResult<StatusCode> {
+pub async fn reject(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<Decision>>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::ReviewApis)?;
     let comment = body.map(|Json(d)| d.comment).unwrap_or_default();
     state.deployer.reject(actor, &id, &comment).await?;
@@ -132,7 +171,11 @@ pub struct Deployments {
 
 /// Deployments, newest first, with status, steps and tag.
 #[utoipa::path(get, path = "/deployments", tag = "deployment", params(DeploymentQuery), responses((status = 200, body = Deployments)))]
-pub async fn list_deployments(caller: Caller, State(state): State<AppState>, Query(query): Query<DeploymentQuery>) -> ApiResult<Json<Deployments>> {
+pub async fn list_deployments(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<DeploymentQuery>,
+) -> ApiResult<Json<Deployments>> {
     caller.require(Permission::DesignApis)?;
     Ok(Json(Deployments { items: state.deployer.deployments(query.group.as_deref(), query.api_id.as_deref()).await? }))
 }
@@ -140,7 +183,11 @@ pub async fn list_deployments(caller: Caller, State(state): State<AppState>, Que
 /// One deployment.
 #[utoipa::path(get, path = "/deployments/{id}", tag = "deployment", params(("id" = String, Path)),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody)))]
-pub async fn get_deployment(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Deployment>> {
+pub async fn get_deployment(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Deployment>> {
     caller.require(Permission::DesignApis)?;
     Ok(Json(state.deployer.deployment(&id).await?))
 }
@@ -155,7 +202,11 @@ pub struct Rollback {
 /// Redeploy an earlier revision: a new deployment and a new tag; history is never rewritten.
 #[utoipa::path(post, path = "/deployments/rollback", tag = "deployment", request_body = Rollback,
     responses((status = 200, body = Deployment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn rollback(caller: Caller, State(state): State<AppState>, Json(body): Json<Rollback>) -> ApiResult<Json<Deployment>> {
+pub async fn rollback(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<Rollback>,
+) -> ApiResult<Json<Deployment>> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok(Json(state.deployer.rollback(actor, &body.group, &body.api_id, body.revision).await?))
 }
@@ -183,7 +234,11 @@ pub struct WebhookRequest {
 /// shown only in this answer.
 #[utoipa::path(post, path = "/webhooks", tag = "deployment", request_body = WebhookRequest,
     responses((status = 201, body = NewWebhook), (status = 422, body = ErrorBody)))]
-pub async fn create_webhook(caller: Caller, State(state): State<AppState>, Json(body): Json<WebhookRequest>) -> ApiResult<(StatusCode, Json<NewWebhook>)> {
+pub async fn create_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<WebhookRequest>,
+) -> ApiResult<(StatusCode, Json<NewWebhook>)> {
     let actor = caller.require(Permission::Administer)?;
     Ok((StatusCode::CREATED, Json(webhooks::create(&state.db, actor, &body.url).await?)))
 }
@@ -191,7 +246,11 @@ pub async fn create_webhook(caller: Caller, State(state): State<AppState>, Json(
 /// Remove a webhook.
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "deployment", params(("id" = String, Path)),
     responses((status = 204, description = "Removed"), (status = 404, body = ErrorBody)))]
-pub async fn delete_webhook(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::Administer)?;
     webhooks::delete(&state.db, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)

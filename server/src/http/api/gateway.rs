@@ -10,7 +10,9 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_contract::{Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts};
+use gatehouse_contract::{
+    Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts,
+};
 use gatehouse_domain::deploy::access;
 use gatehouse_domain::gateways;
 use gatehouse_domain::store::now_ms;
@@ -54,7 +56,12 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
 /// report what the caller serves and how it counts tiers.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
     responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
-pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PullQuery>) -> ApiResult<Response> {
+pub async fn pull_bundle(
+    GatewayCaller(group): GatewayCaller,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PullQuery>,
+) -> ApiResult<Response> {
     let instance = text_header(&headers, "x-gateway-instance");
     let started = text_header(&headers, "x-gateway-started").parse().unwrap_or_else(|_| now_ms());
     // Gateways from before the header counted per instance.
@@ -62,19 +69,33 @@ pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): Stat
         "" => TierCounts::PerInstance,
         named => TierCounts::parse(named).ok_or_else(|| {
             let names: Vec<&str> = TierCounts::ALL.iter().map(|t| t.as_str()).collect();
-            gatehouse_domain::DomainError::invalid("X-Gateway-Tier-Counts", format!("one of {}, got {named:?}", names.join(", ")))
+            gatehouse_domain::DomainError::invalid(
+                "X-Gateway-Tier-Counts",
+                format!("one of {}, got {named:?}", names.join(", ")),
+            )
         })?,
     };
-    gateways::report(&state.db, &group, if instance.is_empty() { "unnamed" } else { &instance }, &text_header(&headers, "x-gateway-version"), started, tier_counts).await?;
+    gateways::report(
+        &state.db,
+        &group,
+        if instance.is_empty() { "unnamed" } else { &instance },
+        &text_header(&headers, "x-gateway-version"),
+        started,
+        tier_counts,
+    )
+    .await?;
     let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
     let issuer = state.issuer();
     let mut deployments = state.deployer.subscribe();
     loop {
         let (_, bytes, sha) = access::gateway_bundle(&state.db, &group, &issuer).await?;
-        let etag = HeaderValue::from_str(&format!("\"{sha}\"")).map_err(|e| ApiError::from(gatehouse_domain::DomainError::Internal(e.to_string())))?;
+        let etag = HeaderValue::from_str(&format!("\"{sha}\""))
+            .map_err(|e| ApiError::from(gatehouse_domain::DomainError::Internal(e.to_string())))?;
         if sha != known {
-            let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response();
+            let mut response =
+                (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes)
+                    .into_response();
             response.headers_mut().insert(header::ETAG, etag);
             return Ok(response);
         }
@@ -98,7 +119,11 @@ pub async fn pull_bundle(GatewayCaller(group): GatewayCaller, State(state): Stat
 /// schema's order.
 #[utoipa::path(post, path = "/gateway/events", tag = "gateway", request_body = Vec<GatewayEvent>, security(("gateway" = [])),
     responses((status = 200, body = IngestReceipt), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn ingest_events(GatewayCaller(group): GatewayCaller, State(state): State<AppState>, Json(events): Json<Vec<GatewayEvent>>) -> ApiResult<Json<IngestReceipt>> {
+pub async fn ingest_events(
+    GatewayCaller(group): GatewayCaller,
+    State(state): State<AppState>,
+    Json(events): Json<Vec<GatewayEvent>>,
+) -> ApiResult<Json<IngestReceipt>> {
     Ok(Json(gateways::ingest(&state.db, &group, &events).await?))
 }
 
@@ -106,7 +131,11 @@ pub async fn ingest_events(GatewayCaller(group): GatewayCaller, State(state): St
 /// The token is shown only in this answer.
 #[utoipa::path(post, path = "/gateway-groups/{name}/credentials", tag = "gateway", params(("name" = String, Path)),
     responses((status = 201, body = NewGatewayCredential), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn create_credential(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
+pub async fn create_credential(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok((StatusCode::CREATED, Json(gateways::create_credential(&state.db, actor, &name).await?)))
 }
@@ -114,7 +143,11 @@ pub async fn create_credential(caller: Caller, State(state): State<AppState>, Pa
 /// The group's gateway instances that reported in the last hour, and the release each serves.
 #[utoipa::path(get, path = "/gateway-groups/{name}/instances", tag = "gateway", params(("name" = String, Path)),
     responses((status = 200, body = Vec<GatewayInstance>), (status = 403, body = ErrorBody)))]
-pub async fn list_instances(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Vec<GatewayInstance>>> {
+pub async fn list_instances(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<GatewayInstance>>> {
     caller.require(Permission::DesignApis)?;
     gatehouse_domain::groups::get(&state.db, &name).await?;
     Ok(Json(gateways::instances(&state.db, &name).await?))

@@ -54,11 +54,21 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Personal access token (`gth_…`)")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Personal access token (`gth_…`)"))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "gateway",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Gateway credential (`ggw_…`), one group each")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Gateway credential (`ggw_…`), one group each"))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "session",

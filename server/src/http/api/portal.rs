@@ -31,14 +31,22 @@ fn default_limit() -> i64 {
 /// The catalog of published (and prototyped, deprecated) APIs the caller may see.
 #[utoipa::path(get, path = "/portal/apis", tag = "portal", params(CatalogQuery), security((), ("bearer" = []), ("session" = [])),
     responses((status = 200, body = Page<ApiSummary>)))]
-pub async fn catalog(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Query(query): Query<CatalogQuery>) -> ApiResult<Json<Page<ApiSummary>>> {
+pub async fn catalog(
+    MaybeCaller(viewer): MaybeCaller,
+    State(state): State<AppState>,
+    Query(query): Query<CatalogQuery>,
+) -> ApiResult<Json<Page<ApiSummary>>> {
     Ok(Json(portal::catalog(&state.db, viewer.as_ref(), &query.q, query.tag, query.limit, query.offset).await?))
 }
 
 /// One API's portal page: overview, docs, reference model, versions, endpoints.
 #[utoipa::path(get, path = "/portal/apis/{id}", tag = "portal", params(("id" = String, Path)), security((), ("bearer" = []), ("session" = [])),
     responses((status = 200, body = PortalApi), (status = 404, body = ErrorBody)))]
-pub async fn api(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<PortalApi>> {
+pub async fn api(
+    MaybeCaller(viewer): MaybeCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PortalApi>> {
     Ok(Json(portal::api(&state.db, viewer.as_ref(), &id).await?))
 }
 
@@ -51,20 +59,32 @@ pub struct DefinitionQuery {
 /// Download an API's definition (self-contained, YAML or JSON).
 #[utoipa::path(get, path = "/portal/apis/{id}/definition", tag = "portal", params(("id" = String, Path), DefinitionQuery), security((), ("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The definition", content_type = "application/yaml"), (status = 404, body = ErrorBody)))]
-pub async fn definition(MaybeCaller(viewer): MaybeCaller, State(state): State<AppState>, Path(id): Path<String>, Query(query): Query<DefinitionQuery>) -> ApiResult<Response> {
+pub async fn definition(
+    MaybeCaller(viewer): MaybeCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<DefinitionQuery>,
+) -> ApiResult<Response> {
     let json = query.format.as_deref() == Some("json");
-    let text = portal::definition(&state.db, viewer.as_ref(), &id, if json { SourceFormat::Json } else { SourceFormat::Yaml }).await?;
+    let text =
+        portal::definition(&state.db, viewer.as_ref(), &id, if json { SourceFormat::Json } else { SourceFormat::Yaml })
+            .await?;
     let (kind, extension) = if json { ("application/json", "json") } else { ("application/yaml", "yaml") };
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"openapi.{extension}\""))
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad header"))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text).into_response())
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text)
+        .into_response())
 }
 
 /// Send one request to an API through its group's local gateway with a fresh token of one of
 /// the caller's applications (the portal's try-it console), and return what came back.
 #[utoipa::path(post, path = "/portal/try", tag = "portal", request_body = TryRequest,
     responses((status = 200, body = TryResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn try_operation(caller: Caller, State(state): State<AppState>, Json(body): Json<TryRequest>) -> ApiResult<Json<TryResponse>> {
+pub async fn try_operation(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<TryRequest>,
+) -> ApiResult<Json<TryResponse>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(gatehouse_domain::portal::try_operation(&state.db, actor, &state.issuer(), &body).await?))
 }

@@ -22,7 +22,11 @@ pub async fn list_tiers(State(state): State<AppState>) -> ApiResult<Json<Vec<Tie
 /// Create a tier (publishers, admins).
 #[utoipa::path(post, path = "/tiers", tag = "subscriptions", request_body = Tier,
     responses((status = 201, body = Tier), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_tier(caller: Caller, State(state): State<AppState>, Json(body): Json<Tier>) -> ApiResult<(StatusCode, Json<Tier>)> {
+pub async fn create_tier(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<Tier>,
+) -> ApiResult<(StatusCode, Json<Tier>)> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok((StatusCode::CREATED, Json(tiers::create(&state.db, actor, &body).await?)))
 }
@@ -30,7 +34,12 @@ pub async fn create_tier(caller: Caller, State(state): State<AppState>, Json(bod
 /// Change a tier's limit, description or approval rule (the name in the body is ignored).
 #[utoipa::path(put, path = "/tiers/{name}", tag = "subscriptions", params(("name" = String, Path)), request_body = Tier,
     responses((status = 200, body = Tier), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_tier(caller: Caller, State(state): State<AppState>, Path(name): Path<String>, Json(body): Json<Tier>) -> ApiResult<Json<Tier>> {
+pub async fn update_tier(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<Tier>,
+) -> ApiResult<Json<Tier>> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok(Json(tiers::update(&state.db, actor, &name, &body).await?))
 }
@@ -38,7 +47,11 @@ pub async fn update_tier(caller: Caller, State(state): State<AppState>, Path(nam
 /// Delete a tier that no API offers and no subscription uses.
 #[utoipa::path(delete, path = "/tiers/{name}", tag = "subscriptions", params(("name" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_tier(caller: Caller, State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete_tier(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::ReviewApis)?;
     tiers::delete(&state.db, actor, &name).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -59,7 +72,11 @@ pub struct Subscriptions {
 
 /// The caller's subscriptions (optionally of one application), or an API's subscribers.
 #[utoipa::path(get, path = "/subscriptions", tag = "subscriptions", params(SubscriptionQuery), responses((status = 200, body = Subscriptions)))]
-pub async fn list(caller: Caller, State(state): State<AppState>, Query(query): Query<SubscriptionQuery>) -> ApiResult<Json<Subscriptions>> {
+pub async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<SubscriptionQuery>,
+) -> ApiResult<Json<Subscriptions>> {
     let actor = caller.require(Permission::UsePortal)?;
     let items = match &query.api_id {
         Some(api_id) => subscriptions::of_api(&state.db, actor, api_id).await?,
@@ -72,7 +89,11 @@ pub async fn list(caller: Caller, State(state): State<AppState>, Query(query): Q
 /// status is `active`, or `pending` when the tier needs a publisher's approval.
 #[utoipa::path(post, path = "/subscriptions", tag = "subscriptions", request_body = NewSubscription,
     responses((status = 201, body = Subscription), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn subscribe(caller: Caller, State(state): State<AppState>, Json(body): Json<NewSubscription>) -> ApiResult<(StatusCode, Json<Subscription>)> {
+pub async fn subscribe(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<NewSubscription>,
+) -> ApiResult<(StatusCode, Json<Subscription>)> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok((StatusCode::CREATED, Json(subscriptions::subscribe(&state.db, actor, &body).await?)))
 }
@@ -80,7 +101,11 @@ pub async fn subscribe(caller: Caller, State(state): State<AppState>, Json(body)
 /// Unsubscribe: tokens issued before now lose the API at the gateways.
 #[utoipa::path(delete, path = "/subscriptions/{id}", tag = "subscriptions", params(("id" = String, Path)),
     responses((status = 204, description = "Unsubscribed"), (status = 404, body = ErrorBody)))]
-pub async fn unsubscribe(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn unsubscribe(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::UsePortal)?;
     subscriptions::unsubscribe(&state.db, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -92,7 +117,12 @@ pub async fn unsubscribe(caller: Caller, State(state): State<AppState>, Path(id)
 /// token carries the new tier.
 #[utoipa::path(patch, path = "/subscriptions/{id}", tag = "subscriptions", params(("id" = String, Path)), request_body = TierChange,
     responses((status = 200, body = Subscription), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn change_tier(caller: Caller, State(state): State<AppState>, Path(id): Path<String>, Json(body): Json<TierChange>) -> ApiResult<Json<Subscription>> {
+pub async fn change_tier(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<TierChange>,
+) -> ApiResult<Json<Subscription>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(subscriptions::change_tier(&state.db, actor, &id, &body.tier).await?))
 }

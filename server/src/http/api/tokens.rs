@@ -41,7 +41,11 @@ pub async fn create_token(
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "Token id")),
     responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(caller: Caller, State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let actor = caller.require(Permission::UsePortal)?;
     tokens::revoke(&state.db, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)

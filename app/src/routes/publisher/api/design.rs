@@ -3,13 +3,12 @@
 
 use super::Reload;
 use crate::functions::apis::{EditOperation, LoadOperationForm};
-use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
 use crate::url::encode;
+use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 const METHODS: [&str; 8] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
-
 
 #[component]
 pub fn DesignTab(api: ApiDetail) -> impl IntoView {
@@ -96,7 +95,14 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
 }
 
 #[component]
-fn OperationEditor(api_id: String, method: String, path: String, edit_version: i64, editable: bool, edit: ServerAction<EditOperation>) -> impl IntoView {
+fn OperationEditor(
+    api_id: String,
+    method: String,
+    path: String,
+    edit_version: i64,
+    editable: bool,
+    edit: ServerAction<EditOperation>,
+) -> impl IntoView {
     // Loaded by an action from an effect, i.e. only in the browser: this editor is built in the
     // workspace's reactive closure, which the server's Suspense may run more than once, and a
     // resource created there can be paired with another build's data (see the role guard).
@@ -116,13 +122,21 @@ fn OperationEditor(api_id: String, method: String, path: String, edit_version: i
 }
 
 #[component]
-fn OperationFields(form: OperationForm, api_id: String, edit_version: i64, editable: bool, edit: ServerAction<EditOperation>) -> impl IntoView {
+fn OperationFields(
+    form: OperationForm,
+    api_id: String,
+    edit_version: i64,
+    editable: bool,
+    edit: ServerAction<EditOperation>,
+) -> impl IntoView {
     let summary = RwSignal::new(form.summary.clone());
     let description = RwSignal::new(form.description.clone());
     let deprecated = RwSignal::new(form.deprecated);
     let tags = RwSignal::new(form.tags.join(", "));
     let params = RwSignal::new(form.parameters.clone());
-    let body = RwSignal::new(form.request_body.clone().unwrap_or(BodyForm { content_type: "application/json".into(), ..Default::default() }));
+    let body = RwSignal::new(
+        form.request_body.clone().unwrap_or(BodyForm { content_type: "application/json".into(), ..Default::default() }),
+    );
     let responses = RwSignal::new(form.responses.clone());
     let (method, path) = (form.method.clone(), form.path.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {

@@ -1,8 +1,8 @@
 //! The lifecycle: the actions the current state allows, for the caller's role. Steps that
 //! cannot be undone ask for confirmation first.
 
-use super::Reload;
 use super::super::state_badge;
+use super::Reload;
 use crate::app::use_auth;
 use crate::functions::apis::ChangeLifecycle;
 use gatehouse_contract::{ApiDetail, LifecycleAction, LifecycleRequest, Permission};

@@ -17,7 +17,9 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
         }
     });
     let newest = api.revisions.first().map(|r| r.number);
-    let from = RwSignal::new(api.revisions.get(1).map(|r| r.number.to_string()).or(newest.map(|n| n.to_string())).unwrap_or_default());
+    let from = RwSignal::new(
+        api.revisions.get(1).map(|r| r.number.to_string()).or(newest.map(|n| n.to_string())).unwrap_or_default(),
+    );
     let to = RwSignal::new(newest.map(|n| n.to_string()).unwrap_or_else(|| "working".into()));
     let id = api.summary.id.clone();
     let compare_id = id.clone();

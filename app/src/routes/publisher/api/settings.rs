@@ -3,7 +3,9 @@
 
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
-use gatehouse_contract::{ApiDetail, ApiSettings, AuthKind, Endpoints, OperationSecurity, Policies, Routing, Visibility};
+use gatehouse_contract::{
+    ApiDetail, ApiSettings, AuthKind, Endpoints, OperationSecurity, Policies, Routing, Visibility,
+};
 use leptos::prelude::*;
 
 fn lines(text: &str) -> Vec<String> {
@@ -67,7 +69,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 timeout_ms: timeout.get_untracked().trim().parse().unwrap_or(0),
                 backend_image: image.get_untracked().trim().to_string(),
             },
-            policies: Policies { security: security_of(&security.get_untracked()), operation_security: overrides.get_untracked(), tiers: tiers.get_untracked() },
+            policies: Policies {
+                security: security_of(&security.get_untracked()),
+                operation_security: overrides.get_untracked(),
+                tiers: tiers.get_untracked(),
+            },
         };
         save.dispatch(SaveSettings { id: id.clone(), settings, edit_version });
     };
