@@ -57,8 +57,10 @@ unit:
 	cargo build --locked -p gatehouse-gateway
 	cargo test --workspace --locked --features gatehouse-server/bench
 
-## make lint: clippy over the server build and the browser's, warnings refused.
+## make lint: formatting (rustfmt.toml), then clippy over the server build and the browser's,
+## warnings refused.
 lint:
+	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked --features gatehouse-server/bench -- -D warnings
 	cargo clippy --locked -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 

@@ -43,6 +43,14 @@ if [ "$mode" != bench ]; then
     rustup target add wasm32-unknown-unknown
   fi
 
+  # make lint's checkers; rustup's default profile has them, a minimal one does not.
+  for component in clippy rustfmt; do
+    if ! rustup component list --installed | grep -q "^${component}-"; then
+      say "adding the ${component} component"
+      rustup component add "${component}"
+    fi
+  done
+
   if ! cargo leptos --version 2>/dev/null | grep -q " ${cargo_leptos_version}\$"; then
     say "installing cargo-leptos ${cargo_leptos_version} (about 12 minutes, once)"
     cargo install cargo-leptos --version "${cargo_leptos_version}" --locked --features no_downloads
