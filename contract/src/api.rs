@@ -565,6 +565,7 @@ pub struct Application {
 /// A credential as listed: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct CredentialSummary {
     pub id: String,
     /// oauth2 or api_key.

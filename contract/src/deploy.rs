@@ -322,6 +322,7 @@ pub struct Route {
 /// A webhook deployments are POSTed to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Webhook {
     pub id: String,
     pub url: String,
@@ -341,6 +342,7 @@ pub struct NewWebhook {
 /// One delivery of an event to a webhook, and how it went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct WebhookDelivery {
     pub id: String,
     pub webhook_id: String,

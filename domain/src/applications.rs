@@ -148,27 +148,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 async fn credentials(db: &Db, application_id: &str) -> Result<Vec<CredentialSummary>> {
-    type Row = (String, String, String, Option<String>, String, i64, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, kind, key_type, client_id, prefix, created_at, expires_at, revoked_at FROM app_credentials \
          WHERE application_id = $1 ORDER BY created_at, id",
     )
     .bind(application_id)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, key_type, client_id, prefix, created_at, expires_at, revoked_at)| CredentialSummary {
-            id,
-            kind,
-            key_type,
-            client_id,
-            prefix,
-            created_at,
-            expires_at,
-            revoked_at,
-        })
-        .collect())
+    .await?)
 }
 
 /// OAuth2 client credentials for a key type. The first call creates the client; later calls

@@ -15,26 +15,29 @@ const CALLABLE: [&str; 3] = ["PUBLISHED", "PROTOTYPED", "DEPRECATED"];
 /// States in which an API takes new subscriptions.
 const SUBSCRIBABLE: [LifecycleState; 2] = [LifecycleState::Published, LifecycleState::Prototyped];
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    String,
-    Option<i64>,
-    Option<String>,
-);
+/// A subscription as [`SELECT`] reads it, before the API's state decides its status.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    application_id: String,
+    application_name: String,
+    api_id: String,
+    api_name: String,
+    api_version: String,
+    api_context: String,
+    tier: String,
+    status: String,
+    comment: String,
+    created_at: i64,
+    activated_at: Option<i64>,
+    api_state: String,
+    resubscribe_after: Option<i64>,
+    requested_tier: Option<String>,
+}
 
-const SELECT: &str = "SELECT s.id, s.application_id, ap.name, s.api_id, a.name, a.version, a.context, s.tier, s.status, s.decided_comment, \
-    s.created_at, s.activated_at, a.state, a.resubscribe_after, s.requested_tier \
+const SELECT: &str = "SELECT s.id, s.application_id, ap.name AS application_name, s.api_id, a.name AS api_name, \
+    a.version AS api_version, a.context AS api_context, s.tier, s.status, s.decided_comment AS comment, \
+    s.created_at, s.activated_at, a.state AS api_state, a.resubscribe_after, s.requested_tier \
     FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id";
 
 /// The status a subscription has now: stored status, then what the API's state does to it.
@@ -62,37 +65,20 @@ pub(crate) fn usable(api_state: &str, activated_at: Option<i64>, resubscribe_aft
 }
 
 fn subscription(row: Row) -> Subscription {
-    let (
-        id,
-        application_id,
-        application_name,
-        api_id,
-        api_name,
-        api_version,
-        api_context,
-        tier,
-        status,
-        comment,
-        created_at,
-        activated_at,
-        state,
-        resubscribe_after,
-        requested_tier,
-    ) = row;
     Subscription {
-        status: effective(&status, &state, activated_at, resubscribe_after),
-        id,
-        application_id,
-        application_name,
-        api_id,
-        api_name,
-        api_version,
-        api_context,
-        tier,
-        requested_tier,
-        comment,
-        created_at,
-        activated_at,
+        status: effective(&row.status, &row.api_state, row.activated_at, row.resubscribe_after),
+        id: row.id,
+        application_id: row.application_id,
+        application_name: row.application_name,
+        api_id: row.api_id,
+        api_name: row.api_name,
+        api_version: row.api_version,
+        api_context: row.api_context,
+        tier: row.tier,
+        requested_tier: row.requested_tier,
+        comment: row.comment,
+        created_at: row.created_at,
+        activated_at: row.activated_at,
     }
 }
 

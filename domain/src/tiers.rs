@@ -7,14 +7,20 @@ use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{Permission, Tier};
 
-type Row = (String, Option<i64>, String, i64);
+#[derive(sqlx::FromRow)]
+struct Row {
+    name: String,
+    requests_per_minute: Option<i64>,
+    description: String,
+    needs_approval: i64,
+}
 
-fn tier((name, rpm, description, needs_approval): Row) -> Tier {
+fn tier(row: Row) -> Tier {
     Tier {
-        name,
-        requests_per_minute: rpm.and_then(|r| u32::try_from(r).ok()),
-        description,
-        needs_approval: needs_approval != 0,
+        name: row.name,
+        requests_per_minute: row.requests_per_minute.and_then(|r| u32::try_from(r).ok()),
+        description: row.description,
+        needs_approval: row.needs_approval != 0,
     }
 }
 

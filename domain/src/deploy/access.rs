@@ -44,10 +44,25 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundl
 /// Unexpired, unrevoked API keys of applications with a usable subscription to an API of the
 /// group, each with those subscriptions.
 async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<BundleApiKey>> {
-    type Row =
-        (String, String, String, String, String, String, Option<i64>, String, String, String, Option<i64>, Option<i64>);
+    /// One API key with one of its subscriptions (a key with three subscriptions is three rows).
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        sha256: String,
+        application_id: String,
+        application_name: String,
+        consumer: String,
+        key_type: String,
+        expires_at: Option<i64>,
+        api_id: String,
+        tier: String,
+        api_state: String,
+        activated_at: Option<i64>,
+        resubscribe_after: Option<i64>,
+    }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.id, c.secret_hash, c.application_id, ap.name, u.email, c.key_type, c.expires_at, s.api_id, s.tier, a.state, s.activated_at, a.resubscribe_after \
+        "SELECT c.id, c.secret_hash AS sha256, c.application_id, ap.name AS application_name, u.email AS consumer, c.key_type, \
+         c.expires_at, s.api_id, s.tier, a.state AS api_state, s.activated_at, a.resubscribe_after \
          FROM app_credentials c \
          JOIN applications ap ON ap.id = c.application_id JOIN users u ON u.id = ap.owner_id \
          JOIN subscriptions s ON s.application_id = c.application_id AND s.status = 'active' \
@@ -61,36 +76,24 @@ async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<B
     .fetch_all(&db.pool)
     .await?;
     let mut out: Vec<BundleApiKey> = Vec::new();
-    for (
-        id,
-        sha256,
-        application_id,
-        application_name,
-        consumer,
-        key_type,
-        expires_at,
-        api_id,
-        tier,
-        state,
-        activated_at,
-        resubscribe_after,
-    ) in rows
-    {
-        if !live.contains(&api_id) || !subscriptions::usable(&state, activated_at, resubscribe_after) {
+    for row in rows {
+        if !live.contains(&row.api_id)
+            || !subscriptions::usable(&row.api_state, row.activated_at, row.resubscribe_after)
+        {
             continue;
         }
-        let claim = SubscriptionClaim { api_id, tier };
+        let claim = SubscriptionClaim { api_id: row.api_id, tier: row.tier };
         match out.last_mut() {
-            Some(last) if last.id == id => last.subscriptions.push(claim),
+            Some(last) if last.id == row.id => last.subscriptions.push(claim),
             _ => out.push(BundleApiKey {
-                id,
-                sha256,
-                application_id,
-                application_name,
-                consumer,
-                key_type,
+                id: row.id,
+                sha256: row.sha256,
+                application_id: row.application_id,
+                application_name: row.application_name,
+                consumer: row.consumer,
+                key_type: row.key_type,
                 subscriptions: vec![claim],
-                expires_at,
+                expires_at: row.expires_at,
             }),
         }
     }

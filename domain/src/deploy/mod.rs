@@ -130,13 +130,15 @@ impl DeploymentRow {
 const DEPLOYMENT_COLUMNS: &str = "d.id, d.group_name, d.api_id, a.name AS api_name, d.revision, d.kind, d.status, d.reason, d.tag, \
     d.commit_sha, d.bundle_sha, d.steps, d.created_by, d.created_at, d.finished_at";
 
-/// A request still waiting for a decision.
+/// An approval request as read before deciding it (only a pending one may be decided).
+#[derive(sqlx::FromRow)]
 struct Pending {
     kind: String,
     api_id: String,
     revision: i64,
-    group: String,
+    group_name: String,
     requested_by: String,
+    status: String,
     subscription_id: Option<String>,
 }
 
@@ -248,27 +250,29 @@ impl Deployer {
         api_id: Option<&str>,
     ) -> Result<Vec<Approval>> {
         actor.require(Permission::DesignApis)?;
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            String,
-            Option<String>,
-            Option<i64>,
-            String,
-            Option<String>,
-            Option<String>,
-        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            kind: String,
+            api_id: String,
+            api_name: String,
+            api_version: String,
+            revision: i64,
+            group_name: String,
+            note: String,
+            requested_by: String,
+            requested_at: i64,
+            status: String,
+            decided_by: Option<String>,
+            decided_at: Option<i64>,
+            comment: String,
+            deployment_id: Option<String>,
+            subscription_id: Option<String>,
+        }
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.id, p.kind, p.api_id, a.name, a.version, p.revision, p.group_name, p.note, r.email, p.requested_at, p.status, \
-             dcd.email, p.decided_at, p.comment, p.deployment_id, p.subscription_id \
+            "SELECT p.id, p.kind, p.api_id, a.name AS api_name, a.version AS api_version, p.revision, p.group_name, p.note, \
+             r.email AS requested_by, p.requested_at, p.status, dcd.email AS decided_by, p.decided_at, p.comment, p.deployment_id, \
+             p.subscription_id \
              FROM approvals p JOIN apis a ON a.id = p.api_id JOIN users r ON r.id = p.requested_by LEFT JOIN users dcd ON dcd.id = p.decided_by \
              WHERE ($1 = '' OR p.status = $1) AND ($2 = '' OR p.api_id = $2) ORDER BY p.requested_at DESC, p.id DESC LIMIT 200",
         )
@@ -283,25 +287,8 @@ impl Deployer {
         .await?;
         let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
-        for (
-            id,
-            kind,
-            api_id,
-            api_name,
-            api_version,
-            revision,
-            group,
-            note,
-            requested_by,
-            requested_at,
-            status,
-            decided_by,
-            decided_at,
-            comment,
-            deployment_id,
-            subscription_id,
-        ) in rows
-        {
+        for row in rows {
+            let group = row.group_name;
             // A subscription request may concern an API in no group.
             let (mode, host) = match groups_seen.get(&group) {
                 Some(g) => (g.mode, g.host.clone()),
@@ -312,20 +299,20 @@ impl Deployer {
                     (g.mode, g.host)
                 }
             };
-            let status = match status.as_str() {
+            let status = match row.status.as_str() {
                 "approved" => ApprovalStatus::Approved,
                 "rejected" => ApprovalStatus::Rejected,
                 _ => ApprovalStatus::Pending,
             };
             // The diff against what is live only means something while the request waits;
             // decided requests skip the two snapshot loads.
-            let subscription = match &subscription_id {
+            let subscription = match &row.subscription_id {
                 Some(sid) => subscriptions::get(&self.db, sid).await.ok(),
                 None => None,
             };
-            let (diff, live_revision) = if status == ApprovalStatus::Pending && kind == "revision" {
-                let target = revisions::snapshot(&self.db, &api_id, revision).await?;
-                let live = self.live_snapshot(&group, &api_id).await?;
+            let (diff, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
+                let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
+                let live = self.live_snapshot(&group, &row.api_id).await?;
                 let diff = match &live {
                     Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
                     None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
@@ -335,23 +322,23 @@ impl Deployer {
                 (ApiDiff::default(), None)
             };
             out.push(Approval {
-                id,
-                kind,
-                api_id,
-                api_name,
-                api_version,
-                revision,
+                id: row.id,
+                kind: row.kind,
+                api_id: row.api_id,
+                api_name: row.api_name,
+                api_version: row.api_version,
+                revision: row.revision,
                 mode,
                 host,
                 group,
-                note,
-                requested_by,
-                requested_at,
+                note: row.note,
+                requested_by: row.requested_by,
+                requested_at: row.requested_at,
                 status,
-                decided_by,
-                decided_at,
-                comment,
-                deployment_id,
+                decided_by: row.decided_by,
+                decided_at: row.decided_at,
+                comment: row.comment,
+                deployment_id: row.deployment_id,
                 diff,
                 live_revision,
                 subscription,
@@ -361,18 +348,17 @@ impl Deployer {
     }
 
     async fn pending(&self, approval_id: &str) -> Result<Pending> {
-        type Row = (String, String, i64, String, String, String, Option<String>);
-        let row: Option<Row> =
-            sqlx::query_as("SELECT kind, api_id, revision, group_name, requested_by, status, subscription_id FROM approvals WHERE id = $1")
-                .bind(approval_id)
-                .fetch_optional(&self.db.pool)
-                .await?;
-        let (kind, api_id, revision, group, requested_by, status, subscription_id) =
-            row.ok_or_else(|| DomainError::NotFound(format!("approval request {approval_id}")))?;
-        if status != "pending" {
-            return Err(DomainError::Conflict(format!("this request was already {status}")));
+        let p: Pending = sqlx::query_as(
+            "SELECT kind, api_id, revision, group_name, requested_by, status, subscription_id FROM approvals WHERE id = $1",
+        )
+        .bind(approval_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("approval request {approval_id}")))?;
+        if p.status != "pending" {
+            return Err(DomainError::Conflict(format!("this request was already {}", p.status)));
         }
-        Ok(Pending { kind, api_id, revision, group, requested_by, subscription_id })
+        Ok(p)
     }
 
     /// Mark a pending request decided; a conflict when someone else decided it first.
@@ -420,7 +406,7 @@ impl Deployer {
             &format!("revision {}: {}", p.revision, comment.trim()),
         )
         .await?;
-        let deployment = self.deploy(actor, &p.group, &p.api_id, p.revision, "deploy").await?;
+        let deployment = self.deploy(actor, &p.group_name, &p.api_id, p.revision, "deploy").await?;
         sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2")
             .bind(&deployment.id)
             .bind(approval_id)

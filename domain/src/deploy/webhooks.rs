@@ -56,51 +56,17 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
-    let rows: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT id, url, created_at FROM webhooks ORDER BY created_at").fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(|(id, url, created_at)| Webhook { id, url, created_at }).collect())
+    Ok(sqlx::query_as("SELECT id, url, created_at FROM webhooks ORDER BY created_at").fetch_all(&db.pool).await?)
 }
 
-type DeliveryRow = (String, String, String, String, String, i64, Option<i64>, String, i64, i64, Option<i64>);
-
 pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
-    let rows: Vec<DeliveryRow> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, webhook_id, deployment_id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
          FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(limit.clamp(1, 500))
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                webhook_id,
-                deployment_id,
-                event,
-                status,
-                attempts,
-                last_status,
-                last_error,
-                next_attempt_at,
-                created_at,
-                delivered_at,
-            )| Delivery {
-                id,
-                webhook_id,
-                deployment_id,
-                event,
-                status,
-                attempts,
-                last_status,
-                last_error,
-                next_attempt_at,
-                created_at,
-                delivered_at,
-            },
-        )
-        .collect())
+    .await?)
 }
 
 /// Queue one delivery per webhook for an event.
