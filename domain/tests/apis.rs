@@ -148,6 +148,34 @@ async fn revisions_freeze_and_diff(db: Db) {
     assert!(frozen.model.operations.iter().any(|o| o.key() == "GET /pets"));
 }
 
+/// Pages come newest first, never overlap, and each says the true total: whether it was
+/// counted (a full page), read off a short last page, or asked for past the end.
+async fn pages_are_newest_first_with_their_total(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let mut imported = Vec::new();
+    for i in 0..7 {
+        imported.push(
+            import_text(&db, &creator, &PETS.replace("Pet Store", &format!("Shop {i}"))).await.expect("import").id,
+        );
+    }
+    let mut seen = Vec::new();
+    for (offset, shown) in [(0, 3), (3, 3), (6, 1), (9, 0)] {
+        let query = ApiQuery { limit: Some(3), offset: Some(offset), ..Default::default() };
+        let p = apis::list(&db, &creator, &query).await.expect("list");
+        assert_eq!((p.items.len(), p.total), (shown, 7), "page at offset {offset}");
+        seen.extend(p.items.into_iter().map(|a| a.id));
+    }
+    imported.reverse();
+    assert_eq!(seen, imported, "newest first, each API on exactly one page");
+
+    // A filter's total is the filter's, not the table's.
+    let one = ApiQuery { q: "shop 4".into(), limit: Some(3), ..Default::default() };
+    let found = apis::list(&db, &creator, &one).await.expect("search");
+    assert_eq!((found.items.len(), found.total), (1, 1));
+    let matching = ApiQuery { q: "shop".into(), limit: Some(2), offset: Some(2), ..Default::default() };
+    assert_eq!(apis::list(&db, &creator, &matching).await.expect("search").total, 7);
+}
+
 async fn lifecycle_rules_hold(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let publisher = user(&db, "p@example.com", Role::Publisher).await;
@@ -333,6 +361,7 @@ db_tests!(
     concurrent_saves_conflict_with_what_changed,
     revisions_freeze_and_diff,
     lifecycle_rules_hold,
+    pages_are_newest_first_with_their_total,
     contexts_are_unique_among_live_apis,
     versions_copy_docs_and_link,
     project_archive_round_trips_into_an_empty_server,
