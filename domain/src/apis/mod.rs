@@ -896,30 +896,46 @@ pub(crate) async fn search(
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let limit = query.limit.unwrap_or(25).clamp(1, 200);
     let offset = query.offset.unwrap_or(0).max(0);
-    // The page alone, newest first: `apis_recent` gives it in order, so a page reads its own
-    // rows (and the skipped ones) rather than every match, as a count in the same query would.
-    let sql = format!(
-        "SELECT a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, a.spec_version, a.operations, a.updated_at, a.group_name \
-         FROM apis a JOIN users u ON u.id = a.owner_id {filter} ORDER BY a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}"
-    );
+    let columns = "a.id, a.name, a.version, a.context, a.description, a.tags, a.state, u.email AS owner, \
+        a.spec_version, a.operations, a.updated_at, a.group_name";
+    let matching = if by_owner.is_some() { "apis a JOIN users u ON u.id = a.owner_id" } else { "apis a" };
+    let order = "ORDER BY a.updated_at DESC, a.id DESC";
+    let searching = !query.q.trim().is_empty();
+    let sql = if searching {
+        // A search tests every row's text whatever the page, so it counts in that same scan;
+        // the count rides on ids alone and the page's columns are read for its rows only (a
+        // count over whole rows materialised every match: 25 ms for a word most APIs have).
+        format!(
+            "SELECT {columns}, p.total FROM (SELECT a.id, COUNT(*) OVER () AS total FROM {matching} {filter} \
+             {order} LIMIT {limit} OFFSET {offset}) p JOIN apis a ON a.id = p.id JOIN users u ON u.id = a.owner_id {order}"
+        )
+    } else {
+        // Browsing reads the page off `apis_recent` in order, so the first page of 10,000 APIs
+        // reads 25 rows; the total, where needed, comes from a count of its own (below).
+        format!(
+            "SELECT {columns} FROM apis a JOIN users u ON u.id = a.owner_id {filter} {order} LIMIT {limit} OFFSET {offset}"
+        )
+    };
     let mut rows = sqlx::query_as::<_, SummaryRow>(&sql);
     for b in &binds {
         rows = rows.bind(b);
     }
     let rows = rows.fetch_all(&db.pool).await?;
     let shown = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    // A page that is not full is the last one, and says the total itself (unless it is empty
-    // past the end). Otherwise count; two statements, so a total may be a write behind the page.
-    let total = if shown < limit && (shown > 0 || offset == 0) {
-        offset + shown
-    } else {
-        let from = if by_owner.is_some() { "apis a JOIN users u ON u.id = a.owner_id" } else { "apis a" };
-        let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
-        let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-        for b in &binds {
-            count = count.bind(b);
+    let total = match rows.first().and_then(|r| r.total) {
+        Some(total) => total,
+        // A page that is not full is the last one and says the total itself.
+        None if shown < limit && (shown > 0 || offset == 0) => offset + shown,
+        // A full page while browsing, or a page past the end: count. Two statements, so the
+        // total may be one write behind the page.
+        None => {
+            let count_sql = format!("SELECT COUNT(*) FROM {matching} {filter}");
+            let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+            for b in &binds {
+                count = count.bind(b);
+            }
+            count.fetch_one(&db.pool).await?.0
         }
-        count.fetch_one(&db.pool).await?.0
     };
     Ok(Page { items: rows.into_iter().map(SummaryRow::into_summary).collect::<Result<_>>()?, total })
 }
@@ -938,6 +954,9 @@ struct SummaryRow {
     operations: i64,
     updated_at: i64,
     group_name: Option<String>,
+    /// Every match's count, when the query counted in the same scan (a search).
+    #[sqlx(default)]
+    total: Option<i64>,
 }
 
 impl SummaryRow {
