@@ -89,6 +89,18 @@ pub async fn get(db: &Db, id: &str) -> Result<Subscription> {
     row.map(subscription).ok_or_else(|| DomainError::NotFound(format!("subscription {id}")))
 }
 
+/// Subscriptions by id, whoever owns them, in one query (for a page of the approval queue);
+/// ids that name no subscription are left out.
+pub async fn by_ids(db: &Db, ids: &[&str]) -> Result<std::collections::HashMap<String, Subscription>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("{SELECT} WHERE s.id IN ({})", placeholders.join(", "));
+    let rows: Vec<Row> = ids.iter().fold(sqlx::query_as(&sql), |query, id| query.bind(*id)).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|row| (row.id.clone(), subscription(row))).collect())
+}
+
 /// The actor's subscriptions, optionally of one of their applications.
 pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Result<Vec<Subscription>> {
     actor.require(Permission::UsePortal)?;

@@ -136,6 +136,13 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     let outcome = deployer.approve(&publisher, &queue[0].id, "welcome").await.expect("approve");
     assert!(outcome.deployment.is_none());
     assert_eq!(outcome.subscription.map(|s| s.status), Some(SubscriptionStatus::Active));
+    let history = deployer.approvals(&publisher, None, Some(&api.id)).await.expect("history");
+    let decided = history.iter().find(|a| a.kind == "subscription").and_then(|a| a.subscription.as_ref());
+    assert_eq!(
+        decided.map(|s| (s.application_name.as_str(), s.tier.as_str(), s.status)),
+        Some(("Partner", "Platinum", SubscriptionStatus::Active)),
+        "a decided request still shows its subscription as it is now"
+    );
     let token = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)
         .await
         .expect("token");

@@ -285,6 +285,8 @@ impl Deployer {
         .bind(api_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;
+        let subscription_ids: Vec<&str> = rows.iter().filter_map(|row| row.subscription_id.as_deref()).collect();
+        let mut subscriptions = subscriptions::by_ids(&self.db, &subscription_ids).await?;
         let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for row in rows {
@@ -306,10 +308,7 @@ impl Deployer {
             };
             // The diff against what is live only means something while the request waits;
             // decided requests skip the two snapshot loads.
-            let subscription = match &row.subscription_id {
-                Some(sid) => subscriptions::get(&self.db, sid).await.ok(),
-                None => None,
-            };
+            let subscription = row.subscription_id.as_deref().and_then(|id| subscriptions.remove(id));
             let (diff, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
                 let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
                 let live = self.live_snapshot(&group, &row.api_id).await?;
