@@ -50,9 +50,11 @@ fn finish(svg: String, title: &str, description: &str, series: usize) -> String 
 
 fn empty(root: &DrawingArea<SVGBackend, Shift>, title: &str) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
+    // In the middle of whatever height the chart has: bar charts are shorter than SIZE.
+    let middle = root.dim_in_pixel().1 as i32 / 2 - 8;
     root.draw(&Text::new(
         format!("{title}: no requests in this range"),
-        (20, SIZE.1 as i32 / 2),
+        (20, middle),
         (FONT, 15).into_font().color(&RGBColor(90, 90, 90)),
     ))
     .map_err(|e| e.to_string())?;
@@ -165,11 +167,14 @@ fn time_chart(
 
 /// Horizontal bars, biggest on top: requests (success part and error part).
 fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
+    // Room for at least four bars, so that a chart of one or two keeps the bars' thickness,
+    // readable axes and the legend below the bars rather than over them.
+    const MIN_SLOTS: usize = 4;
     let mut svg = String::new();
     let drawn =
         (|| -> Result<usize, String> {
-            let root =
-                SVGBackend::with_string(&mut svg, (SIZE.0, (60 + 28 * rows.len().max(1)) as u32)).into_drawing_area();
+            let slots = rows.len().max(MIN_SLOTS);
+            let root = SVGBackend::with_string(&mut svg, (SIZE.0, (60 + 28 * slots) as u32)).into_drawing_area();
             if rows.is_empty() {
                 empty(&root, title)?;
                 root.present().map_err(|e| e.to_string())?;
@@ -177,7 +182,6 @@ fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
             }
             root.fill(&WHITE).map_err(|e| e.to_string())?;
             let top = rows.iter().map(|r| r.1 + r.2).fold(0.0, f64::max);
-            let n = rows.len();
             let labels: Vec<String> = rows
                 .iter()
                 .map(|r| {
@@ -193,27 +197,30 @@ fn bar_chart(title: &str, rows: &[(String, f64, f64)], unit: &str) -> String {
                 .margin(12)
                 .x_label_area_size(36)
                 .y_label_area_size(260)
-                .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..n as f64)
+                .build_cartesian_2d(0.0..(top * 1.1).max(1.0), 0.0..slots as f64)
                 .map_err(|e| e.to_string())?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
-                .y_labels(n * 2 + 1)
+                .y_labels(slots * 2 + 1)
                 .y_label_formatter(&|y| {
-                    // Labels sit in the middle of each bar (y = i + 0.5), biggest row at the top.
+                    // Labels sit in the middle of each slot (y = i + 0.5), biggest row at the top.
                     let i = (*y - 0.5).round();
-                    if (*y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                        labels[n - 1 - i as usize].clone()
+                    if (*y - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < slots {
+                        labels.get(slots - 1 - i as usize).cloned().unwrap_or_default()
                     } else {
                         String::new()
                     }
                 })
+                // Fixed sizes: plotters' default scales with the chart's height.
+                .label_style((FONT, 12))
+                .axis_desc_style((FONT, 12))
                 .x_label_formatter(&|x| if *x >= 1000.0 { format!("{:.1}k", x / 1000.0) } else { format!("{x:.0}") })
                 .x_desc(unit)
                 .light_line_style(RGBColor(235, 235, 235))
                 .draw()
                 .map_err(|e| e.to_string())?;
-            let y = |i: usize| (n - 1 - i) as f64;
+            let y = |i: usize| (slots - 1 - i) as f64;
             chart
                 .draw_series(rows.iter().enumerate().map(|(i, r)| {
                     Rectangle::new([(0.0, y(i) + 0.15), (r.1, y(i) + 0.85)], OUTCOME_COLOURS[0].filled())

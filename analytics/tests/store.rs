@@ -419,3 +419,47 @@ fn csv_fields_are_quoted_and_never_formulas() {
         "key,label,requests,errors,p95_ms\n'=1+1,\"a, \"\"b\"\"\",3,1,2.000\n"
     );
 }
+
+/// An attribute's number in the first element of `svg`.
+fn attribute(svg: &str, name: &str) -> f64 {
+    let at = svg.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+    svg[at..at + svg[at..].find('"').expect("closing quote")].parse().expect("a number")
+}
+
+/// The drawn `<text>` element (after the accessible title and description) holding `needle`.
+fn text_element<'a>(svg: &'a str, needle: &str) -> &'a str {
+    let drawn = svg.find("</desc>").expect("a description");
+    let at = drawn + svg[drawn..].find(needle).expect(needle);
+    &svg[svg[..at].rfind("<text").expect("a text element")..at]
+}
+
+#[test]
+fn short_and_empty_bar_charts_stay_readable() {
+    let empty = charts::render(&gatehouse_contract::Overview::default(), Panel::Groups);
+    let (y, height) = (attribute(text_element(&empty, "no requests in this range"), "y"), attribute(&empty, "height"));
+    assert!(y > 0.0 && y < height, "the empty chart's message at y={y} is inside its {height} px");
+
+    let group = |label: &str, requests| gatehouse_contract::Breakdown {
+        key: label.into(),
+        label: label.into(),
+        requests,
+        errors: 1,
+        p95_ms: None,
+    };
+    let two = gatehouse_contract::Overview {
+        by_group: vec![group("eu / eu-west", 70), group("us / us-east", 50)],
+        ..Default::default()
+    };
+    let svg = charts::render(&two, Panel::Groups);
+    let ten = charts::render(
+        &gatehouse_contract::Overview {
+            by_group: (0..10).map(|i| group(&format!("g{i}"), 10)).collect(),
+            ..Default::default()
+        },
+        Panel::Groups,
+    );
+    let (height, ten_high) = (attribute(&svg, "height"), attribute(&ten, "height"));
+    assert!(height >= 160.0 && height < ten_high, "two bars get room for four ({height} px; ten bars {ten_high} px)");
+    let size = |svg: &str, label: &str| attribute(text_element(svg, label), "font-size");
+    assert_eq!(size(&svg, "eu / eu-west"), size(&ten, "g0"), "labels keep their size whatever the height");
+}

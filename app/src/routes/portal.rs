@@ -1,6 +1,7 @@
 //! The developer portal: the catalog of APIs and each API's page with its reference.
 
 use crate::app::use_auth;
+use crate::components::count;
 use crate::components::notice::ActionError;
 use crate::components::schema::SchemaTree;
 use crate::functions::applications::ListApplications;
@@ -64,7 +65,7 @@ pub fn PortalPage() -> impl IntoView {
                         </section>
                         <div class="pager">
                             {(current > 0).then(|| view! { <a href=link(current - 1)>"← Previous"</a> })}
-                            <span class="muted">{format!("{} APIs", list.total)}</span>
+                            <span class="muted">{count(list.total, "API", "APIs")}</span>
                             {more.then(|| view! { <a href=link(current + 1)>"Next →"</a> })}
                         </div>
                     }.into_any()

@@ -286,7 +286,7 @@ impl Deployer {
         .fetch_all(&self.db.pool)
         .await?;
         let subscription_ids: Vec<&str> = rows.iter().filter_map(|row| row.subscription_id.as_deref()).collect();
-        let mut subscriptions = subscriptions::by_ids(&self.db, &subscription_ids).await?;
+        let subscriptions = subscriptions::by_ids(&self.db, &subscription_ids).await?;
         let mut groups_seen: std::collections::HashMap<String, GatewayGroup> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for row in rows {
@@ -308,7 +308,8 @@ impl Deployer {
             };
             // The diff against what is live only means something while the request waits;
             // decided requests skip the two snapshot loads.
-            let subscription = row.subscription_id.as_deref().and_then(|id| subscriptions.remove(id));
+            // One subscription may have several requests (a tier change asks again).
+            let subscription = row.subscription_id.as_deref().and_then(|id| subscriptions.get(id).cloned());
             let (diff, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
                 let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
                 let live = self.live_snapshot(&group, &row.api_id).await?;

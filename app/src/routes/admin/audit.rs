@@ -1,6 +1,7 @@
 //! The audit log: who did what, when; newest first, paginated.
 
 use super::AdminTabs;
+use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::functions::admin::{AUDIT_PAGE_SIZE, audit_log};
 use crate::time::format_utc;
@@ -53,7 +54,7 @@ fn AuditTable() -> impl IntoView {
                             </table>
                             <div class="pager">
                                 {(current > 0).then(|| view! { <a href=format!("/admin/audit?page={}", current - 1)>"← Newer"</a> })}
-                                <span class="muted">{format!("{} entries", log.total)}</span>
+                                <span class="muted">{count(log.total, "entry", "entries")}</span>
                                 {has_older.then(|| view! { <a href=format!("/admin/audit?page={}", current + 1)>"Older →"</a> })}
                             </div>
                         }.into_any()

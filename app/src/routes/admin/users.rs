@@ -1,6 +1,7 @@
 //! The admin's user list: filter as you type, change roles.
 
 use super::AdminTabs;
+use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::admin::{ChangeRole, list_users};
@@ -63,7 +64,7 @@ fn UserList() -> impl IntoView {
                                     </For>
                                 </tbody>
                             </table>
-                            <p class="muted">{format!("{total} accounts")}</p>
+                            <p class="muted">{count(total, "account", "accounts")}</p>
                         }.into_any()
                     }
                 })}

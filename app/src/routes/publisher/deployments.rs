@@ -114,11 +114,13 @@ fn Queue() -> impl IntoView {
         <section class="panel">
             <h2>"Decided"</h2>
             <Transition fallback=|| ()>
-                {move || approvals.get().and_then(|r| r.ok()).map(|list| view! {
+                {move || approvals.get().and_then(|r| r.ok()).map(|list| list.into_iter().filter(|a| a.status != ApprovalStatus::Pending).collect::<Vec<_>>()).map(|decided| if decided.is_empty() {
+                    view! { <p class="muted">"Nothing decided yet."</p> }.into_any()
+                } else { view! {
                     <table class="table">
                         <thead><tr><th>"API"</th><th>"Request"</th><th>"Group"</th><th>"Decision"</th><th>"By"</th><th>"Comment"</th></tr></thead>
                         <tbody>
-                            {list.into_iter().filter(|a| a.status != ApprovalStatus::Pending).map(|a| view! {
+                            {decided.into_iter().map(|a| view! {
                                 <tr>
                                     <td>{format!("{} {}", a.api_name, a.api_version)}</td>
                                     <td>{match &a.subscription {
@@ -134,7 +136,7 @@ fn Queue() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                })}
+                }.into_any() })}
             </Transition>
         </section>
     }
@@ -331,6 +333,7 @@ pub fn GroupPage() -> impl IntoView {
                 {move || groups.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|g| g.group.name == name())).map(|g| {
                     let reviewer = auth.can(Permission::ReviewApis);
                     let group_name = g.group.name.clone();
+                    let no_apis = g.apis.is_empty();
                     view! {
                         <section class="panel">
                             <dl class="facts">
@@ -344,7 +347,8 @@ pub fn GroupPage() -> impl IntoView {
                         <GatewayStatus group=group_name.clone() reviewer/>
                         <section class="panel">
                             <h2>"APIs"</h2>
-                            <table class="table" data-testid="group-apis">
+                            {no_apis.then(|| view! { <p class="muted">"No API is assigned to this group yet: assign one in its settings, then approve a revision."</p> })}
+                            <table class="table" data-testid="group-apis" hidden=no_apis>
                                 <thead><tr><th>"API"</th><th>"Context"</th><th>"State"</th><th>"Live revision"</th><th></th></tr></thead>
                                 <tbody>
                                     {g.apis.into_iter().map(|a| {

@@ -1,6 +1,7 @@
 //! Import a definition by upload or paste. The browser sends it straight to the REST import
 //! (`POST /api/v1/apis/import`), so the UI and pipelines share one path, zips included.
 
+use crate::components::count;
 use crate::components::diagnostics::Diagnostics;
 use crate::components::guard::RequirePermission;
 use crate::url::encode;
@@ -119,7 +120,7 @@ pub fn ImportPage() -> impl IntoView {
                     <section class="panel success" data-testid="import-result">
                         <h2>{format!("{} {} {}", if o.updated { "Updated" } else { "Imported" }, o.name, o.version)}</h2>
                         <p>"Served under " <code>{o.context.clone()}</code></p>
-                        {(!o.warnings.is_empty()).then(|| view! { <p class="muted">{format!("{} warnings — worth a look:", o.warnings.len())}</p> })}
+                        {(!o.warnings.is_empty()).then(|| view! { <p class="muted">{format!("{} — worth a look:", count(o.warnings.len() as i64, "warning", "warnings"))}</p> })}
                         <Diagnostics items=o.warnings.clone() kind="warning"/>
                         <a class="button" href=format!("/publisher/apis/{}", o.id)>"Open the API"</a>
                     </section>

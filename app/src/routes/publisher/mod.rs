@@ -6,6 +6,7 @@ pub mod import;
 pub mod new;
 pub mod tiers;
 
+use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::functions::apis::list_apis;
 use crate::time::format_utc;
@@ -120,7 +121,7 @@ fn ApiList() -> impl IntoView {
                             </table>
                             <div class="pager">
                                 {(current > 0).then(|| view! { <a href=link(current - 1)>"← Previous"</a> })}
-                                <span class="muted">{format!("{} APIs", list.total)}</span>
+                                <span class="muted">{count(list.total, "API", "APIs")}</span>
                                 {has_more.then(|| view! { <a href=link(current + 1)>"Next →"</a> })}
                             </div>
                         }.into_any()
