@@ -3,13 +3,14 @@
 use crate::config::{ServeArgs, StoreArgs};
 use crate::http;
 use crate::remote::{Remote, RemoteError, is_project_archive};
-use crate::state::AppState;
+use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
 use gatehouse_contract::Role;
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, DomainError, accounts, audit, seed, tokens};
 use leptos::config::LeptosOptions;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -321,6 +322,7 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
 
     let deployer = Deployer::new(db.clone(), store.gitops_repo());
     tokio::spawn(deployer.clone().run_webhooks());
+    let (stop, stopping) = Stopping::new();
     let state = AppState {
         leptos_options: leptos_options(&args),
         db: db.clone(),
@@ -328,6 +330,7 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         deployer,
         public_origin: args.public_url.as_deref().map(|u| u.trim_end_matches('/').to_ascii_lowercase().into()),
         analytics,
+        stopping: stopping.clone(),
     };
     if !args.no_gateways {
         spawn_gateways(db.clone(), &args, store.data_dir.join("gateways"));
@@ -339,11 +342,28 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         .await
         .map_err(|e| DomainError::Internal(format!("cannot listen on {}: {e}", args.addr)))?;
     println!("Gatehouse is listening on http://{}", args.addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| DomainError::Internal(format!("server: {e}")))
+    let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        },
+    );
+    // Requests under way get a few seconds to finish; a client that keeps its request open
+    // longer does not hold the server (or a restart waiting for its port) hostage.
+    tokio::select! {
+        served = serve.into_future() => served.map_err(|e| DomainError::Internal(format!("server: {e}"))),
+        _ = async {
+            stopping.raised().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "requests still open after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
 }
+
+/// How long a stopping server lets requests under way finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The embedded default: one local gateway per group, supervised (see `supervisor`).
 fn spawn_gateways(db: Db, args: &ServeArgs, state_root: std::path::PathBuf) {

@@ -18,6 +18,33 @@ pub struct AppState {
     pub public_origin: Option<Arc<str>>,
     /// Events compacted for analytics (segments under the data directory).
     pub analytics: gatehouse_analytics::Store,
+    /// Raised when the server begins to stop.
+    pub stopping: Stopping,
+}
+
+/// Tells long-running requests (the gateways' long-polls) that the server is stopping, so a
+/// graceful shutdown need not wait out their 25 seconds.
+#[derive(Clone)]
+pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Stopping {
+    /// The signal, and what raises it.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Self) {
+        let (raise, signal) = tokio::sync::watch::channel(false);
+        (raise, Self(signal))
+    }
+
+    /// A signal nothing raises (tests and benchmarks serve until dropped).
+    pub fn never() -> Self {
+        Self(tokio::sync::watch::channel(false).1)
+    }
+
+    /// Resolves once the server begins to stop; never, if nothing can raise the signal.
+    pub async fn raised(&self) {
+        if self.0.clone().wait_for(|stopping| *stopping).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 impl AppState {

@@ -2,7 +2,8 @@
 //! `gatehouse-gateway` (as in a cluster) in front of a real backend. An approved API is
 //! callable within a second; no token is 401, an unsubscribed application 403, over the tier
 //! 429, a tampered token 401; a prototype answers from its examples; with the management plane
-//! killed the gateway keeps serving, and after the restart every event arrives exactly once.
+//! killed the gateway keeps serving, and after the restart every event arrives exactly once;
+//! stopping the server does not wait for the gateways' long-polls.
 
 use axum::Json;
 use axum::http::HeaderMap;
@@ -506,6 +507,54 @@ async fn traffic_through_a_real_gateway() {
     assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A stopping server answers the gateways' long-polls at once, so stopping it (or restarting
+/// it, which waits for its port) takes moments, not the 25 seconds a long-poll may wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stops_promptly_while_gateways_long_poll() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
+    let [_, publisher, _] = users(&data);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&data, port);
+    wait_for(&format!("{base}/healthz")).await;
+    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let post = reqwest::Method::POST;
+    rest.call(
+        &publisher,
+        post.clone(),
+        "/gateway-groups",
+        Some(json!({ "name": "quiet", "host": "quiet.example.com" })),
+    )
+    .await;
+    let credential = rest.call(&publisher, post, "/gateway-groups/quiet/credentials", None).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (_gateway, _, _) = gateway(&data, &base, &credential, "poller", None).await;
+    // The gateway has pulled once (it reports as it pulls) and now waits in its long-poll.
+    let started = Instant::now();
+    while rest
+        .call(&publisher, reqwest::Method::GET, "/gateway-groups/quiet/instances", None)
+        .await
+        .as_array()
+        .is_none_or(|instances| instances.is_empty())
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "the gateway never pulled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let asked = Instant::now();
+    let signalled = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill");
+    assert!(signalled.success());
+    while server.0.try_wait().expect("server status").is_none() {
+        assert!(asked.elapsed() < Duration::from_secs(5), "the server still runs 5 s after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = std::fs::remove_dir_all(data);
 }
 
 /// A Redis of the test's own, on a free port, keeping nothing on disk.

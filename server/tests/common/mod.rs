@@ -38,6 +38,7 @@ pub fn app(db: &Db) -> Router {
             db: db.clone(),
             dir: std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4())),
         },
+        stopping: gatehouse_server::state::Stopping::never(),
     };
     gatehouse_server::http::router(state, false)
 }

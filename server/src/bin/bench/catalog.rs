@@ -191,6 +191,7 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
                 db: db.clone(),
                 dir: std::env::temp_dir().join("gatehouse-bench-analytics"),
             },
+            stopping: gatehouse_server::state::Stopping::never(),
         };
         let app = gatehouse_server::http::router(state, false);
         for (i, (_, signed_in, uri)) in queries.iter().enumerate() {

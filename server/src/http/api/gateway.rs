@@ -85,7 +85,7 @@ pub async fn pull_bundle(
     )
     .await?;
     let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
+    let mut deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
     let issuer = state.issuer();
     let mut deployments = state.deployer.subscribe();
     loop {
@@ -105,11 +105,12 @@ pub async fn pull_bundle(
             return Ok(response);
         }
         // A deployment wakes the poll at once; access changes (subscriptions, revocations) are
-        // noticed within a second.
+        // noticed within a second; a server stopping answers "unchanged" now.
         tokio::select! {
             _ = deployments.changed() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = tokio::time::sleep_until(deadline) => {}
+            _ = state.stopping.raised() => deadline = tokio::time::Instant::now(),
         }
     }
 }
