@@ -2,6 +2,7 @@
 //! secrets and API keys per key type (each secret shown once), and each application's
 //! subscriptions with their status.
 
+use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::applications::{
@@ -101,7 +102,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
         <section class="panel" data-testid="application" data-name=app.name.clone()>
             <div class="row">
                 <h2>{app.name.clone()}</h2>
-                <span class="muted">{format!("created {} · {active} active credentials", format_utc(app.created_at))}</span>
+                <span class="muted">{format!("created {} · {}", format_utc(app.created_at), count(active as i64, "active credential", "active credentials"))}</span>
             </div>
             <div class="form inline-form">
                 <label class="narrow-field">"Key type"
@@ -117,7 +118,10 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                     actions.key.dispatch(CreateApiKey { id: key_id.clone(), key_type: key_type.get_untracked() });
                 }>"Create API key"</button>
             </div>
-            <table class="table compact">
+            {app.credentials.is_empty().then(|| view! {
+                <p class="muted">"No credentials yet: generate a client secret (OAuth2 tokens) or create an API key, for production or the sandbox."</p>
+            })}
+            <table class="table compact" hidden=app.credentials.is_empty()>
                 <thead><tr><th>"Kind"</th><th>"Key type"</th><th>"Client id / key"</th><th>"Created"</th><th></th></tr></thead>
                 <tbody>
                     {app.credentials.iter().map(|c| {
@@ -166,7 +170,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-            <div class="row">
+            <div class="row section-foot">
                 <ActionForm action=actions.rename attr:class="form inline-form">
                     <input type="hidden" name="id" value=rename_id/>
                     <label>"Rename" <input type="text" name="name" required maxlength="80" value=rename_value/></label>

@@ -535,7 +535,7 @@ impl Deployer {
         // What will be live: everything live now, with this API at the new revision.
         let t = Instant::now();
         let plan = self.plan(&group, api_id, revision).await;
-        steps.record("plan", t, &plan, |p| format!("{} APIs", p.len()));
+        steps.record("plan", t, &plan, |p| count_apis(p.len()));
         let plan = plan?;
         let previous_tag: Option<(String,)> = sqlx::query_as(
             "SELECT tag FROM deployments WHERE group_name = $1 AND status IN ('committed', 'live') AND tag <> '' ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -563,7 +563,7 @@ impl Deployer {
         let rendered = bundle::render(group_name, &version, &entries, &tiers);
         let (bundle_bytes, bundle_sha) = bundle::encode(&rendered);
         steps.record::<()>("render bundle", t, &Ok(()), |_| {
-            format!("{} APIs, sha256 {}", rendered.apis.len(), &bundle_sha[..12])
+            format!("{}, sha256 {}", count_apis(rendered.apis.len()), &bundle_sha[..12])
         });
 
         let t = Instant::now();
@@ -815,6 +815,11 @@ fn empty_like(s: &Snapshot) -> Snapshot {
         source: String::new(),
         ..s.clone()
     }
+}
+
+/// "1 API", "3 APIs", for the deployment's step details.
+fn count_apis(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "API" } else { "APIs" })
 }
 
 #[cfg(test)]
