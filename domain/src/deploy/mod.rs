@@ -306,10 +306,10 @@ impl Deployer {
                 "rejected" => ApprovalStatus::Rejected,
                 _ => ApprovalStatus::Pending,
             };
-            // The diff against what is live only means something while the request waits;
-            // decided requests skip the two snapshot loads.
             // One subscription may have several requests (a tier change asks again).
             let subscription = row.subscription_id.as_deref().and_then(|id| subscriptions.get(id).cloned());
+            // The diff against what is live only means something while the request waits;
+            // decided requests skip the two snapshot loads.
             let (diff, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
                 let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
                 let live = self.live_snapshot(&group, &row.api_id).await?;
