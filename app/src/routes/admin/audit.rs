@@ -44,9 +44,9 @@ fn AuditTable() -> impl IntoView {
                                     {log.items.into_iter().map(|e| view! {
                                         <tr>
                                             <td class="muted nowrap">{format_utc(e.at)}</td>
-                                            <td>{e.actor}</td>
-                                            <td><code>{e.action}</code></td>
-                                            <td>{e.target}</td>
+                                            <td>{wrap_after(e.actor, '@')}</td>
+                                            <td><code>{wrap_after(e.action, '.')}</code></td>
+                                            <td>{wrap_after(e.target, '@')}</td>
                                             <td class="muted">{e.detail}</td>
                                         </tr>
                                     }).collect_view()}
@@ -63,4 +63,10 @@ fn AuditTable() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Text that may wrap after each `after` (an email after its `@`, an action after its `.`), so
+/// long values wrap at a sensible place instead of pushing the table out of its panel.
+fn wrap_after(text: String, after: char) -> impl IntoView {
+    text.split_inclusive(after).map(|part| view! { {part.to_string()}<wbr/> }).collect_view()
 }
