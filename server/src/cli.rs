@@ -442,7 +442,7 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
                     api.operations
                 );
             }
-            eprintln!("{} of {} APIs", page.items.len(), page.total);
+            eprintln!("{} of {} {}", page.items.len(), page.total, if page.total == 1 { "API" } else { "APIs" });
         }
         ApiCommand::Export { name, version, output } => {
             let api = remote.find(&name, &version).await?;

@@ -37,8 +37,9 @@ pub fn WebhooksPage() -> impl IntoView {
                     </div>
                 })}
                 <Transition fallback=|| ()>
-                    {move || hooks.get().and_then(|r| r.ok()).map(|list| view! {
-                        <table class="table">
+                    {move || hooks.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
+                        {none.then(|| view! { <p class="muted">"No webhooks yet: deployments are not announced anywhere."</p> })}
+                        <table class="table" hidden=none>
                             <thead><tr><th>"URL"</th><th>"Added"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|h| view! {
@@ -55,14 +56,15 @@ pub fn WebhooksPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    })}
+                    }})}
                 </Transition>
             </section>
             <section class="panel">
                 <h2>"Recent deliveries"</h2>
                 <Transition fallback=|| ()>
-                    {move || deliveries.get().and_then(|r| r.ok()).map(|list| view! {
-                        <table class="table">
+                    {move || deliveries.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
+                        {none.then(|| view! { <p class="muted">"Nothing delivered yet."</p> })}
+                        <table class="table" hidden=none>
                             <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last answer"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|d| view! {
@@ -76,7 +78,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    })}
+                    }})}
                 </Transition>
             </section>
         </RequirePermission>
