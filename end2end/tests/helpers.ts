@@ -111,7 +111,8 @@ export async function subscribeAndTry(page: Page, apiId: string, application: st
   const operation = page.getByTestId('reference-operation').first();
   await operation.locator('summary').click();
   await operation.getByTestId('try-open').click();
-  await expect(operation.getByTestId('try-application')).toContainText(application);
+  // The console picks the subscribed application by itself (selected, not only listed).
+  await expect(operation.getByTestId('try-application').locator('option:checked')).toHaveText(application);
   await expect(async () => {
     await operation.getByTestId('try-send').click();
     await expect(operation.getByTestId('try-status')).toHaveText('200', { timeout: 2000 });
