@@ -105,8 +105,12 @@ test('a consumer subscribes with Gold, gets a token with curl, and an approval-t
   await page.goto(`/portal/apis/${imported.id}`);
   await hydrated(page);
   const again = page.getByTestId('subscribe');
+  // The tier select starts at the tier the chosen application has.
+  await again.getByTestId('subscribe-application').selectOption({ label: 'Partner app' });
+  await expect(again.getByTestId('subscribe-tier').locator('option:checked')).toHaveText('Partner');
   await again.getByTestId('subscribe-application').selectOption({ label: 'Weather app' });
   await expect(again.getByTestId('subscribe-button')).toHaveText('Change tier');
+  await expect(again.getByTestId('subscribe-tier').locator('option:checked')).toHaveText('Gold');
   await again.getByTestId('subscribe-tier').selectOption('Partner');
   await again.getByTestId('subscribe-button').click();
   await expect(page.getByTestId('tier-changed')).toContainText('Weather app asked for tier Partner: calls go on at Gold');

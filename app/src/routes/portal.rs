@@ -304,9 +304,14 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                             if application.get_untracked().is_empty() && let Some(first) = list.first() {
                                 application.set(first.id.clone());
                             }
-                            // The selected application's active subscription, which a submit moves to the tier.
-                            let active = StoredValue::new(current.iter().filter(|(_, s)| s.status == SubscriptionStatus::Active).map(|(_, s)| (s.application_id.clone(), s.id.clone())).collect::<Vec<_>>());
-                            let active_one = move || active.with_value(|all| all.iter().find(|(app, _)| *app == application.get()).map(|(_, id)| id.clone()));
+                            // The selected application's active subscription (id, tier), which a submit moves to the tier.
+                            let active = StoredValue::new(current.iter().filter(|(_, s)| s.status == SubscriptionStatus::Active).map(|(_, s)| (s.application_id.clone(), s.id.clone(), s.tier.clone())).collect::<Vec<_>>());
+                            let active_of = move |app_id: &str| active.with_value(|all| all.iter().find(|(app, _, _)| app == app_id).map(|(_, id, tier)| (id.clone(), tier.clone())));
+                            let active_one = move || active_of(&application.get()).map(|(id, _)| id);
+                            // A subscribed application's tier select starts at the tier it has.
+                            if let Some((_, current_tier)) = active_of(&application.get_untracked()) {
+                                tier.set(current_tier);
+                            }
                             let api_id_submit = api_id.clone();
                             view! {
                                 {(!current.is_empty()).then(|| view! {
@@ -324,13 +329,22 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                                     }
                                 }>
                                     <label>"Application"
-                                        <select data-testid="subscribe-application" on:change=move |ev| application.set(event_target_value(&ev))>
+                                        <select data-testid="subscribe-application" on:change=move |ev| {
+                                            let chosen = event_target_value(&ev);
+                                            if let Some((_, current_tier)) = active_of(&chosen) {
+                                                tier.set(current_tier);
+                                            }
+                                            application.set(chosen);
+                                        }>
                                             {list.iter().map(|a| view! { <option value=a.id.clone()>{a.name.clone()}</option> }).collect_view()}
                                         </select>
                                     </label>
                                     <label>"Tier"
                                         <select data-testid="subscribe-tier" on:change=move |ev| tier.set(event_target_value(&ev))>
-                                            {tiers.iter().map(|t| view! { <option value=t.name.clone()>{t.name.clone()}</option> }).collect_view()}
+                                            {tiers.iter().map(|t| {
+                                                let name = t.name.clone();
+                                                view! { <option value=t.name.clone() prop:selected=move || tier.with(|chosen| *chosen == name)>{t.name.clone()}</option> }
+                                            }).collect_view()}
                                         </select>
                                     </label>
                                     <button type="submit" class="button" data-testid="subscribe-button">{move || if active_one().is_some() { "Change tier" } else { "Subscribe" }}</button>
