@@ -439,13 +439,13 @@ fn TryIt(
                         {has_body.then(|| view! { <label>"Body (JSON)" <textarea rows="5" on:input=move |ev| body.set(event_target_value(&ev))></textarea></label> })}
                         <label>"Application"
                             <select data-testid="try-application" on:change=move |ev| application.set(event_target_value(&ev))>
-                                // `selected` on the options, not only on the signal: the select is
-                                // kept when the list arrives, and it had "None" selected till then.
+                                // The options follow the signal: the select is kept when the list
+                                // arrives, and it had "None" selected till then.
                                 {list.iter().map(|a| {
-                                    let chosen = application.get_untracked() == a.id;
-                                    view! { <option value=a.id.clone() selected=chosen>{a.name.clone()}</option> }
+                                    let id = a.id.clone();
+                                    view! { <option value=a.id.clone() prop:selected=move || application.with(|chosen| *chosen == id)>{a.name.clone()}</option> }
                                 }).collect_view()}
-                                <option value="" selected=application.get_untracked().is_empty()>"None (open operations)"</option>
+                                <option value="" prop:selected=move || application.with(String::is_empty)>"None (open operations)"</option>
                             </select>
                         </label>
                         <label>"Key type"
