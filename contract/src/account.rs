@@ -116,6 +116,10 @@ pub struct UserSummary {
     pub role: Role,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// Gatehouse's own account, which owns the management API's portal listing: nobody signs
+    /// in as it and its role cannot be changed.
+    #[serde(default)]
+    pub system: bool,
 }
 
 /// A personal access token as listed; the secret itself is never shown again.

@@ -20,6 +20,20 @@ struct UserRow {
     created_at: i64,
 }
 
+/// The account that owns what Gatehouse publishes about itself (its management API's portal
+/// listing). Its password is random and never shown, and no one may set it or change the
+/// account's role: nobody signs in as it.
+pub const SYSTEM_OWNER: &str = "system@gatehouse.invalid";
+
+fn refuse_system_account(email: &str) -> Result<()> {
+    if email == SYSTEM_OWNER {
+        return Err(DomainError::Conflict(format!(
+            "{SYSTEM_OWNER} is Gatehouse's own account (it owns the management API's listing); it cannot be changed"
+        )));
+    }
+    Ok(())
+}
+
 impl UserRow {
     fn role(&self) -> Result<Role> {
         self.role.parse().map_err(|e| DomainError::Internal(format!("user {} has a bad role: {e}", self.id)))
@@ -35,6 +49,7 @@ impl UserRow {
             email: self.email.clone(),
             role: self.role()?,
             created_at: self.created_at,
+            system: self.email == SYSTEM_OWNER,
         })
     }
 }
@@ -195,6 +210,7 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> R
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    refuse_system_account(&user.email)?;
     let old = user.role()?;
     if old == role {
         return user.summary();
@@ -219,6 +235,7 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> R
 pub async fn set_password(db: &Db, actor: &str, email: &str, password: &str) -> Result<()> {
     check_password_policy(password)?;
     let email = normalize_email(email)?;
+    refuse_system_account(&email)?;
     let hash = hash_password(password).await?;
     let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
         .bind(hash)

@@ -100,10 +100,6 @@ pub async fn definition(db: &Db, viewer: Option<&Actor>, id: &str, format: Sourc
     Ok(to_text(&snapshot.document, format))
 }
 
-/// The account that owns what Gatehouse publishes about itself. Its password is random and
-/// never shown: nobody signs in as it.
-pub const SYSTEM_OWNER: &str = "system@gatehouse.invalid";
-
 /// Where the management API is served, as its context.
 pub const MANAGEMENT_CONTEXT: &str = "/api/v1";
 
@@ -111,12 +107,18 @@ pub const MANAGEMENT_CONTEXT: &str = "/api/v1";
 /// its reference rendered by the same code. Called at start with the generated document; the
 /// API is imported when new or changed, and published by the system.
 pub async fn publish_management_api(db: &Db, document: &str) -> Result<String> {
-    let owner = match accounts::actor_by_email(db, SYSTEM_OWNER).await {
+    let owner = match accounts::actor_by_email(db, accounts::SYSTEM_OWNER).await {
         Ok(actor) => actor,
         Err(_) => {
-            accounts::create_user(db, audit::SYSTEM, SYSTEM_OWNER, &accounts::generate_password(), Role::Creator)
-                .await?;
-            accounts::actor_by_email(db, SYSTEM_OWNER).await?
+            accounts::create_user(
+                db,
+                audit::SYSTEM,
+                accounts::SYSTEM_OWNER,
+                &accounts::generate_password(),
+                Role::Creator,
+            )
+            .await?;
+            accounts::actor_by_email(db, accounts::SYSTEM_OWNER).await?
         }
     };
     let unchanged: Option<(String,)> = sqlx::query_as(

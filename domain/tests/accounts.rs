@@ -55,6 +55,17 @@ async fn role_change_is_audited_and_keeps_one_admin(db: Db) {
     assert_eq!(reloaded.role, Role::Creator);
     let last_admin = accounts::change_role(&db, &admin, &admin.user_id, Role::Consumer).await;
     assert!(matches!(last_admin, Err(DomainError::Conflict(_))), "{last_admin:?}");
+    // Gatehouse's own account (owner of the management API's listing) stays as it is.
+    let system = accounts::create_user(&db, audit::SYSTEM, accounts::SYSTEM_OWNER, PASSWORD, Role::Creator)
+        .await
+        .expect("system account");
+    assert!(system.system && !changed.system);
+    let promoted = accounts::change_role(&db, &admin, &system.id, Role::Admin).await;
+    assert!(matches!(promoted, Err(DomainError::Conflict(_))), "{promoted:?}");
+    let taken_over = accounts::set_password(&db, audit::SYSTEM, accounts::SYSTEM_OWNER, "another password 123").await;
+    assert!(matches!(taken_over, Err(DomainError::Conflict(_))), "{taken_over:?}");
+    let listed = accounts::list_users(&db, "gatehouse.invalid", 10, 0).await.expect("list");
+    assert_eq!((listed.items[0].role, listed.items[0].system), (Role::Creator, true));
     let log = audit::list(&db, 50, 0).await.expect("audit");
     let entry = log.items.iter().find(|e| e.action == "user.role_changed").expect("role change audited");
     assert_eq!(entry.actor, "root@example.com");

@@ -47,6 +47,12 @@ test('sign up, promotion by an admin, nav by role, sign out', async ({ browser }
   await row.getByRole('button', { name: 'Save' }).click();
   await expect(row.locator('.badge')).toHaveText(/creator/i);
 
+  // Gatehouse's own account (owner of the management API's listing) offers no role change.
+  await adminPage.getByTestId('user-filter').fill('system@gatehouse.invalid');
+  const system = adminPage.locator('[data-testid="user-row"][data-email="system@gatehouse.invalid"]');
+  await expect(system).toContainText("Gatehouse's own account");
+  await expect(system.getByRole('combobox')).toHaveCount(0);
+
   // The audit log records the change with the actor.
   await adminPage.getByRole('link', { name: 'Audit log' }).click();
   const audit = adminPage.getByTestId('audit-table');

@@ -82,15 +82,21 @@ fn UserRow(user: UserSummary, change: ServerAction<ChangeRole>) -> impl IntoView
             <td><span class=format!("badge role-{}", user.role.as_str())>{user.role.label()}</span></td>
             <td class="muted">{format_utc(user.created_at)}</td>
             <td>
-                <ActionForm action=change attr:class="inline">
-                    <input type="hidden" name="user_id" value=user.id.clone()/>
-                    <select name="role" aria-label=select_label>
-                        {Role::ALL.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=r == user.role>{r.label()}</option>
-                        }).collect_view()}
-                    </select>
-                    <button type="submit" class="button small">"Save"</button>
-                </ActionForm>
+                {if user.system {
+                    view! { <span class="muted">"Gatehouse's own account: owns the management API's listing"</span> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=change attr:class="inline">
+                            <input type="hidden" name="user_id" value=user.id.clone()/>
+                            <select name="role" aria-label=select_label>
+                                {Role::ALL.into_iter().map(|r| view! {
+                                    <option value=r.as_str() selected=r == user.role>{r.label()}</option>
+                                }).collect_view()}
+                            </select>
+                            <button type="submit" class="button small">"Save"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
             </td>
         </tr>
     }
