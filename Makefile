@@ -15,15 +15,16 @@ run: setup-run build-release
 ## make test: set up, then unit + integration (SQLite and PostgreSQL), clippy, browser tests.
 test: setup-test unit lint build e2e
 
-# Clones in other places share CARGO_TARGET_DIR. Cargo keeps a build per checkout path but one
-# copied-out server binary and one wasm, and server-function URLs are derived from the source
-# path: after another checkout built, a fresh-looking pair from this one would not match
-# ("error deserializing server function results"). So the app and server are rebuilt when the
-# last build came from elsewhere.
+# Clones in other places share CARGO_TARGET_DIR, and cargo names a workspace crate's build by
+# its path inside the workspace, not by the checkout: another checkout's build of, say, the
+# contract crate is taken as this one's when it is newer than this one's sources, so an edit
+# made here before that build would be left out (and server-function URLs, derived from the
+# source path, would not match: "error deserializing server function results"). So every
+# workspace crate is rebuilt when the last build came from elsewhere.
 checkout:
 	@mkdir -p $(CARGO_TARGET_DIR)
 	@if [ "$$(cat $(CARGO_TARGET_DIR)/.checkout 2>/dev/null)" != "$(CURDIR)" ]; then \
-	  touch app/src/lib.rs server/src/main.rs; echo "$(CURDIR)" > $(CARGO_TARGET_DIR)/.checkout; fi
+	  touch */src/lib.rs */src/main.rs; echo "$(CURDIR)" > $(CARGO_TARGET_DIR)/.checkout; fi
 
 setup-run:
 	scripts/setup.sh run
@@ -34,12 +35,12 @@ setup-test:
 # cargo-leptos builds the server and the wasm; the gateway binary is built beside it, where
 # `gatehouse serve` finds it to run the local gateways.
 # wasm-opt comes from scripts/setup.sh's binaryen (see there why not Debian's).
-build-release: checkout gateway-release
+build-release: gateway-release
 	PATH="$${XDG_CACHE_HOME:-$$HOME/.cache}/gatehouse/tools/binaryen/node_modules/.bin:$$PATH" cargo leptos build --release --precompress
 
 # The gateway whole-program optimised (Cargo.toml's profile.gateway), put beside the release
 # server; --remove-destination lets it replace a binary that is running.
-gateway-release:
+gateway-release: checkout
 	cargo build --profile gateway --locked -p gatehouse-gateway
 	mkdir -p $(CARGO_TARGET_DIR)/release
 	cp --remove-destination $(CARGO_TARGET_DIR)/gateway/gatehouse-gateway $(CARGO_TARGET_DIR)/release/gatehouse-gateway
@@ -53,13 +54,13 @@ build: checkout
 # app_routes, for why that once hung a page test).
 # The bench feature builds the benchmark binary too, so its own tests (reading wrk's output,
 # counting CPU from /proc) run here rather than only when someone benchmarks.
-unit:
+unit: checkout
 	cargo build --locked -p gatehouse-gateway
 	cargo test --workspace --locked --features gatehouse-server/bench
 
 ## make lint: formatting (rustfmt.toml), then clippy over the server build and the browser's,
 ## warnings refused.
-lint:
+lint: checkout
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked --features gatehouse-server/bench -- -D warnings
 	cargo clippy --locked -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
