@@ -62,8 +62,12 @@ impl Caller<'_> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Denied {
-    /// 401: the credential is missing or not valid; the text says why.
-    Unauthenticated(&'static str),
+    /// 401: no credential of a kind the operation accepts was sent.
+    NoCredential,
+    /// 401: the access token is not valid; the text says why.
+    BadToken(&'static str),
+    /// 401: the API key is not valid; the text says why.
+    BadKey(&'static str),
     /// 403: valid, but the application is not subscribed to this API.
     NotSubscribed,
 }
@@ -135,38 +139,38 @@ fn verified_claims(
     if let Some(claims) = verified.get(token) {
         return Ok(claims);
     }
-    let token = std::str::from_utf8(token).map_err(|_| Denied::Unauthenticated("the access token is not a JWT"))?;
+    let token = std::str::from_utf8(token).map_err(|_| Denied::BadToken("the access token is not a JWT"))?;
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(Denied::Unauthenticated("the access token is not a JWT"));
+        return Err(Denied::BadToken("the access token is not a JWT"));
     };
     let header: Header = URL_SAFE_NO_PAD
         .decode(h)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or(Denied::Unauthenticated("the token header cannot be read"))?;
+        .ok_or(Denied::BadToken("the token header cannot be read"))?;
     if header.alg != "EdDSA" {
-        return Err(Denied::Unauthenticated("unsupported token algorithm"));
+        return Err(Denied::BadToken("unsupported token algorithm"));
     }
     let key = header
         .kid
         .as_deref()
         .and_then(|kid| rt.keys.get(kid))
-        .ok_or(Denied::Unauthenticated("the token was signed with an unknown key"))?;
+        .ok_or(Denied::BadToken("the token was signed with an unknown key"))?;
     let signature: [u8; 64] = URL_SAFE_NO_PAD
         .decode(s)
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or(Denied::Unauthenticated("the token signature cannot be read"))?;
+        .ok_or(Denied::BadToken("the token signature cannot be read"))?;
     let signed = &token[..h.len() + 1 + c.len()];
     key.verify_strict(signed.as_bytes(), &Signature::from_bytes(&signature))
-        .map_err(|_| Denied::Unauthenticated("the token signature does not verify"))?;
+        .map_err(|_| Denied::BadToken("the token signature does not verify"))?;
     let claims: Rc<AccessClaims> = URL_SAFE_NO_PAD
         .decode(c)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .map(Rc::new)
-        .ok_or(Denied::Unauthenticated("the token claims cannot be read"))?;
+        .ok_or(Denied::BadToken("the token claims cannot be read"))?;
     verified.remember(token.as_bytes(), claims.clone(), now_secs);
     Ok(claims)
 }
@@ -182,17 +186,17 @@ pub fn bearer<'r>(
 ) -> Result<Caller<'r>, Denied> {
     let claims = verified_claims(rt, verified, token, now_secs)?;
     if claims.exp <= now_secs {
-        return Err(Denied::Unauthenticated("the token has expired"));
+        return Err(Denied::BadToken("the token has expired"));
     }
     if claims.nbf > now_secs + 60 {
-        return Err(Denied::Unauthenticated("the token is not valid yet"));
+        return Err(Denied::BadToken("the token is not valid yet"));
     }
     if claims.aud != rt.audience || (!rt.issuer.is_empty() && claims.iss != rt.issuer) {
-        return Err(Denied::Unauthenticated("the token is for another audience or issuer"));
+        return Err(Denied::BadToken("the token is for another audience or issuer"));
     }
     let revoked = &rt.revocations;
     if before(&claims, revoked.client(&claims.sub)) || before(&claims, revoked.application(&claims.application_id)) {
-        return Err(Denied::Unauthenticated("the token was revoked"));
+        return Err(Denied::BadToken("the token was revoked"));
     }
     let Some(subscription) = claims.subscriptions.iter().position(|s| s.api_id == api_id) else {
         return Err(Denied::NotSubscribed);
@@ -206,9 +210,9 @@ pub fn bearer<'r>(
 /// Look up an API key for a call to `api_id` at `now_ms`.
 pub fn api_key<'r>(rt: &'r Runtime, key: &str, api_id: &str, now_ms: i64) -> Result<Caller<'r>, Denied> {
     let hash = hex::encode(Sha256::digest(key.as_bytes()));
-    let entry = rt.api_keys.get(&hash).ok_or(Denied::Unauthenticated("unknown or revoked API key"))?;
+    let entry = rt.api_keys.get(&hash).ok_or(Denied::BadKey("unknown or revoked API key"))?;
     if entry.expires_at.is_some_and(|at| at <= now_ms) {
-        return Err(Denied::Unauthenticated("the API key has expired"));
+        return Err(Denied::BadKey("the API key has expired"));
     }
     let subscription = entry.subscriptions.iter().position(|s| s.api_id == api_id).ok_or(Denied::NotSubscribed)?;
     Ok(Caller::Key { key: entry, subscription })
@@ -298,13 +302,13 @@ mod tests {
         );
         assert_eq!(
             bearer(&rt, &tampered, "payments", NOW),
-            Err(Denied::Unauthenticated("the token signature does not verify"))
+            Err(Denied::BadToken("the token signature does not verify"))
         );
-        assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::Unauthenticated("the token has expired")));
+        assert_eq!(bearer(&rt, &token, "pets", NOW + 3600), Err(Denied::BadToken("the token has expired")));
         let other = AccessClaims { aud: "someone-else".into(), ..claims() };
         assert_eq!(
             bearer(&rt, &sign(&other), "pets", NOW),
-            Err(Denied::Unauthenticated("the token is for another audience or issuer"))
+            Err(Denied::BadToken("the token is for another audience or issuer"))
         );
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
         assert!(bearer(&rt, "not-a-jwt", "pets", NOW).is_err());
@@ -320,7 +324,7 @@ mod tests {
         assert!(verified.get(token.as_bytes()).is_some(), "its signature is verified once");
         assert_eq!(
             bearer(&rt, &token, "pets", NOW + 3600),
-            Err(Denied::Unauthenticated("the token has expired")),
+            Err(Denied::BadToken("the token has expired")),
             "expiry is checked on each call"
         );
         assert_eq!(bearer(&rt, &token, "payments", NOW), Err(Denied::NotSubscribed));
@@ -341,7 +345,7 @@ mod tests {
         let at = |subject: &str, secs: i64| Revocation { subject: subject.into(), revoked_at: secs * 1000 };
         let token = sign(&claims());
         let client = runtime(vec![at("client:ghc_client", NOW - 5)]);
-        assert_eq!(bearer(&client, &token, "pets", NOW), Err(Denied::Unauthenticated("the token was revoked")));
+        assert_eq!(bearer(&client, &token, "pets", NOW), Err(Denied::BadToken("the token was revoked")));
         let unsubscribed = runtime(vec![at("subscription:app/pets", NOW - 5)]);
         assert_eq!(bearer(&unsubscribed, &token, "pets", NOW), Err(Denied::NotSubscribed));
         let earlier = runtime(vec![at("application:app", NOW - 60)]);
@@ -355,7 +359,7 @@ mod tests {
         ]);
         assert_eq!(
             bearer(&latest, &token, "pets", NOW),
-            Err(Denied::Unauthenticated("the token was revoked")),
+            Err(Denied::BadToken("the token was revoked")),
             "the latest revocation counts"
         );
 

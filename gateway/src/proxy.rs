@@ -330,28 +330,42 @@ impl Gateway {
     }
 
     fn refuse(&self, denied: Denied, accepted: &[AuthKind], trace: &mut Trace) -> Response {
-        match denied {
-            Denied::Unauthenticated(why) => {
-                trace.error = Some(ErrorType::AuthFailure);
-                self.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
-                let mut response = json_error(401, "unauthorized", why);
-                let challenge = if accepted.contains(&AuthKind::Oauth2) {
-                    format!("Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"{why}\"")
-                } else {
-                    "ApiKey realm=\"gatehouse\", header=\"apikey\"".to_string()
-                };
-                response.header("www-authenticate", challenge.as_bytes());
-                response
+        let why = match denied {
+            Denied::NoCredential => {
+                match (accepted.contains(&AuthKind::Oauth2), accepted.contains(&AuthKind::ApiKey)) {
+                    (true, false) => "send an access token (Authorization: Bearer)",
+                    (false, true) => "send an API key (apikey header)",
+                    _ => "send an access token (Authorization: Bearer) or an API key (apikey header)",
+                }
             }
+            Denied::BadToken(why) | Denied::BadKey(why) => why,
             Denied::NotSubscribed => {
                 trace.error = Some(ErrorType::NotSubscribed);
-                json_error(
+                return json_error(
                     403,
                     "not_subscribed",
                     "the application is not subscribed to this API (or its subscription was revoked)",
-                )
+                );
             }
+        };
+        trace.error = Some(ErrorType::AuthFailure);
+        self.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
+        let mut response = json_error(401, "unauthorized", why);
+        // One challenge per credential the operation accepts. RFC 6750: a request that sent no
+        // token gets no error code, one whose token failed gets `invalid_token` and the reason.
+        if accepted.contains(&AuthKind::Oauth2) {
+            let challenge = match denied {
+                Denied::BadToken(why) => {
+                    format!("Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"{why}\"")
+                }
+                _ => "Bearer realm=\"gatehouse\"".to_string(),
+            };
+            response.header("www-authenticate", challenge.as_bytes());
         }
+        if accepted.contains(&AuthKind::ApiKey) {
+            response.header("www-authenticate", b"ApiKey realm=\"gatehouse\", header=\"apikey\"");
+        }
+        response
     }
 
     /// Proxy to a backend: production or sandbox by the caller's key type, round robin or
@@ -508,7 +522,7 @@ fn authenticate<'r>(
             auth::bearer(rt, &serving.verified, token, &api.spec.id, now_ms / 1000)
         }
         (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms),
-        _ => Err(Denied::Unauthenticated("send an access token (Authorization: Bearer) or an API key (apikey header)")),
+        _ => Err(Denied::NoCredential),
     }
 }
 

@@ -193,7 +193,7 @@ async fn backend() -> u16 {
         Json(json!({
             "path": uri.path(), "query": uri.query(),
             "forwarded_for": header("x-forwarded-for"), "correlation": header("x-correlation-id"),
-            "authorization": header("authorization"),
+            "authorization": header("authorization"), "apikey": header("apikey"),
         }))
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -218,6 +218,21 @@ async fn token(base: &str, client_id: &str, secret: &str) -> String {
         .await
         .expect("json");
     answer["access_token"].as_str().expect("access_token").to_string()
+}
+
+/// How many bundles a gateway has loaded, from its metrics.
+async fn bundle_reloads(admin: &str) -> u64 {
+    let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("gatehouse_gateway_bundle_reloads_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("bundle_reloads_total in the metrics")
+}
+
+/// The `WWW-Authenticate` challenges of an answer, in order.
+fn challenges(answer: &reqwest::Response) -> Vec<&str> {
+    answer.headers().get_all("www-authenticate").iter().map(|v| v.to_str().unwrap_or("(not text)")).collect()
 }
 
 async fn events_stored(data: &Path) -> i64 {
@@ -264,7 +279,7 @@ async fn traffic_through_a_real_gateway() {
         .as_str()
         .expect("token")
         .to_string();
-    let (_gateway, gw, _) = gateway(&data, &base, &credential, "test-gw", None).await;
+    let (_gateway, gw, gw_admin) = gateway(&data, &base, &credential, "test-gw", None).await;
     let http = reqwest::Client::new();
     let mut sent = 0;
 
@@ -286,9 +301,9 @@ async fn traffic_through_a_real_gateway() {
     let anonymous = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call");
     sent += 1;
     assert_eq!(anonymous.status(), 401);
-    assert!(
-        anonymous.headers().get("www-authenticate").is_some_and(|v| v.to_str().unwrap_or("").starts_with("Bearer"))
-    );
+    // RFC 6750: no token was sent, so the Bearer challenge carries no error code; the API
+    // takes API keys as well (the default security), so both challenges are offered.
+    assert_eq!(challenges(&anonymous), ["Bearer realm=\"gatehouse\"", "ApiKey realm=\"gatehouse\", header=\"apikey\""]);
 
     // Two applications: one subscribed with Tiny, one not.
     let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"]
@@ -343,6 +358,45 @@ async fn traffic_through_a_real_gateway() {
     let tampered = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(parts.join(".")).send().await.expect("call");
     sent += 1;
     assert_eq!(tampered.status(), 401, "tampered");
+    assert_eq!(
+        challenges(&tampered),
+        [
+            "Bearer realm=\"gatehouse\", error=\"invalid_token\", error_description=\"the token signature does not verify\"",
+            "ApiKey realm=\"gatehouse\", header=\"apikey\""
+        ]
+    );
+
+    // An API key of the same application: refused when unknown, let through when issued, and
+    // counted against the same subscription's tier as its tokens.
+    let reloads_before = bundle_reloads(&gw_admin).await;
+    let issued = rest
+        .call(
+            &consumer,
+            post.clone(),
+            &format!("/applications/{shop}/api-keys"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await;
+    let shop_key = issued["key"].as_str().expect("key");
+    // Keys travel in the bundle's access part: wait for the gateway to load the next bundle.
+    let waiting = Instant::now();
+    while bundle_reloads(&gw_admin).await == reloads_before {
+        assert!(waiting.elapsed() < Duration::from_secs(3), "the API key did not reach the gateway");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let unknown = http.get(format!("{gw}/pets/v1/pets/1")).header("apikey", "not-a-key").send().await.expect("call");
+    sent += 1;
+    assert_eq!(unknown.status(), 401, "unknown API key");
+    assert_eq!(
+        challenges(&unknown),
+        ["Bearer realm=\"gatehouse\"", "ApiKey realm=\"gatehouse\", header=\"apikey\""],
+        "no token was sent, so the Bearer challenge carries no error"
+    );
+    let keyed = http.get(format!("{gw}/pets/v1/pets/5")).header("apikey", shop_key).send().await.expect("call");
+    sent += 1;
+    assert_eq!(keyed.status(), 200, "issued API key");
+    assert_eq!(keyed.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()), Some("2"));
+    assert_eq!(keyed.json::<Value>().await.expect("json")["apikey"], "", "the key stays at the gateway");
 
     let ok = http
         .get(format!("{gw}/pets/v1/pets/42?full=1"))
@@ -353,20 +407,18 @@ async fn traffic_through_a_real_gateway() {
         .expect("call");
     sent += 1;
     assert_eq!(ok.status(), 200);
-    assert_eq!(ok.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()), Some("2"));
+    assert_eq!(ok.headers().get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()), Some("1"));
     let echoed: Value = ok.json().await.expect("json");
     assert_eq!(echoed["path"], "/pets/42", "the context is stripped, the template filled");
     assert_eq!(echoed["query"], "full=1");
     assert_eq!(echoed["correlation"], "corr-1");
     assert_eq!(echoed["forwarded_for"], "127.0.0.1");
     assert_eq!(echoed["authorization"], "", "the caller's credential stays at the gateway");
-    for _ in 0..2 {
-        assert_eq!(
-            http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call").status(),
-            200
-        );
-        sent += 1;
-    }
+    assert_eq!(
+        http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call").status(),
+        200
+    );
+    sent += 1;
     let throttled = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&shop_token).send().await.expect("call");
     sent += 1;
     assert_eq!(throttled.status(), 429, "over Tiny's 3 per minute");
@@ -451,8 +503,8 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(totals["requests"].as_i64(), Some(sent), "{overview}");
     assert_eq!(totals["throttled"], 1, "one request over Tiny");
     assert_eq!(
-        totals["auth_failure"], 4,
-        "no token, the first call after approval, tampered (401) and not subscribed (403)"
+        totals["auth_failure"], 5,
+        "no token, the first call after approval, tampered, unknown API key (401) and not subscribed (403)"
     );
     let count = |range: std::ops::Range<u64>| {
         raw.iter().filter(|e| e["status"].as_u64().is_some_and(|s| range.contains(&s))).count() as u64
@@ -460,7 +512,7 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(totals["success"].as_u64(), Some(count(0..400)));
     assert_eq!(
         totals["client_error"].as_u64(),
-        Some(count(400..500) - 5),
+        Some(count(400..500) - 6),
         "4xx but the throttled and auth failures: unknown routes"
     );
     assert_eq!(totals["server_error"].as_u64(), Some(count(500..600)), "5xx: backend errors, if any");
