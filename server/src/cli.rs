@@ -78,31 +78,40 @@ pub struct RemoteArgs {
 pub enum ApprovalCommand {
     /// Ask for a revision to be deployed to the API's gateway group.
     Submit {
+        /// The API's name.
         #[arg(long, short = 'n')]
         name: String,
+        /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
+        /// The revision's number (`POST /api/v1/apis/{id}/revisions` prints it).
         #[arg(long)]
         revision: i64,
+        /// What the reviewer should know.
         #[arg(long, default_value = "")]
         note: String,
     },
     /// List requests (default: pending ones).
     List {
+        /// pending, approved or rejected.
         #[arg(long, default_value = "pending")]
         status: String,
     },
     /// Approve a request: its revision is deployed.
     Approve {
+        /// The request's id (`approval submit` prints it).
         #[arg(long)]
         id: String,
+        /// Shown to the creator and in the audit log.
         #[arg(long, default_value = "")]
         comment: String,
     },
     /// Reject a request, saying why.
     Reject {
+        /// The request's id.
         #[arg(long)]
         id: String,
+        /// Why: shown to the creator.
         #[arg(long)]
         comment: String,
     },
@@ -112,17 +121,22 @@ pub enum ApprovalCommand {
 pub enum DeployCommand {
     /// Recent deployments with their status and tag.
     Status {
+        /// Only this gateway group.
         #[arg(long)]
         group: Option<String>,
     },
     /// Redeploy an earlier revision of an API in a group (a new release and tag).
     Rollback {
+        /// The gateway group to redeploy in.
         #[arg(long)]
         group: String,
+        /// The API's name.
         #[arg(long, short = 'n')]
         name: String,
+        /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
+        /// The earlier revision to deploy again.
         #[arg(long)]
         revision: i64,
     },
@@ -141,8 +155,10 @@ pub enum ApiCommand {
     },
     /// Export an API project archive (api.yaml + definition + docs/).
     Export {
+        /// The API's name.
         #[arg(long, short = 'n')]
         name: String,
+        /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
         /// Where to write the zip (default `<name>-<version>.zip`).
@@ -151,6 +167,7 @@ pub enum ApiCommand {
     },
     /// Import a project archive, a definition (YAML/JSON), or a zip of a multi-file definition.
     Import {
+        /// The file to import.
         #[arg(long, short = 'f')]
         file: std::path::PathBuf,
         /// Context for a definition (default `/<name>/<version>`).
@@ -162,12 +179,16 @@ pub enum ApiCommand {
     },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
+        /// The API's name.
         #[arg(long, short = 'n')]
         name: String,
+        /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
+        /// publish, prototype, demote, block, deprecate or retire.
         #[arg(long, short = 'a')]
         action: String,
+        /// Recorded with the change.
         #[arg(long, default_value = "")]
         comment: String,
         /// Confirm a step that cannot be undone (deprecate, retire).
@@ -181,11 +202,13 @@ pub enum UserCommand {
     /// Create an account (or set the password and role of an existing one). Without
     /// --password a random one is generated and printed once.
     Create {
+        /// The account's email (its sign-in name).
         #[arg(long)]
         email: String,
         /// admin, publisher, creator or consumer.
         #[arg(long)]
         role: Role,
+        /// At least 10 characters.
         #[arg(long)]
         password: Option<String>,
     },
@@ -195,8 +218,10 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create a personal access token for an account and print it once.
     Create {
+        /// The account the token acts as.
         #[arg(long)]
         email: String,
+        /// What the token is for (e.g. the pipeline's name), shown in the account's token list.
         #[arg(long)]
         name: String,
     },
