@@ -232,6 +232,20 @@ async fn contexts_are_unique_among_live_apis(db: Db) {
     assert!(matches!(clash, Err(DomainError::Conflict(ref m)) if m.contains("already used by Pet Store")), "{clash:?}");
 }
 
+async fn starting_an_api_that_exists_changes_nothing(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let pets = import_text(&db, &creator, PETS).await.expect("import");
+    let again = apis::create_blank(&db, &creator, "Pet Store", "1.0.0", None, "").await;
+    assert!(
+        matches!(again, Err(DomainError::Conflict(ref m)) if m.contains("Pet Store 1.0.0 already exists")),
+        "{again:?}"
+    );
+    let kept = apis::get(&db, &creator, &pets.id).await.expect("get");
+    assert_eq!(kept.model.operations.len(), 2, "the definition keeps its operations");
+    let other = apis::create_blank(&db, &creator, "Pet Store", "2.0.0", None, "").await.expect("another version");
+    assert_ne!(other.id, pets.id);
+}
+
 async fn versions_copy_docs_and_link(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
@@ -367,6 +381,7 @@ db_tests!(
     lifecycle_rules_hold,
     pages_are_newest_first_with_their_total,
     contexts_are_unique_among_live_apis,
+    starting_an_api_that_exists_changes_nothing,
     versions_copy_docs_and_link,
     project_archive_round_trips_into_an_empty_server,
 );

@@ -55,6 +55,9 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await creatorPage.locator('.add-operation').getByLabel('Summary').fill('Remove a pet');
   await creatorPage.getByRole('button', { name: 'Add operation' }).click();
   await expect(creatorPage.locator('[data-testid="operation-row"][data-key="DELETE /pets/{petId}"]')).toBeVisible();
+  // The form is empty again for the next operation.
+  await expect(creatorPage.locator('.add-operation').getByLabel('Path')).toHaveValue('');
+  await expect(creatorPage.locator('.add-operation').getByLabel('Summary')).toHaveValue('');
   await creatorPage.getByRole('link', { name: 'Revisions' }).click();
   await hydrated(creatorPage);
   await creatorPage.getByLabel('Note').fill('adds delete');

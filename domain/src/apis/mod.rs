@@ -298,6 +298,16 @@ pub struct ImportRequest<'a> {
     pub context: Option<String>,
 }
 
+/// The API with this name and version, if there is one (the pair names an API).
+async fn id_by_name(db: &Db, name: &str, version: &str) -> Result<Option<String>> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE name = $1 AND version = $2")
+        .bind(name)
+        .bind(version)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.map(|(id,)| id))
+}
+
 /// Import a definition: a new API, or — when one with the same name and version exists — a
 /// new working copy of it (never a duplicate). Nothing is stored when the document is refused.
 pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Result<ImportOutcome> {
@@ -320,13 +330,8 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
     if version.is_empty() {
         return Err(DomainError::invalid("info.version", "the definition needs a version: it names the API version"));
     }
-    let existing: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE name = $1 AND version = $2")
-        .bind(&name)
-        .bind(&version)
-        .fetch_optional(&db.pool)
-        .await?;
-    match existing {
-        Some((id,)) => {
+    match id_by_name(db, &name, &version).await? {
+        Some(id) => {
             let row = load_editable(db, actor, &id).await?;
             let context = match request.context {
                 Some(c) => check_context(&c)?,
@@ -715,6 +720,13 @@ pub async fn create_blank(
     }
     if version.is_empty() || version.len() > 30 || version.chars().any(char::is_whitespace) {
         return Err(DomainError::invalid("version", "must be 1 to 30 characters without spaces"));
+    }
+    // Unlike an import, which brings a new working copy of an API it names, starting afresh
+    // must not empty an existing API's definition.
+    if id_by_name(db, name, version).await?.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "{name} {version} already exists: open it from the API list, or start another version"
+        )));
     }
     let document = serde_json::json!({
         "openapi": "3.1.0",

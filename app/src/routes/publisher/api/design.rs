@@ -16,17 +16,20 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
     let query = use_query_map();
     let selected = move || query.read().get("op");
     let edit = ServerAction::<EditOperation>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = edit.value().get() {
-            reload.now();
-        }
-    });
     let id = api.summary.id.clone();
     let edit_version = api.edit_version;
     let form_edits = api.editable && api.summary.spec_version != SpecVersion::Swagger2;
     let new_method = RwSignal::new("GET".to_string());
     let new_path = RwSignal::new(String::new());
     let new_summary = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = edit.value().get() {
+            // The operation is in the definition now: an empty form for the next one.
+            new_path.set(String::new());
+            new_summary.set(String::new());
+            reload.now();
+        }
+    });
     let add_id = id.clone();
     let ops = api.model.operations.clone();
     view! {
@@ -81,8 +84,8 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
                             {METHODS.into_iter().map(|m| view! { <option value=m>{m}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label>"Path" <input type="text" placeholder="/reviews/{id}" required on:input=move |ev| new_path.set(event_target_value(&ev))/></label>
-                    <label>"Summary" <input type="text" on:input=move |ev| new_summary.set(event_target_value(&ev))/></label>
+                    <label>"Path" <input type="text" placeholder="/reviews/{id}" required prop:value=new_path on:input=move |ev| new_path.set(event_target_value(&ev))/></label>
+                    <label>"Summary" <input type="text" prop:value=new_summary on:input=move |ev| new_summary.set(event_target_value(&ev))/></label>
                     <button type="submit" class="button">"Add operation"</button>
                 </form>
             })}
