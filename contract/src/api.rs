@@ -547,6 +547,14 @@ pub struct PortalApi {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub schemas: serde_json::Value,
+    /// The API's description (CommonMark, as OpenAPI has it) rendered to HTML that is safe to
+    /// insert: raw HTML shown as text, only http(s), mailto and relative links.
+    #[serde(default)]
+    pub description_html: String,
+    /// Each operation's description rendered the same way, by `METHOD /path`; operations with
+    /// no description are left out.
+    #[serde(default)]
+    pub operation_descriptions_html: std::collections::BTreeMap<String, String>,
 }
 
 /// A consumer's application.

@@ -65,9 +65,19 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             url: format!("https://{}{}", g.host, snapshot.context),
         });
     }
+    let description_html = crate::markdown::render(&snapshot.model.description);
+    let operation_descriptions_html = snapshot
+        .model
+        .operations
+        .iter()
+        .filter(|op| !op.description.trim().is_empty())
+        .map(|op| (op.key(), crate::markdown::render(&op.description)))
+        .collect();
     Ok(PortalApi {
         summary: row.summary()?,
         tags: json("tags", &row.tags)?,
+        description_html,
+        operation_descriptions_html,
         model: snapshot.model,
         docs: pages,
         versions: versions

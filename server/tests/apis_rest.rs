@@ -267,10 +267,14 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
     let mut ids = Vec::new();
+    // Descriptions are CommonMark: the portal renders them, raw HTML shown as text.
+    let described = PETS
+        .replace("version: '1.0'\n", "version: '1.0'\n  description: 'Send `Authorization`. <script>x()</script>'\n")
+        .replace("    get:\n", "    get:\n      description: '**All** reviews'\n");
     for name in ["Open API", "Members API", "Draft API"] {
         let id = send(
             &app,
-            call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("Review API", name)),
+            call("POST", "/api/v1/apis/import", &creator, "application/yaml", described.replace("Review API", name)),
         )
         .await
         .json()["id"]
@@ -332,6 +336,11 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     let page =
         send(&app, get(&format!("/api/v1/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await.json();
     assert_eq!(page["model"]["operations"][0]["path"], "/reviews");
+    assert_eq!(
+        page["description_html"], "<p>Send <code>Authorization</code>. &lt;script&gt;x()&lt;/script&gt;</p>\n",
+        "{page}"
+    );
+    assert_eq!(page["operation_descriptions_html"]["GET /reviews"], "<p><strong>All</strong> reviews</p>\n");
     let definition = send(
         &app,
         get(&format!("/api/v1/portal/apis/{}/definition?format=json", ids[0])).body(Body::empty()).expect("request"),
@@ -340,6 +349,8 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     assert_eq!(definition.json()["info"]["title"], "Open API");
     let html = send(&app, get(&format!("/portal/apis/{}", ids[0])).body(Body::empty()).expect("request")).await;
     assert!(html.body.contains("Open API") && html.body.contains("/reviews"), "server-rendered before hydration");
+    assert!(html.body.contains("Send <code>Authorization</code>"), "the description rendered");
+    assert!(!html.body.contains("<script>x()"), "raw HTML in a description stays text");
 }
 
 async fn applications_and_credentials_over_rest(db: Db) {

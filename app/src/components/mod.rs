@@ -11,3 +11,45 @@ pub mod schema;
 pub fn count(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// The first paragraph of a CommonMark description as plain text, for a catalog card: code
+/// spans, emphasis and links keep their text and lose their marks (`**x**`, `` `x` ``,
+/// `[x](url)`), and a heading loses its `#`s.
+pub fn plain_excerpt(markdown: &str) -> String {
+    let paragraph = markdown.trim().split("\n\n").next().unwrap_or_default();
+    let mut out = String::with_capacity(paragraph.len());
+    let mut rest = paragraph.trim_start_matches('#').trim_start();
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '`' => {}
+            '*' | '_' if rest.starts_with(c) => rest = &rest[1..],
+            // `[text](url)`: the text stays, the address goes.
+            ']' if rest.starts_with('(') => match rest.find(')') {
+                Some(end) => rest = &rest[end + 1..],
+                None => out.push(c),
+            },
+            '[' => {}
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_excerpt;
+
+    #[test]
+    fn a_card_shows_the_first_paragraph_without_marks() {
+        assert_eq!(
+            plain_excerpt(
+                "Drive it **all** with `Authorization: Bearer <token>`.\nSee [the docs](https://x.example/a_b).\n\nMore."
+            ),
+            "Drive it all with Authorization: Bearer <token>. See the docs."
+        );
+        assert_eq!(plain_excerpt("# Pets\nsnake_case [stays"), "Pets snake_case stays");
+        assert_eq!(plain_excerpt(""), "");
+    }
+}

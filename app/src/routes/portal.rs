@@ -1,9 +1,9 @@
 //! The developer portal: the catalog of APIs and each API's page with its reference.
 
 use crate::app::use_auth;
-use crate::components::count;
 use crate::components::notice::ActionError;
 use crate::components::schema::SchemaTree;
+use crate::components::{count, plain_excerpt};
 use crate::functions::applications::ListApplications;
 use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
@@ -55,7 +55,7 @@ pub fn PortalPage() -> impl IntoView {
                                         <span class="muted">{a.version.clone()}</span>
                                     </div>
                                     {(a.state != LifecycleState::Published).then(|| state_badge(a.state))}
-                                    <p class="muted">{if a.description.is_empty() { "No description.".to_string() } else { a.description.clone() }}</p>
+                                    <p class="muted">{if a.description.trim().is_empty() { "No description.".to_string() } else { plain_excerpt(&a.description) }}</p>
                                     <div class="tags">
                                         {a.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
                                         {a.group.clone().map(|g| view! { <span class="tag group">{g}</span> })}
@@ -117,7 +117,8 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
         <section class="page-head">
             <p class="crumbs"><a href="/portal">"Portal"</a> " / " {s.name.clone()}</p>
             <h1 data-testid="portal-title">{s.name.clone()} " " <span class="muted">{s.version.clone()}</span> " " {(s.state != LifecycleState::Published).then(|| state_badge(s.state))}</h1>
-            <p class="lead">{api.model.description.clone()}</p>
+            // Rendered and made safe by the server (domain::markdown).
+            <div class="lead markdown" inner_html=api.description_html.clone()></div>
         </section>
         <section class="panel">
             <div class="row">
@@ -159,7 +160,8 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
                     let security = api.policies.security_of(&op.key()).to_vec();
-                    view! { <OperationReference op schemas=api.schemas.clone() security api_id=s.id.clone() deployed=!api.endpoints.is_empty()/> }
+                    let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
+                    view! { <OperationReference op description_html schemas=api.schemas.clone() security api_id=s.id.clone() deployed=!api.endpoints.is_empty()/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
@@ -179,6 +181,8 @@ fn credentials_label(security: &[AuthKind]) -> &'static str {
 #[component]
 fn OperationReference(
     op: Operation,
+    /// The operation's description as safe HTML (see `PortalApi`).
+    description_html: String,
     schemas: serde_json::Value,
     security: Vec<AuthKind>,
     api_id: String,
@@ -195,7 +199,7 @@ fn OperationReference(
                 " " <code>{op.path.clone()}</code> " " <span class="muted">{op.summary.clone()}</span>
                 {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
             </summary>
-            {(!op.description.is_empty()).then(|| view! { <p>{op.description.clone()}</p> })}
+            {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials_label(&security)}</p>
             <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/>
             {(!op.parameters.is_empty()).then(|| view! {
