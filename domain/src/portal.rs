@@ -54,6 +54,14 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .fetch_all(&db.pool)
             .await?;
     let mut endpoints = Vec::new();
+    // The management API is served by the server itself, not through a gateway (contexts are
+    // unique among live APIs, and the server's own listing holds this one).
+    if snapshot.context == MANAGEMENT_CONTEXT {
+        endpoints.push(PortalEndpoint {
+            environment: "This Gatehouse server, with a personal access token".into(),
+            url: MANAGEMENT_CONTEXT.into(),
+        });
+    }
     if let Some(group) = &row.group_name {
         let g = groups::get(db, group).await?;
         endpoints.push(PortalEndpoint {

@@ -6,7 +6,7 @@ use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
 use gatehouse_domain::openapi::files::MemoryFiles;
-use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests};
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, portal};
 
 const PETS: &str = r#"openapi: 3.0.3
 info:
@@ -246,6 +246,17 @@ async fn starting_an_api_that_exists_changes_nothing(db: Db) {
     assert_ne!(other.id, pets.id);
 }
 
+async fn the_management_api_is_listed_as_served_by_the_server(db: Db) {
+    let document = r#"{"openapi":"3.0.3","info":{"title":"Gatehouse management API","version":"0.1.0"},"paths":{"/me":{"get":{"responses":{"200":{"description":"ok"}}}}}}"#;
+    let id = portal::publish_management_api(&db, document).await.expect("listed");
+    let again = portal::publish_management_api(&db, document).await.expect("listed again");
+    assert_eq!(again, id, "an unchanged document is the same listing");
+    let page = portal::api(&db, None, &id).await.expect("public");
+    assert_eq!(page.summary.state, LifecycleState::Published);
+    let urls: Vec<&str> = page.endpoints.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(urls, ["/api/v1"], "no gateway serves it: the server does");
+}
+
 async fn versions_copy_docs_and_link(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
@@ -382,6 +393,7 @@ db_tests!(
     pages_are_newest_first_with_their_total,
     contexts_are_unique_among_live_apis,
     starting_an_api_that_exists_changes_nothing,
+    the_management_api_is_listed_as_served_by_the_server,
     versions_copy_docs_and_link,
     project_archive_round_trips_into_an_empty_server,
 );

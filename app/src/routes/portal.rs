@@ -161,7 +161,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 {ops.into_iter().map(|op| {
                     let security = api.policies.security_of(&op.key()).to_vec();
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
-                    view! { <OperationReference op description_html schemas=api.schemas.clone() security api_id=s.id.clone() deployed=!api.endpoints.is_empty()/> }
+                    view! { <OperationReference op description_html schemas=api.schemas.clone() security api_id=s.id.clone() deployed=s.group.is_some()/> }
                 }).collect_view()}
             }).collect_view()}
         </section>

@@ -83,7 +83,8 @@ pub struct NewApi {
     description: String,
 }
 
-/// Start an API from scratch (an empty OpenAPI 3.1 definition).
+/// Start an API from scratch (an empty OpenAPI 3.1 definition); 409 when an API of that name
+/// and version exists.
 #[utoipa::path(post, path = "/apis", tag = "apis", request_body = NewApi,
     responses((status = 201, body = ImportOutcome), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_api(
