@@ -58,6 +58,16 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   // The form is empty again for the next operation.
   await expect(creatorPage.locator('.add-operation').getByLabel('Path')).toHaveValue('');
   await expect(creatorPage.locator('.add-operation').getByLabel('Summary')).toHaveValue('');
+  // Removing an operation leaves a half-typed new one alone.
+  await creatorPage.locator('.add-operation select').selectOption('HEAD');
+  await creatorPage.locator('.add-operation').getByLabel('Path').fill('/pets');
+  await creatorPage.getByRole('button', { name: 'Add operation' }).click();
+  const head = creatorPage.locator('[data-testid="operation-row"][data-key="HEAD /pets"]');
+  await expect(head).toBeVisible();
+  await creatorPage.locator('.add-operation').getByLabel('Path').fill('/half-typed');
+  await head.getByRole('button', { name: 'Remove' }).click();
+  await expect(head).toHaveCount(0);
+  await expect(creatorPage.locator('.add-operation').getByLabel('Path')).toHaveValue('/half-typed');
   await creatorPage.getByRole('link', { name: 'Revisions' }).click();
   await hydrated(creatorPage);
   await creatorPage.getByLabel('Note').fill('adds delete');

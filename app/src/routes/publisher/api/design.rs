@@ -1,7 +1,7 @@
 //! The form view: operations listed, added and removed; one operation edited field by field.
 //! Every change is written into the definition itself, so the source view shows it at once.
 
-use super::Reload;
+use super::{NewOperation, Reload};
 use crate::functions::apis::{EditOperation, LoadOperationForm};
 use crate::url::encode;
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
@@ -19,16 +19,21 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
     let id = api.summary.id.clone();
     let edit_version = api.edit_version;
     let form_edits = api.editable && api.summary.spec_version != SpecVersion::Swagger2;
-    let new_method = RwSignal::new("GET".to_string());
-    let new_path = RwSignal::new(String::new());
-    let new_summary = RwSignal::new(String::new());
+    let new_operation = expect_context::<NewOperation>();
+    let NewOperation { method: new_method, path: new_path, summary: new_summary } = new_operation;
+    // Whether the edit on its way is this form's: a Remove or an editor's save leaves a
+    // half-typed new operation alone.
+    let adding = RwSignal::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(_)) = edit.value().get() {
-            // The operation is in the definition now: an empty form for the next one.
-            new_path.set(String::new());
-            new_summary.set(String::new());
+        let Some(result) = edit.value().get() else { return };
+        if result.is_ok() {
+            if adding.get_untracked() {
+                // The operation is in the definition now: an empty form for the next one.
+                new_operation.clear();
+            }
             reload.now();
         }
+        adding.set(false);
     });
     let add_id = id.clone();
     let ops = api.model.operations.clone();
@@ -73,6 +78,7 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
             {form_edits.then(|| view! {
                 <form class="form inline-form add-operation" on:submit=move |ev| {
                     ev.prevent_default();
+                    adding.set(true);
                     edit.dispatch(EditOperation {
                         id: add_id.clone(),
                         edit: OperationEdit::Add { method: new_method.get_untracked(), path: new_path.get_untracked(), summary: new_summary.get_untracked() },
@@ -81,7 +87,7 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
                 }>
                     <label class="narrow-field">"Method"
                         <select on:change=move |ev| new_method.set(event_target_value(&ev))>
-                            {METHODS.into_iter().map(|m| view! { <option value=m>{m}</option> }).collect_view()}
+                            {METHODS.into_iter().map(|m| view! { <option value=m selected=move || new_method.get() == m>{m}</option> }).collect_view()}
                         </select>
                     </label>
                     <label>"Path" <input type="text" placeholder="/reviews/{id}" required prop:value=new_path on:input=move |ev| new_path.set(event_target_value(&ev))/></label>

@@ -29,6 +29,30 @@ impl Reload {
     }
 }
 
+/// The add-operation form's fields, kept by the page: a save reads the working copy again and
+/// draws the tab afresh, which would lose a new operation half typed before another edit.
+#[derive(Clone, Copy)]
+pub struct NewOperation {
+    pub method: RwSignal<String>,
+    pub path: RwSignal<String>,
+    pub summary: RwSignal<String>,
+}
+
+impl NewOperation {
+    fn new() -> NewOperation {
+        NewOperation {
+            method: RwSignal::new("GET".into()),
+            path: RwSignal::new(String::new()),
+            summary: RwSignal::new(String::new()),
+        }
+    }
+
+    pub fn clear(&self) {
+        self.path.set(String::new());
+        self.summary.set(String::new());
+    }
+}
+
 const TABS: [(&str, &str); 9] = [
     ("overview", "Overview"),
     ("design", "Design"),
@@ -58,6 +82,13 @@ fn ApiWorkspace() -> impl IntoView {
     let tab = move || query.read().get("tab").unwrap_or_else(|| "overview".into());
     let reload = Reload(RwSignal::new(0));
     provide_context(reload);
+    let new_operation = NewOperation::new();
+    provide_context(new_operation);
+    // A draft belongs to the API it was typed for.
+    Effect::new(move |_| {
+        id();
+        new_operation.clear();
+    });
     let detail = Resource::new(move || (id(), reload.0.get()), |(id, _)| get_api(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
