@@ -379,10 +379,13 @@ fn is_value(value: &[u8]) -> bool {
 }
 
 impl Response {
+    /// An answer with its content type; an empty one sends none (a prototype's 204, say).
     pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response {
         let mut response =
             Response { status, headers: Vec::with_capacity(256), body: body.into(), declared_length: None };
-        response.header("content-type", content_type.as_bytes());
+        if !content_type.is_empty() {
+            response.header("content-type", content_type.as_bytes());
+        }
         response
     }
 
@@ -813,6 +816,17 @@ mod tests {
         let first = answer.split("HTTP/1.1 ").nth(1).unwrap_or("");
         assert!(first.contains("content-length: 19\r\n") && first.ends_with("\r\n\r\n"), "{first}");
         assert_eq!(bodies(&answer)[1], "GET /b None [] x=-");
+    }
+
+    #[test]
+    fn an_answer_without_a_content_type_sends_none() {
+        let mut out = Vec::new();
+        encode(&mut out, &Response::new(204, "", Bytes::new()), false, false);
+        let head = String::from_utf8_lossy(&out).into_owned();
+        assert!(head.starts_with("HTTP/1.1 204 No Content\r\n") && !head.contains("content-type"), "{head}");
+        out.clear();
+        encode(&mut out, &Response::new(200, "application/json", "{}"), false, false);
+        assert!(String::from_utf8_lossy(&out).contains("content-type: application/json\r\n"));
     }
 
     #[tokio::test(start_paused = true)]
