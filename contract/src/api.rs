@@ -555,6 +555,10 @@ pub struct PortalApi {
     /// no description are left out.
     #[serde(default)]
     pub operation_descriptions_html: std::collections::BTreeMap<String, String>,
+    /// Gatehouse's own management API: the server answers it, with personal access tokens, so
+    /// it has no gateway, no tiers and takes no subscriptions.
+    #[serde(default)]
+    pub served_by_server: bool,
 }
 
 /// A consumer's application.

@@ -47,16 +47,19 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
     let row = listed(db, viewer, id).await?;
     let snapshot = row.snapshot()?;
     let pages = docs::list(db, id).await?;
-    let tiers = tiers::list(db).await?.into_iter().filter(|t| snapshot.policies.tiers.contains(&t.name)).collect();
+    let served_by_server = is_management_api(&row);
+    let tiers = if served_by_server {
+        Vec::new()
+    } else {
+        tiers::list(db).await?.into_iter().filter(|t| snapshot.policies.tiers.contains(&t.name)).collect()
+    };
     let versions: Vec<(String, String, String, String)> =
         sqlx::query_as("SELECT id, version, state, visibility FROM apis WHERE lineage_id = $1 ORDER BY created_at, id")
             .bind(&row.lineage_id)
             .fetch_all(&db.pool)
             .await?;
     let mut endpoints = Vec::new();
-    // The management API is served by the server itself, not through a gateway (contexts are
-    // unique among live APIs, and the server's own listing holds this one).
-    if snapshot.context == MANAGEMENT_CONTEXT {
+    if served_by_server {
         endpoints.push(PortalEndpoint {
             environment: "This Gatehouse server, with a personal access token".into(),
             url: MANAGEMENT_CONTEXT.into(),
@@ -109,6 +112,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .cloned()
             .unwrap_or_default(),
         policies: snapshot.policies,
+        served_by_server,
     })
 }
 
@@ -120,6 +124,12 @@ pub async fn definition(db: &Db, viewer: Option<&Actor>, id: &str, format: Sourc
 
 /// Where the management API is served, as its context.
 pub const MANAGEMENT_CONTEXT: &str = "/api/v1";
+
+/// Whether a stored API is the management API's listing, which the server serves itself, not
+/// through a gateway.
+pub(crate) fn is_management_api(api: &apis::ApiRow) -> bool {
+    api.owner == accounts::SYSTEM_OWNER && api.context == MANAGEMENT_CONTEXT
+}
 
 /// Dogfooding: Gatehouse's own management REST API is listed in its portal like any other API,
 /// its reference rendered by the same code. Called at start with the generated document; the

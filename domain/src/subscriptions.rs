@@ -144,6 +144,12 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
             _ => DomainError::NotFound(format!("API {}", request.api_id)),
         });
     }
+    if crate::portal::is_management_api(&api) {
+        return Err(DomainError::Conflict(format!(
+            "{} {} is served by Gatehouse itself and takes no subscriptions: call it with a personal access token",
+            api.name, api.version
+        )));
+    }
     let tier = offered_tier(db, &api, &request.tier).await?;
     let existing: Option<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")

@@ -1,12 +1,12 @@
 //! The publisher's domain on SQLite and PostgreSQL: import, list and search, conflicts,
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
-use gatehouse_contract::{LifecycleState, OperationEdit, Role};
+use gatehouse_contract::{LifecycleState, NewSubscription, OperationEdit, Role};
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
 use gatehouse_domain::openapi::files::MemoryFiles;
-use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, portal};
+use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests, portal, subscriptions, tiers};
 
 const PETS: &str = r#"openapi: 3.0.3
 info:
@@ -255,6 +255,16 @@ async fn the_management_api_is_listed_as_served_by_the_server(db: Db) {
     assert_eq!(page.summary.state, LifecycleState::Published);
     let urls: Vec<&str> = page.endpoints.iter().map(|e| e.url.as_str()).collect();
     assert_eq!(urls, ["/api/v1"], "no gateway serves it: the server does");
+    assert!(page.served_by_server);
+    assert!(page.tiers.is_empty(), "personal access tokens, not tiers: {:?}", page.tiers);
+
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let app = applications::create(&db, &ann, "Shop", "").await.expect("application");
+    let tier = tiers::list(&db).await.expect("tiers").into_iter().next().expect("a tier exists").name;
+    let request = NewSubscription { application_id: app.id, api_id: id, tier };
+    let refused = subscriptions::subscribe(&db, &ann, &request).await;
+    assert!(matches!(&refused, Err(DomainError::Conflict(m)) if m.contains("personal access token")), "{refused:?}");
+    assert!(applications::list(&db, &ann).await.expect("list")[0].subscriptions.is_empty());
 }
 
 async fn versions_copy_docs_and_link(db: Db) {

@@ -8,7 +8,7 @@ use gatehouse_contract::{
 use gatehouse_domain::apis::{self, ImportRequest, edit, revisions};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::openapi::files::MemoryFiles;
-use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, groups};
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, groups, portal, seed};
 use std::path::Path;
 use std::process::Command;
 
@@ -169,10 +169,49 @@ async fn sidecar_groups_need_a_backend_image(db: Db) {
     );
 }
 
+/// `serve --demo`'s sample API goes through the real loop on the first run: released to the
+/// demo group as a prototype whose every operation answers from an example.
+async fn the_demo_api_is_released_as_a_prototype(db: Db) {
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo.clone());
+    assert!(seed::seed_demo_api(&db, &deployer).await.expect("no demo yet").is_none(), "no demo group, no demo API");
+    seed::seed_demo_users(&db).await.expect("users");
+    seed::seed_demo_group(&db).await.expect("group").expect("created");
+
+    let deployment = seed::seed_demo_api(&db, &deployer).await.expect("seeded").expect("deployed");
+    assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
+    assert_eq!(deployment.tag, "demo-v1.0.0");
+    assert!(git(&repo, &["tag", "--list"]).contains("demo-v1.0.0"));
+
+    let listed = portal::catalog(&db, None, "pizza", None, 10, 0).await.expect("catalog");
+    assert_eq!(listed.total, 1, "anyone may see it in the portal");
+    let page = portal::api(&db, None, &listed.items[0].id).await.expect("page");
+    assert_eq!(page.summary.state, LifecycleState::Prototyped);
+    assert_eq!(page.docs.len(), 1, "a getting-started page");
+    let publisher = accounts::actor_by_email(&db, "publisher@demo.gatehouse.local").await.expect("publisher");
+    let detail = apis::get(&db, &publisher, &listed.items[0].id).await.expect("detail");
+    assert!(detail.warnings.is_empty(), "the sample imports cleanly: {:?}", detail.warnings);
+
+    let (_, _, bundle) = deployer.current_bundle("demo").await.expect("bundle").expect("present");
+    let bundle: serde_json::Value = serde_json::from_str(&bundle).expect("json");
+    let api = &bundle["apis"][0];
+    assert_eq!((api["context"].as_str(), api["state"].as_str()), (Some("/pizzashack/v1"), Some("PROTOTYPED")));
+    let operations = api["operations"].as_array().expect("operations");
+    assert_eq!(operations.len(), 5);
+    for op in operations {
+        assert!(op["mock"].is_object(), "every operation answers as a prototype: {op}");
+    }
+    let menu = operations.iter().find(|op| op["method"] == "GET" && op["path"] == "/menu").expect("GET /menu");
+    assert!(menu["mock"]["body"].as_str().is_some_and(|b| b.contains("Margherita")), "{menu}");
+
+    assert!(seed::seed_demo_api(&db, &deployer).await.expect("again").is_none(), "seeded once");
+}
+
 db_tests!(
     approval_deploys_commits_and_tags,
     publishers_cannot_approve_their_own_requests,
-    sidecar_groups_need_a_backend_image
+    sidecar_groups_need_a_backend_image,
+    the_demo_api_is_released_as_a_prototype
 );
 
 /// A local receiver standing in for Jenkins / GitHub Actions: records what it is sent.

@@ -295,6 +295,8 @@ pub fn leptos_options(args: &ServeArgs) -> LeptosOptions {
 
 async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
     let db = open_store(store).await?;
+    // The sample API is deployed only with the demo group it belongs to, on the demo's first run.
+    let mut demo_group_created = false;
     if args.demo {
         let created = seed::seed_demo_users(&db).await?;
         if created.is_empty() {
@@ -309,6 +311,7 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
         // server still starts.
         match seed::seed_demo_group(&db).await {
             Ok(Some(group)) => {
+                demo_group_created = true;
                 let port = group.port.unwrap_or(gatehouse_domain::groups::FIRST_LOCAL_PORT);
                 println!(
                     "Demo gateway group: {} — APIs approved for it are served at http://127.0.0.1:{port}",
@@ -346,6 +349,17 @@ async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
     tokio::spawn(analytics.clone().maintain(args.analytics_retention_days));
 
     let deployer = Deployer::new(db.clone(), store.gitops_repo());
+    if demo_group_created {
+        // Before the gateways start, so the demo gateway's first bundle serves it.
+        match seed::seed_demo_api(&db, &deployer).await {
+            Ok(Some(deployment)) => println!(
+                "Demo API: Pizza Shack (a prototype answering from its examples), released as {} — try it in the portal",
+                deployment.tag
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not deploy the demo API"),
+        }
+    }
     tokio::spawn(deployer.clone().run_webhooks());
     let (stop, stopping) = Stopping::new();
     let state = AppState {

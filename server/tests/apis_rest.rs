@@ -353,6 +353,46 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     assert!(!html.body.contains("<script>x()"), "raw HTML in a description stays text");
 }
 
+async fn the_management_api_page_offers_tokens_not_subscriptions(db: Db) {
+    let app = app(&db);
+    let document = send(&app, get("/api/v1/openapi.json").body(Body::empty()).expect("request")).await.body;
+    let id = gatehouse_domain::portal::publish_management_api(&db, &document).await.expect("listed");
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let page = send(&app, get(&format!("/portal/apis/{id}")).body(Body::empty()).expect("request")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"data-testid="access""#) && page.body.contains("/account/tokens"), "{}", page.body);
+    assert!(!page.body.contains(r#"data-testid="subscribe""#), "no tiers to subscribe with");
+    assert!(page.body.contains("personal access token (Authorization: Bearer)"), "the credential it takes");
+
+    let created =
+        send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
+    let application = created.json()["id"].as_str().expect("id").to_string();
+    let body = serde_json::json!({ "application_id": application, "api_id": id, "tier": "Bronze" }).to_string();
+    let refused = send(&app, call("POST", "/api/v1/subscriptions", &consumer, "application/json", body)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.json()["error"]["message"].as_str().is_some_and(|m| m.contains("personal access token")));
+}
+
+/// The demo's sample API as a visitor finds it on a fresh `serve --demo`: listed, documented,
+/// and honest that a prototype asks for no credential yet.
+async fn the_demo_api_page_says_a_prototype_asks_for_no_credential(db: Db) {
+    let app = app(&db);
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = gatehouse_domain::deploy::Deployer::new(db.clone(), repo);
+    gatehouse_domain::seed::seed_demo_users(&db).await.expect("users");
+    gatehouse_domain::seed::seed_demo_group(&db).await.expect("group");
+    gatehouse_domain::seed::seed_demo_api(&db, &deployer).await.expect("seeded").expect("deployed");
+    let catalog = send(&app, get("/api/v1/portal/apis?q=pizza").body(Body::empty()).expect("request")).await.json();
+    let id = catalog["items"][0]["id"].as_str().expect("listed").to_string();
+    let page = send(&app, get(&format!("/portal/apis/{id}")).body(Body::empty()).expect("request")).await;
+    assert!(page.body.contains("Getting started") && page.body.contains("http://127.0.0.1:8081/pizzashack/v1"));
+    assert!(
+        page.body.contains("none while this API is a prototype; once published, OAuth2 access token"),
+        "{}",
+        page.body
+    );
+}
+
 async fn applications_and_credentials_over_rest(db: Db) {
     let app = app(&db);
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
@@ -535,6 +575,8 @@ async fn subscriptions_and_tiers_over_rest(db: Db) {
 
 db_tests!(
     subscriptions_and_tiers_over_rest,
+    the_management_api_page_offers_tokens_not_subscriptions,
+    the_demo_api_page_says_a_prototype_asks_for_no_credential,
     applications_and_credentials_over_rest,
     the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,

@@ -143,7 +143,18 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 </p>
             })}
         </section>
-        <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() state=s.state/>
+        {if api.served_by_server {
+            view! {
+                <section class="panel" data-testid="access">
+                    <h2>"Access"</h2>
+                    <p>"Gatehouse serves this API itself: it takes no subscriptions. Send a personal access token as "
+                        <code>"Authorization: Bearer …"</code> "; create one on " <a href="/account/tokens">"your tokens page"</a>
+                        ". A call can do what your role may do in the browser."</p>
+                </section>
+            }.into_any()
+        } else {
+            view! { <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() state=s.state/> }.into_any()
+        }}
         {(!api.docs.is_empty()).then(|| view! {
             <section class="panel">
                 {api.docs.iter().map(|d| view! {
@@ -159,9 +170,9 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             {grouped.into_iter().map(|(tag, ops)| view! {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
-                    let security = api.policies.security_of(&op.key()).to_vec();
+                    let credentials = credentials_label(&api, api.policies.security_of(&op.key()));
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
-                    view! { <OperationReference op description_html schemas=api.schemas.clone() security api_id=s.id.clone() deployed=s.group.is_some()/> }
+                    view! { <OperationReference op description_html schemas=api.schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some()/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
@@ -169,12 +180,22 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
 }
 
 /// What a caller must send, in words.
-fn credentials_label(security: &[AuthKind]) -> &'static str {
-    match (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey)) {
+fn credentials_label(api: &PortalApi, security: &[AuthKind]) -> String {
+    if api.served_by_server {
+        return "personal access token (Authorization: Bearer) or a signed-in session".into();
+    }
+    let asked = match (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey)) {
         (true, true) => "OAuth2 access token (Authorization: Bearer) or API key (apikey header)",
         (true, false) => "OAuth2 access token (Authorization: Bearer)",
         (false, true) => "API key (apikey header)",
         (false, false) => "none: open to anyone",
+    };
+    // A prototype's gateway answers from examples and checks nothing.
+    match api.summary.state {
+        LifecycleState::Prototyped if !security.is_empty() => {
+            format!("none while this API is a prototype; once published, {asked}")
+        }
+        _ => asked.into(),
     }
 }
 
@@ -184,7 +205,8 @@ fn OperationReference(
     /// The operation's description as safe HTML (see `PortalApi`).
     description_html: String,
     schemas: serde_json::Value,
-    security: Vec<AuthKind>,
+    /// What a caller must send, in words.
+    credentials: String,
     api_id: String,
     deployed: bool,
 ) -> impl IntoView {
@@ -200,7 +222,7 @@ fn OperationReference(
                 {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
             </summary>
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
-            <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials_label(&security)}</p>
+            <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials}</p>
             <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/>
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>

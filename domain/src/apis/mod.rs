@@ -299,7 +299,7 @@ pub struct ImportRequest<'a> {
 }
 
 /// The API with this name and version, if there is one (the pair names an API).
-async fn id_by_name(db: &Db, name: &str, version: &str) -> Result<Option<String>> {
+pub(crate) async fn id_by_name(db: &Db, name: &str, version: &str) -> Result<Option<String>> {
     let found: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE name = $1 AND version = $2")
         .bind(name)
         .bind(version)

@@ -1,8 +1,11 @@
-//! Demo data for `make run`: one account per role and a gateway group. Idempotent: what exists
-//! is left alone.
+//! Demo data for `make run`: one account per role, a gateway group and a sample API deployed
+//! to it. Idempotent: what exists is left alone.
 
-use crate::{Db, Result, accounts, audit, groups};
-use gatehouse_contract::{GatewayGroup, GroupKind, GroupMode, Role};
+use crate::apis::{self, ImportRequest, docs, lifecycle, revisions};
+use crate::deploy::Deployer;
+use crate::openapi::files::MemoryFiles;
+use crate::{Actor, Db, DomainError, Result, accounts, audit, groups};
+use gatehouse_contract::{Deployment, GatewayGroup, GroupKind, GroupMode, LifecycleRequest, Role};
 
 pub const DEMO_DOMAIN: &str = "demo.gatehouse.local";
 /// The demo's gateway group: approving an API for it makes the API callable at once through the
@@ -52,4 +55,60 @@ pub async fn seed_demo_group(db: &Db) -> Result<Option<GatewayGroup>> {
         image: gatehouse_contract::default_image(),
     };
     groups::create(db, &publisher, group).await.map(Some)
+}
+
+/// The demo's sample API: a definition whose every operation has an example.
+const SAMPLE_API: &str = include_str!("pizza-shack.yaml");
+const SAMPLE_NAME: (&str, &str) = ("Pizza Shack", "1.0.0");
+const SAMPLE_CONTEXT: &str = "/pizzashack/v1";
+const SAMPLE_GUIDE: &str = "\
+Pizza Shack is a **prototype**: the demo gateway answers each operation from the examples in its \
+definition, with no backend behind it and no credential asked for.
+
+1. Open an operation under *Reference* and press **Try it**: the call goes through the demo \
+   gateway, and the answer is the operation's example.
+2. The call is counted: it shows in *Analytics* a few seconds later.
+3. When a backend exists, the API's creator sets its endpoint and a publisher publishes it. \
+   From then on the gateway asks for an access token of a subscribed application: create an \
+   application under *Applications*, subscribe it here with a tier, and try again.
+";
+
+async fn demo_account(db: &Db, role: Role) -> Result<Actor> {
+    accounts::actor_by_email(db, &format!("{}@{DEMO_DOMAIN}", role.as_str())).await
+}
+
+/// Put the sample API through the loop a person would — the demo creator imports it, makes it a
+/// prototype, documents it, cuts revision 1 and submits it for the demo group; the demo
+/// publisher approves — so the demo's first release is a real deployment (committed, tagged,
+/// served by the group's gateway) and the portal has an API to try. Returns the deployment, or
+/// `None` when the sample exists already or there is no demo group.
+pub async fn seed_demo_api(db: &Db, deployer: &Deployer) -> Result<Option<Deployment>> {
+    let (name, version) = SAMPLE_NAME;
+    if apis::id_by_name(db, name, version).await?.is_some() {
+        return Ok(None);
+    }
+    match groups::get(db, DEMO_GROUP).await {
+        Err(DomainError::NotFound(_)) => return Ok(None),
+        other => other?,
+    };
+    let creator = demo_account(db, Role::Creator).await?;
+    let publisher = demo_account(db, Role::Publisher).await?;
+    let files = MemoryFiles::single("pizza-shack.yaml", SAMPLE_API.as_bytes().to_vec());
+    let request = ImportRequest { files: &files, entry: "pizza-shack.yaml", context: Some(SAMPLE_CONTEXT.into()) };
+    let id = apis::import(db, &creator, request).await?.id;
+    docs::save(db, &creator, &id, None, "Getting started", SAMPLE_GUIDE).await?;
+    let prototype = LifecycleRequest {
+        action: "prototype".into(),
+        comment: "Demo: try it before the backend exists".into(),
+        ..Default::default()
+    };
+    lifecycle::change(db, &creator, &id, &prototype).await?;
+    groups::assign(db, &creator, &id, DEMO_GROUP).await?;
+    let revision = revisions::create(db, &creator, &id, "Demo: first revision").await?;
+    let approval = deployer.submit(&creator, &id, revision, "Demo: the sample API's first release").await?;
+    let outcome = deployer.approve(&publisher, &approval, "Demo: approved when the demo was set up").await?;
+    outcome
+        .deployment
+        .map(Some)
+        .ok_or_else(|| DomainError::Internal("approving the sample API made no deployment".into()))
 }
