@@ -19,11 +19,19 @@ pub struct DemoAccount {
     pub password: String,
 }
 
+fn demo_email(role: Role) -> String {
+    format!("{}@{DEMO_DOMAIN}", role.as_str())
+}
+
+async fn demo_account(db: &Db, role: Role) -> Result<Actor> {
+    accounts::actor_by_email(db, &demo_email(role)).await
+}
+
 /// Create the demo accounts that do not exist yet; returns only the ones created now.
 pub async fn seed_demo_users(db: &Db) -> Result<Vec<DemoAccount>> {
     let mut created = Vec::new();
     for role in Role::ALL {
-        let email = format!("{}@{DEMO_DOMAIN}", role.as_str());
+        let email = demo_email(role);
         if accounts::actor_by_email(db, &email).await.is_ok() {
             continue;
         }
@@ -41,7 +49,7 @@ pub async fn seed_demo_group(db: &Db) -> Result<Option<GatewayGroup>> {
     if groups::any(db).await? {
         return Ok(None);
     }
-    let publisher = accounts::actor_by_email(db, &format!("{}@{DEMO_DOMAIN}", Role::Publisher.as_str())).await?;
+    let publisher = demo_account(db, Role::Publisher).await?;
     let group = GatewayGroup {
         name: DEMO_GROUP.into(),
         kind: GroupKind::Functional,
@@ -65,17 +73,14 @@ const SAMPLE_GUIDE: &str = "\
 Pizza Shack is a **prototype**: the demo gateway answers each operation from the examples in its \
 definition, with no backend behind it and no credential asked for.
 
-1. Open an operation under *Reference* and press **Try it**: the call goes through the demo \
-   gateway, and the answer is the operation's example.
+1. Signed in (*Sign up* makes a consumer account), open an operation under *Reference* and \
+   press **Try it**: the call goes through the demo gateway, and the answer is the operation's \
+   example.
 2. The call is counted: it shows in *Analytics* a few seconds later.
 3. When a backend exists, the API's creator sets its endpoint and a publisher publishes it. \
    From then on the gateway asks for an access token of a subscribed application: create an \
    application under *Applications*, subscribe it here with a tier, and try again.
 ";
-
-async fn demo_account(db: &Db, role: Role) -> Result<Actor> {
-    accounts::actor_by_email(db, &format!("{}@{DEMO_DOMAIN}", role.as_str())).await
-}
 
 /// Put the sample API through the loop a person would — the demo creator imports it, makes it a
 /// prototype, documents it, cuts revision 1 and submits it for the demo group; the demo
