@@ -94,6 +94,15 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
+/// An answer's body for reading: a JSON object or array indented (keys in the order sent),
+/// anything else as it came.
+fn readable_body(body: String) -> String {
+    match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(value) if value.is_object() || value.is_array() => pretty(&value),
+        _ => body,
+    }
+}
+
 #[component]
 fn ApiReference(api: PortalApi) -> impl IntoView {
     let s = api.summary.clone();
@@ -170,7 +179,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             {grouped.into_iter().map(|(tag, ops)| view! {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
-                    let credentials = credentials_label(&api, api.policies.security_of(&op.key()));
+                    let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()));
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
                     view! { <OperationReference op description_html schemas=api.schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some()/> }
                 }).collect_view()}
@@ -180,8 +189,8 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
 }
 
 /// What a caller must send, in words.
-fn credentials_label(api: &PortalApi, security: &[AuthKind]) -> String {
-    if api.served_by_server {
+fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[AuthKind]) -> String {
+    if served_by_server {
         return "personal access token (Authorization: Bearer) or a signed-in session".into();
     }
     let asked = match (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey)) {
@@ -191,7 +200,7 @@ fn credentials_label(api: &PortalApi, security: &[AuthKind]) -> String {
         (false, false) => "none: open to anyone",
     };
     // A prototype's gateway answers from examples and checks nothing.
-    match api.summary.state {
+    match state {
         LifecycleState::Prototyped if !security.is_empty() => {
             format!("none while this API is a prototype; once published, {asked}")
         }
@@ -420,6 +429,7 @@ fn TryIt(
     let application = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
     let fields = values.clone();
+    let sign_in = format!("/signin?next=/portal/apis/{api_id}");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut path = template.clone();
@@ -449,7 +459,11 @@ fn TryIt(
                     }
                 }>"Try it"</button>
             })}
-            {move || shown.get().then(|| {
+            {move || (shown.get() && auth.me().is_none()).then(|| view! {
+                // The server sends the call for an account (and its applications' tokens).
+                <p class="muted" data-testid="try-sign-in"><a href=sign_in.clone()>"Sign in"</a> " to try this operation."</p>
+            })}
+            {move || (shown.get() && auth.me().is_some()).then(|| {
                 let fields = fields.clone();
                 let list = apps.value().get().and_then(|r| r.ok()).unwrap_or_default();
                 if application.get_untracked().is_empty() && let Some(first) = list.first() {
@@ -492,10 +506,37 @@ fn TryIt(
                         <details><summary>"Headers"</summary>
                             <pre class="code">{answer.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>()}</pre>
                         </details>
-                        <pre class="code" data-testid="try-body">{answer.body}</pre>
+                        <pre class="code" data-testid="try-body">{readable_body(answer.body)}</pre>
                     </div>
                 }.into_any(),
             })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_answers_are_indented_in_the_order_sent_and_others_kept() {
+        assert_eq!(readable_body(r#"{"z":1,"a":[true]}"#.into()), "{\n  \"z\": 1,\n  \"a\": [\n    true\n  ]\n}");
+        assert_eq!(readable_body("plain text".into()), "plain text");
+        assert_eq!(readable_body("42".into()), "42", "a bare JSON value stays as sent");
+    }
+
+    #[test]
+    fn a_prototype_asks_for_no_credential_until_published() {
+        let oauth = [AuthKind::Oauth2];
+        assert_eq!(
+            credentials_label(false, LifecycleState::Prototyped, &oauth),
+            "none while this API is a prototype; once published, OAuth2 access token (Authorization: Bearer)"
+        );
+        assert_eq!(
+            credentials_label(false, LifecycleState::Published, &oauth),
+            "OAuth2 access token (Authorization: Bearer)"
+        );
+        assert_eq!(credentials_label(false, LifecycleState::Prototyped, &[]), "none: open to anyone");
+        assert!(credentials_label(true, LifecycleState::Published, &oauth).starts_with("personal access token"));
     }
 }
