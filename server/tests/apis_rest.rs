@@ -363,6 +363,7 @@ async fn the_management_api_page_offers_tokens_not_subscriptions(db: Db) {
     assert!(page.body.contains(r#"data-testid="access""#) && page.body.contains("/account/tokens"), "{}", page.body);
     assert!(!page.body.contains(r#"data-testid="subscribe""#), "no tiers to subscribe with");
     assert!(page.body.contains("personal access token (Authorization: Bearer)"), "the credential it takes");
+    assert!(!page.body.contains(r#"data-testid="try-open""#), "no gateway to try it through");
 
     let created =
         send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
@@ -386,6 +387,7 @@ async fn the_demo_api_page_says_a_prototype_asks_for_no_credential(db: Db) {
     let id = catalog["items"][0]["id"].as_str().expect("listed").to_string();
     let page = send(&app, get(&format!("/portal/apis/{id}")).body(Body::empty()).expect("request")).await;
     assert!(page.body.contains("Getting started") && page.body.contains("http://127.0.0.1:8081/pizzashack/v1"));
+    assert!(page.body.contains(r#"data-testid="try-open""#), "a prototype can be tried");
     assert!(
         page.body.contains("none while this API is a prototype; once published, OAuth2 access token"),
         "{}",

@@ -181,7 +181,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 {ops.into_iter().map(|op| {
                     let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()));
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
-                    view! { <OperationReference op description_html schemas=api.schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some()/> }
+                    view! { <OperationReference op description_html schemas=api.schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
@@ -218,6 +218,9 @@ fn OperationReference(
     credentials: String,
     api_id: String,
     deployed: bool,
+    /// Whether the try-it console is offered: not for the management API, which the server
+    /// answers, not a gateway (the Access panel says how to call it).
+    try_it: bool,
 ) -> impl IntoView {
     let body_schemas = schemas.clone();
     let path_params: Vec<String> =
@@ -232,7 +235,7 @@ fn OperationReference(
             </summary>
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials}</p>
-            <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/>
+            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/> })}
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">
