@@ -144,12 +144,6 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
             _ => DomainError::NotFound(format!("API {}", request.api_id)),
         });
     }
-    if crate::portal::is_management_api(&api) {
-        return Err(DomainError::Conflict(format!(
-            "{} {} is served by Gatehouse itself and takes no subscriptions: call it with a personal access token",
-            api.name, api.version
-        )));
-    }
     let tier = offered_tier(db, &api, &request.tier).await?;
     let existing: Option<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT id, status, activated_at FROM subscriptions WHERE application_id = $1 AND api_id = $2")
@@ -229,6 +223,14 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
 
 /// A tier `api` offers, by name: one of its definition's tiers that still exists.
 async fn offered_tier(db: &Db, api: &apis::ApiRow, name: &str) -> Result<Tier> {
+    // The server answers its own API with personal access tokens; no gateway would enforce a
+    // tier. Here, so that subscribing and changing a tier both refuse it.
+    if crate::portal::is_management_api(api) {
+        return Err(DomainError::Conflict(format!(
+            "{} {} is served by Gatehouse itself and takes no subscriptions: call it with a personal access token",
+            api.name, api.version
+        )));
+    }
     let offered = api.snapshot()?.policies.tiers;
     if !offered.iter().any(|t| t == name) {
         return Err(DomainError::invalid(
