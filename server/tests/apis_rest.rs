@@ -393,6 +393,11 @@ async fn the_demo_api_page_says_a_prototype_asks_for_no_credential(db: Db) {
         "{}",
         page.body
     );
+    assert!(page.body.contains(r#"data-testid="prototype-subscription""#), "subscribing says it waits for publishing");
+    assert!(
+        page.body.contains(&format!(r#"href="/signin?next=/portal/apis/{id}""#)),
+        "sign-in comes back to this page"
+    );
 }
 
 async fn applications_and_credentials_over_rest(db: Db) {

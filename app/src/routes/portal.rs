@@ -308,6 +308,7 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
     let tier = RwSignal::new(first_tier);
     let open = state != LifecycleState::Deprecated;
     let tier_rows = tiers.clone();
+    let sign_in = format!("/signin?next=/portal/apis/{api_id}");
     let api_for_status = api_id.clone();
     view! {
         <section class="panel" data-testid="subscribe">
@@ -324,9 +325,16 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                     }).collect_view()}
                 </tbody>
             </table>
+            {(state == LifecycleState::Prototyped).then(|| view! {
+                // Subscribing early is allowed, but nothing is enforced yet: say so.
+                <p class="muted" data-testid="prototype-subscription">
+                    "This API is a prototype: its gateway answers from examples and checks no credential or tier. "
+                    "A subscription made now takes effect once the API is published."
+                </p>
+            })}
             {move || match (signed_in(), open) {
                 (_, false) => view! { <p class="muted">"This version is deprecated: it takes no new subscriptions."</p> }.into_any(),
-                (false, true) => view! { <p class="muted"><a href="/signin">"Sign in"</a> " to subscribe one of your applications."</p> }.into_any(),
+                (false, true) => view! { <p class="muted"><a href=sign_in.clone()>"Sign in"</a> " to subscribe one of your applications."</p> }.into_any(),
                 (true, true) => {
                     let list = apps.value().get().and_then(|r| r.ok());
                     match list {
