@@ -400,6 +400,34 @@ async fn the_demo_api_page_says_a_prototype_asks_for_no_credential(db: Db) {
     );
 }
 
+/// A definition with many warnings: the API's page lists the first ten and folds the rest
+/// away under a count, so hundreds (DigitalOcean's 201) do not bury the page.
+async fn many_warnings_fold_away_on_the_api_page(db: Db) {
+    let app = app(&db);
+    let cookie = signed_in(&app, &db, "creator@example.com", Role::Creator).await;
+    let creator = tokens::create_for_email(&db, "creator@example.com", "ci").await.expect("token").token;
+    let schemas: String = (0..13)
+        .map(|n| format!("    Count{n:02}:\n      type: integer\n      minimum: 0\n      exclusiveMinimum: true\n"))
+        .collect();
+    let definition = format!("{PETS}components:\n  schemas:\n{schemas}");
+    let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", definition)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.json()["warnings"].as_array().map(Vec::len), Some(13), "{}", created.body);
+    let id = created.json()["id"].as_str().expect("id").to_string();
+
+    let page = send(
+        &app,
+        get(&format!("/publisher/apis/{id}")).header(header::COOKIE, &cookie).body(Body::empty()).expect("request"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Warnings (13)"), "{}", page.body);
+    let (shown, folded) = page.body.split_once("<summary>3 more</summary>").expect("the rest folded under a count");
+    assert!(shown.contains("/components/schemas/Count09/exclusiveMinimum"), "the first ten show");
+    assert!(!shown.contains("/components/schemas/Count10/"), "the eleventh is folded");
+    assert!(folded.contains("/components/schemas/Count12/exclusiveMinimum"), "the rest are in the fold");
+}
+
 async fn applications_and_credentials_over_rest(db: Db) {
     let app = app(&db);
     let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
@@ -584,6 +612,7 @@ db_tests!(
     subscriptions_and_tiers_over_rest,
     the_management_api_page_offers_tokens_not_subscriptions,
     the_demo_api_page_says_a_prototype_asks_for_no_credential,
+    many_warnings_fold_away_on_the_api_page,
     applications_and_credentials_over_rest,
     the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,
