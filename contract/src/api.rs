@@ -273,16 +273,15 @@ pub struct RevisionSummary {
     pub note: String,
 }
 
-/// Everything about one API's working copy.
+/// Everything about one API's working copy but the definition's text, which is [`ApiSource`]:
+/// a large definition is megabytes (DigitalOcean's 3 MB) that every view of the API would
+/// otherwise carry, when only the source view needs it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiDetail {
     #[serde(flatten)]
     pub summary: ApiSummary,
     pub visibility: Visibility,
-    /// The definition as written (YAML or JSON): the source of truth.
-    pub source: String,
-    pub source_format: SourceFormat,
     pub model: ApiModel,
     pub warnings: Vec<Diagnostic>,
     pub endpoints: Endpoints,
@@ -296,6 +295,16 @@ pub struct ApiDetail {
     /// Every tier there is, so the settings form can offer them.
     #[serde(default)]
     pub available_tiers: Vec<crate::Tier>,
+}
+
+/// An API's definition as written (YAML or JSON), the source of truth, with the edit it is:
+/// change it and send it back with that `edit_version`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiSource {
+    pub source: String,
+    pub source_format: SourceFormat,
+    pub edit_version: i64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

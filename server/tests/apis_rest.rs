@@ -167,13 +167,46 @@ async fn zip_definitions_import_with_entry(db: Db) {
             .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let id = reply.json()["id"].as_str().expect("id").to_string();
-    let detail = send(&app, call("GET", &format!("/api/v1/apis/{id}"), &creator, "application/json", Body::empty()))
-        .await
-        .json();
+    let definition =
+        send(&app, call("GET", &format!("/api/v1/apis/{id}/definition"), &creator, "application/json", Body::empty()))
+            .await
+            .json();
     assert!(
-        detail["source"].as_str().expect("source").contains("#/components/schemas/thing"),
+        definition["source"].as_str().expect("source").contains("#/components/schemas/thing"),
         "bundled into one document"
     );
+}
+
+/// A pipeline edits the definition as text: read it with its edit, send it back changed; a
+/// change made on an older edit is refused and the newer one kept.
+async fn the_definition_is_edited_over_rest(db: Db) {
+    let app = app(&db);
+    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json();
+    let path = format!("/api/v1/apis/{}/definition", created["id"].as_str().expect("id"));
+
+    let read = send(&app, call("GET", &path, &creator, "application/json", Body::empty())).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let (source, format, edit) =
+        (read.json()["source"].clone(), read.json()["source_format"].clone(), read.json()["edit_version"].clone());
+    assert_eq!(source, PETS);
+    assert_eq!(format, "yaml");
+
+    let changed = PETS.replace("/reviews", "/ratings");
+    let body = serde_json::json!({ "source": changed, "edit_version": edit }).to_string();
+    let saved = send(&app, call("PUT", &path, &creator, "application/json", body.clone())).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["model"]["operations"][0]["path"], "/ratings");
+    assert!(saved.json().get("source").is_none(), "the API's detail leaves the text to /definition");
+    let stale = send(&app, call("PUT", &path, &creator, "application/json", body)).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let now = send(&app, call("GET", &path, &creator, "application/json", Body::empty())).await.json();
+    assert_eq!(now["source"], changed.as_str());
+    assert!(now["edit_version"].as_i64() > edit.as_i64());
+
+    let refused = send(&app, call("GET", &path, &consumer, "application/json", Body::empty())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 async fn projects_export_and_import(db: Db) {
@@ -619,5 +652,6 @@ db_tests!(
     import_list_and_lifecycle_over_rest,
     broken_definitions_are_refused_with_located_details,
     zip_definitions_import_with_entry,
+    the_definition_is_edited_over_rest,
     projects_export_and_import,
 );

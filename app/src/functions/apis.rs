@@ -2,8 +2,8 @@
 
 use crate::AppError;
 use gatehouse_contract::{
-    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest,
-    LifecycleState, OperationEdit, OperationForm, Page,
+    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSource, ApiSummary, Diagnostic, DocPage, ImportOutcome,
+    LifecycleRequest, LifecycleState, OperationEdit, OperationForm, Page,
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -21,6 +21,13 @@ pub async fn get_api(id: String) -> Result<ApiDetail, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     Ok(gatehouse_domain::apis::get(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
+pub async fn get_api_source(id: String) -> Result<ApiSource, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::apis::source(&context()?.db, &actor, &id).await?)
 }
 
 #[server]
@@ -67,8 +74,8 @@ pub async fn validate_definition(source: String) -> Result<Validation, AppError>
 pub async fn load_operation_form(id: String, method: String, path: String) -> Result<Option<OperationForm>, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
-    let detail = gatehouse_domain::apis::get(&context()?.db, &actor, &id).await?;
-    let document = gatehouse_domain::openapi::parse::parse(&detail.source).map(|p| p.value).ok();
+    let source = gatehouse_domain::apis::source(&context()?.db, &actor, &id).await?;
+    let document = gatehouse_domain::openapi::parse::parse(&source.source).map(|p| p.value).ok();
     Ok(document.and_then(|d| gatehouse_domain::apis::edit::form_of(&d, &method, &path)))
 }
 

@@ -15,7 +15,7 @@ use crate::openapi::{self, Imported};
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{
-    ApiDetail, ApiModel, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies,
+    ApiDetail, ApiModel, ApiSource, ApiSummary, Endpoints, ImportOutcome, LifecycleState, Page, Permission, Policies,
     SourceFormat, SpecVersion, VersionRef, Visibility,
 };
 pub use gatehouse_contract::{ApiQuery, ApiSettings, Snapshot};
@@ -751,8 +751,6 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
     Ok(ApiDetail {
         summary: row.summary()?,
         visibility: if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public },
-        source: row.source.clone(),
-        source_format: if row.source_format == "json" { SourceFormat::Json } else { SourceFormat::Yaml },
         model: json("model", &row.model)?,
         warnings: json("warnings", &row.warnings)?,
         endpoints: json("endpoints", &row.endpoints)?,
@@ -767,6 +765,17 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
         revisions,
         editable: can_edit(actor, &row.owner_id),
         available_tiers: crate::tiers::list(db).await?,
+    })
+}
+
+/// The working copy's definition as written, for the source view and pipelines that edit it.
+pub async fn source(db: &Db, actor: &Actor, id: &str) -> Result<ApiSource> {
+    actor.require(Permission::DesignApis)?;
+    let row = load(db, id).await?;
+    Ok(ApiSource {
+        source_format: if row.source_format == "json" { SourceFormat::Json } else { SourceFormat::Yaml },
+        source: row.source,
+        edit_version: row.edit_version,
     })
 }
 

@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_contract::{
-    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSummary, Diagnostic, DocPage, ImportOutcome, LifecycleRequest,
-    LifecycleState, OperationEdit, Page, Permission, RevisionSummary, Snapshot,
+    ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSource, ApiSummary, Diagnostic, DocPage, ImportOutcome,
+    LifecycleRequest, LifecycleState, OperationEdit, Page, Permission, RevisionSummary, Snapshot,
 };
 use gatehouse_domain::DomainError;
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -119,6 +119,18 @@ pub async fn get_api(
 ) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::get(&state.db, actor, &id).await?))
+}
+
+/// The working copy's definition as written, with the `edit_version` to save a change with.
+#[utoipa::path(get, path = "/apis/{id}/definition", tag = "apis", params(("id" = String, Path)),
+    responses((status = 200, body = ApiSource), (status = 404, body = ErrorBody)))]
+pub async fn get_definition(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiSource>> {
+    let actor = caller.require(Permission::DesignApis)?;
+    Ok(Json(apis::source(&state.db, actor, &id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

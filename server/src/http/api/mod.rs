@@ -106,7 +106,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::validate))
         .routes(routes!(apis::list_apis, apis::create_api))
         .routes(routes!(apis::get_api))
-        .routes(routes!(apis::save_definition))
+        .routes(routes!(apis::get_definition, apis::save_definition))
         .routes(routes!(apis::save_settings))
         .routes(routes!(apis::transfer_ownership))
         .routes(routes!(apis::edit_operation))
