@@ -4,9 +4,13 @@
 
 use leptos::prelude::*;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Deeper than this, the tree says so rather than growing without bound.
 const MAX_DEPTH: usize = 12;
+/// More nodes than this in one tree and the rest is left to the definition: a schema that
+/// reaches many others would otherwise repeat them all under every operation that uses it.
+const MAX_NODES: usize = 400;
 
 /// The name a local `$ref` points at (`#/components/schemas/Pet`, `#/definitions/Pet`).
 fn ref_name(reference: &str) -> Option<&str> {
@@ -68,87 +72,122 @@ fn resolve<'a>(schema: &'a Value, schemas: &'a Value) -> (Option<String>, &'a Va
     }
 }
 
-/// The children of a schema: properties, array items, and the parts of allOf/oneOf/anyOf.
-fn children(schema: &Value, schemas: &Value, stack: &mut Vec<String>, depth: usize) -> AnyView {
-    if depth > MAX_DEPTH {
-        return view! { <li class="muted">"… (nested deeper than shown)"</li> }.into_any();
-    }
-    let mut rows: Vec<AnyView> = Vec::new();
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        for (name, property) in properties {
-            rows.push(node(Some(name.clone()), required.contains(&name.as_str()), property, schemas, stack, depth + 1));
-        }
-    }
-    if let Some(items) = schema.get("items") {
-        rows.push(node(Some("[items]".into()), false, items, schemas, stack, depth + 1));
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-            for part in parts {
-                rows.push(node(Some(format!("({key})")), false, part, schemas, stack, depth + 1));
-            }
-        }
-    }
-    if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
-        rows.push(node(Some("[any key]".into()), false, extra, schemas, stack, depth + 1));
-    }
-    rows.into_iter().collect_view().into_any()
+/// A tree as HTML, written as text rather than built from nested views: a view per node put
+/// hundreds of nested futures on the server's stack when the page was rendered, and a large
+/// definition's reference (DigitalOcean's) overflowed it, which aborts the whole server.
+struct Tree<'a> {
+    schemas: &'a Value,
+    /// The named schemas on the way from the root, to mark recursion.
+    stack: Vec<String>,
+    nodes: usize,
+    truncated: bool,
+    html: String,
 }
 
-fn node(
-    name: Option<String>,
-    required: bool,
-    schema: &Value,
-    schemas: &Value,
-    stack: &mut Vec<String>,
-    depth: usize,
-) -> AnyView {
-    let label = type_label(schema);
-    let (reached_as, target) = resolve(schema, schemas);
-    let description = target
-        .get("description")
-        .or_else(|| schema.get("description"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let notes = constraints(target);
-    let recursive = reached_as.as_ref().is_some_and(|n| stack.contains(n));
-    let nested = if recursive {
-        view! { <ul><li class="muted recursive">{format!("↻ {} refers back to itself; shown above", reached_as.clone().unwrap_or_default())}</li></ul> }.into_any()
-    } else {
-        if let Some(n) = &reached_as {
-            stack.push(n.clone());
+impl Tree<'_> {
+    fn node(&mut self, name: Option<&str>, required: bool, schema: &Value, depth: usize) {
+        self.nodes += 1;
+        let (reached_as, target) = resolve(schema, self.schemas);
+        let description = target.get("description").or_else(|| schema.get("description")).and_then(Value::as_str);
+        let notes = constraints(target);
+        self.html.push_str("<li>");
+        if let Some(name) = name {
+            self.html.push_str(&format!(r#"<code class="schema-name">{}</code> "#, escape(name)));
         }
-        let inner = children(target, schemas, stack, depth);
-        if reached_as.is_some() {
-            stack.pop();
+        self.html.push_str(&format!(r#"<span class="schema-type">{}</span>"#, escape(&type_label(schema))));
+        if required {
+            self.html.push_str(r#" <span class="badge required">required</span>"#);
         }
-        view! { <ul>{inner}</ul> }.into_any()
-    };
-    view! {
-        <li>
-            {name.map(|n| view! { <code class="schema-name">{n}</code> " " })}
-            <span class="schema-type">{label}</span>
-            {required.then(|| view! { " " <span class="badge required">"required"</span> })}
-            {(!notes.is_empty()).then(|| view! { " " <span class="muted">{notes}</span> })}
-            {(!description.is_empty()).then(|| view! { <div class="muted">{description}</div> })}
-            {nested}
-        </li>
+        if !notes.is_empty() {
+            self.html.push_str(&format!(r#" <span class="muted">{}</span>"#, escape(&notes)));
+        }
+        if let Some(description) = description.filter(|d| !d.is_empty()) {
+            self.html.push_str(&format!(r#"<div class="muted">{}</div>"#, escape(description)));
+        }
+        self.html.push_str("<ul>");
+        match reached_as {
+            Some(n) if self.stack.contains(&n) => self.html.push_str(&format!(
+                r#"<li class="muted recursive">↻ {} refers back to itself; shown above</li>"#,
+                escape(&n)
+            )),
+            Some(n) => {
+                self.stack.push(n);
+                self.children(target, depth);
+                self.stack.pop();
+            }
+            None => self.children(target, depth),
+        }
+        self.html.push_str("</ul></li>");
     }
-    .into_any()
+
+    /// The children of a schema: properties, array items, and the parts of allOf/oneOf/anyOf.
+    fn children(&mut self, schema: &Value, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.html.push_str(r#"<li class="muted">… (nested deeper than shown)</li>"#);
+            return;
+        }
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut rows: Vec<(String, bool, &Value)> = Vec::new();
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            rows.extend(properties.iter().map(|(name, p)| (name.clone(), required.contains(&name.as_str()), p)));
+        }
+        if let Some(items) = schema.get("items") {
+            rows.push(("[items]".into(), false, items));
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+                rows.extend(parts.iter().map(|part| (format!("({key})"), false, part)));
+            }
+        }
+        if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            rows.push(("[any key]".into(), false, extra));
+        }
+        for (name, required, child) in rows {
+            if self.nodes >= MAX_NODES {
+                if !self.truncated {
+                    self.truncated = true;
+                    self.html.push_str(&format!(
+                        r#"<li class="muted">… more than {MAX_NODES} fields: the rest is in the definition (YAML or JSON above)</li>"#
+                    ));
+                }
+                return;
+            }
+            self.node(Some(&name), required, child, depth + 1);
+        }
+    }
+}
+
+/// Text made safe inside an HTML element.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `<li>` items of the tree of `schema`, resolving `$ref`s against `schemas`.
+fn tree_html(schema: &Value, schemas: &Value) -> String {
+    let mut tree = Tree { schemas, stack: Vec::new(), nodes: 0, truncated: false, html: String::new() };
+    tree.node(None, false, schema, 0);
+    tree.html
 }
 
 /// The tree of `schema`, resolving `$ref`s against `schemas` (the definition's named schemas).
 #[component]
-pub fn SchemaTree(schema: Value, schemas: Value) -> impl IntoView {
-    let mut stack = Vec::new();
-    let tree = node(None, false, &schema, &schemas, &mut stack, 0);
-    view! { <ul class="schema-tree" data-testid="schema-tree">{tree}</ul> }
+pub fn SchemaTree(schema: Value, schemas: Arc<Value>) -> impl IntoView {
+    view! { <ul class="schema-tree" data-testid="schema-tree" inner_html=tree_html(&schema, &schemas)></ul> }
 }
 
 #[cfg(test)]
@@ -162,6 +201,39 @@ mod tests {
         assert_eq!(type_label(&json!({ "type": "array", "items": { "$ref": "#/definitions/Pet" } })), "array of Pet");
         assert_eq!(type_label(&json!({ "type": "string", "format": "date-time" })), "string (date-time)");
         assert_eq!(type_label(&json!({ "type": ["string", "null"] })), "string | null");
+    }
+
+    #[test]
+    fn refs_are_named_and_recursion_marked() {
+        let schemas = json!({
+            "Node": { "type": "object", "required": ["name"], "properties": {
+                "name": { "type": "string", "description": "Its <b>name</b>" },
+                "children": { "type": "array", "items": { "$ref": "#/components/schemas/Node" } }
+            } }
+        });
+        let html = tree_html(&json!({ "$ref": "#/components/schemas/Node" }), &schemas);
+        assert!(html.starts_with(r#"<li><span class="schema-type">Node</span>"#), "{html}");
+        assert!(html.contains(r#"<code class="schema-name">name</code> <span class="schema-type">string</span> <span class="badge required">required</span>"#), "{html}");
+        assert!(html.contains("Its &lt;b&gt;name&lt;/b&gt;"), "descriptions are text: {html}");
+        assert!(html.contains("↻ Node refers back to itself"), "{html}");
+        assert_eq!(html.matches("<li").count(), 5, "root, name, children, [items], the recursion note: {html}");
+    }
+
+    #[test]
+    fn a_large_tree_is_cut_short_and_says_so() {
+        // 30 schemas of 30 fields, each field referring to the next schema: 30^12 nodes if expanded.
+        let schemas: serde_json::Map<String, Value> = (0..30)
+            .map(|n| {
+                let fields: serde_json::Map<String, Value> = (0..30)
+                    .map(|f| (format!("f{f}"), json!({ "$ref": format!("#/components/schemas/S{}", (n + 1) % 30) })))
+                    .collect();
+                (format!("S{n}"), json!({ "type": "object", "properties": fields }))
+            })
+            .collect();
+        let html = tree_html(&json!({ "$ref": "#/components/schemas/S0" }), &Value::Object(schemas));
+        assert_eq!(html.matches(r#"<span class="schema-type">"#).count(), MAX_NODES);
+        assert_eq!(html.matches("more than 400 fields").count(), 1, "said once");
+        assert_eq!(html.matches("<li").count(), html.matches("</li>").count(), "well formed");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use gatehouse_contract::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use std::sync::Arc;
 
 #[component]
 pub fn PortalPage() -> impl IntoView {
@@ -121,6 +122,9 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
         .chain((!untagged.is_empty()).then(|| ("Other".to_string(), untagged)))
         .filter(|(_, ops)| !ops.is_empty())
         .collect();
+    // Shared by every operation's schema trees, not copied into each (DigitalOcean's are 1 MB).
+    let schemas = Arc::new(api.schemas.clone());
+    let eager = api.model.operations.len() <= EAGER_OPERATIONS;
     view! {
         <Title text=format!("{} {}", s.name, s.version)/>
         <section class="page-head">
@@ -181,7 +185,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 {ops.into_iter().map(|op| {
                     let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()));
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
-                    view! { <OperationReference op description_html schemas=api.schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server/> }
+                    view! { <OperationReference op description_html schemas=schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server eager/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
@@ -208,12 +212,18 @@ fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[
     }
 }
 
+/// A reference of up to this many operations (Gatehouse's own has 74) is rendered whole by
+/// the server, readable and indexable before hydration; a larger one renders each operation
+/// when it is first opened: DigitalOcean's 659 were 14 MB of HTML and a minute and a half of a
+/// debug server's time, Kubernetes' 50 MB.
+const EAGER_OPERATIONS: usize = 100;
+
 #[component]
 fn OperationReference(
     op: Operation,
     /// The operation's description as safe HTML (see `PortalApi`).
     description_html: String,
-    schemas: serde_json::Value,
+    schemas: Arc<serde_json::Value>,
     /// What a caller must send, in words.
     credentials: String,
     api_id: String,
@@ -221,18 +231,46 @@ fn OperationReference(
     /// Whether the try-it console is offered: not for the management API, which the server
     /// answers, not a gateway (the Access panel says how to call it).
     try_it: bool,
+    /// Whether the details are rendered before the operation is first opened.
+    eager: bool,
+) -> impl IntoView {
+    let opened = RwSignal::new(eager);
+    let summary = view! {
+        <summary>
+            <span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span>
+            " " <code>{op.path.clone()}</code> " " <span class="muted">{op.summary.clone()}</span>
+            {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
+        </summary>
+    };
+    view! {
+        // The first toggle is always an opening; once rendered, the details stay (and so does
+        // what was typed into try-it) when the operation is closed and opened again.
+        <details class="operation" data-testid="reference-operation" on:toggle=move |_| opened.set(true)>
+            {summary}
+            {move || opened.get().then(|| view! {
+                <OperationDetails op=op.clone() description_html=description_html.clone() schemas=schemas.clone()
+                    credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+            })}
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn OperationDetails(
+    op: Operation,
+    description_html: String,
+    schemas: Arc<serde_json::Value>,
+    credentials: String,
+    api_id: String,
+    deployed: bool,
+    try_it: bool,
 ) -> impl IntoView {
     let body_schemas = schemas.clone();
     let path_params: Vec<String> =
         op.parameters.iter().filter(|p| p.location == "path").map(|p| p.name.clone()).collect();
     let response_schemas = schemas;
     view! {
-        <details class="operation" data-testid="reference-operation">
-            <summary>
-                <span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span>
-                " " <code>{op.path.clone()}</code> " " <span class="muted">{op.summary.clone()}</span>
-                {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
-            </summary>
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials}</p>
             {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/> })}
@@ -267,7 +305,6 @@ fn OperationReference(
                     }).collect_view()}
                 </div>
             }).collect_view()}
-        </details>
     }
     .into_any()
 }
