@@ -2,14 +2,40 @@
 //! the importer against MANIFEST.tsv: valid documents import with the listed operation count;
 //! invalid ones are refused or import with warnings that name the problem; nothing panics.
 
+use gatehouse_contract::SourceFormat;
+use gatehouse_domain::openapi::emit::to_text;
 use gatehouse_domain::openapi::files::DirFiles;
 use gatehouse_domain::openapi::import;
+use gatehouse_domain::openapi::parse::parse;
 use std::path::PathBuf;
 use std::time::Instant;
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/openapi");
     dir.join("MANIFEST.tsv").exists().then_some(dir)
+}
+
+/// Where two documents first differ, as a JSON pointer with both values.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) if w == v => {}
+                    Some(w) => return format!("/{k}{}", first_difference(v, w)),
+                    None => return format!("/{k} (missing)"),
+                }
+            }
+            " (keys added)".into()
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .position(|(v, w)| v != w)
+            .map_or(String::new(), |i| format!("/{i}{}", first_difference(&x[i], &y[i]))),
+        _ => format!(": {a:?} became {b:?}"),
+    }
 }
 
 /// A problem the manifest's notes say the document has, and words our finding must contain.
@@ -68,6 +94,17 @@ fn corpus_imports_as_the_manifest_says() {
                 }
                 if valid == "no" && ok.warnings.is_empty() {
                     failures.push(format!("{dir}: invalid document imported without a warning"));
+                }
+                // What the source view shows and saves (a bundled definition is kept as YAML
+                // written by us) must read back as the same document.
+                let written = to_text(&ok.document, SourceFormat::Yaml);
+                match parse(&written) {
+                    Ok(again) if again.value == ok.document => {}
+                    Ok(again) => failures.push(format!(
+                        "{dir}: the YAML written reads back changed at {}",
+                        first_difference(&ok.document, &again.value)
+                    )),
+                    Err(e) => failures.push(format!("{dir}: the YAML written does not parse: {e:?}")),
                 }
             }
             Err(refusal) => {
