@@ -649,6 +649,10 @@ pub struct TryResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Why `body` is not the whole answer, when it is not: a large one is cut, and a stream
+    /// (server-sent events, say) is shown as far as it arrived within a few seconds.
+    #[serde(default)]
+    pub cut: Option<String>,
     /// Round trip through the gateway, in milliseconds.
     pub ms: f64,
 }

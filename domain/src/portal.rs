@@ -234,9 +234,37 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
     let status = answer.status().as_u16();
     let headers =
         answer.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("(binary)").to_string())).collect();
-    let bytes = answer.bytes().await.map_err(|e| DomainError::Conflict(format!("the answer was cut off: {e}")))?;
+    let (bytes, cut) = read_shown(answer).await?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    // Large answers are cut so the page stays usable.
-    let body = String::from_utf8_lossy(&bytes[..bytes.len().min(256 * 1024)]).into_owned();
-    Ok(TryResponse { url, status, headers, body, ms })
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(TryResponse { url, status, headers, body, cut, ms })
+}
+
+/// The most of an answer's body the console shows, so the page stays usable.
+const SHOWN_BYTES: usize = 256 * 1024;
+/// How long the console reads a body after its head: a stream that has not ended by then is
+/// shown as far as it arrived.
+const SHOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// As much of `answer`'s body as the console shows, and why it is not all, when it is not.
+async fn read_shown(mut answer: reqwest::Response) -> Result<(Vec<u8>, Option<String>)> {
+    let until = tokio::time::Instant::now() + SHOWN_WAIT;
+    let mut bytes = Vec::new();
+    loop {
+        match tokio::time::timeout_at(until, answer.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > SHOWN_BYTES {
+                    bytes.truncate(SHOWN_BYTES);
+                    return Ok((bytes, Some(format!("the first {} KiB of a larger answer", SHOWN_BYTES / 1024))));
+                }
+            }
+            Ok(Ok(None)) => return Ok((bytes, None)),
+            Ok(Err(e)) => return Err(DomainError::Conflict(format!("the answer was cut off: {e}"))),
+            Err(_) => {
+                let why = format!("still arriving after {} s: what had arrived by then", SHOWN_WAIT.as_secs());
+                return Ok((bytes, Some(why)));
+            }
+        }
+    }
 }

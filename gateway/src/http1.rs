@@ -1,13 +1,16 @@
 //! HTTP/1.1 for both sides of the gateway, written for a proxy's job rather than in general (as
 //! nginx and Pingora do): heads parsed in place by `httparse`, header lines passed on as the
-//! bytes they arrived as, bodies read whole (Content-Length or chunked), an answer written with
-//! one system call, and everything on the task that serves the connection — no per-request
-//! header map, no channel or task between a request and its backend call.
+//! bytes they arrived as, request bodies read whole (Content-Length or chunked), an answer
+//! written with one system call — or, when too large or too slow to wait for, relayed as it
+//! arrives — and everything on the task that serves the connection: no per-request header
+//! map, no channel or task between a request and its backend call.
 //!
-//! What is not here, on purpose: upgrades (WebSocket), streaming bodies (a body is buffered,
-//! up to a limit) and HTTP/2.
+//! A request that asks to upgrade (WebSocket) and gets `101 Switching Protocols` becomes a
+//! tunnel: bytes pass both ways unread until one side closes. What is not here, on purpose:
+//! streamed request bodies (one is buffered, up to a limit) and HTTP/2.
 
 use bytes::{Buf, Bytes, BytesMut};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::rc::Rc;
@@ -27,6 +30,8 @@ const IDLE: Duration = Duration::from_secs(60);
 const DRAIN: u64 = 64 * 1024;
 /// Bodies up to this size are copied behind the head, so a message is one write.
 pub const COALESCE: usize = 32 * 1024;
+/// The read buffer of a body relayed as it arrives.
+const RELAY_READ: usize = 64 * 1024;
 
 /// Why a message could not be read.
 #[derive(Debug)]
@@ -188,42 +193,183 @@ async fn read_chunked<S: AsyncRead + Unpin>(
     limit: u64,
 ) -> Result<Bytes, ReadError> {
     let mut body = BytesMut::new();
-    loop {
-        let end = line(stream, buf, MAX_CHUNK_LINE).await?;
-        let size_line = &buf[..end];
-        let digits = size_line.split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
-        if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
-            return Err(ReadError::Malformed("a chunk size is not a hexadecimal number"));
-        }
-        let size = digits.iter().fold(0u64, |n, d| n * 16 + u64::from(char::from(*d).to_digit(16).unwrap_or(0)));
-        buf.advance(end + 2);
-        if size == 0 {
-            let mut trailers = 0;
-            loop {
-                let end = line(stream, buf, MAX_HEAD).await?;
-                buf.advance(end + 2);
-                trailers += end + 2;
-                if end == 0 {
-                    return Ok(body.freeze());
-                }
-                if trailers > MAX_HEAD {
-                    return Err(ReadError::HeadTooLarge);
-                }
-            }
-        }
+    while let Some(size) = chunk_size(stream, buf).await? {
         if body.len() as u64 + size > limit {
             return Err(ReadError::BodyTooLarge);
         }
         let size = size as usize;
-        while buf.len() < size + 2 {
+        while buf.len() < size {
             fill(stream, buf).await?;
         }
-        if &buf[size..size + 2] != b"\r\n" {
-            return Err(ReadError::Malformed("a chunk does not end where its size says"));
-        }
         body.extend_from_slice(&buf[..size]);
-        buf.advance(size + 2);
+        buf.advance(size);
+        chunk_end(stream, buf).await?;
     }
+    Ok(body.freeze())
+}
+
+/// The next chunk's size line, read: the size of its data, or `None` for the last chunk (its
+/// trailers read and dropped too).
+async fn chunk_size<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) -> Result<Option<u64>, ReadError> {
+    let end = line(stream, buf, MAX_CHUNK_LINE).await?;
+    let size_line = &buf[..end];
+    let digits = size_line.split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
+    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Err(ReadError::Malformed("a chunk size is not a hexadecimal number"));
+    }
+    let size = digits.iter().fold(0u64, |n, d| n * 16 + u64::from(char::from(*d).to_digit(16).unwrap_or(0)));
+    buf.advance(end + 2);
+    if size > 0 {
+        return Ok(Some(size));
+    }
+    let mut trailers = 0;
+    loop {
+        let end = line(stream, buf, MAX_HEAD).await?;
+        buf.advance(end + 2);
+        trailers += end + 2;
+        if end == 0 {
+            return Ok(None);
+        }
+        if trailers > MAX_HEAD {
+            return Err(ReadError::HeadTooLarge);
+        }
+    }
+}
+
+/// The CRLF that ends a chunk's data.
+async fn chunk_end<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) -> Result<(), ReadError> {
+    while buf.len() < 2 {
+        fill(stream, buf).await?;
+    }
+    if &buf[..2] != b"\r\n" {
+        return Err(ReadError::Malformed("a chunk does not end where its size says"));
+    }
+    buf.advance(2);
+    Ok(())
+}
+
+/// Whether a chunked body is all in `buf` already, so reading it needs no wait. A body that is
+/// not valid chunked coding counts as complete: reading it finds what is wrong at once.
+pub fn chunked_complete(buf: &[u8]) -> bool {
+    let crlf = |from: usize| buf.get(from..).and_then(|rest| rest.windows(2).position(|w| w == b"\r\n"));
+    let mut at = 0;
+    loop {
+        let Some(end) = crlf(at) else { return false };
+        let digits = buf[at..at + end].split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
+        let Some(size) = std::str::from_utf8(digits).ok().and_then(|d| usize::from_str_radix(d, 16).ok()) else {
+            return true;
+        };
+        at += end + 2;
+        if size == 0 {
+            // Trailer lines, then the empty line that ends the body.
+            loop {
+                let Some(end) = crlf(at) else { return false };
+                at += end + 2;
+                if end == 0 {
+                    return true;
+                }
+            }
+        }
+        at = match size.checked_add(2).and_then(|n| at.checked_add(n)) {
+            Some(next) if next <= buf.len() => next,
+            _ => return false,
+        };
+    }
+}
+
+/// Why a relayed body stopped short.
+#[derive(Debug)]
+pub enum RelayError {
+    /// The backend's side: it closed, sent what is not the body it announced, or sent nothing
+    /// for a whole wait.
+    Source(ReadError),
+    /// The caller's side: it closed its connection.
+    Sink(std::io::Error),
+}
+
+/// `read`, given at most `wait`.
+async fn within<T>(wait: Duration, read: impl Future<Output = Result<T, ReadError>>) -> Result<T, RelayError> {
+    match tokio::time::timeout(wait, read).await {
+        Ok(outcome) => outcome.map_err(RelayError::Source),
+        Err(_) => Err(RelayError::Source(ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("nothing arrived for {} ms", wait.as_millis()),
+        )))),
+    }
+}
+
+/// Pass a body framed as `framing` from `buf` and then `source` on to `sink` as it arrives —
+/// re-chunked when `chunked` (a chunked or close-delimited body to an HTTP/1.1 caller), as it
+/// is otherwise — waiting at most `wait` for each read and counting in `sent` the body's bytes
+/// passed on. What follows a complete body stays in `buf`.
+pub async fn relay<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    source: &mut R,
+    buf: &mut BytesMut,
+    framing: Framing,
+    sink: &mut W,
+    chunked: bool,
+    wait: Duration,
+    sent: &mut u64,
+) -> Result<(), RelayError> {
+    let mut out = Vec::new();
+    // What is left of the current piece: the body for a length, a chunk for chunked coding.
+    let mut left = match framing {
+        Framing::Length(n) => n,
+        Framing::Chunked | Framing::UntilClose => 0,
+    };
+    let mut in_chunk = false;
+    loop {
+        if left == 0 && framing == Framing::Chunked {
+            if std::mem::take(&mut in_chunk) {
+                within(wait, chunk_end(source, buf)).await?;
+            }
+            match within(wait, chunk_size(source, buf)).await? {
+                Some(size) => (left, in_chunk) = (size, true),
+                None => break,
+            }
+        } else if left == 0 && framing != Framing::UntilClose {
+            break;
+        }
+        if buf.is_empty() {
+            // A big read buffer keeps a download's system calls few.
+            if buf.capacity() < RELAY_READ {
+                buf.reserve(RELAY_READ);
+            }
+            match within(wait, fill(source, buf)).await {
+                Err(RelayError::Source(ReadError::Closed { .. })) if framing == Framing::UntilClose => break,
+                outcome => outcome?,
+            }
+        }
+        let take = match framing {
+            Framing::UntilClose => buf.len(),
+            _ => left.min(buf.len() as u64) as usize,
+        };
+        write_piece(sink, &mut out, &buf[..take], chunked).await?;
+        buf.advance(take);
+        left = left.saturating_sub(take as u64);
+        *sent += take as u64;
+    }
+    if chunked {
+        sink.write_all(b"0\r\n\r\n").await.map_err(RelayError::Sink)?;
+    }
+    sink.flush().await.map_err(RelayError::Sink)
+}
+
+/// Write one piece of a relayed body, as a chunk of its own when `chunked`, in one write.
+async fn write_piece<W: AsyncWrite + Unpin>(
+    sink: &mut W,
+    out: &mut Vec<u8>,
+    piece: &[u8],
+    chunked: bool,
+) -> Result<(), RelayError> {
+    if !chunked {
+        return sink.write_all(piece).await.map_err(RelayError::Sink);
+    }
+    out.clear();
+    let _ = write!(out, "{:x}\r\n", piece.len());
+    out.extend_from_slice(piece);
+    out.extend_from_slice(b"\r\n");
+    sink.write_all(out).await.map_err(RelayError::Sink)
 }
 
 /// A request head, kept as the bytes it arrived as; methods, target and headers are ranges in it.
@@ -284,6 +430,19 @@ impl Request {
             })
         };
         if self.http10 { connection("keep-alive") } else { !connection("close") }
+    }
+
+    /// The protocol an HTTP/1.1 request asks to switch to (`Upgrade: websocket` with
+    /// `Connection: upgrade`), if it asks.
+    pub fn upgrade(&self) -> Option<&[u8]> {
+        let asks = self.headers().any(|(n, v)| {
+            n.eq_ignore_ascii_case(b"connection")
+                && v.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"))
+        });
+        if self.http10 || !asks {
+            return None;
+        }
+        self.header_bytes("upgrade").filter(|v| !v.is_empty())
     }
 
     fn expects_continue(&self) -> bool {
@@ -421,6 +580,24 @@ impl Response {
 /// Write `response` to `out`: status line, headers, framing and (up to [`COALESCE`]) the body.
 /// Returns whether the body still has to be written after `out`.
 fn encode(out: &mut Vec<u8>, response: &Response, head_request: bool, close: bool) -> bool {
+    let bodiless = Response::bodiless(response.status);
+    let length = match response.declared_length {
+        _ if bodiless => None,
+        Some(length) if head_request => Some(length),
+        _ => Some(response.body.len() as u64),
+    };
+    encode_head(out, response, length, false, close);
+    let with_body = !bodiless && !head_request;
+    if with_body && response.body.len() <= COALESCE {
+        out.extend_from_slice(&response.body);
+        return false;
+    }
+    with_body
+}
+
+/// Write `response`'s head to `out`, its body framed by `length`, or by chunked coding when
+/// `chunked`, or by the connection's close when neither.
+fn encode_head(out: &mut Vec<u8>, response: &Response, length: Option<u64>, chunked: bool, close: bool) {
     let reason = http::StatusCode::from_u16(response.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(itoa::Buffer::new().format(response.status).as_bytes());
@@ -430,26 +607,17 @@ fn encode(out: &mut Vec<u8>, response: &Response, head_request: bool, close: boo
     out.extend_from_slice(crate::clock::http_date().as_bytes());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&response.headers);
-    let bodiless = Response::bodiless(response.status);
-    if !bodiless {
-        let length = match response.declared_length {
-            Some(length) if head_request => length,
-            _ => response.body.len() as u64,
-        };
+    if let Some(length) = length {
         out.extend_from_slice(b"content-length: ");
         out.extend_from_slice(itoa::Buffer::new().format(length).as_bytes());
         out.extend_from_slice(b"\r\n");
+    } else if chunked {
+        out.extend_from_slice(b"transfer-encoding: chunked\r\n");
     }
     if close {
         out.extend_from_slice(b"connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    let with_body = !bodiless && !head_request;
-    if with_body && response.body.len() <= COALESCE {
-        out.extend_from_slice(&response.body);
-        return false;
-    }
-    with_body
 }
 
 async fn write_response<S: AsyncWrite + Unpin>(
@@ -478,16 +646,18 @@ pub struct Body<'c, S> {
     state: &'c mut BodyState,
 }
 
-/// Whether the service read the body; after a failed read the connection cannot go on.
+/// Whether the service read the body; after a failed read the connection cannot go on. Once the
+/// service has answered through [`Body::relay`], whether the connection can go on.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BodyState {
     Unread,
     Read,
     Failed,
+    Answered { close: bool },
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Body<'_, S> {
-    pub async fn read(self, limit: u64) -> Result<Bytes, ReadError> {
+    pub async fn read(&mut self, limit: u64) -> Result<Bytes, ReadError> {
         *self.state = BodyState::Failed;
         if self.request.framing == Framing::Length(0) {
             *self.state = BodyState::Read;
@@ -499,6 +669,71 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Body<'_, S> {
         let body = read_body(self.stream, self.buf, self.request.framing, limit).await?;
         *self.state = BodyState::Read;
         Ok(body)
+    }
+
+    /// Answer with `response`'s head at once, then its body as `source` delivers it (from
+    /// `source_buf` first), waiting at most `wait` for each read: for a backend's answer too
+    /// large or too slow to wait for (downloads, server-sent events). The body is framed for the
+    /// caller as the backend framed it — a length as is; chunked or close-delimited coding as
+    /// chunked coding, or by closing the connection for an HTTP/1.0 caller. Counts the body's
+    /// bytes passed on in `sent`; the connection goes on only after a whole body.
+    pub async fn relay<R: AsyncRead + Unpin>(
+        &mut self,
+        response: &Response,
+        source: &mut R,
+        source_buf: &mut BytesMut,
+        framing: Framing,
+        wait: Duration,
+        sent: &mut u64,
+    ) -> Result<(), RelayError> {
+        let request_read = match *self.state {
+            BodyState::Read => true,
+            BodyState::Unread => self.request.framing == Framing::Length(0),
+            BodyState::Failed | BodyState::Answered { .. } => false,
+        };
+        let length = match framing {
+            Framing::Length(n) => Some(n),
+            Framing::Chunked | Framing::UntilClose => None,
+        };
+        let chunked = length.is_none() && !self.request.http10;
+        let close = !request_read || !self.request.keep_alive() || (length.is_none() && !chunked);
+        let mut head = Vec::with_capacity(1024);
+        encode_head(&mut head, response, length, chunked, close);
+        // Cut short, the answer cannot be followed by another on this connection.
+        *self.state = BodyState::Answered { close: true };
+        self.stream.write_all(&head).await.map_err(RelayError::Sink)?;
+        relay(source, source_buf, framing, self.stream, chunked, wait, sent).await?;
+        *self.state = BodyState::Answered { close };
+        Ok(())
+    }
+
+    /// Answer with `response` (a backend's `101 Switching Protocols`), then pass bytes both
+    /// ways between the caller and `backend` until one side closes — a WebSocket, whose frames
+    /// the gateway does not read. What either side sent behind its head goes first. Counts in
+    /// `sent` the bytes passed to the backend and to the caller; the connection ends with it.
+    pub async fn tunnel<B: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        response: &Response,
+        backend: &mut B,
+        backend_buf: &mut BytesMut,
+        sent: &mut (u64, u64),
+    ) -> std::io::Result<()> {
+        *self.state = BodyState::Answered { close: true };
+        let mut head = Vec::with_capacity(1024);
+        encode_head(&mut head, response, None, false, false);
+        head.extend_from_slice(backend_buf);
+        sent.1 += backend_buf.len() as u64;
+        backend_buf.clear();
+        self.stream.write_all(&head).await?;
+        if !self.buf.is_empty() {
+            backend.write_all(self.buf).await?;
+            sent.0 += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        let (up, down) = tokio::io::copy_bidirectional(self.stream, backend).await?;
+        sent.0 += up;
+        sent.1 += down;
+        Ok(())
     }
 }
 
@@ -569,6 +804,13 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin, H: Service>(mut stream: S,
         let response = service
             .call(&request, Body { stream: &mut stream, buf: &mut buf, request: &request, state: &mut state })
             .await;
+        if let BodyState::Answered { close } = state {
+            if close || service.stopping() {
+                return;
+            }
+            served = true;
+            continue;
+        }
         // The next request starts after this one's body: an unread small one is dropped; a
         // larger one, or one that could not be read, closes the connection.
         let unusable = match (state, request.framing) {
@@ -634,11 +876,13 @@ fn parse_response(buf: &[u8]) -> Result<Option<(usize, ResponseHead)>, ReadError
     Ok(Some((length, head)))
 }
 
-/// Read a backend's answer head, skipping interim (1xx) answers. `Err(Closed { clean: true })`
-/// means no byte of an answer arrived.
+/// Read a backend's answer head, skipping interim (1xx) answers; `101 Switching Protocols` is
+/// the answer when the request asked to `upgrade`, refused otherwise. `Err(Closed { clean:
+/// true })` means no byte of an answer arrived.
 pub async fn read_response_head<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut BytesMut,
+    upgrade: bool,
 ) -> Result<ResponseHead, ReadError> {
     loop {
         if !buf.is_empty() {
@@ -647,10 +891,8 @@ pub async fn read_response_head<S: AsyncRead + Unpin>(
                 if (100..200).contains(&head.status) && head.status != 101 {
                     continue;
                 }
-                if head.status == 101 {
-                    return Err(ReadError::Malformed(
-                        "the backend switched protocols, which the gateway does not proxy",
-                    ));
+                if head.status == 101 && !upgrade {
+                    return Err(ReadError::Malformed("the backend switched protocols unasked"));
                 }
                 head.head = bytes;
                 return Ok(head);
@@ -672,9 +914,35 @@ mod tests {
     struct Echo;
 
     impl Service for Echo {
-        async fn call<S: AsyncRead + AsyncWrite + Unpin>(&self, request: &Request, body: Body<'_, S>) -> Response {
+        async fn call<S: AsyncRead + AsyncWrite + Unpin>(&self, request: &Request, mut body: Body<'_, S>) -> Response {
             if request.path() == "/unread" {
                 return Response::new(401, "text/plain", "no");
+            }
+            if request.path() == "/tunnel" && request.upgrade() == Some(b"echo".as_ref()) {
+                // A backend that echoes, and sent "hi " behind its 101.
+                let (mut near, far) = duplex(1024);
+                tokio::spawn(async move {
+                    let (mut from, mut to) = tokio::io::split(far);
+                    let _ = tokio::io::copy(&mut from, &mut to).await;
+                });
+                let mut response = Response::empty(101);
+                response.header("upgrade", b"echo");
+                let (mut early, mut sent) = (BytesMut::from(&b"hi "[..]), (0, 0));
+                let _ = body.tunnel(&response, &mut near, &mut early, &mut sent).await;
+                return response;
+            }
+            if let Some(kind) = request.path().strip_prefix("/relay/") {
+                let (framing, mut source): (Framing, &[u8]) = match kind {
+                    "length" => (Framing::Length(5), b"hello"),
+                    "chunked" => (Framing::Chunked, b"3\r\nabc\r\n2;x=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n"),
+                    "short" => (Framing::Length(50), b"cut"),
+                    _ => (Framing::UntilClose, b"to the end"),
+                };
+                let response = Response::new(200, "text/plain", Bytes::new());
+                let (mut buf, mut sent) = (BytesMut::new(), 0);
+                let wait = Duration::from_secs(1);
+                let _ = body.relay(&response, &mut source, &mut buf, framing, wait, &mut sent).await;
+                return response;
             }
             let body = match body.read(16).await {
                 Ok(body) => body,
@@ -818,6 +1086,54 @@ mod tests {
         assert_eq!(bodies(&answer)[1], "GET /b None [] x=-");
     }
 
+    #[tokio::test]
+    async fn relayed_answers_keep_their_framing_and_the_connection() {
+        let answer = exchange(b"GET /relay/length HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n").await;
+        assert!(answer.contains("content-length: 5\r\n"), "{answer}");
+        assert_eq!(bodies(&answer), ["hello", "GET /b None [] x=-"]);
+        // Chunked coding passes on re-chunked as it is decoded, extensions and trailers dropped;
+        // a close-delimited body goes to an HTTP/1.1 caller chunked, and the connection goes on.
+        let answer =
+            exchange(b"GET /relay/chunked HTTP/1.1\r\n\r\nGET /relay/close HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+                .await;
+        assert_eq!(answer.matches("transfer-encoding: chunked\r\n").count(), 2, "{answer}");
+        assert_eq!(
+            bodies(&answer),
+            ["3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", "a\r\nto the end\r\n0\r\n\r\n", "GET /b None [] x=-"]
+        );
+    }
+
+    #[tokio::test]
+    async fn relayed_answers_cut_short_or_without_a_length_for_http10_close_the_connection() {
+        let answer =
+            exchange(b"GET /relay/chunked HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.1\r\n\r\n").await;
+        assert!(answer.contains("connection: close\r\n") && !answer.contains("transfer-encoding"), "{answer}");
+        assert_eq!(bodies(&answer), ["abcde"], "an HTTP/1.0 caller reads to the close");
+        let answer = exchange(b"GET /relay/short HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n").await;
+        assert!(answer.contains("content-length: 50\r\n"), "{answer}");
+        assert_eq!(bodies(&answer), ["cut"], "a body the backend cut short ends the connection");
+    }
+
+    #[tokio::test]
+    async fn a_switched_protocol_passes_bytes_both_ways_until_one_side_closes() {
+        let answer =
+            exchange(b"GET /tunnel HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping, and more").await;
+        assert!(answer.starts_with("HTTP/1.1 101 Switching Protocols\r\n"), "{answer}");
+        assert!(!answer.contains("content-length") && answer.contains("upgrade: echo\r\n"), "{answer}");
+        assert!(answer.ends_with("\r\n\r\nhi ping, and more"), "the backend's early bytes, then the echo: {answer}");
+    }
+
+    #[test]
+    fn a_chunked_body_is_complete_once_its_last_chunk_and_trailers_are_there() {
+        let whole = b"3\r\nabc\r\n0\r\nTrailer: t\r\n\r\n";
+        assert!(chunked_complete(whole));
+        for cut in 0..whole.len() {
+            assert!(!chunked_complete(&whole[..cut]), "{:?}", String::from_utf8_lossy(&whole[..cut]));
+        }
+        assert!(chunked_complete(b"zz\r\n"), "not chunked coding: reading it fails at once");
+        assert!(!chunked_complete(b"ffffffffffffffff\r\n"), "a size past the end waits (and overflows nothing)");
+    }
+
     #[test]
     fn an_answer_without_a_content_type_sends_none() {
         let mut out = Vec::new();
@@ -860,18 +1176,21 @@ mod tests {
             .expect("write");
         drop(backend);
         let mut buf = BytesMut::new();
-        let head = read_response_head(&mut gateway, &mut buf).await.expect("head");
+        let head = read_response_head(&mut gateway, &mut buf, false).await.expect("head");
         assert_eq!((head.status, head.framing, head.close), (200, Framing::Chunked, false));
         assert!(head.headers().any(|(n, v)| n == "X-A" && v == b"1"));
         assert_eq!(read_body(&mut gateway, &mut buf, head.framing, 100).await.expect("body"), "hello");
-        let head = read_response_head(&mut gateway, &mut buf).await.expect("head");
+        let head = read_response_head(&mut gateway, &mut buf, false).await.expect("head");
         assert_eq!((head.status, head.framing, head.close), (404, Framing::Length(2), true), "HTTP/1.0 closes");
         assert_eq!(read_body(&mut gateway, &mut buf, head.framing, 100).await.expect("body"), "no");
-        let head = read_response_head(&mut gateway, &mut buf).await.expect("head");
+        let head = read_response_head(&mut gateway, &mut buf, false).await.expect("head");
         assert_eq!((head.status, head.framing), (204, Framing::Length(0)));
-        let head = read_response_head(&mut gateway, &mut buf).await.expect("head");
+        let head = read_response_head(&mut gateway, &mut buf, false).await.expect("head");
         assert_eq!((head.framing, head.close), (Framing::UntilClose, true));
         assert_eq!(read_body(&mut gateway, &mut buf, head.framing, 100).await.expect("body"), "rest");
-        assert!(matches!(read_response_head(&mut gateway, &mut buf).await, Err(ReadError::Closed { clean: true })));
+        assert!(matches!(
+            read_response_head(&mut gateway, &mut buf, false).await,
+            Err(ReadError::Closed { clean: true })
+        ));
     }
 }

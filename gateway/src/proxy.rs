@@ -8,12 +8,12 @@
 
 use crate::auth::{self, Caller, Denied, VerifiedTokens};
 use crate::events::{Batcher, Event, Fields};
-use crate::http1::{Body, ReadError, Request, Response, Service, json_error};
+use crate::http1::{Body, Framing, ReadError, RelayError, Request, Response, Service, json_error};
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, Match, Runtime};
-use crate::upstream::{self, Backend};
+use crate::upstream::{self, AnswerBody, Backend};
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
@@ -25,8 +25,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Request bodies larger than this are refused (413).
 const MAX_BODY: u64 = 32 * 1024 * 1024;
-/// Backend answers larger than this are refused (502): bodies are buffered, not streamed.
-const MAX_ANSWER: u64 = 128 * 1024 * 1024;
 const CORRELATION: &str = "x-correlation-id";
 
 /// What the gateway's worker threads share: the bundle being served, the tiers' counters and
@@ -126,6 +124,22 @@ struct Trace<'r> {
     backend_status: Option<u16>,
     backend_latency_ms: Option<f64>,
     error: Option<ErrorType>,
+    /// A backend answer whose body is still to come: relayed once the answer's head is whole.
+    open: Option<OpenAnswer<'r>>,
+    /// The body's length when it was relayed (the answer then carries none).
+    relayed_bytes: Option<u64>,
+}
+
+/// A backend's answer whose body is relayed as it arrives (or, after a `101`, whose connection
+/// becomes a tunnel), and where its connection goes after.
+struct OpenAnswer<'r> {
+    backend: &'r Backend,
+    connection: upstream::Connection,
+    framing: Framing,
+    /// The backend keeps the connection open after the answer.
+    reusable: bool,
+    /// The API's timeout, for each wait for more of the body.
+    wait: Duration,
 }
 
 impl Trace<'_> {
@@ -192,7 +206,7 @@ impl Gateway {
         &self,
         worker: &Worker,
         request: &Request,
-        body: Body<'_, S>,
+        mut body: Body<'_, S>,
     ) -> Response {
         let serving = worker.serving(self);
         let started = Instant::now();
@@ -210,12 +224,19 @@ impl Gateway {
             backend_status: None,
             backend_latency_ms: None,
             error: None,
+            open: None,
+            relayed_bytes: None,
         };
         let mut response = match &serving {
             None => json_error(503, "no_bundle", "this gateway has no configuration yet"),
-            Some(serving) => self.serve(serving, worker, request, body, &mut trace).await,
+            Some(serving) => self.serve(serving, worker, request, &mut body, &mut trace).await,
         };
         response.header(CORRELATION, trace.correlation_id().as_bytes());
+        match trace.open.take() {
+            Some(open) if response.status == 101 => Self::tunnel(open, &response, &mut body, &mut trace).await,
+            Some(open) => self.relay(worker, open, &response, &mut body, &mut trace).await,
+            None => {}
+        }
         match &serving {
             Some(serving) => self.record(worker, &trace, &serving.place, &response),
             None => self.record(worker, &trace, &Fields::new(&["", &self.instance, &self.region]), &response),
@@ -228,7 +249,7 @@ impl Gateway {
         serving: &'r Serving,
         worker: &Worker,
         request: &'r Request,
-        body: Body<'_, S>,
+        body: &mut Body<'_, S>,
         trace: &mut Trace<'r>,
     ) -> Response {
         let rt = &*serving.runtime;
@@ -375,7 +396,7 @@ impl Gateway {
         worker: &Worker,
         api: &'r Api,
         request: &'r Request,
-        body: Body<'_, S>,
+        body: &mut Body<'_, S>,
         trace: &mut Trace<'r>,
     ) -> Response {
         let sandbox = trace.caller.as_ref().is_some_and(|c| c.key_type() == "sandbox");
@@ -407,11 +428,12 @@ impl Gateway {
             Routing::Failover => backends,
         };
         let (method, head_request) = (request.method(), request.method() == "HEAD");
+        let upgrade = request.upgrade();
         let mut outgoing = Vec::with_capacity(1024 + body.len().min(crate::http1::COALESCE));
         let mut last_error = "";
         for backend in order {
             outgoing.clear();
-            write_head(&mut outgoing, backend, api, request, body.len(), trace.correlation_id());
+            write_head(&mut outgoing, backend, api, request, body.len(), trace.correlation_id(), upgrade);
             // A small body goes out in the same write as the head.
             let rest = if body.len() <= crate::http1::COALESCE {
                 outgoing.extend_from_slice(&body);
@@ -425,7 +447,7 @@ impl Gateway {
                 body: rest,
                 head_request,
                 idempotent: idempotent(method),
-                limit: MAX_ANSWER,
+                upgrade: upgrade.is_some(),
                 now: started,
             };
             let deadline = tokio::time::Instant::from_std(started) + timeout;
@@ -434,10 +456,13 @@ impl Gateway {
             match answer {
                 Ok(Ok(answer)) => {
                     trace.backend_status = Some(answer.head.status);
+                    let switched = answer.head.status == 101;
                     let mut response = Response::empty(answer.head.status);
                     for (name, value) in answer.head.headers() {
                         if returnable(name) {
                             response.header(name, value);
+                        } else if switched && name.eq_ignore_ascii_case("upgrade") {
+                            response.header("upgrade", value);
                         } else if head_request
                             && name.eq_ignore_ascii_case("content-length")
                             && let Some(length) = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse().ok())
@@ -445,7 +470,21 @@ impl Gateway {
                             response.set_declared_length(length);
                         }
                     }
-                    response.body = answer.body;
+                    if switched {
+                        response.header("connection", b"upgrade");
+                    }
+                    match answer.body {
+                        AnswerBody::Whole(body) => response.body = body,
+                        AnswerBody::Open(connection) => {
+                            trace.open = Some(OpenAnswer {
+                                backend,
+                                connection,
+                                framing: answer.head.framing,
+                                reusable: !answer.head.close,
+                                wait: timeout,
+                            });
+                        }
+                    }
                     return response;
                 }
                 Ok(Err(e)) => {
@@ -472,6 +511,50 @@ impl Gateway {
         )
     }
 
+    /// Answer with `response`'s head and relay the open answer's body as it arrives; its
+    /// connection goes back to the pool after a whole body.
+    async fn relay<S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        worker: &Worker,
+        mut open: OpenAnswer<'_>,
+        response: &Response,
+        body: &mut Body<'_, S>,
+        trace: &mut Trace<'_>,
+    ) {
+        let mut sent = 0;
+        let (source, buf) = open.connection.parts();
+        let relayed = body.relay(response, source, buf, open.framing, open.wait, &mut sent).await;
+        trace.relayed_bytes = Some(sent);
+        match relayed {
+            Ok(()) if open.reusable => worker.backends.give_back(open.backend, open.connection, Instant::now()),
+            Ok(()) => {}
+            Err(RelayError::Source(e)) => {
+                tracing::warn!(backend = %open.backend.url, error = %e, bytes = sent, "the backend's answer stopped short");
+                trace.error = Some(ErrorType::BackendUnreachable);
+                self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(RelayError::Sink(e)) => {
+                tracing::debug!(error = %e, bytes = sent, "the caller went away during a relayed answer");
+            }
+        }
+    }
+
+    /// Answer with the backend's `101` and pass bytes both ways until one side closes.
+    async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
+        mut open: OpenAnswer<'_>,
+        response: &Response,
+        body: &mut Body<'_, S>,
+        trace: &mut Trace<'_>,
+    ) {
+        let mut sent = (0, 0);
+        let (backend, buf) = open.connection.parts();
+        if let Err(e) = body.tunnel(response, backend, buf, &mut sent).await {
+            tracing::debug!(backend = %open.backend.url, error = %e, "a tunnel ended with an error");
+        }
+        trace.request_bytes += sent.0;
+        trace.relayed_bytes = Some(sent.1);
+    }
+
     fn record(&self, worker: &Worker, trace: &Trace, place: &Fields, response: &Response) {
         let seconds = trace.started.elapsed().as_secs_f64();
         self.metrics.observe(worker.index, response.status, seconds);
@@ -494,7 +577,7 @@ impl Gateway {
             latency_ms: seconds * 1000.0,
             backend_latency_ms: trace.backend_latency_ms,
             request_bytes: trace.request_bytes,
-            response_bytes: response.body.len() as u64,
+            response_bytes: trace.relayed_bytes.unwrap_or(response.body.len() as u64),
             user_agent: trace.user_agent,
             error: trace.error,
         });
@@ -536,6 +619,7 @@ fn write_head(
     request: &Request,
     body_length: usize,
     correlation_id: &str,
+    upgrade: Option<&[u8]>,
 ) {
     let context = api.spec.context.trim_end_matches('/');
     let rest = request.path().strip_prefix(context).unwrap_or("");
@@ -563,6 +647,10 @@ fn write_head(
         } else if name.eq_ignore_ascii_case(b"x-forwarded-for") {
             earlier_hops = Some(value);
         }
+    }
+    // Hop-by-hop, but a protocol switch must reach the backend to happen.
+    if let Some(protocol) = upgrade {
+        extend(out, &[b"connection: upgrade\r\nupgrade: ", protocol, b"\r\n"]);
     }
     let host = request.header("host").unwrap_or("").as_bytes();
     let ip = request.client_ip.as_bytes();
@@ -638,7 +726,7 @@ mod tests {
     fn head(api: &Api, request: &[u8], remote: &str, body_length: usize) -> String {
         let request = crate::http1::request_for_test(request, remote.parse().expect("address"));
         let mut out = Vec::new();
-        write_head(&mut out, &api.production[0], api, &request, body_length, "corr-1");
+        write_head(&mut out, &api.production[0], api, &request, body_length, "corr-1", request.upgrade());
         String::from_utf8(out).expect("text")
     }
 
@@ -680,5 +768,20 @@ mod tests {
         assert_eq!(sent.matches("content-length: 5\r\n").count(), 1, "{sent}");
         let empty_post = head(&root, b"POST / HTTP/1.1\r\nHost: h\r\n\r\n", "127.0.0.1:1", 0);
         assert!(empty_post.contains("content-length: 0\r\n"), "a POST always says its length: {empty_post}");
+    }
+
+    #[test]
+    fn a_protocol_switch_reaches_the_backend_only_when_asked_for() {
+        let root = api("/", "http://backend:9");
+        let asked = head(
+            &root,
+            b"GET /chat HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n",
+            "127.0.0.1:1",
+            0,
+        );
+        assert!(asked.contains("connection: upgrade\r\nupgrade: websocket\r\n"), "{asked}");
+        assert!(asked.contains("Sec-WebSocket-Key: k\r\n") && !asked.contains("keep-alive"), "{asked}");
+        let unasked = head(&root, b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n", "127.0.0.1:1", 0);
+        assert!(!unasked.to_ascii_lowercase().contains("upgrade"), "Upgrade without Connection: upgrade: {unasked}");
     }
 }

@@ -1,7 +1,9 @@
 //! Backend calls. Each worker thread keeps its own pool of kept-alive HTTP/1.1 connections per
 //! backend, and a request's backend call runs on the request's own task: take a connection,
 //! write the request, read the answer, put the connection back — no connection task and no
-//! channel between them, which is where a general-purpose client spends its time.
+//! channel between them, which is where a general-purpose client spends its time. An answer
+//! too large or too slow to wait for comes back with its connection, to be relayed to the
+//! caller as it arrives; the connection goes back to the pool after.
 
 use crate::http1::{self, Framing, ReadError, ResponseHead};
 use bytes::{Bytes, BytesMut};
@@ -21,6 +23,9 @@ const MAX_IDLE: Duration = Duration::from_secs(60);
 const CHECK_AFTER: Duration = Duration::from_secs(1);
 /// Idle connections kept per backend per worker.
 const MAX_POOLED: usize = 256;
+/// Answer bodies of up to this length are read whole and answered in one write; larger ones
+/// are relayed as they arrive.
+const WHOLE_UP_TO: u64 = http1::COALESCE as u64;
 
 /// A backend URL, taken apart once when the bundle is compiled.
 #[derive(Debug, Clone)]
@@ -113,13 +118,19 @@ impl AsyncWrite for Stream {
     }
 }
 
-struct Connection {
+pub struct Connection {
     stream: Stream,
     buf: BytesMut,
     idle_since: Instant,
 }
 
 impl Connection {
+    /// The socket and what has been read from it but not yet used, for relaying a body or a
+    /// tunnel.
+    pub fn parts(&mut self) -> (&mut (impl AsyncRead + AsyncWrite + Unpin + use<>), &mut BytesMut) {
+        (&mut self.stream, &mut self.buf)
+    }
+
     /// Whether a connection that sat idle is still open: an idle connection has nothing to read,
     /// so anything readable (the backend's close, most often) retires it. Costs a system call,
     /// so only connections idle for a while are checked.
@@ -134,7 +145,28 @@ impl Connection {
 /// A backend's answer.
 pub struct Answer {
     pub head: ResponseHead,
-    pub body: Bytes,
+    pub body: AnswerBody,
+}
+
+/// An answer's body: read whole, or still to come.
+pub enum AnswerBody {
+    Whole(Bytes),
+    /// Still to come on this connection (what has arrived is in its buffer): a length over
+    /// [`WHOLE_UP_TO`], a chunked body not all there with its head (server-sent events, say), or
+    /// one that runs until the backend closes. Relayed to the caller as it arrives, then the
+    /// connection goes back with [`Pool::give_back`]. After a `101`, the connection is the
+    /// tunnel's.
+    Open(Connection),
+}
+
+/// Whether an answer's body is read whole before answering, from its framing and what has
+/// arrived with its head.
+fn read_whole(framing: Framing, arrived: &[u8]) -> bool {
+    match framing {
+        Framing::Length(n) => n <= WHOLE_UP_TO,
+        Framing::Chunked => http1::chunked_complete(arrived),
+        Framing::UntilClose => false,
+    }
 }
 
 /// A worker's backend connections. Not shared between threads: a worker's tasks take turns.
@@ -154,8 +186,8 @@ pub struct Call<'a> {
     pub head_request: bool,
     /// Safe to send again when a kept-alive connection turns out closed.
     pub idempotent: bool,
-    /// The largest answer body accepted.
-    pub limit: u64,
+    /// The request asks to switch protocols: a `101` answer is expected, not refused.
+    pub upgrade: bool,
     /// When the call started: connections' idle times are measured from it (a clock read fewer).
     pub now: Instant,
 }
@@ -201,7 +233,7 @@ impl Pool {
         if let Err(e) = written.await {
             return Err(Failure { stale: true, message: format!("cannot send the request: {e}") });
         }
-        let answer = match http1::read_response_head(&mut connection.stream, &mut connection.buf).await {
+        let answer = match http1::read_response_head(&mut connection.stream, &mut connection.buf, call.upgrade).await {
             Ok(answer) => answer,
             Err(e) => {
                 let stale = matches!(&e, ReadError::Closed { clean: true })
@@ -210,14 +242,18 @@ impl Pool {
             }
         };
         let framing = if call.head_request { Framing::Length(0) } else { answer.framing };
-        let body = http1::read_body(&mut connection.stream, &mut connection.buf, framing, call.limit)
+        // A switched protocol keeps the connection for the tunnel; it never goes back.
+        if answer.status == 101 || !read_whole(framing, &connection.buf) {
+            return Ok(Answer { head: answer, body: AnswerBody::Open(connection) });
+        }
+        // At most WHOLE_UP_TO, or what has already arrived.
+        let body = http1::read_body(&mut connection.stream, &mut connection.buf, framing, u64::MAX)
             .await
             .map_err(|e| Failure { stale: false, message: format!("the answer's body could not be read: {e}") })?;
-        // Bytes past the answer mean the two sides disagree on framing: not reusable.
-        if !answer.close && connection.buf.is_empty() {
-            self.checkin(backend, connection, call.now);
+        if !answer.close {
+            self.give_back(backend, connection, call.now);
         }
-        Ok(Answer { head: answer, body })
+        Ok(Answer { head: answer, body: AnswerBody::Whole(body) })
     }
 
     fn checkout(&self, backend: &Backend, now: Instant) -> Option<Connection> {
@@ -231,7 +267,12 @@ impl Pool {
         None
     }
 
-    fn checkin(&self, backend: &Backend, mut connection: Connection, now: Instant) {
+    /// Put a connection whose answer has been read whole back in the pool. Bytes past the
+    /// answer mean the two sides disagree on framing: such a connection is closed instead.
+    pub fn give_back(&self, backend: &Backend, mut connection: Connection, now: Instant) {
+        if !connection.buf.is_empty() {
+            return;
+        }
         connection.idle_since = now;
         let mut idle = self.idle.borrow_mut();
         let connections = idle.entry_ref(backend.key.as_str()).or_default();
@@ -337,15 +378,23 @@ mod tests {
     }
 
     /// A request with no body, a GET unless `head` says otherwise.
-    fn call(head: &'static [u8], limit: u64) -> Call<'static> {
+    fn call(head: &'static [u8]) -> Call<'static> {
         let method = head.split(|b| *b == b' ').next().unwrap_or_default();
         Call {
             head,
             body: b"",
             head_request: method == b"HEAD",
             idempotent: method != b"POST",
-            limit,
+            upgrade: false,
             now: Instant::now(),
+        }
+    }
+
+    /// The status and body of an answer read whole.
+    fn whole(answer: &Answer) -> (u16, &[u8]) {
+        match &answer.body {
+            AnswerBody::Whole(body) => (answer.head.status, body),
+            AnswerBody::Open(_) => panic!("the answer was not read whole"),
         }
     }
 
@@ -361,12 +410,12 @@ mod tests {
         ])
         .await;
         let pool = Pool::default();
-        let first = pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
-        assert_eq!((first.head.status, first.body.as_ref()), (200, b"ok".as_ref()));
-        let second = pool.call(&b, &call(GET, 1 << 20)).await.expect("second");
-        assert_eq!((second.head.status, second.body.as_ref()), (201, b"a".as_ref()));
+        let first = pool.call(&b, &call(GET)).await.expect("first");
+        assert_eq!(whole(&first), (200, b"ok".as_ref()));
+        let second = pool.call(&b, &call(GET)).await.expect("second");
+        assert_eq!(whole(&second), (201, b"a".as_ref()), "a chunked body all there with its head is read whole");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "one connection served both");
-        pool.call(&b, &call(GET, 1 << 20)).await.expect("third");
+        pool.call(&b, &call(GET)).await.expect("third");
         assert!(pool.checkout(&b, Instant::now()).is_none(), "a connection the backend closes is not pooled");
     }
 
@@ -380,25 +429,62 @@ mod tests {
         ])
         .await;
         let pool = Pool::default();
-        pool.call(&b, &call(GET, 1 << 20)).await.expect("first");
-        let again = pool.call(&b, &call(GET, 1 << 20)).await.expect("resent on a new connection");
-        assert_eq!(again.body.as_ref(), b"again");
+        pool.call(&b, &call(GET)).await.expect("first");
+        let again = pool.call(&b, &call(GET)).await.expect("resent on a new connection");
+        assert_eq!(whole(&again).1, b"again");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
-        let post = pool.call(&b, &call(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n", 1 << 20)).await;
+        let post = pool.call(&b, &call(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n")).await;
         assert!(post.is_err_and(|e| e.contains("could not be read")), "a POST is not sent twice");
     }
 
     #[tokio::test]
-    async fn oversized_and_unreachable_backends_fail_with_a_reason() {
-        let (b, _) = backend(vec![Some("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")]).await;
+    async fn large_and_unfinished_answers_come_back_with_their_connection() {
+        let large = format!("HTTP/1.1 200 OK\r\nContent-Length: 40000\r\n\r\n{}", "x".repeat(40_000));
+        let (b, connections) = backend(vec![
+            Some(Box::leak(large.into_boxed_str())),
+            // An event stream's first event: the body goes on after it.
+            Some("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nb\r\ndata: one\n\n\r\n"),
+        ])
+        .await;
         let pool = Pool::default();
-        assert!(pool.call(&b, &call(GET, 4)).await.is_err_and(|e| e.contains("over the size limit")));
+        let AnswerBody::Open(mut connection) = pool.call(&b, &call(GET)).await.expect("large").body else {
+            panic!("a body over {WHOLE_UP_TO} bytes is relayed, not read whole");
+        };
+        let (stream, buf) = connection.parts();
+        let mut sink = Vec::new();
+        let mut sent = 0;
+        http1::relay(stream, buf, Framing::Length(40_000), &mut sink, false, Duration::from_secs(5), &mut sent)
+            .await
+            .expect("relayed");
+        assert_eq!((sent, sink.len()), (40_000, 40_000));
+        pool.give_back(&b, connection, Instant::now());
+        let events = pool.call(&b, &call(GET)).await.expect("events");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "the relayed connection was reused");
+        assert!(matches!(events.body, AnswerBody::Open(_)), "a chunked body still arriving is relayed");
+    }
+
+    #[tokio::test]
+    async fn a_switched_protocol_is_taken_only_when_asked_for() {
+        const SWITCHED: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        let (b, _) = backend(vec![Some(SWITCHED), Some(SWITCHED)]).await;
+        let pool = Pool::default();
+        let unasked = pool.call(&b, &call(GET)).await;
+        assert!(unasked.is_err_and(|e| e.contains("switched protocols unasked")));
+        let asked = pool.call(&b, &Call { upgrade: true, ..call(GET) }).await.expect("switched");
+        assert_eq!(asked.head.status, 101);
+        assert!(matches!(asked.body, AnswerBody::Open(_)), "the connection is the tunnel's");
+        assert!(pool.checkout(&b, Instant::now()).is_none(), "and not pooled");
+    }
+
+    #[tokio::test]
+    async fn unreachable_backends_fail_with_a_reason() {
+        let pool = Pool::default();
         let closed = Backend::parse(&format!(
             "http://127.0.0.1:{}",
             TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port()
         ))
         .expect("url");
-        assert!(pool.call(&closed, &call(GET, 4)).await.is_err_and(|e| e.contains("cannot connect")));
+        assert!(pool.call(&closed, &call(GET)).await.is_err_and(|e| e.contains("cannot connect")));
     }
 
     #[tokio::test]
@@ -413,7 +499,7 @@ mod tests {
             }
         });
         let https = Backend::parse(&format!("https://127.0.0.1:{port}")).expect("url");
-        let failed = Pool::default().call(&https, &call(GET, 1 << 20)).await;
+        let failed = Pool::default().call(&https, &call(GET)).await;
         assert!(failed.is_err_and(|e| e.starts_with("TLS with 127.0.0.1:")), "a TLS failure names the backend");
         assert!(tls_connector().is_ok());
     }
@@ -426,12 +512,8 @@ mod tests {
         ])
         .await;
         let pool = Pool::default();
-        let head = pool.call(&b, &call(b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n", 1 << 20)).await.expect("head");
-        assert!(head.body.is_empty());
-        assert_eq!(
-            pool.call(&b, &call(GET, 1 << 20)).await.expect("get").body.as_ref(),
-            b"ok",
-            "the connection is still in step"
-        );
+        let head = pool.call(&b, &call(b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n")).await.expect("head");
+        assert!(whole(&head).1.is_empty());
+        assert_eq!(whole(&pool.call(&b, &call(GET)).await.expect("get")).1, b"ok", "the connection is still in step");
     }
 }

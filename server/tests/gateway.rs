@@ -3,7 +3,8 @@
 //! callable within a second; no token is 401, an unsubscribed application 403, over the tier
 //! 429, a tampered token 401; a prototype answers from its examples; with the management plane
 //! killed the gateway keeps serving, and after the restart every event arrives exactly once;
-//! stopping the server does not wait for the gateways' long-polls.
+//! answers stream (server-sent events, a download over any buffer); stopping the server does
+//! not wait for the gateways' long-polls.
 
 use axum::Json;
 use axum::http::HeaderMap;
@@ -557,6 +558,212 @@ async fn traffic_through_a_real_gateway() {
         .expect("chart");
     assert_eq!(chart.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
     assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Over the 128 MiB the gateway once read whole before answering.
+const DOWNLOAD: usize = 144 * 1024 * 1024;
+
+/// A backend on a raw socket that streams: `…/ticks` sends one server-sent event, then the
+/// next only once `go_on` is notified; `…/download` sends [`DOWNLOAD`] bytes with a length;
+/// `…/socket` switches to a WebSocket when asked and echoes what it is sent.
+async fn streaming_backend(go_on: std::sync::Arc<tokio::sync::Notify>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let go_on = go_on.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let request_line = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_string();
+                if request_line.contains("/socket ") {
+                    // Switches when asked to, then echoes whatever comes.
+                    let asked = String::from_utf8_lossy(&head).to_ascii_lowercase().contains("upgrade: websocket");
+                    let answer: &[u8] = if asked {
+                        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n"
+                    } else {
+                        b"HTTP/1.1 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n"
+                    };
+                    if socket.write_all(answer).await.is_err() || !asked {
+                        return;
+                    }
+                    let (mut from, mut to) = socket.split();
+                    let _ = tokio::io::copy(&mut from, &mut to).await;
+                } else if request_line.contains("/ticks ") {
+                    let first = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\nb\r\ndata: one\n\n\r\n";
+                    if socket.write_all(first.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    go_on.notified().await;
+                    let _ = socket.write_all(b"b\r\ndata: two\n\n\r\n0\r\n\r\n").await;
+                } else {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {DOWNLOAD}\r\n\r\n"
+                    );
+                    if socket.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let block = vec![b'x'; 64 * 1024];
+                    for _ in 0..DOWNLOAD / block.len() {
+                        if socket.write_all(&block).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Answers are relayed as they arrive: a server-sent event reaches the caller while its stream
+/// is still open, and a download larger than any buffer the gateway keeps passes whole, its
+/// size in its event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_stream_through_a_real_gateway() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
+    let [creator, publisher, consumer] = users(&data);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = serve(&data, port);
+    wait_for(&format!("{base}/healthz")).await;
+    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let go_on = std::sync::Arc::new(tokio::sync::Notify::new());
+    let backend_url = format!("http://127.0.0.1:{}", streaming_backend(go_on.clone()).await);
+    let post = reqwest::Method::POST;
+    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "feed", "host": "feed.example.com" })))
+        .await;
+    let definition = format!(
+        "openapi: 3.0.3\ninfo: {{title: Feed, version: 1.0.0}}\nservers: [{{url: '{backend_url}'}}]\npaths:\n  /socket:\n    get: {{responses: {{'101': {{description: a WebSocket}}}}}}\n  /ticks:\n    get: {{responses: {{'200': {{description: events}}}}}}\n  /download:\n    get: {{responses: {{'200': {{description: a file}}}}}}\n"
+    );
+    let api = rest.import(&creator, "/feed/v1", &definition).await;
+    // An open API: no credential, so the test needs no application.
+    let detail = rest.call(&creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
+    let mut policies = detail["policies"].clone();
+    policies["security"] = json!([]);
+    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
+        "context": "/feed/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
+        "policies": policies, "edit_version": detail["edit_version"],
+    }))).await;
+    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "feed" }))).await;
+    rest.call(&creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/feed/credentials", None).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let (gateway_process, gw, _) = gateway(&data, &base, &credential, "feed-gw", None).await;
+    rest.approve(&creator, &publisher, &api).await;
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut ticks = loop {
+        let answer = http.get(format!("{gw}/feed/v1/ticks")).send().await.expect("call");
+        if answer.status() == 200 {
+            break answer;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "not served after approval: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(ticks.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/event-stream"));
+    assert!(ticks.headers().get("x-correlation-id").is_some(), "the gateway's headers come with a relayed answer");
+    // The backend sends the second event only when told to: the first must arrive without it.
+    let first = tokio::time::timeout(Duration::from_secs(5), ticks.chunk())
+        .await
+        .expect("the first event arrives while the stream is open")
+        .expect("read");
+    assert_eq!(first.as_deref(), Some(b"data: one\n\n".as_ref()));
+    go_on.notify_one();
+    let mut rest_of_stream = Vec::new();
+    while let Some(chunk) = ticks.chunk().await.expect("read") {
+        rest_of_stream.extend_from_slice(&chunk);
+    }
+    assert_eq!(rest_of_stream, b"data: two\n\n");
+
+    let mut download = http.get(format!("{gw}/feed/v1/download")).send().await.expect("call");
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.content_length(), Some(DOWNLOAD as u64));
+    let mut received = 0;
+    while let Some(chunk) = download.chunk().await.expect("read") {
+        assert!(chunk.iter().all(|b| *b == b'x'));
+        received += chunk.len();
+    }
+    assert_eq!(received, DOWNLOAD);
+    // The download was passed on, not held: the gateway's peak memory stays far below its size.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", gateway_process.0.id())).expect("status");
+    let peak_kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    assert!(peak_kib < 64 * 1024, "the gateway peaked at {peak_kib} KiB relaying {DOWNLOAD} bytes");
+
+    // A WebSocket handshake switches protocols through the gateway, and then bytes pass both
+    // ways unread.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(gw.trim_start_matches("http://")).await.expect("connect");
+        socket
+            .write_all(b"GET /feed/v1/socket HTTP/1.1\r\nHost: feed\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .await
+            .expect("handshake");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            socket.read_exact(&mut byte).await.expect("head");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).to_string();
+        assert!(head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"), "{head}");
+        assert!(head.contains("upgrade: websocket\r\n") && head.contains("connection: upgrade\r\n"), "{head}");
+        for frame in [b"ping".as_ref(), b"and a second frame"] {
+            socket.write_all(frame).await.expect("send");
+            let mut echoed = vec![0u8; frame.len()];
+            socket.read_exact(&mut echoed).await.expect("echo");
+            assert_eq!(echoed, frame);
+        }
+    }
+
+    // Each call's event arrives with the bytes passed on: the bodies' sizes, and both ways
+    // through the tunnel (sent when it closed).
+    let waited = Instant::now();
+    let events = loop {
+        let events: Vec<Value> =
+            raw_events(&data).await.into_iter().filter(|e| e["api_context"] == "/feed/v1").collect();
+        if events.len() == 3 || waited.elapsed() > Duration::from_secs(10) {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut seen: Vec<(u64, u64, u64)> = events
+        .iter()
+        .map(|e| {
+            let n = |field: &str| e[field].as_u64().unwrap_or(u64::MAX);
+            (n("status"), n("request_bytes"), n("response_bytes"))
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(seen, [(101, 22, 22), (200, 0, 22), (200, 0, DOWNLOAD as u64)], "{events:?}");
+
+    // The portal's try-it console shows a stream as far as it arrived, and says so. (It calls
+    // the group's gateway on this machine: the group is told the port the gateway has.)
+    let mut group = rest.call(&publisher, reqwest::Method::GET, "/gateway-groups/feed", None).await;
+    group["port"] = json!(gw.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port"));
+    rest.call(&publisher, reqwest::Method::PUT, "/gateway-groups/feed", Some(group)).await;
+    let tried = rest
+        .call(&consumer, post.clone(), "/portal/try", Some(json!({ "api_id": api, "method": "GET", "path": "/ticks" })))
+        .await;
+    assert_eq!(tried["status"], 200, "{tried}");
+    assert_eq!(tried["body"], "data: one\n\n", "{tried}");
+    assert!(tried["cut"].as_str().is_some_and(|why| why.starts_with("still arriving")), "{tried}");
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -554,6 +554,7 @@ fn TryIt(
                         <details><summary>"Headers"</summary>
                             <pre class="code">{answer.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect::<String>()}</pre>
                         </details>
+                        {answer.cut.map(|why| view! { <p class="muted" data-testid="try-cut">{format!("Part of the answer: {why}.")}</p> })}
                         <pre class="code" data-testid="try-body">{readable_body(answer.body)}</pre>
                     </div>
                 }.into_any(),
