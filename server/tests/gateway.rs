@@ -626,8 +626,9 @@ async fn streaming_backend(go_on: std::sync::Arc<tokio::sync::Notify>) -> u16 {
 }
 
 /// Answers are relayed as they arrive: a server-sent event reaches the caller while its stream
-/// is still open, and a download larger than any buffer the gateway keeps passes whole, its
-/// size in its event.
+/// is still open, and a download larger than any buffer the gateway keeps passes whole; a
+/// WebSocket handshake becomes a tunnel; each event counts the bytes passed; try-it shows an
+/// open stream as far as it arrived.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_stream_through_a_real_gateway() {
     let _turn = ONE_AT_A_TIME.lock().await;
