@@ -298,19 +298,70 @@ async fn within<T>(wait: Duration, read: impl Future<Output = Result<T, ReadErro
     }
 }
 
-/// Pass a body framed as `framing` from `buf` and then `source` on to `sink` as it arrives —
+/// The caller's end of a relay: its connection, which the body goes to, and the buffer of what
+/// it sent, which keeps what it sends meanwhile (a pipelined request) for after the answer.
+pub struct CallerEnd<'a, W> {
+    pub stream: &'a mut W,
+    pub buf: &'a mut BytesMut,
+    /// Whether a close is still looked for: until the caller sends something.
+    watching: bool,
+}
+
+impl<'a, W: AsyncRead + AsyncWrite + Unpin> CallerEnd<'a, W> {
+    pub fn new(stream: &'a mut W, buf: &'a mut BytesMut) -> Self {
+        let watching = buf.is_empty();
+        CallerEnd { stream, buf, watching }
+    }
+
+    /// `read` from the backend, given at most `wait` — or the caller's close, should it come
+    /// first. nginx checks for a broken connection in the same way: without it a gone caller is
+    /// noticed only at the next write, and an event stream between events would hold its backend
+    /// connection until then.
+    async fn pull<T>(
+        &mut self,
+        wait: Duration,
+        read: impl Future<Output = Result<T, ReadError>>,
+    ) -> Result<T, RelayError> {
+        let read = within(wait, read);
+        let mut read = std::pin::pin!(read);
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut read => return outcome,
+                sent = self.stream.read_buf(self.buf), if self.watching => match sent {
+                    Ok(0) => {
+                        return Err(RelayError::Sink(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionAborted,
+                            "the caller closed its connection",
+                        )));
+                    }
+                    // Kept, and no more read: the next request waits for this answer.
+                    Ok(_) => self.watching = false,
+                    Err(e) => return Err(RelayError::Sink(e)),
+                },
+            }
+        }
+    }
+}
+
+/// Pass a body framed as `framing` from `buf` and then `source` on to the caller as it arrives —
 /// re-chunked when `chunked` (a chunked or close-delimited body to an HTTP/1.1 caller), as it
 /// is otherwise — waiting at most `wait` for each read and counting in `sent` the body's bytes
-/// passed on. What follows a complete body stays in `buf`.
-pub async fn relay<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+/// passed on. What follows a complete body stays in `buf`. A caller that closes its connection
+/// stops the relay at once.
+pub async fn relay<R: AsyncRead + Unpin, W: AsyncRead + AsyncWrite + Unpin>(
     source: &mut R,
     buf: &mut BytesMut,
     framing: Framing,
-    sink: &mut W,
+    caller: &mut CallerEnd<'_, W>,
     chunked: bool,
     wait: Duration,
     sent: &mut u64,
 ) -> Result<(), RelayError> {
+    if caller.buf.capacity() - caller.buf.len() < 1024 {
+        // read_buf reads nothing into a full buffer, which would look like a close.
+        caller.buf.reserve(1024);
+    }
     let mut out = Vec::new();
     // What is left of the current piece: the body for a length, a chunk for chunked coding.
     let mut left = match framing {
@@ -321,9 +372,9 @@ pub async fn relay<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     loop {
         if left == 0 && framing == Framing::Chunked {
             if std::mem::take(&mut in_chunk) {
-                within(wait, chunk_end(source, buf)).await?;
+                caller.pull(wait, chunk_end(source, buf)).await?;
             }
-            match within(wait, chunk_size(source, buf)).await? {
+            match caller.pull(wait, chunk_size(source, buf)).await? {
                 Some(size) => (left, in_chunk) = (size, true),
                 None => break,
             }
@@ -335,7 +386,7 @@ pub async fn relay<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             if buf.capacity() < RELAY_READ {
                 buf.reserve(RELAY_READ);
             }
-            match within(wait, fill(source, buf)).await {
+            match caller.pull(wait, fill(source, buf)).await {
                 Err(RelayError::Source(ReadError::Closed { .. })) if framing == Framing::UntilClose => break,
                 outcome => outcome?,
             }
@@ -344,15 +395,15 @@ pub async fn relay<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
             Framing::UntilClose => buf.len(),
             _ => left.min(buf.len() as u64) as usize,
         };
-        write_piece(sink, &mut out, &buf[..take], chunked).await?;
+        write_piece(caller.stream, &mut out, &buf[..take], chunked).await?;
         buf.advance(take);
         left = left.saturating_sub(take as u64);
         *sent += take as u64;
     }
     if chunked {
-        sink.write_all(b"0\r\n\r\n").await.map_err(RelayError::Sink)?;
+        caller.stream.write_all(b"0\r\n\r\n").await.map_err(RelayError::Sink)?;
     }
-    sink.flush().await.map_err(RelayError::Sink)
+    caller.stream.flush().await.map_err(RelayError::Sink)
 }
 
 /// Write one piece of a relayed body, as a chunk of its own when `chunked`, in one write.
@@ -702,7 +753,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Body<'_, S> {
         // Cut short, the answer cannot be followed by another on this connection.
         *self.state = BodyState::Answered { close: true };
         self.stream.write_all(&head).await.map_err(RelayError::Sink)?;
-        relay(source, source_buf, framing, self.stream, chunked, wait, sent).await?;
+        relay(source, source_buf, framing, &mut CallerEnd::new(self.stream, self.buf), chunked, wait, sent).await?;
         *self.state = BodyState::Answered { close };
         Ok(())
     }
@@ -1112,6 +1163,59 @@ mod tests {
         let answer = exchange(b"GET /relay/short HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n").await;
         assert!(answer.contains("content-length: 50\r\n"), "{answer}");
         assert_eq!(bodies(&answer), ["cut"], "a body the backend cut short ends the connection");
+    }
+
+    #[tokio::test]
+    async fn a_relay_stops_when_the_caller_closes() {
+        // An event stream whose backend sent one event and then nothing, its connection open.
+        let (mut source, _backend) = duplex(1024);
+        let mut buf = BytesMut::from(&b"5\r\nhello\r\n"[..]);
+        let (mut caller, mut far) = duplex(1 << 16);
+        let mut caller_buf = BytesMut::new();
+        let mut end = CallerEnd::new(&mut caller, &mut caller_buf);
+        let mut sent = 0;
+        let an_hour = Duration::from_secs(3600);
+        let relayed = relay(&mut source, &mut buf, Framing::Chunked, &mut end, true, an_hour, &mut sent);
+        let reader = async move {
+            let mut first = [0u8; 10];
+            far.read_exact(&mut first).await.expect("the first event");
+            first
+        };
+        let (relayed, first) = tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(relayed, reader) })
+            .await
+            .expect("the relay ends as the caller closes, not when the hour's wait is over");
+        assert_eq!(&first, b"5\r\nhello\r\n");
+        assert!(matches!(relayed, Err(RelayError::Sink(_))), "{relayed:?}");
+        assert_eq!(sent, 5);
+    }
+
+    #[tokio::test]
+    async fn what_the_caller_sends_during_a_relay_is_kept_for_after_it() {
+        let (mut source, mut backend) = duplex(1024);
+        // Room for 16 bytes each way: the caller's 22-byte request is sent whole only once the
+        // relay has read from it.
+        let (mut caller, mut far) = duplex(16);
+        let mut caller_buf = BytesMut::new();
+        let mut end = CallerEnd::new(&mut caller, &mut caller_buf);
+        let (mut buf, mut sent) = (BytesMut::new(), 0);
+        let wait = Duration::from_secs(10);
+        let relayed = relay(&mut source, &mut buf, Framing::Length(5), &mut end, false, wait, &mut sent);
+        let talk = async {
+            far.write_all(b"GET /next HTTP/1.1\r\n\r\n").await.expect("a pipelined request");
+            backend.write_all(b"hello").await.expect("the backend answers");
+        };
+        let (relayed, ()) = tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(relayed, talk) })
+            .await
+            .expect("the relay reads what the caller sends");
+        assert!(relayed.is_ok(), "{relayed:?}");
+        assert_eq!(&caller_buf[..], b"GET /next HTTP/1", "what was read is kept");
+        let mut rest = [0u8; 6];
+        caller.read_exact(&mut rest).await.expect("and no more was read");
+        assert_eq!(&rest, b".1\r\n\r\n");
+        drop(caller);
+        let mut answer = String::new();
+        far.read_to_string(&mut answer).await.expect("read");
+        assert_eq!(answer, "hello");
     }
 
     #[tokio::test]

@@ -599,6 +599,15 @@ fn authenticate<'r>(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case(b"bearer "))
         .map(|(_, token)| token.trim_ascii());
     let key = request.header("apikey");
+    // A browser's WebSocket cannot set headers: a request to upgrade may carry its credential
+    // in the query instead (RFC 6750 §2.3's `access_token`, or `apikey`), which `write_head`
+    // then leaves out. Only there, as a URL is more often logged and kept than a header.
+    let (bearer, key) = match (bearer, key) {
+        (None, None) if request.upgrade().is_some() => {
+            (query_credential(request, "access_token").map(str::as_bytes), query_credential(request, "apikey"))
+        }
+        _ => (bearer, key),
+    };
     let rt = &*serving.runtime;
     match (bearer, key) {
         (Some(token), _) if accepted.contains(&AuthKind::Oauth2) => {
@@ -607,6 +616,14 @@ fn authenticate<'r>(
         (_, Some(key)) if accepted.contains(&AuthKind::ApiKey) => auth::api_key(rt, key, &api.spec.id, now_ms),
         _ => Err(Denied::NoCredential),
     }
+}
+
+/// The query parameters that carry a credential on a request to upgrade (see `authenticate`).
+const QUERY_CREDENTIALS: [&str; 2] = ["access_token", "apikey"];
+
+/// The value of query parameter `name`, as sent (tokens and keys are URL-safe as issued).
+fn query_credential<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.query()?.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=')).filter(|v| !v.is_empty())
 }
 
 /// The head of the request to `backend`: the caller's method, the backend's base path followed
@@ -630,9 +647,18 @@ fn write_head(
     if backend.base_path.is_empty() && rest.is_empty() {
         out.push(b'/');
     }
-    if let Some(query) = request.query() {
-        out.push(b'?');
-        out.extend_from_slice(query.as_bytes());
+    match request.query() {
+        Some(query) if upgrade.is_some() => {
+            let mut pairs = query
+                .split('&')
+                .filter(|pair| !QUERY_CREDENTIALS.iter().any(|name| pair.split('=').next() == Some(*name)));
+            if let Some(first) = pairs.next() {
+                extend(out, &[b"?", first.as_bytes()]);
+                pairs.for_each(|pair| extend(out, &[b"&", pair.as_bytes()]));
+            }
+        }
+        Some(query) => extend(out, &[b"?", query.as_bytes()]),
+        None => {}
     }
     out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
     out.extend_from_slice(backend.authority.as_bytes());
@@ -705,6 +731,10 @@ mod tests {
             tiers: vec![],
             operations: vec![],
         };
+        runtime_of(spec).apis.remove(0)
+    }
+
+    fn runtime_of(spec: BundleApi) -> Runtime {
         let bundle = Bundle {
             group: "g".into(),
             version: "1".into(),
@@ -717,10 +747,11 @@ mod tests {
             api_keys: vec![],
             withdrawn: vec![],
         };
-        match Runtime::compile(bundle) {
-            Ok(mut rt) => rt.apis.remove(0),
-            Err(e) => panic!("{e}"),
-        }
+        Runtime::compile(bundle).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn remote() -> std::net::SocketAddr {
+        "127.0.0.1:1".parse().expect("address")
     }
 
     fn head(api: &Api, request: &[u8], remote: &str, body_length: usize) -> String {
@@ -783,5 +814,50 @@ mod tests {
         assert!(asked.contains("Sec-WebSocket-Key: k\r\n") && !asked.contains("keep-alive"), "{asked}");
         let unasked = head(&root, b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n", "127.0.0.1:1", 0);
         assert!(!unasked.to_ascii_lowercase().contains("upgrade"), "Upgrade without Connection: upgrade: {unasked}");
+    }
+
+    #[test]
+    fn a_request_to_upgrade_may_carry_its_credential_in_the_query_which_stays_at_the_gateway() {
+        const UPGRADE: &[u8] = b" HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+        const PLAIN: &[u8] = b" HTTP/1.1\r\nHost: h\r\n\r\n";
+        let mut bundle_key = gatehouse_contract::BundleApiKey {
+            id: "k1".into(),
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"the-key")),
+            application_id: "app-1".into(),
+            application_name: "Chat".into(),
+            consumer: "c@example.com".into(),
+            key_type: "PRODUCTION".into(),
+            subscriptions: vec![gatehouse_contract::SubscriptionClaim { api_id: "pets".into(), tier: "Gold".into() }],
+            expires_at: None,
+        };
+        let mut runtime = runtime_of(api("/", "http://backend:9").spec.clone());
+        runtime.api_keys.insert(std::mem::take(&mut bundle_key.sha256), bundle_key);
+        let serving =
+            Serving { runtime: Arc::new(runtime), verified: VerifiedTokens::default(), place: Fields::new(&[]) };
+        let pets = &serving.runtime.apis[0];
+        let ask = |target: &str, rest: &[u8]| {
+            let request = crate::http1::request_for_test(&[b"GET ", target.as_bytes(), rest].concat(), remote());
+            match authenticate(&serving, pets, &[AuthKind::ApiKey], &request, 0) {
+                Ok(caller) => Ok(caller.application_id().to_string()),
+                Err(denied) => Err(denied),
+            }
+        };
+        assert_eq!(ask("/chat?room=1&apikey=the-key", UPGRADE), Ok("app-1".into()));
+        assert_eq!(ask("/chat?apikey=another", UPGRADE), Err(Denied::BadKey("unknown or revoked API key")));
+        assert_eq!(ask("/chat?apikey=the-key", PLAIN), Err(Denied::NoCredential), "only a request to upgrade");
+        assert_eq!(ask("/chat?my_apikey=the-key", UPGRADE), Err(Denied::NoCredential), "the name in full");
+
+        let root = api("/", "http://backend:9");
+        let sent = head(
+            &root,
+            &[b"GET /chat?room=1&access_token=t&apikey=k&x=2".as_ref(), UPGRADE].concat(),
+            "127.0.0.1:1",
+            0,
+        );
+        assert!(sent.starts_with("GET /chat?room=1&x=2 HTTP/1.1\r\n"), "{sent}");
+        let only = head(&root, &[b"GET /chat?access_token=t".as_ref(), UPGRADE].concat(), "127.0.0.1:1", 0);
+        assert!(only.starts_with("GET /chat HTTP/1.1\r\n"), "{only}");
+        let plain = head(&root, &[b"GET /chat?apikey=theirs".as_ref(), PLAIN].concat(), "127.0.0.1:1", 0);
+        assert!(plain.starts_with("GET /chat?apikey=theirs HTTP/1.1\r\n"), "an API's own parameter otherwise: {plain}");
     }
 }

@@ -451,12 +451,16 @@ mod tests {
             panic!("a body over {WHOLE_UP_TO} bytes is relayed, not read whole");
         };
         let (stream, buf) = connection.parts();
-        let mut sink = Vec::new();
-        let mut sent = 0;
-        http1::relay(stream, buf, Framing::Length(40_000), &mut sink, false, Duration::from_secs(5), &mut sent)
+        let (mut caller, mut far) = tokio::io::duplex(1 << 16);
+        let (mut caller_buf, mut sent) = (BytesMut::new(), 0);
+        let mut end = http1::CallerEnd::new(&mut caller, &mut caller_buf);
+        http1::relay(stream, buf, Framing::Length(40_000), &mut end, false, Duration::from_secs(5), &mut sent)
             .await
             .expect("relayed");
-        assert_eq!((sent, sink.len()), (40_000, 40_000));
+        drop(caller);
+        let mut received = Vec::new();
+        far.read_to_end(&mut received).await.expect("the caller reads");
+        assert_eq!((sent, received.len()), (40_000, 40_000));
         pool.give_back(&b, connection, Instant::now());
         let events = pool.call(&b, &call(GET)).await.expect("events");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "the relayed connection was reused");
