@@ -570,6 +570,52 @@ pub struct PortalApi {
     pub served_by_server: bool,
 }
 
+impl PortalApi {
+    /// A reference of up to this many operations is sent and rendered whole; a larger one is
+    /// sent as an outline and each operation is loaded when it is first opened (DigitalOcean's
+    /// 659 operations and 1 MB of schemas made a 3 MB page, most of it the hydration data).
+    pub const WHOLE_UP_TO: usize = 100;
+
+    /// What the portal's page starts from: the API whole when its reference is small, else with
+    /// each operation reduced to its line in the reference (method, path, summary, tags,
+    /// deprecation) and without the schemas and operation descriptions, which
+    /// [`PortalOperation`] brings for one operation.
+    pub fn outline(mut self) -> PortalApi {
+        if self.model.operations.len() <= Self::WHOLE_UP_TO {
+            return self;
+        }
+        for op in &mut self.model.operations {
+            *op = crate::Operation {
+                method: std::mem::take(&mut op.method),
+                path: std::mem::take(&mut op.path),
+                operation_id: std::mem::take(&mut op.operation_id),
+                summary: std::mem::take(&mut op.summary),
+                tags: std::mem::take(&mut op.tags),
+                deprecated: op.deprecated,
+                ..Default::default()
+            };
+        }
+        self.model.webhooks.clear();
+        self.schemas = serde_json::Value::Null;
+        self.operation_descriptions_html.clear();
+        self
+    }
+}
+
+/// One operation of a listed API with what its reference shows: loaded when first opened on the
+/// page of an API too large to send whole (see [`PortalApi::outline`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalOperation {
+    pub operation: crate::Operation,
+    /// Its description rendered as in [`PortalApi::operation_descriptions_html`].
+    pub description_html: String,
+    /// The definition's named schemas that the operation reaches through `$ref`s, directly or
+    /// through one another, by name.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub schemas: serde_json::Value,
+}
+
 /// A consumer's application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

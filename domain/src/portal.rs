@@ -9,8 +9,11 @@ use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::{Actor, Db, DomainError, Result, accounts, audit, groups, keys, tiers};
 use gatehouse_contract::{
-    ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, Role, SourceFormat, TryRequest, TryResponse,
+    ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, PortalOperation, Role, SourceFormat,
+    TryRequest, TryResponse,
 };
+
+use serde_json::Value;
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
 
@@ -104,16 +107,66 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .collect(),
         endpoints,
         tiers,
-        // Swagger 2.0 documents keep theirs under `definitions`.
-        schemas: snapshot
-            .document
-            .pointer("/components/schemas")
-            .or_else(|| snapshot.document.get("definitions"))
-            .cloned()
-            .unwrap_or_default(),
+        schemas: named_schemas(&snapshot.document).clone(),
         policies: snapshot.policies,
         served_by_server,
     })
+}
+
+/// One operation of a listed API, `key` as `METHOD /path`, with the named schemas it reaches:
+/// what the portal's page loads when an operation is opened (see [`PortalApi::outline`]).
+pub async fn operation(db: &Db, viewer: Option<&Actor>, id: &str, key: &str) -> Result<PortalOperation> {
+    let snapshot = listed(db, viewer, id).await?.snapshot()?;
+    let named = named_schemas(&snapshot.document);
+    let operation = snapshot
+        .model
+        .operations
+        .into_iter()
+        .find(|op| op.key() == key)
+        .ok_or_else(|| DomainError::NotFound(format!("operation {key} of API {id}")))?;
+    let media = operation
+        .request_body
+        .iter()
+        .flat_map(|b| &b.content)
+        .chain(operation.responses.iter().flat_map(|r| &r.content));
+    let uses = operation.parameters.iter().map(|p| &p.schema).chain(media.map(|m| &m.schema));
+    Ok(PortalOperation {
+        schemas: reachable_schemas(named, uses),
+        description_html: crate::markdown::render(&operation.description),
+        operation,
+    })
+}
+
+/// The definition's named schemas: `components.schemas`, or Swagger 2.0's `definitions`.
+fn named_schemas(document: &Value) -> &Value {
+    const NONE: &Value = &Value::Null;
+    document.pointer("/components/schemas").or_else(|| document.get("definitions")).unwrap_or(NONE)
+}
+
+/// The schemas of `named` that `uses` refer to through local `$ref`s, directly or through one
+/// another, by name.
+fn reachable_schemas<'a>(named: &'a Value, uses: impl Iterator<Item = &'a Value>) -> Value {
+    let mut found = serde_json::Map::new();
+    let mut pending: Vec<&Value> = uses.collect();
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Object(fields) => {
+                let reference = fields.get("$ref").and_then(Value::as_str);
+                let name = reference
+                    .and_then(|r| r.strip_prefix("#/components/schemas/").or_else(|| r.strip_prefix("#/definitions/")));
+                if let Some((name, schema)) = name.and_then(|n| Some((n, named.get(n)?)))
+                    && !found.contains_key(name)
+                {
+                    found.insert(name.to_string(), schema.clone());
+                    pending.push(schema);
+                }
+                pending.extend(fields.values());
+            }
+            Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    Value::Object(found)
 }
 
 /// The definition of a listed API, as YAML or JSON (the bundled document: self-contained).

@@ -270,6 +270,54 @@ async fn the_management_api_is_listed_as_served_by_the_server(db: Db) {
     assert!(applications::list(&db, &ann).await.expect("list")[0].subscriptions.is_empty());
 }
 
+async fn a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let publisher = user(&db, "p@example.com", Role::Publisher).await;
+    let count = gatehouse_contract::PortalApi::WHOLE_UP_TO + 1;
+    let content = r##"{"application/json":{"schema":{"$ref":"#/components/schemas/Pet"}}}"##;
+    let paths: Vec<String> = (0..count)
+        .map(|n| {
+            format!(
+                r#""/things/{n}":{{"get":{{"summary":"Thing {n}","description":"Reads *thing* {n}","tags":["things"],"responses":{{"200":{{"description":"ok","content":{content}}}}}}}}}"#
+            )
+        })
+        .collect();
+    // Pet and Owner refer to each other; Unused is referred to by nothing.
+    let schemas = r##""Pet":{"type":"object","properties":{"owner":{"$ref":"#/components/schemas/Owner"}}},"Owner":{"type":"object","properties":{"pets":{"type":"array","items":{"$ref":"#/components/schemas/Pet"}}}},"Unused":{"type":"string"}"##;
+    let document = format!(
+        r#"{{"openapi":"3.0.3","info":{{"title":"Things","version":"1.0.0"}},"paths":{{{}}},"components":{{"schemas":{{{schemas}}}}}}}"#,
+        paths.join(",")
+    );
+    let api = import_text(&db, &creator, &document).await.expect("import").id;
+    let key = "GET /things/7";
+    let hidden = portal::operation(&db, None, &api, key).await;
+    assert!(matches!(hidden, Err(DomainError::NotFound(_))), "not listed yet: {hidden:?}");
+    let publish = LifecycleRequest { action: "publish".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &api, &publish).await.expect("publish");
+
+    let whole = portal::api(&db, None, &api).await.expect("page");
+    assert_eq!(whole.model.operations.len(), count);
+    assert!(whole.model.operations.iter().all(|op| !op.responses.is_empty()), "the REST answer is whole");
+    let outline = whole.outline();
+    let line = &outline.model.operations[7];
+    assert_eq!(
+        (line.key().as_str(), line.summary.as_str(), line.tags.as_slice()),
+        (key, "Thing 7", ["things".to_string()].as_slice())
+    );
+    assert!(line.responses.is_empty() && line.description.is_empty(), "{line:?}");
+    assert!(outline.schemas.is_null() && outline.operation_descriptions_html.is_empty());
+
+    let opened = portal::operation(&db, None, &api, key).await.expect("operation");
+    assert_eq!(opened.operation.key(), key);
+    assert_eq!(opened.operation.responses[0].status, "200");
+    assert_eq!(opened.description_html.trim(), "<p>Reads <em>thing</em> 7</p>");
+    let mut names: Vec<&String> = opened.schemas.as_object().expect("by name").keys().collect();
+    names.sort();
+    assert_eq!(names, ["Owner", "Pet"], "what it reaches, through one another, and nothing else");
+    let unknown = portal::operation(&db, None, &api, "DELETE /things/7").await;
+    assert!(matches!(&unknown, Err(DomainError::NotFound(m)) if m.contains("DELETE /things/7")), "{unknown:?}");
+}
+
 async fn versions_copy_docs_and_link(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
@@ -411,5 +459,6 @@ db_tests!(
     starting_an_api_that_exists_changes_nothing,
     the_management_api_is_listed_as_served_by_the_server,
     versions_copy_docs_and_link,
+    a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time,
     project_archive_round_trips_into_an_empty_server,
 );

@@ -1,8 +1,9 @@
 // Every tab of an API's workspace, loaded directly by URL, hydrates without an error — a
 // hydration mismatch panics the wasm and leaves a page that no longer reacts — and the two
-// tabs that load in the browser (the docs list, the source view's as-you-type check) work.
+// tabs that load in the browser (the docs list, the source view's as-you-type check) work; so
+// does a large API's portal page, whose operations load in the browser as they are opened.
 import { test, expect, type Page } from '@playwright/test';
-import { creator, hydrated, rest, signIn } from './helpers';
+import { creator, hydrated, publisher, rest, signIn } from './helpers';
 
 const DEFINITION = `openapi: 3.0.3
 info:
@@ -63,5 +64,54 @@ test('every tab of an API page hydrates when opened by its URL, and the browser-
   await hydrated(page);
   await page.getByTestId('source-editor').fill('openapi: 3.0.3\ninfo:\n  title: Broken\n  version: 1.0.0\npaths:\n  /x:\n    get:\n      responses:\n        "200":\n          $ref: "#/components/responses/Missing"\n');
   await expect(page.getByTestId('source-validation')).toContainText('This definition would be refused');
+  expect(errors).toEqual([]);
+});
+
+test('a large API\'s portal page starts from an outline and loads an operation as it is opened', async ({ page, request }) => {
+  // Over the 100 operations a page sends whole (PortalApi::WHOLE_UP_TO).
+  const paths: Record<string, unknown> = {};
+  for (let n = 0; n < 120; n++) {
+    paths[`/items/${n}/{itemId}`] = {
+      get: {
+        summary: `Read item ${n}`,
+        description: `Reads **item** ${n}.`,
+        parameters: [{ name: 'itemId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'the item', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } } },
+      },
+    };
+  }
+  const definition = {
+    openapi: '3.0.3',
+    info: { title: 'Large Reference', version: '1.0.0' },
+    servers: [{ url: 'http://127.0.0.1:9/large' }],
+    paths,
+    components: {
+      schemas: {
+        Item: { type: 'object', properties: { label: { type: 'string' }, keeper: { $ref: '#/components/schemas/Keeper' } } },
+        Keeper: { type: 'object', properties: { email: { type: 'string', format: 'email' } } },
+      },
+    },
+  };
+  const imported = await rest(request, creator.token, 'POST', '/apis/import?context=/large/v1', JSON.stringify(definition), 'application/yaml');
+  await rest(request, publisher.token, 'POST', `/apis/${imported.id}/lifecycle`, { action: 'publish' });
+
+  // The page itself carries each operation's line, not its details.
+  const served = await (await request.get(`/portal/apis/${imported.id}`)).text();
+  expect(served).toContain('Read item 7');
+  expect(served).not.toContain('Reads');
+
+  const errors = collectErrors(page);
+  await page.goto(`/portal/apis/${imported.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId('reference-operation')).toHaveCount(120);
+  const operation = page.getByTestId('reference-operation').filter({ hasText: '/items/7/{itemId}' });
+  await operation.locator('summary').click();
+  await expect(operation.locator('.markdown')).toContainText('Reads item 7.');
+  await expect(operation.getByTestId('operation-security')).toBeVisible();
+  await expect(operation.locator('table')).toContainText('itemId');
+  // The schema it answers with, and the one reached through it, resolved.
+  await expect(operation).toContainText('Item');
+  await expect(operation).toContainText('Keeper');
+  await expect(operation).toContainText('email');
   expect(errors).toEqual([]);
 });

@@ -374,6 +374,14 @@ async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
         "{page}"
     );
     assert_eq!(page["operation_descriptions_html"]["GET /reviews"], "<p><strong>All</strong> reviews</p>\n");
+    let operation = |query: &str| get(&format!("/api/v1/portal/apis/{}/operation?{query}", ids[0]));
+    let one = send(&app, operation("method=get&path=/reviews").body(Body::empty()).expect("request")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(one.json()["description_html"], "<p><strong>All</strong> reviews</p>\n");
+    let missing = send(&app, operation("method=PUT&path=/reviews").body(Body::empty()).expect("request")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    let hidden = get(&format!("/api/v1/portal/apis/{}/operation?method=GET&path=/reviews", ids[1]));
+    assert_eq!(send(&app, hidden.body(Body::empty()).expect("request")).await.status, StatusCode::NOT_FOUND);
     let definition = send(
         &app,
         get(&format!("/api/v1/portal/apis/{}/definition?format=json", ids[0])).body(Body::empty()).expect("request"),

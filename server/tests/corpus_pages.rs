@@ -53,8 +53,9 @@ async fn every_corpus_definition_has_a_portal_page() {
         let page = tokio::spawn(async move { send(&router, request).await }).await.expect("rendered");
         println!("{dir:<36} {:>9} bytes {:>7.0} ms", page.body.len(), started.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(page.status, StatusCode::OK, "{dir}");
-        // Kubernetes' reference was 50 MB of HTML when every operation was rendered up front.
-        assert!(page.body.len() < 4 << 20, "{dir}: a page of {} bytes", page.body.len());
+        // Kubernetes' reference was 50 MB of HTML when every operation was rendered up front,
+        // DigitalOcean's page 3 MB when its hydration data held the whole reference.
+        assert!(page.body.len() < 1 << 20, "{dir}: a page of {} bytes", page.body.len());
         assert!(page.body.contains(r#"data-testid="reference""#), "{dir}: the reference renders");
         assert!(page.body.contains("</html>"), "{dir}: the page is whole");
         pages += 1;

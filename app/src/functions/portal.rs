@@ -2,7 +2,7 @@
 //! shows each viewer only what they may see.
 
 use crate::AppError;
-use gatehouse_contract::{ApiSummary, Page, PortalApi, TryRequest, TryResponse};
+use gatehouse_contract::{ApiSummary, Page, PortalApi, PortalOperation, TryRequest, TryResponse};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -28,7 +28,16 @@ pub async fn catalog(q: String, tag: String, page: i64) -> Result<Page<ApiSummar
 pub async fn load_portal_api(id: String) -> Result<PortalApi, AppError> {
     use super::ssr::{caller, context};
     let viewer = caller().await?;
-    Ok(gatehouse_domain::portal::api(&context()?.db, viewer.as_ref(), &id).await?)
+    // An outline when the reference is large: its operations come one at a time, as opened.
+    Ok(gatehouse_domain::portal::api(&context()?.db, viewer.as_ref(), &id).await?.outline())
+}
+
+/// One operation of an API sent as an outline, `key` as `METHOD /path`.
+#[server]
+pub async fn load_portal_operation(id: String, key: String) -> Result<PortalOperation, AppError> {
+    use super::ssr::{caller, context};
+    let viewer = caller().await?;
+    Ok(gatehouse_domain::portal::operation(&context()?.db, viewer.as_ref(), &id, &key).await?)
 }
 
 /// The try-it console: one request through the API's gateway with the caller's application.

@@ -5,7 +5,7 @@ use crate::components::notice::ActionError;
 use crate::components::schema::SchemaTree;
 use crate::components::{count, plain_excerpt};
 use crate::functions::applications::ListApplications;
-use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api};
+use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api, load_portal_operation};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
@@ -124,7 +124,8 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
         .collect();
     // Shared by every operation's schema trees, not copied into each (DigitalOcean's are 1 MB).
     let schemas = Arc::new(api.schemas.clone());
-    let eager = api.model.operations.len() <= EAGER_OPERATIONS;
+    // Whole, or an outline whose operations are loaded as they are opened.
+    let eager = api.model.operations.len() <= PortalApi::WHOLE_UP_TO;
     view! {
         <Title text=format!("{} {}", s.name, s.version)/>
         <section class="page-head">
@@ -212,12 +213,6 @@ fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[
     }
 }
 
-/// A reference of up to this many operations (Gatehouse's own has 74) is rendered whole by
-/// the server, readable and indexable before hydration; a larger one renders each operation
-/// when it is first opened: DigitalOcean's 659 were 14 MB of HTML and a minute and a half of a
-/// debug server's time, Kubernetes' 50 MB.
-const EAGER_OPERATIONS: usize = 100;
-
 #[component]
 fn OperationReference(
     op: Operation,
@@ -231,7 +226,11 @@ fn OperationReference(
     /// Whether the try-it console is offered: not for the management API, which the server
     /// answers, not a gateway (the Access panel says how to call it).
     try_it: bool,
-    /// Whether the details are rendered before the operation is first opened.
+    /// Whether the details are rendered before the operation is first opened: a reference of
+    /// up to [`PortalApi::WHOLE_UP_TO`] operations (Gatehouse's own has 74) is rendered whole by
+    /// the server, readable and indexable before hydration. A larger one is an outline, and an
+    /// operation is loaded and rendered when first opened: rendered up front, DigitalOcean's 659
+    /// were 14 MB of HTML and a minute and a half of a debug server's time, Kubernetes' 50 MB.
     eager: bool,
 ) -> impl IntoView {
     let opened = RwSignal::new(eager);
@@ -247,13 +246,35 @@ fn OperationReference(
         // what was typed into try-it) when the operation is closed and opened again.
         <details class="operation" data-testid="reference-operation" on:toggle=move |_| opened.set(true)>
             {summary}
-            {move || opened.get().then(|| view! {
-                <OperationDetails op=op.clone() description_html=description_html.clone() schemas=schemas.clone()
-                    credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+            {move || opened.get().then(|| if eager {
+                view! {
+                    <OperationDetails op=op.clone() description_html=description_html.clone() schemas=schemas.clone()
+                        credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+                }.into_any()
+            } else {
+                view! { <LoadedOperation api_id=api_id.clone() key=op.key() credentials=credentials.clone() deployed try_it/> }.into_any()
             })}
         </details>
     }
     .into_any()
+}
+
+/// An operation of an outline, loaded from the server when first opened.
+#[component]
+fn LoadedOperation(api_id: String, key: String, credentials: String, deployed: bool, try_it: bool) -> impl IntoView {
+    let id = api_id.clone();
+    let loaded = LocalResource::new(move || load_portal_operation(id.clone(), key.clone()));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || loaded.get().map(|found| match found {
+                Ok(found) => view! {
+                    <OperationDetails op=found.operation description_html=found.description_html
+                        schemas=Arc::new(found.schemas) credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
 }
 
 #[component]

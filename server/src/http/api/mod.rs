@@ -133,6 +133,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::list_deliveries))
         .routes(routes!(portal::catalog))
         .routes(routes!(portal::api))
+        .routes(routes!(portal::operation))
         .routes(routes!(portal::definition))
         .routes(routes!(portal::try_operation))
         .routes(routes!(applications::list, applications::create))

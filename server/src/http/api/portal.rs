@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_contract::{ApiSummary, Page, Permission, PortalApi, SourceFormat, TryRequest, TryResponse};
+use gatehouse_contract::{
+    ApiSummary, Page, Permission, PortalApi, PortalOperation, SourceFormat, TryRequest, TryResponse,
+};
 use gatehouse_domain::portal;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -48,6 +50,28 @@ pub async fn api(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PortalApi>> {
     Ok(Json(portal::api(&state.db, viewer.as_ref(), &id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OperationQuery {
+    /// The operation's HTTP method.
+    method: String,
+    /// Its resource template, as the reference shows it: `/pets/{petId}`.
+    path: String,
+}
+
+/// One operation of an API's reference with the named schemas it reaches: what the portal loads
+/// when an operation of a large API is opened.
+#[utoipa::path(get, path = "/portal/apis/{id}/operation", tag = "portal", params(("id" = String, Path), OperationQuery), security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PortalOperation), (status = 404, body = ErrorBody)))]
+pub async fn operation(
+    MaybeCaller(viewer): MaybeCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<OperationQuery>,
+) -> ApiResult<Json<PortalOperation>> {
+    let key = format!("{} {}", query.method.to_ascii_uppercase(), query.path);
+    Ok(Json(portal::operation(&state.db, viewer.as_ref(), &id, &key).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
