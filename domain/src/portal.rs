@@ -12,7 +12,6 @@ use gatehouse_contract::{
     ApiQuery, ApiSummary, LifecycleState, Page, PortalApi, PortalEndpoint, PortalOperation, Role, SourceFormat,
     TryRequest, TryResponse,
 };
-
 use serde_json::Value;
 
 const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];

@@ -101,6 +101,8 @@ test('a large API\'s portal page starts from an outline and loads an operation a
   expect(served).not.toContain('Reads');
 
   const errors = collectErrors(page);
+  const loads: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('load_portal_operation')) loads.push(r.url()); });
   await page.goto(`/portal/apis/${imported.id}`);
   await hydrated(page);
   await expect(page.getByTestId('reference-operation')).toHaveCount(120);
@@ -113,5 +115,11 @@ test('a large API\'s portal page starts from an outline and loads an operation a
   await expect(operation).toContainText('Item');
   await expect(operation).toContainText('Keeper');
   await expect(operation).toContainText('email');
+  // Closed and opened again, it stays as loaded.
+  await operation.locator('summary').click();
+  await operation.locator('summary').click();
+  await expect(operation.locator('.markdown')).toContainText('Reads item 7.');
+  await page.waitForLoadState('networkidle');
+  expect(loads).toHaveLength(1);
   expect(errors).toEqual([]);
 });

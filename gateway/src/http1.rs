@@ -301,8 +301,8 @@ async fn within<T>(wait: Duration, read: impl Future<Output = Result<T, ReadErro
 /// The caller's end of a relay: its connection, which the body goes to, and the buffer of what
 /// it sent, which keeps what it sends meanwhile (a pipelined request) for after the answer.
 pub struct CallerEnd<'a, W> {
-    pub stream: &'a mut W,
-    pub buf: &'a mut BytesMut,
+    stream: &'a mut W,
+    buf: &'a mut BytesMut,
     /// Whether a close is still looked for: until the caller sends something.
     watching: bool,
 }

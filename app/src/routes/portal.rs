@@ -242,9 +242,10 @@ fn OperationReference(
         </summary>
     };
     view! {
-        // The first toggle is always an opening; once rendered, the details stay (and so does
-        // what was typed into try-it) when the operation is closed and opened again.
-        <details class="operation" data-testid="reference-operation" on:toggle=move |_| opened.set(true)>
+        // The first toggle is always an opening, and only it sets `opened`: once rendered, the
+        // details stay (with what was typed into try-it, and an outline's operation as loaded)
+        // when the operation is closed and opened again.
+        <details class="operation" data-testid="reference-operation" on:toggle=move |_| if !opened.get_untracked() { opened.set(true) }>
             {summary}
             {move || opened.get().then(|| if eager {
                 view! {
