@@ -578,7 +578,7 @@ impl PortalApi {
 
     /// What the portal's page starts from: the API whole when its reference is small, else with
     /// each operation reduced to its line in the reference (method, path, summary, tags,
-    /// deprecation) and without the schemas and operation descriptions, which
+    /// deprecation, its answers' statuses) and without the schemas and operation descriptions, which
     /// [`PortalOperation`] brings for one operation.
     pub fn outline(mut self) -> PortalApi {
         if self.model.operations.len() <= Self::WHOLE_UP_TO {
@@ -592,6 +592,12 @@ impl PortalApi {
                 summary: std::mem::take(&mut op.summary),
                 tags: std::mem::take(&mut op.tags),
                 deprecated: op.deprecated,
+                // Their statuses only: a `101` says the operation is a WebSocket.
+                responses: op
+                    .responses
+                    .iter()
+                    .map(|r| crate::Response { status: r.status.clone(), ..Default::default() })
+                    .collect(),
                 ..Default::default()
             };
         }

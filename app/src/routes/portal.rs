@@ -184,7 +184,8 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             {grouped.into_iter().map(|(tag, ops)| view! {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
-                    let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()));
+                    let upgrade = op.responses.iter().any(|r| r.status == "101");
+                    let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()), upgrade);
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
                     view! { <OperationReference op description_html schemas=schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server eager/> }
                 }).collect_view()}
@@ -193,16 +194,30 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
     }
 }
 
-/// What a caller must send, in words.
-fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[AuthKind]) -> String {
+/// What a caller must send, in words. An operation that switches protocols (a `101` answer: a
+/// WebSocket) may also take its credential in the query, which is all a browser's `WebSocket`
+/// can send.
+fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[AuthKind], upgrade: bool) -> String {
     if served_by_server {
         return "personal access token (Authorization: Bearer) or a signed-in session".into();
     }
-    let asked = match (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey)) {
+    let kinds = (security.contains(&AuthKind::Oauth2), security.contains(&AuthKind::ApiKey));
+    let headers = match kinds {
         (true, true) => "OAuth2 access token (Authorization: Bearer) or API key (apikey header)",
         (true, false) => "OAuth2 access token (Authorization: Bearer)",
         (false, true) => "API key (apikey header)",
         (false, false) => "none: open to anyone",
+    };
+    let query = match kinds {
+        (true, true) => "access_token=… or apikey=…",
+        (true, false) => "access_token=…",
+        (false, true) => "apikey=…",
+        (false, false) => "",
+    };
+    let asked = if upgrade && !query.is_empty() {
+        format!("{headers}; from a browser's WebSocket, {query} in the URL's query")
+    } else {
+        headers.to_string()
     };
     // A prototype's gateway answers from examples and checks nothing.
     match state {
@@ -600,14 +615,28 @@ mod tests {
     fn a_prototype_asks_for_no_credential_until_published() {
         let oauth = [AuthKind::Oauth2];
         assert_eq!(
-            credentials_label(false, LifecycleState::Prototyped, &oauth),
+            credentials_label(false, LifecycleState::Prototyped, &oauth, false),
             "none while this API is a prototype; once published, OAuth2 access token (Authorization: Bearer)"
         );
         assert_eq!(
-            credentials_label(false, LifecycleState::Published, &oauth),
+            credentials_label(false, LifecycleState::Published, &oauth, false),
             "OAuth2 access token (Authorization: Bearer)"
         );
-        assert_eq!(credentials_label(false, LifecycleState::Prototyped, &[]), "none: open to anyone");
-        assert!(credentials_label(true, LifecycleState::Published, &oauth).starts_with("personal access token"));
+        assert_eq!(credentials_label(false, LifecycleState::Prototyped, &[], false), "none: open to anyone");
+        assert!(credentials_label(true, LifecycleState::Published, &oauth, false).starts_with("personal access token"));
+    }
+
+    #[test]
+    fn a_websocket_may_send_its_credential_in_the_query() {
+        let both = [AuthKind::Oauth2, AuthKind::ApiKey];
+        assert_eq!(
+            credentials_label(false, LifecycleState::Published, &both, true),
+            "OAuth2 access token (Authorization: Bearer) or API key (apikey header); from a browser's WebSocket, access_token=… or apikey=… in the URL's query"
+        );
+        assert!(
+            credentials_label(false, LifecycleState::Published, &[AuthKind::ApiKey], true)
+                .ends_with(", apikey=… in the URL's query")
+        );
+        assert_eq!(credentials_label(false, LifecycleState::Published, &[], true), "none: open to anyone");
     }
 }
