@@ -224,7 +224,7 @@ fn credentials_label(served_by_server: bool, state: LifecycleState, security: &[
         LifecycleState::Prototyped if !security.is_empty() => {
             format!("none while this API is a prototype; once published, {asked}")
         }
-        _ => asked.into(),
+        _ => asked,
     }
 }
 
