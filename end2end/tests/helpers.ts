@@ -93,18 +93,19 @@ paths:
 }
 
 /**
- * The signed-in consumer creates `application`, subscribes it to the API with Gold, opens the
- * first operation's try-it console and sends until the group's gateway answers 200 (it starts
- * within seconds of the group's creation). Returns the operation's locator.
+ * The signed-in consumer, who has no application yet, creates `application` in the API's
+ * subscribe panel, subscribes it with Gold, opens the first operation's try-it console and
+ * sends until the group's gateway answers 200 (it starts within seconds of the group's
+ * creation). Returns the operation's locator.
  */
 export async function subscribeAndTry(page: Page, apiId: string, application: string) {
-  await page.goto('/applications');
-  await hydrated(page);
-  await page.getByLabel('Name').first().fill(application);
-  await page.getByRole('button', { name: 'Create application' }).click();
-  await expect(page.locator(`[data-testid="application"][data-name="${application}"]`)).toBeVisible();
   await page.goto(`/portal/apis/${apiId}`);
   await hydrated(page);
+  // A consumer with no application yet creates its first one in the subscribe panel.
+  const first = page.getByTestId('first-application');
+  await first.getByLabel('Application name').fill(application);
+  await first.getByRole('button', { name: 'Create application' }).click();
+  await expect(page.getByTestId('subscribe-application').locator('option:checked')).toHaveText(application);
   await page.getByTestId('subscribe-tier').selectOption('Gold');
   await page.getByTestId('subscribe-button').click();
   await expect(page.getByTestId('subscribed')).toContainText(`${application} is subscribed with tier Gold`);

@@ -4,7 +4,7 @@ use crate::app::use_auth;
 use crate::components::notice::ActionError;
 use crate::components::schema::SchemaTree;
 use crate::components::{count, plain_excerpt};
-use crate::functions::applications::ListApplications;
+use crate::functions::applications::{CreateApplication, ListApplications};
 use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api, load_portal_operation};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
@@ -360,17 +360,21 @@ fn schema_type(schema: &serde_json::Value) -> String {
 
 /// Subscribing from the API page: the offered tiers for everyone, and for a signed-in consumer
 /// their applications with their status for this API. An application already subscribed moves
-/// to the chosen tier instead. The applications are loaded in the browser only (an action, not
-/// a resource), so the server-rendered page is the same for everyone and hydrates cleanly.
+/// to the chosen tier instead; a consumer with no application creates one here. The
+/// applications are loaded in the browser only (an action, not a resource), so the
+/// server-rendered page is the same for everyone and hydrates cleanly.
 #[component]
 fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
+    let create = ServerAction::<CreateApplication>::new();
     let subscribe = ServerAction::<Subscribe>::new();
     let change = ServerAction::<ChangeSubscriptionTier>::new();
     let signed_in = move || auth.me().is_some();
     Effect::new(move |_| {
-        // Reload after each subscription or tier change so the statuses are current.
+        // Reload after each new application, subscription or tier change so the list and the
+        // statuses are current.
+        create.version().get();
         subscribe.version().get();
         change.version().get();
         if signed_in() {
@@ -413,7 +417,7 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                     let list = apps.value().get().and_then(|r| r.ok());
                     match list {
                         None => view! { <p class="muted">"Loading your applications…"</p> }.into_any(),
-                        Some(list) if list.is_empty() => view! { <p class="muted">"Create an application first on " <a href="/applications">"your applications"</a> "."</p> }.into_any(),
+                        Some(list) if list.is_empty() => view! { <FirstApplication create/> }.into_any(),
                         Some(list) => {
                             let api_id = api_for_status.clone();
                             // This API's subscriptions of the consumer's applications.
@@ -478,7 +482,7 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
                 <p class="notice" role="status" data-testid="subscribed">{match s.status {
                     SubscriptionStatus::Pending => format!("{} asked for tier {}: a publisher must approve it before calls work.", s.application_name, s.tier),
                     _ => format!("{} is subscribed with tier {}.", s.application_name, s.tier),
-                }}</p>
+                }} " Its credentials (client secret, API keys) are on " <a href="/applications">"your applications"</a> "."</p>
             })}
             {move || change.value().get().and_then(|r| r.ok()).map(|s| view! {
                 <p class="notice" role="status" data-testid="tier-changed">{match &s.requested_tier {
@@ -489,6 +493,21 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
             <ActionError result=subscribe.value().into()/>
             <ActionError result=change.value().into()/>
         </section>
+    }
+}
+
+/// A consumer with no application yet names one here instead of leaving the API's page for it;
+/// once created, the panel lists it to subscribe.
+#[component]
+fn FirstApplication(create: ServerAction<CreateApplication>) -> impl IntoView {
+    view! {
+        <p class="muted">"A subscription belongs to an application: the software that calls the API, holding its credentials. You have none yet."</p>
+        <ActionForm action=create attr:class="form inline-form" attr:data-testid="first-application">
+            <label>"Application name" <input type="text" name="name" required maxlength="80" placeholder="Online store"/></label>
+            <input type="hidden" name="description" value=""/>
+            <button type="submit" class="button">"Create application"</button>
+        </ActionForm>
+        <ActionError result=create.value().into()/>
     }
 }
 
