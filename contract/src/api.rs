@@ -283,6 +283,9 @@ pub struct ApiDetail {
     pub summary: ApiSummary,
     pub visibility: Visibility,
     pub model: ApiModel,
+    /// The definition's description as safe HTML (from its Markdown), as the portal shows it.
+    #[serde(default)]
+    pub description_html: String,
     pub warnings: Vec<Diagnostic>,
     pub endpoints: Endpoints,
     pub policies: Policies,

@@ -12,7 +12,7 @@ const PETS: &str = r#"openapi: 3.0.3
 info:
   title: Pet Store
   version: 1.0.0
-  description: Pets for everyone
+  description: Pets for *everyone*
 tags:
   - name: pets
 servers:
@@ -87,6 +87,7 @@ async fn import_twice_updates_and_search_finds(db: Db) {
     let detail = apis::get(&db, &creator, &first.id).await.expect("get");
     assert_eq!(detail.endpoints.production, vec!["https://pets.example.com/v1".to_string()]);
     assert_eq!(detail.model.operations.len(), 2);
+    assert_eq!(detail.description_html.trim(), "<p>Pets for <em>everyone</em></p>", "shown as the portal shows it");
     let source = apis::source(&db, &creator, &first.id).await.expect("source");
     assert!(source.source.contains("List all pets"), "the source is kept as written");
     assert_eq!(source.edit_version, detail.edit_version);

@@ -748,10 +748,12 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
             .fetch_all(&db.pool)
             .await?;
     let revisions = revisions::list(db, id).await?;
+    let model: ApiModel = json("model", &row.model)?;
     Ok(ApiDetail {
         summary: row.summary()?,
         visibility: if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public },
-        model: json("model", &row.model)?,
+        description_html: crate::markdown::render(&model.description),
+        model,
         warnings: json("warnings", &row.warnings)?,
         endpoints: json("endpoints", &row.endpoints)?,
         policies: json("policies", &row.policies)?,

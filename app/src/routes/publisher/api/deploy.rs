@@ -34,7 +34,8 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
         submit.version().get();
         history.dispatch(ListApprovals { status: None, api_id: Some(history_id.clone()) });
     });
-    let group = RwSignal::new(String::new());
+    // The select starts at the API's group, so the form shows where it is.
+    let group = RwSignal::new(api.summary.group.clone().unwrap_or_default());
     let revision = RwSignal::new(api.revisions.first().map(|r| r.number.to_string()).unwrap_or_default());
     let note = RwSignal::new(String::new());
     let (assign_id, submit_id) = (id.clone(), id.clone());
@@ -54,7 +55,10 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
                                     <label>"Group"
                                         <select data-testid="group-select" on:change=move |ev| group.set(event_target_value(&ev))>
                                             <option value="">"Choose a group"</option>
-                                            {list.iter().map(|g| view! { <option value=g.group.name.clone()>{format!("{} ({}, {})", g.group.name, g.group.mode.as_str(), g.group.host)}</option> }).collect_view()}
+                                            {list.iter().map(|g| {
+                                                let name = g.group.name.clone();
+                                                view! { <option value=g.group.name.clone() prop:selected=move || group.with(|chosen| *chosen == name)>{format!("{} ({}, {})", g.group.name, g.group.mode.as_str(), g.group.host)}</option> }
+                                            }).collect_view()}
                                         </select>
                                     </label>
                                     <button class="button" data-testid="assign-group" on:click=move |_| { assign.dispatch(AssignGroup { api_id: assign_id.clone(), group: group.get_untracked() }); }>"Assign"</button>

@@ -136,7 +136,11 @@ fn Overview(api: ApiDetail) -> impl IntoView {
             <div class="row">
                 <div>
                     <h2>"Overview"</h2>
-                    <p>{if api.summary.description.is_empty() { "No description yet.".to_string() } else { api.summary.description.clone() }}</p>
+                    {if api.description_html.is_empty() {
+                        view! { <p class="muted">"No description yet."</p> }.into_any()
+                    } else {
+                        view! { <div class="markdown" data-testid="api-description" inner_html=api.description_html.clone()></div> }.into_any()
+                    }}
                 </div>
                 <a class="button secondary" href=export download>"Export project"</a>
             </div>
