@@ -97,6 +97,9 @@ pub struct LiveApi {
     pub context: String,
     pub state: LifecycleState,
     pub live_revision: Option<i64>,
+    /// The revisions released to this group before (newest first): what a rollback may return to.
+    #[serde(default)]
+    pub released_revisions: Vec<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

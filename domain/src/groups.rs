@@ -212,13 +212,8 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     for row in rows {
         let group = row.group()?;
         let apis = live_apis(db, &group.name).await?;
-        let tag: Option<(String,)> = sqlx::query_as(
-            "SELECT tag FROM deployments WHERE group_name = $1 AND tag <> '' AND status IN ('committed', 'live') ORDER BY created_at DESC, id DESC LIMIT 1",
-        )
-        .bind(&group.name)
-        .fetch_optional(&db.pool)
-        .await?;
-        out.push(GroupSummary { group, apis, tag: tag.map(|(t,)| t) });
+        let tag = latest_tag(db, &group.name).await?;
+        out.push(GroupSummary { group, apis, tag });
     }
     Ok(out)
 }
@@ -233,18 +228,40 @@ pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     .bind(group)
     .fetch_all(&db.pool)
     .await?;
+    let released: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT api_id, revision FROM deployments WHERE group_name = $1 AND status IN {RELEASED} ORDER BY revision DESC"
+    ))
+    .bind(group)
+    .fetch_all(&db.pool)
+    .await?;
     rows.into_iter()
         .map(|(api_id, name, version, context, state, live_revision)| {
+            let released_revisions = released.iter().filter(|(id, _)| *id == api_id).map(|(_, r)| *r).collect();
             Ok(LiveApi {
+                state: state.parse().map_err(|e: String| DomainError::Internal(e))?,
                 api_id,
                 name,
                 version,
                 context,
-                state: state.parse().map_err(|e: String| DomainError::Internal(e))?,
                 live_revision,
+                released_revisions,
             })
         })
         .collect()
+}
+
+/// The statuses of a deployment that reached the GitOps repository, as SQL: a release.
+pub(crate) const RELEASED: &str = "('committed', 'live')";
+
+/// The tag of the group's newest release, e.g. `food-apis-v1.2.0`.
+pub(crate) async fn latest_tag(db: &Db, group: &str) -> Result<Option<String>> {
+    let tag: Option<(String,)> = sqlx::query_as(&format!(
+        "SELECT tag FROM deployments WHERE group_name = $1 AND status IN {RELEASED} AND tag <> '' ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(group)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(tag.map(|(t,)| t))
 }
 
 /// Put an API in a group. It lives in one group at a time: moving it out of a group where it

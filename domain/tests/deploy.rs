@@ -128,6 +128,12 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(2));
     assert_eq!(git(&repo, &["rev-parse", "food-apis"]), head_before);
 
+    // Revision 3 never reached the group (its deployment failed): no rollback to it, which
+    // would deploy what no release had. Revisions 1 and 2 were released.
+    let skipped = deployer.rollback(&publisher, "food-apis", &api.id, 3).await.expect_err("never released");
+    assert!(matches!(&skipped, DomainError::Invalid { field, .. } if field == "revision"), "{skipped:?}");
+    assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].released_revisions, vec![2, 1]);
+
     // Rollback to revision 1 removes POST: a new, major release; history stays.
     let rolled = deployer.rollback(&publisher, "food-apis", &api.id, 1).await.expect("rollback");
     assert_eq!(rolled.kind, "rollback");

@@ -120,7 +120,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(pub.getByTestId('live-revision')).toHaveText('2');
   // The group's local gateway reports in, counting tiers on its own (no shared store set).
   await expect(pub.getByTestId('tier-counts').first()).toHaveText('per instance');
-  await pub.getByLabel('Revision to roll back to').fill('1');
+  await pub.getByLabel('Revision to roll back to').selectOption('1');
   await pub.getByTestId('rollback').click();
   await expect(pub.getByTestId('live-revision')).toHaveText('1');
   expect(git('rev-list', '--count', 'food-apis').trim()).toBe('3');

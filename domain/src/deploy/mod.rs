@@ -441,10 +441,29 @@ impl Deployer {
     }
 
     /// Redeploy an earlier revision of an API in its group: a new deployment and a new tag.
+    /// Only to a revision released to the group before: anything else has not been approved
+    /// there, and rolling back to it would skip review.
     pub async fn rollback(&self, actor: &Actor, group: &str, api_id: &str, revision: i64) -> Result<Deployment> {
         actor.require(Permission::ReviewApis)?;
         groups::get(&self.db, group).await?;
         revisions::snapshot(&self.db, api_id, revision).await?;
+        let released: Option<(i64,)> = sqlx::query_as(&format!(
+            "SELECT revision FROM deployments WHERE group_name = $1 AND api_id = $2 AND revision = $3 AND status IN {} LIMIT 1",
+            groups::RELEASED
+        ))
+        .bind(group)
+        .bind(api_id)
+        .bind(revision)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if released.is_none() {
+            return Err(DomainError::invalid(
+                "revision",
+                format!(
+                    "revision {revision} was never released to {group}: a rollback returns to an earlier release, a new revision goes through review"
+                ),
+            ));
+        }
         self.deploy(actor, group, api_id, revision, "rollback").await
     }
 
@@ -537,12 +556,7 @@ impl Deployer {
         let plan = self.plan(&group, api_id, revision).await;
         steps.record("plan", t, &plan, |p| count_apis(p.len()));
         let plan = plan?;
-        let previous_tag: Option<(String,)> = sqlx::query_as(
-            "SELECT tag FROM deployments WHERE group_name = $1 AND status IN ('committed', 'live') AND tag <> '' ORDER BY created_at DESC, id DESC LIMIT 1",
-        )
-        .bind(group_name)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let previous_tag = groups::latest_tag(&self.db, group_name).await?;
         let before = self.live_snapshot(group_name, api_id).await?;
         let target = plan
             .iter()
@@ -550,7 +564,7 @@ impl Deployer {
             .map(|(_, _, _, s)| s.clone())
             .ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
         let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(&target)));
-        let (ma, mi, pa) = next_version(previous_tag.as_ref().and_then(|(t,)| parse_version(t)), change.as_ref());
+        let (ma, mi, pa) = next_version(previous_tag.as_deref().and_then(parse_version), change.as_ref());
         let version = format!("{ma}.{mi}.{pa}");
         let tag = format!("{group_name}-v{version}");
 

@@ -354,16 +354,20 @@ pub fn GroupPage() -> impl IntoView {
                                     {g.apis.into_iter().map(|a| {
                                         let group_name = group_name.clone();
                                         let api_id = a.api_id.clone();
-                                        let target = RwSignal::new(String::new());
+                                        // What a rollback may return to: the earlier releases here.
+                                        let earlier: Vec<i64> = a.released_revisions.iter().copied().filter(|r| Some(*r) != a.live_revision).collect();
+                                        let target = RwSignal::new(earlier.first().map(|r| r.to_string()).unwrap_or_default());
                                         view! {
                                             <tr>
                                                 <td><a href=format!("/publisher/apis/{}", a.api_id)>{format!("{} {}", a.name, a.version)}</a></td>
                                                 <td><code>{a.context.clone()}</code></td>
                                                 <td>{state_badge(a.state)}</td>
                                                 <td data-testid="live-revision">{a.live_revision.map(|r| r.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                                <td>{(reviewer && a.live_revision.is_some()).then(|| view! {
+                                                <td>{(reviewer && !earlier.is_empty()).then(|| view! {
                                                     <span class="inline">
-                                                        <input type="number" min="1" class="narrow-input" placeholder="rev" aria-label="Revision to roll back to" on:input=move |ev| target.set(event_target_value(&ev))/>
+                                                        <select aria-label="Revision to roll back to" on:change=move |ev| target.set(event_target_value(&ev))>
+                                                            {earlier.iter().map(|r| view! { <option value=r.to_string()>{format!("revision {r}")}</option> }).collect_view()}
+                                                        </select>
                                                         <button class="button small secondary" data-testid="rollback" on:click=move |_| {
                                                             if let Ok(revision) = target.get_untracked().trim().parse::<i64>() {
                                                                 rollback.dispatch(Rollback { group: group_name.clone(), api_id: api_id.clone(), revision });
