@@ -46,6 +46,11 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await creatorPage.getByLabel('Note').fill('first review');
   await creatorPage.getByTestId('cut-revision').click();
   await expect(creatorPage.getByTestId('revisions')).toContainText('first review');
+  // The revision's definition reads as text (the page's session signs the download in).
+  const definition = await creatorPage.getByTestId('revision-definition').first().getAttribute('href');
+  const frozen = await creatorPage.request.get(definition ?? '');
+  expect(frozen.status()).toBe(200);
+  expect(await frozen.text()).toContain('List every pet in the store');
 
   // Edit again: add an operation, then revision 2.
   await creatorPage.getByRole('link', { name: 'Design' }).click();

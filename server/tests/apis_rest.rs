@@ -101,6 +101,25 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
         send(&app, call("POST", &format!("/api/v1/apis/{id}/revisions"), &creator, "application/json", "{}")).await;
     assert_eq!(rev.status, StatusCode::CREATED);
     assert_eq!(rev.json()["number"], 1);
+    // What a reviewer reads: the revision's definition as text, YAML by default.
+    let definition =
+        |query: &str| call("GET", &format!("/api/v1/apis/{id}/revisions/1/definition{query}"), &publisher, "", "");
+    let yaml = send(&app, definition("")).await;
+    assert_eq!(yaml.status, StatusCode::OK, "{}", yaml.body);
+    assert_eq!(yaml.headers[header::CONTENT_TYPE], "application/yaml");
+    assert!(yaml.body.starts_with("openapi: 3.1") && yaml.body.contains("/reviews:"), "{}", yaml.body);
+    let json = send(&app, definition("?format=json")).await;
+    let document: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert!(document["paths"]["/reviews"].is_object(), "{document}");
+    let unknown = send(&app, definition("?format=xml")).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.json()["error"]["details"]["field"], "format");
+    let missing =
+        send(&app, call("GET", &format!("/api/v1/apis/{id}/revisions/9/definition"), &publisher, "", "")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let by_consumer =
+        send(&app, call("GET", &format!("/api/v1/apis/{id}/revisions/1/definition"), &consumer, "", "")).await;
+    assert_eq!(by_consumer.status, StatusCode::FORBIDDEN);
 
     let publish = send(
         &app,

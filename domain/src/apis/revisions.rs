@@ -4,9 +4,10 @@
 use super::{Snapshot, json, load, load_editable, side as side_of, to_json};
 use crate::error::is_unique_violation;
 use crate::openapi::diff;
+use crate::openapi::emit::to_text;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::{ApiDiff, Permission, RevisionSummary};
+use gatehouse_contract::{ApiDiff, Permission, RevisionSummary, SourceFormat};
 
 pub async fn list(db: &Db, api_id: &str) -> Result<Vec<RevisionSummary>> {
     let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
@@ -75,6 +76,14 @@ pub async fn snapshot(db: &Db, api_id: &str, number: i64) -> Result<Snapshot> {
         .await?;
     let (text,) = row.ok_or_else(|| DomainError::NotFound(format!("revision {number}")))?;
     json("revision", &text)
+}
+
+/// A revision's definition as text, self-contained (the bundled document): what a reviewer
+/// reads of the revision under review.
+pub async fn definition(db: &Db, actor: &Actor, api_id: &str, number: i64, format: SourceFormat) -> Result<String> {
+    actor.require(Permission::DesignApis)?;
+    load(db, api_id).await?;
+    Ok(to_text(&snapshot(db, api_id, number).await?.document, format))
 }
 
 /// One side of a diff: a revision number, or the working copy.

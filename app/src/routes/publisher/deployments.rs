@@ -186,7 +186,8 @@ fn Request(
     view! {
         <section class="panel request" data-testid="approval-request" data-kind=approval.kind.clone()>
             <div class="row">
-                <h2>{format!("{} {} — {what}", approval.api_name, approval.api_version)}</h2>
+                // The API's revisions, where the reviewer can read the definition under review.
+                <h2><a href=format!("/publisher/apis/{}?tab=revisions", approval.api_id)>{format!("{} {}", approval.api_name, approval.api_version)}</a> {format!(" — {what}")}</h2>
                 <span class="muted">{format!("requested by {} · {}", approval.requested_by, format_utc(approval.requested_at))}</span>
             </div>
             {body}

@@ -1,6 +1,7 @@
 //! APIs: import, list and search, the working copy, form edits, revisions and diffs, the
 //! lifecycle, documentation pages and project archives. Every handler checks rights first.
 
+use super::portal::{DefinitionQuery, definition_download};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -303,6 +304,21 @@ pub async fn get_revision(
     caller.require(Permission::DesignApis)?;
     apis::get(&state.db, &caller.0, &id).await?;
     Ok(Json(revisions::snapshot(&state.db, &id, number).await?))
+}
+
+/// One revision's definition, self-contained, YAML or JSON: what a reviewer reads.
+#[utoipa::path(get, path = "/apis/{id}/revisions/{number}/definition", tag = "revisions", params(("id" = String, Path), ("number" = i64, Path), DefinitionQuery),
+    responses((status = 200, description = "The definition", content_type = "application/yaml"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn revision_definition(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((id, number)): Path<(String, i64)>,
+    Query(query): Query<DefinitionQuery>,
+) -> ApiResult<Response> {
+    let actor = caller.require(Permission::DesignApis)?;
+    let format = query.format()?;
+    let text = revisions::definition(&state.db, actor, &id, number, format).await?;
+    definition_download(text, format, &format!("revision-{number}"))
 }
 
 #[derive(Deserialize, IntoParams)]

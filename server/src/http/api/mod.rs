@@ -113,6 +113,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::new_version))
         .routes(routes!(apis::list_revisions, apis::create_revision))
         .routes(routes!(apis::get_revision))
+        .routes(routes!(apis::revision_definition))
         .routes(routes!(apis::diff))
         .routes(routes!(apis::change_lifecycle))
         .routes(routes!(apis::list_docs))

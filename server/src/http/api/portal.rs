@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_contract::{
     ApiSummary, Page, Permission, PortalApi, PortalOperation, SourceFormat, TryRequest, TryResponse,
 };
-use gatehouse_domain::portal;
+use gatehouse_domain::{DomainError, portal};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -80,6 +80,29 @@ pub struct DefinitionQuery {
     format: Option<String>,
 }
 
+impl DefinitionQuery {
+    /// The format asked for; another word than yaml or json is refused, not taken for YAML.
+    pub(super) fn format(&self) -> Result<SourceFormat, ApiError> {
+        match self.format.as_deref() {
+            None | Some("yaml") => Ok(SourceFormat::Yaml),
+            Some("json") => Ok(SourceFormat::Json),
+            Some(other) => Err(DomainError::invalid("format", format!("`{other}` is not yaml or json")).into()),
+        }
+    }
+}
+
+/// A definition as a download named `<name>.yaml` or `<name>.json`.
+pub(super) fn definition_download(text: String, format: SourceFormat, name: &str) -> ApiResult<Response> {
+    let (kind, extension) = match format {
+        SourceFormat::Json => ("application/json", "json"),
+        SourceFormat::Yaml => ("application/yaml", "yaml"),
+    };
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{extension}\""))
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad header"))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text)
+        .into_response())
+}
+
 /// Download an API's definition (self-contained, YAML or JSON).
 #[utoipa::path(get, path = "/portal/apis/{id}/definition", tag = "portal", params(("id" = String, Path), DefinitionQuery), security((), ("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The definition", content_type = "application/yaml"), (status = 404, body = ErrorBody)))]
@@ -89,15 +112,8 @@ pub async fn definition(
     Path(id): Path<String>,
     Query(query): Query<DefinitionQuery>,
 ) -> ApiResult<Response> {
-    let json = query.format.as_deref() == Some("json");
-    let text =
-        portal::definition(&state.db, viewer.as_ref(), &id, if json { SourceFormat::Json } else { SourceFormat::Yaml })
-            .await?;
-    let (kind, extension) = if json { ("application/json", "json") } else { ("application/yaml", "yaml") };
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"openapi.{extension}\""))
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad header"))?;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(kind)), (header::CONTENT_DISPOSITION, disposition)], text)
-        .into_response())
+    let format = query.format()?;
+    definition_download(portal::definition(&state.db, viewer.as_ref(), &id, format).await?, format, "openapi")
 }
 
 /// Send one request to an API through its group's local gateway with a fresh token of one of

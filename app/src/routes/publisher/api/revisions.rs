@@ -23,6 +23,7 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
     let to = RwSignal::new(newest.map(|n| n.to_string()).unwrap_or_else(|| "working".into()));
     let id = api.summary.id.clone();
     let compare_id = id.clone();
+    let revisions_url = format!("/api/v1/apis/{id}/revisions");
     // A comparison is asked for with a click, so it is an action: nothing of it is rendered
     // on the server, and hydration always meets the same empty spot.
     let diff = ServerAction::<DiffRevisions>::new();
@@ -51,10 +52,16 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
             })}
             <table class="table" data-testid="revisions">
-                <thead><tr><th>"#"</th><th>"Note"</th><th>"By"</th><th>"When"</th></tr></thead>
+                <thead><tr><th>"#"</th><th>"Note"</th><th>"By"</th><th>"When"</th><th>"Definition"</th></tr></thead>
                 <tbody>
-                    {api.revisions.iter().map(|r| view! {
-                        <tr><td>{r.number}</td><td>{r.note.clone()}</td><td class="muted">{r.created_by.clone()}</td><td class="muted">{format_utc(r.created_at)}</td></tr>
+                    {api.revisions.iter().map(|r| {
+                        let definition = format!("{revisions_url}/{}/definition", r.number);
+                        view! {
+                            <tr>
+                                <td>{r.number}</td><td>{r.note.clone()}</td><td class="muted">{r.created_by.clone()}</td><td class="muted">{format_utc(r.created_at)}</td>
+                                <td><a href=definition.clone() download data-testid="revision-definition">"YAML"</a> " · " <a href=format!("{definition}?format=json") download>"JSON"</a></td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>
