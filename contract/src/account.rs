@@ -120,6 +120,9 @@ pub struct UserSummary {
     /// in as it and its role cannot be changed.
     #[serde(default)]
     pub system: bool,
+    /// Disabled by an admin: cannot sign in, and its tokens and credentials no longer work.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// A personal access token as listed; the secret itself is never shown again.

@@ -3,10 +3,10 @@
 use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::throttle::SignInThrottle;
-use crate::{Actor, Db, DomainError, Result, audit};
+use crate::{Actor, Db, DomainError, Result, audit, subscriptions};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use gatehouse_contract::{Page, Role, UserSummary};
+use gatehouse_contract::{Page, Permission, Role, UserSummary};
 
 pub use gatehouse_contract::MIN_PASSWORD_LEN;
 const MAX_PASSWORD_LEN: usize = 256;
@@ -18,7 +18,11 @@ struct UserRow {
     password_hash: String,
     role: String,
     created_at: i64,
+    /// 0 while the account may be used; when an admin disabled it (Unix ms).
+    disabled_at: i64,
 }
+
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, disabled_at";
 
 /// The account that owns what Gatehouse publishes about itself (its management API's portal
 /// listing). Its password is random and never shown, and no one may set it or change the
@@ -50,6 +54,7 @@ impl UserRow {
             role: self.role()?,
             created_at: self.created_at,
             system: self.email == SYSTEM_OWNER,
+            disabled: self.disabled_at != 0,
         })
     }
 }
@@ -107,14 +112,14 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YtlMvDuIh4a0BHhx0jnjd3uvUwTNaOrW1t4vQbxHSh8";
 
 async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash, role, created_at FROM users WHERE email = $1")
+    Ok(sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
         .bind(email)
         .fetch_optional(&db.pool)
         .await?)
 }
 
 async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1")
+    Ok(sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?)
@@ -125,7 +130,14 @@ pub async fn create_user(db: &Db, actor: &str, email: &str, password: &str, role
     let email = normalize_email(email)?;
     check_password_policy(password)?;
     let hash = hash_password(password).await?;
-    let row = UserRow { id: new_id(), email, password_hash: hash, role: role.as_str().into(), created_at: now_ms() };
+    let row = UserRow {
+        id: new_id(),
+        email,
+        password_hash: hash,
+        role: role.as_str().into(),
+        created_at: now_ms(),
+        disabled_at: 0,
+    };
     let inserted =
         sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&row.id)
@@ -162,6 +174,11 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, password: 
     let hash = user.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
     let ok = verify_password(password, hash).await;
     match user {
+        Some(user) if ok && user.disabled_at != 0 => {
+            audit::record(db, &user.email, "user.sign_in_refused", &user.email, &format!("disabled; from {address}"))
+                .await?;
+            Err(DomainError::Forbidden("this account is disabled: ask an admin".into()))
+        }
         Some(user) if ok => {
             throttle.record_success(&email);
             audit::record(db, &user.email, "user.signed_in", &user.email, &format!("from {address}")).await?;
@@ -175,9 +192,10 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, password: 
     }
 }
 
-/// The actor behind a session's user id, if the account still exists.
+/// The actor behind a session's or a token's user id, if the account still exists and is not
+/// disabled: a disabled account's sessions and tokens stop working at their next request.
 pub async fn actor_by_id(db: &Db, user_id: &str) -> Result<Option<Actor>> {
-    find_by_id(db, user_id).await?.map(|u| u.actor()).transpose()
+    find_by_id(db, user_id).await?.filter(|u| u.disabled_at == 0).map(|u| u.actor()).transpose()
 }
 
 pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
@@ -188,9 +206,9 @@ pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
 /// Every account, oldest first, optionally filtered by a substring of the email.
 pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result<Page<UserSummary>> {
     let pattern = format!("%{}%", query.trim().to_lowercase());
-    let rows: Vec<UserRow> = sqlx::query_as(
-        "SELECT id, email, password_hash, role, created_at FROM users WHERE email LIKE $1 ORDER BY created_at, id LIMIT $2 OFFSET $3",
-    )
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email LIKE $1 ORDER BY created_at, id LIMIT $2 OFFSET $3"
+    ))
     .bind(&pattern)
     .bind(limit.clamp(1, 500))
     .bind(offset.max(0))
@@ -205,7 +223,7 @@ pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result
 /// or nobody could administer the system any more.
 pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserSummary> {
     let mut tx = db.pool.begin().await?;
-    let user: UserRow = sqlx::query_as("SELECT id, email, password_hash, role, created_at FROM users WHERE id = $1")
+    let user: UserRow = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -229,6 +247,45 @@ pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> R
     tx.commit().await?;
     audit::record(db, &actor.email, "user.role_changed", &user.email, &format!("{} → {}", old, role)).await?;
     Ok(UserSummary { role, ..user.summary()? })
+}
+
+/// An admin disables the account of someone who left, or enables it again. A disabled account
+/// cannot sign in, its sessions and personal access tokens stop working, its applications get
+/// no new tokens, their API keys leave the gateways' bundles and the tokens they already hold
+/// are revoked. Nothing is deleted: what the person did stays theirs in the audit log. Nobody
+/// disables their own account (an admin would lock themselves out).
+pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool) -> Result<UserSummary> {
+    actor.require(Permission::Administer)?;
+    let user = find_by_id(db, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    refuse_system_account(&user.email)?;
+    if user.id == actor.user_id {
+        return Err(DomainError::Conflict("you cannot disable your own account: another admin must".into()));
+    }
+    if (user.disabled_at != 0) == disabled {
+        return user.summary();
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+        .bind(if disabled { now } else { 0 })
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut restamps = Vec::new();
+    if disabled {
+        let applications: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM applications WHERE owner_id = $1").bind(user_id).fetch_all(&mut *tx).await?;
+        for (application_id,) in applications {
+            restamps.push(subscriptions::revoke_in(&mut tx, &format!("application:{application_id}"), now).await?);
+        }
+    }
+    tx.commit().await?;
+    for restamp in restamps {
+        restamp.after_commit(db).await;
+    }
+    let action = if disabled { "user.disabled" } else { "user.enabled" };
+    audit::record(db, &actor.email, action, &user.email, "").await?;
+    UserRow { disabled_at: if disabled { now } else { 0 }, ..user }.summary()
 }
 
 /// Set a new password (CLI `user create` on an existing account, or an admin reset).

@@ -291,7 +291,9 @@ pub async fn revoke(db: &Db, actor: &Actor, application_id: &str, credential_id:
 /// endpoint), or `Unauthorized` with one message whatever was wrong.
 pub async fn verify_client(db: &Db, client_id: &str, secret: &str) -> Result<(String, String)> {
     let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT application_id, key_type, secret_hash FROM app_credentials WHERE client_id = $1 AND kind = 'oauth2' AND revoked_at IS NULL",
+        "SELECT c.application_id, c.key_type, c.secret_hash FROM app_credentials c \
+         JOIN applications a ON a.id = c.application_id JOIN users u ON u.id = a.owner_id \
+         WHERE c.client_id = $1 AND c.kind = 'oauth2' AND c.revoked_at IS NULL AND u.disabled_at = 0",
     )
     .bind(client_id)
     .fetch_optional(&db.pool)

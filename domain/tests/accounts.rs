@@ -2,7 +2,10 @@
 
 use gatehouse_contract::Role;
 use gatehouse_domain::throttle::{Limits, SignInThrottle};
-use gatehouse_domain::{Db, DomainError, accounts, audit, db_tests, groups, seed, sessions::DbSessionStore, tokens};
+use gatehouse_domain::{
+    Db, DomainError, accounts, applications, audit, db_tests, groups, keys, seed, sessions::DbSessionStore,
+    subscriptions, tokens,
+};
 use std::time::Duration;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
@@ -71,6 +74,51 @@ async fn role_change_is_audited_and_keeps_one_admin(db: Db) {
     assert_eq!(entry.actor, "root@example.com");
     assert_eq!(entry.target, "ann@example.com");
     assert_eq!(entry.detail, "consumer → creator");
+}
+
+/// Offboarding: a disabled account's password, sessions, tokens and client credentials all stop
+/// working, and tokens its applications hold are revoked at the gateways; enabling restores it.
+async fn a_disabled_account_stops_working_everywhere_until_enabled(db: Db) {
+    let root =
+        accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin).await.expect("admin");
+    let admin = accounts::actor_by_id(&db, &root.id).await.expect("load").expect("exists");
+    let ann_user = accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
+    let ann = accounts::actor_by_id(&db, &ann_user.id).await.expect("load").expect("exists");
+    let pat = tokens::create(&db, &ann, "ci").await.expect("token").token;
+    let app = applications::create(&db, &ann, "Shop", "").await.expect("application");
+    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("secret");
+    let throttle = SignInThrottle::default();
+    let exchange = || keys::issue_token(&db, "http://gatehouse", &client.client_id, &client.client_secret, None);
+
+    let refused = accounts::set_disabled(&db, &ann, &root.id, true).await.expect_err("a consumer disables nobody");
+    assert!(matches!(refused, DomainError::Forbidden(_)), "{refused:?}");
+    let own = accounts::set_disabled(&db, &admin, &root.id, true).await.expect_err("not oneself");
+    assert!(matches!(own, DomainError::Conflict(_)), "{own:?}");
+
+    let disabled = accounts::set_disabled(&db, &admin, &ann.user_id, true).await.expect("disable");
+    assert!(disabled.disabled);
+    let listed = accounts::list_users(&db, "ann", 10, 0).await.expect("list");
+    assert!(listed.items[0].disabled, "the list shows it");
+    let sign_in = accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.1").await;
+    assert!(matches!(sign_in, Err(DomainError::Forbidden(ref m)) if m.contains("disabled")), "{sign_in:?}");
+    let wrong = accounts::sign_in(&db, &throttle, "ann@example.com", "not her password", "10.0.0.1").await;
+    assert!(
+        matches!(wrong, Err(DomainError::Unauthorized(_))),
+        "a wrong password says nothing of the account: {wrong:?}"
+    );
+    assert!(accounts::actor_by_id(&db, &ann.user_id).await.expect("load").is_none(), "her sessions end");
+    assert!(matches!(tokens::authenticate(&db, &pat).await, Err(DomainError::Unauthorized(_))));
+    assert!(matches!(exchange().await, Err(DomainError::Unauthorized(_))), "no new access tokens");
+    let revoked = subscriptions::revocations(&db).await.expect("revocations");
+    assert!(revoked.iter().any(|r| r.subject == format!("application:{}", app.id)), "{revoked:?}");
+
+    let enabled = accounts::set_disabled(&db, &admin, &ann.user_id, false).await.expect("enable");
+    assert!(!enabled.disabled);
+    accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.1").await.expect("signs in again");
+    assert_eq!(tokens::authenticate(&db, &pat).await.expect("token works again").email, "ann@example.com");
+    exchange().await.expect("access tokens again");
+    let log = audit::list(&db, 50, 0).await.expect("audit").items;
+    assert!(log.iter().any(|e| e.action == "user.disabled" && e.target == "ann@example.com"), "audited");
 }
 
 async fn tokens_authenticate_until_revoked_and_are_stored_hashed(db: Db) {
@@ -158,6 +206,7 @@ db_tests!(
     sign_in_gives_one_message_for_unknown_user_and_wrong_password,
     sign_in_is_throttled_per_account,
     role_change_is_audited_and_keeps_one_admin,
+    a_disabled_account_stops_working_everywhere_until_enabled,
     tokens_authenticate_until_revoked_and_are_stored_hashed,
     sessions_survive_a_new_store_and_expire,
 );

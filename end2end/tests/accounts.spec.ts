@@ -1,7 +1,7 @@
 // The foundation's loop in a real browser: sign up as a consumer, an admin promotes the
 // account to creator, the navigation follows the role, and sign-out works.
 import { test, expect } from '@playwright/test';
-import { admin, hydrated, signIn, uniqueEmail } from './helpers';
+import { admin, hydrated, signIn, signUp, uniqueEmail } from './helpers';
 
 const password = 'a long enough password';
 
@@ -75,6 +75,33 @@ test('sign up, promotion by an admin, nav by role, sign out', async ({ browser }
   expect(afterSignOut?.url()).toContain('/signin?next=/publisher');
 
   await adminContext.close();
+});
+
+test('an admin disables an account: its session ends and it cannot sign in until enabled again', async ({ browser }) => {
+  const person = await (await browser.newContext()).newPage();
+  const email = await signUp(person, 'leaver');
+  const adminPage = await (await browser.newContext()).newPage();
+  await signIn(adminPage, admin.email, admin.password);
+  await adminPage.goto('/admin/users');
+  await hydrated(adminPage);
+  await adminPage.getByTestId('user-filter').fill(email);
+  const row = adminPage.locator(`[data-testid="user-row"][data-email="${email}"]`);
+  await row.getByTestId('user-access').click();
+  await expect(row.getByTestId('user-disabled')).toBeVisible();
+
+  // The open session ends at the next page, and the password no longer signs in.
+  await person.goto('/applications');
+  await expect(person.getByTestId('who')).toHaveCount(0);
+  await person.goto('/signin');
+  await hydrated(person);
+  await person.getByLabel('Email').fill(email);
+  await person.locator('input[name="password"]').fill(password);
+  await person.getByRole('button', { name: 'Sign in' }).click();
+  await expect(person.getByRole('alert')).toContainText('disabled');
+
+  await row.getByTestId('user-access').click();
+  await expect(row.getByTestId('user-disabled')).toHaveCount(0);
+  await signIn(person, email, password);
 });
 
 test('wrong password and unknown account get the same message', async ({ page }) => {

@@ -108,6 +108,30 @@ async fn admin_routes_refuse_other_roles(db: Db) {
     }
 }
 
+async fn a_disabled_account_is_signed_out_and_refused(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "root@example.com", PASSWORD, Role::Admin)
+        .await
+        .expect("admin");
+    let admin = tokens::create_for_email(&db, "root@example.com", "t").await.expect("token");
+    let cookie = signed_in(&app, &db, "ann@example.com", Role::Creator).await;
+    let ann = gatehouse_domain::accounts::actor_by_email(&db, "ann@example.com").await.expect("ann");
+    let disable = Request::put(format!("/api/v1/users/{}/disabled", ann.user_id))
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {}", admin.token))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"disabled":true}"#))
+        .expect("request");
+    let reply = send(&app, disable).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["disabled"], true);
+    let me = send(&app, get("/api/v1/me").header(header::COOKIE, &cookie).body(Body::empty()).expect("request")).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "her session ended: {}", me.body);
+    let again = sign_in(&app, "ann@example.com", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "{}", again.body);
+    assert!(again.body.contains("disabled"), "{}", again.body);
+}
+
 async fn session_sign_in_works_and_survives_a_restart(db: Db) {
     let app = app(&db);
     let cookie = signed_in(&app, &db, "ann@example.com", Role::Creator).await;
@@ -234,6 +258,7 @@ db_tests!(
     me_needs_credentials_and_answers_the_role_for_a_token,
     openapi_document_lists_every_route_and_each_is_served,
     admin_routes_refuse_other_roles,
+    a_disabled_account_is_signed_out_and_refused,
     session_sign_in_works_and_survives_a_restart,
     wrong_password_and_unknown_user_read_the_same,
     cookie_writes_need_a_same_site_origin,

@@ -26,6 +26,13 @@ pub async fn change_role(user_id: String, role: String) -> Result<UserSummary, A
 }
 
 #[server]
+pub async fn set_user_disabled(user_id: String, disabled: bool) -> Result<UserSummary, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::accounts::set_disabled(&context()?.db, &actor, &user_id, disabled).await?)
+}
+
+#[server]
 pub async fn audit_log(page: i64) -> Result<Page<AuditEntry>, AppError> {
     use super::ssr::{context, require};
     use gatehouse_contract::Permission;

@@ -69,6 +69,7 @@ async fn api_keys(db: &Db, group: &str, live: &BTreeSet<String>) -> Result<Vec<B
          JOIN apis a ON a.id = s.api_id \
          JOIN group_live gl ON gl.api_id = s.api_id AND gl.group_name = $1 \
          WHERE c.kind = 'api_key' AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > $2) \
+         AND u.disabled_at = 0 \
          ORDER BY c.id, s.api_id",
     )
     .bind(group)

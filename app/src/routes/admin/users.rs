@@ -1,10 +1,10 @@
-//! The admin's user list: filter as you type, change roles.
+//! The admin's user list: filter as you type, change roles, disable and enable accounts.
 
 use super::AdminTabs;
 use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
-use crate::functions::admin::{ChangeRole, list_users};
+use crate::functions::admin::{ChangeRole, SetUserDisabled, list_users};
 use crate::time::format_utc;
 use gatehouse_contract::{Permission, Role, UserSummary};
 use leptos::prelude::*;
@@ -27,7 +27,8 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UserList() -> impl IntoView {
     let change = ServerAction::<ChangeRole>::new();
-    let users = Resource::new(move || change.version().get(), |_| list_users());
+    let access = ServerAction::<SetUserDisabled>::new();
+    let users = Resource::new(move || (change.version().get(), access.version().get()), |_| list_users());
     let filter = RwSignal::new(String::new());
     view! {
         <section class="panel">
@@ -41,6 +42,7 @@ fn UserList() -> impl IntoView {
                     on:input=move |ev| filter.set(event_target_value(&ev))
                 />
                 <ActionError result=change.value().into()/>
+                <ActionError result=access.value().into()/>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
@@ -50,17 +52,17 @@ fn UserList() -> impl IntoView {
                         let rows = page.items;
                         view! {
                             <table class="table">
-                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Joined"</th><th>"Change role"</th></tr></thead>
+                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Joined"</th><th>"Change role"</th><th>"Access"</th></tr></thead>
                                 <tbody>
                                     <For
                                         each=move || {
                                             let needle = filter.get().to_lowercase();
                                             rows.clone().into_iter().filter(move |u| u.email.contains(&needle)).collect::<Vec<_>>()
                                         }
-                                        key=|u| (u.id.clone(), u.role)
+                                        key=|u| (u.id.clone(), u.role, u.disabled)
                                         let(user)
                                     >
-                                        <UserRow user change/>
+                                        <UserRow user change access/>
                                     </For>
                                 </tbody>
                             </table>
@@ -74,12 +76,21 @@ fn UserList() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(user: UserSummary, change: ServerAction<ChangeRole>) -> impl IntoView {
+fn UserRow(
+    user: UserSummary,
+    change: ServerAction<ChangeRole>,
+    access: ServerAction<SetUserDisabled>,
+) -> impl IntoView {
     let select_label = format!("Role for {}", user.email);
+    let (access_label, access_to) = if user.disabled { ("Enable", "false") } else { ("Disable", "true") };
+    let access_user_id = user.id.clone();
     view! {
         <tr data-testid="user-row" data-email=user.email.clone()>
             <td>{user.email.clone()}</td>
-            <td><span class=format!("badge role-{}", user.role.as_str())>{user.role.label()}</span></td>
+            <td>
+                <span class=format!("badge role-{}", user.role.as_str())>{user.role.label()}</span>
+                {user.disabled.then(|| view! { " " <span class="badge" data-testid="user-disabled">"disabled"</span> })}
+            </td>
             <td class="muted">{format_utc(user.created_at)}</td>
             <td>
                 {if user.system {
@@ -97,6 +108,15 @@ fn UserRow(user: UserSummary, change: ServerAction<ChangeRole>) -> impl IntoView
                         </ActionForm>
                     }.into_any()
                 }}
+            </td>
+            <td>
+                {(!user.system).then(|| view! {
+                    <ActionForm action=access attr:class="inline">
+                        <input type="hidden" name="user_id" value=access_user_id/>
+                        <input type="hidden" name="disabled" value=access_to/>
+                        <button type="submit" class=if user.disabled { "button small secondary" } else { "button small danger" } data-testid="user-access">{access_label}</button>
+                    </ActionForm>
+                })}
             </td>
         </tr>
     }

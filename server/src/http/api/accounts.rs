@@ -45,6 +45,27 @@ pub async fn list_users(
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct Disabling {
+    disabled: bool,
+}
+
+/// Disable someone's account (admin), or enable it again: a disabled account cannot sign in, its
+/// sessions and tokens stop working, its applications' credentials are refused and the access
+/// tokens they hold are revoked at the gateways.
+#[utoipa::path(put, path = "/users/{id}/disabled", tag = "accounts", request_body = Disabling,
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = UserSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_disabled(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<Disabling>,
+) -> ApiResult<Json<UserSummary>> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok(Json(accounts::set_disabled(&state.db, actor, &id, body.disabled).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct RoleChange {
     role: Role,
 }
