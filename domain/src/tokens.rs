@@ -52,6 +52,10 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<NewToken> {
 /// Create a token for the account with `email` (the CLI, run by whoever holds the data directory).
 pub async fn create_for_email(db: &Db, email: &str, name: &str) -> Result<NewToken> {
     let actor = accounts::actor_by_email(db, email).await?;
+    // What a token authenticates as: none for a disabled account, so print none either.
+    if accounts::actor_by_id(db, &actor.user_id).await?.is_none() {
+        return Err(DomainError::Forbidden(format!("the account {} is disabled: an admin can enable it", actor.email)));
+    }
     create(db, &actor, name).await
 }
 

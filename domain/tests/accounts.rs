@@ -108,6 +108,8 @@ async fn a_disabled_account_stops_working_everywhere_until_enabled(db: Db) {
     );
     assert!(accounts::actor_by_id(&db, &ann.user_id).await.expect("load").is_none(), "her sessions end");
     assert!(matches!(tokens::authenticate(&db, &pat).await, Err(DomainError::Unauthorized(_))));
+    let cli = tokens::create_for_email(&db, "ann@example.com", "new").await;
+    assert!(matches!(cli, Err(DomainError::Forbidden(_))), "the CLI prints no token that cannot work: {cli:?}");
     assert!(matches!(exchange().await, Err(DomainError::Unauthorized(_))), "no new access tokens");
     let revoked = subscriptions::revocations(&db).await.expect("revocations");
     assert!(revoked.iter().any(|r| r.subject == format!("application:{}", app.id)), "{revoked:?}");
