@@ -127,6 +127,21 @@ pub struct NewGatewayCredential {
     pub token: String,
 }
 
+/// A gateway credential as listed: never its token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewayCredential {
+    pub id: String,
+    pub group: String,
+    /// The token's first characters, to recognise it by.
+    pub prefix: String,
+    /// Who created it, or `embedded` for the one `gatehouse serve` gives its local gateway.
+    pub label: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
 /// A gateway instance as last reported by its bundle pulls.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,9 @@ use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
-use gatehouse_contract::{GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts};
+use gatehouse_contract::{
+    GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts,
+};
 use rand::RngCore;
 use sqlx::Row;
 use std::borrow::Cow;
@@ -48,15 +50,69 @@ pub async fn create_credential(db: &Db, actor: &Actor, group: &str) -> Result<Ne
     Ok(credential)
 }
 
+/// The group's gateway credentials, newest first, revoked ones included (for the record).
+pub async fn credentials(db: &Db, actor: &Actor, group: &str) -> Result<Vec<GatewayCredential>> {
+    actor.require(Permission::ReviewApis)?;
+    groups::get(db, group).await?;
+    let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, prefix, label, created_at, revoked_at FROM gateway_credentials WHERE group_name = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(group)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, prefix, label, created_at, revoked_at)| GatewayCredential {
+            id,
+            group: group.to_string(),
+            prefix,
+            label,
+            created_at,
+            revoked_at,
+        })
+        .collect())
+}
+
+/// Revoke a leaked or retired credential: its gateways' next pull or event batch is refused
+/// (they keep serving their last bundle and spool their events until given a new one). The
+/// embedded gateway's credential is not revoked here: `gatehouse serve` renews it at each start.
+pub async fn revoke_credential(db: &Db, actor: &Actor, group: &str, id: &str) -> Result<()> {
+    actor.require(Permission::ReviewApis)?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT prefix, label FROM gateway_credentials WHERE id = $1 AND group_name = $2")
+            .bind(id)
+            .bind(group)
+            .fetch_optional(&db.pool)
+            .await?;
+    let (prefix, label) = row.ok_or_else(|| DomainError::NotFound(format!("gateway credential {id} of {group}")))?;
+    if label == EMBEDDED {
+        return Err(DomainError::Conflict(
+            "this is the local gateway's credential, renewed at each start of the server; revoke credentials given to gateways elsewhere".into(),
+        ));
+    }
+    sqlx::query("UPDATE gateway_credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    audit::record(db, &actor.email, "gateway.credential_revoked", group, &prefix).await
+}
+
+/// The label of the credential `gatehouse serve` gives the local gateway it supervises.
+const EMBEDDED: &str = "embedded";
+
 /// The credential the embedded supervisor hands its local gateway: a fresh one per start,
 /// replacing the previous embedded one so old tokens do not pile up.
 pub async fn embedded_credential(db: &Db, group: &str) -> Result<String> {
-    sqlx::query("UPDATE gateway_credentials SET revoked_at = $1 WHERE group_name = $2 AND label = 'embedded' AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(group)
-        .execute(&db.pool)
-        .await?;
-    Ok(insert(db, group, "embedded").await?.token)
+    sqlx::query(
+        "UPDATE gateway_credentials SET revoked_at = $1 WHERE group_name = $2 AND label = $3 AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(group)
+    .bind(EMBEDDED)
+    .execute(&db.pool)
+    .await?;
+    Ok(insert(db, group, EMBEDDED).await?.token)
 }
 
 /// The group a gateway token belongs to, or `Unauthorized`.

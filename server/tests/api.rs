@@ -132,6 +132,68 @@ async fn a_disabled_account_is_signed_out_and_refused(db: Db) {
     assert!(again.body.contains("disabled"), "{}", again.body);
 }
 
+/// A leaked gateway credential is revoked: its pulls are refused from then on. The local
+/// gateway's own credential is renewed by the server and not revoked by hand.
+async fn gateway_credentials_are_listed_and_revoked(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "pm@example.com", PASSWORD, Role::Publisher)
+        .await
+        .expect("publisher");
+    let pm = tokens::create_for_email(&db, "pm@example.com", "t").await.expect("token").token;
+    let call = |method: &str, uri: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {pm}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let group = send(
+        &app,
+        call("POST", "/api/v1/gateway-groups", r#"{"name":"pets","host":"pets.example.com","mode":"shared"}"#),
+    )
+    .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    let created = send(&app, call("POST", "/api/v1/gateway-groups/pets/credentials", "")).await.json();
+    let token = created["token"].as_str().expect("token").to_string();
+    let pull = |token: &str| {
+        get("/api/v1/gateway/bundle")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    assert_eq!(send(&app, pull(&token)).await.status, StatusCode::OK);
+    let embedded = gatehouse_domain::gateways::embedded_credential(&db, "pets").await.expect("embedded");
+
+    let listed = send(&app, call("GET", "/api/v1/gateway-groups/pets/credentials", "")).await.json();
+    let listed = listed.as_array().expect("list").clone();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|c| c.get("token").is_none()), "never the token: {listed:?}");
+    let ours = listed.iter().find(|c| c["id"] == created["id"]).expect("listed");
+    assert_eq!(ours["label"], "pm@example.com");
+    assert_eq!(ours["prefix"].as_str(), Some(&token[..10]));
+
+    let revoked = send(
+        &app,
+        call("DELETE", &format!("/api/v1/gateway-groups/pets/credentials/{}", created["id"].as_str().expect("id")), ""),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
+    assert_eq!(send(&app, pull(&token)).await.status, StatusCode::UNAUTHORIZED, "refused once revoked");
+    let local = listed.iter().find(|c| c["label"] == "embedded").expect("embedded listed");
+    let kept = send(
+        &app,
+        call("DELETE", &format!("/api/v1/gateway-groups/pets/credentials/{}", local["id"].as_str().expect("id")), ""),
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::CONFLICT, "{}", kept.body);
+    assert_eq!(send(&app, pull(&embedded)).await.status, StatusCode::OK);
+    let missing = send(&app, call("DELETE", "/api/v1/gateway-groups/pets/credentials/nope", "")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
 async fn session_sign_in_works_and_survives_a_restart(db: Db) {
     let app = app(&db);
     let cookie = signed_in(&app, &db, "ann@example.com", Role::Creator).await;
@@ -259,6 +321,7 @@ db_tests!(
     openapi_document_lists_every_route_and_each_is_served,
     admin_routes_refuse_other_roles,
     a_disabled_account_is_signed_out_and_refused,
+    gateway_credentials_are_listed_and_revoked,
     session_sign_in_works_and_survives_a_restart,
     wrong_password_and_unknown_user_read_the_same,
     cookie_writes_need_a_same_site_origin,

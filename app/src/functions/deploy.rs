@@ -86,6 +86,20 @@ pub async fn load_gateway_instances(group: String) -> Result<Vec<gatehouse_contr
 }
 
 #[server]
+pub async fn list_gateway_credentials(group: String) -> Result<Vec<gatehouse_contract::GatewayCredential>, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::gateways::credentials(&context()?.db, &actor, &group).await?)
+}
+
+#[server]
+pub async fn revoke_gateway_credential(group: String, id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::gateways::revoke_credential(&context()?.db, &actor, &group, &id).await?)
+}
+
+#[server]
 pub async fn create_gateway_credential(group: String) -> Result<String, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;

@@ -5,9 +5,10 @@ use super::state_badge;
 use crate::app::use_auth;
 use crate::components::diff::DiffView;
 use crate::components::guard::RequirePermission;
+use crate::components::notice::ActionError;
 use crate::functions::deploy::{
-    ApproveRequest, CreateGatewayCredential, CreateGroup, LoadGatewayInstances, RejectRequest, Rollback,
-    list_approvals, list_deployments, list_groups, routing_table,
+    ApproveRequest, CreateGatewayCredential, CreateGroup, ListGatewayCredentials, LoadGatewayInstances, RejectRequest,
+    RevokeGatewayCredential, Rollback, list_approvals, list_deployments, list_groups, routing_table,
 };
 use crate::time::format_utc;
 use gatehouse_contract::{
@@ -445,6 +446,7 @@ fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
     let load = ServerAction::<LoadGatewayInstances>::new();
     let credential = ServerAction::<CreateGatewayCredential>::new();
     let for_load = group.clone();
+    let group_for_list = group.clone();
     Effect::new(move |_| {
         load.dispatch(LoadGatewayInstances { group: for_load.clone() });
     });
@@ -483,6 +485,52 @@ fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
                 Ok(token) => view! { <div class="callout"><p>"Pass it as " <code>"GATEHOUSE_GATEWAY_TOKEN"</code> "; it is shown only now:"</p><code class="secret">{token}</code></div> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
             })}
+            {reviewer.then(|| view! { <GatewayCredentials group=group_for_list.clone() created=credential/> })}
         </section>
+    }
+}
+
+/// The group's gateway credentials, for a publisher to revoke one that leaked or whose
+/// gateways are gone. Loaded in the browser only, like the instances above.
+#[component]
+fn GatewayCredentials(group: String, created: ServerAction<CreateGatewayCredential>) -> impl IntoView {
+    let load = ServerAction::<ListGatewayCredentials>::new();
+    let revoke = ServerAction::<RevokeGatewayCredential>::new();
+    let for_load = group.clone();
+    Effect::new(move |_| {
+        created.version().get();
+        revoke.version().get();
+        load.dispatch(ListGatewayCredentials { group: for_load.clone() });
+    });
+    view! {
+        {move || load.value().get().and_then(|r| r.ok()).filter(|list| !list.is_empty()).map(|list| {
+            let group = group.clone();
+            view! {
+                <h3>"Credentials"</h3>
+                <table class="table compact" data-testid="gateway-credentials">
+                    <thead><tr><th>"Token"</th><th>"Created by"</th><th>"Created"</th><th>"State"</th><th></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|c| {
+                            let (group, id) = (group.clone(), c.id.clone());
+                            let revocable = c.revoked_at.is_none() && c.label != "embedded";
+                            view! {
+                                <tr data-testid="gateway-credential">
+                                    <td><code>{format!("{}…", c.prefix)}</code></td>
+                                    <td>{if c.label == "embedded" { "this server (local gateway)".to_string() } else { c.label.clone() }}</td>
+                                    <td class="muted">{format_utc(c.created_at)}</td>
+                                    <td>{match c.revoked_at { Some(at) => format!("revoked {}", format_utc(at)), None => "valid".to_string() }}</td>
+                                    <td>{revocable.then(|| view! {
+                                        <button class="button small danger" data-testid="revoke-gateway-credential" on:click=move |_| {
+                                            revoke.dispatch(RevokeGatewayCredential { group: group.clone(), id: id.clone() });
+                                        }>"Revoke"</button>
+                                    })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })}
+        <ActionError result=revoke.value().into()/>
     }
 }

@@ -11,7 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_contract::{
-    Bundle, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts,
+    Bundle, GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission,
+    TierCounts,
 };
 use gatehouse_domain::deploy::access;
 use gatehouse_domain::gateways;
@@ -139,6 +140,31 @@ pub async fn create_credential(
 ) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
     let actor = caller.require(Permission::ReviewApis)?;
     Ok((StatusCode::CREATED, Json(gateways::create_credential(&state.db, actor, &name).await?)))
+}
+
+/// The group's gateway credentials (never their tokens), newest first, revoked ones included.
+#[utoipa::path(get, path = "/gateway-groups/{name}/credentials", tag = "gateway", params(("name" = String, Path)),
+    responses((status = 200, body = Vec<GatewayCredential>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_credentials(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<GatewayCredential>>> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    Ok(Json(gateways::credentials(&state.db, actor, &name).await?))
+}
+
+/// Revoke a gateway credential: pulls and event batches with it are refused from now on.
+#[utoipa::path(delete, path = "/gateway-groups/{name}/credentials/{id}", tag = "gateway", params(("name" = String, Path), ("id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn revoke_credential(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    gateways::revoke_credential(&state.db, actor, &name, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The group's gateway instances that reported in the last hour, and the release each serves.
