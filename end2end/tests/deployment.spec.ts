@@ -120,6 +120,15 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(pub.getByTestId('live-revision')).toHaveText('2');
   // The group's local gateway reports in, counting tiers on its own (no shared store set).
   await expect(pub.getByTestId('tier-counts').first()).toHaveText('per instance');
+  // A credential for gateways elsewhere is shown once, listed, and revoked; the local
+  // gateway's own one offers no revoke.
+  await pub.getByRole('button', { name: 'New gateway credential' }).click();
+  await expect(pub.locator('.callout code.secret')).toContainText('ggw_');
+  const credentials = pub.getByTestId('gateway-credential');
+  await expect(credentials).toHaveCount(2);
+  await pub.getByTestId('revoke-gateway-credential').click();
+  await expect(credentials.filter({ hasText: 'revoked' })).toHaveCount(1);
+  await expect(pub.getByTestId('revoke-gateway-credential')).toHaveCount(0);
   await pub.getByLabel('Revision to roll back to').selectOption('1');
   await pub.getByTestId('rollback').click();
   await expect(pub.getByTestId('live-revision')).toHaveText('1');
