@@ -50,14 +50,17 @@ pub async fn create_credential(db: &Db, actor: &Actor, group: &str) -> Result<Ne
     Ok(credential)
 }
 
-/// The group's gateway credentials, newest first, revoked ones included (for the record).
+/// The group's gateway credentials, newest first, revoked ones included (for the record) but
+/// for the local gateway's earlier ones, which each start of the server replaces.
 pub async fn credentials(db: &Db, actor: &Actor, group: &str) -> Result<Vec<GatewayCredential>> {
     actor.require(Permission::ReviewApis)?;
     groups::get(db, group).await?;
     let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, prefix, label, created_at, revoked_at FROM gateway_credentials WHERE group_name = $1 ORDER BY created_at DESC, id DESC",
+        "SELECT id, prefix, label, created_at, revoked_at FROM gateway_credentials \
+         WHERE group_name = $1 AND (label <> $2 OR revoked_at IS NULL) ORDER BY created_at DESC, id DESC",
     )
     .bind(group)
+    .bind(EMBEDDED)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
