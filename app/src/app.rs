@@ -107,7 +107,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") ssr=SsrMode::Async view=routes::admin::users::UsersPage/>
                     <Route path=path!("admin/audit") ssr=SsrMode::Async view=routes::admin::audit::AuditPage/>
                     <Route path=path!("admin/webhooks") ssr=SsrMode::Async view=routes::admin::webhooks::WebhooksPage/>
+                    <Route path=path!("admin/settings") ssr=SsrMode::Async view=routes::admin::settings::SettingsPage/>
                     <Route path=path!("account/tokens") ssr=SsrMode::Async view=routes::account::tokens::TokensPage/>
+                    <Route path=path!("account/password") ssr=SsrMode::Async view=routes::account::password::PasswordPage/>
                 </Routes>
             </main>
             <footer class="footer">

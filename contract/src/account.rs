@@ -125,6 +125,54 @@ pub struct UserSummary {
     pub disabled: bool,
 }
 
+/// An account an admin added, with its first password: shown this once, for the admin to pass
+/// on (the person changes it under Account → Password).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAccount {
+    pub user: UserSummary,
+    pub password: String,
+}
+
+/// A password an admin reset, shown this once for the admin to pass on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPassword {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who may create their own account on the sign-up page (always as a consumer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignUpMode {
+    /// Anyone with an email address.
+    #[default]
+    Open,
+    /// Only addresses at one of [`SignUpPolicy::domains`].
+    Domains,
+    /// Nobody: admins add accounts.
+    Closed,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignUpPolicy {
+    pub mode: SignUpMode,
+    /// Email domains (`example.com`) sign-up is open to in `domains` mode; kept, unused, in the
+    /// other modes so switching back needs no retyping.
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// What an admin changes while Gatehouse runs (Admin → Settings, `/api/v1/settings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settings {
+    pub sign_up: SignUpPolicy,
+}
+
 /// A personal access token as listed; the secret itself is never shown again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -3,10 +3,10 @@
 use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::throttle::SignInThrottle;
-use crate::{Actor, Db, DomainError, Result, audit, subscriptions};
+use crate::{Actor, Db, DomainError, Result, audit, settings, subscriptions};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use gatehouse_contract::{Page, Permission, Role, UserSummary};
+use gatehouse_contract::{NewAccount, Page, Permission, ResetPassword, Role, UserSummary};
 
 pub use gatehouse_contract::MIN_PASSWORD_LEN;
 const MAX_PASSWORD_LEN: usize = 256;
@@ -20,9 +20,12 @@ struct UserRow {
     created_at: i64,
     /// 0 while the account may be used; when an admin disabled it (Unix ms).
     disabled_at: i64,
+    /// When the password last changed (Unix ms; 0 = not since the account was made): sessions
+    /// signed in before it no longer count.
+    password_changed_at: i64,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, disabled_at";
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, disabled_at, password_changed_at";
 
 /// The account that owns what Gatehouse publishes about itself (its management API's portal
 /// listing). Its password is random and never shown, and no one may set it or change the
@@ -137,6 +140,7 @@ pub async fn create_user(db: &Db, actor: &str, email: &str, password: &str, role
         role: role.as_str().into(),
         created_at: now_ms(),
         disabled_at: 0,
+        password_changed_at: 0,
     };
     let inserted =
         sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -159,9 +163,21 @@ pub async fn create_user(db: &Db, actor: &str, email: &str, password: &str, role
     row.summary()
 }
 
-/// Self sign-up: always a consumer; an admin grants more.
+/// Self sign-up, as far as the admins' policy lets it (Admin → Settings): always a consumer; an
+/// admin grants more.
 pub async fn sign_up(db: &Db, email: &str, password: &str) -> Result<UserSummary> {
-    create_user(db, audit::SYSTEM, email, password, Role::Consumer).await
+    let email = normalize_email(email)?;
+    settings::admit_sign_up(&settings::sign_up_policy(db).await?, &email)?;
+    create_user(db, audit::SYSTEM, &email, password, Role::Consumer).await
+}
+
+/// An admin adds someone's account with a generated first password, returned this once for the
+/// admin to pass on; the person changes it (see [`change_password`]).
+pub async fn add_user(db: &Db, actor: &Actor, email: &str, role: Role) -> Result<NewAccount> {
+    actor.require(Permission::Administer)?;
+    let password = generate_password();
+    let user = create_user(db, &actor.email, email, &password, role).await?;
+    Ok(NewAccount { user, password })
 }
 
 /// Check a password. Unknown account and wrong password give the same error, after the same work.
@@ -192,10 +208,21 @@ pub async fn sign_in(db: &Db, throttle: &SignInThrottle, email: &str, password: 
     }
 }
 
-/// The actor behind a session's or a token's user id, if the account still exists and is not
-/// disabled: a disabled account's sessions and tokens stop working at their next request.
+/// The actor behind a token's user id, if the account still exists and is not disabled: a
+/// disabled account's tokens stop working at their next request.
 pub async fn actor_by_id(db: &Db, user_id: &str) -> Result<Option<Actor>> {
     find_by_id(db, user_id).await?.filter(|u| u.disabled_at == 0).map(|u| u.actor()).transpose()
+}
+
+/// The actor behind a session that signed in at `signed_in_at` (Unix ms), as [`actor_by_id`]
+/// and only if the password has not changed since: a changed or reset password signs out the
+/// sessions of the old one.
+pub async fn session_actor(db: &Db, user_id: &str, signed_in_at: i64) -> Result<Option<Actor>> {
+    find_by_id(db, user_id)
+        .await?
+        .filter(|u| u.disabled_at == 0 && u.password_changed_at <= signed_in_at)
+        .map(|u| u.actor())
+        .transpose()
 }
 
 pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
@@ -288,21 +315,74 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool)
     UserRow { disabled_at: if disabled { now } else { 0 }, ..user }.summary()
 }
 
-/// Set a new password (CLI `user create` on an existing account, or an admin reset).
+/// Set a new password from the server's machine (CLI `user create` on an existing account: the
+/// way back into an account nobody can sign in to).
 pub async fn set_password(db: &Db, actor: &str, email: &str, password: &str) -> Result<()> {
-    check_password_policy(password)?;
     let email = normalize_email(email)?;
     refuse_system_account(&email)?;
+    store_password(db, &email, password).await?;
+    audit::record(db, actor, "user.password_set", &email, "").await
+}
+
+/// A signed-in person changes their own password. The current one is asked for, so a session
+/// left open is not enough to take the account over, and wrong guesses count toward the
+/// sign-in throttle. Returns when the change took effect: the caller's own session restarts
+/// from it, the other sessions end. Personal access tokens stay (they are revoked one by one).
+pub async fn change_password(
+    db: &Db,
+    throttle: &SignInThrottle,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    address: &str,
+) -> Result<i64> {
+    if let Some(retry_after_secs) = throttle.check(&actor.email, address) {
+        return Err(DomainError::Throttled { retry_after_secs });
+    }
+    let user =
+        find_by_id(db, &actor.user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {}", actor.email)))?;
+    if !verify_password(current, &user.password_hash).await {
+        throttle.record_failure(&actor.email, address);
+        audit::record(db, &actor.email, "user.password_change_failed", &actor.email, &format!("from {address}"))
+            .await?;
+        return Err(DomainError::invalid("current_password", "is not your current password"));
+    }
+    if current == new {
+        return Err(DomainError::invalid("password", "is your current password: choose a new one"));
+    }
+    let changed_at = store_password(db, &user.email, new).await?;
+    audit::record(db, &actor.email, "user.password_changed", &actor.email, "other sessions signed out").await?;
+    Ok(changed_at)
+}
+
+/// An admin gives someone who cannot sign in a new generated password, returned this once to
+/// pass on; the person's sessions end.
+pub async fn reset_password(db: &Db, actor: &Actor, user_id: &str) -> Result<ResetPassword> {
+    actor.require(Permission::Administer)?;
+    let user = find_by_id(db, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?;
+    refuse_system_account(&user.email)?;
+    let password = generate_password();
+    store_password(db, &user.email, &password).await?;
+    audit::record(db, &actor.email, "user.password_reset", &user.email, "sessions signed out").await?;
+    Ok(ResetPassword { email: user.email, password })
+}
+
+/// Every way a password changes ends here, so each one signs out the sessions of the old one
+/// (see [`session_actor`]). Returns when it changed.
+async fn store_password(db: &Db, email: &str, password: &str) -> Result<i64> {
+    check_password_policy(password)?;
     let hash = hash_password(password).await?;
-    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+    let changed_at = now_ms();
+    let done = sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE email = $3")
         .bind(hash)
-        .bind(&email)
+        .bind(changed_at)
+        .bind(email)
         .execute(&db.pool)
         .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("user {email}")));
     }
-    audit::record(db, actor, "user.password_set", &email, "").await
+    Ok(changed_at)
 }
 
 /// A random password for accounts created without one (demo users, CLI without `--password`).

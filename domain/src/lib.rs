@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod portal;
 pub mod seed;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 pub mod subscriptions;
 pub mod throttle;

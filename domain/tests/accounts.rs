@@ -1,9 +1,9 @@
 //! Store tests for accounts, tokens, sessions and the audit log, run on SQLite and PostgreSQL.
 
-use gatehouse_contract::Role;
+use gatehouse_contract::{Role, Settings, SignUpMode, SignUpPolicy};
 use gatehouse_domain::throttle::{Limits, SignInThrottle};
 use gatehouse_domain::{
-    Db, DomainError, accounts, applications, audit, db_tests, groups, keys, seed, sessions::DbSessionStore,
+    Db, DomainError, accounts, applications, audit, db_tests, groups, keys, seed, sessions::DbSessionStore, settings,
     subscriptions, tokens,
 };
 use std::time::Duration;
@@ -106,7 +106,7 @@ async fn a_disabled_account_stops_working_everywhere_until_enabled(db: Db) {
         matches!(wrong, Err(DomainError::Unauthorized(_))),
         "a wrong password says nothing of the account: {wrong:?}"
     );
-    assert!(accounts::actor_by_id(&db, &ann.user_id).await.expect("load").is_none(), "her sessions end");
+    assert!(accounts::session_actor(&db, &ann.user_id, i64::MAX).await.expect("load").is_none(), "her sessions end");
     assert!(matches!(tokens::authenticate(&db, &pat).await, Err(DomainError::Unauthorized(_))));
     let cli = tokens::create_for_email(&db, "ann@example.com", "new").await;
     assert!(matches!(cli, Err(DomainError::Forbidden(_))), "the CLI prints no token that cannot work: {cli:?}");
@@ -201,10 +201,138 @@ async fn the_demo_group_is_not_added_beside_existing_groups(db: Db) {
     assert_eq!(names, vec!["food-apis".to_string()]);
 }
 
+async fn a_password_change_needs_the_current_one_and_ends_other_sessions(db: Db) {
+    let ann_user = accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("sign up");
+    let ann = accounts::actor_by_id(&db, &ann_user.id).await.expect("load").expect("exists");
+    let signed_in_at = gatehouse_domain::store::now_ms();
+    assert!(accounts::session_actor(&db, &ann.user_id, signed_in_at).await.expect("load").is_some());
+    let pat = tokens::create(&db, &ann, "ci").await.expect("token").token;
+    let throttle = SignInThrottle::default();
+    let change = |current: &'static str, new: &'static str| {
+        accounts::change_password(&db, &throttle, &ann, current, new, "10.0.0.1")
+    };
+
+    let wrong = change("not her password", "a new password 42").await;
+    assert!(matches!(&wrong, Err(DomainError::Invalid { field, .. }) if field == "current_password"), "{wrong:?}");
+    let same = change(PASSWORD, PASSWORD).await;
+    assert!(matches!(&same, Err(DomainError::Invalid { field, .. }) if field == "password"), "{same:?}");
+    let short = change(PASSWORD, "short").await;
+    assert!(matches!(&short, Err(DomainError::Invalid { field, .. }) if field == "password"), "{short:?}");
+    assert!(
+        accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.1").await.is_ok(),
+        "nothing changed yet"
+    );
+
+    let changed_at = change(PASSWORD, "a new password 42").await.expect("change");
+    assert!(changed_at >= signed_in_at);
+    assert!(
+        accounts::session_actor(&db, &ann.user_id, changed_at - 1).await.expect("load").is_none(),
+        "a session from before the change ends"
+    );
+    assert!(
+        accounts::session_actor(&db, &ann.user_id, changed_at).await.expect("load").is_some(),
+        "the session that changed it goes on from the change"
+    );
+    let old = accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.1").await;
+    assert!(matches!(old, Err(DomainError::Unauthorized(_))), "{old:?}");
+    accounts::sign_in(&db, &throttle, "ann@example.com", "a new password 42", "10.0.0.1").await.expect("new password");
+    assert!(tokens::authenticate(&db, &pat).await.is_ok(), "access tokens stay");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"user.password_changed") && actions.contains(&"user.password_change_failed"));
+
+    // Guessing the current password from an open session is throttled like signing in.
+    let throttle = SignInThrottle::new(Limits { per_account: 2, per_address: 100, window: Duration::from_secs(60) });
+    for _ in 0..2 {
+        let guess = accounts::change_password(&db, &throttle, &ann, "a guess 1234", "whatever 12345", "10.0.0.3").await;
+        assert!(matches!(guess, Err(DomainError::Invalid { .. })), "{guess:?}");
+    }
+    let locked =
+        accounts::change_password(&db, &throttle, &ann, "a new password 42", "whatever 12345", "10.0.0.3").await;
+    assert!(matches!(locked, Err(DomainError::Throttled { .. })), "{locked:?}");
+}
+
+async fn admins_add_accounts_and_reset_passwords(db: Db) {
+    let root =
+        accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin).await.expect("admin");
+    let admin = accounts::actor_by_id(&db, &root.id).await.expect("load").expect("exists");
+    let throttle = SignInThrottle::default();
+
+    let added = accounts::add_user(&db, &admin, " Pat@Example.com", Role::Publisher).await.expect("add");
+    assert_eq!((added.user.email.as_str(), added.user.role), ("pat@example.com", Role::Publisher));
+    let pat = accounts::sign_in(&db, &throttle, "pat@example.com", &added.password, "10.0.0.1")
+        .await
+        .expect("the first password signs in");
+    let again = accounts::add_user(&db, &admin, "pat@example.com", Role::Consumer).await;
+    assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
+    let not_admin = accounts::add_user(&db, &pat, "eve@example.com", Role::Admin).await;
+    assert!(matches!(not_admin, Err(DomainError::Forbidden(_))), "{not_admin:?}");
+    let not_admin = accounts::reset_password(&db, &pat, &root.id).await;
+    assert!(matches!(not_admin, Err(DomainError::Forbidden(_))), "{not_admin:?}");
+
+    let before = gatehouse_domain::store::now_ms() - 1;
+    let reset = accounts::reset_password(&db, &admin, &pat.user_id).await.expect("reset");
+    assert_eq!(reset.email, "pat@example.com");
+    assert_ne!(reset.password, added.password);
+    assert!(accounts::session_actor(&db, &pat.user_id, before).await.expect("load").is_none(), "sessions end");
+    let old = accounts::sign_in(&db, &throttle, "pat@example.com", &added.password, "10.0.0.1").await;
+    assert!(matches!(old, Err(DomainError::Unauthorized(_))), "{old:?}");
+    accounts::sign_in(&db, &throttle, "pat@example.com", &reset.password, "10.0.0.1").await.expect("new password");
+    let system = accounts::create_user(&db, audit::SYSTEM, accounts::SYSTEM_OWNER, PASSWORD, Role::Creator)
+        .await
+        .expect("system account");
+    let taken_over = accounts::reset_password(&db, &admin, &system.id).await;
+    assert!(matches!(taken_over, Err(DomainError::Conflict(_))), "{taken_over:?}");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    assert!(log.items.iter().any(|e| e.action == "user.password_reset" && e.actor == "root@example.com"));
+    assert!(log.items.iter().any(|e| e.action == "user.created" && e.actor == "root@example.com"));
+}
+
+async fn sign_up_follows_the_admins_policy(db: Db) {
+    let root =
+        accounts::create_user(&db, audit::SYSTEM, "root@example.com", PASSWORD, Role::Admin).await.expect("admin");
+    let admin = accounts::actor_by_id(&db, &root.id).await.expect("load").expect("exists");
+    assert_eq!(settings::get(&db, &admin).await.expect("settings"), Settings::default(), "open until changed");
+    let ann_user = accounts::sign_up(&db, "ann@example.com", PASSWORD).await.expect("open to anyone");
+    let ann = accounts::actor_by_id(&db, &ann_user.id).await.expect("load").expect("exists");
+    let policy = |mode, domains: &[&str]| Settings {
+        sign_up: SignUpPolicy { mode, domains: domains.iter().map(|d| d.to_string()).collect() },
+    };
+
+    let refused = settings::update(&db, &ann, policy(SignUpMode::Closed, &[])).await;
+    assert!(matches!(refused, Err(DomainError::Forbidden(_))), "{refused:?}");
+    assert!(matches!(settings::get(&db, &ann).await, Err(DomainError::Forbidden(_))));
+    let bad = settings::update(&db, &admin, policy(SignUpMode::Domains, &["corp.example", "not a domain"])).await;
+    assert!(matches!(&bad, Err(DomainError::Invalid { field, .. }) if field == "sign_up.domains"), "{bad:?}");
+    assert_eq!(settings::sign_up_policy(&db).await.expect("policy"), SignUpPolicy::default(), "nothing half-saved");
+
+    let saved = settings::update(&db, &admin, policy(SignUpMode::Domains, &["Corp.Example", "@partner.example"]))
+        .await
+        .expect("save");
+    assert_eq!(saved.sign_up.domains, ["corp.example", "partner.example"]);
+    assert_eq!(settings::get(&db, &admin).await.expect("settings"), saved);
+    let outsider = accounts::sign_up(&db, "bob@other.example", PASSWORD).await;
+    assert!(matches!(&outsider, Err(DomainError::Invalid { field, .. }) if field == "email"), "{outsider:?}");
+    accounts::sign_up(&db, "Bob@Partner.example", PASSWORD).await.expect("a listed domain");
+
+    settings::update(&db, &admin, policy(SignUpMode::Closed, &["corp.example"])).await.expect("close");
+    let closed = accounts::sign_up(&db, "carl@corp.example", PASSWORD).await;
+    assert!(matches!(closed, Err(DomainError::Forbidden(_))), "{closed:?}");
+    accounts::add_user(&db, &admin, "carl@corp.example", Role::Consumer).await.expect("admins still add accounts");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let mut updates: Vec<&str> =
+        log.items.iter().filter(|e| e.action == "settings.updated").map(|e| e.detail.as_str()).collect();
+    updates.sort();
+    assert_eq!(updates, ["sign-up closed", "sign-up open to corp.example, partner.example"]);
+}
+
 db_tests!(
     the_demo_seeds_accounts_and_a_gateway_group_once,
     the_demo_group_is_not_added_beside_existing_groups,
     sign_up_makes_a_consumer_and_refuses_duplicates,
+    sign_up_follows_the_admins_policy,
+    a_password_change_needs_the_current_one_and_ends_other_sessions,
+    admins_add_accounts_and_reset_passwords,
     sign_in_gives_one_message_for_unknown_user_and_wrong_password,
     sign_in_is_throttled_per_account,
     role_change_is_audited_and_keeps_one_admin,

@@ -137,3 +137,91 @@ test('a personal access token made in the UI works against the REST API', async 
   const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
   expect(after.status()).toBe(401);
 });
+
+test('an admin adds an account and resets its password, the person changes it, and sign-up closes and opens', async ({ browser }) => {
+  const adminPage = await (await browser.newContext()).newPage();
+  await signIn(adminPage, admin.email, admin.password);
+  await adminPage.goto('/admin/users');
+  await hydrated(adminPage);
+  const email = uniqueEmail('added');
+  const addForm = adminPage.locator('form', { has: adminPage.getByRole('button', { name: 'Add account' }) });
+  await addForm.getByLabel('Email').fill(email);
+  await addForm.getByLabel('Role').selectOption('creator');
+  await addForm.getByRole('button', { name: 'Add account' }).click();
+  const added = adminPage.getByTestId('new-account');
+  await expect(added).toContainText(email);
+  const first = ((await added.locator('code').textContent()) ?? '').trim();
+  expect(first.length).toBeGreaterThanOrEqual(10);
+  await adminPage.getByTestId('user-filter').fill(email);
+  const row = adminPage.locator(`[data-testid="user-row"][data-email="${email}"]`);
+  await expect(row.locator('.badge')).toHaveText(/creator/i);
+
+  // The person signs in with it in two browsers and changes it in one: that session goes on,
+  // the other ends.
+  const person = await (await browser.newContext()).newPage();
+  await signIn(person, email, first);
+  const elsewhere = await (await browser.newContext()).newPage();
+  await signIn(elsewhere, email, first);
+  await person.getByRole('link', { name: 'Account', exact: true }).click();
+  await expect(person).toHaveURL(/\/account\/password$/);
+  await hydrated(person);
+  await person.locator('input[name="current_password"]').fill('not the password at all');
+  await person.locator('input[name="password"]').fill(password);
+  await person.locator('input[name="password_again"]').fill(password);
+  await person.getByRole('button', { name: 'Change password' }).click();
+  await expect(person.getByRole('alert')).toContainText('not your current password');
+  await person.locator('input[name="current_password"]').fill(first);
+  await person.getByRole('button', { name: 'Change password' }).click();
+  await expect(person.getByTestId('password-changed')).toBeVisible();
+  await person.getByRole('link', { name: 'Access tokens' }).click();
+  await expect(person.getByTestId('who')).toContainText(email);
+  await elsewhere.goto('/portal');
+  await expect(elsewhere.getByTestId('who')).toHaveCount(0);
+  await signIn(elsewhere, email, password);
+
+  // Locked out anyway: the admin resets the password, which signs the person out.
+  await row.getByTestId('reset-password-button').click();
+  const reset = adminPage.getByTestId('reset-password');
+  await expect(reset).toContainText(email);
+  const given = ((await reset.locator('code').textContent()) ?? '').trim();
+  await person.goto('/portal');
+  await expect(person.getByTestId('who')).toHaveCount(0);
+  await signIn(person, email, given);
+
+  // Sign-up closes: the page says so and offers no form.
+  await adminPage.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(adminPage).toHaveURL(/\/admin\/settings$/);
+  await hydrated(adminPage);
+  await adminPage.getByTestId('sign-up-mode-closed').check();
+  await adminPage.getByRole('button', { name: 'Save settings' }).click();
+  await expect(adminPage.getByTestId('settings-saved')).toBeVisible();
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto('/signup');
+  await expect(visitor.getByTestId('sign-up-closed')).toBeVisible();
+  await expect(visitor.getByRole('button', { name: 'Sign up' })).toHaveCount(0);
+
+  // Open to some domains: the page names them and another address is refused with the reason.
+  await adminPage.getByTestId('sign-up-mode-domains').check();
+  await adminPage.getByTestId('sign-up-domains').fill('partner.example, E2E.test');
+  await adminPage.getByRole('button', { name: 'Save settings' }).click();
+  await expect(adminPage.getByTestId('sign-up-domains')).toHaveValue('partner.example, e2e.test');
+  await visitor.goto('/signup');
+  await hydrated(visitor);
+  await expect(visitor.getByTestId('sign-up-domains-hint')).toContainText('partner.example, e2e.test');
+  await visitor.getByLabel('Email').fill('someone@elsewhere.example');
+  await visitor.locator('input[name="password"]').fill(password);
+  await visitor.locator('input[name="password_again"]').fill(password);
+  await visitor.getByRole('button', { name: 'Sign up' }).click();
+  await expect(visitor.getByRole('alert')).toContainText('partner.example, e2e.test only');
+  await signUp(visitor, 'partner-domain');
+
+  // Open again for the specs that follow.
+  await adminPage.getByTestId('sign-up-mode-open').check();
+  await adminPage.getByRole('button', { name: 'Save settings' }).click();
+  await visitor.context().clearCookies();
+  await expect(async () => {
+    await visitor.goto('/signup');
+    await expect(visitor.getByTestId('sign-up-domains-hint')).toHaveCount(0, { timeout: 500 });
+    await expect(visitor.getByRole('button', { name: 'Sign up' })).toHaveCount(1, { timeout: 500 });
+  }).toPass();
+});

@@ -132,6 +132,112 @@ async fn a_disabled_account_is_signed_out_and_refused(db: Db) {
     assert!(again.body.contains("disabled"), "{}", again.body);
 }
 
+/// A password changed over REST with the session cookie: that session goes on, the person's
+/// other session ends, and the new password signs in.
+async fn a_password_change_signs_out_the_other_sessions(db: Db) {
+    let app = app(&db);
+    let this_one = signed_in(&app, &db, "ann@example.com", Role::Consumer).await;
+    let other = sign_in(&app, "ann@example.com", PASSWORD).await.session_cookie().expect("second session");
+    let change = |current: &str| {
+        Request::put("/api/v1/me/password")
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, &this_one)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({ "current_password": current, "password": "a new password 42" }).to_string(),
+            ))
+            .expect("request")
+    };
+    let wrong = send(&app, change("not my password")).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    assert_eq!(wrong.json()["error"]["details"]["field"], "current_password");
+    let changed = send(&app, change(PASSWORD)).await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
+    let this_one = changed.session_cookie().unwrap_or(this_one);
+    let me = |cookie: &str| get("/api/v1/me").header(header::COOKIE, cookie).body(Body::empty()).expect("request");
+    assert_eq!(send(&app, me(&this_one)).await.status, StatusCode::OK, "the session that changed it goes on");
+    assert_eq!(send(&app, me(&other)).await.status, StatusCode::UNAUTHORIZED, "the other session ended");
+    assert_eq!(sign_in(&app, "ann@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    let again = sign_in(&app, "ann@example.com", "a new password 42").await;
+    assert!(again.session_cookie().is_some(), "{} {}", again.status, again.body);
+}
+
+/// An admin adds an account and resets its password over REST, and closes sign-up; others may
+/// do none of it.
+async fn admins_add_accounts_and_close_sign_up(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "root@example.com", PASSWORD, Role::Admin)
+        .await
+        .expect("admin");
+    let root = tokens::create_for_email(&db, "root@example.com", "t").await.expect("token").token;
+    gatehouse_domain::accounts::create_user(&db, "system", "pm@example.com", PASSWORD, Role::Publisher)
+        .await
+        .expect("publisher");
+    let pm = tokens::create_for_email(&db, "pm@example.com", "t").await.expect("token").token;
+    let call = |token: &str, method: &str, uri: &str, body: serde_json::Value| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let null = serde_json::Value::Null;
+
+    let added = send(
+        &app,
+        call(&root, "POST", "/api/v1/users", serde_json::json!({ "email": "Cy@Example.com", "role": "creator" })),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let added = added.json();
+    assert_eq!(
+        (added["user"]["email"].as_str(), added["user"]["role"].as_str()),
+        (Some("cy@example.com"), Some("creator"))
+    );
+    let first = added["password"].as_str().expect("password").to_string();
+    assert!(sign_in(&app, "cy@example.com", &first).await.session_cookie().is_some(), "the first password signs in");
+    let id = added["user"]["id"].as_str().expect("id");
+    let reset = send(&app, call(&root, "POST", &format!("/api/v1/users/{id}/password-reset"), null.clone())).await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    let new = reset.json()["password"].as_str().expect("password").to_string();
+    assert_eq!(sign_in(&app, "cy@example.com", &first).await.status, StatusCode::UNAUTHORIZED);
+    assert!(sign_in(&app, "cy@example.com", &new).await.session_cookie().is_some(), "the reset password signs in");
+
+    let settings = send(&app, call(&root, "GET", "/api/v1/settings", null.clone())).await;
+    assert_eq!(settings.json(), serde_json::json!({ "sign_up": { "mode": "open", "domains": [] } }));
+    let bad = serde_json::json!({ "sign_up": { "mode": "domains", "domains": ["example.com", "no spaces.example"] } });
+    let bad = send(&app, call(&root, "PUT", "/api/v1/settings", bad)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["details"]["field"], "sign_up.domains");
+    let closed = serde_json::json!({ "sign_up": { "mode": "closed" } });
+    let saved = send(&app, call(&root, "PUT", "/api/v1/settings", closed.clone())).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["sign_up"]["mode"], "closed");
+    let sign_up = Request::post(<app::functions::auth::SignUp as leptos::server_fn::ServerFn>::PATH)
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=dee%40example.com&password=correct+horse+battery&password_again=correct+horse+battery"))
+        .expect("request");
+    let refused = send(&app, sign_up).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.session_cookie().is_none());
+
+    for (method, uri, body) in [
+        ("POST", "/api/v1/users".to_string(), serde_json::json!({ "email": "eve@example.com", "role": "admin" })),
+        ("POST", format!("/api/v1/users/{id}/password-reset"), null.clone()),
+        ("GET", "/api/v1/settings".to_string(), null.clone()),
+        ("PUT", "/api/v1/settings".to_string(), serde_json::json!({ "sign_up": { "mode": "open" } })),
+    ] {
+        let reply = send(&app, call(&pm, method, &uri, body)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "a publisher: {method} {uri}");
+    }
+}
+
 /// A leaked gateway credential is revoked: its pulls are refused from then on. The local
 /// gateway's own credential is renewed by the server and not revoked by hand.
 async fn gateway_credentials_are_listed_and_revoked(db: Db) {
@@ -323,6 +429,8 @@ db_tests!(
     openapi_document_lists_every_route_and_each_is_served,
     admin_routes_refuse_other_roles,
     a_disabled_account_is_signed_out_and_refused,
+    a_password_change_signs_out_the_other_sessions,
+    admins_add_accounts_and_close_sign_up,
     gateway_credentials_are_listed_and_revoked,
     session_sign_in_works_and_survives_a_restart,
     wrong_password_and_unknown_user_read_the_same,

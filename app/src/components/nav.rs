@@ -45,7 +45,7 @@ pub fn Nav() -> impl IntoView {
                                         <span class="email">{me.email.clone()}</span>
                                         <span class=format!("badge role-{}", me.role.as_str())>{me.role.label()}</span>
                                     </span>
-                                    <A href="/account/tokens">"Tokens"</A>
+                                    <A href="/account/password">"Account"</A>
                                     <ActionForm action=auth.sign_out attr:class="inline">
                                         <button type="submit" class="link-button">"Sign out"</button>
                                     </ActionForm>

@@ -1,7 +1,7 @@
 //! Administration: users and roles, the audit log.
 
 use crate::AppError;
-use gatehouse_contract::{AuditEntry, Page, UserSummary};
+use gatehouse_contract::{AuditEntry, NewAccount, Page, Settings, SignUpMode, UserSummary};
 use leptos::prelude::*;
 
 pub const AUDIT_PAGE_SIZE: i64 = 50;
@@ -30,6 +30,44 @@ pub async fn set_user_disabled(user_id: String, disabled: bool) -> Result<UserSu
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::Administer).await?;
     Ok(gatehouse_domain::accounts::set_disabled(&context()?.db, &actor, &user_id, disabled).await?)
+}
+
+/// Add someone's account; its generated first password comes back this once.
+#[server]
+pub async fn add_user(email: String, role: String) -> Result<NewAccount, AppError> {
+    use super::ssr::{context, require};
+    use gatehouse_contract::{Permission, Role};
+    use gatehouse_domain::DomainError;
+    let actor = require(Permission::Administer).await?;
+    let role: Role =
+        role.parse().map_err(|e: gatehouse_contract::UnknownRole| DomainError::invalid("role", e.to_string()))?;
+    Ok(gatehouse_domain::accounts::add_user(&context()?.db, &actor, &email, role).await?)
+}
+
+/// Give someone a new generated password (shown this once); their sessions end.
+#[server]
+pub async fn reset_password(user_id: String) -> Result<gatehouse_contract::ResetPassword, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::accounts::reset_password(&context()?.db, &actor, &user_id).await?)
+}
+
+#[server]
+pub async fn get_settings() -> Result<Settings, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::settings::get(&context()?.db, &actor).await?)
+}
+
+/// Save the settings form: `domains` as typed, separated by commas, spaces or lines.
+#[server]
+pub async fn save_settings(sign_up_mode: SignUpMode, sign_up_domains: String) -> Result<Settings, AppError> {
+    use super::ssr::{context, require};
+    use gatehouse_contract::SignUpPolicy;
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    let domains = sign_up_domains.split([',', ' ', '\n', '\r', '\t']).filter(|d| !d.is_empty()).map(str::to_string);
+    let settings = Settings { sign_up: SignUpPolicy { mode: sign_up_mode, domains: domains.collect() } };
+    Ok(gatehouse_domain::settings::update(&context()?.db, &actor, settings).await?)
 }
 
 #[server]

@@ -1,7 +1,7 @@
 //! Sign-up, sign-in, sign-out and "who am I".
 
 use crate::AppError;
-use gatehouse_contract::Me;
+use gatehouse_contract::{Me, SignUpPolicy};
 use leptos::prelude::*;
 
 #[server]
@@ -21,35 +21,56 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::{SESSION_USER_KEY, client_address, context, session};
-    use gatehouse_domain::accounts;
+    use super::ssr::{client_address, context, session, start_session};
+    use gatehouse_domain::{accounts, store::now_ms};
     let ctx = context()?;
     let address = client_address().await;
     let actor = accounts::sign_in(&ctx.db, &ctx.throttle, &email, &password, &address).await?;
-    let session = session().await?;
-    // A new session id at sign-in defeats session fixation.
-    session.cycle_id().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
-    session
-        .insert(SESSION_USER_KEY, &actor.user_id)
-        .await
-        .map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    start_session(&session().await?, &actor.user_id, now_ms()).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
 
 #[server]
 pub async fn sign_up(email: String, password: String, password_again: String) -> Result<(), AppError> {
-    use super::ssr::{SESSION_USER_KEY, context, session};
-    use gatehouse_domain::{DomainError, accounts};
+    use super::ssr::{context, session, start_session};
+    use gatehouse_domain::{DomainError, accounts, store::now_ms};
     if password != password_again {
         return Err(DomainError::invalid("password_again", "the two passwords differ").into());
     }
     let ctx = context()?;
     let user = accounts::sign_up(&ctx.db, &email, &password).await?;
-    let session = session().await?;
-    session.cycle_id().await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
-    session.insert(SESSION_USER_KEY, &user.id).await.map_err(|e| AppError::new("internal", format!("session: {e}")))?;
+    start_session(&session().await?, &user.id, now_ms()).await?;
     leptos_axum::redirect("/portal");
+    Ok(())
+}
+
+/// Who may sign up, for the sign-up page (anyone may ask).
+#[server]
+pub async fn who_may_sign_up() -> Result<SignUpPolicy, AppError> {
+    use super::ssr::context;
+    Ok(gatehouse_domain::settings::sign_up_policy(&context()?.db).await?)
+}
+
+/// The signed-in person changes their password; their other sessions end, this one goes on.
+#[server]
+pub async fn change_password(
+    current_password: String,
+    password: String,
+    password_again: String,
+) -> Result<(), AppError> {
+    use super::ssr::{client_address, context, require, session, start_session};
+    use gatehouse_contract::Permission;
+    use gatehouse_domain::{DomainError, accounts};
+    let actor = require(Permission::UsePortal).await?;
+    if password != password_again {
+        return Err(DomainError::invalid("password_again", "the two passwords differ").into());
+    }
+    let ctx = context()?;
+    let address = client_address().await;
+    let changed_at =
+        accounts::change_password(&ctx.db, &ctx.throttle, &actor, &current_password, &password, &address).await?;
+    start_session(&session().await?, &actor.user_id, changed_at).await?;
     Ok(())
 }
 

@@ -13,6 +13,9 @@ use tower_sessions::Session;
 /// on the next request because the account is read fresh each time.
 pub const SESSION_USER_KEY: &str = "user_id";
 
+/// Session key holding when it signed in (Unix ms): a password changed later ends it.
+pub const SESSION_SIGNED_IN_KEY: &str = "signed_in_at";
+
 /// What the server hands every server function through Leptos context.
 #[derive(Clone)]
 pub struct ServerContext {
@@ -32,14 +35,26 @@ pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|_| AppError::new("internal", "session unavailable"))
 }
 
-/// The account behind a session, if someone is signed in and the account still exists.
+/// The account behind a session, if someone is signed in, the account may still be used and
+/// its password has not changed since.
 pub async fn actor_from_session(db: &Db, session: &Session) -> Result<Option<Actor>, DomainError> {
-    let user_id: Option<String> =
-        session.get(SESSION_USER_KEY).await.map_err(|e| DomainError::Internal(format!("session read: {e}")))?;
+    let read = |e: tower_sessions::session::Error| DomainError::Internal(format!("session read: {e}"));
+    let user_id: Option<String> = session.get(SESSION_USER_KEY).await.map_err(read)?;
+    // Sessions from before the key existed count as signed in at 0: ended by any change.
+    let signed_in_at: i64 = session.get(SESSION_SIGNED_IN_KEY).await.map_err(read)?.unwrap_or(0);
     match user_id {
-        Some(id) => accounts::actor_by_id(db, &id).await,
+        Some(id) => accounts::session_actor(db, &id, signed_in_at).await,
         None => Ok(None),
     }
+}
+
+/// Sign `user_id` in on `session` as of `at` (Unix ms): under a new session id, which defeats
+/// session fixation.
+pub async fn start_session(session: &Session, user_id: &str, at: i64) -> Result<(), DomainError> {
+    let write = |e: tower_sessions::session::Error| DomainError::Internal(format!("session: {e}"));
+    session.cycle_id().await.map_err(write)?;
+    session.insert(SESSION_USER_KEY, user_id).await.map_err(write)?;
+    session.insert(SESSION_SIGNED_IN_KEY, at).await.map_err(write)
 }
 
 /// The signed-in caller, or `None`.

@@ -2,7 +2,8 @@
 
 use crate::app::use_auth;
 use crate::components::notice::ActionError;
-use gatehouse_contract::MIN_PASSWORD_LEN;
+use crate::functions::auth::who_may_sign_up;
+use gatehouse_contract::{MIN_PASSWORD_LEN, SignUpMode, SignUpPolicy};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -39,21 +40,35 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let auth = use_auth();
+    let policy = Resource::new(|| (), |_| who_may_sign_up());
     view! {
         <Title text="Sign up"/>
         <section class="panel narrow">
             <h1>"Create your account"</h1>
-            <p class="muted">"New accounts can browse the portal and subscribe applications. An admin can grant more."</p>
-            <ActionForm action=auth.sign_up attr:class="form">
-                <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
-                <label>"Password"
-                    <input type="password" name="password" autocomplete="new-password" required minlength=MIN_PASSWORD_LEN/>
-                    <small class="muted">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
-                </label>
-                <label>"Password again" <input type="password" name="password_again" autocomplete="new-password" required/></label>
-                <button type="submit" class="button">"Sign up"</button>
-                <ActionError result=auth.sign_up.value().into()/>
-            </ActionForm>
+            <Transition fallback=|| ()>
+                {move || policy.get().map(|result| match result {
+                    Ok(SignUpPolicy { mode: SignUpMode::Closed, .. }) => view! {
+                        <p data-testid="sign-up-closed">"Sign-up is closed here: an admin adds accounts. Ask yours for one."</p>
+                    }.into_any(),
+                    Ok(policy) => view! {
+                        <p class="muted">"New accounts can browse the portal and subscribe applications. An admin can grant more."</p>
+                        {(policy.mode == SignUpMode::Domains).then(|| view! {
+                            <p class="muted" data-testid="sign-up-domains-hint">{format!("Sign-up is open to addresses at {}.", policy.domains.join(", "))}</p>
+                        })}
+                        <ActionForm action=auth.sign_up attr:class="form">
+                            <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
+                            <label>"Password"
+                                <input type="password" name="password" autocomplete="new-password" required minlength=MIN_PASSWORD_LEN/>
+                                <small class="muted">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
+                            </label>
+                            <label>"Password again" <input type="password" name="password_again" autocomplete="new-password" required/></label>
+                            <button type="submit" class="button">"Sign up"</button>
+                            <ActionError result=auth.sign_up.value().into()/>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Transition>
             <p class="muted">"Already have an account? " <a href="/signin">"Sign in"</a></p>
         </section>
     }

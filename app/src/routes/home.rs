@@ -27,7 +27,7 @@ pub fn HomePage() -> impl IntoView {
                     ("/portal", "Developer portal", "Browse published APIs, read their reference and subscribe.", true),
                     ("/publisher", "Publisher", "Design APIs, cut revisions and take them through review.", can(Permission::DesignApis)),
                     ("/analytics", "Analytics", "Traffic, errors and latency from the gateways.", can(Permission::ViewAnalytics)),
-                    ("/admin/users", "Administration", "Users and roles, and the audit log.", can(Permission::Administer)),
+                    ("/admin/users", "Administration", "Users and roles, sign-up, webhooks and the audit log.", can(Permission::Administer)),
                 ];
                 view! {
                     <section class="tiles">

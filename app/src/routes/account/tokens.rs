@@ -1,5 +1,6 @@
 //! Personal access tokens: create (shown once), list, revoke.
 
+use super::AccountTabs;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::tokens::{CreateToken, RevokeToken, list_tokens};
@@ -14,8 +15,9 @@ pub fn TokensPage() -> impl IntoView {
         <Title text="Access tokens"/>
         <RequirePermission permission=Permission::UsePortal>
             <section class="page-head">
-                <h1>"Personal access tokens"</h1>
-                <p class="lead">"For pipelines and scripts: send " <code>"Authorization: Bearer <token>"</code> " to the REST API."</p>
+                <h1>"Your account"</h1>
+                <AccountTabs/>
+                <p class="lead">"Personal access tokens, for pipelines and scripts: send " <code>"Authorization: Bearer <token>"</code> " to the REST API."</p>
             </section>
             <Tokens/>
         </RequirePermission>

@@ -1,6 +1,7 @@
 //! Administration pages.
 
 pub mod audit;
+pub mod settings;
 pub mod users;
 pub mod webhooks;
 
@@ -15,6 +16,7 @@ pub fn AdminTabs() -> impl IntoView {
             <A href="/admin/users">"Users"</A>
             <A href="/admin/audit">"Audit log"</A>
             <A href="/admin/webhooks">"Webhooks"</A>
+            <A href="/admin/settings">"Settings"</A>
         </nav>
     }
 }

@@ -1,10 +1,11 @@
-//! The admin's user list: filter as you type, change roles, disable and enable accounts.
+//! The admin's user list: add accounts, filter as you type, change roles, reset passwords,
+//! disable and enable accounts.
 
 use super::AdminTabs;
 use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
-use crate::functions::admin::{ChangeRole, SetUserDisabled, list_users};
+use crate::functions::admin::{AddUser, ChangeRole, ResetPassword, SetUserDisabled, list_users};
 use crate::time::format_utc;
 use gatehouse_contract::{Permission, Role, UserSummary};
 use leptos::prelude::*;
@@ -26,11 +27,36 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UserList() -> impl IntoView {
+    let add = ServerAction::<AddUser>::new();
     let change = ServerAction::<ChangeRole>::new();
     let access = ServerAction::<SetUserDisabled>::new();
-    let users = Resource::new(move || (change.version().get(), access.version().get()), |_| list_users());
+    let reset = ServerAction::<ResetPassword>::new();
+    let users =
+        Resource::new(move || (add.version().get(), change.version().get(), access.version().get()), |_| list_users());
     let filter = RwSignal::new(String::new());
     view! {
+        <section class="panel">
+            <h2>"Add an account"</h2>
+            <p class="muted">"For someone who cannot sign up themselves, or who needs more than a consumer's role from the start. Gatehouse makes up their first password; they change it under Account → Password."</p>
+            <ActionForm action=add attr:class="form inline-form">
+                <label>"Email" <input type="email" name="email" required autocomplete="off"/></label>
+                <label>"Role"
+                    <select name="role">
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == Role::Consumer>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button">"Add account"</button>
+            </ActionForm>
+            <ActionError result=add.value().into()/>
+            {move || add.value().get().and_then(|r| r.ok()).map(|new| view! {
+                <div class="callout" data-testid="new-account">
+                    <p><strong>{format!("Account for {} added.", new.user.email)}</strong> " Pass on its first password; it is shown only now:"</p>
+                    <code class="secret">{new.password}</code>
+                </div>
+            })}
+        </section>
         <section class="panel">
             <div class="toolbar">
                 <input
@@ -43,7 +69,14 @@ fn UserList() -> impl IntoView {
                 />
                 <ActionError result=change.value().into()/>
                 <ActionError result=access.value().into()/>
+                <ActionError result=reset.value().into()/>
             </div>
+            {move || reset.value().get().and_then(|r| r.ok()).map(|done| view! {
+                <div class="callout" data-testid="reset-password">
+                    <p><strong>{format!("New password for {}.", done.email)}</strong> " Their sessions were signed out. Pass it on; it is shown only now:"</p>
+                    <code class="secret">{done.password}</code>
+                </div>
+            })}
             <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
@@ -62,7 +95,7 @@ fn UserList() -> impl IntoView {
                                         key=|u| (u.id.clone(), u.role, u.disabled)
                                         let(user)
                                     >
-                                        <UserRow user change access/>
+                                        <UserRow user change access reset/>
                                     </For>
                                 </tbody>
                             </table>
@@ -80,10 +113,12 @@ fn UserRow(
     user: UserSummary,
     change: ServerAction<ChangeRole>,
     access: ServerAction<SetUserDisabled>,
+    reset: ServerAction<ResetPassword>,
 ) -> impl IntoView {
     let select_label = format!("Role for {}", user.email);
     let (access_label, access_to) = if user.disabled { ("Enable", "false") } else { ("Disable", "true") };
     let access_user_id = user.id.clone();
+    let reset_user_id = user.id.clone();
     view! {
         <tr data-testid="user-row" data-email=user.email.clone()>
             <td>{user.email.clone()}</td>
@@ -115,6 +150,11 @@ fn UserRow(
                         <input type="hidden" name="user_id" value=access_user_id/>
                         <input type="hidden" name="disabled" value=access_to/>
                         <button type="submit" class=if user.disabled { "button small secondary" } else { "button small danger" } data-testid="user-access">{access_label}</button>
+                    </ActionForm>
+                    " "
+                    <ActionForm action=reset attr:class="inline">
+                        <input type="hidden" name="user_id" value=reset_user_id/>
+                        <button type="submit" class="button small secondary" data-testid="reset-password-button">"Reset password"</button>
                     </ActionForm>
                 })}
             </td>

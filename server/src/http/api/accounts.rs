@@ -3,11 +3,15 @@
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
+use axum::Extension;
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use gatehouse_contract::{Me, Page, Permission, Role, UserSummary};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use gatehouse_contract::{Me, NewAccount, Page, Permission, ResetPassword, Role, UserSummary};
 use gatehouse_domain::accounts;
 use serde::Deserialize;
+use std::net::SocketAddr;
+use tower_sessions::Session;
 use utoipa::{IntoParams, ToSchema};
 
 /// The caller's email and role.
@@ -82,4 +86,68 @@ pub async fn change_role(
 ) -> ApiResult<Json<UserSummary>> {
     let actor = caller.require(Permission::Administer)?;
     Ok(Json(accounts::change_role(&state.db, actor, &id, body.role).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AccountRequest {
+    email: String,
+    role: Role,
+}
+
+/// Add someone's account (admin). The response is the only time its generated first password
+/// is shown; the person changes it with `PUT /me/password`.
+#[utoipa::path(post, path = "/users", tag = "accounts", request_body = AccountRequest,
+    responses((status = 201, body = NewAccount), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_user(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(body): Json<AccountRequest>,
+) -> ApiResult<(StatusCode, Json<NewAccount>)> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok((StatusCode::CREATED, Json(accounts::add_user(&state.db, actor, &body.email, body.role).await?)))
+}
+
+/// Give someone a new generated password (admin), e.g. when they cannot sign in; their sessions
+/// end.
+#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "accounts",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = ResetPassword), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reset_password(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ResetPassword>> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok(Json(accounts::reset_password(&state.db, actor, &id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    current_password: String,
+    password: String,
+}
+
+/// Change the caller's own password. Every session signed in before ends, except the one this
+/// request came with; personal access tokens stay.
+#[utoipa::path(put, path = "/me/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204, description = "Changed"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn change_password(
+    caller: Caller,
+    State(state): State<AppState>,
+    session: Session,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Json(body): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    use app::functions::ssr::{SESSION_USER_KEY, start_session};
+    let actor = caller.require(Permission::UsePortal)?;
+    let address = connection.map_or_else(|| "unknown".to_string(), |Extension(ConnectInfo(a))| a.ip().to_string());
+    let changed_at =
+        accounts::change_password(&state.db, &state.throttle, actor, &body.current_password, &body.password, &address)
+            .await?;
+    // A request made with the session cookie keeps its session; one made with a token has none.
+    let signed_in: Option<String> = session.get(SESSION_USER_KEY).await.ok().flatten();
+    if signed_in.as_deref() == Some(actor.user_id.as_str()) {
+        start_session(&session, &actor.user_id, changed_at).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod deploy;
 pub mod gateway;
 pub mod portal;
+pub mod settings;
 pub mod subscriptions;
 pub mod tokens;
 
@@ -33,6 +34,7 @@ use utoipa_axum::routes;
         (name = "accounts", description = "The caller, users and roles"),
         (name = "tokens", description = "Personal access tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "settings", description = "What admins change while Gatehouse runs, such as who may sign up"),
         (name = "apis", description = "Design APIs: import, edit, lifecycle, project archives"),
         (name = "revisions", description = "Immutable revisions and the semantic diff"),
         (name = "docs", description = "Documentation pages"),
@@ -96,12 +98,15 @@ pub fn router() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .routes(routes!(openapi_document))
         .routes(routes!(accounts::me))
-        .routes(routes!(accounts::list_users))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::list_users, accounts::add_user))
+        .routes(routes!(accounts::reset_password))
         .routes(routes!(accounts::change_role))
         .routes(routes!(accounts::set_disabled))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(settings::get_settings, settings::save_settings))
         .routes(routes!(apis::import_api))
         .routes(routes!(apis::import_project))
         .routes(routes!(apis::validate))
