@@ -101,7 +101,6 @@ impl Rest {
         response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string()
     }
 
-    /// Offer `tier` on `api`, put it in `group` and cut its first revision.
     /// Each instance of `group` and how its last heartbeat said it counts tiers, by name.
     async fn tier_counts(&self, publisher: &str, group: &str) -> Vec<(String, String)> {
         let listed =
@@ -121,6 +120,7 @@ impl Rest {
         pairs
     }
 
+    /// Offer `tier` on `api`, put it in `group` and cut its first revision.
     async fn offer(&self, creator: &str, api: &str, context: &str, tier: &str, group: &str) {
         let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
         let mut policies = detail["policies"].clone();
@@ -153,6 +153,88 @@ fn users(data: &Path) -> [String; 3] {
             cli(data, &["token", "create", "--email", email, "--name", "t"])
         },
     )
+}
+
+/// A management plane of the test's own: `gatehouse serve` on a new data directory, with a
+/// creator, a publisher and a consumer holding a REST token each. Dropping it stops the server
+/// and removes the directory.
+struct Plane {
+    /// Behind a lock so that a test can stop and restart the server while it holds the rest.
+    server: std::sync::Mutex<Process>,
+    data: PathBuf,
+    port: u16,
+    base: String,
+    rest: Rest,
+    creator: String,
+    publisher: String,
+    consumer: String,
+}
+
+impl Plane {
+    async fn start() -> Plane {
+        let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
+        let [creator, publisher, consumer] = users(&data);
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let server = serve(&data, port);
+        wait_for(&format!("{base}/healthz")).await;
+        let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+        Plane { server: std::sync::Mutex::new(server), data, port, base, rest, creator, publisher, consumer }
+    }
+
+    /// Kill the server outright, as a crash or a lost machine would stop it.
+    fn kill(&self) {
+        let mut server = self.server.lock().expect("server");
+        let _ = server.0.kill();
+        let _ = server.0.wait();
+    }
+
+    /// Serve again on the same port and data directory.
+    async fn restart(&self) {
+        *self.server.lock().expect("server") = serve(&self.data, self.port);
+        wait_for(&format!("{}/healthz", self.base)).await;
+    }
+
+    /// A new gateway group, and a credential for its gateways.
+    async fn group(&self, name: &str) -> String {
+        let post = reqwest::Method::POST;
+        let group = json!({ "name": name, "host": format!("{name}.example.com") });
+        self.rest.call(&self.publisher, post.clone(), "/gateway-groups", Some(group)).await;
+        let issued = self.rest.call(&self.publisher, post, &format!("/gateway-groups/{name}/credentials"), None).await;
+        issued["token"].as_str().expect("token").to_string()
+    }
+
+    /// The consumer's new application, subscribed to `api` with `tier` when one is given.
+    async fn application(&self, name: &str, subscription: Option<(&str, &str)>) -> String {
+        let post = reqwest::Method::POST;
+        let created =
+            self.rest.call(&self.consumer, post.clone(), "/applications", Some(json!({ "name": name }))).await;
+        let id = created["id"].as_str().expect("id").to_string();
+        if let Some((api, tier)) = subscription {
+            let subscribe = json!({ "application_id": id, "api_id": api, "tier": tier });
+            self.rest.call(&self.consumer, post, "/subscriptions", Some(subscribe)).await;
+        }
+        id
+    }
+
+    /// An access token from `/oauth2/token` for a new production client of `application`.
+    async fn access_token(&self, application: &str) -> String {
+        let path = format!("/applications/{application}/credentials");
+        let client = self
+            .rest
+            .call(&self.consumer, reqwest::Method::POST, &path, Some(json!({ "key_type": "production" })))
+            .await;
+        let (id, secret) =
+            (client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret"));
+        token(&self.base, id, secret).await
+    }
+}
+
+impl Drop for Plane {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
 }
 
 /// A gateway process pulling from the management plane at `base` with the group's `credential`;
@@ -259,33 +341,23 @@ async fn raw_events(data: &Path) -> Vec<Value> {
 async fn traffic_through_a_real_gateway() {
     let _turn = ONE_AT_A_TIME.lock().await;
     assert!(gateway_bin().exists(), "{} is built by cargo test --workspace", gateway_bin().display());
-    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
-    let [creator, publisher, consumer] = users(&data);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&data, port);
-    wait_for(&format!("{base}/healthz")).await;
-    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, consumer, base, data, .. } = &plane;
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let get = reqwest::Method::GET;
     let post = reqwest::Method::POST;
 
     // A group, a tiny tier, an API offering it; a gateway of the group started on its own.
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" })))
-        .await;
-    rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
-    let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
-    rest.offer(&creator, &api, "/pets/v1", "Tiny", "pets").await;
-    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    let (_gateway, gw, gw_admin) = gateway(&data, &base, &credential, "test-gw", None).await;
+    let credential = plane.group("pets").await;
+    rest.call(publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
+    let api = rest.import(creator, "/pets/v1", &definition("Pets", &backend_url)).await;
+    rest.offer(creator, &api, "/pets/v1", "Tiny", "pets").await;
+    let (_gateway, gw, gw_admin) = gateway(data, base, &credential, "test-gw", None).await;
     let http = reqwest::Client::new();
     let mut sent = 0;
 
     // Approval → callable through the gateway within a second.
-    rest.approve(&creator, &publisher, &api).await;
+    rest.approve(creator, publisher, &api).await;
     let approved = Instant::now();
     loop {
         let status = http.get(format!("{gw}/pets/v1/pets/1")).send().await.expect("call").status();
@@ -307,49 +379,10 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(challenges(&anonymous), ["Bearer realm=\"gatehouse\"", "ApiKey realm=\"gatehouse\", header=\"apikey\""]);
 
     // Two applications: one subscribed with Tiny, one not.
-    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let other = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Other" }))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    rest.call(
-        &consumer,
-        post.clone(),
-        "/subscriptions",
-        Some(json!({ "application_id": shop, "api_id": api, "tier": "Tiny" })),
-    )
-    .await;
-    let shop_client = rest
-        .call(
-            &consumer,
-            post.clone(),
-            &format!("/applications/{shop}/credentials"),
-            Some(json!({ "key_type": "production" })),
-        )
-        .await;
-    let other_client = rest
-        .call(
-            &consumer,
-            post.clone(),
-            &format!("/applications/{other}/credentials"),
-            Some(json!({ "key_type": "production" })),
-        )
-        .await;
-    let shop_token = token(
-        &base,
-        shop_client["client_id"].as_str().expect("id"),
-        shop_client["client_secret"].as_str().expect("secret"),
-    )
-    .await;
-    let other_token = token(
-        &base,
-        other_client["client_id"].as_str().expect("id"),
-        other_client["client_secret"].as_str().expect("secret"),
-    )
-    .await;
+    let shop = plane.application("Shop", Some((&api, "Tiny"))).await;
+    let other = plane.application("Other", None).await;
+    let shop_token = plane.access_token(&shop).await;
+    let other_token = plane.access_token(&other).await;
 
     let forbidden = http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&other_token).send().await.expect("call");
     sent += 1;
@@ -372,7 +405,7 @@ async fn traffic_through_a_real_gateway() {
     let reloads_before = bundle_reloads(&gw_admin).await;
     let issued = rest
         .call(
-            &consumer,
+            consumer,
             post.clone(),
             &format!("/applications/{shop}/api-keys"),
             Some(json!({ "key_type": "production" })),
@@ -430,12 +463,11 @@ async fn traffic_through_a_real_gateway() {
     assert_eq!(missing.json::<Value>().await.expect("json")["error"]["code"], "no_route");
 
     // A prototype answers from its examples, no backend and no credential.
-    let proto = rest.import(&creator, "/proto/v1", &definition("Proto", "http://127.0.0.1:9")).await;
-    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{proto}/group"), Some(json!({ "group": "pets" }))).await;
-    rest.call(&creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" })))
-        .await;
-    rest.call(&creator, post.clone(), &format!("/apis/{proto}/revisions"), Some(json!({}))).await;
-    rest.approve(&creator, &publisher, &proto).await;
+    let proto = rest.import(creator, "/proto/v1", &definition("Proto", "http://127.0.0.1:9")).await;
+    rest.call(creator, reqwest::Method::PUT, &format!("/apis/{proto}/group"), Some(json!({ "group": "pets" }))).await;
+    rest.call(creator, post.clone(), &format!("/apis/{proto}/lifecycle"), Some(json!({ "action": "prototype" }))).await;
+    rest.call(creator, post.clone(), &format!("/apis/{proto}/revisions"), Some(json!({}))).await;
+    rest.approve(creator, publisher, &proto).await;
     let started = Instant::now();
     let mocked = loop {
         let r = http.get(format!("{gw}/proto/v1/pets/3")).send().await.expect("call");
@@ -453,7 +485,7 @@ async fn traffic_through_a_real_gateway() {
     // bundle reports its version, a moment after the gateway starts serving it.
     let reported = Instant::now();
     let deployments = loop {
-        let deployments = rest.call(&publisher, get.clone(), "/deployments?group=pets", None).await;
+        let deployments = rest.call(publisher, get.clone(), "/deployments?group=pets", None).await;
         if deployments["items"][0]["status"] == "live" || reported.elapsed() > Duration::from_secs(2) {
             break deployments;
         }
@@ -465,14 +497,13 @@ async fn traffic_through_a_real_gateway() {
         (Some(1), Some(1))
     );
     assert_eq!(
-        rest.tier_counts(&publisher, "pets").await,
+        rest.tier_counts(publisher, "pets").await,
         [("test-gw".to_string(), "per_instance".to_string())],
         "no shared store configured"
     );
 
     // The management plane goes down: the gateway keeps serving; its events wait in the spool.
-    let _ = server.0.kill();
-    let _ = server.0.wait();
+    plane.kill();
     tokio::time::sleep(Duration::from_millis(800)).await;
     for _ in 0..5 {
         let r =
@@ -481,11 +512,10 @@ async fn traffic_through_a_real_gateway() {
         assert_eq!(r.status(), 200);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    server = serve(&data, port);
-    wait_for(&format!("{base}/healthz")).await;
+    plane.restart().await;
     let started = Instant::now();
     loop {
-        let stored = events_stored(&data).await;
+        let stored = events_stored(data).await;
         if stored == sent {
             break;
         }
@@ -495,11 +525,11 @@ async fn traffic_through_a_real_gateway() {
     }
     // Nothing arrives twice later either.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(events_stored(&data).await, sent, "every event exactly once");
+    assert_eq!(events_stored(data).await, sent, "every event exactly once");
 
     // Analytics over the same traffic, checked against the raw events the database holds.
-    let overview = rest.call(&publisher, get.clone(), "/analytics/overview?range=1h", None).await;
-    let raw = raw_events(&data).await;
+    let overview = rest.call(publisher, get.clone(), "/analytics/overview?range=1h", None).await;
+    let raw = raw_events(data).await;
     let totals = &overview["totals"];
     assert_eq!(totals["requests"].as_i64(), Some(sent), "{overview}");
     assert_eq!(totals["throttled"], 1, "one request over Tiny");
@@ -546,20 +576,18 @@ async fn traffic_through_a_real_gateway() {
         "the prototype's answers, five of them sent while the management plane was down"
     );
     // A consumer sees only their own applications' traffic.
-    let mine = rest.call(&consumer, get.clone(), "/analytics/overview?range=1h", None).await;
+    let mine = rest.call(consumer, get.clone(), "/analytics/overview?range=1h", None).await;
     let own =
         raw.iter().filter(|e| e["application_id"] == shop.as_str() || e["application_id"] == other.as_str()).count();
     assert_eq!(mine["totals"]["requests"].as_u64(), Some(own as u64));
     let chart = http
         .get(format!("{base}/api/v1/analytics/charts/traffic.svg?range=1h"))
-        .bearer_auth(&publisher)
+        .bearer_auth(publisher)
         .send()
         .await
         .expect("chart");
     assert_eq!(chart.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
     assert!(chart.text().await.expect("svg").contains("data-series=\"5\""));
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// Over the 128 MiB the gateway once read whole before answering.
@@ -632,38 +660,28 @@ async fn streaming_backend(go_on: std::sync::Arc<tokio::sync::Notify>) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_stream_through_a_real_gateway() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
-    let [creator, publisher, consumer] = users(&data);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = serve(&data, port);
-    wait_for(&format!("{base}/healthz")).await;
-    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, consumer, base, data, .. } = &plane;
     let go_on = std::sync::Arc::new(tokio::sync::Notify::new());
     let backend_url = format!("http://127.0.0.1:{}", streaming_backend(go_on.clone()).await);
     let post = reqwest::Method::POST;
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "feed", "host": "feed.example.com" })))
-        .await;
+    let credential = plane.group("feed").await;
     let definition = format!(
         "openapi: 3.0.3\ninfo: {{title: Feed, version: 1.0.0}}\nservers: [{{url: '{backend_url}'}}]\npaths:\n  /socket:\n    get: {{responses: {{'101': {{description: a WebSocket}}}}}}\n  /ticks:\n    get: {{responses: {{'200': {{description: events}}}}}}\n  /download:\n    get: {{responses: {{'200': {{description: a file}}}}}}\n"
     );
-    let api = rest.import(&creator, "/feed/v1", &definition).await;
+    let api = rest.import(creator, "/feed/v1", &definition).await;
     // An open API: no credential, so the test needs no application.
-    let detail = rest.call(&creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
+    let detail = rest.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
     let mut policies = detail["policies"].clone();
     policies["security"] = json!([]);
-    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
+    rest.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
         "context": "/feed/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
         "policies": policies, "edit_version": detail["edit_version"],
     }))).await;
-    rest.call(&creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "feed" }))).await;
-    rest.call(&creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
-    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/feed/credentials", None).await["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    let (gateway_process, gw, _) = gateway(&data, &base, &credential, "feed-gw", None).await;
-    rest.approve(&creator, &publisher, &api).await;
+    rest.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "feed" }))).await;
+    rest.call(creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    let (gateway_process, gw, _) = gateway(data, base, &credential, "feed-gw", None).await;
+    rest.approve(creator, publisher, &api).await;
     let http = reqwest::Client::new();
     let started = Instant::now();
     let mut ticks = loop {
@@ -738,7 +756,7 @@ async fn answers_stream_through_a_real_gateway() {
     let waited = Instant::now();
     let events = loop {
         let events: Vec<Value> =
-            raw_events(&data).await.into_iter().filter(|e| e["api_context"] == "/feed/v1").collect();
+            raw_events(data).await.into_iter().filter(|e| e["api_context"] == "/feed/v1").collect();
         if events.len() == 3 || waited.elapsed() > Duration::from_secs(10) {
             break events;
         }
@@ -756,17 +774,15 @@ async fn answers_stream_through_a_real_gateway() {
 
     // The portal's try-it console shows a stream as far as it arrived, and says so. (It calls
     // the group's gateway on this machine: the group is told the port the gateway has.)
-    let mut group = rest.call(&publisher, reqwest::Method::GET, "/gateway-groups/feed", None).await;
+    let mut group = rest.call(publisher, reqwest::Method::GET, "/gateway-groups/feed", None).await;
     group["port"] = json!(gw.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port"));
-    rest.call(&publisher, reqwest::Method::PUT, "/gateway-groups/feed", Some(group)).await;
+    rest.call(publisher, reqwest::Method::PUT, "/gateway-groups/feed", Some(group)).await;
     let tried = rest
-        .call(&consumer, post.clone(), "/portal/try", Some(json!({ "api_id": api, "method": "GET", "path": "/ticks" })))
+        .call(consumer, post.clone(), "/portal/try", Some(json!({ "api_id": api, "method": "GET", "path": "/ticks" })))
         .await;
     assert_eq!(tried["status"], 200, "{tried}");
     assert_eq!(tried["body"], "data: one\n\n", "{tried}");
     assert!(tried["cut"].as_str().is_some_and(|why| why.starts_with("still arriving")), "{tried}");
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 /// A stopping server answers the gateways' long-polls at once, so stopping it (or restarting
@@ -774,30 +790,14 @@ async fn answers_stream_through_a_real_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_stops_promptly_while_gateways_long_poll() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
-    let [_, publisher, _] = users(&data);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&data, port);
-    wait_for(&format!("{base}/healthz")).await;
-    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
-    let post = reqwest::Method::POST;
-    rest.call(
-        &publisher,
-        post.clone(),
-        "/gateway-groups",
-        Some(json!({ "name": "quiet", "host": "quiet.example.com" })),
-    )
-    .await;
-    let credential = rest.call(&publisher, post, "/gateway-groups/quiet/credentials", None).await["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    let (_gateway, _, _) = gateway(&data, &base, &credential, "poller", None).await;
+    let plane = Plane::start().await;
+    let Plane { rest, publisher, base, data, .. } = &plane;
+    let credential = plane.group("quiet").await;
+    let (_gateway, _, _) = gateway(data, base, &credential, "poller", None).await;
     // The gateway has pulled once (it reports as it pulls) and now waits in its long-poll.
     let started = Instant::now();
     while rest
-        .call(&publisher, reqwest::Method::GET, "/gateway-groups/quiet/instances", None)
+        .call(publisher, reqwest::Method::GET, "/gateway-groups/quiet/instances", None)
         .await
         .as_array()
         .is_none_or(|instances| instances.is_empty())
@@ -808,13 +808,13 @@ async fn the_server_stops_promptly_while_gateways_long_poll() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let asked = Instant::now();
-    let signalled = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill");
+    let server = plane.server.lock().expect("server").0.id();
+    let signalled = Command::new("kill").args(["-TERM", &server.to_string()]).status().expect("kill");
     assert!(signalled.success());
-    while server.0.try_wait().expect("server status").is_none() {
+    while plane.server.lock().expect("server").0.try_wait().expect("server status").is_none() {
         assert!(asked.elapsed() < Duration::from_secs(5), "the server still runs 5 s after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _ = std::fs::remove_dir_all(data);
 }
 
 /// A Redis of the test's own, on a free port, keeping nothing on disk.
@@ -838,52 +838,22 @@ fn redis() -> (Process, u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gateways_share_a_tier_through_redis() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let data = std::env::temp_dir().join(format!("gatehouse-gw-{}", uuid::Uuid::new_v4()));
-    let [creator, publisher, consumer] = users(&data);
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = serve(&data, port);
-    wait_for(&format!("{base}/healthz")).await;
-    let rest = Rest { base: base.clone(), http: reqwest::Client::new() };
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
-    let post = reqwest::Method::POST;
-    rest.call(&publisher, post.clone(), "/gateway-groups", Some(json!({ "name": "pets", "host": "pets.example.com" })))
+    let credential = plane.group("pets").await;
+    rest.call(publisher, reqwest::Method::POST, "/tiers", Some(json!({ "name": "Ten", "requests_per_minute": 10 })))
         .await;
-    rest.call(&publisher, post.clone(), "/tiers", Some(json!({ "name": "Ten", "requests_per_minute": 10 }))).await;
-    let api = rest.import(&creator, "/pets/v1", &definition("Pets", &backend_url)).await;
-    rest.offer(&creator, &api, "/pets/v1", "Ten", "pets").await;
-    rest.approve(&creator, &publisher, &api).await;
-    let credential = rest.call(&publisher, post.clone(), "/gateway-groups/pets/credentials", None).await["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+    let api = rest.import(creator, "/pets/v1", &definition("Pets", &backend_url)).await;
+    rest.offer(creator, &api, "/pets/v1", "Ten", "pets").await;
+    rest.approve(creator, publisher, &api).await;
     let (mut redis, redis_port) = redis();
     let store = format!("redis://127.0.0.1:{redis_port}");
-    let (_a, a, a_admin) = gateway(&data, &base, &credential, "gw-a", Some(&store)).await;
-    let (_b, b, b_admin) = gateway(&data, &base, &credential, "gw-b", Some(&store)).await;
+    let (_a, a, a_admin) = gateway(data, base, &credential, "gw-a", Some(&store)).await;
+    let (_b, b, b_admin) = gateway(data, base, &credential, "gw-b", Some(&store)).await;
 
-    let shop = rest.call(&consumer, post.clone(), "/applications", Some(json!({ "name": "Shop" }))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    rest.call(
-        &consumer,
-        post.clone(),
-        "/subscriptions",
-        Some(json!({ "application_id": shop, "api_id": api, "tier": "Ten" })),
-    )
-    .await;
-    let client = rest
-        .call(
-            &consumer,
-            post.clone(),
-            &format!("/applications/{shop}/credentials"),
-            Some(json!({ "key_type": "production" })),
-        )
-        .await;
-    let token =
-        token(&base, client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret"))
-            .await;
+    let shop = plane.application("Shop", Some((&api, "Ten"))).await;
+    let token = plane.access_token(&shop).await;
     let http = reqwest::Client::new();
     let call = |gw: &str| http.get(format!("{gw}/pets/v1/pets/1")).bearer_auth(&token).send();
     // Counts are per minute: start early in one, so every call below (a few seconds) falls in it.
@@ -922,7 +892,7 @@ async fn two_gateways_share_a_tier_through_redis() {
     // The group page's gateway table, from the heartbeats: both count through the store.
     let shared = vec![("gw-a".to_string(), "shared".to_string()), ("gw-b".to_string(), "shared".to_string())];
     assert_eq!(
-        rest.tier_counts(&publisher, "pets").await,
+        rest.tier_counts(publisher, "pets").await,
         shared,
         "reported by the heartbeats that followed the first sync"
     );
@@ -951,13 +921,12 @@ async fn two_gateways_share_a_tier_through_redis() {
         ("gw-a".to_string(), "store_unreachable".to_string()),
         ("gw-b".to_string(), "store_unreachable".to_string()),
     ];
-    while rest.tier_counts(&publisher, "pets").await != unreachable {
+    while rest.tier_counts(publisher, "pets").await != unreachable {
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "the group page still says the tier counts are shared: {:?}",
-            rest.tier_counts(&publisher, "pets").await
+            rest.tier_counts(publisher, "pets").await
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = std::fs::remove_dir_all(&data);
 }
