@@ -28,9 +28,13 @@ pub fn SettingsPage() -> impl IntoView {
                         Ok(current) => {
                             let policy = current.sign_up;
                             let chosen = policy.mode;
+                            let domains = policy.domains.join(", ");
+                            // The properties as well as the attributes: a re-render after a save
+                            // patches these inputs in place, and typing has detached their shown
+                            // value from the attribute.
                             let choice = move |mode: SignUpMode, value: &'static str, label: &'static str, hint: &'static str| view! {
                                 <label class="choice">
-                                    <input type="radio" name="sign_up_mode" value=value checked=chosen == mode data-testid=format!("sign-up-mode-{value}")/>
+                                    <input type="radio" name="sign_up_mode" value=value checked=chosen == mode prop:checked=chosen == mode data-testid=format!("sign-up-mode-{value}")/>
                                     <span><strong>{label}</strong> " " <span class="muted">{hint}</span></span>
                                 </label>
                             };
@@ -43,7 +47,7 @@ pub fn SettingsPage() -> impl IntoView {
                                         {choice(SignUpMode::Closed, "closed", "Closed", "admins add every account")}
                                     </fieldset>
                                     <label>"Email domains"
-                                        <input type="text" name="sign_up_domains" value=policy.domains.join(", ") placeholder="example.com, example.org" data-testid="sign-up-domains"/>
+                                        <input type="text" name="sign_up_domains" value=domains.clone() prop:value=domains placeholder="example.com, example.org" data-testid="sign-up-domains"/>
                                         <small class="muted">"Separated by commas. Only exact matches: example.com does not admit eu.example.com."</small>
                                     </label>
                                     <button type="submit" class="button">"Save settings"</button>
