@@ -4,10 +4,13 @@ use crate::app::use_auth;
 use gatehouse_contract::Permission;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = use_auth();
+    let location = use_location();
+    let admin_page = move || location.pathname.get().starts_with("/admin/");
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">
@@ -35,7 +38,8 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/analytics">"Analytics"</A>
                             </Show>
                             <Show when=move || can(Permission::Administer)>
-                                <A href="/admin/users">"Admin"</A>
+                                // Every admin page, not only the users list it opens on, marks it.
+                                <a href="/admin/users" aria-current=move || admin_page().then_some("page")>"Admin"</a>
                             </Show>
                         </nav>
                         <div class="account">
