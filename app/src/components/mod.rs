@@ -5,6 +5,7 @@ pub mod diff;
 pub mod guard;
 pub mod nav;
 pub mod notice;
+pub mod password;
 pub mod schema;
 
 /// "1 API", "3 APIs": a count with its noun in the right number.

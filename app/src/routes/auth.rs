@@ -2,8 +2,9 @@
 
 use crate::app::use_auth;
 use crate::components::notice::ActionError;
+use crate::components::password::NewPasswordFields;
 use crate::functions::auth::who_may_sign_up;
-use gatehouse_contract::{MIN_PASSWORD_LEN, SignUpMode, SignUpPolicy};
+use gatehouse_contract::{SignUpMode, SignUpPolicy};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -57,11 +58,7 @@ pub fn SignUpPage() -> impl IntoView {
                         })}
                         <ActionForm action=auth.sign_up attr:class="form">
                             <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
-                            <label>"Password"
-                                <input type="password" name="password" autocomplete="new-password" required minlength=MIN_PASSWORD_LEN/>
-                                <small class="muted">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
-                            </label>
-                            <label>"Password again" <input type="password" name="password_again" autocomplete="new-password" required/></label>
+                            <NewPasswordFields label="Password"/>
                             <button type="submit" class="button">"Sign up"</button>
                             <ActionError result=auth.sign_up.value().into()/>
                         </ActionForm>

@@ -3,8 +3,9 @@
 use super::AccountTabs;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
+use crate::components::password::NewPasswordFields;
 use crate::functions::auth::ChangePassword;
-use gatehouse_contract::{MIN_PASSWORD_LEN, Permission};
+use gatehouse_contract::Permission;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -23,11 +24,7 @@ pub fn PasswordPage() -> impl IntoView {
                 <p class="muted">"Your other sessions are signed out; this one goes on. Personal access tokens keep working until you revoke them."</p>
                 <ActionForm action=change attr:class="form">
                     <label>"Current password" <input type="password" name="current_password" autocomplete="current-password" required/></label>
-                    <label>"New password"
-                        <input type="password" name="password" autocomplete="new-password" required minlength=MIN_PASSWORD_LEN/>
-                        <small class="muted">{format!("At least {MIN_PASSWORD_LEN} characters.")}</small>
-                    </label>
-                    <label>"New password again" <input type="password" name="password_again" autocomplete="new-password" required/></label>
+                    <NewPasswordFields label="New password"/>
                     <button type="submit" class="button">"Change password"</button>
                 </ActionForm>
                 <ActionError result=change.value().into()/>

@@ -1,26 +1,18 @@
 //! The audit log: who did what, when; newest first, paginated.
 
-use super::AdminTabs;
+use super::AdminPage;
 use crate::components::count;
-use crate::components::guard::RequirePermission;
 use crate::functions::admin::{AUDIT_PAGE_SIZE, audit_log};
 use crate::time::format_utc;
-use gatehouse_contract::Permission;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     view! {
-        <Title text="Audit log"/>
-        <RequirePermission permission=Permission::Administer>
-            <section class="page-head">
-                <h1>"Administration"</h1>
-                <AdminTabs/>
-            </section>
+        <AdminPage title="Audit log">
             <AuditTable/>
-        </RequirePermission>
+        </AdminPage>
     }
 }
 

@@ -1,24 +1,17 @@
 //! Settings: who may sign up.
 
-use super::AdminTabs;
-use crate::components::guard::RequirePermission;
+use super::AdminPage;
 use crate::components::notice::ActionError;
 use crate::functions::admin::{SaveSettings, get_settings};
-use gatehouse_contract::{Permission, SignUpMode};
+use gatehouse_contract::SignUpMode;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
     let settings = Resource::new(move || save.version().get(), |_| get_settings());
     view! {
-        <Title text="Settings"/>
-        <RequirePermission permission=Permission::Administer>
-            <section class="page-head">
-                <h1>"Administration"</h1>
-                <AdminTabs/>
-            </section>
+        <AdminPage title="Settings">
             <section class="panel">
                 <h2>"Sign-up"</h2>
                 <p class="muted">"Who may create their own account on the sign-up page. Such accounts are consumers; admins add everyone else under Users."</p>
@@ -61,6 +54,6 @@ pub fn SettingsPage() -> impl IntoView {
                     <p class="notice" role="status" data-testid="settings-saved">"Settings saved."</p>
                 })}
             </section>
-        </RequirePermission>
+        </AdminPage>
     }
 }

@@ -1,27 +1,20 @@
 //! The admin's user list: add accounts, filter as you type, change roles, reset passwords,
 //! disable and enable accounts.
 
-use super::AdminTabs;
+use super::AdminPage;
 use crate::components::count;
-use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::admin::{AddUser, ChangeRole, ResetPassword, SetUserDisabled, list_users};
 use crate::time::format_utc;
-use gatehouse_contract::{Permission, Role, UserSummary};
+use gatehouse_contract::{Role, UserSummary};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     view! {
-        <Title text="Users"/>
-        <RequirePermission permission=Permission::Administer>
-            <section class="page-head">
-                <h1>"Administration"</h1>
-                <AdminTabs/>
-            </section>
+        <AdminPage title="Users">
             <UserList/>
-        </RequirePermission>
+        </AdminPage>
     }
 }
 

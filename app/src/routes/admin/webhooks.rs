@@ -1,13 +1,10 @@
 //! Webhooks: where deployments are announced, with each delivery's outcome.
 
-use super::AdminTabs;
-use crate::components::guard::RequirePermission;
+use super::AdminPage;
 use crate::components::notice::ActionError;
 use crate::functions::admin::{CreateWebhook, DeleteWebhook, list_deliveries, list_webhooks};
 use crate::time::format_utc;
-use gatehouse_contract::Permission;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -16,12 +13,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let hooks = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
     let deliveries = Resource::new(move || create.version().get(), |_| list_deliveries());
     view! {
-        <Title text="Webhooks"/>
-        <RequirePermission permission=Permission::Administer>
-            <section class="page-head">
-                <h1>"Administration"</h1>
-                <AdminTabs/>
-            </section>
+        <AdminPage title="Webhooks">
             <section class="panel">
                 <h2>"Webhooks"</h2>
                 <p class="muted">"Every deployment is POSTed as JSON to each URL, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>". Failed deliveries are retried with exponential backoff."</p>
@@ -81,6 +73,6 @@ pub fn WebhooksPage() -> impl IntoView {
                     }})}
                 </Transition>
             </section>
-        </RequirePermission>
+        </AdminPage>
     }
 }
