@@ -1,7 +1,7 @@
 //! The publisher's domain on SQLite and PostgreSQL: import, list and search, conflicts,
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
-use gatehouse_contract::{LifecycleState, NewSubscription, OperationEdit, Role};
+use gatehouse_contract::{LifecycleState, NewSubscription, OperationEdit, Role, SourceFormat, SpecVersion};
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
@@ -150,6 +150,78 @@ async fn revisions_freeze_and_diff(db: Db) {
     // Revision 1 is frozen: editing the working copy did not change it.
     let frozen = revisions::snapshot(&db, &api.id, 1).await.expect("snapshot");
     assert!(frozen.model.operations.iter().any(|o| o.key() == "GET /pets"));
+}
+
+const SWAGGER_PETS: &str = r#"swagger: '2.0'
+info:
+  title: Legacy Pets
+  version: 1.0.0
+host: pets.example.com
+basePath: /v1
+schemes: [https]
+consumes: [application/json]
+produces: [application/json]
+paths:
+  /pets:
+    post:
+      summary: Add a pet
+      parameters:
+        - name: pet
+          in: body
+          required: true
+          schema:
+            $ref: '#/definitions/Pet'
+      responses:
+        '201':
+          description: Added
+          schema:
+            $ref: '#/definitions/Pet'
+definitions:
+  Pet:
+    type: object
+    properties:
+      name:
+        type: string
+"#;
+
+/// A Swagger 2.0 working copy, which the form cannot edit, is rewritten as OpenAPI 3.0; the
+/// form edits it afterwards, and revisions cut before keep their Swagger 2.0.
+async fn a_swagger2_working_copy_converts_to_openapi3(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, SWAGGER_PETS).await.expect("import");
+    let add = OperationEdit::Add { method: "get".into(), path: "/pets".into(), summary: "List pets".into() };
+    let before = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(before.summary.spec_version, SpecVersion::Swagger2);
+    let refused = edit::edit_operation(&db, &creator, &api.id, &add, before.edit_version).await;
+    assert!(matches!(refused, Err(DomainError::Invalid { .. })), "the form does not edit 2.0: {refused:?}");
+    revisions::create(&db, &creator, &api.id, "as imported").await.expect("revision 1");
+
+    let consumer = user(&db, "u@example.com", Role::Consumer).await;
+    let denied = edit::convert_to_openapi3(&db, &consumer, &api.id, before.edit_version).await;
+    assert!(matches!(denied, Err(DomainError::Forbidden(_))), "{denied:?}");
+    let stale = edit::convert_to_openapi3(&db, &creator, &api.id, before.edit_version - 1).await;
+    assert!(matches!(stale, Err(DomainError::Conflict(_))), "{stale:?}");
+
+    let after = edit::convert_to_openapi3(&db, &creator, &api.id, before.edit_version).await.expect("convert");
+    assert_eq!(after.summary.spec_version, SpecVersion::OpenApi30);
+    assert_eq!(after.edit_version, before.edit_version + 1);
+    let keys = |d: &gatehouse_contract::ApiDetail| d.model.operations.iter().map(|o| o.key()).collect::<Vec<_>>();
+    assert_eq!(keys(&after), keys(&before));
+    assert_eq!(after.model.servers, vec!["https://pets.example.com/v1".to_string()]);
+    let body = after.model.operations[0].request_body.as_ref().expect("the body parameter is a request body");
+    assert!(body.required);
+    assert_eq!(body.content[0].schema["$ref"], "#/components/schemas/Pet");
+    let source = apis::source(&db, &creator, &api.id).await.expect("source").source;
+    assert!(source.starts_with("openapi: 3.0.3"), "the working copy is YAML as it was: {source}");
+    assert!(!source.contains("definitions"), "{source}");
+
+    let edited =
+        edit::edit_operation(&db, &creator, &api.id, &add, after.edit_version).await.expect("the form edits it");
+    assert!(edited.model.operations.iter().any(|o| o.key() == "GET /pets"));
+    let again = edit::convert_to_openapi3(&db, &creator, &api.id, edited.edit_version).await;
+    assert!(matches!(again, Err(DomainError::Invalid { .. })), "{again:?}");
+    let frozen = revisions::definition(&db, &creator, &api.id, 1, SourceFormat::Yaml).await.expect("revision 1");
+    assert!(frozen.contains("swagger: '2.0'") || frozen.contains("swagger: \"2.0\""), "{frozen}");
 }
 
 /// Pages come newest first, never overlap, and each says the true total: whether it was
@@ -464,4 +536,5 @@ db_tests!(
     versions_copy_docs_and_link,
     a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time,
     project_archive_round_trips_into_an_empty_server,
+    a_swagger2_working_copy_converts_to_openapi3,
 );

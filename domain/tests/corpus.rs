@@ -135,3 +135,68 @@ fn corpus_imports_as_the_manifest_says() {
     println!("corpus: {imported} imported ({with_warnings} with warnings), {refused} refused");
     assert!(failures.is_empty(), "corpus mismatches:\n{}", failures.join("\n"));
 }
+
+/// The model without its schemas (the conversion rewrites them; its unit tests say how, and the
+/// OpenAPI 3 structure check below reads every one).
+fn without_schemas(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            fields.remove("schema");
+            fields.values_mut().for_each(without_schemas);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_schemas),
+        _ => {}
+    }
+}
+
+#[test]
+fn swagger2_documents_convert_to_openapi3_with_the_same_model() {
+    use gatehouse_contract::SpecVersion;
+    use gatehouse_domain::openapi::convert::swagger2_to_openapi3;
+    use gatehouse_domain::openapi::files::MemoryFiles;
+    let Some(root) = corpus_dir() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the shared corpus is missing beside the checkout (../shared/corpus/openapi)");
+        }
+        eprintln!("skipping: ../shared/corpus/openapi not found beside the checkout");
+        return;
+    };
+    let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).expect("read manifest");
+    let (mut converted, mut failures) = (0, Vec::new());
+    for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (dir, file) = (cols[0], cols[1]);
+        let Ok(original) = import(&DirFiles { root: root.join(dir) }, file) else { continue };
+        if original.spec_version != SpecVersion::Swagger2 {
+            continue;
+        }
+        let text = to_text(&swagger2_to_openapi3(&original.document), SourceFormat::Json);
+        let again = match import(&MemoryFiles::single("converted.json", text.into_bytes()), "converted.json") {
+            Ok(again) => again,
+            Err(refusal) => {
+                failures.push(format!("{dir}: the converted document is refused: {}", refusal.summary()));
+                continue;
+            }
+        };
+        converted += 1;
+        if again.spec_version != SpecVersion::OpenApi30 {
+            failures.push(format!("{dir}: converted to {:?}", again.spec_version));
+        }
+        let mut before = serde_json::to_value(&original.model).expect("a model serializes");
+        let mut after = serde_json::to_value(&again.model).expect("a model serializes");
+        without_schemas(&mut before);
+        without_schemas(&mut after);
+        if before != after {
+            failures.push(format!("{dir}: the model differs at {}", first_difference(&before, &after)));
+        }
+        // Problems the converted document has that the original did not (by message, as the
+        // places differ).
+        let known: Vec<&str> = original.warnings.iter().map(|w| w.message.as_str()).collect();
+        for warning in again.warnings.iter().filter(|w| !known.contains(&w.message.as_str())) {
+            failures.push(format!("{dir}: new warning at {}: {}", warning.pointer, warning.message));
+        }
+        println!("{dir:<36} converted: {} operations, {} warnings", again.model.operations.len(), again.warnings.len());
+    }
+    assert!(converted >= 3, "the corpus holds at least three Swagger 2.0 documents that import; {converted} converted");
+    assert!(failures.is_empty(), "conversion mismatches:\n{}", failures.join("\n"));
+}

@@ -137,3 +137,32 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   const listed = await consumerPage.request.get('/api/v1/apis');
   expect(listed.status()).toBe(403);
 });
+
+const uber = path.resolve(__dirname, '../../../shared/corpus/openapi/oai-v2-uber/uber.json');
+
+test('a Swagger 2.0 API converts to OpenAPI 3.0 and the form edits it', async ({ page, request }) => {
+  const text = fs.readFileSync(uber, 'utf8');
+  // A context of its own, as other specs' APIs may be live.
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/uber-${Date.now()}/v1`, text);
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=design`);
+  await hydrated(page);
+  const notice = page.getByTestId('swagger2-notice');
+  await expect(notice).toContainText('Swagger 2.0');
+  await expect(page.locator('.add-operation')).toHaveCount(0);
+  const before = await page.getByTestId('operation-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+
+  await notice.getByTestId('convert-openapi3').click();
+  await expect(page.getByTestId('swagger2-notice')).toHaveCount(0);
+  const after = await page.getByTestId('operation-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+  expect(after).toEqual(before);
+
+  // The form edits it now, and the source view shows OpenAPI 3.0.
+  await page.locator('[data-testid="operation-row"][data-key="GET /products"]').getByRole('link', { name: 'Edit' }).click();
+  const editor = page.getByTestId('operation-editor');
+  await editor.getByTestId('op-summary').fill('Every product type');
+  await editor.getByTestId('save-operation').click();
+  await expect(page.locator('[data-testid="operation-row"][data-key="GET /products"]')).toContainText('Every product type');
+  await page.getByRole('link', { name: 'Source' }).click();
+  await expect(page.getByTestId('source-editor')).toHaveValue(/"openapi": "3\.0\.3"/);
+});

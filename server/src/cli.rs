@@ -177,6 +177,15 @@ pub enum ApiCommand {
         #[arg(long)]
         entry: Option<String>,
     },
+    /// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (revisions keep their definition).
+    Convert {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+    },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
         /// The API's name.
@@ -507,6 +516,18 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
             for w in &outcome.warnings {
                 eprintln!("warning: {}:{} {} ({})", w.line, w.column, w.message, w.pointer);
             }
+        }
+        ApiCommand::Convert { name, version } => {
+            let api = remote.find(&name, &version).await?;
+            let detail = remote.get_json(&format!("/apis/{}", api.id)).await?;
+            let edit_version = detail["edit_version"].as_i64().unwrap_or_default();
+            let converted = remote
+                .post_json(
+                    &format!("/apis/{}/definition/convert", api.id),
+                    &serde_json::json!({ "edit_version": edit_version }),
+                )
+                .await?;
+            println!("{name} {version} is OpenAPI 3.0 now (edit {})", converted["edit_version"]);
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;

@@ -132,3 +132,39 @@ fn export_then_import_into_an_empty_server_gives_the_same_api() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is now PROTOTYPED"));
 }
+
+#[test]
+fn convert_makes_a_swagger2_working_copy_openapi3() {
+    let server = start();
+    let definition = server.data.join("legacy.json");
+    std::fs::write(
+        &definition,
+        r#"{"swagger": "2.0", "info": {"title": "Legacy", "version": "2.1.0"}, "basePath": "/legacy",
+            "paths": {"/items": {"post": {"parameters": [{"name": "item", "in": "body", "schema": {"type": "object"}}],
+            "responses": {"201": {"description": "Added"}}}}}}"#,
+    )
+    .expect("write definition");
+    api(&server, &["import", "--file", definition.to_str().expect("path")]);
+    let converted = api(&server, &["convert", "-n", "Legacy", "-v", "2.1.0"]);
+    assert!(converted.starts_with("Legacy 2.1.0 is OpenAPI 3.0 now"), "{converted}");
+    let exported = server.data.join("legacy.zip");
+    api(&server, &["export", "-n", "Legacy", "-v", "2.1.0", "-o", exported.to_str().expect("path")]);
+    let files = unzip(&exported);
+    let (_, text) = files.iter().find(|(name, _)| name.contains("definition")).expect("the definition is exported");
+    let document: serde_json::Value = serde_json::from_str(text).expect("the definition stays JSON");
+    assert_eq!(document["openapi"], "3.0.3");
+    assert_eq!(document["servers"][0]["url"], "/legacy");
+    assert!(document["paths"]["/items"]["post"]["requestBody"]["content"]["application/json"].is_object(), "{text}");
+
+    // Once is enough: a second conversion says why it does nothing.
+    let again = Command::new(BIN)
+        .args(["api", "--server", &server.url, "--token", &server.token, "convert", "-n", "Legacy", "-v", "2.1.0"])
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("OpenAPI 3 already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}

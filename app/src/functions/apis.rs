@@ -86,6 +86,14 @@ pub async fn edit_operation(id: String, edit: OperationEdit, edit_version: i64) 
     Ok(gatehouse_domain::apis::edit::edit_operation(&context()?.db, &actor, &id, &edit, edit_version).await?)
 }
 
+/// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0, so the form view can edit it.
+#[server]
+pub async fn convert_to_openapi3(id: String, edit_version: i64) -> Result<ApiDetail, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::apis::edit::convert_to_openapi3(&context()?.db, &actor, &id, edit_version).await?)
+}
+
 /// `all_versions` is the form's checkbox: sent (as `on`) only when ticked.
 #[server]
 pub async fn transfer_ownership(

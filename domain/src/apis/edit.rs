@@ -5,7 +5,7 @@ use super::{load_editable, refused, save_definition};
 use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::openapi::model::METHODS;
-use crate::openapi::{self, checks::template_names, parse};
+use crate::openapi::{self, checks::template_names, convert, parse};
 use crate::{Actor, Db, DomainError, Result};
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, Permission, SpecVersion};
 use serde_json::{Map, Value, json};
@@ -271,6 +271,26 @@ pub async fn edit_operation(
         .value;
     apply(&mut document, edit)?;
     let source = to_text(&document, snapshot.source_format);
+    let files = MemoryFiles::single("definition", source.clone().into_bytes());
+    let imported = openapi::import(&files, "definition").map_err(refused)?;
+    save_definition(db, actor, &row, source, snapshot.source_format, imported, None, expected).await?;
+    super::get(db, actor, api_id).await
+}
+
+/// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (see [`crate::openapi::convert`]), so the
+/// form view can edit it; saved like any source change, checked again, and refused whole if the
+/// result could not be served. Revisions already cut keep their Swagger 2.0 definition.
+pub async fn convert_to_openapi3(db: &Db, actor: &Actor, api_id: &str, expected: i64) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, api_id).await?;
+    let snapshot = row.snapshot()?;
+    if snapshot.spec_version != SpecVersion::Swagger2 {
+        return Err(DomainError::invalid("definition", "the definition is OpenAPI 3 already"));
+    }
+    let document = parse::parse(&snapshot.source)
+        .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?
+        .value;
+    let source = to_text(&convert::swagger2_to_openapi3(&document), snapshot.source_format);
     let files = MemoryFiles::single("definition", source.clone().into_bytes());
     let imported = openapi::import(&files, "definition").map_err(refused)?;
     save_definition(db, actor, &row, source, snapshot.source_format, imported, None, expected).await?;

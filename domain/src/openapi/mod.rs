@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod convert;
 pub mod diff;
 pub mod emit;
 pub mod files;

@@ -2,6 +2,7 @@
 //! leaves judging to `checks`.
 
 use super::bundle::resolve_pointer;
+use super::convert::{form_media_types, inline_schema};
 use gatehouse_contract::{
     ApiModel, MediaType, Operation, Parameter, RequestBody, Response, SchemeScopes, SecurityRequirement,
     SecurityScheme, SpecVersion, TagInfo,
@@ -220,16 +221,10 @@ fn responses(doc: &Value, op: &Value, content_of: impl Fn(&Value) -> Vec<MediaTy
         .unwrap_or_default()
 }
 
-/// A 2.0 non-body parameter's type fields, gathered into a JSON Schema.
+/// A 2.0 non-body parameter's type fields, gathered into a JSON Schema (as the conversion to
+/// OpenAPI 3 writes it, so both forms of a definition have one model).
 fn swagger2_param_schema(p: &Value) -> Value {
-    let mut schema = Map::new();
-    for key in ["type", "format", "items", "enum", "default", "minimum", "maximum", "pattern", "maxLength", "minLength"]
-    {
-        if let Some(v) = p.get(key) {
-            schema.insert(key.to_string(), v.clone());
-        }
-    }
-    Value::Object(schema)
+    p.as_object().map(inline_schema).unwrap_or_else(|| json!({}))
 }
 
 fn swagger2(doc: &Value, model: &mut ApiModel) {
@@ -258,6 +253,7 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                 let mut parameters = Vec::new();
                 let mut body: Option<RequestBody> = None;
                 let mut form = Map::new();
+                let mut form_fields = Vec::new();
                 let mut form_required = Vec::new();
                 for p in all {
                     match text(p, "in").as_str() {
@@ -282,6 +278,7 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                                 form_required.push(Value::String(name.clone()));
                             }
                             form.insert(name, swagger2_param_schema(p));
+                            form_fields.push(p);
                         }
                         location => parameters.push(Parameter {
                             name: text(p, "name"),
@@ -295,9 +292,7 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                 }
                 if body.is_none() && !form.is_empty() {
                     let schema = json!({ "type": "object", "properties": form, "required": form_required });
-                    let types: Vec<String> = consumes.iter().filter(|c| c.contains("form")).cloned().collect();
-                    let types =
-                        if types.is_empty() { vec!["application/x-www-form-urlencoded".to_string()] } else { types };
+                    let types = form_media_types(&form_fields, &consumes);
                     body = Some(RequestBody {
                         required: !form_required.is_empty(),
                         description: String::new(),

@@ -217,6 +217,26 @@ pub async fn edit_operation(
     Ok(Json(edit::edit_operation(&state.db, actor, &id, &body.edit, body.edit_version).await?))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct Conversion {
+    /// The `edit_version` the conversion was asked on; a newer one on the server is a 409.
+    edit_version: i64,
+}
+
+/// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (the form view edits only OpenAPI 3);
+/// revisions already cut keep their Swagger 2.0. 422 when the definition is OpenAPI 3 already.
+#[utoipa::path(post, path = "/apis/{id}/definition/convert", tag = "apis", params(("id" = String, Path)), request_body = Conversion,
+    responses((status = 200, body = ApiDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn convert_definition(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<Conversion>,
+) -> ApiResult<Json<ApiDetail>> {
+    let actor = caller.require(Permission::DesignApis)?;
+    Ok(Json(edit::convert_to_openapi3(&state.db, actor, &id, body.edit_version).await?))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Validation {
     /// Empty when the definition can be served.

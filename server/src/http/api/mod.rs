@@ -116,6 +116,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::save_settings))
         .routes(routes!(apis::transfer_ownership))
         .routes(routes!(apis::edit_operation))
+        .routes(routes!(apis::convert_definition))
         .routes(routes!(apis::new_version))
         .routes(routes!(apis::list_revisions, apis::create_revision))
         .routes(routes!(apis::get_revision))

@@ -2,7 +2,7 @@
 //! Every change is written into the definition itself, so the source view shows it at once.
 
 use super::{NewOperation, Reload};
-use crate::functions::apis::{EditOperation, LoadOperationForm};
+use crate::functions::apis::{ConvertToOpenapi3, EditOperation, LoadOperationForm};
 use crate::url::encode;
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
 use leptos::prelude::*;
@@ -41,7 +41,7 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
         <section class="panel">
             <h2>"Operations"</h2>
             {(api.summary.spec_version == SpecVersion::Swagger2).then(|| view! {
-                <p class="muted">"This is a Swagger 2.0 definition: the form shows it; edit it in the source view."</p>
+                <ConvertNotice api_id=id.clone() edit_version editable=api.editable/>
             })}
             {move || edit.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
             <table class="table" data-testid="operations">
@@ -100,6 +100,33 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
             let (method, path) = key.split_once(' ').map(|(m, p)| (m.to_string(), p.to_string()))?;
             Some(view! { <OperationEditor api_id=id.clone() method path edit_version editable=form_edits edit/> })
         })}
+    }
+}
+
+/// A Swagger 2.0 definition: the form shows it, the source view edits it, and one click makes
+/// it OpenAPI 3.0, which the form edits too.
+#[component]
+fn ConvertNotice(api_id: String, edit_version: i64, editable: bool) -> impl IntoView {
+    let reload = expect_context::<Reload>();
+    let convert = ServerAction::<ConvertToOpenapi3>::new();
+    Effect::new(move |_| {
+        if convert.value().get().is_some_and(|r| r.is_ok()) {
+            reload.now();
+        }
+    });
+    view! {
+        <div class="callout" data-testid="swagger2-notice">
+            <p>"This is a Swagger 2.0 definition: the form shows it and the source view edits it. "
+               "Converted to OpenAPI 3.0, it can be edited here too; revisions already cut keep their Swagger 2.0."</p>
+            {editable.then(|| view! {
+                <button type="button" class="button small" data-testid="convert-openapi3"
+                    disabled=move || convert.pending().get()
+                    on:click=move |_| { convert.dispatch(ConvertToOpenapi3 { id: api_id.clone(), edit_version }); }>
+                    "Convert to OpenAPI 3.0"
+                </button>
+            })}
+            {move || convert.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        </div>
     }
 }
 
