@@ -688,8 +688,17 @@ pub struct TryRequest {
     pub method: String,
     /// The path within the API with its parameters filled in, e.g. `/pets/7`.
     pub path: String,
+    /// An API key, sent in the `apikey` header instead of the application's token (for
+    /// operations that take API keys only); the gateway checks it as any call's.
+    #[serde(default)]
+    pub api_key: String,
+    /// The query string, without `?`.
     #[serde(default)]
     pub query: String,
+    /// Header parameters: name and value. The credential and the message's framing are the
+    /// console's to set, not these.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
     #[serde(default)]
     pub body: String,
     #[serde(default)]

@@ -263,9 +263,15 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
         url.push('?');
         url.push_str(request.query.trim().trim_start_matches('?'));
     }
+    let headers = console_headers(&request.headers)?;
     let http = reqwest::Client::new();
-    let mut outgoing = http.request(method, &url).timeout(std::time::Duration::from_secs(30));
-    if let Some(application_id) = request.application_id.as_deref().filter(|a| !a.is_empty()) {
+    let mut outgoing = http.request(method, &url).timeout(std::time::Duration::from_secs(30)).headers(headers);
+    let api_key = request.api_key.trim();
+    if !api_key.is_empty() {
+        let value = reqwest::header::HeaderValue::from_str(api_key)
+            .map_err(|_| DomainError::invalid("api_key", "an API key is text without spaces"))?;
+        outgoing = outgoing.header("apikey", value);
+    } else if let Some(application_id) = request.application_id.as_deref().filter(|a| !a.is_empty()) {
         crate::applications::owned(db, actor, application_id).await?;
         let token = keys::token_for_application(db, issuer, application_id, &request.key_type).await?;
         outgoing = outgoing.bearer_auth(token.access_token);
@@ -290,6 +296,48 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let body = String::from_utf8_lossy(&bytes).into_owned();
     Ok(TryResponse { url, status, headers, body, cut, ms })
+}
+
+/// Headers the console sets itself: the credential (from the chosen application or API key),
+/// the message's framing, and the gateway's own forwarding headers.
+const CONSOLE_HEADERS: [&str; 14] = [
+    "apikey",
+    "authorization",
+    "connection",
+    "content-length",
+    "content-type",
+    "forwarded",
+    "host",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "x-forwarded-for",
+];
+
+/// The header parameters a console request sends, checked: each a valid name and value, none
+/// of the console's own. A row with no name and no value (an empty field) is left out.
+fn console_headers(headers: &[(String, String)]) -> Result<reqwest::header::HeaderMap> {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let name = name.trim();
+        if name.is_empty() && value.is_empty() {
+            continue;
+        }
+        let field = format!("headers.{name}");
+        let parsed = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| DomainError::invalid(&field, format!("`{name}` is not a header name")))?;
+        if CONSOLE_HEADERS.contains(&parsed.as_str()) {
+            return Err(DomainError::invalid(&field, format!("`{name}` is set by the console itself")));
+        }
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| DomainError::invalid(&field, "a header value is one line of visible text"))?;
+        map.append(parsed, value);
+    }
+    Ok(map)
 }
 
 /// The most of an answer's body the console shows, so the page stays usable.
@@ -318,5 +366,32 @@ async fn read_shown(mut answer: reqwest::Response) -> Result<(Vec<u8>, Option<St
                 return Ok((bytes, Some(why)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> Result<reqwest::header::HeaderMap> {
+        console_headers(&pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn console_headers_are_checked_and_the_consoles_own_refused() {
+        let sent = headers(&[("X-Tag", "blue"), ("", ""), ("Accept-Language", "de")]).expect("valid");
+        assert_eq!(sent.len(), 2, "the empty row is left out");
+        assert_eq!(sent["x-tag"], "blue");
+        for own in ["Authorization", "apikey", "Host", "Content-Length", "Transfer-Encoding"] {
+            match headers(&[(own, "x")]) {
+                Err(DomainError::Invalid { field, message }) => {
+                    assert_eq!(field, format!("headers.{own}"));
+                    assert!(message.contains("set by the console"), "{message}");
+                }
+                other => panic!("{own} was not refused: {other:?}"),
+            }
+        }
+        assert!(matches!(headers(&[("Bad Name", "x")]), Err(DomainError::Invalid { .. })));
+        assert!(matches!(headers(&[("X-Tag", "two\r\nlines")]), Err(DomainError::Invalid { .. })));
     }
 }

@@ -246,7 +246,19 @@ async fn gateway(
     instance: &str,
     rate_limit_store: Option<&str>,
 ) -> (Process, String, String) {
-    let (port, admin_port) = (free_port(), free_port());
+    gateway_on(free_port(), data, base, credential, instance, rate_limit_store).await
+}
+
+/// [`gateway`], serving on `port` (a group's own port, where the try-it console sends calls).
+async fn gateway_on(
+    port: u16,
+    data: &Path,
+    base: &str,
+    credential: &str,
+    instance: &str,
+    rate_limit_store: Option<&str>,
+) -> (Process, String, String) {
+    let admin_port = free_port();
     let mut command = Command::new(gateway_bin());
     command
         .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
@@ -276,7 +288,7 @@ async fn backend() -> u16 {
         Json(json!({
             "path": uri.path(), "query": uri.query(),
             "forwarded_for": header("x-forwarded-for"), "correlation": header("x-correlation-id"),
-            "authorization": header("authorization"), "apikey": header("apikey"),
+            "authorization": header("authorization"), "apikey": header("apikey"), "tag": header("x-tag"),
         }))
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -929,4 +941,83 @@ async fn two_gateways_share_a_tier_through_redis() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The portal's try-it console through a real gateway: path, query and header parameters reach
+/// the backend; an operation that takes API keys only is called with one (an application's
+/// token is refused there, by the gateway); the console's own headers are not the caller's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_try_it_console_sends_parameters_and_an_api_key() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, consumer, base, data, .. } = &plane;
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let (get, post, put) = (reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PUT);
+
+    let port = free_port();
+    let group = json!({ "name": "console", "host": "console.example.com", "port": port });
+    rest.call(publisher, post.clone(), "/gateway-groups", Some(group)).await;
+    let issued = rest.call(publisher, post.clone(), "/gateway-groups/console/credentials", None).await;
+    let (_gateway, _, _) =
+        gateway_on(port, data, base, issued["token"].as_str().expect("token"), "console", None).await;
+
+    let definition = format!(
+        "openapi: 3.0.3\ninfo:\n  title: Tagged Pets\n  version: 1.0.0\nservers:\n  - url: {backend_url}\npaths:\n  /pets/{{id}}:\n    get:\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n        - {{name: full, in: query, schema: {{type: boolean}}}}\n        - {{name: X-Tag, in: header, schema: {{type: string}}}}\n      responses:\n        '200':\n          description: ok\n"
+    );
+    let api = rest.import(creator, "/tagged/v1", &definition).await;
+    let detail = rest.call(creator, get, &format!("/apis/{api}"), None).await;
+    rest.call(creator, put.clone(), &format!("/apis/{api}/settings"), Some(json!({
+        "context": "/tagged/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
+        "policies": { "security": ["api_key"], "operation_security": [], "tiers": ["Gold"] },
+        "edit_version": detail["edit_version"],
+    }))).await;
+    rest.call(creator, put, &format!("/apis/{api}/group"), Some(json!({ "group": "console" }))).await;
+    rest.call(creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    rest.approve(creator, publisher, &api).await;
+    let shop = plane.application("Shop", Some((&api, "Gold"))).await;
+    let key = rest
+        .call(
+            consumer,
+            post.clone(),
+            &format!("/applications/{shop}/api-keys"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+
+    let attempt = |api_key: &str, headers: Value| {
+        json!({ "api_id": api, "application_id": shop, "api_key": api_key, "method": "GET", "path": "/pets/7",
+                "query": "full=true", "headers": headers })
+    };
+    // The key reaches the gateway with the next bundle.
+    let waiting = Instant::now();
+    let answer = loop {
+        let answer =
+            rest.call(consumer, post.clone(), "/portal/try", Some(attempt(&key, json!([["X-Tag", "blue"]])))).await;
+        if answer["status"] == 200 {
+            break answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served with the key: {answer}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let echoed: Value = serde_json::from_str(answer["body"].as_str().expect("body")).expect("the backend's JSON");
+    assert_eq!((echoed["path"].as_str(), echoed["query"].as_str()), (Some("/pets/7"), Some("full=true")));
+    assert_eq!(echoed["tag"], "blue", "the header parameter arrived");
+    assert_eq!(echoed["apikey"], "", "the key stays at the gateway");
+
+    let with_token = rest.call(consumer, post.clone(), "/portal/try", Some(attempt("", json!([])))).await;
+    assert_eq!(with_token["status"], 401, "the operation takes API keys only: {with_token}");
+
+    let own = reqwest::Client::new()
+        .post(format!("{base}/api/v1/portal/try"))
+        .bearer_auth(consumer)
+        .json(&attempt(&key, json!([["Authorization", "Bearer x"]])))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(own.status(), 422);
+    let error: Value = own.json().await.expect("json");
+    assert!(error["error"]["message"].as_str().unwrap_or_default().contains("set by the console"), "{error}");
 }

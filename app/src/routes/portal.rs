@@ -10,7 +10,8 @@ use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
 use gatehouse_contract::{
-    AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, TryRequest,
+    AuthKind, LifecycleState, NewSubscription, Operation, Parameter, PortalApi, Subscription, SubscriptionStatus, Tier,
+    TryRequest,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -185,13 +186,26 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 <h3 class="tag-heading">{tag}</h3>
                 {ops.into_iter().map(|op| {
                     let upgrade = op.responses.iter().any(|r| r.status == "101");
-                    let credentials = credentials_label(api.served_by_server, s.state, api.policies.security_of(&op.key()), upgrade);
+                    let security = api.policies.security_of(&op.key());
+                    let access = Access {
+                        label: credentials_label(api.served_by_server, s.state, security, upgrade),
+                        api_key: security.contains(&AuthKind::ApiKey),
+                    };
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
-                    view! { <OperationReference op description_html schemas=schemas.clone() credentials api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server eager/> }
+                    view! { <OperationReference op description_html schemas=schemas.clone() access api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server eager/> }
                 }).collect_view()}
             }).collect_view()}
         </section>
     }
+}
+
+/// What calling an operation takes.
+#[derive(Clone)]
+struct Access {
+    /// What a caller must send, in words (see [`credentials_label`]).
+    label: String,
+    /// Whether an API key is accepted: the try-it console then offers to send one.
+    api_key: bool,
 }
 
 /// What a caller must send, in words. An operation that switches protocols (a `101` answer: a
@@ -234,8 +248,7 @@ fn OperationReference(
     /// The operation's description as safe HTML (see `PortalApi`).
     description_html: String,
     schemas: Arc<serde_json::Value>,
-    /// What a caller must send, in words.
-    credentials: String,
+    access: Access,
     api_id: String,
     deployed: bool,
     /// Whether the try-it console is offered: not for the management API, which the server
@@ -265,10 +278,10 @@ fn OperationReference(
             {move || opened.get().then(|| if eager {
                 view! {
                     <OperationDetails op=op.clone() description_html=description_html.clone() schemas=schemas.clone()
-                        credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+                        access=access.clone() api_id=api_id.clone() deployed try_it/>
                 }.into_any()
             } else {
-                view! { <LoadedOperation api_id=api_id.clone() key=op.key() credentials=credentials.clone() deployed try_it/> }.into_any()
+                view! { <LoadedOperation api_id=api_id.clone() key=op.key() access=access.clone() deployed try_it/> }.into_any()
             })}
         </details>
     }
@@ -277,7 +290,7 @@ fn OperationReference(
 
 /// An operation of an outline, loaded from the server when first opened.
 #[component]
-fn LoadedOperation(api_id: String, key: String, credentials: String, deployed: bool, try_it: bool) -> impl IntoView {
+fn LoadedOperation(api_id: String, key: String, access: Access, deployed: bool, try_it: bool) -> impl IntoView {
     let id = api_id.clone();
     let loaded = LocalResource::new(move || load_portal_operation(id.clone(), key.clone()));
     view! {
@@ -285,7 +298,7 @@ fn LoadedOperation(api_id: String, key: String, credentials: String, deployed: b
             {move || loaded.get().map(|found| match found {
                 Ok(found) => view! {
                     <OperationDetails op=found.operation description_html=found.description_html
-                        schemas=Arc::new(found.schemas) credentials=credentials.clone() api_id=api_id.clone() deployed try_it/>
+                        schemas=Arc::new(found.schemas) access=access.clone() api_id=api_id.clone() deployed try_it/>
                 }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
             })}
@@ -298,19 +311,18 @@ fn OperationDetails(
     op: Operation,
     description_html: String,
     schemas: Arc<serde_json::Value>,
-    credentials: String,
+    access: Access,
     api_id: String,
     deployed: bool,
     try_it: bool,
 ) -> impl IntoView {
     let body_schemas = schemas.clone();
-    let path_params: Vec<String> =
-        op.parameters.iter().filter(|p| p.location == "path").map(|p| p.name.clone()).collect();
+    let content_type = op.request_body.as_ref().and_then(|b| b.content.first()).map(|m| m.content_type.clone());
     let response_schemas = schemas;
     view! {
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
-            <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{credentials}</p>
-            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=path_params has_body=op.request_body.is_some() open=deployed/> })}
+            <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{access.label}</p>
+            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() content_type api_key=access.api_key open=deployed/> })}
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">
@@ -511,45 +523,69 @@ fn FirstApplication(create: ServerAction<CreateApplication>) -> impl IntoView {
     }
 }
 
-/// The try-it console of one operation: fill the path parameters, query and body, pick one of
-/// your applications, and send it through the API's gateway. Runs in the browser only.
+/// The try-it console of one operation: fill its parameters (path, query, header) and body,
+/// pick one of your applications (or paste an API key), and send it through the API's gateway.
+/// Runs in the browser only.
 #[component]
 fn TryIt(
     api_id: String,
     method: String,
     template: String,
-    params: Vec<String>,
-    has_body: bool,
+    params: Vec<Parameter>,
+    /// The body's media type, when the operation takes one.
+    content_type: Option<String>,
+    /// Whether the operation accepts an API key.
+    api_key: bool,
     open: bool,
 ) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
     let send = ServerAction::<TryOperation>::new();
     let shown = RwSignal::new(false);
-    let values: Vec<(String, RwSignal<String>)> =
-        params.into_iter().map(|p| (p, RwSignal::new(String::new()))).collect();
+    let values: Vec<(Parameter, RwSignal<String>)> = params
+        .into_iter()
+        .filter(|p| matches!(p.location.as_str(), "path" | "query" | "header"))
+        .map(|p| (p, RwSignal::new(String::new())))
+        .collect();
     let query = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let application = RwSignal::new(String::new());
+    let key = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
     let fields = values.clone();
     let sign_in = format!("/signin?next=/portal/apis/{api_id}");
+    let has_body = content_type.is_some();
+    let body_label = format!("Body ({})", content_type.clone().unwrap_or_default());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut path = template.clone();
-        for (name, value) in &values {
-            path = path.replace(&format!("{{{name}}}"), &crate::url::encode(&value.get_untracked()));
+        let (mut pairs, mut headers) = (Vec::new(), Vec::new());
+        for (param, value) in &values {
+            let value = value.get_untracked();
+            match param.location.as_str() {
+                "path" => path = path.replace(&format!("{{{}}}", param.name), &encode(&value)),
+                // A field left empty is not sent: the operation's default applies.
+                _ if value.is_empty() => {}
+                "query" => pairs.push(format!("{}={}", encode(&param.name), encode(&value))),
+                _ => headers.push((param.name.clone(), value)),
+            }
+        }
+        let more = query.get_untracked();
+        if !more.trim().is_empty() {
+            pairs.push(more.trim().trim_start_matches('?').to_string());
         }
         send.dispatch(TryOperation {
             request: TryRequest {
                 api_id: api_id.clone(),
                 application_id: Some(application.get_untracked()).filter(|a| !a.is_empty()),
                 key_type: key_type.get_untracked(),
+                api_key: key.get_untracked().trim().to_string(),
                 method: method.clone(),
                 path,
-                query: query.get_untracked(),
+                query: pairs.join("&"),
+                headers,
                 body: body.get_untracked(),
-                content_type: String::new(),
+                content_type: content_type.clone().unwrap_or_default(),
             },
         });
     };
@@ -576,11 +612,18 @@ fn TryIt(
                 view! {
                     <form class="form" on:submit=submit.clone()>
                         {(!open).then(|| view! { <p class="muted">"This API is not served by a gateway yet: requests will fail."</p> })}
-                        {fields.into_iter().map(|(name, value)| view! {
-                            <label>{format!("{name} (path)")} <input type="text" required data-testid=format!("try-param-{name}") on:input=move |ev| value.set(event_target_value(&ev))/></label>
+                        {fields.into_iter().map(|(param, value)| {
+                            let required = param.required || param.location == "path";
+                            let label = format!("{} ({}{})", param.name, param.location, if required { ", required" } else { "" });
+                            view! {
+                                <label title=param.description.clone()>{label}
+                                    <input type="text" required=required data-testid=format!("try-param-{}", param.name)
+                                        on:input=move |ev| value.set(event_target_value(&ev))/>
+                                </label>
+                            }
                         }).collect_view()}
-                        <label>"Query string" <input type="text" placeholder="limit=10" on:input=move |ev| query.set(event_target_value(&ev))/></label>
-                        {has_body.then(|| view! { <label>"Body (JSON)" <textarea rows="5" on:input=move |ev| body.set(event_target_value(&ev))></textarea></label> })}
+                        <label>"More query" <input type="text" placeholder="limit=10&sort=name" on:input=move |ev| query.set(event_target_value(&ev))/></label>
+                        {has_body.then(|| view! { <label>{body_label.clone()} <textarea rows="5" data-testid="try-body-input" on:input=move |ev| body.set(event_target_value(&ev))></textarea></label> })}
                         <label>"Application"
                             <select data-testid="try-application" on:change=move |ev| application.set(event_target_value(&ev))>
                                 // The options follow the signal: the select is kept when the list
@@ -592,6 +635,11 @@ fn TryIt(
                                 <option value="" prop:selected=move || application.with(String::is_empty)>"None (open operations)"</option>
                             </select>
                         </label>
+                        {api_key.then(|| view! {
+                            <label>"API key (sent instead of the application's token)"
+                                <input type="password" autocomplete="off" data-testid="try-api-key" on:input=move |ev| key.set(event_target_value(&ev))/>
+                            </label>
+                        })}
                         <label>"Key type"
                             <select on:change=move |ev| key_type.set(event_target_value(&ev))>
                                 <option value="production">"Production"</option>
