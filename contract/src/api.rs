@@ -205,6 +205,36 @@ pub struct Policies {
     pub operation_security: Vec<OperationSecurity>,
     /// Names of the subscription tiers offered.
     pub tiers: Vec<String>,
+    /// Cross-origin calls from browser applications; off unless the API's creator turns it on.
+    #[serde(default)]
+    pub cors: Cors,
+}
+
+/// Which web pages' scripts may call the API (CORS): the gateway answers their browsers'
+/// preflight requests itself and marks its answers to allowed origins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cors {
+    pub enabled: bool,
+    /// `https://shop.example.com` (scheme, host, port), or `*` for any origin.
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    /// Request headers a page's script may send (the credentials' among them).
+    pub allow_headers: Vec<String>,
+    /// Whether the browser sends the page's cookies along; needs named origins, not `*`.
+    pub allow_credentials: bool,
+}
+
+impl Default for Cors {
+    fn default() -> Self {
+        Cors {
+            enabled: false,
+            allow_origins: vec![],
+            allow_methods: ["GET", "POST", "PUT", "PATCH", "DELETE"].map(String::from).to_vec(),
+            allow_headers: ["authorization", "apikey", "content-type", "x-correlation-id"].map(String::from).to_vec(),
+            allow_credentials: false,
+        }
+    }
 }
 
 impl Policies {
@@ -221,7 +251,12 @@ impl Policies {
 impl Default for Policies {
     /// OAuth2 and API keys; the tiers offered are filled in from the tiers that exist.
     fn default() -> Self {
-        Policies { security: vec![AuthKind::Oauth2, AuthKind::ApiKey], operation_security: vec![], tiers: vec![] }
+        Policies {
+            security: vec![AuthKind::Oauth2, AuthKind::ApiKey],
+            operation_security: vec![],
+            tiers: vec![],
+            cors: Cors::default(),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Gateway groups, approval requests, deployments, and the bundle a group's gateways load.
 
-use crate::api::{ApiDiff, AuthKind, Endpoints, LifecycleState};
+use crate::api::{ApiDiff, AuthKind, Cors, Endpoints, LifecycleState};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +289,9 @@ pub struct BundleApi {
     pub security: Vec<AuthKind>,
     pub tiers: Vec<String>,
     pub operations: Vec<BundleOperation>,
+    /// Present when the API allows cross-origin calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

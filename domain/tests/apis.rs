@@ -1,7 +1,9 @@
 //! The publisher's domain on SQLite and PostgreSQL: import, list and search, conflicts,
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
-use gatehouse_contract::{LifecycleState, NewSubscription, OperationEdit, Role, SourceFormat, SpecVersion};
+use gatehouse_contract::{
+    ApiSettings, Cors, LifecycleState, NewSubscription, OperationEdit, Policies, Role, SourceFormat, SpecVersion,
+};
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
@@ -222,6 +224,62 @@ async fn a_swagger2_working_copy_converts_to_openapi3(db: Db) {
     assert!(matches!(again, Err(DomainError::Invalid { .. })), "{again:?}");
     let frozen = revisions::definition(&db, &creator, &api.id, 1, SourceFormat::Yaml).await.expect("revision 1");
     assert!(frozen.contains("swagger: '2.0'") || frozen.contains("swagger: \"2.0\""), "{frozen}");
+}
+
+/// A CORS policy is tidied and checked when saved, and a reviewer reads its change.
+async fn cors_policies_are_checked_tidied_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "no cors").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let settings = |cors: Cors| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: Policies { cors, ..detail.policies.clone() },
+    };
+    let on = |origins: &[&str], credentials: bool| Cors {
+        enabled: true,
+        allow_origins: origins.iter().map(|o| o.to_string()).collect(),
+        allow_credentials: credentials,
+        ..Cors::default()
+    };
+    for (cors, why) in [
+        (on(&["shop.example.com"], false), "is not an origin"),
+        (on(&["https://shop.example.com/cart"], false), "is not an origin"),
+        (on(&[], false), "name the origins"),
+        (on(&["*"], true), "with cookies allowed"),
+        (Cors { allow_methods: vec!["GET POST".into()], ..on(&["*"], false) }, "is not an HTTP method"),
+    ] {
+        match apis::save_settings(&db, &creator, &api.id, settings(cors.clone()), detail.edit_version).await {
+            Err(DomainError::Invalid { field, message }) => {
+                assert!(field.starts_with("policies.cors."), "{field}");
+                assert!(message.contains(why), "{cors:?}: {message}");
+            }
+            other => panic!("{cors:?} was not refused: {other:?}"),
+        }
+    }
+    let cors = Cors {
+        allow_methods: vec!["get".into(), " post ".into(), "GET".into()],
+        allow_headers: vec!["Authorization".into(), "X-Tag".into()],
+        ..on(&["https://Shop.example.com/", "http://localhost:5173"], true)
+    };
+    let saved =
+        apis::save_settings(&db, &creator, &api.id, settings(cors), detail.edit_version).await.expect("a valid policy");
+    let stored = &saved.policies.cors;
+    assert_eq!(stored.allow_origins, ["https://shop.example.com", "http://localhost:5173"]);
+    assert_eq!(stored.allow_methods, ["GET", "POST"]);
+    assert_eq!(stored.allow_headers, ["authorization", "x-tag"]);
+    revisions::create(&db, &creator, &api.id, "cors").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert!(
+        diff.other.iter().any(|line| line.starts_with("cross-origin calls: off → from https://shop.example.com")),
+        "{:?}",
+        diff.other
+    );
 }
 
 /// Pages come newest first, never overlap, and each says the true total: whether it was
@@ -537,4 +595,5 @@ db_tests!(
     a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time,
     project_archive_round_trips_into_an_empty_server,
     a_swagger2_working_copy_converts_to_openapi3,
+    cors_policies_are_checked_tidied_and_compared,
 );

@@ -24,6 +24,7 @@ fn api(name: &str, context: &str) -> BundleApi {
         },
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],
+        cors: None,
         operations: vec![BundleOperation {
             method: "GET".into(),
             path: "/reviews".into(),

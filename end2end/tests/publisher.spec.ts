@@ -166,3 +166,37 @@ test('a Swagger 2.0 API converts to OpenAPI 3.0 and the form edits it', async ({
   await page.getByRole('link', { name: 'Source' }).click();
   await expect(page.getByTestId('source-editor')).toHaveValue(/"openapi": "3\.0\.3"/);
 });
+
+test('a creator allows calls from a web page (CORS) on the policies tab', async ({ page, request }) => {
+  const definition = `openapi: 3.0.3
+info:
+  title: Web Shop ${Date.now()}
+  version: 1.0.0
+paths:
+  /cart:
+    get:
+      responses:
+        '200':
+          description: ok
+`;
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/web-shop-${Date.now()}/v1`, definition, 'application/yaml');
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=settings`);
+  await hydrated(page);
+  const cors = page.getByTestId('cors');
+  await cors.getByTestId('cors-enabled').check();
+  // Not an origin: the error names what is wrong, nothing is saved.
+  await cors.getByTestId('cors-origins').fill('shop.example.com');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('is not an origin');
+  await cors.getByTestId('cors-origins').fill('https://Shop.example.com/');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  // Stored tidied, and shown so after a fresh load.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('cors').getByTestId('cors-origins')).toHaveValue('https://shop.example.com');
+  await expect(page.getByTestId('cors').getByTestId('cors-enabled')).toBeChecked();
+  const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(detail.policies.cors).toMatchObject({ enabled: true, allow_origins: ['https://shop.example.com'] });
+});

@@ -614,6 +614,17 @@ impl Response {
         }
     }
 
+    /// The values of header `name`, in order (for tests).
+    #[cfg(test)]
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.headers)
+            .lines()
+            .filter_map(|line| line.split_once(": "))
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.to_string())
+            .collect()
+    }
+
     pub fn header_number(&mut self, name: &str, value: u64) {
         self.header(name, itoa::Buffer::new().format(value).as_bytes());
     }

@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth;
 mod clock;
+mod cors;
 mod events;
 mod http1;
 mod ids;

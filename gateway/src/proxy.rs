@@ -232,6 +232,11 @@ impl Gateway {
             Some(serving) => self.serve(serving, worker, request, &mut body, &mut trace).await,
         };
         response.header(CORRELATION, trace.correlation_id().as_bytes());
+        if let Some(cors) = trace.api.and_then(|api| api.cors.as_ref())
+            && let Some(origin) = request.header("origin")
+        {
+            cors.mark(origin, &mut response);
+        }
         match trace.open.take() {
             Some(open) if response.status == 101 => Self::tunnel(open, &response, &mut body, &mut trace).await,
             Some(open) => self.relay(worker, open, &response, &mut body, &mut trace).await,
@@ -277,6 +282,14 @@ impl Gateway {
                 );
             }
             None => {}
+        }
+        // A browser's preflight carries no credential: answered here, for any of the API's paths.
+        if let Some(cors) = &api.cors
+            && request.method() == "OPTIONS"
+            && request.header_bytes("access-control-request-method").is_some()
+            && let Some(origin) = request.header("origin")
+        {
+            return cors.preflight(origin);
         }
         let operation = match api.find(request.method(), rest) {
             Match::Found(op) => op,
@@ -458,7 +471,12 @@ impl Gateway {
                     trace.backend_status = Some(answer.head.status);
                     let switched = answer.head.status == 101;
                     let mut response = Response::empty(answer.head.status);
+                    // With a CORS policy of the API's, the backend's own say on it is dropped.
+                    let cors_here = api.cors.is_some();
                     for (name, value) in answer.head.headers() {
+                        if cors_here && name.get(..15).is_some_and(|p| p.eq_ignore_ascii_case("access-control-")) {
+                            continue;
+                        }
                         if returnable(name) {
                             response.header(name, value);
                         } else if switched && name.eq_ignore_ascii_case("upgrade") {
@@ -730,6 +748,7 @@ mod tests {
             security: vec![],
             tiers: vec![],
             operations: vec![],
+            cors: None,
         };
         runtime_of(spec).apis.remove(0)
     }

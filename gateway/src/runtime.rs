@@ -2,6 +2,7 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
+use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
 use base64::Engine;
@@ -42,6 +43,8 @@ pub struct Api {
     pub event_fields: Fields,
     /// Round-robin position over the backends.
     pub next_backend: AtomicUsize,
+    /// Cross-origin calls, when the API allows them.
+    pub cors: Option<CorsPolicy>,
 }
 
 /// What a path matched within an API.
@@ -216,7 +219,9 @@ impl Runtime {
                 .collect();
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
+            let cors = spec.cors.as_ref().map(CorsPolicy::new);
             apis.push(Api {
+                cors,
                 spec,
                 operations,
                 production,
@@ -285,6 +290,7 @@ mod tests {
             security: vec![AuthKind::Oauth2],
             tiers: vec![],
             operations: vec![op("GET", "/pets/{id}"), op("GET", "/pets/mine"), op("POST", "/pets")],
+            cors: None,
         };
         Bundle {
             group: "g".into(),

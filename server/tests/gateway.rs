@@ -285,11 +285,15 @@ async fn backend() -> u16 {
     let port = listener.local_addr().expect("addr").port();
     let app = axum::Router::new().fallback(|uri: axum::http::Uri, headers: HeaderMap| async move {
         let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        Json(json!({
-            "path": uri.path(), "query": uri.query(),
-            "forwarded_for": header("x-forwarded-for"), "correlation": header("x-correlation-id"),
-            "authorization": header("authorization"), "apikey": header("apikey"), "tag": header("x-tag"),
-        }))
+        // A CORS header of the backend's own, which an API with a CORS policy replaces.
+        (
+            [("access-control-allow-origin", "https://backend.example")],
+            Json(json!({
+                "path": uri.path(), "query": uri.query(),
+                "forwarded_for": header("x-forwarded-for"), "correlation": header("x-correlation-id"),
+                "authorization": header("authorization"), "apikey": header("apikey"), "tag": header("x-tag"),
+            })),
+        )
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
     port
@@ -1020,4 +1024,78 @@ async fn the_try_it_console_sends_parameters_and_an_api_key() {
     assert_eq!(own.status(), 422);
     let error: Value = own.json().await.expect("json");
     assert!(error["error"]["message"].as_str().unwrap_or_default().contains("set by the console"), "{error}");
+}
+
+/// Browsers across origins, through a real gateway: with the API's CORS policy on, a preflight
+/// is answered by the gateway (no credential, no backend), answers to an allowed origin are
+/// marked — a refusal too, so the page can read it — and another origin gets no mark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_call_across_origins_when_the_api_allows() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let (get, put) = (reqwest::Method::GET, reqwest::Method::PUT);
+    let credential = plane.group("web").await;
+    let api = rest.import(creator, "/web/v1", &definition("Web Pets", &backend_url)).await;
+    let detail = rest.call(creator, get, &format!("/apis/{api}"), None).await;
+    let mut policies = detail["policies"].clone();
+    policies["cors"] = json!({ "enabled": true, "allow_origins": ["https://shop.example.com"],
+        "allow_methods": ["GET"], "allow_headers": ["authorization", "apikey"], "allow_credentials": false });
+    rest.call(creator, put, &format!("/apis/{api}/settings"), Some(json!({
+        "context": "/web/v1", "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
+        "policies": policies, "edit_version": detail["edit_version"],
+    }))).await;
+    rest.offer(creator, &api, "/web/v1", "Gold", "web").await;
+    let (_gateway, gw, _) = gateway(data, base, &credential, "web-gw", None).await;
+    rest.approve(creator, publisher, &api).await;
+    let shop = plane.application("Shop", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&shop).await;
+    let http = reqwest::Client::new();
+    let origin = |value: &'static str| move |request: reqwest::RequestBuilder| request.header("origin", value);
+    let shop_page = origin("https://shop.example.com");
+
+    let waiting = Instant::now();
+    let marked = loop {
+        let answer = shop_page(http.get(format!("{gw}/web/v1/pets/3")).bearer_auth(&token)).send().await.expect("call");
+        if answer.status() == 200 {
+            break answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let header = |answer: &reqwest::Response, name: &str| {
+        answer.headers().get_all(name).iter().map(|v| v.to_str().unwrap_or("").to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        header(&marked, "access-control-allow-origin"),
+        ["https://shop.example.com"],
+        "the backend's is replaced"
+    );
+    assert!(header(&marked, "access-control-expose-headers")[0].contains("x-ratelimit-remaining"));
+
+    let preflight = shop_page(http.request(reqwest::Method::OPTIONS, format!("{gw}/web/v1/pets/3")))
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 204, "answered by the gateway, with no credential");
+    assert_eq!(header(&preflight, "access-control-allow-methods"), ["GET"]);
+    assert_eq!(header(&preflight, "access-control-allow-headers"), ["authorization, apikey"]);
+    assert_eq!(header(&preflight, "access-control-allow-origin"), ["https://shop.example.com"]);
+
+    let refused = shop_page(http.get(format!("{gw}/web/v1/pets/3"))).send().await.expect("call");
+    assert_eq!(refused.status(), 401);
+    assert_eq!(header(&refused, "access-control-allow-origin"), ["https://shop.example.com"], "the page reads why");
+
+    let elsewhere = origin("https://elsewhere.example.net");
+    let stranger = elsewhere(http.get(format!("{gw}/web/v1/pets/3")).bearer_auth(&token)).send().await.expect("call");
+    assert!(header(&stranger, "access-control-allow-origin").is_empty(), "another origin gets no mark");
+    let stranger_preflight = elsewhere(http.request(reqwest::Method::OPTIONS, format!("{gw}/web/v1/pets/3")))
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(stranger_preflight.status(), 403);
 }

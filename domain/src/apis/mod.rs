@@ -639,6 +639,49 @@ fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     }
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
+    check_cors(&mut settings.policies.cors)
+}
+
+/// A CORS policy tidied (trimmed, methods in capitals, headers in lower case, no repeats) and
+/// checked: origins as browsers send them, methods and headers as HTTP names them.
+fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
+    fn tidy(list: &mut Vec<String>, case: fn(&str) -> String) {
+        let mut seen = std::collections::HashSet::new();
+        *list = list.iter().map(|v| case(v.trim())).filter(|v| !v.is_empty() && seen.insert(v.clone())).collect();
+    }
+    tidy(&mut cors.allow_origins, |o| o.trim_end_matches('/').to_ascii_lowercase());
+    tidy(&mut cors.allow_methods, str::to_ascii_uppercase);
+    tidy(&mut cors.allow_headers, str::to_ascii_lowercase);
+    let token =
+        |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    for origin in &cors.allow_origins {
+        let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = origin == "*"
+            || host.is_some_and(|h| {
+                !h.is_empty() && h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            });
+        if !valid {
+            return Err(DomainError::invalid(
+                "policies.cors.allow_origins",
+                format!("`{origin}` is not an origin: scheme and host (and port), as https://shop.example.com, or *"),
+            ));
+        }
+    }
+    if let Some(method) = cors.allow_methods.iter().find(|m| !token(m)) {
+        return Err(DomainError::invalid("policies.cors.allow_methods", format!("`{method}` is not an HTTP method")));
+    }
+    if let Some(header) = cors.allow_headers.iter().find(|h| !token(h)) {
+        return Err(DomainError::invalid("policies.cors.allow_headers", format!("`{header}` is not a header name")));
+    }
+    if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+        return Err(DomainError::invalid(
+            "policies.cors.allow_origins",
+            "with cookies allowed, name the origins: any page's script could otherwise act as its visitor",
+        ));
+    }
+    if cors.enabled && cors.allow_origins.is_empty() {
+        return Err(DomainError::invalid("policies.cors.allow_origins", "name the origins allowed, or * for any"));
+    }
     Ok(())
 }
 

@@ -129,6 +129,7 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
         security: sorted(s.policies.security.clone()),
         tiers,
         operations,
+        cors: s.policies.cors.enabled.then(|| s.policies.cors.clone()),
     }
 }
 

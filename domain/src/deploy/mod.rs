@@ -825,7 +825,7 @@ fn empty_like(s: &Snapshot) -> Snapshot {
         document: serde_json::json!({}),
         model: Default::default(),
         endpoints: Default::default(),
-        policies: gatehouse_contract::Policies { security: vec![], operation_security: vec![], tiers: vec![] },
+        policies: gatehouse_contract::Policies { security: vec![], tiers: vec![], ..Default::default() },
         source: String::new(),
         ..s.clone()
     }

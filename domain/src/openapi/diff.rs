@@ -193,6 +193,13 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             out.tiers.push(format!("tier removed: {t}"));
         }
     }
+    if a.policies.cors != b.policies.cors {
+        out.other.push(format!(
+            "cross-origin calls: {} → {}",
+            cors_words(&a.policies.cors),
+            cors_words(&b.policies.cors)
+        ));
+    }
     if a.context != b.context {
         out.other.push(format!("context: {} → {}", a.context, b.context));
     }
@@ -203,4 +210,18 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
         ));
     }
     out
+}
+
+/// A CORS policy in a reviewer's words.
+fn cors_words(cors: &gatehouse_contract::Cors) -> String {
+    if !cors.enabled {
+        return "off".into();
+    }
+    format!(
+        "from {} ({}; headers {}{})",
+        cors.allow_origins.join(", "),
+        cors.allow_methods.join(", "),
+        cors.allow_headers.join(", "),
+        if cors.allow_credentials { "; with cookies" } else { "" }
+    )
 }

@@ -1,15 +1,21 @@
 //! Context, description, tags, visibility, endpoints (production, sandbox, load-balance or
-//! failover, timeout, backend image) and policies (security, per-operation security, tiers).
+//! failover, timeout, backend image) and policies (security, per-operation security, tiers,
+//! calls from web pages).
 
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, Endpoints, OperationSecurity, Policies, Routing, Visibility,
+    ApiDetail, ApiSettings, AuthKind, Cors, Endpoints, OperationSecurity, Policies, Routing, Visibility,
 };
 use leptos::prelude::*;
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+/// A comma-separated list.
+fn items(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
 }
 
 fn security_value(list: &[AuthKind]) -> &'static str {
@@ -51,6 +57,12 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let tiers = RwSignal::new(api.policies.tiers.clone());
+    let cors = api.policies.cors.clone();
+    let cors_enabled = RwSignal::new(cors.enabled);
+    let cors_origins = RwSignal::new(cors.allow_origins.join("\n"));
+    let cors_methods = RwSignal::new(cors.allow_methods.join(", "));
+    let cors_headers = RwSignal::new(cors.allow_headers.join(", "));
+    let cors_credentials = RwSignal::new(cors.allow_credentials);
     let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
     let id = api.summary.id.clone();
     let edit_version = api.edit_version;
@@ -73,6 +85,13 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 security: security_of(&security.get_untracked()),
                 operation_security: overrides.get_untracked(),
                 tiers: tiers.get_untracked(),
+                cors: Cors {
+                    enabled: cors_enabled.get_untracked(),
+                    allow_origins: lines(&cors_origins.get_untracked()),
+                    allow_methods: items(&cors_methods.get_untracked()),
+                    allow_headers: items(&cors_headers.get_untracked()),
+                    allow_credentials: cors_credentials.get_untracked(),
+                },
             },
         };
         save.dispatch(SaveSettings { id: id.clone(), settings, edit_version });
@@ -170,6 +189,19 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                         }
                     }).collect_view()}
                 </div>
+            </fieldset>
+            <fieldset disabled=!editable class="panel" data-testid="cors">
+                <h2>"Calls from web pages (CORS)"</h2>
+                <p class="muted">"Lets scripts on the pages named here call the API from their visitors' browsers. The gateway answers the browsers' preflight requests itself and marks its answers, errors included, for these origins; what the backend says about CORS is replaced."</p>
+                <label class="checkbox"><input type="checkbox" data-testid="cors-enabled" prop:checked=move || cors_enabled.get() on:change=move |ev| cors_enabled.set(event_target_checked(&ev))/> "Allow cross-origin calls"</label>
+                <div class="grid-2">
+                    <label>"Origins (one per line, or *)" <textarea class="code" rows="3" data-testid="cors-origins" placeholder="https://shop.example.com" on:input=move |ev| cors_origins.set(event_target_value(&ev))>{cors_origins.get_untracked()}</textarea></label>
+                    <div>
+                        <label>"Methods" <input type="text" value=cors_methods.get_untracked() on:input=move |ev| cors_methods.set(event_target_value(&ev))/></label>
+                        <label>"Request headers" <input type="text" value=cors_headers.get_untracked() on:input=move |ev| cors_headers.set(event_target_value(&ev))/></label>
+                    </div>
+                </div>
+                <label class="checkbox"><input type="checkbox" prop:checked=move || cors_credentials.get() on:change=move |ev| cors_credentials.set(event_target_checked(&ev))/> "Send the page's cookies along (needs named origins)"</label>
             </fieldset>
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
             {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
