@@ -237,20 +237,10 @@ impl Drop for Plane {
     }
 }
 
-/// A gateway process pulling from the management plane at `base` with the group's `credential`;
+/// A gateway process serving on `port` (a group's own, where the try-it console sends calls, or
+/// any free one), pulling from the management plane at `base` with the group's `credential`;
 /// its API address and its admin address.
 async fn gateway(
-    data: &Path,
-    base: &str,
-    credential: &str,
-    instance: &str,
-    rate_limit_store: Option<&str>,
-) -> (Process, String, String) {
-    gateway_on(free_port(), data, base, credential, instance, rate_limit_store).await
-}
-
-/// [`gateway`], serving on `port` (a group's own port, where the try-it console sends calls).
-async fn gateway_on(
     port: u16,
     data: &Path,
     base: &str,
@@ -368,7 +358,7 @@ async fn traffic_through_a_real_gateway() {
     rest.call(publisher, post.clone(), "/tiers", Some(json!({ "name": "Tiny", "requests_per_minute": 3 }))).await;
     let api = rest.import(creator, "/pets/v1", &definition("Pets", &backend_url)).await;
     rest.offer(creator, &api, "/pets/v1", "Tiny", "pets").await;
-    let (_gateway, gw, gw_admin) = gateway(data, base, &credential, "test-gw", None).await;
+    let (_gateway, gw, gw_admin) = gateway(free_port(), data, base, &credential, "test-gw", None).await;
     let http = reqwest::Client::new();
     let mut sent = 0;
 
@@ -696,7 +686,7 @@ async fn answers_stream_through_a_real_gateway() {
     }))).await;
     rest.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": "feed" }))).await;
     rest.call(creator, post.clone(), &format!("/apis/{api}/revisions"), Some(json!({}))).await;
-    let (gateway_process, gw, _) = gateway(data, base, &credential, "feed-gw", None).await;
+    let (gateway_process, gw, _) = gateway(free_port(), data, base, &credential, "feed-gw", None).await;
     rest.approve(creator, publisher, &api).await;
     let http = reqwest::Client::new();
     let started = Instant::now();
@@ -809,7 +799,7 @@ async fn the_server_stops_promptly_while_gateways_long_poll() {
     let plane = Plane::start().await;
     let Plane { rest, publisher, base, data, .. } = &plane;
     let credential = plane.group("quiet").await;
-    let (_gateway, _, _) = gateway(data, base, &credential, "poller", None).await;
+    let (_gateway, _, _) = gateway(free_port(), data, base, &credential, "poller", None).await;
     // The gateway has pulled once (it reports as it pulls) and now waits in its long-poll.
     let started = Instant::now();
     while rest
@@ -865,8 +855,8 @@ async fn two_gateways_share_a_tier_through_redis() {
     rest.approve(creator, publisher, &api).await;
     let (mut redis, redis_port) = redis();
     let store = format!("redis://127.0.0.1:{redis_port}");
-    let (_a, a, a_admin) = gateway(data, base, &credential, "gw-a", Some(&store)).await;
-    let (_b, b, b_admin) = gateway(data, base, &credential, "gw-b", Some(&store)).await;
+    let (_a, a, a_admin) = gateway(free_port(), data, base, &credential, "gw-a", Some(&store)).await;
+    let (_b, b, b_admin) = gateway(free_port(), data, base, &credential, "gw-b", Some(&store)).await;
 
     let shop = plane.application("Shop", Some((&api, "Ten"))).await;
     let token = plane.access_token(&shop).await;
@@ -962,8 +952,7 @@ async fn the_try_it_console_sends_parameters_and_an_api_key() {
     let group = json!({ "name": "console", "host": "console.example.com", "port": port });
     rest.call(publisher, post.clone(), "/gateway-groups", Some(group)).await;
     let issued = rest.call(publisher, post.clone(), "/gateway-groups/console/credentials", None).await;
-    let (_gateway, _, _) =
-        gateway_on(port, data, base, issued["token"].as_str().expect("token"), "console", None).await;
+    let (_gateway, _, _) = gateway(port, data, base, issued["token"].as_str().expect("token"), "console", None).await;
 
     let definition = format!(
         "openapi: 3.0.3\ninfo:\n  title: Tagged Pets\n  version: 1.0.0\nservers:\n  - url: {backend_url}\npaths:\n  /pets/{{id}}:\n    get:\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n        - {{name: full, in: query, schema: {{type: boolean}}}}\n        - {{name: X-Tag, in: header, schema: {{type: string}}}}\n      responses:\n        '200':\n          description: ok\n"
@@ -1047,7 +1036,7 @@ async fn browsers_call_across_origins_when_the_api_allows() {
         "policies": policies, "edit_version": detail["edit_version"],
     }))).await;
     rest.offer(creator, &api, "/web/v1", "Gold", "web").await;
-    let (_gateway, gw, _) = gateway(data, base, &credential, "web-gw", None).await;
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "web-gw", None).await;
     rest.approve(creator, publisher, &api).await;
     let shop = plane.application("Shop", Some((&api, "Gold"))).await;
     let token = plane.access_token(&shop).await;

@@ -298,28 +298,21 @@ fn parameter(p: &Value) -> Value {
     if fields.get("type").and_then(Value::as_str) == Some("array") {
         // Swagger 2.0's default is `csv`: commas in one value, which OpenAPI 3 calls `form`
         // without `explode` in a query (`simple`, the default, in a path or header).
-        match fields.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") {
-            "csv" if location == "query" => {
-                out.insert("style".into(), "form".into());
-                out.insert("explode".into(), false.into());
-            }
-            "ssv" => {
-                out.insert("style".into(), "spaceDelimited".into());
-                out.insert("explode".into(), false.into());
-            }
-            "pipes" => {
-                out.insert("style".into(), "pipeDelimited".into());
-                out.insert("explode".into(), false.into());
-            }
-            "multi" => {
-                out.insert("style".into(), "form".into());
-                out.insert("explode".into(), true.into());
-            }
+        let style = match fields.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") {
+            "csv" if location == "query" => Some(("form", false)),
+            "ssv" => Some(("spaceDelimited", false)),
+            "pipes" => Some(("pipeDelimited", false)),
+            "multi" => Some(("form", true)),
             // `tsv` has no OpenAPI 3 style: kept where a reader can see it.
             "tsv" => {
                 out.insert("x-collectionFormat".into(), "tsv".into());
+                None
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((style, explode)) = style {
+            out.insert("style".into(), style.into());
+            out.insert("explode".into(), explode.into());
         }
     }
     out.insert("schema".into(), inline_schema(fields));
