@@ -152,6 +152,11 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                     </dl>
                 }.into_any()
             }}
+            {api.policies.cors.enabled.then(|| view! {
+                <p class="muted" data-testid="portal-cors">"Callable from web pages at "
+                    {api.policies.cors.allow_origins.iter().map(|o| if o == "*" { "any origin".to_string() } else { o.clone() }).collect::<Vec<_>>().join(", ")}
+                    " (CORS)."</p>
+            })}
             {(api.versions.len() > 1).then(|| view! {
                 <p class="muted">"Other versions: "
                     {api.versions.iter().filter(|v| v.id != s.id).map(|v| view! { <a href=format!("/portal/apis/{}", v.id)>{v.version.clone()}</a> " " }).collect_view()}
