@@ -123,6 +123,9 @@ pub struct UserSummary {
     /// Disabled by an admin: cannot sign in, and its tokens and credentials no longer work.
     #[serde(default)]
     pub disabled: bool,
+    /// API versions the account owns, retired ones aside (in lists; 0 elsewhere).
+    #[serde(default)]
+    pub owned_apis: i64,
 }
 
 /// An account an admin added, with its first password: shown this once, for the admin to pass

@@ -58,6 +58,7 @@ impl UserRow {
             created_at: self.created_at,
             system: self.email == SYSTEM_OWNER,
             disabled: self.disabled_at != 0,
+            owned_apis: 0,
         })
     }
 }
@@ -225,6 +226,17 @@ pub async fn session_actor(db: &Db, user_id: &str, signed_in_at: i64) -> Result<
         .transpose()
 }
 
+/// The account with this email, if it exists, and whether it is disabled.
+pub(crate) async fn account_by_email(db: &Db, email: &str) -> Result<Option<(Actor, bool)>> {
+    let email = normalize_email(email)?;
+    find_by_email(db, &email).await?.map(|u| Ok((u.actor()?, u.disabled_at != 0))).transpose()
+}
+
+/// The email of an account, disabled or not.
+pub(crate) async fn email_of(db: &Db, user_id: &str) -> Result<String> {
+    Ok(find_by_id(db, user_id).await?.ok_or_else(|| DomainError::NotFound(format!("user {user_id}")))?.email)
+}
+
 pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
     let email = normalize_email(email)?;
     find_by_email(db, &email).await?.ok_or_else(|| DomainError::NotFound(format!("user {email}")))?.actor()
@@ -243,7 +255,12 @@ pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result
     .await?;
     let (total,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1").bind(&pattern).fetch_one(&db.pool).await?;
-    Ok(Page { items: rows.iter().map(UserRow::summary).collect::<Result<_>>()?, total })
+    let owned = crate::apis::owned_counts(db).await?;
+    let mut items: Vec<UserSummary> = rows.iter().map(UserRow::summary).collect::<Result<_>>()?;
+    for user in &mut items {
+        user.owned_apis = owned.get(&user.id).copied().unwrap_or(0);
+    }
+    Ok(Page { items, total })
 }
 
 /// An admin changes someone's role. The last admin cannot demote themselves out of the role,

@@ -282,6 +282,55 @@ async fn cors_policies_are_checked_tidied_and_compared(db: Db) {
     );
 }
 
+/// Someone leaves: an admin disables the account, sees what it still owns, and hands all of it
+/// to a colleague who is still here (not to a disabled account or one that cannot design).
+async fn an_admin_hands_a_leavers_apis_over(db: Db) {
+    let ann = user(&db, "ann@example.com", Role::Creator).await;
+    let ben = user(&db, "ben@example.com", Role::Creator).await;
+    let dora = user(&db, "dora@example.com", Role::Creator).await;
+    let _carl = user(&db, "carl@example.com", Role::Consumer).await;
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let publisher = user(&db, "pub@example.com", Role::Publisher).await;
+    let pets = import_text(&db, &ann, PETS).await.expect("import");
+    import_text(&db, &ann, &PETS.replace("Pet Store", "Cat Store")).await.expect("import");
+    accounts::set_disabled(&db, &admin, &ann.user_id, true).await.expect("disable ann");
+    accounts::set_disabled(&db, &admin, &dora.user_id, true).await.expect("disable dora");
+    let owned = |email: &'static str| {
+        let db = db.clone();
+        async move {
+            let users = accounts::list_users(&db, "", 100, 0).await.expect("users");
+            users.items.iter().find(|u| u.email == email).expect("listed").owned_apis
+        }
+    };
+    assert_eq!(owned("ann@example.com").await, 2);
+
+    let denied = apis::hand_over_all(&db, &publisher, &ann.user_id, "ben@example.com").await;
+    assert!(matches!(denied, Err(DomainError::Forbidden(_))), "{denied:?}");
+    for (to, why) in [
+        ("dora@example.com", "is disabled"),
+        ("carl@example.com", "role Consumer"),
+        ("ann@example.com", "is disabled"),
+        ("nobody@example.com", "no account"),
+    ] {
+        match apis::hand_over_all(&db, &admin, &ann.user_id, to).await {
+            Err(DomainError::Invalid { field, message }) => {
+                assert_eq!(field, "owner");
+                assert!(message.contains(why), "{to}: {message}");
+            }
+            other => panic!("handing to {to} was not refused: {other:?}"),
+        }
+    }
+    assert_eq!(apis::hand_over_all(&db, &admin, &ann.user_id, "Ben@example.com").await.expect("hand over"), 2);
+    assert_eq!((owned("ann@example.com").await, owned("ben@example.com").await), (0, 2));
+    assert!(apis::get(&db, &ben, &pets.id).await.expect("get").editable, "Ben edits it now");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let moves = log
+        .items
+        .iter()
+        .filter(|e| e.action == "api.owner_changed" && e.detail == "ann@example.com to ben@example.com");
+    assert_eq!(moves.count(), 2);
+}
+
 /// Pages come newest first, never overlap, and each says the true total: whether it was
 /// counted (a full page), read off a short last page, or asked for past the end.
 async fn pages_are_newest_first_with_their_total(db: Db) {
@@ -596,4 +645,5 @@ db_tests!(
     project_archive_round_trips_into_an_empty_server,
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
+    an_admin_hands_a_leavers_apis_over,
 );

@@ -130,6 +130,21 @@ async fn a_disabled_account_is_signed_out_and_refused(db: Db) {
     let again = sign_in(&app, "ann@example.com", PASSWORD).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN, "{}", again.body);
     assert!(again.body.contains("disabled"), "{}", again.body);
+
+    // What she owns is handed to someone still here, not to nobody.
+    let hand_over = |owner: &str| {
+        Request::post(format!("/api/v1/users/{}/apis/hand-over", ann.user_id))
+            .header(header::AUTHORIZATION, format!("Bearer {}", admin.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::json!({ "owner": owner }).to_string()))
+            .expect("request")
+    };
+    let nobody = send(&app, hand_over("nobody@example.com")).await;
+    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nobody.body);
+    assert!(nobody.body.contains("no account has the email nobody@example.com"), "{}", nobody.body);
+    let moved = send(&app, hand_over("root@example.com")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.json()["moved"], 0, "she owned nothing");
 }
 
 /// A password changed over REST with the session cookie: that session goes on, the person's

@@ -32,6 +32,15 @@ pub async fn set_user_disabled(user_id: String, disabled: bool) -> Result<UserSu
     Ok(gatehouse_domain::accounts::set_disabled(&context()?.db, &actor, &user_id, disabled).await?)
 }
 
+/// Hand every API an account owns to another account (after disabling someone who leaves);
+/// the number of API versions moved.
+#[server]
+pub async fn hand_over_apis(user_id: String, owner: String) -> Result<usize, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::apis::hand_over_all(&context()?.db, &actor, &user_id, &owner).await?)
+}
+
 /// Add someone's account; its generated first password comes back this once.
 #[server]
 pub async fn add_user(email: String, role: String) -> Result<NewAccount, AppError> {

@@ -836,17 +836,8 @@ pub async fn transfer_ownership(
 ) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, id).await?;
-    let email = crate::accounts::normalize_email(new_owner)
-        .map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
-    let owner = crate::accounts::actor_by_email(db, &email)
-        .await
-        .map_err(|_| DomainError::invalid("owner", format!("no account has the email {email}")))?;
-    if !owner.role.can(Permission::DesignApis) {
-        return Err(DomainError::invalid(
-            "owner",
-            format!("{email} has the role {}: only creators, publishers and admins own APIs", owner.role.label()),
-        ));
-    }
+    let owner = new_owner_of(db, new_owner).await?;
+    let email = owner.email.clone();
     if owner.user_id == row.owner_id {
         return Err(DomainError::invalid("owner", format!("{email} already owns {} {}", row.name, row.version)));
     }
@@ -889,6 +880,68 @@ pub async fn transfer_ownership(
         .await?;
     }
     get(db, actor, id).await
+}
+
+/// The account an API is handed to: one that exists, is not disabled, and may design APIs.
+async fn new_owner_of(db: &Db, new_owner: &str) -> Result<Actor> {
+    let email = crate::accounts::normalize_email(new_owner)
+        .map_err(|_| DomainError::invalid("owner", format!("`{}` is not an email address", new_owner.trim())))?;
+    let owner = match crate::accounts::account_by_email(db, &email).await? {
+        None => return Err(DomainError::invalid("owner", format!("no account has the email {email}"))),
+        Some((_, true)) => return Err(DomainError::invalid("owner", format!("{email} is disabled"))),
+        Some((owner, false)) => owner,
+    };
+    if !owner.role.can(Permission::DesignApis) {
+        return Err(DomainError::invalid(
+            "owner",
+            format!("{email} has the role {}: only creators, publishers and admins own APIs", owner.role.label()),
+        ));
+    }
+    Ok(owner)
+}
+
+/// Hand every API version an account owns (but retired ones) to another account: an admin's
+/// step when someone leaves, as disabling their account leaves what they own as it is. Each
+/// move is audited; the number moved is returned.
+pub async fn hand_over_all(db: &Db, actor: &Actor, from_user_id: &str, new_owner: &str) -> Result<usize> {
+    actor.require(Permission::Administer)?;
+    let from = crate::accounts::email_of(db, from_user_id).await?;
+    let owner = new_owner_of(db, new_owner).await?;
+    if owner.user_id == from_user_id {
+        return Err(DomainError::invalid("owner", format!("{} is the account handing over", owner.email)));
+    }
+    let versions: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, name, version FROM apis WHERE owner_id = $1 AND state <> 'RETIRED' ORDER BY created_at, id",
+    )
+    .bind(from_user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    for (id, _, _) in &versions {
+        sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
+            .bind(&owner.user_id)
+            .bind(now)
+            .bind(id)
+            .bind(from_user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    for (_, name, version) in &versions {
+        let detail = format!("{from} to {}", owner.email);
+        audit::record(db, &actor.email, "api.owner_changed", &format!("{name} {version}"), &detail).await?;
+    }
+    Ok(versions.len())
+}
+
+/// How many API versions (but retired ones) each account owns, by user id.
+pub(crate) async fn owned_counts(db: &Db) -> Result<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT owner_id, COUNT(*) FROM apis WHERE state <> 'RETIRED' GROUP BY owner_id")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).

@@ -4,7 +4,7 @@
 use super::AdminPage;
 use crate::components::count;
 use crate::components::notice::ActionError;
-use crate::functions::admin::{AddUser, ChangeRole, ResetPassword, SetUserDisabled, list_users};
+use crate::functions::admin::{AddUser, ChangeRole, HandOverApis, ResetPassword, SetUserDisabled, list_users};
 use crate::time::format_utc;
 use gatehouse_contract::{Role, UserSummary};
 use leptos::prelude::*;
@@ -24,8 +24,11 @@ fn UserList() -> impl IntoView {
     let change = ServerAction::<ChangeRole>::new();
     let access = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetPassword>::new();
-    let users =
-        Resource::new(move || (add.version().get(), change.version().get(), access.version().get()), |_| list_users());
+    let hand_over = ServerAction::<HandOverApis>::new();
+    let users = Resource::new(
+        move || (add.version().get(), change.version().get(), access.version().get(), hand_over.version().get()),
+        |_| list_users(),
+    );
     let filter = RwSignal::new(String::new());
     view! {
         <section class="panel">
@@ -63,7 +66,11 @@ fn UserList() -> impl IntoView {
                 <ActionError result=change.value().into()/>
                 <ActionError result=access.value().into()/>
                 <ActionError result=reset.value().into()/>
+                <ActionError result=hand_over.value().into()/>
             </div>
+            {move || hand_over.value().get().and_then(|r| r.ok()).map(|moved| view! {
+                <p class="notice" role="status" data-testid="handed-over">{count(moved as i64, "API version", "API versions")} " handed over."</p>
+            })}
             {move || reset.value().get().and_then(|r| r.ok()).map(|done| view! {
                 <div class="callout" data-testid="reset-password">
                     <p><strong>{format!("New password for {}.", done.email)}</strong> " Their sessions were signed out. Pass it on; it is shown only now:"</p>
@@ -85,10 +92,10 @@ fn UserList() -> impl IntoView {
                                             let needle = filter.get().to_lowercase();
                                             rows.clone().into_iter().filter(move |u| u.email.contains(&needle)).collect::<Vec<_>>()
                                         }
-                                        key=|u| (u.id.clone(), u.role, u.disabled)
+                                        key=|u| (u.id.clone(), u.role, u.disabled, u.owned_apis)
                                         let(user)
                                     >
-                                        <UserRow user change access reset/>
+                                        <UserRow user change access reset hand_over/>
                                     </For>
                                 </tbody>
                             </table>
@@ -107,11 +114,15 @@ fn UserRow(
     change: ServerAction<ChangeRole>,
     access: ServerAction<SetUserDisabled>,
     reset: ServerAction<ResetPassword>,
+    hand_over: ServerAction<HandOverApis>,
 ) -> impl IntoView {
     let select_label = format!("Role for {}", user.email);
     let (access_label, access_to) = if user.disabled { ("Enable", "false") } else { ("Disable", "true") };
     let access_user_id = user.id.clone();
     let reset_user_id = user.id.clone();
+    let hand_over_user_id = user.id.clone();
+    // A disabled account's APIs stay its own until handed to someone who is still here.
+    let owned = (user.disabled && user.owned_apis > 0).then_some(user.owned_apis);
     view! {
         <tr data-testid="user-row" data-email=user.email.clone()>
             <td>{user.email.clone()}</td>
@@ -148,6 +159,15 @@ fn UserRow(
                     <ActionForm action=reset attr:class="inline">
                         <input type="hidden" name="user_id" value=reset_user_id/>
                         <button type="submit" class="button small secondary" data-testid="reset-password-button">"Reset password"</button>
+                    </ActionForm>
+                })}
+                {owned.map(|n| view! {
+                    <ActionForm action=hand_over attr:class="inline-form hand-over">
+                        <input type="hidden" name="user_id" value=hand_over_user_id/>
+                        <label>{format!("Still owns {}; hand to ", count(n, "API version", "API versions"))}
+                            <input type="email" name="owner" required placeholder="email" data-testid="hand-over-owner"/>
+                        </label>
+                        <button type="submit" class="button small" data-testid="hand-over">"Hand over"</button>
                     </ActionForm>
                 })}
             </td>

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use gatehouse_contract::{Me, NewAccount, Page, Permission, ResetPassword, Role, UserSummary};
 use gatehouse_domain::accounts;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use tower_sessions::Session;
 use utoipa::{IntoParams, ToSchema};
@@ -67,6 +67,33 @@ pub async fn set_disabled(
 ) -> ApiResult<Json<UserSummary>> {
     let actor = caller.require(Permission::Administer)?;
     Ok(Json(accounts::set_disabled(&state.db, actor, &id, body.disabled).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HandOver {
+    /// The email of the account that takes the APIs over (a creator, publisher or admin).
+    owner: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HandedOver {
+    /// How many API versions moved.
+    moved: usize,
+}
+
+/// Hand every API version an account owns (but retired ones) to another account (admin): the
+/// step after disabling someone who leaves, whose APIs otherwise stay theirs.
+#[utoipa::path(post, path = "/users/{id}/apis/hand-over", tag = "accounts", request_body = HandOver,
+    params(("id" = String, Path, description = "User id of the account handing over")),
+    responses((status = 200, body = HandedOver), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn hand_over_apis(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<HandOver>,
+) -> ApiResult<Json<HandedOver>> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok(Json(HandedOver { moved: gatehouse_domain::apis::hand_over_all(&state.db, actor, &id, &body.owner).await? }))
 }
 
 #[derive(Deserialize, ToSchema)]

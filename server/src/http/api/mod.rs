@@ -103,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::reset_password))
         .routes(routes!(accounts::change_role))
         .routes(routes!(accounts::set_disabled))
+        .routes(routes!(accounts::hand_over_apis))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
