@@ -22,6 +22,9 @@ unset DATABASE_URL
 # Personal access tokens let specs set up through the REST API what they do not test in the UI.
 creator_token=$("$bin" token create --email creator@e2e.test --name e2e 2>/dev/null)
 publisher_token=$("$bin" token create --email publisher@e2e.test --name e2e 2>/dev/null)
+# A creator who leaves: an admin disables the account and hands its APIs over.
+"$bin" user create --email leaver@e2e.test --role creator >/dev/null
+leaver_token=$("$bin" token create --email leaver@e2e.test --name e2e 2>/dev/null)
 "$bin" serve >"$data/server.log" 2>&1 &
 server=$!
 cleanup() {
@@ -44,6 +47,6 @@ done
 status=0
 (cd end2end && GATEHOUSE_DATA_DIR="$data" GATEHOUSE_E2E_URL="http://127.0.0.1:$port" E2E_ADMIN_EMAIL="$admin_email" \
   E2E_ADMIN_PASSWORD="$admin_password" E2E_CREATOR_PASSWORD="$creator_password" \
-  E2E_PUBLISHER_PASSWORD="$publisher_password" E2E_CREATOR_TOKEN="$creator_token" E2E_PUBLISHER_TOKEN="$publisher_token" \
+  E2E_PUBLISHER_PASSWORD="$publisher_password" E2E_CREATOR_TOKEN="$creator_token" E2E_PUBLISHER_TOKEN="$publisher_token" E2E_LEAVER_TOKEN="$leaver_token" \
   npx playwright test "$@") || status=$?
 exit $status

@@ -1,7 +1,7 @@
 // The foundation's loop in a real browser: sign up as a consumer, an admin promotes the
 // account to creator, the navigation follows the role, and sign-out works.
 import { test, expect } from '@playwright/test';
-import { admin, hydrated, signIn, signUp, uniqueEmail } from './helpers';
+import { admin, creator, hydrated, rest, signIn, signUp, uniqueEmail } from './helpers';
 
 const password = 'a long enough password';
 
@@ -224,4 +224,34 @@ test('an admin adds an account and resets its password, the person changes it, a
     await expect(visitor.getByTestId('sign-up-domains-hint')).toHaveCount(0, { timeout: 500 });
     await expect(visitor.getByRole('button', { name: 'Sign up' })).toHaveCount(1, { timeout: 500 });
   }).toPass();
+});
+
+test('an admin hands a disabled creator\'s APIs to a colleague', async ({ page, request }) => {
+  const leaverToken = process.env.E2E_LEAVER_TOKEN ?? '';
+  const definition = `openapi: 3.0.3
+info:
+  title: Leaver's API ${Date.now()}
+  version: 1.0.0
+paths: {}
+`;
+  const api = await rest(request, leaverToken, 'POST', `/apis/import?context=/leaver-${Date.now()}/v1`, definition, 'application/yaml');
+  await signIn(page, admin.email, admin.password);
+  await page.goto('/admin/users');
+  await hydrated(page);
+  const row = page.locator('[data-testid="user-row"][data-email="leaver@e2e.test"]');
+  await expect(row.getByTestId('hand-over')).toHaveCount(0);
+  await row.getByTestId('user-access').click();
+  await expect(row.getByTestId('user-disabled')).toBeVisible();
+  // Disabled, the account still owns its API until it is handed to someone still here.
+  await expect(row).toContainText('Still owns 1 API version');
+  await row.getByTestId('hand-over-owner').fill('nobody@e2e.test');
+  await row.getByTestId('hand-over').click();
+  await expect(page.getByRole('alert')).toContainText('no account has the email nobody@e2e.test');
+  await row.getByTestId('hand-over-owner').fill(creator.email);
+  await row.getByTestId('hand-over').click();
+  await expect(page.getByTestId('handed-over')).toContainText('1 API version handed over');
+  await expect(row.getByTestId('hand-over')).toHaveCount(0);
+  const detail = await rest(request, creator.token, 'GET', `/apis/${api.id}`);
+  expect(detail.owner).toBe(creator.email);
+  expect(detail.editable).toBe(true);
 });
