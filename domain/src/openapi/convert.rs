@@ -4,8 +4,9 @@
 //! and form parameters become a `requestBody` in the media types `consumes` names; response
 //! schemas move under `content` in the media types `produces` names; `definitions`,
 //! `parameters`, `responses` and `securityDefinitions` move under `components` (every local
-//! `$ref` rewritten to match); OAuth2 flows are renamed; `x-nullable`, `type: file` and string
-//! discriminators take their OpenAPI 3 forms. Everything else is kept as it is, in its order.
+//! `$ref` rewritten to match); OAuth2 flows are renamed; `x-nullable`, `null` types, `type: file`,
+//! lists of item schemas and string discriminators take their OpenAPI 3 forms. Everything else
+//! is kept as it is, in its order.
 
 use super::model::{METHODS, deref};
 use serde_json::{Map, Value, json};
@@ -73,7 +74,7 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
     Value::Object(out)
 }
 
-/// `consumes` or `produces`; JSON when a document names none, as Swagger 2.0 tools assume.
+/// The media types a `consumes` or `produces` list names.
 fn media_types(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
@@ -81,6 +82,7 @@ fn media_types(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `types`, or JSON when none is named, as Swagger 2.0 tools assume.
 fn or_json(types: &[String]) -> Vec<String> {
     if types.is_empty() { vec!["application/json".to_string()] } else { types.to_vec() }
 }
