@@ -283,15 +283,17 @@ impl Gateway {
             }
             None => {}
         }
-        // A browser's preflight carries no credential: answered here, for any of the API's paths.
+        let matched = api.find(request.method(), rest);
+        // A browser's preflight carries no credential: answered here, for the API's resources.
         if let Some(cors) = &api.cors
             && request.method() == "OPTIONS"
+            && !matches!(matched, Match::NotFound)
             && request.header_bytes("access-control-request-method").is_some()
             && let Some(origin) = request.header("origin")
         {
             return cors.preflight(origin);
         }
-        let operation = match api.find(request.method(), rest) {
+        let operation = match matched {
             Match::Found(op) => op,
             Match::WrongMethod(allowed) => {
                 trace.error = Some(ErrorType::NoRoute);

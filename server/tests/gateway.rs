@@ -1087,4 +1087,10 @@ async fn browsers_call_across_origins_when_the_api_allows() {
         .await
         .expect("preflight");
     assert_eq!(stranger_preflight.status(), 403);
+    let nowhere = shop_page(http.request(reqwest::Method::OPTIONS, format!("{gw}/web/v1/nowhere")))
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(nowhere.status(), 404, "a preflight to no resource is answered as any call to it");
 }
