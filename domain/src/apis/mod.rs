@@ -918,21 +918,27 @@ pub async fn hand_over_all(db: &Db, actor: &Actor, from_user_id: &str, new_owner
     .await?;
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
-    for (id, _, _) in &versions {
-        sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
+    let mut moved = Vec::new();
+    for (id, name, version) in &versions {
+        // Only while the leaver still owns it: a version moved meanwhile by hand stays moved,
+        // and is neither counted nor audited here.
+        let updated = sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
             .bind(&owner.user_id)
             .bind(now)
             .bind(id)
             .bind(from_user_id)
             .execute(&mut *tx)
             .await?;
+        if updated.rows_affected() > 0 {
+            moved.push(format!("{name} {version}"));
+        }
     }
     tx.commit().await?;
-    for (_, name, version) in &versions {
-        let detail = format!("{from} to {}", owner.email);
-        audit::record(db, &actor.email, "api.owner_changed", &format!("{name} {version}"), &detail).await?;
+    let detail = format!("{from} to {}", owner.email);
+    for api in &moved {
+        audit::record(db, &actor.email, "api.owner_changed", api, &detail).await?;
     }
-    Ok(versions.len())
+    Ok(moved.len())
 }
 
 /// How many API versions (but retired ones) each account owns, by user id.
