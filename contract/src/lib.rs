@@ -1,5 +1,6 @@
 //! Types spoken between Gatehouse's parts: the UI and the server, REST clients and the server.
-//! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too.
+//! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too;
+//! the one exception is [`sample`], which both the server and the browser need.
 
 pub mod account;
 pub mod analytics;
@@ -7,6 +8,7 @@ pub mod api;
 pub mod definition;
 pub mod deploy;
 pub mod gateway;
+pub mod sample;
 pub mod subscription;
 
 pub use account::*;

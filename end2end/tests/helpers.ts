@@ -83,6 +83,14 @@ paths:
         '200':
           description: ok
 `;
+  return deployApi(request, group, context, definition);
+}
+
+/**
+ * Imports `definition` (YAML) at `context` into a new gateway group with a local gateway, and
+ * approves its first revision. Returns the API and the group.
+ */
+export async function deployApi(request: APIRequestContext, group: string, context: string, definition: string) {
   const created = await rest(request, publisher.token, 'POST', '/gateway-groups', { name: group, host: `${group}.example.com` });
   const api = await rest(request, creator.token, 'POST', `/apis/import?context=${context}`, definition, 'application/yaml');
   await rest(request, creator.token, 'PUT', `/apis/${api.id}/group`, { group });

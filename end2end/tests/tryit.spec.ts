@@ -2,7 +2,9 @@
 // (started by `gatehouse serve`); a consumer subscribes, and the operation's try-it console
 // sends the request through the gateway with the application's token and shows the answer.
 import { test, expect } from '@playwright/test';
-import { deployHealthApi, hydrated, signUp, subscribeAndTry } from './helpers';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deployApi, deployHealthApi, hydrated, signUp, subscribeAndTry } from './helpers';
 
 test('a consumer calls an operation through the gateway from the try-it console', async ({ page, request }) => {
   const { api } = await deployHealthApi(request, test.info().project.use.baseURL as string, 'tryit-apis', '/health/v1', 'Health Check');
@@ -19,3 +21,104 @@ test('a consumer calls an operation through the gateway from the try-it console'
   await expect(operation.getByTestId('try-body')).toContainText('ok');
   await expect(operation.getByTestId('try-result')).toContainText('/health/v1/healthz');
 });
+
+// The console starts from the definition: a JSON body from its example or schema, a form's
+// fields one by one. What arrives is read back from a backend that echoes each request (a
+// real HTTP server in this test's process, called by the gateway).
+test('the console sends a JSON body from the example and form bodies field by field', async ({ page, request }) => {
+  const echo = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ path: req.url, type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString() }));
+    });
+  });
+  await new Promise<void>((ready) => echo.listen(0, '127.0.0.1', ready));
+  const port = (echo.address() as AddressInfo).port;
+  try {
+    const { api } = await deployApi(request, 'tryit-bodies', '/notes/v1', notesDefinition(port));
+    await signUp(page, 'bodies');
+    // The first operation takes JSON: its body starts as the schema's sample with the example.
+    const notes = await subscribeAndTry(page, api.id, 'Notebook');
+    await expect(notes.getByTestId('try-body-input')).toHaveValue(/"text": "Buy milk"/);
+    await expect(notes.getByTestId('try-body')).toContainText('application/json');
+    await expect(notes.getByTestId('try-body')).toContainText('Buy milk');
+
+    const form = page.getByTestId('reference-operation').filter({ hasText: '/notes/form' });
+    await form.locator('summary').click();
+    await form.getByTestId('try-open').click();
+    await expect(form.getByTestId('try-form-pinned')).toHaveAttribute('placeholder', 'true');
+    await form.getByTestId('try-form-text').fill('hello world & more');
+    await form.getByTestId('try-send').click();
+    await expect(form.getByTestId('try-status')).toHaveText('200');
+    await expect(form.getByTestId('try-body')).toContainText('application/x-www-form-urlencoded');
+    await expect(form.getByTestId('try-body')).toContainText('text=hello+world+%26+more');
+
+    const upload = page.getByTestId('reference-operation').filter({ hasText: '/notes/upload' });
+    await upload.locator('summary').click();
+    await upload.getByTestId('try-open').click();
+    await upload.getByTestId('try-form-title').fill('Receipt');
+    await upload.getByTestId('try-form-file').fill('the file contents');
+    await upload.getByTestId('try-send').click();
+    await expect(upload.getByTestId('try-status')).toHaveText('200');
+    const body = upload.getByTestId('try-body');
+    await expect(body).toContainText('multipart/form-data; boundary=gatehouse-try-it');
+    await expect(body).toContainText('name=\\"file\\"; filename=\\"file\\"');
+    await expect(body).toContainText('the file contents');
+  } finally {
+    echo.close();
+  }
+});
+
+function notesDefinition(port: number) {
+  return `openapi: 3.0.3
+info:
+  title: Notes
+  version: 1.0.0
+servers:
+  - url: http://127.0.0.1:${port}
+paths:
+  /notes:
+    post:
+      summary: Add a note
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Note'}
+      responses: {'200': {description: ok}}
+  /notes/form:
+    post:
+      summary: Add a note from a form
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [text]
+              properties:
+                text: {type: string, description: What the note says}
+                pinned: {type: boolean}
+      responses: {'200': {description: ok}}
+  /notes/upload:
+    post:
+      summary: Attach a file
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                title: {type: string}
+                file: {type: string, format: binary}
+      responses: {'200': {description: ok}}
+components:
+  schemas:
+    Note:
+      type: object
+      properties:
+        text: {type: string, example: Buy milk}
+        priority: {type: integer}
+`;
+}

@@ -8,10 +8,11 @@ use crate::functions::applications::{CreateApplication, ListApplications};
 use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_api, load_portal_operation};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
-use crate::url::encode;
+use crate::url::{encode, encode_segment};
+use gatehouse_contract::sample::{Direction, FormField, Resolve, form_body, form_fields, is_form, is_json, sample};
 use gatehouse_contract::{
-    AuthKind, LifecycleState, NewSubscription, Operation, Parameter, PortalApi, Subscription, SubscriptionStatus, Tier,
-    TryRequest,
+    AuthKind, LifecycleState, MediaType, NewSubscription, Operation, Parameter, PortalApi, Subscription,
+    SubscriptionStatus, Tier, TryRequest,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -322,12 +323,13 @@ fn OperationDetails(
     try_it: bool,
 ) -> impl IntoView {
     let body_schemas = schemas.clone();
-    let content_type = op.request_body.as_ref().and_then(|b| b.content.first()).map(|m| m.content_type.clone());
+    let try_schemas = schemas.clone();
+    let request_media = op.request_body.as_ref().and_then(|b| b.content.first()).cloned();
     let response_schemas = schemas;
     view! {
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{access.label}</p>
-            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() content_type api_key=access.api_key open=deployed/> })}
+            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() body=request_media schemas=try_schemas api_key=access.api_key open=deployed/> })}
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">
@@ -528,6 +530,91 @@ fn FirstApplication(create: ServerAction<CreateApplication>) -> impl IntoView {
     }
 }
 
+/// Finds a `$ref`'s schema among an operation's reachable schemas, which are keyed by name.
+fn schema_by_ref<'a>(schemas: &'a serde_json::Value) -> impl Fn(&str) -> Option<&'a serde_json::Value> + 'a {
+    move |reference| {
+        let name =
+            reference.strip_prefix("#/components/schemas/").or_else(|| reference.strip_prefix("#/definitions/"))?;
+        schemas.get(name)
+    }
+}
+
+/// The body of a try-it request as the consumer fills it in: a form's fields one by one, or
+/// any other body as text, which starts from the definition's example (or a sample of its
+/// schema) so there is something valid to edit.
+#[derive(Clone)]
+enum TryBody {
+    Text { media_type: String, text: RwSignal<String> },
+    Form { media_type: String, fields: Vec<(FormField, RwSignal<String>)> },
+}
+
+impl TryBody {
+    fn new<'a>(media: MediaType, resolve: &Resolve<'a>) -> Self {
+        if is_form(&media.content_type) {
+            let fields =
+                form_fields(&media.schema, resolve).into_iter().map(|f| (f, RwSignal::new(String::new()))).collect();
+            return TryBody::Form { media_type: media.content_type, fields };
+        }
+        let start = media.example.clone().unwrap_or_else(|| sample(&media.schema, resolve, Direction::Request));
+        let text = match start {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Null => String::new(),
+            value if is_json(&media.content_type) => serde_json::to_string_pretty(&value).unwrap_or_default(),
+            // A structured sample of an XML or other body would not be in its syntax.
+            _ => String::new(),
+        };
+        TryBody::Text { media_type: media.content_type, text: RwSignal::new(text) }
+    }
+
+    /// The request's content type and body.
+    fn encoded(&self) -> (String, String) {
+        match self {
+            TryBody::Text { media_type, text } => (media_type.clone(), text.get_untracked()),
+            TryBody::Form { media_type, fields } => {
+                let filled: Vec<(&FormField, String)> = fields.iter().map(|(f, v)| (f, v.get_untracked())).collect();
+                form_body(media_type, &filled)
+            }
+        }
+    }
+
+    fn view(self) -> AnyView {
+        match self {
+            TryBody::Text { media_type, text } => view! {
+                <label>{format!("Body ({media_type})")}
+                    <textarea rows="8" data-testid="try-body-input" prop:value=text.get_untracked()
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </label>
+            }
+            .into_any(),
+            TryBody::Form { media_type, fields } => view! {
+                <fieldset class="try-form" data-testid="try-form">
+                    <legend>{format!("Body ({media_type})")}</legend>
+                    {fields.into_iter().map(|(field, value)| {
+                        let label = format!("{}{}", field.name, match (field.file, field.required) {
+                            (true, true) => " (file contents, required)",
+                            (true, false) => " (file contents)",
+                            (false, true) => " (required)",
+                            (false, false) => "",
+                        });
+                        let testid = format!("try-form-{}", field.name);
+                        let input = move |ev| value.set(event_target_value(&ev));
+                        view! {
+                            <label title=field.description.clone()>{label}
+                                {if field.file {
+                                    view! { <textarea rows="3" required=field.required data-testid=testid on:input=input></textarea> }.into_any()
+                                } else {
+                                    view! { <input type="text" required=field.required placeholder=field.sample.clone() data-testid=testid on:input=input/> }.into_any()
+                                }}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+            .into_any(),
+        }
+    }
+}
+
 /// The try-it console of one operation: fill its parameters (path, query, header) and body,
 /// pick one of your applications (or paste an API key), and send it through the API's gateway.
 /// Runs in the browser only.
@@ -537,8 +624,10 @@ fn TryIt(
     method: String,
     template: String,
     params: Vec<Parameter>,
-    /// The body's media type, when the operation takes one.
-    content_type: Option<String>,
+    /// The body's (first) media type, when the operation takes one.
+    body: Option<MediaType>,
+    /// The named schemas the operation's `$ref`s reach (see `PortalOperation`).
+    schemas: Arc<serde_json::Value>,
     /// Whether the operation accepts an API key.
     api_key: bool,
     open: bool,
@@ -547,28 +636,36 @@ fn TryIt(
     let apps = ServerAction::<ListApplications>::new();
     let send = ServerAction::<TryOperation>::new();
     let shown = RwSignal::new(false);
-    let values: Vec<(Parameter, RwSignal<String>)> = params
+    let resolve = schema_by_ref(&schemas);
+    // Each parameter field with a plausible value as its placeholder.
+    let values: Vec<(Parameter, String, RwSignal<String>)> = params
         .into_iter()
         .filter(|p| matches!(p.location.as_str(), "path" | "query" | "header"))
-        .map(|p| (p, RwSignal::new(String::new())))
+        .map(|p| {
+            let hint = match sample(&p.schema, &resolve, Direction::Request) {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (p, hint, RwSignal::new(String::new()))
+        })
         .collect();
     let query = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
+    let body = body.map(|media| TryBody::new(media, &resolve));
     let application = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
     let fields = values.clone();
     let sign_in = format!("/signin?next=/portal/apis/{api_id}");
-    let has_body = content_type.is_some();
-    let body_label = format!("Body ({})", content_type.clone().unwrap_or_default());
+    let body_input = body.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut path = template.clone();
         let (mut pairs, mut headers) = (Vec::new(), Vec::new());
-        for (param, value) in &values {
+        for (param, _, value) in &values {
             let value = value.get_untracked();
             match param.location.as_str() {
-                "path" => path = path.replace(&format!("{{{}}}", param.name), &encode(&value)),
+                "path" => path = path.replace(&format!("{{{}}}", param.name), &encode_segment(&value)),
                 // A field left empty is not sent: the operation's default applies.
                 _ if value.is_empty() => {}
                 "query" => pairs.push(format!("{}={}", encode(&param.name), encode(&value))),
@@ -579,6 +676,7 @@ fn TryIt(
         if !more.trim().is_empty() {
             pairs.push(more.trim().trim_start_matches('?').to_string());
         }
+        let (content_type, body_text) = body.as_ref().map(TryBody::encoded).unwrap_or_default();
         send.dispatch(TryOperation {
             request: TryRequest {
                 api_id: api_id.clone(),
@@ -589,8 +687,8 @@ fn TryIt(
                 path,
                 query: pairs.join("&"),
                 headers,
-                body: body.get_untracked(),
-                content_type: content_type.clone().unwrap_or_default(),
+                body: body_text,
+                content_type,
             },
         });
     };
@@ -617,18 +715,18 @@ fn TryIt(
                 view! {
                     <form class="form" on:submit=submit.clone()>
                         {(!open).then(|| view! { <p class="muted">"This API is not served by a gateway yet: requests will fail."</p> })}
-                        {fields.into_iter().map(|(param, value)| {
+                        {fields.into_iter().map(|(param, hint, value)| {
                             let required = param.required || param.location == "path";
                             let label = format!("{} ({}{})", param.name, param.location, if required { ", required" } else { "" });
                             view! {
                                 <label title=param.description.clone()>{label}
-                                    <input type="text" required=required data-testid=format!("try-param-{}", param.name)
+                                    <input type="text" required=required placeholder=hint data-testid=format!("try-param-{}", param.name)
                                         on:input=move |ev| value.set(event_target_value(&ev))/>
                                 </label>
                             }
                         }).collect_view()}
                         <label>"More query" <input type="text" placeholder="limit=10&sort=name" on:input=move |ev| query.set(event_target_value(&ev))/></label>
-                        {has_body.then(|| view! { <label>{body_label.clone()} <textarea rows="5" data-testid="try-body-input" on:input=move |ev| body.set(event_target_value(&ev))></textarea></label> })}
+                        {body_input.clone().map(|b| b.view())}
                         <label>"Application"
                             <select data-testid="try-application" on:change=move |ev| application.set(event_target_value(&ev))>
                                 // The options follow the signal: the select is kept when the list

@@ -1,11 +1,12 @@
 //! The gateway bundle: every live API of a group with its endpoints, security, tiers and mock
 //! answers, rendered deterministically (sorted, no clocks) so the same inputs give the same bytes.
 
-use crate::openapi::model::deref;
+use crate::openapi::bundle::resolve_pointer;
+use gatehouse_contract::sample::Direction;
 use gatehouse_contract::{
     AuthKind, Bundle, BundleApi, BundleOperation, BundleTier, LifecycleState, MockResponse, Snapshot,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// One API as it goes into a bundle.
@@ -14,61 +15,6 @@ pub struct LiveEntry<'a> {
     pub state: LifecycleState,
     pub revision: i64,
     pub snapshot: &'a Snapshot,
-}
-
-/// A plausible value for a schema, for prototypes whose definition gives no example.
-fn sample(document: &Value, schema: &Value, depth: usize) -> Value {
-    let schema = deref(document, schema);
-    if depth > 4 {
-        return Value::Null;
-    }
-    if let Some(example) = schema.get("example") {
-        return example.clone();
-    }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
-        return first.clone();
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-            let mut merged = serde_json::Map::new();
-            for part in parts {
-                match sample(document, part, depth + 1) {
-                    Value::Object(map) => merged.extend(map),
-                    other if key != "allOf" => return other,
-                    _ => {}
-                }
-            }
-            return Value::Object(merged);
-        }
-    }
-    let kind = match schema.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null"),
-        _ if schema.get("properties").is_some() => "object",
-        _ => "",
-    };
-    match kind {
-        "object" => {
-            let props = schema.get("properties").and_then(Value::as_object);
-            Value::Object(
-                props
-                    .map(|p| p.iter().map(|(k, v)| (k.clone(), sample(document, v, depth + 1))).collect())
-                    .unwrap_or_default(),
-            )
-        }
-        "array" => json!([sample(document, schema.get("items").unwrap_or(&Value::Null), depth + 1)]),
-        "integer" => json!(1),
-        "number" => json!(1.5),
-        "boolean" => json!(true),
-        "string" => match schema.get("format").and_then(Value::as_str) {
-            Some("date-time") => json!("2026-01-01T00:00:00Z"),
-            Some("date") => json!("2026-01-01"),
-            Some("uuid") => json!("00000000-0000-4000-8000-000000000000"),
-            Some("email") => json!("someone@example.com"),
-            _ => json!("string"),
-        },
-        _ => Value::Null,
-    }
 }
 
 /// The first success response with its example (or a sample from its schema).
@@ -84,7 +30,12 @@ fn mock(snapshot: &Snapshot, op: &gatehouse_contract::Operation) -> Option<MockR
     else {
         return Some(MockResponse { status, content_type: String::new(), body: String::new() });
     };
-    let value = media.example.clone().unwrap_or_else(|| sample(&snapshot.document, &media.schema, 0));
+    let document = &snapshot.document;
+    let resolve = |reference: &str| resolve_pointer(document, reference.strip_prefix('#')?);
+    let value = media
+        .example
+        .clone()
+        .unwrap_or_else(|| gatehouse_contract::sample::sample(&media.schema, &resolve, Direction::Response));
     let body = match &value {
         Value::String(s) if !media.content_type.contains("json") => s.clone(),
         other => serde_json::to_string(other).unwrap_or_default(),

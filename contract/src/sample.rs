@@ -1,0 +1,370 @@
+//! Plausible values for JSON Schemas: the answers of a prototype whose definition gives no
+//! example (rendered into the bundle on the server) and the request the portal's try-it
+//! console starts from (in the browser). One function for both, so a consumer trying a
+//! prototype sends what its mock answers look like.
+
+use serde_json::{Map, Value, json};
+
+/// Looks up a local `$ref` (`#/components/schemas/Pet`) in whatever holds the schemas: the
+/// whole definition on the server, the operation's reachable schemas in the browser.
+pub type Resolve<'a> = dyn Fn(&str) -> Option<&'a Value> + 'a;
+
+/// How deep a sample nests before it stops with `null`: recursive schemas (a tree's children)
+/// end, and a deep one still gives a readable value.
+const MAX_DEPTH: usize = 5;
+
+/// `schema` with its `$ref`s followed, as far as they resolve (a chain of at most 32).
+pub fn resolved<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>) -> &'s Value {
+    let mut here = schema;
+    for _ in 0..32 {
+        match here.get("$ref").and_then(Value::as_str).and_then(resolve) {
+            Some(target) => here = target,
+            None => break,
+        }
+    }
+    here
+}
+
+/// Which way a sampled message goes: a request leaves out `readOnly` properties (an id the
+/// server assigns), a response `writeOnly` ones (a password).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
+}
+
+/// A plausible value for `schema`: its own example, else its first enum value, else one built
+/// from its type (objects with their properties, arrays of one item).
+pub fn sample<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>, direction: Direction) -> Value {
+    Sampler { resolve, direction }.sample(schema, 0)
+}
+
+struct Sampler<'r, 'a> {
+    resolve: &'r Resolve<'a>,
+    direction: Direction,
+}
+
+impl<'a> Sampler<'_, 'a> {
+    /// Whether a property belongs in a message going this way.
+    fn carries(&self, property: &Value) -> bool {
+        let property = resolved(property, self.resolve);
+        let flag = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        property.get(flag) != Some(&Value::Bool(true))
+    }
+
+    fn sample<'s>(&self, schema: &'s Value, depth: usize) -> Value
+    where
+        'a: 's,
+    {
+        let schema = resolved(schema, self.resolve);
+        if depth >= MAX_DEPTH {
+            return Value::Null;
+        }
+        if let Some(example) = schema.get("example") {
+            return example.clone();
+        }
+        if let Some(first) = schema.get("examples").and_then(Value::as_array).and_then(|e| e.first()) {
+            return first.clone();
+        }
+        if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+            return first.clone();
+        }
+        if let Some(default) = schema.get("default") {
+            return default.clone();
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+                // allOf's parts make one object together; of oneOf/anyOf the first that is an
+                // object (or else the first part) stands for them all.
+                let mut merged = Map::new();
+                for part in parts {
+                    match self.sample(part, depth + 1) {
+                        Value::Object(fields) => {
+                            merged.extend(fields);
+                            if key != "allOf" {
+                                break;
+                            }
+                        }
+                        other if key != "allOf" => return other,
+                        _ => {}
+                    }
+                }
+                return Value::Object(merged);
+            }
+        }
+        match type_of(schema) {
+            "object" => Value::Object(
+                schema
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|props| {
+                        props
+                            .iter()
+                            .filter(|(_, v)| self.carries(v))
+                            .map(|(k, v)| (k.clone(), self.sample(v, depth + 1)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+            "array" => json!([self.sample(schema.get("items").unwrap_or(&Value::Null), depth + 1)]),
+            "integer" => json!(1),
+            "number" => json!(1.5),
+            "boolean" => json!(true),
+            "string" => json!(match schema.get("format").and_then(Value::as_str) {
+                Some("date-time") => "2026-01-01T00:00:00Z",
+                Some("date") => "2026-01-01",
+                Some("uuid") => "00000000-0000-4000-8000-000000000000",
+                Some("email") => "someone@example.com",
+                Some("uri" | "url") => "https://example.com",
+                _ => "string",
+            }),
+            _ => Value::Null,
+        }
+    }
+}
+
+/// The schema's type: `type` itself, the first not-null one of a list (3.1), or `object` when
+/// it only lists properties.
+fn type_of(schema: &Value) -> &str {
+    match schema.get("type") {
+        Some(Value::String(t)) => t,
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null"),
+        _ if schema.get("properties").is_some() => "object",
+        _ => "",
+    }
+}
+
+/// Whether a media type is JSON (`application/json`, `application/problem+json`, …).
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence.ends_with("/json") || essence.ends_with("+json")
+}
+
+/// Whether a media type is an HTML form's: URL-encoded or multipart.
+pub fn is_form(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/x-www-form-urlencoded" || essence == "multipart/form-data"
+}
+
+/// One field of a form body, as the try-it console offers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormField {
+    pub name: String,
+    pub required: bool,
+    /// A file upload (`format: binary` or `base64`): sent as a file part of a multipart body.
+    pub file: bool,
+    pub description: String,
+    /// A plausible value, shown as the field's placeholder.
+    pub sample: String,
+}
+
+/// The fields of a form body: the properties of its (resolved) object schema, in order.
+pub fn form_fields<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>) -> Vec<FormField> {
+    let schema = resolved(schema, resolve);
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter(|(_, property)| Sampler { resolve, direction: Direction::Request }.carries(property))
+        .map(|(name, property)| {
+            let property = resolved(property, resolve);
+            let file = type_of(property) == "string"
+                && matches!(property.get("format").and_then(Value::as_str), Some("binary" | "base64"));
+            let sample = match sample(property, resolve, Direction::Request) {
+                _ if file => String::new(),
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            FormField {
+                name: name.clone(),
+                required: required.contains(&name.as_str()),
+                file,
+                description: property.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                sample,
+            }
+        })
+        .collect()
+}
+
+/// The body of a form submission and its content type. URL-encoded: `name=value` pairs joined
+/// by `&`. Multipart: one part per field, a file field as a file named after the field, with
+/// a boundary that none of the values contains. Fields left empty are not sent, so the
+/// operation's defaults apply.
+pub fn form_body(media_type: &str, fields: &[(&FormField, String)]) -> (String, String) {
+    let filled = fields.iter().filter(|(_, value)| !value.is_empty());
+    if media_type.trim().to_ascii_lowercase().starts_with("multipart/") {
+        let mut boundary = "gatehouse-try-it".to_string();
+        while fields.iter().any(|(_, value)| value.contains(&boundary)) {
+            boundary.push('-');
+        }
+        let mut body = String::new();
+        for (field, value) in filled {
+            let name = field.name.replace(['"', '\r', '\n'], "_");
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""));
+            if field.file {
+                body.push_str(&format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream"));
+            }
+            body.push_str(&format!("\r\n\r\n{value}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        (format!("multipart/form-data; boundary={boundary}"), body)
+    } else {
+        let pairs: Vec<String> =
+            filled.map(|(field, value)| format!("{}={}", form_encode(&field.name), form_encode(value))).collect();
+        ("application/x-www-form-urlencoded".to_string(), pairs.join("&"))
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one name or value: spaces as `+`, every
+/// byte but the unreserved ones as `%XX`.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schemas() -> Value {
+        json!({
+            "Pet": {"type": "object", "required": ["name"], "properties": {
+                "id": {"type": "integer", "format": "int64"},
+                "name": {"type": "string", "example": "Rex"},
+                "status": {"type": "string", "enum": ["available", "sold"]},
+                "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
+                "born": {"type": ["string", "null"], "format": "date"}
+            }},
+            "Tag": {"type": "object", "properties": {"label": {"type": "string"}}},
+            "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}}
+        })
+    }
+
+    fn by_name<'a>(all: &'a Value) -> impl Fn(&str) -> Option<&'a Value> + 'a {
+        move |reference| all.get(reference.strip_prefix("#/components/schemas/")?)
+    }
+
+    fn nothing<'a>(_: &str) -> Option<&'a Value> {
+        None
+    }
+
+    #[test]
+    fn objects_get_every_property_from_examples_enums_and_types() {
+        let all = schemas();
+        let resolve = by_name(&all);
+        let pet = json!({"$ref": "#/components/schemas/Pet"});
+        assert_eq!(
+            sample(&pet, &resolve, Direction::Request),
+            json!({"id": 1, "name": "Rex", "status": "available", "tags": [{"label": "string"}], "born": "2026-01-01"})
+        );
+    }
+
+    #[test]
+    fn recursion_ends_and_unresolved_references_give_null() {
+        let all = schemas();
+        let resolve = by_name(&all);
+        let node = sample(&json!({"$ref": "#/components/schemas/Node"}), &resolve, Direction::Response);
+        assert_eq!(node, json!({"child": {"child": {"child": {"child": {"child": null}}}}}));
+        assert_eq!(
+            sample(&json!({"$ref": "#/components/schemas/Missing"}), &resolve, Direction::Response),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn all_of_merges_and_one_of_takes_the_first() {
+        let resolve = nothing;
+        let merged =
+            json!({"allOf": [{"properties": {"a": {"type": "integer"}}}, {"properties": {"b": {"type": "boolean"}}}]});
+        assert_eq!(sample(&merged, &resolve, Direction::Request), json!({"a": 1, "b": true}));
+        let either = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
+        assert_eq!(sample(&either, &resolve, Direction::Request), json!("string"));
+    }
+
+    #[test]
+    fn requests_leave_out_read_only_properties_and_responses_write_only_ones() {
+        let all = json!({"Id": {"type": "integer", "readOnly": true}});
+        let resolve = by_name(&all);
+        let account = json!({"properties": {
+            "id": {"$ref": "#/components/schemas/Id"},
+            "email": {"type": "string", "format": "email"},
+            "password": {"type": "string", "writeOnly": true}
+        }});
+        assert_eq!(
+            sample(&account, &resolve, Direction::Request),
+            json!({"email": "someone@example.com", "password": "string"})
+        );
+        assert_eq!(sample(&account, &resolve, Direction::Response), json!({"id": 1, "email": "someone@example.com"}));
+        let names: Vec<String> = form_fields(&account, &resolve).into_iter().map(|f| f.name).collect();
+        assert_eq!(names, ["email", "password"]);
+    }
+
+    #[test]
+    fn form_fields_follow_the_schema_and_bodies_encode_them() {
+        let resolve = nothing;
+        let schema = json!({"type": "object", "required": ["note"], "properties": {
+            "note": {"type": "string", "description": "What to say"},
+            "count": {"type": "integer"},
+            "photo": {"type": "string", "format": "binary"}
+        }});
+        let fields = form_fields(&schema, &resolve);
+        let names: Vec<(&str, bool, bool, &str)> =
+            fields.iter().map(|f| (f.name.as_str(), f.required, f.file, f.sample.as_str())).collect();
+        assert_eq!(names, [("note", true, false, "string"), ("count", false, false, "1"), ("photo", false, true, "")]);
+        let filled = [
+            (&fields[0], "hello world & more".to_string()),
+            (&fields[1], String::new()),
+            (&fields[2], "bytes".to_string()),
+        ];
+        assert_eq!(
+            form_body("application/x-www-form-urlencoded", &filled),
+            ("application/x-www-form-urlencoded".to_string(), "note=hello+world+%26+more&photo=bytes".to_string())
+        );
+        let (content_type, body) = form_body("multipart/form-data", &filled);
+        assert_eq!(content_type, "multipart/form-data; boundary=gatehouse-try-it");
+        assert_eq!(
+            body,
+            "--gatehouse-try-it\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello world & more\r\n\
+             --gatehouse-try-it\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"photo\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\nbytes\r\n--gatehouse-try-it--\r\n"
+        );
+    }
+
+    #[test]
+    fn a_boundary_never_occurs_in_a_value() {
+        let field = FormField {
+            name: "a".into(),
+            required: false,
+            file: false,
+            description: String::new(),
+            sample: String::new(),
+        };
+        let (content_type, _) = form_body("multipart/form-data", &[(&field, "x--gatehouse-try-it y".into())]);
+        assert_eq!(content_type, "multipart/form-data; boundary=gatehouse-try-it-");
+    }
+
+    #[test]
+    fn media_types_are_told_apart_by_their_essence() {
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("text/plain"));
+        assert!(is_form("multipart/form-data"));
+        assert!(is_form("application/x-www-form-urlencoded"));
+        assert!(!is_form("application/json"));
+    }
+}
