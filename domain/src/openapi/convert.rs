@@ -40,16 +40,20 @@ pub fn swagger2_to_openapi3(doc: &Value) -> Value {
             "parameters" => {
                 // A body or form parameter has no OpenAPI 3 counterpart under `parameters`: it is
                 // written into each operation that uses it (see `operation`), as the operation's
-                // own `consumes` decides its media types.
-                let kept: Map<String, Value> = value
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, p)| !is_payload(p))
-                    .map(|(name, p)| (name.clone(), parameter(p)))
-                    .collect();
+                // own `consumes` decides its media types, and kept as a request body of the
+                // components, so one no operation uses is not lost.
+                let (payload, kept): (Vec<_>, Vec<_>) =
+                    value.as_object().into_iter().flatten().partition(|(_, p)| is_payload(p));
                 if !kept.is_empty() {
+                    let kept = kept.into_iter().map(|(name, p)| (name.clone(), parameter(p))).collect();
                     components.insert("parameters".into(), Value::Object(kept));
+                }
+                let bodies: Map<String, Value> = payload
+                    .into_iter()
+                    .filter_map(|(name, p)| Some((name.clone(), request_body(&[p], &consumes)?)))
+                    .collect();
+                if !bodies.is_empty() {
+                    components.insert("requestBodies".into(), Value::Object(bodies));
                 }
             }
             "responses" => {
@@ -296,29 +300,39 @@ fn parameter(p: &Value) -> Value {
             _ => {}
         }
     }
-    let location = fields.get("in").and_then(Value::as_str).unwrap_or_default();
-    if fields.get("type").and_then(Value::as_str) == Some("array") {
-        // Swagger 2.0's default is `csv`: commas in one value, which OpenAPI 3 calls `form`
-        // without `explode` in a query (`simple`, the default, in a path or header).
-        let style = match fields.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") {
-            "csv" if location == "query" => Some(("form", false)),
-            "ssv" => Some(("spaceDelimited", false)),
-            "pipes" => Some(("pipeDelimited", false)),
-            "multi" => Some(("form", true)),
-            // `tsv` has no OpenAPI 3 style: kept where a reader can see it.
-            "tsv" => {
-                out.insert("x-collectionFormat".into(), "tsv".into());
-                None
-            }
-            _ => None,
-        };
-        if let Some((style, explode)) = style {
-            out.insert("style".into(), style.into());
-            out.insert("explode".into(), explode.into());
-        }
-    }
+    out.extend(array_style(fields));
     out.insert("schema".into(), inline_schema(fields));
     Value::Object(out)
+}
+
+/// How an array parameter or form field (`fields`) is written, in OpenAPI 3's words: `style`
+/// and `explode` for its Swagger 2.0 `collectionFormat`. Empty for a value that is no array,
+/// and where OpenAPI 3's default says the same.
+fn array_style(fields: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    if fields.get("type").and_then(Value::as_str) != Some("array") {
+        return out;
+    }
+    let in_path_or_header = matches!(fields.get("in").and_then(Value::as_str), Some("path" | "header"));
+    // Swagger 2.0's default is `csv`: commas in one value, which OpenAPI 3 calls `form`
+    // without `explode` in a query or a form (`simple`, the default, in a path or header).
+    let style = match fields.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") {
+        "csv" if !in_path_or_header => Some(("form", false)),
+        "ssv" => Some(("spaceDelimited", false)),
+        "pipes" => Some(("pipeDelimited", false)),
+        "multi" => Some(("form", true)),
+        // `tsv` has no OpenAPI 3 style: kept where a reader can see it.
+        "tsv" => {
+            out.insert("x-collectionFormat".into(), "tsv".into());
+            None
+        }
+        _ => None,
+    };
+    if let Some((style, explode)) = style {
+        out.insert("style".into(), style.into());
+        out.insert("explode".into(), explode.into());
+    }
+    out
 }
 
 fn paths(doc: &Value, paths: &Value, consumes: &[String], produces: &[String]) -> Value {
@@ -423,10 +437,14 @@ fn request_body(payload: &[&Value], consumes: &[String]) -> Option<Value> {
     if payload.is_empty() {
         return None;
     }
-    let (mut properties, mut required) = (Map::new(), Vec::new());
+    let (mut properties, mut required, mut encoding) = (Map::new(), Vec::new(), Map::new());
     for field in payload {
         let Some(fields) = field.as_object() else { continue };
         let name = fields.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let style = array_style(fields);
+        if !style.is_empty() {
+            encoding.insert(name.clone(), Value::Object(style));
+        }
         let mut property = inline_schema(fields);
         if let (Some(description), Some(property)) = (fields.get("description"), property.as_object_mut()) {
             property.insert("description".into(), description.clone());
@@ -443,7 +461,10 @@ fn request_body(payload: &[&Value], consumes: &[String]) -> Option<Value> {
         form.insert("required".into(), Value::Array(required.clone()));
     }
     let types = form_media_types(payload, consumes);
-    let media = json!({ "schema": Value::Object(form) });
+    let mut media = json!({ "schema": Value::Object(form) });
+    if !encoding.is_empty() {
+        media["encoding"] = Value::Object(encoding);
+    }
     let mut out = Map::new();
     out.insert("content".into(), Value::Object(types.into_iter().map(|c| (c, media.clone())).collect()));
     if !required.is_empty() {
@@ -620,7 +641,8 @@ mod tests {
             "parameters": [{ "name": "folder", "in": "formData", "type": "string", "required": true }],
             "post": { "parameters": [
                 { "name": "file", "in": "formData", "type": "file", "description": "The file" },
-                { "name": "tags", "in": "formData", "type": "array", "items": { "type": "string", "collectionFormat": "csv" } }
+                { "name": "tags", "in": "formData", "type": "array", "items": { "type": "string" } },
+                { "name": "ids", "in": "formData", "type": "array", "items": { "type": "integer" }, "collectionFormat": "multi" }
             ], "responses": { "200": { "description": "OK" } } } } } }));
         let body = &out["paths"]["/upload"]["post"]["requestBody"];
         assert_eq!(body["required"], true);
@@ -629,7 +651,13 @@ mod tests {
             json!({ "type": "object", "properties": {
                 "folder": { "type": "string" },
                 "file": { "type": "string", "format": "binary", "description": "The file" },
-                "tags": { "type": "array", "items": { "type": "string" } } }, "required": ["folder"] })
+                "tags": { "type": "array", "items": { "type": "string" } },
+                "ids": { "type": "array", "items": { "type": "integer" } } }, "required": ["folder"] })
+        );
+        assert_eq!(
+            body["content"]["multipart/form-data"]["encoding"],
+            json!({ "tags": { "style": "form", "explode": false }, "ids": { "style": "form", "explode": true } }),
+            "csv, the default, and multi"
         );
         assert!(out["paths"]["/upload"].get("parameters").is_none(), "the form field left the path's parameters");
     }
@@ -715,6 +743,29 @@ mod tests {
             out["components"]["parameters"],
             json!({ "Limit": { "name": "limit", "in": "query", "schema": { "type": "integer" } } })
         );
+        assert_eq!(
+            out["components"]["requestBodies"]["NewPet"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Pet",
+            "a shared body is kept among the components too"
+        );
+    }
+
+    #[test]
+    fn shared_body_and_form_parameters_no_operation_uses_are_kept() {
+        let out = convert(json!({ "swagger": "2.0", "info": {}, "paths": {}, "consumes": ["application/xml"],
+            "parameters": {
+                "Note": { "name": "note", "in": "body", "description": "A note", "schema": { "type": "string" } },
+                "Avatar": { "name": "avatar", "in": "formData", "type": "file", "required": true } } }));
+        let bodies = &out["components"]["requestBodies"];
+        assert_eq!(
+            bodies["Note"],
+            json!({ "description": "A note", "content": { "application/xml": { "schema": { "type": "string" } } } })
+        );
+        assert_eq!(
+            bodies["Avatar"]["content"]["multipart/form-data"]["schema"]["properties"]["avatar"],
+            json!({ "type": "string", "format": "binary" })
+        );
+        assert!(out["components"].get("parameters").is_none());
     }
 
     #[test]
