@@ -581,7 +581,7 @@ impl TryBody {
         match self {
             TryBody::Text { media_type, text } => view! {
                 <label>{format!("Body ({media_type})")}
-                    <textarea rows="8" data-testid="try-body-input" prop:value=text.get_untracked()
+                    <textarea rows="8" class="code" data-testid="try-body-input" prop:value=text.get_untracked()
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
             }
@@ -601,7 +601,7 @@ impl TryBody {
                         view! {
                             <label title=field.description.clone()>{label}
                                 {if field.file {
-                                    view! { <textarea rows="3" required=field.required data-testid=testid on:input=input></textarea> }.into_any()
+                                    view! { <textarea rows="3" class="code" required=field.required data-testid=testid on:input=input></textarea> }.into_any()
                                 } else {
                                     view! { <input type="text" required=field.required placeholder=field.sample.clone() data-testid=testid on:input=input/> }.into_any()
                                 }}
