@@ -322,6 +322,9 @@ pub struct ApiDetail {
     #[serde(default)]
     pub description_html: String,
     pub warnings: Vec<Diagnostic>,
+    /// The design review of the working copy (see [`DesignFinding`]).
+    #[serde(default)]
+    pub design: Vec<DesignFinding>,
     pub endpoints: Endpoints,
     pub policies: Policies,
     /// Incremented on every save; send it back to save, so concurrent edits are detected.
@@ -365,6 +368,39 @@ pub struct ImportOutcome {
     /// `true` when an API of this name and version existed and got a new working copy.
     pub updated: bool,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// A finding of the design review: something in an API's design that consumers or its
+/// reviewers would want changed, though the definition is valid and can be served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DesignFinding {
+    /// The rule's name, e.g. `open-write` (see the README's list).
+    pub rule: String,
+    pub level: FindingLevel,
+    /// The operation it concerns (`POST /orders`), or none for the API as a whole.
+    pub operation: Option<String>,
+    pub message: String,
+}
+
+/// How much a design finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum FindingLevel {
+    /// Likely a mistake: callers are exposed or cannot use the API as meant.
+    Warning,
+    /// Makes the API harder to understand or to use well.
+    Advice,
+}
+
+impl FindingLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingLevel::Warning => "warning",
+            FindingLevel::Advice => "advice",
+        }
+    }
 }
 
 /// What changed between two snapshots of an API, in the domain's words.

@@ -137,6 +137,9 @@ pub struct Approval {
     /// Against the revision live in the group (everything is new when nothing is live); only
     /// computed while the request is pending, empty once it is decided.
     pub diff: ApiDiff,
+    /// The design review of the submitted revision (pending requests only).
+    #[serde(default)]
+    pub design: Vec<crate::DesignFinding>,
     /// The revision live in the group when the request was read (pending requests only).
     pub live_revision: Option<i64>,
     /// For `kind = subscription`: the subscription asking for a tier that needs approval.

@@ -1,6 +1,7 @@
 // Design → approval → deployment in a real browser: a publisher creates a gateway group, a
 // creator submits a revision, a publisher sees the diff and approves, the deployment is
 // committed and tagged in the GitOps repository; a second change bumps the tag; rollback works.
+// Creator and reviewer see the same design review of what is submitted.
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -19,6 +20,13 @@ paths:
   /dishes:
     get:
       summary: List dishes
+      responses:
+        '200':
+          description: ok
+  /dishes/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         '200':
           description: ok
@@ -74,6 +82,11 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await cr.getByTestId('import-result').getByRole('link', { name: 'Open the API' }).click();
   await expect(cr.getByTestId('api-title')).toContainText('Food Menu');
   const apiUrl = cr.url().split('?')[0];
+  // The design review of the working copy: one operation says nothing of itself.
+  const advice = cr.getByTestId('design-review').getByTestId('design-finding');
+  await expect(advice).toHaveCount(1);
+  await expect(advice).toHaveAttribute('data-rule', 'summary');
+  await expect(advice).toContainText('GET /dishes/{id} has no summary or description');
 
   await cutRevision(cr, apiUrl, 'first dishes');
   await cr.goto(`${apiUrl}?tab=deploy`);
@@ -90,6 +103,8 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(request).toContainText('Food Menu 1.0.0 — revision 1');
   await expect(request).toContainText('food.example.com');
   await expect(request.getByTestId('diff')).toContainText('GET /dishes');
+  // The reviewer sees the same design review, of the revision submitted.
+  await expect(request.getByTestId('design-finding')).toHaveAttribute('data-rule', 'summary');
   expect(await approve(pub)).toBe('food-apis-v1.0.0');
 
   // The GitOps repository has the commit and the annotated tag.

@@ -5,7 +5,7 @@ use crate::http;
 use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
-use gatehouse_contract::Role;
+use gatehouse_contract::{DesignFinding, FindingLevel, Role};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, DomainError, accounts, audit, seed, tokens};
@@ -185,6 +185,18 @@ pub enum ApiCommand {
         /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
+    },
+    /// The design review of a working copy: one finding a line (level, rule, operation, what).
+    Review {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// Fail (exit status 1) when the review warns of anything, as a pipeline's gate.
+        #[arg(long)]
+        strict: bool,
     },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
@@ -528,6 +540,21 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
                 )
                 .await?;
             println!("{name} {version} is OpenAPI 3.0 now (edit {})", converted["edit_version"]);
+        }
+        ApiCommand::Review { name, version, strict } => {
+            let api = remote.find(&name, &version).await?;
+            let detail = remote.get_json(&format!("/apis/{}", api.id)).await?;
+            let findings: Vec<DesignFinding> = serde_json::from_value(detail["design"].clone())
+                .map_err(|e| RemoteError::Usage(format!("the server's design review could not be read: {e}")))?;
+            for f in &findings {
+                let operation = f.operation.as_deref().unwrap_or("(the API)");
+                println!("{:<8} {:<20} {:<28} {}", f.level.as_str(), f.rule, operation, f.message);
+            }
+            let warnings = findings.iter().filter(|f| f.level == FindingLevel::Warning).count();
+            println!("{name} {version}: {warnings} warning(s), {} advice", findings.len() - warnings);
+            if strict && warnings > 0 {
+                return Err(RemoteError::Usage(format!("the design review warns of {warnings} thing(s) (--strict)")));
+            }
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;

@@ -168,3 +168,51 @@ fn convert_makes_a_swagger2_working_copy_openapi3() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+#[test]
+fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
+    let server = start();
+    let definition = server.data.join("notes.yaml");
+    std::fs::write(
+        &definition,
+        "openapi: 3.0.3\ninfo: {title: Notes, version: 1.0.0}\nservers: [{url: 'http://127.0.0.1:9'}]\npaths:\n  \
+         /notes:\n    get:\n      summary: List notes\n      responses: {'200': {description: ok}}\n    \
+         post:\n      responses: {'400': {description: refused}}\n",
+    )
+    .expect("write definition");
+    api(&server, &["import", "--file", definition.to_str().expect("path")]);
+    let review = api(&server, &["review", "-n", "Notes", "-v", "1.0.0"]);
+    let lines: Vec<&str> = review.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("warning") && l.contains("success-response") && l.contains("POST /notes")),
+        "{review}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("advice") && l.contains("summary") && l.contains("POST /notes")),
+        "{review}"
+    );
+    assert!(!review.contains("GET /notes"), "the well-described read has no finding: {review}");
+
+    let strict = Command::new(BIN)
+        .args([
+            "api",
+            "--server",
+            &server.url,
+            "--token",
+            &server.token,
+            "review",
+            "-n",
+            "Notes",
+            "-v",
+            "1.0.0",
+            "--strict",
+        ])
+        .output()
+        .expect("run");
+    assert!(!strict.status.success(), "a warning fails --strict");
+    assert!(
+        String::from_utf8_lossy(&strict.stderr).contains("(--strict)"),
+        "{}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+}

@@ -1,6 +1,7 @@
-//! Located findings about a definition: line:column, the sentence, and the JSON pointer.
+//! Findings about a definition: located ones (line:column, the sentence, the JSON pointer)
+//! from reading it, and the design review's (rule, the operation, the sentence).
 
-use gatehouse_contract::Diagnostic;
+use gatehouse_contract::{DesignFinding, Diagnostic, FindingLevel};
 use leptos::prelude::*;
 
 /// How many findings show before the rest fold away: a large definition can have hundreds
@@ -37,4 +38,38 @@ fn finding(d: Diagnostic) -> impl IntoView {
             {(!d.pointer.is_empty()).then(|| view! { <code class="pointer">{d.pointer}</code> })}
         </li>
     }
+}
+
+/// The design review's findings, warnings first as the review sorts them, or a line saying
+/// the review found nothing.
+#[component]
+pub fn DesignReview(mut items: Vec<DesignFinding>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="muted" data-testid="design-clean">"The design review finds nothing to change."</p> }
+            .into_any();
+    }
+    let rest = items.split_off(SHOWN.min(items.len()));
+    let row = |f: DesignFinding| {
+        let class = if f.level == FindingLevel::Warning { "warning" } else { "advice" };
+        let rule = f.rule.clone();
+        view! {
+            <li class=class data-testid="design-finding" data-rule=rule>
+                <span class="place">{f.level.as_str()}</span>
+                <span class="message">{f.message}</span>
+                <code class="pointer">{f.rule}</code>
+            </li>
+        }
+    };
+    view! {
+        <div data-testid="design-review">
+            <ul class="diagnostics design">{items.into_iter().map(row).collect_view()}</ul>
+            {(!rest.is_empty()).then(|| view! {
+                <details class="diagnostics-more">
+                    <summary>{format!("{} more", rest.len())}</summary>
+                    <ul class="diagnostics design">{rest.into_iter().map(row).collect_view()}</ul>
+                </details>
+            })}
+        </div>
+    }
+    .into_any()
 }

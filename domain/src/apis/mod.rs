@@ -8,6 +8,7 @@ pub mod project;
 pub mod revisions;
 
 use crate::error::is_unique_violation;
+use crate::openapi::design;
 use crate::openapi::diff::{self, Side};
 use crate::openapi::emit::{detect_format, to_text};
 use crate::openapi::files::{Files, MemoryFiles};
@@ -792,14 +793,16 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
             .await?;
     let revisions = revisions::list(db, id).await?;
     let model: ApiModel = json("model", &row.model)?;
+    let (endpoints, policies) = (json("endpoints", &row.endpoints)?, json("policies", &row.policies)?);
     Ok(ApiDetail {
         summary: row.summary()?,
         visibility: if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public },
         description_html: crate::markdown::render(&model.description),
+        design: design::review(&model, &endpoints, &policies),
         model,
         warnings: json("warnings", &row.warnings)?,
-        endpoints: json("endpoints", &row.endpoints)?,
-        policies: json("policies", &row.policies)?,
+        endpoints,
+        policies,
         edit_version: row.edit_version,
         versions: versions
             .into_iter()

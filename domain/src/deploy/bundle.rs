@@ -49,21 +49,11 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
         .model
         .operations
         .iter()
-        .map(|op| {
-            let key = op.key();
-            let security = s
-                .policies
-                .operation_security
-                .iter()
-                .find(|o| o.operation == key)
-                .map(|o| o.security.clone())
-                .unwrap_or_else(|| s.policies.security.clone());
-            BundleOperation {
-                method: op.method.clone(),
-                path: op.path.clone(),
-                security: sorted(security),
-                mock: mock(s, op),
-            }
+        .map(|op| BundleOperation {
+            method: op.method.clone(),
+            path: op.path.clone(),
+            security: sorted(s.policies.security_of(&op.key()).to_vec()),
+            mock: mock(s, op),
         })
         .collect();
     operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));

@@ -11,7 +11,7 @@ pub mod manifests;
 pub mod webhooks;
 
 use crate::apis::{self, docs, project, revisions};
-use crate::openapi::diff;
+use crate::openapi::{design, diff};
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
 use gatehouse_contract::{
@@ -310,16 +310,17 @@ impl Deployer {
             let subscription = row.subscription_id.as_deref().and_then(|id| subscriptions.get(id).cloned());
             // The diff against what is live only means something while the request waits;
             // decided requests skip the two snapshot loads.
-            let (diff, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
+            let (diff, design, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
                 let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
                 let live = self.live_snapshot(&group, &row.api_id).await?;
                 let diff = match &live {
                     Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
                     None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
                 };
-                (diff, live.map(|(r, _)| r))
+                let design = design::review(&target.model, &target.endpoints, &target.policies);
+                (diff, design, live.map(|(r, _)| r))
             } else {
-                (ApiDiff::default(), None)
+                (ApiDiff::default(), Vec::new(), None)
             };
             out.push(Approval {
                 id: row.id,
@@ -340,6 +341,7 @@ impl Deployer {
                 comment: row.comment,
                 deployment_id: row.deployment_id,
                 diff,
+                design,
                 live_revision,
                 subscription,
             });

@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod checks;
 pub mod convert;
+pub mod design;
 pub mod diff;
 pub mod emit;
 pub mod files;

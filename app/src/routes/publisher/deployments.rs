@@ -3,6 +3,7 @@
 
 use super::state_badge;
 use crate::app::use_auth;
+use crate::components::diagnostics::DesignReview;
 use crate::components::diff::DiffView;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
@@ -181,6 +182,8 @@ fn Request(
             </dl>
             <h3>{if approval.live_revision.is_some() { "Changes against the live revision" } else { "Everything is new in this group" }}</h3>
             <DiffView diff=approval.diff.clone()/>
+            <h3>{format!("Design review of revision {} ({})", approval.revision, approval.design.len())}</h3>
+            <DesignReview items=approval.design.clone()/>
         }
         .into_any(),
     };

@@ -11,7 +11,7 @@ mod source;
 mod versions;
 
 use super::state_badge;
-use crate::components::diagnostics::Diagnostics;
+use crate::components::diagnostics::{DesignReview, Diagnostics};
 use crate::components::guard::RequirePermission;
 use crate::functions::apis::get_api;
 use gatehouse_contract::{ApiDetail, Permission};
@@ -160,5 +160,10 @@ fn Overview(api: ApiDetail) -> impl IntoView {
                 <Diagnostics items=api.warnings.clone() kind="warning"/>
             </section>
         })}
+        <section class="panel">
+            <h2>{format!("Design review ({})", api.design.len())}</h2>
+            <p class="muted">"What consumers and reviewers would want changed in the working copy; reviewers see the same for each revision submitted. Advice only: nothing here stops a revision or an approval."</p>
+            <DesignReview items=api.design.clone()/>
+        </section>
     }
 }

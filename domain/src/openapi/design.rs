@@ -1,0 +1,206 @@
+//! The design review: rules on an API's design that a valid definition can still break —
+//! an operation that changes data open to anyone, one that says nothing of what it returns,
+//! operation ids clients cannot tell apart. The findings are advice for the creator (the API's
+//! page) and the reviewer (the approval), and data for a pipeline's own gate (REST); they never
+//! stop a save, a revision or an approval, which stay the people's decisions.
+//!
+//! The rules read the model and the gateway settings, not the document, so they speak of
+//! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
+
+use gatehouse_contract::{ApiModel, DesignFinding, Endpoints, FindingLevel, Operation, Policies};
+use std::collections::BTreeMap;
+
+/// Methods that change what the backend holds.
+const WRITES: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
+/// Methods whose request body many clients, proxies and caches drop.
+const NO_BODY: [&str; 3] = ["GET", "HEAD", "DELETE"];
+
+/// Every finding for an API, warnings first, then in the order of its operations.
+pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> Vec<DesignFinding> {
+    let mut found = Vec::new();
+    let mut api = |rule: &str, level, message: String| {
+        found.push(DesignFinding { rule: rule.into(), level, operation: None, message });
+    };
+    if endpoints.production.is_empty() {
+        api(
+            "production-endpoint",
+            FindingLevel::Warning,
+            "no production endpoint is set: once published, the gateway has no backend to send calls to".into(),
+        );
+    }
+    let asks_credentials = model.operations.iter().any(|op| !policies.security_of(&op.key()).is_empty());
+    if policies.tiers.is_empty() && asks_credentials {
+        api(
+            "tiers",
+            FindingLevel::Warning,
+            "no subscription tier is offered: no application can subscribe, so no call with a credential can succeed"
+                .into(),
+        );
+    }
+    for op in &model.operations {
+        found.extend(operation(op, policies));
+    }
+    found.extend(shared_operation_ids(&model.operations));
+    // Stable: the order of the operations within each level.
+    found.sort_by_key(|f| f.level);
+    found
+}
+
+fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
+    let key = op.key();
+    let mut found = Vec::new();
+    let mut add = |rule: &str, level, message: String| {
+        found.push(DesignFinding { rule: rule.into(), level, operation: Some(key.clone()), message });
+    };
+    if WRITES.contains(&op.method.as_str()) && policies.security_of(&key).is_empty() {
+        add(
+            "open-write",
+            FindingLevel::Warning,
+            format!("{key} changes data and asks for no credential: anyone who reaches the gateway can call it"),
+        );
+    }
+    if op.request_body.is_some() && NO_BODY.contains(&op.method.as_str()) {
+        add(
+            "body-on-read",
+            FindingLevel::Warning,
+            format!("{key} takes a request body, which many clients, proxies and caches drop for a {}", op.method),
+        );
+    }
+    if !op.responses.iter().any(|r| r.status.starts_with('2') || r.status.starts_with('3')) {
+        add(
+            "success-response",
+            FindingLevel::Warning,
+            format!("{key} documents no success response (2xx or 3xx): consumers cannot tell what a call returns"),
+        );
+    }
+    if op.summary.trim().is_empty() && op.description.trim().is_empty() {
+        add(
+            "summary",
+            FindingLevel::Advice,
+            format!("{key} has no summary or description: the portal lists it by its path alone"),
+        );
+    }
+    if op.path.len() > 1 && op.path.ends_with('/') {
+        add(
+            "trailing-slash",
+            FindingLevel::Advice,
+            format!("{key} ends in `/`: the gateway routes `{}` elsewhere", op.path.trim_end_matches('/')),
+        );
+    }
+    found
+}
+
+/// Operation ids used by more than one operation: generated clients name their methods by
+/// them, so two operations would get one method.
+fn shared_operation_ids(operations: &[Operation]) -> Vec<DesignFinding> {
+    let mut by_id: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for op in operations.iter().filter(|op| !op.operation_id.is_empty()) {
+        by_id.entry(&op.operation_id).or_default().push(op.key());
+    }
+    by_id
+        .into_iter()
+        .filter(|(_, keys)| keys.len() > 1)
+        .map(|(id, keys)| DesignFinding {
+            rule: "unique-operation-id".into(),
+            level: FindingLevel::Warning,
+            operation: keys.first().cloned(),
+            message: format!(
+                "operationId `{id}` names {}: generated clients would give them one method",
+                keys.join(" and ")
+            ),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_contract::{AuthKind, OperationSecurity, RequestBody, Response};
+
+    fn op(method: &str, path: &str) -> Operation {
+        Operation {
+            method: method.into(),
+            path: path.into(),
+            summary: "Does a thing".into(),
+            responses: vec![Response { status: "200".into(), ..Default::default() }],
+            ..Default::default()
+        }
+    }
+
+    fn rules(found: &[DesignFinding]) -> Vec<(&str, Option<&str>)> {
+        found.iter().map(|f| (f.rule.as_str(), f.operation.as_deref())).collect()
+    }
+
+    /// The API's settings as a creator leaves them: credentials asked, a tier offered.
+    fn offered() -> Policies {
+        Policies { tiers: vec!["Gold".into()], ..Policies::default() }
+    }
+
+    fn backend() -> Endpoints {
+        Endpoints { production: vec!["http://backend".into()], ..Default::default() }
+    }
+
+    #[test]
+    fn a_well_designed_api_has_no_findings() {
+        let model = ApiModel { operations: vec![op("GET", "/pets"), op("POST", "/pets")], ..Default::default() };
+        assert_eq!(review(&model, &backend(), &offered()), []);
+    }
+
+    #[test]
+    fn writes_open_to_anyone_are_warned_of_and_reads_are_not() {
+        let model = ApiModel { operations: vec![op("GET", "/pets"), op("DELETE", "/pets/{id}")], ..Default::default() };
+        let open = Policies { security: vec![], ..offered() };
+        let found = review(&model, &backend(), &open);
+        assert_eq!(rules(&found), [("open-write", Some("DELETE /pets/{id}"))]);
+        assert!(found[0].message.contains("asks for no credential"), "{}", found[0].message);
+        // An override on the one operation closes it again.
+        let guarded = Policies {
+            operation_security: vec![OperationSecurity {
+                operation: "DELETE /pets/{id}".into(),
+                security: vec![AuthKind::Oauth2],
+            }],
+            ..open
+        };
+        assert_eq!(review(&model, &backend(), &guarded), []);
+    }
+
+    #[test]
+    fn each_operation_rule_names_its_operation_and_warnings_come_first() {
+        let mut quiet = op("GET", "/search/");
+        quiet.summary.clear();
+        quiet.responses = vec![Response { status: "404".into(), ..Default::default() }];
+        quiet.request_body = Some(RequestBody::default());
+        let model = ApiModel { operations: vec![quiet], ..Default::default() };
+        let found = review(&model, &backend(), &offered());
+        let key = Some("GET /search/");
+        assert_eq!(
+            rules(&found),
+            [("body-on-read", key), ("success-response", key), ("summary", key), ("trailing-slash", key)]
+        );
+        assert_eq!(found[0].level, FindingLevel::Warning);
+        assert_eq!(found[3].level, FindingLevel::Advice);
+    }
+
+    #[test]
+    fn shared_operation_ids_are_named_once_with_every_operation() {
+        let (mut a, mut b, mut c) = (op("GET", "/pets"), op("GET", "/cats"), op("GET", "/dogs"));
+        a.operation_id = "list".into();
+        b.operation_id = "list".into();
+        c.operation_id = "listDogs".into();
+        let model = ApiModel { operations: vec![a, b, c], ..Default::default() };
+        let found = review(&model, &backend(), &offered());
+        assert_eq!(rules(&found), [("unique-operation-id", Some("GET /pets"))]);
+        assert!(found[0].message.contains("GET /pets and GET /cats"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn an_api_without_backend_or_tiers_is_warned_of() {
+        let model = ApiModel { operations: vec![op("GET", "/pets")], ..Default::default() };
+        let no_tiers = Policies { tiers: vec![], ..Policies::default() };
+        let found = review(&model, &Endpoints::default(), &no_tiers);
+        assert_eq!(rules(&found), [("production-endpoint", None), ("tiers", None)]);
+        // An API open to anyone needs no subscription, so no tier.
+        let open = Policies { security: vec![], tiers: vec![], ..Policies::default() };
+        assert_eq!(rules(&review(&model, &backend(), &open)), []);
+    }
+}
