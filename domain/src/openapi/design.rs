@@ -1,6 +1,7 @@
 //! The design review: rules on an API's design that a valid definition can still break —
 //! an operation that changes data open to anyone, one that says nothing of what it returns,
-//! operation ids clients cannot tell apart. The findings are advice for the creator (the API's
+//! a body where clients drop it. (What the specification itself requires, such as unique
+//! operation ids, the import's warnings name.) The findings are advice for the creator (the API's
 //! page) and the reviewer (the approval), and data for a pipeline's own gate (REST); they never
 //! stop a save, a revision or an approval, which stay the people's decisions.
 //!
@@ -8,7 +9,6 @@
 //! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
 
 use gatehouse_contract::{ApiModel, DesignFinding, Endpoints, FindingLevel, Operation, Policies};
-use std::collections::BTreeMap;
 
 /// Methods that change what the backend holds.
 const WRITES: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
@@ -40,7 +40,6 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
     for op in &model.operations {
         found.extend(operation(op, policies));
     }
-    found.extend(shared_operation_ids(&model.operations));
     // Stable: the order of the operations within each level.
     found.sort_by_key(|f| f.level);
     found
@@ -88,28 +87,6 @@ fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
         );
     }
     found
-}
-
-/// Operation ids used by more than one operation: generated clients name their methods by
-/// them, so two operations would get one method.
-fn shared_operation_ids(operations: &[Operation]) -> Vec<DesignFinding> {
-    let mut by_id: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for op in operations.iter().filter(|op| !op.operation_id.is_empty()) {
-        by_id.entry(&op.operation_id).or_default().push(op.key());
-    }
-    by_id
-        .into_iter()
-        .filter(|(_, keys)| keys.len() > 1)
-        .map(|(id, keys)| DesignFinding {
-            rule: "unique-operation-id".into(),
-            level: FindingLevel::Warning,
-            operation: keys.first().cloned(),
-            message: format!(
-                "operationId `{id}` names {}: generated clients would give them one method",
-                keys.join(" and ")
-            ),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -179,18 +156,6 @@ mod tests {
         );
         assert_eq!(found[0].level, FindingLevel::Warning);
         assert_eq!(found[3].level, FindingLevel::Advice);
-    }
-
-    #[test]
-    fn shared_operation_ids_are_named_once_with_every_operation() {
-        let (mut a, mut b, mut c) = (op("GET", "/pets"), op("GET", "/cats"), op("GET", "/dogs"));
-        a.operation_id = "list".into();
-        b.operation_id = "list".into();
-        c.operation_id = "listDogs".into();
-        let model = ApiModel { operations: vec![a, b, c], ..Default::default() };
-        let found = review(&model, &backend(), &offered());
-        assert_eq!(rules(&found), [("unique-operation-id", Some("GET /pets"))]);
-        assert!(found[0].message.contains("GET /pets and GET /cats"), "{}", found[0].message);
     }
 
     #[test]
