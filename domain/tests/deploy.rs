@@ -69,6 +69,11 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].diff.operations_added, vec!["GET /reviews".to_string()], "first deployment: everything is new");
     assert_eq!(queue[0].group, "food-apis");
+    assert!(
+        !queue[0].design.iter().any(|f| f.rule == "summary"),
+        "every operation has a summary: {:?}",
+        queue[0].design
+    );
 
     let own = deployer.approve(&creator, &request, "").await;
     assert!(matches!(own, Err(DomainError::Forbidden(_))), "a creator cannot approve: {own:?}");
@@ -103,15 +108,19 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(git(&repo, &["show", "food-apis:bundle.json"]), bundle, "the committed bundle is the served bundle");
     assert_eq!(sha.len(), 64);
 
-    // A second change: an added operation is a minor release.
+    // A second change: an added operation is a minor release. Added without a summary, it
+    // draws the design review's advice on the request.
     let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
-    let add = OperationEdit::Add { method: "post".into(), path: "/reviews".into(), summary: "Write a review".into() };
+    let add = OperationEdit::Add { method: "post".into(), path: "/reviews".into(), summary: String::new() };
     edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
     revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
     let second = deployer.submit(&creator, &api.id, 2, "adds POST").await.expect("submit");
     let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(approvals[0].diff.operations_added, vec!["POST /reviews".to_string()], "diff against the live revision");
     assert_eq!(approvals[0].live_revision, Some(1));
+    let advice: Vec<_> = approvals[0].design.iter().filter(|f| f.rule == "summary").collect();
+    assert_eq!(advice.len(), 1, "{:?}", approvals[0].design);
+    assert_eq!(advice[0].operation.as_deref(), Some("POST /reviews"));
     let deployed = deployer.approve(&other, &second, "").await.expect("approve 2").deployment.expect("deployed");
     assert_eq!(deployed.tag, "food-apis-v1.1.0");
 
