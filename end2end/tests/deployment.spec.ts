@@ -119,6 +119,9 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   // A second change (an added operation) bumps the minor version.
   await cr.goto(`${apiUrl}?tab=design`);
   await hydrated(cr);
+  // The operation the review advises on is marked where it is edited.
+  await expect(cr.locator('[data-testid="operation-row"][data-key="GET /dishes/{id}"]').getByTestId('design-note')).toHaveText('1 to review');
+  await expect(cr.locator('[data-testid="operation-row"][data-key="GET /dishes"]').getByTestId('design-note')).toHaveCount(0);
   await cr.locator('.add-operation select').selectOption('POST');
   await cr.locator('.add-operation').getByLabel('Path').fill('/dishes');
   await cr.locator('.add-operation').getByLabel('Summary').fill('Add a dish');

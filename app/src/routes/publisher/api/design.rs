@@ -37,6 +37,7 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
     });
     let add_id = id.clone();
     let ops = api.model.operations.clone();
+    let design = api.design.clone();
     view! {
         <section class="panel">
             <h2>"Operations"</h2>
@@ -52,11 +53,19 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
                         let href = format!("/publisher/apis/{}?tab=design&op={}", id, encode(&key));
                         let remove_id = id.clone();
                         let (method, path) = (op.method.clone(), op.path.clone());
+                        // The design review's findings on this operation, at hand where it is
+                        // edited (the Overview lists them all).
+                        let notes: Vec<String> =
+                            design.iter().filter(|f| f.operation.as_deref() == Some(key.as_str())).map(|f| f.message.clone()).collect();
                         view! {
                             <tr data-testid="operation-row" data-key=key.clone()>
                                 <td><span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span></td>
                                 <td><code>{op.path.clone()}</code>{op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}</td>
-                                <td>{op.summary.clone()}</td>
+                                <td>{op.summary.clone()}
+                                    {(!notes.is_empty()).then(|| view! {
+                                        " " <span class="badge design-note" data-testid="design-note" title=notes.join("\n")>{format!("{} to review", notes.len())}</span>
+                                    })}
+                                </td>
                                 <td class="nowrap">
                                     <a href=href>{if form_edits { "Edit" } else { "View" }}</a>
                                     {form_edits.then(|| view! {
