@@ -161,7 +161,8 @@ pub struct FormField {
     pub sample: String,
 }
 
-/// The fields of a form body: the properties of its (resolved) object schema, in order.
+/// The fields of a form body: the properties of its (resolved) object schema, in order, but
+/// the `readOnly` ones a request leaves out.
 pub fn form_fields<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>) -> Vec<FormField> {
     let schema = resolved(schema, resolve);
     let required: Vec<&str> = schema
