@@ -71,6 +71,15 @@ fn api(server: &Server, args: &[&str]) -> String {
     run(&server.data, &all)
 }
 
+/// Runs an `api` command that must fail, and returns what it said on stderr.
+fn api_fails(server: &Server, args: &[&str]) -> String {
+    let mut all = vec!["api", "--server", &server.url, "--token", &server.token];
+    all.extend_from_slice(args);
+    let out = Command::new(BIN).args(&all).env("GATEHOUSE_DATA_DIR", &server.data).output().expect("run gatehouse");
+    assert!(!out.status.success(), "gatehouse {all:?} succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn unzip(path: &Path) -> Vec<(String, String)> {
     let file = std::fs::File::open(path).expect("open zip");
     let mut archive = zip::ZipArchive::new(file).expect("zip");
@@ -112,25 +121,8 @@ fn export_then_import_into_an_empty_server_gives_the_same_api() {
     let reimported = api(&second, &["import", "--file", exported.to_str().expect("path")]);
     assert!(reimported.starts_with("updated"), "{reimported}");
     // Publishing needs someone other than the owner: the importing token's user owns it here.
-    let out = Command::new(BIN)
-        .args([
-            "api",
-            "--server",
-            &second.url,
-            "--token",
-            &second.token,
-            "change-status",
-            "-n",
-            "Reviews",
-            "-v",
-            "1.0.0",
-            "-a",
-            "prototype",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("is now PROTOTYPED"));
+    let prototyped = api(&second, &["change-status", "-n", "Reviews", "-v", "1.0.0", "-a", "prototype"]);
+    assert!(prototyped.contains("is now PROTOTYPED"), "{prototyped}");
 }
 
 #[test]
@@ -157,16 +149,8 @@ fn convert_makes_a_swagger2_working_copy_openapi3() {
     assert!(document["paths"]["/items"]["post"]["requestBody"]["content"]["application/json"].is_object(), "{text}");
 
     // Once is enough: a second conversion says why it does nothing.
-    let again = Command::new(BIN)
-        .args(["api", "--server", &server.url, "--token", &server.token, "convert", "-n", "Legacy", "-v", "2.1.0"])
-        .output()
-        .expect("run");
-    assert!(!again.status.success());
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("OpenAPI 3 already"),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    let again = api_fails(&server, &["convert", "-n", "Legacy", "-v", "2.1.0"]);
+    assert!(again.contains("OpenAPI 3 already"), "{again}");
 }
 
 #[test]
@@ -193,26 +177,6 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
     );
     assert!(!review.contains("GET /notes"), "the well-described read has no finding: {review}");
 
-    let strict = Command::new(BIN)
-        .args([
-            "api",
-            "--server",
-            &server.url,
-            "--token",
-            &server.token,
-            "review",
-            "-n",
-            "Notes",
-            "-v",
-            "1.0.0",
-            "--strict",
-        ])
-        .output()
-        .expect("run");
-    assert!(!strict.status.success(), "a warning fails --strict");
-    assert!(
-        String::from_utf8_lossy(&strict.stderr).contains("(--strict)"),
-        "{}",
-        String::from_utf8_lossy(&strict.stderr)
-    );
+    let strict = api_fails(&server, &["review", "-n", "Notes", "-v", "1.0.0", "--strict"]);
+    assert!(strict.contains("(--strict)"), "a warning fails --strict: {strict}");
 }

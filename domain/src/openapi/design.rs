@@ -1,9 +1,9 @@
 //! The design review: rules on an API's design that a valid definition can still break —
 //! an operation that changes data open to anyone, one that says nothing of what it returns,
 //! a body where clients drop it. (What the specification itself requires, such as unique
-//! operation ids, the import's warnings name.) The findings are advice for the creator (the API's
-//! page) and the reviewer (the approval), and data for a pipeline's own gate (REST); they never
-//! stop a save, a revision or an approval, which stay the people's decisions.
+//! operation ids, the import's warnings name.) The findings are advice for the creator (the
+//! API's page) and the reviewer (the approval), and data for a pipeline's own gate (REST);
+//! they never stop a save, a revision or an approval, which stay the people's decisions.
 //!
 //! The rules read the model and the gateway settings, not the document, so they speak of
 //! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
