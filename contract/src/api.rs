@@ -772,6 +772,10 @@ pub struct TryRequest {
     pub headers: Vec<(String, String)>,
     #[serde(default)]
     pub body: String,
+    /// A body that is not text (a multipart form with a file picked from disk), as standard
+    /// base64; sent instead of `body` when given.
+    #[serde(default)]
+    pub body_base64: String,
     #[serde(default)]
     pub content_type: String,
 }

@@ -197,40 +197,76 @@ pub fn form_fields<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>) -> Vec<
         .collect()
 }
 
+/// What a form field is given: typed text, or a file picked from disk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormValue {
+    Text(String),
+    File { name: String, content_type: String, bytes: Vec<u8> },
+}
+
+impl FormValue {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            FormValue::Text(text) => text.as_bytes(),
+            FormValue::File { bytes, .. } => bytes,
+        }
+    }
+}
+
 /// The body of a form submission and its content type. URL-encoded: `name=value` pairs joined
-/// by `&`. Multipart: one part per field, a file field as a file named after the field, with
-/// a boundary that none of the values contains. Fields left empty are not sent, so the
+/// by `&`. Multipart: one part per field, a file as a file part with its name and type, with a
+/// boundary that none of the values contains. Text fields left empty are not sent, so the
 /// operation's defaults apply.
-pub fn form_body(media_type: &str, fields: &[(&FormField, String)]) -> (String, String) {
-    let filled = fields.iter().filter(|(_, value)| !value.is_empty());
+pub fn form_body(media_type: &str, fields: &[(&FormField, FormValue)]) -> (String, Vec<u8>) {
+    let filled =
+        fields.iter().filter(|(_, value)| matches!(value, FormValue::File { .. }) || !value.bytes().is_empty());
     if media_type.trim().to_ascii_lowercase().starts_with("multipart/") {
         let mut boundary = "gatehouse-try-it".to_string();
-        while fields.iter().any(|(_, value)| value.contains(&boundary)) {
+        while fields.iter().any(|(_, value)| contains(value.bytes(), boundary.as_bytes())) {
             boundary.push('-');
         }
-        let mut body = String::new();
+        let mut body = Vec::new();
         for (field, value) in filled {
-            let name = field.name.replace(['"', '\r', '\n'], "_");
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""));
-            if field.file {
-                body.push_str(&format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream"));
+            let name = header_safe(&field.name);
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+            );
+            if let FormValue::File { name: file_name, content_type, .. } = value {
+                let content_type = if content_type.is_empty() { "application/octet-stream" } else { content_type };
+                let (file_name, content_type) = (header_safe(file_name), header_safe(content_type));
+                body.extend_from_slice(
+                    format!("; filename=\"{file_name}\"\r\nContent-Type: {content_type}").as_bytes(),
+                );
             }
-            body.push_str(&format!("\r\n\r\n{value}\r\n"));
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(value.bytes());
+            body.extend_from_slice(b"\r\n");
         }
-        body.push_str(&format!("--{boundary}--\r\n"));
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         (format!("multipart/form-data; boundary={boundary}"), body)
     } else {
-        let pairs: Vec<String> =
-            filled.map(|(field, value)| format!("{}={}", form_encode(&field.name), form_encode(value))).collect();
-        ("application/x-www-form-urlencoded".to_string(), pairs.join("&"))
+        let pairs: Vec<String> = filled
+            .map(|(field, value)| format!("{}={}", form_encode(field.name.as_bytes()), form_encode(value.bytes())))
+            .collect();
+        ("application/x-www-form-urlencoded".to_string(), pairs.join("&").into_bytes())
     }
+}
+
+/// A name or type as it may stand in a part's header: no quote or line break to end it early.
+fn header_safe(text: &str) -> String {
+    text.replace(['"', '\r', '\n'], "_")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 /// `application/x-www-form-urlencoded` encoding of one name or value: spaces as `+`, every
 /// byte but the unreserved ones as `%XX`.
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
+fn form_encode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
             b' ' => "+".to_string(),
             _ => format!("%{b:02X}"),
@@ -327,22 +363,44 @@ mod tests {
         let names: Vec<(&str, bool, bool, &str)> =
             fields.iter().map(|f| (f.name.as_str(), f.required, f.file, f.sample.as_str())).collect();
         assert_eq!(names, [("note", true, false, "string"), ("count", false, false, "1"), ("photo", false, true, "")]);
+        let photo =
+            FormValue::File { name: "cat.png".into(), content_type: "image/png".into(), bytes: vec![0x89, b'P', 0] };
         let filled = [
-            (&fields[0], "hello world & more".to_string()),
-            (&fields[1], String::new()),
-            (&fields[2], "bytes".to_string()),
+            (&fields[0], FormValue::Text("hello world & more".into())),
+            (&fields[1], FormValue::Text(String::new())),
+            (&fields[2], photo),
         ];
         assert_eq!(
             form_body("application/x-www-form-urlencoded", &filled),
-            ("application/x-www-form-urlencoded".to_string(), "note=hello+world+%26+more&photo=bytes".to_string())
+            ("application/x-www-form-urlencoded".to_string(), b"note=hello+world+%26+more&photo=%89P%00".to_vec())
         );
         let (content_type, body) = form_body("multipart/form-data", &filled);
         assert_eq!(content_type, "multipart/form-data; boundary=gatehouse-try-it");
+        let mut expected =
+            b"--gatehouse-try-it\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello world & more\r\n\
+             --gatehouse-try-it\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"cat.png\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+                .to_vec();
+        expected.extend_from_slice(&[0x89, b'P', 0]);
+        expected.extend_from_slice(b"\r\n--gatehouse-try-it--\r\n");
+        assert_eq!(body, expected, "the file's bytes are sent as they are");
+    }
+
+    #[test]
+    fn an_empty_file_is_sent_and_an_untyped_file_is_octets() {
+        let field = FormField {
+            name: "doc".into(),
+            required: true,
+            file: true,
+            description: String::new(),
+            sample: String::new(),
+        };
+        let empty = FormValue::File { name: "a\"b.txt".into(), content_type: String::new(), bytes: vec![] };
+        let (_, body) = form_body("multipart/form-data", &[(&field, empty)]);
         assert_eq!(
-            body,
-            "--gatehouse-try-it\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello world & more\r\n\
-             --gatehouse-try-it\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"photo\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\nbytes\r\n--gatehouse-try-it--\r\n"
+            String::from_utf8_lossy(&body),
+            "--gatehouse-try-it\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a_b.txt\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n\r\n--gatehouse-try-it--\r\n"
         );
     }
 
@@ -355,7 +413,8 @@ mod tests {
             description: String::new(),
             sample: String::new(),
         };
-        let (content_type, _) = form_body("multipart/form-data", &[(&field, "x--gatehouse-try-it y".into())]);
+        let value = FormValue::Text("x--gatehouse-try-it y".into());
+        let (content_type, _) = form_body("multipart/form-data", &[(&field, value)]);
         assert_eq!(content_type, "multipart/form-data; boundary=gatehouse-try-it-");
     }
 

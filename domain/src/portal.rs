@@ -264,6 +264,14 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
         url.push_str(request.query.trim().trim_start_matches('?'));
     }
     let headers = console_headers(&request.headers)?;
+    let body = if request.body_base64.is_empty() {
+        request.body.clone().into_bytes()
+    } else {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(request.body_base64.trim())
+            .map_err(|e| DomainError::invalid("body_base64", format!("not standard base64: {e}")))?
+    };
     let http = reqwest::Client::new();
     let mut outgoing = http.request(method, &url).timeout(std::time::Duration::from_secs(30)).headers(headers);
     let api_key = request.api_key.trim();
@@ -276,13 +284,13 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
         let token = keys::token_for_application(db, issuer, application_id, &request.key_type).await?;
         outgoing = outgoing.bearer_auth(token.access_token);
     }
-    if !request.body.is_empty() {
+    if !body.is_empty() {
         outgoing = outgoing
             .header(
                 "content-type",
                 if request.content_type.is_empty() { "application/json" } else { &request.content_type },
             )
-            .body(request.body.clone());
+            .body(body);
     }
     let started = std::time::Instant::now();
     let answer = outgoing

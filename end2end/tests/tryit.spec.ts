@@ -31,7 +31,8 @@ test('the console sends a JSON body from the example and form bodies field by fi
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ path: req.url, type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString() }));
+      const body = Buffer.concat(chunks);
+      res.end(JSON.stringify({ path: req.url, type: req.headers['content-type'] ?? '', body: body.toString(), hex: body.toString('hex') }));
     });
   });
   await new Promise<void>((ready) => echo.listen(0, '127.0.0.1', ready));
@@ -59,13 +60,15 @@ test('the console sends a JSON body from the example and form bodies field by fi
     await upload.locator('summary').click();
     await upload.getByTestId('try-open').click();
     await upload.getByTestId('try-form-title').fill('Receipt');
-    await upload.getByTestId('try-form-file').fill('the file contents');
+    // A file picked from disk is sent as it is, binary bytes and all, with its name and type.
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]);
+    await upload.getByTestId('try-form-file').setInputFiles({ name: 'receipt.png', mimeType: 'image/png', buffer: png });
     await upload.getByTestId('try-send').click();
     await expect(upload.getByTestId('try-status')).toHaveText('200');
     const body = upload.getByTestId('try-body');
     await expect(body).toContainText('multipart/form-data; boundary=gatehouse-try-it');
-    await expect(body).toContainText('name=\\"file\\"; filename=\\"file\\"');
-    await expect(body).toContainText('the file contents');
+    await expect(body).toContainText('name=\\"file\\"; filename=\\"receipt.png\\"\\r\\nContent-Type: image/png');
+    await expect(body).toContainText(png.toString('hex'));
   } finally {
     echo.close();
   }

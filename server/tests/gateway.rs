@@ -1013,6 +1013,19 @@ async fn the_try_it_console_sends_parameters_and_an_api_key() {
     assert_eq!(own.status(), 422);
     let error: Value = own.json().await.expect("json");
     assert!(error["error"]["message"].as_str().unwrap_or_default().contains("set by the console"), "{error}");
+
+    let mut garbled = attempt(&key, json!([]));
+    garbled["body_base64"] = json!("not base64!");
+    let refused = reqwest::Client::new()
+        .post(format!("{base}/api/v1/portal/try"))
+        .bearer_auth(consumer)
+        .json(&garbled)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), 422);
+    let error: Value = refused.json().await.expect("json");
+    assert!(error["error"]["message"].as_str().unwrap_or_default().contains("body_base64"), "{error}");
 }
 
 /// Browsers across origins, through a real gateway: with the API's CORS policy on, a preflight

@@ -9,7 +9,11 @@ use crate::functions::portal::{CATALOG_PAGE, TryOperation, catalog, load_portal_
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::{encode, encode_segment};
-use gatehouse_contract::sample::{Direction, FormField, Resolve, form_body, form_fields, is_form, is_json, sample};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use gatehouse_contract::sample::{
+    Direction, FormField, FormValue, Resolve, form_body, form_fields, is_form, is_json, sample,
+};
 use gatehouse_contract::{
     AuthKind, LifecycleState, MediaType, NewSubscription, Operation, Parameter, PortalApi, Subscription,
     SubscriptionStatus, Tier, TryRequest,
@@ -545,14 +549,30 @@ fn schema_by_ref<'a>(schemas: &'a serde_json::Value) -> impl Fn(&str) -> Option<
 #[derive(Clone)]
 enum TryBody {
     Text { media_type: String, text: RwSignal<String> },
-    Form { media_type: String, fields: Vec<(FormField, RwSignal<String>)> },
+    Form { media_type: String, fields: Vec<(FormField, FormInput)> },
+}
+
+/// One field of a form body: typed text, or a file input whose file is read as it is sent.
+#[derive(Clone)]
+enum FormInput {
+    Text(RwSignal<String>),
+    File(NodeRef<leptos::html::Input>),
 }
 
 impl TryBody {
     fn new<'a>(media: MediaType, resolve: &Resolve<'a>) -> Self {
         if is_form(&media.content_type) {
-            let fields =
-                form_fields(&media.schema, resolve).into_iter().map(|f| (f, RwSignal::new(String::new()))).collect();
+            let fields = form_fields(&media.schema, resolve)
+                .into_iter()
+                .map(|field| {
+                    let input = if field.file {
+                        FormInput::File(NodeRef::new())
+                    } else {
+                        FormInput::Text(RwSignal::new(String::new()))
+                    };
+                    (field, input)
+                })
+                .collect();
             return TryBody::Form { media_type: media.content_type, fields };
         }
         let start = media.example.clone().unwrap_or_else(|| sample(&media.schema, resolve, Direction::Request));
@@ -566,13 +586,26 @@ impl TryBody {
         TryBody::Text { media_type: media.content_type, text: RwSignal::new(text) }
     }
 
-    /// The request's content type and body.
-    fn encoded(&self) -> (String, String) {
+    /// The request's content type and body, with the files a form's fields picked read from
+    /// disk; or why a file could not be read.
+    async fn encoded(self) -> Result<(String, Vec<u8>), String> {
         match self {
-            TryBody::Text { media_type, text } => (media_type.clone(), text.get_untracked()),
+            TryBody::Text { media_type, text } => Ok((media_type, text.get_untracked().into_bytes())),
             TryBody::Form { media_type, fields } => {
-                let filled: Vec<(&FormField, String)> = fields.iter().map(|(f, v)| (f, v.get_untracked())).collect();
-                form_body(media_type, &filled)
+                let mut filled = Vec::with_capacity(fields.len());
+                for (field, input) in &fields {
+                    let value = match input {
+                        FormInput::Text(text) => FormValue::Text(text.get_untracked()),
+                        FormInput::File(node) => {
+                            match node.get_untracked().and_then(|input| input.files()).and_then(|files| files.get(0)) {
+                                Some(file) => read_file(file).await?,
+                                None => FormValue::Text(String::new()),
+                            }
+                        }
+                    };
+                    filled.push((field, value));
+                }
+                Ok(form_body(&media_type, &filled))
             }
         }
     }
@@ -589,21 +622,24 @@ impl TryBody {
             TryBody::Form { media_type, fields } => view! {
                 <fieldset class="try-form" data-testid="try-form">
                     <legend>{format!("Body ({media_type})")}</legend>
-                    {fields.into_iter().map(|(field, value)| {
+                    {fields.into_iter().map(|(field, input)| {
                         let label = format!("{}{}", field.name, match (field.file, field.required) {
-                            (true, true) => " (file contents, required)",
-                            (true, false) => " (file contents)",
+                            (true, true) => " (file, required)",
+                            (true, false) => " (file)",
                             (false, true) => " (required)",
                             (false, false) => "",
                         });
                         let testid = format!("try-form-{}", field.name);
-                        let input = move |ev| value.set(event_target_value(&ev));
                         view! {
                             <label title=field.description.clone()>{label}
-                                {if field.file {
-                                    view! { <textarea rows="3" class="code" required=field.required data-testid=testid on:input=input></textarea> }.into_any()
-                                } else {
-                                    view! { <input type="text" required=field.required placeholder=field.sample.clone() data-testid=testid on:input=input/> }.into_any()
+                                {match input {
+                                    FormInput::File(node) => view! {
+                                        <input type="file" node_ref=node required=field.required data-testid=testid/>
+                                    }.into_any(),
+                                    FormInput::Text(value) => view! {
+                                        <input type="text" required=field.required placeholder=field.sample.clone() data-testid=testid
+                                            on:input=move |ev| value.set(event_target_value(&ev))/>
+                                    }.into_any(),
                                 }}
                             </label>
                         }
@@ -613,6 +649,18 @@ impl TryBody {
             .into_any(),
         }
     }
+}
+
+/// A file picked in a form field, read whole: the console sends it as it is.
+async fn read_file(file: web_sys::File) -> Result<FormValue, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("the file {} could not be read", file.name()))?;
+    Ok(FormValue::File {
+        name: file.name(),
+        content_type: file.type_(),
+        bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
+    })
 }
 
 /// The try-it console of one operation: fill its parameters (path, query, header) and body,
@@ -652,6 +700,7 @@ fn TryIt(
         .collect();
     let query = RwSignal::new(String::new());
     let body = body.map(|media| TryBody::new(media, &resolve));
+    let unreadable = RwSignal::new(None::<String>);
     let application = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
@@ -676,20 +725,36 @@ fn TryIt(
         if !more.trim().is_empty() {
             pairs.push(more.trim().trim_start_matches('?').to_string());
         }
-        let (content_type, body_text) = body.as_ref().map(TryBody::encoded).unwrap_or_default();
-        send.dispatch(TryOperation {
-            request: TryRequest {
-                api_id: api_id.clone(),
-                application_id: Some(application.get_untracked()).filter(|a| !a.is_empty()),
-                key_type: key_type.get_untracked(),
-                api_key: key.get_untracked().trim().to_string(),
-                method: method.clone(),
-                path,
-                query: pairs.join("&"),
-                headers,
-                body: body_text,
-                content_type,
-            },
+        let mut request = TryRequest {
+            api_id: api_id.clone(),
+            application_id: Some(application.get_untracked()).filter(|a| !a.is_empty()),
+            key_type: key_type.get_untracked(),
+            api_key: key.get_untracked().trim().to_string(),
+            method: method.clone(),
+            path,
+            query: pairs.join("&"),
+            headers,
+            body: String::new(),
+            body_base64: String::new(),
+            content_type: String::new(),
+        };
+        let body = body.clone();
+        unreadable.set(None);
+        leptos::task::spawn_local(async move {
+            if let Some(body) = body {
+                match body.encoded().await {
+                    Ok((content_type, bytes)) => {
+                        request.content_type = content_type;
+                        // Text travels as text; a body with a binary file in it as base64.
+                        match String::from_utf8(bytes) {
+                            Ok(text) => request.body = text,
+                            Err(binary) => request.body_base64 = STANDARD.encode(binary.into_bytes()),
+                        }
+                    }
+                    Err(message) => return unreadable.set(Some(message)),
+                }
+            }
+            send.dispatch(TryOperation { request });
         });
     };
     view! {
@@ -753,6 +818,7 @@ fn TryIt(
                     </form>
                 }
             })}
+            {move || unreadable.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             {move || send.value().get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                 Ok(answer) => view! {
