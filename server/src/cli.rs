@@ -1,4 +1,6 @@
-//! The `gatehouse` command line: `serve`, `migrate`, `user create`, `token create`.
+//! The `gatehouse` command line: `serve`, `migrate`, `user create` and `token create` on the
+//! data directory; `api`, `group`, `approval` and `deploy` against a running server's REST API,
+//! as a pipeline uses them.
 
 use crate::config::{ServeArgs, StoreArgs};
 use crate::http;
@@ -54,6 +56,13 @@ pub enum Command {
         #[command(subcommand)]
         command: DeployCommand,
     },
+    /// Gateway groups on a running server: create and list them.
+    Group {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
     /// Work with APIs on a running server, as a pipeline would (like apictl).
     Api {
         #[command(flatten)]
@@ -105,6 +114,10 @@ pub enum ApprovalCommand {
         /// Shown to the creator and in the audit log.
         #[arg(long, default_value = "")]
         comment: String,
+        /// Wait up to this many seconds for the group's gateways to serve the deployment;
+        /// fail if they do not.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
     },
     /// Reject a request, saying why.
     Reject {
@@ -139,7 +152,37 @@ pub enum DeployCommand {
         /// The earlier revision to deploy again.
         #[arg(long)]
         revision: i64,
+        /// Wait up to this many seconds for the group's gateways to serve it; fail if they do not.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCommand {
+    /// Create a gateway group (a publisher's or an admin's).
+    Create {
+        /// A git branch and Kubernetes name: lower-case letters, digits and `-`.
+        #[arg(long)]
+        name: String,
+        /// The Ingress host its APIs are reached on, e.g. food.example.com.
+        #[arg(long)]
+        host: String,
+        /// shared, private-jet or sidecar.
+        #[arg(long, default_value = "shared")]
+        mode: String,
+        /// functional or regional.
+        #[arg(long, default_value = "functional")]
+        kind: String,
+        /// A region or datacenter label; repeat for more.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Port of the group's local gateway (default: the next free one from 8081).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// List the gateway groups with their newest release and their APIs.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +219,30 @@ pub enum ApiCommand {
         /// Root document inside a zipped definition.
         #[arg(long)]
         entry: Option<String>,
+    },
+    /// Freeze the working copy as the next numbered revision; prints its number.
+    Revision {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// What changed, shown with the revision.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Assign the API to the gateway group that will serve it.
+    SetGroup {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// The gateway group's name.
+        #[arg(long)]
+        group: String,
     },
     /// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (revisions keep their definition).
     Convert {
@@ -263,6 +330,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Api { remote, command } => run_api(&remote, command).await.map_err(remote_failed),
         Command::Approval { remote, command } => run_approval(&remote, command).await.map_err(remote_failed),
         Command::Deploy { remote, command } => run_deploy(&remote, command).await.map_err(remote_failed),
+        Command::Group { remote, command } => run_group(&remote, command).await.map_err(remote_failed),
         Command::Serve(args) => serve(&cli.store, args).await,
         Command::Migrate => {
             open_store(&cli.store).await?;
@@ -529,6 +597,19 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
                 eprintln!("warning: {}:{} {} ({})", w.line, w.column, w.message, w.pointer);
             }
         }
+        ApiCommand::Revision { name, version, note } => {
+            let api = remote.find(&name, &version).await?;
+            let created =
+                remote.post_json(&format!("/apis/{}/revisions", api.id), &serde_json::json!({ "note": note })).await?;
+            // Only the number on stdout, so scripts can capture it: `REV=$(gatehouse api revision …)`.
+            println!("{}", created["number"]);
+            eprintln!("revision {} of {name} {version} created", created["number"]);
+        }
+        ApiCommand::SetGroup { name, version, group } => {
+            let api = remote.find(&name, &version).await?;
+            remote.put_json(&format!("/apis/{}/group", api.id), &serde_json::json!({ "group": group })).await?;
+            println!("{name} {version} is served by the gateway group {group}");
+        }
         ApiCommand::Convert { name, version } => {
             let api = remote.find(&name, &version).await?;
             let detail = remote.get_json(&format!("/apis/{}", api.id)).await?;
@@ -618,12 +699,15 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
                 );
             }
         }
-        ApprovalCommand::Approve { id, comment } => {
+        ApprovalCommand::Approve { id, comment, wait } => {
             let outcome = remote
                 .post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment }))
                 .await?;
             if outcome["deployment"].is_object() {
                 print_deployment(&outcome["deployment"]);
+                if let Some(seconds) = wait {
+                    wait_until_live(&remote, &outcome["deployment"], seconds).await?;
+                }
             } else {
                 let s = &outcome["subscription"];
                 println!(
@@ -655,7 +739,7 @@ async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), Rem
                 print_deployment(d);
             }
         }
-        DeployCommand::Rollback { group, name, version, revision } => {
+        DeployCommand::Rollback { group, name, version, revision, wait } => {
             let api = remote.find(&name, &version).await?;
             let deployment = remote
                 .post_json(
@@ -664,6 +748,91 @@ async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), Rem
                 )
                 .await?;
             print_deployment(&deployment);
+            if let Some(seconds) = wait {
+                wait_until_live(&remote, &deployment, seconds).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits until every gateway of the deployment's group that reports serves it (at least one
+/// must), so a pipeline's next step can call the API; fails when the deployment failed or the
+/// time is up.
+async fn wait_until_live(remote: &Remote, deployment: &serde_json::Value, seconds: u64) -> Result<(), RemoteError> {
+    let id = deployment["id"].as_str().unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let now = remote.get_json(&format!("/deployments/{id}")).await?;
+        let (live_on, gateways) = (now["live_on"].as_u64().unwrap_or(0), now["gateways"].as_u64().unwrap_or(0));
+        match now["status"].as_str() {
+            Some("failed") => {
+                let reason = now["reason"].as_str().unwrap_or_default();
+                return Err(RemoteError::Usage(format!("deployment {id} failed: {reason}")));
+            }
+            _ if gateways > 0 && live_on == gateways => {
+                println!("live on {live_on} of {gateways} gateways");
+                return Ok(());
+            }
+            _ if tokio::time::Instant::now() >= deadline => {
+                return Err(RemoteError::Usage(format!(
+                    "deployment {id} is live on {live_on} of {gateways} gateways after {seconds} s"
+                )));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+async fn run_group(args: &RemoteArgs, command: GroupCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    match command {
+        GroupCommand::Create { name, host, mode, kind, regions, port } => {
+            let group = remote
+                .post_json(
+                    "/gateway-groups",
+                    &serde_json::json!({ "name": name, "host": host, "mode": mode, "kind": kind,
+                                         "regions": regions, "port": port }),
+                )
+                .await?;
+            println!(
+                "created the gateway group {} ({}, {}); its local gateway serves on port {}",
+                group["name"].as_str().unwrap_or_default(),
+                group["mode"].as_str().unwrap_or_default(),
+                group["kind"].as_str().unwrap_or_default(),
+                group["port"]
+            );
+        }
+        GroupCommand::List => {
+            let groups = remote.get_json("/gateway-groups").await?;
+            println!(
+                "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} APIS",
+                "NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE"
+            );
+            for g in groups.as_array().into_iter().flatten() {
+                let apis: Vec<String> = g["apis"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| {
+                        format!(
+                            "{} {}",
+                            a["name"].as_str().unwrap_or_default(),
+                            a["version"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                println!(
+                    "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} {}",
+                    g["name"].as_str().unwrap_or_default(),
+                    g["mode"].as_str().unwrap_or_default(),
+                    g["kind"].as_str().unwrap_or_default(),
+                    g["host"].as_str().unwrap_or_default(),
+                    g["port"],
+                    g["tag"].as_str().unwrap_or("-"),
+                    apis.join(", ")
+                );
+            }
         }
     }
     Ok(())

@@ -140,7 +140,16 @@ impl Remote {
 
     /// POST a JSON body and read the JSON answer (`null` for an empty one).
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
-        let response = self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await?;
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
+    /// PUT a JSON body and read the JSON answer (`null` for an empty one).
+    pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send_json(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> Result<Value> {
+        let response = self.send(self.http.request(method, format!("{}{path}", self.base)).json(body)).await?;
         let bytes = response.bytes().await.map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))?;
         Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }

@@ -1,7 +1,8 @@
 //! The CLI as a pipeline uses it, against real `gatehouse serve` processes: export an API
-//! project from one server and import it into an empty one; the result is the same API.
+//! project from one server and import it into an empty one; the result is the same API; a
+//! release from a gateway group to the group's gateway serving it, by the CLI alone.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -68,6 +69,13 @@ fn start() -> Server {
 fn api(server: &Server, args: &[&str]) -> String {
     let mut all = vec!["api", "--server", &server.url, "--token", &server.token];
     all.extend_from_slice(args);
+    run(&server.data, &all)
+}
+
+/// Runs a command against the server as the holder of `token`.
+fn remote(server: &Server, token: &str, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--server", &server.url, "--token", token]);
     run(&server.data, &all)
 }
 
@@ -179,4 +187,59 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
 
     let strict = api_fails(&server, &["review", "-n", "Notes", "-v", "1.0.0", "--strict"]);
     assert!(strict.contains("(--strict)"), "a warning fails --strict: {strict}");
+}
+
+/// A release by the CLI alone: a publisher creates a gateway group; the API's creator assigns
+/// the API to it, cuts a revision and submits it; the publisher approves and waits until the
+/// group's local gateway (run by `gatehouse serve`) serves it — and it does.
+#[test]
+fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
+    let server = start();
+    let publisher = server.token.clone();
+    run(
+        &server.data,
+        &["user", "create", "--email", "dev@example.com", "--role", "creator", "--password", "correct horse battery"],
+    );
+    let creator =
+        run(&server.data, &["token", "create", "--email", "dev@example.com", "--name", "ci"]).trim().to_string();
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port().to_string();
+    let group = ["group", "create", "--name", "food-apis", "--host", "food.example.com", "--port", &port];
+    let created = remote(&server, &publisher, &group);
+    assert!(
+        created.contains(&format!("food-apis (shared, functional); its local gateway serves on port {port}")),
+        "{created}"
+    );
+
+    let definition = server.data.join("reviews.yaml");
+    std::fs::write(
+        &definition,
+        "openapi: 3.0.3\ninfo: {title: Reviews, version: 1.0.0}\nservers: [{url: 'http://127.0.0.1:9'}]\n\
+         paths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses: {'200': {description: ok}}\n",
+    )
+    .expect("write definition");
+    let path = definition.to_str().expect("path");
+    remote(&server, &creator, &["api", "import", "--file", path, "--context", "/review/v1.0"]);
+    let assigned =
+        remote(&server, &creator, &["api", "set-group", "-n", "Reviews", "-v", "1.0.0", "--group", "food-apis"]);
+    assert!(assigned.contains("served by the gateway group food-apis"), "{assigned}");
+    let revision = remote(&server, &creator, &["api", "revision", "-n", "Reviews", "-v", "1.0.0", "--note", "first"]);
+    assert_eq!(revision.trim(), "1", "only the number, for a script to capture");
+    let submit = ["approval", "submit", "-n", "Reviews", "-v", "1.0.0", "--revision", "1"];
+    let request = remote(&server, &creator, &submit).trim().to_string();
+
+    let approved = remote(&server, &publisher, &["approval", "approve", "--id", &request, "--wait", "30"]);
+    assert!(approved.contains("food-apis-v1.0.0"), "{approved}");
+    assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
+    // Served: the gateway knows the route and asks for a credential (a 404 if it did not).
+    let mut gateway = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).expect("gateway");
+    gateway
+        .write_all(b"GET /review/v1.0/reviews HTTP/1.1\r\nHost: food.example.com\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    gateway.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    let groups = remote(&server, &publisher, &["group", "list"]);
+    let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
+    assert!(row.contains("food-apis-v1.0.0") && row.ends_with("Reviews 1.0.0"), "{groups}");
 }
