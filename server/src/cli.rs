@@ -7,7 +7,9 @@ use crate::http;
 use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
-use gatehouse_contract::{DesignFinding, FindingLevel, Role};
+use gatehouse_contract::{
+    Application, DesignFinding, FindingLevel, NewClientSecret, PortalApi, Role, SubscriptionStatus,
+};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, DomainError, accounts, audit, seed, tokens};
@@ -55,6 +57,14 @@ pub enum Command {
         remote: RemoteArgs,
         #[command(subcommand)]
         command: DeployCommand,
+    },
+    /// Credentials for calling an API through its gateway, as a pipeline's test step needs
+    /// them (like apictl's `get keys`).
+    Keys {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Gateway groups on a running server: create and list them.
     Group {
@@ -155,6 +165,30 @@ pub enum DeployCommand {
         /// Wait up to this many seconds for the group's gateways to serve it; fail if they do not.
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print an access token for an API: an application of yours (made when missing) is
+    /// subscribed with a tier the API offers, gets a new client secret for the key type (the
+    /// old one stops working), and exchanges it at `/oauth2/token`.
+    Get {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// The application to use; keep it for this purpose, as its secret is replaced.
+        #[arg(long, default_value = "gatehouse-cli")]
+        app: String,
+        /// The tier to subscribe with (default: the first the API offers without approval).
+        #[arg(long)]
+        tier: Option<String>,
+        /// production or sandbox.
+        #[arg(long, default_value = "production")]
+        key_type: String,
     },
 }
 
@@ -331,6 +365,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Approval { remote, command } => run_approval(&remote, command).await.map_err(remote_failed),
         Command::Deploy { remote, command } => run_deploy(&remote, command).await.map_err(remote_failed),
         Command::Group { remote, command } => run_group(&remote, command).await.map_err(remote_failed),
+        Command::Keys { remote, command } => run_keys(&remote, command).await.map_err(remote_failed),
         Command::Serve(args) => serve(&cli.store, args).await,
         Command::Migrate => {
             open_store(&cli.store).await?;
@@ -782,6 +817,63 @@ async fn wait_until_live(remote: &Remote, deployment: &serde_json::Value, second
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
     }
+}
+
+async fn run_keys(args: &RemoteArgs, command: KeysCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    let KeysCommand::Get { name, version, app, tier, key_type } = command;
+    let api = remote.find_in_portal(&name, &version).await?;
+    let applications: Vec<Application> = remote.get("/applications").await?;
+    let application = match applications.into_iter().find(|a| a.name == app) {
+        Some(application) => application,
+        None => {
+            let body = serde_json::json!({ "name": app, "description": "Made by `gatehouse keys get`." });
+            serde_json::from_value(remote.post_json("/applications", &body).await?)
+                .map_err(|e| RemoteError::Usage(format!("the server's application could not be read: {e}")))?
+        }
+    };
+    let subscription = match application.subscriptions.iter().find(|s| s.api_id == api.id) {
+        Some(subscription) => subscription.clone(),
+        None => {
+            let tier = match tier {
+                Some(tier) => tier,
+                None => {
+                    let page: PortalApi = remote.get(&format!("/portal/apis/{}", api.id)).await?;
+                    page.tiers.into_iter().find(|t| !t.needs_approval).map(|t| t.name).ok_or_else(|| {
+                        RemoteError::Usage(format!(
+                            "{name} {version} offers no tier without approval: choose one with --tier"
+                        ))
+                    })?
+                }
+            };
+            let body = serde_json::json!({ "application_id": application.id, "api_id": api.id, "tier": tier });
+            serde_json::from_value(remote.post_json("/subscriptions", &body).await?)
+                .map_err(|e| RemoteError::Usage(format!("the server's subscription could not be read: {e}")))?
+        }
+    };
+    if subscription.status != SubscriptionStatus::Active {
+        return Err(RemoteError::Usage(format!(
+            "{app}'s subscription to {name} {version} is {}: no token can call it yet",
+            subscription.status.label()
+        )));
+    }
+    let client: NewClientSecret = serde_json::from_value(
+        remote
+            .post_json(
+                &format!("/applications/{}/credentials", application.id),
+                &serde_json::json!({ "key_type": key_type }),
+            )
+            .await?,
+    )
+    .map_err(|e| RemoteError::Usage(format!("the server's credentials could not be read: {e}")))?;
+    let token = remote.access_token(&client.client_id, &client.client_secret).await?;
+    // Only the token on stdout, so scripts can capture it: `ACCESS=$(gatehouse keys get …)`.
+    println!("{}", token["access_token"].as_str().unwrap_or_default());
+    eprintln!(
+        "{key_type} token of {app} (tier {}) for {name} {version}; expires in {} s",
+        subscription.tier, token["expires_in"]
+    );
+    Ok(())
 }
 
 async fn run_group(args: &RemoteArgs, command: GroupCommand) -> Result<(), RemoteError> {

@@ -7,6 +7,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub struct Remote {
+    /// The server's root, where `/oauth2/token` is.
+    server: String,
+    /// The REST API's root: `<server>/api/v1`.
     base: String,
     token: String,
     http: reqwest::Client,
@@ -33,7 +36,8 @@ impl Remote {
             .user_agent(concat!("gatehouse-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RemoteError::Usage(e.to_string()))?;
-        Ok(Remote { base: format!("{}/api/v1", server.trim_end_matches('/')), token: token.trim().to_string(), http })
+        let server = server.trim_end_matches('/').to_string();
+        Ok(Remote { base: format!("{server}/api/v1"), server, token: token.trim().to_string(), http })
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
@@ -123,6 +127,37 @@ impl Remote {
         self.json(response).await
     }
 
+    /// The API with exactly this name and version among those the portal lists to the caller.
+    pub async fn find_in_portal(&self, name: &str, version: &str) -> Result<ApiSummary> {
+        let params = [("q", name), ("limit", "100")];
+        let response = self.send(self.http.get(format!("{}/portal/apis", self.base)).query(&params)).await?;
+        let page: Page<ApiSummary> = self.json(response).await?;
+        page.items.into_iter().find(|a| a.name == name && a.version == version).ok_or_else(|| {
+            RemoteError::Usage(format!(
+                "the portal lists no API named `{name}` with version `{version}` to you (it lists published, \
+                 prototyped and deprecated APIs)"
+            ))
+        })
+    }
+
+    /// An access token for an OAuth2 client, from the server's `/oauth2/token`.
+    pub async fn access_token(&self, client_id: &str, client_secret: &str) -> Result<Value> {
+        let request = self
+            .http
+            .post(format!("{}/oauth2/token", self.server))
+            .basic_auth(client_id, Some(client_secret))
+            .form(&[("grant_type", "client_credentials")]);
+        let response =
+            request.send().await.map_err(|e| RemoteError::Unreachable(self.server.clone(), e.to_string()))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            let message = body["error_description"].as_str().or(body["error"].as_str()).unwrap_or("no token");
+            return Err(RemoteError::Server { status, message: message.to_string() });
+        }
+        Ok(body)
+    }
+
     pub async fn change_status(&self, id: &str, action: &str, comment: &str, confirm: bool) -> Result<String> {
         let body = serde_json::json!({ "action": action, "comment": comment, "confirm": confirm });
         let response = self.send(self.http.post(format!("{}/apis/{id}/lifecycle", self.base)).json(&body)).await?;
@@ -134,6 +169,11 @@ impl Remote {
 impl Remote {
     /// GET a JSON value.
     pub async fn get_json(&self, path: &str) -> Result<Value> {
+        self.get(path).await
+    }
+
+    /// GET a typed answer.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let response = self.send(self.http.get(format!("{}{path}", self.base))).await?;
         self.json(response).await
     }

@@ -88,6 +88,40 @@ fn api_fails(server: &Server, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// What the test backend answers every request with.
+const REVIEWS: &str = r#"[{"stars":5}]"#;
+
+/// A backend on a free port answering every request with [`REVIEWS`].
+fn backend() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("backend port");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{REVIEWS}",
+                REVIEWS.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
+/// A GET on 127.0.0.1 with extra header lines; the whole answer as text.
+fn get(port: u16, path: &str, headers: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: food.example.com\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
 fn unzip(path: &Path) -> Vec<(String, String)> {
     let file = std::fs::File::open(path).expect("open zip");
     let mut archive = zip::ZipArchive::new(file).expect("zip");
@@ -191,7 +225,8 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
 
 /// A release by the CLI alone: a publisher creates a gateway group; the API's creator assigns
 /// the API to it, cuts a revision and submits it; the publisher approves and waits until the
-/// group's local gateway (run by `gatehouse serve`) serves it — and it does.
+/// group's local gateway (run by `gatehouse serve`) serves it — and it does: a consumer gets a
+/// token with `keys get` and calls the API through the gateway.
 #[test]
 fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let server = start();
@@ -213,8 +248,11 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let definition = server.data.join("reviews.yaml");
     std::fs::write(
         &definition,
-        "openapi: 3.0.3\ninfo: {title: Reviews, version: 1.0.0}\nservers: [{url: 'http://127.0.0.1:9'}]\n\
-         paths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses: {'200': {description: ok}}\n",
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: Reviews, version: 1.0.0}}\nservers: [{{url: 'http://127.0.0.1:{}'}}]\n\
+             paths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses: {{'200': {{description: ok}}}}\n",
+            backend()
+        ),
     )
     .expect("write definition");
     let path = definition.to_str().expect("path");
@@ -231,13 +269,26 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(approved.contains("food-apis-v1.0.0"), "{approved}");
     assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
     // Served: the gateway knows the route and asks for a credential (a 404 if it did not).
-    let mut gateway = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).expect("gateway");
-    gateway
-        .write_all(b"GET /review/v1.0/reviews HTTP/1.1\r\nHost: food.example.com\r\nConnection: close\r\n\r\n")
-        .expect("send");
-    let mut answer = String::new();
-    gateway.read_to_string(&mut answer).expect("read");
-    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let gateway = port.parse::<u16>().expect("port");
+    let refused = get(gateway, "/review/v1.0/reviews", "");
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+
+    // A consumer's pipeline gets a token (an application, a subscription and a secret made on
+    // the way) and calls the API through the gateway.
+    run(
+        &server.data,
+        &["user", "create", "--email", "shop@example.com", "--role", "consumer", "--password", "correct horse battery"],
+    );
+    let consumer =
+        run(&server.data, &["token", "create", "--email", "shop@example.com", "--name", "ci"]).trim().to_string();
+    let access = remote(&server, &consumer, &["keys", "get", "-n", "Reviews", "-v", "1.0.0"]).trim().to_string();
+    let answer = get(gateway, "/review/v1.0/reviews", &format!("Authorization: Bearer {access}\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with(REVIEWS), "{answer}");
+    // Again: the same application and subscription, a new secret; the new token works too.
+    let again = remote(&server, &consumer, &["keys", "get", "-n", "Reviews", "-v", "1.0.0"]).trim().to_string();
+    assert_ne!(again, access);
+    let answer = get(gateway, "/review/v1.0/reviews", &format!("Authorization: Bearer {again}\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
