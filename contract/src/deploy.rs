@@ -35,6 +35,15 @@ pub enum GroupKind {
     Regional,
 }
 
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Functional => "functional",
+            GroupKind::Regional => "regional",
+        }
+    }
+}
+
 /// A gateway group: the APIs one (set of) microgateway(s) serves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -125,7 +125,7 @@ pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<G
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
     )
     .bind(&group.name)
-    .bind(if group.kind == GroupKind::Regional { "regional" } else { "functional" })
+    .bind(group.kind.as_str())
     .bind(apis::to_json(&group.regions))
     .bind(group.mode.as_str())
     .bind(&group.host)
@@ -169,7 +169,7 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
         "UPDATE gateway_groups SET kind = $1, regions = $2, mode = $3, host = $4, port = $5, replicas_min = $6, replicas_max = $7, \
          cpu_target = $8, image = $9, updated_at = $10 WHERE name = $11",
     )
-    .bind(if group.kind == GroupKind::Regional { "regional" } else { "functional" })
+    .bind(group.kind.as_str())
     .bind(apis::to_json(&group.regions))
     .bind(group.mode.as_str())
     .bind(&group.host)

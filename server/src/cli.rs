@@ -8,7 +8,8 @@ use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
 use gatehouse_contract::{
-    Application, DesignFinding, FindingLevel, NewClientSecret, PortalApi, Role, SubscriptionStatus,
+    Application, DesignFinding, FindingLevel, GatewayGroup, GroupSummary, NewClientSecret, PortalApi, Role,
+    SubscriptionStatus,
 };
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
@@ -828,8 +829,7 @@ async fn run_keys(args: &RemoteArgs, command: KeysCommand) -> Result<(), RemoteE
         Some(application) => application,
         None => {
             let body = serde_json::json!({ "name": app, "description": "Made by `gatehouse keys get`." });
-            serde_json::from_value(remote.post_json("/applications", &body).await?)
-                .map_err(|e| RemoteError::Usage(format!("the server's application could not be read: {e}")))?
+            remote.post("/applications", &body).await?
         }
     };
     let subscription = match application.subscriptions.iter().find(|s| s.api_id == api.id) {
@@ -847,8 +847,7 @@ async fn run_keys(args: &RemoteArgs, command: KeysCommand) -> Result<(), RemoteE
                 }
             };
             let body = serde_json::json!({ "application_id": application.id, "api_id": api.id, "tier": tier });
-            serde_json::from_value(remote.post_json("/subscriptions", &body).await?)
-                .map_err(|e| RemoteError::Usage(format!("the server's subscription could not be read: {e}")))?
+            remote.post("/subscriptions", &body).await?
         }
     };
     if subscription.status != SubscriptionStatus::Active {
@@ -857,15 +856,8 @@ async fn run_keys(args: &RemoteArgs, command: KeysCommand) -> Result<(), RemoteE
             subscription.status.label()
         )));
     }
-    let client: NewClientSecret = serde_json::from_value(
-        remote
-            .post_json(
-                &format!("/applications/{}/credentials", application.id),
-                &serde_json::json!({ "key_type": key_type }),
-            )
-            .await?,
-    )
-    .map_err(|e| RemoteError::Usage(format!("the server's credentials could not be read: {e}")))?;
+    let credentials = format!("/applications/{}/credentials", application.id);
+    let client: NewClientSecret = remote.post(&credentials, &serde_json::json!({ "key_type": key_type })).await?;
     let token = remote.access_token(&client.client_id, &client.client_secret).await?;
     // Only the token on stdout, so scripts can capture it: `ACCESS=$(gatehouse keys get …)`.
     println!("{}", token["access_token"].as_str().unwrap_or_default());
@@ -880,48 +872,33 @@ async fn run_group(args: &RemoteArgs, command: GroupCommand) -> Result<(), Remot
     let remote = Remote::new(&args.server, &args.token)?;
     match command {
         GroupCommand::Create { name, host, mode, kind, regions, port } => {
-            let group = remote
-                .post_json(
-                    "/gateway-groups",
-                    &serde_json::json!({ "name": name, "host": host, "mode": mode, "kind": kind,
-                                         "regions": regions, "port": port }),
-                )
-                .await?;
+            let body = serde_json::json!({ "name": name, "host": host, "mode": mode, "kind": kind,
+                                           "regions": regions, "port": port });
+            let group: GatewayGroup = remote.post("/gateway-groups", &body).await?;
             println!(
                 "created the gateway group {} ({}, {}); its local gateway serves on port {}",
-                group["name"].as_str().unwrap_or_default(),
-                group["mode"].as_str().unwrap_or_default(),
-                group["kind"].as_str().unwrap_or_default(),
-                group["port"]
+                group.name,
+                group.mode.as_str(),
+                group.kind.as_str(),
+                group.port.map(|p| p.to_string()).unwrap_or_else(|| "(none)".into())
             );
         }
         GroupCommand::List => {
-            let groups = remote.get_json("/gateway-groups").await?;
+            let groups: Vec<GroupSummary> = remote.get("/gateway-groups").await?;
             println!(
                 "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} APIS",
                 "NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE"
             );
-            for g in groups.as_array().into_iter().flatten() {
-                let apis: Vec<String> = g["apis"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|a| {
-                        format!(
-                            "{} {}",
-                            a["name"].as_str().unwrap_or_default(),
-                            a["version"].as_str().unwrap_or_default()
-                        )
-                    })
-                    .collect();
+            for GroupSummary { group, apis, tag } in groups {
+                let apis: Vec<String> = apis.iter().map(|a| format!("{} {}", a.name, a.version)).collect();
                 println!(
                     "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} {}",
-                    g["name"].as_str().unwrap_or_default(),
-                    g["mode"].as_str().unwrap_or_default(),
-                    g["kind"].as_str().unwrap_or_default(),
-                    g["host"].as_str().unwrap_or_default(),
-                    g["port"],
-                    g["tag"].as_str().unwrap_or("-"),
+                    group.name,
+                    group.mode.as_str(),
+                    group.kind.as_str(),
+                    group.host,
+                    group.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    tag.as_deref().unwrap_or("-"),
                     apis.join(", ")
                 );
             }

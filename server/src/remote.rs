@@ -183,6 +183,12 @@ impl Remote {
         self.send_json(reqwest::Method::POST, path, body).await
     }
 
+    /// POST a JSON body and read a typed answer.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
+        let response = self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await?;
+        self.json(response).await
+    }
+
     /// PUT a JSON body and read the JSON answer (`null` for an empty one).
     pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.send_json(reqwest::Method::PUT, path, body).await
