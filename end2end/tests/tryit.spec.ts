@@ -45,6 +45,12 @@ test('the console sends a JSON body from the example and form bodies field by fi
     await expect(notes.getByTestId('try-body-input')).toHaveValue(/"text": "Buy milk"/);
     await expect(notes.getByTestId('try-body')).toContainText('application/json');
     await expect(notes.getByTestId('try-body')).toContainText('Buy milk');
+    // The request as a curl command to copy, the token as a variable (it never reaches the page).
+    const curl = notes.getByTestId('try-curl');
+    await curl.locator('summary').click();
+    await expect(curl).toContainText(`-X POST \\ 'http://127.0.0.1:`);
+    await expect(curl).toContainText('-H "Authorization: Bearer $ACCESS_TOKEN"');
+    await expect(curl).toContainText(`--data-binary '{`);
 
     const form = page.getByTestId('reference-operation').filter({ hasText: '/notes/form' });
     await form.locator('summary').click();
@@ -69,6 +75,8 @@ test('the console sends a JSON body from the example and form bodies field by fi
     await expect(body).toContainText('multipart/form-data; boundary=gatehouse-try-it');
     await expect(body).toContainText('name=\\"file\\"; filename=\\"receipt.png\\"\\r\\nContent-Type: image/png');
     await expect(body).toContainText(png.toString('hex'));
+    await upload.getByTestId('try-curl').locator('summary').click();
+    await expect(upload.getByTestId('try-curl')).toContainText(`-F 'file=@receipt.png;type=image/png'`);
   } finally {
     echo.close();
   }

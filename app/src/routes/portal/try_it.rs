@@ -76,14 +76,14 @@ impl TryBody {
         TryBody::Text { media_type: media.content_type, text: RwSignal::new(text) }
     }
 
-    /// The request's content type and body, with the files a form's fields picked read from
-    /// disk; or why a file could not be read.
-    async fn encoded(self) -> Result<(String, Vec<u8>), String> {
+    /// The body as filled in, with the files a form's fields picked read from disk; or why a
+    /// file could not be read.
+    async fn read(self) -> Result<SentBody, String> {
         match self {
-            TryBody::Text { media_type, text } => Ok((media_type, text.get_untracked().into_bytes())),
+            TryBody::Text { media_type, text } => Ok(SentBody::Text { media_type, text: text.get_untracked() }),
             TryBody::Form { media_type, fields } => {
-                let mut filled = Vec::with_capacity(fields.len());
-                for (field, input) in &fields {
+                let mut values = Vec::with_capacity(fields.len());
+                for (field, input) in fields {
                     let value = match input {
                         FormInput::Text(text) => FormValue::Text(text.get_untracked()),
                         FormInput::File(node) => {
@@ -93,9 +93,9 @@ impl TryBody {
                             }
                         }
                     };
-                    filled.push((field, value));
+                    values.push((field, value));
                 }
-                Ok(form_body(&media_type, &filled))
+                Ok(SentBody::Form { media_type, values })
             }
         }
     }
@@ -139,6 +139,100 @@ impl TryBody {
             .into_any(),
         }
     }
+}
+
+/// A body as it was sent.
+#[derive(Clone, Debug, PartialEq)]
+enum SentBody {
+    Text { media_type: String, text: String },
+    Form { media_type: String, values: Vec<(FormField, FormValue)> },
+}
+
+impl SentBody {
+    /// The request's content type and body.
+    fn encoded(&self) -> (String, Vec<u8>) {
+        match self {
+            SentBody::Text { media_type, text } => (media_type.clone(), text.clone().into_bytes()),
+            SentBody::Form { media_type, values } => {
+                let values: Vec<(&FormField, FormValue)> = values.iter().map(|(f, v)| (f, v.clone())).collect();
+                form_body(media_type, &values)
+            }
+        }
+    }
+}
+
+/// How a request sent from the console proved who calls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Credential {
+    None,
+    /// An access token of the chosen application, minted on the server and never shown.
+    Token,
+    ApiKey,
+}
+
+/// What the console sent, to be repeated with curl.
+#[derive(Clone, Debug, PartialEq)]
+struct Sent {
+    method: String,
+    credential: Credential,
+    headers: Vec<(String, String)>,
+    body: Option<SentBody>,
+}
+
+impl Sent {
+    /// The curl command that repeats the request to `url` (the gateway's, as the answer names
+    /// it). The credential is a shell variable: the console's token never reaches the page, and
+    /// a pasted API key is not printed back.
+    fn curl(&self, url: &str) -> String {
+        let mut args = vec!["curl".to_string()];
+        if self.method != "GET" {
+            args.push(format!("-X {}", self.method));
+        }
+        args.push(quoted(url));
+        match self.credential {
+            Credential::Token => args.push(r#"-H "Authorization: Bearer $ACCESS_TOKEN""#.to_string()),
+            Credential::ApiKey => args.push(r#"-H "apikey: $API_KEY""#.to_string()),
+            Credential::None => {}
+        }
+        for (name, value) in &self.headers {
+            args.push(format!("-H {}", quoted(&format!("{name}: {value}"))));
+        }
+        match &self.body {
+            Some(SentBody::Text { media_type, text }) if !text.is_empty() => {
+                args.push(format!("-H {}", quoted(&format!("content-type: {media_type}"))));
+                args.push(format!("--data-binary {}", quoted(text)));
+            }
+            Some(SentBody::Form { media_type, values }) => {
+                let multipart = media_type.trim().to_ascii_lowercase().starts_with("multipart/");
+                for (field, value) in values {
+                    let name = &field.name;
+                    args.push(match value {
+                        FormValue::Text(text) if text.is_empty() => continue,
+                        // --form-string: a value starting with `@` or `<` is not a file to curl.
+                        FormValue::Text(text) if multipart => {
+                            format!("--form-string {}", quoted(&format!("{name}={text}")))
+                        }
+                        FormValue::Text(text) => format!("--data-urlencode {}", quoted(&format!("{name}={text}"))),
+                        FormValue::File { name: file, content_type, .. } if multipart => {
+                            let typed =
+                                if content_type.is_empty() { String::new() } else { format!(";type={content_type}") };
+                            format!("-F {}", quoted(&format!("{name}=@{file}{typed}")))
+                        }
+                        FormValue::File { name: file, .. } => {
+                            format!("--data-urlencode {}", quoted(&format!("{name}@{file}")))
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+        args.join(" \\\n  ")
+    }
+}
+
+/// A shell word that stands for `text` exactly.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// A file picked in a form field, read whole: the console sends it as it is.
@@ -191,6 +285,7 @@ pub fn TryIt(
     let query = RwSignal::new(String::new());
     let body = body.map(|media| TryBody::new(media, &resolve));
     let unreadable = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(None::<Sent>);
     let application = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
@@ -228,22 +323,32 @@ pub fn TryIt(
             body_base64: String::new(),
             content_type: String::new(),
         };
+        let credential = match (request.api_key.is_empty(), &request.application_id) {
+            (false, _) => Credential::ApiKey,
+            (true, Some(_)) => Credential::Token,
+            (true, None) => Credential::None,
+        };
         let body = body.clone();
         unreadable.set(None);
         leptos::task::spawn_local(async move {
-            if let Some(body) = body {
-                match body.encoded().await {
-                    Ok((content_type, bytes)) => {
-                        request.content_type = content_type;
-                        // Text travels as text; a body with a binary file in it as base64.
-                        match String::from_utf8(bytes) {
-                            Ok(text) => request.body = text,
-                            Err(binary) => request.body_base64 = STANDARD.encode(binary.into_bytes()),
-                        }
-                    }
+            let body = match body {
+                Some(body) => match body.read().await {
+                    Ok(body) => Some(body),
                     Err(message) => return unreadable.set(Some(message)),
+                },
+                None => None,
+            };
+            if let Some(body) = &body {
+                let (content_type, bytes) = body.encoded();
+                request.content_type = content_type;
+                // Text travels as text; a body with a binary file in it as base64.
+                match String::from_utf8(bytes) {
+                    Ok(text) => request.body = text,
+                    Err(binary) => request.body_base64 = STANDARD.encode(binary.into_bytes()),
                 }
             }
+            let method = request.method.clone();
+            sent.set(Some(Sent { method, credential, headers: request.headers.clone(), body }));
             send.dispatch(TryOperation { request });
         });
     };
@@ -319,6 +424,14 @@ pub fn TryIt(
                         </details>
                         {answer.cut.map(|why| view! { <p class="muted" data-testid="try-cut">{format!("Part of the answer: {why}.")}</p> })}
                         <pre class="code" data-testid="try-body">{readable_body(answer.body)}</pre>
+                        {sent.get_untracked().map(|sent| view! {
+                            <details data-testid="try-curl"><summary>"As a curl command"</summary>
+                                <pre class="code">{sent.curl(&answer.url)}</pre>
+                                {(sent.credential == Credential::Token).then(|| view! {
+                                    <p class="muted">"$ACCESS_TOKEN: an access token of the application, from its client credentials at /oauth2/token or from " <code>"gatehouse keys get"</code> "."</p>
+                                })}
+                            </details>
+                        })}
                     </div>
                 }.into_any(),
             })}
@@ -335,5 +448,64 @@ mod tests {
         assert_eq!(readable_body(r#"{"z":1,"a":[true]}"#.into()), "{\n  \"z\": 1,\n  \"a\": [\n    true\n  ]\n}");
         assert_eq!(readable_body("plain text".into()), "plain text");
         assert_eq!(readable_body("42".into()), "42", "a bare JSON value stays as sent");
+    }
+
+    fn field(name: &str, file: bool) -> FormField {
+        FormField { name: name.into(), required: false, file, description: String::new(), sample: String::new() }
+    }
+
+    #[test]
+    fn curl_repeats_a_json_request_with_the_token_as_a_variable() {
+        let sent = Sent {
+            method: "POST".into(),
+            credential: Credential::Token,
+            headers: vec![("X-Tag".into(), "it's blue".into())],
+            body: Some(SentBody::Text {
+                media_type: "application/json".into(),
+                text: r#"{"text": "Buy milk"}"#.into(),
+            }),
+        };
+        assert_eq!(
+            sent.curl("http://127.0.0.1:8081/notes/v1/notes?pinned=true"),
+            "curl \\\n  -X POST \\\n  'http://127.0.0.1:8081/notes/v1/notes?pinned=true' \\\n  \
+             -H \"Authorization: Bearer $ACCESS_TOKEN\" \\\n  -H 'X-Tag: it'\\''s blue' \\\n  \
+             -H 'content-type: application/json' \\\n  --data-binary '{\"text\": \"Buy milk\"}'"
+        );
+    }
+
+    #[test]
+    fn curl_sends_forms_field_by_field_and_files_from_disk() {
+        let values = vec![
+            (field("title", false), FormValue::Text("@home".into())),
+            (field("note", false), FormValue::Text(String::new())),
+            (
+                field("file", true),
+                FormValue::File { name: "receipt.png".into(), content_type: "image/png".into(), bytes: vec![1] },
+            ),
+        ];
+        let multipart = Sent {
+            method: "POST".into(),
+            credential: Credential::ApiKey,
+            headers: vec![],
+            body: Some(SentBody::Form { media_type: "multipart/form-data".into(), values: values.clone() }),
+        };
+        let command = multipart.curl("http://gw/notes/v1/upload");
+        assert!(command.contains(r#"-H "apikey: $API_KEY""#), "{command}");
+        assert!(command.contains("--form-string 'title=@home'"), "a leading @ stays text: {command}");
+        assert!(command.contains("-F 'file=@receipt.png;type=image/png'"), "{command}");
+        assert!(!command.contains("'note="), "an empty field is not sent: {command}");
+
+        let urlencoded = Sent {
+            body: Some(SentBody::Form { media_type: "application/x-www-form-urlencoded".into(), values }),
+            credential: Credential::None,
+            ..multipart
+        };
+        let command = urlencoded.curl("http://gw/notes/v1/form");
+        assert!(
+            command.contains("--data-urlencode 'title=@home'")
+                && command.contains("--data-urlencode 'file@receipt.png'"),
+            "{command}"
+        );
+        assert!(!command.contains("-H"), "no credential, no header: {command}");
     }
 }
