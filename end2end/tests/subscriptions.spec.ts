@@ -78,9 +78,10 @@ test('a consumer subscribes with Gold, gets a token with curl, and an approval-t
   const clientId = (await shown.getByTestId('client-id').innerText()).trim();
   const secret = (await shown.getByTestId('client-secret').innerText()).trim();
 
-  // curl, as a consumer's script would.
-  const baseURL = test.info().project.use.baseURL as string;
-  const answer = JSON.parse(execFileSync('curl', ['-fsS', '-u', `${clientId}:${secret}`, '-d', 'grant_type=client_credentials', `${baseURL}/oauth2/token`]).toString());
+  // The curl command the page shows, run as copied into a shell.
+  const command = (await shown.getByTestId('token-command').innerText()).trim();
+  expect(command).toContain(`${clientId}:${secret}`);
+  const answer = JSON.parse(execFileSync('sh', ['-c', `${command} -fsS`]).toString());
   expect(answer.token_type).toBe('Bearer');
   const claims = JSON.parse(Buffer.from(answer.access_token.split('.')[1], 'base64url').toString());
   expect(claims.subscriptions).toEqual([{ api_id: imported.id, tier: 'Gold' }]);

@@ -69,14 +69,17 @@ pub fn ApplicationsPage() -> impl IntoView {
             {move || actions.secret.value().get().and_then(|r| r.ok()).map(|s| view! {
                 <section class="callout" data-testid="new-client-secret">
                     <p><strong>{format!("{} client credentials.", s.key_type)}</strong> " Copy the secret now: it will not be shown again."</p>
-                    <p>"Client id " <code data-testid="client-id">{s.client_id}</code></p>
-                    <code class="secret" data-testid="client-secret">{s.client_secret}</code>
+                    <p>"Client id " <code data-testid="client-id">{s.client_id.clone()}</code></p>
+                    <code class="secret" data-testid="client-secret">{s.client_secret.clone()}</code>
+                    <p>"An access token (valid for an hour) from them:"</p>
+                    <pre class="code" data-testid="token-command">{token_command(&s.client_id, &s.client_secret)}</pre>
                 </section>
             })}
             {move || actions.key.value().get().and_then(|r| r.ok()).map(|k| view! {
                 <section class="callout" data-testid="new-api-key">
                     <p><strong>{format!("{} API key.", k.key_type)}</strong> " Copy it now: it will not be shown again."</p>
                     <code class="secret">{k.key}</code>
+                    <p class="muted">"Send it in the " <code>"apikey"</code> " header of each call."</p>
                 </section>
             })}
             <ActionError result=actions.unsubscribe.value().into()/>
@@ -180,4 +183,11 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The curl command that exchanges client credentials for an access token at this server (as
+/// the browser reaches it). Shown with the secret, which is on the page at that moment anyway.
+fn token_command(client_id: &str, client_secret: &str) -> String {
+    let origin = window().location().origin().unwrap_or_default();
+    format!("curl -u '{client_id}:{client_secret}' -d grant_type=client_credentials {origin}/oauth2/token")
 }
