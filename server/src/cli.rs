@@ -8,8 +8,8 @@ use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
 use gatehouse_contract::{
-    Application, DesignFinding, FindingLevel, GatewayGroup, GroupSummary, NewClientSecret, PortalApi, Role,
-    SubscriptionStatus,
+    ApiDiff, Application, DesignFinding, Diagnostic, FindingLevel, GatewayGroup, GroupSummary, NewClientSecret,
+    PortalApi, Role, SubscriptionStatus,
 };
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
@@ -278,6 +278,32 @@ pub enum ApiCommand {
         /// The gateway group's name.
         #[arg(long)]
         group: String,
+    },
+    /// Check a definition file without importing it (a pipeline's lint step): its errors and
+    /// warnings with line and column; fails when it cannot be served as written.
+    Validate {
+        /// A single-file definition (YAML or JSON).
+        #[arg(long, short = 'f')]
+        file: std::path::PathBuf,
+    },
+    /// What changed between two versions of an API: operations, schemas, security, endpoints,
+    /// tiers.
+    Diff {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// A revision number, or `working` (default: the newest revision).
+        #[arg(long)]
+        from: Option<String>,
+        /// A revision number, or `working` (default).
+        #[arg(long)]
+        to: Option<String>,
+        /// Fail (exit status 1) when the change removes or changes what clients rely on.
+        #[arg(long)]
+        fail_on_breaking: bool,
     },
     /// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (revisions keep their definition).
     Convert {
@@ -646,6 +672,38 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
             remote.put_json(&format!("/apis/{}/group", api.id), &serde_json::json!({ "group": group })).await?;
             println!("{name} {version} is served by the gateway group {group}");
         }
+        ApiCommand::Validate { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| RemoteError::Usage(format!("cannot read {} as text: {e}", file.display())))?;
+            let validation: Validation = remote.post_text("/apis/validate", text, "application/yaml").await?;
+            let shown = file.display();
+            for (level, diagnostics) in [("error", &validation.errors), ("warning", &validation.warnings)] {
+                for d in diagnostics {
+                    println!("{level}: {shown}:{}:{} {} ({})", d.line, d.column, d.message, d.pointer);
+                }
+            }
+            if !validation.errors.is_empty() {
+                return Err(RemoteError::Usage(format!(
+                    "{shown} cannot be served as written: {} error(s)",
+                    validation.errors.len()
+                )));
+            }
+            println!("{shown} can be served ({} warning(s))", validation.warnings.len());
+        }
+        ApiCommand::Diff { name, version, from, to, fail_on_breaking } => {
+            let api = remote.find(&name, &version).await?;
+            let mut path = format!("/apis/{}/diff?", api.id);
+            for (side, value) in [("from", from), ("to", to)] {
+                if let Some(value) = value {
+                    path.push_str(&format!("{side}={}&", value.trim()));
+                }
+            }
+            let diff: ApiDiff = remote.get(path.trim_end_matches(['?', '&'])).await?;
+            print_diff(&diff);
+            if fail_on_breaking && !diff.is_additive() {
+                return Err(RemoteError::Usage("the change removes or changes what clients rely on".into()));
+            }
+        }
         ApiCommand::Convert { name, version } => {
             let api = remote.find(&name, &version).await?;
             let detail = remote.get_json(&format!("/apis/{}", api.id)).await?;
@@ -680,6 +738,50 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
         }
     }
     Ok(())
+}
+
+/// What `POST /api/v1/apis/validate` answers.
+#[derive(serde::Deserialize)]
+struct Validation {
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A semantic diff, one change a line: `+` added, `-` removed, `~` changed.
+fn print_diff(diff: &ApiDiff) {
+    if diff.is_empty() {
+        println!("no change");
+        return;
+    }
+    for operation in &diff.operations_added {
+        println!("+ {operation}");
+    }
+    for operation in &diff.operations_removed {
+        println!("- {operation}");
+    }
+    for change in &diff.operations_changed {
+        println!("~ {}: {}", change.operation, change.changes.join("; "));
+    }
+    for (mark, schemas) in [("+", &diff.schemas_added), ("-", &diff.schemas_removed), ("~", &diff.schemas_changed)] {
+        for schema in schemas {
+            println!("{mark} schema {schema}");
+        }
+    }
+    for (what, changes) in
+        [("security", &diff.security), ("endpoints", &diff.endpoints), ("tiers", &diff.tiers), ("other", &diff.other)]
+    {
+        for change in changes {
+            println!("{what}: {change}");
+        }
+    }
+    println!(
+        "{}",
+        if diff.is_additive() {
+            "additive: nothing clients rely on changed"
+        } else {
+            "breaking: removes or changes what clients rely on"
+        }
+    );
 }
 
 fn remote_failed(e: RemoteError) -> DomainError {

@@ -189,6 +189,13 @@ impl Remote {
         self.json(response).await
     }
 
+    /// POST a text body of the given type and read a typed answer.
+    pub async fn post_text<T: DeserializeOwned>(&self, path: &str, body: String, content_type: &str) -> Result<T> {
+        let request = self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        let response = self.send(request).await?;
+        self.json(response).await
+    }
+
     /// PUT a JSON body and read the JSON answer (`null` for an empty one).
     pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.send_json(reqwest::Method::PUT, path, body).await

@@ -294,3 +294,52 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
     assert!(row.contains("food-apis-v1.0.0") && row.ends_with("Reviews 1.0.0"), "{groups}");
 }
+
+/// A pipeline's gates before a release: `api validate` checks a file without importing it, and
+/// `api diff --fail-on-breaking` fails when the working copy drops or changes what the last
+/// revision offered.
+#[test]
+fn validate_checks_a_file_and_diff_fails_on_a_breaking_change() {
+    let server = start();
+    let broken = server.data.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "openapi: 3.0.3\ninfo: {title: Broken, version: 1.0.0}\npaths:\n  /a:\n    get:\n      responses:\n        \
+         '200':\n          description: ok\n          content:\n            application/json:\n              \
+         schema: {$ref: '#/components/schemas/Missing'}\n",
+    )
+    .expect("write definition");
+    let refused = api_fails(&server, &["validate", "-f", broken.to_str().expect("path")]);
+    assert!(refused.contains("cannot be served as written: 1 error(s)"), "{refused}");
+
+    let v1 = "openapi: 3.0.3\ninfo: {title: Reviews, version: 1.0.0}\npaths:\n  /reviews:\n    get:\n      \
+              summary: List reviews\n      responses: {'200': {description: ok}}\n";
+    let definition = server.data.join("reviews.yaml");
+    std::fs::write(&definition, v1).expect("write definition");
+    let path = definition.to_str().expect("path");
+    let checked = api(&server, &["validate", "-f", path]);
+    assert!(checked.trim_end().ends_with("can be served (0 warning(s))"), "{checked}");
+    api(&server, &["import", "-f", path]);
+    api(&server, &["revision", "-n", "Reviews", "-v", "1.0.0"]);
+
+    // Adding an operation is additive; dropping the one clients use is not.
+    std::fs::write(
+        &definition,
+        format!("{v1}  /reviews/latest:\n    get:\n      responses: {{'200': {{description: ok}}}}\n"),
+    )
+    .expect("write definition");
+    api(&server, &["import", "-f", path]);
+    let added = api(&server, &["diff", "-n", "Reviews", "-v", "1.0.0", "--fail-on-breaking"]);
+    assert!(
+        added.contains("+ GET /reviews/latest")
+            && added.trim_end().ends_with("additive: nothing clients rely on changed"),
+        "{added}"
+    );
+
+    std::fs::write(&definition, v1.replace("/reviews:", "/ratings:")).expect("write definition");
+    api(&server, &["import", "-f", path]);
+    let dropped = api(&server, &["diff", "-n", "Reviews", "-v", "1.0.0", "--from", "1", "--to", "working"]);
+    assert!(dropped.contains("- GET /reviews") && dropped.contains("+ GET /ratings"), "{dropped}");
+    let gate = api_fails(&server, &["diff", "-n", "Reviews", "-v", "1.0.0", "--fail-on-breaking"]);
+    assert!(gate.contains("removes or changes what clients rely on"), "{gate}");
+}
