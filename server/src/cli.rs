@@ -9,7 +9,7 @@ use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
 use gatehouse_contract::{
     ApiDiff, Application, DesignFinding, Diagnostic, FindingLevel, GatewayGroup, GroupSummary, NewClientSecret,
-    PortalApi, Role, SubscriptionStatus,
+    Overview, PortalApi, Role, SubscriptionStatus,
 };
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
@@ -66,6 +66,14 @@ pub enum Command {
         remote: RemoteArgs,
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// What the gateways saw, from a running server's analytics (a pipeline's check after a
+    /// release).
+    Analytics {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: AnalyticsCommand,
     },
     /// Gateway groups on a running server: create and list them.
     Group {
@@ -190,6 +198,26 @@ pub enum KeysCommand {
         /// production or sandbox.
         #[arg(long, default_value = "production")]
         key_type: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AnalyticsCommand {
+    /// Requests, outcomes, latency percentiles and the busiest APIs and applications over a
+    /// range (a consumer sees their own applications' traffic only).
+    Overview {
+        /// 1h, 24h, 7d or 30d.
+        #[arg(long, default_value = "24h")]
+        range: String,
+        /// Only this API (its id).
+        #[arg(long)]
+        api: Option<String>,
+        /// Only this gateway group.
+        #[arg(long)]
+        group: Option<String>,
+        /// Fail (exit status 1) when more than this percentage of requests did not succeed.
+        #[arg(long, value_name = "PERCENT")]
+        max_error_rate: Option<f64>,
     },
 }
 
@@ -393,6 +421,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Deploy { remote, command } => run_deploy(&remote, command).await.map_err(remote_failed),
         Command::Group { remote, command } => run_group(&remote, command).await.map_err(remote_failed),
         Command::Keys { remote, command } => run_keys(&remote, command).await.map_err(remote_failed),
+        Command::Analytics { remote, command } => run_analytics(&remote, command).await.map_err(remote_failed),
         Command::Serve(args) => serve(&cli.store, args).await,
         Command::Migrate => {
             open_store(&cli.store).await?;
@@ -692,13 +721,10 @@ async fn run_api(args: &RemoteArgs, command: ApiCommand) -> Result<(), RemoteErr
         }
         ApiCommand::Diff { name, version, from, to, fail_on_breaking } => {
             let api = remote.find(&name, &version).await?;
-            let mut path = format!("/apis/{}/diff?", api.id);
-            for (side, value) in [("from", from), ("to", to)] {
-                if let Some(value) = value {
-                    path.push_str(&format!("{side}={}&", value.trim()));
-                }
-            }
-            let diff: ApiDiff = remote.get(path.trim_end_matches(['?', '&'])).await?;
+            let mut query = Vec::new();
+            query.extend(from.as_deref().map(|from| ("from", from)));
+            query.extend(to.as_deref().map(|to| ("to", to)));
+            let diff: ApiDiff = remote.get_with(&format!("/apis/{}/diff", api.id), &query).await?;
             print_diff(&diff);
             if fail_on_breaking && !diff.is_additive() {
                 return Err(RemoteError::Usage("the change removes or changes what clients rely on".into()));
@@ -967,6 +993,56 @@ async fn run_keys(args: &RemoteArgs, command: KeysCommand) -> Result<(), RemoteE
         "{key_type} token of {app} (tier {}) for {name} {version}; expires in {} s",
         subscription.tier, token["expires_in"]
     );
+    Ok(())
+}
+
+async fn run_analytics(args: &RemoteArgs, command: AnalyticsCommand) -> Result<(), RemoteError> {
+    let remote = Remote::new(&args.server, &args.token)?;
+    let AnalyticsCommand::Overview { range, api, group, max_error_rate } = command;
+    let mut query = vec![("range", range.as_str())];
+    query.extend(api.as_deref().map(|api| ("api", api)));
+    query.extend(group.as_deref().map(|group| ("group", group)));
+    let overview: Overview = remote.get_with("/analytics/overview", &query).await?;
+    let t = &overview.totals;
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or_else(|| "-".into());
+    println!(
+        "{} requests, {:.1} % not successful: {} client errors, {} server errors, {} throttled, {} auth failures",
+        t.requests,
+        t.error_rate * 100.0,
+        t.client_error,
+        t.server_error,
+        t.throttled,
+        t.auth_failure
+    );
+    println!(
+        "latency p50 {} · p95 {} · p99 {} (backend p95 {})",
+        ms(t.latency.p50),
+        ms(t.latency.p95),
+        ms(t.latency.p99),
+        ms(t.backend_latency.p95)
+    );
+    for (title, rows) in [("APIs", &overview.top_apis), ("applications", &overview.top_applications)] {
+        for row in rows.iter().take(5) {
+            println!(
+                "{title:<13} {:<32} {:>9} requests {:>7} errors  p95 {}",
+                row.label,
+                row.requests,
+                row.errors,
+                ms(row.p95_ms)
+            );
+        }
+    }
+    if overview.includes_demo {
+        eprintln!("(includes demo traffic generated by demo mode, not by real gateways)");
+    }
+    if let Some(limit) = max_error_rate
+        && t.error_rate * 100.0 > limit
+    {
+        return Err(RemoteError::Usage(format!(
+            "{:.1} % of requests did not succeed, more than --max-error-rate {limit} %",
+            t.error_rate * 100.0
+        )));
+    }
     Ok(())
 }
 

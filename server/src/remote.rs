@@ -174,7 +174,12 @@ impl Remote {
 
     /// GET a typed answer.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self.send(self.http.get(format!("{}{path}", self.base))).await?;
+        self.get_with(path, &[]).await
+    }
+
+    /// GET a typed answer, with query parameters.
+    pub async fn get_with<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
+        let response = self.send(self.http.get(format!("{}{path}", self.base)).query(query)).await?;
         self.json(response).await
     }
 

@@ -81,8 +81,16 @@ fn remote(server: &Server, token: &str, args: &[&str]) -> String {
 
 /// Runs an `api` command that must fail, and returns what it said on stderr.
 fn api_fails(server: &Server, args: &[&str]) -> String {
-    let mut all = vec!["api", "--server", &server.url, "--token", &server.token];
+    let mut all = vec!["api"];
     all.extend_from_slice(args);
+    remote_fails(server, &server.token, &all)
+}
+
+/// Runs a command against the server as the holder of `token` that must fail, and returns
+/// what it said on stderr.
+fn remote_fails(server: &Server, token: &str, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--server", &server.url, "--token", token]);
     let out = Command::new(BIN).args(&all).env("GATEHOUSE_DATA_DIR", &server.data).output().expect("run gatehouse");
     assert!(!out.status.success(), "gatehouse {all:?} succeeded: {}", String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -226,7 +234,8 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
 /// A release by the CLI alone: a publisher creates a gateway group; the API's creator assigns
 /// the API to it, cuts a revision and submits it; the publisher approves and waits until the
 /// group's local gateway (run by `gatehouse serve`) serves it — and it does: a consumer gets a
-/// token with `keys get` and calls the API through the gateway.
+/// token with `keys get` and calls the API through the gateway, and the calls show in the
+/// analytics overview.
 #[test]
 fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let server = start();
@@ -289,6 +298,23 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert_ne!(again, access);
     let answer = get(gateway, "/review/v1.0/reviews", &format!("Authorization: Bearer {again}\r\n"));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // The gateway's events reach analytics: three calls, one refused for want of a credential.
+    let overview = ["analytics", "overview", "--range", "1h"];
+    let waiting = Instant::now();
+    let seen = loop {
+        let seen = remote(&server, &publisher, &overview);
+        if seen.starts_with("3 requests") {
+            break seen;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(20), "the events did not arrive: {seen}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(seen.contains("1 auth failures"), "{seen}");
+    let busiest = |title: &str, name: &str| seen.lines().any(|l| l.starts_with(title) && l.contains(name));
+    assert!(busiest("APIs", "Reviews") && busiest("applications", "gatehouse-cli"), "{seen}");
+    let gate = remote_fails(&server, &publisher, &[&overview[..], &["--max-error-rate", "10"]].concat());
+    assert!(gate.contains("33.3 % of requests did not succeed"), "{gate}");
 
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
