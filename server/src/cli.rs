@@ -8,8 +8,8 @@ use crate::remote::{Remote, RemoteError, is_project_archive};
 use crate::state::{AppState, Stopping};
 use clap::{Parser, Subcommand};
 use gatehouse_contract::{
-    ApiDiff, Application, DesignFinding, Diagnostic, FindingLevel, GatewayGroup, GroupSummary, NewClientSecret,
-    Overview, PortalApi, Role, SubscriptionStatus,
+    ApiDiff, Application, ApprovalOutcome, Deployment, DeploymentStatus, DesignFinding, Diagnostic, FindingLevel,
+    GatewayGroup, GroupSummary, NewClientSecret, Overview, PortalApi, Role, SubscriptionStatus,
 };
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
@@ -814,17 +814,25 @@ fn remote_failed(e: RemoteError) -> DomainError {
     DomainError::Invalid { field: "server".into(), message: e.to_string() }
 }
 
-fn print_deployment(d: &serde_json::Value) {
+fn print_deployment(d: &Deployment) {
+    let reason = if d.reason.is_empty() { String::new() } else { format!("  ({})", d.reason) };
     println!(
-        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {}{}",
-        d["id"].as_str().unwrap_or_default(),
-        d["group"].as_str().unwrap_or_default(),
-        d["api_name"].as_str().unwrap_or_default(),
-        d["revision"],
-        d["status"].as_str().unwrap_or_default(),
-        d["tag"].as_str().unwrap_or_default(),
-        d["reason"].as_str().filter(|r| !r.is_empty()).map(|r| format!("  ({r})")).unwrap_or_default()
+        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {:<22} live on {}/{}{reason}",
+        d.id,
+        d.group,
+        d.api_name,
+        d.revision,
+        d.status.as_str(),
+        d.tag,
+        d.live_on,
+        d.gateways
     );
+}
+
+/// What `GET /api/v1/deployments` answers.
+#[derive(serde::Deserialize)]
+struct Deployments {
+    items: Vec<Deployment>,
 }
 
 async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(), RemoteError> {
@@ -864,22 +872,15 @@ async fn run_approval(args: &RemoteArgs, command: ApprovalCommand) -> Result<(),
             }
         }
         ApprovalCommand::Approve { id, comment, wait } => {
-            let outcome = remote
-                .post_json(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment }))
-                .await?;
-            if outcome["deployment"].is_object() {
-                print_deployment(&outcome["deployment"]);
+            let decided: ApprovalOutcome =
+                remote.post(&format!("/approvals/{id}/approve"), &serde_json::json!({ "comment": comment })).await?;
+            if let Some(deployment) = decided.deployment {
+                print_deployment(&deployment);
                 if let Some(seconds) = wait {
-                    wait_until_live(&remote, &outcome["deployment"], seconds).await?;
+                    wait_until_live(&remote, &deployment, seconds).await?;
                 }
-            } else {
-                let s = &outcome["subscription"];
-                println!(
-                    "approved: {} subscribes to {} with tier {}",
-                    s["application_name"].as_str().unwrap_or_default(),
-                    s["api_name"].as_str().unwrap_or_default(),
-                    s["tier"].as_str().unwrap_or_default()
-                );
+            } else if let Some(s) = decided.subscription {
+                println!("approved: {} subscribes to {} with tier {}", s.application_name, s.api_name, s.tier);
             }
         }
         ApprovalCommand::Reject { id, comment } => {
@@ -894,23 +895,16 @@ async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), Rem
     let remote = Remote::new(&args.server, &args.token)?;
     match command {
         DeployCommand::Status { group } => {
-            let path = match group {
-                Some(g) => format!("/deployments?group={g}"),
-                None => "/deployments".to_string(),
-            };
-            let list = remote.get_json(&path).await?;
-            for d in list["items"].as_array().into_iter().flatten() {
+            let query: Vec<(&str, &str)> = group.as_deref().map(|group| ("group", group)).into_iter().collect();
+            let list: Deployments = remote.get_with("/deployments", &query).await?;
+            for d in &list.items {
                 print_deployment(d);
             }
         }
         DeployCommand::Rollback { group, name, version, revision, wait } => {
             let api = remote.find(&name, &version).await?;
-            let deployment = remote
-                .post_json(
-                    "/deployments/rollback",
-                    &serde_json::json!({ "group": group, "api_id": api.id, "revision": revision }),
-                )
-                .await?;
+            let body = serde_json::json!({ "group": group, "api_id": api.id, "revision": revision });
+            let deployment: Deployment = remote.post("/deployments/rollback", &body).await?;
             print_deployment(&deployment);
             if let Some(seconds) = wait {
                 wait_until_live(&remote, &deployment, seconds).await?;
@@ -923,16 +917,14 @@ async fn run_deploy(args: &RemoteArgs, command: DeployCommand) -> Result<(), Rem
 /// Waits until every gateway of the deployment's group that reports serves it (at least one
 /// must), so a pipeline's next step can call the API; fails when the deployment failed or the
 /// time is up.
-async fn wait_until_live(remote: &Remote, deployment: &serde_json::Value, seconds: u64) -> Result<(), RemoteError> {
-    let id = deployment["id"].as_str().unwrap_or_default();
+async fn wait_until_live(remote: &Remote, deployment: &Deployment, seconds: u64) -> Result<(), RemoteError> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     loop {
-        let now = remote.get_json(&format!("/deployments/{id}")).await?;
-        let (live_on, gateways) = (now["live_on"].as_u64().unwrap_or(0), now["gateways"].as_u64().unwrap_or(0));
-        match now["status"].as_str() {
-            Some("failed") => {
-                let reason = now["reason"].as_str().unwrap_or_default();
-                return Err(RemoteError::Usage(format!("deployment {id} failed: {reason}")));
+        let now: Deployment = remote.get(&format!("/deployments/{}", deployment.id)).await?;
+        let (live_on, gateways) = (now.live_on, now.gateways);
+        match now.status {
+            DeploymentStatus::Failed => {
+                return Err(RemoteError::Usage(format!("deployment {} failed: {}", now.id, now.reason)));
             }
             _ if gateways > 0 && live_on == gateways => {
                 println!("live on {live_on} of {gateways} gateways");
@@ -940,7 +932,8 @@ async fn wait_until_live(remote: &Remote, deployment: &serde_json::Value, second
             }
             _ if tokio::time::Instant::now() >= deadline => {
                 return Err(RemoteError::Usage(format!(
-                    "deployment {id} is live on {live_on} of {gateways} gateways after {seconds} s"
+                    "deployment {} is live on {live_on} of {gateways} gateways after {seconds} s",
+                    now.id
                 )));
             }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,

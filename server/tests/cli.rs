@@ -277,6 +277,8 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let approved = remote(&server, &publisher, &["approval", "approve", "--id", &request, "--wait", "30"]);
     assert!(approved.contains("food-apis-v1.0.0"), "{approved}");
     assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
+    let status = remote(&server, &publisher, &["deploy", "status", "--group", "food-apis"]);
+    assert!(status.contains("Reviews") && status.contains("live") && status.contains("live on 1/1"), "{status}");
     // Served: the gateway knows the route and asks for a credential (a 404 if it did not).
     let gateway = port.parse::<u16>().expect("port");
     let refused = get(gateway, "/review/v1.0/reviews", "");
