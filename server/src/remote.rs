@@ -75,12 +75,10 @@ impl Remote {
     }
 
     pub async fn list(&self, query: &str, state: Option<&str>) -> Result<Page<ApiSummary>> {
-        let mut params = vec![("q", query.to_string()), ("limit", "200".to_string())];
-        if let Some(state) = state {
-            params.push(("state", state.to_uppercase()));
-        }
-        let response = self.send(self.http.get(format!("{}/apis", self.base)).query(&params)).await?;
-        self.json(response).await
+        let state = state.map(str::to_uppercase);
+        let mut params = vec![("q", query), ("limit", "200")];
+        params.extend(state.as_deref().map(|state| ("state", state)));
+        self.get_with("/apis", &params).await
     }
 
     /// The API with exactly this name and version.
@@ -129,9 +127,7 @@ impl Remote {
 
     /// The API with exactly this name and version among those the portal lists to the caller.
     pub async fn find_in_portal(&self, name: &str, version: &str) -> Result<ApiSummary> {
-        let params = [("q", name), ("limit", "100")];
-        let response = self.send(self.http.get(format!("{}/portal/apis", self.base)).query(&params)).await?;
-        let page: Page<ApiSummary> = self.json(response).await?;
+        let page: Page<ApiSummary> = self.get_with("/portal/apis", &[("q", name), ("limit", "100")]).await?;
         page.items.into_iter().find(|a| a.name == name && a.version == version).ok_or_else(|| {
             RemoteError::Usage(format!(
                 "the portal lists no API named `{name}` with version `{version}` to you (it lists published, \
