@@ -217,7 +217,7 @@ impl FormValue {
 /// by `&`. Multipart: one part per field, a file as a file part with its name and type, with a
 /// boundary that none of the values contains. Text fields left empty are not sent, so the
 /// operation's defaults apply.
-pub fn form_body(media_type: &str, fields: &[(&FormField, FormValue)]) -> (String, Vec<u8>) {
+pub fn form_body(media_type: &str, fields: &[(FormField, FormValue)]) -> (String, Vec<u8>) {
     let filled =
         fields.iter().filter(|(_, value)| matches!(value, FormValue::File { .. }) || !value.bytes().is_empty());
     if media_type.trim().to_ascii_lowercase().starts_with("multipart/") {
@@ -366,9 +366,9 @@ mod tests {
         let photo =
             FormValue::File { name: "cat.png".into(), content_type: "image/png".into(), bytes: vec![0x89, b'P', 0] };
         let filled = [
-            (&fields[0], FormValue::Text("hello world & more".into())),
-            (&fields[1], FormValue::Text(String::new())),
-            (&fields[2], photo),
+            (fields[0].clone(), FormValue::Text("hello world & more".into())),
+            (fields[1].clone(), FormValue::Text(String::new())),
+            (fields[2].clone(), photo),
         ];
         assert_eq!(
             form_body("application/x-www-form-urlencoded", &filled),
@@ -396,7 +396,7 @@ mod tests {
             sample: String::new(),
         };
         let empty = FormValue::File { name: "a\"b.txt".into(), content_type: String::new(), bytes: vec![] };
-        let (_, body) = form_body("multipart/form-data", &[(&field, empty)]);
+        let (_, body) = form_body("multipart/form-data", &[(field, empty)]);
         assert_eq!(
             String::from_utf8_lossy(&body),
             "--gatehouse-try-it\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a_b.txt\"\r\n\
@@ -414,7 +414,7 @@ mod tests {
             sample: String::new(),
         };
         let value = FormValue::Text("x--gatehouse-try-it y".into());
-        let (content_type, _) = form_body("multipart/form-data", &[(&field, value)]);
+        let (content_type, _) = form_body("multipart/form-data", &[(field, value)]);
         assert_eq!(content_type, "multipart/form-data; boundary=gatehouse-try-it-");
     }
 

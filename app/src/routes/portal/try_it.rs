@@ -1,5 +1,6 @@
 //! The try-it console of an operation in the portal's reference: its form, built from the
-//! definition, and the request it sends through the API's gateway.
+//! definition, the request it sends through the API's gateway, and that request as a curl
+//! command.
 
 use super::pretty;
 use crate::app::use_auth;
@@ -153,10 +154,7 @@ impl SentBody {
     fn encoded(&self) -> (String, Vec<u8>) {
         match self {
             SentBody::Text { media_type, text } => (media_type.clone(), text.clone().into_bytes()),
-            SentBody::Form { media_type, values } => {
-                let values: Vec<(&FormField, FormValue)> = values.iter().map(|(f, v)| (f, v.clone())).collect();
-                form_body(media_type, &values)
-            }
+            SentBody::Form { media_type, values } => form_body(media_type, values),
         }
     }
 }
