@@ -130,6 +130,13 @@ fn get(port: u16, path: &str, headers: &str) -> String {
     answer
 }
 
+/// Writes a file into the server's data directory; its path, as the CLI takes it.
+fn write(server: &Server, name: &str, text: &str) -> String {
+    let path = server.data.join(name);
+    std::fs::write(&path, text).expect("write a file for the CLI");
+    path.to_str().expect("a UTF-8 path").to_string()
+}
+
 fn unzip(path: &Path) -> Vec<(String, String)> {
     let file = std::fs::File::open(path).expect("open zip");
     let mut archive = zip::ZipArchive::new(file).expect("zip");
@@ -148,13 +155,12 @@ fn unzip(path: &Path) -> Vec<(String, String)> {
 #[test]
 fn export_then_import_into_an_empty_server_gives_the_same_api() {
     let first = start();
-    let definition = first.data.join("reviews.yaml");
-    std::fs::write(
-        &definition,
+    let definition = write(
+        &first,
+        "reviews.yaml",
         "openapi: 3.0.3\ninfo:\n  title: Reviews\n  version: 1.0.0\npaths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses:\n        '200':\n          description: ok\n",
-    )
-    .expect("write definition");
-    let created = api(&first, &["import", "--file", definition.to_str().expect("path"), "--context", "/review/v1.0"]);
+    );
+    let created = api(&first, &["import", "--file", &definition, "--context", "/review/v1.0"]);
     assert!(created.starts_with("created Reviews 1.0.0 at /review/v1.0"), "{created}");
     let exported = first.data.join("reviews.zip");
     api(&first, &["export", "-n", "Reviews", "-v", "1.0.0", "-o", exported.to_str().expect("path")]);
@@ -178,15 +184,14 @@ fn export_then_import_into_an_empty_server_gives_the_same_api() {
 #[test]
 fn convert_makes_a_swagger2_working_copy_openapi3() {
     let server = start();
-    let definition = server.data.join("legacy.json");
-    std::fs::write(
-        &definition,
+    let definition = write(
+        &server,
+        "legacy.json",
         r#"{"swagger": "2.0", "info": {"title": "Legacy", "version": "2.1.0"}, "basePath": "/legacy",
             "paths": {"/items": {"post": {"parameters": [{"name": "item", "in": "body", "schema": {"type": "object"}}],
             "responses": {"201": {"description": "Added"}}}}}}"#,
-    )
-    .expect("write definition");
-    api(&server, &["import", "--file", definition.to_str().expect("path")]);
+    );
+    api(&server, &["import", "--file", &definition]);
     let converted = api(&server, &["convert", "-n", "Legacy", "-v", "2.1.0"]);
     assert!(converted.starts_with("Legacy 2.1.0 is OpenAPI 3.0 now"), "{converted}");
     let exported = server.data.join("legacy.zip");
@@ -206,15 +211,14 @@ fn convert_makes_a_swagger2_working_copy_openapi3() {
 #[test]
 fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
     let server = start();
-    let definition = server.data.join("notes.yaml");
-    std::fs::write(
-        &definition,
+    let definition = write(
+        &server,
+        "notes.yaml",
         "openapi: 3.0.3\ninfo: {title: Notes, version: 1.0.0}\nservers: [{url: 'http://127.0.0.1:9'}]\npaths:\n  \
          /notes:\n    get:\n      summary: List notes\n      responses: {'200': {description: ok}}\n    \
          post:\n      responses: {'400': {description: refused}}\n",
-    )
-    .expect("write definition");
-    api(&server, &["import", "--file", definition.to_str().expect("path")]);
+    );
+    api(&server, &["import", "--file", &definition]);
     let review = api(&server, &["review", "-n", "Notes", "-v", "1.0.0"]);
     let lines: Vec<&str> = review.lines().collect();
     assert!(
@@ -254,17 +258,16 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
         "{created}"
     );
 
-    let definition = server.data.join("reviews.yaml");
-    std::fs::write(
-        &definition,
-        format!(
+    let definition = write(
+        &server,
+        "reviews.yaml",
+        &format!(
             "openapi: 3.0.3\ninfo: {{title: Reviews, version: 1.0.0}}\nservers: [{{url: 'http://127.0.0.1:{}'}}]\n\
              paths:\n  /reviews:\n    get:\n      summary: List reviews\n      responses: {{'200': {{description: ok}}}}\n",
             backend()
         ),
-    )
-    .expect("write definition");
-    let path = definition.to_str().expect("path");
+    );
+    let path = &definition;
     remote(&server, &creator, &["api", "import", "--file", path, "--context", "/review/v1.0"]);
     let assigned =
         remote(&server, &creator, &["api", "set-group", "-n", "Reviews", "-v", "1.0.0", "--group", "food-apis"]);
@@ -329,33 +332,27 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
 #[test]
 fn validate_checks_a_file_and_diff_fails_on_a_breaking_change() {
     let server = start();
-    let broken = server.data.join("broken.yaml");
-    std::fs::write(
-        &broken,
+    let broken = write(
+        &server,
+        "broken.yaml",
         "openapi: 3.0.3\ninfo: {title: Broken, version: 1.0.0}\npaths:\n  /a:\n    get:\n      responses:\n        \
          '200':\n          description: ok\n          content:\n            application/json:\n              \
          schema: {$ref: '#/components/schemas/Missing'}\n",
-    )
-    .expect("write definition");
-    let refused = api_fails(&server, &["validate", "-f", broken.to_str().expect("path")]);
+    );
+    let refused = api_fails(&server, &["validate", "-f", &broken]);
     assert!(refused.contains("cannot be served as written: 1 error(s)"), "{refused}");
 
     let v1 = "openapi: 3.0.3\ninfo: {title: Reviews, version: 1.0.0}\npaths:\n  /reviews:\n    get:\n      \
               summary: List reviews\n      responses: {'200': {description: ok}}\n";
-    let definition = server.data.join("reviews.yaml");
-    std::fs::write(&definition, v1).expect("write definition");
-    let path = definition.to_str().expect("path");
+    let path = &write(&server, "reviews.yaml", v1);
     let checked = api(&server, &["validate", "-f", path]);
     assert!(checked.trim_end().ends_with("can be served (0 warning(s))"), "{checked}");
     api(&server, &["import", "-f", path]);
     api(&server, &["revision", "-n", "Reviews", "-v", "1.0.0"]);
 
     // Adding an operation is additive; dropping the one clients use is not.
-    std::fs::write(
-        &definition,
-        format!("{v1}  /reviews/latest:\n    get:\n      responses: {{'200': {{description: ok}}}}\n"),
-    )
-    .expect("write definition");
+    let latest = "  /reviews/latest:\n    get:\n      responses: {'200': {description: ok}}\n";
+    write(&server, "reviews.yaml", &format!("{v1}{latest}"));
     api(&server, &["import", "-f", path]);
     let added = api(&server, &["diff", "-n", "Reviews", "-v", "1.0.0", "--fail-on-breaking"]);
     assert!(
@@ -364,7 +361,7 @@ fn validate_checks_a_file_and_diff_fails_on_a_breaking_change() {
         "{added}"
     );
 
-    std::fs::write(&definition, v1.replace("/reviews:", "/ratings:")).expect("write definition");
+    write(&server, "reviews.yaml", &v1.replace("/reviews:", "/ratings:"));
     api(&server, &["import", "-f", path]);
     let dropped = api(&server, &["diff", "-n", "Reviews", "-v", "1.0.0", "--from", "1", "--to", "working"]);
     assert!(dropped.contains("- GET /reviews") && dropped.contains("+ GET /ratings"), "{dropped}");
