@@ -45,6 +45,20 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Work with APIs on a running server, as a pipeline would (like apictl).
+    Api {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
+    /// Gateway groups on a running server: create and list them.
+    Group {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
     /// Approval requests on a running server: submit a revision for review, approve, reject.
     Approval {
         #[command(flatten)]
@@ -74,20 +88,6 @@ pub enum Command {
         remote: RemoteArgs,
         #[command(subcommand)]
         command: AnalyticsCommand,
-    },
-    /// Gateway groups on a running server: create and list them.
-    Group {
-        #[command(flatten)]
-        remote: RemoteArgs,
-        #[command(subcommand)]
-        command: GroupCommand,
-    },
-    /// Work with APIs on a running server, as a pipeline would (like apictl).
-    Api {
-        #[command(flatten)]
-        remote: RemoteArgs,
-        #[command(subcommand)]
-        command: ApiCommand,
     },
 }
 
