@@ -1,7 +1,8 @@
 //! The CLI's client of a running server's REST API (`gatehouse api …`), for pipelines: the
 //! same calls a script would make with curl, with errors shown as the server phrased them.
 
-use gatehouse_contract::{ApiSummary, ImportOutcome, Page};
+use crate::http::api::apis::LifecycleOutcome;
+use gatehouse_contract::{ApiSummary, ImportOutcome, LifecycleState, Page};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -137,7 +138,7 @@ impl Remote {
     }
 
     /// An access token for an OAuth2 client, from the server's `/oauth2/token`.
-    pub async fn access_token(&self, client_id: &str, client_secret: &str) -> Result<Value> {
+    pub async fn access_token(&self, client_id: &str, client_secret: &str) -> Result<AccessToken> {
         let request = self
             .http
             .post(format!("{}/oauth2/token", self.server))
@@ -151,23 +152,18 @@ impl Remote {
             let message = body["error_description"].as_str().or(body["error"].as_str()).unwrap_or("no token");
             return Err(RemoteError::Server { status, message: message.to_string() });
         }
-        Ok(body)
+        serde_json::from_value(body)
+            .map_err(|e| RemoteError::Unreachable(self.server.clone(), format!("unexpected answer: {e}")))
     }
 
-    pub async fn change_status(&self, id: &str, action: &str, comment: &str, confirm: bool) -> Result<String> {
+    pub async fn change_status(&self, id: &str, action: &str, comment: &str, confirm: bool) -> Result<LifecycleState> {
         let body = serde_json::json!({ "action": action, "comment": comment, "confirm": confirm });
-        let response = self.send(self.http.post(format!("{}/apis/{id}/lifecycle", self.base)).json(&body)).await?;
-        let value: Value = self.json(response).await?;
-        Ok(value["state"].as_str().unwrap_or_default().to_string())
+        let outcome: LifecycleOutcome = self.post(&format!("/apis/{id}/lifecycle"), &body).await?;
+        Ok(outcome.state)
     }
 }
 
 impl Remote {
-    /// GET a JSON value.
-    pub async fn get_json(&self, path: &str) -> Result<Value> {
-        self.get(path).await
-    }
-
     /// GET a typed answer.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.get_with(path, &[]).await
@@ -177,11 +173,6 @@ impl Remote {
     pub async fn get_with<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
         let response = self.send(self.http.get(format!("{}{path}", self.base)).query(query)).await?;
         self.json(response).await
-    }
-
-    /// POST a JSON body and read the JSON answer (`null` for an empty one).
-    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send_json(reqwest::Method::POST, path, body).await
     }
 
     /// POST a JSON body and read a typed answer.
@@ -197,16 +188,22 @@ impl Remote {
         self.json(response).await
     }
 
-    /// PUT a JSON body and read the JSON answer (`null` for an empty one).
-    pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send_json(reqwest::Method::PUT, path, body).await
+    /// POST a JSON body to a route that answers 204 No Content.
+    pub async fn post_no_content(&self, path: &str, body: &Value) -> Result<()> {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await.map(drop)
     }
 
-    async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> Result<Value> {
-        let response = self.send(self.http.request(method, format!("{}{path}", self.base)).json(body)).await?;
-        let bytes = response.bytes().await.map_err(|e| RemoteError::Unreachable(self.base.clone(), e.to_string()))?;
-        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    /// PUT a JSON body to a route that answers 204 No Content.
+    pub async fn put_no_content(&self, path: &str, body: &Value) -> Result<()> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await.map(drop)
     }
+}
+
+/// What `/oauth2/token` answers, as far as the CLI reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub expires_in: i64,
 }
 
 /// Whether zip bytes are an API project (they hold an api.yaml) rather than a split definition.

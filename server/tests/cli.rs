@@ -276,6 +276,12 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert_eq!(revision.trim(), "1", "only the number, for a script to capture");
     let submit = ["approval", "submit", "-n", "Reviews", "-v", "1.0.0", "--revision", "1"];
     let request = remote(&server, &creator, &submit).trim().to_string();
+    let pending = remote(&server, &publisher, &["approval", "list"]);
+    let line = pending.lines().find(|l| l.starts_with(&request)).unwrap_or_default();
+    assert!(
+        line.contains("Reviews") && line.contains("rev 1 → food-apis") && line.ends_with("by dev@example.com"),
+        "{pending}"
+    );
 
     let approved = remote(&server, &publisher, &["approval", "approve", "--id", &request, "--wait", "30"]);
     assert!(approved.contains("food-apis-v1.0.0"), "{approved}");

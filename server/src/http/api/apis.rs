@@ -293,9 +293,9 @@ pub struct RevisionRequest {
     note: String,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct RevisionCreated {
-    number: i64,
+    pub number: i64,
 }
 
 /// Freeze the working copy as the next numbered revision.
@@ -370,9 +370,9 @@ pub async fn diff(
     Ok(Json(revisions::compare(&state.db, actor, &id, from, to).await?))
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct LifecycleOutcome {
-    state: LifecycleState,
+    pub state: LifecycleState,
 }
 
 /// Move the API through its lifecycle. `deprecate` and `retire` need `"confirm": true`.

@@ -104,9 +104,9 @@ pub struct ApprovalRequest {
     note: String,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Created {
-    id: String,
+    pub id: String,
 }
 
 /// Submit a revision of an API for review, to be deployed to the API's group.
