@@ -288,6 +288,14 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
     let status = remote(&server, &publisher, &["deploy", "status", "--group", "food-apis"]);
     assert!(status.contains("Reviews") && status.contains("live") && status.contains("live on 1/1"), "{status}");
+    // A second request is turned down: it leaves the pending queue with the publisher's reason.
+    remote(&server, &creator, &["api", "revision", "-n", "Reviews", "-v", "1.0.0"]);
+    let resubmit = ["approval", "submit", "-n", "Reviews", "-v", "1.0.0", "--revision", "2"];
+    let second = remote(&server, &creator, &resubmit).trim().to_string();
+    remote(&server, &publisher, &["approval", "reject", "--id", &second, "--comment", "not this week"]);
+    assert!(!remote(&server, &publisher, &["approval", "list"]).contains(&second));
+    let rejected = remote(&server, &publisher, &["approval", "list", "--status", "rejected"]);
+    assert!(rejected.contains(&second) && rejected.contains("rev 2 → food-apis"), "{rejected}");
     // Served: the gateway knows the route and asks for a credential (a 404 if it did not).
     let gateway = port.parse::<u16>().expect("port");
     let refused = get(gateway, "/review/v1.0/reviews", "");
