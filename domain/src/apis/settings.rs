@@ -1,0 +1,146 @@
+//! An API's settings beside its definition — context, description, tags, visibility,
+//! endpoints and policies (tiers, CORS) — checked and saved as one edit.
+
+use super::{
+    check_context, conflict_report, context_or_name_taken, get, json, load, load_editable, record_edit, replace_tags,
+    search_text, to_json, visibility_str,
+};
+use crate::error::is_unique_violation;
+use crate::store::now_ms;
+use crate::{Actor, Db, DomainError, Result, audit};
+use gatehouse_contract::{ApiDetail, ApiModel, ApiSettings, Permission, Snapshot};
+
+fn check_url(field: &str, url: &str) -> Result<()> {
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() > 8
+        && !url.chars().any(char::is_whitespace);
+    if ok { Ok(()) } else { Err(DomainError::invalid(field, format!("`{url}` is not an http(s) URL"))) }
+}
+
+pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
+    settings.context = check_context(&settings.context)?;
+    settings.tags = settings.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    if settings.tags.iter().any(|t| t.len() > 50) || settings.tags.len() > 20 {
+        return Err(DomainError::invalid("tags", "at most 20 tags of at most 50 characters"));
+    }
+    let e = &mut settings.endpoints;
+    e.production.retain(|u| !u.trim().is_empty());
+    e.sandbox.retain(|u| !u.trim().is_empty());
+    for url in &e.production {
+        check_url("endpoints.production", url)?;
+    }
+    for url in &e.sandbox {
+        check_url("endpoints.sandbox", url)?;
+    }
+    if !(100..=300_000).contains(&e.timeout_ms) {
+        return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    settings.policies.tiers.retain(|t| seen.insert(t.clone()));
+    check_cors(&mut settings.policies.cors)
+}
+
+/// A CORS policy tidied (trimmed, methods in capitals, headers in lower case, no repeats) and
+/// checked: origins as browsers send them, methods and headers as HTTP names them.
+fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
+    fn tidy(list: &mut Vec<String>, case: fn(&str) -> String) {
+        let mut seen = std::collections::HashSet::new();
+        *list = list.iter().map(|v| case(v.trim())).filter(|v| !v.is_empty() && seen.insert(v.clone())).collect();
+    }
+    tidy(&mut cors.allow_origins, |o| o.trim_end_matches('/').to_ascii_lowercase());
+    tidy(&mut cors.allow_methods, str::to_ascii_uppercase);
+    tidy(&mut cors.allow_headers, str::to_ascii_lowercase);
+    let token =
+        |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    for origin in &cors.allow_origins {
+        let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = origin == "*"
+            || host.is_some_and(|h| {
+                !h.is_empty() && h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            });
+        if !valid {
+            return Err(DomainError::invalid(
+                "policies.cors.allow_origins",
+                format!("`{origin}` is not an origin: scheme and host (and port), as https://shop.example.com, or *"),
+            ));
+        }
+    }
+    if let Some(method) = cors.allow_methods.iter().find(|m| !token(m)) {
+        return Err(DomainError::invalid("policies.cors.allow_methods", format!("`{method}` is not an HTTP method")));
+    }
+    if let Some(header) = cors.allow_headers.iter().find(|h| !token(h)) {
+        return Err(DomainError::invalid("policies.cors.allow_headers", format!("`{header}` is not a header name")));
+    }
+    if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+        return Err(DomainError::invalid(
+            "policies.cors.allow_origins",
+            "with cookies allowed, name the origins: any page's script could otherwise act as its visitor",
+        ));
+    }
+    if cors.enabled && cors.allow_origins.is_empty() {
+        return Err(DomainError::invalid("policies.cors.allow_origins", "name the origins allowed, or * for any"));
+    }
+    Ok(())
+}
+
+/// Save context, description, tags, visibility, endpoints and policies.
+pub async fn save_settings(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    mut settings: ApiSettings,
+    expected: i64,
+) -> Result<ApiDetail> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, id).await?;
+    check_settings(&mut settings)?;
+    crate::tiers::check_offered(db, &settings.policies.tiers).await?;
+    let model: ApiModel = json("model", &row.model)?;
+    let snapshot = Snapshot {
+        context: settings.context.clone(),
+        endpoints: settings.endpoints.clone(),
+        policies: settings.policies.clone(),
+        ..row.snapshot()?
+    };
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
+         edit_version = edit_version + 1, updated_at = $8 WHERE id = $9 AND edit_version = $10",
+    )
+    .bind(&settings.context)
+    .bind(&settings.description)
+    .bind(to_json(&settings.tags))
+    .bind(visibility_str(settings.visibility))
+    .bind(to_json(&settings.endpoints))
+    .bind(to_json(&settings.policies))
+    .bind(search_text(&row.name, &settings.description, &settings.tags, &model))
+    .bind(now_ms())
+    .bind(id)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await;
+    let updated = match updated {
+        Ok(done) => done,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(context_or_name_taken(db, &row.name, &row.version, &settings.context).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if updated.rows_affected() == 0 {
+        drop(tx);
+        let fresh = load(db, id).await?;
+        return Err(conflict_report(db, &fresh, expected).await);
+    }
+    replace_tags(&mut tx, id, &settings.tags).await?;
+    record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;
+    tx.commit().await?;
+    audit::record(
+        db,
+        &actor.email,
+        "api.settings_saved",
+        &format!("{} {}", row.name, row.version),
+        &format!("edit {}", expected + 1),
+    )
+    .await?;
+    get(db, actor, id).await
+}
