@@ -120,6 +120,17 @@ pub enum ApprovalStatus {
     Rejected,
 }
 
+impl ApprovalStatus {
+    /// As the API spells it: `pending`, `approved`, `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::Pending => "pending",
+            ApprovalStatus::Approved => "approved",
+            ApprovalStatus::Rejected => "rejected",
+        }
+    }
+}
+
 /// A request in the publishers' queue and the decision on it: deploy a revision of an API to its
 /// group (`kind = revision`), or let an application use a tier that needs approval
 /// (`kind = subscription`).

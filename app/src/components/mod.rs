@@ -13,6 +13,14 @@ pub fn count(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Text that may wrap after each `after` (an email after its `@`, an action after its `.`, a
+/// path after its `/`), so long values wrap at a sensible place instead of pushing a table out of
+/// its panel.
+pub fn wrap_after(text: String, after: char) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    text.split_inclusive(after).map(|part| view! { {part.to_string()}<wbr/> }).collect_view()
+}
+
 /// The first paragraph of a CommonMark description as plain text, for a catalog card: code
 /// spans, emphasis and links keep their text and lose their marks (`**x**`, `` `x` ``,
 /// `[x](url)`), and a heading loses its `#`s.

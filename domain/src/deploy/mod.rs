@@ -276,12 +276,7 @@ impl Deployer {
              FROM approvals p JOIN apis a ON a.id = p.api_id JOIN users r ON r.id = p.requested_by LEFT JOIN users dcd ON dcd.id = p.decided_by \
              WHERE ($1 = '' OR p.status = $1) AND ($2 = '' OR p.api_id = $2) ORDER BY p.requested_at DESC, p.id DESC LIMIT 200",
         )
-        .bind(match status {
-            Some(ApprovalStatus::Pending) => "pending",
-            Some(ApprovalStatus::Approved) => "approved",
-            Some(ApprovalStatus::Rejected) => "rejected",
-            None => "",
-        })
+        .bind(status.map(ApprovalStatus::as_str).unwrap_or(""))
         .bind(api_id.unwrap_or(""))
         .fetch_all(&self.db.pool)
         .await?;

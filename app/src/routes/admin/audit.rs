@@ -1,7 +1,7 @@
 //! The audit log: who did what, when; newest first, paginated.
 
 use super::AdminPage;
-use crate::components::count;
+use crate::components::{count, wrap_after};
 use crate::functions::admin::{AUDIT_PAGE_SIZE, audit_log};
 use crate::time::format_utc;
 use leptos::prelude::*;
@@ -55,10 +55,4 @@ fn AuditTable() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// Text that may wrap after each `after` (an email after its `@`, an action after its `.`), so
-/// long values wrap at a sensible place instead of pushing the table out of its panel.
-fn wrap_after(text: String, after: char) -> impl IntoView {
-    text.split_inclusive(after).map(|part| view! { {part.to_string()}<wbr/> }).collect_view()
 }

@@ -131,7 +131,7 @@ fn Queue() -> impl IntoView {
                                         None => format!("revision {}", a.revision),
                                     }}</td>
                                     <td>{a.group.clone()}</td>
-                                    <td><span class=format!("badge decision-{:?}", a.status).to_lowercase()>{format!("{:?}", a.status)}</span></td>
+                                    <td><span class=format!("badge decision-{}", a.status.as_str())>{a.status.as_str()}</span></td>
                                     <td class="muted">{a.decided_by.clone().unwrap_or_default()}</td>
                                     <td>{a.comment.clone()}</td>
                                 </tr>

@@ -101,22 +101,28 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
         <section class="panel">
             <h2>"History"</h2>
             <div>
-                {move || history.value().get().and_then(|r| r.ok()).map(|list| view! {
-                    <table class="table" data-testid="approval-history">
-                        <thead><tr><th>"Revision"</th><th>"Group"</th><th>"Requested"</th><th>"Status"</th><th>"Decided by"</th><th>"Comment"</th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|a| view! {
-                                <tr>
-                                    <td>{a.revision}</td>
-                                    <td>{a.group.clone()}</td>
-                                    <td class="muted">{format!("{} · {}", a.requested_by, format_utc(a.requested_at))}</td>
-                                    <td>{format!("{:?}", a.status).to_lowercase()}</td>
-                                    <td class="muted">{a.decided_by.clone().unwrap_or_default()}</td>
-                                    <td>{a.comment.clone()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                {move || history.value().get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted">"No revision of this API has been submitted for review yet."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <table class="table" data-testid="approval-history">
+                            <thead><tr><th>"Revision"</th><th>"Group"</th><th>"Requested"</th><th>"Status"</th><th>"Decided by"</th><th>"Comment"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|a| view! {
+                                    <tr>
+                                        <td>{a.revision}</td>
+                                        <td>{a.group.clone()}</td>
+                                        <td class="muted">{format!("{} · {}", a.requested_by, format_utc(a.requested_at))}</td>
+                                        <td>{a.status.as_str()}</td>
+                                        <td class="muted">{a.decided_by.clone().unwrap_or_default()}</td>
+                                        <td>{a.comment.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
                 })}
             </div>
             <div>
