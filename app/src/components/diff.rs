@@ -3,12 +3,26 @@
 use gatehouse_contract::ApiDiff;
 use leptos::prelude::*;
 
-fn section(title: &'static str, class: &'static str, lines: Vec<String>) -> impl IntoView {
+/// Lines a section shows before folding the rest away: a first release of a large API adds
+/// hundreds of operations and schemas, and the reviewer's decision sits below them.
+const SHOWN: usize = 10;
+
+fn section(title: &'static str, class: &'static str, mut lines: Vec<String>) -> impl IntoView {
     (!lines.is_empty()).then(|| {
+        let total = lines.len();
+        // Folding only pays when it hides more than a line or two.
+        let rest = if total > SHOWN + 2 { lines.split_off(SHOWN) } else { Vec::new() };
+        let item = |l: String| view! { <li>{l}</li> };
         view! {
             <div class=format!("diff-section {class}")>
-                <h4>{title}</h4>
-                <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                <h4>{format!("{title} ({total})")}</h4>
+                <ul>{lines.into_iter().map(item).collect_view()}</ul>
+                {(!rest.is_empty()).then(|| view! {
+                    <details class="diff-more">
+                        <summary>{format!("{} more", rest.len())}</summary>
+                        <ul>{rest.into_iter().map(item).collect_view()}</ul>
+                    </details>
+                })}
             </div>
         }
     })
@@ -36,4 +50,25 @@ pub fn DiffView(diff: ApiDiff) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+// Rendering to HTML needs the server side of Leptos (`cargo test --workspace` has it).
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_section_folds_all_but_its_first_lines() {
+        let diff = ApiDiff {
+            operations_added: (0..40).map(|i| format!("GET /r{i}")).collect(),
+            schemas_added: (0..SHOWN + 2).map(|i| format!("S{i}")).collect(),
+            ..Default::default()
+        };
+        let html = Owner::new().with(|| view! { <DiffView diff/> }.to_html());
+        let (shown, folded) = html.split_once("<details").expect("the operations fold");
+        assert!(shown.contains("Operations added (40)") && shown.contains("GET /r9<") && !shown.contains("GET /r10<"));
+        assert!(folded.contains("30 more") && folded.contains("GET /r39<"), "{folded}");
+        // Two more lines than are shown are not worth a fold.
+        assert!(folded.contains("Schemas added (12)") && !folded.contains("2 more") && folded.contains("S11<"));
+    }
 }

@@ -182,7 +182,10 @@ fn Request(
             </dl>
             <h3>{if approval.live_revision.is_some() { "Changes against the live revision" } else { "Everything is new in this group" }}</h3>
             <DiffView diff=approval.diff.clone()/>
-            <h3>{format!("Design review of revision {} ({})", approval.revision, approval.design.len())}</h3>
+            <h3>{match approval.design.len() {
+                0 => format!("Design review of revision {}", approval.revision),
+                n => format!("Design review of revision {} ({n})", approval.revision),
+            }}</h3>
             <DesignReview items=approval.design.clone()/>
         }
         .into_any(),
