@@ -33,17 +33,27 @@ pub fn plain_excerpt(markdown: &str) -> String {
         match c {
             '`' => {}
             '*' | '_' if rest.starts_with(c) => rest = &rest[1..],
-            // `[text](url)`: the text stays, the address goes.
-            ']' if rest.starts_with('(') => match rest.find(')') {
-                Some(end) => rest = &rest[end + 1..],
+            // `[text](url)`: the text stays, the address goes; other brackets stay as written.
+            '[' => match link(rest) {
+                Some((text, after)) => {
+                    out.push_str(text);
+                    rest = after;
+                }
                 None => out.push(c),
             },
-            '[' => {}
             '\n' => out.push(' '),
             c => out.push(c),
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// After a `[`: a link's text and what follows its `(url)`, if that is what comes.
+fn link(rest: &str) -> Option<(&str, &str)> {
+    let close = rest.find(']')?;
+    let url = rest[close + 1..].strip_prefix('(')?;
+    let end = url.find(')')?;
+    Some((&rest[..close], &url[end + 1..]))
 }
 
 #[cfg(test)]
@@ -58,7 +68,11 @@ mod tests {
             ),
             "Drive it all with Authorization: Bearer <token>. See the docs."
         );
-        assert_eq!(plain_excerpt("# Pets\nsnake_case [stays"), "Pets snake_case stays");
+        assert_eq!(plain_excerpt("# Pets\nsnake_case [beta] [stays"), "Pets snake_case [beta] [stays");
+        assert_eq!(
+            plain_excerpt("Adds a [Part](/docs/part) to an [Upload](/docs/upload) object (`gpt-1`)."),
+            "Adds a Part to an Upload object (gpt-1)."
+        );
         assert_eq!(plain_excerpt(""), "");
     }
 }

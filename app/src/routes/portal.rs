@@ -263,7 +263,7 @@ fn OperationReference(
     let summary = view! {
         <summary>
             <span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span>
-            " " <code>{op.path.clone()}</code> " " <span class="muted">{op.summary.clone()}</span>
+            " " <code>{op.path.clone()}</code> " " <span class="muted">{plain_excerpt(&op.summary)}</span>
             {op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}
         </summary>
     };

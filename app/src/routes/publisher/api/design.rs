@@ -2,7 +2,7 @@
 //! Every change is written into the definition itself, so the source view shows it at once.
 
 use super::{NewOperation, Reload};
-use crate::components::wrap_after;
+use crate::components::{plain_excerpt, wrap_after};
 use crate::functions::apis::{ConvertToOpenapi3, EditOperation, LoadOperationForm};
 use crate::url::encode;
 use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, ParameterForm, SpecVersion};
@@ -62,7 +62,7 @@ pub fn DesignTab(api: ApiDetail) -> impl IntoView {
                             <tr data-testid="operation-row" data-key=key.clone()>
                                 <td><span class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</span></td>
                                 <td class="path"><code>{wrap_after(op.path.clone(), '/')}</code>{op.deprecated.then(|| view! { " " <span class="badge">"deprecated"</span> })}</td>
-                                <td>{op.summary.clone()}
+                                <td>{plain_excerpt(&op.summary)}
                                     {(!notes.is_empty()).then(|| view! {
                                         " " <span class="badge design-note" data-testid="design-note" title=notes.join("\n")>{format!("{} to review", notes.len())}</span>
                                     })}
