@@ -33,6 +33,21 @@ fn time_label(ms: i64, span_ms: i64) -> String {
     }
 }
 
+/// Round times to mark a time axis with — every 15 minutes, hour, few hours, day or week, the
+/// finest that gives at most eight marks — aligned to UTC midnight, so a day's axis reads 03:00,
+/// 06:00, … rather than wherever plotters' arithmetic on milliseconds falls.
+fn time_ticks(from: i64, to: i64) -> Vec<i64> {
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    const STEPS: [i64; 11] =
+        [5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
+    let span = (to - from).max(1);
+    let step = STEPS.into_iter().find(|step| span / step <= 8).unwrap_or(7 * DAY * (span / (8 * 7 * DAY) + 1));
+    let first = from.div_euclid(step) * step + if from.rem_euclid(step) == 0 { 0 } else { step };
+    (0..).map(|i| first + i * step).take_while(|t| *t <= to).collect()
+}
+
 /// Wraps plotters' SVG with role, title and how many series it draws (the tests count them).
 fn finish(svg: String, title: &str, description: &str, series: usize) -> String {
     let Some(open) = svg.find("<svg") else { return svg };
@@ -96,20 +111,18 @@ fn time_chart(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d(overview.from..overview.to, 0.0..(top * 1.1).max(1e-9))
+            .build_cartesian_2d(
+                (overview.from..overview.to).with_key_points(time_ticks(overview.from, overview.to)),
+                0.0..(top * 1.1).max(1e-9),
+            )
             .map_err(|e| e.to_string())?;
+        // One precision for the whole axis: "0, 50, 100", not "0.00, 50, 100".
+        let decimals = if top >= 10.0 { 0 } else { 2 };
         chart
             .configure_mesh()
-            .x_labels(7)
             .x_label_formatter(&|x| time_label(*x, span))
             .y_label_formatter(&|y| {
-                if *y >= 1000.0 {
-                    format!("{:.1}k", y / 1000.0)
-                } else if *y >= 10.0 {
-                    format!("{y:.0}")
-                } else {
-                    format!("{y:.2}")
-                }
+                if *y >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.decimals$}") }
             })
             .x_desc("time (UTC)")
             .y_desc(unit)
@@ -350,5 +363,29 @@ fn bucket_name(ms: i64) -> String {
         ms if ms % 3_600_000 == 0 && ms > 3_600_000 => format!("{} hours", ms / 3_600_000),
         3_600_000 => "hour".into(),
         ms => format!("{} minutes", ms / 60_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_ticks;
+
+    #[test]
+    fn time_axes_are_marked_at_round_times() {
+        let hour = 3_600_000;
+        let day = 24 * hour;
+        // A day from 10:15: every three hours from 12:00.
+        let from = 20_000 * day + 10 * hour + 15 * 60_000;
+        let ticks = time_ticks(from, from + day);
+        assert_eq!(ticks.len(), 8);
+        assert_eq!(ticks[0], 20_000 * day + 12 * hour);
+        assert!(ticks.windows(2).all(|w| w[1] - w[0] == 3 * hour));
+        // An hour: quarters. A week: midnights.
+        assert!(time_ticks(from, from + hour).iter().all(|t| t % (15 * 60_000) == 0));
+        let week = time_ticks(from, from + 7 * day);
+        assert_eq!(week.len(), 7);
+        assert!(week.iter().all(|t| t % day == 0));
+        // Thirty days: at most eight marks, a week apart.
+        assert!(time_ticks(from, from + 30 * day).len() <= 8);
     }
 }

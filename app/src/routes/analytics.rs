@@ -117,7 +117,7 @@ fn RangePicker(query: Memo<AnalyticsQuery>) -> impl IntoView {
                     .filter_map(|(k, v)| v.map(|v| view! { <input type="hidden" name=k value=v/> }))
                     .collect_view()
             }}
-            <button type="submit">"Show"</button>
+            <button type="submit" class="button small">"Show"</button>
         </form>
     }
 }
@@ -171,7 +171,7 @@ fn Filters(overview: Overview, query: AnalyticsQuery) -> impl IntoView {
                     {["production", "sandbox"].map(|k| option(k.to_string(), k.to_string(), &query.key_type)).collect_view()}
                 </select>
             </label>
-            <button type="submit">"Filter"</button>
+            <button type="submit" class="button small">"Filter"</button>
         </form>
     }
 }
