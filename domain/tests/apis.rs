@@ -629,6 +629,42 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     );
 }
 
+async fn only_an_api_that_never_went_live_can_be_deleted(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let stranger = user(&db, "s@example.com", Role::Creator).await;
+    let publisher = user(&db, "p@example.com", Role::Publisher).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let not_theirs = lifecycle::delete(&db, &stranger, &api.id).await;
+    assert!(matches!(not_theirs, Err(DomainError::Forbidden(_))), "{not_theirs:?}");
+    lifecycle::delete(&db, &creator, &api.id).await.expect("delete");
+    assert!(matches!(apis::get(&db, &creator, &api.id).await, Err(DomainError::NotFound(_))));
+    assert!(revisions::list(&db, &api.id).await.expect("revisions").is_empty(), "its revisions went with it");
+    let log = audit::list(&db, 50, 0).await.expect("audit");
+    assert!(
+        log.items
+            .iter()
+            .any(|e| e.action == "api.deleted" && e.target == "Pet Store 1.0.0" && e.actor == "c@example.com")
+    );
+
+    // Published, it stays; demoted with a subscription, it stays too.
+    let api = import_text(&db, &creator, PETS).await.expect("the name is free again");
+    let publish = LifecycleRequest { action: "publish".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &api.id, &publish).await.expect("publish");
+    let published = lifecycle::delete(&db, &publisher, &api.id).await;
+    assert!(matches!(&published, Err(DomainError::Conflict(m)) if m.contains("is PUBLISHED")), "{published:?}");
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let app = applications::create(&db, &ann, "Shop", "").await.expect("application");
+    let tier = tiers::list(&db).await.expect("tiers").into_iter().next().expect("a tier exists").name;
+    let request = NewSubscription { application_id: app.id, api_id: api.id.clone(), tier };
+    subscriptions::subscribe(&db, &ann, &request).await.expect("subscribe");
+    let demote = LifecycleRequest { action: "demote".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &api.id, &demote).await.expect("demote");
+    let subscribed = lifecycle::delete(&db, &creator, &api.id).await;
+    assert!(matches!(&subscribed, Err(DomainError::Conflict(m)) if m.contains("1 subscription")), "{subscribed:?}");
+    assert!(apis::get(&db, &creator, &api.id).await.is_ok(), "still there");
+}
+
 db_tests!(
     ownership_moves_to_someone_who_can_design,
     import_twice_updates_and_search_finds,
@@ -646,4 +682,5 @@ db_tests!(
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     an_admin_hands_a_leavers_apis_over,
+    only_an_api_that_never_went_live_can_be_deleted,
 );

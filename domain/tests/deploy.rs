@@ -150,6 +150,12 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(1));
     let commits = git(&repo, &["rev-list", "--count", "food-apis"]);
     assert_eq!(commits.trim(), "3", "three releases, none rewritten");
+
+    // Demoted to CREATED, a deployed API still cannot be deleted: the group's release carries it.
+    let demote = apis::lifecycle::LifecycleRequest { action: "demote".into(), ..Default::default() };
+    apis::lifecycle::change(&db, &publisher, &api.id, &demote).await.expect("demote");
+    let deleting = apis::lifecycle::delete(&db, &creator, &api.id).await;
+    assert!(matches!(&deleting, Err(DomainError::Conflict(m)) if m.contains("deployed")), "{deleting:?}");
     let _ = std::fs::remove_dir_all(repo_dir);
 }
 

@@ -1,6 +1,7 @@
 // The publisher's loop in a real browser: a creator imports a real definition, edits an
 // operation in the form view and sees it in the source view, cuts two revisions and compares
-// them; a publisher publishes and deprecates (confirming); a consumer reaches none of it.
+// them; a publisher publishes and deprecates (confirming); a consumer reaches none of it; a
+// draft that never went live is deleted.
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -199,4 +200,31 @@ paths:
   await expect(page.getByTestId('cors').getByTestId('cors-enabled')).toBeChecked();
   const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(detail.policies.cors).toMatchObject({ enabled: true, allow_origins: ['https://shop.example.com'] });
+});
+
+test('a creator deletes a draft that never went live, after confirming', async ({ page, request }) => {
+  const title = `Scratch ${Date.now()}`;
+  const definition = `openapi: 3.0.3
+info:
+  title: ${title}
+  version: 0.1.0
+paths:
+  /notes:
+    get:
+      responses:
+        '200':
+          description: ok
+`;
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/scratch-${Date.now()}/v0`, definition, 'application/yaml');
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=lifecycle`);
+  await hydrated(page);
+  const panel = page.getByTestId('delete-api');
+  await panel.getByTestId('delete').click();
+  await panel.getByTestId('confirm-delete').click();
+  // Back on the list, without it.
+  await expect(page).toHaveURL(/\/publisher$/);
+  await expect(page.getByText(title)).toHaveCount(0);
+  const gone = await request.fetch(`/api/v1/apis/${imported.id}`, { headers: { Authorization: `Bearer ${creator.token}` } });
+  expect(gone.status()).toBe(404);
 });

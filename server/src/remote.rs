@@ -193,6 +193,11 @@ impl Remote {
         self.send(self.http.post(format!("{}{path}", self.base)).json(body)).await.map(drop)
     }
 
+    /// DELETE what a route names (it answers 204 No Content).
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        self.send(self.http.delete(format!("{}{path}", self.base))).await.map(drop)
+    }
+
     /// PUT a JSON body to a route that answers 204 No Content.
     pub async fn put_no_content(&self, path: &str, body: &Value) -> Result<()> {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await.map(drop)

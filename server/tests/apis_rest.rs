@@ -153,6 +153,23 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
     .await;
     assert_eq!(deprecate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(deprecate.json()["error"]["details"]["field"], "confirm");
+
+    // Published, it cannot be deleted; a consumer cannot even ask. A draft can, by its owner.
+    let delete = |id: &str, token: &str| call("DELETE", &format!("/api/v1/apis/{id}"), token, "", "");
+    let published = send(&app, delete(&id, &creator)).await;
+    assert_eq!(published.status, StatusCode::CONFLICT, "{}", published.body);
+    assert!(published.json()["error"]["message"].as_str().expect("message").contains("deprecation and retirement"));
+    assert_eq!(send(&app, delete(&id, &consumer)).await.status, StatusCode::FORBIDDEN);
+    let draft = send(
+        &app,
+        call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS.replace("Review API", "Draft")),
+    )
+    .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
+    let draft = draft.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(send(&app, delete(&draft, &creator)).await.status, StatusCode::NO_CONTENT);
+    let gone = send(&app, call("GET", &format!("/api/v1/apis/{draft}"), &creator, "", "")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
 async fn broken_definitions_are_refused_with_located_details(db: Db) {

@@ -182,7 +182,7 @@ fn export_then_import_into_an_empty_server_gives_the_same_api() {
 }
 
 #[test]
-fn convert_makes_a_swagger2_working_copy_openapi3() {
+fn convert_rewrites_a_swagger2_working_copy_and_delete_removes_it() {
     let server = start();
     let definition = write(
         &server,
@@ -206,6 +206,14 @@ fn convert_makes_a_swagger2_working_copy_openapi3() {
     // Once is enough: a second conversion says why it does nothing.
     let again = api_fails(&server, &["convert", "-n", "Legacy", "-v", "2.1.0"]);
     assert!(again.contains("OpenAPI 3 already"), "{again}");
+
+    // Never deployed, it can be deleted — once confirmed.
+    let unconfirmed = api_fails(&server, &["delete", "-n", "Legacy", "-v", "2.1.0"]);
+    assert!(unconfirmed.contains("--confirm"), "{unconfirmed}");
+    let deleted = api(&server, &["delete", "-n", "Legacy", "-v", "2.1.0", "--confirm"]);
+    assert_eq!(deleted.trim(), "deleted Legacy 2.1.0");
+    let gone = api_fails(&server, &["export", "-n", "Legacy", "-v", "2.1.0"]);
+    assert!(gone.contains("no API named `Legacy` with version `2.1.0`"), "{gone}");
 }
 
 #[test]

@@ -137,6 +137,13 @@ pub async fn change_lifecycle(id: String, request: LifecycleRequest) -> Result<L
 }
 
 #[server]
+pub async fn delete_api(id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::apis::lifecycle::delete(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
 pub async fn list_docs(id: String) -> Result<Vec<DocPage>, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;

@@ -107,3 +107,52 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
     }
     Ok(to)
 }
+
+/// Delete an API version that never reached a gateway — imported by mistake, or abandoned
+/// before its release — with its revisions, documents and requests. One that went live stays,
+/// as the record of what was served: a gateway's last bundle may still carry it, and only its
+/// state there keeps the gateway refusing it. Its owner or a publisher may; the audit log keeps
+/// the deletion.
+pub async fn delete(db: &Db, actor: &Actor, api_id: &str) -> Result<()> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, api_id).await?;
+    let (name, state) = (format!("{} {}", row.name, row.version), row.state()?);
+    // What went live leaves its gateways the way consumers are told of: deprecated, then retired.
+    const WENT_LIVE: &str =
+        "it stays, as the record of what was served; an API that went live leaves by deprecation and retirement";
+    match state {
+        LifecycleState::Created | LifecycleState::Prototyped => {}
+        LifecycleState::Retired => {
+            return Err(DomainError::Conflict(format!(
+                "{name} is retired: it stays, as the record of what was served"
+            )));
+        }
+        _ => return Err(DomainError::Conflict(format!("{name} is {state}: {WENT_LIVE}"))),
+    }
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = sqlx::query_as(sql).bind(api_id).fetch_one(&db.pool).await?;
+        Ok::<i64, DomainError>(n)
+    };
+    if count("SELECT COUNT(*) FROM group_live WHERE api_id = $1").await? > 0 {
+        return Err(DomainError::Conflict(format!("{name} has been deployed to a gateway group: {WENT_LIVE}")));
+    }
+    let subscriptions = count("SELECT COUNT(*) FROM subscriptions WHERE api_id = $1").await?;
+    if subscriptions > 0 {
+        return Err(DomainError::Conflict(format!("{name} has {subscriptions} subscription(s): {WENT_LIVE}")));
+    }
+    // The checks again in the statement itself, so a deployment or subscription that lands
+    // meanwhile is not swept away by the cascade.
+    let deleted = sqlx::query(
+        "DELETE FROM apis WHERE id = $1 AND state = $2 \
+         AND NOT EXISTS (SELECT 1 FROM group_live WHERE api_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE api_id = $1)",
+    )
+    .bind(api_id)
+    .bind(state.as_str())
+    .execute(&db.pool)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(DomainError::Conflict(format!("{name} changed meanwhile; reload and try again")));
+    }
+    audit::record(db, &actor.email, "api.deleted", &name, &format!("{state}, never deployed")).await
+}

@@ -112,6 +112,19 @@ pub enum ApiCommand {
         #[arg(long)]
         strict: bool,
     },
+    /// Delete an API version that never went live (never deployed, no subscriptions), with its
+    /// revisions and documents; one that went live stays (deprecate and retire it).
+    Delete {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// Confirm the deletion: it cannot be undone.
+        #[arg(long)]
+        confirm: bool,
+    },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
         /// The API's name.
@@ -236,6 +249,14 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
             if strict && warnings > 0 {
                 return Err(RemoteError::Usage(format!("the design review warns of {warnings} thing(s) (--strict)")));
             }
+        }
+        ApiCommand::Delete { name, version, confirm } => {
+            if !confirm {
+                return Err(RemoteError::Usage(format!("deleting {name} {version} cannot be undone: add --confirm")));
+            }
+            let api = remote.find(&name, &version).await?;
+            remote.delete(&format!("/apis/{}", api.id)).await?;
+            println!("deleted {name} {version}");
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;

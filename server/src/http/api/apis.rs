@@ -122,6 +122,20 @@ pub async fn get_api(
     Ok(Json(apis::get(&state.db, actor, &id).await?))
 }
 
+/// Delete an API version that never went live (CREATED or PROTOTYPED, never deployed, no
+/// subscriptions), with its revisions, documents and requests; 409 for one that went live.
+#[utoipa::path(delete, path = "/apis/{id}", tag = "apis", params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_api(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let actor = caller.require(Permission::DesignApis)?;
+    lifecycle::delete(&state.db, actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The working copy's definition as written, with the `edit_version` to save a change with.
 #[utoipa::path(get, path = "/apis/{id}/definition", tag = "apis", params(("id" = String, Path)),
     responses((status = 200, body = ApiSource), (status = 404, body = ErrorBody)))]

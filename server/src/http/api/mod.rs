@@ -112,7 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::import_project))
         .routes(routes!(apis::validate))
         .routes(routes!(apis::list_apis, apis::create_api))
-        .routes(routes!(apis::get_api))
+        .routes(routes!(apis::get_api, apis::delete_api))
         .routes(routes!(apis::get_definition, apis::save_definition))
         .routes(routes!(apis::save_settings))
         .routes(routes!(apis::transfer_ownership))

@@ -4,9 +4,10 @@
 use super::super::state_badge;
 use super::Reload;
 use crate::app::use_auth;
-use crate::functions::apis::ChangeLifecycle;
-use gatehouse_contract::{ApiDetail, LifecycleAction, LifecycleRequest, Permission};
+use crate::functions::apis::{ChangeLifecycle, DeleteApi};
+use gatehouse_contract::{ApiDetail, LifecycleAction, LifecycleRequest, LifecycleState, Permission};
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
@@ -46,6 +47,7 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
     };
     let run_confirmed = run.clone();
     let can_publish = actions.contains(&LifecycleAction::Publish);
+    let deletable = api.editable && matches!(api.summary.state, LifecycleState::Created | LifecycleState::Prototyped);
     view! {
         <section class="panel" data-testid="lifecycle">
             <h2>"Lifecycle"</h2>
@@ -87,6 +89,41 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
                 }
             })}
             {move || change.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        </section>
+        {deletable.then(|| view! { <DeleteApiPanel id=api.summary.id.clone()/> })}
+    }
+}
+
+/// Deleting an API version that never went live: imported by mistake, or abandoned. The server
+/// refuses one that was deployed or has subscriptions: those stay, as the record of what was served.
+#[component]
+fn DeleteApiPanel(id: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteApi>::new();
+    let asked = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/publisher", Default::default());
+        }
+    });
+    view! {
+        <section class="panel" data-testid="delete-api">
+            <h2>"Delete"</h2>
+            <p class="muted">"An API that never went live — never deployed to a gateway group, no subscriptions — can be deleted with its revisions, documents and review requests. One that went live stays, and leaves its gateways by deprecation and retirement."</p>
+            {move || if asked.get() {
+                let id = id.clone();
+                view! {
+                    <div class="callout confirm" role="alertdialog">
+                        <p><strong>"Deleting cannot be undone."</strong></p>
+                        <button class="button danger" data-testid="confirm-delete" on:click=move |_| { delete.dispatch(DeleteApi { id: id.clone() }); }>"Yes, delete it"</button>
+                        " "
+                        <button class="button secondary" on:click=move |_| asked.set(false)>"Cancel"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <button class="button danger" data-testid="delete" on:click=move |_| asked.set(true)>"Delete this API"</button> }.into_any()
+            }}
+            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         </section>
     }
 }
