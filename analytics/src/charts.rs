@@ -79,6 +79,10 @@ fn empty(root: &DrawingArea<SVGBackend, Shift>, title: &str) -> Result<(), Strin
 
 /// Height of a time chart's legend row, between its title and its plot.
 const LEGEND_HEIGHT: u32 = 22;
+/// A time chart's margin and the width of its value labels: where its plot, and so its legend,
+/// starts.
+const TIME_MARGIN: u32 = 12;
+const VALUE_LABELS: u32 = 64;
 
 /// A time chart's legend on a row of its own above the plot, where it hides no data (inside the
 /// plot, five series' legend covered a third of a 300-pixel chart). Starts where the plot does.
@@ -89,7 +93,7 @@ fn draw_legend(
 ) -> Result<(), String> {
     let style = (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
     let middle = LEGEND_HEIGHT as i32 / 2;
-    let mut x = 12 + 64; // the plot's margin and value-label area
+    let mut x = (TIME_MARGIN + VALUE_LABELS) as i32;
     for (name, colour, _) in series {
         if stacked {
             area.draw(&Rectangle::new([(x, middle - 5), (x + 12, middle + 5)], colour.mix(0.75).filled()))
@@ -138,10 +142,10 @@ fn time_chart(
         let (legend, plot) = below_title.split_vertically(LEGEND_HEIGHT);
         draw_legend(&legend, series, stacked)?;
         let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
+            .margin(TIME_MARGIN)
             .margin_top(4)
             .x_label_area_size(40)
-            .y_label_area_size(64)
+            .y_label_area_size(VALUE_LABELS)
             .build_cartesian_2d(
                 (overview.from..overview.to).with_key_points(time_ticks(overview.from, overview.to)),
                 0.0..(top * 1.1).max(1e-9),
