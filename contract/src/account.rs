@@ -198,6 +198,32 @@ pub struct NewToken {
     pub token: String,
 }
 
+/// Which audit log entries to list, newest first: each filter given narrows the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct AuditQuery {
+    /// Part of the actor's email (or `system`), in any case.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// An action, or how it starts: `api.` lists everything done to APIs.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Part of the target (an email, an API's name and version, a group), in any case.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// From this instant on (Unix milliseconds).
+    #[serde(default)]
+    pub from: Option<i64>,
+    /// Before this instant (Unix milliseconds).
+    #[serde(default)]
+    pub to: Option<i64>,
+    /// At most this many entries (1 to 500; 100 when not given).
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<i64>,
+}
+
 /// One line of the audit log: who did what, to what, when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -244,17 +244,19 @@ pub async fn actor_by_email(db: &Db, email: &str) -> Result<Actor> {
 
 /// Every account, oldest first, optionally filtered by a substring of the email.
 pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result<Page<UserSummary>> {
-    let pattern = format!("%{}%", query.trim().to_lowercase());
+    let pattern = format!("%{}%", crate::store::like_escape(&query.trim().to_lowercase()));
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE email LIKE $1 ORDER BY created_at, id LIMIT $2 OFFSET $3"
+        "SELECT {USER_COLUMNS} FROM users WHERE email LIKE $1 ESCAPE '\\' ORDER BY created_at, id LIMIT $2 OFFSET $3"
     ))
     .bind(&pattern)
     .bind(limit.clamp(1, 500))
     .bind(offset.max(0))
     .fetch_all(&db.pool)
     .await?;
-    let (total,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1").bind(&pattern).fetch_one(&db.pool).await?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE email LIKE $1 ESCAPE '\\'")
+        .bind(&pattern)
+        .fetch_one(&db.pool)
+        .await?;
     let owned = crate::apis::owned_counts(db).await?;
     let mut items: Vec<UserSummary> = rows.iter().map(UserRow::summary).collect::<Result<_>>()?;
     for user in &mut items {

@@ -1,9 +1,9 @@
 //! The audit log: who did what, to what, when. Written by the domain functions themselves so
 //! the UI, the REST API and the CLI leave the same trail.
 
-use crate::store::{new_id, now_ms};
-use crate::{Db, Result};
-use gatehouse_contract::{AuditEntry, Page};
+use crate::store::{like_escape, new_id, now_ms};
+use crate::{Db, DomainError, Result};
+use gatehouse_contract::{AuditEntry, AuditQuery, Page};
 
 /// The actor name used when the server or the CLI acts on its own.
 pub const SYSTEM: &str = "system";
@@ -31,18 +31,56 @@ struct AuditRow {
     detail: String,
 }
 
-/// Newest first. `limit` is clamped to 1..=500.
-pub async fn list(db: &Db, limit: i64, offset: i64) -> Result<Page<AuditEntry>> {
-    let limit = limit.clamp(1, 500);
-    let offset = offset.max(0);
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY at DESC, id DESC LIMIT $1 OFFSET $2",
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log").fetch_one(&db.pool).await?;
+/// Entries matching `query`, newest first; `limit` clamped to 1..=500.
+pub async fn list(db: &Db, query: &AuditQuery) -> Result<Page<AuditEntry>> {
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        return Err(DomainError::invalid("from", format!("{from} must be before `to` ({to})")));
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let offset = query.offset.unwrap_or(0).max(0);
+    // Patterns are bound first, then instants: the placeholders are numbered in that order.
+    let mut conditions: Vec<String> = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
+    // The actor and the target by a part of them, the action by how it starts.
+    let texts = [("actor", &query.actor, "%"), ("action", &query.action, ""), ("target", &query.target, "%")];
+    for (column, value, lead) in texts {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            patterns.push(format!("{lead}{}%", like_escape(&value.to_lowercase())));
+            // LOWER on both sides: PostgreSQL's LIKE tells case apart, SQLite's does not.
+            conditions.push(format!("LOWER({column}) LIKE ${} ESCAPE '\\'", patterns.len()));
+        }
+    }
+    let mut instants: Vec<i64> = Vec::new();
+    for (bound, op) in [(query.from, ">="), (query.to, "<")] {
+        if let Some(at) = bound {
+            instants.push(at);
+            conditions.push(format!("at {op} ${}", patterns.len() + instants.len()));
+        }
+    }
+    let filter = conditions.join(" AND ");
+    let filter = if filter.is_empty() { String::new() } else { format!("WHERE {filter}") };
+    let bound = patterns.len() + instants.len();
+    let select = format!(
+        "SELECT id, at, actor, action, target, detail FROM audit_log {filter} \
+         ORDER BY at DESC, id DESC LIMIT ${} OFFSET ${}",
+        bound + 1,
+        bound + 2
+    );
+    let count = format!("SELECT COUNT(*) FROM audit_log {filter}");
+    let mut rows = sqlx::query_as::<_, AuditRow>(&select);
+    let mut total = sqlx::query_as::<_, (i64,)>(&count);
+    for pattern in &patterns {
+        rows = rows.bind(pattern);
+        total = total.bind(pattern);
+    }
+    for at in &instants {
+        rows = rows.bind(at);
+        total = total.bind(at);
+    }
+    let rows = rows.bind(limit).bind(offset).fetch_all(&db.pool).await?;
+    let (total,) = total.fetch_one(&db.pool).await?;
     Ok(Page {
         items: rows
             .into_iter()

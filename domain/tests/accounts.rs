@@ -1,6 +1,6 @@
 //! Store tests for accounts, tokens, sessions and the audit log, run on SQLite and PostgreSQL.
 
-use gatehouse_contract::{Role, Settings, SignUpMode, SignUpPolicy};
+use gatehouse_contract::{AuditQuery, Role, Settings, SignUpMode, SignUpPolicy};
 use gatehouse_domain::throttle::{Limits, SignInThrottle};
 use gatehouse_domain::{
     Db, DomainError, accounts, applications, audit, db_tests, groups, keys, seed, sessions::DbSessionStore, settings,
@@ -69,7 +69,7 @@ async fn role_change_is_audited_and_keeps_one_admin(db: Db) {
     assert!(matches!(taken_over, Err(DomainError::Conflict(_))), "{taken_over:?}");
     let listed = accounts::list_users(&db, "gatehouse.invalid", 10, 0).await.expect("list");
     assert_eq!((listed.items[0].role, listed.items[0].system), (Role::Creator, true));
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     let entry = log.items.iter().find(|e| e.action == "user.role_changed").expect("role change audited");
     assert_eq!(entry.actor, "root@example.com");
     assert_eq!(entry.target, "ann@example.com");
@@ -119,7 +119,7 @@ async fn a_disabled_account_stops_working_everywhere_until_enabled(db: Db) {
     accounts::sign_in(&db, &throttle, "ann@example.com", PASSWORD, "10.0.0.1").await.expect("signs in again");
     assert_eq!(tokens::authenticate(&db, &pat).await.expect("token works again").email, "ann@example.com");
     exchange().await.expect("access tokens again");
-    let log = audit::list(&db, 50, 0).await.expect("audit").items;
+    let log = audit::list(&db, &Default::default()).await.expect("audit").items;
     assert!(log.iter().any(|e| e.action == "user.disabled" && e.target == "ann@example.com"), "audited");
 }
 
@@ -169,7 +169,7 @@ async fn the_demo_seeds_accounts_and_a_gateway_group_once(db: Db) {
     let listed = groups::list(&db).await.expect("groups");
     assert_eq!(listed.len(), 1);
     assert!(listed[0].apis.is_empty());
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     assert!(
         log.items.iter().any(|e| e.action == "group.created" && e.actor == "publisher@demo.gatehouse.local"),
         "{log:?}"
@@ -237,7 +237,7 @@ async fn a_password_change_needs_the_current_one_and_ends_other_sessions(db: Db)
     assert!(matches!(old, Err(DomainError::Unauthorized(_))), "{old:?}");
     accounts::sign_in(&db, &throttle, "ann@example.com", "a new password 42", "10.0.0.1").await.expect("new password");
     assert!(tokens::authenticate(&db, &pat).await.is_ok(), "access tokens stay");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"user.password_changed") && actions.contains(&"user.password_change_failed"));
 
@@ -283,7 +283,7 @@ async fn admins_add_accounts_and_reset_passwords(db: Db) {
         .expect("system account");
     let taken_over = accounts::reset_password(&db, &admin, &system.id).await;
     assert!(matches!(taken_over, Err(DomainError::Conflict(_))), "{taken_over:?}");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     assert!(log.items.iter().any(|e| e.action == "user.password_reset" && e.actor == "root@example.com"));
     assert!(log.items.iter().any(|e| e.action == "user.created" && e.actor == "root@example.com"));
 }
@@ -319,14 +319,66 @@ async fn sign_up_follows_the_admins_policy(db: Db) {
     let closed = accounts::sign_up(&db, "carl@corp.example", PASSWORD).await;
     assert!(matches!(closed, Err(DomainError::Forbidden(_))), "{closed:?}");
     accounts::add_user(&db, &admin, "carl@corp.example", Role::Consumer).await.expect("admins still add accounts");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     let mut updates: Vec<&str> =
         log.items.iter().filter(|e| e.action == "settings.updated").map(|e| e.detail.as_str()).collect();
     updates.sort();
     assert_eq!(updates, ["sign-up closed", "sign-up open to corp.example, partner.example"]);
 }
 
+async fn the_audit_log_is_narrowed_by_who_what_target_and_time(db: Db) {
+    let entries = [
+        ("ann@example.com", "api.created", "Pizza Shack 1.0.0", ""),
+        ("bob@example.com", "api.lifecycle", "Pizza Shack 1.0.0", "CREATED → PUBLISHED"),
+        ("ann@example.com", "user.role_changed", "carl@example.com", "consumer → creator"),
+        ("system", "apis_x", "100%_sure", ""),
+    ];
+    for (actor, action, target, detail) in entries {
+        audit::record(&db, actor, action, target, detail).await.expect("record");
+    }
+    let list = |actor: &str, action: &str, target: &str| {
+        let query = AuditQuery {
+            actor: Some(actor.to_string()),
+            action: Some(action.to_string()),
+            target: Some(target.to_string()),
+            ..Default::default()
+        };
+        let db = db.clone();
+        async move {
+            let page = audit::list(&db, &query).await.expect("list");
+            assert_eq!(page.total as usize, page.items.len());
+            page.items.into_iter().map(|e| e.action).collect::<Vec<_>>()
+        }
+    };
+    // Blank filters are no filters; the actor in any case; newest first.
+    assert_eq!(list(" ", "", "").await, ["apis_x", "user.role_changed", "api.lifecycle", "api.created"]);
+    assert_eq!(list("ANN", "", "").await, ["user.role_changed", "api.created"]);
+    // An action by how it starts: `api.` is not `apis_x`, and the middle of a name is no match.
+    assert_eq!(list("", "api.", "").await, ["api.lifecycle", "api.created"]);
+    assert_eq!(list("", "api.lifecycle", "").await, ["api.lifecycle"]);
+    assert!(list("", "lifecycle", "").await.is_empty());
+    assert_eq!(list("", "", "pizza").await, ["api.lifecycle", "api.created"]);
+    assert_eq!(list("ann", "api.", "").await, ["api.created"]);
+    // `%` and `_` are matched as written, not as wildcards.
+    assert_eq!(list("", "", "%").await, ["apis_x"]);
+    assert_eq!(list("", "", "0%_s").await, ["apis_x"]);
+    assert!(list("", "api_", "").await.is_empty());
+
+    let all = audit::list(&db, &AuditQuery::default()).await.expect("all");
+    let (first, last) = (all.items.iter().map(|e| e.at).min().expect("entries"), all.items[0].at);
+    let window = |from, to| AuditQuery { from, to, ..Default::default() };
+    assert_eq!(audit::list(&db, &window(Some(first), Some(last + 1))).await.expect("window").total, 4);
+    assert_eq!(audit::list(&db, &window(Some(last + 1), None)).await.expect("after").total, 0);
+    assert_eq!(audit::list(&db, &window(None, Some(first))).await.expect("before").total, 0);
+    let backwards = audit::list(&db, &window(Some(last), Some(last))).await;
+    assert!(matches!(backwards, Err(DomainError::Invalid { ref field, .. }) if field == "from"), "{backwards:?}");
+    let paged = AuditQuery { limit: Some(1), offset: Some(1), ..Default::default() };
+    let page = audit::list(&db, &paged).await.expect("page");
+    assert_eq!((page.total, page.items.len(), page.items[0].action.as_str()), (4, 1, "user.role_changed"));
+}
+
 db_tests!(
+    the_audit_log_is_narrowed_by_who_what_target_and_time,
     the_demo_seeds_accounts_and_a_gateway_group_once,
     the_demo_group_is_not_added_beside_existing_groups,
     sign_up_makes_a_consumer_and_refuses_duplicates,

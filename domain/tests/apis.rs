@@ -323,7 +323,7 @@ async fn an_admin_hands_a_leavers_apis_over(db: Db) {
     assert_eq!(apis::hand_over_all(&db, &admin, &ann.user_id, "Ben@example.com").await.expect("hand over"), 2);
     assert_eq!((owned("ann@example.com").await, owned("ben@example.com").await), (0, 2));
     assert!(apis::get(&db, &ben, &pets.id).await.expect("get").editable, "Ben edits it now");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     let moves = log
         .items
         .iter()
@@ -391,7 +391,7 @@ async fn lifecycle_rules_hold(db: Db) {
     );
     let wrong = lifecycle::change(&db, &publisher, &api.id, &req("publish")).await;
     assert!(matches!(wrong, Err(DomainError::Conflict(_))), "{wrong:?}");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     assert!(log.items.iter().any(|e| e.action == "api.lifecycle"
         && e.detail == "PUBLISHED → DEPRECATED: use v2"
         && e.actor == "p@example.com"));
@@ -583,7 +583,7 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     ));
     // A publisher may move any API, back to Ann here; the audit log keeps both moves.
     apis::transfer_ownership(&db, &publisher, &api.id, "ann@example.com", false).await.expect("publisher transfers");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     let moves: Vec<&str> =
         log.items.iter().filter(|e| e.action == "api.owner_changed").map(|e| e.detail.as_str()).collect();
     assert_eq!(moves.len(), 2, "{moves:?}");
@@ -618,7 +618,7 @@ async fn ownership_moves_to_someone_who_can_design(db: Db) {
     assert_eq!(owner_of(api.id.clone()).await, "ben@example.com", "the first version moved with the one asked for");
     assert_eq!(owner_of(v3.id.clone()).await, "ann@example.com", "the retired version stays");
     assert_eq!(owner_of(v4.id.clone()).await, "pub@example.com", "a version someone else owns stays");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     assert_eq!(
         log.items
             .iter()
@@ -640,7 +640,7 @@ async fn only_an_api_that_never_went_live_can_be_deleted(db: Db) {
     lifecycle::delete(&db, &creator, &api.id).await.expect("delete");
     assert!(matches!(apis::get(&db, &creator, &api.id).await, Err(DomainError::NotFound(_))));
     assert!(revisions::list(&db, &api.id).await.expect("revisions").is_empty(), "its revisions went with it");
-    let log = audit::list(&db, 50, 0).await.expect("audit");
+    let log = audit::list(&db, &Default::default()).await.expect("audit");
     assert!(
         log.items
             .iter()

@@ -58,6 +58,21 @@ test('sign up, promotion by an admin, nav by role, sign out', async ({ browser }
   const audit = adminPage.getByTestId('audit-table');
   await expect(audit).toContainText('user.role_changed');
   await expect(audit.locator('tr', { hasText: 'user.role_changed' }).first()).toContainText(admin.email);
+  // Clicking an action narrows the log to it; the filters live in the URL and combine.
+  await audit.locator('tr', { hasText: 'user.role_changed' }).first().getByRole('link', { name: /user\.\s*role_changed/ }).click();
+  await expect(adminPage).toHaveURL(/action=user\.role_changed/);
+  await expect(audit.locator('tbody tr')).not.toHaveCount(0);
+  for (const action of await audit.locator('tbody tr td:nth-child(3)').allInnerTexts()) {
+    expect(action.replace(/\s/g, '')).toBe('user.role_changed');
+  }
+  await adminPage.getByLabel('Target').fill(email);
+  await adminPage.getByRole('button', { name: 'Filter' }).click();
+  await expect(audit.locator('tbody tr')).toHaveCount(1);
+  await adminPage.getByLabel('Who').fill('nobody-did-this');
+  await adminPage.getByRole('button', { name: 'Filter' }).click();
+  await expect(adminPage.getByTestId('audit-empty')).toHaveText('No entries match these filters.');
+  await adminPage.getByRole('link', { name: 'Clear' }).click();
+  await expect(audit).toContainText('user.signed_in');
 
   // The newcomer's navigation now follows the new role.
   await visitor.goto('/');

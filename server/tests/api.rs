@@ -326,7 +326,7 @@ async fn session_sign_in_works_and_survives_a_restart(db: Db) {
     let reply = send(&restarted, request).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.json()["role"], "creator");
-    let log = gatehouse_domain::audit::list(&db, 10, 0).await.expect("audit");
+    let log = gatehouse_domain::audit::list(&db, &Default::default()).await.expect("audit");
     assert!(log.items.iter().any(|e| e.action == "user.signed_in" && e.target == "ann@example.com"));
 }
 
@@ -436,7 +436,55 @@ async fn analytics_charts_are_sent_once(db: Db) {
     assert_eq!(page.body.matches("www.w3.org/2000/svg").count(), charts, "one drawing per chart");
 }
 
+async fn the_audit_log_is_filtered_and_unreadable_requests_answer_json_errors(db: Db) {
+    let app = app(&db);
+    gatehouse_domain::accounts::create_user(&db, "system", "root@example.com", PASSWORD, Role::Admin)
+        .await
+        .expect("admin");
+    let admin = tokens::create_for_email(&db, "root@example.com", "audit").await.expect("token").token;
+    gatehouse_domain::audit::record(&db, "ann@example.com", "api.created", "Pizza Shack 1.0.0", "").await.expect("log");
+    let call = |method: &str, uri: &str, content_type: &str, body: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let json = "application/json";
+    let found = send(&app, call("GET", "/api/v1/audit?actor=ANN&action=api.&target=pizza%20shack", json, "")).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert_eq!(found.json()["total"], 1);
+    assert_eq!(found.json()["items"][0]["target"], "Pizza Shack 1.0.0");
+    let backwards = send(&app, call("GET", "/api/v1/audit?from=10&to=5", json, "")).await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", backwards.body);
+    assert_eq!(backwards.json()["error"]["details"]["field"], "from");
+
+    // What axum cannot read answers in the API's error shape, saying what and where.
+    let cases = [
+        (call("GET", "/api/v1/audit?from=yesterday", json, ""), StatusCode::BAD_REQUEST, "from"),
+        (call("POST", "/api/v1/applications", json, r#"{"name": "#), StatusCode::BAD_REQUEST, "line 1 column"),
+        (call("POST", "/api/v1/applications", json, r#"{"name": 5}"#), StatusCode::UNPROCESSABLE_ENTITY, "name"),
+        (
+            call("POST", "/api/v1/applications", "text/plain", "x"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "application/json",
+        ),
+        (call("GET", "/api/v1/apis/x/revisions/one", json, ""), StatusCode::BAD_REQUEST, "one"),
+    ];
+    for (request, status, mentions) in cases {
+        let uri = request.uri().to_string();
+        let reply = send(&app, request).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.body);
+        let error = &reply.json()["error"];
+        assert!(error["code"].is_string(), "{uri}: {}", reply.body);
+        assert!(error["message"].as_str().is_some_and(|m| m.contains(mentions)), "{uri}: {}", reply.body);
+    }
+}
+
 db_tests!(
+    the_audit_log_is_filtered_and_unreadable_requests_answer_json_errors,
     analytics_charts_are_sent_once,
     responses_are_compressed_when_asked,
     healthz_is_ok,

@@ -346,6 +346,34 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
     assert!(row.contains("food-apis-v1.0.0") && row.ends_with("Reviews 1.0.0"), "{groups}");
+
+    // An admin reads back who decided the release: the audit log, narrowed, as JSON lines.
+    run(
+        &server.data,
+        &["user", "create", "--email", "root@example.com", "--role", "admin", "--password", "correct horse battery"],
+    );
+    let admin =
+        run(&server.data, &["token", "create", "--email", "root@example.com", "--name", "audit"]).trim().to_string();
+    let decisions = remote(&server, &admin, &["audit", "--action", "approval.", "--since", "1h", "--json"]);
+    let decisions: Vec<gatehouse_contract::AuditEntry> =
+        decisions.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let actions: Vec<(&str, &str)> = decisions.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            ("approval.rejected", "ci@example.com"),
+            ("approval.requested", "dev@example.com"),
+            ("approval.approved", "ci@example.com"),
+            ("approval.requested", "dev@example.com")
+        ]
+    );
+    let creator_steps = remote(&server, &admin, &["audit", "--actor", "DEV@", "--action", "api.", "--limit", "2"]);
+    assert_eq!(creator_steps.lines().count(), 2, "{creator_steps}");
+    assert!(creator_steps.lines().all(|l| l.contains("dev@example.com") && l.contains(" api.")), "{creator_steps}");
+    let refused = remote_fails(&server, &publisher, &["audit"]);
+    assert!(refused.contains("403"), "{refused}");
+    let wrong = remote_fails(&server, &admin, &["audit", "--since", "a week"]);
+    assert!(wrong.contains("--since a week: expected a number with m, h or d"), "{wrong}");
 }
 
 /// A pipeline's gates before a release: `api validate` checks a file without importing it, and

@@ -1,10 +1,8 @@
 //! Administration: users and roles, the audit log.
 
 use crate::AppError;
-use gatehouse_contract::{AuditEntry, NewAccount, Page, Settings, SignUpMode, UserSummary};
+use gatehouse_contract::{AuditEntry, AuditQuery, NewAccount, Page, Settings, SignUpMode, UserSummary};
 use leptos::prelude::*;
-
-pub const AUDIT_PAGE_SIZE: i64 = 50;
 
 #[server]
 pub async fn list_users() -> Result<Page<UserSummary>, AppError> {
@@ -80,12 +78,11 @@ pub async fn save_settings(sign_up_mode: SignUpMode, sign_up_domains: String) ->
 }
 
 #[server]
-pub async fn audit_log(page: i64) -> Result<Page<AuditEntry>, AppError> {
+pub async fn audit_log(query: AuditQuery) -> Result<Page<AuditEntry>, AppError> {
     use super::ssr::{context, require};
     use gatehouse_contract::Permission;
     require(Permission::Administer).await?;
-    let offset = page.max(0) * AUDIT_PAGE_SIZE;
-    Ok(gatehouse_domain::audit::list(&context()?.db, AUDIT_PAGE_SIZE, offset).await?)
+    Ok(gatehouse_domain::audit::list(&context()?.db, &query).await?)
 }
 
 #[server]

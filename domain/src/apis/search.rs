@@ -1,21 +1,9 @@
 //! Finding APIs: the publisher's list and the portal's catalog share one search.
 
 use super::{corrupt, json, spec_version_of};
+use crate::store::like_escape;
 use crate::{Actor, Db, Result};
 use gatehouse_contract::{ApiQuery, ApiSummary, LifecycleState, Page, Permission};
-
-/// Escape `%`, `_` and `\` for a LIKE pattern (with `ESCAPE '\'`).
-fn like_term(term: &str) -> String {
-    let mut out = String::from("%");
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
 
 /// The publisher list: filtered, searched, newest first, one page at a time.
 pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSummary>> {
@@ -51,7 +39,7 @@ pub(crate) async fn search(
         conditions.push("a.visibility = 'public'".to_string());
     }
     for term in query.q.to_lowercase().split_whitespace().take(8) {
-        binds.push(like_term(term));
+        binds.push(format!("%{}%", like_escape(term)));
         conditions.push(format!("a.search_text LIKE ${} ESCAPE '\\'", binds.len()));
     }
     if let Some(state) = query.state {

@@ -1,11 +1,12 @@
 //! The `gatehouse` command line. On the data directory: `serve`, `migrate`, `user create` and
 //! `token create`. Against a running server's REST API, as a pipeline uses them (apictl's
-//! steps): `api`, `group`, `approval`, `deploy`, `keys` and `analytics`, one module each.
+//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `analytics` and `audit`, one module each.
 
 mod accounts;
 mod analytics;
 mod api;
 mod approval;
+mod audit;
 mod deploy;
 mod group;
 mod keys;
@@ -87,6 +88,13 @@ pub enum Command {
         #[command(subcommand)]
         command: analytics::AnalyticsCommand,
     },
+    /// The audit log on a running server (admins): who did what, to what, when.
+    Audit {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(flatten)]
+        args: audit::AuditArgs,
+    },
 }
 
 /// Which server to talk to, and as whom.
@@ -132,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Deploy { remote, command } => Ok(deploy::run(&remote.connect()?, command).await?),
         Command::Keys { remote, command } => Ok(keys::run(&remote.connect()?, command).await?),
         Command::Analytics { remote, command } => Ok(analytics::run(&remote.connect()?, command).await?),
+        Command::Audit { remote, args } => Ok(audit::run(&remote.connect()?, args).await?),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::functions::apis::list_apis;
 use crate::time::format_utc;
+use crate::url::encode;
 use gatehouse_contract::{ApiQuery, LifecycleState, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,11 +66,11 @@ fn ApiList() -> impl IntoView {
     let link = move |p: i64| {
         format!(
             "/publisher?q={}&state={}&tag={}&owner={}&group={}&page={p}",
-            param("q"),
-            param("state"),
-            param("tag"),
-            param("owner"),
-            param("group")
+            encode(&param("q")),
+            encode(&param("state")),
+            encode(&param("tag")),
+            encode(&param("owner")),
+            encode(&param("group"))
         )
     };
     view! {

@@ -2,10 +2,11 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::extract::{Path, Query};
 use crate::state::AppState;
 use axum::Extension;
-use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use gatehouse_contract::{Me, NewAccount, Page, Permission, ResetPassword, Role, UserSummary};
 use gatehouse_domain::accounts;

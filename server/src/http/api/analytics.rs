@@ -3,9 +3,10 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::extract::{Path, Query};
 use crate::state::AppState;
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use gatehouse_analytics::{charts, csv, query};

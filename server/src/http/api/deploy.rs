@@ -2,9 +2,10 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::extract::{Path, Query};
 use crate::state::AppState;
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{
     Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route,

@@ -13,8 +13,8 @@ pub mod settings;
 pub mod subscriptions;
 pub mod tokens;
 
+use crate::http::extract::Json;
 use crate::state::AppState;
-use axum::Json;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

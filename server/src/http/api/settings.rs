@@ -2,8 +2,8 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::Json;
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::State;
 use gatehouse_contract::{Permission, Settings};
 use gatehouse_domain::settings;

@@ -3,9 +3,10 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::extract::{Path, Query};
 use crate::state::AppState;
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{NewSubscription, Permission, Subscription, Tier, TierChange};
 use gatehouse_domain::{subscriptions, tiers};

@@ -2,9 +2,10 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::extract::Path;
 use crate::state::AppState;
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{NewToken, Permission, TokenSummary};
 use gatehouse_domain::tokens;
