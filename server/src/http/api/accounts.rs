@@ -2,8 +2,7 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::extract::Json;
-use crate::http::extract::{Path, Query};
+use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{ConnectInfo, State};

@@ -2,8 +2,7 @@
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiResult, ErrorBody};
-use crate::http::extract::Json;
-use crate::http::extract::Query;
+use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use gatehouse_contract::{AuditEntry, AuditQuery, Page, Permission};
@@ -11,7 +10,7 @@ use gatehouse_domain::audit;
 
 /// Audit log entries, newest first, narrowed by who, what, to what and when (admin).
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = Page<AuditEntry>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn list_audit(
     caller: Caller,
