@@ -17,6 +17,8 @@ const OUTCOME_COLOURS: [RGBColor; 5] = [
     RGBColor(204, 121, 167),
     RGBColor(86, 180, 233),
 ];
+/// Marks the newest bucket of a count chart while it is still filling.
+const PARTIAL: &str = "so far";
 const LINE_COLOURS: [RGBColor; 4] =
     [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(213, 94, 0), RGBColor(0, 158, 115)];
 
@@ -164,6 +166,18 @@ fn time_chart(
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| e.to_string())?;
+        // Counts in the newest bucket are still coming in: its span is shaded and marked, so
+        // that its lower count does not read as traffic falling (as Kibana marks it).
+        if let Some(start) = xs.last().copied().filter(|start| stacked && start + overview.bucket_ms > overview.to) {
+            let shade = RGBColor(120, 120, 120).mix(0.15).filled();
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(start, 0.0), (overview.to, top * 1.1)], shade)))
+                .map_err(|e| e.to_string())?;
+            let note = (FONT, 11).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Right, VPos::Top));
+            chart
+                .draw_series(std::iter::once(Text::new(PARTIAL, (overview.to, top * 1.1), note)))
+                .map_err(|e| e.to_string())?;
+        }
         for (s, (_, colour, values)) in series.iter().enumerate() {
             let colour = *colour;
             if stacked {
@@ -389,7 +403,27 @@ fn bucket_name(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::time_ticks;
+    use super::{PARTIAL, render, time_ticks};
+    use gatehouse_contract::{Bucket, Overview, Panel, Totals};
+
+    #[test]
+    fn a_count_chart_marks_its_newest_bucket_while_it_fills() {
+        let hour = 3_600_000;
+        let bucket = |start| Bucket { start, totals: Totals { requests: 10, success: 10, ..Default::default() } };
+        let overview = |to| Overview {
+            from: 0,
+            to,
+            bucket_ms: hour,
+            totals: Totals { requests: 30, success: 30, ..Default::default() },
+            timeline: vec![bucket(0), bucket(hour), bucket(2 * hour)],
+            ..Default::default()
+        };
+        // Ten minutes into the third hour, then with the third hour over.
+        assert!(render(&overview(2 * hour + 600_000), Panel::Traffic).contains(PARTIAL));
+        assert!(!render(&overview(3 * hour), Panel::Traffic).contains(PARTIAL));
+        // Percentiles and rates are not lowered by a bucket that is still filling.
+        assert!(!render(&overview(2 * hour + 600_000), Panel::Latency).contains(PARTIAL));
+    }
 
     #[test]
     fn time_axes_are_marked_at_round_times() {
