@@ -438,40 +438,31 @@ async fn analytics_charts_are_sent_once(db: Db) {
 
 async fn the_audit_log_is_filtered_and_unreadable_requests_answer_json_errors(db: Db) {
     let app = app(&db);
-    gatehouse_domain::accounts::create_user(&db, "system", "root@example.com", PASSWORD, Role::Admin)
-        .await
-        .expect("admin");
-    let admin = tokens::create_for_email(&db, "root@example.com", "audit").await.expect("token").token;
+    let admin = token_for(&db, "root@example.com", Role::Admin).await;
     gatehouse_domain::audit::record(&db, "ann@example.com", "api.created", "Pizza Shack 1.0.0", "").await.expect("log");
-    let call = |method: &str, uri: &str, content_type: &str, body: &str| {
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body.to_string()))
-            .expect("request")
+    let as_admin = |method: &str, uri: &str, content_type: &str, body: &str| {
+        call(method, uri, &admin, content_type, body.to_string())
     };
     let json = "application/json";
-    let found = send(&app, call("GET", "/api/v1/audit?actor=ANN&action=api.&target=pizza%20shack", json, "")).await;
+    let found = send(&app, as_admin("GET", "/api/v1/audit?actor=ANN&action=api.&target=pizza%20shack", json, "")).await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.body);
     assert_eq!(found.json()["total"], 1);
     assert_eq!(found.json()["items"][0]["target"], "Pizza Shack 1.0.0");
-    let backwards = send(&app, call("GET", "/api/v1/audit?from=10&to=5", json, "")).await;
+    let backwards = send(&app, as_admin("GET", "/api/v1/audit?from=10&to=5", json, "")).await;
     assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", backwards.body);
     assert_eq!(backwards.json()["error"]["details"]["field"], "from");
 
     // What axum cannot read answers in the API's error shape, saying what and where.
     let cases = [
-        (call("GET", "/api/v1/audit?from=yesterday", json, ""), StatusCode::BAD_REQUEST, "from"),
-        (call("POST", "/api/v1/applications", json, r#"{"name": "#), StatusCode::BAD_REQUEST, "line 1 column"),
-        (call("POST", "/api/v1/applications", json, r#"{"name": 5}"#), StatusCode::UNPROCESSABLE_ENTITY, "name"),
+        (as_admin("GET", "/api/v1/audit?from=yesterday", json, ""), StatusCode::BAD_REQUEST, "from"),
+        (as_admin("POST", "/api/v1/applications", json, r#"{"name": "#), StatusCode::BAD_REQUEST, "line 1 column"),
+        (as_admin("POST", "/api/v1/applications", json, r#"{"name": 5}"#), StatusCode::UNPROCESSABLE_ENTITY, "name"),
         (
-            call("POST", "/api/v1/applications", "text/plain", "x"),
+            as_admin("POST", "/api/v1/applications", "text/plain", "x"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "application/json",
         ),
-        (call("GET", "/api/v1/apis/x/revisions/one", json, ""), StatusCode::BAD_REQUEST, "one"),
+        (as_admin("GET", "/api/v1/apis/x/revisions/one", json, ""), StatusCode::BAD_REQUEST, "one"),
     ];
     for (request, status, mentions) in cases {
         let uri = request.uri().to_string();

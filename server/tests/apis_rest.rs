@@ -4,7 +4,7 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use common::*;
 use gatehouse_contract::Role;
 use gatehouse_domain::{Db, db_tests, tokens};
@@ -12,27 +12,11 @@ use std::io::Write;
 
 const PETS: &str = "openapi: 3.1.0\ninfo:\n  title: Review API\n  version: '1.0'\npaths:\n  /reviews:\n    get:\n      responses:\n        '200':\n          description: ok\n";
 
-async fn token(db: &Db, email: &str, role: Role) -> String {
-    gatehouse_domain::accounts::create_user(db, "system", email, PASSWORD, role).await.expect("user");
-    tokens::create_for_email(db, email, "ci").await.expect("token").token
-}
-
-fn call(method: &str, uri: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "localhost")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body.into())
-        .expect("request")
-}
-
 async fn import_list_and_lifecycle_over_rest(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
-    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token_for(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
 
     let created =
         send(&app, call("POST", "/api/v1/apis/import?context=/review/v1.0", &creator, "application/yaml", PETS)).await;
@@ -174,7 +158,7 @@ async fn import_list_and_lifecycle_over_rest(db: Db) {
 
 async fn broken_definitions_are_refused_with_located_details(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
     let broken = "openapi: 3.0.0\ninfo: {title: X, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses:\n        '200':\n          $ref: '#/components/responses/Nope'\n";
     let reply = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", broken)).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -190,7 +174,7 @@ async fn broken_definitions_are_refused_with_located_details(db: Db) {
 
 async fn zip_definitions_import_with_entry(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     zip.start_file("spec/openapi.yaml", options).expect("file");
@@ -217,8 +201,8 @@ async fn zip_definitions_import_with_entry(db: Db) {
 /// change made on an older edit is refused and the newer one kept.
 async fn the_definition_is_edited_over_rest(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
     let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json();
     let path = format!("/api/v1/apis/{}/definition", created["id"].as_str().expect("id"));
 
@@ -247,7 +231,7 @@ async fn the_definition_is_edited_over_rest(db: Db) {
 
 async fn projects_export_and_import(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
     let created = send(&app, call("POST", "/api/v1/apis/import", &creator, "application/yaml", PETS)).await.json();
     let id = created["id"].as_str().expect("id");
     let export =
@@ -267,8 +251,8 @@ async fn projects_export_and_import(db: Db) {
 
 async fn nobody_approves_their_own_request_over_rest(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
-    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token_for(&db, "publisher@example.com", Role::Publisher).await;
     let group = send(
         &app,
         call(
@@ -332,9 +316,9 @@ async fn nobody_approves_their_own_request_over_rest(db: Db) {
 
 async fn the_portal_lists_what_each_viewer_may_see(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
-    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token_for(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
     let mut ids = Vec::new();
     // Descriptions are CommonMark: the portal renders them, raw HTML shown as text.
     let described = PETS
@@ -434,7 +418,7 @@ async fn the_management_api_page_offers_tokens_not_subscriptions(db: Db) {
     let app = app(&db);
     let document = send(&app, get("/api/v1/openapi.json").body(Body::empty()).expect("request")).await.body;
     let id = gatehouse_domain::portal::publish_management_api(&db, &document).await.expect("listed");
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
     let page = send(&app, get(&format!("/portal/apis/{id}")).body(Body::empty()).expect("request")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(r#"data-testid="access""#) && page.body.contains("/account/tokens"), "{}", page.body);
@@ -507,8 +491,8 @@ async fn many_warnings_fold_away_on_the_api_page(db: Db) {
 
 async fn applications_and_credentials_over_rest(db: Db) {
     let app = app(&db);
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
-    let other = token(&db, "other@example.com", Role::Consumer).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
+    let other = token_for(&db, "other@example.com", Role::Consumer).await;
     let created =
         send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -552,9 +536,9 @@ async fn applications_and_credentials_over_rest(db: Db) {
 
 async fn subscriptions_and_tiers_over_rest(db: Db) {
     let app = app(&db);
-    let creator = token(&db, "creator@example.com", Role::Creator).await;
-    let publisher = token(&db, "publisher@example.com", Role::Publisher).await;
-    let consumer = token(&db, "consumer@example.com", Role::Consumer).await;
+    let creator = token_for(&db, "creator@example.com", Role::Creator).await;
+    let publisher = token_for(&db, "publisher@example.com", Role::Publisher).await;
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
 
     let tiers = send(&app, get("/api/v1/tiers").body(Body::empty()).expect("request")).await;
     assert_eq!(tiers.status, StatusCode::OK, "tiers are public: {}", tiers.body);

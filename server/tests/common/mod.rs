@@ -16,6 +16,24 @@ use tower::ServiceExt;
 pub const ORIGIN: &str = "http://localhost";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A new account with `role` and a personal access token for it.
+pub async fn token_for(db: &Db, email: &str, role: gatehouse_contract::Role) -> String {
+    gatehouse_domain::accounts::create_user(db, "system", email, PASSWORD, role).await.expect("user");
+    gatehouse_domain::tokens::create_for_email(db, email, "ci").await.expect("token").token
+}
+
+/// A request as a script sends it: with a bearer token and a content type.
+pub fn call(method: &str, uri: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .expect("request")
+}
+
 pub fn app(db: &Db) -> Router {
     let args = gatehouse_server::config::ServeArgs {
         addr: "127.0.0.1:0".parse().expect("addr"),
