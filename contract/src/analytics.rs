@@ -74,7 +74,9 @@ impl Outcome {
         use crate::ErrorType;
         match error {
             Some(ErrorType::Throttled) => Outcome::Throttled,
-            Some(ErrorType::AuthFailure | ErrorType::NotSubscribed) => Outcome::AuthFailure,
+            Some(ErrorType::AuthFailure | ErrorType::NotSubscribed | ErrorType::InsufficientScope) => {
+                Outcome::AuthFailure
+            }
             _ if status >= 500 => Outcome::ServerError,
             _ if status >= 400 => Outcome::ClientError,
             _ => Outcome::Success,

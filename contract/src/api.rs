@@ -196,6 +196,16 @@ pub struct OperationSecurity {
     pub security: Vec<AuthKind>,
 }
 
+/// The OAuth2 scopes an operation requires of an access token, all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperationScopes {
+    /// `POST /pets`
+    pub operation: String,
+    /// Names of scopes the API defines.
+    pub scopes: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Policies {
@@ -203,6 +213,14 @@ pub struct Policies {
     pub security: Vec<AuthKind>,
     #[serde(default)]
     pub operation_security: Vec<OperationSecurity>,
+    /// The OAuth2 scopes this API defines: what an application subscribed to it may ask for in
+    /// its access tokens.
+    #[serde(default)]
+    pub scopes: Vec<crate::Scope>,
+    /// Operations that need scopes; an operation not listed needs none. API keys carry no
+    /// scopes: they are checked for OAuth2 tokens only.
+    #[serde(default)]
+    pub operation_scopes: Vec<OperationScopes>,
     /// Names of the subscription tiers offered.
     pub tiers: Vec<String>,
     /// Cross-origin calls from browser applications; off unless the API's creator turns it on.
@@ -246,6 +264,11 @@ impl Policies {
             .map(|o| o.security.as_slice())
             .unwrap_or(&self.security)
     }
+
+    /// The scopes an operation (`POST /pets`) requires of an access token.
+    pub fn scopes_of(&self, operation: &str) -> &[String] {
+        self.operation_scopes.iter().find(|o| o.operation == operation).map_or(&[], |o| o.scopes.as_slice())
+    }
 }
 
 impl Default for Policies {
@@ -254,6 +277,8 @@ impl Default for Policies {
         Policies {
             security: vec![AuthKind::Oauth2, AuthKind::ApiKey],
             operation_security: vec![],
+            scopes: vec![],
+            operation_scopes: vec![],
             tiers: vec![],
             cors: Cors::default(),
         }

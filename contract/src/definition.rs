@@ -142,6 +142,19 @@ pub struct SecurityScheme {
     /// For http: basic, bearer, …
     pub scheme: String,
     pub description: String,
+    /// For oauth2: the scopes its flows declare (2.0: the scheme's own), each once.
+    #[serde(default)]
+    pub scopes: Vec<Scope>,
+}
+
+/// An OAuth2 scope: what an access token may be granted, and what the grant means.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Scope {
+    /// `read:pets`: a scope-token of RFC 6749 (printable ASCII, no spaces, quotes or backslashes).
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -324,6 +324,9 @@ pub struct BundleOperation {
     /// Resource template, e.g. `/pets/{petId}`.
     pub path: String,
     pub security: Vec<AuthKind>,
+    /// Scopes an access token must hold, all of them (API keys carry none and are not asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
     /// The answer a PROTOTYPED API gives, from the definition's examples.
     pub mock: Option<MockResponse>,
 }

@@ -44,6 +44,8 @@ pub enum ErrorType {
     AuthFailure,
     /// Valid credential, but the application is not subscribed (403).
     NotSubscribed,
+    /// A valid access token without a scope the operation requires (403).
+    InsufficientScope,
     /// Over the subscription's tier (429).
     Throttled,
     /// The backend could not be reached or timed out (502/504).
@@ -59,6 +61,7 @@ impl ErrorType {
         match self {
             ErrorType::AuthFailure => "auth_failure",
             ErrorType::NotSubscribed => "not_subscribed",
+            ErrorType::InsufficientScope => "insufficient_scope",
             ErrorType::Throttled => "throttled",
             ErrorType::BackendUnreachable => "backend_unreachable",
             ErrorType::NoRoute => "no_route",

@@ -7,7 +7,7 @@ use crate::{Actor, Db, DomainError, Result, applications, audit, subscriptions};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::{Signer, SigningKey};
-use gatehouse_contract::{AccessClaims, Permission};
+use gatehouse_contract::{AccessClaims, Permission, SubscriptionClaim};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -154,6 +154,8 @@ async fn sign_for(
             .bind(&application_id)
             .fetch_one(&db.pool)
             .await?;
+    let subscriptions = subscriptions::claims(db, &application_id).await?;
+    let scope = granted_scopes(db, &application_id, &subscriptions, scope).await?;
     let claims = AccessClaims {
         iss: issuer.to_string(),
         aud: AUDIENCE.to_string(),
@@ -165,12 +167,12 @@ async fn sign_for(
         jti: new_id(),
         // Self-contained, as WSO2's tokens are: gateways need no call back to know what the
         // application may call and at which tier.
-        subscriptions: subscriptions::claims(db, &application_id).await?,
+        subscriptions,
         application_id,
         application_name,
         consumer,
         key_type,
-        scope: scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        scope: scope.clone(),
     };
     let claims = serde_json::to_string(&claims).map_err(|e| DomainError::Internal(format!("claims: {e}")))?;
     let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims));
@@ -179,6 +181,45 @@ async fn sign_for(
         access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())),
         token_type: "Bearer",
         expires_in: TOKEN_TTL_SECS,
-        scope: scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        scope,
     })
+}
+
+/// The scopes a token of the application gets: those asked for (RFC 6749 §3.3, separated by
+/// spaces), each of which a revision live for an API of its `subscriptions` must define; with
+/// none asked for, every such scope, as a client that names none expects the access its
+/// subscriptions give. `None` when there are none to grant.
+async fn granted_scopes(
+    db: &Db,
+    application_id: &str,
+    subscriptions: &[SubscriptionClaim],
+    requested: Option<&str>,
+) -> Result<Option<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT l.api_id, l.scopes FROM subscriptions s JOIN group_live l ON l.api_id = s.api_id WHERE s.application_id = $1",
+    )
+    .bind(application_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut available = std::collections::BTreeSet::new();
+    for (_, scopes) in rows.into_iter().filter(|(api, _)| subscriptions.iter().any(|s| &s.api_id == api)) {
+        let names: Vec<String> =
+            serde_json::from_str(&scopes).map_err(|e| DomainError::Internal(format!("live scopes: {e}")))?;
+        available.extend(names);
+    }
+    let requested: Vec<&str> = requested.unwrap_or_default().split_ascii_whitespace().collect();
+    if requested.is_empty() {
+        return Ok((!available.is_empty()).then(|| available.into_iter().collect::<Vec<_>>().join(" ")));
+    }
+    let mut granted = std::collections::BTreeSet::new();
+    for name in requested {
+        if !available.contains(name) {
+            return Err(DomainError::invalid(
+                "scope",
+                format!("`{name}` is not a scope of an API the application subscribes to (as deployed)"),
+            ));
+        }
+        granted.insert(name);
+    }
+    Ok(Some(granted.into_iter().collect::<Vec<_>>().join(" ")))
 }

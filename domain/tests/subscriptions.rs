@@ -5,8 +5,8 @@
 
 use base64::Engine;
 use gatehouse_contract::{
-    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, Role, SubscriptionClaim,
-    SubscriptionStatus, Tier,
+    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, OperationScopes, Role,
+    Scope, SubscriptionClaim, SubscriptionStatus, Tier,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
@@ -284,6 +284,149 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     );
 }
 
+const SCOPED: &str = r#"openapi: 3.0.3
+info: { title: Zoo, version: 1.0.0 }
+servers: [{ url: "http://127.0.0.1:9/zoo" }]
+components:
+  securitySchemes:
+    zoo_auth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: https://gatehouse.test/oauth2/token
+          scopes: { "read:animals": read the animals, "write:animals": change them }
+security: [{ zoo_auth: ["read:animals"] }]
+paths:
+  /animals:
+    get: { responses: { "200": { description: ok } } }
+    post:
+      security: [{ zoo_auth: ["write:animals"] }]
+      responses: { "201": { description: made } }
+"#;
+
+async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo);
+    let group = GatewayGroup {
+        name: "zoo".into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: GroupMode::Shared,
+        host: "zoo.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 2,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    };
+    groups::create(&db, &publisher, group).await.expect("group");
+
+    // The definition's OAuth2 scopes, and what each operation asks of them, carry over.
+    let files = MemoryFiles::single("z.yaml", SCOPED.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "z.yaml", context: None })
+        .await
+        .expect("import");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let named = |scopes: &[Scope]| scopes.iter().map(|s| (s.name.clone(), s.description.clone())).collect::<Vec<_>>();
+    assert_eq!(
+        named(&detail.policies.scopes),
+        vec![("read:animals".into(), "read the animals".into()), ("write:animals".into(), "change them".into())]
+    );
+    assert_eq!(detail.policies.scopes_of("GET /animals"), ["read:animals"]);
+    assert_eq!(detail.policies.scopes_of("POST /animals"), ["write:animals"]);
+
+    // Scopes for an operation the definition lacks are refused, naming the entry.
+    let settings = |policies: gatehouse_contract::Policies| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies,
+    };
+    let mut typo = detail.policies.clone();
+    typo.operation_scopes
+        .push(OperationScopes { operation: "DELETE /animals".into(), scopes: vec!["write:animals".into()] });
+    let refused = apis::save_settings(&db, &creator, &api.id, settings(typo), detail.edit_version).await;
+    assert!(
+        matches!(refused, Err(DomainError::Invalid { ref field, .. }) if field == "policies.operation_scopes[2].operation"),
+        "{refused:?}"
+    );
+
+    groups::assign(&db, &creator, &api.id, "zoo").await.expect("assign");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+    deployer.approve(&publisher, &request, "").await.expect("approve");
+    let (bundle, ..) = access::gateway_bundle(&db, "zoo", "https://gatehouse.test").await.expect("bundle");
+    let required: Vec<(String, Vec<String>)> =
+        bundle.apis[0].operations.iter().map(|o| (o.method.clone(), o.scopes.clone())).collect();
+    assert_eq!(
+        required,
+        vec![("GET".into(), vec!["read:animals".into()]), ("POST".into(), vec!["write:animals".into()])],
+        "the gateways learn what each operation requires"
+    );
+
+    // Tokens: every scope of the subscribed APIs by default, or the ones asked for; a scope no
+    // subscribed API defines is refused.
+    let app = applications::create(&db, &ann, "Keeper", "").await.expect("app");
+    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
+    let token = |scope: Option<&'static str>| {
+        let (db, client) = (db.clone(), client.clone());
+        async move {
+            keys::issue_token(&db, "https://gatehouse.test", &client.client_id, &client.client_secret, scope).await
+        }
+    };
+    let unsubscribed = token(None).await.expect("token");
+    assert_eq!((unsubscribed.scope, claims_of(&unsubscribed.access_token).get("scope").cloned()), (None, None));
+    let refused = token(Some("read:animals")).await;
+    assert!(matches!(refused, Err(DomainError::Invalid { ref field, .. }) if field == "scope"), "{refused:?}");
+    subscriptions::subscribe(
+        &db,
+        &ann,
+        &NewSubscription { application_id: app.id.clone(), api_id: api.id.clone(), tier: "Gold".into() },
+    )
+    .await
+    .expect("subscribe");
+    let every = token(None).await.expect("token");
+    assert_eq!(every.scope.as_deref(), Some("read:animals write:animals"));
+    assert_eq!(claims_of(&every.access_token)["scope"], "read:animals write:animals");
+    assert_eq!(token(Some("  ")).await.expect("token").scope, every.scope, "blank asks for nothing in particular");
+    let narrow = token(Some("read:animals read:animals")).await.expect("token");
+    assert_eq!(narrow.scope.as_deref(), Some("read:animals"));
+    assert_eq!(claims_of(&narrow.access_token)["scope"], "read:animals");
+    let refused = token(Some("read:animals feed:animals")).await;
+    assert!(
+        matches!(refused, Err(DomainError::Invalid { ref field, ref message }) if field == "scope" && message.contains("feed:animals")),
+        "{refused:?}"
+    );
+
+    // A scope defined in the working copy is granted once its revision is live, and the
+    // review shows the change.
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let mut policies = detail.policies.clone();
+    policies.scopes.push(Scope { name: "feed:animals".into(), description: String::new() });
+    policies.operation_scopes =
+        vec![OperationScopes { operation: "POST /animals".into(), scopes: vec!["feed:animals".into()] }];
+    apis::save_settings(&db, &creator, &api.id, settings(policies), detail.edit_version).await.expect("settings");
+    assert!(token(Some("feed:animals")).await.is_err(), "not live yet");
+    revisions::create(&db, &creator, &api.id, "feeding").await.expect("revision");
+    deployer.submit(&creator, &api.id, 2, "").await.expect("submit");
+    let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(
+        queue[0].diff.security,
+        vec![
+            "scope defined: feed:animals",
+            "POST /animals: requires scopes feed:animals",
+            "GET /animals: requires no scopes"
+        ]
+    );
+    deployer.approve(&publisher, &queue[0].id, "").await.expect("approve");
+    assert_eq!(token(Some("feed:animals")).await.expect("token").scope.as_deref(), Some("feed:animals"));
+}
+
 async fn a_subscription_changes_tier(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
@@ -444,4 +587,9 @@ async fn a_subscription_changes_tier(db: Db) {
     assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await, Err(DomainError::Conflict(_))));
 }
 
-db_tests!(tiers_subscriptions_and_approval, the_gateway_bundle_carries_access, a_subscription_changes_tier);
+db_tests!(
+    tiers_subscriptions_and_approval,
+    the_gateway_bundle_carries_access,
+    a_subscription_changes_tier,
+    scopes_come_from_the_definition_and_bound_tokens
+);

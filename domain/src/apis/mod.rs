@@ -8,6 +8,7 @@ pub mod lifecycle;
 mod ownership;
 pub mod project;
 pub mod revisions;
+pub(crate) mod scopes;
 mod search;
 mod settings;
 
@@ -357,6 +358,9 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
         None => {
             let context = check_context(&request.context.unwrap_or_else(|| default_context(&name, &version)))?;
             let id = new_id();
+            // The definition's OAuth2 scopes carry over, so the gateway enforces what it says.
+            let (scopes, operation_scopes) = scopes::from_definition(&imported.model);
+            let policies = Policies { scopes, operation_scopes, ..crate::tiers::default_policies(db).await? };
             create(
                 db,
                 actor,
@@ -369,7 +373,7 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
                 source_format,
                 &imported,
                 default_endpoints(&imported.model),
-                crate::tiers::default_policies(db).await?,
+                policies,
             )
             .await?;
             Ok(ImportOutcome { id, name, version, context, updated: false, warnings: imported.warnings })

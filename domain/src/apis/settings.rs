@@ -1,5 +1,5 @@
 //! An API's settings beside its definition — context, description, tags, visibility,
-//! endpoints and policies (tiers, CORS) — checked and saved as one edit.
+//! endpoints and policies (security, scopes, tiers, CORS) — checked and saved as one edit.
 
 use super::{
     check_context, conflict_report, context_or_name_taken, get, json, load, load_editable, record_edit, replace_tags,
@@ -37,6 +37,7 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     }
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
+    super::scopes::check(&mut settings.policies)?;
     check_cors(&mut settings.policies.cors)
 }
 
@@ -96,6 +97,7 @@ pub async fn save_settings(
     check_settings(&mut settings)?;
     crate::tiers::check_offered(db, &settings.policies.tiers).await?;
     let model: ApiModel = json("model", &row.model)?;
+    super::scopes::check_operations(&settings.policies, &model)?;
     let snapshot = Snapshot {
         context: settings.context.clone(),
         endpoints: settings.endpoints.clone(),

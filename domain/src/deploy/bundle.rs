@@ -53,6 +53,11 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
             method: op.method.clone(),
             path: op.path.clone(),
             security: sorted(s.policies.security_of(&op.key()).to_vec()),
+            scopes: {
+                let mut scopes = s.policies.scopes_of(&op.key()).to_vec();
+                scopes.sort();
+                scopes
+            },
             mock: mock(s, op),
         })
         .collect();

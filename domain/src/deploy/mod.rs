@@ -150,6 +150,8 @@ struct Release {
     bundle_text: String,
     bundle_sha: String,
     previous_head: Option<String>,
+    /// The scopes the deployed revision defines: what tokens may be granted for it.
+    scopes: Vec<String>,
 }
 
 impl Deployer {
@@ -634,6 +636,7 @@ impl Deployer {
             bundle_text: String::from_utf8_lossy(&bundle_bytes).into_owned(),
             bundle_sha,
             previous_head,
+            scopes: target.policies.scopes.iter().map(|s| s.name.clone()).collect(),
         })
     }
 
@@ -694,13 +697,15 @@ impl Deployer {
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO group_live (group_name, api_id, revision, deployment_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id",
+            "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id, \
+             scopes = excluded.scopes",
         )
         .bind(group)
         .bind(api_id)
         .bind(revision)
         .bind(id)
+        .bind(serde_json::to_string(&release.scopes).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
         sqlx::query(

@@ -163,6 +163,20 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             }
         }
     }
+    let defined = |p: &Policies| p.scopes.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    let (da, db) = (defined(a.policies), defined(b.policies));
+    out.security.extend(db.iter().filter(|s| !da.contains(s)).map(|s| format!("scope defined: {s}")));
+    out.security.extend(da.iter().filter(|s| !db.contains(s)).map(|s| format!("scope removed: {s}")));
+    for o in &b.policies.operation_scopes {
+        if a.policies.scopes_of(&o.operation) != o.scopes.as_slice() {
+            out.security.push(format!("{}: requires scopes {}", o.operation, o.scopes.join(", ")));
+        }
+    }
+    for o in &a.policies.operation_scopes {
+        if b.policies.scopes_of(&o.operation).is_empty() {
+            out.security.push(format!("{}: requires no scopes", o.operation));
+        }
+    }
     if a.model.security != b.model.security {
         out.security.push("global security requirements in the definition changed".into());
     }

@@ -4,7 +4,7 @@
 use super::bundle::resolve_pointer;
 use super::convert::{form_media_types, inline_schema};
 use gatehouse_contract::{
-    ApiModel, MediaType, Operation, Parameter, RequestBody, Response, SchemeScopes, SecurityRequirement,
+    ApiModel, MediaType, Operation, Parameter, RequestBody, Response, SchemeScopes, Scope, SecurityRequirement,
     SecurityScheme, SpecVersion, TagInfo,
 };
 use serde_json::{Map, Value, json};
@@ -200,10 +200,28 @@ fn openapi3(doc: &Value, model: &mut ApiModel) {
                     parameter_name: text(s, "name"),
                     scheme: text(s, "scheme").to_ascii_lowercase(),
                     description: text(s, "description"),
+                    scopes: scopes(
+                        s.get("flows").and_then(Value::as_object).into_iter().flat_map(|flows| flows.values()),
+                    ),
                 }
             })
             .collect();
     }
+}
+
+/// The scopes the `scopes` maps of `holders` declare (an OAuth2 scheme's flows, or a 2.0
+/// scheme itself), each name once, in the order first declared.
+fn scopes<'a>(holders: impl Iterator<Item = &'a Value>) -> Vec<Scope> {
+    let mut found: Vec<Scope> = Vec::new();
+    for map in holders.filter_map(|h| h.get("scopes").and_then(Value::as_object)) {
+        for (name, description) in map {
+            if !found.iter().any(|s| &s.name == name) {
+                let description = description.as_str().unwrap_or_default().to_string();
+                found.push(Scope { name: name.clone(), description });
+            }
+        }
+    }
+    found
 }
 
 fn responses(doc: &Value, op: &Value, content_of: impl Fn(&Value) -> Vec<MediaType>) -> Vec<Response> {
@@ -343,6 +361,7 @@ fn swagger2(doc: &Value, model: &mut ApiModel) {
                     parameter_name: text(s, "name"),
                     scheme,
                     description: text(s, "description"),
+                    scopes: scopes(std::iter::once(s)),
                 }
             })
             .collect();
