@@ -212,6 +212,7 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
     let publisher = accounts::actor_by_email(&db, "publisher@demo.gatehouse.local").await.expect("publisher");
     let detail = apis::get(&db, &publisher, &listed.items[0].id).await.expect("detail");
     assert!(detail.warnings.is_empty(), "the sample imports cleanly: {:?}", detail.warnings);
+    assert!(detail.design.is_empty(), "and is designed cleanly: {:?}", detail.design);
 
     let (_, _, bundle) = deployer.current_bundle("demo").await.expect("bundle").expect("present");
     let bundle: serde_json::Value = serde_json::from_str(&bundle).expect("json");
@@ -224,6 +225,14 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
     }
     let menu = operations.iter().find(|op| op["method"] == "GET" && op["path"] == "/menu").expect("GET /menu");
     assert!(menu["mock"]["body"].as_str().is_some_and(|b| b.contains("Margherita")), "{menu}");
+    // Its orders take the scopes its definition names; the menu takes none.
+    let scopes = |method: &str, path: &str| {
+        let op = operations.iter().find(|op| op["method"] == method && op["path"] == path).expect("operation");
+        op.get("scopes").cloned().unwrap_or_default()
+    };
+    assert_eq!(scopes("GET", "/menu"), serde_json::Value::Null);
+    assert_eq!(scopes("POST", "/order"), serde_json::json!(["orders:write"]));
+    assert_eq!(scopes("GET", "/order/{orderId}"), serde_json::json!(["orders:read"]));
 
     assert!(seed::seed_demo_api(&db, &deployer).await.expect("again").is_none(), "seeded once");
 }

@@ -29,6 +29,7 @@ fn api(name: &str, context: &str) -> BundleApi {
             method: "GET".into(),
             path: "/reviews".into(),
             security: vec![AuthKind::Oauth2],
+            scopes: vec![],
             mock: None,
         }],
     }

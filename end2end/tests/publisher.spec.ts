@@ -202,6 +202,47 @@ paths:
   expect(detail.policies.cors).toMatchObject({ enabled: true, allow_origins: ['https://shop.example.com'] });
 });
 
+test('a creator defines OAuth2 scopes and names those an operation needs', async ({ page, request }) => {
+  const definition = `openapi: 3.0.3
+info:
+  title: Ledger ${Date.now()}
+  version: 1.0.0
+paths:
+  /entries:
+    get:
+      responses:
+        '200':
+          description: ok
+    post:
+      responses:
+        '201':
+          description: made
+`;
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/ledger-${Date.now()}/v1`, definition, 'application/yaml');
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=settings`);
+  await hydrated(page);
+  await page.getByTestId('scopes').fill('ledger:read See the entries\nledger:write Add entries');
+  const post = page.getByLabel('Token scopes of POST /entries');
+  // A scope the API does not define: refused, saying which.
+  await post.fill('ledger:admin');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('`POST /entries` requires scope `ledger:admin`, which this API does not define');
+  await post.fill('ledger:write, ledger:read');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Token scopes of POST /entries')).toHaveValue('ledger:write ledger:read');
+  await expect(page.getByLabel('Token scopes of GET /entries')).toHaveValue('');
+  await expect(page.getByTestId('scopes')).toHaveValue('ledger:read See the entries\nledger:write Add entries');
+  const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(detail.policies.operation_scopes).toEqual([{ operation: 'POST /entries', scopes: ['ledger:write', 'ledger:read'] }]);
+  // Under the default "OAuth2 token or API key", the design review says an API key would pass.
+  await page.goto(`/publisher/apis/${imported.id}`);
+  await expect(page.getByTestId('design-finding').filter({ hasText: 'requires scopes but also accepts API keys' })).toHaveCount(1);
+});
+
 test('a creator deletes a draft that never went live, after confirming', async ({ page, request }) => {
   const title = `Scratch ${Date.now()}`;
   const definition = `openapi: 3.0.3

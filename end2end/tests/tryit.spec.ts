@@ -82,6 +82,71 @@ test('the console sends a JSON body from the example and form bodies field by fi
   }
 });
 
+// An API whose definition names OAuth2 scopes: the portal says which each operation needs, and
+// the console's token holds them (the application's subscriptions give them), so the gateway,
+// which checks them, lets the call through.
+test('operations that need scopes are tried with a token that holds them', async ({ page, request }) => {
+  const echo = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url, authorized: Boolean(req.headers.authorization) }));
+  });
+  await new Promise<void>((ready) => echo.listen(0, '127.0.0.1', ready));
+  const port = (echo.address() as AddressInfo).port;
+  try {
+    const { api } = await deployApi(request, 'tryit-scopes', '/diary/v1', diaryDefinition(port));
+    await page.goto(`/portal/apis/${api.id}`);
+    await hydrated(page);
+    const scopes = page.getByTestId('portal-scopes');
+    await expect(scopes).toContainText('diary:read');
+    await expect(scopes).toContainText('Read the entries');
+    await expect(scopes).toContainText('diary:write');
+    await signUp(page, 'scopes');
+    const read = await subscribeAndTry(page, api.id, 'Journal');
+    await expect(read.getByTestId('operation-scopes')).toContainText('diary:read');
+    await expect(read.getByTestId('try-body')).toContainText('/entries');
+    const write = page.getByTestId('reference-operation').filter({ hasText: 'Write an entry' });
+    await write.locator('summary').click();
+    await expect(write.getByTestId('operation-scopes')).toContainText('diary:write');
+    await write.getByTestId('try-open').click();
+    await write.getByTestId('try-send').click();
+    await expect(write.getByTestId('try-status')).toHaveText('200');
+  } finally {
+    echo.close();
+  }
+});
+
+function diaryDefinition(port: number) {
+  return `openapi: 3.0.3
+info:
+  title: Diary
+  version: 1.0.0
+servers:
+  - url: http://127.0.0.1:${port}
+components:
+  securitySchemes:
+    diary_auth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: /oauth2/token
+          scopes:
+            diary:read: Read the entries
+            diary:write: Write new entries
+security:
+  - diary_auth: [diary:read]
+paths:
+  /entries:
+    get:
+      summary: Read the entries
+      responses: {'200': {description: ok}}
+    post:
+      summary: Write an entry
+      security:
+        - diary_auth: [diary:write]
+      responses: {'200': {description: ok}}
+`;
+}
+
 function notesDefinition(port: number) {
   return `openapi: 3.0.3
 info:

@@ -50,6 +50,18 @@ impl Caller<'_> {
         self.identity().3
     }
 
+    /// Whether the credential holds every scope of `required`: an access token by its `scope`
+    /// claim; an API key carries no scopes and is not asked for them.
+    pub fn holds(&self, required: &[String]) -> bool {
+        match self {
+            Caller::Token { claims, .. } => {
+                let granted = claims.scope.as_deref().unwrap_or_default();
+                required.iter().all(|r| granted.split(' ').any(|g| g == r))
+            }
+            Caller::Key { .. } => true,
+        }
+    }
+
     /// The tier of the application's subscription to the API being called.
     pub fn tier(&self) -> &str {
         let subscription = match self {
@@ -70,6 +82,8 @@ pub enum Denied {
     BadKey(&'static str),
     /// 403: valid, but the application is not subscribed to this API.
     NotSubscribed,
+    /// 403: a valid access token without every scope the operation requires.
+    InsufficientScope,
 }
 
 #[derive(serde::Deserialize)]
@@ -283,6 +297,23 @@ mod tests {
             (caller.application_id(), caller.tier(), caller.key_type(), caller.consumer()),
             ("app", "Gold", "production", "ann@example.com")
         );
+    }
+
+    #[test]
+    fn a_token_holds_the_scopes_it_was_granted_and_no_others() {
+        let rt = runtime(vec![]);
+        let caller = |scope: Option<&str>| {
+            let claims = AccessClaims { scope: scope.map(String::from), ..claims() };
+            bearer(&rt, &VerifiedTokens::default(), sign(&claims).as_bytes(), "pets", NOW).expect("valid")
+        };
+        let required = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let reader = caller(Some("read:pets"));
+        assert!(reader.holds(&[]), "an operation without scopes asks for none");
+        assert!(reader.holds(&required(&["read:pets"])));
+        assert!(!reader.holds(&required(&["read:pets", "write:pets"])), "every scope, not one of them");
+        assert!(!reader.holds(&required(&["read"])), "whole names, not prefixes");
+        assert!(caller(Some("write:pets read:pets")).holds(&required(&["read:pets", "write:pets"])));
+        assert!(!caller(None).holds(&required(&["read:pets"])), "a token granted no scopes holds none");
     }
 
     #[test]

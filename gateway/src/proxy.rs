@@ -12,7 +12,7 @@ use crate::http1::{Body, Framing, ReadError, RelayError, Request, Response, Serv
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
-use crate::runtime::{Api, Match, Runtime};
+use crate::runtime::{Api, Match, Operation, Runtime};
 use crate::upstream::{self, AnswerBody, Backend};
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
@@ -330,8 +330,13 @@ impl Gateway {
 
         if !operation.security.is_empty() {
             match authenticate(serving, api, &operation.security, request, trace.timestamp) {
+                Ok(caller) if !caller.holds(&operation.scopes) => {
+                    // Who it was counts in analytics, though the call is refused.
+                    trace.caller = Some(caller);
+                    return self.refuse(Denied::InsufficientScope, operation, trace);
+                }
                 Ok(caller) => trace.caller = Some(caller),
-                Err(denied) => return self.refuse(denied, &operation.security, trace),
+                Err(denied) => return self.refuse(denied, operation, trace),
             }
         }
         let verdict = match &trace.caller {
@@ -365,7 +370,8 @@ impl Gateway {
         }
     }
 
-    fn refuse(&self, denied: Denied, accepted: &[AuthKind], trace: &mut Trace) -> Response {
+    fn refuse(&self, denied: Denied, operation: &Operation, trace: &mut Trace) -> Response {
+        let accepted = operation.security.as_slice();
         let why = match denied {
             Denied::NoCredential => {
                 match (accepted.contains(&AuthKind::Oauth2), accepted.contains(&AuthKind::ApiKey)) {
@@ -382,6 +388,19 @@ impl Gateway {
                     "not_subscribed",
                     "the application is not subscribed to this API (or its subscription was revoked)",
                 );
+            }
+            Denied::InsufficientScope => {
+                trace.error = Some(ErrorType::InsufficientScope);
+                let scopes = operation.scopes.join(" ");
+                let mut response = json_error(
+                    403,
+                    "insufficient_scope",
+                    &format!("this operation needs an access token with the scopes: {scopes}"),
+                );
+                // RFC 6750 §3.1: the scopes it takes, so a client knows what to ask for.
+                let challenge = format!("Bearer realm=\"gatehouse\", error=\"insufficient_scope\", scope=\"{scopes}\"");
+                response.header("www-authenticate", challenge.as_bytes());
+                return response;
             }
         };
         trace.error = Some(ErrorType::AuthFailure);

@@ -14,6 +14,11 @@ use gatehouse_contract::{AuthKind, Bundle, BundleApi, BundleApiKey, LifecycleSta
 use hashbrown::HashMap;
 use std::sync::atomic::AtomicUsize;
 
+/// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`.
+fn is_scope_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
 /// One segment of a resource template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -27,6 +32,8 @@ pub struct Operation {
     pub template: String,
     segments: Vec<Segment>,
     pub security: Vec<AuthKind>,
+    /// Scopes an access token must hold, all of them.
+    pub scopes: Vec<String>,
     pub mock: Option<MockResponse>,
 }
 
@@ -206,17 +213,21 @@ impl Runtime {
                     .map_err(|e| format!("apis[{i}] ({}): {e}", spec.name))
             };
             let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
-            let operations = spec
-                .operations
-                .iter()
-                .map(|op| Operation {
+            let mut operations = Vec::with_capacity(spec.operations.len());
+            for (j, op) in spec.operations.iter().enumerate() {
+                // They are named in a `WWW-Authenticate` header: RFC 6749's characters only.
+                if let Some(bad) = op.scopes.iter().find(|s| !is_scope_name(s)) {
+                    return Err(format!("apis[{i}].operations[{j}].scopes: `{bad}` is not a scope name"));
+                }
+                operations.push(Operation {
                     method: op.method.to_ascii_uppercase(),
                     template: op.path.clone(),
                     segments: segments(&op.path),
                     security: op.security.clone(),
+                    scopes: op.scopes.clone(),
                     mock: op.mock.clone(),
-                })
-                .collect();
+                });
+            }
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
             let cors = spec.cors.as_ref().map(CorsPolicy::new);
@@ -277,6 +288,7 @@ mod tests {
             method: method.into(),
             path: path.into(),
             security: vec![AuthKind::Oauth2],
+            scopes: vec![],
             mock: None,
         };
         let api = |context: &str| BundleApi {
@@ -345,5 +357,11 @@ mod tests {
         let mut b = bundle();
         b.keys = vec![serde_json::json!({ "kid": "k", "crv": "Ed25519", "x": "short" })];
         assert!(Runtime::compile(b).is_err_and(|e| e.contains("32-byte")));
+        let mut b = bundle();
+        b.apis[0].operations[2].scopes = vec!["write:pets".into(), "a\"quote".into()];
+        assert!(
+            Runtime::compile(b).is_err_and(|e| e == "apis[0].operations[2].scopes: `a\"quote` is not a scope name"),
+            "a scope name goes into a header: it must be one"
+        );
     }
 }

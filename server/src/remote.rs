@@ -138,12 +138,15 @@ impl Remote {
     }
 
     /// An access token for an OAuth2 client, from the server's `/oauth2/token`.
-    pub async fn access_token(&self, client_id: &str, client_secret: &str) -> Result<AccessToken> {
+    /// A client-credentials token, with only the scopes named in `scope` when it names any.
+    pub async fn access_token(&self, client_id: &str, client_secret: &str, scope: Option<&str>) -> Result<AccessToken> {
+        let mut form = vec![("grant_type", "client_credentials")];
+        form.extend(scope.map(|s| ("scope", s)));
         let request = self
             .http
             .post(format!("{}/oauth2/token", self.server))
             .basic_auth(client_id, Some(client_secret))
-            .form(&[("grant_type", "client_credentials")]);
+            .form(&form);
         let response =
             request.send().await.map_err(|e| RemoteError::Unreachable(self.server.clone(), e.to_string()))?;
         let status = response.status();
@@ -209,6 +212,9 @@ impl Remote {
 pub struct AccessToken {
     pub access_token: String,
     pub expires_in: i64,
+    /// The scopes granted, separated by spaces.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 /// Whether zip bytes are an API project (they hold an api.yaml) rather than a split definition.

@@ -342,6 +342,10 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(busiest("APIs", "Reviews") && busiest("applications", "gatehouse-cli"), "{seen}");
     let gate = remote_fails(&server, &publisher, &[&overview[..], &["--max-error-rate", "10"]].concat());
     assert!(gate.contains("33.3 % of requests did not succeed"), "{gate}");
+    // A scope the API does not define is refused by the token endpoint, and the CLI says why.
+    let scoped = ["keys", "get", "-n", "Reviews", "-v", "1.0.0", "--scope", "reviews:write"];
+    let unknown = remote_fails(&server, &consumer, &scoped);
+    assert!(unknown.contains("`reviews:write` is not a scope of an API the application subscribes to"), "{unknown}");
 
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();

@@ -1104,3 +1104,113 @@ async fn browsers_call_across_origins_when_the_api_allows() {
         .expect("preflight");
     assert_eq!(nowhere.status(), 404, "a preflight to no resource is answered as any call to it");
 }
+
+/// A definition whose OAuth2 scheme declares scopes: reading a pet needs `read:pets`, removing
+/// one `admin:pets` as well.
+fn scoped_definition(backend: &str) -> String {
+    format!(
+        r#"openapi: 3.0.3
+info: {{ title: Scoped Pets, version: 1.0.0 }}
+servers: [{{ url: "{backend}" }}]
+components:
+  securitySchemes:
+    pets_auth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: /oauth2/token
+          scopes: {{ "read:pets": read pets, "admin:pets": remove pets }}
+security: [{{ pets_auth: ["read:pets"] }}]
+paths:
+  /pets/{{id}}:
+    parameters: [{{ name: id, in: path, required: true, schema: {{ type: string }} }}]
+    get: {{ responses: {{ "200": {{ description: ok }} }} }}
+    delete:
+      security: [{{ pets_auth: ["read:pets", "admin:pets"] }}]
+      responses: {{ "204": {{ description: gone }} }}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_require_the_scopes_their_definition_names() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, consumer, base, data, .. } = &plane;
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let credential = plane.group("scoped").await;
+    let api = rest.import(creator, "/scoped/v1", &scoped_definition(&backend_url)).await;
+    rest.offer(creator, &api, "/scoped/v1", "Gold", "scoped").await;
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "scoped-gw", None).await;
+    rest.approve(creator, publisher, &api).await;
+    let shop = plane.application("Shop", Some((&api, "Gold"))).await;
+    let client = rest
+        .call(
+            consumer,
+            reqwest::Method::POST,
+            &format!("/applications/{shop}/credentials"),
+            Some(json!({ "key_type": "production" })),
+        )
+        .await;
+    let (id, secret) = (client["client_id"].as_str().expect("id"), client["client_secret"].as_str().expect("secret"));
+    let http = reqwest::Client::new();
+    let exchange = |scope: Option<&'static str>| {
+        let mut form = vec![("grant_type", "client_credentials")];
+        form.extend(scope.map(|s| ("scope", s)));
+        http.post(format!("{base}/oauth2/token")).basic_auth(id, Some(secret)).form(&form).send()
+    };
+
+    // The token endpoint grants what the live revision defines, and refuses what it does not.
+    let unknown = exchange(Some("read:pets feed:pets")).await.expect("token");
+    assert_eq!(unknown.status(), 400);
+    let unknown: Value = unknown.json().await.expect("json");
+    assert_eq!(unknown["error"], "invalid_scope", "{unknown}");
+    assert!(unknown["error_description"].as_str().is_some_and(|d| d.contains("feed:pets")), "{unknown}");
+    let granted = |answer: Value| {
+        (
+            answer["scope"].as_str().unwrap_or("").to_string(),
+            answer["access_token"].as_str().expect("token").to_string(),
+        )
+    };
+    let (scope, reader) = granted(exchange(Some("read:pets")).await.expect("token").json().await.expect("json"));
+    assert_eq!(scope, "read:pets");
+    let (scope, keeper) = granted(exchange(None).await.expect("token").json().await.expect("json"));
+    assert_eq!(scope, "admin:pets read:pets", "every scope of the subscribed APIs when none is asked for");
+
+    let waiting = Instant::now();
+    loop {
+        let answer = http.get(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&reader).send().await.expect("call");
+        if answer.status() == 200 {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = http.delete(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&reader).send().await.expect("call");
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        challenges(&refused),
+        ["Bearer realm=\"gatehouse\", error=\"insufficient_scope\", scope=\"admin:pets read:pets\""],
+        "RFC 6750: the scopes it takes"
+    );
+    let why: Value = refused.json().await.expect("json");
+    assert_eq!(why["error"]["code"], "insufficient_scope", "{why}");
+    let removed = http.delete(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&keeper).send().await.expect("call");
+    assert_eq!(removed.status(), 200, "the backend answers once the token holds both");
+
+    // The refusal is counted with the application it came from.
+    let waited = Instant::now();
+    let refusals = loop {
+        let refusals: Vec<Value> =
+            raw_events(data).await.into_iter().filter(|e| e["error"] == "insufficient_scope").collect();
+        if !refusals.is_empty() || waited.elapsed() > Duration::from_secs(10) {
+            break refusals;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(
+        (refusals[0]["status"].as_u64(), refusals[0]["application_id"].as_str()),
+        (Some(403), Some(shop.as_str()))
+    );
+}

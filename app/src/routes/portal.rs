@@ -145,6 +145,14 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                     </dl>
                 }.into_any()
             }}
+            {(!api.policies.scopes.is_empty() && !api.served_by_server).then(|| view! {
+                <div data-testid="portal-scopes">
+                    <p class="muted">"OAuth2 scopes: an access token holds every scope of the APIs its application subscribes to, or only those it asks for (" <code>"scope=…"</code> " at the token endpoint)."</p>
+                    <dl class="facts">
+                        {api.policies.scopes.iter().map(|s| view! { <dt><code>{s.name.clone()}</code></dt><dd>{s.description.clone()}</dd> }).collect_view()}
+                    </dl>
+                </div>
+            })}
             {api.policies.cors.enabled.then(|| view! {
                 <p class="muted" data-testid="portal-cors">"Callable from web pages at "
                     {api.policies.cors.allow_origins.iter().map(|o| if o == "*" { "any origin".to_string() } else { o.clone() }).collect::<Vec<_>>().join(", ")}
@@ -188,6 +196,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                     let access = Access {
                         label: credentials_label(api.served_by_server, s.state, security, upgrade),
                         api_key: security.contains(&AuthKind::ApiKey),
+                        scopes: if security.contains(&AuthKind::Oauth2) { api.policies.scopes_of(&op.key()).to_vec() } else { vec![] },
                     };
                     let description_html = api.operation_descriptions_html.get(&op.key()).cloned().unwrap_or_default();
                     view! { <OperationReference op description_html schemas=schemas.clone() access api_id=s.id.clone() deployed=s.group.is_some() try_it=!api.served_by_server eager/> }
@@ -204,6 +213,8 @@ struct Access {
     label: String,
     /// Whether an API key is accepted: the try-it console then offers to send one.
     api_key: bool,
+    /// The scopes an access token must hold to call it.
+    scopes: Vec<String>,
 }
 
 /// What a caller must send, in words. An operation that switches protocols (a `101` answer: a
@@ -321,6 +332,12 @@ fn OperationDetails(
     view! {
             {(!description_html.is_empty()).then(|| view! { <div class="markdown" inner_html=description_html></div> })}
             <p class="muted" data-testid="operation-security"><strong>"Credentials: "</strong>{access.label}</p>
+            {(!access.scopes.is_empty()).then(|| view! {
+                <p class="muted" data-testid="operation-scopes"><strong>"Token scopes: "</strong>
+                    {access.scopes.iter().map(|s| view! { <code>{s.clone()}</code> " " }).collect_view()}
+                    {access.api_key.then_some("(an API key needs none)")}
+                </p>
+            })}
             {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() body=request_media schemas=try_schemas api_key=access.api_key open=deployed/> })}
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>

@@ -8,7 +8,7 @@
 //! The rules read the model and the gateway settings, not the document, so they speak of
 //! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
 
-use gatehouse_contract::{ApiModel, DesignFinding, Endpoints, FindingLevel, Operation, Policies};
+use gatehouse_contract::{ApiModel, AuthKind, DesignFinding, Endpoints, FindingLevel, Operation, Policies};
 
 /// Methods that change what the backend holds.
 const WRITES: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
@@ -37,6 +37,29 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
                 .into(),
         );
     }
+    // Scopes bind access tokens only; where an API key is also taken, a subscribed
+    // application's key gets in without them. Said once for the API: a definition imported with
+    // its scopes, under the default "OAuth2 token or API key", is like that on every operation.
+    let keys_pass: Vec<String> = model
+        .operations
+        .iter()
+        .map(|op| op.key())
+        .filter(|key| !policies.scopes_of(key).is_empty() && policies.security_of(key).contains(&AuthKind::ApiKey))
+        .collect();
+    if let Some(first) = keys_pass.first() {
+        let (which, them) = match keys_pass.len() {
+            1 => (format!("{first} requires scopes but also accepts"), "it"),
+            n => (format!("{n} operations ({first}, …) require scopes but also accept"), "them"),
+        };
+        api(
+            "scopes-and-api-keys",
+            FindingLevel::Warning,
+            format!(
+                "{which} API keys, which carry none: any subscribed application's key calls {them} without the \
+                 scopes (accept OAuth2 tokens only there to enforce them)"
+            ),
+        );
+    }
     for op in &model.operations {
         found.extend(operation(op, policies));
     }
@@ -56,6 +79,14 @@ fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
             "open-write",
             FindingLevel::Warning,
             format!("{key} changes data and asks for no credential: anyone who reaches the gateway can call it"),
+        );
+    }
+    let security = policies.security_of(&key);
+    if !policies.scopes_of(&key).is_empty() && !security.contains(&AuthKind::Oauth2) {
+        add(
+            "unchecked-scopes",
+            FindingLevel::Warning,
+            format!("{key} requires scopes but accepts no OAuth2 token, so no scope is ever checked"),
         );
     }
     if op.request_body.is_some() && NO_BODY.contains(&op.method.as_str()) {
@@ -92,7 +123,7 @@ fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gatehouse_contract::{AuthKind, OperationSecurity, RequestBody, Response};
+    use gatehouse_contract::{OperationScopes, OperationSecurity, RequestBody, Response};
 
     fn op(method: &str, path: &str) -> Operation {
         Operation {
@@ -156,6 +187,37 @@ mod tests {
         );
         assert_eq!(found[0].level, FindingLevel::Warning);
         assert_eq!(found[3].level, FindingLevel::Advice);
+    }
+
+    #[test]
+    fn scopes_that_a_credential_bypasses_or_nobody_checks_are_warned_of() {
+        let model = ApiModel {
+            operations: vec![op("GET", "/pets"), op("POST", "/pets"), op("DELETE", "/pets/{id}")],
+            ..Default::default()
+        };
+        let requires = |operation: &str| OperationScopes { operation: operation.into(), scopes: vec!["admin".into()] };
+        let scoped =
+            Policies { operation_scopes: vec![requires("POST /pets"), requires("DELETE /pets/{id}")], ..offered() };
+        let found = review(&model, &backend(), &scoped);
+        assert_eq!(rules(&found), [("scopes-and-api-keys", None)], "once for the API");
+        assert!(found[0].message.starts_with("2 operations (POST /pets, …) require scopes"), "{}", found[0].message);
+        let tokens_only = Policies { security: vec![AuthKind::Oauth2], ..scoped.clone() };
+        assert_eq!(review(&model, &backend(), &tokens_only), [], "enforced");
+        let keys_only = Policies {
+            security: vec![AuthKind::Oauth2],
+            operation_security: vec![OperationSecurity {
+                operation: "DELETE /pets/{id}".into(),
+                security: vec![AuthKind::ApiKey],
+            }],
+            ..scoped
+        };
+        let found = review(&model, &backend(), &keys_only);
+        assert_eq!(rules(&found), [("scopes-and-api-keys", None), ("unchecked-scopes", Some("DELETE /pets/{id}"))]);
+        assert!(
+            found[0].message.starts_with("DELETE /pets/{id} requires scopes but also accepts API keys"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

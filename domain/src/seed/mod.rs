@@ -5,7 +5,7 @@ use crate::apis::{self, ImportRequest, docs, lifecycle, revisions};
 use crate::deploy::Deployer;
 use crate::openapi::files::MemoryFiles;
 use crate::{Actor, Db, DomainError, Result, accounts, audit, groups};
-use gatehouse_contract::{Deployment, GatewayGroup, GroupKind, GroupMode, LifecycleRequest, Role};
+use gatehouse_contract::{ApiSettings, AuthKind, Deployment, GatewayGroup, GroupKind, GroupMode, LifecycleRequest, Role};
 
 pub const DEMO_DOMAIN: &str = "demo.gatehouse.local";
 /// The demo's gateway group: approving an API for it makes the API callable at once through the
@@ -80,6 +80,9 @@ definition, with no backend behind it and no credential asked for.
 3. When a backend exists, the API's creator sets its endpoint and a publisher publishes it. \
    From then on the gateway asks for an access token of a subscribed application: create an \
    application under *Applications*, subscribe it here with a tier, and try again.
+4. Orders need the token to hold a scope: `orders:read` to follow one, `orders:write` to place, \
+   change or cancel one. A token holds both unless its client asks for fewer \
+   (`scope=orders:read` at the token endpoint).
 ";
 
 /// Put the sample API through the loop a person would — the demo creator imports it, makes it a
@@ -101,6 +104,20 @@ pub async fn seed_demo_api(db: &Db, deployer: &Deployer) -> Result<Option<Deploy
     let files = MemoryFiles::single("pizza-shack.yaml", SAMPLE_API.as_bytes().to_vec());
     let request = ImportRequest { files: &files, entry: "pizza-shack.yaml", context: Some(SAMPLE_CONTEXT.into()) };
     let id = apis::import(db, &creator, request).await?.id;
+    // Orders take the scopes the definition names (import carried them over); only an access
+    // token holds scopes, so the sample takes no API key, which would pass without them.
+    let detail = apis::get(db, &creator, &id).await?;
+    let mut policies = detail.policies.clone();
+    policies.security = vec![AuthKind::Oauth2];
+    let settings = ApiSettings {
+        context: detail.summary.context,
+        description: detail.summary.description,
+        tags: detail.summary.tags,
+        visibility: detail.visibility,
+        endpoints: detail.endpoints,
+        policies,
+    };
+    apis::save_settings(db, &creator, &id, settings, detail.edit_version).await?;
     docs::save(db, &creator, &id, None, "Getting started", SAMPLE_GUIDE).await?;
     let prototype = LifecycleRequest {
         action: "prototype".into(),

@@ -25,11 +25,15 @@ pub enum KeysCommand {
         /// production or sandbox.
         #[arg(long, default_value = "production")]
         key_type: String,
+        /// Only these OAuth2 scopes, separated by spaces (default: every scope of the APIs the
+        /// application subscribes to).
+        #[arg(long)]
+        scope: Option<String>,
     },
 }
 
 pub async fn run(remote: &Remote, command: KeysCommand) -> Result<(), RemoteError> {
-    let KeysCommand::Get { name, version, app, tier, key_type } = command;
+    let KeysCommand::Get { name, version, app, tier, key_type, scope } = command;
     let api = remote.find_in_portal(&name, &version).await?;
     let applications: Vec<Application> = remote.get("/applications").await?;
     let application = match applications.into_iter().find(|a| a.name == app) {
@@ -65,11 +69,12 @@ pub async fn run(remote: &Remote, command: KeysCommand) -> Result<(), RemoteErro
     }
     let credentials = format!("/applications/{}/credentials", application.id);
     let client: NewClientSecret = remote.post(&credentials, &serde_json::json!({ "key_type": key_type })).await?;
-    let token = remote.access_token(&client.client_id, &client.client_secret).await?;
+    let token = remote.access_token(&client.client_id, &client.client_secret, scope.as_deref()).await?;
     // Only the token on stdout, so scripts can capture it: `ACCESS=$(gatehouse keys get …)`.
     println!("{}", token.access_token);
+    let scopes = token.scope.map(|s| format!(", scopes {s}")).unwrap_or_default();
     eprintln!(
-        "{key_type} token of {app} (tier {}) for {name} {version}; expires in {} s",
+        "{key_type} token of {app} (tier {}{scopes}) for {name} {version}; expires in {} s",
         subscription.tier, token.expires_in
     );
     Ok(())

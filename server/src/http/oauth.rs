@@ -1,5 +1,6 @@
 //! The key manager's endpoints: `POST /oauth2/token` (client credentials grant, RFC 6749
-//! §4.4; client authentication by HTTP Basic or form) and `GET /.well-known/jwks.json`.
+//! §4.4; client authentication by HTTP Basic or form; `scope` narrows the token to the scopes
+//! named) and `GET /.well-known/jwks.json`.
 
 use crate::state::AppState;
 use axum::Json;
@@ -79,6 +80,9 @@ pub async fn token(
         }
         Err(DomainError::Unauthorized(_)) => {
             oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials")
+        }
+        Err(DomainError::Invalid { field, message }) if field == "scope" => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &message)
         }
         Err(e) => {
             tracing::error!(error = %e, "token endpoint failed");

@@ -1,11 +1,12 @@
 //! Context, description, tags, visibility, endpoints (production, sandbox, load-balance or
-//! failover, timeout, backend image) and policies (security, per-operation security, tiers,
-//! calls from web pages).
+//! failover, timeout, backend image) and policies (security, OAuth2 scopes, per-operation
+//! security and scopes, tiers, calls from web pages).
 
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, Cors, Endpoints, OperationSecurity, Policies, Routing, Visibility,
+    ApiDetail, ApiSettings, AuthKind, Cors, Endpoints, OperationScopes, OperationSecurity, Policies, Routing, Scope,
+    Visibility,
 };
 use leptos::prelude::*;
 
@@ -16,6 +17,31 @@ fn lines(text: &str) -> Vec<String> {
 /// A comma-separated list.
 fn items(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
+}
+
+/// Scopes as the form shows them: one per line, the name and then what it allows.
+fn scopes_text(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| if s.description.is_empty() { s.name.clone() } else { format!("{} {}", s.name, s.description) })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The scopes typed into the form (the server checks the names).
+fn scopes_of_text(text: &str) -> Vec<Scope> {
+    lines(text)
+        .into_iter()
+        .map(|line| match line.split_once(char::is_whitespace) {
+            Some((name, description)) => Scope { name: name.into(), description: description.trim().into() },
+            None => Scope { name: line, description: String::new() },
+        })
+        .collect()
+}
+
+/// Scope names separated by spaces or commas, as an operation's field takes them.
+fn scope_names(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 fn security_value(list: &[AuthKind]) -> &'static str {
@@ -56,6 +82,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let image = RwSignal::new(api.endpoints.backend_image.clone());
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
+    let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
+    let operation_scopes = RwSignal::new(api.policies.operation_scopes.clone());
     let tiers = RwSignal::new(api.policies.tiers.clone());
     let cors = api.policies.cors.clone();
     let cors_enabled = RwSignal::new(cors.enabled);
@@ -64,6 +92,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let cors_headers = RwSignal::new(cors.allow_headers.join(", "));
     let cors_credentials = RwSignal::new(cors.allow_credentials);
     let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
+    let known_operations = operations.clone();
     let id = api.summary.id.clone();
     let edit_version = api.edit_version;
     let editable = api.editable;
@@ -84,6 +113,13 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             policies: Policies {
                 security: security_of(&security.get_untracked()),
                 operation_security: overrides.get_untracked(),
+                scopes: scopes_of_text(&scopes.get_untracked()),
+                // Only the definition's operations: one it no longer has would be refused.
+                operation_scopes: operation_scopes
+                    .get_untracked()
+                    .into_iter()
+                    .filter(|o| known_operations.contains(&o.operation))
+                    .collect(),
                 tiers: tiers.get_untracked(),
                 cors: Cors {
                     enabled: cors_enabled.get_untracked(),
@@ -139,12 +175,19 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
+                <h3>"OAuth2 scopes"</h3>
+                <label>"Scopes this API defines (one per line: the name, then what it allows)"
+                    <textarea class="code" rows="3" data-testid="scopes" placeholder="read:pets See the pets" on:input=move |ev| scopes.set(event_target_value(&ev))>{scopes.get_untracked()}</textarea>
+                </label>
+                <p class="muted">"An operation that names scopes below is called only with an access token holding all of them; the gateway answers others 403 (insufficient_scope). API keys carry no scopes: an operation that also accepts them lets any subscribed key through."</p>
                 <h3>"Per-operation security"</h3>
                 <table class="table compact">
-                    <thead><tr><th>"Operation"</th><th>"Security"</th></tr></thead>
+                    <thead><tr><th>"Operation"</th><th>"Security"</th><th>"Token scopes (space-separated)"</th></tr></thead>
                     <tbody>
                         {operations.into_iter().map(|op| {
                             let key = op.clone();
+                            let scope_key = op.clone();
+                            let required = operation_scopes.get_untracked().iter().find(|o| o.operation == op).map(|o| o.scopes.join(" ")).unwrap_or_default();
                             let current = overrides.get_untracked().iter().find(|o| o.operation == op).map(|o| security_value(&o.security)).unwrap_or("inherit");
                             view! {
                                 <tr>
@@ -165,6 +208,18 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                                                 .map(|(v, l)| view! { <option value=v selected=v == current>{l}</option> })
                                                 .collect_view()}
                                         </select>
+                                    </td>
+                                    <td>
+                                        <input type="text" class="code" aria-label=format!("Token scopes of {op}") data-testid="operation-scopes" value=required on:input=move |ev| {
+                                            let names = scope_names(&event_target_value(&ev));
+                                            let key = scope_key.clone();
+                                            operation_scopes.update_untracked(|list| {
+                                                list.retain(|o| o.operation != key);
+                                                if !names.is_empty() {
+                                                    list.push(OperationScopes { operation: key.clone(), scopes: names });
+                                                }
+                                            });
+                                        }/>
                                     </td>
                                 </tr>
                             }
@@ -232,5 +287,26 @@ fn Ownership(api_id: String, owner: String) -> impl IntoView {
             </ActionForm>
             {move || transfer.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_written_one_per_line_and_read_back() {
+        let scopes = vec![
+            Scope { name: "read:pets".into(), description: "See the pets".into() },
+            Scope { name: "admin".into(), description: String::new() },
+        ];
+        assert_eq!(scopes_text(&scopes), "read:pets See the pets\nadmin");
+        assert_eq!(scopes_of_text(&scopes_text(&scopes)), scopes);
+        assert_eq!(
+            scopes_of_text("  write:pets\tChange   them \n\n"),
+            vec![Scope { name: "write:pets".into(), description: "Change   them".into() }]
+        );
+        assert_eq!(scope_names(" read:pets, write:pets  admin "), ["read:pets", "write:pets", "admin"]);
+        assert!(scope_names(" , ").is_empty());
     }
 }
