@@ -5,7 +5,9 @@ use crate::apis::{self, ImportRequest, docs, lifecycle, revisions};
 use crate::deploy::Deployer;
 use crate::openapi::files::MemoryFiles;
 use crate::{Actor, Db, DomainError, Result, accounts, audit, groups};
-use gatehouse_contract::{ApiSettings, AuthKind, Deployment, GatewayGroup, GroupKind, GroupMode, LifecycleRequest, Role};
+use gatehouse_contract::{
+    ApiSettings, AuthKind, Deployment, GatewayGroup, GroupKind, GroupMode, LifecycleRequest, Role,
+};
 
 pub const DEMO_DOMAIN: &str = "demo.gatehouse.local";
 /// The demo's gateway group: approving an API for it makes the API callable at once through the
