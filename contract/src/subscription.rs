@@ -42,6 +42,9 @@ pub enum SubscriptionStatus {
     Blocked,
     /// The API was published again requiring re-subscription; subscribe again to call it.
     ResubscriptionRequired,
+    /// A publisher suspended this one subscription (the comment says why): calls are refused
+    /// until they resume it.
+    Suspended,
 }
 
 impl SubscriptionStatus {
@@ -52,6 +55,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Rejected => "rejected",
             SubscriptionStatus::Blocked => "blocked",
             SubscriptionStatus::ResubscriptionRequired => "resubscription_required",
+            SubscriptionStatus::Suspended => "suspended",
         }
     }
 
@@ -62,6 +66,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Rejected => "rejected",
             SubscriptionStatus::Blocked => "API blocked",
             SubscriptionStatus::ResubscriptionRequired => "subscribe again",
+            SubscriptionStatus::Suspended => "suspended by a publisher",
         }
     }
 }
@@ -73,6 +78,9 @@ pub struct Subscription {
     pub id: String,
     pub application_id: String,
     pub application_name: String,
+    /// Email of the application's owner: who a publisher deals with.
+    #[serde(default)]
+    pub consumer: String,
     pub api_id: String,
     pub api_name: String,
     pub api_version: String,
@@ -97,6 +105,14 @@ impl Subscription {
             None => self.tier.clone(),
         }
     }
+}
+
+/// `POST /api/v1/subscriptions/{id}/suspend`: why a publisher stops one application's calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suspension {
+    /// Shown to the consumer and kept in the audit log.
+    pub reason: String,
 }
 
 /// `PATCH /api/v1/subscriptions/{id}`: move an active subscription to another tier.

@@ -21,6 +21,7 @@ struct Row {
     id: String,
     application_id: String,
     application_name: String,
+    consumer: String,
     api_id: String,
     api_name: String,
     api_version: String,
@@ -35,10 +36,11 @@ struct Row {
     requested_tier: Option<String>,
 }
 
-const SELECT: &str = "SELECT s.id, s.application_id, ap.name AS application_name, s.api_id, a.name AS api_name, \
-    a.version AS api_version, a.context AS api_context, s.tier, s.status, s.decided_comment AS comment, \
-    s.created_at, s.activated_at, a.state AS api_state, a.resubscribe_after, s.requested_tier \
-    FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id";
+const SELECT: &str = "SELECT s.id, s.application_id, ap.name AS application_name, u.email AS consumer, s.api_id, \
+    a.name AS api_name, a.version AS api_version, a.context AS api_context, s.tier, s.status, \
+    s.decided_comment AS comment, s.created_at, s.activated_at, a.state AS api_state, a.resubscribe_after, \
+    s.requested_tier FROM subscriptions s JOIN applications ap ON ap.id = s.application_id \
+    JOIN users u ON u.id = ap.owner_id JOIN apis a ON a.id = s.api_id";
 
 /// The status a subscription has now: stored status, then what the API's state does to it.
 fn effective(
@@ -50,6 +52,7 @@ fn effective(
     match stored {
         "pending" => SubscriptionStatus::Pending,
         "rejected" => SubscriptionStatus::Rejected,
+        "suspended" => SubscriptionStatus::Suspended,
         _ if api_state == "BLOCKED" => SubscriptionStatus::Blocked,
         _ if resubscribe_after.is_some_and(|after| activated_at.unwrap_or(0) < after) => {
             SubscriptionStatus::ResubscriptionRequired
@@ -70,6 +73,7 @@ fn subscription(row: Row) -> Subscription {
         id: row.id,
         application_id: row.application_id,
         application_name: row.application_name,
+        consumer: row.consumer,
         api_id: row.api_id,
         api_name: row.api_name,
         api_version: row.api_version,
@@ -117,7 +121,14 @@ pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Resul
 /// Who subscribes to an API: its owner and publishers may see it.
 pub async fn of_api(db: &Db, actor: &Actor, api_id: &str) -> Result<Vec<Subscription>> {
     actor.require(Permission::DesignApis)?;
-    apis::load_editable(db, actor, api_id).await?;
+    // Its owner or a publisher, whatever its state: a retired API's subscribers are history.
+    let api = apis::load(db, api_id).await?;
+    if !apis::can_edit(actor, &api.owner_id) {
+        return Err(DomainError::Forbidden(format!(
+            "only the owner ({}) or a publisher may see who subscribes to {} {}",
+            api.owner, api.name, api.version
+        )));
+    }
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE s.api_id = $1 ORDER BY s.created_at DESC"))
         .bind(api_id)
         .fetch_all(&db.pool)
@@ -160,6 +171,11 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
             SubscriptionStatus::Active | SubscriptionStatus::Blocked => {
                 return Err(DomainError::Conflict(format!(
                     "{app_name} is already subscribed to {target}; change its tier instead"
+                )));
+            }
+            SubscriptionStatus::Suspended => {
+                return Err(DomainError::Conflict(format!(
+                    "{app_name}'s subscription to {target} is suspended by a publisher; it stays until they resume it"
                 )));
             }
             SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {}
@@ -300,6 +316,11 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
                 "{target} is blocked by its publisher; its tiers cannot change meanwhile"
             )));
         }
+        SubscriptionStatus::Suspended => {
+            return Err(DomainError::Conflict(format!(
+                "{app_name}'s subscription to {target} is suspended by a publisher; its tier cannot change meanwhile"
+            )));
+        }
     }
     if let Some(asked) = &current.requested_tier {
         return Err(DomainError::Conflict(format!(
@@ -371,6 +392,13 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     applications::owned(db, actor, &s.application_id)
         .await
         .map_err(|_| DomainError::NotFound(format!("subscription {id}")))?;
+    // Unsubscribing and subscribing again would undo the publisher's decision.
+    if s.status == SubscriptionStatus::Suspended {
+        return Err(DomainError::Conflict(format!(
+            "{}'s subscription to {} {} is suspended by a publisher; it stays until they resume it",
+            s.application_name, s.api_name, s.api_version
+        )));
+    }
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'withdrawn by the consumer' WHERE subscription_id = $3 AND status = 'pending'")
@@ -391,6 +419,81 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
         &s.application_name,
     )
     .await
+}
+
+/// A publisher stops one application's calls to an API (abuse, an unpaid bill, a leaked
+/// credential), saying why: tokens issued before now lose the API at the gateways, its API keys
+/// leave the bundle, and the consumer sees the reason. The subscription stays, suspended, so
+/// unsubscribing and subscribing again cannot undo it.
+pub async fn suspend(db: &Db, actor: &Actor, id: &str, reason: &str) -> Result<Subscription> {
+    actor.require(Permission::ReviewApis)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(DomainError::invalid("reason", "say why, in at most 500 characters: the consumer reads it"));
+    }
+    let current = get(db, id).await?;
+    if current.status != SubscriptionStatus::Active {
+        return Err(DomainError::Conflict(format!(
+            "only an active subscription can be suspended; {}'s is {}",
+            current.application_name,
+            current.status.label()
+        )));
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE subscriptions SET status = 'suspended', requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active'",
+    )
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Conflict("the subscription changed meanwhile; look again".into()));
+    }
+    // A tier change waiting for approval has nothing left to change.
+    sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'the subscription was suspended' WHERE subscription_id = $3 AND status = 'pending'")
+        .bind(&actor.user_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let revoked = revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?;
+    tx.commit().await?;
+    revoked.after_commit(db).await;
+    let target = format!("{} {}", current.api_name, current.api_version);
+    audit::record(
+        db,
+        &actor.email,
+        "subscription.suspended",
+        &target,
+        &format!("{}: {reason}", current.application_name),
+    )
+    .await?;
+    get(db, id).await
+}
+
+/// Let a suspended subscription call again: the application's next token carries the API (the
+/// ones revoked at suspension stay revoked) and its API keys return to the bundle.
+pub async fn resume(db: &Db, actor: &Actor, id: &str) -> Result<Subscription> {
+    actor.require(Permission::ReviewApis)?;
+    let current = get(db, id).await?;
+    let done = sqlx::query(
+        "UPDATE subscriptions SET status = 'active', decided_comment = '' WHERE id = $1 AND status = 'suspended'",
+    )
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Conflict(format!(
+            "{}'s subscription is not suspended; it is {}",
+            current.application_name,
+            current.status.label()
+        )));
+    }
+    let target = format!("{} {}", current.api_name, current.api_version);
+    audit::record(db, &actor.email, "subscription.resumed", &target, &current.application_name).await?;
+    get(db, id).await
 }
 
 /// A publisher's decision on a subscription request (called from the approval queue): a new

@@ -5,8 +5,8 @@
 
 use base64::Engine;
 use gatehouse_contract::{
-    ApiSettings, ApprovalStatus, GatewayGroup, GroupMode, LifecycleState, NewSubscription, OperationScopes, Role,
-    Scope, SubscriptionClaim, SubscriptionStatus, Tier,
+    ApiSettings, ApprovalStatus, AuditQuery, GatewayGroup, GroupMode, LifecycleState, NewSubscription, OperationScopes,
+    Role, Scope, SubscriptionClaim, SubscriptionStatus, Tier,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
@@ -427,6 +427,102 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
     assert_eq!(token(Some("feed:animals")).await.expect("token").scope.as_deref(), Some("feed:animals"));
 }
 
+async fn a_publisher_suspends_and_resumes_a_subscription(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo);
+    let group = GatewayGroup {
+        name: "pets".into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: GroupMode::Shared,
+        host: "pets.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 2,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    };
+    groups::create(&db, &publisher, group).await.expect("group");
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let api =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
+    groups::assign(&db, &creator, &api.id, "pets").await.expect("assign");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+    deployer.approve(&publisher, &request, "").await.expect("approve");
+    let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    applications::api_key(&db, &ann, &shop.id, "production", None).await.expect("key");
+    let sub = subscriptions::subscribe(
+        &db,
+        &ann,
+        &NewSubscription { application_id: shop.id.clone(), api_id: api.id.clone(), tier: "Gold".into() },
+    )
+    .await
+    .expect("subscribe");
+    let bundle = || access::gateway_bundle(&db, "pets", "https://gatehouse.test");
+    assert_eq!(bundle().await.expect("bundle").0.api_keys.len(), 1);
+
+    // The API's publishers see who subscribes; only they suspend, and they say why.
+    let subscribers = subscriptions::of_api(&db, &publisher, &api.id).await.expect("subscribers");
+    assert_eq!(
+        subscribers.iter().map(|s| (s.application_name.as_str(), s.consumer.as_str())).collect::<Vec<_>>(),
+        [("Shop", "ann@example.com")]
+    );
+    assert!(matches!(subscriptions::suspend(&db, &creator, &sub.id, "abuse").await, Err(DomainError::Forbidden(_))));
+    let silent = subscriptions::suspend(&db, &publisher, &sub.id, "  ").await;
+    assert!(matches!(silent, Err(DomainError::Invalid { ref field, .. }) if field == "reason"), "{silent:?}");
+    let suspended =
+        subscriptions::suspend(&db, &publisher, &sub.id, " scraping the catalogue ").await.expect("suspend");
+    assert_eq!(
+        (suspended.status, suspended.comment.as_str()),
+        (SubscriptionStatus::Suspended, "scraping the catalogue")
+    );
+
+    // The gateways stop it: no claim in new tokens, tokens issued before revoked, the key gone.
+    assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
+    let (cut_off, ..) = bundle().await.expect("bundle");
+    assert!(cut_off.api_keys.is_empty(), "its API keys leave the bundle");
+    assert!(
+        cut_off.revocations.iter().any(|r| r.subject == format!("subscription:{}/{}", shop.id, api.id)),
+        "{:?}",
+        cut_off.revocations
+    );
+    // The consumer reads why, and cannot get round it.
+    let seen = &subscriptions::list(&db, &ann, Some(&shop.id)).await.expect("list")[0];
+    assert_eq!((seen.status, seen.comment.as_str()), (SubscriptionStatus::Suspended, "scraping the catalogue"));
+    assert!(matches!(subscriptions::unsubscribe(&db, &ann, &sub.id).await, Err(DomainError::Conflict(_))));
+    let again = NewSubscription { application_id: shop.id.clone(), api_id: api.id.clone(), tier: "Silver".into() };
+    assert!(matches!(subscriptions::subscribe(&db, &ann, &again).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(subscriptions::change_tier(&db, &ann, &sub.id, "Silver").await, Err(DomainError::Conflict(_))));
+    assert!(matches!(subscriptions::suspend(&db, &publisher, &sub.id, "again").await, Err(DomainError::Conflict(_))));
+
+    let resumed = subscriptions::resume(&db, &publisher, &sub.id).await.expect("resume");
+    assert_eq!(
+        (resumed.status, resumed.comment.as_str(), resumed.tier.as_str()),
+        (SubscriptionStatus::Active, "", "Gold")
+    );
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims").len(), 1);
+    assert_eq!(bundle().await.expect("bundle").0.api_keys.len(), 1, "the key is back");
+    assert!(matches!(subscriptions::resume(&db, &publisher, &sub.id).await, Err(DomainError::Conflict(_))));
+    let trail = audit::list(&db, &AuditQuery { action: Some("subscription.".into()), ..AuditQuery::default() })
+        .await
+        .expect("audit");
+    let trail: Vec<(&str, &str, &str)> =
+        trail.items.iter().map(|e| (e.action.as_str(), e.actor.as_str(), e.detail.as_str())).collect();
+    assert_eq!(
+        trail[..2],
+        [
+            ("subscription.resumed", "publisher@example.com", "Shop"),
+            ("subscription.suspended", "publisher@example.com", "Shop: scraping the catalogue")
+        ]
+    );
+}
+
 async fn a_subscription_changes_tier(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
@@ -591,5 +687,6 @@ db_tests!(
     tiers_subscriptions_and_approval,
     the_gateway_bundle_carries_access,
     a_subscription_changes_tier,
-    scopes_come_from_the_definition_and_bound_tokens
+    scopes_come_from_the_definition_and_bound_tokens,
+    a_publisher_suspends_and_resumes_a_subscription
 );

@@ -1,7 +1,8 @@
 // Subscribing in a real browser: a consumer subscribes an application with Gold from the API's
 // portal page, gets a token with curl that carries the subscription, and a subscription with a
 // tier that needs approval waits until a publisher approves it in the approval queue, and so
-// does moving the first application up to that tier.
+// does moving the first application up to that tier; a publisher suspends one application's
+// subscription and resumes it.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { creator, hydrated, publisher, rest, signIn, signUp } from './helpers';
@@ -126,4 +127,31 @@ test('a consumer subscribes with Gold, gets a token with curl, and an approval-t
   await page.goto('/applications');
   await hydrated(page);
   await expect(page.locator('[data-testid="application"][data-name="Weather app"]').getByTestId('subscription-tier')).toHaveText('Partner');
+
+  // The publisher sees who subscribes, with each application's owner, and suspends one,
+  // saying why; the consumer reads the reason and cannot unsubscribe round it.
+  await reviewer.goto(`/publisher/apis/${imported.id}?tab=subscribers`);
+  await hydrated(reviewer);
+  const row = reviewer.getByTestId('subscriber').filter({ hasText: 'Partner app' });
+  await expect(row).toContainText('@');
+  await expect(row).toContainText('Partner');
+  await row.getByLabel('Why suspend Partner app').fill('the partner contract has ended');
+  await row.getByTestId('suspend').click();
+  await expect(row.getByTestId('subscriber-status')).toContainText('suspended by a publisher');
+  await expect(row.getByTestId('subscriber-status')).toContainText('the partner contract has ended');
+  await page.reload();
+  await hydrated(page);
+  const suspended = page.locator('[data-testid="application"][data-name="Partner app"]').getByTestId('subscription');
+  await expect(suspended.getByTestId('subscription-status')).toHaveText('suspended by a publisher');
+  await expect(suspended).toContainText('the partner contract has ended');
+  await expect(suspended.getByRole('button', { name: 'Unsubscribe' })).toHaveCount(0);
+  // Only publishers suspend (the creator who owns the API is refused), and resuming restores it.
+  const weatherSub = (await rest(request, publisher.token, 'GET', `/subscriptions?api_id=${imported.id}`)).items.find((s: { application_name: string }) => s.application_name === 'Weather app');
+  const refused = await request.post(`/api/v1/subscriptions/${weatherSub.id}/suspend`, { headers: { authorization: `Bearer ${creator.token}` }, data: { reason: 'no' } });
+  expect(refused.status()).toBe(403);
+  await row.getByTestId('resume').click();
+  await expect(row.getByTestId('subscriber-status')).toHaveText('active');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('[data-testid="application"][data-name="Partner app"]').getByTestId('subscription-status')).toHaveText('active');
 });

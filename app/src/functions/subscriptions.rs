@@ -67,3 +67,17 @@ pub async fn change_subscription_tier(id: String, tier: String) -> Result<Subscr
     let actor = require(gatehouse_contract::Permission::UsePortal).await?;
     Ok(gatehouse_domain::subscriptions::change_tier(&context()?.db, &actor, &id, &tier).await?)
 }
+
+#[server]
+pub async fn suspend_subscription(id: String, reason: String) -> Result<Subscription, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::subscriptions::suspend(&context()?.db, &actor, &id, &reason).await?)
+}
+
+#[server]
+pub async fn resume_subscription(id: String) -> Result<Subscription, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::subscriptions::resume(&context()?.db, &actor, &id).await?)
+}

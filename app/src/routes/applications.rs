@@ -11,7 +11,7 @@ use crate::functions::applications::{
 };
 use crate::functions::subscriptions::Unsubscribe;
 use crate::time::format_utc;
-use gatehouse_contract::{Application, Permission};
+use gatehouse_contract::{Application, Permission, SubscriptionStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -73,6 +73,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                     <code class="secret" data-testid="client-secret">{s.client_secret.clone()}</code>
                     <p>"An access token (valid for an hour) from them:"</p>
                     <pre class="code" data-testid="token-command">{token_command(&s.client_id, &s.client_secret)}</pre>
+                    <p class="muted">"The token holds every OAuth2 scope of the APIs the application subscribes to; add " <code>"-d 'scope=…'"</code> " (names separated by spaces) for fewer."</p>
                 </section>
             })}
             {move || actions.key.value().get().and_then(|r| r.ok()).map(|k| view! {
@@ -165,7 +166,10 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                                             {(!sub.comment.is_empty()).then(|| view! { " " <span class="muted">{sub.comment.clone()}</span> })}
                                         </td>
                                         <td class="muted">{format_utc(sub.activated_at.unwrap_or(sub.created_at))}</td>
-                                        <td><button class="button small danger" on:click=move |_| { actions.unsubscribe.dispatch(Unsubscribe { id: sub_id.clone() }); }>"Unsubscribe"</button></td>
+                                        // A suspended subscription stays until a publisher resumes it.
+                                        <td>{(sub.status != SubscriptionStatus::Suspended).then(|| view! {
+                                            <button class="button small danger" on:click=move |_| { actions.unsubscribe.dispatch(Unsubscribe { id: sub_id.clone() }); }>"Unsubscribe"</button>
+                                        })}</td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -154,6 +154,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::update_tier, subscriptions::delete_tier))
         .routes(routes!(subscriptions::list, subscriptions::subscribe))
         .routes(routes!(subscriptions::unsubscribe, subscriptions::change_tier))
+        .routes(routes!(subscriptions::suspend))
+        .routes(routes!(subscriptions::resume))
         .routes(routes!(gateway::pull_bundle))
         .routes(routes!(gateway::ingest_events))
         .routes(routes!(gateway::create_credential, gateway::list_credentials))

@@ -7,7 +7,7 @@ use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use gatehouse_contract::{NewSubscription, Permission, Subscription, Tier, TierChange};
+use gatehouse_contract::{NewSubscription, Permission, Subscription, Suspension, Tier, TierChange};
 use gatehouse_domain::{subscriptions, tiers};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -125,4 +125,32 @@ pub async fn change_tier(
 ) -> ApiResult<Json<Subscription>> {
     let actor = caller.require(Permission::UsePortal)?;
     Ok(Json(subscriptions::change_tier(&state.db, actor, &id, &body.tier).await?))
+}
+
+/// Suspend one application's subscription (publishers, admins), saying why: tokens issued
+/// before now lose the API at the gateways, its API keys stop, and the consumer reads the
+/// reason. The consumer cannot unsubscribe to get round it.
+#[utoipa::path(post, path = "/subscriptions/{id}/suspend", tag = "subscriptions", params(("id" = String, Path)), request_body = Suspension,
+    responses((status = 200, body = Subscription), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn suspend(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<Suspension>,
+) -> ApiResult<Json<Subscription>> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    Ok(Json(subscriptions::suspend(&state.db, actor, &id, &body.reason).await?))
+}
+
+/// Resume a suspended subscription (publishers, admins): the application's next token calls
+/// the API again.
+#[utoipa::path(post, path = "/subscriptions/{id}/resume", tag = "subscriptions", params(("id" = String, Path)),
+    responses((status = 200, body = Subscription), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn resume(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Subscription>> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    Ok(Json(subscriptions::resume(&state.db, actor, &id).await?))
 }

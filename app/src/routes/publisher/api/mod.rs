@@ -1,5 +1,5 @@
 //! One API's workspace: overview, the form view, the source view, settings, docs, revisions
-//! and diffs, the lifecycle, and versions. Tabs live in the URL (`?tab=`).
+//! and diffs, the lifecycle, subscribers, and versions. Tabs live in the URL (`?tab=`).
 
 mod deploy;
 mod design;
@@ -8,6 +8,7 @@ mod lifecycle;
 mod revisions;
 mod settings;
 mod source;
+mod subscribers;
 mod versions;
 
 use super::state_badge;
@@ -53,7 +54,7 @@ impl NewOperation {
     }
 }
 
-const TABS: [(&str, &str); 9] = [
+const TABS: [(&str, &str); 10] = [
     ("overview", "Overview"),
     ("design", "Design"),
     ("source", "Source"),
@@ -62,6 +63,7 @@ const TABS: [(&str, &str); 9] = [
     ("revisions", "Revisions"),
     ("deploy", "Review & deploy"),
     ("lifecycle", "Lifecycle"),
+    ("subscribers", "Subscribers"),
     ("versions", "Versions"),
 ];
 
@@ -118,6 +120,7 @@ fn ApiWorkspace() -> impl IntoView {
                             "revisions" => view! { <revisions::RevisionsTab api=api.clone()/> }.into_any(),
                             "deploy" => view! { <deploy::DeployTab api=api.clone()/> }.into_any(),
                             "lifecycle" => view! { <lifecycle::LifecycleTab api=api.clone()/> }.into_any(),
+                            "subscribers" => view! { <subscribers::SubscribersTab api=api.clone()/> }.into_any(),
                             "versions" => view! { <versions::VersionsTab api=api.clone()/> }.into_any(),
                             _ => view! { <Overview api=api.clone()/> }.into_any(),
                         }}
