@@ -148,7 +148,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             {(!api.policies.scopes.is_empty() && !api.served_by_server).then(|| view! {
                 <div data-testid="portal-scopes">
                     <p class="muted">"OAuth2 scopes: an access token holds every scope of the APIs its application subscribes to, or only those it asks for (" <code>"scope=…"</code> " at the token endpoint)."</p>
-                    <dl class="facts">
+                    <dl class="facts names">
                         {api.policies.scopes.iter().map(|s| view! { <dt><code>{s.name.clone()}</code></dt><dd>{s.description.clone()}</dd> }).collect_view()}
                     </dl>
                 </div>
