@@ -23,6 +23,33 @@ async fn user(db: &Db, email: &str, role: Role) -> Actor {
     accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
 }
 
+/// A deployer over a new GitOps repository, and a shared gateway group `name` to deploy to.
+async fn deployer_with_group(db: &Db, publisher: &Actor, name: &str) -> std::sync::Arc<Deployer> {
+    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
+    let group = GatewayGroup {
+        name: name.into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: GroupMode::Shared,
+        host: format!("{name}.example.com"),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 2,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    };
+    groups::create(db, publisher, group).await.expect("group");
+    Deployer::new(db.clone(), repo)
+}
+
+/// Revision 1 of an API released into `group`: assigned, cut, submitted and approved.
+async fn release(db: &Db, deployer: &Deployer, creator: &Actor, publisher: &Actor, api_id: &str, group: &str) {
+    groups::assign(db, creator, api_id, group).await.expect("assign");
+    revisions::create(db, creator, api_id, "first").await.expect("revision");
+    let request = deployer.submit(creator, api_id, 1, "").await.expect("submit");
+    deployer.approve(publisher, &request, "").await.expect("approve");
+}
+
 fn claims_of(token: &str) -> serde_json::Value {
     let payload = token.split('.').nth(1).expect("payload");
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64"))
@@ -193,21 +220,7 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
-    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
-    let deployer = Deployer::new(db.clone(), repo);
-    let group = GatewayGroup {
-        name: "pets".into(),
-        kind: Default::default(),
-        regions: vec![],
-        mode: GroupMode::Shared,
-        host: "pets.example.com".into(),
-        port: None,
-        replicas_min: 1,
-        replicas_max: 2,
-        cpu_target: 50,
-        image: "gatehouse/gateway:test".into(),
-    };
-    groups::create(&db, &publisher, group).await.expect("group");
+    let deployer = deployer_with_group(&db, &publisher, "pets").await;
     // Nothing deployed yet: a release with no APIs (the gateways answer 404s), with access.
     let (empty, _, empty_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert_eq!((empty.group.as_str(), empty.version.as_str(), empty.apis.len()), ("pets", "", 0));
@@ -218,10 +231,7 @@ async fn the_gateway_bundle_carries_access(db: Db) {
         apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
             .await
             .expect("import");
-    groups::assign(&db, &creator, &api.id, "pets").await.expect("assign");
-    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
-    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
-    deployer.approve(&publisher, &request, "").await.expect("approve");
+    release(&db, &deployer, &creator, &publisher, &api.id, "pets").await;
     assert_eq!(
         apis::get(&db, &creator, &api.id).await.expect("get").summary.state,
         LifecycleState::Published,
@@ -308,21 +318,7 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
-    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
-    let deployer = Deployer::new(db.clone(), repo);
-    let group = GatewayGroup {
-        name: "zoo".into(),
-        kind: Default::default(),
-        regions: vec![],
-        mode: GroupMode::Shared,
-        host: "zoo.example.com".into(),
-        port: None,
-        replicas_min: 1,
-        replicas_max: 2,
-        cpu_target: 50,
-        image: "gatehouse/gateway:test".into(),
-    };
-    groups::create(&db, &publisher, group).await.expect("group");
+    let deployer = deployer_with_group(&db, &publisher, "zoo").await;
 
     // The definition's OAuth2 scopes, and what each operation asks of them, carry over.
     let files = MemoryFiles::single("z.yaml", SCOPED.as_bytes().to_vec());
@@ -356,10 +352,7 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
         "{refused:?}"
     );
 
-    groups::assign(&db, &creator, &api.id, "zoo").await.expect("assign");
-    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
-    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
-    deployer.approve(&publisher, &request, "").await.expect("approve");
+    release(&db, &deployer, &creator, &publisher, &api.id, "zoo").await;
     let (bundle, ..) = access::gateway_bundle(&db, "zoo", "https://gatehouse.test").await.expect("bundle");
     let required: Vec<(String, Vec<String>)> =
         bundle.apis[0].operations.iter().map(|o| (o.method.clone(), o.scopes.clone())).collect();
@@ -431,30 +424,13 @@ async fn a_publisher_suspends_and_resumes_a_subscription(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
-    let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
-    let deployer = Deployer::new(db.clone(), repo);
-    let group = GatewayGroup {
-        name: "pets".into(),
-        kind: Default::default(),
-        regions: vec![],
-        mode: GroupMode::Shared,
-        host: "pets.example.com".into(),
-        port: None,
-        replicas_min: 1,
-        replicas_max: 2,
-        cpu_target: 50,
-        image: "gatehouse/gateway:test".into(),
-    };
-    groups::create(&db, &publisher, group).await.expect("group");
+    let deployer = deployer_with_group(&db, &publisher, "pets").await;
     let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
     let api =
         apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
             .await
             .expect("import");
-    groups::assign(&db, &creator, &api.id, "pets").await.expect("assign");
-    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
-    let request = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
-    deployer.approve(&publisher, &request, "").await.expect("approve");
+    release(&db, &deployer, &creator, &publisher, &api.id, "pets").await;
     let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
     applications::api_key(&db, &ann, &shop.id, "production", None).await.expect("key");
     let sub = subscriptions::subscribe(
