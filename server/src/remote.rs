@@ -137,8 +137,8 @@ impl Remote {
         })
     }
 
-    /// An access token for an OAuth2 client, from the server's `/oauth2/token`.
-    /// A client-credentials token, with only the scopes named in `scope` when it names any.
+    /// An access token for an OAuth2 client from the server's `/oauth2/token`, with only the
+    /// scopes named in `scope` when it names any.
     pub async fn access_token(&self, client_id: &str, client_secret: &str, scope: Option<&str>) -> Result<AccessToken> {
         let mut form = vec![("grant_type", "client_credentials")];
         form.extend(scope.map(|s| ("scope", s)));

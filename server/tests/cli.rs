@@ -346,6 +346,22 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let scoped = ["keys", "get", "-n", "Reviews", "-v", "1.0.0", "--scope", "reviews:write"];
     let unknown = remote_fails(&server, &consumer, &scoped);
     assert!(unknown.contains("`reviews:write` is not a scope of an API the application subscribes to"), "{unknown}");
+    // The publisher sees who subscribes, suspends the pipeline's application (no token for it
+    // then), and resumes it.
+    let listed = remote(&server, &publisher, &["subscription", "list", "-n", "Reviews", "-v", "1.0.0"]);
+    let row = listed.lines().find(|l| l.contains("gatehouse-cli")).unwrap_or_default();
+    assert!(row.contains("shop@example.com") && row.ends_with("active"), "{listed}");
+    let id = row.split_whitespace().next().unwrap_or_default();
+    let suspended = remote(&server, &publisher, &["subscription", "suspend", "--id", id, "--reason", "a runaway job"]);
+    assert!(suspended.contains("suspended gatehouse-cli's subscription to Reviews 1.0.0"), "{suspended}");
+    let listed = remote(&server, &publisher, &["subscription", "list", "-n", "Reviews", "-v", "1.0.0"]);
+    assert!(listed.contains("suspended by a publisher (a runaway job)"), "{listed}");
+    let stopped = remote_fails(&server, &consumer, &["keys", "get", "-n", "Reviews", "-v", "1.0.0"]);
+    assert!(stopped.contains("is suspended by a publisher: no token can call it yet"), "{stopped}");
+    let refused = remote_fails(&server, &consumer, &["subscription", "resume", "--id", id]);
+    assert!(refused.contains("403"), "a consumer does not resume their own: {refused}");
+    remote(&server, &publisher, &["subscription", "resume", "--id", id]);
+    remote(&server, &consumer, &["keys", "get", "-n", "Reviews", "-v", "1.0.0"]);
 
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();

@@ -11,6 +11,7 @@ mod deploy;
 mod group;
 mod keys;
 mod serve;
+mod subscription;
 
 use crate::config::{ServeArgs, StoreArgs};
 use crate::remote::{Remote, RemoteError};
@@ -80,6 +81,14 @@ pub enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// Who subscribes to an API on a running server, and suspending or resuming one
+    /// application's subscription (publishers).
+    Subscription {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: subscription::SubscriptionCommand,
+    },
     /// What the gateways saw, from a running server's analytics (a pipeline's check after a
     /// release).
     Analytics {
@@ -139,6 +148,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Approval { remote, command } => Ok(approval::run(&remote.connect()?, command).await?),
         Command::Deploy { remote, command } => Ok(deploy::run(&remote.connect()?, command).await?),
         Command::Keys { remote, command } => Ok(keys::run(&remote.connect()?, command).await?),
+        Command::Subscription { remote, command } => Ok(subscription::run(&remote.connect()?, command).await?),
         Command::Analytics { remote, command } => Ok(analytics::run(&remote.connect()?, command).await?),
         Command::Audit { remote, args } => Ok(audit::run(&remote.connect()?, args).await?),
     }
