@@ -788,6 +788,10 @@ pub struct TryRequest {
     /// operations that take API keys only); the gateway checks it as any call's.
     #[serde(default)]
     pub api_key: String,
+    /// The OAuth2 scopes the application's token asks for, separated by spaces; empty: every
+    /// scope the application may have (as at the token endpoint).
+    #[serde(default)]
+    pub scope: String,
     /// The query string, without `?`.
     #[serde(default)]
     pub query: String,

@@ -117,12 +117,14 @@ pub async fn issue_token(
 }
 
 /// A token for one of the caller's applications without its secret, for the portal's try-it
-/// console (the caller proved who they are by signing in; ownership is checked by the caller).
+/// console (the caller proved who they are by signing in; ownership is checked by the caller),
+/// with the scopes asked for as at the token endpoint.
 pub async fn token_for_application(
     db: &Db,
     issuer: &str,
     application_id: &str,
     key_type: &str,
+    scope: Option<&str>,
 ) -> Result<TokenResponse> {
     let key_type = if key_type == "sandbox" { "sandbox" } else { "production" };
     let client: Option<(Option<String>,)> =
@@ -132,7 +134,7 @@ pub async fn token_for_application(
             .fetch_optional(&db.pool)
             .await?;
     let subject = client.and_then(|(c,)| c).unwrap_or_else(|| format!("console:{application_id}"));
-    sign_for(db, issuer, &subject, application_id.to_string(), key_type.to_string(), None).await
+    sign_for(db, issuer, &subject, application_id.to_string(), key_type.to_string(), scope).await
 }
 
 async fn sign_for(

@@ -281,7 +281,8 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
         outgoing = outgoing.header("apikey", value);
     } else if let Some(application_id) = request.application_id.as_deref().filter(|a| !a.is_empty()) {
         crate::applications::owned(db, actor, application_id).await?;
-        let token = keys::token_for_application(db, issuer, application_id, &request.key_type).await?;
+        let scope = Some(request.scope.trim()).filter(|s| !s.is_empty());
+        let token = keys::token_for_application(db, issuer, application_id, &request.key_type, scope).await?;
         outgoing = outgoing.bearer_auth(token.access_token);
     }
     if !body.is_empty() {

@@ -652,7 +652,7 @@ mod tests {
             .expect("user");
         let ann = accounts::actor_by_id(&db, &ann.id).await.expect("load").expect("exists");
         let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
-        let token = || keys::token_for_application(&db, "https://gatehouse.test", &shop.id, "production");
+        let token = || keys::token_for_application(&db, "https://gatehouse.test", &shop.id, "production", None);
         token().await.expect("the signing key exists before the transaction opens");
         let subject = format!("application:{}", shop.id);
         let latest = || async {

@@ -390,6 +390,12 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
     let narrow = token(Some("read:animals read:animals")).await.expect("token");
     assert_eq!(narrow.scope.as_deref(), Some("read:animals"));
     assert_eq!(claims_of(&narrow.access_token)["scope"], "read:animals");
+    // The try-it console's token asks the same way.
+    let console =
+        keys::token_for_application(&db, "https://gatehouse.test", &app.id, "production", Some("read:animals"))
+            .await
+            .expect("console token");
+    assert_eq!(console.scope.as_deref(), Some("read:animals"));
     let refused = token(Some("read:animals feed:animals")).await;
     assert!(
         matches!(refused, Err(DomainError::Invalid { ref field, ref message }) if field == "scope" && message.contains("feed:animals")),

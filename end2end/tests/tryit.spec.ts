@@ -84,7 +84,7 @@ test('the console sends a JSON body from the example and form bodies field by fi
 
 // An API whose definition names OAuth2 scopes: the portal says which each operation needs, and
 // the console's token holds them (the application's subscriptions give them), so the gateway,
-// which checks them, lets the call through.
+// which checks them, lets the call through — unless the console asks for fewer.
 test('operations that need scopes are tried with a token that holds them', async ({ page, request }) => {
   const echo = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
@@ -110,6 +110,11 @@ test('operations that need scopes are tried with a token that holds them', async
     await write.getByTestId('try-open').click();
     await write.getByTestId('try-send').click();
     await expect(write.getByTestId('try-status')).toHaveText('200');
+    // A token that asks for reading only is refused writing, by the gateway, saying why.
+    await write.getByTestId('try-scope').fill('diary:read');
+    await write.getByTestId('try-send').click();
+    await expect(write.getByTestId('try-status')).toHaveText('403');
+    await expect(write.getByTestId('try-body')).toContainText('insufficient_scope');
   } finally {
     echo.close();
   }

@@ -338,7 +338,7 @@ fn OperationDetails(
                     {access.api_key.then_some("(an API key needs none)")}
                 </p>
             })}
-            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() body=request_media schemas=try_schemas api_key=access.api_key open=deployed/> })}
+            {try_it.then(|| view! { <TryIt api_id method=op.method.clone() template=op.path.clone() params=op.parameters.clone() body=request_media schemas=try_schemas api_key=access.api_key scopes=access.scopes.clone() open=deployed/> })}
             {(!op.parameters.is_empty()).then(|| view! {
                 <h4>"Parameters"</h4>
                 <table class="table compact">

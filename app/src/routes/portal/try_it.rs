@@ -260,6 +260,9 @@ pub fn TryIt(
     schemas: Arc<serde_json::Value>,
     /// Whether the operation accepts an API key.
     api_key: bool,
+    /// The scopes the operation requires of an access token: the console then offers to ask
+    /// for fewer, to see what a narrow token gets.
+    scopes: Vec<String>,
     open: bool,
 ) -> impl IntoView {
     let auth = use_auth();
@@ -286,6 +289,7 @@ pub fn TryIt(
     let sent = RwSignal::new(None::<Sent>);
     let application = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
     let key_type = RwSignal::new("production".to_string());
     let fields = values.clone();
     let sign_in = format!("/signin?next=/portal/apis/{api_id}");
@@ -313,6 +317,7 @@ pub fn TryIt(
             application_id: Some(application.get_untracked()).filter(|a| !a.is_empty()),
             key_type: key_type.get_untracked(),
             api_key: key.get_untracked().trim().to_string(),
+            scope: scope.get_untracked(),
             method: method.clone(),
             path,
             query: pairs.join("&"),
@@ -396,6 +401,11 @@ pub fn TryIt(
                                 <option value="" prop:selected=move || application.with(String::is_empty)>"None (open operations)"</option>
                             </select>
                         </label>
+                        {(!scopes.is_empty()).then(|| view! {
+                            <label>{format!("Token scopes (empty: every scope the application may have; this operation needs {})", scopes.join(" "))}
+                                <input type="text" class="code" data-testid="try-scope" placeholder=scopes.join(" ") on:input=move |ev| scope.set(event_target_value(&ev))/>
+                            </label>
+                        })}
                         {api_key.then(|| view! {
                             <label>"API key (sent instead of the application's token)"
                                 <input type="password" autocomplete="off" data-testid="try-api-key" on:input=move |ev| key.set(event_target_value(&ev))/>
