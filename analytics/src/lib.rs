@@ -7,6 +7,7 @@
 //!
 //! No Leptos here: the UI's server functions and the REST API call the same functions.
 
+pub mod alerts;
 pub mod charts;
 pub mod csv;
 pub mod demo;

@@ -550,6 +550,18 @@ fn compute(
     })
 }
 
+/// The totals alone of every event in [from, to) matching `query`'s filters: what an alert
+/// checks each minute, without the dashboard's other panels.
+pub async fn window_totals(store: &Store, query: &AnalyticsQuery, from: i64, to: i64) -> Result<Totals> {
+    let frame = store.frame(from, to).await?.filter(predicate(query, &Scope::Everything));
+    tokio::task::spawn_blocking(move || {
+        let df = frame.select(stats(Detail::Events)).collect().map_err(failed)?;
+        Ok(totals(&df, 0))
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("analytics query: {e}")))?
+}
+
 /// The overview `actor` may see for `query`: what the REST API and the dashboards both call.
 pub async fn overview_for(store: &Store, actor: &Actor, query: &AnalyticsQuery) -> Result<Overview> {
     let scope = Scope::of(&store.db, actor).await?;

@@ -7,43 +7,8 @@ use gatehouse_contract::{AnalyticsQuery, ErrorType, GatewayEvent, Overview, Pane
 use gatehouse_domain::store::now_ms;
 use gatehouse_domain::{Db, db_tests, gateways};
 
-fn event(
-    i: usize,
-    ts: i64,
-    api: &str,
-    application: &str,
-    status: u16,
-    error: Option<ErrorType>,
-    latency_ms: f64,
-) -> GatewayEvent {
-    GatewayEvent {
-        event_id: format!("e-{i}"),
-        timestamp: ts,
-        correlation_id: String::new(),
-        api_id: api.into(),
-        api_name: format!("{api} <b>name</b>"),
-        api_version: "1".into(),
-        api_context: format!("/{api}"),
-        method: "GET".into(),
-        resource: "/things/{id}".into(),
-        application_id: application.into(),
-        application_name: format!("{application} app"),
-        consumer: format!("{application}@example.com"),
-        key_type: "production".into(),
-        tier: "Gold".into(),
-        group: "g".into(),
-        instance: "i".into(),
-        region: "eu".into(),
-        status,
-        backend_status: error.is_none().then_some(status),
-        latency_ms,
-        backend_latency_ms: error.is_none().then_some(latency_ms - 0.5),
-        request_bytes: 0,
-        response_bytes: 10,
-        user_agent: String::new(),
-        error,
-    }
-}
+mod common;
+use common::event;
 
 /// 1,000 events in the last hour: apis a (60%) and b, apps x and y, a known mix of outcomes.
 fn traffic(now: i64, first_id: usize) -> Vec<GatewayEvent> {

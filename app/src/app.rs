@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("publisher/tiers") ssr=SsrMode::Async view=routes::publisher::tiers::TiersPage/>
                     <Route path=path!("publisher/routing") ssr=SsrMode::Async view=routes::publisher::deployments::RoutingPage/>
                     <Route path=path!("analytics") ssr=SsrMode::Async view=routes::analytics::AnalyticsPage/>
+                    <Route path=path!("analytics/alerts") ssr=SsrMode::Async view=routes::analytics::alerts::AlertsPage/>
                     <Route path=path!("admin/users") ssr=SsrMode::Async view=routes::admin::users::UsersPage/>
                     <Route path=path!("admin/audit") ssr=SsrMode::Async view=routes::admin::audit::AuditPage/>
                     <Route path=path!("admin/webhooks") ssr=SsrMode::Async view=routes::admin::webhooks::WebhooksPage/>

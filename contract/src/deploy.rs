@@ -378,7 +378,8 @@ pub struct NewWebhook {
 pub struct WebhookDelivery {
     pub id: String,
     pub webhook_id: String,
-    pub deployment_id: String,
+    /// What the event is about: a deployment's id (`deployment.*`) or an alert's (`alert.*`).
+    pub subject: String,
     pub event: String,
     /// pending, delivered or failed.
     pub status: String,

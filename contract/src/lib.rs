@@ -3,6 +3,7 @@
 //! the one exception is [`sample`], which both the server and the browser need.
 
 pub mod account;
+pub mod alert;
 pub mod analytics;
 pub mod api;
 pub mod definition;
@@ -12,6 +13,7 @@ pub mod sample;
 pub mod subscription;
 
 pub use account::*;
+pub use alert::*;
 pub use analytics::*;
 pub use api::*;
 pub use definition::*;

@@ -1,6 +1,7 @@
 // Analytics from real traffic: calls go through the group's local gateway (a consumer's from the
 // try-it console, anonymous ones straight to the gateway); the publisher's overview draws the
-// charts, the range picker redraws them, CSV downloads; a consumer sees only their applications.
+// charts, the range picker redraws them, CSV downloads, an alert on the traffic fires; a
+// consumer sees only their applications.
 import { test, expect, type Page } from '@playwright/test';
 import { deployHealthApi, hydrated, publisher, signIn, signUp, subscribeAndTry } from './helpers';
 import { readFile } from 'node:fs/promises';
@@ -63,6 +64,32 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
   const [header, ...rows] = csv.trim().split('\n');
   expect(header.startsWith('bucket_start,requests,success,client_error,server_error,throttled,auth_failure')).toBeTruthy();
   expect(rows.reduce((sum, row) => sum + Number(row.split(',')[1]), 0)).toBe(dayTotal);
+
+  // An alert on the API's auth failures: checked when added, it fires at once (two anonymous
+  // calls in the last hour), and the history says so; removed, it is gone.
+  await board.getByTestId('alerts-link').click();
+  await expect(board).toHaveURL(/\/analytics\/alerts$/);
+  await hydrated(board);
+  const form = board.getByTestId('new-alert');
+  await form.getByLabel('Name').fill('Status auth failures');
+  await form.getByLabel('Traffic of').selectOption(api.id);
+  await form.getByLabel('Metric').selectOption('auth_failures');
+  await form.getByLabel('Threshold').fill('1');
+  await form.getByLabel('Over the last').selectOption('60');
+  await form.getByRole('button', { name: 'Add alert' }).click();
+  const row = board.getByTestId('alert').filter({ hasText: 'Status auth failures' });
+  await expect(row).toContainText('Status Board');
+  await expect(row).toContainText('Auth failures above 1 request over 1 hour');
+  await expect(row.getByTestId('alert-state')).toContainText(/Firing since .* \(\d+ requests\)/);
+  await expect(board.getByTestId('alert-history')).toContainText('Status auth failures');
+  // A threshold the metric cannot take is refused, saying which.
+  await form.getByLabel('Name').fill('Impossible');
+  await form.getByLabel('Metric').selectOption('error_rate');
+  await form.getByLabel('Threshold').fill('150');
+  await form.getByRole('button', { name: 'Add alert' }).click();
+  await expect(board.getByRole('alert')).toContainText('a percentage cannot be above 100');
+  await row.getByRole('button', { name: 'Remove alert Status auth failures' }).click();
+  await expect(board.getByText('No alerts yet.')).toBeVisible();
   await publisherContext.close();
 
   // The consumer sees their application's calls only (not the anonymous ones).
@@ -80,5 +107,9 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
   await signUp(other, 'analytics-other');
   await other.goto('/analytics?range=1h');
   await expect(other.getByTestId('total-requests')).toHaveText('0');
+  // Alerts are the publishers': a consumer gets no link and the page says why.
+  await expect(other.getByTestId('alerts-link')).toHaveCount(0);
+  await other.goto('/analytics/alerts');
+  await expect(other.getByTestId('forbidden')).toBeVisible();
   await otherContext.close();
 });

@@ -342,6 +342,32 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(busiest("APIs", "Reviews") && busiest("applications", "gatehouse-cli"), "{seen}");
     let gate = remote_fails(&server, &publisher, &[&overview[..], &["--max-error-rate", "10"]].concat());
     assert!(gate.contains("33.3 % of requests did not succeed"), "{gate}");
+    // Alerts on that traffic: checked when defined, the failing one fires at once.
+    fn alert<'a>(name: &'a str, metric: &'a str, above: &'a str) -> Vec<&'a str> {
+        let api = ["--api", "Reviews", "--api-version", "1.0.0", "--window", "60"];
+        [&["alert", "create", "--name", name, "--metric", metric, "--above", above][..], &api[..]].concat()
+    }
+    let failing = remote(&server, &publisher, &alert("Reviews failures", "error_rate", "20"));
+    assert!(failing.trim_end().ends_with("Reviews failures: FIRING (33.3 %)"), "{failing}");
+    let fine = remote(&server, &publisher, &alert("Reviews 5xx", "server_error_rate", "5"));
+    assert!(fine.trim_end().ends_with("Reviews 5xx: ok (0.0 %)"), "{fine}");
+    let listed = remote(&server, &publisher, &["alert", "list"]);
+    let rows: Vec<&str> = listed.lines().skip(1).collect();
+    assert!(
+        rows.len() == 2 && rows[0].contains("Reviews failures") && rows[0].ends_with("FIRING (33.3 %)"),
+        "{listed}"
+    );
+    assert!(rows[1].contains("server_error_rate above 5.0 % / 60 min, Reviews 1.0.0"), "{listed}");
+    let history = remote(&server, &publisher, &["alert", "history"]);
+    assert!(history.lines().count() == 1 && history.contains("fired    Reviews failures"), "{history}");
+    let too_high = remote_fails(&server, &publisher, &alert("Impossible", "error_rate", "150"));
+    assert!(too_high.contains("a percentage cannot be above 100"), "{too_high}");
+    let unknown = remote_fails(&server, &publisher, &alert("Typo", "errors", "1"));
+    assert!(unknown.contains("unknown metric `errors`"), "{unknown}");
+    assert!(remote_fails(&server, &creator, &["alert", "list"]).contains("403"), "alerts are the publishers'");
+    let id = rows[1].split_whitespace().next().unwrap_or_default();
+    remote(&server, &publisher, &["alert", "delete", "--id", id]);
+    assert_eq!(remote(&server, &publisher, &["alert", "list"]).lines().count(), 2, "one alert left");
     // A scope the API does not define is refused by the token endpoint, and the CLI says why.
     let scoped = ["keys", "get", "-n", "Reviews", "-v", "1.0.0", "--scope", "reviews:write"];
     let unknown = remote_fails(&server, &consumer, &scoped);

@@ -71,3 +71,44 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<Dashboard, AppError
         .collect();
     Ok(Dashboard { overview, charts })
 }
+
+#[server]
+pub async fn list_alerts() -> Result<Vec<gatehouse_contract::Alert>, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_analytics::alerts::list(&context()?.db, &actor).await?)
+}
+
+#[server]
+pub async fn alert_history() -> Result<Vec<gatehouse_contract::AlertEvent>, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_analytics::alerts::history(&context()?.db, &actor, 50).await?)
+}
+
+/// Define an alert from the page's form (`api_id` empty for every API).
+#[server]
+pub async fn create_alert(
+    name: String,
+    api_id: String,
+    metric: gatehouse_contract::AlertMetric,
+    comparison: gatehouse_contract::Comparison,
+    threshold: String,
+    window_minutes: u32,
+) -> Result<gatehouse_contract::Alert, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    let threshold = threshold.trim().parse::<f64>().map_err(|_| {
+        AppError::from(gatehouse_domain::DomainError::invalid("threshold", format!("`{threshold}` is not a number")))
+    })?;
+    let alert =
+        gatehouse_contract::NewAlert { name, api_id: Some(api_id), metric, comparison, threshold, window_minutes };
+    Ok(gatehouse_analytics::alerts::create(&context()?.analytics, &actor, alert).await?)
+}
+
+#[server]
+pub async fn delete_alert(id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_analytics::alerts::delete(&context()?.db, &actor, &id).await?)
+}

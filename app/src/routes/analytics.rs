@@ -2,6 +2,8 @@
 //! and charts drawn on the server, each with its data as CSV. Publishers and admins see every
 //! API, creators their own APIs, consumers their own applications (checked on the server).
 
+pub mod alerts;
+
 use crate::app::use_auth;
 use crate::components::guard::RequirePermission;
 use crate::functions::analytics::{Dashboard, WithoutDrawings, load_dashboard};
@@ -79,6 +81,9 @@ pub fn AnalyticsPage() -> impl IntoView {
                 } else {
                     "Traffic, errors and latency from the events your gateways send. Publishers and admins see every API; creators see their own."
                 }}</p>
+                {move || auth.can(Permission::ReviewApis).then(|| view! {
+                    <p><a href="/analytics/alerts" data-testid="alerts-link">"Alerts →"</a>" are checked every minute and tell your webhooks when traffic goes wrong."</p>
+                })}
             </section>
             <RangePicker query/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -1,4 +1,4 @@
-//! Webhooks: every deployment is POSTed, signed with HMAC-SHA256, to each configured URL so an
+//! Webhooks: every deployment and every alert that fires or resolves is POSTed, signed with HMAC-SHA256, to each configured URL so an
 //! external pipeline (Jenkins, GitHub Actions, Argo CD) can act. Deliveries are stored first
 //! and retried with exponential backoff; the UI lists them.
 
@@ -61,7 +61,7 @@ pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
 
 pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
     Ok(sqlx::query_as(
-        "SELECT id, webhook_id, deployment_id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
+        "SELECT id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
          FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(limit.clamp(1, 500))
@@ -69,19 +69,19 @@ pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
     .await?)
 }
 
-/// Queue one delivery per webhook for an event.
-pub async fn enqueue(db: &Db, deployment_id: &str, event: &str, payload: &serde_json::Value) -> Result<usize> {
+/// Queue one delivery per webhook for an event about `subject` (a deployment's or an alert's id).
+pub async fn enqueue(db: &Db, subject: &str, event: &str, payload: &serde_json::Value) -> Result<usize> {
     let hooks = list(db).await?;
     let body = serde_json::to_string(payload).unwrap_or_default();
     let now = now_ms();
     for hook in &hooks {
         sqlx::query(
-            "INSERT INTO webhook_deliveries (id, webhook_id, deployment_id, event, payload, status, attempts, last_error, next_attempt_at, created_at) \
+            "INSERT INTO webhook_deliveries (id, webhook_id, subject, event, payload, status, attempts, last_error, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'pending', 0, '', $6, $6)",
         )
         .bind(new_id())
         .bind(&hook.id)
-        .bind(deployment_id)
+        .bind(subject)
         .bind(event)
         .bind(&body)
         .bind(now)

@@ -69,12 +69,17 @@ fn print_entry(entry: &AuditEntry, json: bool) -> Result<(), RemoteError> {
         println!("{line}");
         return Ok(());
     }
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(entry.at) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| entry.at.to_string());
+    let at = rfc3339(entry.at);
     println!("{at:<29} {:<32} {:<26} {:<30} {}", entry.actor, entry.action, entry.target, entry.detail);
     Ok(())
+}
+
+/// A Unix ms time as RFC 3339 (UTC), or the number itself if out of range.
+pub(super) fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| ms.to_string())
 }
 
 /// Unix ms of `duration` ago: `90m`, `24h` or `7d`.

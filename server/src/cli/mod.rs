@@ -1,8 +1,10 @@
 //! The `gatehouse` command line. On the data directory: `serve`, `migrate`, `user create` and
 //! `token create`. Against a running server's REST API, as a pipeline uses them (apictl's
-//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `analytics` and `audit`, one module each.
+//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `subscription`, `analytics`, `alert` and `audit`,
+//! one module each.
 
 mod accounts;
+mod alert;
 mod analytics;
 mod api;
 mod approval;
@@ -97,6 +99,14 @@ pub enum Command {
         #[command(subcommand)]
         command: analytics::AnalyticsCommand,
     },
+    /// Alerts on the gateways' traffic on a running server (publishers): define, list,
+    /// remove, and when they fired.
+    Alert {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: alert::AlertCommand,
+    },
     /// The audit log on a running server (admins): who did what, to what, when.
     Audit {
         #[command(flatten)]
@@ -150,6 +160,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Keys { remote, command } => Ok(keys::run(&remote.connect()?, command).await?),
         Command::Subscription { remote, command } => Ok(subscription::run(&remote.connect()?, command).await?),
         Command::Analytics { remote, command } => Ok(analytics::run(&remote.connect()?, command).await?),
+        Command::Alert { remote, command } => Ok(alert::run(&remote.connect()?, command).await?),
         Command::Audit { remote, args } => Ok(audit::run(&remote.connect()?, args).await?),
     }
 }

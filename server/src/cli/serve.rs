@@ -76,6 +76,7 @@ pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError
         });
     }
     tokio::spawn(analytics.clone().maintain(args.analytics_retention_days));
+    tokio::spawn(gatehouse_analytics::alerts::watch(analytics.clone()));
 
     let deployer = Deployer::new(db.clone(), store.gitops_repo());
     if demo_group_created {

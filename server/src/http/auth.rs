@@ -130,6 +130,8 @@ fn page_permission(path: &str) -> Option<Permission> {
         Some(Permission::DesignApis)
     } else if under("/admin") {
         Some(Permission::Administer)
+    } else if under("/analytics/alerts") {
+        Some(Permission::ReviewApis)
     } else if under("/analytics") {
         Some(Permission::ViewAnalytics)
     } else if under("/account") || under("/applications") {
@@ -190,6 +192,8 @@ mod tests {
         assert_eq!(page_permission("/publisher/apis/1"), Some(Permission::DesignApis));
         assert_eq!(page_permission("/publishers"), None);
         assert_eq!(page_permission("/admin/users"), Some(Permission::Administer));
+        assert_eq!(page_permission("/analytics"), Some(Permission::ViewAnalytics));
+        assert_eq!(page_permission("/analytics/alerts"), Some(Permission::ReviewApis));
         assert_eq!(page_permission("/portal"), None);
     }
 

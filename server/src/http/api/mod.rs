@@ -43,7 +43,7 @@ use utoipa_axum::routes;
         (name = "portal", description = "The developer portal: catalog, API pages, definitions"),
         (name = "deployment", description = "Gateway groups, approvals, deployments, rollback, routing, webhooks"),
         (name = "gateway", description = "What gateways call (bundle pull, event ingest) with a gateway credential; gateway credentials and instances"),
-        (name = "analytics", description = "Aggregates of gateway events: JSON, CSV per chart, SVG charts"),
+        (name = "analytics", description = "Aggregates of gateway events: JSON, CSV per chart, SVG charts; alerts on them"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -164,6 +164,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::rotate_keys))
         .routes(routes!(analytics::overview))
         .routes(routes!(analytics::panel_csv))
-        .routes(routes!(analytics::panel_svg));
+        .routes(routes!(analytics::panel_svg))
+        .routes(routes!(analytics::list_alerts, analytics::create_alert))
+        .routes(routes!(analytics::delete_alert))
+        .routes(routes!(analytics::alert_history));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

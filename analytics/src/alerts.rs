@@ -1,0 +1,263 @@
+//! Alerts: a publisher names a condition on the recent traffic — the 5xx rate of one API above
+//! 5 % over the last 5 minutes, say, or no requests at all for an hour — and the server checks
+//! every alert once a minute against the same events the dashboards read. When an alert starts
+//! or stops holding it is recorded (`alert_events`) and sent to every webhook (`alert.fired`,
+//! `alert.resolved`), so an on-call pipeline hears of it.
+//!
+//! An alert changes state by compare-and-set on `firing_since`, so two servers checking the
+//! same database record and send each change once.
+
+use crate::Store;
+use crate::query::window_totals;
+use gatehouse_contract::{Alert, AlertEvent, AlertMetric, AnalyticsQuery, Comparison, NewAlert, Permission};
+use gatehouse_domain::deploy::webhooks;
+use gatehouse_domain::store::{new_id, now_ms};
+use gatehouse_domain::{Actor, Db, DomainError, Result, audit};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::time::Duration;
+
+/// How often the server checks every alert.
+pub const CHECK_EVERY: Duration = Duration::from_secs(60);
+/// The longest window an alert may measure: one day.
+pub const MAX_WINDOW_MINUTES: u32 = 1440;
+
+const COLUMNS: &str = "a.id, a.name, a.api_id, p.name AS api_name, p.version AS api_version, a.metric, a.comparison, \
+     a.threshold, a.window_minutes, a.created_by, a.created_at, a.firing_since, a.last_value, a.last_checked_at";
+const FROM: &str = "alerts a LEFT JOIN apis p ON p.id = a.api_id";
+
+fn alert_of(row: &AnyRow) -> Result<Alert> {
+    let metric: String = row.try_get("metric")?;
+    let comparison: String = row.try_get("comparison")?;
+    let unreadable =
+        |what: &str, value: &str| DomainError::Internal(format!("stored alert has an unknown {what} `{value}`"));
+    let api_name =
+        match (row.try_get::<Option<String>, _>("api_name")?, row.try_get::<Option<String>, _>("api_version")?) {
+            (Some(name), Some(version)) => Some(format!("{name} {version}")),
+            _ => None,
+        };
+    Ok(Alert {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        api_id: row.try_get("api_id")?,
+        api_name,
+        metric: AlertMetric::parse(&metric).ok_or_else(|| unreadable("metric", &metric))?,
+        comparison: Comparison::parse(&comparison).ok_or_else(|| unreadable("comparison", &comparison))?,
+        threshold: row.try_get("threshold")?,
+        window_minutes: u32::try_from(row.try_get::<i64, _>("window_minutes")?).unwrap_or(MAX_WINDOW_MINUTES),
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        firing_since: row.try_get("firing_since")?,
+        last_value: row.try_get("last_value")?,
+        last_checked_at: row.try_get("last_checked_at")?,
+    })
+}
+
+/// Every alert, firing ones first.
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Alert>> {
+    actor.require(Permission::ReviewApis)?;
+    every_alert(db).await
+}
+
+async fn every_alert(db: &Db) -> Result<Vec<Alert>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} ORDER BY CASE WHEN a.firing_since IS NULL THEN 1 ELSE 0 END, a.name, a.id"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(alert_of).collect()
+}
+
+async fn get(db: &Db, id: &str) -> Result<Alert> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("alert {id}")))?;
+    alert_of(&row)
+}
+
+/// Why `alert` cannot be kept as it is, naming the field.
+async fn check_new(db: &Db, alert: &NewAlert) -> Result<()> {
+    let name = alert.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DomainError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if !(1..=MAX_WINDOW_MINUTES).contains(&alert.window_minutes) {
+        return Err(DomainError::invalid("window_minutes", format!("must be 1 to {MAX_WINDOW_MINUTES} minutes")));
+    }
+    let unit = alert.metric.unit();
+    if !alert.threshold.is_finite() || alert.threshold < 0.0 {
+        return Err(DomainError::invalid("threshold", format!("must be a number of {unit}, 0 or more")));
+    }
+    if unit == "%" && alert.threshold > 100.0 {
+        return Err(DomainError::invalid("threshold", "a percentage cannot be above 100"));
+    }
+    // A condition that can never hold would look like a quiet system.
+    let never = match alert.comparison {
+        Comparison::Below => alert.threshold == 0.0,
+        Comparison::Above => unit == "%" && alert.threshold == 100.0,
+    };
+    if never {
+        return Err(DomainError::invalid(
+            "threshold",
+            format!("{} {} {} can never hold", alert.metric.label(), alert.comparison.as_str(), alert.threshold),
+        ));
+    }
+    if let Some(api) = &alert.api_id {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM apis WHERE id = $1").bind(api).fetch_optional(&db.pool).await?;
+        if found.is_none() {
+            return Err(DomainError::invalid("api_id", format!("there is no API {api}")));
+        }
+    }
+    Ok(())
+}
+
+/// Define an alert (publishers and admins), checked at once so it shows where it stands.
+pub async fn create(store: &Store, actor: &Actor, mut alert: NewAlert) -> Result<Alert> {
+    actor.require(Permission::ReviewApis)?;
+    alert.api_id = alert.api_id.map(|id| id.trim().to_string()).filter(|id| !id.is_empty());
+    check_new(&store.db, &alert).await?;
+    let id = new_id();
+    let name = alert.name.trim();
+    sqlx::query(
+        "INSERT INTO alerts (id, name, api_id, metric, comparison, threshold, window_minutes, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(name)
+    .bind(&alert.api_id)
+    .bind(alert.metric.as_str())
+    .bind(alert.comparison.as_str())
+    .bind(alert.threshold)
+    .bind(i64::from(alert.window_minutes))
+    .bind(&actor.email)
+    .bind(now_ms())
+    .execute(&store.db.pool)
+    .await?;
+    let created = get(&store.db, &id).await?;
+    audit::record(&store.db, &actor.email, "alert.created", &id, &describe(&created)).await?;
+    // Stored either way: a check that fails now is logged, and the next minute's retries it.
+    if let Err(e) = check(store, &created, now_ms()).await {
+        tracing::error!(alert = %id, error = %e, "checking a new alert failed");
+    }
+    get(&store.db, &id).await
+}
+
+/// Remove an alert; what it recorded stays in the history.
+pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
+    actor.require(Permission::ReviewApis)?;
+    let alert = get(db, id).await?;
+    sqlx::query("DELETE FROM alerts WHERE id = $1").bind(id).execute(&db.pool).await?;
+    audit::record(db, &actor.email, "alert.deleted", id, &describe(&alert)).await
+}
+
+/// The newest changes of every alert, newest first.
+pub async fn history(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<AlertEvent>> {
+    actor.require(Permission::ReviewApis)?;
+    Ok(sqlx::query_as(
+        "SELECT id, alert_id, alert_name, kind, value, threshold, at FROM alert_events ORDER BY at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit.clamp(1, 500))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// `Checkout 5xx: 5xx rate above 5 % over 5 min`, for the audit log.
+fn describe(alert: &Alert) -> String {
+    format!(
+        "{}: {} {} {} over {} min of {}",
+        alert.name,
+        alert.metric.label(),
+        alert.comparison.as_str(),
+        gatehouse_contract::format_value(alert.metric, alert.threshold),
+        alert.window_minutes,
+        alert.api_name.as_deref().unwrap_or("every API"),
+    )
+}
+
+/// Check one alert against the window ending at `now`; returns the change it made, if any.
+pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<AlertEvent>> {
+    let query = AnalyticsQuery { api: alert.api_id.clone(), ..Default::default() };
+    let from = now - i64::from(alert.window_minutes) * 60_000;
+    let value = alert.metric.value_of(&window_totals(store, &query, from, now).await?);
+    let holds = value.is_some_and(|v| alert.comparison.holds(v, alert.threshold));
+    let mut tx = store.db.pool.begin().await?;
+    sqlx::query("UPDATE alerts SET last_value = $1, last_checked_at = $2 WHERE id = $3")
+        .bind(value)
+        .bind(now)
+        .bind(&alert.id)
+        .execute(&mut *tx)
+        .await?;
+    // Compare-and-set: only the check that flips the state records the change.
+    let flip = if holds {
+        sqlx::query("UPDATE alerts SET firing_since = $1 WHERE id = $2 AND firing_since IS NULL")
+            .bind(now)
+            .bind(&alert.id)
+    } else {
+        sqlx::query("UPDATE alerts SET firing_since = NULL WHERE id = $1 AND firing_since IS NOT NULL").bind(&alert.id)
+    };
+    if flip.execute(&mut *tx).await?.rows_affected() == 0 {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let event = AlertEvent {
+        id: new_id(),
+        alert_id: alert.id.clone(),
+        alert_name: alert.name.clone(),
+        kind: if holds { "fired" } else { "resolved" }.into(),
+        value,
+        threshold: alert.threshold,
+        at: now,
+    };
+    sqlx::query(
+        "INSERT INTO alert_events (id, alert_id, alert_name, kind, value, threshold, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&event.id)
+    .bind(&event.alert_id)
+    .bind(&event.alert_name)
+    .bind(&event.kind)
+    .bind(event.value)
+    .bind(event.threshold)
+    .bind(event.at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let now_alert =
+        Alert { firing_since: holds.then_some(now), last_value: value, last_checked_at: Some(now), ..alert.clone() };
+    let payload =
+        serde_json::json!({ "event": format!("alert.{}", event.kind), "alert": now_alert, "value": value, "at": now });
+    webhooks::enqueue(&store.db, &alert.id, &format!("alert.{}", event.kind), &payload).await?;
+    Ok(Some(event))
+}
+
+/// Check every alert at `now`; returns the changes.
+pub async fn check_all(store: &Store, now: i64) -> Result<Vec<AlertEvent>> {
+    let mut changes = Vec::new();
+    for alert in every_alert(&store.db).await? {
+        match check(store, &alert, now).await {
+            Ok(change) => changes.extend(change),
+            // One alert that cannot be checked must not silence the others.
+            Err(e) => tracing::error!(alert = %alert.id, error = %e, "alert check failed"),
+        }
+    }
+    Ok(changes)
+}
+
+/// Check every alert each [`CHECK_EVERY`], for as long as the server runs.
+pub async fn watch(store: Store) {
+    let mut every = tokio::time::interval(CHECK_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match check_all(&store, now_ms()).await {
+            Ok(changes) => {
+                for change in changes {
+                    tracing::warn!(alert = %change.alert_name, kind = %change.kind, value = ?change.value, "alert");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "checking alerts failed"),
+        }
+    }
+}

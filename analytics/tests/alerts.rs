@@ -1,0 +1,160 @@
+//! Alerts on SQLite and PostgreSQL: what a publisher may define, an alert checked against the
+//! events of its window firing and resolving once each, the webhooks told, history kept.
+
+use gatehouse_analytics::{Store, alerts};
+use gatehouse_contract::{AlertMetric, AuditQuery, Comparison, NewAlert, Role};
+use gatehouse_domain::apis::{self, ImportRequest};
+use gatehouse_domain::deploy::webhooks;
+use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::store::now_ms;
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, gateways};
+
+mod common;
+use common::event;
+
+const PETS: &str = "openapi: 3.0.3\ninfo:\n  title: Pets\n  version: 1.0.0\npaths:\n  /pets:\n    get:\n      responses:\n        '200':\n          description: ok\n";
+
+async fn user(db: &Db, email: &str, role: Role) -> Actor {
+    let u = accounts::create_user(db, audit::SYSTEM, email, "correct horse battery", role).await.expect("user");
+    accounts::actor_by_id(db, &u.id).await.expect("load").expect("exists")
+}
+
+fn five_minute_5xx(api_id: &str) -> NewAlert {
+    NewAlert {
+        name: "Pets 5xx".into(),
+        api_id: Some(api_id.into()),
+        metric: AlertMetric::ServerErrorRate,
+        comparison: Comparison::Above,
+        threshold: 10.0,
+        window_minutes: 5,
+    }
+}
+
+fn field_of(result: Result<gatehouse_contract::Alert, DomainError>) -> String {
+    match result {
+        Err(DomainError::Invalid { field, .. }) => field,
+        other => panic!("expected a refusal naming a field, got {other:?}"),
+    }
+}
+
+async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
+    let dir = std::env::temp_dir().join(format!("gatehouse-alerts-{}", uuid::Uuid::new_v4()));
+    let store = Store::open(db.clone(), dir.clone()).await.expect("open");
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: None })
+        .await
+        .expect("import");
+    webhooks::create(&db, &admin, "http://127.0.0.1:9/hooks").await.expect("webhook");
+
+    // In the last two minutes: the Pets API answered 10 calls, 2 of them 503; another API
+    // answered only 500s, which an alert on Pets must not count.
+    let now = now_ms();
+    let mut events: Vec<_> = (0..10)
+        .map(|i| event(i, now - 120_000 + i as i64 * 1000, &api.id, "x", if i < 2 { 503 } else { 200 }, None, 5.0))
+        .collect();
+    events.extend((10..20).map(|i| event(i, now - 60_000, "other", "x", 500, None, 5.0)));
+    gateways::ingest(&db, "g", &events).await.expect("ingest");
+
+    // Creators and consumers watch dashboards; alerts are the publishers'.
+    assert!(matches!(alerts::create(&store, &creator, five_minute_5xx(&api.id)).await, Err(DomainError::Forbidden(_))));
+    assert!(matches!(alerts::list(&db, &creator).await, Err(DomainError::Forbidden(_))));
+
+    // Each refusal names the field at fault, and nothing is stored.
+    let refused = [
+        (NewAlert { name: " ".into(), ..five_minute_5xx(&api.id) }, "name"),
+        (NewAlert { window_minutes: 0, ..five_minute_5xx(&api.id) }, "window_minutes"),
+        (NewAlert { window_minutes: 1441, ..five_minute_5xx(&api.id) }, "window_minutes"),
+        (NewAlert { threshold: 120.0, ..five_minute_5xx(&api.id) }, "threshold"),
+        (NewAlert { threshold: f64::NAN, ..five_minute_5xx(&api.id) }, "threshold"),
+        (NewAlert { threshold: -1.0, metric: AlertMetric::LatencyP95, ..five_minute_5xx(&api.id) }, "threshold"),
+        (
+            NewAlert {
+                threshold: 0.0,
+                metric: AlertMetric::Requests,
+                comparison: Comparison::Below,
+                ..five_minute_5xx(&api.id)
+            },
+            "threshold",
+        ),
+        (NewAlert { api_id: Some("no-such-api".into()), ..five_minute_5xx(&api.id) }, "api_id"),
+    ];
+    for (alert, field) in refused {
+        assert_eq!(field_of(alerts::create(&store, &publisher, alert.clone()).await), field, "{alert:?}");
+    }
+    assert!(alerts::list(&db, &publisher).await.expect("list").is_empty());
+
+    // 2 of 10 is 20 %, above 10 %: checked when created, it fires at once.
+    let errors = alerts::create(&store, &publisher, five_minute_5xx(&api.id)).await.expect("create");
+    assert_eq!(errors.last_value, Some(20.0));
+    assert!(errors.firing(), "{errors:?}");
+    assert_eq!(errors.api_name.as_deref(), Some("Pets 1.0.0"));
+    // Traffic of every API in the last hour is above 5 requests: it does not fire.
+    let quiet = NewAlert {
+        name: "No traffic".into(),
+        api_id: None,
+        metric: AlertMetric::Requests,
+        comparison: Comparison::Below,
+        threshold: 5.0,
+        window_minutes: 60,
+    };
+    let quiet = alerts::create(&store, &publisher, quiet).await.expect("create");
+    assert_eq!((quiet.last_value, quiet.firing()), (Some(20.0), false));
+    let listed = alerts::list(&db, &publisher).await.expect("list");
+    assert_eq!(listed.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Pets 5xx", "No traffic"], "firing first");
+
+    // Checked again with nothing new: no change is recorded twice.
+    assert!(alerts::check_all(&store, now_ms()).await.expect("check").is_empty());
+
+    // Ten minutes on, the window holds no Pets calls: a rate of nothing resolves the alert
+    // (no data is not an alarm); two hours on, every API has been quiet for an hour.
+    let changes = alerts::check_all(&store, now + 600_000).await.expect("check");
+    assert_eq!(
+        changes.iter().map(|c| (c.alert_name.as_str(), c.kind.as_str(), c.value)).collect::<Vec<_>>(),
+        [("Pets 5xx", "resolved", None)]
+    );
+    let changes = alerts::check_all(&store, now + 7_200_000).await.expect("check");
+    assert_eq!(
+        changes.iter().map(|c| (c.alert_name.as_str(), c.kind.as_str(), c.value)).collect::<Vec<_>>(),
+        [("No traffic", "fired", Some(0.0))]
+    );
+    let history = alerts::history(&db, &publisher, 10).await.expect("history");
+    assert_eq!(
+        history.iter().map(|e| (e.alert_name.as_str(), e.kind.as_str())).collect::<Vec<_>>(),
+        [("No traffic", "fired"), ("Pets 5xx", "resolved"), ("Pets 5xx", "fired")],
+        "newest first"
+    );
+    assert_eq!(history[2].value, Some(20.0));
+    assert_eq!(history[2].threshold, 10.0);
+
+    // Every change went to the webhook, naming the alert.
+    let mut sent: Vec<(String, String)> =
+        webhooks::deliveries(&db, 10).await.expect("deliveries").into_iter().map(|d| (d.event, d.subject)).collect();
+    sent.sort();
+    let mut expected = vec![
+        ("alert.fired".to_string(), errors.id.clone()),
+        ("alert.fired".to_string(), quiet.id.clone()),
+        ("alert.resolved".to_string(), errors.id.clone()),
+    ];
+    expected.sort();
+    assert_eq!(sent, expected);
+
+    // Removing an alert keeps what it recorded; both steps are audited.
+    alerts::delete(&db, &publisher, &errors.id).await.expect("delete");
+    assert!(matches!(alerts::delete(&db, &publisher, &errors.id).await, Err(DomainError::NotFound(_))));
+    assert_eq!(alerts::list(&db, &publisher).await.expect("list").len(), 1);
+    assert_eq!(alerts::history(&db, &publisher, 10).await.expect("history").len(), 3);
+    let trail =
+        audit::list(&db, &AuditQuery { action: Some("alert.".into()), ..Default::default() }).await.expect("audit");
+    let actions: Vec<&str> = trail.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["alert.deleted", "alert.created", "alert.created"]);
+    assert!(
+        trail.items.iter().any(|e| e.detail == "Pets 5xx: 5xx rate above 10.0 % over 5 min of Pets 1.0.0"),
+        "the audit log says what the alert watched"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+db_tests!(an_alert_fires_and_resolves_once_and_tells_webhooks);
