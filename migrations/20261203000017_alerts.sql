@@ -21,6 +21,7 @@ CREATE TABLE alert_events (
     id         TEXT PRIMARY KEY,
     alert_id   TEXT NOT NULL,
     alert_name TEXT NOT NULL,
+    metric     TEXT NOT NULL,
     kind       TEXT NOT NULL,            -- fired | resolved
     value      DOUBLE PRECISION,
     threshold  DOUBLE PRECISION NOT NULL,

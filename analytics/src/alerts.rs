@@ -26,11 +26,17 @@ const COLUMNS: &str = "a.id, a.name, a.api_id, p.name AS api_name, p.version AS 
      a.threshold, a.window_minutes, a.created_by, a.created_at, a.firing_since, a.last_value, a.last_checked_at";
 const FROM: &str = "alerts a LEFT JOIN apis p ON p.id = a.api_id";
 
-fn alert_of(row: &AnyRow) -> Result<Alert> {
+fn unreadable(what: &str, value: &str) -> DomainError {
+    DomainError::Internal(format!("stored alert has an unknown {what} `{value}`"))
+}
+
+fn metric_of(row: &AnyRow) -> Result<AlertMetric> {
     let metric: String = row.try_get("metric")?;
+    AlertMetric::parse(&metric).ok_or_else(|| unreadable("metric", &metric))
+}
+
+fn alert_of(row: &AnyRow) -> Result<Alert> {
     let comparison: String = row.try_get("comparison")?;
-    let unreadable =
-        |what: &str, value: &str| DomainError::Internal(format!("stored alert has an unknown {what} `{value}`"));
     let api_name =
         match (row.try_get::<Option<String>, _>("api_name")?, row.try_get::<Option<String>, _>("api_version")?) {
             (Some(name), Some(version)) => Some(format!("{name} {version}")),
@@ -41,7 +47,7 @@ fn alert_of(row: &AnyRow) -> Result<Alert> {
         name: row.try_get("name")?,
         api_id: row.try_get("api_id")?,
         api_name,
-        metric: AlertMetric::parse(&metric).ok_or_else(|| unreadable("metric", &metric))?,
+        metric: metric_of(row)?,
         comparison: Comparison::parse(&comparison).ok_or_else(|| unreadable("comparison", &comparison))?,
         threshold: row.try_get("threshold")?,
         window_minutes: u32::try_from(row.try_get::<i64, _>("window_minutes")?).unwrap_or(MAX_WINDOW_MINUTES),
@@ -156,12 +162,27 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 /// The newest changes of every alert, newest first.
 pub async fn history(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<AlertEvent>> {
     actor.require(Permission::ReviewApis)?;
-    Ok(sqlx::query_as(
-        "SELECT id, alert_id, alert_name, kind, value, threshold, at FROM alert_events ORDER BY at DESC, id DESC LIMIT $1",
+    let rows = sqlx::query(
+        "SELECT id, alert_id, alert_name, metric, kind, value, threshold, at FROM alert_events \
+         ORDER BY at DESC, id DESC LIMIT $1",
     )
     .bind(limit.clamp(1, 500))
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AlertEvent {
+                id: row.try_get("id")?,
+                alert_id: row.try_get("alert_id")?,
+                alert_name: row.try_get("alert_name")?,
+                metric: metric_of(row)?,
+                kind: row.try_get("kind")?,
+                value: row.try_get("value")?,
+                threshold: row.try_get("threshold")?,
+                at: row.try_get("at")?,
+            })
+        })
+        .collect()
 }
 
 /// `Checkout 5xx: 5xx rate above 5 % over 5 min`, for the audit log.
@@ -206,17 +227,20 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
         id: new_id(),
         alert_id: alert.id.clone(),
         alert_name: alert.name.clone(),
+        metric: alert.metric,
         kind: if holds { "fired" } else { "resolved" }.into(),
         value,
         threshold: alert.threshold,
         at: now,
     };
     sqlx::query(
-        "INSERT INTO alert_events (id, alert_id, alert_name, kind, value, threshold, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO alert_events (id, alert_id, alert_name, metric, kind, value, threshold, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&event.id)
     .bind(&event.alert_id)
     .bind(&event.alert_name)
+    .bind(event.metric.as_str())
     .bind(&event.kind)
     .bind(event.value)
     .bind(event.threshold)

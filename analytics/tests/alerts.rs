@@ -127,7 +127,7 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
         "newest first"
     );
     assert_eq!(history[2].value, Some(20.0));
-    assert_eq!(history[2].threshold, 10.0);
+    assert_eq!((history[2].metric, history[2].threshold), (AlertMetric::ServerErrorRate, 10.0));
 
     // Every change went to the webhook, naming the alert.
     let mut sent: Vec<(String, String)> =

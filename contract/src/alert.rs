@@ -172,12 +172,13 @@ impl Alert {
 /// An alert started or stopped holding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AlertEvent {
     pub id: String,
     pub alert_id: String,
     /// The alert's name when it happened (the alert may be gone since).
     pub alert_name: String,
+    /// What the alert watched, the unit of `value` and `threshold`.
+    pub metric: AlertMetric,
     /// `fired` or `resolved`.
     pub kind: String,
     /// The metric at that check; absent when it resolved for want of data.

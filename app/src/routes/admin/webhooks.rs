@@ -1,4 +1,4 @@
-//! Webhooks: where deployments are announced, with each delivery's outcome.
+//! Webhooks: where deployments and alerts are announced, with each delivery's outcome.
 
 use super::AdminPage;
 use crate::components::notice::ActionError;
@@ -16,7 +16,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <AdminPage title="Webhooks">
             <section class="panel">
                 <h2>"Webhooks"</h2>
-                <p class="muted">"Every deployment is POSTed as JSON to each URL, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>". Failed deliveries are retried with exponential backoff."</p>
+                <p class="muted">"Every deployment, and every alert that fires or resolves ("<a href="/analytics/alerts">"Alerts"</a>"), is POSTed as JSON to each URL, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>". Failed deliveries are retried with exponential backoff."</p>
                 <ActionForm action=create attr:class="form inline-form">
                     <label>"URL" <input type="url" name="url" required placeholder="https://ci.example.com/gatehouse-hook"/></label>
                     <button type="submit" class="button">"Add webhook"</button>
@@ -30,7 +30,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 })}
                 <Transition fallback=|| ()>
                     {move || hooks.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
-                        {none.then(|| view! { <p class="muted">"No webhooks yet: deployments are not announced anywhere."</p> })}
+                        {none.then(|| view! { <p class="muted">"No webhooks yet: deployments and alerts are not announced anywhere."</p> })}
                         <table class="table" hidden=none>
                             <thead><tr><th>"URL"</th><th>"Added"</th><th></th></tr></thead>
                             <tbody>

@@ -47,7 +47,7 @@ pub fn AlertsPage() -> impl IntoView {
                             <label>"Metric"
                                 <select name="metric">
                                     {AlertMetric::ALL.into_iter().map(|m| view! {
-                                        <option value=m.as_str()>{format!("{} ({})", m.label(), m.unit())}</option>
+                                        <option value=m.as_str()>{match m.unit() { "requests" => m.label().to_string(), unit => format!("{} ({unit})", m.label()) }}</option>
                                     }).collect_view()}
                                 </select>
                             </label>
@@ -98,8 +98,8 @@ pub fn AlertsPage() -> impl IntoView {
                                         <td class="muted nowrap">{format_utc(e.at)}</td>
                                         <td>{e.alert_name.clone()}</td>
                                         <td><span class=format!("badge alert-{}", e.kind)>{e.kind.clone()}</span></td>
-                                        <td>{e.value.map(|v| format!("{v:.1}")).unwrap_or_else(|| "no data".into())}</td>
-                                        <td>{format!("{}", e.threshold)}</td>
+                                        <td>{e.value.map(|v| format_value(e.metric, v)).unwrap_or_else(|| "no data".into())}</td>
+                                        <td>{format_value(e.metric, e.threshold)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
