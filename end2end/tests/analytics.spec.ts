@@ -67,6 +67,7 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
 
   // An alert on the API's auth failures: checked when added, it fires at once (two anonymous
   // calls in the last hour), and the history says so; removed, it is gone.
+  await expect(board.getByTestId('alerts-summary')).toContainText('0 defined, none firing.');
   await board.getByTestId('alerts-link').click();
   await expect(board).toHaveURL(/\/analytics\/alerts$/);
   await hydrated(board);
@@ -82,6 +83,11 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
   await expect(row).toContainText('Auth failures above 1 request over 1 hour');
   await expect(row.getByTestId('alert-state')).toContainText(/Firing since .* \(\d+ requests\)/);
   await expect(board.getByTestId('alert-history')).toContainText('Status auth failures');
+  // The dashboards say which alerts fire.
+  await board.getByRole('link', { name: '← Analytics' }).click();
+  await expect(board.getByTestId('alerts-summary')).toContainText('1 firing: Status auth failures.');
+  await board.getByTestId('alerts-link').click();
+  await hydrated(board);
   // A threshold the metric cannot take is refused, saying which.
   await form.getByLabel('Name').fill('Impossible');
   await form.getByLabel('Metric').selectOption('error_rate');

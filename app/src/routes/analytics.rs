@@ -6,7 +6,7 @@ pub mod alerts;
 
 use crate::app::use_auth;
 use crate::components::guard::RequirePermission;
-use crate::functions::analytics::{Dashboard, WithoutDrawings, load_dashboard};
+use crate::functions::analytics::{Dashboard, WithoutDrawings, list_alerts, load_dashboard};
 use crate::time::{format_date, format_utc, parse_date};
 use gatehouse_contract::{AnalyticsQuery, Overview, Permission, Role};
 use leptos::prelude::*;
@@ -69,6 +69,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(|p| query_of(|k| p.get(k))));
     let dashboard: Resource<_, WithoutDrawings> =
         Resource::new_with_options(move || query.get(), load_dashboard, false);
+    let alerts = Resource::new(|| (), |_| list_alerts());
     let auth = use_auth();
     let consumer = move || auth.me().is_some_and(|u| u.role == Role::Consumer);
     view! {
@@ -81,9 +82,21 @@ pub fn AnalyticsPage() -> impl IntoView {
                 } else {
                     "Traffic, errors and latency from the events your gateways send. Publishers and admins see every API; creators see their own."
                 }}</p>
-                {move || auth.can(Permission::ReviewApis).then(|| view! {
-                    <p><a href="/analytics/alerts" data-testid="alerts-link">"Alerts →"</a>" are checked every minute and tell your webhooks when traffic goes wrong."</p>
-                })}
+                // Publishers' and admins' alerts; the server refuses them to anyone else.
+                <Transition fallback=|| ()>
+                    {move || alerts.get().and_then(Result::ok).map(|list| {
+                        let firing: Vec<String> = list.iter().filter(|a| a.firing()).map(|a| a.name.clone()).collect();
+                        let summary = match firing.len() {
+                            0 => format!("{} defined, none firing.", list.len()),
+                            n => format!("{n} firing: {}.", firing.join(", ")),
+                        };
+                        view! {
+                            <p data-testid="alerts-summary" class:callout=!firing.is_empty()>
+                                <a href="/analytics/alerts" data-testid="alerts-link">"Alerts"</a>" — " {summary}
+                            </p>
+                        }
+                    })}
+                </Transition>
             </section>
             <RangePicker query/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
