@@ -143,7 +143,7 @@ pub async fn create(store: &Store, actor: &Actor, mut alert: NewAlert) -> Result
     .execute(&store.db.pool)
     .await?;
     let created = get(&store.db, &id).await?;
-    audit::record(&store.db, &actor.email, "alert.created", &id, &describe(&created)).await?;
+    audit::record(&store.db, &actor.email, "alert.created", &created.name, &describe(&created)).await?;
     // Stored either way: a check that fails now is logged, and the next minute's retries it.
     if let Err(e) = check(store, &created, now_ms()).await {
         tracing::error!(alert = %id, error = %e, "checking a new alert failed");
@@ -156,7 +156,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     actor.require(Permission::ReviewApis)?;
     let alert = get(db, id).await?;
     sqlx::query("DELETE FROM alerts WHERE id = $1").bind(id).execute(&db.pool).await?;
-    audit::record(db, &actor.email, "alert.deleted", id, &describe(&alert)).await
+    audit::record(db, &actor.email, "alert.deleted", &alert.name, &describe(&alert)).await
 }
 
 /// The newest changes of every alert, newest first.
@@ -185,11 +185,10 @@ pub async fn history(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<AlertEven
         .collect()
 }
 
-/// `Checkout 5xx: 5xx rate above 5 % over 5 min`, for the audit log.
+/// `5xx rate above 5.0 % over 5 min of Checkout 1.0.0`: the condition, for the audit log.
 fn describe(alert: &Alert) -> String {
     format!(
-        "{}: {} {} {} over {} min of {}",
-        alert.name,
+        "{} {} {} over {} min of {}",
         alert.metric.label(),
         alert.comparison.as_str(),
         gatehouse_contract::format_value(alert.metric, alert.threshold),

@@ -151,7 +151,10 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     let actions: Vec<&str> = trail.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["alert.deleted", "alert.created", "alert.created"]);
     assert!(
-        trail.items.iter().any(|e| e.detail == "Pets 5xx: 5xx rate above 10.0 % over 5 min of Pets 1.0.0"),
+        trail
+            .items
+            .iter()
+            .any(|e| e.target == "Pets 5xx" && e.detail == "5xx rate above 10.0 % over 5 min of Pets 1.0.0"),
         "the audit log says what the alert watched"
     );
     let _ = std::fs::remove_dir_all(dir);
