@@ -3,8 +3,9 @@
 //! live dashboards at once. Every event carries the instance name [`DEMO_INSTANCE`], and the
 //! dashboards say when demo events are in view.
 
+use crate::Store;
 use crate::frame::DEMO_INSTANCE;
-use gatehouse_contract::{ErrorType, GatewayEvent};
+use gatehouse_contract::{AlertMetric, Comparison, ErrorType, GatewayEvent, NewAlert, Role};
 use gatehouse_domain::{Db, Result, gateways};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -167,4 +168,24 @@ pub async fn seed(db: &Db, now: i64) -> Result<usize> {
         }
     }
     Ok(events.len())
+}
+
+/// The demo's alerts, defined as the demo publisher when no alert exists yet, so the demo
+/// shows alerts fed by its traffic: errors over the last 15 minutes, the p99 latency over the
+/// last hour, and traffic that stopped. Returns how many were made.
+pub async fn seed_alerts(store: &Store) -> Result<usize> {
+    let publisher = gatehouse_domain::seed::demo_account(&store.db, Role::Publisher).await?;
+    if !crate::alerts::list(&store.db, &publisher).await?.is_empty() {
+        return Ok(0);
+    }
+    let alerts = [
+        ("Errors above 10 %", AlertMetric::ErrorRate, Comparison::Above, 10.0, 15),
+        ("Slow p99", AlertMetric::LatencyP99, Comparison::Above, 1000.0, 60),
+        ("No traffic for an hour", AlertMetric::Requests, Comparison::Below, 1.0, 60),
+    ];
+    for (name, metric, comparison, threshold, window_minutes) in alerts {
+        let alert = NewAlert { name: name.into(), api_id: None, metric, comparison, threshold, window_minutes };
+        crate::alerts::create(store, &publisher, alert).await?;
+    }
+    Ok(alerts.len())
 }

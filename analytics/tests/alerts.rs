@@ -160,4 +160,19 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-db_tests!(an_alert_fires_and_resolves_once_and_tells_webhooks);
+async fn the_demo_defines_its_alerts_once(db: Db) {
+    let dir = std::env::temp_dir().join(format!("gatehouse-alerts-{}", uuid::Uuid::new_v4()));
+    let store = Store::open(db.clone(), dir.clone()).await.expect("open");
+    gatehouse_domain::seed::seed_demo_users(&db).await.expect("demo users");
+    assert_eq!(gatehouse_analytics::demo::seed_alerts(&store).await.expect("seed"), 3);
+    assert_eq!(gatehouse_analytics::demo::seed_alerts(&store).await.expect("again"), 0, "a restart adds none");
+    let publisher = gatehouse_domain::seed::demo_account(&db, Role::Publisher).await.expect("publisher");
+    let alerts = alerts::list(&db, &publisher).await.expect("list");
+    // With no traffic at all, only the alert for traffic that stopped holds.
+    let firing: Vec<&str> = alerts.iter().filter(|a| a.firing()).map(|a| a.name.as_str()).collect();
+    assert_eq!(firing, ["No traffic for an hour"]);
+    assert!(alerts.iter().all(|a| a.last_checked_at.is_some()), "each checked when defined");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+db_tests!(an_alert_fires_and_resolves_once_and_tells_webhooks, the_demo_defines_its_alerts_once);

@@ -25,7 +25,8 @@ fn demo_email(role: Role) -> String {
     format!("{}@{DEMO_DOMAIN}", role.as_str())
 }
 
-async fn demo_account(db: &Db, role: Role) -> Result<Actor> {
+/// The demo account of `role`, as an actor (what the demo's seeds act as).
+pub async fn demo_account(db: &Db, role: Role) -> Result<Actor> {
     accounts::actor_by_email(db, &demo_email(role)).await
 }
 

@@ -64,14 +64,20 @@ pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError
     let analytics = gatehouse_analytics::Store::open(db.clone(), store.data_dir.join("analytics")).await?;
     if args.demo {
         // In the background: the server answers while a week of traffic is being ingested.
-        let db = db.clone();
+        let analytics = analytics.clone();
         tokio::spawn(async move {
-            match gatehouse_analytics::demo::seed(&db, gatehouse_domain::store::now_ms()).await {
+            match gatehouse_analytics::demo::seed(&analytics.db, gatehouse_domain::store::now_ms()).await {
                 Ok(0) => {}
                 Ok(n) => println!(
                     "Demo traffic: {n} generated events over the last 7 days (marked as demo data in analytics)."
                 ),
                 Err(e) => tracing::warn!(error = %e, "could not generate demo traffic"),
+            }
+            // After the traffic, so they are first checked against it.
+            match gatehouse_analytics::demo::seed_alerts(&analytics).await {
+                Ok(0) => {}
+                Ok(n) => println!("Demo alerts: {n}, under Analytics → Alerts."),
+                Err(e) => tracing::warn!(error = %e, "could not define the demo alerts"),
             }
         });
     }
