@@ -22,8 +22,9 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(60);
 /// The longest window an alert may measure: one day.
 pub const MAX_WINDOW_MINUTES: u32 = 1440;
 
-const COLUMNS: &str = "a.id, a.name, a.api_id, p.name AS api_name, p.version AS api_version, a.metric, a.comparison, \
-     a.threshold, a.window_minutes, a.created_by, a.created_at, a.firing_since, a.last_value, a.last_checked_at";
+const COLUMNS: &str = "a.id, a.name, a.api_id, p.name AS api_name, p.version AS api_version, p.owner_id AS api_owner, \
+     a.metric, a.comparison, a.threshold, a.window_minutes, a.created_by, a.created_at, a.firing_since, a.last_value, \
+     a.last_checked_at";
 const FROM: &str = "alerts a LEFT JOIN apis p ON p.id = a.api_id";
 
 fn unreadable(what: &str, value: &str) -> DomainError {
@@ -59,28 +60,47 @@ fn alert_of(row: &AnyRow) -> Result<Alert> {
     })
 }
 
-/// Every alert, firing ones first.
-pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Alert>> {
-    actor.require(Permission::ReviewApis)?;
-    every_alert(db).await
+/// Whose alerts `actor` manages: publishers and admins every alert (`None`), a creator those
+/// watching an API they own (`Some(their id)`): the traffic their dashboards show them.
+fn owner_filter(actor: &Actor) -> Result<Option<&str>> {
+    actor.require(Permission::DesignApis)?;
+    Ok((!actor.role.can(Permission::ReviewApis)).then_some(actor.user_id.as_str()))
 }
 
-async fn every_alert(db: &Db) -> Result<Vec<Alert>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} ORDER BY CASE WHEN a.firing_since IS NULL THEN 1 ELSE 0 END, a.name, a.id"
-    ))
-    .fetch_all(&db.pool)
-    .await?;
+/// The alerts `actor` manages, firing ones first.
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Alert>> {
+    alerts_of(db, owner_filter(actor)?).await
+}
+
+/// Every alert, or those watching an API of `owner`.
+async fn alerts_of(db: &Db, owner: Option<&str>) -> Result<Vec<Alert>> {
+    let filter = if owner.is_some() { "WHERE p.owner_id = $1" } else { "" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} {filter} ORDER BY CASE WHEN a.firing_since IS NULL THEN 1 ELSE 0 END, a.name, a.id"
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(owner) = owner {
+        query = query.bind(owner);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
     rows.iter().map(alert_of).collect()
 }
 
-async fn get(db: &Db, id: &str) -> Result<Alert> {
+/// One alert `actor` manages, or why not.
+async fn managed(db: &Db, actor: &Actor, id: &str) -> Result<Alert> {
+    let owner = owner_filter(actor)?;
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("alert {id}")))?;
-    alert_of(&row)
+    let alert = alert_of(&row)?;
+    if let Some(owner) = owner
+        && row.try_get::<Option<String>, _>("api_owner")?.as_deref() != Some(owner)
+    {
+        return Err(DomainError::Forbidden(format!("the alert {} watches traffic that is not yours", alert.name)));
+    }
+    Ok(alert)
 }
 
 /// Why `alert` cannot be kept as it is, naming the field.
@@ -120,11 +140,24 @@ async fn check_new(db: &Db, alert: &NewAlert) -> Result<()> {
     Ok(())
 }
 
-/// Define an alert (publishers and admins), checked at once so it shows where it stands.
+/// Define an alert, checked at once so it shows where it stands. A creator's alert watches
+/// one of their own APIs; every API's traffic is the publishers' to watch.
 pub async fn create(store: &Store, actor: &Actor, mut alert: NewAlert) -> Result<Alert> {
-    actor.require(Permission::ReviewApis)?;
+    let owner = owner_filter(actor)?;
     alert.api_id = alert.api_id.map(|id| id.trim().to_string()).filter(|id| !id.is_empty());
     check_new(&store.db, &alert).await?;
+    if let Some(owner) = owner {
+        let Some(api) = &alert.api_id else {
+            return Err(DomainError::Forbidden(
+                "an alert on every API's traffic is a publisher's; choose one of your APIs".into(),
+            ));
+        };
+        let (api_owner,): (String,) =
+            sqlx::query_as("SELECT owner_id FROM apis WHERE id = $1").bind(api).fetch_one(&store.db.pool).await?;
+        if api_owner != owner {
+            return Err(DomainError::Forbidden(format!("API {api} is not yours: its owner or a publisher watches it")));
+        }
+    }
     let id = new_id();
     let name = alert.name.trim();
     sqlx::query(
@@ -142,33 +175,42 @@ pub async fn create(store: &Store, actor: &Actor, mut alert: NewAlert) -> Result
     .bind(now_ms())
     .execute(&store.db.pool)
     .await?;
-    let created = get(&store.db, &id).await?;
+    let created = managed(&store.db, actor, &id).await?;
     audit::record(&store.db, &actor.email, "alert.created", &created.name, &describe(&created)).await?;
     // Stored either way: a check that fails now is logged, and the next minute's retries it.
     if let Err(e) = check(store, &created, now_ms()).await {
         tracing::error!(alert = %id, error = %e, "checking a new alert failed");
     }
-    get(&store.db, &id).await
+    managed(&store.db, actor, &id).await
 }
 
 /// Remove an alert; what it recorded stays in the history.
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
-    actor.require(Permission::ReviewApis)?;
-    let alert = get(db, id).await?;
+    let alert = managed(db, actor, id).await?;
     sqlx::query("DELETE FROM alerts WHERE id = $1").bind(id).execute(&db.pool).await?;
     audit::record(db, &actor.email, "alert.deleted", &alert.name, &describe(&alert)).await
 }
 
-/// The newest changes of every alert, newest first.
+/// The newest changes of the alerts `actor` manages (see [`list`]), newest first.
 pub async fn history(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<AlertEvent>> {
-    actor.require(Permission::ReviewApis)?;
-    let rows = sqlx::query(
-        "SELECT id, alert_id, alert_name, metric, kind, value, threshold, at FROM alert_events \
-         ORDER BY at DESC, id DESC LIMIT $1",
-    )
-    .bind(limit.clamp(1, 500))
-    .fetch_all(&db.pool)
-    .await?;
+    let owner = owner_filter(actor)?;
+    // A creator's: the changes of alerts that still watch one of their APIs.
+    let (from, filter) = match owner {
+        Some(_) => (
+            "alert_events e JOIN alerts a ON a.id = e.alert_id JOIN apis p ON p.id = a.api_id",
+            "WHERE p.owner_id = $2",
+        ),
+        None => ("alert_events e", ""),
+    };
+    let sql = format!(
+        "SELECT e.id, e.alert_id, e.alert_name, e.metric, e.kind, e.value, e.threshold, e.at FROM {from} {filter} \
+         ORDER BY e.at DESC, e.id DESC LIMIT $1"
+    );
+    let mut query = sqlx::query(&sql).bind(limit.clamp(1, 500));
+    if let Some(owner) = owner {
+        query = query.bind(owner);
+    }
+    let rows = query.fetch_all(&db.pool).await?;
     rows.iter()
         .map(|row| {
             Ok(AlertEvent {
@@ -197,6 +239,14 @@ fn describe(alert: &Alert) -> String {
     )
 }
 
+/// Where an optional number goes in a statement: parameter `$n`, bound only when present, or
+/// the literal NULL. sqlx 0.8's Any driver binds an absent f64 as PostgreSQL's 4-byte float4,
+/// and a statement prepared that way on a connection then refuses an 8-byte value ("incorrect
+/// binary data format"); with NULL written out, each form is a statement of its own.
+fn nullable(value: Option<f64>, n: usize) -> String {
+    if value.is_some() { format!("${n}") } else { "NULL".into() }
+}
+
 /// Check one alert against the window ending at `now`; returns the change it made, if any.
 pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<AlertEvent>> {
     let query = AnalyticsQuery { api: alert.api_id.clone(), ..Default::default() };
@@ -204,12 +254,12 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
     let value = alert.metric.value_of(&window_totals(store, &query, from, now).await?);
     let holds = value.is_some_and(|v| alert.comparison.holds(v, alert.threshold));
     let mut tx = store.db.pool.begin().await?;
-    sqlx::query("UPDATE alerts SET last_value = $1, last_checked_at = $2 WHERE id = $3")
-        .bind(value)
-        .bind(now)
-        .bind(&alert.id)
-        .execute(&mut *tx)
-        .await?;
+    let last = format!("UPDATE alerts SET last_checked_at = $1, last_value = {} WHERE id = $2", nullable(value, 3));
+    let mut update = sqlx::query(&last).bind(now).bind(&alert.id);
+    if let Some(value) = value {
+        update = update.bind(value);
+    }
+    update.execute(&mut *tx).await?;
     // Compare-and-set: only the check that flips the state records the change.
     let flip = if holds {
         sqlx::query("UPDATE alerts SET firing_since = $1 WHERE id = $2 AND firing_since IS NULL")
@@ -232,20 +282,23 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
         threshold: alert.threshold,
         at: now,
     };
-    sqlx::query(
-        "INSERT INTO alert_events (id, alert_id, alert_name, metric, kind, value, threshold, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&event.id)
-    .bind(&event.alert_id)
-    .bind(&event.alert_name)
-    .bind(event.metric.as_str())
-    .bind(&event.kind)
-    .bind(event.value)
-    .bind(event.threshold)
-    .bind(event.at)
-    .execute(&mut *tx)
-    .await?;
+    let insert = format!(
+        "INSERT INTO alert_events (id, alert_id, alert_name, metric, kind, threshold, at, value) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, {})",
+        nullable(value, 8)
+    );
+    let mut insert = sqlx::query(&insert)
+        .bind(&event.id)
+        .bind(&event.alert_id)
+        .bind(&event.alert_name)
+        .bind(event.metric.as_str())
+        .bind(&event.kind)
+        .bind(event.threshold)
+        .bind(event.at);
+    if let Some(value) = value {
+        insert = insert.bind(value);
+    }
+    insert.execute(&mut *tx).await?;
     tx.commit().await?;
     let now_alert =
         Alert { firing_since: holds.then_some(now), last_value: value, last_checked_at: Some(now), ..alert.clone() };
@@ -258,7 +311,7 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
 /// Check every alert at `now`; returns the changes.
 pub async fn check_all(store: &Store, now: i64) -> Result<Vec<AlertEvent>> {
     let mut changes = Vec::new();
-    for alert in every_alert(&store.db).await? {
+    for alert in alerts_of(&store.db, None).await? {
         match check(store, &alert, now).await {
             Ok(change) => changes.extend(change),
             // One alert that cannot be checked must not silence the others.

@@ -1,5 +1,5 @@
-//! Alerts on SQLite and PostgreSQL: what a publisher may define, an alert checked against the
-//! events of its window firing and resolving once each, the webhooks told, history kept.
+//! Alerts on SQLite and PostgreSQL: who may define what, an alert checked against the events of
+//! its window firing and resolving once each, the webhooks told, history kept.
 
 use gatehouse_analytics::{Store, alerts};
 use gatehouse_contract::{AlertMetric, AuditQuery, Comparison, NewAlert, Role};
@@ -58,9 +58,17 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     events.extend((10..20).map(|i| event(i, now - 60_000, "other", "x", 500, None, 5.0)));
     gateways::ingest(&db, "g", &events).await.expect("ingest");
 
-    // Creators and consumers watch dashboards; alerts are the publishers'.
-    assert!(matches!(alerts::create(&store, &creator, five_minute_5xx(&api.id)).await, Err(DomainError::Forbidden(_))));
-    assert!(matches!(alerts::list(&db, &creator).await, Err(DomainError::Forbidden(_))));
+    // Consumers read their own usage; alerts are for those who design and run APIs. A creator
+    // watches their own APIs only: not every API's traffic, not a colleague's API.
+    let consumer = user(&db, "consumer@example.com", Role::Consumer).await;
+    let colleague = user(&db, "colleague@example.com", Role::Creator).await;
+    let every_api = NewAlert { api_id: None, ..five_minute_5xx(&api.id) };
+    for (who, alert) in
+        [(&consumer, five_minute_5xx(&api.id)), (&colleague, five_minute_5xx(&api.id)), (&creator, every_api)]
+    {
+        assert!(matches!(alerts::create(&store, who, alert).await, Err(DomainError::Forbidden(_))), "{}", who.email);
+    }
+    assert!(matches!(alerts::list(&db, &consumer).await, Err(DomainError::Forbidden(_))));
 
     // Each refusal names the field at fault, and nothing is stored.
     let refused = [
@@ -105,6 +113,12 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     let listed = alerts::list(&db, &publisher).await.expect("list");
     assert_eq!(listed.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Pets 5xx", "No traffic"], "firing first");
 
+    // The creator sees the alert on their API, the colleague none; only the publisher both.
+    let names = |list: Vec<gatehouse_contract::Alert>| list.into_iter().map(|a| a.name).collect::<Vec<_>>();
+    assert_eq!(names(alerts::list(&db, &creator).await.expect("list")), ["Pets 5xx"]);
+    assert!(alerts::list(&db, &colleague).await.expect("list").is_empty());
+    assert!(matches!(alerts::delete(&db, &colleague, &errors.id).await, Err(DomainError::Forbidden(_))));
+
     // Checked again with nothing new: no change is recorded twice.
     assert!(alerts::check_all(&store, now_ms()).await.expect("check").is_empty());
 
@@ -126,6 +140,8 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
         [("No traffic", "fired"), ("Pets 5xx", "resolved"), ("Pets 5xx", "fired")],
         "newest first"
     );
+    let own = alerts::history(&db, &creator, 10).await.expect("history");
+    assert_eq!(own.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["resolved", "fired"], "only their alert's");
     assert_eq!(history[2].value, Some(20.0));
     assert_eq!((history[2].metric, history[2].threshold), (AlertMetric::ServerErrorRate, 10.0));
 
@@ -157,6 +173,7 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
             .any(|e| e.target == "Pets 5xx" && e.detail == "5xx rate above 10.0 % over 5 min of Pets 1.0.0"),
         "the audit log says what the alert watched"
     );
+
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -175,4 +192,29 @@ async fn the_demo_defines_its_alerts_once(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-db_tests!(an_alert_fires_and_resolves_once_and_tells_webhooks, the_demo_defines_its_alerts_once);
+/// An alert checked with no data, then with a value, then none again, records each change: on
+/// PostgreSQL a statement first run with no value once refused every value after it.
+async fn an_alert_flaps_between_no_data_and_a_value(db: Db) {
+    let dir = std::env::temp_dir().join(format!("gatehouse-alerts-{}", uuid::Uuid::new_v4()));
+    let store = Store::open(db.clone(), dir.clone()).await.expect("open");
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let slow = NewAlert { name: "p95".into(), api_id: None, metric: AlertMetric::LatencyP95, ..five_minute_5xx("") };
+    // No traffic yet: checked when created, with nothing to measure.
+    let slow = alerts::create(&store, &publisher, NewAlert { threshold: 1.0, ..slow }).await.expect("create");
+    assert_eq!((slow.last_value, slow.firing()), (None, false));
+    let now = now_ms();
+    gateways::ingest(&db, "g", &[event(0, now - 1000, "a", "x", 200, None, 5.0)]).await.expect("ingest");
+    for _ in 0..5 {
+        let fired = alerts::check(&store, &slow, now).await.expect("a value");
+        assert_eq!(fired.map(|c| (c.kind, c.value)), Some(("fired".to_string(), Some(5.0))));
+        let resolved = alerts::check(&store, &slow, now + 600_000).await.expect("no data");
+        assert_eq!(resolved.map(|c| (c.kind, c.value)), Some(("resolved".to_string(), None)));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+db_tests!(
+    an_alert_fires_and_resolves_once_and_tells_webhooks,
+    the_demo_defines_its_alerts_once,
+    an_alert_flaps_between_no_data_and_a_value
+);

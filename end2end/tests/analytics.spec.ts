@@ -3,7 +3,7 @@
 // charts, the range picker redraws them, CSV downloads, an alert on the traffic fires; a
 // consumer sees only their applications.
 import { test, expect, type Page } from '@playwright/test';
-import { deployHealthApi, hydrated, publisher, signIn, signUp, subscribeAndTry } from './helpers';
+import { creator, deployHealthApi, hydrated, publisher, signIn, signUp, subscribeAndTry } from './helpers';
 import { readFile } from 'node:fs/promises';
 
 async function totalRequests(page: Page) {
@@ -97,6 +97,17 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
   await row.getByRole('button', { name: 'Remove alert Status auth failures' }).click();
   await expect(board.getByText('No alerts yet.')).toBeVisible();
   await publisherContext.close();
+
+  // The API's creator watches it too: their own APIs to choose from, not every API's traffic.
+  const creatorContext = await browser.newContext();
+  const owner = await creatorContext.newPage();
+  await signIn(owner, creator.email, creator.password);
+  await owner.goto('/analytics/alerts');
+  await hydrated(owner);
+  const choices = owner.getByTestId('new-alert').getByLabel('Traffic of').locator('option');
+  await expect(choices.filter({ hasText: 'Status Board' })).toHaveCount(1);
+  await expect(choices.filter({ hasText: 'Every API' })).toHaveCount(0);
+  await creatorContext.close();
 
   // The consumer sees their application's calls only (not the anonymous ones).
   await page.goto('/analytics?range=1h');

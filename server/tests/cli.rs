@@ -364,7 +364,11 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(too_high.contains("a percentage cannot be above 100"), "{too_high}");
     let unknown = remote_fails(&server, &publisher, &alert("Typo", "errors", "1"));
     assert!(unknown.contains("unknown metric `errors`"), "{unknown}");
-    assert!(remote_fails(&server, &creator, &["alert", "list"]).contains("403"), "alerts are the publishers'");
+    assert!(
+        remote(&server, &creator, &["alert", "list"]).contains("Reviews failures"),
+        "the API's owner sees its alerts"
+    );
+    assert!(remote_fails(&server, &consumer, &["alert", "list"]).contains("403"), "a consumer has none");
     let id = rows[1].split_whitespace().next().unwrap_or_default();
     remote(&server, &publisher, &["alert", "delete", "--id", id]);
     assert_eq!(remote(&server, &publisher, &["alert", "list"]).lines().count(), 2, "one alert left");

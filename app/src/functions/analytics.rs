@@ -75,14 +75,14 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<Dashboard, AppError
 #[server]
 pub async fn list_alerts() -> Result<Vec<gatehouse_contract::Alert>, AppError> {
     use super::ssr::{context, require};
-    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     Ok(gatehouse_analytics::alerts::list(&context()?.db, &actor).await?)
 }
 
 #[server]
 pub async fn alert_history() -> Result<Vec<gatehouse_contract::AlertEvent>, AppError> {
     use super::ssr::{context, require};
-    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     Ok(gatehouse_analytics::alerts::history(&context()?.db, &actor, 50).await?)
 }
 
@@ -97,7 +97,7 @@ pub async fn create_alert(
     window_minutes: u32,
 ) -> Result<gatehouse_contract::Alert, AppError> {
     use super::ssr::{context, require};
-    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     let threshold = threshold.trim().parse::<f64>().map_err(|_| {
         AppError::from(gatehouse_domain::DomainError::invalid("threshold", format!("`{threshold}` is not a number")))
     })?;
@@ -109,6 +109,6 @@ pub async fn create_alert(
 #[server]
 pub async fn delete_alert(id: String) -> Result<(), AppError> {
     use super::ssr::{context, require};
-    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
     Ok(gatehouse_analytics::alerts::delete(&context()?.db, &actor, &id).await?)
 }

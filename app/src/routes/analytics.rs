@@ -82,7 +82,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                 } else {
                     "Traffic, errors and latency from the events your gateways send. Publishers and admins see every API; creators see their own."
                 }}</p>
-                // Publishers' and admins' alerts; the server refuses them to anyone else.
+                // The alerts the viewer manages; the server refuses them to consumers.
                 <Transition fallback=|| ()>
                     {move || alerts.get().and_then(Result::ok).map(|list| {
                         let firing: Vec<String> = list.iter().filter(|a| a.firing()).map(|a| a.name.clone()).collect();

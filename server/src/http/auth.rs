@@ -131,7 +131,7 @@ fn page_permission(path: &str) -> Option<Permission> {
     } else if under("/admin") {
         Some(Permission::Administer)
     } else if under("/analytics/alerts") {
-        Some(Permission::ReviewApis)
+        Some(Permission::DesignApis)
     } else if under("/analytics") {
         Some(Permission::ViewAnalytics)
     } else if under("/account") || under("/applications") {
@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(page_permission("/publishers"), None);
         assert_eq!(page_permission("/admin/users"), Some(Permission::Administer));
         assert_eq!(page_permission("/analytics"), Some(Permission::ViewAnalytics));
-        assert_eq!(page_permission("/analytics/alerts"), Some(Permission::ReviewApis));
+        assert_eq!(page_permission("/analytics/alerts"), Some(Permission::DesignApis));
         assert_eq!(page_permission("/portal"), None);
     }
 

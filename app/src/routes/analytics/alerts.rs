@@ -1,6 +1,8 @@
-//! Alerts (publishers, admins): conditions on the recent traffic that the server checks every
-//! minute, where each stands, and when they fired and resolved.
+//! Alerts: conditions on the recent traffic that the server checks every minute, where each
+//! stands, and when they fired and resolved. Publishers and admins manage every alert; a
+//! creator those on their own APIs (the server decides).
 
+use crate::app::use_auth;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::analytics::{CreateAlert, DeleteAlert, alert_history, list_alerts};
@@ -21,10 +23,13 @@ pub fn AlertsPage() -> impl IntoView {
     let changed = move || (create.version().get(), delete.version().get());
     let alerts = Resource::new(changed, |_| list_alerts());
     let history = Resource::new(changed, |_| alert_history());
-    let apis = Resource::new(|| (), |_| list_apis(ApiQuery { limit: Some(200), ..Default::default() }));
+    let auth = use_auth();
+    // A creator picks among their own APIs; every API's traffic is the publishers' to watch.
+    let owner = move || auth.me().and_then(|me| (!me.role.can(Permission::ReviewApis)).then_some(me.email));
+    let apis = Resource::new(owner, |owner| list_apis(ApiQuery { limit: Some(200), owner, ..Default::default() }));
     view! {
         <Title text="Alerts"/>
-        <RequirePermission permission=Permission::ReviewApis>
+        <RequirePermission permission=Permission::DesignApis>
             <section class="page-head">
                 <h1>"Alerts"</h1>
                 <p class="lead">"Each alert is checked every minute against the events your gateways send. When one starts or stops holding it is recorded below and POSTed to every webhook ("<code>"alert.fired"</code>", "<code>"alert.resolved"</code>"; "<a href="/admin/webhooks">"Admin → Webhooks"</a>")."</p>
@@ -38,7 +43,7 @@ pub fn AlertsPage() -> impl IntoView {
                             <label>"Name" <input type="text" name="name" required maxlength="100" placeholder="Checkout 5xx"/></label>
                             <label>"Traffic of"
                                 <select name="api_id">
-                                    <option value="">"Every API"</option>
+                                    {auth.can(Permission::ReviewApis).then(|| view! { <option value="">"Every API"</option> })}
                                     {apis.into_iter().map(|a| view! {
                                         <option value=a.id.clone()>{format!("{} {}", a.name, a.version)}</option>
                                     }).collect_view()}

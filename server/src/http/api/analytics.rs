@@ -72,15 +72,16 @@ pub async fn panel_svg(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], charts::render(&overview, panel)))
 }
 
-/// Every alert and where it stands, firing ones first (publishers and admins).
+/// The alerts the caller manages and where each stands, firing ones first: publishers and
+/// admins every alert, a creator those on their own APIs.
 #[utoipa::path(get, path = "/alerts", tag = "analytics", responses((status = 200, body = Vec<Alert>), (status = 403, body = ErrorBody)))]
 pub async fn list_alerts(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<Alert>>> {
-    let actor = caller.require(Permission::ReviewApis)?;
+    let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(alerts::list(&state.db, actor).await?))
 }
 
-/// Define an alert: a metric of one API's traffic (or every API's) above or below a threshold
-/// over a window of minutes. It is checked at once and then every minute; each time it starts
+/// Define an alert: a metric of one API's traffic (or every API's, publishers only) above or
+/// below a threshold over a window of minutes. It is checked at once and then every minute; each time it starts
 /// or stops holding, every webhook receives `alert.fired` or `alert.resolved`.
 #[utoipa::path(post, path = "/alerts", tag = "analytics", request_body = NewAlert,
     responses((status = 201, body = Alert), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -89,7 +90,7 @@ pub async fn create_alert(
     State(state): State<AppState>,
     Json(body): Json<NewAlert>,
 ) -> ApiResult<(StatusCode, Json<Alert>)> {
-    let actor = caller.require(Permission::ReviewApis)?;
+    let actor = caller.require(Permission::DesignApis)?;
     Ok((StatusCode::CREATED, Json(alerts::create(&state.analytics, actor, body).await?)))
 }
 
@@ -101,7 +102,7 @@ pub async fn delete_alert(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller.require(Permission::ReviewApis)?;
+    let actor = caller.require(Permission::DesignApis)?;
     alerts::delete(&state.db, actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -122,6 +123,6 @@ pub async fn alert_history(
     State(state): State<AppState>,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<Vec<AlertEvent>>> {
-    let actor = caller.require(Permission::ReviewApis)?;
+    let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(alerts::history(&state.db, actor, q.limit.unwrap_or(100)).await?))
 }
