@@ -1,8 +1,9 @@
-//! Alerts: a publisher names a condition on the recent traffic — the 5xx rate of one API above
-//! 5 % over the last 5 minutes, say, or no requests at all for an hour — and the server checks
-//! every alert once a minute against the same events the dashboards read. When an alert starts
-//! or stops holding it is recorded (`alert_events`) and sent to every webhook (`alert.fired`,
-//! `alert.resolved`), so an on-call pipeline hears of it.
+//! Alerts: a publisher, or an API's creator, names a condition on the recent traffic — the 5xx
+//! rate of one API above 5 % over the last 5 minutes, say, or no requests at all for an hour —
+//! and the server checks every alert once a minute against the same events the dashboards
+//! read. When an alert starts or stops holding it is recorded (`alert_events`) and queued for
+//! every webhook (`alert.fired`, `alert.resolved`) in the same transaction, so an on-call
+//! pipeline hears of each change once.
 //!
 //! An alert changes state by compare-and-set on `firing_since`, so two servers checking the
 //! same database record and send each change once.
@@ -299,12 +300,12 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
         insert = insert.bind(value);
     }
     insert.execute(&mut *tx).await?;
-    tx.commit().await?;
     let now_alert =
         Alert { firing_since: holds.then_some(now), last_value: value, last_checked_at: Some(now), ..alert.clone() };
-    let payload =
-        serde_json::json!({ "event": format!("alert.{}", event.kind), "alert": now_alert, "value": value, "at": now });
-    webhooks::enqueue(&store.db, &alert.id, &format!("alert.{}", event.kind), &payload).await?;
+    let kind = format!("alert.{}", event.kind);
+    let payload = serde_json::json!({ "event": kind, "alert": now_alert, "value": value, "at": now });
+    webhooks::enqueue_on(&mut tx, &alert.id, &kind, &payload).await?;
+    tx.commit().await?;
     Ok(Some(event))
 }
 

@@ -71,21 +71,33 @@ pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
 
 /// Queue one delivery per webhook for an event about `subject` (a deployment's or an alert's id).
 pub async fn enqueue(db: &Db, subject: &str, event: &str, payload: &serde_json::Value) -> Result<usize> {
-    let hooks = list(db).await?;
+    let mut conn = db.pool.acquire().await?;
+    enqueue_on(&mut conn, subject, event, payload).await
+}
+
+/// [`enqueue`] on `conn`: inside a transaction, the event is queued if and only if what it
+/// reports is written.
+pub async fn enqueue_on(
+    conn: &mut sqlx::AnyConnection,
+    subject: &str,
+    event: &str,
+    payload: &serde_json::Value,
+) -> Result<usize> {
+    let hooks: Vec<(String,)> = sqlx::query_as("SELECT id FROM webhooks").fetch_all(&mut *conn).await?;
     let body = serde_json::to_string(payload).unwrap_or_default();
     let now = now_ms();
-    for hook in &hooks {
+    for (hook,) in &hooks {
         sqlx::query(
             "INSERT INTO webhook_deliveries (id, webhook_id, subject, event, payload, status, attempts, last_error, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'pending', 0, '', $6, $6)",
         )
         .bind(new_id())
-        .bind(&hook.id)
+        .bind(hook)
         .bind(subject)
         .bind(event)
         .bind(&body)
         .bind(now)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(hooks.len())
