@@ -48,22 +48,29 @@ fn start() -> Server {
         &["user", "create", "--email", "ci@example.com", "--role", "publisher", "--password", "correct horse battery"],
     );
     let token = run(&data, &["token", "create", "--email", "ci@example.com", "--name", "pipeline"]).trim().to_string();
-    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let child = Command::new(BIN)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("GATEHOUSE_DATA_DIR", &data)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
+    // The port is free when probed, but a parallel test may take it before the server binds
+    // it: then the server exits and whatever listens there is not ours. So a server counts as
+    // started when it is still running and its own /healthz answers; else another port.
+    for _ in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("GATEHOUSE_DATA_DIR", &data)
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let started = Instant::now();
+        while child.try_wait().expect("server status").is_none() {
+            if is_gatehouse(port) && child.try_wait().expect("status").is_none() {
+                return Server { child, url: format!("http://127.0.0.1:{port}"), data, token };
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
-    Server { child, url, data, token }
+    panic!("the server exited on start five times")
 }
 
 fn api(server: &Server, args: &[&str]) -> String {
@@ -98,6 +105,16 @@ fn remote_fails(server: &Server, token: &str, args: &[&str]) -> String {
 
 /// What the test backend answers every request with.
 const REVIEWS: &str = r#"[{"stars":5}]"#;
+
+/// Whether a Gatehouse server answers its health check on `port` (and not some other listener).
+fn is_gatehouse(port: u16) -> bool {
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let mut answer = String::new();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").is_ok()
+        && stream.read_to_string(&mut answer).is_ok()
+        && answer.starts_with("HTTP/1.1 200")
+        && answer.contains(r#""status":"ok""#)
+}
 
 /// A backend on a free port answering every request with [`REVIEWS`].
 fn backend() -> u16 {
