@@ -228,16 +228,9 @@ pub async fn history(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<AlertEven
         .collect()
 }
 
-/// `5xx rate above 5.0 % over 5 min of Checkout 1.0.0`: the condition, for the audit log.
+/// `5xx rate above 5.0 % over 5 minutes of Checkout 1.0.0`: the condition, for the audit log.
 fn describe(alert: &Alert) -> String {
-    format!(
-        "{} {} {} over {} min of {}",
-        alert.metric.label(),
-        alert.comparison.as_str(),
-        gatehouse_contract::format_value(alert.metric, alert.threshold),
-        alert.window_minutes,
-        alert.api_name.as_deref().unwrap_or("every API"),
-    )
+    format!("{} of {}", alert.condition(), alert.api_name.as_deref().unwrap_or("every API"))
 }
 
 /// Where an optional number goes in a statement: parameter `$n`, bound only when present, or

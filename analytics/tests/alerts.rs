@@ -170,7 +170,7 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
         trail
             .items
             .iter()
-            .any(|e| e.target == "Pets 5xx" && e.detail == "5xx rate above 10.0 % over 5 min of Pets 1.0.0"),
+            .any(|e| e.target == "Pets 5xx" && e.detail == "5xx rate above 10.0 % over 5 minutes of Pets 1.0.0"),
         "the audit log says what the alert watched"
     );
 

@@ -167,6 +167,28 @@ impl Alert {
     pub fn firing(&self) -> bool {
         self.firing_since.is_some()
     }
+
+    /// `5xx rate above 5.0 % over 15 minutes`: what the alert watches, for people.
+    pub fn condition(&self) -> String {
+        format!(
+            "{} {} {} over {}",
+            self.metric.label(),
+            self.comparison.as_str(),
+            format_value(self.metric, self.threshold),
+            window_label(self.window_minutes)
+        )
+    }
+}
+
+/// `15 minutes`, `1 hour`, `6 hours`, `1 day`.
+pub fn window_label(minutes: u32) -> String {
+    match minutes {
+        1440 => "1 day".into(),
+        60 => "1 hour".into(),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        1 => "1 minute".into(),
+        m => format!("{m} minutes"),
+    }
 }
 
 /// An alert started or stopped holding.
@@ -185,6 +207,12 @@ pub struct AlertEvent {
     pub value: Option<f64>,
     pub threshold: f64,
     pub at: i64,
+}
+
+/// A reading of `metric` for people: [`format_value`], or `no data` when there was nothing to
+/// measure.
+pub fn format_reading(metric: AlertMetric, value: Option<f64>) -> String {
+    value.map_or_else(|| "no data".into(), |v| format_value(metric, v))
 }
 
 /// `12.5 %`, `340 ms`, `1204 requests`: a value in its metric's unit, for people.
@@ -241,5 +269,8 @@ mod tests {
         assert_eq!(format_value(AlertMetric::LatencyP95, 340.4), "340 ms");
         assert_eq!(format_value(AlertMetric::Requests, 1204.0), "1204 requests");
         assert_eq!(format_value(AlertMetric::AuthFailures, 1.0), "1 request");
+        assert_eq!(format_reading(AlertMetric::LatencyP95, None), "no data");
+        let labels: Vec<String> = [1, 5, 60, 120, 1440].into_iter().map(window_label).collect();
+        assert_eq!(labels, ["1 minute", "5 minutes", "1 hour", "2 hours", "1 day"]);
     }
 }

@@ -374,9 +374,10 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
         rows.len() == 2 && rows[0].contains("Reviews failures") && rows[0].ends_with("FIRING (33.3 %)"),
         "{listed}"
     );
-    assert!(rows[1].contains("server_error_rate above 5.0 % / 60 min, Reviews 1.0.0"), "{listed}");
+    assert!(rows[1].contains("5xx rate above 5.0 % over 1 hour, Reviews 1.0.0"), "{listed}");
     let history = remote(&server, &publisher, &["alert", "history"]);
     assert!(history.lines().count() == 1 && history.contains("fired    Reviews failures"), "{history}");
+    assert!(history.contains("33.3 % (threshold 20.0 %)"), "values in their unit: {history}");
     let too_high = remote_fails(&server, &publisher, &alert("Impossible", "error_rate", "150"));
     assert!(too_high.contains("a percentage cannot be above 100"), "{too_high}");
     let unknown = remote_fails(&server, &publisher, &alert("Typo", "errors", "1"));

@@ -4,7 +4,7 @@
 use super::audit::rfc3339;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{Alert, AlertEvent, AlertMetric, Comparison, format_value};
+use gatehouse_contract::{Alert, AlertEvent, AlertMetric, Comparison, format_reading, format_value};
 
 #[derive(Subcommand, Debug)]
 pub enum AlertCommand {
@@ -52,7 +52,7 @@ fn parse_metric(s: &str) -> Result<AlertMetric, String> {
 }
 
 fn state(alert: &Alert) -> String {
-    let value = alert.last_value.map_or_else(|| "no data".into(), |v| format_value(alert.metric, v));
+    let value = format_reading(alert.metric, alert.last_value);
     if alert.firing() { format!("FIRING ({value})") } else { format!("ok ({value})") }
 }
 
@@ -60,17 +60,10 @@ pub async fn run(remote: &Remote, command: AlertCommand) -> Result<(), RemoteErr
     match command {
         AlertCommand::List => {
             let alerts: Vec<Alert> = remote.get("/alerts").await?;
-            println!("{:<36} {:<24} {:<44} STATE", "ID", "NAME", "CONDITION");
+            println!("{:<36} {:<24} {:<56} STATE", "ID", "NAME", "CONDITION");
             for a in alerts {
-                let condition = format!(
-                    "{} {} {} / {} min, {}",
-                    a.metric.as_str(),
-                    a.comparison.as_str(),
-                    format_value(a.metric, a.threshold),
-                    a.window_minutes,
-                    a.api_name.as_deref().unwrap_or("every API")
-                );
-                println!("{:<36} {:<24} {:<44} {}", a.id, a.name, condition, state(&a));
+                let condition = format!("{}, {}", a.condition(), a.api_name.as_deref().unwrap_or("every API"));
+                println!("{:<36} {:<24} {:<56} {}", a.id, a.name, condition, state(&a));
             }
         }
         AlertCommand::Create { name, metric, above, below, window, api, api_version } => {
@@ -97,14 +90,9 @@ pub async fn run(remote: &Remote, command: AlertCommand) -> Result<(), RemoteErr
         AlertCommand::History { limit } => {
             let events: Vec<AlertEvent> = remote.get_with("/alerts/history", &[("limit", &limit.to_string())]).await?;
             for e in events {
-                let value = e.value.map_or_else(|| "no data".into(), |v| format!("{v:.1}"));
-                println!(
-                    "{:<29} {:<8} {:<24} value {value} (threshold {})",
-                    rfc3339(e.at),
-                    e.kind,
-                    e.alert_name,
-                    e.threshold
-                );
+                let value = format_reading(e.metric, e.value);
+                let threshold = format_value(e.metric, e.threshold);
+                println!("{:<29} {:<8} {:<24} {value} (threshold {threshold})", rfc3339(e.at), e.kind, e.alert_name);
             }
         }
     }

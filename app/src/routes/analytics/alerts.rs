@@ -8,13 +8,12 @@ use crate::components::notice::ActionError;
 use crate::functions::analytics::{CreateAlert, DeleteAlert, alert_history, list_alerts};
 use crate::functions::apis::list_apis;
 use crate::time::format_utc;
-use gatehouse_contract::{Alert, AlertMetric, ApiQuery, Permission, format_value};
+use gatehouse_contract::{Alert, AlertMetric, ApiQuery, Permission, format_reading, format_value, window_label};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// The windows offered, in minutes.
-const WINDOWS: [(u32, &str); 5] =
-    [(5, "5 minutes"), (15, "15 minutes"), (30, "30 minutes"), (60, "1 hour"), (1440, "1 day")];
+const WINDOWS: [u32; 5] = [5, 15, 30, 60, 1440];
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
@@ -65,7 +64,7 @@ pub fn AlertsPage() -> impl IntoView {
                             <label>"Threshold" <input type="number" name="threshold" required min="0" step="any" placeholder="5"/></label>
                             <label>"Over the last"
                                 <select name="window_minutes">
-                                    {WINDOWS.into_iter().map(|(minutes, label)| view! { <option value=minutes.to_string()>{label}</option> }).collect_view()}
+                                    {WINDOWS.into_iter().map(|minutes| view! { <option value=minutes.to_string()>{window_label(minutes)}</option> }).collect_view()}
                                 </select>
                             </label>
                             <button type="submit" class="button">"Add alert"</button>
@@ -103,7 +102,7 @@ pub fn AlertsPage() -> impl IntoView {
                                         <td class="muted nowrap">{format_utc(e.at)}</td>
                                         <td>{e.alert_name.clone()}</td>
                                         <td><span class=format!("badge alert-{}", e.kind)>{e.kind.clone()}</span></td>
-                                        <td>{e.value.map(|v| format_value(e.metric, v)).unwrap_or_else(|| "no data".into())}</td>
+                                        <td>{format_reading(e.metric, e.value)}</td>
                                         <td>{format_value(e.metric, e.threshold)}</td>
                                     </tr>
                                 }).collect_view()}
@@ -118,23 +117,14 @@ pub fn AlertsPage() -> impl IntoView {
 
 #[component]
 fn AlertRow(alert: Alert, delete: ServerAction<DeleteAlert>) -> impl IntoView {
-    let value = alert.last_value.map_or_else(|| "no data".to_string(), |v| format_value(alert.metric, v));
+    let value = format_reading(alert.metric, alert.last_value);
     let state = match alert.firing_since {
         Some(since) => {
             view! { <span class="badge alert-fired">"Firing"</span> " since " {format_utc(since)} }.into_any()
         }
         None => view! { <span class="badge alert-ok">"OK"</span> }.into_any(),
     };
-    let condition = format!(
-        "{} {} {} over {}",
-        alert.metric.label(),
-        alert.comparison.as_str(),
-        format_value(alert.metric, alert.threshold),
-        WINDOWS
-            .iter()
-            .find(|(m, _)| *m == alert.window_minutes)
-            .map_or_else(|| format!("{} minutes", alert.window_minutes), |(_, label)| label.to_string())
-    );
+    let condition = alert.condition();
     let watched = match (&alert.api_id, &alert.api_name) {
         (None, _) => "Every API".to_string(),
         (Some(_), Some(name)) => name.clone(),
