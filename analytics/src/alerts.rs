@@ -10,7 +10,9 @@
 
 use crate::Store;
 use crate::query::window_totals;
-use gatehouse_contract::{Alert, AlertEvent, AlertMetric, AnalyticsQuery, Comparison, NewAlert, Permission};
+use gatehouse_contract::{
+    Alert, AlertEvent, AlertMetric, AnalyticsQuery, Comparison, NewAlert, Permission, WebhookEvent,
+};
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::store::{new_id, now_ms};
 use gatehouse_domain::{Actor, Db, DomainError, Result, audit};
@@ -295,9 +297,9 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
     insert.execute(&mut *tx).await?;
     let now_alert =
         Alert { firing_since: holds.then_some(now), last_value: value, last_checked_at: Some(now), ..alert.clone() };
-    let kind = format!("alert.{}", event.kind);
+    let kind = if holds { WebhookEvent::AlertFired } else { WebhookEvent::AlertResolved };
     let payload = serde_json::json!({ "event": kind, "alert": now_alert, "value": value, "at": now });
-    webhooks::enqueue_on(&mut tx, &alert.id, &kind, &payload).await?;
+    webhooks::enqueue_on(&mut tx, &alert.id, kind, &payload).await?;
     tx.commit().await?;
     Ok(Some(event))
 }

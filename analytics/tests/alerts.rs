@@ -47,7 +47,11 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: None })
         .await
         .expect("import");
-    webhooks::create(&db, &admin, "http://127.0.0.1:9/hooks").await.expect("webhook");
+    let hook = webhooks::WebhookRequest {
+        url: "http://127.0.0.1:9/hooks".into(),
+        events: vec!["alert.fired".into(), "alert.resolved".into()],
+    };
+    webhooks::create(&db, &admin, &hook).await.expect("webhook");
 
     // In the last two minutes: the Pets API answered 10 calls, 2 of them 503; another API
     // answered only 500s, which an alert on Pets must not count.

@@ -351,14 +351,94 @@ pub struct Route {
     pub local_url: String,
 }
 
-/// A webhook deployments are POSTed to.
+/// What a webhook is told about. The name travels as `X-Gatehouse-Event` and as the payload's
+/// `event`; receivers switch on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum WebhookEvent {
+    #[serde(rename = "deployment.committed")]
+    DeploymentCommitted,
+    #[serde(rename = "deployment.failed")]
+    DeploymentFailed,
+    #[serde(rename = "api.lifecycle")]
+    ApiLifecycle,
+    #[serde(rename = "alert.fired")]
+    AlertFired,
+    #[serde(rename = "alert.resolved")]
+    AlertResolved,
+    /// Sent only when an admin asks, to the one webhook tested; never subscribed to.
+    #[serde(rename = "ping")]
+    Ping,
+}
+
+impl WebhookEvent {
+    /// The events a webhook can listen for.
+    pub const SUBSCRIBABLE: [WebhookEvent; 5] = [
+        WebhookEvent::DeploymentCommitted,
+        WebhookEvent::DeploymentFailed,
+        WebhookEvent::ApiLifecycle,
+        WebhookEvent::AlertFired,
+        WebhookEvent::AlertResolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEvent::DeploymentCommitted => "deployment.committed",
+            WebhookEvent::DeploymentFailed => "deployment.failed",
+            WebhookEvent::ApiLifecycle => "api.lifecycle",
+            WebhookEvent::AlertFired => "alert.fired",
+            WebhookEvent::AlertResolved => "alert.resolved",
+            WebhookEvent::Ping => "ping",
+        }
+    }
+
+    /// One of [`WebhookEvent::SUBSCRIBABLE`] by its name.
+    pub fn parse(s: &str) -> Option<WebhookEvent> {
+        WebhookEvent::SUBSCRIBABLE.into_iter().find(|e| e.as_str() == s)
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            WebhookEvent::DeploymentCommitted => "A release was committed and tagged in the GitOps repository",
+            WebhookEvent::DeploymentFailed => "A deployment failed, with the reason",
+            WebhookEvent::ApiLifecycle => "An API changed lifecycle state (published, deprecated, retired …)",
+            WebhookEvent::AlertFired => "An alert started holding",
+            WebhookEvent::AlertResolved => "An alert stopped holding",
+            WebhookEvent::Ping => "A test delivery",
+        }
+    }
+}
+
+impl std::fmt::Display for WebhookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A URL deployments, lifecycle changes and alerts are POSTed to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Webhook {
     pub id: String,
     pub url: String,
+    /// The events it hears; empty for every event, kinds added later included.
+    pub events: Vec<WebhookEvent>,
     pub created_at: i64,
+}
+
+impl Webhook {
+    pub fn hears(&self, event: WebhookEvent) -> bool {
+        self.events.is_empty() || self.events.contains(&event)
+    }
+}
+
+/// A webhook to add: where, and which events (none named: every event).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookRequest {
+    pub url: String,
+    #[serde(default)]
+    pub events: Vec<String>,
 }
 
 /// A new webhook: the only time its signing secret is shown.
@@ -378,7 +458,8 @@ pub struct NewWebhook {
 pub struct WebhookDelivery {
     pub id: String,
     pub webhook_id: String,
-    /// What the event is about: a deployment's id (`deployment.*`) or an alert's (`alert.*`).
+    /// What the event is about: a deployment's id (`deployment.*`), an API's (`api.*`), an
+    /// alert's (`alert.*`) or the webhook's own (`ping`).
     pub subject: String,
     pub event: String,
     /// pending, delivered or failed.

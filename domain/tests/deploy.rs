@@ -3,10 +3,12 @@
 //! own request, rollback makes a new release, and a failed step leaves the previous one live.
 
 use gatehouse_contract::{
-    ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role,
+    ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role, WebhookEvent,
 };
+use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, edit, revisions};
 use gatehouse_domain::deploy::Deployer;
+use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, groups, portal, seed};
 use std::path::Path;
@@ -314,7 +316,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let admin = user(&db, "admin@example.com", Role::Admin).await;
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let (url, seen) = receiver(1).await;
-    let hook = gatehouse_domain::deploy::webhooks::create(&db, &admin, &url).await.expect("webhook");
+    let hook = webhooks::create(&db, &admin, &WebhookRequest { url, events: vec![] }).await.expect("webhook");
     groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
     let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
@@ -327,34 +329,136 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
 
     let http = reqwest::Client::new();
     // First attempt: the receiver answers 500; the delivery stays pending with a backoff.
-    assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
-    let after_first = gatehouse_domain::deploy::webhooks::deliveries(&db, 10).await.expect("list");
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let after_first = webhooks::deliveries(&db, 10).await.expect("list");
     assert_eq!(
         (after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status),
         ("pending", 1, Some(500))
     );
     // Make it due now instead of waiting out the backoff.
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
-    assert_eq!(gatehouse_domain::deploy::webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
-    let delivered = gatehouse_domain::deploy::webhooks::deliveries(&db, 10).await.expect("list");
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let delivered = webhooks::deliveries(&db, 10).await.expect("list");
     assert_eq!((delivered[0].status.as_str(), delivered[0].attempts), ("delivered", 2));
 
     let calls = seen.lock().expect("lock").clone();
     assert_eq!(calls.len(), 2);
     let (event, signature, body) = &calls[1];
     assert_eq!(event, "deployment.committed");
-    assert_eq!(
-        signature,
-        &gatehouse_domain::deploy::webhooks::signature(&hook.secret, body),
-        "signed with the webhook's secret"
-    );
+    assert_eq!(signature, &webhooks::signature(&hook.secret, body), "signed with the webhook's secret");
     let payload: serde_json::Value = serde_json::from_slice(body).expect("json");
     assert_eq!(payload["tag"], "food-apis-v1.0.0");
     assert_eq!(payload["deployment"], deployment.id.as_str());
     let _ = std::fs::remove_dir_all(repo_dir);
 }
 
-db_tests!(deployments_are_posted_to_webhooks_signed_and_retried);
+/// Each webhook hears the events it names (or all), lifecycle changes and failed deployments
+/// are announced, a ping reaches only the webhook tested, and a finished delivery can be sent
+/// again; only admins manage any of it.
+async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let (url, seen) = receiver(0).await;
+    let request =
+        |events: &[&str]| WebhookRequest { url: url.clone(), events: events.iter().map(|e| e.to_string()).collect() };
+    let everything = webhooks::create(&db, &admin, &request(&[])).await.expect("every event");
+    let lifecycle_only =
+        webhooks::create(&db, &admin, &request(&["api.lifecycle", " api.lifecycle"])).await.expect("lifecycle");
+    let alerts_only = webhooks::create(&db, &admin, &request(&["alert.fired"])).await.expect("alerts");
+    match webhooks::create(&db, &admin, &request(&["deployment.done"])).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "events");
+            assert!(message.contains("`deployment.done`") && message.contains("deployment.failed"), "{message}");
+        }
+        other => panic!("an unknown event is refused: {other:?}"),
+    }
+    assert!(matches!(webhooks::create(&db, &publisher, &request(&[])).await, Err(DomainError::Forbidden(_))));
+    let listed = webhooks::list(&db).await.expect("list");
+    assert_eq!(listed.len(), 3, "the refused ones were not stored");
+    let lifecycle_listed = listed.iter().find(|h| h.id == lifecycle_only.id).expect("listed");
+    assert_eq!(lifecycle_listed.events, vec![WebhookEvent::ApiLifecycle], "named once");
+    assert!(lifecycle_listed.hears(WebhookEvent::ApiLifecycle) && !lifecycle_listed.hears(WebhookEvent::AlertFired));
+
+    // A publish: the two webhooks that hear lifecycle changes are told, the alerts one is not.
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
+        .await
+        .expect("import");
+    let publish = LifecycleRequest { action: "publish".into(), comment: "go".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &api.id, &publish).await.expect("publish");
+    let queued = webhooks::deliveries(&db, 10).await.expect("deliveries");
+    let mut told: Vec<&str> = queued.iter().map(|d| d.webhook_id.as_str()).collect();
+    told.sort();
+    let mut expected = vec![everything.id.as_str(), lifecycle_only.id.as_str()];
+    expected.sort();
+    assert_eq!(told, expected);
+    assert!(queued.iter().all(|d| d.event == "api.lifecycle" && d.subject == api.id));
+    let http = reqwest::Client::new();
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 2);
+    let calls = seen.lock().expect("lock").clone();
+    let payload: serde_json::Value = serde_json::from_slice(&calls[0].2).expect("json");
+    assert_eq!((payload["from"].as_str(), payload["to"].as_str()), (Some("CREATED"), Some("PUBLISHED")));
+    assert_eq!((payload["by"].as_str(), payload["comment"].as_str()), (Some("publisher@example.com"), Some("go")));
+
+    // A refused step announces nothing.
+    let again = lifecycle::change(&db, &publisher, &api.id, &publish).await;
+    assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
+    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 2);
+
+    // A failed deployment is announced with its reason, to the webhook that hears everything.
+    groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
+    revisions::create(&db, &creator, &api.id, "").await.expect("revision");
+    groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
+    let broken = Deployer::new(db.clone(), Path::new("/dev/null/not-a-repo").to_path_buf());
+    let request_id = broken.submit(&creator, &api.id, 1, "").await.expect("submit");
+    let failed = broken.approve(&publisher, &request_id, "").await.expect("recorded").deployment.expect("deployed");
+    assert_eq!(failed.status, DeploymentStatus::Failed);
+    let newest = webhooks::deliveries(&db, 1).await.expect("deliveries").remove(0);
+    assert_eq!(
+        (newest.event.as_str(), newest.webhook_id.as_str(), newest.subject.as_str()),
+        ("deployment.failed", everything.id.as_str(), failed.id.as_str())
+    );
+    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 3, "one webhook hears failures");
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let calls = seen.lock().expect("lock").clone();
+    let payload: serde_json::Value = serde_json::from_slice(&calls[2].2).expect("json");
+    assert_eq!(payload["reason"].as_str(), Some(failed.reason.as_str()));
+
+    // A ping goes to the one webhook tested, signed like the rest.
+    let ping = webhooks::ping(&db, &admin, &alerts_only.id).await.expect("ping");
+    assert_eq!(
+        (ping.event.as_str(), ping.webhook_id.as_str(), ping.status.as_str()),
+        ("ping", alerts_only.id.as_str(), "pending")
+    );
+    assert!(matches!(webhooks::ping(&db, &publisher, &alerts_only.id).await, Err(DomainError::Forbidden(_))));
+    assert!(matches!(webhooks::ping(&db, &admin, "no-such-hook").await, Err(DomainError::NotFound(_))));
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let calls = seen.lock().expect("lock").clone();
+    let (event, signature, body) = &calls[3];
+    assert_eq!(event, "ping");
+    assert_eq!(signature, &webhooks::signature(&alerts_only.secret, body));
+
+    // Sent again: a new delivery of the same payload; the first keeps its outcome.
+    let repeat = webhooks::redeliver(&db, &admin, &ping.id).await.expect("redeliver");
+    assert_ne!(repeat.id, ping.id);
+    assert_eq!((repeat.event.as_str(), repeat.status.as_str(), repeat.attempts), ("ping", "pending", 0));
+    let pending = webhooks::redeliver(&db, &admin, &repeat.id).await;
+    assert!(matches!(pending, Err(DomainError::Conflict(_))), "still being tried: {pending:?}");
+    assert!(matches!(webhooks::redeliver(&db, &publisher, &ping.id).await, Err(DomainError::Forbidden(_))));
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let calls = seen.lock().expect("lock").clone();
+    assert_eq!(calls[4].2, calls[3].2, "the same payload");
+    let all = webhooks::deliveries(&db, 10).await.expect("deliveries");
+    assert!(all.iter().filter(|d| d.event == "ping").all(|d| d.status == "delivered"), "{all:?}");
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    assert!(logged.items.iter().any(|e| e.action == "webhook.redelivered"), "audited");
+}
+
+db_tests!(
+    deployments_are_posted_to_webhooks_signed_and_retried,
+    webhooks_hear_their_events_and_deliveries_can_be_repeated
+);
 
 /// Each bundle pull is a heartbeat: the group page lists the instance with the release it
 /// serves and how it counts tiers, and the next heartbeat replaces both.

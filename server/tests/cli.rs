@@ -448,6 +448,59 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
 /// `api diff --fail-on-breaking` fails when the working copy drops or changes what the last
 /// revision offered.
 #[test]
+fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
+    let server = start();
+    run(
+        &server.data,
+        &["user", "create", "--email", "ops@example.com", "--role", "admin", "--password", "correct horse battery"],
+    );
+    let admin =
+        run(&server.data, &["token", "create", "--email", "ops@example.com", "--name", "setup"]).trim().to_string();
+    let url = format!("http://127.0.0.1:{}/hooks", backend());
+    let created = remote(
+        &server,
+        &admin,
+        &["webhook", "create", "--url", &url, "--event", "deployment.failed", "--event", "api.lifecycle"],
+    );
+    let id = created.lines().next().and_then(|l| l.split_whitespace().nth(2)).unwrap_or_default().to_string();
+    assert!(created.contains("signing secret (shown only now): whsec_"), "{created}");
+    let listed = remote(&server, &admin, &["webhook", "list"]);
+    assert!(listed.lines().any(|l| l.starts_with(&id) && l.ends_with("deployment.failed,api.lifecycle")), "{listed}");
+    let unknown = remote_fails(&server, &admin, &["webhook", "create", "--url", &url, "--event", "deploy"]);
+    assert!(unknown.contains("events") && unknown.contains("unknown event `deploy`"), "{unknown}");
+    assert!(
+        remote_fails(&server, &server.token, &["webhook", "list"]).contains("403"),
+        "publishers do not manage webhooks"
+    );
+
+    // A ping reaches the receiver within a few seconds; sent again, it reaches it twice.
+    let ping = remote(&server, &admin, &["webhook", "ping", "--id", &id]);
+    let first = ping.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    let delivered = |delivery: &str| {
+        let waiting = Instant::now();
+        loop {
+            let deliveries = remote(&server, &admin, &["webhook", "deliveries"]);
+            let row = deliveries.lines().find(|l| l.starts_with(delivery)).unwrap_or_default().to_string();
+            if row.contains(" delivered ") {
+                break row;
+            }
+            assert!(waiting.elapsed() < Duration::from_secs(20), "not delivered: {deliveries}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    let row = delivered(&first);
+    assert!(row.contains(" ping ") && row.contains(" 200"), "{row}");
+    let again = remote(&server, &admin, &["webhook", "redeliver", "--id", &first]);
+    let second = again.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    assert_ne!(second, first);
+    delivered(&second);
+    assert!(remote_fails(&server, &admin, &["webhook", "redeliver", "--id", "nope"]).contains("404"));
+
+    remote(&server, &admin, &["webhook", "delete", "--id", &id]);
+    assert_eq!(remote(&server, &admin, &["webhook", "list"]).lines().count(), 1, "only the heading");
+}
+
+#[test]
 fn validate_checks_a_file_and_diff_fails_on_a_breaking_change() {
     let server = start();
     let broken = write(

@@ -93,10 +93,26 @@ pub async fn list_webhooks() -> Result<Vec<gatehouse_contract::Webhook>, AppErro
 }
 
 #[server]
-pub async fn create_webhook(url: String) -> Result<gatehouse_contract::NewWebhook, AppError> {
+pub async fn create_webhook(
+    request: gatehouse_contract::WebhookRequest,
+) -> Result<gatehouse_contract::NewWebhook, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::Administer).await?;
-    Ok(gatehouse_domain::deploy::webhooks::create(&context()?.db, &actor, &url).await?)
+    Ok(gatehouse_domain::deploy::webhooks::create(&context()?.db, &actor, &request).await?)
+}
+
+#[server]
+pub async fn ping_webhook(id: String) -> Result<gatehouse_contract::WebhookDelivery, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::ping(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
+pub async fn redeliver_webhook(id: String) -> Result<gatehouse_contract::WebhookDelivery, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::Administer).await?;
+    Ok(gatehouse_domain::deploy::webhooks::redeliver(&context()?.db, &actor, &id).await?)
 }
 
 #[server]

@@ -2,10 +2,11 @@
 //! rest is the publisher's, who may not publish their own work. Every step is audited.
 
 use super::{load, load_editable};
+use crate::deploy::webhooks;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 pub use gatehouse_contract::LifecycleRequest;
-use gatehouse_contract::{LifecycleAction, LifecycleState, Permission};
+use gatehouse_contract::{LifecycleAction, LifecycleState, Permission, WebhookEvent};
 
 /// Apply one lifecycle step; returns the new state.
 pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleRequest) -> Result<LifecycleState> {
@@ -78,10 +79,24 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
+                let why = format!("newer version {} published", row.version);
+                let payload = announcement(
+                    &id,
+                    &row.name,
+                    &version,
+                    &row.context,
+                    actor,
+                    (LifecycleState::Published, LifecycleState::Deprecated),
+                    &why,
+                );
+                webhooks::enqueue_on(&mut tx, &id, WebhookEvent::ApiLifecycle, &payload).await?;
                 deprecated.push(version);
             }
         }
     }
+    let payload =
+        announcement(api_id, &row.name, &row.version, &row.context, actor, (from, to), request.comment.trim());
+    webhooks::enqueue_on(&mut tx, api_id, WebhookEvent::ApiLifecycle, &payload).await?;
     tx.commit().await?;
     if let Some(revoked) = revoked {
         revoked.after_commit(db).await;
@@ -106,6 +121,22 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         .await?;
     }
     Ok(to)
+}
+
+/// The `api.lifecycle` webhook payload: which API moved from where to where, by whom and why.
+fn announcement(
+    api_id: &str,
+    name: &str,
+    version: &str,
+    context: &str,
+    actor: &Actor,
+    (from, to): (LifecycleState, LifecycleState),
+    comment: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "event": WebhookEvent::ApiLifecycle, "api_id": api_id, "name": name, "version": version, "context": context,
+        "from": from, "to": to, "by": actor.email, "comment": comment,
+    })
 }
 
 /// Delete an API version that never reached a gateway — imported by mistake, or abandoned

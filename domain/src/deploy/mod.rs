@@ -16,7 +16,7 @@ use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
 use gatehouse_contract::{
     ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup,
-    GroupMode, LifecycleState, Permission, Snapshot, Visibility,
+    GroupMode, LifecycleState, Permission, Snapshot, Visibility, WebhookEvent,
 };
 use gitops::{GitOps, Signature};
 use std::collections::BTreeMap;
@@ -511,15 +511,20 @@ impl Deployer {
                 }
                 self.changed.send_modify(|n| *n += 1);
                 let payload = serde_json::json!({
-                    "event": "deployment.committed", "deployment": id, "group": group_name, "api_id": api_id,
+                    "event": WebhookEvent::DeploymentCommitted, "deployment": id, "group": group_name, "api_id": api_id,
                     "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,
                     "repository": self.git.path().display().to_string(),
                 });
-                webhooks::enqueue(&self.db, &id, "deployment.committed", &payload).await?;
+                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentCommitted, &payload).await?;
             }
             Err(e) => {
                 tracing::warn!(deployment = %id, error = %e, "deployment failed");
                 self.fail(&id, &e.to_string(), &steps_json).await?;
+                let payload = serde_json::json!({
+                    "event": WebhookEvent::DeploymentFailed, "deployment": id, "group": group_name, "api_id": api_id,
+                    "revision": revision, "kind": kind, "reason": e.to_string(),
+                });
+                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentFailed, &payload).await?;
             }
         }
         self.deployment(&id).await

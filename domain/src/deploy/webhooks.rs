@@ -1,11 +1,13 @@
-//! Webhooks: every deployment and every alert that fires or resolves is POSTed, signed with HMAC-SHA256, to each configured URL so an
-//! external pipeline (Jenkins, GitHub Actions, Argo CD) can act. Deliveries are stored first
-//! and retried with exponential backoff; the UI lists them.
+//! Webhooks: deployments (committed or failed), API lifecycle changes and alerts that fire or
+//! resolve are POSTed, signed with HMAC-SHA256, to each configured URL that hears that event,
+//! so an external pipeline (Jenkins, GitHub Actions, Argo CD) or a chat bridge can act.
+//! Deliveries are stored first and retried with exponential backoff; the UI lists them, sends
+//! a test `ping` and sends a finished delivery again.
 
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::Permission;
-pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery};
+pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery, WebhookEvent, WebhookRequest};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -24,26 +26,58 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-pub async fn create(db: &Db, actor: &Actor, url: &str) -> Result<NewWebhook> {
+pub async fn create(db: &Db, actor: &Actor, request: &WebhookRequest) -> Result<NewWebhook> {
     actor.require(Permission::Administer)?;
-    let url = url.trim();
+    let url = request.url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.chars().any(char::is_whitespace) {
         return Err(DomainError::invalid("url", "must be an http(s) URL"));
     }
+    let events = parse_events(&request.events)?;
     let mut bytes = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = format!("whsec_{}", hex::encode(bytes));
     let id = new_id();
-    sqlx::query("INSERT INTO webhooks (id, url, secret, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(url)
-        .bind(&secret)
-        .bind(&actor.email)
-        .bind(now_ms())
-        .execute(&db.pool)
-        .await?;
-    audit::record(db, &actor.email, "webhook.created", url, "").await?;
+    sqlx::query(
+        "INSERT INTO webhooks (id, url, secret, events, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(url)
+    .bind(&secret)
+    .bind(join_events(&events))
+    .bind(&actor.email)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    audit::record(db, &actor.email, "webhook.created", url, &describe_events(&events)).await?;
     Ok(NewWebhook { id, url: url.to_string(), secret })
+}
+
+/// The named events, each once; unknown names are refused by name.
+fn parse_events(names: &[String]) -> Result<Vec<WebhookEvent>> {
+    let mut events = Vec::new();
+    for name in names.iter().map(|n| n.trim()) {
+        let event = WebhookEvent::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = WebhookEvent::SUBSCRIBABLE.iter().map(|e| e.as_str()).collect();
+            DomainError::invalid("events", format!("unknown event `{name}`; one of {}", known.join(", ")))
+        })?;
+        if !events.contains(&event) {
+            events.push(event);
+        }
+    }
+    Ok(events)
+}
+
+/// The `events` column: names separated by commas, '' for every event.
+fn join_events(events: &[WebhookEvent]) -> String {
+    events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn split_events(column: &str) -> Vec<WebhookEvent> {
+    column.split(',').filter_map(WebhookEvent::parse).collect()
+}
+
+fn describe_events(events: &[WebhookEvent]) -> String {
+    if events.is_empty() { "every event".into() } else { join_events(events).replace(',', ", ") }
 }
 
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
@@ -56,21 +90,38 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
-    Ok(sqlx::query_as("SELECT id, url, created_at FROM webhooks ORDER BY created_at").fetch_all(&db.pool).await?)
+    let rows: Vec<(String, String, String, i64)> =
+        sqlx::query_as("SELECT id, url, events, created_at FROM webhooks ORDER BY created_at")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, url, events, created_at)| Webhook { id, url, events: split_events(&events), created_at })
+        .collect())
 }
 
+const DELIVERY_COLUMNS: &str = "id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at";
+
 pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
-    Ok(sqlx::query_as(
-        "SELECT id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
-         FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1"
+    ))
     .bind(limit.clamp(1, 500))
     .fetch_all(&db.pool)
     .await?)
 }
 
-/// Queue one delivery per webhook for an event about `subject` (a deployment's or an alert's id).
-pub async fn enqueue(db: &Db, subject: &str, event: &str, payload: &serde_json::Value) -> Result<usize> {
+async fn delivery(db: &Db, id: &str) -> Result<Delivery> {
+    sqlx::query_as(&format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("webhook delivery {id}")))
+}
+
+/// Queue one delivery per webhook that hears `event`, about `subject` (a deployment's, an
+/// API's or an alert's id).
+pub async fn enqueue(db: &Db, subject: &str, event: WebhookEvent, payload: &serde_json::Value) -> Result<usize> {
     let mut conn = db.pool.acquire().await?;
     enqueue_on(&mut conn, subject, event, payload).await
 }
@@ -80,27 +131,88 @@ pub async fn enqueue(db: &Db, subject: &str, event: &str, payload: &serde_json::
 pub async fn enqueue_on(
     conn: &mut sqlx::AnyConnection,
     subject: &str,
-    event: &str,
+    event: WebhookEvent,
     payload: &serde_json::Value,
 ) -> Result<usize> {
-    let hooks: Vec<(String,)> = sqlx::query_as("SELECT id FROM webhooks").fetch_all(&mut *conn).await?;
+    let hooks: Vec<(String, String)> = sqlx::query_as("SELECT id, events FROM webhooks").fetch_all(&mut *conn).await?;
     let body = serde_json::to_string(payload).unwrap_or_default();
     let now = now_ms();
-    for (hook,) in &hooks {
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (id, webhook_id, subject, event, payload, status, attempts, last_error, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, '', $6, $6)",
-        )
-        .bind(new_id())
-        .bind(hook)
-        .bind(subject)
-        .bind(event)
-        .bind(&body)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    let mut queued = 0;
+    for (hook, events) in &hooks {
+        let events = split_events(events);
+        if events.is_empty() || events.contains(&event) {
+            queue(conn, hook, subject, event.as_str(), &body, now).await?;
+            queued += 1;
+        }
     }
-    Ok(hooks.len())
+    Ok(queued)
+}
+
+async fn queue(
+    conn: &mut sqlx::AnyConnection,
+    hook: &str,
+    subject: &str,
+    event: &str,
+    body: &str,
+    now: i64,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (id, webhook_id, subject, event, payload, status, attempts, last_error, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, '', $6, $6)",
+    )
+    .bind(&id)
+    .bind(hook)
+    .bind(subject)
+    .bind(event)
+    .bind(body)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Queue a `ping` to one webhook, so an admin sees at once whether its receiver answers and
+/// verifies the signature; the delivery shows in the list like any other.
+pub async fn ping(db: &Db, actor: &Actor, id: &str) -> Result<Delivery> {
+    actor.require(Permission::Administer)?;
+    let hook = list(db)
+        .await?
+        .into_iter()
+        .find(|h| h.id == id)
+        .ok_or_else(|| DomainError::NotFound(format!("webhook {id}")))?;
+    let now = now_ms();
+    let payload = serde_json::json!({
+        "event": WebhookEvent::Ping, "webhook": hook, "sent_by": actor.email, "at": now,
+    });
+    let mut conn = db.pool.acquire().await?;
+    let delivery_id = queue(&mut conn, id, id, WebhookEvent::Ping.as_str(), &payload.to_string(), now).await?;
+    drop(conn);
+    delivery(db, &delivery_id).await
+}
+
+/// Send a finished delivery's payload again, as a new delivery (the old one keeps its
+/// outcome) — after a receiver's outage outlasted the retries, say.
+pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: &str) -> Result<Delivery> {
+    actor.require(Permission::Administer)?;
+    let row: Option<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT webhook_id, subject, event, payload, status FROM webhook_deliveries WHERE id = $1")
+            .bind(delivery_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some((hook, subject, event, payload, status)) = row else {
+        return Err(DomainError::NotFound(format!("webhook delivery {delivery_id}")));
+    };
+    if status == "pending" {
+        return Err(DomainError::Conflict(format!(
+            "delivery {delivery_id} is still being tried; wait for its outcome"
+        )));
+    }
+    let mut conn = db.pool.acquire().await?;
+    let id = queue(&mut conn, &hook, &subject, &event, &payload, now_ms()).await?;
+    drop(conn);
+    audit::record(db, &actor.email, "webhook.redelivered", &event, &format!("delivery {delivery_id} as {id}")).await?;
+    delivery(db, &id).await
 }
 
 /// Send every delivery that is due; returns how many were attempted.

@@ -1,6 +1,6 @@
 //! The `gatehouse` command line. On the data directory: `serve`, `migrate`, `user create` and
 //! `token create`. Against a running server's REST API, as a pipeline uses them (apictl's
-//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `subscription`, `analytics`, `alert` and `audit`,
+//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `subscription`, `analytics`, `alert`, `webhook` and `audit`,
 //! one module each.
 
 mod accounts;
@@ -14,6 +14,7 @@ mod group;
 mod keys;
 mod serve;
 mod subscription;
+mod webhook;
 
 use crate::config::{ServeArgs, StoreArgs};
 use crate::remote::{Remote, RemoteError};
@@ -107,6 +108,13 @@ pub enum Command {
         #[command(subcommand)]
         command: alert::AlertCommand,
     },
+    /// Webhooks on a running server (admins): add, list, remove, test, and their deliveries.
+    Webhook {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
+    },
     /// The audit log on a running server (admins): who did what, to what, when.
     Audit {
         #[command(flatten)]
@@ -161,6 +169,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Subscription { remote, command } => Ok(subscription::run(&remote.connect()?, command).await?),
         Command::Analytics { remote, command } => Ok(analytics::run(&remote.connect()?, command).await?),
         Command::Alert { remote, command } => Ok(alert::run(&remote.connect()?, command).await?),
+        Command::Webhook { remote, command } => Ok(webhook::run(&remote.connect()?, command).await?),
         Command::Audit { remote, args } => Ok(audit::run(&remote.connect()?, args).await?),
     }
 }

@@ -1,48 +1,68 @@
-//! Webhooks: where deployments and alerts are announced, with each delivery's outcome.
+//! Webhooks: where deployments, lifecycle changes and alerts are announced, which events each
+//! URL hears, a test ping, and each delivery's outcome with a way to send it again.
 
 use super::AdminPage;
 use crate::components::notice::ActionError;
-use crate::functions::admin::{CreateWebhook, DeleteWebhook, list_deliveries, list_webhooks};
+use crate::functions::admin::{
+    CreateWebhook, DeleteWebhook, PingWebhook, RedeliverWebhook, list_deliveries, list_webhooks,
+};
 use crate::time::format_utc;
+use gatehouse_contract::{Webhook, WebhookEvent, WebhookRequest};
 use leptos::prelude::*;
+use std::time::Duration;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let delete = ServerAction::<DeleteWebhook>::new();
+    let ping = ServerAction::<PingWebhook>::new();
+    let redeliver = ServerAction::<RedeliverWebhook>::new();
+    // Bumped to read the deliveries again while fresh ones are on their way.
+    let poll = RwSignal::new(0u32);
     let hooks = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
-    let deliveries = Resource::new(move || create.version().get(), |_| list_deliveries());
+    let deliveries = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                delete.version().get(),
+                ping.version().get(),
+                redeliver.version().get(),
+                poll.get(),
+            )
+        },
+        |_| list_deliveries(),
+    );
+    // A delivery not tried yet is sent within a second; look again shortly so its outcome shows.
+    Effect::new(move |_| {
+        let fresh = deliveries
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|list| list.iter().any(|d| d.status == "pending" && d.attempts == 0));
+        if fresh {
+            set_timeout(move || poll.update(|n| *n += 1), Duration::from_millis(1500));
+        }
+    });
     view! {
         <AdminPage title="Webhooks">
             <section class="panel">
                 <h2>"Webhooks"</h2>
-                <p class="muted">"Every deployment, and every alert that fires or resolves ("<a href="/analytics/alerts">"Alerts"</a>"), is POSTed as JSON to each URL, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>". Failed deliveries are retried with exponential backoff."</p>
-                <ActionForm action=create attr:class="form inline-form">
-                    <label>"URL" <input type="url" name="url" required placeholder="https://ci.example.com/gatehouse-hook"/></label>
-                    <button type="submit" class="button">"Add webhook"</button>
-                </ActionForm>
-                <ActionError result=create.value().into()/>
-                {move || create.value().get().and_then(|r| r.ok()).map(|h| view! {
-                    <div class="callout" data-testid="new-webhook">
-                        <p><strong>"Webhook added."</strong> " Its signing secret is shown only now:"</p>
-                        <code class="secret">{h.secret}</code>
-                    </div>
-                })}
+                <p class="muted">"Deployments, API lifecycle changes and alerts that fire or resolve ("<a href="/analytics/alerts">"Alerts"</a>") are POSTed as JSON to each URL that hears them, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>", the event named in "<code>"X-Gatehouse-Event"</code>". Failed deliveries are retried with exponential backoff."</p>
+                <NewWebhook create=create/>
                 <Transition fallback=|| ()>
                     {move || hooks.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
-                        {none.then(|| view! { <p class="muted">"No webhooks yet: deployments and alerts are not announced anywhere."</p> })}
-                        <table class="table" hidden=none>
-                            <thead><tr><th>"URL"</th><th>"Added"</th><th></th></tr></thead>
+                        {none.then(|| view! { <p class="muted">"No webhooks yet: nothing is announced anywhere."</p> })}
+                        <table class="table" hidden=none data-testid="webhooks">
+                            <thead><tr><th>"URL"</th><th>"Hears"</th><th>"Added"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|h| view! {
-                                    <tr>
+                                    <tr data-testid="webhook">
                                         <td><code>{h.url.clone()}</code></td>
+                                        <td>{hears(&h)}</td>
                                         <td class="muted">{format_utc(h.created_at)}</td>
-                                        <td>
-                                            <ActionForm action=delete attr:class="inline">
-                                                <input type="hidden" name="id" value=h.id.clone()/>
-                                                <button type="submit" class="button small danger">"Remove"</button>
-                                            </ActionForm>
+                                        <td class="nowrap">
+                                            <button class="button small" on:click={let id = h.id.clone(); move |_| { ping.dispatch(PingWebhook { id: id.clone() }); }}>"Send test"</button>
+                                            " "
+                                            <button class="button small danger" on:click={let id = h.id.clone(); move |_| { delete.dispatch(DeleteWebhook { id: id.clone() }); }}>"Remove"</button>
                                         </td>
                                     </tr>
                                 }).collect_view()}
@@ -50,29 +70,93 @@ pub fn WebhooksPage() -> impl IntoView {
                         </table>
                     }})}
                 </Transition>
+                <ActionError result=ping.value().into()/>
+                <ActionError result=delete.value().into()/>
             </section>
             <section class="panel">
                 <h2>"Recent deliveries"</h2>
+                <ActionError result=redeliver.value().into()/>
                 <Transition fallback=|| ()>
-                    {move || deliveries.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
-                        {none.then(|| view! { <p class="muted">"Nothing delivered yet."</p> })}
-                        <table class="table" hidden=none>
-                            <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last answer"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|d| view! {
-                                    <tr>
-                                        <td class="muted nowrap">{format_utc(d.created_at)}</td>
-                                        <td><code>{d.event.clone()}</code></td>
-                                        <td>{d.status.clone()}</td>
-                                        <td>{d.attempts}</td>
-                                        <td class="muted">{d.last_status.map(|s| s.to_string()).unwrap_or_default()} " " {d.last_error.clone()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }})}
+                    {move || {
+                        let urls = hooks.get().and_then(|r| r.ok()).unwrap_or_default();
+                        deliveries.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
+                            {none.then(|| view! { <p class="muted">"Nothing delivered yet."</p> })}
+                            <table class="table" hidden=none data-testid="deliveries">
+                                <thead><tr><th>"When"</th><th>"To"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last answer"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|d| {
+                                        let to = urls.iter().find(|h| h.id == d.webhook_id).map(|h| h.url.clone()).unwrap_or_default();
+                                        let finished = d.status != "pending";
+                                        let id = d.id.clone();
+                                        view! {
+                                            <tr data-testid="delivery">
+                                                <td class="muted nowrap">{format_utc(d.created_at)}</td>
+                                                <td class="muted"><code>{to}</code></td>
+                                                <td><code>{d.event.clone()}</code></td>
+                                                <td data-testid="delivery-status">{d.status.clone()}</td>
+                                                <td>{d.attempts}</td>
+                                                <td class="muted">{d.last_status.map(|s| s.to_string()).unwrap_or_default()} " " {d.last_error.clone()}</td>
+                                                <td>{finished.then(|| view! {
+                                                    <button class="button small" on:click=move |_| { redeliver.dispatch(RedeliverWebhook { id: id.clone() }); }>"Send again"</button>
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }})
+                    }}
                 </Transition>
             </section>
         </AdminPage>
+    }
+}
+
+/// The events a webhook hears, as the table says it.
+fn hears(hook: &Webhook) -> String {
+    if hook.events.is_empty() {
+        "every event".into()
+    } else {
+        hook.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[component]
+fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    let events = RwSignal::new(Vec::<String>::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateWebhook {
+            request: WebhookRequest { url: url.get_untracked(), events: events.get_untracked() },
+        });
+    };
+    view! {
+        <form class="form" on:submit=submit data-testid="webhook-form">
+            <label>"URL" <input type="url" name="url" required placeholder="https://ci.example.com/gatehouse-hook" on:input=move |ev| url.set(event_target_value(&ev))/></label>
+            <fieldset class="checks">
+                <legend>"Events (none ticked: every event, kinds added later included)"</legend>
+                {WebhookEvent::SUBSCRIBABLE.into_iter().map(|event| {
+                    let name = event.as_str().to_string();
+                    view! {
+                        <label class="checkbox" title=event.description()>
+                            <input type="checkbox" value=event.as_str() on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                events.update(|list| { list.retain(|x| x != &name); if on { list.push(name.clone()); } });
+                            }/>
+                            <code>{event.as_str()}</code> " " <span class="muted">{event.description()}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <button type="submit" class="button">"Add webhook"</button>
+        </form>
+        <ActionError result=create.value().into()/>
+        {move || create.value().get().and_then(|r| r.ok()).map(|h| view! {
+            <div class="callout" data-testid="new-webhook">
+                <p><strong>"Webhook added."</strong> " Its signing secret is shown only now:"</p>
+                <code class="secret">{h.secret}</code>
+            </div>
+        })}
     }
 }

@@ -31,7 +31,7 @@ pub fn AlertsPage() -> impl IntoView {
         <RequirePermission permission=Permission::DesignApis>
             <section class="page-head">
                 <h1>"Alerts"</h1>
-                <p class="lead">"Each alert is checked every minute against the events your gateways send. When one starts or stops holding it is recorded below and POSTed to every webhook ("<code>"alert.fired"</code>", "<code>"alert.resolved"</code>"; "<a href="/admin/webhooks">"Admin → Webhooks"</a>")."</p>
+                <p class="lead">"Each alert is checked every minute against the events your gateways send. When one starts or stops holding it is recorded below and POSTed to each webhook that hears it ("<code>"alert.fired"</code>", "<code>"alert.resolved"</code>"; "<a href="/admin/webhooks">"Admin → Webhooks"</a>")."</p>
                 <p><a href="/analytics">"← Analytics"</a></p>
             </section>
             <section class="panel">

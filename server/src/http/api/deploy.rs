@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{
     Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route,
-    Webhook, WebhookDelivery,
+    Webhook, WebhookDelivery, WebhookRequest,
 };
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
@@ -225,13 +225,8 @@ pub async fn list_webhooks(caller: Caller, State(state): State<AppState>) -> Api
     Ok(Json(webhooks::list(&state.db).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct WebhookRequest {
-    url: String,
-}
-
-/// Add a webhook; every deployment is POSTed to it, signed with HMAC-SHA256. The secret is
-/// shown only in this answer.
+/// Add a webhook; the events it names (every event when none are named) are POSTed to it,
+/// signed with HMAC-SHA256. The secret is shown only in this answer.
 #[utoipa::path(post, path = "/webhooks", tag = "deployment", request_body = WebhookRequest,
     responses((status = 201, body = NewWebhook), (status = 422, body = ErrorBody)))]
 pub async fn create_webhook(
@@ -240,7 +235,31 @@ pub async fn create_webhook(
     Json(body): Json<WebhookRequest>,
 ) -> ApiResult<(StatusCode, Json<NewWebhook>)> {
     let actor = caller.require(Permission::Administer)?;
-    Ok((StatusCode::CREATED, Json(webhooks::create(&state.db, actor, &body.url).await?)))
+    Ok((StatusCode::CREATED, Json(webhooks::create(&state.db, actor, &body).await?)))
+}
+
+/// Send a test `ping` to one webhook; the answer is the queued delivery, sent within a second.
+#[utoipa::path(post, path = "/webhooks/{id}/ping", tag = "deployment", params(("id" = String, Path)),
+    responses((status = 202, body = WebhookDelivery), (status = 404, body = ErrorBody)))]
+pub async fn ping_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<WebhookDelivery>)> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok((StatusCode::ACCEPTED, Json(webhooks::ping(&state.db, actor, &id).await?)))
+}
+
+/// Send a delivered or failed delivery's payload again, as a new delivery.
+#[utoipa::path(post, path = "/webhooks/deliveries/{id}/redeliver", tag = "deployment", params(("id" = String, Path)),
+    responses((status = 202, body = WebhookDelivery), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn redeliver_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<WebhookDelivery>)> {
+    let actor = caller.require(Permission::Administer)?;
+    Ok((StatusCode::ACCEPTED, Json(webhooks::redeliver(&state.db, actor, &id).await?)))
 }
 
 /// Remove a webhook.

@@ -139,6 +139,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::routing))
         .routes(routes!(deploy::list_webhooks, deploy::create_webhook))
         .routes(routes!(deploy::delete_webhook))
+        .routes(routes!(deploy::ping_webhook))
+        .routes(routes!(deploy::redeliver_webhook))
         .routes(routes!(deploy::list_deliveries))
         .routes(routes!(portal::catalog))
         .routes(routes!(portal::api))

@@ -1,0 +1,66 @@
+// An admin adds a webhook that hears only lifecycle changes, sees a publish reach it signed,
+// tests it with a ping, sends a delivery again and removes it — against a real receiver.
+import { test, expect } from '@playwright/test';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { admin, creator, hydrated, publisher, rest, signIn } from './helpers';
+
+type Received = { event: string; signature: string; body: string };
+
+test('an admin chooses what a webhook hears, tests it and sends a delivery again', async ({ page, request }) => {
+  const received: Received[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ event: String(req.headers['x-gatehouse-event']), signature: String(req.headers['x-gatehouse-signature-256']), body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  try {
+    await signIn(page, admin.email, admin.password);
+    await page.goto('/admin/webhooks');
+    await hydrated(page);
+    const form = page.getByTestId('webhook-form');
+    await form.getByLabel('URL').fill(url);
+    await form.locator('input[value="api.lifecycle"]').check();
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = (await page.getByTestId('new-webhook').locator('code').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    const hook = page.getByTestId('webhook').filter({ hasText: url });
+    await expect(hook).toContainText('api.lifecycle');
+    await expect(hook).not.toContainText('alert.fired');
+
+    // A publish reaches it, signed with the secret the page showed once.
+    const definition = 'openapi: 3.0.3\ninfo: {title: Hooked, version: 1.0.0}\npaths:\n  /x:\n    get:\n      responses: {"200": {description: ok}}\n';
+    const api = await rest(request, creator.token, 'POST', '/apis/import?context=/hooked/v1', definition, 'application/yaml');
+    await rest(request, publisher.token, 'POST', `/apis/${api.id}/lifecycle`, { action: 'publish', comment: 'ready' });
+    await expect.poll(() => received.filter((r) => r.event === 'api.lifecycle').length, { timeout: 15_000 }).toBe(1);
+    const announced = received.find((r) => r.event === 'api.lifecycle')!;
+    expect(announced.signature).toBe(`sha256=${createHmac('sha256', secret).update(announced.body).digest('hex')}`);
+    expect(JSON.parse(announced.body)).toMatchObject({ name: 'Hooked', from: 'CREATED', to: 'PUBLISHED', comment: 'ready' });
+
+    // Send test: a ping that the page shows delivered without a reload.
+    await hook.getByRole('button', { name: 'Send test' }).click();
+    const pings = page.getByTestId('delivery').filter({ hasText: url }).filter({ hasText: 'ping' });
+    await expect(pings).toHaveCount(1);
+    await expect(pings.first().getByTestId('delivery-status')).toHaveText('delivered', { timeout: 15_000 });
+    expect(received.filter((r) => r.event === 'ping')).toHaveLength(1);
+
+    // Send again: a second delivery of the same payload; the first keeps its outcome.
+    await pings.first().getByRole('button', { name: 'Send again' }).click();
+    await expect(pings).toHaveCount(2);
+    await expect(pings.getByText('delivered', { exact: true })).toHaveCount(2, { timeout: 15_000 });
+    const sent = received.filter((r) => r.event === 'ping');
+    expect(sent).toHaveLength(2);
+    expect(sent[1].body).toBe(sent[0].body);
+
+    await hook.getByRole('button', { name: 'Remove' }).click();
+    await expect(page.getByTestId('webhook').filter({ hasText: url })).toHaveCount(0);
+  } finally {
+    receiver.close();
+  }
+});

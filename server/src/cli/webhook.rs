@@ -1,0 +1,88 @@
+//! `gatehouse webhook`: where events are announced, set up and checked from a script (admins).
+
+use super::audit::rfc3339;
+use crate::remote::{Remote, RemoteError};
+use clap::Subcommand;
+use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery};
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// Every webhook and the events it hears.
+    List,
+    /// Add a webhook; prints its signing secret, shown only now.
+    Create {
+        #[arg(long)]
+        url: String,
+        /// An event it hears (repeat the flag); every event without it. One of
+        /// deployment.committed, deployment.failed, api.lifecycle, alert.fired, alert.resolved.
+        #[arg(long = "event")]
+        events: Vec<String>,
+    },
+    /// Remove a webhook and its deliveries.
+    Delete {
+        #[arg(long)]
+        id: String,
+    },
+    /// Send a test `ping` to one webhook (see its outcome with `deliveries`).
+    Ping {
+        #[arg(long)]
+        id: String,
+    },
+    /// Recent deliveries and how they went, newest first.
+    Deliveries,
+    /// Send a delivered or failed delivery's payload again.
+    Redeliver {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteError> {
+    match command {
+        WebhookCommand::List => {
+            let hooks: Vec<Webhook> = remote.get("/webhooks").await?;
+            println!("{:<36} {:<48} HEARS", "ID", "URL");
+            for h in hooks {
+                let hears = if h.events.is_empty() {
+                    "every event".to_string()
+                } else {
+                    h.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
+                };
+                println!("{:<36} {:<48} {hears}", h.id, h.url);
+            }
+        }
+        WebhookCommand::Create { url, events } => {
+            let hook: NewWebhook =
+                remote.post("/webhooks", &serde_json::json!({ "url": url, "events": events })).await?;
+            println!("added webhook {} for {}", hook.id, hook.url);
+            println!("signing secret (shown only now): {}", hook.secret);
+        }
+        WebhookCommand::Delete { id } => {
+            remote.delete(&format!("/webhooks/{id}")).await?;
+            println!("removed webhook {id}");
+        }
+        WebhookCommand::Ping { id } => {
+            let delivery: WebhookDelivery =
+                remote.post(&format!("/webhooks/{id}/ping"), &serde_json::json!({})).await?;
+            println!("ping queued as delivery {}", delivery.id);
+        }
+        WebhookCommand::Deliveries => {
+            let deliveries: Vec<WebhookDelivery> = remote.get("/webhooks/deliveries").await?;
+            println!("{:<36} {:<29} {:<22} {:<10} {:>8} ANSWER", "ID", "CREATED", "EVENT", "STATUS", "ATTEMPTS");
+            for d in deliveries {
+                let answer = d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+                let created = rfc3339(d.created_at);
+                println!(
+                    "{:<36} {created:<29} {:<22} {:<10} {:>8} {answer} {}",
+                    d.id, d.event, d.status, d.attempts, d.last_error
+                );
+            }
+        }
+        WebhookCommand::Redeliver { id } => {
+            let delivery: WebhookDelivery =
+                remote.post(&format!("/webhooks/deliveries/{id}/redeliver"), &serde_json::json!({})).await?;
+            println!("sent again as delivery {}", delivery.id);
+        }
+    }
+    Ok(())
+}
