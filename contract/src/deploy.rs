@@ -392,6 +392,15 @@ impl WebhookEvent {
         }
     }
 
+    /// A webhook's events: `every event` for none, else the names.
+    pub fn label_of(events: &[WebhookEvent]) -> String {
+        if events.is_empty() {
+            "every event".into()
+        } else {
+            events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+        }
+    }
+
     /// One of [`WebhookEvent::SUBSCRIBABLE`] by its name.
     pub fn parse(s: &str) -> Option<WebhookEvent> {
         WebhookEvent::SUBSCRIBABLE.into_iter().find(|e| e.as_str() == s)
@@ -429,6 +438,11 @@ pub struct Webhook {
 impl Webhook {
     pub fn hears(&self, event: WebhookEvent) -> bool {
         self.events.is_empty() || self.events.contains(&event)
+    }
+
+    /// What it hears, as the page, the CLI and the audit log say it.
+    pub fn hears_label(&self) -> String {
+        WebhookEvent::label_of(&self.events)
     }
 }
 
@@ -470,4 +484,29 @@ pub struct WebhookDelivery {
     pub next_attempt_at: i64,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_event_is_named_the_same_in_the_header_and_the_payload() {
+        let every = [WebhookEvent::SUBSCRIBABLE.as_slice(), &[WebhookEvent::Ping]].concat();
+        for event in every {
+            assert_eq!(serde_json::to_value(event).ok(), Some(serde_json::Value::from(event.as_str())));
+        }
+    }
+
+    #[test]
+    fn a_ping_cannot_be_subscribed_to_and_no_events_means_every_event() {
+        assert_eq!(WebhookEvent::parse("alert.fired"), Some(WebhookEvent::AlertFired));
+        assert_eq!(WebhookEvent::parse("ping"), None);
+        let all = Webhook { id: "w".into(), url: "https://x".into(), events: vec![], created_at: 0 };
+        assert!(all.hears(WebhookEvent::DeploymentFailed));
+        assert_eq!(all.hears_label(), "every event");
+        let some = Webhook { events: vec![WebhookEvent::AlertFired, WebhookEvent::AlertResolved], ..all };
+        assert!(!some.hears(WebhookEvent::ApiLifecycle));
+        assert_eq!(some.hears_label(), "alert.fired, alert.resolved");
+    }
 }

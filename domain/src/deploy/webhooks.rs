@@ -48,7 +48,7 @@ pub async fn create(db: &Db, actor: &Actor, request: &WebhookRequest) -> Result<
     .bind(now_ms())
     .execute(&db.pool)
     .await?;
-    audit::record(db, &actor.email, "webhook.created", url, &describe_events(&events)).await?;
+    audit::record(db, &actor.email, "webhook.created", url, &WebhookEvent::label_of(&events)).await?;
     Ok(NewWebhook { id, url: url.to_string(), secret })
 }
 
@@ -74,10 +74,6 @@ fn join_events(events: &[WebhookEvent]) -> String {
 
 fn split_events(column: &str) -> Vec<WebhookEvent> {
     column.split(',').filter_map(WebhookEvent::parse).collect()
-}
-
-fn describe_events(events: &[WebhookEvent]) -> String {
-    if events.is_empty() { "every event".into() } else { join_events(events).replace(',', ", ") }
 }
 
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {

@@ -43,12 +43,7 @@ pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteE
             let hooks: Vec<Webhook> = remote.get("/webhooks").await?;
             println!("{:<36} {:<48} HEARS", "ID", "URL");
             for h in hooks {
-                let hears = if h.events.is_empty() {
-                    "every event".to_string()
-                } else {
-                    h.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
-                };
-                println!("{:<36} {:<48} {hears}", h.id, h.url);
+                println!("{:<36} {:<48} {}", h.id, h.url, h.hears_label());
             }
         }
         WebhookCommand::Create { url, events } => {

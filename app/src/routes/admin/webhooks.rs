@@ -7,7 +7,7 @@ use crate::functions::admin::{
     CreateWebhook, DeleteWebhook, PingWebhook, RedeliverWebhook, list_deliveries, list_webhooks,
 };
 use crate::time::format_utc;
-use gatehouse_contract::{Webhook, WebhookEvent, WebhookRequest};
+use gatehouse_contract::{WebhookDelivery, WebhookEvent, WebhookRequest};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                 {list.into_iter().map(|h| view! {
                                     <tr data-testid="webhook">
                                         <td><code>{h.url.clone()}</code></td>
-                                        <td>{hears(&h)}</td>
+                                        <td>{h.hears_label()}</td>
                                         <td class="muted">{format_utc(h.created_at)}</td>
                                         <td class="nowrap">
                                             <button class="button small" on:click={let id = h.id.clone(); move |_| { ping.dispatch(PingWebhook { id: id.clone() }); }}>"Send test"</button>
@@ -95,7 +95,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                                 <td><code>{d.event.clone()}</code></td>
                                                 <td data-testid="delivery-status">{d.status.clone()}</td>
                                                 <td>{d.attempts}</td>
-                                                <td class="muted">{d.last_status.map(|s| s.to_string()).unwrap_or_default()} " " {d.last_error.clone()}</td>
+                                                <td class="muted">{last_answer(&d)}</td>
                                                 <td>{finished.then(|| view! {
                                                     <button class="button small" on:click=move |_| { redeliver.dispatch(RedeliverWebhook { id: id.clone() }); }>"Send again"</button>
                                                 })}</td>
@@ -112,12 +112,13 @@ pub fn WebhooksPage() -> impl IntoView {
     }
 }
 
-/// The events a webhook hears, as the table says it.
-fn hears(hook: &Webhook) -> String {
-    if hook.events.is_empty() {
-        "every event".into()
-    } else {
-        hook.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+/// What the receiver said last: its status, or why no answer came (the error already names a
+/// refusing receiver's status).
+fn last_answer(delivery: &WebhookDelivery) -> String {
+    match (&delivery.last_status, delivery.last_error.as_str()) {
+        (_, error) if !error.is_empty() => error.to_string(),
+        (Some(status), _) => status.to_string(),
+        (None, _) => String::new(),
     }
 }
 
@@ -134,17 +135,17 @@ fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
     view! {
         <form class="form" on:submit=submit data-testid="webhook-form">
             <label>"URL" <input type="url" name="url" required placeholder="https://ci.example.com/gatehouse-hook" on:input=move |ev| url.set(event_target_value(&ev))/></label>
-            <fieldset class="checks">
+            <fieldset>
                 <legend>"Events (none ticked: every event, kinds added later included)"</legend>
                 {WebhookEvent::SUBSCRIBABLE.into_iter().map(|event| {
                     let name = event.as_str().to_string();
                     view! {
-                        <label class="checkbox" title=event.description()>
+                        <label class="choice">
                             <input type="checkbox" value=event.as_str() on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 events.update(|list| { list.retain(|x| x != &name); if on { list.push(name.clone()); } });
                             }/>
-                            <code>{event.as_str()}</code> " " <span class="muted">{event.description()}</span>
+                            <span><code>{event.as_str()}</code> " " <span class="muted">{event.description()}</span></span>
                         </label>
                     }
                 }).collect_view()}
