@@ -418,12 +418,6 @@ impl WebhookEvent {
     }
 }
 
-impl std::fmt::Display for WebhookEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A URL deployments, lifecycle changes and alerts are POSTed to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -86,9 +86,14 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
+    let mut conn = db.pool.acquire().await?;
+    list_on(&mut conn).await
+}
+
+async fn list_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<Webhook>> {
     let rows: Vec<(String, String, String, i64)> =
         sqlx::query_as("SELECT id, url, events, created_at FROM webhooks ORDER BY created_at")
-            .fetch_all(&db.pool)
+            .fetch_all(&mut *conn)
             .await?;
     Ok(rows
         .into_iter()
@@ -130,16 +135,13 @@ pub async fn enqueue_on(
     event: WebhookEvent,
     payload: &serde_json::Value,
 ) -> Result<usize> {
-    let hooks: Vec<(String, String)> = sqlx::query_as("SELECT id, events FROM webhooks").fetch_all(&mut *conn).await?;
+    let hooks = list_on(conn).await?;
     let body = serde_json::to_string(payload).unwrap_or_default();
     let now = now_ms();
     let mut queued = 0;
-    for (hook, events) in &hooks {
-        let events = split_events(events);
-        if events.is_empty() || events.contains(&event) {
-            queue(conn, hook, subject, event.as_str(), &body, now).await?;
-            queued += 1;
-        }
+    for hook in hooks.iter().filter(|h| h.hears(event)) {
+        queue(conn, &hook.id, subject, event.as_str(), &body, now).await?;
+        queued += 1;
     }
     Ok(queued)
 }
