@@ -362,6 +362,8 @@ pub enum WebhookEvent {
     DeploymentFailed,
     #[serde(rename = "api.lifecycle")]
     ApiLifecycle,
+    #[serde(rename = "approval.requested")]
+    ApprovalRequested,
     #[serde(rename = "alert.fired")]
     AlertFired,
     #[serde(rename = "alert.resolved")]
@@ -373,10 +375,11 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// The events a webhook can listen for.
-    pub const SUBSCRIBABLE: [WebhookEvent; 5] = [
+    pub const SUBSCRIBABLE: [WebhookEvent; 6] = [
         WebhookEvent::DeploymentCommitted,
         WebhookEvent::DeploymentFailed,
         WebhookEvent::ApiLifecycle,
+        WebhookEvent::ApprovalRequested,
         WebhookEvent::AlertFired,
         WebhookEvent::AlertResolved,
     ];
@@ -386,6 +389,7 @@ impl WebhookEvent {
             WebhookEvent::DeploymentCommitted => "deployment.committed",
             WebhookEvent::DeploymentFailed => "deployment.failed",
             WebhookEvent::ApiLifecycle => "api.lifecycle",
+            WebhookEvent::ApprovalRequested => "approval.requested",
             WebhookEvent::AlertFired => "alert.fired",
             WebhookEvent::AlertResolved => "alert.resolved",
             WebhookEvent::Ping => "ping",
@@ -411,6 +415,7 @@ impl WebhookEvent {
             WebhookEvent::DeploymentCommitted => "A release was committed and tagged in the GitOps repository",
             WebhookEvent::DeploymentFailed => "A deployment failed, with the reason",
             WebhookEvent::ApiLifecycle => "An API changed lifecycle state (published, deprecated, retired …)",
+            WebhookEvent::ApprovalRequested => "A revision or a subscription waits for a publisher's review",
             WebhookEvent::AlertFired => "An alert started holding",
             WebhookEvent::AlertResolved => "An alert stopped holding",
             WebhookEvent::Ping => "A test delivery",
@@ -467,7 +472,7 @@ pub struct WebhookDelivery {
     pub id: String,
     pub webhook_id: String,
     /// What the event is about: a deployment's id (`deployment.*`), an API's (`api.*`), an
-    /// alert's (`alert.*`) or the webhook's own (`ping`).
+    /// approval request's (`approval.*`), an alert's (`alert.*`) or the webhook's own (`ping`).
     pub subject: String,
     pub event: String,
     /// pending, delivered or failed.

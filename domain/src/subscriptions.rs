@@ -4,10 +4,12 @@
 //! (unsubscribing, revoking a credential, deleting an application) records a revocation that
 //! reaches gateways in the bundle, since the tokens they verify are self-contained.
 
+use crate::deploy::webhooks;
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
 use gatehouse_contract::{
     LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus, Tier,
+    WebhookEvent,
 };
 
 /// States in which an API's subscriptions may be used (a DEPRECATED API keeps its subscribers).
@@ -266,11 +268,12 @@ async fn ask_approval(
     note: &str,
     now: i64,
 ) -> Result<()> {
+    let id = new_id();
     sqlx::query(
         "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment, subscription_id) \
          VALUES ($1, 'subscription', $2, 0, $3, $4, $5, $6, 'pending', '', $7)",
     )
-    .bind(new_id())
+    .bind(&id)
     .bind(&api.id)
     .bind(api.group_name.clone().unwrap_or_default())
     .bind(note)
@@ -279,6 +282,12 @@ async fn ask_approval(
     .bind(subscription_id)
     .execute(&mut **tx)
     .await?;
+    let payload = serde_json::json!({
+        "event": WebhookEvent::ApprovalRequested, "approval": id, "kind": "subscription", "api_id": api.id,
+        "name": api.name, "version": api.version, "subscription": subscription_id, "note": note,
+        "requested_by": actor.email,
+    });
+    webhooks::enqueue_on(tx, &id, WebhookEvent::ApprovalRequested, &payload).await?;
     Ok(())
 }
 

@@ -316,7 +316,8 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let admin = user(&db, "admin@example.com", Role::Admin).await;
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let (url, seen) = receiver(1).await;
-    let hook = webhooks::create(&db, &admin, &WebhookRequest { url, events: vec![] }).await.expect("webhook");
+    let request = WebhookRequest { url, events: vec!["deployment.committed".into()] };
+    let hook = webhooks::create(&db, &admin, &request).await.expect("webhook");
     groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
     let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
@@ -411,7 +412,17 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     revisions::create(&db, &creator, &api.id, "").await.expect("revision");
     groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
     let broken = Deployer::new(db.clone(), Path::new("/dev/null/not-a-repo").to_path_buf());
-    let request_id = broken.submit(&creator, &api.id, 1, "").await.expect("submit");
+    let request_id = broken.submit(&creator, &api.id, 1, "please").await.expect("submit");
+    // The request for review is announced first.
+    let requested = webhooks::deliveries(&db, 1).await.expect("deliveries").remove(0);
+    assert_eq!((requested.event.as_str(), requested.subject.as_str()), ("approval.requested", request_id.as_str()));
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    let calls = seen.lock().expect("lock").clone();
+    let payload: serde_json::Value = serde_json::from_slice(&calls[2].2).expect("json");
+    assert_eq!(
+        (payload["kind"].as_str(), payload["revision"].as_i64(), payload["note"].as_str()),
+        (Some("revision"), Some(1), Some("please"))
+    );
     let failed = broken.approve(&publisher, &request_id, "").await.expect("recorded").deployment.expect("deployed");
     assert_eq!(failed.status, DeploymentStatus::Failed);
     let newest = webhooks::deliveries(&db, 1).await.expect("deliveries").remove(0);
@@ -419,10 +430,10 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
         (newest.event.as_str(), newest.webhook_id.as_str(), newest.subject.as_str()),
         ("deployment.failed", everything.id.as_str(), failed.id.as_str())
     );
-    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 3, "one webhook hears failures");
+    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 4, "one webhook hears failures");
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
-    let payload: serde_json::Value = serde_json::from_slice(&calls[2].2).expect("json");
+    let payload: serde_json::Value = serde_json::from_slice(&calls[3].2).expect("json");
     assert_eq!(payload["reason"].as_str(), Some(failed.reason.as_str()));
 
     // A ping goes to the one webhook tested, signed like the rest.
@@ -435,7 +446,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert!(matches!(webhooks::ping(&db, &admin, "no-such-hook").await, Err(DomainError::NotFound(_))));
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
-    let (event, signature, body) = &calls[3];
+    let (event, signature, body) = &calls[4];
     assert_eq!(event, "ping");
     assert_eq!(signature, &webhooks::signature(&alerts_only.secret, body));
 
@@ -448,7 +459,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert!(matches!(webhooks::redeliver(&db, &publisher, &ping.id).await, Err(DomainError::Forbidden(_))));
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
-    assert_eq!(calls[4].2, calls[3].2, "the same payload");
+    assert_eq!(calls[5].2, calls[4].2, "the same payload");
     let all = webhooks::deliveries(&db, 10).await.expect("deliveries");
     assert!(all.iter().filter(|d| d.event == "ping").all(|d| d.status == "delivered"), "{all:?}");
     let logged = audit::list(&db, &Default::default()).await.expect("audit");

@@ -10,6 +10,7 @@ use gatehouse_contract::{
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
+use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::deploy::{Deployer, access};
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::{
@@ -141,7 +142,11 @@ async fn tiers_subscriptions_and_approval(db: Db) {
         "not Bob's application"
     );
 
-    // Platinum waits for a publisher; until then the token does not carry it.
+    // Platinum waits for a publisher; until then the token does not carry it. A webhook that
+    // hears approval requests is told.
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let hook = WebhookRequest { url: "http://127.0.0.1:9/reviews".into(), events: vec!["approval.requested".into()] };
+    webhooks::create(&db, &admin, &hook).await.expect("webhook");
     let pending = subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Platinum")).await.expect("subscribe");
     assert_eq!(pending.status, SubscriptionStatus::Pending);
     assert!(subscriptions::claims(&db, &partner.id).await.expect("claims").is_empty());
@@ -151,6 +156,9 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].kind, "subscription");
     assert_eq!(queue[0].subscription.as_ref().map(|s| s.tier.as_str()), Some("Platinum"));
+    let told: Vec<(String, String)> =
+        webhooks::deliveries(&db, 10).await.expect("deliveries").into_iter().map(|d| (d.event, d.subject)).collect();
+    assert_eq!(told, vec![("approval.requested".to_string(), queue[0].id.clone())], "only the request, once");
     let secret = applications::client_secret(&db, &ann, &partner.id, "production").await.expect("client");
     let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)
         .await

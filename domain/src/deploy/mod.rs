@@ -207,6 +207,7 @@ impl Deployer {
             )));
         }
         let id = new_id();
+        let mut tx = self.db.pool.begin().await?;
         sqlx::query(
             "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment) \
              VALUES ($1, 'revision', $2, $3, $4, $5, $6, $7, 'pending', '')",
@@ -218,8 +219,15 @@ impl Deployer {
         .bind(note.trim())
         .bind(&actor.user_id)
         .bind(now_ms())
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await?;
+        let payload = serde_json::json!({
+            "event": WebhookEvent::ApprovalRequested, "approval": id, "kind": "revision", "api_id": api_id,
+            "name": row.name, "version": row.version, "revision": revision, "group": group, "note": note.trim(),
+            "requested_by": actor.email,
+        });
+        webhooks::enqueue_on(&mut tx, &id, WebhookEvent::ApprovalRequested, &payload).await?;
+        tx.commit().await?;
         audit::record(
             &self.db,
             &actor.email,

@@ -14,7 +14,8 @@ pub enum WebhookCommand {
         #[arg(long)]
         url: String,
         /// An event it hears (repeat the flag); every event without it. One of
-        /// deployment.committed, deployment.failed, api.lifecycle, alert.fired, alert.resolved.
+        /// deployment.committed, deployment.failed, api.lifecycle, approval.requested,
+        /// alert.fired, alert.resolved.
         #[arg(long = "event")]
         events: Vec<String>,
     },
