@@ -364,6 +364,8 @@ pub enum WebhookEvent {
     ApiLifecycle,
     #[serde(rename = "approval.requested")]
     ApprovalRequested,
+    #[serde(rename = "approval.decided")]
+    ApprovalDecided,
     #[serde(rename = "alert.fired")]
     AlertFired,
     #[serde(rename = "alert.resolved")]
@@ -375,11 +377,12 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// The events a webhook can listen for.
-    pub const SUBSCRIBABLE: [WebhookEvent; 6] = [
+    pub const SUBSCRIBABLE: [WebhookEvent; 7] = [
         WebhookEvent::DeploymentCommitted,
         WebhookEvent::DeploymentFailed,
         WebhookEvent::ApiLifecycle,
         WebhookEvent::ApprovalRequested,
+        WebhookEvent::ApprovalDecided,
         WebhookEvent::AlertFired,
         WebhookEvent::AlertResolved,
     ];
@@ -390,6 +393,7 @@ impl WebhookEvent {
             WebhookEvent::DeploymentFailed => "deployment.failed",
             WebhookEvent::ApiLifecycle => "api.lifecycle",
             WebhookEvent::ApprovalRequested => "approval.requested",
+            WebhookEvent::ApprovalDecided => "approval.decided",
             WebhookEvent::AlertFired => "alert.fired",
             WebhookEvent::AlertResolved => "alert.resolved",
             WebhookEvent::Ping => "ping",
@@ -416,6 +420,7 @@ impl WebhookEvent {
             WebhookEvent::DeploymentFailed => "A deployment failed, with the reason",
             WebhookEvent::ApiLifecycle => "An API changed lifecycle state (published, deprecated, retired …)",
             WebhookEvent::ApprovalRequested => "A revision or a subscription waits for a publisher's review",
+            WebhookEvent::ApprovalDecided => "A publisher approved or rejected a request, with the comment",
             WebhookEvent::AlertFired => "An alert started holding",
             WebhookEvent::AlertResolved => "An alert stopped holding",
             WebhookEvent::Ping => "A test delivery",

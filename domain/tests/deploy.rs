@@ -425,16 +425,33 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     );
     let failed = broken.approve(&publisher, &request_id, "").await.expect("recorded").deployment.expect("deployed");
     assert_eq!(failed.status, DeploymentStatus::Failed);
-    let newest = webhooks::deliveries(&db, 1).await.expect("deliveries").remove(0);
+    // The decision, then the failure, each to the webhook that hears everything alone.
+    let newest: Vec<(String, String, String)> = webhooks::deliveries(&db, 2)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|d| (d.event, d.subject, d.webhook_id))
+        .collect();
     assert_eq!(
-        (newest.event.as_str(), newest.webhook_id.as_str(), newest.subject.as_str()),
-        ("deployment.failed", everything.id.as_str(), failed.id.as_str())
+        newest,
+        vec![
+            ("deployment.failed".to_string(), failed.id.clone(), everything.id.clone()),
+            ("approval.decided".to_string(), request_id.clone(), everything.id.clone()),
+        ]
     );
-    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 4, "one webhook hears failures");
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 5);
+    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 2);
     let calls = seen.lock().expect("lock").clone();
-    let payload: serde_json::Value = serde_json::from_slice(&calls[3].2).expect("json");
-    assert_eq!(payload["reason"].as_str(), Some(failed.reason.as_str()));
+    let sent = |event: &str| -> serde_json::Value {
+        let call = calls.iter().rev().find(|c| c.0 == event).expect("sent");
+        serde_json::from_slice(&call.2).expect("json")
+    };
+    assert_eq!(sent("deployment.failed")["reason"].as_str(), Some(failed.reason.as_str()));
+    let decided = sent("approval.decided");
+    assert_eq!(
+        (decided["outcome"].as_str(), decided["requested_by"].as_str(), decided["decided_by"].as_str()),
+        (Some("approved"), Some("creator@example.com"), Some("publisher@example.com"))
+    );
 
     // A ping goes to the one webhook tested, signed like the rest.
     let ping = webhooks::ping(&db, &admin, &alerts_only.id).await.expect("ping");
@@ -446,7 +463,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert!(matches!(webhooks::ping(&db, &admin, "no-such-hook").await, Err(DomainError::NotFound(_))));
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
-    let (event, signature, body) = &calls[4];
+    let (event, signature, body) = calls.last().expect("the ping");
     assert_eq!(event, "ping");
     assert_eq!(signature, &webhooks::signature(&alerts_only.secret, body));
 
@@ -459,7 +476,8 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert!(matches!(webhooks::redeliver(&db, &publisher, &ping.id).await, Err(DomainError::Forbidden(_))));
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
-    assert_eq!(calls[5].2, calls[4].2, "the same payload");
+    let [.., first, again] = calls.as_slice() else { panic!("two pings: {calls:?}") };
+    assert_eq!((again.0.as_str(), &again.2), ("ping", &first.2), "the same payload");
     let all = webhooks::deliveries(&db, 10).await.expect("deliveries");
     assert!(all.iter().filter(|d| d.event == "ping").all(|d| d.status == "delivered"), "{all:?}");
     let logged = audit::list(&db, &Default::default()).await.expect("audit");

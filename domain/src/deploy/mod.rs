@@ -368,19 +368,36 @@ impl Deployer {
         Ok(p)
     }
 
-    /// Mark a pending request decided; a conflict when someone else decided it first.
-    async fn decide(&self, actor: &Actor, approval_id: &str, status: &str, comment: &str) -> Result<()> {
+    /// Mark a pending request decided, and announce it (so the requester can hear of it); a
+    /// conflict when someone else decided it first.
+    async fn decide(&self, actor: &Actor, approval_id: &str, p: &Pending, status: &str, comment: &str) -> Result<()> {
+        let (name, version, requester): (String, String, String) = sqlx::query_as(
+            "SELECT a.name, a.version, COALESCE(u.email, '') FROM apis a LEFT JOIN users u ON u.id = $2 WHERE a.id = $1",
+        )
+        .bind(&p.api_id)
+        .bind(&p.requested_by)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let mut tx = self.db.pool.begin().await?;
         let decided = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
             .bind(status)
             .bind(&actor.user_id)
             .bind(now_ms())
             .bind(comment.trim())
             .bind(approval_id)
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await?;
         if decided.rows_affected() == 0 {
             return Err(DomainError::Conflict("this request was decided meanwhile".into()));
         }
+        let payload = serde_json::json!({
+            "event": WebhookEvent::ApprovalDecided, "approval": approval_id, "kind": p.kind, "outcome": status,
+            "api_id": p.api_id, "name": name, "version": version, "group": p.group_name,
+            "revision": (p.kind == "revision").then_some(p.revision), "subscription": p.subscription_id,
+            "requested_by": requester, "decided_by": actor.email, "comment": comment.trim(),
+        });
+        webhooks::enqueue_on(&mut tx, approval_id, WebhookEvent::ApprovalDecided, &payload).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -399,11 +416,11 @@ impl Deployer {
             subscription,
         };
         if let Some(subscription_id) = &p.subscription_id {
-            self.decide(actor, approval_id, "approved", comment).await?;
+            self.decide(actor, approval_id, &p, "approved", comment).await?;
             let subscription = subscriptions::decide(&self.db, actor, subscription_id, true, comment).await?;
             return Ok(outcome(None, Some(subscription)));
         }
-        self.decide(actor, approval_id, "approved", comment).await?;
+        self.decide(actor, approval_id, &p, "approved", comment).await?;
         let row = apis::load(&self.db, &p.api_id).await?;
         audit::record(
             &self.db,
@@ -431,7 +448,7 @@ impl Deployer {
         if comment.trim().is_empty() {
             return Err(DomainError::invalid("comment", "say why, so the requester can act on it"));
         }
-        self.decide(actor, approval_id, "rejected", comment).await?;
+        self.decide(actor, approval_id, &p, "rejected", comment).await?;
         if let Some(subscription_id) = &p.subscription_id {
             subscriptions::decide(&self.db, actor, subscription_id, false, comment).await?;
             return Ok(());

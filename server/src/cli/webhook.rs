@@ -15,7 +15,7 @@ pub enum WebhookCommand {
         url: String,
         /// An event it hears (repeat the flag); every event without it. One of
         /// deployment.committed, deployment.failed, api.lifecycle, approval.requested,
-        /// alert.fired, alert.resolved.
+        /// approval.decided, alert.fired, alert.resolved.
         #[arg(long = "event")]
         events: Vec<String>,
     },

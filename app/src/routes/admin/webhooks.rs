@@ -46,7 +46,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <AdminPage title="Webhooks">
             <section class="panel">
                 <h2>"Webhooks"</h2>
-                <p class="muted">"Deployments, API lifecycle changes, requests for review and alerts that fire or resolve ("<a href="/analytics/alerts">"Alerts"</a>") are POSTed as JSON to each URL that hears them, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>", the event named in "<code>"X-Gatehouse-Event"</code>". Failed deliveries are retried with exponential backoff."</p>
+                <p class="muted">"Deployments, API lifecycle changes, requests for review and their decisions, and alerts that fire or resolve ("<a href="/analytics/alerts">"Alerts"</a>") are POSTed as JSON to each URL that hears them, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>", the event named in "<code>"X-Gatehouse-Event"</code>". Failed deliveries are retried with exponential backoff."</p>
                 <NewWebhook create=create/>
                 <Transition fallback=|| ()>
                     {move || hooks.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
