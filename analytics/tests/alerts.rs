@@ -150,8 +150,12 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     assert_eq!((history[2].metric, history[2].threshold), (AlertMetric::ServerErrorRate, 10.0));
 
     // Every change went to the webhook, naming the alert.
-    let mut sent: Vec<(String, String)> =
-        webhooks::deliveries(&db, 10).await.expect("deliveries").into_iter().map(|d| (d.event, d.subject)).collect();
+    let mut sent: Vec<(String, String)> = webhooks::deliveries(&db, None, None, 10)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|d| (d.event, d.subject))
+        .collect();
     sent.sort();
     let mut expected = vec![
         ("alert.fired".to_string(), errors.id.clone()),

@@ -331,7 +331,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let http = reqwest::Client::new();
     // First attempt: the receiver answers 500; the delivery stays pending with a backoff.
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
-    let after_first = webhooks::deliveries(&db, 10).await.expect("list");
+    let after_first = webhooks::deliveries(&db, None, None, 10).await.expect("list");
     assert_eq!(
         (after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status),
         ("pending", 1, Some(500))
@@ -339,7 +339,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     // Make it due now instead of waiting out the backoff.
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
-    let delivered = webhooks::deliveries(&db, 10).await.expect("list");
+    let delivered = webhooks::deliveries(&db, None, None, 10).await.expect("list");
     assert_eq!((delivered[0].status.as_str(), delivered[0].attempts), ("delivered", 2));
 
     let calls = seen.lock().expect("lock").clone();
@@ -388,7 +388,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
         .expect("import");
     let publish = LifecycleRequest { action: "publish".into(), comment: "go".into(), ..Default::default() };
     lifecycle::change(&db, &publisher, &api.id, &publish).await.expect("publish");
-    let queued = webhooks::deliveries(&db, 10).await.expect("deliveries");
+    let queued = webhooks::deliveries(&db, None, None, 10).await.expect("deliveries");
     let mut told: Vec<&str> = queued.iter().map(|d| d.webhook_id.as_str()).collect();
     told.sort();
     let mut expected = vec![everything.id.as_str(), lifecycle_only.id.as_str()];
@@ -405,7 +405,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     // A refused step announces nothing.
     let again = lifecycle::change(&db, &publisher, &api.id, &publish).await;
     assert!(matches!(again, Err(DomainError::Conflict(_))), "{again:?}");
-    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 2);
+    assert_eq!(webhooks::deliveries(&db, None, None, 10).await.expect("deliveries").len(), 2);
 
     // A failed deployment is announced with its reason, to the webhook that hears everything.
     groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
@@ -414,7 +414,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     let broken = Deployer::new(db.clone(), Path::new("/dev/null/not-a-repo").to_path_buf());
     let request_id = broken.submit(&creator, &api.id, 1, "please").await.expect("submit");
     // The request for review is announced first.
-    let requested = webhooks::deliveries(&db, 1).await.expect("deliveries").remove(0);
+    let requested = webhooks::deliveries(&db, None, None, 1).await.expect("deliveries").remove(0);
     assert_eq!((requested.event.as_str(), requested.subject.as_str()), ("approval.requested", request_id.as_str()));
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
@@ -426,7 +426,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     let failed = broken.approve(&publisher, &request_id, "").await.expect("recorded").deployment.expect("deployed");
     assert_eq!(failed.status, DeploymentStatus::Failed);
     // The decision, then the failure, each to the webhook that hears everything alone.
-    let newest: Vec<(String, String, String)> = webhooks::deliveries(&db, 2)
+    let newest: Vec<(String, String, String)> = webhooks::deliveries(&db, None, None, 2)
         .await
         .expect("deliveries")
         .into_iter()
@@ -439,7 +439,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
             ("approval.decided".to_string(), request_id.clone(), everything.id.clone()),
         ]
     );
-    assert_eq!(webhooks::deliveries(&db, 10).await.expect("deliveries").len(), 5);
+    assert_eq!(webhooks::deliveries(&db, None, None, 10).await.expect("deliveries").len(), 5);
     assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 2);
     let calls = seen.lock().expect("lock").clone();
     let sent = |event: &str| -> serde_json::Value {
@@ -478,8 +478,18 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     let calls = seen.lock().expect("lock").clone();
     let [.., first, again] = calls.as_slice() else { panic!("two pings: {calls:?}") };
     assert_eq!((again.0.as_str(), &again.2), ("ping", &first.2), "the same payload");
-    let all = webhooks::deliveries(&db, 10).await.expect("deliveries");
+    let all = webhooks::deliveries(&db, None, None, 10).await.expect("deliveries");
     assert!(all.iter().filter(|d| d.event == "ping").all(|d| d.status == "delivered"), "{all:?}");
+    // Narrowed to one webhook, or to a status.
+    let tested = webhooks::deliveries(&db, Some(&alerts_only.id), None, 10).await.expect("one webhook's");
+    assert_eq!(tested.iter().map(|d| d.event.as_str()).collect::<Vec<_>>(), ["ping", "ping"]);
+    let delivered = webhooks::deliveries(&db, None, Some("delivered"), 10).await.expect("delivered");
+    assert_eq!(delivered.len(), all.len(), "the receiver took every one");
+    assert!(webhooks::deliveries(&db, None, Some("failed"), 10).await.expect("failed").is_empty());
+    match webhooks::deliveries(&db, None, Some("lost"), 10).await {
+        Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "status"),
+        other => panic!("an unknown status is refused: {other:?}"),
+    }
     let logged = audit::list(&db, &Default::default()).await.expect("audit");
     assert!(logged.items.iter().any(|e| e.action == "webhook.redelivered"), "audited");
 }

@@ -156,8 +156,12 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].kind, "subscription");
     assert_eq!(queue[0].subscription.as_ref().map(|s| s.tier.as_str()), Some("Platinum"));
-    let told: Vec<(String, String)> =
-        webhooks::deliveries(&db, 10).await.expect("deliveries").into_iter().map(|d| (d.event, d.subject)).collect();
+    let told: Vec<(String, String)> = webhooks::deliveries(&db, None, None, 10)
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .map(|d| (d.event, d.subject))
+        .collect();
     assert_eq!(told, vec![("approval.requested".to_string(), queue[0].id.clone())], "only the request, once");
     let secret = applications::client_secret(&db, &ann, &partner.id, "production").await.expect("client");
     let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)

@@ -58,7 +58,12 @@ test('an admin chooses what a webhook hears, tests it and sends a delivery again
     expect(sent).toHaveLength(2);
     expect(sent[1].body).toBe(sent[0].body);
 
+    // Removal asks first; "Keep" leaves it.
     await hook.getByRole('button', { name: 'Remove' }).click();
+    await hook.getByRole('button', { name: 'Keep' }).click();
+    await expect(hook).toHaveCount(1);
+    await hook.getByRole('button', { name: 'Remove' }).click();
+    await hook.getByRole('button', { name: 'Yes, remove' }).click();
     await expect(page.getByTestId('webhook').filter({ hasText: url })).toHaveCount(0);
   } finally {
     receiver.close();

@@ -495,6 +495,10 @@ fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
     assert_ne!(second, first);
     delivered(&second);
     assert!(remote_fails(&server, &admin, &["webhook", "redeliver", "--id", "nope"]).contains("404"));
+    let narrowed = remote(&server, &admin, &["webhook", "deliveries", "--id", &id, "--status", "delivered"]);
+    assert_eq!(narrowed.lines().skip(1).count(), 2, "{narrowed}");
+    let refused = remote_fails(&server, &admin, &["webhook", "deliveries", "--status", "lost"]);
+    assert!(refused.contains("`lost` is not pending, delivered or failed"), "{refused}");
 
     remote(&server, &admin, &["webhook", "delete", "--id", &id]);
     assert_eq!(remote(&server, &admin, &["webhook", "list"]).lines().count(), 1, "only the heading");

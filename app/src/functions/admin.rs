@@ -126,5 +126,5 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
 pub async fn list_deliveries() -> Result<Vec<gatehouse_contract::WebhookDelivery>, AppError> {
     use super::ssr::{context, require};
     require(gatehouse_contract::Permission::Administer).await?;
-    Ok(gatehouse_domain::deploy::webhooks::deliveries(&context()?.db, 100).await?)
+    Ok(gatehouse_domain::deploy::webhooks::deliveries(&context()?.db, None, None, 100).await?)
 }

@@ -103,10 +103,19 @@ async fn list_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<Webhook>> {
 
 const DELIVERY_COLUMNS: &str = "id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at";
 
-pub async fn deliveries(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
+/// Recent deliveries, newest first: all, or one webhook's, or those with one status.
+pub async fn deliveries(db: &Db, webhook: Option<&str>, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>> {
+    if let Some(status) = status
+        && !["pending", "delivered", "failed"].contains(&status)
+    {
+        return Err(DomainError::invalid("status", format!("`{status}` is not pending, delivered or failed")));
+    }
     Ok(sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries ORDER BY created_at DESC, id DESC LIMIT $1"
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ($1 = '' OR webhook_id = $1) AND ($2 = '' OR status = $2) \
+         ORDER BY created_at DESC, id DESC LIMIT $3"
     ))
+    .bind(webhook.unwrap_or_default())
+    .bind(status.unwrap_or_default())
     .bind(limit.clamp(1, 500))
     .fetch_all(&db.pool)
     .await?)

@@ -30,7 +30,16 @@ pub enum WebhookCommand {
         id: String,
     },
     /// Recent deliveries and how they went, newest first.
-    Deliveries,
+    Deliveries {
+        /// Only this webhook's.
+        #[arg(long)]
+        id: Option<String>,
+        /// Only those pending, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Send a delivered or failed delivery's payload again.
     Redeliver {
         #[arg(long)]
@@ -62,8 +71,12 @@ pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteE
                 remote.post(&format!("/webhooks/{id}/ping"), &serde_json::json!({})).await?;
             println!("ping queued as delivery {}", delivery.id);
         }
-        WebhookCommand::Deliveries => {
-            let deliveries: Vec<WebhookDelivery> = remote.get("/webhooks/deliveries").await?;
+        WebhookCommand::Deliveries { id, status, limit } => {
+            let limit = limit.to_string();
+            let mut query = vec![("limit", limit.as_str())];
+            query.extend(id.as_deref().map(|id| ("webhook", id)));
+            query.extend(status.as_deref().map(|s| ("status", s)));
+            let deliveries: Vec<WebhookDelivery> = remote.get_with("/webhooks/deliveries", &query).await?;
             println!("{:<36} {:<29} {:<22} {:<10} {:>8} ANSWER", "ID", "CREATED", "EVENT", "STATUS", "ATTEMPTS");
             for d in deliveries {
                 let answer = d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());

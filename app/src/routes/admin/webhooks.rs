@@ -17,6 +17,8 @@ pub fn WebhooksPage() -> impl IntoView {
     let delete = ServerAction::<DeleteWebhook>::new();
     let ping = ServerAction::<PingWebhook>::new();
     let redeliver = ServerAction::<RedeliverWebhook>::new();
+    // The webhook whose removal waits for a second click.
+    let removing = RwSignal::new(None::<String>);
     // Bumped to read the deliveries again while fresh ones are on their way.
     let poll = RwSignal::new(0u32);
     let hooks = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_webhooks());
@@ -62,7 +64,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                         <td class="nowrap">
                                             <button class="button small" on:click={let id = h.id.clone(); move |_| { ping.dispatch(PingWebhook { id: id.clone() }); }}>"Send test"</button>
                                             " "
-                                            <button class="button small danger" on:click={let id = h.id.clone(); move |_| { delete.dispatch(DeleteWebhook { id: id.clone() }); }}>"Remove"</button>
+                                            <RemoveButton id=h.id.clone() removing=removing delete=delete/>
                                         </td>
                                     </tr>
                                 }).collect_view()}
@@ -119,6 +121,39 @@ fn last_answer(delivery: &WebhookDelivery) -> String {
         (_, error) if !error.is_empty() => error.to_string(),
         (Some(status), _) => status.to_string(),
         (None, _) => String::new(),
+    }
+}
+
+/// Removal takes a second click: it takes the webhook's undelivered events with it, and a new
+/// one gets a new secret the receiver must be told.
+#[component]
+fn RemoveButton(id: String, removing: RwSignal<Option<String>>, delete: ServerAction<DeleteWebhook>) -> impl IntoView {
+    let asked = {
+        let id = id.clone();
+        move || removing.get().as_deref() == Some(id.as_str())
+    };
+    view! {
+        <Show
+            when=asked
+            fallback={
+                let id = id.clone();
+                move || {
+                    let id = id.clone();
+                    view! { <button class="button small danger" on:click=move |_| removing.set(Some(id.clone()))>"Remove"</button> }
+                }
+            }
+        >
+            {
+                let id = id.clone();
+                view! {
+                    <span role="alertdialog">
+                        <button class="button small danger" on:click=move |_| { removing.set(None); delete.dispatch(DeleteWebhook { id: id.clone() }); }>"Yes, remove"</button>
+                        " "
+                        <button class="button small" on:click=move |_| removing.set(None)>"Keep"</button>
+                    </span>
+                }
+            }
+        </Show>
     }
 }
 

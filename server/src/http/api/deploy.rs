@@ -275,11 +275,27 @@ pub async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Recent webhook deliveries and their outcome.
-#[utoipa::path(get, path = "/webhooks/deliveries", tag = "deployment", responses((status = 200, body = Vec<WebhookDelivery>)))]
-pub async fn list_deliveries(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<WebhookDelivery>>> {
+#[derive(Deserialize, IntoParams)]
+pub struct DeliveryQuery {
+    /// Only this webhook's deliveries.
+    webhook: Option<String>,
+    /// pending, delivered or failed.
+    status: Option<String>,
+    /// At most this many (1–500; 100 by default).
+    limit: Option<i64>,
+}
+
+/// Recent webhook deliveries and their outcome, newest first.
+#[utoipa::path(get, path = "/webhooks/deliveries", tag = "deployment", params(DeliveryQuery),
+    responses((status = 200, body = Vec<WebhookDelivery>), (status = 422, body = ErrorBody)))]
+pub async fn list_deliveries(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(q): Query<DeliveryQuery>,
+) -> ApiResult<Json<Vec<WebhookDelivery>>> {
     caller.require(Permission::Administer)?;
-    Ok(Json(webhooks::deliveries(&state.db, 100).await?))
+    let limit = q.limit.unwrap_or(100);
+    Ok(Json(webhooks::deliveries(&state.db, q.webhook.as_deref(), q.status.as_deref(), limit).await?))
 }
 
 #[derive(Serialize, ToSchema)]
