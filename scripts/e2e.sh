@@ -13,6 +13,9 @@ creator_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))'
 publisher_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 
 export GATEHOUSE_DATA_DIR="$data" GATEHOUSE_ADDR="127.0.0.1:$port" GATEHOUSE_SITE_ROOT=target/site
+# Releases are pushed to a bare repository standing in for the Git host Argo CD syncs from.
+git init --bare --quiet "$data/remote.git"
+export GATEHOUSE_GITOPS_REMOTE="$data/remote.git"
 unset DATABASE_URL
 
 # `--password=…`: a generated password may start with `-`, which would otherwise read as an option.

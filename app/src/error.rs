@@ -67,6 +67,7 @@ fn status_of(err: &gatehouse_domain::DomainError) -> Option<http::StatusCode> {
         Conflict(_) => StatusCode::CONFLICT,
         Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Upstream(_) => StatusCode::BAD_GATEWAY,
         Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     })
 }

@@ -235,6 +235,28 @@ pub struct Deployment {
     /// Gateways serving this deployment's bundle, of those reporting.
     pub live_on: u32,
     pub gateways: u32,
+    /// Whether its commit and tag are on the GitOps remote; `None` when no remote is
+    /// configured or nothing was committed.
+    #[serde(default)]
+    pub pushed: Option<bool>,
+}
+
+/// The GitOps repository and the remote its releases are pushed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GitOpsStatus {
+    /// The repository deployments commit to, on the server's disk.
+    pub repository: String,
+    /// The remote's URL without its credentials; `None` when none is configured.
+    pub remote: Option<String>,
+    /// Release tags committed but not yet on the remote, oldest first.
+    pub waiting: Vec<String>,
+    pub last_pushed_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    /// Why the last attempt failed; empty when it did not.
+    pub last_error: String,
+    /// Attempts failed in a row (the next waits longer).
+    pub failures: i64,
 }
 
 /// What a group's gateways load. The release part (group, version, APIs, tiers) is rendered
@@ -360,6 +382,8 @@ pub enum WebhookEvent {
     DeploymentCommitted,
     #[serde(rename = "deployment.failed")]
     DeploymentFailed,
+    #[serde(rename = "deployment.pushed")]
+    DeploymentPushed,
     #[serde(rename = "api.lifecycle")]
     ApiLifecycle,
     #[serde(rename = "approval.requested")]
@@ -377,9 +401,10 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// The events a webhook can listen for.
-    pub const SUBSCRIBABLE: [WebhookEvent; 7] = [
+    pub const SUBSCRIBABLE: [WebhookEvent; 8] = [
         WebhookEvent::DeploymentCommitted,
         WebhookEvent::DeploymentFailed,
+        WebhookEvent::DeploymentPushed,
         WebhookEvent::ApiLifecycle,
         WebhookEvent::ApprovalRequested,
         WebhookEvent::ApprovalDecided,
@@ -391,6 +416,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::DeploymentCommitted => "deployment.committed",
             WebhookEvent::DeploymentFailed => "deployment.failed",
+            WebhookEvent::DeploymentPushed => "deployment.pushed",
             WebhookEvent::ApiLifecycle => "api.lifecycle",
             WebhookEvent::ApprovalRequested => "approval.requested",
             WebhookEvent::ApprovalDecided => "approval.decided",
@@ -418,6 +444,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::DeploymentCommitted => "A release was committed and tagged in the GitOps repository",
             WebhookEvent::DeploymentFailed => "A deployment failed, with the reason",
+            WebhookEvent::DeploymentPushed => "Releases reached the GitOps remote (where Argo CD or Flux sync from)",
             WebhookEvent::ApiLifecycle => "An API changed lifecycle state (published, deprecated, retired …)",
             WebhookEvent::ApprovalRequested => "A revision or a subscription waits for a publisher's review",
             WebhookEvent::ApprovalDecided => "A publisher approved or rejected a request, with the comment",

@@ -23,6 +23,10 @@ pub enum DomainError {
     Unprocessable { message: String, details: Vec<gatehouse_contract::Diagnostic> },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// A service we depend on (a Git host) refused or did not answer; the message says what it
+    /// said, with no credential in it, for the people who can fix it.
+    #[error("{0}")]
+    Upstream(String),
     /// A failure of ours, not the caller's; logged with detail, answered generically.
     #[error("internal error: {0}")]
     Internal(String),
@@ -43,6 +47,7 @@ impl DomainError {
             DomainError::Conflict(_) => "conflict",
             DomainError::Unprocessable { .. } => "unprocessable",
             DomainError::Throttled { .. } => "throttled",
+            DomainError::Upstream(_) => "upstream",
             DomainError::Internal(_) => "internal",
         }
     }

@@ -499,6 +499,135 @@ db_tests!(
     webhooks_hear_their_events_and_deliveries_can_be_repeated
 );
 
+/// Releases reach the GitOps remote (a real bare repository standing in for the Git host): a
+/// deployment is marked once its branch and tag are there, a CD pipeline hears
+/// `deployment.pushed`, a remote that moved the branch on its own refuses and is not
+/// overwritten, the failure says why and is counted, and a push through once it is back in
+/// line; credentials in the remote's URL appear nowhere.
+async fn releases_are_pushed_to_the_gitops_remote(db: Db) {
+    use gatehouse_domain::deploy::gitops::{GitOps, Remote, Signature};
+    let dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let (repo, remote) = (dir.join("gitops.git"), dir.join("remote.git"));
+    let init = Command::new("git").args(["init", "--bare", "--quiet"]).arg(&remote).output().expect("git init");
+    assert!(init.status.success());
+    let shown = remote.display().to_string();
+    let deployer = Deployer::pushing_to(db.clone(), repo.clone(), Some(Remote::new(&shown).expect("remote")));
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let hook = WebhookRequest { url: "http://127.0.0.1:9/hook".into(), events: vec!["deployment.pushed".into()] };
+    webhooks::create(&db, &admin, &hook).await.expect("webhook");
+    let status = deployer.gitops_status(&creator).await.expect("status");
+    assert_eq!((status.remote.as_deref(), status.waiting.len()), (Some(shown.as_str()), 0));
+
+    groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let api = apis::import(&db, &creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
+        .await
+        .expect("import");
+    groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
+    let release = |n: i64| {
+        let (db, deployer, creator, publisher, api) = (&db, &deployer, &creator, &publisher, &api.id);
+        async move {
+            if n > 1 {
+                let v = apis::get(db, creator, api).await.expect("get").edit_version;
+                let add =
+                    OperationEdit::Add { method: "post".into(), path: format!("/reviews{n}"), summary: "Add".into() };
+                edit::edit_operation(db, creator, api, &add, v).await.expect("edit");
+            }
+            revisions::create(db, creator, api, "").await.expect("revision");
+            let request = deployer.submit(creator, api, n, "").await.expect("submit");
+            deployer.approve(publisher, &request, "").await.expect("approve").deployment.expect("deployed")
+        }
+    };
+    let first = release(1).await;
+    assert_eq!(first.pushed, Some(false), "committed here, not on the remote yet");
+    assert_eq!(deployer.gitops_status(&creator).await.expect("status").waiting, vec!["food-apis-v1.0.0"]);
+
+    assert_eq!(deployer.push_releases().await.expect("pushed"), vec!["food-apis-v1.0.0"]);
+    assert_eq!(git(&remote, &["rev-parse", "food-apis"]), git(&repo, &["rev-parse", "food-apis"]));
+    assert_eq!(git(&remote, &["cat-file", "-t", "food-apis-v1.0.0"]).trim(), "tag", "the annotated tag itself");
+    assert_eq!(deployer.deployment(&first.id).await.expect("deployment").pushed, Some(true));
+    let status = deployer.gitops_status(&creator).await.expect("status");
+    assert!(status.waiting.is_empty() && status.last_error.is_empty() && status.last_pushed_at.is_some(), "{status:?}");
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM webhook_deliveries WHERE event = 'deployment.pushed'")
+            .fetch_all(&db.pool)
+            .await
+            .expect("deliveries");
+    assert_eq!(payloads.len(), 1, "{payloads:?}");
+    let payload: serde_json::Value = serde_json::from_str(&payloads[0]).expect("json");
+    assert_eq!(payload["remote"], shown.as_str());
+    let releases = &payload["releases"];
+    assert_eq!(
+        (releases[0]["group"].as_str(), releases[0]["tag"].as_str()),
+        (Some("food-apis"), Some("food-apis-v1.0.0"))
+    );
+    assert_eq!(releases[0]["commit"], first.commit.as_str());
+    assert_eq!(deployer.push_releases().await.expect("again"), Vec::<String>::new(), "nothing new");
+
+    // Someone commits to the group's branch on the Git host itself: the next release is refused
+    // there, and what they wrote stays.
+    let theirs = GitOps::new(&remote)
+        .commit(
+            "food-apis",
+            &[("README.md".to_string(), b"hand-made".to_vec())].into(),
+            "by hand",
+            &Signature { name: "Someone", email: "someone@example.com" },
+        )
+        .await
+        .expect("commit on the remote");
+    let second = release(2).await;
+    assert_eq!(second.tag, "food-apis-v1.1.0");
+    let refused = deployer.push_releases().await;
+    match &refused {
+        Err(DomainError::Upstream(message)) => {
+            assert!(message.contains("refused refs/heads/food-apis") && message.contains("rejected"), "{message}")
+        }
+        other => panic!("expected the remote's refusal, got {other:?}"),
+    }
+    assert_eq!(git(&remote, &["rev-parse", "food-apis"]).trim(), theirs, "not overwritten");
+    assert_eq!(deployer.deployment(&second.id).await.expect("deployment").pushed, Some(false));
+    assert_eq!(second.status, DeploymentStatus::Committed, "the release itself stands: {second:?}");
+    let status = deployer.gitops_status(&creator).await.expect("status");
+    assert_eq!((status.waiting.clone(), status.failures), (vec!["food-apis-v1.1.0".to_string()], 1));
+    assert!(status.last_error.contains("refs/heads/food-apis"), "{status:?}");
+    assert!(matches!(deployer.push_now(&creator).await, Err(DomainError::Forbidden(_))), "a creator does not push");
+    assert!(matches!(deployer.push_now(&publisher).await, Err(DomainError::Upstream(_))));
+    assert_eq!(deployer.gitops_status(&creator).await.expect("status").failures, 2);
+
+    // Back in line with this repository, the branch moves forward and the release arrives.
+    git(&remote, &["update-ref", "refs/heads/food-apis", &first.commit]);
+    let status = deployer.push_now(&publisher).await.expect("pushed");
+    assert!(status.waiting.is_empty() && status.failures == 0 && status.last_error.is_empty(), "{status:?}");
+    assert_eq!(git(&remote, &["rev-parse", "food-apis"]).trim(), second.commit);
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    let pushes: Vec<_> = logged.items.iter().filter(|e| e.action == "gitops.pushed").collect();
+    assert_eq!(pushes.len(), 2, "both of the publisher's pushes: {pushes:?}");
+    assert_eq!(pushes[0].detail, "food-apis-v1.1.0", "newest first");
+
+    // Another remote has none of it yet; its URL's credentials are never shown or stored.
+    let secret = "https://ci-bot:s3cr3t-token@127.0.0.1:1/gitops.git";
+    let elsewhere = Deployer::pushing_to(db.clone(), repo.clone(), Some(Remote::new(secret).expect("remote")));
+    let failed = elsewhere.push_now(&publisher).await.expect_err("nothing listens on port 1");
+    let status = elsewhere.gitops_status(&creator).await.expect("status");
+    assert_eq!(status.remote.as_deref(), Some("https://127.0.0.1:1/gitops.git"));
+    assert_eq!(status.waiting, vec!["food-apis-v1.0.0", "food-apis-v1.1.0"]);
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    for text in [failed.to_string(), status.last_error, format!("{logged:?}")] {
+        assert!(!text.contains("s3cr3t") && !text.contains("ci-bot"), "{text}");
+    }
+    assert_eq!(elsewhere.deployment(&second.id).await.expect("deployment").pushed, Some(false));
+
+    let unmirrored = Deployer::new(db.clone(), repo);
+    assert!(matches!(unmirrored.push_now(&publisher).await, Err(DomainError::Conflict(_))));
+    assert_eq!(unmirrored.gitops_status(&creator).await.expect("status").remote, None);
+    assert_eq!(unmirrored.deployment(&second.id).await.expect("deployment").pushed, None);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+db_tests!(releases_are_pushed_to_the_gitops_remote);
+
 /// Each bundle pull is a heartbeat: the group page lists the instance with the release it
 /// serves and how it counts tiers, and the next heartbeat replaces both.
 async fn heartbeats_report_releases_and_tier_counts(db: Db) {

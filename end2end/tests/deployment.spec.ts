@@ -1,6 +1,7 @@
 // Design → approval → deployment in a real browser: a publisher creates a gateway group, a
 // creator submits a revision, a publisher sees the diff and approves, the deployment is
-// committed and tagged in the GitOps repository; a second change bumps the tag; rollback works.
+// committed and tagged in the GitOps repository and pushed to its remote; a second change bumps
+// the tag; rollback works.
 // Creator and reviewer see the same design review of what is submitted.
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
@@ -111,6 +112,28 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   expect(git('log', '--format=%s', 'food-apis')).toContain('Deploy Food Menu 1.0.0 revision 1 to food-apis');
   expect(git('tag', '-n1', '--list', 'food-apis-*')).toContain('food-apis-v1.0.0');
   expect(git('ls-tree', '-r', '--name-only', 'food-apis')).toContain('manifests/ingress.yaml');
+
+  // The release reaches the Git host's repository by itself; the groups page says so.
+  const remote = path.join(process.env.GATEHOUSE_DATA_DIR ?? '', 'remote.git');
+  await pub.goto('/publisher/groups');
+  await hydrated(pub);
+  const gitops = pub.getByTestId('gitops');
+  await expect(gitops.getByTestId('gitops-remote')).toHaveText(remote);
+  await expect(async () => {
+    await pub.reload();
+    await expect(gitops.getByTestId('gitops-waiting')).toHaveText('every release', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  const remoteTags = execFileSync('git', ['--git-dir', remote, 'tag', '--list']).toString();
+  expect(remoteTags.trim()).toBe('food-apis-v1.0.0');
+  await hydrated(pub);
+  // Push now: nothing new, and the remote takes it without a word.
+  const pushed = pub.waitForResponse((r) => r.url().includes('/api/push_gitops'));
+  await gitops.getByTestId('push-gitops').click();
+  expect((await pushed).status()).toBe(200);
+  await expect(gitops.getByTestId('gitops-waiting')).toHaveText('every release');
+  await expect(gitops.getByTestId('gitops-error')).toHaveCount(0);
+  await pub.goto('/publisher/groups/food-apis');
+  await expect(pub.getByTestId('deployment').first().getByTestId('deployment-pushed')).toHaveText('on the GitOps remote');
 
   // The first approved deployment published the API.
   await cr.goto(apiUrl);

@@ -47,6 +47,11 @@ pub struct ServeArgs {
     /// Seed demo data (one account per role) on start; idempotent.
     #[arg(long, env = "GATEHOUSE_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// Push releases (the GitOps repository's branches and tags) to this Git remote, where
+    /// Argo CD or Flux sync from: `https://<token>@github.com/org/gitops.git`,
+    /// `git@github.com:org/gitops.git`, or a path.
+    #[arg(long, env = "GATEHOUSE_GITOPS_REMOTE", hide_env_values = true)]
+    pub gitops_remote: Option<String>,
     /// Do not run the local gateways (when the groups' gateways run elsewhere, e.g. a cluster).
     #[arg(long, env = "GATEHOUSE_NO_GATEWAYS", default_value_t = false)]
     pub no_gateways: bool,

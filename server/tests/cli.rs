@@ -42,6 +42,11 @@ fn run(data: &Path, args: &[&str]) -> String {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+/// A server started with `env` set for `gatehouse serve`.
+fn start_with(env: &[(&str, &str)]) -> Server {
     let data = std::env::temp_dir().join(format!("gatehouse-cli-{}", uuid::Uuid::new_v4()));
     run(
         &data,
@@ -55,6 +60,7 @@ fn start() -> Server {
         let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
             .env("GATEHOUSE_DATA_DIR", &data)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
@@ -267,7 +273,11 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
 /// analytics overview.
 #[test]
 fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
-    let server = start();
+    // Releases are pushed to a Git host's repository, as Argo CD would sync from.
+    let gitops_remote = std::env::temp_dir().join(format!("gatehouse-remote-{}.git", uuid::Uuid::new_v4()));
+    let init = Command::new("git").args(["init", "--bare", "--quiet"]).arg(&gitops_remote).output().expect("git");
+    assert!(init.status.success());
+    let server = start_with(&[("GATEHOUSE_GITOPS_REMOTE", &gitops_remote.display().to_string())]);
     let publisher = server.token.clone();
     run(
         &server.data,
@@ -313,6 +323,26 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
     let status = remote(&server, &publisher, &["deploy", "status", "--group", "food-apis"]);
     assert!(status.contains("Reviews") && status.contains("live") && status.contains("live on 1/1"), "{status}");
+    // The approval woke the push: the release reaches the remote without anyone asking.
+    let waiting = Instant::now();
+    let gitops = loop {
+        let gitops = remote(&server, &creator, &["deploy", "gitops"]);
+        if gitops.contains("waiting     none") {
+            break gitops;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(20), "the release was not pushed: {gitops}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(
+        gitops.contains(&format!("remote      {}", gitops_remote.display())) && gitops.contains("last push"),
+        "{gitops}"
+    );
+    let tags = Command::new("git").arg("--git-dir").arg(&gitops_remote).args(["tag", "--list"]).output().expect("git");
+    assert_eq!(String::from_utf8_lossy(&tags.stdout).trim(), "food-apis-v1.0.0");
+    assert!(remote_fails(&server, &creator, &["deploy", "push"]).contains("403"), "publishers push, creators do not");
+    let pushed = remote(&server, &publisher, &["deploy", "push"]);
+    assert!(pushed.contains("waiting     none: the remote has every release"), "{pushed}");
+    let _ = std::fs::remove_dir_all(&gitops_remote);
     // A second request is turned down: it leaves the pending queue with the publisher's reason.
     remote(&server, &creator, &["api", "revision", "-n", "Reviews", "-v", "1.0.0"]);
     let resubmit = ["approval", "submit", "-n", "Reviews", "-v", "1.0.0", "--revision", "2"];

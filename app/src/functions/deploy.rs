@@ -105,3 +105,17 @@ pub async fn create_gateway_credential(group: String) -> Result<String, AppError
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
     Ok(gatehouse_domain::gateways::create_credential(&context()?.db, &actor, &group).await?.token)
 }
+
+#[server]
+pub async fn gitops_status() -> Result<gatehouse_contract::GitOpsStatus, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(context()?.deployer.gitops_status(&actor).await?)
+}
+
+#[server]
+pub async fn push_gitops() -> Result<gatehouse_contract::GitOpsStatus, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(context()?.deployer.push_now(&actor).await?)
+}

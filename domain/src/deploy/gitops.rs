@@ -31,16 +31,19 @@ impl GitOps {
         GitOps { repo: repo.into() }
     }
 
-    async fn git(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Result<String> {
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new("git");
         command.arg("--git-dir").arg(&self.repo).args(args);
         for (k, v) in env {
             command.env(k, v);
         }
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         command
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+    }
+
+    async fn git(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Result<String> {
+        let mut command = self.command(args, env);
+        command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         let mut child = command.spawn().map_err(|e| {
             failed(args.first().copied().unwrap_or("command"), format!("cannot run git ({e}); is git installed?"))
         })?;
@@ -157,5 +160,153 @@ impl GitOps {
 
     pub fn path(&self) -> &Path {
         &self.repo
+    }
+
+    /// Push every branch and tag to `remote`, never forcing: a branch the remote moved on its
+    /// own, or a tag it holds on another commit, is refused there and named in the outcome, so
+    /// history is never overwritten. The other refs go through regardless.
+    pub async fn push(&self, remote: &Remote) -> Result<Pushed> {
+        self.ensure().await?;
+        // The URL reaches git through the environment, not the command line, where any local
+        // user could read its credentials in the process list.
+        let mut env = vec![
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", "remote.gitops-remote.url"),
+            ("GIT_CONFIG_VALUE_0", remote.url.as_str()),
+            // Never wait for someone to type a password or accept a host key.
+            ("GIT_TERMINAL_PROMPT", "0"),
+        ];
+        if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+            env.push(("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"));
+        }
+        let args = ["push", "--porcelain", "gitops-remote", "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"];
+        let mut command = self.command(&args, &env);
+        command.stdin(Stdio::null()).kill_on_drop(true);
+        let out = tokio::time::timeout(PUSH_TIMEOUT, command.output())
+            .await
+            .map_err(|_| remote.failed(format!("no answer within {} s", PUSH_TIMEOUT.as_secs())))?
+            .map_err(|e| remote.failed(format!("cannot run git ({e}); is git installed?")))?;
+        let report = String::from_utf8_lossy(&out.stdout);
+        let mut pushed = Pushed::default();
+        for line in report.lines() {
+            // `<flag>\t<from>:<to>\t<summary>`; `!` is a refusal, anything else is on the remote.
+            let mut fields = line.split('\t');
+            let (Some(flag), Some(refs), Some(summary)) = (fields.next(), fields.next(), fields.next()) else {
+                continue;
+            };
+            let Some((_, to)) = refs.split_once(':') else { continue };
+            if flag == "!" {
+                pushed.refused.push(format!("{to} {summary}"));
+            } else {
+                pushed.on_remote.insert(to.to_string());
+            }
+        }
+        if !out.status.success() && pushed.refused.is_empty() {
+            return Err(remote.failed(String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(pushed)
+    }
+}
+
+/// How long a push may take before it is given up (and tried again later).
+const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Where the repository is pushed: the URL as configured (credentials and all) and as shown.
+#[derive(Clone)]
+pub struct Remote {
+    url: String,
+    shown: String,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Remote").field(&self.shown).finish()
+    }
+}
+
+impl Remote {
+    /// Any URL `git push` takes: `https://…` (a token as the user or password), `ssh://…`,
+    /// `git@host:org/repo.git`, or a path.
+    pub fn new(url: &str) -> Result<Remote> {
+        let url = url.trim();
+        if url.is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
+            return Err(DomainError::invalid("gitops_remote", format!("`{url}` is not a git remote URL")));
+        }
+        Ok(Remote { url: url.to_string(), shown: without_credentials(url) })
+    }
+
+    /// The URL without its credentials: what is shown, logged and stored.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// A failure to push, in words that carry no credential (git's own message may quote the
+    /// URL as configured).
+    fn failed(&self, why: impl std::fmt::Display) -> DomainError {
+        let mut why = why.to_string().replace(&self.url, &self.shown);
+        for secret in self.secrets() {
+            why = why.replace(&secret, "***");
+        }
+        DomainError::Upstream(format!("git push to {}: {why}", self.shown))
+    }
+
+    /// The parts of the URL that are credentials: a password, and over http(s) a user name long
+    /// enough to be a token (`https://<token>@github.com/…`); `git` or `me` are only names.
+    fn secrets(&self) -> Vec<String> {
+        let Ok(url) = reqwest::Url::parse(&self.url) else { return Vec::new() };
+        let user = Some(url.username()).filter(|u| url.scheme().starts_with("http") && u.len() >= 8);
+        url.password().into_iter().chain(user).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+}
+
+/// `https://user:token@host/x.git` → `https://host/x.git`. Over http(s) the user name is often
+/// the token itself, so both go; for ssh only a password would be secret (`git@` is not).
+fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.has_host() => {
+            let _ = parsed.set_password(None);
+            if parsed.scheme().starts_with("http") {
+                let _ = parsed.set_username("");
+            }
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// What a push left on the remote.
+#[derive(Debug, Default)]
+pub struct Pushed {
+    /// Refs the remote now holds as they are here (`refs/heads/…`, `refs/tags/…`).
+    pub on_remote: std::collections::BTreeSet<String>,
+    /// Refs the remote refused, each with git's reason (`… [rejected] (fetch first)`).
+    pub refused: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Remote;
+
+    #[test]
+    fn a_remote_is_shown_without_its_credentials() {
+        let shown = |url: &str| Remote::new(url).expect("remote").shown().to_string();
+        assert_eq!(shown("https://ci-bot:ghp_token@github.com/org/gitops.git"), "https://github.com/org/gitops.git");
+        assert_eq!(shown("https://ghp_token@github.com/org/gitops.git"), "https://github.com/org/gitops.git");
+        assert_eq!(shown("ssh://git@github.com/org/gitops.git"), "ssh://git@github.com/org/gitops.git");
+        assert_eq!(shown("ssh://git:pw@host/gitops.git"), "ssh://git@host/gitops.git");
+        assert_eq!(shown("git@github.com:org/gitops.git"), "git@github.com:org/gitops.git");
+        assert_eq!(shown("/srv/git/gitops.git"), "/srv/git/gitops.git");
+        for wrong in ["", "  ", "--upload-pack=x", "https://host/a\nb"] {
+            assert!(Remote::new(wrong).is_err(), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_names_the_remote_but_not_its_credentials() {
+        let remote = Remote::new("https://ci-bot:ghp_token@github.com/org/gitops.git").expect("remote");
+        let said = "fatal: unable to access 'https://ci-bot:ghp_token@github.com/org/gitops.git/': ghp_token rejected";
+        let message = remote.failed(said).to_string();
+        assert!(!message.contains("ghp_token") && !message.contains("ci-bot"), "{message}");
+        assert!(message.contains("https://github.com/org/gitops.git"), "{message}");
     }
 }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod bundle;
 pub mod gitops;
 pub mod manifests;
+pub mod mirror;
 pub mod webhooks;
 
 use crate::apis::{self, docs, project, revisions};
@@ -18,12 +19,12 @@ use gatehouse_contract::{
     ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup,
     GroupMode, LifecycleState, Permission, Snapshot, Visibility, WebhookEvent,
 };
-use gitops::{GitOps, Signature};
+use gitops::{GitOps, Remote, Signature};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, Notify, watch};
 
 /// Runs deployments one at a time and tells listeners (gateways long-polling) when a group's
 /// bundle changes.
@@ -33,6 +34,10 @@ pub struct Deployer {
     lock: Mutex<()>,
     changed: watch::Sender<u64>,
     http: reqwest::Client,
+    /// Where releases are pushed, if anywhere (see `mirror`).
+    remote: Option<Remote>,
+    push_wanted: Notify,
+    push_lock: Mutex<()>,
 }
 
 /// The release version of a group after a change, by the documented rule: the first release
@@ -86,6 +91,7 @@ struct DeploymentRow {
     created_by: String,
     created_at: i64,
     finished_at: Option<i64>,
+    pushed_to: String,
 }
 
 fn status_of(text: &str) -> DeploymentStatus {
@@ -99,12 +105,15 @@ fn status_of(text: &str) -> DeploymentStatus {
 }
 
 impl DeploymentRow {
-    fn into_deployment(self, live_on: u32, gateways: u32) -> Deployment {
+    /// `remote`: the one releases are pushed to now, if any (shown without credentials).
+    fn into_deployment(self, live_on: u32, gateways: u32, remote: Option<&str>) -> Deployment {
         // A committed release becomes live once a gateway reports serving it.
         let status = match status_of(&self.status) {
             DeploymentStatus::Committed if live_on > 0 => DeploymentStatus::Live,
             other => other,
         };
+        let pushed = remote.filter(|_| !self.commit_sha.is_empty() && status != DeploymentStatus::Failed);
+        let pushed = pushed.map(|remote| self.pushed_to == remote);
         Deployment {
             steps: serde_json::from_str(&self.steps).unwrap_or_default(),
             status,
@@ -123,12 +132,13 @@ impl DeploymentRow {
             finished_at: self.finished_at,
             live_on,
             gateways,
+            pushed,
         }
     }
 }
 
 const DEPLOYMENT_COLUMNS: &str = "d.id, d.group_name, d.api_id, a.name AS api_name, d.revision, d.kind, d.status, d.reason, d.tag, \
-    d.commit_sha, d.bundle_sha, d.steps, d.created_by, d.created_at, d.finished_at";
+    d.commit_sha, d.bundle_sha, d.steps, d.created_by, d.created_at, d.finished_at, d.pushed_to";
 
 /// An approval request as read before deciding it (only a pending one may be decided).
 #[derive(sqlx::FromRow)]
@@ -156,8 +166,22 @@ struct Release {
 
 impl Deployer {
     pub fn new(db: Db, repo: PathBuf) -> Arc<Self> {
+        Deployer::pushing_to(db, repo, None)
+    }
+
+    /// A deployer whose releases are also pushed to `remote` (run [`Deployer::run_mirror`]).
+    pub fn pushing_to(db: Db, repo: PathBuf, remote: Option<Remote>) -> Arc<Self> {
         let (changed, _) = watch::channel(0);
-        Arc::new(Deployer { db, git: GitOps::new(repo), lock: Mutex::new(()), changed, http: reqwest::Client::new() })
+        Arc::new(Deployer {
+            db,
+            git: GitOps::new(repo),
+            lock: Mutex::new(()),
+            changed,
+            http: reqwest::Client::new(),
+            remote,
+            push_wanted: Notify::new(),
+            push_lock: Mutex::new(()),
+        })
     }
 
     /// Notified with a counter each time any group's bundle changes.
@@ -535,6 +559,7 @@ impl Deployer {
                     return Err(e);
                 }
                 self.changed.send_modify(|n| *n += 1);
+                self.push_wanted.notify_one();
                 let payload = serde_json::json!({
                     "event": WebhookEvent::DeploymentCommitted, "deployment": id, "group": group_name, "api_id": api_id,
                     "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,
@@ -790,7 +815,7 @@ impl Deployer {
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
         let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
-        Ok(row.into_deployment(live_on, gateways))
+        Ok(row.into_deployment(live_on, gateways, self.remote.as_ref().map(Remote::shown)))
     }
 
     /// Deployments, newest first, optionally of one group and/or one API.
@@ -806,7 +831,7 @@ impl Deployer {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
-            out.push(row.into_deployment(live_on, gateways));
+            out.push(row.into_deployment(live_on, gateways, self.remote.as_ref().map(Remote::shown)));
         }
         Ok(out)
     }

@@ -1,9 +1,10 @@
-//! `gatehouse deploy`: deployments' status and rollback, and waiting until the gateways serve
-//! one.
+//! `gatehouse deploy`: deployments' status and rollback, waiting until the gateways serve one,
+//! and the GitOps remote releases are pushed to.
 
+use super::audit::rfc3339;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{Deployment, DeploymentStatus};
+use gatehouse_contract::{Deployment, DeploymentStatus, GitOpsStatus};
 use std::time::Duration;
 
 #[derive(Subcommand, Debug)]
@@ -32,6 +33,10 @@ pub enum DeployCommand {
         #[arg(long, value_name = "SECONDS")]
         wait: Option<u64>,
     },
+    /// The GitOps repository, its remote, and the releases not on the remote yet.
+    Gitops,
+    /// Push the releases waiting for the GitOps remote now; fails with what the remote said.
+    Push,
 }
 
 pub async fn run(remote: &Remote, command: DeployCommand) -> Result<(), RemoteError> {
@@ -52,8 +57,30 @@ pub async fn run(remote: &Remote, command: DeployCommand) -> Result<(), RemoteEr
                 wait_until_live(remote, &deployment, seconds).await?;
             }
         }
+        DeployCommand::Gitops => print_gitops(&remote.get("/gitops").await?),
+        DeployCommand::Push => print_gitops(&remote.post("/gitops/push", &serde_json::json!({})).await?),
     }
     Ok(())
+}
+
+fn print_gitops(status: &GitOpsStatus) {
+    println!("repository  {}", status.repository);
+    let Some(remote) = &status.remote else {
+        println!("remote      none (releases stay in the repository; set GATEHOUSE_GITOPS_REMOTE to push them)");
+        return;
+    };
+    println!("remote      {remote}");
+    if status.waiting.is_empty() {
+        println!("waiting     none: the remote has every release");
+    } else {
+        println!("waiting     {}", status.waiting.join(", "));
+    }
+    if let Some(at) = status.last_pushed_at {
+        println!("last push   {}", rfc3339(at));
+    }
+    if !status.last_error.is_empty() {
+        println!("last error  {} ({} attempts failed in a row)", status.last_error, status.failures);
+    }
 }
 
 /// Waits until every gateway of the deployment's group that reports serves it (at least one

@@ -5,6 +5,7 @@ use crate::config::{ServeArgs, StoreArgs};
 use crate::http;
 use crate::state::{AppState, Stopping};
 use gatehouse_domain::deploy::Deployer;
+use gatehouse_domain::deploy::gitops::Remote;
 use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, DomainError, seed};
 use leptos::config::LeptosOptions;
@@ -84,7 +85,11 @@ pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError
     tokio::spawn(analytics.clone().maintain(args.analytics_retention_days));
     tokio::spawn(gatehouse_analytics::alerts::watch(analytics.clone()));
 
-    let deployer = Deployer::new(db.clone(), store.gitops_repo());
+    let remote = args.gitops_remote.as_deref().filter(|r| !r.trim().is_empty()).map(Remote::new).transpose()?;
+    if let Some(remote) = &remote {
+        println!("Releases are pushed to {}", remote.shown());
+    }
+    let deployer = Deployer::pushing_to(db.clone(), store.gitops_repo(), remote);
     if demo_group_created {
         // Before the gateways start, so the demo gateway's first bundle serves it.
         match seed::seed_demo_api(&db, &deployer).await {
@@ -97,6 +102,7 @@ pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError
         }
     }
     tokio::spawn(deployer.clone().run_webhooks());
+    tokio::spawn(deployer.clone().run_mirror());
     let (stop, stopping) = Stopping::new();
     let state = AppState {
         leptos_options: leptos_options(&args),

@@ -58,6 +58,7 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(_) => StatusCode::CONFLICT,
             DomainError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            DomainError::Upstream(_) => StatusCode::BAD_GATEWAY,
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -41,6 +41,7 @@ pub fn app(db: &Db) -> Router {
         public_url: None,
         demo: false,
         no_gateways: true,
+        gitops_remote: None,
         analytics_retention_days: 90,
     };
     let state = AppState {

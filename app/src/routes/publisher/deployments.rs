@@ -8,8 +8,9 @@ use crate::components::diff::DiffView;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::deploy::{
-    ApproveRequest, CreateGatewayCredential, CreateGroup, ListGatewayCredentials, LoadGatewayInstances, RejectRequest,
-    RevokeGatewayCredential, Rollback, list_approvals, list_deployments, list_groups, routing_table,
+    ApproveRequest, CreateGatewayCredential, CreateGroup, ListGatewayCredentials, LoadGatewayInstances, PushGitops,
+    RejectRequest, RevokeGatewayCredential, Rollback, gitops_status, list_approvals, list_deployments, list_groups,
+    routing_table,
 };
 use crate::time::format_utc;
 use gatehouse_contract::{
@@ -63,7 +64,10 @@ pub fn DeploymentCard(deployment: Deployment) -> impl IntoView {
                 }).collect_view()}
             </ol>
             <p class="muted small">{format!("by {} · {}", deployment.created_by, format_utc(deployment.created_at))}
-                {(!deployment.commit.is_empty()).then(|| format!(" · commit {}", &deployment.commit[..deployment.commit.len().min(12)]))}</p>
+                {(!deployment.commit.is_empty()).then(|| format!(" · commit {}", &deployment.commit[..deployment.commit.len().min(12)]))}
+                {deployment.pushed.map(|pushed| view! {
+                    " · " <span data-testid="deployment-pushed">{if pushed { "on the GitOps remote" } else { "not on the GitOps remote yet" }}</span>
+                })}</p>
         </div>
     }
 }
@@ -248,10 +252,66 @@ pub fn GroupsPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <GitOpsPanel/>
             <Transition fallback=|| ()>
                 {move || auth.can(Permission::ReviewApis).then(|| view! { <NewGroup create/> })}
             </Transition>
         </RequirePermission>
+    }
+}
+
+/// Where releases are committed and the remote they are pushed to: what has not reached the
+/// remote yet and why, with *Push now* for publishers.
+#[component]
+fn GitOpsPanel() -> impl IntoView {
+    let push = ServerAction::<PushGitops>::new();
+    let status = Resource::new(move || push.version().get(), |_| gitops_status());
+    let auth = use_auth();
+    view! {
+        <section class="panel" data-testid="gitops">
+            <h2>"GitOps repository"</h2>
+            <Transition fallback=|| ()>
+                {move || status.get().map(|r| match r {
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Ok(s) => {
+                        let pushing = s.remote.is_some();
+                        let on_remote = if s.waiting.is_empty() {
+                            "every release".to_string()
+                        } else {
+                            format!("not yet: {}", s.waiting.join(", "))
+                        };
+                        view! {
+                            <dl class="facts">
+                                <dt>"Repository"</dt><dd><code>{s.repository.clone()}</code></dd>
+                                <dt>"Remote"</dt>
+                                <dd>{match s.remote.clone() {
+                                    Some(remote) => view! { <code data-testid="gitops-remote">{remote}</code> }.into_any(),
+                                    None => view! { <span class="muted">"none: releases stay in this repository. Start the server with GATEHOUSE_GITOPS_REMOTE to push them to the Git host Argo CD or Flux sync from."</span> }.into_any(),
+                                }}</dd>
+                                {pushing.then(|| view! {
+                                    <dt>"On the remote"</dt><dd data-testid="gitops-waiting">{on_remote}</dd>
+                                    <dt>"Last push"</dt><dd>{s.last_pushed_at.map(format_utc).unwrap_or_else(|| "never".into())}</dd>
+                                })}
+                            </dl>
+                            {(!s.last_error.is_empty()).then(|| view! {
+                                <p class="error" data-testid="gitops-error">
+                                    {format!("The last push failed ({} in a row; it is tried again by itself): {}", s.failures, s.last_error)}
+                                </p>
+                            })}
+                            {(pushing && auth.can(Permission::ReviewApis)).then(|| view! {
+                                <button class="button small secondary" data-testid="push-gitops" disabled=move || push.pending().get()
+                                    on:click=move |_| { push.dispatch(PushGitops {}); }>"Push now"</button>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+            // A refused or unanswered push is the status's last error above; other failures
+            // (no right to push, say) are said here.
+            {move || push.value().get().and_then(|r| r.err()).filter(|e| e.code != "upstream").map(|e| view! {
+                <p class="error" role="alert">{e.message}</p>
+            })}
+        </section>
     }
 }
 

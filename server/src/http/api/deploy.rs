@@ -7,8 +7,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{
-    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, NewWebhook, Permission, Route,
-    Webhook, WebhookDelivery, WebhookRequest,
+    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GitOpsStatus, GroupSummary, NewWebhook,
+    Permission, Route, Webhook, WebhookDelivery, WebhookRequest,
 };
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
@@ -216,6 +216,24 @@ pub async fn rollback(
 pub async fn routing(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<Vec<Route>>> {
     caller.require(Permission::DesignApis)?;
     Ok(Json(state.deployer.routing().await?))
+}
+
+/// The GitOps repository, the remote its releases are pushed to, and the release tags that
+/// have not reached the remote yet with why the last push failed.
+#[utoipa::path(get, path = "/gitops", tag = "deployment", responses((status = 200, body = GitOpsStatus)))]
+pub async fn gitops(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<GitOpsStatus>> {
+    let actor = caller.require(Permission::DesignApis)?;
+    Ok(Json(state.deployer.gitops_status(actor).await?))
+}
+
+/// Push the releases waiting for the GitOps remote now, rather than at the next retry.
+#[utoipa::path(post, path = "/gitops/push", tag = "deployment",
+    responses((status = 200, body = GitOpsStatus), (status = 403, body = ErrorBody),
+        (status = 409, description = "No remote is configured", body = ErrorBody),
+        (status = 502, description = "The remote refused or did not answer; the message says what it said", body = ErrorBody)))]
+pub async fn push_gitops(caller: Caller, State(state): State<AppState>) -> ApiResult<Json<GitOpsStatus>> {
+    let actor = caller.require(Permission::ReviewApis)?;
+    Ok(Json(state.deployer.push_now(actor).await?))
 }
 
 /// Configured webhooks (admin).

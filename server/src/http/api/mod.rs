@@ -137,6 +137,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deploy::get_deployment))
         .routes(routes!(deploy::rollback))
         .routes(routes!(deploy::routing))
+        .routes(routes!(deploy::gitops))
+        .routes(routes!(deploy::push_gitops))
         .routes(routes!(deploy::list_webhooks, deploy::create_webhook))
         .routes(routes!(deploy::delete_webhook))
         .routes(routes!(deploy::ping_webhook))
