@@ -176,6 +176,7 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
             public_url: None,
             demo: false,
             no_gateways: true,
+            gitops_remote: None,
             analytics_retention_days: 90,
         };
         let state = AppState {
