@@ -293,14 +293,19 @@ fn GitOpsPanel() -> impl IntoView {
                                     <dt>"Last push"</dt><dd>{s.last_pushed_at.map(format_utc).unwrap_or_else(|| "never".into())}</dd>
                                 })}
                             </dl>
-                            {(!s.last_error.is_empty()).then(|| view! {
-                                <p class="error" data-testid="gitops-error">
-                                    {format!("The last push failed ({} in a row; it is tried again by itself): {}", s.failures, s.last_error)}
-                                </p>
+                            {(!s.last_error.is_empty()).then(|| {
+                                let retried = if s.waiting.is_empty() { "" } else { "; it is tried again by itself" };
+                                view! {
+                                    <p class="error" data-testid="gitops-error">
+                                        {format!("The last push failed ({} in a row{retried}): {}", s.failures, s.last_error)}
+                                    </p>
+                                }
                             })}
                             {(pushing && auth.can(Permission::ReviewApis)).then(|| view! {
-                                <button class="button small secondary" data-testid="push-gitops" disabled=move || push.pending().get()
-                                    on:click=move |_| { push.dispatch(PushGitops {}); }>"Push now"</button>
+                                <p class="actions">
+                                    <button class="button small secondary" data-testid="push-gitops" disabled=move || push.pending().get()
+                                        on:click=move |_| { push.dispatch(PushGitops {}); }>"Push now"</button>
+                                </p>
                             })}
                         }.into_any()
                     }
