@@ -342,6 +342,8 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(remote_fails(&server, &creator, &["deploy", "push"]).contains("403"), "publishers push, creators do not");
     let pushed = remote(&server, &publisher, &["deploy", "push"]);
     assert!(pushed.contains("waiting     none: the remote has every release"), "{pushed}");
+    let status = remote(&server, &publisher, &["deploy", "status", "--group", "food-apis"]);
+    assert!(status.contains("live on 1/1  on the remote"), "{status}");
     let _ = std::fs::remove_dir_all(&gitops_remote);
     // A second request is turned down: it leaves the pending queue with the publisher's reason.
     remote(&server, &creator, &["api", "revision", "-n", "Reviews", "-v", "1.0.0"]);

@@ -112,8 +112,13 @@ pub(super) async fn wait_until_live(remote: &Remote, deployment: &Deployment, se
 
 pub(super) fn print_deployment(d: &Deployment) {
     let reason = if d.reason.is_empty() { String::new() } else { format!("  ({})", d.reason) };
+    let pushed = match d.pushed {
+        Some(true) => "  on the remote",
+        Some(false) => "  not on the remote yet",
+        None => "",
+    };
     println!(
-        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {:<22} live on {}/{}{reason}",
+        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {:<22} live on {}/{}{pushed}{reason}",
         d.id,
         d.group,
         d.api_name,
