@@ -3,7 +3,6 @@
 -- The remote (its URL without credentials) a deployment's commit and tag were pushed to; ''
 -- until then. A different remote configured later has not got it, so it is pushed again.
 ALTER TABLE deployments ADD COLUMN pushed_to TEXT NOT NULL DEFAULT '';
-ALTER TABLE deployments ADD COLUMN pushed_at BIGINT;
 
 -- How pushing to each remote has gone: shown on the gateway groups page, and the retry's backoff.
 CREATE TABLE gitops_remotes (

@@ -230,7 +230,8 @@ impl Remote {
     pub fn new(url: &str) -> Result<Remote> {
         let url = url.trim();
         if url.is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
-            return Err(DomainError::invalid("gitops_remote", format!("`{url}` is not a git remote URL")));
+            let shown = without_credentials(url);
+            return Err(DomainError::invalid("gitops_remote", format!("`{shown}` is not a git remote URL")));
         }
         Ok(Remote { url: url.to_string(), shown: without_credentials(url) })
     }

@@ -131,9 +131,8 @@ impl Deployer {
         };
         let mut tx = self.db.pool.begin().await?;
         for w in &arrived {
-            sqlx::query("UPDATE deployments SET pushed_to = $1, pushed_at = $2 WHERE id = $3")
+            sqlx::query("UPDATE deployments SET pushed_to = $1 WHERE id = $2")
                 .bind(remote.shown())
-                .bind(now)
                 .bind(&w.id)
                 .execute(&mut *tx)
                 .await?;

@@ -1,8 +1,9 @@
 //! Approval triggers deployment. For a group: render the bundle, render the Kubernetes
 //! manifests, commit both (and the API project files) to the group's branch of the GitOps
 //! repository with an annotated release tag, make the bundle current for the group's gateways,
-//! and queue signed webhooks. Every step is timed and recorded; a failure leaves what was live
-//! live and the branch where it was.
+//! and queue signed webhooks; the repository is then pushed to its remote, if one is configured
+//! (`mirror`). Every step is timed and recorded; a failure leaves what was live live and the
+//! branch where it was.
 
 pub mod access;
 pub mod bundle;
