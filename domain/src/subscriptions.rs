@@ -410,12 +410,7 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     }
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'withdrawn by the consumer' WHERE subscription_id = $3 AND status = 'pending'")
-        .bind(&actor.user_id)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    close_requests(&mut tx, actor, id, "withdrawn by the consumer").await?;
     sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
     let revoked = revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
     tx.commit().await?;
@@ -428,6 +423,21 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
         &s.application_name,
     )
     .await
+}
+
+/// Close the subscription's requests still waiting for a publisher (to subscribe, or to change
+/// tier), as rejected with `why`, each announced like a publisher's decision: the approval
+/// queue and a chat bridge that announced the request both see it end.
+async fn close_requests(tx: &mut sqlx::AnyConnection, actor: &Actor, subscription: &str, why: &str) -> Result<()> {
+    let pending: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM approvals WHERE subscription_id = $1 AND status = 'pending'")
+            .bind(subscription)
+            .fetch_all(&mut *tx)
+            .await?;
+    for approval in pending {
+        crate::deploy::close_request(tx, actor, &approval, "rejected", why).await?;
+    }
+    Ok(())
 }
 
 /// A publisher stops one application's calls to an API (abuse, an unpaid bill, a leaked
@@ -461,12 +471,7 @@ pub async fn suspend(db: &Db, actor: &Actor, id: &str, reason: &str) -> Result<S
         return Err(DomainError::Conflict("the subscription changed meanwhile; look again".into()));
     }
     // A tier change waiting for approval has nothing left to change.
-    sqlx::query("UPDATE approvals SET status = 'rejected', decided_by = $1, decided_at = $2, comment = 'the subscription was suspended' WHERE subscription_id = $3 AND status = 'pending'")
-        .bind(&actor.user_id)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    close_requests(&mut tx, actor, id, "the subscription was suspended").await?;
     let revoked = revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?;
     tx.commit().await?;
     revoked.after_commit(db).await;

@@ -226,6 +226,34 @@ async fn tiers_subscriptions_and_approval(db: Db) {
         matches!(subscriptions::unsubscribe(&db, &bob, &pending.id).await, Err(DomainError::NotFound(_))),
         "not Bob's subscription"
     );
+
+    // A request the consumer withdraws leaves the queue, and is announced closed like a
+    // publisher's decision, so a chat bridge that announced it can say so.
+    let decided = WebhookRequest { url: "http://127.0.0.1:9/decided".into(), events: vec!["approval.decided".into()] };
+    webhooks::create(&db, &admin, &decided).await.expect("webhook");
+    let asked = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Platinum")).await.expect("subscribe");
+    let request = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(request.len(), 1);
+    subscriptions::unsubscribe(&db, &ann, &asked.id).await.expect("withdraw");
+    assert!(deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue").is_empty());
+    let payloads: Vec<(String, String)> =
+        sqlx::query_as("SELECT subject, payload FROM webhook_deliveries WHERE event = 'approval.decided'")
+            .fetch_all(&db.pool)
+            .await
+            .expect("deliveries");
+    assert_eq!(payloads.len(), 1, "{payloads:?}");
+    assert_eq!(payloads[0].0, request[0].id);
+    let told: serde_json::Value = serde_json::from_str(&payloads[0].1).expect("json");
+    assert_eq!(
+        (&told["outcome"], &told["kind"], &told["comment"], &told["requested_by"], &told["decided_by"]),
+        (
+            &serde_json::json!("rejected"),
+            &serde_json::json!("subscription"),
+            &serde_json::json!("withdrawn by the consumer"),
+            &serde_json::json!("ann@example.com"),
+            &serde_json::json!("ann@example.com")
+        )
+    );
 }
 
 async fn the_gateway_bundle_carries_access(db: Db) {

@@ -393,35 +393,13 @@ impl Deployer {
         Ok(p)
     }
 
-    /// Mark a pending request decided, and announce it (so the requester can hear of it); a
-    /// conflict when someone else decided it first.
-    async fn decide(&self, actor: &Actor, approval_id: &str, p: &Pending, status: &str, comment: &str) -> Result<()> {
-        let (name, version, requester): (String, String, String) = sqlx::query_as(
-            "SELECT a.name, a.version, COALESCE(u.email, '') FROM apis a LEFT JOIN users u ON u.id = $2 WHERE a.id = $1",
-        )
-        .bind(&p.api_id)
-        .bind(&p.requested_by)
-        .fetch_one(&self.db.pool)
-        .await?;
+    /// Mark a pending request decided and announce it, in one transaction; a conflict when
+    /// someone else decided it first.
+    async fn decide(&self, actor: &Actor, approval_id: &str, status: &str, comment: &str) -> Result<()> {
         let mut tx = self.db.pool.begin().await?;
-        let decided = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
-            .bind(status)
-            .bind(&actor.user_id)
-            .bind(now_ms())
-            .bind(comment.trim())
-            .bind(approval_id)
-            .execute(&mut *tx)
-            .await?;
-        if decided.rows_affected() == 0 {
+        if !close_request(&mut tx, actor, approval_id, status, comment).await? {
             return Err(DomainError::Conflict("this request was decided meanwhile".into()));
         }
-        let payload = serde_json::json!({
-            "event": WebhookEvent::ApprovalDecided, "approval": approval_id, "kind": p.kind, "outcome": status,
-            "api_id": p.api_id, "name": name, "version": version, "group": p.group_name,
-            "revision": (p.kind == "revision").then_some(p.revision), "subscription": p.subscription_id,
-            "requested_by": requester, "decided_by": actor.email, "comment": comment.trim(),
-        });
-        webhooks::enqueue_on(&mut tx, approval_id, WebhookEvent::ApprovalDecided, &payload).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -441,11 +419,11 @@ impl Deployer {
             subscription,
         };
         if let Some(subscription_id) = &p.subscription_id {
-            self.decide(actor, approval_id, &p, "approved", comment).await?;
+            self.decide(actor, approval_id, "approved", comment).await?;
             let subscription = subscriptions::decide(&self.db, actor, subscription_id, true, comment).await?;
             return Ok(outcome(None, Some(subscription)));
         }
-        self.decide(actor, approval_id, &p, "approved", comment).await?;
+        self.decide(actor, approval_id, "approved", comment).await?;
         let row = apis::load(&self.db, &p.api_id).await?;
         audit::record(
             &self.db,
@@ -473,7 +451,7 @@ impl Deployer {
         if comment.trim().is_empty() {
             return Err(DomainError::invalid("comment", "say why, so the requester can act on it"));
         }
-        self.decide(actor, approval_id, &p, "rejected", comment).await?;
+        self.decide(actor, approval_id, "rejected", comment).await?;
         if let Some(subscription_id) = &p.subscription_id {
             subscriptions::decide(&self.db, actor, subscription_id, false, comment).await?;
             return Ok(());
@@ -887,6 +865,59 @@ fn empty_like(s: &Snapshot) -> Snapshot {
         source: String::new(),
         ..s.clone()
     }
+}
+
+/// Close a pending approval request as `status` (approved or rejected) and announce it
+/// (`approval.decided`: the outcome, the comment, who asked and who decided, so a chat bridge
+/// can tell the requester), on `conn` — inside the caller's transaction, so the request closes
+/// with what closed it: a publisher's decision, or a subscription request withdrawn by its
+/// consumer or closed by a suspension. False when the request was no longer pending.
+pub(crate) async fn close_request(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    approval_id: &str,
+    status: &str,
+    comment: &str,
+) -> Result<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Request {
+        kind: String,
+        api_id: String,
+        revision: i64,
+        group_name: String,
+        subscription_id: Option<String>,
+        name: String,
+        version: String,
+        requester: String,
+    }
+    let request: Option<Request> = sqlx::query_as(
+        "SELECT r.kind, r.api_id, r.revision, r.group_name, r.subscription_id, a.name, a.version, \
+         COALESCE(u.email, '') AS requester FROM approvals r JOIN apis a ON a.id = r.api_id \
+         LEFT JOIN users u ON u.id = r.requested_by WHERE r.id = $1 AND r.status = 'pending'",
+    )
+    .bind(approval_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = request else { return Ok(false) };
+    let closed = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
+        .bind(status)
+        .bind(&actor.user_id)
+        .bind(now_ms())
+        .bind(comment.trim())
+        .bind(approval_id)
+        .execute(&mut *conn)
+        .await?;
+    if closed.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let payload = serde_json::json!({
+        "event": WebhookEvent::ApprovalDecided, "approval": approval_id, "kind": r.kind, "outcome": status,
+        "api_id": r.api_id, "name": r.name, "version": r.version, "group": r.group_name,
+        "revision": (r.kind == "revision").then_some(r.revision), "subscription": r.subscription_id,
+        "requested_by": r.requester, "decided_by": actor.email, "comment": comment.trim(),
+    });
+    webhooks::enqueue_on(conn, approval_id, WebhookEvent::ApprovalDecided, &payload).await?;
+    Ok(true)
 }
 
 /// "1 API", "3 APIs", for the deployment's step details.
