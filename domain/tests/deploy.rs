@@ -519,6 +519,8 @@ async fn releases_are_pushed_to_the_gitops_remote(db: Db) {
     webhooks::create(&db, &admin, &hook).await.expect("webhook");
     let status = deployer.gitops_status(&creator).await.expect("status");
     assert_eq!((status.remote.as_deref(), status.waiting.len()), (Some(shown.as_str()), 0));
+    let status = deployer.push_now(&publisher).await.expect("no release yet: nothing to push is no failure");
+    assert!(status.last_error.is_empty() && status.last_pushed_at.is_some(), "{status:?}");
 
     groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
@@ -603,8 +605,10 @@ async fn releases_are_pushed_to_the_gitops_remote(db: Db) {
     assert_eq!(git(&remote, &["rev-parse", "food-apis"]).trim(), second.commit);
     let logged = audit::list(&db, &Default::default()).await.expect("audit");
     let pushes: Vec<_> = logged.items.iter().filter(|e| e.action == "gitops.pushed").collect();
-    assert_eq!(pushes.len(), 2, "both of the publisher's pushes: {pushes:?}");
+    assert_eq!(pushes.len(), 3, "each of the publisher's pushes: {pushes:?}");
     assert_eq!(pushes[0].detail, "food-apis-v1.1.0", "newest first");
+    assert!(pushes[1].detail.contains("refused refs/heads/food-apis"), "{pushes:?}");
+    assert_eq!(pushes[2].detail, "nothing was waiting");
 
     // Another remote has none of it yet; its URL's credentials are never shown or stored.
     let secret = "https://ci-bot:s3cr3t-token@127.0.0.1:1/gitops.git";

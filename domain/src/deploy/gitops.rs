@@ -167,6 +167,10 @@ impl GitOps {
     /// history is never overwritten. The other refs go through regardless.
     pub async fn push(&self, remote: &Remote) -> Result<Pushed> {
         self.ensure().await?;
+        // Before the first release there is nothing to push, and git refuses a push of nothing.
+        if self.git(&["for-each-ref", "--count=1", "refs/heads", "refs/tags"], &[], None).await?.is_empty() {
+            return Ok(Pushed::default());
+        }
         // The URL reaches git through the environment, not the command line, where any local
         // user could read its credentials in the process list.
         let mut env = vec![
