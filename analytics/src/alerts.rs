@@ -298,8 +298,16 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
     let now_alert =
         Alert { firing_since: holds.then_some(now), last_value: value, last_checked_at: Some(now), ..alert.clone() };
     let kind = if holds { WebhookEvent::AlertFired } else { WebhookEvent::AlertResolved };
-    let payload = serde_json::json!({ "event": kind, "alert": now_alert, "value": value, "at": now });
-    webhooks::enqueue_on(&mut tx, &alert.id, kind, &payload).await?;
+    // An alert on one API concerns the group serving it; one over every API, no group.
+    let group: Option<(Option<String>,)> = match &alert.api_id {
+        Some(api) => {
+            sqlx::query_as("SELECT group_name FROM apis WHERE id = $1").bind(api).fetch_optional(&mut *tx).await?
+        }
+        None => None,
+    };
+    let group = group.and_then(|(g,)| g);
+    let payload = serde_json::json!({ "event": kind, "alert": now_alert, "group": group, "value": value, "at": now });
+    webhooks::enqueue_on(&mut tx, &alert.id, kind, group.as_deref(), &payload).await?;
     tx.commit().await?;
     Ok(Some(event))
 }

@@ -2,12 +2,12 @@
 //! its window firing and resolving once each, the webhooks told, history kept.
 
 use gatehouse_analytics::{Store, alerts};
-use gatehouse_contract::{AlertMetric, AuditQuery, Comparison, NewAlert, Role};
+use gatehouse_contract::{AlertMetric, AuditQuery, Comparison, GatewayGroup, GroupMode, NewAlert, Role};
 use gatehouse_domain::apis::{self, ImportRequest};
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::store::now_ms;
-use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, gateways};
+use gatehouse_domain::{Actor, Db, DomainError, accounts, audit, db_tests, gateways, groups};
 
 mod common;
 use common::event;
@@ -50,8 +50,26 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     let hook = webhooks::WebhookRequest {
         url: "http://127.0.0.1:9/hooks".into(),
         events: vec!["alert.fired".into(), "alert.resolved".into()],
+        ..Default::default()
     };
-    webhooks::create(&db, &admin, &hook).await.expect("webhook");
+    let every_group = webhooks::create(&db, &admin, &hook).await.expect("webhook");
+    // The Pets API is served by the pets-apis group, whose team hears of alerts on its APIs.
+    let pets_group = GatewayGroup {
+        name: "pets-apis".into(),
+        kind: Default::default(),
+        regions: vec![],
+        mode: GroupMode::Shared,
+        host: "pets.example.com".into(),
+        port: None,
+        replicas_min: 1,
+        replicas_max: 1,
+        cpu_target: 50,
+        image: "gatehouse/gateway:test".into(),
+    };
+    groups::create(&db, &publisher, pets_group).await.expect("group");
+    groups::assign(&db, &creator, &api.id, "pets-apis").await.expect("assign");
+    let pets_team = webhooks::WebhookRequest { groups: vec!["pets-apis".into()], ..hook };
+    let pets_team = webhooks::create(&db, &admin, &pets_team).await.expect("webhook");
 
     // In the last two minutes: the Pets API answered 10 calls, 2 of them 503; another API
     // answered only 500s, which an alert on Pets must not count.
@@ -149,21 +167,30 @@ async fn an_alert_fires_and_resolves_once_and_tells_webhooks(db: Db) {
     assert_eq!(history[2].value, Some(20.0));
     assert_eq!((history[2].metric, history[2].threshold), (AlertMetric::ServerErrorRate, 10.0));
 
-    // Every change went to the webhook, naming the alert.
-    let mut sent: Vec<(String, String)> = webhooks::deliveries(&db, None, None, 10)
-        .await
-        .expect("deliveries")
-        .into_iter()
-        .map(|d| (d.event, d.subject))
-        .collect();
-    sent.sort();
+    // Every change went to the webhook of every group, naming the alert; the pets-apis group's
+    // webhook heard of the alert on its API, not of the one over every API.
+    let sent = |hook: &str| {
+        let (db, hook) = (&db, hook.to_string());
+        async move {
+            let mut sent: Vec<(String, String)> = webhooks::deliveries(db, Some(&hook), None, 10)
+                .await
+                .expect("deliveries")
+                .into_iter()
+                .map(|d| (d.event, d.subject))
+                .collect();
+            sent.sort();
+            sent
+        }
+    };
     let mut expected = vec![
         ("alert.fired".to_string(), errors.id.clone()),
         ("alert.fired".to_string(), quiet.id.clone()),
         ("alert.resolved".to_string(), errors.id.clone()),
     ];
     expected.sort();
-    assert_eq!(sent, expected);
+    assert_eq!(sent(&every_group.id).await, expected);
+    expected.retain(|(_, subject)| subject == &errors.id);
+    assert_eq!(sent(&pets_team.id).await, expected);
 
     // Removing an alert keeps what it recorded; both steps are audited.
     alerts::delete(&db, &publisher, &errors.id).await.expect("delete");

@@ -463,27 +463,47 @@ pub struct Webhook {
     pub url: String,
     /// The events it hears; empty for every event, kinds added later included.
     pub events: Vec<WebhookEvent>,
+    /// The gateway groups whose events it hears; empty for every group, and for events that
+    /// concern no group (an alert over every API, an API in no group).
+    #[serde(default)]
+    pub groups: Vec<String>,
     pub created_at: i64,
 }
 
 impl Webhook {
-    pub fn hears(&self, event: WebhookEvent) -> bool {
-        self.events.is_empty() || self.events.contains(&event)
+    /// Whether `event` about `group` (the gateway group it concerns, if any) is sent here.
+    pub fn hears(&self, event: WebhookEvent, group: Option<&str>) -> bool {
+        let event_heard = self.events.is_empty() || self.events.contains(&event);
+        let group_heard = self.groups.is_empty() || group.is_some_and(|g| self.groups.iter().any(|x| x == g));
+        event_heard && group_heard
     }
 
     /// What it hears, as the page, the CLI and the audit log say it.
     pub fn hears_label(&self) -> String {
         WebhookEvent::label_of(&self.events)
     }
+
+    /// Whose events it hears: "every group", or the groups by name.
+    pub fn groups_label(&self) -> String {
+        groups_label(&self.groups)
+    }
 }
 
-/// A webhook to add: where, and which events (none named: every event).
+/// "every group", or the groups named, as the page, the CLI and the audit log say it.
+pub fn groups_label(groups: &[String]) -> String {
+    if groups.is_empty() { "every group".to_string() } else { groups.join(", ") }
+}
+
+/// A webhook to add: where, which events (none named: every event) and whose (no group named:
+/// every group's, and events that concern no group).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookRequest {
     pub url: String,
     #[serde(default)]
     pub events: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 /// A new webhook: the only time its signing secret is shown.
@@ -533,11 +553,29 @@ mod tests {
     fn a_ping_cannot_be_subscribed_to_and_no_events_means_every_event() {
         assert_eq!(WebhookEvent::parse("alert.fired"), Some(WebhookEvent::AlertFired));
         assert_eq!(WebhookEvent::parse("ping"), None);
-        let all = Webhook { id: "w".into(), url: "https://x".into(), events: vec![], created_at: 0 };
-        assert!(all.hears(WebhookEvent::DeploymentFailed));
+        let all = Webhook { id: "w".into(), url: "https://x".into(), events: vec![], groups: vec![], created_at: 0 };
+        assert!(all.hears(WebhookEvent::DeploymentFailed, Some("payments")));
+        assert!(all.hears(WebhookEvent::AlertFired, None));
         assert_eq!(all.hears_label(), "every event");
-        let some = Webhook { events: vec![WebhookEvent::AlertFired, WebhookEvent::AlertResolved], ..all };
-        assert!(!some.hears(WebhookEvent::ApiLifecycle));
+        assert_eq!(all.groups_label(), "every group");
+        let some = Webhook { events: vec![WebhookEvent::AlertFired, WebhookEvent::AlertResolved], ..all.clone() };
+        assert!(!some.hears(WebhookEvent::ApiLifecycle, None));
         assert_eq!(some.hears_label(), "alert.fired, alert.resolved");
+    }
+
+    #[test]
+    fn a_webhook_for_some_groups_hears_only_their_events() {
+        let hook = Webhook {
+            id: "w".into(),
+            url: "https://x".into(),
+            events: vec![],
+            groups: vec!["payments".into(), "eu-west".into()],
+            created_at: 0,
+        };
+        assert!(hook.hears(WebhookEvent::DeploymentCommitted, Some("eu-west")));
+        assert!(!hook.hears(WebhookEvent::DeploymentCommitted, Some("food")));
+        // An event about no group (an alert over every API) is not one of theirs.
+        assert!(!hook.hears(WebhookEvent::AlertFired, None));
+        assert_eq!(hook.groups_label(), "payments, eu-west");
     }
 }

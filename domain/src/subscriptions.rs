@@ -285,9 +285,9 @@ async fn ask_approval(
     let payload = serde_json::json!({
         "event": WebhookEvent::ApprovalRequested, "approval": id, "kind": "subscription", "api_id": api.id,
         "name": api.name, "version": api.version, "subscription": subscription_id, "note": note,
-        "requested_by": actor.email,
+        "group": api.group_name, "requested_by": actor.email,
     });
-    webhooks::enqueue_on(tx, &id, WebhookEvent::ApprovalRequested, &payload).await?;
+    webhooks::enqueue_on(tx, &id, WebhookEvent::ApprovalRequested, api.group_name.as_deref(), &payload).await?;
     Ok(())
 }
 

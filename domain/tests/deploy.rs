@@ -316,7 +316,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let admin = user(&db, "admin@example.com", Role::Admin).await;
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let (url, seen) = receiver(1).await;
-    let request = WebhookRequest { url, events: vec!["deployment.committed".into()] };
+    let request = WebhookRequest { url, events: vec!["deployment.committed".into()], ..Default::default() };
     let hook = webhooks::create(&db, &admin, &request).await.expect("webhook");
     groups::create(&db, &admin, group("food-apis", GroupMode::Shared)).await.expect("group");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
@@ -361,8 +361,11 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let (url, seen) = receiver(0).await;
-    let request =
-        |events: &[&str]| WebhookRequest { url: url.clone(), events: events.iter().map(|e| e.to_string()).collect() };
+    let request = |events: &[&str]| WebhookRequest {
+        url: url.clone(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        ..Default::default()
+    };
     let everything = webhooks::create(&db, &admin, &request(&[])).await.expect("every event");
     let lifecycle_only =
         webhooks::create(&db, &admin, &request(&["api.lifecycle", " api.lifecycle"])).await.expect("lifecycle");
@@ -379,7 +382,10 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert_eq!(listed.len(), 3, "the refused ones were not stored");
     let lifecycle_listed = listed.iter().find(|h| h.id == lifecycle_only.id).expect("listed");
     assert_eq!(lifecycle_listed.events, vec![WebhookEvent::ApiLifecycle], "named once");
-    assert!(lifecycle_listed.hears(WebhookEvent::ApiLifecycle) && !lifecycle_listed.hears(WebhookEvent::AlertFired));
+    assert!(
+        lifecycle_listed.hears(WebhookEvent::ApiLifecycle, None)
+            && !lifecycle_listed.hears(WebhookEvent::AlertFired, None)
+    );
 
     // A publish: the two webhooks that hear lifecycle changes are told, the alerts one is not.
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
@@ -494,9 +500,93 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert!(logged.items.iter().any(|e| e.action == "webhook.redelivered"), "audited");
 }
 
+/// A webhook for some gateway groups hears their APIs' requests, decisions, releases and
+/// lifecycle changes (the publish by a first approved deployment included) and nothing of
+/// another group's or of an API in no group; a group that does not exist is refused by name.
+async fn a_groups_webhook_hears_only_its_groups_events(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let deployer = Deployer::new(db.clone(), repo_dir.join("gitops.git"));
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("food-apis", GroupMode::Shared)).await.expect("group");
+    groups::create(&db, &publisher, group("payments", GroupMode::Shared)).await.expect("group");
+    let request = |groups: &[&str]| WebhookRequest {
+        url: "http://127.0.0.1:9/hook".into(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..Default::default()
+    };
+    match webhooks::create(&db, &admin, &request(&["food-apis", "fod-apis"])).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "groups");
+            assert!(message.contains("`fod-apis`"), "{message}");
+        }
+        other => panic!("an unknown group is refused: {other:?}"),
+    }
+    let food = webhooks::create(&db, &admin, &request(&["food-apis", " food-apis"])).await.expect("food's");
+    let every = webhooks::create(&db, &admin, &request(&[])).await.expect("every group's");
+    let listed = webhooks::list(&db).await.expect("list");
+    assert_eq!(listed.len(), 2, "the refused one was not stored");
+    let food_listed = listed.iter().find(|h| h.id == food.id).expect("listed");
+    assert_eq!(
+        (food_listed.groups.clone(), food_listed.groups_label()),
+        (vec!["food-apis".to_string()], "food-apis".into())
+    );
+
+    let import = |title: &str, group: Option<&str>| {
+        let (db, creator) = (&db, &creator);
+        let (text, group) = (REVIEWS.replace("title: Reviews", &format!("title: {title}")), group.map(str::to_string));
+        async move {
+            let files = MemoryFiles::single("r.yaml", text.into_bytes());
+            let api = apis::import(db, creator, ImportRequest { files: &files, entry: "r.yaml", context: None })
+                .await
+                .expect("import");
+            if let Some(group) = group {
+                groups::assign(db, creator, &api.id, &group).await.expect("assign");
+            }
+            api.id
+        }
+    };
+    let reviews = import("Reviews", Some("food-apis")).await;
+    let payments = import("Payments", Some("payments")).await;
+    let drafts = import("Drafts", None).await;
+    for api in [&reviews, &payments] {
+        revisions::create(&db, &creator, api, "").await.expect("revision");
+        let approval = deployer.submit(&creator, api, 1, "").await.expect("submit");
+        deployer.approve(&publisher, &approval, "").await.expect("approve").deployment.expect("deployed");
+    }
+    // The first approved deployment published the two; the third is published by hand.
+    let publish = LifecycleRequest { action: "publish".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &drafts, &publish).await.expect("publish");
+
+    let heard = |hook: &str| {
+        let (db, hook) = (&db, hook.to_string());
+        async move {
+            let mut heard: Vec<(String, String)> = webhooks::deliveries(db, Some(&hook), None, 100)
+                .await
+                .expect("deliveries")
+                .into_iter()
+                .map(|d| (d.event, d.subject))
+                .collect();
+            heard.sort();
+            heard
+        }
+    };
+    let food_heard = heard(&food.id).await;
+    let events: Vec<&str> = food_heard.iter().map(|(event, _)| event.as_str()).collect();
+    assert_eq!(events, ["api.lifecycle", "approval.decided", "approval.requested", "deployment.committed"]);
+    assert!(food_heard.iter().any(|(event, subject)| event == "api.lifecycle" && subject == &reviews));
+    // Every group's webhook hears both groups' and the API in no group's.
+    assert_eq!(heard(&every.id).await.len(), 2 * 4 + 1);
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    assert!(logged.items.iter().any(|e| e.action == "webhook.created" && e.detail == "every event of food-apis"));
+    let _ = std::fs::remove_dir_all(repo_dir);
+}
+
 db_tests!(
     deployments_are_posted_to_webhooks_signed_and_retried,
-    webhooks_hear_their_events_and_deliveries_can_be_repeated
+    webhooks_hear_their_events_and_deliveries_can_be_repeated,
+    a_groups_webhook_hears_only_its_groups_events
 );
 
 /// Releases reach the GitOps remote (a real bare repository standing in for the Git host): a
@@ -515,7 +605,11 @@ async fn releases_are_pushed_to_the_gitops_remote(db: Db) {
     let admin = user(&db, "admin@example.com", Role::Admin).await;
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
-    let hook = WebhookRequest { url: "http://127.0.0.1:9/hook".into(), events: vec!["deployment.pushed".into()] };
+    let hook = WebhookRequest {
+        url: "http://127.0.0.1:9/hook".into(),
+        events: vec!["deployment.pushed".into()],
+        ..Default::default()
+    };
     webhooks::create(&db, &admin, &hook).await.expect("webhook");
     let status = deployer.gitops_status(&creator).await.expect("status");
     assert_eq!((status.remote.as_deref(), status.waiting.len()), (Some(shown.as_str()), 0));
@@ -560,12 +654,11 @@ async fn releases_are_pushed_to_the_gitops_remote(db: Db) {
     assert_eq!(payloads.len(), 1, "{payloads:?}");
     let payload: serde_json::Value = serde_json::from_str(&payloads[0]).expect("json");
     assert_eq!(payload["remote"], shown.as_str());
-    let releases = &payload["releases"];
+    assert_eq!((payload["group"].as_str(), payload["tag"].as_str()), (Some("food-apis"), Some("food-apis-v1.0.0")));
     assert_eq!(
-        (releases[0]["group"].as_str(), releases[0]["tag"].as_str()),
-        (Some("food-apis"), Some("food-apis-v1.0.0"))
+        (&payload["commit"], &payload["deployment"]),
+        (&first.commit.as_str().into(), &first.id.as_str().into())
     );
-    assert_eq!(releases[0]["commit"], first.commit.as_str());
     assert_eq!(deployer.push_releases().await.expect("again"), Vec::<String>::new(), "nothing new");
 
     // Someone commits to the group's branch on the Git host itself: the next release is refused

@@ -145,7 +145,11 @@ async fn tiers_subscriptions_and_approval(db: Db) {
     // Platinum waits for a publisher; until then the token does not carry it. A webhook that
     // hears approval requests is told.
     let admin = user(&db, "admin@example.com", Role::Admin).await;
-    let hook = WebhookRequest { url: "http://127.0.0.1:9/reviews".into(), events: vec!["approval.requested".into()] };
+    let hook = WebhookRequest {
+        url: "http://127.0.0.1:9/reviews".into(),
+        events: vec!["approval.requested".into()],
+        ..Default::default()
+    };
     webhooks::create(&db, &admin, &hook).await.expect("webhook");
     let pending = subscriptions::subscribe(&db, &ann, &sub(&partner.id, "Platinum")).await.expect("subscribe");
     assert_eq!(pending.status, SubscriptionStatus::Pending);
@@ -229,7 +233,11 @@ async fn tiers_subscriptions_and_approval(db: Db) {
 
     // A request the consumer withdraws leaves the queue, and is announced closed like a
     // publisher's decision, so a chat bridge that announced it can say so.
-    let decided = WebhookRequest { url: "http://127.0.0.1:9/decided".into(), events: vec!["approval.decided".into()] };
+    let decided = WebhookRequest {
+        url: "http://127.0.0.1:9/decided".into(),
+        events: vec!["approval.decided".into()],
+        ..Default::default()
+    };
     webhooks::create(&db, &admin, &decided).await.expect("webhook");
     let asked = subscriptions::subscribe(&db, &ann, &sub(&shop.id, "Platinum")).await.expect("subscribe");
     let request = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");

@@ -1,12 +1,13 @@
 // An admin adds a webhook that hears only lifecycle changes, sees a publish reach it signed,
-// tests it with a ping, sends a delivery again and removes it — against a real receiver.
+// tests it with a ping, sends a delivery again and removes it; a second webhook for one gateway
+// group hears that group's publish and not another API's — against a real receiver.
 import { test, expect } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { admin, creator, hydrated, publisher, rest, signIn } from './helpers';
 
-type Received = { event: string; signature: string; body: string };
+type Received = { path: string; event: string; signature: string; body: string };
 
 test('an admin chooses what a webhook hears, tests it and sends a delivery again', async ({ page, request }) => {
   const received: Received[] = [];
@@ -14,12 +15,14 @@ test('an admin chooses what a webhook hears, tests it and sends a delivery again
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      received.push({ event: String(req.headers['x-gatehouse-event']), signature: String(req.headers['x-gatehouse-signature-256']), body });
+      received.push({ path: String(req.url), event: String(req.headers['x-gatehouse-event']), signature: String(req.headers['x-gatehouse-signature-256']), body });
       res.writeHead(204).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const groupUrl = url.replace('/hook', '/group-hook');
+  await rest(request, publisher.token, 'POST', '/gateway-groups', { name: 'hooked-apis', host: 'hooked.example.com' });
   try {
     await signIn(page, admin.email, admin.password);
     await page.goto('/admin/webhooks');
@@ -57,6 +60,25 @@ test('an admin chooses what a webhook hears, tests it and sends a delivery again
     const sent = received.filter((r) => r.event === 'ping');
     expect(sent).toHaveLength(2);
     expect(sent[1].body).toBe(sent[0].body);
+
+    // A webhook for one gateway group: ticked on the form, named in the list.
+    await form.getByLabel('URL').fill(groupUrl);
+    await form.getByTestId('webhook-group-choice').locator('input[value="hooked-apis"]').check();
+    await form.getByRole('button', { name: 'Add webhook' }).click();
+    const groupHook = page.getByTestId('webhook').filter({ hasText: groupUrl });
+    await expect(groupHook.getByTestId('webhook-groups')).toHaveText('hooked-apis');
+    await expect(hook.getByTestId('webhook-groups')).toHaveText('every group');
+    // An API in no group is published, then one in the group: the group's webhook hears the
+    // second only; the webhook of every group hears both.
+    const loose = await rest(request, creator.token, 'POST', '/apis/import?context=/loose/v1', definition.replace('Hooked', 'Loose'), 'application/yaml');
+    await rest(request, publisher.token, 'POST', `/apis/${loose.id}/lifecycle`, { action: 'publish' });
+    const grouped = await rest(request, creator.token, 'POST', '/apis/import?context=/grouped/v1', definition.replace('Hooked', 'Grouped'), 'application/yaml');
+    await rest(request, creator.token, 'PUT', `/apis/${grouped.id}/group`, { group: 'hooked-apis' });
+    await rest(request, publisher.token, 'POST', `/apis/${grouped.id}/lifecycle`, { action: 'publish' });
+    const lifecycle = (path: string) => received.filter((r) => r.path === path && r.event === 'api.lifecycle').map((r) => JSON.parse(r.body).name);
+    await expect.poll(() => lifecycle('/hook').sort(), { timeout: 15_000 }).toEqual(['Grouped', 'Hooked', 'Loose']);
+    await expect.poll(() => lifecycle('/group-hook'), { timeout: 15_000 }).toEqual(['Grouped']);
+    expect(JSON.parse(received.find((r) => r.path === '/group-hook')!.body)).toMatchObject({ group: 'hooked-apis', to: 'PUBLISHED' });
 
     // Removal asks first; "Keep" leaves it.
     await hook.getByRole('button', { name: 'Remove' }).click();

@@ -497,9 +497,14 @@ fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
     let id = created.lines().next().and_then(|l| l.split_whitespace().nth(2)).unwrap_or_default().to_string();
     assert!(created.contains("signing secret (shown only now): whsec_"), "{created}");
     let listed = remote(&server, &admin, &["webhook", "list"]);
-    assert!(listed.lines().any(|l| l.starts_with(&id) && l.ends_with("deployment.failed, api.lifecycle")), "{listed}");
+    assert!(
+        listed.lines().any(|l| l.starts_with(&id) && l.ends_with("deployment.failed, api.lifecycle of every group")),
+        "{listed}"
+    );
     let unknown = remote_fails(&server, &admin, &["webhook", "create", "--url", &url, "--event", "deploy"]);
     assert!(unknown.contains("events") && unknown.contains("unknown event `deploy`"), "{unknown}");
+    let no_group = remote_fails(&server, &admin, &["webhook", "create", "--url", &url, "--group", "nowhere"]);
+    assert!(no_group.contains("groups") && no_group.contains("no gateway group `nowhere`"), "{no_group}");
     assert!(
         remote_fails(&server, &server.token, &["webhook", "list"]).contains("403"),
         "publishers do not manage webhooks"

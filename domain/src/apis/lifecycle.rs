@@ -66,37 +66,33 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
             revoked = Some(crate::subscriptions::revoke_in(&mut tx, &format!("api:{api_id}"), now).await?);
         }
         if request.deprecate_older_versions {
-            let older: Vec<(String, String)> = sqlx::query_as(
-                "SELECT id, version FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'",
+            let older: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, version, context, group_name FROM apis WHERE lineage_id = $1 AND id <> $2 AND state = 'PUBLISHED'",
             )
             .bind(&row.lineage_id)
             .bind(api_id)
             .fetch_all(&mut *tx)
             .await?;
-            for (id, version) in older {
+            for (id, version, context, group) in older {
                 sqlx::query("UPDATE apis SET state = 'DEPRECATED', updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
                 let why = format!("newer version {} published", row.version);
-                let payload = announcement(
-                    &id,
-                    &row.name,
-                    &version,
-                    &row.context,
-                    actor,
-                    (LifecycleState::Published, LifecycleState::Deprecated),
-                    &why,
-                );
-                webhooks::enqueue_on(&mut tx, &id, WebhookEvent::ApiLifecycle, &payload).await?;
+                let older = Announced {
+                    id: &id,
+                    name: &row.name,
+                    version: &version,
+                    context: &context,
+                    group: group.as_deref(),
+                };
+                older.enqueue(&mut tx, actor, (LifecycleState::Published, LifecycleState::Deprecated), &why).await?;
                 deprecated.push(version);
             }
         }
     }
-    let payload =
-        announcement(api_id, &row.name, &row.version, &row.context, actor, (from, to), request.comment.trim());
-    webhooks::enqueue_on(&mut tx, api_id, WebhookEvent::ApiLifecycle, &payload).await?;
+    Announced::of(&row).enqueue(&mut tx, actor, (from, to), request.comment.trim()).await?;
     tx.commit().await?;
     if let Some(revoked) = revoked {
         revoked.after_commit(db).await;
@@ -123,20 +119,46 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
     Ok(to)
 }
 
-/// The `api.lifecycle` webhook payload: which API moved from where to where, by whom and why.
-fn announcement(
-    api_id: &str,
-    name: &str,
-    version: &str,
-    context: &str,
-    actor: &Actor,
-    (from, to): (LifecycleState, LifecycleState),
-    comment: &str,
-) -> serde_json::Value {
-    serde_json::json!({
-        "event": WebhookEvent::ApiLifecycle, "api_id": api_id, "name": name, "version": version, "context": context,
-        "from": from, "to": to, "by": actor.email, "comment": comment,
-    })
+/// The API an `api.lifecycle` announcement is about.
+pub(crate) struct Announced<'a> {
+    id: &'a str,
+    name: &'a str,
+    version: &'a str,
+    context: &'a str,
+    /// The gateway group serving it, whose webhooks hear of it.
+    group: Option<&'a str>,
+}
+
+impl<'a> Announced<'a> {
+    pub(crate) fn of(row: &'a super::ApiRow) -> Self {
+        Announced {
+            id: &row.id,
+            name: &row.name,
+            version: &row.version,
+            context: &row.context,
+            group: row.group_name.as_deref(),
+        }
+    }
+
+    /// As served by `group` (the one a release went to, whatever the API names now).
+    pub(crate) fn served_by(self, group: &'a str) -> Self {
+        Announced { group: Some(group), ..self }
+    }
+
+    /// Queue the `api.lifecycle` webhooks: which API moved from where to where, by whom and why.
+    pub(crate) async fn enqueue(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &Actor,
+        (from, to): (LifecycleState, LifecycleState),
+        comment: &str,
+    ) -> Result<usize> {
+        let payload = serde_json::json!({
+            "event": WebhookEvent::ApiLifecycle, "api_id": self.id, "name": self.name, "version": self.version,
+            "context": self.context, "group": self.group, "from": from, "to": to, "by": actor.email, "comment": comment,
+        });
+        webhooks::enqueue_on(conn, self.id, WebhookEvent::ApiLifecycle, self.group, &payload).await
+    }
 }
 
 /// Delete an API version that never reached a gateway — imported by mistake, or abandoned

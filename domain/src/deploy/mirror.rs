@@ -103,7 +103,7 @@ impl Deployer {
     }
 
     /// Push the repository to the remote and record which releases are there now: their
-    /// deployments are marked, and one `deployment.pushed` event names each group's newest
+    /// deployments are marked, and a `deployment.pushed` event names each group's newest
     /// release that arrived. Returns the tags that arrived; fails when any stayed behind.
     pub async fn push_releases(&self) -> Result<Vec<String>> {
         let Some(remote) = &self.remote else { return Ok(Vec::new()) };
@@ -152,21 +152,18 @@ impl Deployer {
         .bind(i64::from(failure.is_some()))
         .execute(&mut *tx)
         .await?;
-        if !arrived.is_empty() {
-            // What a CD pipeline acts on: where each group's branch now stands on the remote.
-            let mut newest: BTreeMap<&str, &Waiting> = BTreeMap::new();
-            for w in &arrived {
-                newest.insert(&w.group_name, w);
-            }
-            let releases: Vec<_> = newest
-                .values()
-                .map(|w| serde_json::json!({ "group": w.group_name, "tag": w.tag, "commit": w.commit_sha, "deployment": w.id }))
-                .collect();
+        // What a CD pipeline acts on: where each group's branch now stands on the remote, one
+        // event per group so that each group's webhooks hear of their own releases only.
+        let mut newest: BTreeMap<&str, &Waiting> = BTreeMap::new();
+        for w in &arrived {
+            newest.insert(&w.group_name, w);
+        }
+        for w in newest.values() {
             let payload = serde_json::json!({
-                "event": WebhookEvent::DeploymentPushed, "remote": remote.shown(), "releases": releases,
+                "event": WebhookEvent::DeploymentPushed, "remote": remote.shown(), "group": w.group_name,
+                "tag": w.tag, "commit": w.commit_sha, "deployment": w.id,
             });
-            let subject = newest.values().last().map(|w| w.id.as_str()).unwrap_or_default();
-            webhooks::enqueue_on(&mut tx, subject, WebhookEvent::DeploymentPushed, &payload).await?;
+            webhooks::enqueue_on(&mut tx, &w.id, WebhookEvent::DeploymentPushed, Some(&w.group_name), &payload).await?;
         }
         tx.commit().await?;
         match failure {

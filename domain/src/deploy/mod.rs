@@ -12,6 +12,7 @@ pub mod manifests;
 pub mod mirror;
 pub mod webhooks;
 
+use crate::apis::lifecycle::Announced;
 use crate::apis::{self, docs, project, revisions};
 use crate::openapi::{design, diff};
 use crate::store::{new_id, now_ms};
@@ -251,7 +252,7 @@ impl Deployer {
             "name": row.name, "version": row.version, "revision": revision, "group": group, "note": note.trim(),
             "requested_by": actor.email,
         });
-        webhooks::enqueue_on(&mut tx, &id, WebhookEvent::ApprovalRequested, &payload).await?;
+        webhooks::enqueue_on(&mut tx, &id, WebhookEvent::ApprovalRequested, Some(&group), &payload).await?;
         tx.commit().await?;
         audit::record(
             &self.db,
@@ -544,7 +545,7 @@ impl Deployer {
                     "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,
                     "repository": self.git.path().display().to_string(),
                 });
-                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentCommitted, &payload).await?;
+                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentCommitted, Some(group_name), &payload).await?;
             }
             Err(e) => {
                 tracing::warn!(deployment = %id, error = %e, "deployment failed");
@@ -553,7 +554,7 @@ impl Deployer {
                     "event": WebhookEvent::DeploymentFailed, "deployment": id, "group": group_name, "api_id": api_id,
                     "revision": revision, "kind": kind, "reason": e.to_string(),
                 });
-                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentFailed, &payload).await?;
+                webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentFailed, Some(group_name), &payload).await?;
             }
         }
         self.deployment(&id).await
@@ -729,6 +730,7 @@ impl Deployer {
         steps: &str,
     ) -> Result<()> {
         let now = now_ms();
+        let row = apis::load(&self.db, api_id).await?;
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
             "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes) VALUES ($1, $2, $3, $4, $5) \
@@ -767,8 +769,14 @@ impl Deployer {
                 .bind(api_id)
                 .execute(&mut *tx)
                 .await?;
+        if published.rows_affected() > 0 {
+            // Told like a publisher's publish, so a pipeline that follows lifecycle changes
+            // does not miss the most common one.
+            let published = Announced::of(&row).served_by(group);
+            let transition = (LifecycleState::Created, LifecycleState::Published);
+            published.enqueue(&mut tx, actor, transition, "first approved deployment").await?;
+        }
         tx.commit().await?;
-        let row = apis::load(&self.db, api_id).await?;
         let target = format!("{} {}", row.name, row.version);
         audit::record(
             &self.db,
@@ -916,7 +924,7 @@ pub(crate) async fn close_request(
         "revision": (r.kind == "revision").then_some(r.revision), "subscription": r.subscription_id,
         "requested_by": r.requester, "decided_by": actor.email, "comment": comment.trim(),
     });
-    webhooks::enqueue_on(conn, approval_id, WebhookEvent::ApprovalDecided, &payload).await?;
+    webhooks::enqueue_on(conn, approval_id, WebhookEvent::ApprovalDecided, Some(&r.group_name), &payload).await?;
     Ok(true)
 }
 

@@ -1,13 +1,15 @@
 //! Webhooks: deployments (committed or failed), API lifecycle changes and alerts that fire or
 //! resolve are POSTed, signed with HMAC-SHA256, to each configured URL that hears that event,
-//! so an external pipeline (Jenkins, GitHub Actions, Argo CD) or a chat bridge can act.
+//! so an external pipeline (Jenkins, GitHub Actions, Argo CD) or a chat bridge can act. A
+//! webhook may hear only some gateway groups' events: in decentralized API management each
+//! group's team runs its own pipeline for its own releases.
 //! Deliveries are stored first and retried with exponential backoff; the UI lists them, sends
 //! a test `ping` and sends a finished delivery again.
 
 use crate::store::{new_id, now_ms};
-use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::Permission;
+use crate::{Actor, Db, DomainError, Result, audit, groups};
 pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery, WebhookEvent, WebhookRequest};
+use gatehouse_contract::{Permission, groups_label};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -33,22 +35,25 @@ pub async fn create(db: &Db, actor: &Actor, request: &WebhookRequest) -> Result<
         return Err(DomainError::invalid("url", "must be an http(s) URL"));
     }
     let events = parse_events(&request.events)?;
+    let groups = existing_groups(db, &request.groups).await?;
     let mut bytes = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = format!("whsec_{}", hex::encode(bytes));
     let id = new_id();
     sqlx::query(
-        "INSERT INTO webhooks (id, url, secret, events, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO webhooks (id, url, secret, events, groups, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(url)
     .bind(&secret)
     .bind(join_events(&events))
+    .bind(groups.join(","))
     .bind(&actor.email)
     .bind(now_ms())
     .execute(&db.pool)
     .await?;
-    audit::record(db, &actor.email, "webhook.created", url, &WebhookEvent::label_of(&events)).await?;
+    let hears = format!("{} of {}", WebhookEvent::label_of(&events), groups_label(&groups));
+    audit::record(db, &actor.email, "webhook.created", url, &hears).await?;
     Ok(NewWebhook { id, url: url.to_string(), secret })
 }
 
@@ -65,6 +70,24 @@ fn parse_events(names: &[String]) -> Result<Vec<WebhookEvent>> {
         }
     }
     Ok(events)
+}
+
+/// The named gateway groups, each once; a group that does not exist is refused by name (a typo
+/// would otherwise leave the webhook silent for good).
+async fn existing_groups(db: &Db, names: &[String]) -> Result<Vec<String>> {
+    let mut groups = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match groups::get(db, name).await {
+            Err(DomainError::NotFound(_)) => {
+                return Err(DomainError::invalid("groups", format!("there is no gateway group `{name}`")));
+            }
+            other => other?,
+        };
+        if !groups.iter().any(|g| g == name) {
+            groups.push(name.to_string());
+        }
+    }
+    Ok(groups)
 }
 
 /// The `events` column: names separated by commas, '' for every event.
@@ -91,13 +114,19 @@ pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
 }
 
 async fn list_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<Webhook>> {
-    let rows: Vec<(String, String, String, i64)> =
-        sqlx::query_as("SELECT id, url, events, created_at FROM webhooks ORDER BY created_at")
+    let rows: Vec<(String, String, String, String, i64)> =
+        sqlx::query_as("SELECT id, url, events, groups, created_at FROM webhooks ORDER BY created_at")
             .fetch_all(&mut *conn)
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, url, events, created_at)| Webhook { id, url, events: split_events(&events), created_at })
+        .map(|(id, url, events, groups, created_at)| Webhook {
+            id,
+            url,
+            events: split_events(&events),
+            groups: groups.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect(),
+            created_at,
+        })
         .collect())
 }
 
@@ -130,10 +159,16 @@ async fn delivery(db: &Db, id: &str) -> Result<Delivery> {
 }
 
 /// Queue one delivery per webhook that hears `event`, about `subject` (a deployment's, an
-/// API's or an alert's id).
-pub async fn enqueue(db: &Db, subject: &str, event: WebhookEvent, payload: &serde_json::Value) -> Result<usize> {
+/// API's or an alert's id) in `group`, the gateway group it concerns if any.
+pub async fn enqueue(
+    db: &Db,
+    subject: &str,
+    event: WebhookEvent,
+    group: Option<&str>,
+    payload: &serde_json::Value,
+) -> Result<usize> {
     let mut conn = db.pool.acquire().await?;
-    enqueue_on(&mut conn, subject, event, payload).await
+    enqueue_on(&mut conn, subject, event, group, payload).await
 }
 
 /// [`enqueue`] on `conn`: inside a transaction, the event is queued if and only if what it
@@ -142,13 +177,15 @@ pub async fn enqueue_on(
     conn: &mut sqlx::AnyConnection,
     subject: &str,
     event: WebhookEvent,
+    group: Option<&str>,
     payload: &serde_json::Value,
 ) -> Result<usize> {
     let hooks = list_on(conn).await?;
+    let group = group.filter(|g| !g.is_empty());
     let body = serde_json::to_string(payload).unwrap_or_default();
     let now = now_ms();
     let mut queued = 0;
-    for hook in hooks.iter().filter(|h| h.hears(event)) {
+    for hook in hooks.iter().filter(|h| h.hears(event, group)) {
         queue(conn, &hook.id, subject, event.as_str(), &body, now).await?;
         queued += 1;
     }

@@ -14,10 +14,14 @@ pub enum WebhookCommand {
         #[arg(long)]
         url: String,
         /// An event it hears (repeat the flag); every event without it. One of
-        /// deployment.committed, deployment.failed, api.lifecycle, approval.requested,
-        /// approval.decided, alert.fired, alert.resolved.
+        /// deployment.committed, deployment.failed, deployment.pushed, api.lifecycle,
+        /// approval.requested, approval.decided, alert.fired, alert.resolved.
         #[arg(long = "event")]
         events: Vec<String>,
+        /// A gateway group whose events it hears (repeat the flag); without it, every group's
+        /// and those that concern no group.
+        #[arg(long = "group")]
+        groups: Vec<String>,
     },
     /// Remove a webhook and its deliveries.
     Delete {
@@ -53,12 +57,13 @@ pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteE
             let hooks: Vec<Webhook> = remote.get("/webhooks").await?;
             println!("{:<36} {:<48} HEARS", "ID", "URL");
             for h in hooks {
-                println!("{:<36} {:<48} {}", h.id, h.url, h.hears_label());
+                println!("{:<36} {:<48} {} of {}", h.id, h.url, h.hears_label(), h.groups_label());
             }
         }
-        WebhookCommand::Create { url, events } => {
-            let hook: NewWebhook =
-                remote.post("/webhooks", &serde_json::json!({ "url": url, "events": events })).await?;
+        WebhookCommand::Create { url, events, groups } => {
+            let hook: NewWebhook = remote
+                .post("/webhooks", &serde_json::json!({ "url": url, "events": events, "groups": groups }))
+                .await?;
             println!("added webhook {} for {}", hook.id, hook.url);
             println!("signing secret (shown only now): {}", hook.secret);
         }

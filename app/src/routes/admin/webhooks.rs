@@ -1,11 +1,13 @@
-//! Webhooks: where deployments, lifecycle changes and alerts are announced, which events each
-//! URL hears, a test ping, and each delivery's outcome with a way to send it again.
+//! Webhooks: where deployments, lifecycle changes and alerts are announced, which events (and
+//! which gateway groups' events) each URL hears, a test ping, and each delivery's outcome with
+//! a way to send it again.
 
 use super::AdminPage;
 use crate::components::notice::ActionError;
 use crate::functions::admin::{
     CreateWebhook, DeleteWebhook, PingWebhook, RedeliverWebhook, list_deliveries, list_webhooks,
 };
+use crate::functions::deploy::list_groups;
 use crate::time::format_utc;
 use gatehouse_contract::{WebhookDelivery, WebhookEvent, WebhookRequest};
 use leptos::prelude::*;
@@ -48,18 +50,19 @@ pub fn WebhooksPage() -> impl IntoView {
         <AdminPage title="Webhooks">
             <section class="panel">
                 <h2>"Webhooks"</h2>
-                <p class="muted">"Deployments, API lifecycle changes, requests for review and their decisions, and alerts that fire or resolve ("<a href="/analytics/alerts">"Alerts"</a>") are POSTed as JSON to each URL that hears them, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>", the event named in "<code>"X-Gatehouse-Event"</code>". Failed deliveries are retried with exponential backoff."</p>
+                <p class="muted">"Deployments, API lifecycle changes, requests for review and their decisions, and alerts that fire or resolve ("<a href="/analytics/alerts">"Alerts"</a>") are POSTed as JSON to each URL that hears them, signed: "<code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code>", the event named in "<code>"X-Gatehouse-Event"</code>". A webhook may hear only some gateway groups' events, so that each group's team points its own pipeline at its own releases. Failed deliveries are retried with exponential backoff."</p>
                 <NewWebhook create=create/>
                 <Transition fallback=|| ()>
                     {move || hooks.get().and_then(|r| r.ok()).map(|list| { let none = list.is_empty(); view! {
                         {none.then(|| view! { <p class="muted">"No webhooks yet: nothing is announced anywhere."</p> })}
                         <table class="table" hidden=none data-testid="webhooks">
-                            <thead><tr><th>"URL"</th><th>"Hears"</th><th>"Added"</th><th></th></tr></thead>
+                            <thead><tr><th>"URL"</th><th>"Hears"</th><th>"Of"</th><th>"Added"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|h| view! {
                                     <tr data-testid="webhook">
                                         <td><code>{h.url.clone()}</code></td>
                                         <td>{h.hears_label()}</td>
+                                        <td data-testid="webhook-groups">{h.groups_label()}</td>
                                         <td class="muted">{format_utc(h.created_at)}</td>
                                         <td class="nowrap">
                                             <button class="button small" on:click={let id = h.id.clone(); move |_| { ping.dispatch(PingWebhook { id: id.clone() }); }}>"Send test"</button>
@@ -161,10 +164,16 @@ fn RemoveButton(id: String, removing: RwSignal<Option<String>>, delete: ServerAc
 fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let events = RwSignal::new(Vec::<String>::new());
+    let groups = RwSignal::new(Vec::<String>::new());
+    let known_groups = Resource::new(|| (), |_| list_groups());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateWebhook {
-            request: WebhookRequest { url: url.get_untracked(), events: events.get_untracked() },
+            request: WebhookRequest {
+                url: url.get_untracked(),
+                events: events.get_untracked(),
+                groups: groups.get_untracked(),
+            },
         });
     };
     view! {
@@ -184,6 +193,30 @@ fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
                         </label>
                     }
                 }).collect_view()}
+            </fieldset>
+            <fieldset data-testid="webhook-group-choice">
+                <legend>"Gateway groups (none ticked: every group's events, and those of no group — an alert over every API, an API in no group)"</legend>
+                <Transition fallback=|| ()>
+                    {move || known_groups.get().and_then(|r| r.ok()).map(|list| {
+                        let none = list.is_empty();
+                        view! {
+                            {none.then(|| view! { <p class="muted">"No gateway groups yet."</p> })}
+                            {list.into_iter().map(|summary| {
+                                let name = summary.group.name;
+                                let value = name.clone();
+                                view! {
+                                    <label class="choice">
+                                        <input type="checkbox" value=name.clone() on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            groups.update(|list| { list.retain(|x| x != &value); if on { list.push(value.clone()); } });
+                                        }/>
+                                        <span><code>{name}</code></span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        }
+                    })}
+                </Transition>
             </fieldset>
             <button type="submit" class="button">"Add webhook"</button>
         </form>
