@@ -181,17 +181,11 @@ fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
             <label>"URL" <input type="url" name="url" required placeholder="https://ci.example.com/gatehouse-hook" on:input=move |ev| url.set(event_target_value(&ev))/></label>
             <fieldset>
                 <legend>"Events (none ticked: every event, kinds added later included)"</legend>
-                {WebhookEvent::SUBSCRIBABLE.into_iter().map(|event| {
-                    let name = event.as_str().to_string();
-                    view! {
-                        <label class="choice">
-                            <input type="checkbox" value=event.as_str() on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                events.update(|list| { list.retain(|x| x != &name); if on { list.push(name.clone()); } });
-                            }/>
-                            <span><code>{event.as_str()}</code> " " <span class="muted">{event.description()}</span></span>
-                        </label>
-                    }
+                {WebhookEvent::SUBSCRIBABLE.into_iter().map(|event| view! {
+                    <label class="choice">
+                        <input type="checkbox" value=event.as_str() on:change=tick(events, event.as_str().to_string())/>
+                        <span><code>{event.as_str()}</code> " " <span class="muted">{event.description()}</span></span>
+                    </label>
                 }).collect_view()}
             </fieldset>
             <fieldset data-testid="webhook-group-choice">
@@ -201,19 +195,12 @@ fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
                         let none = list.is_empty();
                         view! {
                             {none.then(|| view! { <p class="muted">"No gateway groups yet."</p> })}
-                            {list.into_iter().map(|summary| {
-                                let name = summary.group.name;
-                                let value = name.clone();
-                                view! {
-                                    <label class="choice">
-                                        <input type="checkbox" value=name.clone() on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            groups.update(|list| { list.retain(|x| x != &value); if on { list.push(value.clone()); } });
-                                        }/>
-                                        <span><code>{name}</code></span>
-                                    </label>
-                                }
-                            }).collect_view()}
+                            {list.into_iter().map(|summary| { let name = summary.group.name; view! {
+                                <label class="choice">
+                                    <input type="checkbox" value=name.clone() on:change=tick(groups, name.clone())/>
+                                    <span><code>{name}</code></span>
+                                </label>
+                            }}).collect_view()}
                         }
                     })}
                 </Transition>
@@ -227,5 +214,18 @@ fn NewWebhook(create: ServerAction<CreateWebhook>) -> impl IntoView {
                 <code class="secret">{h.secret}</code>
             </div>
         })}
+    }
+}
+
+/// A checkbox's change handler: `name` joins `chosen` when ticked and leaves it when not.
+fn tick(chosen: RwSignal<Vec<String>>, name: String) -> impl Fn(leptos::ev::Event) + 'static {
+    move |ev| {
+        let on = event_target_checked(&ev);
+        chosen.update(|list| {
+            list.retain(|x| x != &name);
+            if on {
+                list.push(name.clone());
+            }
+        });
     }
 }
