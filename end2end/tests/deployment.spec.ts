@@ -191,4 +191,28 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await pub.goto('/publisher/routing');
   await expect(pub.getByTestId('routing')).toContainText('/menu/v1');
   await expect(pub.getByTestId('routing')).toContainText('food.example.com');
+
+  // The publisher changes the group's settings: autoscaling bounds and the local port. The
+  // local gateway moves to the new port at once; a creator sees no settings form.
+  const moved = 8191;
+  await pub.goto('/publisher/groups/food-apis');
+  await hydrated(pub);
+  const settings = pub.getByTestId('group-settings');
+  await expect(settings.getByLabel('Ingress host')).toHaveValue('food.example.com');
+  await settings.getByLabel('Replicas at most').fill('0');
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await expect(settings.getByRole('alert')).toContainText('replicas must satisfy');
+  await settings.getByLabel('Replicas at most').fill('8');
+  await settings.getByLabel('Local port').fill(String(moved));
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await expect(pub.getByTestId('group-saved')).toBeVisible();
+  await expect(pub.locator('.facts')).toContainText('1–8 replicas at 50% CPU');
+  await expect(pub.locator('.facts')).toContainText(`http://127.0.0.1:${moved}`);
+  const health = (port: number) => api.get(`http://127.0.0.1:${port + 10000}/healthz`).then((r) => r.status(), () => 0);
+  await expect.poll(() => health(moved), { timeout: 15_000 }).toBe(200);
+  await expect.poll(() => health(group.port), { timeout: 15_000 }).toBe(0);
+  await cr.goto('/publisher/groups/food-apis');
+  await hydrated(cr);
+  await expect(cr.getByTestId('live-revision')).toHaveText('1');
+  await expect(cr.getByTestId('group-settings')).toHaveCount(0);
 });

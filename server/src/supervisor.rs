@@ -1,6 +1,7 @@
 //! The embedded default: `gatehouse serve` runs one local `gatehouse-gateway` per gateway group
 //! on the group's port, restarts it when it dies, and starts gateways for groups created while
-//! it runs — so approval → live traffic works on one machine with no cluster. Each gateway
+//! it runs, and moves one whose port or region changed — so approval → live traffic works on
+//! one machine with no cluster. Each gateway
 //! pulls its bundle and sends its events over HTTP like any other, with its own credential.
 
 use gatehouse_domain::{Db, gateways, groups};
@@ -8,6 +9,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::process::{Child, Command};
+
+/// A gateway this supervisor started, and the settings it was started with.
+struct Running {
+    child: Child,
+    port: u16,
+    region: String,
+}
 
 pub struct Supervisor {
     pub db: Db,
@@ -54,7 +62,7 @@ impl Supervisor {
 
     /// Keep one gateway per group running, forever.
     pub async fn run(self) {
-        let mut running: HashMap<String, Child> = HashMap::new();
+        let mut running: HashMap<String, Running> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
@@ -68,9 +76,16 @@ impl Supervisor {
             for summary in list {
                 let g = summary.group;
                 let Some(port) = g.port else { continue };
-                if let Some(child) = running.get_mut(&g.name) {
-                    match child.try_wait() {
-                        Ok(None) => continue,
+                let region = g.regions.first().cloned().unwrap_or_default();
+                if let Some(gateway) = running.get_mut(&g.name) {
+                    match gateway.child.try_wait() {
+                        Ok(None) if (gateway.port, &gateway.region) == (port, &region) => continue,
+                        Ok(None) => {
+                            // A publisher changed the group's port or region: stop this one (its
+                            // connections end with it) and start it where the group now says.
+                            tracing::info!(group = %g.name, from = gateway.port, to = port, "gateway settings changed; moving it");
+                            let _ = gateway.child.kill().await;
+                        }
                         Ok(Some(status)) => tracing::warn!(group = %g.name, %status, "gateway exited; restarting it"),
                         Err(e) => {
                             tracing::warn!(group = %g.name, error = %e, "cannot check the gateway; restarting it")
@@ -78,10 +93,10 @@ impl Supervisor {
                     }
                     running.remove(&g.name);
                 }
-                match self.start(&g.name, port, g.regions.first().map(String::as_str).unwrap_or("")).await {
+                match self.start(&g.name, port, &region).await {
                     Ok(child) => {
                         tracing::info!(group = %g.name, port, "gateway started");
-                        running.insert(g.name.clone(), child);
+                        running.insert(g.name.clone(), Running { child, port, region });
                     }
                     Err(e) => tracing::error!(group = %g.name, error = %e, "gateway could not start"),
                 }

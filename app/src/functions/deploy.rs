@@ -19,6 +19,14 @@ pub async fn create_group(group: GatewayGroup) -> Result<GatewayGroup, AppError>
     Ok(gatehouse_domain::groups::create(&context()?.db, &actor, group).await?)
 }
 
+/// Change a group's settings; its name stays.
+#[server(input = Json)]
+pub async fn update_group(name: String, group: GatewayGroup) -> Result<GatewayGroup, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(gatehouse_domain::groups::update(&context()?.db, &actor, &name, group).await?)
+}
+
 #[server]
 pub async fn assign_group(api_id: String, group: String) -> Result<(), AppError> {
     use super::ssr::{context, require};

@@ -9,8 +9,8 @@ use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::deploy::{
     ApproveRequest, CreateGatewayCredential, CreateGroup, ListGatewayCredentials, LoadGatewayInstances, PushGitops,
-    RejectRequest, RevokeGatewayCredential, Rollback, gitops_status, list_approvals, list_deployments, list_groups,
-    routing_table,
+    RejectRequest, RevokeGatewayCredential, Rollback, UpdateGroup, gitops_status, list_approvals, list_deployments,
+    list_groups, routing_table,
 };
 use crate::time::format_utc;
 use gatehouse_contract::{
@@ -387,7 +387,8 @@ pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<Rollback>::new();
-    let groups = Resource::new(move || rollback.version().get(), |_| list_groups());
+    let update = ServerAction::<UpdateGroup>::new();
+    let groups = Resource::new(move || (rollback.version().get(), update.version().get()), |_| list_groups());
     let deployments =
         Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
     let auth = use_auth();
@@ -417,6 +418,7 @@ pub fn GroupPage() -> impl IntoView {
                                 <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
                             </dl>
                         </section>
+                        {reviewer.then(|| view! { <GroupSettings group=g.group.clone() update/> })}
                         <GatewayStatus group=group_name.clone() reviewer/>
                         <section class="panel">
                             <h2>"APIs"</h2>
@@ -468,6 +470,95 @@ pub fn GroupPage() -> impl IntoView {
                 </Transition>
             </section>
         </RequirePermission>
+    }
+}
+
+/// A publisher changes a group's settings (its name is its identity and stays). The local
+/// gateway moves to a new port at once; Kubernetes manifests and the bundle carry the rest from
+/// the group's next release, as every change to what runs goes through a release.
+#[component]
+fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl IntoView {
+    let name = group.name.clone();
+    let host = RwSignal::new(group.host.clone());
+    let mode = RwSignal::new(group.mode);
+    let kind = RwSignal::new(group.kind);
+    let regions = RwSignal::new(group.regions.join(", "));
+    let port = RwSignal::new(group.port.map(|p| p.to_string()).unwrap_or_default());
+    let replicas_min = RwSignal::new(group.replicas_min.to_string());
+    let replicas_max = RwSignal::new(group.replicas_max.to_string());
+    let cpu_target = RwSignal::new(group.cpu_target.to_string());
+    let image = RwSignal::new(group.image.clone());
+    // A number that does not parse is sent as 0, which the server refuses by field.
+    let number = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(0);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateGroup {
+            name: name.clone(),
+            group: GatewayGroup {
+                name: name.clone(),
+                kind: kind.get_untracked(),
+                regions: regions
+                    .get_untracked()
+                    .split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect(),
+                mode: mode.get_untracked(),
+                host: host.get_untracked(),
+                port: port.get_untracked().trim().parse().ok(),
+                replicas_min: number(replicas_min),
+                replicas_max: number(replicas_max),
+                cpu_target: number(cpu_target),
+                image: image.get_untracked(),
+            },
+        });
+    };
+    let text = |label: &'static str, value: RwSignal<String>| {
+        view! {
+            <label>{label} <input type="text" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
+        }
+    };
+    let count = |label: &'static str, value: RwSignal<String>| {
+        view! {
+            <label>{label} <input type="number" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
+        }
+    };
+    view! {
+        <section class="panel">
+            <h2>"Settings"</h2>
+            <p class="muted">"The local gateway moves to a new port at once; the Kubernetes manifests (mode, host, autoscaling, image) follow at the group's next release — an approval or a rollback — committed and tagged like every change to what runs."</p>
+            <form class="form" on:submit=submit data-testid="group-settings">
+                <div class="grid-3">
+                    {text("Ingress host", host)}
+                    <label>"Mode"
+                        <select on:change=move |ev| mode.set(match event_target_value(&ev).as_str() { "private-jet" => GroupMode::PrivateJet, "sidecar" => GroupMode::Sidecar, _ => GroupMode::Shared })>
+                            <option value="shared" selected=group.mode == GroupMode::Shared>"Shared gateway"</option>
+                            <option value="private-jet" selected=group.mode == GroupMode::PrivateJet>"Private jet (gateway per API)"</option>
+                            <option value="sidecar" selected=group.mode == GroupMode::Sidecar>"Sidecar (gateway in the backend's pod)"</option>
+                        </select>
+                    </label>
+                    <label>"Kind"
+                        <select on:change=move |ev| kind.set(if event_target_value(&ev) == "regional" { GroupKind::Regional } else { GroupKind::Functional })>
+                            <option value="functional" selected=group.kind == GroupKind::Functional>"Functional"</option>
+                            <option value="regional" selected=group.kind == GroupKind::Regional>"Regional"</option>
+                        </select>
+                    </label>
+                </div>
+                <div class="grid-3">
+                    {text("Regions / datacenters", regions)}
+                    {count("Local port", port)}
+                    {text("Gateway image", image)}
+                </div>
+                <div class="grid-3">
+                    {count("Replicas at least", replicas_min)}
+                    {count("Replicas at most", replicas_max)}
+                    {count("Scale out above CPU (%)", cpu_target)}
+                </div>
+                <button type="submit" class="button">"Save settings"</button>
+                <ActionError result=update.value().into()/>
+                {move || update.value().get().and_then(|r| r.ok()).map(|_| view! { <p class="notice" role="status" data-testid="group-saved">"Settings saved."</p> })}
+            </form>
+        </section>
     }
 }
 
