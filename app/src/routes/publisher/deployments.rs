@@ -456,7 +456,7 @@ pub fn GroupPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </section>
-                    }
+                    }.into_any()
                 })}
             </Transition>
             <section class="panel">
@@ -560,6 +560,9 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
             </form>
         </section>
     }
+    // Type-erased: the page renders its views as nested futures, and this form inside the
+    // group's panels overflowed a runtime thread's stack in a debug build.
+    .into_any()
 }
 
 #[component]
