@@ -334,12 +334,7 @@ fn NewGroup(create: ServerAction<CreateGroup>) -> impl IntoView {
             group: GatewayGroup {
                 name: name.get_untracked(),
                 kind: kind.get_untracked(),
-                regions: regions
-                    .get_untracked()
-                    .split(',')
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty())
-                    .collect(),
+                regions: region_list(&regions.get_untracked()),
                 mode: mode.get_untracked(),
                 host: host.get_untracked(),
                 port: port.get_untracked().trim().parse().ok(),
@@ -357,21 +352,10 @@ fn NewGroup(create: ServerAction<CreateGroup>) -> impl IntoView {
                 <div class="grid-3">
                     <label>"Name" <input type="text" required placeholder="food-apis" on:input=move |ev| name.set(event_target_value(&ev))/></label>
                     <label>"Ingress host" <input type="text" required placeholder="food.example.com" on:input=move |ev| host.set(event_target_value(&ev))/></label>
-                    <label>"Mode"
-                        <select on:change=move |ev| mode.set(match event_target_value(&ev).as_str() { "private-jet" => GroupMode::PrivateJet, "sidecar" => GroupMode::Sidecar, _ => GroupMode::Shared })>
-                            <option value="shared">"Shared gateway"</option>
-                            <option value="private-jet">"Private jet (gateway per API)"</option>
-                            <option value="sidecar">"Sidecar (gateway in the backend's pod)"</option>
-                        </select>
-                    </label>
+                    <label>"Mode" <ModeChoice mode/></label>
                 </div>
                 <div class="grid-3">
-                    <label>"Kind"
-                        <select on:change=move |ev| kind.set(if event_target_value(&ev) == "regional" { GroupKind::Regional } else { GroupKind::Functional })>
-                            <option value="functional">"Functional"</option>
-                            <option value="regional">"Regional"</option>
-                        </select>
-                    </label>
+                    <label>"Kind" <KindChoice kind/></label>
                     <label>"Regions / datacenters" <input type="text" placeholder="eu-west, eu-central" on:input=move |ev| regions.set(event_target_value(&ev))/></label>
                     <label>"Local port (optional)" <input type="number" placeholder="8081" on:input=move |ev| port.set(event_target_value(&ev))/></label>
                 </div>
@@ -379,6 +363,39 @@ fn NewGroup(create: ServerAction<CreateGroup>) -> impl IntoView {
                 {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
             </form>
         </section>
+    }
+}
+
+/// "eu-west, eu-central" as the group's regions.
+fn region_list(text: &str) -> Vec<String> {
+    text.split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect()
+}
+
+/// The group's mode, as a select showing `mode`'s value.
+#[component]
+fn ModeChoice(mode: RwSignal<GroupMode>) -> impl IntoView {
+    let now = mode.get_untracked();
+    let option = |value: GroupMode, label: &'static str| {
+        view! { <option value=value.as_str() selected=now == value>{label}</option> }
+    };
+    view! {
+        <select on:change=move |ev| mode.set(match event_target_value(&ev).as_str() { "private-jet" => GroupMode::PrivateJet, "sidecar" => GroupMode::Sidecar, _ => GroupMode::Shared })>
+            {option(GroupMode::Shared, "Shared gateway")}
+            {option(GroupMode::PrivateJet, "Private jet (gateway per API)")}
+            {option(GroupMode::Sidecar, "Sidecar (gateway in the backend's pod)")}
+        </select>
+    }
+}
+
+/// The group's kind, as a select showing `kind`'s value.
+#[component]
+fn KindChoice(kind: RwSignal<GroupKind>) -> impl IntoView {
+    let regional = kind.get_untracked() == GroupKind::Regional;
+    view! {
+        <select on:change=move |ev| kind.set(if event_target_value(&ev) == "regional" { GroupKind::Regional } else { GroupKind::Functional })>
+            <option value="functional" selected=!regional>"Functional"</option>
+            <option value="regional" selected=regional>"Regional"</option>
+        </select>
     }
 }
 
@@ -497,12 +514,7 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
             group: GatewayGroup {
                 name: name.clone(),
                 kind: kind.get_untracked(),
-                regions: regions
-                    .get_untracked()
-                    .split(',')
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty())
-                    .collect(),
+                regions: region_list(&regions.get_untracked()),
                 mode: mode.get_untracked(),
                 host: host.get_untracked(),
                 port: port.get_untracked().trim().parse().ok(),
@@ -530,19 +542,8 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
             <form class="form" on:submit=submit data-testid="group-settings">
                 <div class="grid-3">
                     {text("Ingress host", host)}
-                    <label>"Mode"
-                        <select on:change=move |ev| mode.set(match event_target_value(&ev).as_str() { "private-jet" => GroupMode::PrivateJet, "sidecar" => GroupMode::Sidecar, _ => GroupMode::Shared })>
-                            <option value="shared" selected=group.mode == GroupMode::Shared>"Shared gateway"</option>
-                            <option value="private-jet" selected=group.mode == GroupMode::PrivateJet>"Private jet (gateway per API)"</option>
-                            <option value="sidecar" selected=group.mode == GroupMode::Sidecar>"Sidecar (gateway in the backend's pod)"</option>
-                        </select>
-                    </label>
-                    <label>"Kind"
-                        <select on:change=move |ev| kind.set(if event_target_value(&ev) == "regional" { GroupKind::Regional } else { GroupKind::Functional })>
-                            <option value="functional" selected=group.kind == GroupKind::Functional>"Functional"</option>
-                            <option value="regional" selected=group.kind == GroupKind::Regional>"Regional"</option>
-                        </select>
-                    </label>
+                    <label>"Mode" <ModeChoice mode/></label>
+                    <label>"Kind" <KindChoice kind/></label>
                 </div>
                 <div class="grid-3">
                     {text("Regions / datacenters", regions)}
