@@ -202,6 +202,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await settings.getByLabel('Replicas at most').fill('0');
   await settings.getByRole('button', { name: 'Save settings' }).click();
   await expect(settings.getByRole('alert')).toContainText('replicas must satisfy');
+  await expect(settings.getByLabel('Replicas at most')).toHaveValue('0');
   await settings.getByLabel('Replicas at most').fill('8');
   await settings.getByLabel('Local port').fill(String(moved));
   await settings.getByRole('button', { name: 'Save settings' }).click();

@@ -405,7 +405,15 @@ pub fn GroupPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<Rollback>::new();
     let update = ServerAction::<UpdateGroup>::new();
-    let groups = Resource::new(move || (rollback.version().get(), update.version().get()), |_| list_groups());
+    // Read the group again after a save that went through, not after a refused one: that would
+    // put back the form's values and leave the refusal naming a value no longer shown.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let groups = Resource::new(move || (rollback.version().get(), saved.get()), |_| list_groups());
     let deployments =
         Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
     let auth = use_auth();
