@@ -187,15 +187,27 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
         Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict("another group uses that port".into())),
         Err(e) => return Err(e.into()),
     }
-    audit::record(
-        db,
-        &actor.email,
-        "group.updated",
-        name,
-        &format!("{} mode, host {}", group.mode.as_str(), group.host),
-    )
-    .await?;
+    audit::record(db, &actor.email, "group.updated", name, &changes(&current, &group)).await?;
     Ok(group)
+}
+
+/// What an update changed, for the audit log: "replicas 1–5 → 1–8; port 8081 → 8191".
+fn changes(before: &GatewayGroup, after: &GatewayGroup) -> String {
+    let replicas = |g: &GatewayGroup| format!("{}–{}", g.replicas_min, g.replicas_max);
+    let port = |g: &GatewayGroup| g.port.map(|p| p.to_string()).unwrap_or_else(|| "none".into());
+    let fields: [(&str, String, String); 8] = [
+        ("kind", before.kind.as_str().into(), after.kind.as_str().into()),
+        ("regions", before.regions.join(", "), after.regions.join(", ")),
+        ("mode", before.mode.as_str().into(), after.mode.as_str().into()),
+        ("host", before.host.clone(), after.host.clone()),
+        ("port", port(before), port(after)),
+        ("replicas", replicas(before), replicas(after)),
+        ("CPU target", format!("{}%", before.cpu_target), format!("{}%", after.cpu_target)),
+        ("image", before.image.clone(), after.image.clone()),
+    ];
+    let changed: Vec<String> =
+        fields.into_iter().filter(|(_, b, a)| b != a).map(|(what, b, a)| format!("{what} {b} → {a}")).collect();
+    if changed.is_empty() { "nothing changed".into() } else { changed.join("; ") }
 }
 
 /// Whether any gateway group exists (one query; `list` reads each group's APIs and tag too).
@@ -301,4 +313,28 @@ pub async fn assign(db: &Db, actor: &Actor, api_id: &str, group: &str) -> Result
         .execute(&db.pool)
         .await?;
     audit::record(db, &actor.email, "api.group_assigned", &format!("{} {}", row.name, row.version), &target.name).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_is_audited_as_what_changed() {
+        let before = GatewayGroup {
+            name: "food-apis".into(),
+            kind: GroupKind::Functional,
+            regions: vec!["eu-west".into()],
+            mode: GroupMode::Shared,
+            host: "food.example.com".into(),
+            port: Some(8081),
+            replicas_min: 1,
+            replicas_max: 5,
+            cpu_target: 50,
+            image: "gatehouse/gateway:1".into(),
+        };
+        assert_eq!(changes(&before, &before), "nothing changed");
+        let after = GatewayGroup { replicas_max: 8, port: Some(8191), ..before.clone() };
+        assert_eq!(changes(&before, &after), "port 8081 → 8191; replicas 1–5 → 1–8");
+    }
 }

@@ -239,7 +239,39 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
     assert!(seed::seed_demo_api(&db, &deployer).await.expect("again").is_none(), "seeded once");
 }
 
+/// A publisher changes a group's settings: the name stays, a refused value or a taken port
+/// leaves the stored group as it was, and the audit log says what changed.
+async fn a_publisher_changes_a_groups_settings(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let food =
+        groups::create(&db, &publisher, GatewayGroup { port: Some(9301), ..group("food-apis", GroupMode::Shared) })
+            .await
+            .expect("group");
+    groups::create(&db, &publisher, GatewayGroup { port: Some(9302), ..group("payments", GroupMode::Shared) })
+        .await
+        .expect("group");
+    let wanted = GatewayGroup { name: "renamed".into(), replicas_max: 8, port: Some(9311), ..food.clone() };
+    assert!(matches!(groups::update(&db, &creator, "food-apis", wanted.clone()).await, Err(DomainError::Forbidden(_))));
+    match groups::update(&db, &publisher, "food-apis", GatewayGroup { replicas_max: 0, ..wanted.clone() }).await {
+        Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "replicas_max"),
+        other => panic!("a refused value names its field: {other:?}"),
+    }
+    let taken = groups::update(&db, &publisher, "food-apis", GatewayGroup { port: Some(9302), ..wanted.clone() }).await;
+    assert!(matches!(taken, Err(DomainError::Conflict(_))), "{taken:?}");
+    assert_eq!(groups::get(&db, "food-apis").await.expect("get"), food, "nothing refused was stored");
+
+    let updated = groups::update(&db, &publisher, "food-apis", wanted).await.expect("update");
+    assert_eq!(updated.name, "food-apis", "the name is the branch and tag prefix: it stays");
+    let stored = groups::get(&db, "food-apis").await.expect("get");
+    assert_eq!((stored.replicas_max, stored.port), (8, Some(9311)));
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    let entry = logged.items.iter().find(|e| e.action == "group.updated").expect("audited");
+    assert_eq!((entry.target.as_str(), entry.detail.as_str()), ("food-apis", "port 9301 → 9311; replicas 1–5 → 1–8"));
+}
+
 db_tests!(
+    a_publisher_changes_a_groups_settings,
     approval_deploys_commits_and_tags,
     publishers_cannot_approve_their_own_requests,
     sidecar_groups_need_a_backend_image,
