@@ -18,7 +18,8 @@ fn corpus_dir() -> Option<PathBuf> {
     dir.join("MANIFEST.tsv").exists().then_some(dir)
 }
 
-/// Pages are rendered on a runtime worker, as in the server (tokio's workers have 2 MiB stacks).
+/// Pages are rendered on a runtime worker of tokio's default 2 MiB stack: a quarter of what the
+/// server gives its workers (`server/src/main.rs`), so a page that needs more shows here first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_corpus_definition_has_a_portal_page() {
     let Some(root) = corpus_dir() else {
