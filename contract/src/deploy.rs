@@ -216,10 +216,11 @@ pub struct DeploymentStep {
 pub struct Deployment {
     pub id: String,
     pub group: String,
-    pub api_id: String,
-    pub api_name: String,
-    pub revision: i64,
-    /// deploy or rollback.
+    /// The API this release changes; `None` for a release of the group's settings alone.
+    pub api_id: Option<String>,
+    pub api_name: Option<String>,
+    pub revision: Option<i64>,
+    /// `deploy` (an approval), `rollback`, or `settings` (the group's settings changed).
     pub kind: String,
     pub status: DeploymentStatus,
     /// Why it failed, when it did.
@@ -239,6 +240,27 @@ pub struct Deployment {
     /// configured or nothing was committed.
     #[serde(default)]
     pub pushed: Option<bool>,
+}
+
+impl Deployment {
+    /// What the release changed, as a person reads it: "Pizza Shack revision 3", "group settings".
+    pub fn subject(&self) -> String {
+        match (&self.api_name, self.revision) {
+            (Some(name), Some(revision)) => format!("{name} revision {revision}"),
+            _ => "group settings".into(),
+        }
+    }
+}
+
+/// A group's settings after a change, and the release that carried the change to what runs:
+/// `None` when the group has not been released yet (its first release will carry the settings)
+/// or when only the local gateway's port changed (nothing in the repository depends on it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupUpdate {
+    #[serde(flatten)]
+    pub group: GatewayGroup,
+    pub release: Option<Deployment>,
 }
 
 /// The GitOps repository and the remote its releases are pushed to.

@@ -158,13 +158,24 @@ pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<G
     Ok(group)
 }
 
-/// Change a group's settings (its name is its identity and stays).
-pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup) -> Result<GatewayGroup> {
-    actor.require(Permission::ReviewApis)?;
+/// A change to a group's settings, checked against the stored group: (stored, changed). Its
+/// name is its identity and stays; a change that names no port keeps the group's.
+/// `Deployer::update_group` is the one way to change a group: it also releases the change.
+pub(crate) async fn checked_change(
+    db: &Db,
+    name: &str,
+    mut group: GatewayGroup,
+) -> Result<(GatewayGroup, GatewayGroup)> {
     let current = get(db, name).await?;
     group.name = current.name.clone();
     group.port = group.port.or(current.port);
     validate(&mut group)?;
+    Ok((current, group))
+}
+
+/// Store a checked change (see [`checked_change`]) and audit what changed.
+pub(crate) async fn save(db: &Db, actor: &Actor, before: &GatewayGroup, group: &GatewayGroup) -> Result<()> {
+    actor.require(Permission::ReviewApis)?;
     let updated = sqlx::query(
         "UPDATE gateway_groups SET kind = $1, regions = $2, mode = $3, host = $4, port = $5, replicas_min = $6, replicas_max = $7, \
          cpu_target = $8, image = $9, updated_at = $10 WHERE name = $11",
@@ -179,7 +190,7 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
     .bind(group.cpu_target as i64)
     .bind(&group.image)
     .bind(now_ms())
-    .bind(name)
+    .bind(&before.name)
     .execute(&db.pool)
     .await;
     match updated {
@@ -187,15 +198,17 @@ pub async fn update(db: &Db, actor: &Actor, name: &str, mut group: GatewayGroup)
         Err(e) if is_unique_violation(&e) => return Err(DomainError::Conflict("another group uses that port".into())),
         Err(e) => return Err(e.into()),
     }
-    audit::record(db, &actor.email, "group.updated", name, &changes(&current, &group)).await?;
-    Ok(group)
+    audit::record(db, &actor.email, "group.updated", &before.name, &describe(&changes(before, group))).await
 }
 
-/// What an update changed, for the audit log: "replicas 1–5 → 1–8; port 8081 → 8191".
-fn changes(before: &GatewayGroup, after: &GatewayGroup) -> String {
+/// One setting a change touched: what, before, after.
+pub(crate) type Changed = (&'static str, String, String);
+
+/// The settings that differ between `before` and `after`.
+pub(crate) fn changes(before: &GatewayGroup, after: &GatewayGroup) -> Vec<Changed> {
     let replicas = |g: &GatewayGroup| format!("{}–{}", g.replicas_min, g.replicas_max);
     let port = |g: &GatewayGroup| g.port.map(|p| p.to_string()).unwrap_or_else(|| "none".into());
-    let fields: [(&str, String, String); 8] = [
+    let fields: [Changed; 8] = [
         ("kind", before.kind.as_str().into(), after.kind.as_str().into()),
         ("regions", before.regions.join(", "), after.regions.join(", ")),
         ("mode", before.mode.as_str().into(), after.mode.as_str().into()),
@@ -205,9 +218,13 @@ fn changes(before: &GatewayGroup, after: &GatewayGroup) -> String {
         ("CPU target", format!("{}%", before.cpu_target), format!("{}%", after.cpu_target)),
         ("image", before.image.clone(), after.image.clone()),
     ];
-    let changed: Vec<String> =
-        fields.into_iter().filter(|(_, b, a)| b != a).map(|(what, b, a)| format!("{what} {b} → {a}")).collect();
-    if changed.is_empty() { "nothing changed".into() } else { changed.join("; ") }
+    fields.into_iter().filter(|(_, b, a)| b != a).collect()
+}
+
+/// Changes as the audit log and release notes say them: "replicas 1–5 → 1–8; port 8081 → 8191".
+pub(crate) fn describe(changes: &[Changed]) -> String {
+    let said: Vec<String> = changes.iter().map(|(what, b, a)| format!("{what} {b} → {a}")).collect();
+    if said.is_empty() { "nothing changed".into() } else { said.join("; ") }
 }
 
 /// Whether any gateway group exists (one query; `list` reads each group's APIs and tag too).
@@ -241,7 +258,8 @@ pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     .fetch_all(&db.pool)
     .await?;
     let released: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT api_id, revision FROM deployments WHERE group_name = $1 AND status IN {RELEASED} ORDER BY revision DESC"
+        "SELECT DISTINCT api_id, revision FROM deployments WHERE group_name = $1 AND api_id IS NOT NULL AND status IN {RELEASED} \
+         ORDER BY revision DESC"
     ))
     .bind(group)
     .fetch_all(&db.pool)
@@ -333,8 +351,8 @@ mod tests {
             cpu_target: 50,
             image: "gatehouse/gateway:1".into(),
         };
-        assert_eq!(changes(&before, &before), "nothing changed");
+        assert_eq!(describe(&changes(&before, &before)), "nothing changed");
         let after = GatewayGroup { replicas_max: 8, port: Some(8191), ..before.clone() };
-        assert_eq!(changes(&before, &after), "port 8081 → 8191; replicas 1–5 → 1–8");
+        assert_eq!(describe(&changes(&before, &after)), "port 8081 → 8191; replicas 1–5 → 1–8");
     }
 }

@@ -240,8 +240,15 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
 }
 
 /// A publisher changes a group's settings: the name stays, a refused value or a taken port
-/// leaves the stored group as it was, and the audit log says what changed.
+/// leaves the stored group as it was, and the audit log says what changed. Once the group has a
+/// release, a change to its manifests is released at once (patch; a new host is major), a
+/// change of the local port alone is not, and a mode the live APIs cannot run in is refused
+/// with nothing saved.
 async fn a_publisher_changes_a_groups_settings(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let repo = repo_dir.join("gitops.git");
+    let deployer = Deployer::new(db.clone(), repo.clone());
+    let admin = user(&db, "admin@example.com", Role::Admin).await;
     let creator = user(&db, "creator@example.com", Role::Creator).await;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     let food =
@@ -251,23 +258,98 @@ async fn a_publisher_changes_a_groups_settings(db: Db) {
     groups::create(&db, &publisher, GatewayGroup { port: Some(9302), ..group("payments", GroupMode::Shared) })
         .await
         .expect("group");
+    let update = |group: GatewayGroup| deployer.update_group(&publisher, "food-apis", group);
     let wanted = GatewayGroup { name: "renamed".into(), replicas_max: 8, port: Some(9311), ..food.clone() };
-    assert!(matches!(groups::update(&db, &creator, "food-apis", wanted.clone()).await, Err(DomainError::Forbidden(_))));
-    match groups::update(&db, &publisher, "food-apis", GatewayGroup { replicas_max: 0, ..wanted.clone() }).await {
+    let by_creator = deployer.update_group(&creator, "food-apis", wanted.clone()).await;
+    assert!(matches!(by_creator, Err(DomainError::Forbidden(_))), "{by_creator:?}");
+    match update(GatewayGroup { replicas_max: 0, ..wanted.clone() }).await {
         Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "replicas_max"),
         other => panic!("a refused value names its field: {other:?}"),
     }
-    let taken = groups::update(&db, &publisher, "food-apis", GatewayGroup { port: Some(9302), ..wanted.clone() }).await;
+    let taken = update(GatewayGroup { port: Some(9302), ..wanted.clone() }).await;
     assert!(matches!(taken, Err(DomainError::Conflict(_))), "{taken:?}");
     assert_eq!(groups::get(&db, "food-apis").await.expect("get"), food, "nothing refused was stored");
 
-    let updated = groups::update(&db, &publisher, "food-apis", wanted).await.expect("update");
-    assert_eq!(updated.name, "food-apis", "the name is the branch and tag prefix: it stays");
+    let updated = update(wanted).await.expect("update");
+    assert_eq!(updated.group.name, "food-apis", "the name is the branch and tag prefix: it stays");
+    assert_eq!(updated.release, None, "nothing released yet: the first release takes the settings");
     let stored = groups::get(&db, "food-apis").await.expect("get");
     assert_eq!((stored.replicas_max, stored.port), (8, Some(9311)));
     let logged = audit::list(&db, &Default::default()).await.expect("audit");
     let entry = logged.items.iter().find(|e| e.action == "group.updated").expect("audited");
     assert_eq!((entry.target.as_str(), entry.detail.as_str()), ("food-apis", "port 9301 → 9311; replicas 1–5 → 1–8"));
+
+    // Released once: from now on the settings travel as releases.
+    let hook = WebhookRequest {
+        url: "http://127.0.0.1:9/hook".into(),
+        events: vec!["deployment.committed".into()],
+        groups: vec!["food-apis".into()],
+        ..Default::default()
+    };
+    webhooks::create(&db, &admin, &hook).await.expect("webhook");
+    let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
+    let request = ImportRequest { files: &files, entry: "r.yaml", context: Some("/review/v1.0".into()) };
+    let api = apis::import(&db, &creator, request).await.expect("import");
+    groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
+    revisions::create(&db, &creator, &api.id, "first").await.expect("revision");
+    let approval = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+    deployer.approve(&publisher, &approval, "").await.expect("approve").deployment.expect("deployed");
+
+    let moved = update(GatewayGroup { port: Some(9312), ..stored.clone() }).await.expect("port");
+    assert_eq!(moved.release, None, "the local port is in no manifest: nothing to release");
+
+    let scaled = update(GatewayGroup { replicas_max: 10, ..moved.group.clone() }).await.expect("scale");
+    let release = scaled.release.expect("released");
+    assert_eq!(release.status, DeploymentStatus::Committed, "{release:?}");
+    assert_eq!((release.kind.as_str(), release.tag.as_str()), ("settings", "food-apis-v1.0.1"), "a patch release");
+    assert_eq!((release.api_id.as_deref(), release.revision, release.subject()), (None, None, "group settings".into()));
+    assert_eq!(release.steps[0].detail, "replicas 1–8 → 1–10");
+    let log = git(&repo, &["log", "-1", "--format=%B", "food-apis"]);
+    assert!(log.starts_with("Release the settings of food-apis: replicas 1–8 → 1–10"), "{log}");
+    assert!(log.contains("Changed by publisher@example.com"), "{log}");
+    let hpa = git(&repo, &["show", "food-apis-v1.0.1:manifests/gw-food-apis-hpa.yaml"]);
+    assert!(hpa.contains("maxReplicas: 10"), "the tagged manifests carry the settings: {hpa}");
+    let (version, _, bundle) = deployer.current_bundle("food-apis").await.expect("bundle").expect("present");
+    assert_eq!(version, "1.0.1", "the gateways load the release, so it can be seen live");
+    assert!(bundle.contains("/review/v1.0"), "what was live stays live");
+    let live = groups::live_apis(&db, "food-apis").await.expect("live");
+    assert_eq!((live[0].live_revision, live[0].released_revisions.clone()), (Some(1), vec![1]));
+    let listed = deployer.deployments(Some("food-apis"), None).await.expect("deployments");
+    assert_eq!(listed[0].id, release.id, "listed with the API's releases");
+    let logged = audit::list(&db, &Default::default()).await.expect("audit");
+    assert!(logged.items.iter().any(|e| e.action == "deployment.committed"
+        && e.target == "food-apis"
+        && e.detail == "settings to food-apis as food-apis-v1.0.1: replicas 1–8 → 1–10"));
+    let payload: (String,) =
+        sqlx::query_as("SELECT payload FROM webhook_deliveries WHERE subject = $1 AND event = 'deployment.committed'")
+            .bind(&release.id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("the group's webhook hears the release");
+    let payload: serde_json::Value = serde_json::from_str(&payload.0).expect("json");
+    assert_eq!(
+        (payload["kind"].as_str(), payload["settings"].as_str()),
+        (Some("settings"), Some("replicas 1–8 → 1–10"))
+    );
+    assert!(payload["api_id"].is_null() && payload["revision"].is_null(), "{payload}");
+
+    // Clients call the APIs on the host: a new one is a major release.
+    let rehosted = update(GatewayGroup { host: "eat.example.com".into(), ..scaled.group.clone() }).await;
+    assert_eq!(rehosted.expect("host").release.expect("released").tag, "food-apis-v2.0.0");
+
+    // Sidecar mode needs each live API's backend image: refused by the manifests, nothing saved.
+    let before = groups::get(&db, "food-apis").await.expect("get");
+    let releases = deployer.deployments(Some("food-apis"), None).await.expect("deployments").len();
+    match update(GatewayGroup { mode: GroupMode::Sidecar, replicas_max: 3, ..before.clone() }).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "endpoints.backend_image");
+            assert!(message.contains("Reviews 1.0.0"), "{message}");
+        }
+        other => panic!("the manifests refuse it: {other:?}"),
+    }
+    assert_eq!(groups::get(&db, "food-apis").await.expect("get"), before, "nothing refused was stored");
+    assert_eq!(deployer.deployments(Some("food-apis"), None).await.expect("deployments").len(), releases);
+    let _ = std::fs::remove_dir_all(repo_dir);
 }
 
 db_tests!(

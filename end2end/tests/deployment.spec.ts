@@ -193,7 +193,8 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(pub.getByTestId('routing')).toContainText('food.example.com');
 
   // The publisher changes the group's settings: autoscaling bounds and the local port. The
-  // local gateway moves to the new port at once; a creator sees no settings form.
+  // autoscaling is released at once (a patch release: the cluster follows), the local gateway
+  // moves to the new port at once; a creator sees no settings form.
   const moved = 8191;
   await pub.goto('/publisher/groups/food-apis');
   await hydrated(pub);
@@ -206,7 +207,12 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await settings.getByLabel('Replicas at most').fill('8');
   await settings.getByLabel('Local port').fill(String(moved));
   await settings.getByRole('button', { name: 'Save settings' }).click();
-  await expect(pub.getByTestId('group-saved')).toBeVisible();
+  await expect(pub.getByTestId('group-saved')).toHaveText('Settings saved and released as food-apis-v2.0.1.');
+  expect(git('show', 'food-apis-v2.0.1:manifests/gw-food-apis-hpa.yaml')).toContain('maxReplicas: 8');
+  const released = pub.getByTestId('deployment').first();
+  await expect(released).toContainText('group settings');
+  await expect(released).toContainText('replicas 1–5 → 1–8');
+  await expect(released.getByTestId('deployment-tag')).toHaveText('food-apis-v2.0.1');
   await expect(pub.locator('.facts')).toContainText('1–8 replicas at 50% CPU');
   await expect(pub.locator('.facts')).toContainText(`http://127.0.0.1:${moved}`);
   const health = (port: number) => api.get(`http://127.0.0.1:${port + 10000}/healthz`).then((r) => r.status(), () => 0);

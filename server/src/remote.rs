@@ -201,6 +201,12 @@ impl Remote {
         self.send(self.http.delete(format!("{}{path}", self.base))).await.map(drop)
     }
 
+    /// PUT a JSON body and read a typed answer.
+    pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
+        let response = self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await?;
+        self.json(response).await
+    }
+
     /// PUT a JSON body to a route that answers 204 No Content.
     pub async fn put_no_content(&self, path: &str, body: &Value) -> Result<()> {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body)).await.map(drop)

@@ -446,6 +446,16 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let groups = remote(&server, &publisher, &["group", "list"]);
     let row = groups.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default();
     assert!(row.contains("food-apis-v1.0.0") && row.ends_with("Reviews 1.0.0"), "{groups}");
+    // Scaling the group out is released at once — a patch release the gateways load — a
+    // refused value names its field, and a save that changes nothing releases nothing.
+    let scale = ["group", "update", "--name", "food-apis", "--replicas-max", "8", "--wait", "30"];
+    let scaled = remote(&server, &publisher, &scale);
+    assert!(scaled.contains("group settings") && scaled.contains("food-apis-v1.0.1"), "{scaled}");
+    assert!(scaled.trim_end().ends_with("live on 1 of 1 gateways"), "{scaled}");
+    let refused = remote_fails(&server, &publisher, &["group", "update", "--name", "food-apis", "--cpu-target", "0"]);
+    assert!(refused.contains("cpu_target"), "{refused}");
+    let unchanged = ["group", "update", "--name", "food-apis", "--port", &port];
+    assert!(remote(&server, &publisher, &unchanged).contains("nothing to release"));
 
     // An admin reads back who decided the release: the audit log, narrowed, as JSON lines.
     run(

@@ -1,7 +1,9 @@
 //! Server functions of groups, approvals and deployments: check rights, call the domain once.
 
 use crate::AppError;
-use gatehouse_contract::{Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, Route};
+use gatehouse_contract::{
+    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GroupSummary, GroupUpdate, Route,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -19,12 +21,12 @@ pub async fn create_group(group: GatewayGroup) -> Result<GatewayGroup, AppError>
     Ok(gatehouse_domain::groups::create(&context()?.db, &actor, group).await?)
 }
 
-/// Change a group's settings; its name stays.
+/// Change a group's settings (its name stays) and release them to what runs.
 #[server(input = Json)]
-pub async fn update_group(name: String, group: GatewayGroup) -> Result<GatewayGroup, AppError> {
+pub async fn update_group(name: String, group: GatewayGroup) -> Result<GroupUpdate, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
-    Ok(gatehouse_domain::groups::update(&context()?.db, &actor, &name, group).await?)
+    Ok(context()?.deployer.update_group(&actor, &name, group).await?)
 }
 
 #[server]

@@ -19,7 +19,7 @@ use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
 use gatehouse_contract::{
     ApiDiff, Approval, ApprovalOutcome, ApprovalStatus, Deployment, DeploymentStatus, DeploymentStep, GatewayGroup,
-    GroupMode, LifecycleState, Permission, Snapshot, Visibility, WebhookEvent,
+    GroupMode, GroupUpdate, LifecycleState, Permission, Snapshot, Visibility, WebhookEvent,
 };
 use gitops::{GitOps, Remote, Signature};
 use std::collections::BTreeMap;
@@ -80,9 +80,9 @@ impl Steps {
 struct DeploymentRow {
     id: String,
     group_name: String,
-    api_id: String,
-    api_name: String,
-    revision: i64,
+    api_id: Option<String>,
+    api_name: Option<String>,
+    revision: Option<i64>,
     kind: String,
     status: String,
     reason: String,
@@ -152,6 +152,32 @@ struct Pending {
     requested_by: String,
     status: String,
     subscription_id: Option<String>,
+}
+
+/// What a release changes in its group.
+enum Change<'a> {
+    /// An API goes live at a revision: approved (`deploy`) or returned to (`rollback`).
+    Api { api_id: &'a str, revision: i64, kind: &'static str },
+    /// The group's settings alone (`what`: "replicas 1–5 → 1–8"), re-rendered over what is live.
+    /// A new host is a major release: clients call the group's APIs there.
+    Settings { what: String, host_changed: bool },
+}
+
+impl Change<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Change::Api { kind, .. } => kind,
+            Change::Settings { .. } => "settings",
+        }
+    }
+
+    /// The API and revision that go live, if the release is of an API.
+    fn api(&self) -> Option<(&str, i64)> {
+        match self {
+            Change::Api { api_id, revision, .. } => Some((api_id, *revision)),
+            Change::Settings { .. } => None,
+        }
+    }
 }
 
 /// What a deployment produced, before it is recorded as committed.
@@ -434,7 +460,8 @@ impl Deployer {
             &format!("revision {}: {}", p.revision, comment.trim()),
         )
         .await?;
-        let deployment = self.deploy(actor, &p.group_name, &p.api_id, p.revision, "deploy").await?;
+        let change = Change::Api { api_id: &p.api_id, revision: p.revision, kind: "deploy" };
+        let deployment = self.deploy(actor, &p.group_name, change).await?;
         sqlx::query("UPDATE approvals SET deployment_id = $1 WHERE id = $2")
             .bind(&deployment.id)
             .bind(approval_id)
@@ -492,19 +519,51 @@ impl Deployer {
                 ),
             ));
         }
-        self.deploy(actor, group, api_id, revision, "rollback").await
+        self.deploy(actor, group, Change::Api { api_id, revision, kind: "rollback" }).await
     }
 
-    async fn deploy(
-        &self,
-        actor: &Actor,
-        group_name: &str,
-        api_id: &str,
-        revision: i64,
-        kind: &str,
-    ) -> Result<Deployment> {
+    /// Change a group's settings. Once the group has a release, a change to what its manifests
+    /// say (host, mode, autoscaling, image) is released at once — committed and tagged like an
+    /// approval, announced as `deployment.committed` — so what the cluster runs follows the
+    /// settings without waiting for the next API change. A change the manifests cannot carry
+    /// (sidecar mode while a live API has no backend image) is refused and nothing is saved.
+    /// The local gateway's port is this machine's alone and released nowhere.
+    pub async fn update_group(&self, actor: &Actor, name: &str, group: GatewayGroup) -> Result<GroupUpdate> {
+        actor.require(Permission::ReviewApis)?;
         let _one_at_a_time = self.lock.lock().await;
+        let (before, after) = groups::checked_change(&self.db, name, group).await?;
+        let manifests_change = match self.current_bundle(&before.name).await? {
+            None => false,
+            Some((_, _, text)) => {
+                let live: gatehouse_contract::Bundle =
+                    serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
+                let next = manifests::render(&after, &live)?;
+                manifests::render(&before, &live).ok() != Some(next)
+            }
+        };
+        groups::save(&self.db, actor, &before, &after).await?;
+        let release = if manifests_change {
+            let released: Vec<_> =
+                groups::changes(&before, &after).into_iter().filter(|(what, ..)| *what != "port").collect();
+            let change =
+                Change::Settings { what: groups::describe(&released), host_changed: before.host != after.host };
+            Some(self.deploy_locked(actor, &before.name, change).await?)
+        } else {
+            None
+        };
+        Ok(GroupUpdate { group: after, release })
+    }
+
+    async fn deploy(&self, actor: &Actor, group_name: &str, change: Change<'_>) -> Result<Deployment> {
+        let _one_at_a_time = self.lock.lock().await;
+        self.deploy_locked(actor, group_name, change).await
+    }
+
+    /// Release `change` to the group; the caller holds the deployment lock.
+    async fn deploy_locked(&self, actor: &Actor, group_name: &str, change: Change<'_>) -> Result<Deployment> {
         let id = new_id();
+        let (api_id, revision) = change.api().unzip();
+        let kind = change.kind();
         let started = now_ms();
         sqlx::query(
             "INSERT INTO deployments (id, group_name, api_id, revision, kind, status, reason, tag, commit_sha, bundle_sha, steps, created_by, created_at) \
@@ -520,12 +579,11 @@ impl Deployer {
         .execute(&self.db.pool)
         .await?;
         let mut steps = Steps(Vec::new());
-        let outcome = self.release(actor, group_name, api_id, revision, kind, &id, &mut steps).await;
+        let outcome = self.release(actor, group_name, &change, &id, &mut steps).await;
         let steps_json = apis::to_json(&steps.0);
         match outcome {
             Ok(release) => {
-                let recorded =
-                    self.record_release(actor, group_name, api_id, revision, &id, &release, &steps_json).await;
+                let recorded = self.record_release(actor, group_name, &change, &id, &release, &steps_json).await;
                 if let Err(e) = recorded {
                     // The database did not take it: take the commit and tag back off the branch.
                     let _ = self.git.reset(group_name, release.previous_head.as_deref(), &release.commit).await;
@@ -543,7 +601,7 @@ impl Deployer {
                 let payload = serde_json::json!({
                     "event": WebhookEvent::DeploymentCommitted, "deployment": id, "group": group_name, "api_id": api_id,
                     "revision": revision, "kind": kind, "tag": release.tag, "commit": release.commit, "bundle_sha256": release.bundle_sha,
-                    "repository": self.git.path().display().to_string(),
+                    "repository": self.git.path().display().to_string(), "settings": settings_changed(&change),
                 });
                 webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentCommitted, Some(group_name), &payload).await?;
             }
@@ -552,7 +610,7 @@ impl Deployer {
                 self.fail(&id, &e.to_string(), &steps_json).await?;
                 let payload = serde_json::json!({
                     "event": WebhookEvent::DeploymentFailed, "deployment": id, "group": group_name, "api_id": api_id,
-                    "revision": revision, "kind": kind, "reason": e.to_string(),
+                    "revision": revision, "kind": kind, "reason": e.to_string(), "settings": settings_changed(&change),
                 });
                 webhooks::enqueue(&self.db, &id, WebhookEvent::DeploymentFailed, Some(group_name), &payload).await?;
             }
@@ -573,32 +631,48 @@ impl Deployer {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn release(
         &self,
         actor: &Actor,
         group_name: &str,
-        api_id: &str,
-        revision: i64,
-        kind: &str,
+        change: &Change<'_>,
         deployment_id: &str,
         steps: &mut Steps,
     ) -> Result<Release> {
         let group = groups::get(&self.db, group_name).await?;
-        // What will be live: everything live now, with this API at the new revision.
+        if let Change::Settings { what, .. } = change {
+            steps.0.push(DeploymentStep { name: "settings".into(), ok: true, ms: 0, detail: what.clone() });
+        }
+        // What will be live: everything live now, with the API (if any) at its new revision.
         let t = Instant::now();
-        let plan = self.plan(&group, api_id, revision).await;
+        let plan = self.plan(&group, change.api()).await;
         steps.record("plan", t, &plan, |p| count_apis(p.len()));
         let plan = plan?;
-        let previous_tag = groups::latest_tag(&self.db, group_name).await?;
-        let before = self.live_snapshot(group_name, api_id).await?;
-        let target = plan
-            .iter()
-            .find(|(id, ..)| id == api_id)
-            .map(|(_, _, _, s)| s.clone())
-            .ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
-        let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(&target)));
-        let (ma, mi, pa) = next_version(previous_tag.as_deref().and_then(parse_version), change.as_ref());
+        let previous = groups::latest_tag(&self.db, group_name).await?.as_deref().and_then(parse_version);
+        let ((ma, mi, pa), headline, scopes) = match change {
+            Change::Api { api_id, revision, kind } => {
+                let before = self.live_snapshot(group_name, api_id).await?;
+                let target = plan
+                    .iter()
+                    .find(|(id, ..)| id == api_id)
+                    .map(|(_, _, _, s)| s)
+                    .ok_or_else(|| DomainError::Internal("plan lost the API".into()))?;
+                let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(target)));
+                let verb = if *kind == "rollback" { "Roll back" } else { "Deploy" };
+                let headline = format!("{verb} {} {} revision {revision} to {group_name}", target.name, target.version);
+                let scopes = target.policies.scopes.iter().map(|s| s.name.clone()).collect();
+                (next_version(previous, change.as_ref()), headline, scopes)
+            }
+            Change::Settings { what, host_changed } => {
+                let Some((ma, mi, pa)) = previous else {
+                    return Err(DomainError::Conflict(format!(
+                        "{group_name} has no release to change the settings of"
+                    )));
+                };
+                let version = if *host_changed { (ma + 1, 0, 0) } else { (ma, mi, pa + 1) };
+                (version, format!("Release the settings of {group_name}: {what}"), Vec::new())
+            }
+        };
         let version = format!("{ma}.{mi}.{pa}");
         let tag = format!("{group_name}-v{version}");
 
@@ -643,13 +717,8 @@ impl Deployer {
             }
         }
         let who = Signature { name: "Gatehouse", email: "gatehouse@localhost" };
-        let message = format!(
-            "{} {} {} revision {revision} to {group_name}\n\nRelease {version}. Approved by {}.",
-            if kind == "rollback" { "Roll back" } else { "Deploy" },
-            target.name,
-            target.version,
-            actor.email
-        );
+        let by = if change.api().is_some() { "Approved" } else { "Changed" };
+        let message = format!("{headline}\n\nRelease {version}. {by} by {}.", actor.email);
         let previous_head = self.git.head(group_name).await?;
         let committed = async {
             let commit = self.git.commit(group_name, &files, &message, &who).await?;
@@ -671,16 +740,16 @@ impl Deployer {
             bundle_text: String::from_utf8_lossy(&bundle_bytes).into_owned(),
             bundle_sha,
             previous_head,
-            scopes: target.policies.scopes.iter().map(|s| s.name.clone()).collect(),
+            scopes,
         })
     }
 
-    /// The live set after deploying `revision` of `api_id`: (api id, state, revision, snapshot).
+    /// The live set after deploying `revision` of `api_id` (or as it is, for `None`):
+    /// (api id, state, revision, snapshot), by context.
     async fn plan(
         &self,
         group: &GatewayGroup,
-        api_id: &str,
-        revision: i64,
+        api: Option<(&str, i64)>,
     ) -> Result<Vec<(String, LifecycleState, i64, Snapshot)>> {
         let live: Vec<(String, i64, String)> = sqlx::query_as(
             "SELECT l.api_id, l.revision, a.state FROM group_live l JOIN apis a ON a.id = l.api_id WHERE l.group_name = $1",
@@ -691,11 +760,15 @@ impl Deployer {
         let mut plan = Vec::new();
         for (id, rev, state) in live {
             let state: LifecycleState = state.parse().map_err(DomainError::Internal)?;
-            if id == api_id || state == LifecycleState::Retired {
+            if api.is_some_and(|(api_id, _)| id == api_id) || state == LifecycleState::Retired {
                 continue;
             }
             plan.push((id.clone(), state, rev, revisions::snapshot(&self.db, &id, rev).await?));
         }
+        let Some((api_id, revision)) = api else {
+            plan.sort_by(|a, b| a.3.context.cmp(&b.3.context));
+            return Ok(plan);
+        };
         let row = apis::load(&self.db, api_id).await?;
         let state = match row.state()? {
             // A prototype is deployed as a prototype (answered from its examples); a new API is
@@ -718,32 +791,23 @@ impl Deployer {
         Ok(plan)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Make a committed release current: the group's bundle, the deployment's status and, for
+    /// an API, what is live of it (publishing it if it was only CREATED) — in one transaction.
     async fn record_release(
         &self,
         actor: &Actor,
         group: &str,
-        api_id: &str,
-        revision: i64,
+        change: &Change<'_>,
         id: &str,
         release: &Release,
         steps: &str,
     ) -> Result<()> {
         let now = now_ms();
-        let row = apis::load(&self.db, api_id).await?;
+        let api = match change.api() {
+            Some((api_id, revision)) => Some((apis::load(&self.db, api_id).await?, revision)),
+            None => None,
+        };
         let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id, \
-             scopes = excluded.scopes",
-        )
-        .bind(group)
-        .bind(api_id)
-        .bind(revision)
-        .bind(id)
-        .bind(serde_json::to_string(&release.scopes).unwrap_or_else(|_| "[]".into()))
-        .execute(&mut *tx)
-        .await?;
         sqlx::query(
             "INSERT INTO group_bundles (group_name, version, sha, bundle, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (group_name) DO UPDATE SET version = excluded.version, sha = excluded.sha, bundle = excluded.bundle, updated_at = excluded.updated_at",
@@ -763,10 +827,31 @@ impl Deployer {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let Some((row, revision)) = api else {
+            tx.commit().await?;
+            let what = match change {
+                Change::Settings { what, .. } => what.as_str(),
+                Change::Api { .. } => "",
+            };
+            let detail = format!("settings to {group} as {}: {what}", release.tag);
+            return audit::record(&self.db, &actor.email, "deployment.committed", group, &detail).await;
+        };
+        sqlx::query(
+            "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id, \
+             scopes = excluded.scopes",
+        )
+        .bind(group)
+        .bind(&row.id)
+        .bind(revision)
+        .bind(id)
+        .bind(serde_json::to_string(&release.scopes).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *tx)
+        .await?;
         let published =
             sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
                 .bind(now)
-                .bind(api_id)
+                .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
         if published.rows_affected() > 0 {
@@ -795,7 +880,7 @@ impl Deployer {
 
     pub async fn deployment(&self, id: &str) -> Result<Deployment> {
         let row: DeploymentRow = sqlx::query_as(&format!(
-            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE d.id = $1"
+            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d LEFT JOIN apis a ON a.id = d.api_id WHERE d.id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.db.pool)
@@ -808,7 +893,7 @@ impl Deployer {
     /// Deployments, newest first, optionally of one group and/or one API.
     pub async fn deployments(&self, group: Option<&str>, api_id: Option<&str>) -> Result<Vec<Deployment>> {
         let rows: Vec<DeploymentRow> = sqlx::query_as(&format!(
-            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d JOIN apis a ON a.id = d.api_id WHERE ($1 = '' OR d.group_name = $1) \
+            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments d LEFT JOIN apis a ON a.id = d.api_id WHERE ($1 = '' OR d.group_name = $1) \
              AND ($2 = '' OR d.api_id = $2) ORDER BY d.created_at DESC, d.id DESC LIMIT 200"
         ))
         .bind(group.unwrap_or(""))
@@ -926,6 +1011,14 @@ pub(crate) async fn close_request(
     });
     webhooks::enqueue_on(conn, approval_id, WebhookEvent::ApprovalDecided, Some(&r.group_name), &payload).await?;
     Ok(true)
+}
+
+/// What a settings release changed, for its webhook payloads (`null` for an API's release).
+fn settings_changed(change: &Change) -> Option<String> {
+    match change {
+        Change::Settings { what, .. } => Some(what.clone()),
+        Change::Api { .. } => None,
+    }
 }
 
 /// "1 API", "3 APIs", for the deployment's step details.

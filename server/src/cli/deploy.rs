@@ -118,11 +118,10 @@ pub(super) fn print_deployment(d: &Deployment) {
         None => "",
     };
     println!(
-        "{:<38} {:<14} {:<20} rev {:<4} {:<10} {:<22} live on {}/{}{pushed}{reason}",
+        "{:<38} {:<14} {:<30} {:<10} {:<22} live on {}/{}{pushed}{reason}",
         d.id,
         d.group,
-        d.api_name,
-        d.revision,
+        d.subject(),
         d.status.as_str(),
         d.tag,
         d.live_on,

@@ -2,7 +2,7 @@
 
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{GatewayGroup, GroupSummary};
+use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupSummary, GroupUpdate};
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCommand {
@@ -27,6 +27,43 @@ pub enum GroupCommand {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Change a group's settings; what is not named stays. Once the group has a release, a change
+    /// to its manifests is released (committed and tagged) at once.
+    Update {
+        /// The group to change (its name stays).
+        #[arg(long)]
+        name: String,
+        /// A new Ingress host (a major release: clients call the APIs there).
+        #[arg(long)]
+        host: Option<String>,
+        /// shared, private-jet or sidecar.
+        #[arg(long)]
+        mode: Option<String>,
+        /// functional or regional.
+        #[arg(long)]
+        kind: Option<String>,
+        /// The region or datacenter labels, replacing the group's; repeat for more.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Port of the group's local gateway.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Fewest replicas the autoscaler keeps.
+        #[arg(long)]
+        replicas_min: Option<u32>,
+        /// Most replicas the autoscaler runs.
+        #[arg(long)]
+        replicas_max: Option<u32>,
+        /// Average CPU utilisation (%) above which the autoscaler adds replicas.
+        #[arg(long)]
+        cpu_target: Option<u32>,
+        /// The gateway container image.
+        #[arg(long)]
+        image: Option<String>,
+        /// Wait up to this many seconds for the group's gateways to serve the release.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
+    },
     /// List the gateway groups with their newest release and their APIs.
     List,
 }
@@ -44,6 +81,53 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
                 group.kind.as_str(),
                 group.port.map(|p| p.to_string()).unwrap_or_else(|| "(none)".into())
             );
+        }
+        GroupCommand::Update {
+            name,
+            host,
+            mode,
+            kind,
+            regions,
+            port,
+            replicas_min,
+            replicas_max,
+            cpu_target,
+            image,
+            wait,
+        } => {
+            let path = format!("/gateway-groups/{name}");
+            // The group as stored, with the named settings replaced: the server checks the whole.
+            let mut body: serde_json::Value = remote.get(&path).await?;
+            let changes = [
+                ("host", host.map(serde_json::Value::from)),
+                ("mode", mode.map(serde_json::Value::from)),
+                ("kind", kind.map(serde_json::Value::from)),
+                ("regions", (!regions.is_empty()).then(|| serde_json::Value::from(regions))),
+                ("port", port.map(serde_json::Value::from)),
+                ("replicas_min", replicas_min.map(serde_json::Value::from)),
+                ("replicas_max", replicas_max.map(serde_json::Value::from)),
+                ("cpu_target", cpu_target.map(serde_json::Value::from)),
+                ("image", image.map(serde_json::Value::from)),
+            ];
+            for (field, value) in changes {
+                if let Some(value) = value {
+                    body[field] = value;
+                }
+            }
+            let updated: GroupUpdate = remote.put(&path, &body).await?;
+            match &updated.release {
+                None => println!("updated the gateway group {name}; nothing to release"),
+                Some(release) => {
+                    println!("updated the gateway group {name}");
+                    super::deploy::print_deployment(release);
+                    if release.status == DeploymentStatus::Failed {
+                        return Err(RemoteError::Usage(format!("releasing the settings failed: {}", release.reason)));
+                    }
+                    if let Some(seconds) = wait {
+                        super::deploy::wait_until_live(remote, release, seconds).await?;
+                    }
+                }
+            }
         }
         GroupCommand::List => {
             let groups: Vec<GroupSummary> = remote.get("/gateway-groups").await?;

@@ -14,7 +14,7 @@ use crate::functions::deploy::{
 };
 use crate::time::format_utc;
 use gatehouse_contract::{
-    Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, Permission,
+    Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, GroupUpdate, Permission,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,7 +47,7 @@ pub fn DeploymentCard(deployment: Deployment) -> impl IntoView {
             <div class="row">
                 <div>
                     {deployment_badge(deployment.status)} " "
-                    <strong>{format!("{} revision {}", deployment.api_name, deployment.revision)}</strong>
+                    <strong>{deployment.subject()}</strong>
                     {(deployment.kind == "rollback").then(|| view! { " " <span class="badge">"rollback"</span> })}
                     " → " {deployment.group.clone()}
                 </div>
@@ -414,8 +414,10 @@ pub fn GroupPage() -> impl IntoView {
         }
     });
     let groups = Resource::new(move || (rollback.version().get(), saved.get()), |_| list_groups());
-    let deployments =
-        Resource::new(move || (name(), rollback.version().get()), |(n, _)| list_deployments(n, String::new()));
+    let deployments = Resource::new(
+        move || (name(), rollback.version().get(), saved.get()),
+        |(n, ..)| list_deployments(n, String::new()),
+    );
     let auth = use_auth();
     view! {
         <Title text=move || format!("Group {}", name())/>
@@ -499,8 +501,8 @@ pub fn GroupPage() -> impl IntoView {
 }
 
 /// A publisher changes a group's settings (its name is its identity and stays). The local
-/// gateway moves to a new port at once; Kubernetes manifests and the bundle carry the rest from
-/// the group's next release, as every change to what runs goes through a release.
+/// gateway moves to a new port at once; once the group has a release, a change to its
+/// Kubernetes manifests is released at once — a new commit and tag, shown under Deployments.
 #[component]
 fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl IntoView {
     let name = group.name.clone();
@@ -546,7 +548,7 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
     view! {
         <section class="panel">
             <h2>"Settings"</h2>
-            <p class="muted">"The local gateway moves to a new port at once; the Kubernetes manifests (mode, host, autoscaling, image) follow at the group's next release — an approval or a rollback — committed and tagged like every change to what runs."</p>
+            <p class="muted">"Saving releases the group's Kubernetes manifests (mode, host, autoscaling, image) at once — committed and tagged like an approval; a new host is a major release. A group not released yet takes them with its first approval. The local gateway moves to a new port at once."</p>
             <form class="form" on:submit=submit data-testid="group-settings">
                 <div class="grid-3">
                     {text("Ingress host", host)}
@@ -565,13 +567,24 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
                 </div>
                 <button type="submit" class="button">"Save settings"</button>
                 <ActionError result=update.value().into()/>
-                {move || update.value().get().and_then(|r| r.ok()).map(|_| view! { <p class="notice" role="status" data-testid="group-saved">"Settings saved."</p> })}
+                {move || update.value().get().and_then(|r| r.ok()).map(|u| view! { <p class="notice" role="status" data-testid="group-saved">{saved_note(&u)}</p> })}
             </form>
         </section>
     }
     // Type-erased: the page renders its views as nested futures, and this form inside the
     // group's panels overflowed a runtime thread's stack in a debug build.
     .into_any()
+}
+
+/// What saving a group's settings did, in a sentence.
+fn saved_note(update: &GroupUpdate) -> String {
+    match &update.release {
+        None => "Settings saved.".into(),
+        Some(d) if d.status == DeploymentStatus::Failed => {
+            format!("Settings saved, but releasing them failed: {}", d.reason)
+        }
+        Some(d) => format!("Settings saved and released as {}.", d.tag),
+    }
 }
 
 #[component]

@@ -7,8 +7,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use gatehouse_contract::{
-    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GitOpsStatus, GroupSummary, NewWebhook,
-    Permission, Route, Webhook, WebhookDelivery, WebhookRequest,
+    Approval, ApprovalOutcome, ApprovalStatus, Deployment, GatewayGroup, GitOpsStatus, GroupSummary, GroupUpdate,
+    NewWebhook, Permission, Route, Webhook, WebhookDelivery, WebhookRequest,
 };
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::groups;
@@ -46,17 +46,18 @@ pub async fn get_group(
     Ok(Json(groups::get(&state.db, &name).await?))
 }
 
-/// Change a group's settings.
+/// Change a group's settings. Once the group has a release, a change to its manifests is
+/// released at once (`release`: a deployment of kind `settings`, tagged like an approval).
 #[utoipa::path(put, path = "/gateway-groups/{name}", tag = "deployment", params(("name" = String, Path)), request_body = GatewayGroup,
-    responses((status = 200, body = GatewayGroup), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = GroupUpdate), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_group(
     caller: Caller,
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(body): Json<GatewayGroup>,
-) -> ApiResult<Json<GatewayGroup>> {
+) -> ApiResult<Json<GroupUpdate>> {
     let actor = caller.require(Permission::ReviewApis)?;
-    Ok(Json(groups::update(&state.db, actor, &name, body).await?))
+    Ok(Json(state.deployer.update_group(actor, &name, body).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
