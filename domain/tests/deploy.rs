@@ -284,7 +284,6 @@ async fn a_publisher_changes_a_groups_settings(db: Db) {
         url: "http://127.0.0.1:9/hook".into(),
         events: vec!["deployment.committed".into()],
         groups: vec!["food-apis".into()],
-        ..Default::default()
     };
     webhooks::create(&db, &admin, &hook).await.expect("webhook");
     let files = MemoryFiles::single("r.yaml", REVIEWS.as_bytes().to_vec());
