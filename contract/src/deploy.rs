@@ -109,6 +109,10 @@ pub struct LiveApi {
     /// The revisions released to this group before (newest first): what a rollback may return to.
     #[serde(default)]
     pub released_revisions: Vec<i64>,
+    /// Where this machine's gateway serves it: the group's port, or in private-jet mode the
+    /// API's own (none before its first release there).
+    #[serde(default)]
+    pub local_port: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

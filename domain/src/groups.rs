@@ -111,12 +111,11 @@ pub async fn create(db: &Db, actor: &Actor, mut group: GatewayGroup) -> Result<G
     actor.require(Permission::ReviewApis)?;
     validate(&mut group)?;
     let port = match group.port {
-        Some(p) => p,
-        None => {
-            let (max,): (Option<i64>,) =
-                sqlx::query_as("SELECT MAX(port) FROM gateway_groups").fetch_one(&db.pool).await?;
-            max.map(|m| (m + 1) as u16).unwrap_or(FIRST_LOCAL_PORT).max(FIRST_LOCAL_PORT)
+        Some(p) => {
+            refuse_api_port(db, p).await?;
+            p
         }
+        None => next_free_port(db).await?,
     };
     group.port = Some(port);
     let now = now_ms();
@@ -176,6 +175,9 @@ pub(crate) async fn checked_change(
 /// Store a checked change (see [`checked_change`]) and audit what changed.
 pub(crate) async fn save(db: &Db, actor: &Actor, before: &GatewayGroup, group: &GatewayGroup) -> Result<()> {
     actor.require(Permission::ReviewApis)?;
+    if let Some(port) = group.port.filter(|p| before.port != Some(*p)) {
+        refuse_api_port(db, port).await?;
+    }
     let updated = sqlx::query(
         "UPDATE gateway_groups SET kind = $1, regions = $2, mode = $3, host = $4, port = $5, replicas_min = $6, replicas_max = $7, \
          cpu_target = $8, image = $9, updated_at = $10 WHERE name = $11",
@@ -199,6 +201,95 @@ pub(crate) async fn save(db: &Db, actor: &Actor, before: &GatewayGroup, group: &
         Err(e) => return Err(e.into()),
     }
     audit::record(db, &actor.email, "group.updated", &before.name, &describe(&changes(before, group))).await
+}
+
+/// The next port no group's and no API's local gateway has, from 8081.
+async fn next_free_port(db: &Db) -> Result<u16> {
+    let (max,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(port) FROM (SELECT port FROM gateway_groups UNION ALL SELECT port FROM api_ports) AS taken",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let next = max.map(|m| m + 1).unwrap_or(FIRST_LOCAL_PORT as i64).max(FIRST_LOCAL_PORT as i64);
+    u16::try_from(next).map_err(|_| DomainError::Conflict("no local port is left for another gateway".into()))
+}
+
+/// A group may not take the port an API's own (private-jet) gateway serves on.
+async fn refuse_api_port(db: &Db, port: u16) -> Result<()> {
+    let taken: Option<(String, String)> =
+        sqlx::query_as("SELECT a.name, a.version FROM api_ports p JOIN apis a ON a.id = p.api_id WHERE p.port = $1")
+            .bind(i64::from(port))
+            .fetch_optional(&db.pool)
+            .await?;
+    match taken {
+        Some((name, version)) => Err(DomainError::Conflict(format!(
+            "port {port} is where the gateway of {name} {version} serves on this machine"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Give each API live in a private-jet group a local port of its own, once (see the
+/// `api_ports` migration); nothing for other modes, whose gateway serves on the group's port.
+pub async fn allot_api_ports(db: &Db, group: &str) -> Result<()> {
+    if get(db, group).await?.mode != GroupMode::PrivateJet {
+        return Ok(());
+    }
+    let without: Vec<(String,)> = sqlx::query_as(
+        "SELECT l.api_id FROM group_live l LEFT JOIN api_ports p ON p.api_id = l.api_id \
+         WHERE l.group_name = $1 AND p.api_id IS NULL ORDER BY l.api_id",
+    )
+    .bind(group)
+    .fetch_all(&db.pool)
+    .await?;
+    for (api_id,) in without {
+        // Another server process may take the same port at the same moment: then take the next.
+        let mut attempts = 0;
+        loop {
+            let port = next_free_port(db).await?;
+            let inserted =
+                sqlx::query("INSERT INTO api_ports (api_id, port) VALUES ($1, $2) ON CONFLICT (api_id) DO NOTHING")
+                    .bind(&api_id)
+                    .bind(i64::from(port))
+                    .execute(&db.pool)
+                    .await;
+            match inserted {
+                Err(e) if is_unique_violation(&e) && attempts < 5 => attempts += 1,
+                other => {
+                    other?;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The local gateways a group runs on this machine: (the API it alone serves, port) — one for
+/// the group (`None`), or in private-jet mode one per live API that has its port.
+pub async fn local_gateways(db: &Db, group: &GatewayGroup) -> Result<Vec<(Option<String>, u16)>> {
+    if group.mode != GroupMode::PrivateJet {
+        return Ok(group.port.map(|port| (None, port)).into_iter().collect());
+    }
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT p.api_id, p.port FROM api_ports p JOIN group_live l ON l.api_id = p.api_id AND l.group_name = $1 \
+         JOIN apis a ON a.id = p.api_id WHERE a.state <> 'RETIRED' ORDER BY p.port",
+    )
+    .bind(&group.name)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(api_id, port)| (Some(api_id), port as u16)).collect())
+}
+
+/// Where this machine's gateway serves an API of `group`: the group's port, or in private-jet
+/// mode the API's own (`None` until its first release there).
+pub async fn local_port(db: &Db, group: &GatewayGroup, api_id: &str) -> Result<Option<u16>> {
+    if group.mode != GroupMode::PrivateJet {
+        return Ok(group.port);
+    }
+    let port: Option<(i64,)> =
+        sqlx::query_as("SELECT port FROM api_ports WHERE api_id = $1").bind(api_id).fetch_optional(&db.pool).await?;
+    Ok(port.map(|(p,)| p as u16))
 }
 
 /// One setting a change touched: what, before, after.
@@ -240,14 +331,17 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     let mut out = Vec::new();
     for row in rows {
         let group = row.group()?;
-        let apis = live_apis(db, &group.name).await?;
+        let mut apis = live_apis(db, &group.name).await?;
+        for api in &mut apis {
+            api.local_port = local_port(db, &group, &api.api_id).await?;
+        }
         let tag = latest_tag(db, &group.name).await?;
         out.push(GroupSummary { group, apis, tag });
     }
     Ok(out)
 }
 
-/// The APIs assigned to a group and the revision live for each.
+/// The APIs assigned to a group and the revision live for each (`list` adds their local ports).
 pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     let rows: Vec<(String, String, String, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT a.id, a.name, a.version, a.context, a.state, l.revision FROM apis a \
@@ -275,6 +369,7 @@ pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
                 context,
                 live_revision,
                 released_revisions,
+                local_port: None,
             })
         })
         .collect()

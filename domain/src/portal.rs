@@ -69,10 +69,12 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
     }
     if let Some(group) = &row.group_name {
         let g = groups::get(db, group).await?;
-        endpoints.push(PortalEndpoint {
-            environment: "Gateway (this machine)".into(),
-            url: format!("http://127.0.0.1:{}{}", g.port.unwrap_or_default(), snapshot.context),
-        });
+        if let Some(port) = groups::local_port(db, &g, &row.id).await? {
+            endpoints.push(PortalEndpoint {
+                environment: "Gateway (this machine)".into(),
+                url: format!("http://127.0.0.1:{port}{}", snapshot.context),
+            });
+        }
         endpoints.push(PortalEndpoint {
             environment: "Ingress".into(),
             url: format!("https://{}{}", g.host, snapshot.context),
@@ -249,10 +251,9 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
     let group = row.group_name.clone().ok_or_else(|| {
         DomainError::Conflict(format!("{} {} is not deployed to a gateway yet", row.name, row.version))
     })?;
-    let port = groups::get(db, &group)
+    let port = groups::local_port(db, &groups::get(db, &group).await?, &row.id)
         .await?
-        .port
-        .ok_or_else(|| DomainError::Conflict(format!("group {group} has no local gateway")))?;
+        .ok_or_else(|| DomainError::Conflict(format!("{} {} has no local gateway yet", row.name, row.version)))?;
     if !request.path.starts_with('/') || request.path.contains("..") || request.path.contains('#') {
         return Err(DomainError::invalid("path", "an absolute path within the API, e.g. /pets/7"));
     }

@@ -351,8 +351,68 @@ async fn a_publisher_changes_a_groups_settings(db: Db) {
     let _ = std::fs::remove_dir_all(repo_dir);
 }
 
+/// In private-jet mode each API has a gateway of its own: on this machine each gets a port of
+/// its own at its first release, kept across releases, never one a group has or takes; the
+/// routing table and the portal point at it; out of private-jet mode, the group's port again.
+async fn private_jet_apis_get_local_ports_of_their_own(db: Db) {
+    let repo_dir = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4()));
+    let deployer = Deployer::new(db.clone(), repo_dir.join("gitops.git"));
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let jets = groups::create(&db, &publisher, group("jets", GroupMode::PrivateJet)).await.expect("group");
+    let shared = groups::create(&db, &publisher, group("shared", GroupMode::Shared)).await.expect("group");
+    assert_eq!((jets.port, shared.port), (Some(8081), Some(8082)));
+    assert_eq!(groups::local_gateways(&db, &jets).await.expect("gateways"), [], "nothing live, nothing to run");
+
+    let mut ids = Vec::new();
+    for (title, context) in [("Reviews", "/review/v1.0"), ("Ratings", "/rating/v1.0")] {
+        let text = REVIEWS.replace("title: Reviews", &format!("title: {title}"));
+        let files = MemoryFiles::single("r.yaml", text.into_bytes());
+        let request = ImportRequest { files: &files, entry: "r.yaml", context: Some(context.into()) };
+        let api = apis::import(&db, &creator, request).await.expect("import");
+        groups::assign(&db, &creator, &api.id, "jets").await.expect("assign");
+        revisions::create(&db, &creator, &api.id, "").await.expect("revision");
+        let approval = deployer.submit(&creator, &api.id, 1, "").await.expect("submit");
+        deployer.approve(&publisher, &approval, "").await.expect("approve").deployment.expect("deployed");
+        ids.push(api.id);
+    }
+    let gateways = groups::local_gateways(&db, &jets).await.expect("gateways");
+    let port_of = |id: &str| gateways.iter().find(|(api, _)| api.as_deref() == Some(id)).map(|(_, port)| *port);
+    let (reviews, ratings) = (port_of(&ids[0]).expect("reviews' port"), port_of(&ids[1]).expect("ratings' port"));
+    assert_eq!(gateways.len(), 2, "{gateways:?}");
+    assert!(reviews > 8082 && ratings > 8082 && reviews != ratings, "{gateways:?}");
+    assert_eq!(groups::local_port(&db, &jets, &ids[0]).await.expect("port"), Some(reviews));
+    let routes = deployer.routing().await.expect("routing");
+    let local = |context: &str| routes.iter().find(|r| r.context == context).map(|r| r.local_url.clone());
+    assert_eq!(local("/rating/v1.0"), Some(format!("http://127.0.0.1:{ratings}/rating/v1.0")));
+    let page = portal::api(&db, None, &ids[0]).await.expect("portal page");
+    assert!(page.endpoints.iter().any(|e| e.url == format!("http://127.0.0.1:{reviews}/review/v1.0")), "{page:?}");
+
+    // Kept across releases; a group never takes an API's port.
+    groups::allot_api_ports(&db, "jets").await.expect("again");
+    assert_eq!(groups::local_gateways(&db, &jets).await.expect("gateways"), gateways);
+    let next = groups::create(&db, &publisher, group("later", GroupMode::Shared)).await.expect("group");
+    assert!(next.port > Some(reviews.max(ratings)), "{next:?}");
+    let taken =
+        groups::create(&db, &publisher, GatewayGroup { port: Some(ratings), ..group("clash", GroupMode::Shared) });
+    match taken.await {
+        Err(DomainError::Conflict(message)) => assert!(message.contains("Ratings 1.0.0"), "{message}"),
+        other => panic!("an API's port is refused to a group: {other:?}"),
+    }
+    let moved = deployer.update_group(&publisher, "shared", GatewayGroup { port: Some(reviews), ..shared.clone() });
+    assert!(matches!(moved.await, Err(DomainError::Conflict(_))), "nor when a group moves");
+
+    // Out of private-jet mode, the group's one gateway serves both on the group's port.
+    let update = deployer.update_group(&publisher, "jets", GatewayGroup { mode: GroupMode::Shared, ..jets.clone() });
+    let now_shared = update.await.expect("to shared").group;
+    assert_eq!(groups::local_gateways(&db, &now_shared).await.expect("gateways"), [(None, 8081)]);
+    assert_eq!(groups::local_port(&db, &now_shared, &ids[1]).await.expect("port"), Some(8081));
+    let _ = std::fs::remove_dir_all(repo_dir);
+}
+
 db_tests!(
     a_publisher_changes_a_groups_settings,
+    private_jet_apis_get_local_ports_of_their_own,
     approval_deploys_commits_and_tags,
     publishers_cannot_approve_their_own_requests,
     sidecar_groups_need_a_backend_image,

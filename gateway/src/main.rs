@@ -64,6 +64,9 @@ struct Args {
     instance: Option<String>,
     #[arg(long, env = "GATEWAY_REGION", default_value = "")]
     region: String,
+    /// Serve only this API (its id) of the group's bundle: a private-jet gateway, one per API.
+    #[arg(long, env = "GATEWAY_API")]
+    api: Option<String>,
     /// A Redis the group's gateways share tier counts through (`redis://[[user]:password@]host[:port][/db]`);
     /// without one, each instance counts its own requests.
     #[arg(long, env = "GATEWAY_RATE_LIMIT_STORE", hide_env_values = true)]
@@ -208,6 +211,7 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         metrics: metrics.clone(),
         instance: instance.clone(),
         region: args.region.clone(),
+        api: args.api.clone(),
     });
 
     // Start from the given file, else from the last bundle pulled before a restart.

@@ -35,6 +35,9 @@ pub struct Gateway {
     pub metrics: Arc<Metrics>,
     pub instance: String,
     pub region: String,
+    /// The one API of its group's bundle this gateway serves (a private-jet gateway), by id;
+    /// `None` serves them all.
+    pub api: Option<String>,
 }
 
 /// A bundle as one worker serves it, with the tokens that worker has verified against it.

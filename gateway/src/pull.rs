@@ -17,7 +17,10 @@ pub const LONG_POLL_SECS: u64 = 25;
 /// Parse and compile bundle bytes, then swap them in. Requests in flight keep the runtime they
 /// started with.
 pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
-    let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("{origin}: not a bundle: {e}"))?;
+    let mut bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("{origin}: not a bundle: {e}"))?;
+    if let Some(only) = &gateway.api {
+        bundle.apis.retain(|api| api.id == *only);
+    }
     let runtime = Runtime::compile(bundle).map_err(|e| format!("{origin}: {e}"))?;
     metrics.set_bundle(&runtime.group, &runtime.version);
     tracing::info!(group = %runtime.group, version = %runtime.version, apis = runtime.apis.len(), origin, "bundle loaded");

@@ -1,14 +1,25 @@
 //! The embedded default: `gatehouse serve` runs one local `gatehouse-gateway` per gateway group
-//! on the group's port, restarts it when it dies, and starts gateways for groups created while
-//! it runs, and moves one whose port or region changed — so approval → live traffic works on
-//! one machine with no cluster. Each gateway
-//! pulls its bundle and sends its events over HTTP like any other, with its own credential.
+//! on the group's port — in private-jet mode one per live API instead, each on the API's own
+//! port and serving only that API, as the group's manifests do in a cluster — restarts one
+//! that dies, starts gateways for groups and APIs that come while it runs, moves one whose port
+//! or region changed and stops one no longer wanted — so approval → live traffic works on one
+//! machine with no cluster. Each gateway pulls its bundle and sends its events over HTTP like
+//! any other, with its group's credential.
 
 use gatehouse_domain::{Db, gateways, groups};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::process::{Child, Command};
+
+/// A gateway this machine should run.
+struct Wanted {
+    group: String,
+    /// The one API it serves (private-jet mode), or every API of the group.
+    api: Option<String>,
+    port: u16,
+    region: String,
+}
 
 /// A gateway this supervisor started, and the settings it was started with.
 struct Running {
@@ -42,16 +53,24 @@ pub fn gateway_binary() -> Option<PathBuf> {
 }
 
 impl Supervisor {
-    async fn start(&self, group: &str, port: u16, region: &str) -> Result<Child, String> {
+    /// Start the gateway of `group` on `port` — serving only `api` when it is private-jet's.
+    async fn start(&self, group: &str, api: Option<&str>, port: u16, region: &str) -> Result<Child, String> {
         let token = gateways::embedded_credential(&self.db, group).await.map_err(|e| e.to_string())?;
-        let state_dir = self.state_root.join(group);
-        Command::new(&self.binary)
+        let (state_dir, instance) = match api {
+            Some(api) => (self.state_root.join(group).join(api), format!("embedded-{group}-{api}")),
+            None => (self.state_root.join(group), format!("embedded-{group}")),
+        };
+        let mut command = Command::new(&self.binary);
+        if let Some(api) = api {
+            command.env("GATEWAY_API", api);
+        }
+        command
             .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
             .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", admin_port(port)))
             .env("GATEHOUSE_SERVER", &self.server_url)
             .env("GATEHOUSE_GATEWAY_TOKEN", token)
             .env("GATEWAY_STATE_DIR", state_dir)
-            .env("GATEWAY_INSTANCE", format!("embedded-{group}"))
+            .env("GATEWAY_INSTANCE", instance)
             .env("GATEWAY_REGION", region)
             // Stop with this server even if it is killed, so a restart can bind the port again.
             .env("GATEWAY_EXIT_WITH_PARENT", "1")
@@ -60,45 +79,69 @@ impl Supervisor {
             .map_err(|e| format!("cannot start {}: {e}", self.binary.display()))
     }
 
-    /// Keep one gateway per group running, forever.
+    /// The gateways this machine should run now, by key (`group`, or `group/api` in private-jet
+    /// mode): (group, the API it alone serves, port, region).
+    async fn wanted(&self) -> Result<HashMap<String, Wanted>, gatehouse_domain::DomainError> {
+        let mut wanted = HashMap::new();
+        for summary in groups::list(&self.db).await? {
+            let g = summary.group;
+            // Ports for private-jet APIs released before they had any (or whose allotment failed).
+            groups::allot_api_ports(&self.db, &g.name).await?;
+            let region = g.regions.first().cloned().unwrap_or_default();
+            for (api, port) in groups::local_gateways(&self.db, &g).await? {
+                let key = match &api {
+                    Some(api) => format!("{}/{api}", g.name),
+                    None => g.name.clone(),
+                };
+                wanted.insert(key, Wanted { group: g.name.clone(), api, port, region: region.clone() });
+            }
+        }
+        Ok(wanted)
+    }
+
+    /// Keep the wanted gateways running, forever: start new ones, restart dead ones, move ones
+    /// whose port or region changed, stop ones no longer wanted (a group out of private-jet
+    /// mode, a retired API).
     pub async fn run(self) {
         let mut running: HashMap<String, Running> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
-            let list = match groups::list(&self.db).await {
-                Ok(list) => list,
+            let wanted = match self.wanted().await {
+                Ok(wanted) => wanted,
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot list gateway groups");
+                    tracing::warn!(error = %e, "cannot list the local gateways to run");
                     continue;
                 }
             };
-            for summary in list {
-                let g = summary.group;
-                let Some(port) = g.port else { continue };
-                let region = g.regions.first().cloned().unwrap_or_default();
-                if let Some(gateway) = running.get_mut(&g.name) {
+            let unwanted: Vec<String> = running.keys().filter(|key| !wanted.contains_key(*key)).cloned().collect();
+            for key in unwanted {
+                if let Some(mut gateway) = running.remove(&key) {
+                    tracing::info!(gateway = %key, "gateway no longer wanted; stopping it");
+                    let _ = gateway.child.kill().await;
+                }
+            }
+            for (key, w) in wanted {
+                if let Some(gateway) = running.get_mut(&key) {
                     match gateway.child.try_wait() {
-                        Ok(None) if (gateway.port, &gateway.region) == (port, &region) => continue,
+                        Ok(None) if (gateway.port, &gateway.region) == (w.port, &w.region) => continue,
                         Ok(None) => {
                             // A publisher changed the group's port or region: stop this one (its
                             // connections end with it) and start it where the group now says.
-                            tracing::info!(group = %g.name, from = gateway.port, to = port, "gateway settings changed; moving it");
+                            tracing::info!(gateway = %key, from = gateway.port, to = w.port, "gateway settings changed; moving it");
                             let _ = gateway.child.kill().await;
                         }
-                        Ok(Some(status)) => tracing::warn!(group = %g.name, %status, "gateway exited; restarting it"),
-                        Err(e) => {
-                            tracing::warn!(group = %g.name, error = %e, "cannot check the gateway; restarting it")
-                        }
+                        Ok(Some(status)) => tracing::warn!(gateway = %key, %status, "gateway exited; restarting it"),
+                        Err(e) => tracing::warn!(gateway = %key, error = %e, "cannot check the gateway; restarting it"),
                     }
-                    running.remove(&g.name);
+                    running.remove(&key);
                 }
-                match self.start(&g.name, port, &region).await {
+                match self.start(&w.group, w.api.as_deref(), w.port, &w.region).await {
                     Ok(child) => {
-                        tracing::info!(group = %g.name, port, "gateway started");
-                        running.insert(g.name.clone(), Running { child, port, region });
+                        tracing::info!(gateway = %key, port = w.port, "gateway started");
+                        running.insert(key, Running { child, port: w.port, region: w.region });
                     }
-                    Err(e) => tracing::error!(group = %g.name, error = %e, "gateway could not start"),
+                    Err(e) => tracing::error!(gateway = %key, error = %e, "gateway could not start"),
                 }
             }
         }

@@ -596,6 +596,11 @@ impl Deployer {
                     self.fail(&id, &e.to_string(), &steps_json).await?;
                     return Err(e);
                 }
+                // A private-jet API's own local gateway needs its port before it can serve (the
+                // supervisor gives missing ones too, so a failure here heals on its next round).
+                if let Err(e) = groups::allot_api_ports(&self.db, group_name).await {
+                    tracing::warn!(group = group_name, error = %e, "cannot give the APIs their local ports");
+                }
                 self.changed.send_modify(|n| *n += 1);
                 self.push_wanted.notify_one();
                 let payload = serde_json::json!({
@@ -923,8 +928,15 @@ impl Deployer {
             if let Some((_, _, text)) = self.current_bundle(&summary.group.name).await? {
                 let bundle: gatehouse_contract::Bundle =
                     serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
+                let ports = groups::local_gateways(&self.db, &summary.group).await?;
                 for (host, context, service) in manifests::routes(&summary.group, &bundle) {
-                    let local_url = format!("http://127.0.0.1:{}{context}", summary.group.port.unwrap_or_default());
+                    // The group's gateway, or in private-jet mode the one of the API at this context.
+                    let api = bundle.apis.iter().find(|a| a.context == context).map(|a| a.id.as_str());
+                    let port = ports.iter().find(|(only, _)| only.is_none() || only.as_deref() == api).map(|(_, p)| *p);
+                    let local_url = match port {
+                        Some(port) => format!("http://127.0.0.1:{port}{context}"),
+                        None => String::new(),
+                    };
                     rows.push(gatehouse_contract::Route {
                         host,
                         context,

@@ -440,7 +440,11 @@ pub fn GroupPage() -> impl IntoView {
                             <dl class="facts">
                                 <dt>"Mode"</dt><dd>{g.group.mode.as_str()}</dd>
                                 <dt>"Host"</dt><dd><code>{g.group.host.clone()}</code></dd>
-                                <dt>"Local gateway"</dt><dd><code>{format!("http://127.0.0.1:{}", g.group.port.unwrap_or_default())}</code></dd>
+                                <dt>"Local gateway"</dt><dd>{if g.group.mode == GroupMode::PrivateJet {
+                                    view! { "one per API, each on its own port (below)" }.into_any()
+                                } else {
+                                    view! { <code>{format!("http://127.0.0.1:{}", g.group.port.unwrap_or_default())}</code> }.into_any()
+                                }}</dd>
                                 <dt>"Autoscaling"</dt><dd>{format!("{}–{} replicas at {}% CPU", g.group.replicas_min, g.group.replicas_max, g.group.cpu_target)}</dd>
                                 <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
                             </dl>
@@ -451,7 +455,7 @@ pub fn GroupPage() -> impl IntoView {
                             <h2>"APIs"</h2>
                             {no_apis.then(|| view! { <p class="muted">"No API is assigned to this group yet: assign one in its settings, then approve a revision."</p> })}
                             <table class="table" data-testid="group-apis" hidden=no_apis>
-                                <thead><tr><th>"API"</th><th>"Context"</th><th>"State"</th><th>"Live revision"</th><th></th></tr></thead>
+                                <thead><tr><th>"API"</th><th>"Context"</th><th>"State"</th><th>"Live revision"</th><th>"On this machine"</th><th></th></tr></thead>
                                 <tbody>
                                     {g.apis.into_iter().map(|a| {
                                         let group_name = group_name.clone();
@@ -465,6 +469,10 @@ pub fn GroupPage() -> impl IntoView {
                                                 <td><code>{a.context.clone()}</code></td>
                                                 <td>{state_badge(a.state)}</td>
                                                 <td data-testid="live-revision">{a.live_revision.map(|r| r.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                                <td data-testid="local-url">{match (a.live_revision, a.local_port) {
+                                                    (Some(_), Some(port)) => view! { <code>{format!("http://127.0.0.1:{port}{}", a.context)}</code> }.into_any(),
+                                                    _ => view! { "—" }.into_any(),
+                                                }}</td>
                                                 <td>{(reviewer && !earlier.is_empty()).then(|| view! {
                                                     <span class="inline">
                                                         <select aria-label="Revision to roll back to" on:change=move |ev| target.set(event_target_value(&ev))>
