@@ -6,3 +6,7 @@ CREATE TABLE api_ports (
     api_id TEXT PRIMARY KEY REFERENCES apis (id) ON DELETE CASCADE,
     port   BIGINT NOT NULL UNIQUE
 );
+
+-- A private-jet gateway reports the one API it serves: a release of that API is live once the
+-- gateways serving it (not every gateway of the group) serve the release. '' serves every API.
+ALTER TABLE gateway_instances ADD COLUMN api_id TEXT NOT NULL DEFAULT '';

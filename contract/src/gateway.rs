@@ -158,6 +158,9 @@ pub struct GatewayInstance {
     pub up: bool,
     /// How it counts its tiers, as of its last heartbeat.
     pub tier_counts: TierCounts,
+    /// The one API it serves (a private-jet gateway), or empty for every API of its group.
+    #[serde(default)]
+    pub api_id: String,
 }
 
 /// How a gateway instance counts the requests its tiers allow: on its own, or together with

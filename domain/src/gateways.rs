@@ -128,28 +128,38 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<String> {
     row.map(|(g,)| g).ok_or_else(|| DomainError::Unauthorized("invalid gateway credential".into()))
 }
 
-/// Record that `instance` of `group` serves release `version` (a heartbeat).
-pub async fn report(
-    db: &Db,
-    group: &str,
-    instance: &str,
-    version: &str,
-    started_at: i64,
-    tier_counts: TierCounts,
-) -> Result<()> {
-    if instance.is_empty() || instance.len() > 200 {
+/// What a gateway says of itself with each bundle pull.
+#[derive(Clone, Copy, Debug)]
+pub struct Heartbeat<'a> {
+    pub instance: &'a str,
+    /// The release version it serves; empty before its first bundle.
+    pub version: &'a str,
+    /// The one API it serves (a private-jet gateway), or empty for every API of its group.
+    pub api: &'a str,
+    pub started_at: i64,
+    pub tier_counts: TierCounts,
+}
+
+/// Record a heartbeat of a gateway of `group`: which release it serves, and how.
+pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
+    if beat.instance.is_empty() || beat.instance.len() > 200 {
         return Err(DomainError::invalid("X-Gateway-Instance", "1 to 200 characters"));
     }
+    if beat.api.len() > 100 {
+        return Err(DomainError::invalid("X-Gateway-Api", "at most 100 characters"));
+    }
     sqlx::query(
-        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (group_name, instance) DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6",
+        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts, api_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (group_name, instance) \
+         DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6, api_id = $7",
     )
     .bind(group)
-    .bind(instance)
-    .bind(version)
-    .bind(started_at)
+    .bind(beat.instance)
+    .bind(beat.version)
+    .bind(beat.started_at)
     .bind(now_ms())
-    .bind(tier_counts.as_str())
+    .bind(beat.tier_counts.as_str())
+    .bind(beat.api)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -158,15 +168,16 @@ pub async fn report(
 /// The instances of a group that reported in the last hour, newest first.
 pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     let now = now_ms();
-    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT instance, version, started_at, seen_at, tier_counts FROM gateway_instances WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
+    let rows: Vec<(String, String, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT instance, version, started_at, seen_at, tier_counts, api_id FROM gateway_instances \
+         WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
     )
     .bind(group)
     .bind(now - 3_600_000)
     .fetch_all(&db.pool)
     .await?;
     rows.into_iter()
-        .map(|(instance, version, started_at, seen_at, tier_counts)| {
+        .map(|(instance, version, started_at, seen_at, tier_counts, api_id)| {
             let tier_counts = TierCounts::parse(&tier_counts).ok_or_else(|| {
                 DomainError::Internal(format!("gateway instance {instance}: unknown tier counts {tier_counts:?}"))
             })?;
@@ -177,14 +188,18 @@ pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
                 started_at,
                 seen_at,
                 tier_counts,
+                api_id,
             })
         })
         .collect()
 }
 
-/// (instances up serving `version`, instances up) in `group`: "live on N of M".
-pub async fn live_on(db: &Db, group: &str, version: &str) -> Result<(u32, u32)> {
-    let up: Vec<GatewayInstance> = instances(db, group).await?.into_iter().filter(|i| i.up).collect();
+/// (instances up serving `version`, instances up) in `group`: "live on N of M" — of the
+/// instances that serve `api` when the release is of one API (a private-jet gateway serves one
+/// API only, and another API's gateway says nothing of this one's release).
+pub async fn live_on(db: &Db, group: &str, version: &str, api: Option<&str>) -> Result<(u32, u32)> {
+    let serves = |i: &GatewayInstance| i.api_id.is_empty() || api.is_none_or(|api| api == i.api_id);
+    let up: Vec<GatewayInstance> = instances(db, group).await?.into_iter().filter(|i| i.up && serves(i)).collect();
     let serving = up.iter().filter(|i| i.version == version).count();
     Ok((u32::try_from(serving).unwrap_or(u32::MAX), u32::try_from(up.len()).unwrap_or(u32::MAX)))
 }

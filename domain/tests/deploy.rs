@@ -905,9 +905,16 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
     use gatehouse_domain::gateways;
     let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
     groups::create(&db, &publisher, group("pets", GroupMode::Shared)).await.expect("group");
-    gateways::report(&db, "pets", "gw-a", "", 1, TierCounts::StoreUnreachable).await.expect("first heartbeat");
-    gateways::report(&db, "pets", "gw-b", "1.0.0", 2, TierCounts::PerInstance).await.expect("heartbeat");
-    gateways::report(&db, "pets", "gw-a", "1.0.0", 1, TierCounts::Shared).await.expect("second heartbeat");
+    let beat = |instance, version, api, tier_counts| gateways::Heartbeat {
+        instance,
+        version,
+        api,
+        started_at: 1,
+        tier_counts,
+    };
+    gateways::report(&db, "pets", &beat("gw-a", "", "", TierCounts::StoreUnreachable)).await.expect("first heartbeat");
+    gateways::report(&db, "pets", &beat("gw-b", "1.0.0", "", TierCounts::PerInstance)).await.expect("heartbeat");
+    gateways::report(&db, "pets", &beat("gw-a", "1.0.0", "", TierCounts::Shared)).await.expect("second heartbeat");
     let mut listed: Vec<_> = gateways::instances(&db, "pets")
         .await
         .expect("instances")
@@ -922,8 +929,14 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
             ("gw-b".to_string(), "1.0.0".to_string(), TierCounts::PerInstance, true)
         ]
     );
-    assert_eq!(gateways::live_on(&db, "pets", "1.0.0").await.expect("live"), (2, 2));
-    let unnamed = gateways::report(&db, "pets", "", "1.0.0", 1, TierCounts::Shared).await;
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 2));
+    // A private-jet gateway of another API, still on the previous release, says nothing of the
+    // release of this API; it does count for a release of the whole group (settings).
+    gateways::report(&db, "pets", &beat("gw-menu", "0.9.0", "menu", TierCounts::PerInstance)).await.expect("menu");
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", Some("orders")).await.expect("live"), (2, 2));
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", Some("menu")).await.expect("live"), (2, 3));
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 3));
+    let unnamed = gateways::report(&db, "pets", &beat("", "1.0.0", "", TierCounts::Shared)).await;
     assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");
 }
 

@@ -71,6 +71,7 @@ impl Puller {
                 .header("if-none-match", format!("\"{etag}\""))
                 .header("x-gateway-instance", &self.instance)
                 .header("x-gateway-version", &version)
+                .header("x-gateway-api", gateway.api.as_deref().unwrap_or_default())
                 .header("x-gateway-started", self.started_at.to_string())
                 .header("x-gateway-tier-counts", metrics.tier_counts().as_str())
                 .timeout(Duration::from_secs(LONG_POLL_SECS + 10))

@@ -489,6 +489,63 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
 /// A pipeline's gates before a release: `api validate` checks a file without importing it, and
 /// `api diff --fail-on-breaking` fails when the working copy drops or changes what the last
 /// revision offered.
+/// A private-jet group runs a gateway per API on this machine, as its manifests do in a
+/// cluster: each API answers on a port of its own and only there, and the group's port serves
+/// nothing.
+#[test]
+fn a_private_jet_group_runs_a_gateway_per_api() {
+    let server = start();
+    let publisher = server.token.clone();
+    run(
+        &server.data,
+        &["user", "create", "--email", "dev@example.com", "--role", "creator", "--password", "correct horse battery"],
+    );
+    let creator =
+        run(&server.data, &["token", "create", "--email", "dev@example.com", "--name", "ci"]).trim().to_string();
+    let group_port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = group_port.to_string();
+    let group =
+        ["group", "create", "--name", "jets", "--host", "jets.example.com", "--mode", "private-jet", "--port", &port];
+    remote(&server, &publisher, &group);
+    for (title, context) in [("Menu", "/menu/v1"), ("Orders", "/orders/v1")] {
+        let definition = format!(
+            "openapi: 3.0.3\ninfo:\n  title: {title}\n  version: 1.0.0\npaths:\n  /items:\n    get:\n      summary: List items\n      \
+             responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              \
+             example:\n                from: {title}\n"
+        );
+        let file = write(&server, &format!("{title}.yaml"), &definition);
+        let api = ["-n", title, "-v", "1.0.0"];
+        remote(&server, &creator, &["api", "import", "--file", &file, "--context", context]);
+        remote(&server, &creator, &[&["api", "set-group"][..], &api, &["--group", "jets"]].concat());
+        remote(&server, &creator, &[&["api", "change-status"][..], &api, &["-a", "prototype"]].concat());
+        remote(&server, &creator, &[&["api", "revision"][..], &api].concat());
+        let request = remote(&server, &creator, &[&["approval", "submit"][..], &api, &["--revision", "1"]].concat());
+        let approve = ["approval", "approve", "--id", request.trim(), "--wait", "30"];
+        let approved = remote(&server, &publisher, &approve);
+        // Live once the API's own gateway serves it (the other API's gateway is not its).
+        assert!(approved.trim_end().ends_with("live on 1 of 1 gateways"), "{approved}");
+    }
+
+    let server_port: u16 = server.url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("server port");
+    let answer = get(server_port, "/api/v1/routing", &format!("Authorization: Bearer {publisher}\r\n"));
+    let routes: serde_json::Value =
+        serde_json::from_str(answer.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default()).expect("json");
+    let port_of = |context: &str| -> u16 {
+        let route = routes.as_array().into_iter().flatten().find(|r| r["context"] == context).expect("routed");
+        let url = route["local_url"].as_str().unwrap_or_default();
+        url.trim_start_matches("http://127.0.0.1:").trim_end_matches(context).parse().expect("a local port")
+    };
+    let (menu, orders) = (port_of("/menu/v1"), port_of("/orders/v1"));
+    assert!(menu != orders && menu != group_port && orders != group_port, "{routes}");
+    let served = get(menu, "/menu/v1/items", "");
+    assert!(served.starts_with("HTTP/1.1 200") && served.contains(r#""from":"Menu""#), "{served}");
+    let served = get(orders, "/orders/v1/items", "");
+    assert!(served.starts_with("HTTP/1.1 200") && served.contains(r#""from":"Orders""#), "{served}");
+    let elsewhere = get(menu, "/orders/v1/items", "");
+    assert!(elsewhere.starts_with("HTTP/1.1 404"), "the menu's gateway serves the menu alone: {elsewhere}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", group_port)).is_err(), "no gateway for the whole group");
+}
+
 #[test]
 fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
     let server = start();

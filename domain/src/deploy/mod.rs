@@ -891,7 +891,7 @@ impl Deployer {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("deployment {id}")))?;
-        let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
+        let (live_on, gateways) = self.live_on(&row.group_name, &row.tag, row.api_id.as_deref()).await?;
         Ok(row.into_deployment(live_on, gateways, self.remote.as_ref().map(Remote::shown)))
     }
 
@@ -907,16 +907,16 @@ impl Deployer {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let (live_on, gateways) = self.live_on(&row.group_name, &row.tag).await?;
+            let (live_on, gateways) = self.live_on(&row.group_name, &row.tag, row.api_id.as_deref()).await?;
             out.push(row.into_deployment(live_on, gateways, self.remote.as_ref().map(Remote::shown)));
         }
         Ok(out)
     }
 
     /// "Live on N of M" for a release tag (`group-v1.2.0`), from the gateways' heartbeats.
-    async fn live_on(&self, group: &str, tag: &str) -> Result<(u32, u32)> {
+    async fn live_on(&self, group: &str, tag: &str, api: Option<&str>) -> Result<(u32, u32)> {
         match tag.strip_prefix(&format!("{group}-v")) {
-            Some(version) => crate::gateways::live_on(&self.db, group, version).await,
+            Some(version) => crate::gateways::live_on(&self.db, group, version, api).await,
             None => Ok((0, 0)),
         }
     }

@@ -52,9 +52,10 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
 
 /// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match`
 /// set to the current ETag, the answer waits (up to `wait` seconds) for a change and is 304
-/// when there was none. `X-Gateway-Instance`, `X-Gateway-Version`, `X-Gateway-Started` and
-/// `X-Gateway-Tier-Counts` (`per_instance`, the default, `shared` or `store_unreachable`)
-/// report what the caller serves and how it counts tiers.
+/// when there was none. `X-Gateway-Instance`, `X-Gateway-Version`, `X-Gateway-Started`,
+/// `X-Gateway-Api` (the one API a private-jet gateway serves) and `X-Gateway-Tier-Counts`
+/// (`per_instance`, the default, `shared` or `store_unreachable`) report what the caller
+/// serves and how it counts tiers.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
     responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
 pub async fn pull_bundle(
@@ -76,15 +77,14 @@ pub async fn pull_bundle(
             )
         })?,
     };
-    gateways::report(
-        &state.db,
-        &group,
-        if instance.is_empty() { "unnamed" } else { &instance },
-        &text_header(&headers, "x-gateway-version"),
-        started,
+    let beat = gateways::Heartbeat {
+        instance: if instance.is_empty() { "unnamed" } else { &instance },
+        version: &text_header(&headers, "x-gateway-version"),
+        api: &text_header(&headers, "x-gateway-api"),
+        started_at: started,
         tier_counts,
-    )
-    .await?;
+    };
+    gateways::report(&state.db, &group, &beat).await?;
     let known = text_header(&headers, "if-none-match").trim_matches('"').to_string();
     let mut deadline = tokio::time::Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(30));
     let issuer = state.issuer();
