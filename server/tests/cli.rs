@@ -92,6 +92,14 @@ fn remote(server: &Server, token: &str, args: &[&str]) -> String {
     run(&server.data, &all)
 }
 
+/// A creator `dev@example.com` on the server's data directory, and a token of theirs.
+fn creator_token(server: &Server) -> String {
+    let user =
+        ["user", "create", "--email", "dev@example.com", "--role", "creator", "--password", "correct horse battery"];
+    run(&server.data, &user);
+    run(&server.data, &["token", "create", "--email", "dev@example.com", "--name", "ci"]).trim().to_string()
+}
+
 /// Runs an `api` command that must fail, and returns what it said on stderr.
 fn api_fails(server: &Server, args: &[&str]) -> String {
     let mut all = vec!["api"];
@@ -279,12 +287,7 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(init.status.success());
     let server = start_with(&[("GATEHOUSE_GITOPS_REMOTE", &gitops_remote.display().to_string())]);
     let publisher = server.token.clone();
-    run(
-        &server.data,
-        &["user", "create", "--email", "dev@example.com", "--role", "creator", "--password", "correct horse battery"],
-    );
-    let creator =
-        run(&server.data, &["token", "create", "--email", "dev@example.com", "--name", "ci"]).trim().to_string();
+    let creator = creator_token(&server);
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port().to_string();
     let group = ["group", "create", "--name", "food-apis", "--host", "food.example.com", "--port", &port];
     let created = remote(&server, &publisher, &group);
@@ -496,12 +499,7 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
 fn a_private_jet_group_runs_a_gateway_per_api() {
     let server = start();
     let publisher = server.token.clone();
-    run(
-        &server.data,
-        &["user", "create", "--email", "dev@example.com", "--role", "creator", "--password", "correct horse battery"],
-    );
-    let creator =
-        run(&server.data, &["token", "create", "--email", "dev@example.com", "--name", "ci"]).trim().to_string();
+    let creator = creator_token(&server);
     let group_port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let port = group_port.to_string();
     let group =
