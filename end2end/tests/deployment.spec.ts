@@ -162,6 +162,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(pub.getByTestId('live-revision')).toHaveText('2');
   // The group's local gateway reports in, counting tiers on its own (no shared store set).
   await expect(pub.getByTestId('tier-counts').first()).toHaveText('per instance');
+  await expect(pub.getByTestId('gateway-serves').first()).toHaveText('every API');
   // A credential for gateways elsewhere is shown once, listed, and revoked; the local
   // gateway's own one offers no revoke.
   await pub.getByRole('button', { name: 'New gateway credential' }).click();

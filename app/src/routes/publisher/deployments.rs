@@ -435,6 +435,7 @@ pub fn GroupPage() -> impl IntoView {
                     let reviewer = auth.can(Permission::ReviewApis);
                     let group_name = g.group.name.clone();
                     let no_apis = g.apis.is_empty();
+                    let api_labels = g.apis.iter().map(|a| (a.api_id.clone(), format!("{} {}", a.name, a.version))).collect();
                     view! {
                         <section class="panel">
                             <dl class="facts">
@@ -450,7 +451,7 @@ pub fn GroupPage() -> impl IntoView {
                             </dl>
                         </section>
                         {reviewer.then(|| view! { <GroupSettings group=g.group.clone() update/> })}
-                        <GatewayStatus group=group_name.clone() reviewer/>
+                        <GatewayStatus group=group_name.clone() reviewer apis=api_labels/>
                         <section class="panel">
                             <h2>"APIs"</h2>
                             {no_apis.then(|| view! { <p class="muted">"No API is assigned to this group yet: assign one in its settings, then approve a revision."</p> })}
@@ -637,7 +638,8 @@ pub fn RoutingPage() -> impl IntoView {
 /// The group's gateway instances (from their heartbeats) and, for publishers, a credential for
 /// gateways run elsewhere. Loaded in the browser only.
 #[component]
-fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
+/// `apis`: the group's APIs by id, to name the one a private-jet gateway serves.
+fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> impl IntoView {
     let load = ServerAction::<LoadGatewayInstances>::new();
     let credential = ServerAction::<CreateGatewayCredential>::new();
     let for_load = group.clone();
@@ -653,11 +655,16 @@ fn GatewayStatus(group: String, reviewer: bool) -> impl IntoView {
                 Ok(list) if list.is_empty() => view! { <p class="muted">"No gateway has reported in the last hour."</p> }.into_any(),
                 Ok(list) => view! {
                     <table class="table compact">
-                        <thead><tr><th>"Instance"</th><th>"Serving release"</th><th>"Last seen"</th><th>"State"</th><th>"Tier counts"</th></tr></thead>
+                        <thead><tr><th>"Instance"</th><th>"Serves"</th><th>"Serving release"</th><th>"Last seen"</th><th>"State"</th><th>"Tier counts"</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|i| view! {
                                 <tr>
                                     <td><code>{i.instance}</code></td>
+                                    <td data-testid="gateway-serves">{match apis.iter().find(|(id, _)| *id == i.api_id) {
+                                        _ if i.api_id.is_empty() => "every API".to_string(),
+                                        Some((_, label)) => label.clone(),
+                                        None => i.api_id.clone(),
+                                    }}</td>
                                     <td>{if i.version.is_empty() { "nothing yet".to_string() } else { i.version }}</td>
                                     <td class="muted">{format_utc(i.seen_at)}</td>
                                     <td>{if i.up { "up" } else { "not reporting" }}</td>
