@@ -165,6 +165,17 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Forget an instance stopped on purpose (by the embedded supervisor), so it is neither shown
+/// as up nor counted in "live on N of M" until its heartbeat would have timed out.
+pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
+    sqlx::query("DELETE FROM gateway_instances WHERE group_name = $1 AND instance = $2")
+        .bind(group)
+        .bind(instance)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// The instances of a group that reported in the last hour, newest first.
 pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     let now = now_ms();

@@ -936,6 +936,9 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
     assert_eq!(gateways::live_on(&db, "pets", "1.0.0", Some("orders")).await.expect("live"), (2, 2));
     assert_eq!(gateways::live_on(&db, "pets", "1.0.0", Some("menu")).await.expect("live"), (2, 3));
     assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 3));
+    // Stopped on purpose, it is forgotten at once rather than left "up" until it times out.
+    gateways::forget(&db, "pets", "gw-menu").await.expect("forget");
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 2));
     let unnamed = gateways::report(&db, "pets", &beat("", "1.0.0", "", TierCounts::Shared)).await;
     assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");
 }

@@ -21,9 +21,21 @@ struct Wanted {
     region: String,
 }
 
+impl Wanted {
+    /// Its name in heartbeats and events.
+    fn instance(&self) -> String {
+        match &self.api {
+            Some(api) => format!("embedded-{}-{api}", self.group),
+            None => format!("embedded-{}", self.group),
+        }
+    }
+}
+
 /// A gateway this supervisor started, and the settings it was started with.
 struct Running {
     child: Child,
+    group: String,
+    instance: String,
     port: u16,
     region: String,
 }
@@ -53,25 +65,23 @@ pub fn gateway_binary() -> Option<PathBuf> {
 }
 
 impl Supervisor {
-    /// Start the gateway of `group` on `port` — serving only `api` when it is private-jet's.
-    async fn start(&self, group: &str, api: Option<&str>, port: u16, region: &str) -> Result<Child, String> {
-        let token = gateways::embedded_credential(&self.db, group).await.map_err(|e| e.to_string())?;
-        let (state_dir, instance) = match api {
-            Some(api) => (self.state_root.join(group).join(api), format!("embedded-{group}-{api}")),
-            None => (self.state_root.join(group), format!("embedded-{group}")),
-        };
+    /// Start a wanted gateway: the group's, or one serving only its private-jet API.
+    async fn start(&self, w: &Wanted) -> Result<Child, String> {
+        let token = gateways::embedded_credential(&self.db, &w.group).await.map_err(|e| e.to_string())?;
+        let mut state_dir = self.state_root.join(&w.group);
         let mut command = Command::new(&self.binary);
-        if let Some(api) = api {
+        if let Some(api) = &w.api {
             command.env("GATEWAY_API", api);
+            state_dir = state_dir.join(api);
         }
         command
-            .env("GATEWAY_LISTEN", format!("127.0.0.1:{port}"))
-            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", admin_port(port)))
+            .env("GATEWAY_LISTEN", format!("127.0.0.1:{}", w.port))
+            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", admin_port(w.port)))
             .env("GATEHOUSE_SERVER", &self.server_url)
             .env("GATEHOUSE_GATEWAY_TOKEN", token)
             .env("GATEWAY_STATE_DIR", state_dir)
-            .env("GATEWAY_INSTANCE", instance)
-            .env("GATEWAY_REGION", region)
+            .env("GATEWAY_INSTANCE", w.instance())
+            .env("GATEWAY_REGION", &w.region)
             // Stop with this server even if it is killed, so a restart can bind the port again.
             .env("GATEWAY_EXIT_WITH_PARENT", "1")
             .kill_on_drop(true)
@@ -119,6 +129,10 @@ impl Supervisor {
                 if let Some(mut gateway) = running.remove(&key) {
                     tracing::info!(gateway = %key, "gateway no longer wanted; stopping it");
                     let _ = gateway.child.kill().await;
+                    // Else it would count as up, and not serving, until its heartbeat times out.
+                    if let Err(e) = gateways::forget(&self.db, &gateway.group, &gateway.instance).await {
+                        tracing::warn!(gateway = %key, error = %e, "cannot forget the stopped gateway");
+                    }
                 }
             }
             for (key, w) in wanted {
@@ -136,10 +150,12 @@ impl Supervisor {
                     }
                     running.remove(&key);
                 }
-                match self.start(&w.group, w.api.as_deref(), w.port, &w.region).await {
+                match self.start(&w).await {
                     Ok(child) => {
                         tracing::info!(gateway = %key, port = w.port, "gateway started");
-                        running.insert(key, Running { child, port: w.port, region: w.region });
+                        let instance = w.instance();
+                        running
+                            .insert(key, Running { child, group: w.group, instance, port: w.port, region: w.region });
                     }
                     Err(e) => tracing::error!(gateway = %key, error = %e, "gateway could not start"),
                 }

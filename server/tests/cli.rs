@@ -161,6 +161,14 @@ fn get(port: u16, path: &str, headers: &str) -> String {
     answer
 }
 
+/// A GET on 127.0.0.1 when something listens on `port`; empty when nothing does.
+fn get_if_listening(port: u16, path: &str) -> String {
+    match std::net::TcpStream::connect(("127.0.0.1", port)) {
+        Ok(_) => get(port, path, ""),
+        Err(_) => String::new(),
+    }
+}
+
 /// Writes a file into the server's data directory; its path, as the CLI takes it.
 fn write(server: &Server, name: &str, text: &str) -> String {
     let path = server.data.join(name);
@@ -542,6 +550,20 @@ fn a_private_jet_group_runs_a_gateway_per_api() {
     let elsewhere = get(menu, "/orders/v1/items", "");
     assert!(elsewhere.starts_with("HTTP/1.1 404"), "the menu's gateway serves the menu alone: {elsewhere}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", group_port)).is_err(), "no gateway for the whole group");
+
+    // Out of private-jet mode: the group's one gateway serves both and the per-API ones stop —
+    // and are forgotten, so the next release waits on the group's gateway alone.
+    remote(&server, &publisher, &["group", "update", "--name", "jets", "--mode", "shared", "--wait", "30"]);
+    let moving = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", menu)).is_ok()
+        || !get_if_listening(group_port, "/orders/v1/items").contains(r#""from":"Orders""#)
+    {
+        assert!(moving.elapsed() < Duration::from_secs(15), "the group's gateway takes over");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let scaled =
+        remote(&server, &publisher, &["group", "update", "--name", "jets", "--replicas-max", "4", "--wait", "30"]);
+    assert!(scaled.trim_end().ends_with("live on 1 of 1 gateways"), "{scaled}");
 }
 
 #[test]
