@@ -281,6 +281,12 @@ pub async fn local_gateways(db: &Db, group: &GatewayGroup) -> Result<Vec<(Option
     Ok(rows.into_iter().map(|(api_id, port)| (Some(api_id), port as u16)).collect())
 }
 
+/// The port among a group's `local_gateways` that serves `api_id`: the group's one gateway, or
+/// the API's own.
+pub fn serving(gateways: &[(Option<String>, u16)], api_id: &str) -> Option<u16> {
+    gateways.iter().find(|(only, _)| only.as_deref().is_none_or(|only| only == api_id)).map(|(_, port)| *port)
+}
+
 /// Where this machine's gateway serves an API of `group`: the group's port, or in private-jet
 /// mode the API's own (`None` until its first release there).
 pub async fn local_port(db: &Db, group: &GatewayGroup, api_id: &str) -> Result<Option<u16>> {
@@ -332,8 +338,9 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     for row in rows {
         let group = row.group()?;
         let mut apis = live_apis(db, &group.name).await?;
+        let gateways = local_gateways(db, &group).await?;
         for api in &mut apis {
-            api.local_port = local_port(db, &group, &api.api_id).await?;
+            api.local_port = serving(&gateways, &api.api_id);
         }
         let tag = latest_tag(db, &group.name).await?;
         out.push(GroupSummary { group, apis, tag });

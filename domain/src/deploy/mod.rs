@@ -928,12 +928,11 @@ impl Deployer {
             if let Some((_, _, text)) = self.current_bundle(&summary.group.name).await? {
                 let bundle: gatehouse_contract::Bundle =
                     serde_json::from_str(&text).map_err(|e| DomainError::Internal(format!("stored bundle: {e}")))?;
-                let ports = groups::local_gateways(&self.db, &summary.group).await?;
                 for (host, context, service) in manifests::routes(&summary.group, &bundle) {
                     // The group's gateway, or in private-jet mode the one of the API at this context.
                     let api = bundle.apis.iter().find(|a| a.context == context).map(|a| a.id.as_str());
-                    let port = ports.iter().find(|(only, _)| only.is_none() || only.as_deref() == api).map(|(_, p)| *p);
-                    let local_url = match port {
+                    let live = summary.apis.iter().find(|a| Some(a.api_id.as_str()) == api);
+                    let local_url = match live.and_then(|a| a.local_port) {
                         Some(port) => format!("http://127.0.0.1:{port}{context}"),
                         None => String::new(),
                     };
