@@ -4,6 +4,7 @@
 
 use gatehouse_contract::{Breakdown, Overview, Panel, TierUsage};
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -110,13 +111,114 @@ fn draw_legend(
     Ok(())
 }
 
-/// A time chart: one series per (name, colour, values), stacked as areas or drawn as lines.
+/// How a time chart's value axis runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scale {
+    /// From zero: counts and rates.
+    Linear,
+    /// By powers of ten: latencies, where a few slow requests (a 30 s timeout) would otherwise
+    /// press the typical ones (tens of milliseconds) flat onto the axis.
+    Log,
+}
+
+/// The smallest value a log axis shows, in the chart's unit: a 0 ms percentile is drawn there.
+const LOG_FLOOR: f64 = 0.1;
+
+/// A time chart's value axis: what it spans and marks, in plotted units (a log axis plots
+/// log10 of each value, so that its marks and lines share one linear coordinate).
+#[derive(Clone)]
+struct ValueAxis {
+    scale: Scale,
+    low: f64,
+    high: f64,
+    marks: Vec<f64>,
+}
+
+impl ValueAxis {
+    /// An axis for values up to `top` (and, on a log axis, down to `bottom`, the smallest
+    /// value above zero: infinite when there is none, as when every latency read 0 ms).
+    fn new(scale: Scale, bottom: f64, top: f64) -> Self {
+        match scale {
+            Scale::Linear => {
+                let high = (top * 1.1).max(1e-9);
+                // About five marks a round step apart: 1, 2 or 5 times a power of ten.
+                let rough = high / 5.0;
+                let power = 10f64.powf(rough.log10().floor());
+                let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(rough);
+                let marks = (0..).map(|i| f64::from(i) * step).take_while(|m| *m <= high).collect();
+                ValueAxis { scale, low: 0.0, high, marks }
+            }
+            Scale::Log => {
+                let low = bottom.min(top).max(LOG_FLOOR).log10().floor();
+                let high = top.max(LOG_FLOOR).log10().ceil().max(low + 1.0);
+                // Each decade; over two decades or fewer also its 2s and 5s.
+                let steps: &[f64] = if high - low <= 2.0 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+                let marks = (low as i32..=high as i32)
+                    .flat_map(|decade| steps.iter().map(move |m| (m * 10f64.powi(decade)).log10()))
+                    .filter(|m| *m <= high + 1e-9)
+                    .collect();
+                ValueAxis { scale, low, high, marks }
+            }
+        }
+    }
+
+    /// Where a value is plotted.
+    fn plot(&self, value: f64) -> f64 {
+        match self.scale {
+            Scale::Linear => value,
+            Scale::Log => value.max(LOG_FLOOR).log10(),
+        }
+    }
+
+    /// A mark's label, in the chart's unit: "0, 50, 100", "1.5k"; on a log axis "0.1, 1, 10, 1k".
+    fn label(&self, plotted: f64) -> String {
+        let value = match self.scale {
+            Scale::Linear => plotted,
+            Scale::Log => 10f64.powf(plotted),
+        };
+        let short = |v: f64| {
+            let text = format!("{v:.2}");
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        };
+        match value {
+            v if v >= 1000.0 => format!("{}k", short(v / 1000.0)),
+            // One precision for a linear axis: "0, 50, 100", not "0.00, 50, 100".
+            v if self.scale == Scale::Linear && self.high >= 10.0 => format!("{v:.0}"),
+            v => short(v),
+        }
+    }
+}
+
+/// The axis as plotters' coordinate: linear over its span, marked where it says (plotters'
+/// own `WithKeyPoints` over `f64` could not take a label formatter).
+impl Ranged for ValueAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let fraction = (value - self.low) / (self.high - self.low);
+        limit.0 + (f64::from(limit.1 - limit.0) * fraction).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Bold lines at the marks; no light lines between them.
+        if hint.weight().allow_light_points() { Vec::new() } else { self.marks.clone() }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.low..self.high
+    }
+}
+
+/// A time chart: one series per (name, colour, values), stacked as areas (on a linear axis) or
+/// drawn as lines.
 fn time_chart(
     overview: &Overview,
     title: &str,
     unit: &str,
     series: &[(&str, RGBColor, Vec<Option<f64>>)],
     stacked: bool,
+    scale: Scale,
 ) -> String {
     let mut svg = String::new();
     let drawn = (|| -> Result<usize, String> {
@@ -128,11 +230,14 @@ fn time_chart(
                 stacks[s + 1][i] = if stacked { stacks[s][i] } else { 0.0 } + v.unwrap_or(0.0);
             }
         }
+        let values = || series.iter().flat_map(|s| s.2.iter().flatten().copied());
         let top = if stacked {
             stacks[series.len()].iter().copied().fold(0.0, f64::max)
         } else {
-            series.iter().flat_map(|s| s.2.iter().flatten().copied()).fold(0.0, f64::max)
+            values().fold(0.0, f64::max)
         };
+        let bottom = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let axis = ValueAxis::new(scale, bottom, top);
         if xs.is_empty() || (overview.totals.requests == 0) {
             empty(&root, title)?;
             root.present().map_err(|e| e.to_string())?;
@@ -150,19 +255,19 @@ fn time_chart(
             .y_label_area_size(VALUE_LABELS)
             .build_cartesian_2d(
                 (overview.from..overview.to).with_key_points(time_ticks(overview.from, overview.to)),
-                0.0..(top * 1.1).max(1e-9),
+                axis.clone(),
             )
             .map_err(|e| e.to_string())?;
-        // One precision for the whole axis: "0, 50, 100", not "0.00, 50, 100".
-        let decimals = if top >= 10.0 { 0 } else { 2 };
+        let unit = match scale {
+            Scale::Linear => unit.to_string(),
+            Scale::Log => format!("{unit} (log scale)"),
+        };
         chart
             .configure_mesh()
             .x_label_formatter(&|x| time_label(*x, span))
-            .y_label_formatter(&|y| {
-                if *y >= 1000.0 { format!("{:.1}k", y / 1000.0) } else { format!("{y:.decimals$}") }
-            })
+            .y_label_formatter(&|y| axis.label(*y))
             .x_desc("time (UTC)")
-            .y_desc(unit)
+            .y_desc(&unit)
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -171,11 +276,11 @@ fn time_chart(
         if let Some(start) = xs.last().copied().filter(|start| stacked && start + overview.bucket_ms > overview.to) {
             let shade = RGBColor(120, 120, 120).mix(0.15).filled();
             chart
-                .draw_series(std::iter::once(Rectangle::new([(start, 0.0), (overview.to, top * 1.1)], shade)))
+                .draw_series(std::iter::once(Rectangle::new([(start, axis.low), (overview.to, axis.high)], shade)))
                 .map_err(|e| e.to_string())?;
             let note = (FONT, 11).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Right, VPos::Top));
             chart
-                .draw_series(std::iter::once(Text::new(PARTIAL, (overview.to, top * 1.1), note)))
+                .draw_series(std::iter::once(Text::new(PARTIAL, (overview.to, axis.high), note)))
                 .map_err(|e| e.to_string())?;
         }
         for (s, (_, colour, values)) in series.iter().enumerate() {
@@ -188,7 +293,8 @@ fn time_chart(
                     .draw_series(std::iter::once(Polygon::new(polygon, colour.mix(0.75).filled())))
                     .map_err(|e| e.to_string())?;
             } else {
-                let points: Vec<(i64, f64)> = xs.iter().zip(values).filter_map(|(x, y)| y.map(|y| (*x, y))).collect();
+                let points: Vec<(i64, f64)> =
+                    xs.iter().zip(values).filter_map(|(x, y)| y.map(|y| (*x, axis.plot(y)))).collect();
                 chart.draw_series(LineSeries::new(points, colour.stroke_width(2))).map_err(|e| e.to_string())?;
             }
         }
@@ -354,7 +460,7 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
                     (o.label(), colour, values)
                 })
                 .collect();
-            time_chart(overview, panel.title(), &per_bucket, &series, true)
+            time_chart(overview, panel.title(), &per_bucket, &series, true, Scale::Linear)
         }
         Panel::ErrorRate => {
             let values = overview
@@ -368,6 +474,7 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
                 "% of requests that failed",
                 &[("error rate", OUTCOME_COLOURS[2], values)],
                 false,
+                Scale::Linear,
             )
         }
         Panel::Latency => {
@@ -380,7 +487,7 @@ pub fn render(overview: &Overview, panel: Panel) -> String {
                 ("p99 total", LINE_COLOURS[2], line(|t| t.latency.p99)),
                 ("p95 backend", LINE_COLOURS[3], line(|t| t.backend_latency.p95)),
             ];
-            time_chart(overview, panel.title(), "milliseconds", &series, false)
+            time_chart(overview, panel.title(), "milliseconds", &series, false, Scale::Log)
         }
         Panel::TopApis => bar_chart(panel.title(), &bars(&overview.top_apis), "requests"),
         Panel::TopApplications => bar_chart(panel.title(), &bars(&overview.top_applications), "requests"),
@@ -403,8 +510,8 @@ fn bucket_name(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{PARTIAL, render, time_ticks};
-    use gatehouse_contract::{Bucket, Overview, Panel, Totals};
+    use super::{PARTIAL, Scale, ValueAxis, render, time_ticks};
+    use gatehouse_contract::{Bucket, Latency, Overview, Panel, Totals};
 
     #[test]
     fn a_count_chart_marks_its_newest_bucket_while_it_fills() {
@@ -423,6 +530,59 @@ mod tests {
         assert!(!render(&overview(3 * hour), Panel::Traffic).contains(PARTIAL));
         // Percentiles and rates are not lowered by a bucket that is still filling.
         assert!(!render(&overview(2 * hour + 600_000), Panel::Latency).contains(PARTIAL));
+    }
+
+    #[test]
+    fn latency_runs_on_a_log_axis_so_a_timeout_does_not_flatten_the_rest() {
+        // Typical requests take 20–40 ms; one in a hundred times out at 30 s.
+        let axis = ValueAxis::new(Scale::Log, 20.0, 30_000.0);
+        let labels: Vec<String> = axis.marks.iter().map(|m| axis.label(*m)).collect();
+        assert_eq!(labels, ["10", "100", "1k", "10k", "100k"]);
+        // 20 ms and 40 ms lie 7.5 % of the axis apart, not the 0.06 % of a linear one.
+        let gap = (axis.plot(40.0) - axis.plot(20.0)) / (axis.high - axis.low);
+        assert!(gap > 0.07, "{gap}");
+        // Every latency 0 ms (nothing above zero): one decade above the floor, not an endless axis.
+        let still = ValueAxis::new(Scale::Log, f64::INFINITY, 0.0);
+        assert_eq!((still.low, still.high), (-1.0, 0.0));
+        assert_eq!(still.plot(0.0), still.low);
+        // Over two decades or fewer, the 2s and 5s are marked too; 0 ms sits on the floor.
+        let narrow = ValueAxis::new(Scale::Log, 0.3, 8.0);
+        let labels: Vec<String> = narrow.marks.iter().map(|m| narrow.label(*m)).collect();
+        assert_eq!(labels, ["0.1", "0.2", "0.5", "1", "2", "5", "10"]);
+        assert_eq!(narrow.plot(0.0), narrow.low);
+
+        let hour = 3_600_000;
+        let bucket = |start, p50, p99| Bucket {
+            start,
+            totals: Totals {
+                requests: 100,
+                latency: Latency { p50: Some(p50), p95: Some(p50), p99: Some(p99) },
+                ..Default::default()
+            },
+        };
+        let overview = Overview {
+            from: 0,
+            to: 2 * hour,
+            bucket_ms: hour,
+            totals: Totals { requests: 200, ..Default::default() },
+            timeline: vec![bucket(0, 20.0, 30_000.0), bucket(hour, 40.0, 35.0)],
+            ..Default::default()
+        };
+        let svg = render(&overview, Panel::Latency);
+        // plotters writes each label on a line of its own.
+        assert!(svg.contains("milliseconds (log scale)") && svg.contains("\n1k\n") && svg.contains("\n10k\n"), "{svg}");
+    }
+
+    #[test]
+    fn count_axes_start_at_zero_and_step_roundly() {
+        let axis = ValueAxis::new(Scale::Linear, 3.0, 180.0);
+        let labels: Vec<String> = axis.marks.iter().map(|m| axis.label(*m)).collect();
+        assert_eq!(labels, ["0", "50", "100", "150"]);
+        let small = ValueAxis::new(Scale::Linear, 0.5, 1.0);
+        let labels: Vec<String> = small.marks.iter().map(|m| small.label(*m)).collect();
+        assert_eq!(labels, ["0", "0.5", "1"]);
+        let large = ValueAxis::new(Scale::Linear, 1.0, 4_200.0);
+        assert_eq!(large.label(large.marks[1]), "1k");
     }
 
     #[test]

@@ -94,6 +94,24 @@ pub struct GroupSummary {
     pub apis: Vec<LiveApi>,
     /// The newest tag, e.g. `food-apis-v1.2.0`.
     pub tag: Option<String>,
+    /// What keeps this machine's gateways of the group from serving, as the embedded supervisor
+    /// last found it (a port another program holds, a gateway that keeps exiting); empty while
+    /// they run.
+    #[serde(default)]
+    pub local_problems: Vec<LocalGatewayProblem>,
+}
+
+/// A local gateway that the embedded supervisor cannot keep running, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocalGatewayProblem {
+    /// The one API it would serve (private-jet mode), or empty for every API of the group.
+    pub api_id: String,
+    pub port: u16,
+    /// e.g. "port 8081 is in use by another program".
+    pub problem: String,
+    /// Unix ms when it was first found.
+    pub since: i64,
 }
 
 /// An API assigned to a group and the revision live there (if any).

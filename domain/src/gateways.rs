@@ -1,13 +1,15 @@
 //! The management plane's side of the microgateways: their credentials (one group each, stored
 //! hashed), their heartbeats (every bundle pull says which release an instance serves, which
-//! is where "live on N of M" comes from), and the durable, idempotent ingest of their events.
+//! is where "live on N of M" comes from), what keeps a local gateway from running (the embedded
+//! supervisor's word), and the durable, idempotent ingest of their events.
 
 use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
 use gatehouse_contract::{
-    GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, NewGatewayCredential, Permission, TierCounts,
+    GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, LocalGatewayProblem, NewGatewayCredential,
+    Permission, TierCounts,
 };
 use rand::RngCore;
 use sqlx::Row;
@@ -165,7 +167,7 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Forget an instance stopped on purpose (by the embedded supervisor), so it is neither shown
+/// Forget an instance the embedded supervisor stopped, or saw exit, so it is neither shown
 /// as up nor counted in "live on N of M" until its heartbeat would have timed out.
 pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
     sqlx::query("DELETE FROM gateway_instances WHERE group_name = $1 AND instance = $2")
@@ -174,6 +176,55 @@ pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Record what keeps a local gateway of `group` (the one for `api`, in private-jet mode) from
+/// serving on `port`. A problem keeps the time it was first found while it stays the same.
+pub async fn record_local_problem(db: &Db, group: &str, api: Option<&str>, port: u16, problem: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO local_gateway_problems (group_name, api_id, port, problem, since) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (group_name, api_id) DO UPDATE SET port = excluded.port, problem = excluded.problem, \
+         since = CASE WHEN local_gateway_problems.problem = excluded.problem THEN local_gateway_problems.since ELSE excluded.since END",
+    )
+    .bind(group)
+    .bind(api.unwrap_or_default())
+    .bind(i64::from(port))
+    .bind(problem)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The local gateway of `group` (for `api`) runs, or is no longer wanted: no problem to show.
+pub async fn clear_local_problem(db: &Db, group: &str, api: Option<&str>) -> Result<()> {
+    sqlx::query("DELETE FROM local_gateway_problems WHERE group_name = $1 AND api_id = $2")
+        .bind(group)
+        .bind(api.unwrap_or_default())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Forget every local gateway problem: a starting supervisor finds its own.
+pub async fn clear_local_problems(db: &Db) -> Result<()> {
+    sqlx::query("DELETE FROM local_gateway_problems").execute(&db.pool).await?;
+    Ok(())
+}
+
+/// The local gateway problems of every group, by group name.
+pub async fn local_problems(db: &Db) -> Result<Vec<(String, LocalGatewayProblem)>> {
+    let rows: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT group_name, api_id, port, problem, since FROM local_gateway_problems ORDER BY group_name, api_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(group, api_id, port, problem, since)| {
+            (group, LocalGatewayProblem { api_id, port: u16::try_from(port).unwrap_or_default(), problem, since })
+        })
+        .collect())
 }
 
 /// The instances of a group that reported in the last hour, newest first.

@@ -8,6 +8,21 @@ use gatehouse_contract::{GatewayGroup, GroupKind, GroupMode, GroupSummary, LiveA
 /// Where embedded gateways get ports when a group names none.
 pub const FIRST_LOCAL_PORT: u16 = 8081;
 
+/// The admin (health, metrics) port of a local gateway: its traffic port + 10000 (or − 10000).
+pub fn admin_port(port: u16) -> u16 {
+    if port <= 55_535 { port + 10_000 } else { port - 10_000 }
+}
+
+/// Why a local gateway could not listen on `port` (and its admin port) on this machine now,
+/// if it could not: another program holds one.
+pub fn local_ports_unavailable(port: u16) -> Option<String> {
+    [port, admin_port(port)].into_iter().find_map(|p| match std::net::TcpListener::bind(("127.0.0.1", p)) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(format!("port {p} is in use by another program")),
+        Err(e) => Some(format!("cannot listen on port {p}: {e}")),
+    })
+}
+
 /// A valid git branch name and Kubernetes DNS label: 1–40 of `a-z0-9-`, not starting or
 /// ending with `-` (room is left for suffixes on Kubernetes names).
 pub fn check_name(name: &str) -> Result<String> {
@@ -334,6 +349,7 @@ pub async fn any(db: &Db) -> Result<bool> {
 pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     let rows: Vec<GroupRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM gateway_groups ORDER BY name")).fetch_all(&db.pool).await?;
+    let mut problems = crate::gateways::local_problems(db).await?;
     let mut out = Vec::new();
     for row in rows {
         let group = row.group()?;
@@ -343,7 +359,8 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
             api.local_port = serving(&gateways, &api.api_id);
         }
         let tag = latest_tag(db, &group.name).await?;
-        out.push(GroupSummary { group, apis, tag });
+        let local_problems = problems.extract_if(.., |(g, _)| *g == group.name).map(|(_, p)| p).collect();
+        out.push(GroupSummary { group, apis, tag, local_problems });
     }
     Ok(out)
 }

@@ -944,3 +944,45 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
 }
 
 db_tests!(heartbeats_report_releases_and_tier_counts);
+
+/// What the embedded supervisor finds keeping a local gateway from running is listed with its
+/// group until it runs: a problem keeps when it was first found while it stays the same.
+async fn local_gateway_problems_are_listed_with_their_group_until_cleared(db: Db) {
+    use gatehouse_domain::gateways;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    groups::create(&db, &publisher, group("jets", GroupMode::PrivateJet)).await.expect("group");
+    groups::create(&db, &publisher, group("shared", GroupMode::Shared)).await.expect("group");
+    let problems_of = |name: &'static str| {
+        let db = db.clone();
+        async move {
+            let listed = groups::list(&db).await.expect("groups");
+            listed.into_iter().find(|g| g.group.name == name).expect("listed").local_problems
+        }
+    };
+    let busy = "port 8081 is in use by another program";
+    gateways::record_local_problem(&db, "shared", None, 8081, busy).await.expect("record");
+    gateways::record_local_problem(&db, "jets", Some("menu"), 8090, "the gateway exited (signal: 9)")
+        .await
+        .expect("record");
+    let first = problems_of("shared").await;
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].api_id.as_str(), first[0].port, first[0].problem.as_str()), ("", 8081, busy));
+    assert_eq!(problems_of("jets").await[0].api_id, "menu", "each group lists its own");
+    // Found again at the next tick: the same problem, since the first time.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    gateways::record_local_problem(&db, "shared", None, 8081, busy).await.expect("again");
+    assert_eq!(problems_of("shared").await, first);
+    // Another problem is new.
+    gateways::record_local_problem(&db, "shared", None, 8082, "port 8082 is in use by another program")
+        .await
+        .expect("other");
+    let other = problems_of("shared").await;
+    assert!(other[0].port == 8082 && other[0].since > first[0].since, "{other:?}");
+    // It runs: gone. A starting supervisor clears what an earlier run found.
+    gateways::clear_local_problem(&db, "shared", None).await.expect("runs");
+    assert!(problems_of("shared").await.is_empty());
+    gateways::clear_local_problems(&db).await.expect("clear");
+    assert!(problems_of("jets").await.is_empty());
+}
+
+db_tests!(local_gateway_problems_are_listed_with_their_group_until_cleared);

@@ -124,6 +124,10 @@ test('dashboards show gateway traffic, by range, as CSV, and scoped to the viewe
   await signUp(other, 'analytics-other');
   await other.goto('/analytics?range=1h');
   await expect(other.getByTestId('total-requests')).toHaveText('0');
+  // No empty charts: one panel says what would fill them.
+  await expect(other.getByTestId('no-traffic')).toContainText('No calls from your applications in this range.');
+  await expect(other.getByTestId('no-traffic').getByRole('link', { name: 'Browse the portal' })).toBeVisible();
+  await expect(other.getByTestId('chart')).toHaveCount(0);
   // Alerts are the publishers': a consumer gets no link and the page says why.
   await expect(other.getByTestId('alerts-link')).toHaveCount(0);
   await other.goto('/analytics/alerts');

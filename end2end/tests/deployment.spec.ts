@@ -5,6 +5,8 @@
 // Creator and reviewer see the same design review of what is submitted.
 import { test, expect, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { creator, publisher, hydrated, rest, signIn } from './helpers';
 
@@ -219,6 +221,27 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   const health = (port: number) => api.get(`http://127.0.0.1:${port + 10000}/healthz`).then((r) => r.status(), () => 0);
   await expect.poll(() => health(moved), { timeout: 15_000 }).toBe(200);
   await expect.poll(() => health(group.port), { timeout: 15_000 }).toBe(0);
+
+  // A port another program holds: the page says so where the publisher can act, until the
+  // program lets go of it and the gateway starts there.
+  const held = 8192;
+  const holder = net.createServer().listen(held, '127.0.0.1');
+  await once(holder, 'listening');
+  await settings.getByLabel('Local port').fill(String(held));
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await expect(pub.getByTestId('group-saved')).toHaveText('Settings saved.');
+  const problem = pub.getByTestId('local-gateway-problem');
+  await expect(async () => {
+    await pub.reload();
+    await expect(problem).toContainText(`The group's gateway: port ${held} is in use by another program`, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  holder.close();
+  await expect.poll(() => health(held), { timeout: 15_000 }).toBe(200);
+  await expect(async () => {
+    await pub.reload();
+    await expect(problem).toHaveCount(0, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+
   await cr.goto('/publisher/groups/food-apis');
   await hydrated(cr);
   await expect(cr.getByTestId('live-revision')).toHaveText('1');

@@ -6,6 +6,8 @@ use gatehouse_domain::Db;
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::throttle::SignInThrottle;
 use leptos::config::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Clone, FromRef)]
@@ -48,6 +50,30 @@ impl Stopping {
 }
 
 impl AppState {
+    /// The state of a server answering in-process callers (integration tests, benchmarks): no
+    /// public origin, no local gateways, and its GitOps repository and analytics segments under
+    /// `scratch`.
+    pub fn in_process(db: &Db, scratch: &Path) -> Self {
+        let args = crate::config::ServeArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_root: scratch.join("site"),
+            public_url: None,
+            demo: false,
+            no_gateways: true,
+            gitops_remote: None,
+            analytics_retention_days: 90,
+        };
+        Self {
+            leptos_options: crate::cli::leptos_options(&args),
+            db: db.clone(),
+            throttle: Arc::new(SignInThrottle::default()),
+            deployer: Deployer::new(db.clone(), scratch.join("gitops.git")),
+            public_origin: None,
+            analytics: gatehouse_analytics::Store { db: db.clone(), dir: scratch.join("analytics") },
+            stopping: Stopping::never(),
+        }
+    }
+
     /// The issuer of access tokens: the public origin when configured, else `gatehouse`.
     pub fn issuer(&self) -> String {
         self.public_origin.as_deref().unwrap_or("gatehouse").to_string()

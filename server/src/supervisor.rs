@@ -50,11 +50,6 @@ pub struct Supervisor {
     pub state_root: PathBuf,
 }
 
-/// The admin (health, metrics) port of a group's gateway: its traffic port + 10000 (or − 10000).
-pub fn admin_port(port: u16) -> u16 {
-    if port <= 55_535 { port + 10_000 } else { port - 10_000 }
-}
-
 /// The gateway binary to supervise: `GATEHOUSE_GATEWAY_BIN`, else the one beside this executable.
 pub fn gateway_binary() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("GATEHOUSE_GATEWAY_BIN") {
@@ -76,7 +71,7 @@ impl Supervisor {
         }
         command
             .env("GATEWAY_LISTEN", format!("127.0.0.1:{}", w.port))
-            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", admin_port(w.port)))
+            .env("GATEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", groups::admin_port(w.port)))
             .env("GATEHOUSE_SERVER", &self.server_url)
             .env("GATEHOUSE_GATEWAY_TOKEN", token)
             .env("GATEWAY_STATE_DIR", state_dir)
@@ -87,6 +82,30 @@ impl Supervisor {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.binary.display()))
+    }
+
+    /// Note what keeps a wanted gateway from running: logged and shown on its group's page
+    /// once, not at every tick.
+    async fn note(&self, problems: &mut HashMap<String, String>, key: &str, w: &Wanted, problem: String) {
+        if problems.get(key) == Some(&problem) {
+            return;
+        }
+        tracing::error!(gateway = %key, port = w.port, %problem, "local gateway not running");
+        if let Err(e) = gateways::record_local_problem(&self.db, &w.group, w.api.as_deref(), w.port, &problem).await {
+            tracing::warn!(gateway = %key, error = %e, "cannot record the local gateway's problem");
+        }
+        problems.insert(key.to_string(), problem);
+    }
+
+    /// Forget a gateway's problem (`group`, or `group/api`): it runs, or is no longer wanted.
+    async fn settle(&self, problems: &mut HashMap<String, String>, key: &str) {
+        if problems.remove(key).is_none() {
+            return;
+        }
+        let (group, api) = key.split_once('/').map_or((key, None), |(group, api)| (group, Some(api)));
+        if let Err(e) = gateways::clear_local_problem(&self.db, group, api).await {
+            tracing::warn!(gateway = %key, error = %e, "cannot clear the local gateway's problem");
+        }
     }
 
     /// The gateways this machine should run now, by key (`group`, or `group/api` in private-jet
@@ -114,6 +133,11 @@ impl Supervisor {
     /// mode, a retired API).
     pub async fn run(self) {
         let mut running: HashMap<String, Running> = HashMap::new();
+        // What keeps each gateway from running, as last recorded (written only when it changes).
+        let mut problems: HashMap<String, String> = HashMap::new();
+        if let Err(e) = gateways::clear_local_problems(&self.db).await {
+            tracing::warn!(error = %e, "cannot clear the last run's local gateway problems");
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
@@ -124,6 +148,11 @@ impl Supervisor {
                     continue;
                 }
             };
+            // A gateway no longer wanted has no problem to show.
+            let settled: Vec<String> = problems.keys().filter(|key| !wanted.contains_key(*key)).cloned().collect();
+            for key in settled {
+                self.settle(&mut problems, &key).await;
+            }
             let unwanted: Vec<String> = running.keys().filter(|key| !wanted.contains_key(*key)).cloned().collect();
             for key in unwanted {
                 if let Some(mut gateway) = running.remove(&key) {
@@ -138,17 +167,36 @@ impl Supervisor {
             for (key, w) in wanted {
                 if let Some(gateway) = running.get_mut(&key) {
                     match gateway.child.try_wait() {
-                        Ok(None) if (gateway.port, &gateway.region) == (w.port, &w.region) => continue,
+                        Ok(None) if (gateway.port, &gateway.region) == (w.port, &w.region) => {
+                            // Running since the last tick: whatever kept it from it is over.
+                            self.settle(&mut problems, &key).await;
+                            continue;
+                        }
                         Ok(None) => {
                             // A publisher changed the group's port or region: stop this one (its
                             // connections end with it) and start it where the group now says.
                             tracing::info!(gateway = %key, from = gateway.port, to = w.port, "gateway settings changed; moving it");
                             let _ = gateway.child.kill().await;
                         }
-                        Ok(Some(status)) => tracing::warn!(gateway = %key, %status, "gateway exited; restarting it"),
+                        Ok(Some(status)) => {
+                            tracing::warn!(gateway = %key, %status, "gateway exited; restarting it");
+                            let problem = format!("the gateway exited ({status}); restarting it");
+                            self.note(&mut problems, &key, &w, problem).await;
+                            // Not up until its successor reports, rather than until its last
+                            // heartbeat times out.
+                            if let Err(e) = gateways::forget(&self.db, &gateway.group, &gateway.instance).await {
+                                tracing::warn!(gateway = %key, error = %e, "cannot forget the exited gateway");
+                            }
+                        }
                         Err(e) => tracing::warn!(gateway = %key, error = %e, "cannot check the gateway; restarting it"),
                     }
                     running.remove(&key);
+                }
+                // Checked before each start, so the group page can say why instead of showing a
+                // gateway that exits every tick.
+                if let Some(problem) = groups::local_ports_unavailable(w.port) {
+                    self.note(&mut problems, &key, &w, problem).await;
+                    continue;
                 }
                 match self.start(&w).await {
                     Ok(child) => {
@@ -157,7 +205,7 @@ impl Supervisor {
                         running
                             .insert(key, Running { child, group: w.group, instance, port: w.port, region: w.region });
                     }
-                    Err(e) => tracing::error!(gateway = %key, error = %e, "gateway could not start"),
+                    Err(e) => self.note(&mut problems, &key, &w, e).await,
                 }
             }
         }

@@ -421,16 +421,28 @@ async fn responses_are_compressed_when_asked(db: Db) {
 }
 
 /// The analytics page draws each chart once: in its HTML, and not again in the data the
-/// browser hydrates from.
+/// browser hydrates from. With no traffic it draws none and says what would fill them.
 async fn analytics_charts_are_sent_once(db: Db) {
     let app = app(&db);
     let publisher = signed_in(&app, &db, "p@example.com", Role::Publisher).await;
-    let page = send(
-        &app,
-        get("/analytics?range=24h").header(header::COOKIE, &publisher).body(Body::empty()).expect("request"),
-    )
-    .await;
+    let dashboard =
+        || get("/analytics?range=24h").header(header::COOKIE, &publisher).body(Body::empty()).expect("request");
+    let quiet = send(&app, dashboard()).await;
+    assert_eq!(quiet.status, StatusCode::OK);
+    assert!(quiet.body.contains("No requests reached the gateways in this range."), "{}", quiet.body);
+    assert_eq!(quiet.body.matches("www.w3.org/2000/svg").count(), 0, "nothing drawn");
+
+    let now = gatehouse_domain::store::now_ms();
+    // An hour of the demo's traffic, as the gateways of one of its groups send it.
+    let traffic: Vec<_> = gatehouse_analytics::demo::events_between(now - 3_600_000, now, 2_000.0, 7)
+        .into_iter()
+        .filter(|event| event.group == "demo-eu")
+        .collect();
+    assert!(!traffic.is_empty());
+    gatehouse_domain::gateways::ingest(&db, "demo-eu", &traffic).await.expect("ingest");
+    let page = send(&app, dashboard()).await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("No requests reached"), "{}", page.body);
     let charts = page.body.matches("data-testid=\"chart\"").count();
     assert_eq!(charts, gatehouse_contract::Panel::ALL.len(), "every panel is on the page");
     assert_eq!(page.body.matches("www.w3.org/2000/svg").count(), charts, "one drawing per chart");

@@ -442,12 +442,13 @@ async fn the_demo_api_page_says_a_prototype_asks_for_no_credential(db: Db) {
     let repo = std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git");
     let deployer = gatehouse_domain::deploy::Deployer::new(db.clone(), repo);
     gatehouse_domain::seed::seed_demo_users(&db).await.expect("users");
-    gatehouse_domain::seed::seed_demo_group(&db).await.expect("group");
+    let group = gatehouse_domain::seed::seed_demo_group(&db).await.expect("group").expect("created");
     gatehouse_domain::seed::seed_demo_api(&db, &deployer).await.expect("seeded").expect("deployed");
     let catalog = send(&app, get("/api/v1/portal/apis?q=pizza").body(Body::empty()).expect("request")).await.json();
     let id = catalog["items"][0]["id"].as_str().expect("listed").to_string();
     let page = send(&app, get(&format!("/portal/apis/{id}")).body(Body::empty()).expect("request")).await;
-    assert!(page.body.contains("Getting started") && page.body.contains("http://127.0.0.1:8081/pizzashack/v1"));
+    let endpoint = format!("http://127.0.0.1:{}/pizzashack/v1", group.port.expect("a local port"));
+    assert!(page.body.contains("Getting started") && page.body.contains(&endpoint));
     assert!(page.body.contains(r#"data-testid="try-open""#), "a prototype can be tried");
     assert!(
         page.body.contains("none while this API is a prototype; once published, OAuth2 access token"),

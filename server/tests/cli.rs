@@ -169,6 +169,17 @@ fn get_if_listening(port: u16, path: &str) -> String {
     }
 }
 
+/// The process of the local gateway listening on `port`, found by the environment the
+/// supervisor started it with.
+fn gateway_process(port: u16) -> Option<u32> {
+    let listen = format!("GATEWAY_LISTEN=127.0.0.1:{port}");
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let environ = std::fs::read(entry.path().join("environ")).ok()?;
+        environ.split(|b| *b == 0).any(|var| var == listen.as_bytes()).then_some(pid)
+    })
+}
+
 /// Writes a file into the server's data directory; its path, as the CLI takes it.
 fn write(server: &Server, name: &str, text: &str) -> String {
     let path = server.data.join(name);
@@ -467,6 +478,18 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     assert!(refused.contains("cpu_target"), "{refused}");
     let unchanged = ["group", "update", "--name", "food-apis", "--port", &port];
     assert!(remote(&server, &publisher, &unchanged).contains("nothing to release"));
+    // Region labels replace the group's; `--region ''` clears them.
+    remote(
+        &server,
+        &publisher,
+        &["group", "update", "--name", "food-apis", "--region", "eu-west", "--region", "eu-north"],
+    );
+    let row_of = |listed: &str| listed.lines().find(|l| l.starts_with("food-apis")).unwrap_or_default().to_string();
+    let labelled = row_of(&remote(&server, &publisher, &["group", "list"]));
+    assert!(labelled.contains("(eu-west, eu-north)"), "{labelled}");
+    remote(&server, &publisher, &["group", "update", "--name", "food-apis", "--region", ""]);
+    let cleared = row_of(&remote(&server, &publisher, &["group", "list"]));
+    assert!(!cleared.contains("eu-"), "{cleared}");
 
     // An admin reads back who decided the release: the audit log, narrowed, as JSON lines.
     run(
@@ -549,7 +572,21 @@ fn a_private_jet_group_runs_a_gateway_per_api() {
     assert!(served.starts_with("HTTP/1.1 200") && served.contains(r#""from":"Orders""#), "{served}");
     let elsewhere = get(menu, "/orders/v1/items", "");
     assert!(elsewhere.starts_with("HTTP/1.1 404"), "the menu's gateway serves the menu alone: {elsewhere}");
+
+    // A gateway that dies is started again, on its port, serving its API.
+    let died = gateway_process(menu).expect("the menu's gateway process");
+    assert!(Command::new("kill").args(["-9", &died.to_string()]).status().expect("kill").success());
+    let restarting = Instant::now();
+    while gateway_process(menu).is_none_or(|pid| pid == died)
+        || !get_if_listening(menu, "/menu/v1/items").contains(r#""from":"Menu""#)
+    {
+        assert!(restarting.elapsed() < Duration::from_secs(15), "the supervisor restarts the menu's gateway");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(std::net::TcpStream::connect(("127.0.0.1", group_port)).is_err(), "no gateway for the whole group");
+    let listed = remote(&server, &publisher, &["group", "list"]);
+    let row = listed.lines().find(|l| l.starts_with("jets")).unwrap_or_default();
+    assert!(row.ends_with(&format!("Menu 1.0.0 (:{menu}), Orders 1.0.0 (:{orders})")), "{listed}");
 
     // Out of private-jet mode: the group's one gateway serves both and the per-API ones stop —
     // and are forgotten, so the next release waits on the group's gateway alone.
@@ -564,6 +601,31 @@ fn a_private_jet_group_runs_a_gateway_per_api() {
     let scaled =
         remote(&server, &publisher, &["group", "update", "--name", "jets", "--replicas-max", "4", "--wait", "30"]);
     assert!(scaled.trim_end().ends_with("live on 1 of 1 gateways"), "{scaled}");
+}
+
+#[test]
+fn a_group_whose_port_another_program_holds_says_so_until_it_is_free() {
+    let server = start();
+    let publisher = server.token.clone();
+    let holder = TcpListener::bind("127.0.0.1:0").expect("a port another program holds");
+    let port = holder.local_addr().expect("addr").port();
+    let group = ["group", "create", "--name", "busy", "--host", "busy.example.com", "--port", &port.to_string()];
+    remote(&server, &publisher, &group);
+    let problem = format!("not serving on this machine: port {port} is in use by another program");
+    let waiting = Instant::now();
+    while !remote(&server, &publisher, &["group", "list"]).contains(&problem) {
+        assert!(waiting.elapsed() < Duration::from_secs(15), "the group list says why its gateway does not run");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The program lets go of the port: the gateway starts there, and the problem is gone.
+    drop(holder);
+    let waiting = Instant::now();
+    while remote(&server, &publisher, &["group", "list"]).contains("not serving")
+        || get_if_listening(port, "/nothing/here").is_empty()
+    {
+        assert!(waiting.elapsed() < Duration::from_secs(15), "the gateway starts once the port is free");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]

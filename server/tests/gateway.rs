@@ -233,6 +233,12 @@ impl Plane {
 impl Drop for Plane {
     fn drop(&mut self) {
         self.kill();
+        // A failed test shows what the server logged, before its data directory goes.
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.data.join("server.log")).unwrap_or_default();
+            let problems: Vec<&str> = log.lines().filter(|l| l.contains("ERROR") || l.contains("WARN")).collect();
+            eprintln!("the server logged:\n{}", problems.join("\n"));
+        }
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }

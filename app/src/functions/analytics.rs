@@ -65,10 +65,14 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<Dashboard, AppError
     let actor = require(gatehouse_contract::Permission::ViewAnalytics).await?;
     let overview = gatehouse_analytics::query::overview_for(&context()?.analytics, &actor, &query).await?;
     let consumer = actor.role == gatehouse_contract::Role::Consumer;
-    let charts = panels(consumer)
-        .iter()
-        .map(|panel| Chart { panel: *panel, svg: gatehouse_analytics::charts::render(&overview, *panel) })
-        .collect();
+    // With no requests there is nothing to draw: the page says what would fill the charts.
+    let charts = match overview.totals.requests {
+        0 => Vec::new(),
+        _ => panels(consumer)
+            .iter()
+            .map(|panel| Chart { panel: *panel, svg: gatehouse_analytics::charts::render(&overview, *panel) })
+            .collect(),
+    };
     Ok(Dashboard { overview, charts })
 }
 

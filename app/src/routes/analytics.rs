@@ -199,6 +199,7 @@ fn DashboardView(dashboard: Dashboard, query: AnalyticsQuery) -> impl IntoView {
     let overview = dashboard.overview;
     let t = overview.totals.clone();
     let range = format!("{} – {}", format_utc(overview.from), format_utc(overview.to));
+    let filtered = [&query.api, &query.application, &query.group, &query.key_type].iter().any(|f| f.is_some());
     let csv_query = query_string(&AnalyticsQuery {
         from: Some(overview.from),
         to: Some(overview.to),
@@ -222,6 +223,7 @@ fn DashboardView(dashboard: Dashboard, query: AnalyticsQuery) -> impl IntoView {
             <div class="figure"><span class="label">"p99"</span><strong>{millis(t.latency.p99)}</strong></div>
             <div class="figure"><span class="label">"Backend p95"</span><strong>{millis(t.backend_latency.p95)}</strong></div>
         </section>
+        {(t.requests == 0).then(|| view! { <NoTraffic filtered=filtered/> })}
         <section class="charts">
             {dashboard.charts.into_iter().map(|chart| {
                 let href = format!("/api/v1/analytics/csv/{}.csv?{}", chart.panel.as_str(), csv_query);
@@ -239,4 +241,29 @@ fn DashboardView(dashboard: Dashboard, query: AnalyticsQuery) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// In place of charts with nothing to draw: what would put something there.
+#[component]
+fn NoTraffic(filtered: bool) -> impl IntoView {
+    let auth = use_auth();
+    let consumer = move || auth.me().is_some_and(|u| u.role == Role::Consumer);
+    let words = move || match (filtered, consumer()) {
+        (true, _) => ("No requests match these filters in this range.", "Clear a filter or pick a wider range."),
+        (false, true) => (
+            "No calls from your applications in this range.",
+            "Subscribe an application to an API in the portal and call it through its gateway — from the API's try-it console or your own code; each call shows here within seconds.",
+        ),
+        (false, false) => (
+            "No requests reached the gateways in this range.",
+            "Each call through a group's gateway shows here within seconds: pick a wider range, or call an API from the portal's try-it console.",
+        ),
+    };
+    view! {
+        <section class="panel empty" data-testid="no-traffic">
+            <h2>{move || words().0}</h2>
+            <p class="muted">{move || words().1}</p>
+            <a class="button" href="/portal" hidden=move || filtered || !consumer()>"Browse the portal"</a>
+        </section>
+    }
 }

@@ -994,15 +994,9 @@ pub(crate) async fn close_request(
         version: String,
         requester: String,
     }
-    let request: Option<Request> = sqlx::query_as(
-        "SELECT r.kind, r.api_id, r.revision, r.group_name, r.subscription_id, a.name, a.version, \
-         COALESCE(u.email, '') AS requester FROM approvals r JOIN apis a ON a.id = r.api_id \
-         LEFT JOIN users u ON u.id = r.requested_by WHERE r.id = $1 AND r.status = 'pending'",
-    )
-    .bind(approval_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = request else { return Ok(false) };
+    // The write comes first: on SQLite a transaction that has read cannot then write once
+    // another connection (a gateway's heartbeat, say) wrote meanwhile — it fails at once,
+    // busy timeout or not — while one that starts by writing waits its turn.
     let closed = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
         .bind(&actor.user_id)
@@ -1014,6 +1008,14 @@ pub(crate) async fn close_request(
     if closed.rows_affected() == 0 {
         return Ok(false);
     }
+    let r: Request = sqlx::query_as(
+        "SELECT r.kind, r.api_id, r.revision, r.group_name, r.subscription_id, a.name, a.version, \
+         COALESCE(u.email, '') AS requester FROM approvals r JOIN apis a ON a.id = r.api_id \
+         LEFT JOIN users u ON u.id = r.requested_by WHERE r.id = $1",
+    )
+    .bind(approval_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let payload = serde_json::json!({
         "event": WebhookEvent::ApprovalDecided, "approval": approval_id, "kind": r.kind, "outcome": status,
         "api_id": r.api_id, "name": r.name, "version": r.version, "group": r.group_name,

@@ -53,13 +53,17 @@ pub async fn seed_demo_group(db: &Db) -> Result<Option<GatewayGroup>> {
         return Ok(None);
     }
     let publisher = demo_account(db, Role::Publisher).await?;
+    // The demo's gateway must serve at once on a fresh machine, where another program may well
+    // hold 8081: the first local port from there that none does.
+    let port = (groups::FIRST_LOCAL_PORT..groups::FIRST_LOCAL_PORT + 100)
+        .find(|port| groups::local_ports_unavailable(*port).is_none());
     let group = GatewayGroup {
         name: DEMO_GROUP.into(),
         kind: GroupKind::Functional,
         regions: Vec::new(),
         mode: GroupMode::Shared,
         host: DEMO_DOMAIN.into(),
-        port: None,
+        port,
         replicas_min: 1,
         replicas_max: 3,
         cpu_target: 50,

@@ -2,7 +2,7 @@
 
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupSummary, GroupUpdate};
+use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupMode, GroupSummary, GroupUpdate};
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCommand {
@@ -42,7 +42,8 @@ pub enum GroupCommand {
         /// functional or regional.
         #[arg(long)]
         kind: Option<String>,
-        /// The region or datacenter labels, replacing the group's; repeat for more.
+        /// The region or datacenter labels, replacing the group's; repeat for more;
+        /// `--region ''` clears them.
         #[arg(long = "region")]
         regions: Vec<String>,
         /// Port of the group's local gateway.
@@ -102,7 +103,15 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
                 ("host", host.map(serde_json::Value::from)),
                 ("mode", mode.map(serde_json::Value::from)),
                 ("kind", kind.map(serde_json::Value::from)),
-                ("regions", (!regions.is_empty()).then(|| serde_json::Value::from(regions))),
+                // Named at all, they replace the group's: `--region ''` leaves none.
+                (
+                    "regions",
+                    (!regions.is_empty()).then(|| {
+                        serde_json::Value::from(
+                            regions.into_iter().filter(|r| !r.trim().is_empty()).collect::<Vec<_>>(),
+                        )
+                    }),
+                ),
                 ("port", port.map(serde_json::Value::from)),
                 ("replicas_min", replicas_min.map(serde_json::Value::from)),
                 ("replicas_max", replicas_max.map(serde_json::Value::from)),
@@ -132,21 +141,41 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
         GroupCommand::List => {
             let groups: Vec<GroupSummary> = remote.get("/gateway-groups").await?;
             println!(
-                "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} APIS",
+                "{:<20} {:<11} {:<24} {:<28} {:<6} {:<24} APIS",
                 "NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE"
             );
-            for GroupSummary { group, apis, tag } in groups {
-                let apis: Vec<String> = apis.iter().map(|a| format!("{} {}", a.name, a.version)).collect();
+            for GroupSummary { group, apis, tag, local_problems } in groups {
+                // A private-jet API is served locally on a port of its own, not the group's.
+                let served: Vec<String> = apis
+                    .iter()
+                    .map(|a| match a.local_port {
+                        Some(port) if group.mode == GroupMode::PrivateJet => {
+                            format!("{} {} (:{port})", a.name, a.version)
+                        }
+                        _ => format!("{} {}", a.name, a.version),
+                    })
+                    .collect();
+                let kind = match group.regions.is_empty() {
+                    true => group.kind.as_str().to_string(),
+                    false => format!("{} ({})", group.kind.as_str(), group.regions.join(", ")),
+                };
                 println!(
-                    "{:<20} {:<11} {:<12} {:<28} {:<6} {:<24} {}",
+                    "{:<20} {:<11} {:<24} {:<28} {:<6} {:<24} {}",
                     group.name,
                     group.mode.as_str(),
-                    group.kind.as_str(),
+                    kind,
                     group.host,
                     group.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                     tag.as_deref().unwrap_or("-"),
-                    apis.join(", ")
+                    served.join(", ")
                 );
+                for p in local_problems {
+                    let whose = match apis.iter().find(|a| a.api_id == p.api_id) {
+                        Some(a) => format!(" ({} {})", a.name, a.version),
+                        None => String::new(),
+                    };
+                    println!("  not serving on this machine{whose}: {}", p.problem);
+                }
             }
         }
     }

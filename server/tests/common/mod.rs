@@ -6,11 +6,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use gatehouse_domain::Db;
-use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_server::state::AppState;
 use http_body_util::BodyExt;
 use leptos::server_fn::ServerFn;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const ORIGIN: &str = "http://localhost";
@@ -35,31 +33,8 @@ pub fn call(method: &str, uri: &str, token: &str, content_type: &str, body: impl
 }
 
 pub fn app(db: &Db) -> Router {
-    let args = gatehouse_server::config::ServeArgs {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        site_root: std::env::temp_dir(),
-        public_url: None,
-        demo: false,
-        no_gateways: true,
-        gitops_remote: None,
-        analytics_retention_days: 90,
-    };
-    let state = AppState {
-        leptos_options: gatehouse_server::cli::leptos_options(&args),
-        db: db.clone(),
-        throttle: Arc::new(SignInThrottle::default()),
-        deployer: gatehouse_domain::deploy::Deployer::new(
-            db.clone(),
-            std::env::temp_dir().join(format!("gatehouse-gitops-{}", uuid::Uuid::new_v4())).join("gitops.git"),
-        ),
-        public_origin: None,
-        analytics: gatehouse_analytics::Store {
-            db: db.clone(),
-            dir: std::env::temp_dir().join(format!("gatehouse-analytics-{}", uuid::Uuid::new_v4())),
-        },
-        stopping: gatehouse_server::state::Stopping::never(),
-    };
-    gatehouse_server::http::router(state, false)
+    let scratch = std::env::temp_dir().join(format!("gatehouse-test-{}", uuid::Uuid::new_v4()));
+    gatehouse_server::http::router(AppState::in_process(db, &scratch), false)
 }
 
 pub struct Reply {

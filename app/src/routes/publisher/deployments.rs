@@ -14,7 +14,8 @@ use crate::functions::deploy::{
 };
 use crate::time::format_utc;
 use gatehouse_contract::{
-    Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, GroupUpdate, Permission,
+    Approval, ApprovalStatus, Deployment, DeploymentStatus, GatewayGroup, GroupKind, GroupMode, GroupSummary,
+    GroupUpdate, LiveApi, LocalGatewayProblem, Permission,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -241,7 +242,7 @@ pub fn GroupsPage() -> impl IntoView {
                                                 <div class="tags">{g.group.regions.iter().map(|r| view! { <span class="tag">{r.clone()}</span> }).collect_view()}</div></td>
                                             <td>{g.group.mode.as_str()}</td>
                                             <td><code>{g.group.host.clone()}</code></td>
-                                            <td>{g.group.port.unwrap_or_default()}</td>
+                                            <td>{local_ports(&g)}</td>
                                             <td>{g.apis.len()}</td>
                                             <td><code>{g.tag.clone().unwrap_or_else(|| "—".into())}</code></td>
                                         </tr>
@@ -450,6 +451,7 @@ pub fn GroupPage() -> impl IntoView {
                                 <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
                             </dl>
                         </section>
+                        <LocalProblems problems=g.local_problems.clone() apis=g.apis.clone()/>
                         {reviewer.then(|| view! { <GroupSettings group=g.group.clone() update/> })}
                         <GatewayStatus group=group_name.clone() reviewer apis=api_labels/>
                         <section class="panel">
@@ -566,7 +568,10 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
                 </div>
                 <div class="grid-3">
                     {text("Regions / datacenters", regions)}
-                    {count("Local port", port)}
+                    <label>"Local port"
+                        <input type="number" prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/>
+                        <small class="muted" hidden=move || mode.get() != GroupMode::PrivateJet>"Private jet: each API is served on a port of its own (the APIs below); this one stays the group's."</small>
+                    </label>
                     {text("Gateway image", image)}
                 </div>
                 <div class="grid-3">
@@ -583,6 +588,40 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
     // Type-erased: the page renders its views as nested futures, and this form inside the
     // group's panels overflowed a runtime thread's stack in a debug build.
     .into_any()
+}
+
+/// What keeps the group's gateways on this machine from serving, said where a publisher can act.
+#[component]
+fn LocalProblems(problems: Vec<LocalGatewayProblem>, apis: Vec<LiveApi>) -> impl IntoView {
+    (!problems.is_empty()).then(|| {
+        let whose = move |api_id: &str| match apis.iter().find(|a| a.api_id == api_id) {
+            Some(a) => format!("The gateway of {} {}", a.name, a.version),
+            None => "The group's gateway".to_string(),
+        };
+        view! {
+            <section class="panel callout" role="alert" data-testid="local-gateway-problem">
+                <h2>"Not serving on this machine"</h2>
+                <ul>
+                    {problems.iter().map(|p| view! {
+                        <li>{format!("{}: {} (since {}).", whose(&p.api_id), p.problem, format_utc(p.since))}</li>
+                    }).collect_view()}
+                </ul>
+                <p class="muted">"Pick a free local port in the settings below, or stop the program that holds it: the gateway starts within seconds."</p>
+            </section>
+        }
+    })
+}
+
+/// The ports a group is served on here: its own, or in private-jet mode each API's.
+fn local_ports(summary: &GroupSummary) -> String {
+    if summary.group.mode != GroupMode::PrivateJet {
+        return summary.group.port.map(|p| p.to_string()).unwrap_or_else(|| "—".into());
+    }
+    let ports: Vec<String> = summary.apis.iter().filter_map(|a| a.local_port).map(|p| p.to_string()).collect();
+    match ports.is_empty() {
+        true => "one per API".into(),
+        false => ports.join(", "),
+    }
 }
 
 /// What saving a group's settings did, in a sentence.

@@ -7,11 +7,9 @@ use gatehouse_contract::Role;
 use gatehouse_domain::apis::{self, ImportRequest};
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::store::Backend;
-use gatehouse_domain::throttle::SignInThrottle;
 use gatehouse_domain::{Db, accounts, audit, testing, tokens};
 use gatehouse_server::state::AppState;
 use http_body_util::BodyExt;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
@@ -170,30 +168,7 @@ pub async fn run(title: &str, queries: &[Query], count: usize, catalog: bool) {
         };
         eprintln!("{name}:");
         let token = seed(db, count, catalog).await;
-        let args = gatehouse_server::config::ServeArgs {
-            addr: "127.0.0.1:0".parse().expect("addr"),
-            site_root: std::env::temp_dir(),
-            public_url: None,
-            demo: false,
-            no_gateways: true,
-            gitops_remote: None,
-            analytics_retention_days: 90,
-        };
-        let state = AppState {
-            leptos_options: gatehouse_server::cli::leptos_options(&args),
-            db: db.clone(),
-            throttle: Arc::new(SignInThrottle::default()),
-            deployer: gatehouse_domain::deploy::Deployer::new(
-                db.clone(),
-                std::env::temp_dir().join("gatehouse-bench-gitops.git"),
-            ),
-            public_origin: None,
-            analytics: gatehouse_analytics::Store {
-                db: db.clone(),
-                dir: std::env::temp_dir().join("gatehouse-bench-analytics"),
-            },
-            stopping: gatehouse_server::state::Stopping::never(),
-        };
+        let state = AppState::in_process(db, &std::env::temp_dir().join("gatehouse-bench"));
         let app = gatehouse_server::http::router(state, false);
         for (i, (_, signed_in, uri)) in queries.iter().enumerate() {
             let token = signed_in.then_some(token.as_str());
