@@ -249,7 +249,7 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
     let from = now - i64::from(alert.window_minutes) * 60_000;
     let value = alert.metric.value_of(&window_totals(store, &query, from, now).await?);
     let holds = value.is_some_and(|v| alert.comparison.holds(v, alert.threshold));
-    let mut tx = store.db.pool.begin().await?;
+    let mut tx = store.db.begin().await?;
     let last = format!("UPDATE alerts SET last_checked_at = $1, last_value = {} WHERE id = $2", nullable(value, 3));
     let mut update = sqlx::query(&last).bind(now).bind(&alert.id);
     if let Some(value) = value {

@@ -145,7 +145,7 @@ impl Store {
         drop(rows);
         let moved = events.len() as u64;
         let written = self.write_segments(events).await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         // Deleting claims the batches. Another compactor (a second server on the same
         // PostgreSQL) that took any of them first leaves fewer to delete: then this one gives
         // its files up, and the batches it still holds wait for the next round.
@@ -177,7 +177,7 @@ impl Store {
     /// benchmark's 10 million events). They must not also be ingested, or they count twice.
     pub async fn load(&self, events: Vec<GatewayEvent>) -> Result<()> {
         let written = self.write_segments(events).await?;
-        let tx = self.db.pool.begin().await?;
+        let tx = self.db.begin().await?;
         Self::record(tx, written).await
     }
 
@@ -410,7 +410,7 @@ impl Store {
                 let _ = std::fs::remove_file(&pending);
                 return Err(e);
             }
-            let mut tx = self.db.pool.begin().await?;
+            let mut tx = self.db.begin().await?;
             sqlx::query("UPDATE analytics_segments SET rollup = $1 WHERE id = $2 AND rollup IS NULL")
                 .bind(&relative)
                 .bind(&id)

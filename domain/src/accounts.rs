@@ -268,7 +268,7 @@ pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> Result
 /// An admin changes someone's role. The last admin cannot demote themselves out of the role,
 /// or nobody could administer the system any more.
 pub async fn change_role(db: &Db, actor: &Actor, user_id: &str, role: Role) -> Result<UserSummary> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let user: UserRow = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(user_id)
         .fetch_optional(&mut *tx)
@@ -311,7 +311,7 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: &str, disabled: bool)
         return user.summary();
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
         .bind(if disabled { now } else { 0 })
         .bind(user_id)

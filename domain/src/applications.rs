@@ -130,7 +130,7 @@ pub async fn rename(db: &Db, actor: &Actor, id: &str, name: &str) -> Result<Appl
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     actor.require(Permission::UsePortal)?;
     let (name, ..) = owned(db, actor, id).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Its subscription requests leave the approval queue with it.
     sqlx::query(
         "UPDATE approvals SET status = 'rejected', decided_at = $1, comment = 'withdrawn: the application was deleted' \

@@ -63,6 +63,17 @@ impl Db {
         format!("sqlite://{}?mode=rwc", data_dir.join("gatehouse.db").display())
     }
 
+    /// Begin a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first cannot then write once another
+    /// connection (a gateway's heartbeat, say) has written meanwhile — SQLite refuses at once,
+    /// busy timeout or not — while one that starts as the writer waits its turn.
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// A round trip to the database, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

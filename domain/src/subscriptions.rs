@@ -185,7 +185,7 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
     }
     let now = now_ms();
     let (status, activated_at) = if tier.needs_approval { ("pending", None) } else { ("active", Some(now)) };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let id = match existing {
         Some((id, ..)) => {
             sqlx::query("UPDATE subscriptions SET tier = $1, status = $2, created_by = $3, created_at = $4, activated_at = $5, decided_comment = '' WHERE id = $6")
@@ -345,7 +345,7 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
         return Err(DomainError::invalid("tier", format!("{app_name} already uses tier {} for {target}", tier.name)));
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Only an active subscription with no request open changes: a decision or an unsubscribe
     // that came in meanwhile wins.
     let column = if tier.needs_approval { "requested_tier" } else { "tier" };
@@ -409,7 +409,7 @@ pub async fn unsubscribe(db: &Db, actor: &Actor, id: &str) -> Result<()> {
         )));
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     close_requests(&mut tx, actor, id, "withdrawn by the consumer").await?;
     sqlx::query("DELETE FROM subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
     let revoked = revoke_in(&mut tx, &subject(&s.application_id, &s.api_id), now).await?;
@@ -459,7 +459,7 @@ pub async fn suspend(db: &Db, actor: &Actor, id: &str, reason: &str) -> Result<S
         )));
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE subscriptions SET status = 'suspended', requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active'",
     )
@@ -516,7 +516,7 @@ pub async fn resume(db: &Db, actor: &Actor, id: &str) -> Result<Subscription> {
 pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comment: &str) -> Result<Subscription> {
     actor.require(Permission::ReviewApis)?;
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let tier_change = if approve {
         "UPDATE subscriptions SET tier = requested_tier, requested_tier = NULL, decided_comment = $1 WHERE id = $2 AND status = 'active' AND requested_tier IS NOT NULL"
     } else {
@@ -622,7 +622,7 @@ impl Restamp {
 /// (one with the new claims) is later than it to the millisecond and gateways take it.
 pub async fn revoke(db: &Db, subject: &str) -> Result<()> {
     let at = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // The change has committed already, so this stamp is the late one: nothing to restamp.
     let _ = revoke_in(&mut tx, subject, at).await?;
     tx.commit().await?;
@@ -680,7 +680,7 @@ mod tests {
         };
 
         let first = now_ms();
-        let mut tx = db.pool.begin().await.expect("begin");
+        let mut tx = db.begin().await.expect("begin");
         let revoked = revoke_in(&mut tx, &subject, first).await.expect("revoke");
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         let meanwhile = iat_ms(&token().await.expect("a token while the transaction is open").access_token);

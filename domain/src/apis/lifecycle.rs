@@ -38,7 +38,7 @@ pub async fn change(db: &Db, actor: &Actor, api_id: &str, request: &LifecycleReq
         return Err(DomainError::invalid("comment", "at most 1000 characters"));
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Compare-and-set on the state: two reviewers acting at once cannot both apply a step.
     let done = sqlx::query("UPDATE apis SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
         .bind(to.as_str())

@@ -399,7 +399,7 @@ async fn create(
     let model = &imported.model;
     let tags = tags_of(model);
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO apis (id, lineage_id, name, version, context, description, tags, owner_id, state, visibility, spec_version, \
          source_format, endpoints, policies, operations, search_text, edit_version, created_at, updated_at) \
@@ -551,7 +551,7 @@ async fn save_definition(
         model: model.clone(),
         ..current
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, spec_version = $4, source_format = $5, \
          operations = $6, search_text = $7, edit_version = edit_version + 1, updated_at = $8 \

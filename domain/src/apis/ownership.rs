@@ -33,7 +33,7 @@ pub async fn transfer_ownership(
         vec![(row.id.clone(), row.version.clone())]
     };
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     for (version_id, version) in &versions {
         // Only if the owner is still the one just read: two transfers at once do not both win.
         let moved = sqlx::query("UPDATE apis SET owner_id = $1, updated_at = $2 WHERE id = $3 AND owner_id = $4")
@@ -98,7 +98,7 @@ pub async fn hand_over_all(db: &Db, actor: &Actor, from_user_id: &str, new_owner
     .bind(from_user_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let now = now_ms();
     let mut moved = Vec::new();
     for (id, name, version) in &versions {

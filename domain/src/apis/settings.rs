@@ -104,7 +104,7 @@ pub async fn save_settings(
         policies: settings.policies.clone(),
         ..row.snapshot()?
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
          edit_version = edit_version + 1, updated_at = $8 WHERE id = $9 AND edit_version = $10",

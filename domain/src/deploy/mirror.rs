@@ -129,7 +129,7 @@ impl Deployer {
             }
             Err(e) => (Vec::new(), Some(e)),
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         for w in &arrived {
             sqlx::query("UPDATE deployments SET pushed_to = $1 WHERE id = $2")
                 .bind(remote.shown())

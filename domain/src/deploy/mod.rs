@@ -259,7 +259,7 @@ impl Deployer {
             )));
         }
         let id = new_id();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO approvals (id, kind, api_id, revision, group_name, note, requested_by, requested_at, status, comment) \
              VALUES ($1, 'revision', $2, $3, $4, $5, $6, $7, 'pending', '')",
@@ -423,7 +423,7 @@ impl Deployer {
     /// Mark a pending request decided and announce it, in one transaction; a conflict when
     /// someone else decided it first.
     async fn decide(&self, actor: &Actor, approval_id: &str, status: &str, comment: &str) -> Result<()> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         if !close_request(&mut tx, actor, approval_id, status, comment).await? {
             return Err(DomainError::Conflict("this request was decided meanwhile".into()));
         }
@@ -812,7 +812,7 @@ impl Deployer {
             Some((api_id, revision)) => Some((apis::load(&self.db, api_id).await?, revision)),
             None => None,
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "INSERT INTO group_bundles (group_name, version, sha, bundle, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (group_name) DO UPDATE SET version = excluded.version, sha = excluded.sha, bundle = excluded.bundle, updated_at = excluded.updated_at",
@@ -994,9 +994,8 @@ pub(crate) async fn close_request(
         version: String,
         requester: String,
     }
-    // The write comes first: on SQLite a transaction that has read cannot then write once
-    // another connection (a gateway's heartbeat, say) wrote meanwhile — it fails at once,
-    // busy timeout or not — while one that starts by writing waits its turn.
+    // Closing only a request still pending tells, in the same statement, whether someone else
+    // decided it meanwhile.
     let closed = sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
         .bind(&actor.user_id)
