@@ -128,6 +128,11 @@ pub struct NewGatewayCredential {
     pub id: String,
     pub group: String,
     pub token: String,
+    /// The `kubectl` command that puts the token, and this server's address, in the Secret the
+    /// group's manifests read (`gw-<group>-management`): its gateways then pull access changes,
+    /// report what they serve and send their events. `"$GATEHOUSE_URL"` stands for the address
+    /// when the server has no public URL configured.
+    pub kubernetes_secret: String,
 }
 
 /// A gateway credential as listed: never its token.

@@ -28,7 +28,8 @@ fn generate() -> String {
     format!("ggw_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-async fn insert(db: &Db, group: &str, label: &str) -> Result<NewGatewayCredential> {
+/// A new credential's id and token.
+async fn insert(db: &Db, group: &str, label: &str) -> Result<(String, String)> {
     let token = generate();
     let id = new_id();
     sqlx::query("INSERT INTO gateway_credentials (id, group_name, token_hash, prefix, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -40,16 +41,27 @@ async fn insert(db: &Db, group: &str, label: &str) -> Result<NewGatewayCredentia
         .bind(now_ms())
         .execute(&db.pool)
         .await?;
-    Ok(NewGatewayCredential { id, group: group.to_string(), token })
+    Ok((id, token))
 }
 
 /// A credential for gateways of `group` run elsewhere (a cluster); publishers create them.
-pub async fn create_credential(db: &Db, actor: &Actor, group: &str) -> Result<NewGatewayCredential> {
+/// `server` is this server's address as such gateways reach it (its public URL), when known.
+pub async fn create_credential(
+    db: &Db,
+    actor: &Actor,
+    group: &str,
+    server: Option<&str>,
+) -> Result<NewGatewayCredential> {
     actor.require(Permission::ReviewApis)?;
     groups::get(db, group).await?;
-    let credential = insert(db, group, &actor.email).await?;
-    audit::record(db, &actor.email, "gateway.credential_created", group, &credential.token[..10]).await?;
-    Ok(credential)
+    let (id, token) = insert(db, group, &actor.email).await?;
+    audit::record(db, &actor.email, "gateway.credential_created", group, &token[..10]).await?;
+    let server = server.map_or_else(|| "\"$GATEHOUSE_URL\"".to_string(), str::to_string);
+    let kubernetes_secret = format!(
+        "kubectl create secret generic {} --from-literal=server={server} --from-literal=token={token}",
+        crate::deploy::manifests::management_secret(group)
+    );
+    Ok(NewGatewayCredential { id, group: group.to_string(), token, kubernetes_secret })
 }
 
 /// The group's gateway credentials, newest first, revoked ones included (for the record) but
@@ -117,7 +129,7 @@ pub async fn embedded_credential(db: &Db, group: &str) -> Result<String> {
     .bind(EMBEDDED)
     .execute(&db.pool)
     .await?;
-    Ok(insert(db, group, EMBEDDED).await?.token)
+    Ok(insert(db, group, EMBEDDED).await?.1)
 }
 
 /// The group a gateway token belongs to, or `Unauthorized`.
@@ -167,8 +179,9 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Forget an instance the embedded supervisor stopped, or saw exit, so it is neither shown
-/// as up nor counted in "live on N of M" until its heartbeat would have timed out.
+/// Forget an instance that stopped — it signed off as it shut down, or the embedded
+/// supervisor stopped it or saw it exit — so it is neither shown as up nor counted in "live on
+/// N of M" until its heartbeat would have timed out.
 pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
     sqlx::query("DELETE FROM gateway_instances WHERE group_name = $1 AND instance = $2")
         .bind(group)
@@ -286,7 +299,7 @@ pub async fn ingest(db: &Db, group: &str, events: &[GatewayEvent]) -> Result<Ing
         }
     }
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Claim the ids: the ones the database did not know come back. 100 rows per statement:
     // SQLite looks each `$N` up by name, so binding grows with the square of a statement's
     // parameters, and 200 keeps that small while the round trips stay few.

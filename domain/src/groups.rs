@@ -261,7 +261,18 @@ pub async fn allot_api_ports(db: &Db, group: &str) -> Result<()> {
         // Another server process may take the same port at the same moment: then take the next.
         let mut attempts = 0;
         loop {
-            let port = next_free_port(db).await?;
+            // An API cannot pick its port, so it is not given one another program holds on this
+            // machine now (the port or its admin port), which would leave its gateway unable to
+            // start; a group's own port is the publisher's to change.
+            let mut port = next_free_port(db).await?;
+            for _ in 0..100 {
+                if local_ports_unavailable(port).is_none() {
+                    break;
+                }
+                port = port
+                    .checked_add(1)
+                    .ok_or_else(|| DomainError::Conflict("no local port is left for another gateway".into()))?;
+            }
             let inserted =
                 sqlx::query("INSERT INTO api_ports (api_id, port) VALUES ($1, $2) ON CONFLICT (api_id) DO NOTHING")
                     .bind(&api_id)

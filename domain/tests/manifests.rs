@@ -1,10 +1,14 @@
 //! Every manifest rendered for the three modes passes the offline Kubernetes schema validator
-//! (PyPI `kubernetes-validate`, strict) for the version the manifests target.
+//! (PyPI `kubernetes-validate`, strict) for the version the manifests target, and its gateways
+//! are set up to serve what their ConfigMap holds and to reach the management plane.
 
 use gatehouse_contract::{
     AuthKind, Bundle, BundleApi, BundleOperation, Endpoints, GatewayGroup, GroupMode, LifecycleState, Routing,
 };
 use gatehouse_domain::deploy::manifests::{self, KUBERNETES_VERSION};
+use gatehouse_domain::openapi::parse::parse;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Container;
 use std::process::Command;
 
 fn api(name: &str, context: &str) -> BundleApi {
@@ -35,16 +39,16 @@ fn api(name: &str, context: &str) -> BundleApi {
     }
 }
 
+/// The gateway container of a rendered Deployment.
+fn gateway_container(text: &str) -> Container {
+    let parsed = parse(text).expect("a manifest is YAML");
+    let deployment: Deployment = serde_json::from_value(parsed.value).expect("a Deployment");
+    let pod = deployment.spec.and_then(|s| s.template.spec).expect("a pod template");
+    pod.containers.into_iter().find(|c| c.name == "gateway").expect("a gateway container")
+}
+
 #[test]
 fn manifests_of_every_mode_pass_kubernetes_validate() {
-    let validator = Command::new("kubernetes-validate").arg("--version").output();
-    if validator.is_err() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("kubernetes-validate is required under CI (scripts/setup.sh installs it)");
-        }
-        eprintln!("skipping: kubernetes-validate is not installed");
-        return;
-    }
     let bundle = Bundle {
         group: "food-apis".into(),
         version: "1.0.0".into(),
@@ -76,22 +80,61 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         let kinds: Vec<&String> = files.keys().collect();
         assert!(kinds.iter().any(|k| k.ends_with("ingress.yaml")), "{mode:?}: {kinds:?}");
         assert!(kinds.iter().any(|k| k.ends_with("-hpa.yaml")), "{mode:?}: {kinds:?}");
-        // Every gateway takes the shared tier-count store from an optional Secret.
+        let mut served = Vec::new();
         for (name, text) in files.iter().filter(|(k, _)| k.ends_with("-deployment.yaml")) {
-            let at = text
-                .find("GATEWAY_RATE_LIMIT_STORE")
-                .unwrap_or_else(|| panic!("{mode:?} {name}: no rate-limit store\n{text}"));
-            let rest = &text[at..];
-            for expected in ["name: gw-food-apis-rate-limit-store", "key: url", "optional: true"] {
-                assert!(rest.contains(expected), "{mode:?} {name}: `{expected}` missing\n{text}");
+            let gateway = gateway_container(text);
+            let env = |variable: &str| {
+                gateway.env.iter().flatten().find(|e| e.name == variable).unwrap_or_else(|| {
+                    panic!("{mode:?} {name}: no {variable}\n{text}");
+                })
+            };
+            // Every gateway takes the shared tier-count store, and the management plane's
+            // address and a credential, from Secrets an operator may create.
+            for (variable, secret, key) in [
+                ("GATEWAY_RATE_LIMIT_STORE", "gw-food-apis-rate-limit-store", "url"),
+                ("GATEHOUSE_SERVER", "gw-food-apis-management", "server"),
+                ("GATEHOUSE_GATEWAY_TOKEN", "gw-food-apis-management", "token"),
+            ] {
+                let from = env(variable).value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref());
+                let from = from.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
+                assert_eq!(from, Some((secret, key, Some(true))), "{mode:?} {name}: {variable}");
             }
+            // Its state (the last bundle pulled, spooled events) outlives a container restart.
+            let state = env("GATEWAY_STATE_DIR").value.clone().expect("a state directory");
+            let mounted = gateway.volume_mounts.iter().flatten().any(|m| m.mount_path == state && m.name == "state");
+            assert!(mounted, "{mode:?} {name}: {state} is not the state volume\n{text}");
+            let value = |variable: &str| {
+                gateway.env.iter().flatten().find(|e| e.name == variable).and_then(|e| e.value.clone())
+            };
+            served.push((value("GATEWAY_API"), value("GATEWAY_BACKEND")));
         }
+        // What a gateway keeps of a pulled bundle is what its ConfigMap holds: the group's every
+        // API (shared), one API (private-jet), or one API from the container beside it (sidecar).
+        served.sort();
+        let one = |id: &str, backend: Option<&str>| (Some(id.to_string()), backend.map(str::to_string));
+        let expected = match mode {
+            GroupMode::Shared => vec![(None, None)],
+            GroupMode::PrivateJet => vec![one("id-Menu", None), one("id-Reviews", None)],
+            GroupMode::Sidecar => vec![
+                one("id-Menu", Some("http://127.0.0.1:8000/v1")),
+                one("id-Reviews", Some("http://127.0.0.1:8000/v1")),
+            ],
+        };
+        assert_eq!(served, expected, "{mode:?}");
         for (name, text) in files.iter().filter(|(k, _)| k.starts_with("manifests/")) {
             let path = dir.join(mode.as_str()).join(name);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
             std::fs::write(&path, text).expect("write");
             paths.push(path);
         }
+    }
+    let validator = Command::new("kubernetes-validate").arg("--version").output();
+    if validator.is_err() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("kubernetes-validate is required under CI (scripts/setup.sh installs it)");
+        }
+        eprintln!("skipping the schema check: kubernetes-validate is not installed");
+        return;
     }
     let out = Command::new("kubernetes-validate")
         .args(["--strict", "--no-warn", "-k", KUBERNETES_VERSION])

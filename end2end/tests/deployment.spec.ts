@@ -167,8 +167,15 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(pub.getByTestId('gateway-serves').first()).toHaveText('every API');
   // A credential for gateways elsewhere is shown once, listed, and revoked; the local
   // gateway's own one offers no revoke.
+  // The cluster's gateways get it, with this server's address, from the Secret their
+  // manifests read.
   await pub.getByRole('button', { name: 'New gateway credential' }).click();
-  await expect(pub.locator('.callout code.secret')).toContainText('ggw_');
+  const created = pub.getByTestId('new-gateway-credential');
+  const token = (await created.getByTestId('gateway-token').innerText()).trim();
+  expect(token).toMatch(/^ggw_/);
+  await expect(created.getByTestId('kubernetes-secret')).toHaveText(
+    `kubectl create secret generic gw-food-apis-management --from-literal=server="$GATEHOUSE_URL" --from-literal=token=${token}`,
+  );
   const credentials = pub.getByTestId('gateway-credential');
   await expect(credentials).toHaveCount(2);
   await pub.getByTestId('revoke-gateway-credential').click();

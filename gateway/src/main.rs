@@ -64,9 +64,13 @@ struct Args {
     instance: Option<String>,
     #[arg(long, env = "GATEWAY_REGION", default_value = "")]
     region: String,
-    /// Serve only this API (its id) of the group's bundle: a private-jet gateway, one per API.
+    /// Serve only this API (its id) of the group's bundle: a private-jet or sidecar gateway.
     #[arg(long, env = "GATEWAY_API")]
     api: Option<String>,
+    /// Send every call to this backend, whatever the bundle's endpoints say: a sidecar gateway's
+    /// backend container on localhost (`http://127.0.0.1:8080/v1`).
+    #[arg(long, env = "GATEWAY_BACKEND")]
+    backend: Option<String>,
     /// A Redis the group's gateways share tier counts through (`redis://[[user]:password@]host[:port][/db]`);
     /// without one, each instance counts its own requests.
     #[arg(long, env = "GATEWAY_RATE_LIMIT_STORE", hide_env_values = true)]
@@ -185,8 +189,9 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     let instance = args.instance.clone().unwrap_or_else(|| {
         format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()), std::process::id())
     });
+    let supervised = std::env::var("GATEWAY_EXIT_WITH_PARENT").is_ok_and(|v| v == "1");
     #[cfg(unix)]
-    if std::env::var("GATEWAY_EXIT_WITH_PARENT").is_ok_and(|v| v == "1") {
+    if supervised {
         // Supervised by `gatehouse serve`: stop when it is gone, even if it was killed.
         let parent = std::os::unix::process::parent_id();
         tokio::spawn(async move {
@@ -212,6 +217,7 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         instance: instance.clone(),
         region: args.region.clone(),
         api: args.api.clone(),
+        backend: args.backend.clone(),
     });
 
     // Start from the given file, else from the last bundle pulled before a restart.
@@ -232,23 +238,26 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         tokio::spawn(shared::run(store, gateway.limiter.clone(), metrics.clone()));
     }
     let server = args.server.as_deref().map(|s| s.trim_end_matches('/').to_string());
-    if let Some(server) = &server {
-        let token = args.token.clone().ok_or("--server needs --token (the gateway credential)")?;
-        let puller = pull::Puller {
-            url: format!("{server}/api/v1/gateway/bundle"),
-            token,
-            instance: instance.clone(),
-            started_at: now_ms(),
-            cache,
-            http: http.clone(),
-        };
-        tokio::spawn(puller.run(gateway.clone(), metrics.clone()));
-    }
+    let puller = match &server {
+        Some(server) => {
+            let token = args.token.clone().ok_or("--server needs --token (the gateway credential)")?;
+            let puller = pull::Puller {
+                url: format!("{server}/api/v1/gateway/bundle"),
+                token: token.clone(),
+                instance: instance.clone(),
+                started_at: now_ms(),
+                cache,
+                http: http.clone(),
+            };
+            Some((tokio::spawn(puller.run(gateway.clone(), metrics.clone())), server.clone(), token))
+        }
+        None => None,
+    };
     let sink = events::Sink {
         ingest_url: server.as_ref().map(|s| format!("{s}/api/v1/gateway/events")),
         token: args.token.clone(),
         spool: args.state_dir.join("spool"),
-        http,
+        http: http.clone(),
         metrics: metrics.clone(),
     };
     let sender = tokio::spawn(events::run(sink, batches_rx));
@@ -290,9 +299,18 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
             _ = &mut shutdown => break,
         }
     }
-    // Closing the channels stops the workers; in-flight requests finish (for up to 10 s), then
-    // the sender delivers (or spools) the events still queued.
+    // No new connections from here on: the group stops counting this instance now (the pulls,
+    // which are its heartbeats, stop first) — unless `gatehouse serve` runs it, which forgets
+    // the gateways it stops itself and is stopping too when they all get Ctrl-C. Closing the
+    // channels stops the workers; in-flight requests finish (for up to 10 s), then the sender
+    // delivers (or spools) the events still queued.
     drop(listener);
+    if let Some((pulls, server, token)) = puller {
+        pulls.abort();
+        if !supervised {
+            pull::sign_off(&http, &server, &token, &instance).await;
+        }
+    }
     let threads: Vec<_> = workers
         .into_iter()
         .map(|(send, thread)| {

@@ -38,6 +38,9 @@ pub struct Gateway {
     /// The one API of its group's bundle this gateway serves (a private-jet gateway), by id;
     /// `None` serves them all.
     pub api: Option<String>,
+    /// Where every API's calls go whatever the bundle's endpoints say: the backend container
+    /// beside a sidecar gateway, on localhost.
+    pub backend: Option<String>,
 }
 
 /// A bundle as one worker serves it, with the tokens that worker has verified against it.

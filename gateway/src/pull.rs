@@ -21,6 +21,12 @@ pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str)
     if let Some(only) = &gateway.api {
         bundle.apis.retain(|api| api.id == *only);
     }
+    if let Some(backend) = &gateway.backend {
+        for api in &mut bundle.apis {
+            api.endpoints.production = vec![backend.clone()];
+            api.endpoints.sandbox = vec![backend.clone()];
+        }
+    }
     let runtime = Runtime::compile(bundle).map_err(|e| format!("{origin}: {e}"))?;
     metrics.set_bundle(&runtime.group, &runtime.version);
     tracing::info!(group = %runtime.group, version = %runtime.version, apis = runtime.apis.len(), origin, "bundle loaded");
@@ -132,5 +138,68 @@ impl Puller {
         if let Err(e) = std::fs::write(&partial, bytes).and_then(|_| std::fs::rename(&partial, &self.cache)) {
             tracing::warn!(error = %e, "cannot keep a copy of the bundle");
         }
+    }
+}
+
+/// Tell the management plane this instance is stopping, so its group stops counting it now
+/// rather than once its heartbeats have been missing for a minute. Best effort: the pulls
+/// (heartbeats) must have stopped first, or the next one would report the instance again.
+pub async fn sign_off(http: &reqwest::Client, server: &str, token: &str, instance: &str) {
+    let Ok(mut url) = reqwest::Url::parse(&format!("{server}/api/v1/gateway/instances")) else {
+        return;
+    };
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.push(instance);
+    }
+    match http.delete(url).bearer_auth(token).timeout(Duration::from_secs(2)).send().await {
+        Ok(r) if r.status().is_success() => tracing::info!("signed off from the management plane"),
+        Ok(r) => tracing::warn!(status = %r.status(), "the management plane refused the sign-off"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot sign off; the management plane drops this instance after a minute")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limiter::Limiter;
+    use arc_swap::ArcSwapOption;
+
+    fn gateway(api: Option<&str>, backend: Option<&str>) -> Gateway {
+        Gateway {
+            runtime: ArcSwapOption::empty(),
+            limiter: Arc::new(Limiter::default()),
+            metrics: Arc::new(Metrics::new(1)),
+            instance: "test".into(),
+            region: String::new(),
+            api: api.map(str::to_string),
+            backend: backend.map(str::to_string),
+        }
+    }
+
+    /// A sidecar gateway keeps its one API of whatever bundle it loads — the file it started
+    /// from or the group's, pulled — and sends its calls to the backend container beside it.
+    #[test]
+    fn a_sidecar_gateway_serves_its_api_from_its_own_backend() {
+        let bytes = serde_json::to_vec(&crate::runtime::tests::bundle()).expect("json");
+        let metrics = Metrics::new(1);
+
+        let sidecar = gateway(Some("/pets/v2"), Some("http://127.0.0.1:8081/v1"));
+        install(&sidecar, &metrics, &bytes, "test").expect("install");
+        let rt = sidecar.runtime.load_full().expect("runtime");
+        let apis: Vec<(&str, &[String], &[String])> = rt
+            .apis
+            .iter()
+            .map(|a| (a.spec.id.as_str(), &a.spec.endpoints.production[..], &a.spec.endpoints.sandbox[..]))
+            .collect();
+        let local = ["http://127.0.0.1:8081/v1".to_string()];
+        assert_eq!(apis, [("/pets/v2", &local[..], &local[..])]);
+
+        let shared = gateway(None, None);
+        install(&shared, &metrics, &bytes, "test").expect("install");
+        let rt = shared.runtime.load_full().expect("runtime");
+        assert_eq!(rt.apis.len(), 2);
+        assert!(rt.apis.iter().all(|a| a.spec.endpoints.production == ["http://127.0.0.1:9"]));
     }
 }

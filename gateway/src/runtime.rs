@@ -279,11 +279,11 @@ impl Runtime {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use gatehouse_contract::{BundleOperation, Endpoints};
 
-    fn bundle() -> Bundle {
+    pub(crate) fn bundle() -> Bundle {
         let op = |method: &str, path: &str| BundleOperation {
             method: method.into(),
             path: path.into(),

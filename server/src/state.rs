@@ -86,6 +86,7 @@ impl AppState {
             throttle: self.throttle.clone(),
             deployer: self.deployer.clone(),
             issuer: self.issuer().into(),
+            public_origin: self.public_origin.clone(),
             analytics: self.analytics.clone(),
         }
     }

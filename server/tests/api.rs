@@ -254,7 +254,8 @@ async fn admins_add_accounts_and_close_sign_up(db: Db) {
 }
 
 /// A leaked gateway credential is revoked: its pulls are refused from then on. The local
-/// gateway's own credential is renewed by the server and not revoked by hand.
+/// gateway's own credential is renewed by the server and not revoked by hand. An instance signs
+/// off with its group's credential.
 async fn gateway_credentials_are_listed_and_revoked(db: Db) {
     let app = app(&db);
     gatehouse_domain::accounts::create_user(&db, "system", "pm@example.com", PASSWORD, Role::Publisher)
@@ -279,12 +280,42 @@ async fn gateway_credentials_are_listed_and_revoked(db: Db) {
     assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
     let created = send(&app, call("POST", "/api/v1/gateway-groups/pets/credentials", "")).await.json();
     let token = created["token"].as_str().expect("token").to_string();
+    // What puts it, with the server's address (unknown here: no public URL), where the group's
+    // manifests read it.
+    assert_eq!(
+        created["kubernetes_secret"],
+        format!(
+            "kubectl create secret generic gw-pets-management --from-literal=server=\"$GATEHOUSE_URL\" \
+             --from-literal=token={token}"
+        )
+    );
     let pull = |token: &str| {
         get("/api/v1/gateway/bundle")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-gateway-instance", "pod-1")
+            .body(Body::empty())
+            .expect("request")
+    };
+    assert_eq!(send(&app, pull(&token)).await.status, StatusCode::OK);
+    // A stopping instance signs off with the group's credential, and only with one.
+    let instances = || async {
+        let listed = send(&app, call("GET", "/api/v1/gateway-groups/pets/instances", "")).await.json();
+        listed.as_array().expect("instances").iter().map(|i| i["instance"].to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(instances().await, ["\"pod-1\""]);
+    let sign_off = |token: &str| {
+        Request::builder()
+            .method("DELETE")
+            .uri("/api/v1/gateway/instances/pod-1")
+            .header(header::HOST, "localhost")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .body(Body::empty())
             .expect("request")
     };
+    assert_eq!(send(&app, sign_off(&pm)).await.status, StatusCode::UNAUTHORIZED, "a person's token is no gateway's");
+    assert_eq!(instances().await.len(), 1);
+    assert_eq!(send(&app, sign_off(&token)).await.status, StatusCode::NO_CONTENT);
+    assert!(instances().await.is_empty(), "signed off");
     assert_eq!(send(&app, pull(&token)).await.status, StatusCode::OK);
     gatehouse_domain::gateways::embedded_credential(&db, "pets").await.expect("embedded");
     // A restart of the server replaces the local gateway's credential; only the current one is listed.

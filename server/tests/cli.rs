@@ -21,6 +21,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failed test shows what the server and its gateways logged, before the data goes.
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.data.join("server.log")).unwrap_or_default();
+            let problems: Vec<&str> = log.lines().filter(|l| l.contains("ERROR") || l.contains("WARN")).collect();
+            eprintln!("the server logged:\n{}", problems.join("\n"));
+        }
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }
@@ -64,7 +70,13 @@ fn start_with(env: &[(&str, &str)]) -> Server {
             .env("GATEHOUSE_DATA_DIR", &data)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(data.join("server.log"))
+                    .expect("server log"),
+            )
             .spawn()
             .expect("start server");
         let started = Instant::now();
@@ -490,6 +502,15 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     remote(&server, &publisher, &["group", "update", "--name", "food-apis", "--region", ""]);
     let cleared = row_of(&remote(&server, &publisher, &["group", "list"]));
     assert!(!cleared.contains("eu-"), "{cleared}");
+    // The group's gateways in a cluster get a credential through the Secret their manifests read.
+    let credential = remote(&server, &publisher, &["group", "credential", "--name", "food-apis"]);
+    let token = credential.lines().find_map(|l| l.strip_prefix("gateway credential (shown only now): "));
+    let token = token.unwrap_or_else(|| panic!("no credential: {credential}"));
+    let secret = format!(
+        "for the group's cluster: kubectl create secret generic gw-food-apis-management \
+                          --from-literal=server=\"$GATEHOUSE_URL\" --from-literal=token={token}"
+    );
+    assert!(token.starts_with("ggw_") && credential.contains(&secret), "{credential}");
 
     // An admin reads back who decided the release: the audit log, narrowed, as JSON lines.
     run(

@@ -4,7 +4,7 @@
 //! 429, a tampered token 401; a prototype answers from its examples; with the management plane
 //! killed the gateway keeps serving, and after the restart every event arrives exactly once;
 //! answers stream (server-sent events, a download over any buffer); stopping the server does
-//! not wait for the gateways' long-polls.
+//! not wait for the gateways' long-polls; a gateway that is stopped signs off.
 
 use axum::Json;
 use axum::http::HeaderMap;
@@ -827,6 +827,48 @@ async fn the_server_stops_promptly_while_gateways_long_poll() {
         assert!(asked.elapsed() < Duration::from_secs(5), "the server still runs 5 s after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A gateway stopped as Kubernetes stops a pod (SIGTERM) signs off: its group no longer lists it,
+/// rather than showing it for the minute its heartbeats would take to time out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_is_stopped_signs_off() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, publisher, base, data, .. } = &plane;
+    let credential = plane.group("rolling").await;
+    let (mut leaving, _, _) = gateway(free_port(), data, base, &credential, "leaving", None).await;
+    let (_staying, _, _) = gateway(free_port(), data, base, &credential, "staying", None).await;
+    let instances = || async {
+        let mut names: Vec<String> = rest
+            .call(publisher, reqwest::Method::GET, "/gateway-groups/rolling/instances", None)
+            .await
+            .as_array()
+            .expect("instances")
+            .iter()
+            .map(|i| i["instance"].as_str().expect("instance").to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let started = Instant::now();
+    while instances().await != ["leaving", "staying"] {
+        assert!(started.elapsed() < Duration::from_secs(10), "the gateways never pulled: {:?}", instances().await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let signalled = Command::new("kill").args(["-TERM", &leaving.0.id().to_string()]).status().expect("kill");
+    assert!(signalled.success());
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = leaving.0.try_wait().expect("gateway status") {
+            break status;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(20), "the gateway still runs 20 s after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "the gateway stopped with {status}");
+    assert_eq!(instances().await, ["staying"], "the stopped gateway is still listed");
 }
 
 /// A Redis of the test's own, on a free port, keeping nothing on disk.

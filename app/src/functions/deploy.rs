@@ -110,10 +110,12 @@ pub async fn revoke_gateway_credential(group: String, id: String) -> Result<(), 
 }
 
 #[server]
-pub async fn create_gateway_credential(group: String) -> Result<String, AppError> {
+pub async fn create_gateway_credential(group: String) -> Result<gatehouse_contract::NewGatewayCredential, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
-    Ok(gatehouse_domain::gateways::create_credential(&context()?.db, &actor, &group).await?.token)
+    let context = context()?;
+    Ok(gatehouse_domain::gateways::create_credential(&context.db, &actor, &group, context.public_origin.as_deref())
+        .await?)
 }
 
 #[server]

@@ -24,6 +24,8 @@ pub struct ServerContext {
     pub deployer: Arc<gatehouse_domain::deploy::Deployer>,
     /// The issuer of access tokens (what gateways expect).
     pub issuer: Arc<str>,
+    /// This server's public URL, when configured (`GATEHOUSE_PUBLIC_URL`).
+    pub public_origin: Option<Arc<str>>,
     pub analytics: gatehouse_analytics::Store,
 }
 

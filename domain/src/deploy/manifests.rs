@@ -12,9 +12,9 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort, ServiceSpec, Volume,
-    VolumeMount,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -32,6 +32,7 @@ const GATEWAY_PORT: i32 = 8080;
 const SIDECAR_GATEWAY_PORT: i32 = 8090;
 const ADMIN_PORT: i32 = 9090;
 const BUNDLE_DIR: &str = "/etc/gatehouse";
+const STATE_DIR: &str = "/var/lib/gatehouse-gateway";
 
 /// A DNS-1123 label from free text: lower-case letters, digits and `-`, at most 63.
 pub fn k8s_name(text: &str) -> String {
@@ -71,20 +72,58 @@ fn rate_limit_store_secret(group: &str) -> String {
     format!("{}-rate-limit-store", k8s_name(&format!("gw-{group}")))
 }
 
-fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
-    // The autoscaler runs several replicas, each of which would otherwise admit a whole tier.
-    let rate_limit_store = EnvVar {
-        name: "GATEWAY_RATE_LIMIT_STORE".into(),
+/// The Secret that connects a group's gateways to the management plane: `server` (its URL) and
+/// `token` (a gateway credential of the group). With it they pull access changes — a new
+/// subscription, a revoked token, a blocked API — within a second rather than at the next
+/// release, report the release they serve ("live on N of M") and send their events to
+/// analytics; without it they serve the ConfigMap's bundle alone.
+pub fn management_secret(group: &str) -> String {
+    format!("{}-management", k8s_name(&format!("gw-{group}")))
+}
+
+/// An environment variable from a key of a Secret the operator may not have created (then the
+/// variable is unset).
+fn optional_secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
         value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: rate_limit_store_secret(&group.name),
-                key: "url".into(),
-                optional: Some(true),
-            }),
+            secret_key_ref: Some(SecretKeySelector { name: secret.into(), key: key.into(), optional: Some(true) }),
             ..Default::default()
         }),
         ..Default::default()
-    };
+    }
+}
+
+fn plain_env(name: &str, value: &str) -> EnvVar {
+    EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() }
+}
+
+/// What one gateway serves of its group's bundle, as its environment says: what it keeps of a
+/// pulled bundle must be what its ConfigMap holds.
+struct Serves<'a> {
+    /// The API's id, for a gateway of one API (private-jet, sidecar); `None` serves them all.
+    api: Option<&'a str>,
+    /// The backend container beside a sidecar gateway.
+    backend: Option<String>,
+}
+
+fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Container {
+    let management = management_secret(&group.name);
+    let mut env = vec![
+        // The autoscaler runs several replicas, each of which would otherwise admit a whole tier.
+        optional_secret_env("GATEWAY_RATE_LIMIT_STORE", &rate_limit_store_secret(&group.name), "url"),
+        optional_secret_env("GATEHOUSE_SERVER", &management, "server"),
+        optional_secret_env("GATEHOUSE_GATEWAY_TOKEN", &management, "token"),
+        // The last bundle pulled and the events spooled while the management plane is away
+        // outlive a restart of the container.
+        plain_env("GATEWAY_STATE_DIR", STATE_DIR),
+    ];
+    if let Some(api) = serves.api {
+        env.push(plain_env("GATEWAY_API", api));
+    }
+    if let Some(backend) = &serves.backend {
+        env.push(plain_env("GATEWAY_BACKEND", backend));
+    }
     Container {
         name: "gateway".into(),
         image: Some(group.image.clone()),
@@ -96,7 +135,7 @@ fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
             "--admin".into(),
             format!("0.0.0.0:{ADMIN_PORT}"),
         ]),
-        env: Some(vec![rate_limit_store]),
+        env: Some(env),
         ports: Some(vec![
             ContainerPort { name: Some("http".into()), container_port: port, ..Default::default() },
             ContainerPort { name: Some("admin".into()), container_port: ADMIN_PORT, ..Default::default() },
@@ -119,14 +158,29 @@ fn gateway_container(group: &GatewayGroup, port: i32) -> Container {
             limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
             ..Default::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "bundle".into(),
-            mount_path: BUNDLE_DIR.into(),
-            read_only: Some(true),
-            ..Default::default()
-        }]),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "bundle".into(),
+                mount_path: BUNDLE_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            },
+            VolumeMount { name: "state".into(), mount_path: STATE_DIR.into(), ..Default::default() },
+        ]),
         ..Default::default()
     }
+}
+
+/// The backend container's port and address inside a sidecar's pod: the production URL's port
+/// (8080 when it names none) and path, on localhost.
+fn sidecar_backend(production: Option<&str>) -> (i32, String) {
+    let rest = production.and_then(|u| u.split_once("://")).map_or("", |(_, rest)| rest);
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(authority, path)| (authority, path));
+    let port = authority.rsplit_once(':').and_then(|(_, port)| port.parse::<i32>().ok()).unwrap_or(8080);
+    let path = path.trim_end_matches('/');
+    let address =
+        if path.is_empty() { format!("http://127.0.0.1:{port}") } else { format!("http://127.0.0.1:{port}/{path}") };
+    (port, address)
 }
 
 /// The workload, service, autoscaler and bundle of one gateway (or one sidecar'd backend).
@@ -160,11 +214,18 @@ fn unit_files(group: &GatewayGroup, unit: &Unit, files: &mut BTreeMap<String, St
                 }),
                 spec: Some(PodSpec {
                     containers: unit.containers.clone(),
-                    volumes: Some(vec![Volume {
-                        name: "bundle".into(),
-                        config_map: Some(ConfigMapVolumeSource { name: config_name.clone(), ..Default::default() }),
-                        ..Default::default()
-                    }]),
+                    volumes: Some(vec![
+                        Volume {
+                            name: "bundle".into(),
+                            config_map: Some(ConfigMapVolumeSource { name: config_name.clone(), ..Default::default() }),
+                            ..Default::default()
+                        },
+                        Volume {
+                            name: "state".into(),
+                            empty_dir: Some(EmptyDirVolumeSource::default()),
+                            ..Default::default()
+                        },
+                    ]),
                     ..Default::default()
                 }),
             },
@@ -230,7 +291,7 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                 routes.push((api.context.clone(), name.clone()));
             }
             units.push(Unit {
-                containers: vec![gateway_container(group, GATEWAY_PORT)],
+                containers: vec![gateway_container(group, GATEWAY_PORT, Serves { api: None, backend: None })],
                 service_port: GATEWAY_PORT,
                 bundle: bundle.clone(),
                 name,
@@ -242,7 +303,11 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                 routes.push((api.context.clone(), name.clone()));
                 let only = Bundle { apis: vec![api.clone()], ..bundle.clone() };
                 units.push(Unit {
-                    containers: vec![gateway_container(group, GATEWAY_PORT)],
+                    containers: vec![gateway_container(
+                        group,
+                        GATEWAY_PORT,
+                        Serves { api: Some(&api.id), backend: None },
+                    )],
                     service_port: GATEWAY_PORT,
                     bundle: only,
                     name,
@@ -258,18 +323,13 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                         format!("{} {} has no backend container image; sidecar mode needs one", api.name, api.version),
                     ));
                 }
-                let backend_port = api
-                    .endpoints
-                    .production
-                    .first()
-                    .and_then(|u| u.rsplit_once(':'))
-                    .and_then(|(_, rest)| rest.split('/').next()?.parse::<i32>().ok())
-                    .unwrap_or(8080);
+                let (backend_port, local_backend) =
+                    sidecar_backend(api.endpoints.production.first().map(String::as_str));
                 let name = k8s_name(&format!("{}-{}", api.name, api.version));
                 routes.push((api.context.clone(), name.clone()));
                 // Inside the pod the gateway reaches its backend on localhost.
                 let mut local = api.clone();
-                local.endpoints.production = vec![format!("http://127.0.0.1:{backend_port}")];
+                local.endpoints.production = vec![local_backend.clone()];
                 local.endpoints.sandbox = local.endpoints.production.clone();
                 let backend = Container {
                     name: "backend".into(),
@@ -286,7 +346,14 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                     ..Default::default()
                 };
                 units.push(Unit {
-                    containers: vec![backend, gateway_container(group, SIDECAR_GATEWAY_PORT)],
+                    containers: vec![
+                        backend,
+                        gateway_container(
+                            group,
+                            SIDECAR_GATEWAY_PORT,
+                            Serves { api: Some(&api.id), backend: Some(local_backend) },
+                        ),
+                    ],
                     service_port: SIDECAR_GATEWAY_PORT,
                     bundle: Bundle { apis: vec![local], ..bundle.clone() },
                     name,

@@ -2,7 +2,7 @@
 
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupMode, GroupSummary, GroupUpdate};
+use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupMode, GroupSummary, GroupUpdate, NewGatewayCredential};
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCommand {
@@ -67,6 +67,13 @@ pub enum GroupCommand {
     },
     /// List the gateway groups with their newest release and their APIs.
     List,
+    /// A credential for the group's gateways run elsewhere (a cluster): prints the token, shown
+    /// only now, and the `kubectl` command that puts it in the Secret the group's manifests read.
+    Credential {
+        /// The group.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteError> {
@@ -137,6 +144,12 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
                     }
                 }
             }
+        }
+        GroupCommand::Credential { name } => {
+            let credential: NewGatewayCredential =
+                remote.post(&format!("/gateway-groups/{name}/credentials"), &serde_json::json!({})).await?;
+            println!("gateway credential (shown only now): {}", credential.token);
+            println!("for the group's cluster: {}", credential.kubernetes_secret);
         }
         GroupCommand::List => {
             let groups: Vec<GroupSummary> = remote.get("/gateway-groups").await?;

@@ -723,7 +723,21 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
                 }
             })}
             {move || credential.value().get().map(|r| match r {
-                Ok(token) => view! { <div class="callout"><p>"Pass it as " <code>"GATEHOUSE_GATEWAY_TOKEN"</code> "; it is shown only now:"</p><code class="secret">{token}</code></div> }.into_any(),
+                Ok(credential) => {
+                    let needs_address = credential.kubernetes_secret.contains("$GATEHOUSE_URL");
+                    view! {
+                        <div class="callout" data-testid="new-gateway-credential">
+                            <p>"Shown only now. A gateway takes it as " <code>"GATEHOUSE_GATEWAY_TOKEN"</code>
+                               ", with this server's address as " <code>"GATEHOUSE_SERVER"</code> ":"</p>
+                            <code class="secret" data-testid="gateway-token">{credential.token}</code>
+                            <p>"In the group's cluster, put both in the Secret its manifests read; its gateways then take new subscriptions and revocations at once, report the release they serve and send their events:"</p>
+                            <code class="secret" data-testid="kubernetes-secret">{credential.kubernetes_secret}</code>
+                            {needs_address.then(|| view! {
+                                <p class="muted">"Set " <code>"GATEHOUSE_URL"</code> " to this server's address as the cluster reaches it first (or start the server with " <code>"GATEHOUSE_PUBLIC_URL"</code> " to have it filled in)."</p>
+                            })}
+                        </div>
+                    }.into_any()
+                }
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
             })}
             {reviewer.then(|| view! { <GatewayCredentials group=group_for_list.clone() created=credential/> })}

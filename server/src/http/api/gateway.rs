@@ -1,6 +1,6 @@
 //! The gateways' side of the management API, authenticated by a gateway credential (`ggw_…`,
 //! one group each): the bundle pull (ETag and long-poll; each pull is also the instance's
-//! heartbeat) and event ingest. Publishers create credentials and see instances.
+//! heartbeat), event ingest and signing off. Publishers create credentials and see instances.
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
@@ -129,8 +129,23 @@ pub async fn ingest_events(
     Ok(Json(gateways::ingest(&state.db, &group, &events).await?))
 }
 
-/// A credential for gateways of this group run outside this server (e.g. in a cluster).
-/// The token is shown only in this answer.
+/// A gateway instance of the caller's group signs off as it shuts down, so its group page and
+/// "live on N of M" drop it now rather than when its heartbeats have been missing for a minute
+/// (a rolling update in a cluster replaces every instance). Idempotent.
+#[utoipa::path(delete, path = "/gateway/instances/{instance}", tag = "gateway", params(("instance" = String, Path)),
+    security(("gateway" = [])), responses((status = 204, description = "Forgotten"), (status = 401, body = ErrorBody)))]
+pub async fn sign_off(
+    GatewayCaller(group): GatewayCaller,
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+) -> ApiResult<StatusCode> {
+    gateways::forget(&state.db, &group, &instance).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A credential for gateways of this group run outside this server (e.g. in a cluster), and
+/// the `kubectl` command that hands it to the group's manifests. The token is shown only in
+/// this answer.
 #[utoipa::path(post, path = "/gateway-groups/{name}/credentials", tag = "gateway", params(("name" = String, Path)),
     responses((status = 201, body = NewGatewayCredential), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_credential(
@@ -139,7 +154,8 @@ pub async fn create_credential(
     Path(name): Path<String>,
 ) -> ApiResult<(StatusCode, Json<NewGatewayCredential>)> {
     let actor = caller.require(Permission::ReviewApis)?;
-    Ok((StatusCode::CREATED, Json(gateways::create_credential(&state.db, actor, &name).await?)))
+    let credential = gateways::create_credential(&state.db, actor, &name, state.public_origin.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(credential)))
 }
 
 /// The group's gateway credentials (never their tokens), newest first, revoked ones included.

@@ -162,6 +162,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(subscriptions::resume))
         .routes(routes!(gateway::pull_bundle))
         .routes(routes!(gateway::ingest_events))
+        .routes(routes!(gateway::sign_off))
         .routes(routes!(gateway::create_credential, gateway::list_credentials))
         .routes(routes!(gateway::revoke_credential))
         .routes(routes!(gateway::list_instances))
