@@ -189,6 +189,10 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
     let instance = args.instance.clone().unwrap_or_else(|| {
         format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()), std::process::id())
     });
+    if let Some(backend) = &args.backend {
+        // Checked here, not as a bundle's endpoint, so that a typo is named as the setting it is.
+        upstream::Backend::parse(backend).map_err(|e| format!("--backend (GATEWAY_BACKEND): {e}"))?;
+    }
     let supervised = std::env::var("GATEWAY_EXIT_WITH_PARENT").is_ok_and(|v| v == "1");
     #[cfg(unix)]
     if supervised {
@@ -227,7 +231,12 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         None => cache.exists() && pull::load_file(&gateway, &metrics, &cache),
     };
     if !loaded && args.server.is_none() {
-        return Err("give --bundle FILE or --server URL (with --token)".into());
+        return Err(match &args.bundle {
+            Some(path) => {
+                format!("{} cannot be served (logged above) and no --server can send another", path.display())
+            }
+            None => "give --bundle FILE or --server URL (with --token)".into(),
+        });
     }
 
     if let Some(store) = store {

@@ -871,6 +871,37 @@ async fn a_gateway_that_is_stopped_signs_off() {
     assert_eq!(instances().await, ["staying"], "the stopped gateway is still listed");
 }
 
+/// A gateway started with what it cannot use says what, and stops.
+#[test]
+fn a_gateway_names_what_it_cannot_start_with() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-gateway-start-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bundle = dir.join("bundle.json");
+    std::fs::write(&bundle, r#"{"group": "g"}"#).expect("bundle");
+    let refused = |args: &[&str]| {
+        let out = Command::new(gateway_bin())
+            .args(args)
+            .args(["--state-dir", &dir.join("state").display().to_string()])
+            .env_remove("GATEHOUSE_SERVER")
+            .env_remove("GATEWAY_BACKEND")
+            .output()
+            .expect("run the gateway");
+        assert!(!out.status.success(), "{args:?} started");
+        // Its log lines (stdout) and its last word (stderr).
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let bundle = bundle.display().to_string();
+    let typo = refused(&["--bundle", &bundle, "--backend", "ftp://backend:8080"]);
+    assert!(
+        typo.contains("--backend (GATEWAY_BACKEND): endpoint `ftp://backend:8080` is not an http(s) URL"),
+        "{typo}"
+    );
+    let unusable = refused(&["--bundle", &bundle]);
+    let said = format!("{bundle} cannot be served (logged above) and no --server can send another");
+    assert!(unusable.contains(&said) && unusable.contains("not a bundle"), "{unusable}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A Redis of the test's own, on a free port, keeping nothing on disk.
 fn redis() -> (Process, u16) {
     let port = free_port();
