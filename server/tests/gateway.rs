@@ -101,6 +101,20 @@ impl Rest {
         response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string()
     }
 
+    /// The names of `group`'s instances that reported, sorted.
+    async fn instances(&self, publisher: &str, group: &str) -> Vec<String> {
+        let listed =
+            self.call(publisher, reqwest::Method::GET, &format!("/gateway-groups/{group}/instances"), None).await;
+        let mut names: Vec<String> = listed
+            .as_array()
+            .expect("instances")
+            .iter()
+            .map(|i| i["instance"].as_str().expect("instance").to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Each instance of `group` and how its last heartbeat said it counts tiers, by name.
     async fn tier_counts(&self, publisher: &str, group: &str) -> Vec<(String, String)> {
         let listed =
@@ -808,12 +822,7 @@ async fn the_server_stops_promptly_while_gateways_long_poll() {
     let (_gateway, _, _) = gateway(free_port(), data, base, &credential, "poller", None).await;
     // The gateway has pulled once (it reports as it pulls) and now waits in its long-poll.
     let started = Instant::now();
-    while rest
-        .call(publisher, reqwest::Method::GET, "/gateway-groups/quiet/instances", None)
-        .await
-        .as_array()
-        .is_none_or(|instances| instances.is_empty())
-    {
+    while rest.instances(publisher, "quiet").await.is_empty() {
         assert!(started.elapsed() < Duration::from_secs(10), "the gateway never pulled");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -839,18 +848,7 @@ async fn a_gateway_that_is_stopped_signs_off() {
     let credential = plane.group("rolling").await;
     let (mut leaving, _, _) = gateway(free_port(), data, base, &credential, "leaving", None).await;
     let (_staying, _, _) = gateway(free_port(), data, base, &credential, "staying", None).await;
-    let instances = || async {
-        let mut names: Vec<String> = rest
-            .call(publisher, reqwest::Method::GET, "/gateway-groups/rolling/instances", None)
-            .await
-            .as_array()
-            .expect("instances")
-            .iter()
-            .map(|i| i["instance"].as_str().expect("instance").to_string())
-            .collect();
-        names.sort();
-        names
-    };
+    let instances = || rest.instances(publisher, "rolling");
     let started = Instant::now();
     while instances().await != ["leaving", "staying"] {
         assert!(started.elapsed() < Duration::from_secs(10), "the gateways never pulled: {:?}", instances().await);
