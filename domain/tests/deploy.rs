@@ -96,6 +96,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     for file in [
         "bundle.json",
         "kustomization.yaml",
+        "manifests/kustomization.yaml",
+        "regions/eu-west/kustomization.yaml",
         "manifests/ingress.yaml",
         "manifests/gw-food-apis-deployment.yaml",
         "manifests/gw-food-apis-hpa.yaml",

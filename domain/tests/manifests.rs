@@ -47,6 +47,48 @@ fn gateway_container(text: &str) -> Container {
     pod.containers.into_iter().find(|c| c.name == "gateway").expect("a gateway container")
 }
 
+/// What Argo CD applies from the group's folder, and from a region's overlay: the same
+/// `deployments`, only the region's with `GATEWAY_REGION` on each gateway. Checked with kustomize
+/// (`kubectl kustomize`) where kubectl is installed, as it is on this project's machines.
+fn kustomize_builds(folder: &std::path::Path, deployments: usize) {
+    let build = |path: &std::path::Path| {
+        let out = match Command::new("kubectl").arg("kustomize").arg(path).output() {
+            Ok(out) => out,
+            Err(_) => return None,
+        };
+        assert!(out.status.success(), "kustomize {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+        Some(String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let Some(group) = build(folder) else {
+        eprintln!("skipping the kustomize build: kubectl is not installed");
+        return;
+    };
+    // Each region's gateways say where they serve, in every Deployment and only there.
+    let regions = |built: &str| -> Vec<String> {
+        built
+            .split("\n---\n")
+            .map(|doc| parse(doc).expect("YAML").value)
+            .filter(|object| object["kind"] == "Deployment")
+            .map(|object| {
+                let deployment: Deployment = serde_json::from_value(object).expect("a Deployment");
+                let pod = deployment.spec.and_then(|s| s.template.spec).expect("a pod template");
+                let gateway = pod.containers.into_iter().find(|c| c.name == "gateway").expect("a gateway container");
+                let region = gateway.env.into_iter().flatten().find(|e| e.name == "GATEWAY_REGION");
+                region.and_then(|e| e.value).unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(regions(&group), vec![String::new(); deployments], "{group}");
+    for (overlay, region) in [("eu-west", "eu-west"), ("us-east-virginia", "US East (Virginia)")] {
+        let built = build(&folder.join("regions").join(overlay)).expect("kustomize");
+        assert_eq!(regions(&built), vec![region.to_string(); deployments], "{built}");
+        assert_eq!(
+            built.matches("gatehouse.io/group: food-apis").count(),
+            group.matches("gatehouse.io/group: food-apis").count()
+        );
+    }
+}
+
 #[test]
 fn manifests_of_every_mode_pass_kubernetes_validate() {
     let bundle = Bundle {
@@ -67,7 +109,7 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         let group = GatewayGroup {
             name: "food-apis".into(),
             kind: Default::default(),
-            regions: vec![],
+            regions: vec!["eu-west".into(), "US East (Virginia)".into(), "EU West".into()],
             mode,
             host: "food.example.com".into(),
             port: Some(8081),
@@ -121,12 +163,21 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
             ],
         };
         assert_eq!(served, expected, "{mode:?}");
-        for (name, text) in files.iter().filter(|(k, _)| k.starts_with("manifests/")) {
+        // An overlay per region, in a folder named after it (made unique).
+        let mut overlays: Vec<&str> =
+            files.keys().filter_map(|k| k.strip_prefix("regions/")?.strip_suffix("/kustomization.yaml")).collect();
+        overlays.sort();
+        assert_eq!(overlays, ["eu-west", "eu-west-2", "us-east-virginia"], "{mode:?}");
+        for (name, text) in &files {
             let path = dir.join(mode.as_str()).join(name);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
             std::fs::write(&path, text).expect("write");
-            paths.push(path);
+            if name.starts_with("manifests/") && !name.ends_with("kustomization.yaml") {
+                paths.push(path);
+            }
         }
+        let deployments = files.keys().filter(|k| k.ends_with("-deployment.yaml")).count();
+        kustomize_builds(&dir.join(mode.as_str()), deployments);
     }
     let validator = Command::new("kubernetes-validate").arg("--version").output();
     if validator.is_err() {

@@ -113,7 +113,10 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   // The GitOps repository has the commit and the annotated tag.
   expect(git('log', '--format=%s', 'food-apis')).toContain('Deploy Food Menu 1.0.0 revision 1 to food-apis');
   expect(git('tag', '-n1', '--list', 'food-apis-*')).toContain('food-apis-v1.0.0');
-  expect(git('ls-tree', '-r', '--name-only', 'food-apis')).toContain('manifests/ingress.yaml');
+  const tree = git('ls-tree', '-r', '--name-only', 'food-apis');
+  expect(tree).toContain('manifests/ingress.yaml');
+  // The group's region gets an overlay its cluster applies.
+  expect(tree).toContain('regions/eu-west/kustomization.yaml');
 
   // The release reaches the Git host's repository by itself; the groups page says so.
   const remote = path.join(process.env.GATEHOUSE_DATA_DIR ?? '', 'remote.git');

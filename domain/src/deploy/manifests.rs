@@ -396,15 +396,69 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
     if !routes.is_empty() {
         files.insert("manifests/ingress.yaml".into(), yaml(&ingress)?);
     }
-    let resources: Vec<serde_json::Value> = files.keys().map(|k| serde_json::Value::String(k.clone())).collect();
-    let kustomization = serde_json::json!({
+    // The objects are a kustomization of their own (`manifests/`), so that the group's folder
+    // and each region's overlay can build on it: kustomize refuses an overlay inside its base.
+    let resources: Vec<&str> = files.keys().filter_map(|k| k.strip_prefix("manifests/")).collect();
+    let base = serde_json::json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "commonLabels": { "gatehouse.io/group": group.name },
         "resources": resources,
     });
-    files.insert("kustomization.yaml".into(), to_text(&kustomization, SourceFormat::Yaml));
+    files.insert("manifests/kustomization.yaml".into(), to_text(&base, SourceFormat::Yaml));
+    let root = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["manifests"],
+    });
+    files.insert("kustomization.yaml".into(), to_text(&root, SourceFormat::Yaml));
+    for (folder, region) in region_folders(&group.regions) {
+        files.insert(format!("regions/{folder}/kustomization.yaml"), region_overlay(region));
+    }
     Ok(files)
+}
+
+/// A folder name for each of a group's regions: its label made a DNS label, made unique.
+fn region_folders(regions: &[String]) -> Vec<(String, &str)> {
+    let mut folders: Vec<(String, &str)> = Vec::new();
+    for region in regions {
+        let name = match k8s_name(region) {
+            name if name.is_empty() => "region".to_string(),
+            name => name,
+        };
+        let mut folder = name.clone();
+        let mut n = 2;
+        while folders.iter().any(|(taken, _)| *taken == folder) {
+            folder = format!("{name}-{n}");
+            n += 1;
+        }
+        folders.push((folder, region.as_str()));
+    }
+    folders
+}
+
+/// The overlay a region's cluster applies (its Argo CD Application's `path`): the group's
+/// gateways, each with `GATEWAY_REGION` set, so their events — and the dashboards' requests by
+/// region — say where they were served.
+fn region_overlay(region: &str) -> String {
+    // A strategic merge patch, which finds the gateway container by name wherever it stands
+    // in the pod (second in a sidecar's); with a target, kustomize applies it to every
+    // Deployment whatever the patch's own name.
+    let patch = serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": "every-gateway" },
+        "spec": { "template": { "spec": { "containers": [
+            { "name": "gateway", "env": [{ "name": "GATEWAY_REGION", "value": region }] }
+        ] } } },
+    });
+    let overlay = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["../../manifests"],
+        "patches": [{ "target": { "kind": "Deployment" }, "patch": patch.to_string() }],
+    });
+    to_text(&overlay, SourceFormat::Yaml)
 }
 
 /// The ingress table of a group: (host, context, service) rows, as the routing view shows them.

@@ -559,7 +559,7 @@ fn GroupSettings(group: GatewayGroup, update: ServerAction<UpdateGroup>) -> impl
     view! {
         <section class="panel">
             <h2>"Settings"</h2>
-            <p class="muted">"Saving releases the group's Kubernetes manifests (mode, host, autoscaling, image) at once — committed and tagged like an approval; a new host is a major release. A group not released yet takes them with its first approval. The local gateway moves to a new port at once."</p>
+            <p class="muted">"Saving releases the group's Kubernetes manifests (mode, host, regions, autoscaling, image) at once — committed and tagged like an approval; a new host is a major release. A group not released yet takes them with its first approval. The local gateway moves to a new port at once."</p>
             <form class="form" on:submit=submit data-testid="group-settings">
                 <div class="grid-3">
                     {text("Ingress host", host)}
