@@ -99,6 +99,19 @@ pub struct GroupSummary {
     /// they run.
     #[serde(default)]
     pub local_problems: Vec<LocalGatewayProblem>,
+    /// The folder of the group's branch that each region's cluster applies
+    /// (`regions/<region>`, its gateways reporting the region); empty without regions.
+    #[serde(default)]
+    pub region_overlays: Vec<RegionOverlay>,
+}
+
+/// Where in the group's branch a region's cluster finds its manifests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionOverlay {
+    pub region: String,
+    /// e.g. `regions/eu-west`.
+    pub path: String,
 }
 
 /// A local gateway that the embedded supervisor cannot keep running, and why.

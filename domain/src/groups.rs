@@ -371,7 +371,8 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
         }
         let tag = latest_tag(db, &group.name).await?;
         let local_problems = problems.extract_if(.., |(g, _)| *g == group.name).map(|(_, p)| p).collect();
-        out.push(GroupSummary { group, apis, tag, local_problems });
+        let region_overlays = crate::deploy::manifests::region_overlays(&group.regions);
+        out.push(GroupSummary { group, apis, tag, local_problems, region_overlays });
     }
     Ok(out)
 }

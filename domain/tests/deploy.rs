@@ -106,6 +106,12 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     ] {
         assert!(tree.lines().any(|l| l == file), "{file} missing from {tree}");
     }
+    // The group names the folder its region's cluster applies.
+    let listed = groups::list(&db).await.expect("groups");
+    let food = listed.iter().find(|g| g.group.name == "food-apis").expect("listed");
+    let overlays: Vec<(&str, &str)> =
+        food.region_overlays.iter().map(|o| (o.region.as_str(), o.path.as_str())).collect();
+    assert_eq!(overlays, [("eu-west", "regions/eu-west")]);
     let (version, sha, bundle) = deployer.current_bundle("food-apis").await.expect("bundle").expect("present");
     assert_eq!(version, "1.0.0");
     assert!(bundle.contains("/review/v1.0"));

@@ -165,6 +165,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await pub.goto('/publisher/groups/food-apis');
   await hydrated(pub);
   await expect(pub.getByTestId('live-revision')).toHaveText('2');
+  await expect(pub.getByTestId('gitops-paths')).toHaveText("branch food-apis; each region's cluster applies regions/eu-west");
   // The group's local gateway reports in, counting tiers on its own (no shared store set).
   await expect(pub.getByTestId('tier-counts').first()).toHaveText('per instance');
   await expect(pub.getByTestId('gateway-serves').first()).toHaveText('every API');

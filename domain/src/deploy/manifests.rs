@@ -5,7 +5,7 @@
 
 use crate::openapi::emit::to_text;
 use crate::{DomainError, Result};
-use gatehouse_contract::{Bundle, GatewayGroup, GroupMode, SourceFormat};
+use gatehouse_contract::{Bundle, GatewayGroup, GroupMode, RegionOverlay, SourceFormat};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
@@ -412,29 +412,30 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
         "resources": ["manifests"],
     });
     files.insert("kustomization.yaml".into(), to_text(&root, SourceFormat::Yaml));
-    for (folder, region) in region_folders(&group.regions) {
-        files.insert(format!("regions/{folder}/kustomization.yaml"), region_overlay(region));
+    for overlay in region_overlays(&group.regions) {
+        files.insert(format!("{}/kustomization.yaml", overlay.path), region_overlay(&overlay.region));
     }
     Ok(files)
 }
 
-/// A folder name for each of a group's regions: its label made a DNS label, made unique.
-fn region_folders(regions: &[String]) -> Vec<(String, &str)> {
-    let mut folders: Vec<(String, &str)> = Vec::new();
+/// Where each of a group's regions finds its overlay: `regions/` and the region's label made
+/// a DNS label, made unique.
+pub fn region_overlays(regions: &[String]) -> Vec<RegionOverlay> {
+    let mut overlays: Vec<RegionOverlay> = Vec::new();
     for region in regions {
         let name = match k8s_name(region) {
             name if name.is_empty() => "region".to_string(),
             name => name,
         };
-        let mut folder = name.clone();
+        let mut path = format!("regions/{name}");
         let mut n = 2;
-        while folders.iter().any(|(taken, _)| *taken == folder) {
-            folder = format!("{name}-{n}");
+        while overlays.iter().any(|taken| taken.path == path) {
+            path = format!("regions/{name}-{n}");
             n += 1;
         }
-        folders.push((folder, region.as_str()));
+        overlays.push(RegionOverlay { region: region.clone(), path });
     }
-    folders
+    overlays
 }
 
 /// The overlay a region's cluster applies (its Argo CD Application's `path`): the group's

@@ -157,7 +157,7 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
                 "{:<20} {:<11} {:<24} {:<28} {:<6} {:<24} APIS",
                 "NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE"
             );
-            for GroupSummary { group, apis, tag, local_problems } in groups {
+            for GroupSummary { group, apis, tag, local_problems, .. } in groups {
                 // A private-jet API is served locally on a port of its own, not the group's.
                 let served: Vec<String> = apis
                     .iter()

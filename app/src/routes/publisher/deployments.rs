@@ -449,6 +449,15 @@ pub fn GroupPage() -> impl IntoView {
                                 }}</dd>
                                 <dt>"Autoscaling"</dt><dd>{format!("{}–{} replicas at {}% CPU", g.group.replicas_min, g.group.replicas_max, g.group.cpu_target)}</dd>
                                 <dt>"Release"</dt><dd><code>{g.tag.clone().unwrap_or_else(|| "not deployed yet".into())}</code></dd>
+                                <dt>"GitOps"</dt><dd data-testid="gitops-paths">
+                                    "branch " <code>{g.group.name.clone()}</code>
+                                    {(!g.region_overlays.is_empty()).then(|| view! {
+                                        "; each region's cluster applies "
+                                        {g.region_overlays.iter().map(|o| view! {
+                                            <code title=format!("the gateways report region {}", o.region)>{o.path.clone()}</code>" "
+                                        }).collect_view()}
+                                    })}
+                                </dd>
                             </dl>
                         </section>
                         <LocalProblems problems=g.local_problems.clone() apis=g.apis.clone()/>
