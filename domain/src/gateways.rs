@@ -154,7 +154,8 @@ pub struct Heartbeat<'a> {
     pub tier_counts: TierCounts,
 }
 
-/// Record a heartbeat of a gateway of `group`: which release it serves, and how.
+/// Record a heartbeat of a gateway of `group`: which release it serves, and how. A heartbeat
+/// of a run that has signed off (it was in flight as the gateway stopped) is dropped.
 pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     if beat.instance.is_empty() || beat.instance.len() > 200 {
         return Err(DomainError::invalid("X-Gateway-Instance", "1 to 200 characters"));
@@ -165,7 +166,8 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts, api_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (group_name, instance) \
-         DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6, api_id = $7",
+         DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6, api_id = $7, stopped = 0 \
+         WHERE gateway_instances.stopped = 0 OR gateway_instances.started_at <> excluded.started_at",
     )
     .bind(group)
     .bind(beat.instance)
@@ -181,11 +183,19 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
 
 /// Forget an instance that stopped — it signed off as it shut down, or the embedded
 /// supervisor stopped it or saw it exit — so it is neither shown as up nor counted in "live on
-/// N of M" until its heartbeat would have timed out.
+/// N of M" until its heartbeat would have timed out. The row stays, marked, so that a
+/// heartbeat of the same run that was already on its way cannot report it again.
 pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
-    sqlx::query("DELETE FROM gateway_instances WHERE group_name = $1 AND instance = $2")
+    sqlx::query("UPDATE gateway_instances SET stopped = 1 WHERE group_name = $1 AND instance = $2")
         .bind(group)
         .bind(instance)
+        .execute(&db.pool)
+        .await?;
+    // Every pod of a cluster reports under a name of its own, so rows would pile up; a
+    // sign-off (every rolling update brings some) drops the group's rows nobody shows any more.
+    sqlx::query("DELETE FROM gateway_instances WHERE group_name = $1 AND seen_at < $2")
+        .bind(group)
+        .bind(now_ms() - LISTED_FOR_MS)
         .execute(&db.pool)
         .await?;
     Ok(())
@@ -240,15 +250,18 @@ pub async fn local_problems(db: &Db) -> Result<Vec<(String, LocalGatewayProblem)
         .collect())
 }
 
-/// The instances of a group that reported in the last hour, newest first.
+/// How long an instance that stopped reporting stays listed (as down).
+const LISTED_FOR_MS: i64 = 3_600_000;
+
+/// The instances of a group that reported in the last hour and did not stop, newest first.
 pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     let now = now_ms();
     let rows: Vec<(String, String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT instance, version, started_at, seen_at, tier_counts, api_id FROM gateway_instances \
-         WHERE group_name = $1 AND seen_at > $2 ORDER BY seen_at DESC",
+         WHERE group_name = $1 AND seen_at > $2 AND stopped = 0 ORDER BY seen_at DESC",
     )
     .bind(group)
-    .bind(now - 3_600_000)
+    .bind(now - LISTED_FOR_MS)
     .fetch_all(&db.pool)
     .await?;
     rows.into_iter()

@@ -947,6 +947,24 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
     // Stopped on purpose, it is forgotten at once rather than left "up" until it times out.
     gateways::forget(&db, "pets", "gw-menu").await.expect("forget");
     assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 2));
+    // A heartbeat of that run, in flight as it stopped, does not bring it back...
+    gateways::report(&db, "pets", &beat("gw-menu", "0.9.0", "menu", TierCounts::PerInstance)).await.expect("late");
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (2, 2));
+    // ...but a new run under the same name (a container restarted in its pod) counts again.
+    let restarted = gateways::Heartbeat { started_at: 2, ..beat("gw-menu", "1.0.0", "menu", TierCounts::PerInstance) };
+    gateways::report(&db, "pets", &restarted).await.expect("restarted");
+    assert_eq!(gateways::live_on(&db, "pets", "1.0.0", None).await.expect("live"), (3, 3));
+    // An instance silent for over an hour (no longer listed) is dropped at the next sign-off.
+    sqlx::query("UPDATE gateway_instances SET seen_at = seen_at - 7200000 WHERE instance = 'gw-b'")
+        .execute(&db.pool)
+        .await
+        .expect("age");
+    gateways::forget(&db, "pets", "gw-menu").await.expect("forget");
+    let rows: Vec<String> = sqlx::query_scalar("SELECT instance FROM gateway_instances ORDER BY instance")
+        .fetch_all(&db.pool)
+        .await
+        .expect("rows");
+    assert_eq!(rows, ["gw-a", "gw-menu"]);
     let unnamed = gateways::report(&db, "pets", &beat("", "1.0.0", "", TierCounts::Shared)).await;
     assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");
 }
