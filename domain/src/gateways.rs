@@ -183,7 +183,7 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
 
 /// Forget an instance that stopped — it signed off as it shut down, or the embedded
 /// supervisor stopped it or saw it exit — so it is neither shown as up nor counted in "live on
-/// N of M" until its heartbeat would have timed out. The row stays, marked, so that a
+/// N of M" from now on, rather than until its heartbeats time out. The row stays, marked, so that a
 /// heartbeat of the same run that was already on its way cannot report it again.
 pub async fn forget(db: &Db, group: &str, instance: &str) -> Result<()> {
     sqlx::query("UPDATE gateway_instances SET stopped = 1 WHERE group_name = $1 AND instance = $2")
