@@ -2,6 +2,7 @@
 //! (publishers and admins).
 
 use super::audit::rfc3339;
+use super::table::Table;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
 use gatehouse_contract::{Alert, AlertEvent, AlertMetric, Comparison, format_reading, format_value};
@@ -60,11 +61,12 @@ pub async fn run(remote: &Remote, command: AlertCommand) -> Result<(), RemoteErr
     match command {
         AlertCommand::List => {
             let alerts: Vec<Alert> = remote.get("/alerts").await?;
-            println!("{:<36} {:<24} {:<56} STATE", "ID", "NAME", "CONDITION");
+            let mut table = Table::new(["ID", "NAME", "CONDITION", "STATE"]);
             for a in alerts {
                 let condition = format!("{}, {}", a.condition(), a.api_name.as_deref().unwrap_or("every API"));
-                println!("{:<36} {:<24} {:<56} {}", a.id, a.name, condition, state(&a));
+                table.row([a.id.clone(), a.name.clone(), condition, state(&a)]);
             }
+            print!("{table}");
         }
         AlertCommand::Create { name, metric, above, below, window, api, api_version } => {
             let (comparison, threshold) = match (above, below) {

@@ -1,6 +1,7 @@
 //! `gatehouse api`: design-time work on a running server (apictl's steps): list, import,
 //! export, validate, revise, diff, review, convert and move through the lifecycle.
 
+use super::table::Table;
 use crate::http::api::apis::RevisionCreated;
 use crate::remote::{Remote, RemoteError, is_project_archive};
 use clap::Subcommand;
@@ -149,17 +150,17 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
     match command {
         ApiCommand::List { query, state } => {
             let page = remote.list(&query, state.as_deref()).await?;
-            println!("{:<28} {:<10} {:<28} {:<11} OPERATIONS", "NAME", "VERSION", "CONTEXT", "STATE");
+            let mut table = Table::new(["NAME", "VERSION", "CONTEXT", "STATE", "OPERATIONS"]);
             for api in &page.items {
-                println!(
-                    "{:<28} {:<10} {:<28} {:<11} {}",
-                    api.name,
-                    api.version,
-                    api.context,
-                    api.state.as_str(),
-                    api.operations
-                );
+                table.row([
+                    api.name.clone(),
+                    api.version.clone(),
+                    api.context.clone(),
+                    api.state.as_str().into(),
+                    api.operations.to_string(),
+                ]);
             }
+            print!("{table}");
             eprintln!("{} of {} {}", page.items.len(), page.total, if page.total == 1 { "API" } else { "APIs" });
         }
         ApiCommand::Export { name, version, output } => {

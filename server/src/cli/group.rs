@@ -1,5 +1,6 @@
 //! `gatehouse group`: gateway groups, created and listed as a publisher's pipeline does.
 
+use super::table::Table;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
 use gatehouse_contract::{DeploymentStatus, GatewayGroup, GroupMode, GroupSummary, GroupUpdate, NewGatewayCredential};
@@ -153,10 +154,7 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
         }
         GroupCommand::List => {
             let groups: Vec<GroupSummary> = remote.get("/gateway-groups").await?;
-            println!(
-                "{:<20} {:<11} {:<24} {:<28} {:<6} {:<24} APIS",
-                "NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE"
-            );
+            let mut table = Table::new(["NAME", "MODE", "KIND", "HOST", "PORT", "RELEASE", "APIS"]);
             for GroupSummary { group, apis, tag, local_problems, .. } in groups {
                 // A private-jet API is served locally on a port of its own, not the group's.
                 let served: Vec<String> = apis
@@ -172,24 +170,24 @@ pub async fn run(remote: &Remote, command: GroupCommand) -> Result<(), RemoteErr
                     true => group.kind.as_str().to_string(),
                     false => format!("{} ({})", group.kind.as_str(), group.regions.join(", ")),
                 };
-                println!(
-                    "{:<20} {:<11} {:<24} {:<28} {:<6} {:<24} {}",
+                table.row([
                     group.name,
-                    group.mode.as_str(),
+                    group.mode.as_str().into(),
                     kind,
                     group.host,
                     group.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                    tag.as_deref().unwrap_or("-"),
-                    served.join(", ")
-                );
+                    tag.unwrap_or_else(|| "-".into()),
+                    served.join(", "),
+                ]);
                 for p in local_problems {
                     let whose = match apis.iter().find(|a| a.api_id == p.api_id) {
                         Some(a) => format!(" ({} {})", a.name, a.version),
                         None => String::new(),
                     };
-                    println!("  not serving on this machine{whose}: {}", p.problem);
+                    table.note(format!("not serving on this machine{whose}: {}", p.problem));
                 }
             }
+            print!("{table}");
         }
     }
     Ok(())

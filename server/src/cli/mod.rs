@@ -14,6 +14,7 @@ mod group;
 mod keys;
 mod serve;
 mod subscription;
+mod table;
 mod webhook;
 
 use crate::config::{ServeArgs, StoreArgs};

@@ -1,6 +1,7 @@
 //! `gatehouse subscription`: who subscribes to an API, and a publisher suspending or resuming
 //! one application's subscription.
 
+use super::table::Table;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
 use gatehouse_contract::Subscription;
@@ -44,18 +45,13 @@ pub async fn run(remote: &Remote, command: SubscriptionCommand) -> Result<(), Re
         SubscriptionCommand::List { name, version } => {
             let api = remote.find(&name, &version).await?;
             let listed: Listed = remote.get_with("/subscriptions", &[("api_id", &api.id)]).await?;
-            println!("{:<36} {:<24} {:<32} {:<12} STATUS", "ID", "APPLICATION", "OWNER", "TIER");
+            let mut table = Table::new(["ID", "APPLICATION", "OWNER", "TIER", "STATUS"]);
             for s in listed.items {
                 let why = if s.comment.is_empty() { String::new() } else { format!(" ({})", s.comment) };
-                println!(
-                    "{:<36} {:<24} {:<32} {:<12} {}{why}",
-                    s.id,
-                    s.application_name,
-                    s.consumer,
-                    s.tier_label(),
-                    s.status.label()
-                );
+                let tier = s.tier_label();
+                table.row([s.id, s.application_name, s.consumer, tier, format!("{}{why}", s.status.label())]);
             }
+            print!("{table}");
         }
         SubscriptionCommand::Suspend { id, reason } => {
             let body = serde_json::json!({ "reason": reason });

@@ -1,6 +1,7 @@
 //! `gatehouse webhook`: where events are announced, set up and checked from a script (admins).
 
 use super::audit::rfc3339;
+use super::table::Table;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
 use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery};
@@ -55,10 +56,12 @@ pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteE
     match command {
         WebhookCommand::List => {
             let hooks: Vec<Webhook> = remote.get("/webhooks").await?;
-            println!("{:<36} {:<48} HEARS", "ID", "URL");
+            let mut table = Table::new(["ID", "URL", "HEARS"]);
             for h in hooks {
-                println!("{:<36} {:<48} {} of {}", h.id, h.url, h.hears_label(), h.groups_label());
+                let hears = format!("{} of {}", h.hears_label(), h.groups_label());
+                table.row([h.id, h.url, hears]);
             }
+            print!("{table}");
         }
         WebhookCommand::Create { url, events, groups } => {
             let hook: NewWebhook = remote
@@ -82,15 +85,14 @@ pub async fn run(remote: &Remote, command: WebhookCommand) -> Result<(), RemoteE
             query.extend(id.as_deref().map(|id| ("webhook", id)));
             query.extend(status.as_deref().map(|s| ("status", s)));
             let deliveries: Vec<WebhookDelivery> = remote.get_with("/webhooks/deliveries", &query).await?;
-            println!("{:<36} {:<29} {:<22} {:<10} {:>8} ANSWER", "ID", "CREATED", "EVENT", "STATUS", "ATTEMPTS");
+            let mut table = Table::new(["ID", "CREATED", "EVENT", "STATUS", "ATTEMPTS", "ANSWER"]);
             for d in deliveries {
                 let answer = d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
                 let created = rfc3339(d.created_at);
-                println!(
-                    "{:<36} {created:<29} {:<22} {:<10} {:>8} {answer} {}",
-                    d.id, d.event, d.status, d.attempts, d.last_error
-                );
+                let answer = format!("{answer} {}", d.last_error).trim_end().to_string();
+                table.row([d.id, created, d.event, d.status, d.attempts.to_string(), answer]);
             }
+            print!("{table}");
         }
         WebhookCommand::Redeliver { id } => {
             let delivery: WebhookDelivery =
