@@ -1,6 +1,6 @@
 //! The lists the CLI prints: each column as wide as its widest cell, so a long name or region
 //! list never runs into the next column, and the last column unpadded (lines end with their
-//! text, for `grep` and `cut` as much as for people).
+//! text, for `grep` and `awk` as much as for people).
 
 use std::fmt;
 
