@@ -269,6 +269,22 @@ impl Policies {
     pub fn scopes_of(&self, operation: &str) -> &[String] {
         self.operation_scopes.iter().find(|o| o.operation == operation).map_or(&[], |o| o.scopes.as_slice())
     }
+
+    /// The tiers whose subscriptions' tokens may call an operation: those that every scope it
+    /// requires and binds to tiers allows, in the order the first such scope lists them.
+    /// `None` when no scope it requires is bound to tiers (any tier may).
+    pub fn tiers_of(&self, operation: &str) -> Option<Vec<String>> {
+        let mut bound = self
+            .scopes_of(operation)
+            .iter()
+            .filter_map(|name| self.scopes.iter().find(|s| &s.name == name))
+            .filter(|s| !s.tiers.is_empty());
+        let mut tiers = bound.next()?.tiers.clone();
+        for scope in bound {
+            tiers.retain(|t| scope.tiers.contains(t));
+        }
+        Some(tiers)
+    }
 }
 
 impl Default for Policies {

@@ -155,6 +155,11 @@ pub struct Scope {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// In an API's policies: the subscription tiers whose applications may be granted the
+    /// scope (`["Gold"]` keeps writes from Bronze subscribers); empty, every subscription. A
+    /// definition's own scopes have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

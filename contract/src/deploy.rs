@@ -406,6 +406,10 @@ pub struct BundleOperation {
     /// Scopes an access token must hold, all of them (API keys carry none and are not asked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// When a scope it requires is bound to tiers: the tiers whose subscriptions' tokens may
+    /// call it (those every such scope allows). Empty, any tier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
     /// The answer a PROTOTYPED API gives, from the definition's examples.
     pub mock: Option<MockResponse>,
 }

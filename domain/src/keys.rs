@@ -187,10 +187,41 @@ async fn sign_for(
     })
 }
 
+/// A scope of a live revision, as `group_live` keeps it for the token endpoint.
+#[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(from = "StoredScope")]
+pub(crate) struct LiveScope {
+    pub name: String,
+    /// The tiers whose subscriptions may be granted it; empty, any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
+}
+
+/// Rows written before scopes could be bound to tiers hold bare names.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredScope {
+    Name(String),
+    Scope {
+        name: String,
+        #[serde(default)]
+        tiers: Vec<String>,
+    },
+}
+
+impl From<StoredScope> for LiveScope {
+    fn from(stored: StoredScope) -> Self {
+        match stored {
+            StoredScope::Name(name) => LiveScope { name, tiers: vec![] },
+            StoredScope::Scope { name, tiers } => LiveScope { name, tiers },
+        }
+    }
+}
+
 /// The scopes a token of the application gets: those asked for (RFC 6749 §3.3, separated by
-/// spaces), each of which a revision live for an API of its `subscriptions` must define; with
-/// none asked for, every such scope, as a client that names none expects the access its
-/// subscriptions give. `None` when there are none to grant.
+/// spaces), each of which a revision live for an API of its `subscriptions` must define for
+/// the subscription's tier; with none asked for, every such scope, as a client that names none
+/// expects the access its subscriptions give. `None` when there are none to grant.
 async fn granted_scopes(
     db: &Db,
     application_id: &str,
@@ -204,10 +235,19 @@ async fn granted_scopes(
     .fetch_all(&db.pool)
     .await?;
     let mut available = std::collections::BTreeSet::new();
-    for (_, scopes) in rows.into_iter().filter(|(api, _)| subscriptions.iter().any(|s| &s.api_id == api)) {
-        let names: Vec<String> =
+    // Scopes the application's tier keeps it from, to say so when one is asked for.
+    let mut withheld = std::collections::BTreeMap::new();
+    for (api_id, scopes) in rows {
+        let Some(subscription) = subscriptions.iter().find(|s| s.api_id == api_id) else { continue };
+        let scopes: Vec<LiveScope> =
             serde_json::from_str(&scopes).map_err(|e| DomainError::Internal(format!("live scopes: {e}")))?;
-        available.extend(names);
+        for scope in scopes {
+            if scope.tiers.is_empty() || scope.tiers.contains(&subscription.tier) {
+                available.insert(scope.name);
+            } else {
+                withheld.insert(scope.name, (scope.tiers, subscription.tier.clone()));
+            }
+        }
     }
     let requested: Vec<&str> = requested.unwrap_or_default().split_ascii_whitespace().collect();
     if requested.is_empty() {
@@ -216,10 +256,14 @@ async fn granted_scopes(
     let mut granted = std::collections::BTreeSet::new();
     for name in requested {
         if !available.contains(name) {
-            return Err(DomainError::invalid(
-                "scope",
-                format!("`{name}` is not a scope of an API the application subscribes to (as deployed)"),
-            ));
+            let message = match withheld.get(name) {
+                Some((tiers, tier)) => format!(
+                    "`{name}` is granted to subscriptions of tier {} only, and the application subscribes with {tier}",
+                    tiers.join(", ")
+                ),
+                None => format!("`{name}` is not a scope of an API the application subscribes to (as deployed)"),
+            };
+            return Err(DomainError::invalid("scope", message));
         }
         granted.insert(name);
     }

@@ -34,6 +34,7 @@ fn api(name: &str, context: &str) -> BundleApi {
             path: "/reviews".into(),
             security: vec![AuthKind::Oauth2],
             scopes: vec![],
+            tiers: vec![],
             mock: None,
         }],
     }

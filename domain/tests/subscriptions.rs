@@ -452,13 +452,16 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
 
     // A scope defined in the working copy is granted once its revision is live, and the
     // review shows the change.
+    // Scopes bound to tiers are granted to those tiers' subscriptions only (Ann's is Gold).
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     let mut policies = detail.policies.clone();
-    policies.scopes.push(Scope { name: "feed:animals".into(), description: String::new() });
+    policies.scopes.push(Scope { name: "feed:animals".into(), description: String::new(), tiers: vec!["Gold".into()] });
+    policies.scopes[1].tiers = vec!["Unlimited".into()];
     policies.operation_scopes =
         vec![OperationScopes { operation: "POST /animals".into(), scopes: vec!["feed:animals".into()] }];
     apis::save_settings(&db, &creator, &api.id, settings(policies), detail.edit_version).await.expect("settings");
     assert!(token(Some("feed:animals")).await.is_err(), "not live yet");
+    assert!(token(Some("write:animals")).await.is_ok(), "the binding neither");
     revisions::create(&db, &creator, &api.id, "feeding").await.expect("revision");
     deployer.submit(&creator, &api.id, 2, "").await.expect("submit");
     let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
@@ -466,12 +469,35 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
         queue[0].diff.security,
         vec![
             "scope defined: feed:animals",
+            "scope write:animals: granted to tiers Unlimited only",
+            "scope feed:animals: granted to tiers Gold only",
             "POST /animals: requires scopes feed:animals",
             "GET /animals: requires no scopes"
         ]
     );
     deployer.approve(&publisher, &queue[0].id, "").await.expect("approve");
     assert_eq!(token(Some("feed:animals")).await.expect("token").scope.as_deref(), Some("feed:animals"));
+    assert_eq!(token(None).await.expect("token").scope.as_deref(), Some("feed:animals read:animals"));
+    let withheld = token(Some("read:animals write:animals")).await;
+    assert!(
+        matches!(withheld, Err(DomainError::Invalid { ref field, ref message })
+            if field == "scope" && message.contains("tier Unlimited only") && message.contains("with Gold")),
+        "{withheld:?}"
+    );
+    let (bundle, ..) = access::gateway_bundle(&db, "zoo", "https://gatehouse.test").await.expect("bundle");
+    let post = bundle.apis[0].operations.iter().find(|o| o.method == "POST").expect("POST /animals");
+    assert_eq!(post.tiers, ["Gold"], "the gateways check the tier too");
+
+    // A tier the API stops offering cannot stay bound to a scope.
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let mut dropped = detail.policies.clone();
+    dropped.tiers.retain(|t| t != "Unlimited");
+    let refused = apis::save_settings(&db, &creator, &api.id, settings(dropped), detail.edit_version).await;
+    assert!(
+        matches!(refused, Err(DomainError::Invalid { ref field, ref message })
+            if field == "policies.scopes[1].tiers" && message.contains("`Unlimited`")),
+        "{refused:?}"
+    );
 }
 
 async fn a_publisher_suspends_and_resumes_a_subscription(db: Db) {

@@ -229,15 +229,20 @@ paths:
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toContainText('`POST /entries` requires scope `ledger:admin`, which this API does not define');
   await post.fill('ledger:write, ledger:read');
+  // Adding entries is for Gold subscriptions only; the scopes typed above each get a row.
+  await page.getByLabel('ledger:write for Gold').check();
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.reload();
   await hydrated(page);
+  await expect(page.getByLabel('ledger:write for Gold')).toBeChecked();
+  await expect(page.getByLabel('ledger:read for Gold')).not.toBeChecked();
   await expect(page.getByLabel('Token scopes of POST /entries')).toHaveValue('ledger:write ledger:read');
   await expect(page.getByLabel('Token scopes of GET /entries')).toHaveValue('');
   await expect(page.getByTestId('scopes')).toHaveValue('ledger:read See the entries\nledger:write Add entries');
   const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(detail.policies.operation_scopes).toEqual([{ operation: 'POST /entries', scopes: ['ledger:write', 'ledger:read'] }]);
+  expect(detail.policies.scopes.map((s: { name: string; tiers?: string[] }) => [s.name, s.tiers ?? []])).toEqual([['ledger:read', []], ['ledger:write', ['Gold']]]);
   // Under the default "OAuth2 token or API key", the design review says an API key would pass.
   await page.goto(`/publisher/apis/${imported.id}`);
   await expect(page.getByTestId('design-finding').filter({ hasText: 'requires scopes but also accepts API keys' })).toHaveCount(1);

@@ -50,13 +50,17 @@ impl Caller<'_> {
         self.identity().3
     }
 
-    /// Whether the credential holds every scope of `required`: an access token by its `scope`
-    /// claim; an API key carries no scopes and is not asked for them.
-    pub fn holds(&self, required: &[String]) -> bool {
+    /// Whether the credential holds every scope of `required` and, where those scopes are
+    /// bound to `tiers`, subscribes with one of them: an access token by its `scope` claim and
+    /// its subscription to the API; an API key carries no scopes and is not asked for them.
+    /// The tier is checked here too because a token's scopes are names shared by every API it
+    /// was granted for: one granted for another API's subscription must not open this one.
+    pub fn holds(&self, required: &[String], tiers: &[String]) -> bool {
         match self {
             Caller::Token { claims, .. } => {
                 let granted = claims.scope.as_deref().unwrap_or_default();
                 required.iter().all(|r| granted.split(' ').any(|g| g == r))
+                    && (tiers.is_empty() || tiers.iter().any(|t| t == self.tier()))
             }
             Caller::Key { .. } => true,
         }
@@ -82,7 +86,8 @@ pub enum Denied {
     BadKey(&'static str),
     /// 403: valid, but the application is not subscribed to this API.
     NotSubscribed,
-    /// 403: a valid access token without every scope the operation requires.
+    /// 403: a valid access token without every scope the operation requires, or whose
+    /// subscription's tier is not one that those scopes are bound to.
     InsufficientScope,
 }
 
@@ -308,12 +313,25 @@ mod tests {
         };
         let required = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let reader = caller(Some("read:pets"));
-        assert!(reader.holds(&[]), "an operation without scopes asks for none");
-        assert!(reader.holds(&required(&["read:pets"])));
-        assert!(!reader.holds(&required(&["read:pets", "write:pets"])), "every scope, not one of them");
-        assert!(!reader.holds(&required(&["read"])), "whole names, not prefixes");
-        assert!(caller(Some("write:pets read:pets")).holds(&required(&["read:pets", "write:pets"])));
-        assert!(!caller(None).holds(&required(&["read:pets"])), "a token granted no scopes holds none");
+        assert!(reader.holds(&[], &[]), "an operation without scopes asks for none");
+        assert!(reader.holds(&required(&["read:pets"]), &[]));
+        assert!(!reader.holds(&required(&["read:pets", "write:pets"]), &[]), "every scope, not one of them");
+        assert!(!reader.holds(&required(&["read"]), &[]), "whole names, not prefixes");
+        assert!(caller(Some("write:pets read:pets")).holds(&required(&["read:pets", "write:pets"]), &[]));
+        assert!(!caller(None).holds(&required(&["read:pets"]), &[]), "a token granted no scopes holds none");
+    }
+
+    #[test]
+    fn a_scope_bound_to_tiers_opens_an_operation_only_to_their_subscriptions() {
+        let rt = runtime(vec![]);
+        // Granted `write:pets` (for another API's subscription, say), subscribed to this one
+        // with Gold.
+        let claims = AccessClaims { scope: Some("write:pets".into()), ..claims() };
+        let writer = bearer(&rt, &VerifiedTokens::default(), sign(&claims).as_bytes(), "pets", NOW).expect("valid");
+        let write = ["write:pets".to_string()];
+        assert!(writer.holds(&write, &["Gold".into(), "Unlimited".into()]));
+        assert!(!writer.holds(&write, &["Unlimited".into()]), "its subscription's tier is not one of them");
+        assert!(!writer.holds(&["read:pets".into()], &["Gold".into()]), "the tier does not stand in for the scope");
     }
 
     #[test]

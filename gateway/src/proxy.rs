@@ -336,7 +336,7 @@ impl Gateway {
 
         if !operation.security.is_empty() {
             match authenticate(serving, api, &operation.security, request, trace.timestamp) {
-                Ok(caller) if !caller.holds(&operation.scopes) => {
+                Ok(caller) if !caller.holds(&operation.scopes, &operation.tiers) => {
                     // Who it was counts in analytics, though the call is refused.
                     trace.caller = Some(caller);
                     return self.refuse(Denied::InsufficientScope, operation, trace);
@@ -398,11 +398,11 @@ impl Gateway {
             Denied::InsufficientScope => {
                 trace.error = Some(ErrorType::InsufficientScope);
                 let scopes = operation.scopes.join(" ");
-                let mut response = json_error(
-                    403,
-                    "insufficient_scope",
-                    &format!("this operation needs an access token with the scopes: {scopes}"),
-                );
+                let mut why = format!("this operation needs an access token with the scopes: {scopes}");
+                if !operation.tiers.is_empty() {
+                    why.push_str(&format!(", granted to subscriptions of tier {}", operation.tiers.join(", ")));
+                }
+                let mut response = json_error(403, "insufficient_scope", &why);
                 // RFC 6750 §3.1: the scopes it takes, so a client knows what to ask for.
                 let challenge = format!("Bearer realm=\"gatehouse\", error=\"insufficient_scope\", scope=\"{scopes}\"");
                 response.header("www-authenticate", challenge.as_bytes());

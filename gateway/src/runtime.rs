@@ -34,6 +34,8 @@ pub struct Operation {
     pub security: Vec<AuthKind>,
     /// Scopes an access token must hold, all of them.
     pub scopes: Vec<String>,
+    /// Tiers whose subscriptions' tokens may call it, when its scopes are bound to tiers.
+    pub tiers: Vec<String>,
     pub mock: Option<MockResponse>,
 }
 
@@ -225,6 +227,7 @@ impl Runtime {
                     segments: segments(&op.path),
                     security: op.security.clone(),
                     scopes: op.scopes.clone(),
+                    tiers: op.tiers.clone(),
                     mock: op.mock.clone(),
                 });
             }
@@ -289,6 +292,7 @@ pub(crate) mod tests {
             path: path.into(),
             security: vec![AuthKind::Oauth2],
             scopes: vec![],
+            tiers: vec![],
             mock: None,
         };
         let api = |context: &str| BundleApi {

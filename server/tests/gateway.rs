@@ -136,9 +136,23 @@ impl Rest {
 
     /// Offer `tier` on `api`, put it in `group` and cut its first revision.
     async fn offer(&self, creator: &str, api: &str, context: &str, tier: &str, group: &str) {
+        self.offer_with(creator, api, context, tier, group, |_| ()).await;
+    }
+
+    /// [`Rest::offer`], with the policies changed by `change` as well.
+    async fn offer_with(
+        &self,
+        creator: &str,
+        api: &str,
+        context: &str,
+        tier: &str,
+        group: &str,
+        change: impl FnOnce(&mut Value),
+    ) {
         let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
         let mut policies = detail["policies"].clone();
         policies["tiers"] = json!([tier]);
+        change(&mut policies);
         self.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/settings"), Some(json!({
             "context": context, "description": "", "tags": [], "visibility": "public", "endpoints": detail["endpoints"],
             "policies": policies, "edit_version": detail["edit_version"],
@@ -1217,7 +1231,14 @@ async fn operations_require_the_scopes_their_definition_names() {
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let credential = plane.group("scoped").await;
     let api = rest.import(creator, "/scoped/v1", &scoped_definition(&backend_url)).await;
-    rest.offer(creator, &api, "/scoped/v1", "Gold", "scoped").await;
+    // Removing a pet is for Gold subscriptions only (the one tier offered here: what the
+    // gateway says and that the token endpoint still grants it to Gold is what is checked).
+    let bind_admin = |policies: &mut Value| {
+        if let Some(scopes) = policies["scopes"].as_array_mut() {
+            scopes.iter_mut().filter(|s| s["name"] == "admin:pets").for_each(|s| s["tiers"] = json!(["Gold"]));
+        }
+    };
+    rest.offer_with(creator, &api, "/scoped/v1", "Gold", "scoped", bind_admin).await;
     let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "scoped-gw", None).await;
     rest.approve(creator, publisher, &api).await;
     let shop = plane.application("Shop", Some((&api, "Gold"))).await;
@@ -1272,6 +1293,10 @@ async fn operations_require_the_scopes_their_definition_names() {
     );
     let why: Value = refused.json().await.expect("json");
     assert_eq!(why["error"]["code"], "insufficient_scope", "{why}");
+    assert!(
+        why["error"]["message"].as_str().is_some_and(|m| m.ends_with("granted to subscriptions of tier Gold")),
+        "{why}"
+    );
     let removed = http.delete(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&keeper).send().await.expect("call");
     assert_eq!(removed.status(), 200, "the backend answers once the token holds both");
 

@@ -147,9 +147,12 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
             }}
             {(!api.policies.scopes.is_empty() && !api.served_by_server).then(|| view! {
                 <div data-testid="portal-scopes">
-                    <p class="muted">"OAuth2 scopes: an access token holds every scope of the APIs its application subscribes to, or only those it asks for (" <code>"scope=…"</code> " at the token endpoint)."</p>
+                    <p class="muted">"OAuth2 scopes: an access token holds every scope its application's subscriptions are granted, or only those it asks for (" <code>"scope=…"</code> " at the token endpoint). A scope marked with tiers is granted to subscriptions of those tiers only."</p>
                     <dl class="facts names">
-                        {api.policies.scopes.iter().map(|s| view! { <dt><code>{s.name.clone()}</code></dt><dd>{s.description.clone()}</dd> }).collect_view()}
+                        {api.policies.scopes.iter().map(|s| {
+                            let tiers = (!s.tiers.is_empty()).then(|| view! { <span class="muted">{format!(" ({} only)", s.tiers.join(", "))}</span> });
+                            view! { <dt><code>{s.name.clone()}</code>{tiers}</dt><dd>{s.description.clone()}</dd> }
+                        }).collect_view()}
                     </dl>
                 </div>
             })}

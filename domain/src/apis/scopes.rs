@@ -16,12 +16,16 @@ pub fn is_scope_name(name: &str) -> bool {
 }
 
 /// Tidy and check the scopes of `policies` on their own: names valid and each defined once,
-/// every scope an operation requires defined, each operation listed once; an operation listed
-/// with no scopes is dropped, as it requires none.
+/// bound only to tiers the API offers, every scope an operation requires defined, each
+/// operation listed once and callable by some tier; an operation listed with no scopes is
+/// dropped, as it requires none.
 pub(crate) fn check(policies: &mut Policies) -> Result<()> {
     for scope in &mut policies.scopes {
         scope.name = scope.name.trim().to_string();
         scope.description = scope.description.trim().to_string();
+        let mut seen = std::collections::HashSet::new();
+        scope.tiers = scope.tiers.iter().map(|t| t.trim().to_string()).filter(|t| seen.insert(t.clone())).collect();
+        scope.tiers.retain(|t| !t.is_empty());
     }
     if policies.scopes.len() > MAX_SCOPES {
         return Err(DomainError::invalid("policies.scopes", format!("at most {MAX_SCOPES} scopes per API")));
@@ -48,6 +52,14 @@ pub(crate) fn check(policies: &mut Policies) -> Result<()> {
                 format!("at most {MAX_DESCRIPTION} characters"),
             ));
         }
+        // A tier the API does not offer would be a typo or a tier taken away: the scope would
+        // silently be granted to nobody.
+        if let Some(tier) = scope.tiers.iter().find(|t| !policies.tiers.contains(t)) {
+            return Err(DomainError::invalid(
+                format!("policies.scopes[{i}].tiers"),
+                format!("scope `{}` is bound to tier `{tier}`, which this API does not offer", scope.name),
+            ));
+        }
     }
     for entry in &mut policies.operation_scopes {
         entry.operation = entry.operation.trim().to_string();
@@ -67,6 +79,16 @@ pub(crate) fn check(policies: &mut Policies) -> Result<()> {
             return Err(DomainError::invalid(
                 format!("policies.operation_scopes[{i}].scopes"),
                 format!("`{}` requires scope `{unknown}`, which this API does not define", entry.operation),
+            ));
+        }
+        if policies.tiers_of(&entry.operation).is_some_and(|tiers| tiers.is_empty()) {
+            return Err(DomainError::invalid(
+                format!("policies.operation_scopes[{i}].scopes"),
+                format!(
+                    "`{}` requires scopes {} bound to tiers with none in common: no subscription could call it",
+                    entry.operation,
+                    entry.scopes.join(", ")
+                ),
             ));
         }
     }
@@ -97,7 +119,7 @@ pub(crate) fn from_definition(model: &ApiModel) -> (Vec<Scope>, Vec<OperationSco
     for scope in oauth2.iter().flat_map(|s| &s.scopes) {
         if is_scope_name(&scope.name) && !defined.iter().any(|d| d.name == scope.name) && defined.len() < MAX_SCOPES {
             let description = scope.description.chars().take(MAX_DESCRIPTION).collect();
-            defined.push(Scope { name: scope.name.clone(), description });
+            defined.push(Scope { name: scope.name.clone(), description, tiers: vec![] });
         }
     }
     let operations = model
@@ -126,7 +148,7 @@ mod tests {
     use gatehouse_contract::{Operation, SchemeScopes, SecurityRequirement, SecurityScheme};
 
     fn scope(name: &str) -> Scope {
-        Scope { name: name.into(), description: String::new() }
+        Scope { name: name.into(), description: String::new(), tiers: vec![] }
     }
 
     fn requires(operation: &str, scopes: &[&str]) -> OperationScopes {
@@ -152,7 +174,10 @@ mod tests {
     #[test]
     fn check_tidies_and_refuses_with_the_place() {
         let mut policies = Policies {
-            scopes: vec![Scope { name: " read:pets ".into(), description: " Read them ".into() }, scope("write:pets")],
+            scopes: vec![
+                Scope { name: " read:pets ".into(), description: " Read them ".into(), tiers: vec![] },
+                scope("write:pets"),
+            ],
             operation_scopes: vec![
                 requires("GET /pets", &["read:pets", " read:pets", ""]),
                 requires("DELETE /pets/{id}", &[]),
@@ -160,7 +185,10 @@ mod tests {
             ..Policies::default()
         };
         check(&mut policies).expect("valid");
-        assert_eq!(policies.scopes[0], Scope { name: "read:pets".into(), description: "Read them".into() });
+        assert_eq!(
+            policies.scopes[0],
+            Scope { name: "read:pets".into(), description: "Read them".into(), tiers: vec![] }
+        );
         assert_eq!(policies.operation_scopes, vec![requires("GET /pets", &["read:pets"])], "tidied, empty dropped");
 
         let mut twice = Policies { scopes: vec![scope("a"), scope("a")], ..Policies::default() };
@@ -179,6 +207,40 @@ mod tests {
             ..Policies::default()
         };
         assert_eq!(field_of(check(&mut listed_twice)), "policies.operation_scopes[1].operation");
+    }
+
+    #[test]
+    fn scopes_bind_to_tiers_the_api_offers_and_operations_to_the_tiers_they_share() {
+        let bound =
+            |name: &str, tiers: &[&str]| Scope { tiers: tiers.iter().map(|t| t.to_string()).collect(), ..scope(name) };
+        let offered = |scopes: Vec<Scope>, operation_scopes: Vec<OperationScopes>| Policies {
+            scopes,
+            operation_scopes,
+            tiers: vec!["Bronze".into(), "Gold".into(), "Unlimited".into()],
+            ..Policies::default()
+        };
+        let mut policies = offered(
+            vec![scope("read"), bound("write", &[" Gold", "Unlimited", "Gold", ""]), bound("purge", &["Unlimited"])],
+            vec![
+                requires("GET /x", &["read"]),
+                requires("POST /x", &["read", "write"]),
+                requires("DELETE /x", &["write", "purge"]),
+            ],
+        );
+        check(&mut policies).expect("valid");
+        assert_eq!(policies.scopes[1].tiers, ["Gold", "Unlimited"], "tidied");
+        assert_eq!(policies.tiers_of("GET /x"), None, "no bound scope: any tier");
+        assert_eq!(policies.tiers_of("POST /x"), Some(vec!["Gold".into(), "Unlimited".into()]));
+        assert_eq!(policies.tiers_of("DELETE /x"), Some(vec!["Unlimited".into()]), "every bound scope's tiers");
+        assert_eq!(policies.tiers_of("PUT /x"), None, "an operation requiring nothing");
+
+        let mut not_offered = offered(vec![bound("write", &["Gold", "Silver"])], vec![]);
+        assert_eq!(field_of(check(&mut not_offered)), "policies.scopes[0].tiers");
+        let mut disjoint = offered(
+            vec![bound("write", &["Gold"]), bound("purge", &["Unlimited"])],
+            vec![requires("POST /x", &["write"]), requires("DELETE /x", &["write", "purge"])],
+        );
+        assert_eq!(field_of(check(&mut disjoint)), "policies.operation_scopes[1].scopes", "nobody could call it");
     }
 
     #[test]
@@ -216,7 +278,7 @@ mod tests {
                     name: "petstore_auth".into(),
                     kind: "oauth2".into(),
                     scopes: vec![
-                        Scope { name: "read:pets".into(), description: "read your pets".into() },
+                        Scope { name: "read:pets".into(), description: "read your pets".into(), tiers: vec![] },
                         scope("write:pets"),
                         scope("not valid"),
                     ],
@@ -244,7 +306,10 @@ mod tests {
         let (scopes, operations) = from_definition(&model);
         assert_eq!(
             scopes,
-            vec![Scope { name: "read:pets".into(), description: "read your pets".into() }, scope("write:pets")]
+            vec![
+                Scope { name: "read:pets".into(), description: "read your pets".into(), tiers: vec![] },
+                scope("write:pets")
+            ]
         );
         assert_eq!(
             operations,

@@ -58,6 +58,11 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
                 scopes.sort();
                 scopes
             },
+            tiers: {
+                let mut tiers = s.policies.tiers_of(&op.key()).unwrap_or_default();
+                tiers.sort();
+                tiers
+            },
             mock: mock(s, op),
         })
         .collect();

@@ -189,7 +189,7 @@ struct Release {
     bundle_sha: String,
     previous_head: Option<String>,
     /// The scopes the deployed revision defines: what tokens may be granted for it.
-    scopes: Vec<String>,
+    scopes: Vec<crate::keys::LiveScope>,
 }
 
 impl Deployer {
@@ -665,7 +665,12 @@ impl Deployer {
                 let change = before.as_ref().map(|(_, s)| diff::diff(&apis::side(s), &apis::side(target)));
                 let verb = if *kind == "rollback" { "Roll back" } else { "Deploy" };
                 let headline = format!("{verb} {} {} revision {revision} to {group_name}", target.name, target.version);
-                let scopes = target.policies.scopes.iter().map(|s| s.name.clone()).collect();
+                let scopes = target
+                    .policies
+                    .scopes
+                    .iter()
+                    .map(|s| crate::keys::LiveScope { name: s.name.clone(), tiers: s.tiers.clone() })
+                    .collect();
                 (next_version(previous, change.as_ref()), headline, scopes)
             }
             Change::Settings { what, host_changed } => {

@@ -167,6 +167,15 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
     let (da, db) = (defined(a.policies), defined(b.policies));
     out.security.extend(db.iter().filter(|s| !da.contains(s)).map(|s| format!("scope defined: {s}")));
     out.security.extend(da.iter().filter(|s| !db.contains(s)).map(|s| format!("scope removed: {s}")));
+    for scope in &b.policies.scopes {
+        let before = a.policies.scopes.iter().find(|s| s.name == scope.name).map_or(&[][..], |s| s.tiers.as_slice());
+        if before != scope.tiers.as_slice() {
+            out.security.push(match scope.tiers.as_slice() {
+                [] => format!("scope {}: granted to every tier", scope.name),
+                tiers => format!("scope {}: granted to tiers {} only", scope.name, tiers.join(", ")),
+            });
+        }
+    }
     for o in &b.policies.operation_scopes {
         if a.policies.scopes_of(&o.operation) != o.scopes.as_slice() {
             out.security.push(format!("{}: requires scopes {}", o.operation, o.scopes.join(", ")));

@@ -217,7 +217,7 @@ fn scopes<'a>(holders: impl Iterator<Item = &'a Value>) -> Vec<Scope> {
         for (name, description) in map {
             if !found.iter().any(|s| &s.name == name) {
                 let description = description.as_str().unwrap_or_default().to_string();
-                found.push(Scope { name: name.clone(), description });
+                found.push(Scope { name: name.clone(), description, tiers: vec![] });
             }
         }
     }

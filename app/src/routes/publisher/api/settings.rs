@@ -28,13 +28,18 @@ fn scopes_text(scopes: &[Scope]) -> String {
         .join("\n")
 }
 
-/// The scopes typed into the form (the server checks the names).
-fn scopes_of_text(text: &str) -> Vec<Scope> {
+/// The scopes typed into the form (the server checks the names), with the tiers ticked for
+/// each in `bound` (scope name → tiers).
+fn scopes_of_text(text: &str, bound: &[(String, Vec<String>)]) -> Vec<Scope> {
     lines(text)
         .into_iter()
-        .map(|line| match line.split_once(char::is_whitespace) {
-            Some((name, description)) => Scope { name: name.into(), description: description.trim().into() },
-            None => Scope { name: line, description: String::new() },
+        .map(|line| {
+            let (name, description) = match line.split_once(char::is_whitespace) {
+                Some((name, description)) => (name.to_string(), description.trim().to_string()),
+                None => (line, String::new()),
+            };
+            let tiers = bound.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone()).unwrap_or_default();
+            Scope { name, description, tiers }
         })
         .collect()
 }
@@ -83,6 +88,10 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
+    let scope_tiers = RwSignal::new(
+        api.policies.scopes.iter().map(|s| (s.name.clone(), s.tiers.clone())).collect::<Vec<(String, Vec<String>)>>(),
+    );
+    let tier_names: Vec<String> = api.available_tiers.iter().map(|t| t.name.clone()).collect();
     let operation_scopes = RwSignal::new(api.policies.operation_scopes.clone());
     let tiers = RwSignal::new(api.policies.tiers.clone());
     let cors = api.policies.cors.clone();
@@ -113,7 +122,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             policies: Policies {
                 security: security_of(&security.get_untracked()),
                 operation_security: overrides.get_untracked(),
-                scopes: scopes_of_text(&scopes.get_untracked()),
+                scopes: scopes_of_text(&scopes.get_untracked(), &scope_tiers.get_untracked()),
                 // Only the definition's operations: one it no longer has would be refused.
                 operation_scopes: operation_scopes
                     .get_untracked()
@@ -179,7 +188,53 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 <label>"Scopes this API defines (one per line: the name, then what it allows)"
                     <textarea class="code" rows="3" data-testid="scopes" placeholder="read:pets See the pets" on:input=move |ev| scopes.set(event_target_value(&ev))>{scopes.get_untracked()}</textarea>
                 </label>
-                <p class="muted">"An operation that names scopes below is called only with an access token holding all of them; the gateway answers others 403 (insufficient_scope). API keys carry no scopes: an operation that also accepts them lets any subscribed key through."</p>
+                {move || {
+                    let defined = scopes_of_text(&scopes.get(), &[]);
+                    // The tiers offered, as ticked below: a scope can be bound to those only.
+                    let offered = tiers.get();
+                    let tier_names: Vec<String> = tier_names.iter().filter(|t| offered.contains(t)).cloned().collect();
+                    (!defined.is_empty()).then(|| {
+                        view! {
+                            <table class="table compact" data-testid="scope-tiers">
+                                <thead><tr><th>"Scope"</th><th>"Granted only to subscriptions of (none ticked: every tier)"</th></tr></thead>
+                                <tbody>
+                                    {defined.into_iter().map(|scope| {
+                                        let ticked = scope_tiers.with_untracked(|b| b.iter().find(|(n, _)| *n == scope.name).map(|(_, t)| t.clone()).unwrap_or_default());
+                                        view! {
+                                            <tr>
+                                                <td><code>{scope.name.clone()}</code></td>
+                                                <td class="checks">
+                                                    {tier_names.iter().map(|tier| {
+                                                        let (name, tier) = (scope.name.clone(), tier.clone());
+                                                        let checked = ticked.contains(&tier);
+                                                        let (label, text) = (format!("{name} for {tier}"), tier.clone());
+                                                        view! {
+                                                            <label class="checkbox">
+                                                                <input type="checkbox" checked=checked aria-label=label on:change=move |ev| {
+                                                                    let on = event_target_checked(&ev);
+                                                                    scope_tiers.update_untracked(|bound| {
+                                                                        let at = match bound.iter().position(|(n, _)| *n == name) {
+                                                                            Some(at) => at,
+                                                                            None => { bound.push((name.clone(), vec![])); bound.len() - 1 }
+                                                                        };
+                                                                        bound[at].1.retain(|t| *t != tier);
+                                                                        if on { bound[at].1.push(tier.clone()); }
+                                                                    });
+                                                                }/>
+                                                                {text}
+                                                            </label>
+                                                        }
+                                                    }).collect_view()}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })
+                }}
+                <p class="muted">"An operation that names scopes below is called only with an access token holding all of them; the gateway answers others 403 (insufficient_scope). A scope granted only to some tiers is withheld from other subscriptions' tokens, and the gateway checks the caller's tier as well. API keys carry no scopes: an operation that also accepts them lets any subscribed key through."</p>
                 <h3>"Per-operation security"</h3>
                 <table class="table compact">
                     <thead><tr><th>"Operation"</th><th>"Security"</th><th>"Token scopes (space-separated)"</th></tr></thead>
@@ -237,7 +292,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                             <label class="checkbox">
                                 <input type="checkbox" checked=checked on:change=move |ev| {
                                     let on = event_target_checked(&ev);
-                                    tiers.update_untracked(|t| { t.retain(|x| x != &name); if on { t.push(name.clone()); } });
+                                    tiers.update(|t| { t.retain(|x| x != &name); if on { t.push(name.clone()); } });
                                 }/>
                                 {label}
                             </label>
@@ -297,14 +352,20 @@ mod tests {
     #[test]
     fn scopes_are_written_one_per_line_and_read_back() {
         let scopes = vec![
-            Scope { name: "read:pets".into(), description: "See the pets".into() },
-            Scope { name: "admin".into(), description: String::new() },
+            Scope { name: "read:pets".into(), description: "See the pets".into(), tiers: vec![] },
+            Scope { name: "admin".into(), description: String::new(), tiers: vec!["Gold".into()] },
         ];
         assert_eq!(scopes_text(&scopes), "read:pets See the pets\nadmin");
-        assert_eq!(scopes_of_text(&scopes_text(&scopes)), scopes);
+        let bound =
+            vec![("admin".to_string(), vec!["Gold".to_string()]), ("gone".to_string(), vec!["Bronze".to_string()])];
         assert_eq!(
-            scopes_of_text("  write:pets\tChange   them \n\n"),
-            vec![Scope { name: "write:pets".into(), description: "Change   them".into() }]
+            scopes_of_text(&scopes_text(&scopes), &bound),
+            scopes,
+            "tiers ticked for a scope since removed are dropped"
+        );
+        assert_eq!(
+            scopes_of_text("  write:pets\tChange   them \n\n", &[]),
+            vec![Scope { name: "write:pets".into(), description: "Change   them".into(), tiers: vec![] }]
         );
         assert_eq!(scope_names(" read:pets, write:pets  admin "), ["read:pets", "write:pets", "admin"]);
         assert!(scope_names(" , ").is_empty());
