@@ -177,7 +177,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 </section>
             }.into_any()
         } else {
-            view! { <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() state=s.state/> }.into_any()
+            view! { <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() scopes=api.policies.scopes.clone() state=s.state/> }.into_any()
         }}
         {(!api.docs.is_empty()).then(|| view! {
             <section class="panel">
@@ -389,13 +389,19 @@ fn schema_type(schema: &serde_json::Value) -> String {
     }
 }
 
-/// Subscribing from the API page: the offered tiers for everyone, and for a signed-in consumer
+/// Subscribing from the API page: the offered tiers for everyone (with the scopes bound to
+/// each, where the API keeps some from lower tiers), and for a signed-in consumer
 /// their applications with their status for this API. An application already subscribed moves
 /// to the chosen tier instead; a consumer with no application creates one here. The
 /// applications are loaded in the browser only (an action, not a resource), so the
 /// server-rendered page is the same for everyone and hydrates cleanly.
 #[component]
-fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> impl IntoView {
+fn SubscribePanel(
+    api_id: String,
+    tiers: Vec<Tier>,
+    scopes: Vec<gatehouse_contract::Scope>,
+    state: LifecycleState,
+) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
     let create = ServerAction::<CreateApplication>::new();
@@ -417,20 +423,26 @@ fn SubscribePanel(api_id: String, tiers: Vec<Tier>, state: LifecycleState) -> im
     let tier = RwSignal::new(first_tier);
     let open = state != LifecycleState::Deprecated;
     let tier_rows = tiers.clone();
+    let any_bound = scopes.iter().any(|s| !s.tiers.is_empty());
     let sign_in = format!("/signin?next=/portal/apis/{api_id}");
     let api_for_status = api_id.clone();
     view! {
         <section class="panel" data-testid="subscribe">
             <h2>"Subscribe"</h2>
             <table class="table compact">
-                <thead><tr><th>"Tier"</th><th>"Limit"</th><th>"Description"</th></tr></thead>
+                <thead><tr><th>"Tier"</th><th>"Limit"</th><th>"Description"</th>{any_bound.then(|| view! { <th>"Restricted scopes it grants"</th> })}</tr></thead>
                 <tbody>
-                    {tier_rows.into_iter().map(|t| view! {
-                        <tr>
-                            <td>{t.name.clone()} {t.needs_approval.then(|| view! { " " <span class="badge">"needs approval"</span> })}</td>
-                            <td>{t.limit_label()}</td>
-                            <td class="muted">{t.description.clone()}</td>
-                        </tr>
+                    {tier_rows.into_iter().map(|t| {
+                        let only: Vec<&str> = scopes.iter().filter(|s| s.tiers.contains(&t.name)).map(|s| s.name.as_str()).collect();
+                        let only = any_bound.then(|| view! { <td data-testid="tier-scopes"><code>{only.join(" ")}</code></td> });
+                        view! {
+                            <tr>
+                                <td>{t.name.clone()} {t.needs_approval.then(|| view! { " " <span class="badge">"needs approval"</span> })}</td>
+                                <td>{t.limit_label()}</td>
+                                <td class="muted">{t.description.clone()}</td>
+                                {only}
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>
