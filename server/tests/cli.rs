@@ -305,6 +305,40 @@ fn review_lists_the_design_findings_and_strict_fails_on_a_warning() {
     assert!(strict.contains("(--strict)"), "a warning fails --strict: {strict}");
 }
 
+#[test]
+fn scopes_lists_a_working_copys_scopes_and_binds_one_to_tiers() {
+    let server = start();
+    let definition = write(
+        &server,
+        "ledger.yaml",
+        "openapi: 3.0.3\ninfo: {title: Ledger, version: 1.0.0}\nservers: [{url: 'http://127.0.0.1:9'}]\n\
+         components:\n  securitySchemes:\n    auth:\n      type: oauth2\n      flows:\n        clientCredentials:\n          \
+         tokenUrl: /oauth2/token\n          scopes: {'ledger:read': See the entries, 'ledger:write': Add entries}\n\
+         paths:\n  /entries:\n    get:\n      security: [{auth: ['ledger:read']}]\n      responses: {'200': {description: ok}}\n    \
+         post:\n      security: [{auth: ['ledger:write']}]\n      responses: {'201': {description: made}}\n",
+    );
+    api(&server, &["import", "--file", &definition]);
+    let scopes = ["scopes", "-n", "Ledger", "-v", "1.0.0"];
+    let listed = api(&server, &scopes);
+    let row = |out: &str, scope: &str| out.lines().find(|l| l.starts_with(scope)).unwrap_or_default().to_string();
+    let write_row = row(&listed, "ledger:write");
+    assert!(write_row.contains("every tier") && write_row.contains("POST /entries"), "{listed}");
+    assert!(write_row.ends_with("Add entries"), "{listed}");
+
+    let bound =
+        api(&server, &[&scopes[..], &["--bind", "ledger:write", "--tier", "Gold", "--tier", "Unlimited"]].concat());
+    assert!(row(&bound, "ledger:write").contains("Gold, Unlimited"), "{bound}");
+    assert!(row(&bound, "ledger:read").contains("every tier"), "the others as they were: {bound}");
+    assert!(row(&api(&server, &scopes), "ledger:write").contains("Gold, Unlimited"), "saved: {listed}");
+
+    let unoffered = api_fails(&server, &[&scopes[..], &["--bind", "ledger:write", "--tier", "Platinum"]].concat());
+    assert!(unoffered.contains("bound to tier `Platinum`, which this API does not offer"), "{unoffered}");
+    let unknown = api_fails(&server, &[&scopes[..], &["--bind", "ledger:admin", "--tier", "Gold"]].concat());
+    assert!(unknown.contains("Ledger 1.0.0 defines no scope `ledger:admin`"), "{unknown}");
+    let every = api(&server, &[&scopes[..], &["--bind", "ledger:write"]].concat());
+    assert!(row(&every, "ledger:write").contains("every tier"), "no tier named: every tier again: {every}");
+}
+
 /// A release by the CLI alone: a publisher creates a gateway group; the API's creator assigns
 /// the API to it, cuts a revision and submits it; the publisher approves and waits until the
 /// group's local gateway (run by `gatehouse serve`) serves it — and it does: a consumer gets a

@@ -1,11 +1,12 @@
 //! `gatehouse api`: design-time work on a running server (apictl's steps): list, import,
-//! export, validate, revise, diff, review, convert and move through the lifecycle.
+//! export, validate, revise, diff, review, convert, bind scopes to tiers and move through the
+//! lifecycle.
 
 use super::table::Table;
 use crate::http::api::apis::RevisionCreated;
 use crate::remote::{Remote, RemoteError, is_project_archive};
 use clap::Subcommand;
-use gatehouse_contract::{ApiDetail, ApiDiff, Diagnostic, FindingLevel};
+use gatehouse_contract::{ApiDetail, ApiDiff, ApiSettings, Diagnostic, FindingLevel};
 
 #[derive(Subcommand, Debug)]
 pub enum ApiCommand {
@@ -112,6 +113,23 @@ pub enum ApiCommand {
         /// Fail (exit status 1) when the review warns of anything, as a pipeline's gate.
         #[arg(long)]
         strict: bool,
+    },
+    /// The OAuth2 scopes of a working copy: the tiers each is granted to and the operations that
+    /// require it. With `--bind`, grant that scope to the `--tier`s named only (none named:
+    /// every tier); the next revision deployed carries it.
+    Scopes {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+        /// The scope to bind.
+        #[arg(long, value_name = "SCOPE")]
+        bind: Option<String>,
+        /// A tier whose subscriptions are granted the scope (repeat for several).
+        #[arg(long, requires = "bind")]
+        tier: Vec<String>,
     },
     /// Delete an API version that never went live (never deployed, no subscriptions), with its
     /// revisions and documents; one that went live stays (deprecate and retire it).
@@ -250,6 +268,47 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
             if strict && warnings > 0 {
                 return Err(RemoteError::Usage(format!("the design review warns of {warnings} thing(s) (--strict)")));
             }
+        }
+        ApiCommand::Scopes { name, version, bind, tier } => {
+            let api = remote.find(&name, &version).await?;
+            let mut detail: ApiDetail = remote.get(&format!("/apis/{}", api.id)).await?;
+            if let Some(bind) = bind {
+                let Some(scope) = detail.policies.scopes.iter_mut().find(|s| s.name == bind) else {
+                    return Err(RemoteError::Usage(format!("{name} {version} defines no scope `{bind}`")));
+                };
+                scope.tiers = tier;
+                // The server checks the tiers; the edit version keeps a change made meanwhile
+                // in the browser from being overwritten.
+                let settings = ApiSettings {
+                    context: detail.summary.context.clone(),
+                    description: detail.summary.description.clone(),
+                    tags: detail.summary.tags.clone(),
+                    visibility: detail.visibility,
+                    endpoints: detail.endpoints.clone(),
+                    policies: detail.policies.clone(),
+                };
+                let mut body = serde_json::to_value(&settings)
+                    .map_err(|e| RemoteError::Usage(format!("cannot write the settings: {e}")))?;
+                body["edit_version"] = detail.edit_version.into();
+                detail = remote.put(&format!("/apis/{}/settings", api.id), &body).await?;
+            }
+            let mut table = Table::new(["SCOPE", "TIERS", "REQUIRED BY", "DESCRIPTION"]);
+            for scope in &detail.policies.scopes {
+                let required: Vec<&str> = detail
+                    .policies
+                    .operation_scopes
+                    .iter()
+                    .filter(|o| o.scopes.contains(&scope.name))
+                    .map(|o| o.operation.as_str())
+                    .collect();
+                table.row([
+                    scope.name.clone(),
+                    if scope.tiers.is_empty() { "every tier".into() } else { scope.tiers.join(", ") },
+                    if required.is_empty() { "-".into() } else { required.join(", ") },
+                    scope.description.clone(),
+                ]);
+            }
+            print!("{table}");
         }
         ApiCommand::Delete { name, version, confirm } => {
             if !confirm {
