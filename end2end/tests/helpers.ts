@@ -90,9 +90,29 @@ paths:
  * Imports `definition` (YAML) at `context` into a new gateway group with a local gateway, and
  * approves its first revision. Returns the API and the group.
  */
-export async function deployApi(request: APIRequestContext, group: string, context: string, definition: string) {
+export async function deployApi(
+  request: APIRequestContext,
+  group: string,
+  context: string,
+  definition: string,
+  // Changes the imported API's policies before its first revision is cut.
+  changePolicies?: (policies: any) => void,
+) {
   const created = await rest(request, publisher.token, 'POST', '/gateway-groups', { name: group, host: `${group}.example.com` });
   const api = await rest(request, creator.token, 'POST', `/apis/import?context=${context}`, definition, 'application/yaml');
+  if (changePolicies) {
+    const detail = await rest(request, creator.token, 'GET', `/apis/${api.id}`);
+    changePolicies(detail.policies);
+    await rest(request, creator.token, 'PUT', `/apis/${api.id}/settings`, {
+      context: detail.summary.context,
+      description: detail.summary.description,
+      tags: detail.summary.tags,
+      visibility: detail.visibility,
+      endpoints: detail.endpoints,
+      policies: detail.policies,
+      edit_version: detail.edit_version,
+    });
+  }
   await rest(request, creator.token, 'PUT', `/apis/${api.id}/group`, { group });
   await rest(request, creator.token, 'POST', `/apis/${api.id}/revisions`, {});
   const approval = await rest(request, creator.token, 'POST', '/approvals', { api_id: api.id, revision: 1 });

@@ -93,13 +93,21 @@ test('operations that need scopes are tried with a token that holds them', async
   await new Promise<void>((ready) => echo.listen(0, '127.0.0.1', ready));
   const port = (echo.address() as AddressInfo).port;
   try {
-    const { api } = await deployApi(request, 'tryit-scopes', '/diary/v1', diaryDefinition(port));
+    // Writing is for Gold and Unlimited subscriptions only (this consumer's is Gold).
+    const bindWrite = (policies: { scopes: { name: string; tiers?: string[] }[] }) => {
+      for (const scope of policies.scopes) if (scope.name === 'diary:write') scope.tiers = ['Gold', 'Unlimited'];
+    };
+    const { api } = await deployApi(request, 'tryit-scopes', '/diary/v1', diaryDefinition(port), bindWrite);
     await page.goto(`/portal/apis/${api.id}`);
     await hydrated(page);
     const scopes = page.getByTestId('portal-scopes');
     await expect(scopes).toContainText('diary:read');
     await expect(scopes).toContainText('Read the entries');
-    await expect(scopes).toContainText('diary:write');
+    await expect(scopes).toContainText('diary:write (Gold, Unlimited only)');
+    // The tier table says what each tier buys.
+    const tierRow = (tier: string) => page.getByTestId('subscribe').locator('tbody tr').filter({ hasText: tier });
+    await expect(tierRow('Gold').getByTestId('tier-scopes')).toHaveText('diary:write');
+    await expect(tierRow('Bronze').getByTestId('tier-scopes')).toHaveText('');
     await signUp(page, 'scopes');
     const read = await subscribeAndTry(page, api.id, 'Journal');
     await expect(read.getByTestId('operation-scopes')).toContainText('diary:read');
