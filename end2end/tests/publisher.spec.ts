@@ -243,6 +243,16 @@ paths:
   const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(detail.policies.operation_scopes).toEqual([{ operation: 'POST /entries', scopes: ['ledger:write', 'ledger:read'] }]);
   expect(detail.policies.scopes.map((s: { name: string; tiers?: string[] }) => [s.name, s.tiers ?? []])).toEqual([['ledger:read', []], ['ledger:write', ['Gold']]]);
+  // A tier the API stops offering leaves the scopes bound to it (its box goes from the form).
+  await page.getByRole('checkbox', { name: /^Gold \(/ }).uncheck();
+  await expect(page.getByLabel('ledger:write for Gold')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect
+    .poll(async () => (await rest(request, creator.token, 'GET', `/apis/${imported.id}`)).policies.tiers.includes('Gold'))
+    .toBe(false);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  const unbound = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(unbound.policies.scopes[1].tiers ?? []).toEqual([]);
   // Under the default "OAuth2 token or API key", the design review says an API key would pass.
   await page.goto(`/publisher/apis/${imported.id}`);
   await expect(page.getByTestId('design-finding').filter({ hasText: 'requires scopes but also accepts API keys' })).toHaveCount(1);

@@ -122,7 +122,14 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             policies: Policies {
                 security: security_of(&security.get_untracked()),
                 operation_security: overrides.get_untracked(),
-                scopes: scopes_of_text(&scopes.get_untracked(), &scope_tiers.get_untracked()),
+                // A tier no longer offered leaves its scopes too: its box is gone from the form.
+                scopes: scopes_of_text(&scopes.get_untracked(), &scope_tiers.get_untracked())
+                    .into_iter()
+                    .map(|mut scope| {
+                        tiers.with_untracked(|offered| scope.tiers.retain(|t| offered.contains(t)));
+                        scope
+                    })
+                    .collect(),
                 // Only the definition's operations: one it no longer has would be refused.
                 operation_scopes: operation_scopes
                     .get_untracked()
