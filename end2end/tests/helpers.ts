@@ -104,9 +104,9 @@ export async function deployApi(
     const detail = await rest(request, creator.token, 'GET', `/apis/${api.id}`);
     changePolicies(detail.policies);
     await rest(request, creator.token, 'PUT', `/apis/${api.id}/settings`, {
-      context: detail.summary.context,
-      description: detail.summary.description,
-      tags: detail.summary.tags,
+      context: detail.context,
+      description: detail.description,
+      tags: detail.tags,
       visibility: detail.visibility,
       endpoints: detail.endpoints,
       policies: detail.policies,
