@@ -434,7 +434,7 @@ fn SubscribePanel(
                 <tbody>
                     {tier_rows.into_iter().map(|t| {
                         let only: Vec<&str> = scopes.iter().filter(|s| s.tiers.contains(&t.name)).map(|s| s.name.as_str()).collect();
-                        let only = any_bound.then(|| view! { <td data-testid="tier-scopes"><code>{only.join(" ")}</code></td> });
+                        let only = any_bound.then(|| view! { <td data-testid="tier-scopes">{(!only.is_empty()).then(|| view! { <code>{only.join(" ")}</code> })}</td> });
                         view! {
                             <tr>
                                 <td>{t.name.clone()} {t.needs_approval.then(|| view! { " " <span class="badge">"needs approval"</span> })}</td>
