@@ -15,6 +15,12 @@ pub fn is_scope_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= MAX_NAME && name.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
+/// Names as typed into a list: trimmed, each once, blanks dropped.
+fn tidy(names: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && seen.insert(n.clone())).collect()
+}
+
 /// Tidy and check the scopes of `policies` on their own: names valid and each defined once,
 /// bound only to tiers the API offers, every scope an operation requires defined, each
 /// operation listed once and callable by some tier; an operation listed with no scopes is
@@ -23,9 +29,7 @@ pub(crate) fn check(policies: &mut Policies) -> Result<()> {
     for scope in &mut policies.scopes {
         scope.name = scope.name.trim().to_string();
         scope.description = scope.description.trim().to_string();
-        let mut seen = std::collections::HashSet::new();
-        scope.tiers = scope.tiers.iter().map(|t| t.trim().to_string()).filter(|t| seen.insert(t.clone())).collect();
-        scope.tiers.retain(|t| !t.is_empty());
+        scope.tiers = tidy(&scope.tiers);
     }
     if policies.scopes.len() > MAX_SCOPES {
         return Err(DomainError::invalid("policies.scopes", format!("at most {MAX_SCOPES} scopes per API")));
@@ -63,9 +67,7 @@ pub(crate) fn check(policies: &mut Policies) -> Result<()> {
     }
     for entry in &mut policies.operation_scopes {
         entry.operation = entry.operation.trim().to_string();
-        let mut seen = std::collections::HashSet::new();
-        entry.scopes = entry.scopes.iter().map(|s| s.trim().to_string()).filter(|s| seen.insert(s.clone())).collect();
-        entry.scopes.retain(|s| !s.is_empty());
+        entry.scopes = tidy(&entry.scopes);
     }
     policies.operation_scopes.retain(|o| !o.scopes.is_empty());
     for (i, entry) in policies.operation_scopes.iter().enumerate() {
