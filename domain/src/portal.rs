@@ -47,7 +47,7 @@ async fn listed(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<apis::ApiRo
 /// One API as the portal shows it, or NotFound when the viewer may not see it.
 pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi> {
     let row = listed(db, viewer, id).await?;
-    let snapshot = row.snapshot()?;
+    let snapshot = apis::served(db, &row).await?;
     let pages = docs::list(db, id).await?;
     let served_by_server = is_management_api(&row);
     let tiers = if served_by_server {
@@ -88,8 +88,15 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
         .filter(|op| !op.description.trim().is_empty())
         .map(|op| (op.key(), crate::markdown::render(&op.description)))
         .collect();
+    let summary = ApiSummary {
+        context: snapshot.context.clone(),
+        description: snapshot.model.description.clone(),
+        spec_version: snapshot.spec_version,
+        operations: snapshot.model.operations.len() as i64,
+        ..row.summary()?
+    };
     Ok(PortalApi {
-        summary: row.summary()?,
+        summary,
         tags: json("tags", &row.tags)?,
         description_html,
         operation_descriptions_html,
@@ -117,7 +124,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
 /// One operation of a listed API, `key` as `METHOD /path`, with the named schemas it reaches:
 /// what the portal's page loads when an operation is opened (see [`PortalApi::outline`]).
 pub async fn operation(db: &Db, viewer: Option<&Actor>, id: &str, key: &str) -> Result<PortalOperation> {
-    let snapshot = listed(db, viewer, id).await?.snapshot()?;
+    let snapshot = apis::served(db, &listed(db, viewer, id).await?).await?;
     let named = named_schemas(&snapshot.document);
     let operation = snapshot
         .model
@@ -172,7 +179,7 @@ fn reachable_schemas<'a>(named: &'a Value, uses: impl Iterator<Item = &'a Value>
 
 /// The definition of a listed API, as YAML or JSON (the bundled document: self-contained).
 pub async fn definition(db: &Db, viewer: Option<&Actor>, id: &str, format: SourceFormat) -> Result<String> {
-    let snapshot = listed(db, viewer, id).await?.snapshot()?;
+    let snapshot = apis::served(db, &listed(db, viewer, id).await?).await?;
     Ok(to_text(&snapshot.document, format))
 }
 
@@ -259,7 +266,8 @@ pub async fn try_operation(db: &Db, actor: &Actor, issuer: &str, request: &TryRe
     }
     let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| DomainError::invalid("method", "not an HTTP method"))?;
-    let mut url = format!("http://127.0.0.1:{port}{}{}", row.context.trim_end_matches('/'), request.path);
+    let context = apis::served(db, &row).await?.context;
+    let mut url = format!("http://127.0.0.1:{port}{}{}", context.trim_end_matches('/'), request.path);
     if !request.query.trim().is_empty() {
         url.push('?');
         url.push_str(request.query.trim().trim_start_matches('?'));

@@ -249,7 +249,8 @@ async fn offered_tier(db: &Db, api: &apis::ApiRow, name: &str) -> Result<Tier> {
             api.name, api.version
         )));
     }
-    let offered = api.snapshot()?.policies.tiers;
+    // The tiers consumers are shown: those of the revision the gateways serve.
+    let offered = apis::served(db, api).await?.policies.tiers;
     if !offered.iter().any(|t| t == name) {
         return Err(DomainError::invalid(
             "tier",

@@ -14,7 +14,7 @@ use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::deploy::{Deployer, access};
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::{
-    Actor, Db, DomainError, accounts, applications, audit, db_tests, groups, keys, subscriptions, tiers, tokens,
+    Actor, Db, DomainError, accounts, applications, audit, db_tests, groups, keys, portal, subscriptions, tiers, tokens,
 };
 
 const PETS: &str = "openapi: 3.0.3\ninfo:\n  title: Pets\n  version: 1.0.0\nservers:\n  - url: http://127.0.0.1:9/pets\npaths:\n  /pets:\n    get:\n      summary: List pets\n      responses:\n        '200':\n          description: ok\n";
@@ -297,6 +297,22 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     assert_eq!(bundle.tiers.len(), 4);
     assert!(bundle.api_keys.is_empty(), "keys of applications without a subscription are not shipped");
 
+    // The creator stops offering Silver in the working copy. Until that is reviewed and
+    // deployed, consumers are offered, and may subscribe with, what the gateways serve.
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let mut policies = detail.policies.clone();
+    policies.tiers.retain(|t| t != "Silver");
+    let settings = ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies,
+    };
+    apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
+    let offered = portal::api(&db, Some(&ann), &api.id).await.expect("portal page").tiers;
+    assert!(offered.iter().any(|t| t.name == "Silver"), "{offered:?}");
     subscriptions::subscribe(
         &db,
         &ann,

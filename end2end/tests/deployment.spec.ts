@@ -197,6 +197,10 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await visitor.getByTestId('catalog-card').filter({ hasText: 'Food Menu' }).click();
   await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');
   await expect(visitor.getByTestId('reference')).toContainText('/dishes');
+  // It shows what the gateways serve: revision 1, rolled back to, has no POST /dishes (the
+  // working copy still does).
+  await expect(visitor.getByTestId('reference-operation')).toHaveCount(2);
+  await expect(visitor.getByTestId('reference-operation').filter({ hasText: 'POST' })).toHaveCount(0);
   // The local gateway's port is the group's, given out in order of creation.
   const group = await rest(api, publisher.token, 'GET', '/gateway-groups/food-apis');
   await expect(visitor.getByText(`http://127.0.0.1:${group.port}/menu/v1`)).toBeVisible();

@@ -148,6 +148,26 @@ impl ApiRow {
     }
 }
 
+/// What consumers are shown of an API: the revision live in its group, which is what its
+/// gateways answer, so edits and policies waiting for review stay out of the portal until an
+/// approval deploys them. An API that no gateway serves yet (published before its first
+/// deployment, or the management API) is shown as its working copy.
+pub(crate) async fn served(db: &Db, row: &ApiRow) -> Result<Snapshot> {
+    let Some(group) = &row.group_name else { return row.snapshot() };
+    let live: Option<(String,)> = sqlx::query_as(
+        "SELECT r.snapshot FROM group_live l JOIN api_revisions r ON r.api_id = l.api_id AND r.number = l.revision \
+         WHERE l.group_name = $1 AND l.api_id = $2",
+    )
+    .bind(group)
+    .bind(&row.id)
+    .fetch_optional(&db.pool)
+    .await?;
+    match live {
+        Some((text,)) => json("revision", &text),
+        None => row.snapshot(),
+    }
+}
+
 /// May `actor` change this API? Its owner may, and so may reviewers (publishers, admins).
 pub fn can_edit(actor: &Actor, owner_id: &str) -> bool {
     actor.role.can(Permission::ReviewApis) || (actor.role.can(Permission::DesignApis) && actor.user_id == owner_id)
