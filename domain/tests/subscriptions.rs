@@ -5,8 +5,8 @@
 
 use base64::Engine;
 use gatehouse_contract::{
-    ApiSettings, ApprovalStatus, AuditQuery, GatewayGroup, GroupMode, LifecycleState, NewSubscription, OperationScopes,
-    Role, Scope, SubscriptionClaim, SubscriptionStatus, Tier,
+    ApiDetail, ApiSettings, ApprovalStatus, AuditQuery, GatewayGroup, GroupMode, LifecycleState, NewSubscription,
+    OperationScopes, Policies, Role, Scope, SubscriptionClaim, SubscriptionStatus, Tier,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
@@ -57,6 +57,18 @@ fn claims_of(token: &str) -> serde_json::Value {
         .expect("json")
 }
 
+/// `detail`'s settings as they stand, with `policies` in place of its own.
+fn settings_with(detail: &ApiDetail, policies: Policies) -> ApiSettings {
+    ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies,
+    }
+}
+
 fn step(action: &str) -> LifecycleRequest {
     LifecycleRequest { action: action.into(), ..Default::default() }
 }
@@ -100,14 +112,7 @@ async fn tiers_subscriptions_and_approval(db: Db) {
             .expect("import");
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     assert_eq!(detail.policies.tiers, vec!["Bronze", "Silver", "Gold", "Unlimited"]);
-    let mut settings = ApiSettings {
-        context: detail.summary.context.clone(),
-        description: String::new(),
-        tags: vec![],
-        visibility: detail.visibility,
-        endpoints: detail.endpoints.clone(),
-        policies: detail.policies.clone(),
-    };
+    let mut settings = settings_with(&detail, detail.policies.clone());
     settings.policies.tiers = vec!["Gold".into(), "Nonexistent".into()];
     let unknown = apis::save_settings(&db, &creator, &api.id, settings.clone(), detail.edit_version).await;
     assert!(matches!(unknown, Err(DomainError::Invalid { ref field, .. }) if field == "policies.tiers"), "{unknown:?}");
@@ -302,15 +307,9 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     let mut policies = detail.policies.clone();
     policies.tiers.retain(|t| t != "Silver");
-    let settings = ApiSettings {
-        context: detail.summary.context.clone(),
-        description: String::new(),
-        tags: vec![],
-        visibility: detail.visibility,
-        endpoints: detail.endpoints.clone(),
-        policies,
-    };
-    apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
+    apis::save_settings(&db, &creator, &api.id, settings_with(&detail, policies), detail.edit_version)
+        .await
+        .expect("settings");
     let offered = portal::api(&db, Some(&ann), &api.id).await.expect("portal page").tiers;
     assert!(offered.iter().any(|t| t.name == "Silver"), "{offered:?}");
     subscriptions::subscribe(
@@ -399,14 +398,7 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
     assert_eq!(detail.policies.scopes_of("POST /animals"), ["write:animals"]);
 
     // Scopes for an operation the definition lacks are refused, naming the entry.
-    let settings = |policies: gatehouse_contract::Policies| ApiSettings {
-        context: detail.summary.context.clone(),
-        description: String::new(),
-        tags: vec![],
-        visibility: detail.visibility,
-        endpoints: detail.endpoints.clone(),
-        policies,
-    };
+    let settings = |policies: Policies| settings_with(&detail, policies);
     let mut typo = detail.policies.clone();
     typo.operation_scopes
         .push(OperationScopes { operation: "DELETE /animals".into(), scopes: vec!["write:animals".into()] });
@@ -615,15 +607,9 @@ async fn a_subscription_changes_tier(db: Db) {
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     let mut policies = detail.policies.clone();
     policies.tiers = vec!["Bronze".into(), "Gold".into(), "Platinum".into()];
-    let settings = ApiSettings {
-        context: detail.summary.context.clone(),
-        description: String::new(),
-        tags: vec![],
-        visibility: detail.visibility,
-        endpoints: detail.endpoints.clone(),
-        policies,
-    };
-    apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("settings");
+    apis::save_settings(&db, &creator, &api.id, settings_with(&detail, policies), detail.edit_version)
+        .await
+        .expect("settings");
     lifecycle::change(&db, &publisher, &api.id, &step("publish")).await.expect("publish");
     let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
     let bronze = subscriptions::subscribe(
