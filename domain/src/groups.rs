@@ -377,6 +377,19 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     Ok(out)
 }
 
+/// The revision of `api_id` live in `group`, with its snapshot; None before its first release.
+pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<Option<(i64, apis::Snapshot)>> {
+    let live: Option<(i64,)> = sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
+        .bind(group)
+        .bind(api_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    match live {
+        Some((revision,)) => Ok(Some((revision, apis::revisions::snapshot(db, api_id, revision).await?))),
+        None => Ok(None),
+    }
+}
+
 /// The APIs assigned to a group and the revision live for each (`list` adds their local ports).
 pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     let rows: Vec<(String, String, String, String, String, Option<i64>)> = sqlx::query_as(

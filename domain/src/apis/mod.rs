@@ -153,17 +153,12 @@ impl ApiRow {
 /// approval deploys them. An API that no gateway serves yet (published before its first
 /// deployment, or the management API) is shown as its working copy.
 pub(crate) async fn served(db: &Db, row: &ApiRow) -> Result<Snapshot> {
-    let Some(group) = &row.group_name else { return row.snapshot() };
-    let live: Option<(String,)> = sqlx::query_as(
-        "SELECT r.snapshot FROM group_live l JOIN api_revisions r ON r.api_id = l.api_id AND r.number = l.revision \
-         WHERE l.group_name = $1 AND l.api_id = $2",
-    )
-    .bind(group)
-    .bind(&row.id)
-    .fetch_optional(&db.pool)
-    .await?;
+    let live = match &row.group_name {
+        Some(group) => crate::groups::live_snapshot(db, group, &row.id).await?,
+        None => None,
+    };
     match live {
-        Some((text,)) => json("revision", &text),
+        Some((_, snapshot)) => Ok(snapshot),
         None => row.snapshot(),
     }
 }

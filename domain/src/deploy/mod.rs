@@ -291,19 +291,6 @@ impl Deployer {
         Ok(id)
     }
 
-    async fn live_snapshot(&self, group: &str, api_id: &str) -> Result<Option<(i64, Snapshot)>> {
-        let live: Option<(i64,)> =
-            sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
-                .bind(group)
-                .bind(api_id)
-                .fetch_optional(&self.db.pool)
-                .await?;
-        match live {
-            Some((revision,)) => Ok(Some((revision, revisions::snapshot(&self.db, api_id, revision).await?))),
-            None => Ok(None),
-        }
-    }
-
     /// Approval requests, newest first, each with its diff against what is live in its group.
     pub async fn approvals(
         &self,
@@ -369,7 +356,7 @@ impl Deployer {
             // decided requests skip the two snapshot loads.
             let (diff, design, live_revision) = if status == ApprovalStatus::Pending && row.kind == "revision" {
                 let target = revisions::snapshot(&self.db, &row.api_id, row.revision).await?;
-                let live = self.live_snapshot(&group, &row.api_id).await?;
+                let live = groups::live_snapshot(&self.db, &group, &row.api_id).await?;
                 let diff = match &live {
                     Some((_, before)) => diff::diff(&apis::side(before), &apis::side(&target)),
                     None => diff::diff(&apis::side(&empty_like(&target)), &apis::side(&target)),
@@ -656,7 +643,7 @@ impl Deployer {
         let previous = groups::latest_tag(&self.db, group_name).await?.as_deref().and_then(parse_version);
         let ((ma, mi, pa), headline, scopes) = match change {
             Change::Api { api_id, revision, kind } => {
-                let before = self.live_snapshot(group_name, api_id).await?;
+                let before = groups::live_snapshot(&self.db, group_name, api_id).await?;
                 let target = plan
                     .iter()
                     .find(|(id, ..)| id == api_id)
