@@ -31,7 +31,27 @@ pub async fn catalog(
     offset: i64,
 ) -> Result<Page<ApiSummary>> {
     let query = ApiQuery { q: q.to_string(), tag, limit: Some(limit), offset: Some(offset), ..Default::default() };
-    apis::search(db, &query, &LISTED, viewer.is_none()).await
+    let mut page = apis::search(db, &query, &LISTED, viewer.is_none()).await?;
+    // Each card describes what the gateways serve, as the API's page does (see `apis::served`).
+    if !page.items.is_empty() {
+        let ids: Vec<String> = (1..=page.items.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT l.api_id, l.description FROM group_live l JOIN apis a ON a.id = l.api_id AND a.group_name = l.group_name \
+             WHERE l.description IS NOT NULL AND l.api_id IN ({})",
+            ids.join(", ")
+        );
+        let mut live = sqlx::query_as::<_, (String, String)>(&sql);
+        for item in &page.items {
+            live = live.bind(&item.id);
+        }
+        let live: std::collections::HashMap<String, String> = live.fetch_all(&db.pool).await?.into_iter().collect();
+        for item in &mut page.items {
+            if let Some(description) = live.get(&item.id) {
+                item.description.clone_from(description);
+            }
+        }
+    }
+    Ok(page)
 }
 
 /// The stored API if it is listed and the viewer may see it; otherwise NotFound, the same

@@ -154,6 +154,50 @@ async fn revisions_freeze_and_diff(db: Db) {
     assert!(frozen.model.operations.iter().any(|o| o.key() == "GET /pets"));
 }
 
+/// The settings' description is the definition's `info.description`: the source, the next
+/// revision and a later edit of the definition all carry it; a Swagger 2.0 definition too.
+async fn the_description_is_the_definitions(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    for text in [PETS, SWAGGER_PETS] {
+        let api = import_text(&db, &creator, text).await.expect("import");
+        let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+        let settings = |description: &str| ApiSettings {
+            context: detail.summary.context.clone(),
+            description: description.into(),
+            tags: detail.summary.tags.clone(),
+            visibility: detail.visibility,
+            endpoints: detail.endpoints.clone(),
+            policies: detail.policies.clone(),
+        };
+        let saved = apis::save_settings(&db, &creator, &api.id, settings("  Pets, *described*  "), detail.edit_version)
+            .await
+            .expect("settings");
+        assert_eq!(
+            (saved.summary.description.as_str(), saved.model.description.as_str()),
+            ("Pets, *described*", "Pets, *described*")
+        );
+        let source = apis::source(&db, &creator, &api.id).await.expect("source").source;
+        assert!(source.contains("description: \"Pets, *described*\""), "{source}");
+
+        // A form edit of the definition keeps it, and so does the revision cut after.
+        if saved.summary.spec_version != SpecVersion::Swagger2 {
+            let add = OperationEdit::Add { method: "delete".into(), path: "/pets".into(), summary: "Drop".into() };
+            let edited = edit::edit_operation(&db, &creator, &api.id, &add, saved.edit_version).await.expect("edit");
+            assert_eq!(edited.summary.description, "Pets, *described*");
+        }
+        let number = revisions::create(&db, &creator, &api.id, "described").await.expect("revision");
+        let frozen = revisions::snapshot(&db, &api.id, number).await.expect("snapshot");
+        assert_eq!(frozen.model.description, "Pets, *described*");
+
+        // Emptied, the definition has no description left.
+        let now = apis::get(&db, &creator, &api.id).await.expect("get");
+        let cleared = apis::save_settings(&db, &creator, &api.id, settings(""), now.edit_version).await.expect("clear");
+        assert_eq!(cleared.model.description, "");
+        let source = apis::source(&db, &creator, &api.id).await.expect("source").source;
+        assert!(!source.contains("Pets, *described*") && !source.contains("Pets for"), "{source}");
+    }
+}
+
 const SWAGGER_PETS: &str = r#"swagger: '2.0'
 info:
   title: Legacy Pets
@@ -671,6 +715,7 @@ db_tests!(
     refused_import_stores_nothing_and_says_where,
     concurrent_saves_conflict_with_what_changed,
     revisions_freeze_and_diff,
+    the_description_is_the_definitions,
     lifecycle_rules_hold,
     pages_are_newest_first_with_their_total,
     contexts_are_unique_among_live_apis,

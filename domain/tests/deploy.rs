@@ -123,6 +123,16 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
     let add = OperationEdit::Add { method: "post".into(), path: "/reviews".into(), summary: String::new() };
     edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let described = gatehouse_contract::ApiSettings {
+        context: detail.summary.context.clone(),
+        description: "Reviews of dishes, with stars".into(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: detail.policies.clone(),
+    };
+    apis::save_settings(&db, &creator, &api.id, described, detail.edit_version).await.expect("settings");
     revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
     let second = deployer.submit(&creator, &api.id, 2, "adds POST").await.expect("submit");
     // Consumers are shown what the gateways serve: the change waits for review out of sight.
@@ -130,9 +140,12 @@ async fn approval_deploys_commits_and_tags(db: Db) {
         let page = portal::api(&db, None, &id).await.expect("portal page");
         let definition = portal::definition(&db, None, &id, gatehouse_contract::SourceFormat::Yaml).await;
         let keys: Vec<String> = page.model.operations.iter().map(|op| op.key()).collect();
-        (keys, page.summary.operations, definition.expect("definition").contains("post:"))
+        let card = portal::catalog(&db, None, "reviews", None, 10, 0).await.expect("catalog").items.remove(0);
+        assert_eq!(card.description, page.summary.description, "the card and the page agree");
+        (keys, page.summary.description, definition.expect("definition").contains("post:"))
     };
-    assert_eq!(shown(db.clone(), api.id.clone()).await, (vec!["GET /reviews".to_string()], 1, false));
+    let first = (vec!["GET /reviews".to_string()], String::new(), false);
+    assert_eq!(shown(db.clone(), api.id.clone()).await, first);
     let unserved = portal::operation(&db, None, &api.id, "POST /reviews").await;
     assert!(matches!(unserved, Err(DomainError::NotFound(_))), "{unserved:?}");
     let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
@@ -144,7 +157,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let deployed = deployer.approve(&other, &second, "").await.expect("approve 2").deployment.expect("deployed");
     assert_eq!(deployed.tag, "food-apis-v1.1.0");
     let both = vec!["GET /reviews".to_string(), "POST /reviews".to_string()];
-    assert_eq!(shown(db.clone(), api.id.clone()).await, (both, 2, true), "approval deployed it, so it shows");
+    let second = (both, "Reviews of dishes, with stars".to_string(), true);
+    assert_eq!(shown(db.clone(), api.id.clone()).await, second, "approval deployed it, so it shows");
 
     // A failing step: the previous release stays live and the branch does not move.
     let head_before = git(&repo, &["rev-parse", "food-apis"]);
@@ -170,8 +184,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(rolled.kind, "rollback");
     assert_eq!(rolled.tag, "food-apis-v2.0.0");
     assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(1));
-    let rolled_back = (vec!["GET /reviews".to_string()], 1, false);
-    assert_eq!(shown(db.clone(), api.id.clone()).await, rolled_back, "the portal follows a rollback");
+    assert_eq!(shown(db.clone(), api.id.clone()).await, first, "the portal follows a rollback");
     let commits = git(&repo, &["rev-list", "--count", "food-apis"]);
     assert_eq!(commits.trim(), "3", "three releases, none rewritten");
 

@@ -5,9 +5,9 @@ use super::{load_editable, refused, save_definition};
 use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::openapi::model::METHODS;
-use crate::openapi::{self, checks::template_names, convert, parse};
+use crate::openapi::{self, Imported, checks::template_names, convert, parse};
 use crate::{Actor, Db, DomainError, Result};
-use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, Permission, SpecVersion};
+use gatehouse_contract::{ApiDetail, BodyForm, OperationEdit, OperationForm, Permission, Snapshot, SpecVersion};
 use serde_json::{Map, Value, json};
 
 fn method_of(method: &str) -> Result<String> {
@@ -275,6 +275,27 @@ pub async fn edit_operation(
     let imported = openapi::import(&files, "definition").map_err(refused)?;
     save_definition(db, actor, &row, source, snapshot.source_format, imported, None, expected).await?;
     super::get(db, actor, api_id).await
+}
+
+/// The definition of `snapshot` with `description` as its `info.description` (none when
+/// empty), re-checked like any edit: the text to store and what importing it gave.
+pub(crate) fn with_description(snapshot: &Snapshot, description: &str) -> Result<(String, Imported)> {
+    let mut document = parse::parse(&snapshot.source)
+        .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?
+        .value;
+    let info = document
+        .get_mut("info")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| DomainError::invalid("definition", "the definition has no `info` object"))?;
+    if description.is_empty() {
+        info.remove("description");
+    } else {
+        info.insert("description".into(), Value::String(description.into()));
+    }
+    let source = to_text(&document, snapshot.source_format);
+    let files = MemoryFiles::single("definition", source.clone().into_bytes());
+    let imported = openapi::import(&files, "definition").map_err(refused)?;
+    Ok((source, imported))
 }
 
 /// Rewrite a Swagger 2.0 working copy as OpenAPI 3.0 (see [`crate::openapi::convert`]), so the

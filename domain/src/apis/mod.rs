@@ -596,14 +596,7 @@ async fn save_definition(
         let fresh = load(db, &row.id).await?;
         return Err(conflict_report(db, &fresh, expected).await);
     }
-    sqlx::query("UPDATE api_definitions SET source = $1, document = $2, model = $3, warnings = $4 WHERE api_id = $5")
-        .bind(&snapshot.source)
-        .bind(to_json(&imported.document))
-        .bind(to_json(model))
-        .bind(to_json(&imported.warnings))
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
+    store_definition(&mut tx, &row.id, &snapshot.source, &imported).await?;
     replace_tags(&mut tx, &row.id, &tags).await?;
     record_edit(&mut tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
@@ -616,6 +609,24 @@ async fn save_definition(
     )
     .await?;
     Ok((context, imported.warnings))
+}
+
+/// Write an API's definition: its text and what importing it gave.
+pub(crate) async fn store_definition(
+    tx: &mut Transaction<'_, Any>,
+    api_id: &str,
+    source: &str,
+    imported: &Imported,
+) -> Result<()> {
+    sqlx::query("UPDATE api_definitions SET source = $1, document = $2, model = $3, warnings = $4 WHERE api_id = $5")
+        .bind(source)
+        .bind(to_json(&imported.document))
+        .bind(to_json(&imported.model))
+        .bind(to_json(&imported.warnings))
+        .bind(api_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Save the definition's source text (the source view). Refused text stores nothing.

@@ -2,13 +2,13 @@
 //! endpoints and policies (security, scopes, tiers, CORS) — checked and saved as one edit.
 
 use super::{
-    check_context, conflict_report, context_or_name_taken, get, json, load, load_editable, record_edit, replace_tags,
-    search_text, to_json, visibility_str,
+    check_context, conflict_report, context_or_name_taken, get, load, load_editable, record_edit, replace_tags,
+    search_text, store_definition, to_json, visibility_str,
 };
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::{ApiDetail, ApiModel, ApiSettings, Permission, Snapshot};
+use gatehouse_contract::{ApiDetail, ApiSettings, Permission, Snapshot};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
@@ -96,13 +96,25 @@ pub async fn save_settings(
     let row = load_editable(db, actor, id).await?;
     check_settings(&mut settings)?;
     crate::tiers::check_offered(db, &settings.policies.tiers).await?;
-    let model: ApiModel = json("model", &row.model)?;
-    super::scopes::check_operations(&settings.policies, &model)?;
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         context: settings.context.clone(),
         endpoints: settings.endpoints.clone(),
         policies: settings.policies.clone(),
         ..row.snapshot()?
+    };
+    super::scopes::check_operations(&settings.policies, &snapshot.model)?;
+    // The description is the definition's `info.description`: written there, it goes into the
+    // next revision, the portal's page and the downloaded definition, and a later edit of the
+    // definition keeps it.
+    settings.description = settings.description.trim().to_string();
+    let redefined = if settings.description != snapshot.model.description.trim() {
+        let (source, imported) = super::edit::with_description(&snapshot, &settings.description)?;
+        snapshot.source = source;
+        snapshot.document = imported.document.clone();
+        snapshot.model = imported.model.clone();
+        Some(imported)
+    } else {
+        None
     };
     let mut tx = db.begin().await?;
     let updated = sqlx::query(
@@ -115,7 +127,7 @@ pub async fn save_settings(
     .bind(visibility_str(settings.visibility))
     .bind(to_json(&settings.endpoints))
     .bind(to_json(&settings.policies))
-    .bind(search_text(&row.name, &settings.description, &settings.tags, &model))
+    .bind(search_text(&row.name, &settings.description, &settings.tags, &snapshot.model))
     .bind(now_ms())
     .bind(id)
     .bind(expected)
@@ -132,6 +144,9 @@ pub async fn save_settings(
         drop(tx);
         let fresh = load(db, id).await?;
         return Err(conflict_report(db, &fresh, expected).await);
+    }
+    if let Some(imported) = &redefined {
+        store_definition(&mut tx, id, &snapshot.source, imported).await?;
     }
     replace_tags(&mut tx, id, &settings.tags).await?;
     record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;

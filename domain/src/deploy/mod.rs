@@ -190,6 +190,8 @@ struct Release {
     previous_head: Option<String>,
     /// The scopes the deployed revision defines: what tokens may be granted for it.
     scopes: Vec<crate::keys::LiveScope>,
+    /// The deployed revision's description, for the portal's catalog.
+    description: String,
 }
 
 impl Deployer {
@@ -641,7 +643,7 @@ impl Deployer {
         steps.record("plan", t, &plan, |p| count_apis(p.len()));
         let plan = plan?;
         let previous = groups::latest_tag(&self.db, group_name).await?.as_deref().and_then(parse_version);
-        let ((ma, mi, pa), headline, scopes) = match change {
+        let ((ma, mi, pa), headline, (scopes, description)) = match change {
             Change::Api { api_id, revision, kind } => {
                 let before = groups::live_snapshot(&self.db, group_name, api_id).await?;
                 let target = plan
@@ -658,7 +660,8 @@ impl Deployer {
                     .iter()
                     .map(|s| crate::keys::LiveScope { name: s.name.clone(), tiers: s.tiers.clone() })
                     .collect();
-                (next_version(previous, change.as_ref()), headline, scopes)
+                let description = target.model.description.clone();
+                (next_version(previous, change.as_ref()), headline, (scopes, description))
             }
             Change::Settings { what, host_changed } => {
                 let Some((ma, mi, pa)) = previous else {
@@ -667,7 +670,7 @@ impl Deployer {
                     )));
                 };
                 let version = if *host_changed { (ma + 1, 0, 0) } else { (ma, mi, pa + 1) };
-                (version, format!("Release the settings of {group_name}: {what}"), Vec::new())
+                (version, format!("Release the settings of {group_name}: {what}"), (Vec::new(), String::new()))
             }
         };
         let version = format!("{ma}.{mi}.{pa}");
@@ -738,6 +741,7 @@ impl Deployer {
             bundle_sha,
             previous_head,
             scopes,
+            description,
         })
     }
 
@@ -834,15 +838,16 @@ impl Deployer {
             return audit::record(&self.db, &actor.email, "deployment.committed", group, &detail).await;
         };
         sqlx::query(
-            "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO group_live (group_name, api_id, revision, deployment_id, scopes, description) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (group_name, api_id) DO UPDATE SET revision = excluded.revision, deployment_id = excluded.deployment_id, \
-             scopes = excluded.scopes",
+             scopes = excluded.scopes, description = excluded.description",
         )
         .bind(group)
         .bind(&row.id)
         .bind(revision)
         .bind(id)
         .bind(serde_json::to_string(&release.scopes).unwrap_or_else(|_| "[]".into()))
+        .bind(&release.description)
         .execute(&mut *tx)
         .await?;
         let published =
