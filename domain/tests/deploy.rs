@@ -151,6 +151,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(approvals[0].diff.operations_added, vec!["POST /reviews".to_string()], "diff against the live revision");
     assert_eq!(approvals[0].live_revision, Some(1));
+    assert_eq!(approvals[0].diff.other, vec!["API description changed".to_string()]);
     let advice: Vec<_> = approvals[0].design.iter().filter(|f| f.rule == "summary").collect();
     assert_eq!(advice.len(), 1, "{:?}", approvals[0].design);
     assert_eq!(advice[0].operation.as_deref(), Some("POST /reviews"));

@@ -226,6 +226,10 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
     if a.context != b.context {
         out.other.push(format!("context: {} → {}", a.context, b.context));
     }
+    if a.model.description.trim() != b.model.description.trim() {
+        // What consumers read first in the portal; its text is in the definition's diff.
+        out.other.push("API description changed".into());
+    }
     if a.model.title != b.model.title || a.model.version != b.model.version {
         out.other.push(format!(
             "title/version: {} {} → {} {}",
