@@ -162,6 +162,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     </label>
                 </div>
                 <label>"Description" <textarea rows="3" on:input=move |ev| description.set(event_target_value(&ev))>{description.get_untracked()}</textarea></label>
+                <p class="muted">"Markdown, saved into the definition as its info.description. The portal shows it once a revision carrying it is deployed."</p>
                 <label>"Tags (comma-separated)" <input type="text" value=tags.get_untracked() on:input=move |ev| tags.set(event_target_value(&ev))/></label>
             </fieldset>
             <fieldset disabled=!editable class="panel">
