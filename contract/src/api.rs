@@ -41,6 +41,15 @@ impl LifecycleState {
         LifecycleState::Retired,
     ];
 
+    /// The states in which the developer portal lists an API (PROTOTYPED and DEPRECATED marked).
+    pub const LISTED: [LifecycleState; 3] =
+        [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
+
+    /// Whether the developer portal lists an API in this state.
+    pub fn is_listed(self) -> bool {
+        Self::LISTED.contains(&self)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LifecycleState::Created => "CREATED",

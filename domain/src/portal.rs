@@ -14,8 +14,6 @@ use gatehouse_contract::{
 };
 use serde_json::Value;
 
-const LISTED: [LifecycleState; 3] = [LifecycleState::Published, LifecycleState::Prototyped, LifecycleState::Deprecated];
-
 /// The visibilities a viewer may see, as stored.
 fn visible(viewer: Option<&Actor>, visibility: &str) -> bool {
     visibility == "public" || viewer.is_some()
@@ -31,7 +29,7 @@ pub async fn catalog(
     offset: i64,
 ) -> Result<Page<ApiSummary>> {
     let query = ApiQuery { q: q.to_string(), tag, limit: Some(limit), offset: Some(offset), ..Default::default() };
-    let mut page = apis::search(db, &query, &LISTED, viewer.is_none()).await?;
+    let mut page = apis::search(db, &query, &LifecycleState::LISTED, viewer.is_none()).await?;
     // Each card describes what the gateways serve, as the API's page does (see `apis::served`).
     if !page.items.is_empty() {
         let ids: Vec<String> = (1..=page.items.len()).map(|i| format!("${i}")).collect();
@@ -58,7 +56,7 @@ pub async fn catalog(
 /// answer as for an id that does not exist (no probing for hidden APIs).
 async fn listed(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<apis::ApiRow> {
     let row = apis::load(db, id).await?;
-    if !LISTED.contains(&row.state()?) || !visible(viewer, &row.visibility) {
+    if !row.state()?.is_listed() || !visible(viewer, &row.visibility) {
         return Err(DomainError::NotFound(format!("API {id}")));
     }
     Ok(row)
@@ -126,7 +124,7 @@ pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi>
             .into_iter()
             .filter_map(|(id, version, state, visibility)| {
                 let state: LifecycleState = state.parse().ok()?;
-                (LISTED.contains(&state) && visible(viewer, &visibility)).then_some(gatehouse_contract::VersionRef {
+                (state.is_listed() && visible(viewer, &visibility)).then_some(gatehouse_contract::VersionRef {
                     id,
                     version,
                     state,

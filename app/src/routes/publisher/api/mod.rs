@@ -104,7 +104,9 @@ fn ApiWorkspace() -> impl IntoView {
                         <section class="page-head">
                             <p class="crumbs"><a href="/publisher">"Publisher"</a> " / " {api.summary.name.clone()}</p>
                             <h1 data-testid="api-title">{api.summary.name.clone()} " " <span class="muted">{api.summary.version.clone()}</span> " " {state_badge(api.summary.state)}</h1>
-                            <p class="muted"><code>{api.summary.context.clone()}</code> " · " {api.summary.spec_version.label()} " · owner " {api.summary.owner.clone()} " · edit " {api.edit_version}</p>
+                            <p class="muted"><code>{api.summary.context.clone()}</code> " · " {api.summary.spec_version.label()} " · owner " {api.summary.owner.clone()} " · edit " {api.edit_version}
+                                {api.summary.state.is_listed().then(|| view! { " · " <a href=format!("/portal/apis/{id}") data-testid="in-portal">"In the portal"</a> })}
+                            </p>
                             <nav class="tabs" aria-label="API">
                                 {TABS.into_iter().map(|(key, label)| {
                                     let href = format!("/publisher/apis/{id}?tab={key}");
