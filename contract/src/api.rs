@@ -356,6 +356,10 @@ pub struct RevisionSummary {
     pub created_at: i64,
     pub created_by: String,
     pub note: String,
+    /// The working copy's `edit_version` the revision froze (unknown for revisions cut before
+    /// Gatehouse recorded it).
+    #[serde(default)]
+    pub edit_version: Option<i64>,
 }
 
 /// Everything about one API's working copy but the definition's text, which is [`ApiSource`]:
@@ -386,6 +390,16 @@ pub struct ApiDetail {
     /// Every tier there is, so the settings form can offer them.
     #[serde(default)]
     pub available_tiers: Vec<crate::Tier>,
+}
+
+impl ApiDetail {
+    /// The newest revision, when the working copy has been edited since it was cut: those
+    /// edits reach review only in a new revision. None when it is up to date, when there is
+    /// no revision yet, or when the revision predates Gatehouse recording its edit.
+    pub fn edited_since(&self) -> Option<i64> {
+        let newest = self.revisions.first()?;
+        (newest.edit_version? < self.edit_version).then_some(newest.number)
+    }
 }
 
 /// An API's definition as written (YAML or JSON), the source of truth, with the edit it is:

@@ -135,14 +135,19 @@ async fn concurrent_saves_conflict_with_what_changed(db: Db) {
 async fn revisions_freeze_and_diff(db: Db) {
     let creator = user(&db, "c@example.com", Role::Creator).await;
     let api = import_text(&db, &creator, PETS).await.expect("import");
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").edited_since(), None, "no revision yet");
     let one = revisions::create(&db, &creator, &api.id, "first").await.expect("revision 1");
-    let v = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
+    let fresh = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(fresh.edited_since(), None, "revision 1 holds every edit");
+    let v = fresh.edit_version;
     let add =
         OperationEdit::Add { method: "delete".into(), path: "/pets/{petId}".into(), summary: "Delete a pet".into() };
     let after = edit::edit_operation(&db, &creator, &api.id, &add, v).await.expect("edit");
     let remove = OperationEdit::Remove { method: "get".into(), path: "/pets".into() };
+    assert_eq!(after.edited_since(), Some(1), "an edit after revision 1");
     edit::edit_operation(&db, &creator, &api.id, &remove, after.edit_version).await.expect("edit");
     let two = revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").edited_since(), None);
     assert_eq!((one, two), (1, 2));
     let diff =
         revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");

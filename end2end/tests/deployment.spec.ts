@@ -157,7 +157,11 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await cr.locator('.add-operation').getByLabel('Summary').fill('Add a dish');
   await cr.getByRole('button', { name: 'Add operation' }).click();
   await expect(cr.locator('[data-testid="operation-row"][data-key="POST /dishes"]')).toBeVisible();
+  // The edit is in no revision yet, and the Review & deploy tab says so until one is cut.
+  await cr.goto(`${apiUrl}?tab=deploy`);
+  await expect(cr.getByTestId('edited-since')).toContainText('edits made after revision 1');
   await cutRevision(cr, apiUrl, 'adds POST');
+  await expect(cr.getByTestId('edited-since')).toHaveCount(0);
   await submit(cr, apiUrl, '2');
   expect(await approve(pub)).toBe('food-apis-v1.1.0');
   expect(git('tag', '--list', 'food-apis-*')).toContain('food-apis-v1.1.0');

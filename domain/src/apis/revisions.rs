@@ -10,15 +10,21 @@ use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{ApiDiff, Permission, RevisionSummary, SourceFormat};
 
 pub async fn list(db: &Db, api_id: &str) -> Result<Vec<RevisionSummary>> {
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT number, created_at, created_by, note FROM api_revisions WHERE api_id = $1 ORDER BY number DESC",
+    let rows: Vec<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT number, created_at, created_by, note, edit_version FROM api_revisions WHERE api_id = $1 ORDER BY number DESC",
     )
     .bind(api_id)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(number, created_at, created_by, note)| RevisionSummary { number, created_at, created_by, note })
+        .map(|(number, created_at, created_by, note, edit_version)| RevisionSummary {
+            number,
+            created_at,
+            created_by,
+            note,
+            edit_version,
+        })
         .collect())
 }
 
@@ -38,7 +44,8 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
                 .fetch_one(&db.pool)
                 .await?;
         let inserted = sqlx::query(
-            "INSERT INTO api_revisions (api_id, number, snapshot, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_revisions (api_id, number, snapshot, note, created_by, created_at, edit_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(api_id)
         .bind(next)
@@ -46,6 +53,7 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
         .bind(note.trim())
         .bind(&actor.email)
         .bind(now_ms())
+        .bind(row.edit_version)
         .execute(&db.pool)
         .await;
         match inserted {

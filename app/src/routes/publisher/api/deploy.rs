@@ -1,7 +1,7 @@
 //! The API's way to its gateways: its group, submitting a revision for review, and its history
 //! of requests, decisions and deployments.
 
-use super::Reload;
+use super::{EditedSince, Reload};
 use crate::functions::deploy::{AssignGroup, ListApprovals, ListDeployments, ListGroups, SubmitRevision};
 use crate::routes::publisher::deployments::DeploymentCard;
 use crate::time::format_utc;
@@ -73,6 +73,7 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
         {api.editable.then(|| view! {
             <section class="panel">
                 <h2>"Submit for review"</h2>
+                <EditedSince since=api.edited_since()/>
                 {if api.revisions.is_empty() {
                     view! { <p class="muted">"Cut a revision first: reviews and deployments use revisions."</p> }.into_any()
                 } else {

@@ -54,6 +54,19 @@ impl NewOperation {
     }
 }
 
+/// Said on the Revisions and Review & deploy tabs: edits made since the newest revision reach
+/// review only in a new one, which is easy to forget between saving and submitting.
+#[component]
+fn EditedSince(since: Option<i64>) -> impl IntoView {
+    since.map(|number| {
+        view! {
+            <p class="callout" role="status" data-testid="edited-since">
+                {format!("The working copy has edits made after revision {number}. Cut a new revision to submit them for review.")}
+            </p>
+        }
+    })
+}
+
 const TABS: [(&str, &str); 10] = [
     ("overview", "Overview"),
     ("design", "Design"),

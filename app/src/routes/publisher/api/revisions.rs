@@ -1,6 +1,6 @@
 //! Revisions: cut one from the working copy, list them, and compare any two.
 
-use super::Reload;
+use super::{EditedSince, Reload};
 use crate::components::diff::DiffView;
 use crate::functions::apis::{CreateRevision, DiffRevisions};
 use crate::time::format_utc;
@@ -40,6 +40,7 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
         <section class="panel">
             <h2>"Revisions"</h2>
             <p class="muted">"A revision freezes the definition, endpoints and policies. Reviews and deployments use revisions, never the working copy."</p>
+            <EditedSince since=api.edited_since()/>
             {api.editable.then(|| view! {
                 <ActionForm action=create attr:class="form inline-form">
                     <input type="hidden" name="id" value=id.clone()/>
