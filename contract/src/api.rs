@@ -385,6 +385,9 @@ pub struct ApiDetail {
     pub edit_version: i64,
     pub versions: Vec<VersionRef>,
     pub revisions: Vec<RevisionSummary>,
+    /// The revision live in the API's gateway group; None before its first release there.
+    #[serde(default)]
+    pub live_revision: Option<i64>,
     /// Whether the caller may edit this API.
     pub editable: bool,
     /// Every tier there is, so the settings form can offer them.

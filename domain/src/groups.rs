@@ -377,15 +377,20 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
     Ok(out)
 }
 
-/// The revision of `api_id` live in `group`, with its snapshot; None before its first release.
-pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<Option<(i64, apis::Snapshot)>> {
+/// The revision of `api_id` live in `group`; None before its first release there.
+pub(crate) async fn live_revision(db: &Db, group: &str, api_id: &str) -> Result<Option<i64>> {
     let live: Option<(i64,)> = sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
         .bind(group)
         .bind(api_id)
         .fetch_optional(&db.pool)
         .await?;
-    match live {
-        Some((revision,)) => Ok(Some((revision, apis::revisions::snapshot(db, api_id, revision).await?))),
+    Ok(live.map(|(revision,)| revision))
+}
+
+/// The revision of `api_id` live in `group`, with its snapshot; None before its first release.
+pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<Option<(i64, apis::Snapshot)>> {
+    match live_revision(db, group, api_id).await? {
+        Some(revision) => Ok(Some((revision, apis::revisions::snapshot(db, api_id, revision).await?))),
         None => Ok(None),
     }
 }

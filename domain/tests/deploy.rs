@@ -66,6 +66,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert!(matches!(unassigned, Err(DomainError::Invalid { .. })), "{unassigned:?}");
     groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&creator, &api.id, 1, "first release").await.expect("submit");
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").live_revision, None, "submitted, not live");
 
     let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(queue.len(), 1);
@@ -85,7 +86,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
     assert_eq!(deployment.tag, "food-apis-v1.0.0");
     assert!(deployment.steps.iter().all(|s| s.ok), "{:?}", deployment.steps);
-    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").summary.state, LifecycleState::Published);
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!((detail.summary.state, detail.live_revision), (LifecycleState::Published, Some(1)));
 
     let log = git(&repo, &["log", "--format=%s", "food-apis"]);
     assert!(log.starts_with("Deploy Reviews 1.0.0 revision 1 to food-apis"), "{log}");
@@ -185,6 +187,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(rolled.kind, "rollback");
     assert_eq!(rolled.tag, "food-apis-v2.0.0");
     assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(1));
+    assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").live_revision, Some(1));
     assert_eq!(shown(db.clone(), api.id.clone()).await, first, "the portal follows a rollback");
     let commits = git(&repo, &["rev-list", "--count", "food-apis"]);
     assert_eq!(commits.trim(), "3", "three releases, none rewritten");

@@ -144,6 +144,7 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   // The first approved deployment published the API.
   await cr.goto(apiUrl);
   await expect(cr.getByTestId('api-title')).toContainText('PUBLISHED');
+  await expect(cr.getByTestId('overview-live')).toHaveText('revision 1');
   await expect(cr.getByTestId('in-portal')).toHaveAttribute('href', new URL(apiUrl).pathname.replace('/publisher/', '/portal/'));
 
   // A second change (an added operation) bumps the minor version.

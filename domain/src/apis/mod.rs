@@ -698,6 +698,10 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
             .fetch_all(&db.pool)
             .await?;
     let revisions = revisions::list(db, id).await?;
+    let live_revision = match &row.group_name {
+        Some(group) => crate::groups::live_revision(db, group, id).await?,
+        None => None,
+    };
     let model: ApiModel = json("model", &row.model)?;
     let (endpoints, policies) = (json("endpoints", &row.endpoints)?, json("policies", &row.policies)?);
     Ok(ApiDetail {
@@ -717,6 +721,7 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
             })
             .collect::<Result<_>>()?,
         revisions,
+        live_revision,
         editable: can_edit(actor, &row.owner_id),
         available_tiers: crate::tiers::list(db).await?,
     })

@@ -81,7 +81,10 @@ pub fn DeployTab(api: ApiDetail) -> impl IntoView {
                         <div class="form inline-form">
                             <label class="narrow-field">"Revision"
                                 <select data-testid="submit-revision" on:change=move |ev| revision.set(event_target_value(&ev))>
-                                    {api.revisions.iter().map(|r| view! { <option value=r.number.to_string()>{format!("Revision {}", r.number)}</option> }).collect_view()}
+                                    {api.revisions.iter().map(|r| {
+                                        let live = if api.live_revision == Some(r.number) { " (live)" } else { "" };
+                                        view! { <option value=r.number.to_string()>{format!("Revision {}{live}", r.number)}</option> }
+                                    }).collect_view()}
                                 </select>
                             </label>
                             <label>"Note for the reviewer" <input type="text" maxlength="1000" on:input=move |ev| note.set(event_target_value(&ev))/></label>

@@ -169,6 +169,11 @@ fn Overview(api: ApiDetail) -> impl IntoView {
                 <dt>"Sandbox"</dt><dd>{if api.endpoints.sandbox.is_empty() { "not set".to_string() } else { api.endpoints.sandbox.join(", ") }}</dd>
                 <dt>"Tiers"</dt><dd>{api.policies.tiers.join(", ")}</dd>
                 <dt>"Revisions"</dt><dd>{api.revisions.len()}</dd>
+                <dt>"Gateway group"</dt><dd>{api.summary.group.clone().unwrap_or_else(|| "none yet".into())}</dd>
+                <dt>"Live"</dt><dd data-testid="overview-live">{match api.live_revision {
+                    Some(n) => format!("revision {n}"),
+                    None => "not deployed".into(),
+                }}</dd>
             </dl>
         </section>
         {(!api.warnings.is_empty()).then(|| view! {
