@@ -11,13 +11,15 @@
 use crate::Store;
 use crate::query::window_totals;
 use gatehouse_contract::{
-    Alert, AlertEvent, AlertMetric, AnalyticsQuery, Comparison, NewAlert, Permission, WebhookEvent,
+    Alert, AlertEvent, AlertMetric, AnalyticsQuery, Comparison, NewAlert, Permission, Totals, WebhookEvent,
 };
 use gatehouse_domain::deploy::webhooks;
 use gatehouse_domain::store::{new_id, now_ms};
 use gatehouse_domain::{Actor, Db, DomainError, Result, audit};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 /// How often the server checks every alert.
@@ -243,11 +245,22 @@ fn nullable(value: Option<f64>, n: usize) -> String {
     if value.is_some() { format!("${n}") } else { "NULL".into() }
 }
 
+/// The totals an alert watches: its API's (or every API's) events over its window to `now`.
+async fn watched_totals(store: &Store, alert: &Alert, now: i64) -> Result<Totals> {
+    let query = AnalyticsQuery { api: alert.api_id.clone(), ..Default::default() };
+    window_totals(store, &query, now - i64::from(alert.window_minutes) * 60_000, now).await
+}
+
 /// Check one alert against the window ending at `now`; returns the change it made, if any.
 pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<AlertEvent>> {
-    let query = AnalyticsQuery { api: alert.api_id.clone(), ..Default::default() };
-    let from = now - i64::from(alert.window_minutes) * 60_000;
-    let value = alert.metric.value_of(&window_totals(store, &query, from, now).await?);
+    let totals = watched_totals(store, alert, now).await?;
+    record_check(store, alert, &totals, now).await
+}
+
+/// Record one check of `alert` whose window came to `totals`: its last value, and a fired or
+/// resolved event (told to webhooks) when that changes its state.
+async fn record_check(store: &Store, alert: &Alert, totals: &Totals, now: i64) -> Result<Option<AlertEvent>> {
+    let value = alert.metric.value_of(totals);
     let holds = value.is_some_and(|v| alert.comparison.holds(v, alert.threshold));
     let mut tx = store.db.begin().await?;
     let last = format!("UPDATE alerts SET last_checked_at = $1, last_value = {} WHERE id = $2", nullable(value, 3));
@@ -315,10 +328,23 @@ pub async fn check(store: &Store, alert: &Alert, now: i64) -> Result<Option<Aler
 /// Check every alert at `now`; returns the changes.
 pub async fn check_all(store: &Store, now: i64) -> Result<Vec<AlertEvent>> {
     let mut changes = Vec::new();
+    // Alerts on the same API and window (an error rate and a p95, say) read one set of totals:
+    // each read scans the window's events.
+    let mut read: HashMap<(Option<String>, u32), Totals> = HashMap::new();
     for alert in alerts_of(&store.db, None).await? {
-        match check(store, &alert, now).await {
+        let totals = match read.entry((alert.api_id.clone(), alert.window_minutes)) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(unread) => match watched_totals(store, &alert, now).await {
+                Ok(totals) => unread.insert(totals),
+                Err(e) => {
+                    // One alert that cannot be checked must not silence the others.
+                    tracing::error!(alert = %alert.id, error = %e, "alert check failed");
+                    continue;
+                }
+            },
+        };
+        match record_check(store, &alert, totals, now).await {
             Ok(change) => changes.extend(change),
-            // One alert that cannot be checked must not silence the others.
             Err(e) => tracing::error!(alert = %alert.id, error = %e, "alert check failed"),
         }
     }

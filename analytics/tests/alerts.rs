@@ -248,7 +248,51 @@ async fn an_alert_flaps_between_no_data_and_a_value(db: Db) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `check_all` reads one set of totals per API and window: alerts sharing them each take their
+/// own metric from it, and an alert on another window reads its own.
+async fn alerts_on_one_window_share_its_totals(db: Db) {
+    let dir = std::env::temp_dir().join(format!("gatehouse-alerts-{}", uuid::Uuid::new_v4()));
+    let store = Store::open(db.clone(), dir.clone()).await.expect("open");
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let every_api = |name: &str, metric, window_minutes| NewAlert {
+        name: name.into(),
+        api_id: None,
+        metric,
+        comparison: Comparison::Above,
+        threshold: 5.0,
+        window_minutes,
+    };
+    for alert in [
+        every_api("5xx rate", AlertMetric::ServerErrorRate, 5),
+        every_api("busy", AlertMetric::Requests, 5),
+        every_api("busy this minute", AlertMetric::Requests, 1),
+    ] {
+        let created = alerts::create(&store, &publisher, alert).await.expect("create");
+        assert!(!created.firing(), "no traffic yet: {created:?}");
+    }
+    // 10 calls two minutes ago, 2 of them 503: outside the one-minute window.
+    let now = now_ms();
+    let events: Vec<_> = (0..10)
+        .map(|i| event(i, now - 120_000 + i as i64 * 1000, "a", "x", if i < 2 { 503 } else { 200 }, None, 5.0))
+        .collect();
+    gateways::ingest(&db, "g", &events).await.expect("ingest");
+    let changes = alerts::check_all(&store, now).await.expect("check");
+    let mut fired: Vec<_> = changes.iter().map(|c| (c.alert_name.as_str(), c.kind.as_str(), c.value)).collect();
+    fired.sort_by(|a, b| a.0.cmp(b.0));
+    assert_eq!(fired, [("5xx rate", "fired", Some(20.0)), ("busy", "fired", Some(10.0))]);
+    let last: Vec<_> = alerts::list(&db, &publisher)
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|a| a.name == "busy this minute")
+        .map(|a| a.last_value)
+        .collect();
+    assert_eq!(last, [Some(0.0)], "its own window holds none of them");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 db_tests!(
+    alerts_on_one_window_share_its_totals,
     an_alert_fires_and_resolves_once_and_tells_webhooks,
     the_demo_defines_its_alerts_once,
     an_alert_flaps_between_no_data_and_a_value
