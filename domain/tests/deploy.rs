@@ -254,6 +254,14 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
     let detail = apis::get(&db, &publisher, &listed.items[0].id).await.expect("detail");
     assert!(detail.warnings.is_empty(), "the sample imports cleanly: {:?}", detail.warnings);
     assert!(detail.design.is_empty(), "and is designed cleanly: {:?}", detail.design);
+    // The creator's next change waits for the publisher; the portal shows what is live.
+    let waiting = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!((waiting[0].revision, waiting[0].live_revision), (2, Some(1)));
+    assert_eq!(waiting[0].diff.operations_added, vec!["GET /menu/{name}".to_string()]);
+    assert!(waiting[0].design.is_empty(), "{:?}", waiting[0].design);
+    assert_eq!(page.model.operations.len(), 5, "revision 1 is the one live");
+    assert_eq!(detail.model.operations.len(), 6);
 
     let (_, _, bundle) = deployer.current_bundle("demo").await.expect("bundle").expect("present");
     let bundle: serde_json::Value = serde_json::from_str(&bundle).expect("json");

@@ -136,8 +136,56 @@ pub async fn seed_demo_api(db: &Db, deployer: &Deployer) -> Result<Option<Deploy
     let revision = revisions::create(db, &creator, &id, "Demo: first revision").await?;
     let approval = deployer.submit(&creator, &id, revision, "Demo: the sample API's first release").await?;
     let outcome = deployer.approve(&publisher, &approval, "Demo: approved when the demo was set up").await?;
-    outcome
+    let deployment = outcome
         .deployment
-        .map(Some)
-        .ok_or_else(|| DomainError::Internal("approving the sample API made no deployment".into()))
+        .ok_or_else(|| DomainError::Internal("approving the sample API made no deployment".into()))?;
+    submit_next_revision(db, deployer, &creator, &id).await?;
+    Ok(Some(deployment))
+}
+
+/// The operation the demo creator adds after the first release: one pizza of the menu, with an
+/// example the prototype answers from.
+const NEXT_OPERATION: &str = r##"{
+  "get": {
+    "tags": ["Menu"],
+    "operationId": "getPizza",
+    "summary": "One pizza of the menu",
+    "description": "A pizza of today's menu by its name, with its price in euros.",
+    "parameters": [
+      { "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "example": "Margherita" }
+    ],
+    "responses": {
+      "200": {
+        "description": "The pizza",
+        "content": {
+          "application/json": {
+            "schema": { "$ref": "#/components/schemas/MenuItem" },
+            "example": { "name": "Margherita", "description": "Tomato, mozzarella, basil", "price": 9.5, "vegetarian": true }
+          }
+        }
+      },
+      "404": { "description": "Not on today's menu" }
+    }
+  }
+}"##;
+
+/// The demo creator's next change — `GET /menu/{name}`, cut as revision 2 and submitted — left
+/// in the demo publisher's queue, so the review and a release can be tried at once.
+async fn submit_next_revision(db: &Db, deployer: &Deployer, creator: &Actor, id: &str) -> Result<()> {
+    let current = apis::source(db, creator, id).await?;
+    let mut document = crate::openapi::parse::parse(&current.source)
+        .map_err(|e| DomainError::Internal(format!("the sample API does not parse: {}", e.message)))?
+        .value;
+    let operation: serde_json::Value = serde_json::from_str(NEXT_OPERATION)
+        .map_err(|e| DomainError::Internal(format!("the sample's next operation: {e}")))?;
+    document
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+        .ok_or_else(|| DomainError::Internal("the sample API has no paths".into()))?
+        .insert("/menu/{name}".into(), operation);
+    let source = crate::openapi::emit::to_text(&document, current.source_format);
+    apis::save_source(db, creator, id, &source, current.edit_version).await?;
+    let revision = revisions::create(db, creator, id, "Demo: one pizza by its name").await?;
+    deployer.submit(creator, id, revision, "Demo: adds GET /menu/{name}, waiting for a publisher").await?;
+    Ok(())
 }
