@@ -67,6 +67,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     groups::assign(&db, &creator, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&creator, &api.id, 1, "first release").await.expect("submit");
     assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").live_revision, None, "submitted, not live");
+    assert_eq!(deployer.awaiting(&publisher).await.expect("count"), 1, "waits for the publisher");
+    assert!(matches!(deployer.awaiting(&creator).await, Err(DomainError::Forbidden(_))), "creators decide nothing");
 
     let queue = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(queue.len(), 1);
@@ -86,6 +88,7 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(deployment.status, DeploymentStatus::Committed, "{deployment:?}");
     assert_eq!(deployment.tag, "food-apis-v1.0.0");
     assert!(deployment.steps.iter().all(|s| s.ok), "{:?}", deployment.steps);
+    assert_eq!(deployer.awaiting(&publisher).await.expect("count"), 0, "decided");
     let detail = apis::get(&db, &creator, &api.id).await.expect("get");
     assert_eq!((detail.summary.state, detail.live_revision), (LifecycleState::Published, Some(1)));
 
@@ -212,6 +215,7 @@ async fn publishers_cannot_approve_their_own_requests(db: Db) {
     revisions::create(&db, &publisher, &api.id, "").await.expect("revision");
     groups::assign(&db, &publisher, &api.id, "food-apis").await.expect("assign");
     let request = deployer.submit(&publisher, &api.id, 1, "").await.expect("submit");
+    assert_eq!(deployer.awaiting(&publisher).await.expect("count"), 0, "not their own request");
     let own = deployer.approve(&publisher, &request, "").await;
     assert!(matches!(own, Err(DomainError::Forbidden(ref m)) if m.contains("own request")), "{own:?}");
     let _ = std::fs::remove_dir_all(repo_dir);

@@ -99,8 +99,11 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(cr.getByTestId('current-group')).toContainText('food-apis');
   await submit(cr, apiUrl, '1');
 
-  // The publisher sees the request with its diff and approves it.
-  await pub.goto('/publisher/approvals');
+  // The publisher's start page says a request waits; it leads to the request with its diff.
+  await pub.goto('/');
+  await expect(pub.getByTestId('awaiting-review')).toContainText(/\d+ requests? waits? for your review/);
+  await pub.getByTestId('awaiting-review').getByRole('link').click();
+  await expect(pub).toHaveURL(/\/publisher\/approvals$/);
   await hydrated(pub);
   const request = pub.getByTestId('approval-request').first();
   await expect(request).toContainText('Food Menu 1.0.0 — revision 1');

@@ -50,6 +50,14 @@ pub async fn list_approvals(status: Option<ApprovalStatus>, api_id: Option<Strin
     Ok(context()?.deployer.approvals(&actor, status, api_id.as_deref()).await?)
 }
 
+/// How many requests wait for the caller's decision (a publisher's or admin's).
+#[server]
+pub async fn awaiting_review() -> Result<i64, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
+    Ok(context()?.deployer.awaiting(&actor).await?)
+}
+
 #[server]
 pub async fn approve_request(id: String, comment: String) -> Result<ApprovalOutcome, AppError> {
     use super::ssr::{context, require};

@@ -1,6 +1,8 @@
 //! The start page: what Gatehouse is, and where each role goes next.
 
 use crate::app::use_auth;
+use crate::components::count;
+use crate::functions::deploy::awaiting_review;
 use gatehouse_contract::Permission;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +10,11 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
+    // What waits for a publisher's decision, asked only of those who decide.
+    let awaiting = Resource::new(
+        move || auth.can(Permission::ReviewApis),
+        |reviewer| async move { if reviewer { awaiting_review().await.unwrap_or(0) } else { 0 } },
+    );
     view! {
         <Title text=""/>
         <section class="hero">
@@ -42,6 +49,11 @@ pub fn HomePage() -> impl IntoView {
                             })
                             .collect_view()}
                     </section>
+                    {move || awaiting.get().filter(|n| *n > 0).map(|n| view! {
+                        <p class="callout" data-testid="awaiting-review">
+                            <a href="/publisher/approvals">{count(n, "request waits", "requests wait")} " for your review"</a>
+                        </p>
+                    })}
                     {me.is_none().then(|| view! {
                         <p class="muted">"New here? " <a href="/signup">"Create an account"</a> " to subscribe to APIs."</p>
                     })}

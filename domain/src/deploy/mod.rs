@@ -420,6 +420,18 @@ impl Deployer {
         Ok(())
     }
 
+    /// How many requests wait for `actor`'s decision: pending ones someone else made (nobody
+    /// decides their own). What the start page tells a publisher.
+    pub async fn awaiting(&self, actor: &Actor) -> Result<i64> {
+        actor.require(Permission::ReviewApis)?;
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM approvals WHERE status = 'pending' AND requested_by <> $1")
+                .bind(&actor.user_id)
+                .fetch_one(&self.db.pool)
+                .await?;
+        Ok(count)
+    }
+
     /// A publisher approves: a revision is deployed to its group, a subscription becomes active.
     /// Nobody approves their own request.
     pub async fn approve(&self, actor: &Actor, approval_id: &str, comment: &str) -> Result<ApprovalOutcome> {
