@@ -266,13 +266,10 @@ pub async fn edit_operation(
             "the form edits OpenAPI 3 definitions; edit this Swagger 2.0 definition in the source view",
         ));
     }
-    let mut document = parse::parse(&snapshot.source)
-        .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?
-        .value;
-    apply(&mut document, edit)?;
-    let source = to_text(&document, snapshot.source_format);
-    let files = MemoryFiles::single("definition", source.clone().into_bytes());
-    let imported = openapi::import(&files, "definition").map_err(refused)?;
+    let (source, imported) = rewritten(&snapshot, |mut document| {
+        apply(&mut document, edit)?;
+        Ok(document)
+    })?;
     save_definition(db, actor, &row, source, snapshot.source_format, imported, None, expected).await?;
     super::get(db, actor, api_id).await
 }
@@ -280,19 +277,28 @@ pub async fn edit_operation(
 /// The definition of `snapshot` with `description` as its `info.description` (none when
 /// empty), re-checked like any edit: the text to store and what importing it gave.
 pub(crate) fn with_description(snapshot: &Snapshot, description: &str) -> Result<(String, Imported)> {
-    let mut document = parse::parse(&snapshot.source)
+    rewritten(snapshot, |mut document| {
+        let info = document
+            .get_mut("info")
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| DomainError::invalid("definition", "the definition has no `info` object"))?;
+        if description.is_empty() {
+            info.remove("description");
+        } else {
+            info.insert("description".into(), Value::String(description.into()));
+        }
+        Ok(document)
+    })
+}
+
+/// The stored definition of `snapshot` parsed, changed by `change`, written back in its format
+/// and imported again: the text to store and what importing it gave, or the refusal when the
+/// change left a definition that cannot be served.
+fn rewritten(snapshot: &Snapshot, change: impl FnOnce(Value) -> Result<Value>) -> Result<(String, Imported)> {
+    let document = parse::parse(&snapshot.source)
         .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?
         .value;
-    let info = document
-        .get_mut("info")
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| DomainError::invalid("definition", "the definition has no `info` object"))?;
-    if description.is_empty() {
-        info.remove("description");
-    } else {
-        info.insert("description".into(), Value::String(description.into()));
-    }
-    let source = to_text(&document, snapshot.source_format);
+    let source = to_text(&change(document)?, snapshot.source_format);
     let files = MemoryFiles::single("definition", source.clone().into_bytes());
     let imported = openapi::import(&files, "definition").map_err(refused)?;
     Ok((source, imported))
@@ -308,12 +314,7 @@ pub async fn convert_to_openapi3(db: &Db, actor: &Actor, api_id: &str, expected:
     if snapshot.spec_version != SpecVersion::Swagger2 {
         return Err(DomainError::invalid("definition", "the definition is OpenAPI 3 already"));
     }
-    let document = parse::parse(&snapshot.source)
-        .map_err(|e| DomainError::invalid("definition", format!("the stored source does not parse: {}", e.message)))?
-        .value;
-    let source = to_text(&convert::swagger2_to_openapi3(&document), snapshot.source_format);
-    let files = MemoryFiles::single("definition", source.clone().into_bytes());
-    let imported = openapi::import(&files, "definition").map_err(refused)?;
+    let (source, imported) = rewritten(&snapshot, |document| Ok(convert::swagger2_to_openapi3(&document)))?;
     save_definition(db, actor, &row, source, snapshot.source_format, imported, None, expected).await?;
     super::get(db, actor, api_id).await
 }
