@@ -612,6 +612,21 @@ pub struct Snapshot {
     pub model: ApiModel,
     pub endpoints: Endpoints,
     pub policies: Policies,
+    /// The documentation pages, in their order. Absent from revisions cut before pages were
+    /// part of revisions: for those, the working copy's pages are shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs: Option<Vec<DocSource>>,
+}
+
+/// A documentation page as a revision freezes it: the Markdown, rendered when shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocSource {
+    pub slug: String,
+    pub title: String,
+    pub markdown: String,
+    #[serde(default)]
+    pub updated_at: i64,
 }
 
 /// The fields of an API that are not in its definition.

@@ -66,7 +66,7 @@ async fn listed(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<apis::ApiRo
 pub async fn api(db: &Db, viewer: Option<&Actor>, id: &str) -> Result<PortalApi> {
     let row = listed(db, viewer, id).await?;
     let snapshot = apis::served(db, &row).await?;
-    let pages = docs::list(db, id).await?;
+    let pages = docs::of(db, id, &snapshot).await?;
     let served_by_server = is_management_api(&row);
     let tiers = if served_by_server {
         Vec::new()

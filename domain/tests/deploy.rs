@@ -6,7 +6,7 @@ use gatehouse_contract::{
     ApprovalStatus, DeploymentStatus, GatewayGroup, GroupMode, LifecycleState, OperationEdit, Role, WebhookEvent,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
-use gatehouse_domain::apis::{self, ImportRequest, edit, revisions};
+use gatehouse_domain::apis::{self, ImportRequest, docs, edit, revisions};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::openapi::files::MemoryFiles;
@@ -138,6 +138,11 @@ async fn approval_deploys_commits_and_tags(db: Db) {
         policies: detail.policies.clone(),
     };
     apis::save_settings(&db, &creator, &api.id, described, detail.edit_version).await.expect("settings");
+    let before_page = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
+    docs::save(&db, &creator, &api.id, None, "Getting started", "Ask for a **token** first.").await.expect("page");
+    let after_page = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(after_page.edit_version, before_page + 1, "a page is an edit of the working copy");
+    assert_eq!(after_page.edited_since(), Some(1), "revision 1 is behind the working copy");
     revisions::create(&db, &creator, &api.id, "second").await.expect("revision 2");
     let second = deployer.submit(&creator, &api.id, 2, "adds POST").await.expect("submit");
     // Consumers are shown what the gateways serve: the change waits for review out of sight.
@@ -147,24 +152,36 @@ async fn approval_deploys_commits_and_tags(db: Db) {
         let keys: Vec<String> = page.model.operations.iter().map(|op| op.key()).collect();
         let card = portal::catalog(&db, None, "reviews", None, 10, 0).await.expect("catalog").items.remove(0);
         assert_eq!(card.description, page.summary.description, "the card and the page agree");
-        (keys, page.summary.description, definition.expect("definition").contains("post:"))
+        let pages: Vec<String> = page.docs.iter().map(|p| format!("{}: {}", p.title, p.html.trim())).collect();
+        (keys, page.summary.description, definition.expect("definition").contains("post:"), pages)
     };
-    let first = (vec!["GET /reviews".to_string()], String::new(), false);
+    let first = (vec!["GET /reviews".to_string()], String::new(), false, vec![]);
     assert_eq!(shown(db.clone(), api.id.clone()).await, first);
     let unserved = portal::operation(&db, None, &api.id, "POST /reviews").await;
     assert!(matches!(unserved, Err(DomainError::NotFound(_))), "{unserved:?}");
     let approvals = deployer.approvals(&publisher, Some(ApprovalStatus::Pending), None).await.expect("queue");
     assert_eq!(approvals[0].diff.operations_added, vec!["POST /reviews".to_string()], "diff against the live revision");
     assert_eq!(approvals[0].live_revision, Some(1));
-    assert_eq!(approvals[0].diff.other, vec!["API description changed".to_string()]);
+    assert_eq!(
+        approvals[0].diff.other,
+        ["API description changed", "documentation page added: Getting started"].map(String::from)
+    );
     let advice: Vec<_> = approvals[0].design.iter().filter(|f| f.rule == "summary").collect();
     assert_eq!(advice.len(), 1, "{:?}", approvals[0].design);
     assert_eq!(advice[0].operation.as_deref(), Some("POST /reviews"));
     let deployed = deployer.approve(&other, &second, "").await.expect("approve 2").deployment.expect("deployed");
     assert_eq!(deployed.tag, "food-apis-v1.1.0");
     let both = vec!["GET /reviews".to_string(), "POST /reviews".to_string()];
-    let second = (both, "Reviews of dishes, with stars".to_string(), true);
+    let page = "Getting started: <p>Ask for a <strong>token</strong> first.</p>".to_string();
+    let second = (both, "Reviews of dishes, with stars".to_string(), true, vec![page]);
     assert_eq!(shown(db.clone(), api.id.clone()).await, second, "approval deployed it, so it shows");
+    let released = git(&repo, &["show", "food-apis:apis/reviews-1-0-0/docs/getting-started.md"]);
+    assert_eq!(released, "Ask for a **token** first.", "the release carries the revision's pages");
+    // A page rewritten after the release waits for the next one, in the portal and the diff.
+    docs::save(&db, &creator, &api.id, Some("getting-started"), "Getting started", "Rewritten.").await.expect("page");
+    assert_eq!(shown(db.clone(), api.id.clone()).await, second, "the edit is not reviewed yet");
+    let pending = revisions::compare(&db, &creator, &api.id, revisions::Version::Revision(2), revisions::Version::Working);
+    assert_eq!(pending.await.expect("diff").other, ["documentation page changed: Getting started".to_string()]);
 
     // A failing step: the previous release stays live and the branch does not move.
     let head_before = git(&repo, &["rev-parse", "food-apis"]);
@@ -192,6 +209,8 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(groups::live_apis(&db, "food-apis").await.expect("live")[0].live_revision, Some(1));
     assert_eq!(apis::get(&db, &creator, &api.id).await.expect("get").live_revision, Some(1));
     assert_eq!(shown(db.clone(), api.id.clone()).await, first, "the portal follows a rollback");
+    let tree = git(&repo, &["ls-tree", "-r", "--name-only", "food-apis"]);
+    assert!(!tree.contains("docs/"), "revision 1 had no pages: {tree}");
     let commits = git(&repo, &["rev-list", "--count", "food-apis"]);
     assert_eq!(commits.trim(), "3", "three releases, none rewritten");
 
@@ -288,6 +307,28 @@ async fn the_demo_api_is_released_as_a_prototype(db: Db) {
     assert_eq!(scopes("GET", "/order/{orderId}"), serde_json::json!(["orders:read"]));
 
     assert!(seed::seed_demo_api(&db, &deployer).await.expect("again").is_none(), "seeded once");
+
+    // A revision cut before pages were part of revisions stored none: the portal shows the
+    // working copy's pages for it, and a diff does not claim they were all added.
+    let id = &listed.items[0].id;
+    let (stored,): (String,) = sqlx::query_as("SELECT snapshot FROM api_revisions WHERE api_id = $1 AND number = 1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("revision 1");
+    let mut older: serde_json::Value = serde_json::from_str(&stored).expect("json");
+    assert!(older.as_object_mut().expect("object").remove("docs").is_some(), "revision 1 carries its pages");
+    sqlx::query("UPDATE api_revisions SET snapshot = $1 WHERE api_id = $2 AND number = 1")
+        .bind(older.to_string())
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .expect("stored");
+    let creator = accounts::actor_by_email(&db, "creator@demo.gatehouse.local").await.expect("creator");
+    docs::save(&db, &creator, id, None, "Toppings", "Ask for extra cheese.").await.expect("page");
+    assert_eq!(portal::api(&db, None, id).await.expect("page").docs.len(), 2, "the working copy's pages");
+    let diff = revisions::compare(&db, &creator, id, revisions::Version::Revision(1), revisions::Version::Working);
+    assert!(diff.await.expect("diff").other.iter().all(|line| !line.contains("documentation")));
 }
 
 /// A publisher changes a group's settings: the name stays, a refused value or a taken port

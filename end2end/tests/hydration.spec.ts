@@ -54,6 +54,8 @@ test('every tab of an API page hydrates when opened by its URL, and the browser-
   await page.goto(`/publisher/apis/${imported.id}?tab=docs`);
   await hydrated(page);
   await expect(page.getByText('No pages yet.')).toBeVisible();
+  // Never deployed: the page says its pages go with the next revision.
+  await expect(page.getByTestId('docs-shown')).toContainText('Pages go with the next revision');
   await page.getByLabel('Title').fill('Getting started');
   await page.getByLabel('Markdown').fill('Call **GET /things**.');
   await page.getByRole('button', { name: 'Save page' }).click();

@@ -1,9 +1,10 @@
 //! Documentation pages of an API, written in Markdown and rendered sanitized.
 
-use super::load_editable;
+use super::{ApiRow, load_editable};
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit, markdown};
-use gatehouse_contract::{DocPage, Permission};
+use gatehouse_contract::{DocPage, DocSource, Permission, Snapshot};
+use sqlx::{Any, AnyConnection, Transaction};
 
 pub const MAX_MARKDOWN: usize = 200_000;
 
@@ -20,26 +21,41 @@ fn slugify(title: &str) -> String {
     if slug.is_empty() { "page".into() } else { slug.chars().take(60).collect() }
 }
 
+/// The working copy's pages, in their order.
 pub async fn list(db: &Db, api_id: &str) -> Result<Vec<DocPage>> {
+    Ok(rendered(sources(&mut *db.pool.acquire().await?, api_id).await?))
+}
+
+/// The working copy's pages as a revision freezes them.
+pub(crate) async fn sources(conn: &mut AnyConnection, api_id: &str) -> Result<Vec<DocSource>> {
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT slug, title, markdown, updated_at FROM api_docs WHERE api_id = $1 ORDER BY position, slug",
     )
     .bind(api_id)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, title, md, updated_at)| DocPage {
-            html: markdown::render(&md),
-            slug,
-            title,
-            markdown: md,
-            updated_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(slug, title, markdown, updated_at)| DocSource { slug, title, markdown, updated_at }).collect())
 }
 
-/// Create or replace a page. Without a slug, one is made from the title.
+/// The pages of a snapshot, rendered; for a revision cut before pages were part of
+/// revisions, the working copy's.
+pub(crate) async fn of(db: &Db, api_id: &str, snapshot: &Snapshot) -> Result<Vec<DocPage>> {
+    match &snapshot.docs {
+        Some(pages) => Ok(rendered(pages.clone())),
+        None => list(db, api_id).await,
+    }
+}
+
+fn rendered(pages: Vec<DocSource>) -> Vec<DocPage> {
+    pages
+        .into_iter()
+        .map(|p| DocPage { html: markdown::render(&p.markdown), slug: p.slug, title: p.title, markdown: p.markdown, updated_at: p.updated_at })
+        .collect()
+}
+
+/// Create or replace a page. Without a slug, one is made from the title. Pages are part of
+/// the working copy: saving one is an edit, and the portal shows it once a revision carrying
+/// it is deployed.
 pub async fn save(
     db: &Db,
     actor: &Actor,
@@ -59,9 +75,10 @@ pub async fn save(
     }
     let slug = slug.map(str::trim).filter(|s| !s.is_empty()).map(slugify).unwrap_or_else(|| slugify(title));
     let now = now_ms();
+    let mut tx = db.begin().await?;
     let (position,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(position), 0) + 1 FROM api_docs WHERE api_id = $1")
         .bind(api_id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO api_docs (api_id, slug, title, markdown, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -73,8 +90,10 @@ pub async fn save(
     .bind(markdown_text)
     .bind(position)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    record_edit(&mut tx, actor, &row).await?;
+    tx.commit().await?;
     audit::record(db, &actor.email, "api.doc_saved", &format!("{} {}", row.name, row.version), &slug).await?;
     Ok(DocPage {
         slug,
@@ -88,15 +107,32 @@ pub async fn save(
 pub async fn delete(db: &Db, actor: &Actor, api_id: &str, slug: &str) -> Result<()> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, api_id).await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query("DELETE FROM api_docs WHERE api_id = $1 AND slug = $2")
         .bind(api_id)
         .bind(slug)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("page {slug}")));
     }
+    record_edit(&mut tx, actor, &row).await?;
+    tx.commit().await?;
     audit::record(db, &actor.email, "api.doc_deleted", &format!("{} {}", row.name, row.version), slug).await
+}
+
+/// A page saved or deleted is an edit of the working copy: the edit version moves on, so the
+/// revision tabs can say the working copy has changed since a revision, and an editor holding
+/// an older version hears of it.
+async fn record_edit(tx: &mut Transaction<'_, Any>, actor: &Actor, row: &ApiRow) -> Result<()> {
+    let (edit_version,): (i64,) = sqlx::query_as(
+        "UPDATE apis SET edit_version = edit_version + 1, updated_at = $1 WHERE id = $2 RETURNING edit_version",
+    )
+    .bind(now_ms())
+    .bind(&row.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    super::record_edit(tx, &row.id, edit_version, &row.snapshot()?, &actor.email).await
 }
 
 /// Copy every page to another API (a new version starts with its predecessor's docs).

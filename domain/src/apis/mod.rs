@@ -41,6 +41,7 @@ pub fn side(snapshot: &Snapshot) -> Side<'_> {
         endpoints: &snapshot.endpoints,
         policies: &snapshot.policies,
         context: &snapshot.context,
+        docs: snapshot.docs.as_deref(),
     }
 }
 use serde::Serialize;
@@ -144,8 +145,15 @@ impl ApiRow {
             model: json("model", &self.model)?,
             endpoints: json("endpoints", &self.endpoints)?,
             policies: json("policies", &self.policies)?,
+            docs: None,
         })
     }
+}
+
+/// The whole working copy, documentation pages included: what a revision freezes.
+pub(crate) async fn working(db: &Db, row: &ApiRow) -> Result<Snapshot> {
+    let docs = docs::sources(&mut *db.pool.acquire().await?, &row.id).await?;
+    Ok(Snapshot { docs: Some(docs), ..row.snapshot()? })
 }
 
 /// What consumers are shown of an API: the revision live in its group, which is what its
@@ -159,7 +167,7 @@ pub(crate) async fn served(db: &Db, row: &ApiRow) -> Result<Snapshot> {
     };
     match live {
         Some((_, snapshot)) => Ok(snapshot),
-        None => row.snapshot(),
+        None => working(db, row).await,
     }
 }
 
@@ -290,7 +298,8 @@ async fn replace_tags(tx: &mut Transaction<'_, Any>, api_id: &str, tags: &[Strin
     Ok(())
 }
 
-/// Record the working copy as saved at `edit_version`, for conflict reports.
+/// Record the working copy as saved at `edit_version` (with its pages as they are in `tx`),
+/// for conflict reports.
 async fn record_edit(
     tx: &mut Transaction<'_, Any>,
     api_id: &str,
@@ -303,7 +312,7 @@ async fn record_edit(
     )
     .bind(api_id)
     .bind(edit_version)
-    .bind(to_json(snapshot))
+    .bind(to_json(&Snapshot { docs: Some(docs::sources(&mut **tx, api_id).await?), ..snapshot.clone() }))
     .bind(actor)
     .bind(now_ms())
     .execute(&mut **tx)
@@ -466,6 +475,7 @@ async fn create(
         model: model.clone(),
         endpoints,
         policies,
+        docs: None,
     };
     record_edit(&mut tx, id, 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
@@ -516,7 +526,7 @@ async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
             .ok()
             .flatten();
     let who = by.map(|(email, _)| email).unwrap_or_else(|| "someone".into());
-    let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), row.snapshot()) {
+    let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), working(db, row).await) {
         (Some(base), Ok(current)) => {
             let d = diff::diff(&side(&base), &side(&current));
             let mut lines: Vec<String> = Vec::new();

@@ -1,5 +1,5 @@
-//! Revisions: immutable, numbered snapshots of everything that deploys, and the diff between
-//! any two of them (or a revision and the working copy).
+//! Revisions: immutable, numbered snapshots of everything that deploys (documentation pages
+//! included), and the diff between any two of them (or a revision and the working copy).
 
 use super::{Snapshot, json, load, load_editable, side as side_of, to_json};
 use crate::error::is_unique_violation;
@@ -35,7 +35,7 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
     if note.chars().count() > 500 {
         return Err(DomainError::invalid("note", "at most 500 characters"));
     }
-    let snapshot = to_json(&row.snapshot()?);
+    let snapshot = to_json(&super::working(db, &row).await?);
     // Two people cutting a revision at once: the loser of the race takes the next number.
     for _ in 0..3 {
         let (next,): (i64,) =
@@ -115,7 +115,7 @@ impl std::str::FromStr for Version {
 
 async fn side(db: &Db, api_id: &str, version: Version) -> Result<Snapshot> {
     match version {
-        Version::Working => load(db, api_id).await?.snapshot(),
+        Version::Working => super::working(db, &load(db, api_id).await?).await,
         Version::Revision(n) => snapshot(db, api_id, n).await,
     }
 }

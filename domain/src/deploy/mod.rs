@@ -720,11 +720,11 @@ impl Deployer {
         }
         for (id, _, _, snapshot) in &plan {
             let row = apis::load(&self.db, id).await?;
-            let pages = docs::list(&self.db, id).await?;
+            let pages = docs::of(&self.db, id, snapshot).await?;
             let tags: Vec<String> = apis::json("tags", &row.tags)?;
             let visibility = if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public };
             let folder = manifests::k8s_name(&format!("{}-{}", snapshot.name, snapshot.version));
-            for (path, bytes) in project::project_files(snapshot, &row.description, &tags, visibility, &pages)? {
+            for (path, bytes) in project::project_files(snapshot, &snapshot.model.description, &tags, visibility, &pages)? {
                 files.insert(format!("apis/{folder}/{path}"), bytes);
             }
         }
@@ -976,6 +976,7 @@ fn empty_like(s: &Snapshot) -> Snapshot {
         endpoints: Default::default(),
         policies: gatehouse_contract::Policies { security: vec![], tiers: vec![], ..Default::default() },
         source: String::new(),
+        docs: s.docs.as_ref().map(|_| Vec::new()),
         ..s.clone()
     }
 }

@@ -1,7 +1,7 @@
 //! The semantic diff between two snapshots of an API: operations, parameters, schemas,
 //! security, endpoints and tiers, in words a reviewer reads.
 
-use gatehouse_contract::{ApiDiff, ApiModel, AuthKind, Endpoints, Operation, OperationChange, Policies};
+use gatehouse_contract::{ApiDiff, ApiModel, AuthKind, DocSource, Endpoints, Operation, OperationChange, Policies};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -12,6 +12,9 @@ pub struct Side<'a> {
     pub endpoints: &'a Endpoints,
     pub policies: &'a Policies,
     pub context: &'a str,
+    /// `None` for a revision cut before pages were part of revisions: its pages are unknown,
+    /// so they are not compared.
+    pub docs: Option<&'a [DocSource]>,
 }
 
 fn schemas(document: &Value) -> BTreeMap<String, &Value> {
@@ -236,7 +239,30 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             a.model.title, a.model.version, b.model.title, b.model.version
         ));
     }
+    if let (Some(pages_a), Some(pages_b)) = (a.docs, b.docs) {
+        out.other.extend(doc_changes(pages_a, pages_b));
+    }
     out
+}
+
+/// Documentation pages added, removed or rewritten, by slug, named by their title.
+fn doc_changes(a: &[DocSource], b: &[DocSource]) -> Vec<String> {
+    let before: BTreeMap<&str, &DocSource> = a.iter().map(|p| (p.slug.as_str(), p)).collect();
+    let after: BTreeMap<&str, &DocSource> = b.iter().map(|p| (p.slug.as_str(), p)).collect();
+    let mut changes = Vec::new();
+    for page in b {
+        match before.get(page.slug.as_str()) {
+            None => changes.push(format!("documentation page added: {}", page.title)),
+            Some(old) if old.title != page.title || old.markdown != page.markdown => {
+                changes.push(format!("documentation page changed: {}", page.title))
+            }
+            Some(_) => {}
+        }
+    }
+    for page in a.iter().filter(|p| !after.contains_key(p.slug.as_str())) {
+        changes.push(format!("documentation page removed: {}", page.title));
+    }
+    changes
 }
 
 /// A CORS policy in a reviewer's words.

@@ -23,9 +23,17 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
         }
     });
     let editable = api.editable;
+    // Pages are part of revisions, like the definition: say which ones consumers read.
+    let shown = match api.live_revision {
+        Some(n) => format!(
+            "The portal shows the pages of revision {n}, which is live. Pages saved here go with the next revision and reach the portal when it is approved."
+        ),
+        None => "Pages go with the next revision. The portal shows the pages of the revision the gateways serve, and these until the API is first deployed.".to_string(),
+    };
     view! {
         <section class="panel">
             <h2>"Documentation"</h2>
+            <p class="muted" data-testid="docs-shown">{shown}</p>
             {move || match pages.value().get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(r) => match r {
