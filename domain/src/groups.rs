@@ -395,6 +395,37 @@ pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<
     }
 }
 
+/// Fill in what releases made before these columns existed did not record: each live
+/// revision's description (`group_live.description`, the catalog's cards) and the catalog's
+/// search text (`apis.catalog_text`). Run when the server starts; nothing to do once every live
+/// API has both. Returns how many APIs it filled in.
+pub async fn fill_live_text(db: &Db) -> Result<usize> {
+    let missing: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT l.group_name, l.api_id, l.revision FROM group_live l          JOIN apis a ON a.id = l.api_id AND a.group_name = l.group_name          WHERE l.description IS NULL OR a.catalog_text IS NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for (group, api_id, revision) in &missing {
+        let row = apis::load(db, api_id).await?;
+        let live = apis::revisions::snapshot(db, api_id, *revision).await?;
+        let tags: Vec<String> = apis::json("tags", &row.tags)?;
+        let mut tx = db.begin().await?;
+        sqlx::query("UPDATE group_live SET description = $1 WHERE group_name = $2 AND api_id = $3")
+            .bind(&live.model.description)
+            .bind(group)
+            .bind(api_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE apis SET catalog_text = $1 WHERE id = $2")
+            .bind(apis::catalog_text(&row.name, &tags, &live))
+            .bind(api_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(missing.len())
+}
+
 /// The APIs assigned to a group and the revision live for each (`list` adds their local ports).
 pub async fn live_apis(db: &Db, group: &str) -> Result<Vec<LiveApi>> {
     let rows: Vec<(String, String, String, String, String, Option<i64>)> = sqlx::query_as(

@@ -29,7 +29,7 @@ pub async fn catalog(
     offset: i64,
 ) -> Result<Page<ApiSummary>> {
     let query = ApiQuery { q: q.to_string(), tag, limit: Some(limit), offset: Some(offset), ..Default::default() };
-    let mut page = apis::search(db, &query, &LifecycleState::LISTED, viewer.is_none()).await?;
+    let mut page = apis::search(db, &query, apis::Audience::Portal { anonymous: viewer.is_none() }).await?;
     // Each card describes what the gateways serve, as the API's page does (see `apis::served`).
     if !page.items.is_empty() {
         let ids: Vec<String> = (1..=page.items.len()).map(|i| format!("${i}")).collect();

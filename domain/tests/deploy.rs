@@ -153,9 +153,13 @@ async fn approval_deploys_commits_and_tags(db: Db) {
         let card = portal::catalog(&db, None, "reviews", None, 10, 0).await.expect("catalog").items.remove(0);
         assert_eq!(card.description, page.summary.description, "the card and the page agree");
         let pages: Vec<String> = page.docs.iter().map(|p| format!("{}: {}", p.title, p.html.trim())).collect();
-        (keys, page.summary.description, definition.expect("definition").contains("post:"), pages)
+        let searched = portal::catalog(&db, None, "stars", None, 10, 0).await.expect("search").total;
+        (keys, page.summary.description, definition.expect("definition").contains("post:"), pages, searched)
     };
-    let first = (vec!["GET /reviews".to_string()], String::new(), false, vec![]);
+    let found = |db: Db, word: &'static str| async move {
+        portal::catalog(&db, None, word, None, 10, 0).await.expect("search").total
+    };
+    let first = (vec!["GET /reviews".to_string()], String::new(), false, vec![], 0);
     assert_eq!(shown(db.clone(), api.id.clone()).await, first);
     let unserved = portal::operation(&db, None, &api.id, "POST /reviews").await;
     assert!(matches!(unserved, Err(DomainError::NotFound(_))), "{unserved:?}");
@@ -173,15 +177,39 @@ async fn approval_deploys_commits_and_tags(db: Db) {
     assert_eq!(deployed.tag, "food-apis-v1.1.0");
     let both = vec!["GET /reviews".to_string(), "POST /reviews".to_string()];
     let page = "Getting started: <p>Ask for a <strong>token</strong> first.</p>".to_string();
-    let second = (both, "Reviews of dishes, with stars".to_string(), true, vec![page]);
+    let second = (both, "Reviews of dishes, with stars".to_string(), true, vec![page], 1);
     assert_eq!(shown(db.clone(), api.id.clone()).await, second, "approval deployed it, so it shows");
+    // The catalog search reads the live description and operations, and the tags as saved.
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let retagged = gatehouse_contract::ApiSettings {
+        context: detail.summary.context.clone(),
+        description: "Reviews of dishes, in words".into(),
+        tags: vec!["tasting".into()],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: detail.policies.clone(),
+    };
+    apis::save_settings(&db, &creator, &api.id, retagged, detail.edit_version).await.expect("settings");
+    assert_eq!((found(db.clone(), "tasting").await, found(db.clone(), "words").await), (1, 0));
+    assert_eq!(shown(db.clone(), api.id.clone()).await, second, "the description waits for review");
+    // Released before the catalog kept its own text: searched as the working copy until the
+    // server's start fills it in from the live revision.
+    sqlx::query("UPDATE apis SET catalog_text = NULL").execute(&db.pool).await.expect("forget");
+    sqlx::query("UPDATE group_live SET description = NULL").execute(&db.pool).await.expect("forget");
+    assert_eq!(found(db.clone(), "words").await, 1);
+    assert_eq!(groups::fill_live_text(&db).await.expect("filled"), 1);
+    assert_eq!((found(db.clone(), "words").await, found(db.clone(), "tasting").await), (0, 1));
+    assert_eq!(shown(db.clone(), api.id.clone()).await, second, "the card's description is the live one again");
+    assert_eq!(groups::fill_live_text(&db).await.expect("nothing left"), 0);
     let released = git(&repo, &["show", "food-apis:apis/reviews-1-0-0/docs/getting-started.md"]);
     assert_eq!(released, "Ask for a **token** first.", "the release carries the revision's pages");
     // A page rewritten after the release waits for the next one, in the portal and the diff.
     docs::save(&db, &creator, &api.id, Some("getting-started"), "Getting started", "Rewritten.").await.expect("page");
     assert_eq!(shown(db.clone(), api.id.clone()).await, second, "the edit is not reviewed yet");
-    let pending = revisions::compare(&db, &creator, &api.id, revisions::Version::Revision(2), revisions::Version::Working);
-    assert_eq!(pending.await.expect("diff").other, ["documentation page changed: Getting started".to_string()]);
+    let pending =
+        revisions::compare(&db, &creator, &api.id, revisions::Version::Revision(2), revisions::Version::Working);
+    let pending = pending.await.expect("diff").other;
+    assert_eq!(pending, ["API description changed", "documentation page changed: Getting started"].map(String::from));
 
     // A failing step: the previous release stays live and the branch does not move.
     let head_before = git(&repo, &["rev-parse", "food-apis"]);

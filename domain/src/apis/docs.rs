@@ -34,7 +34,10 @@ pub(crate) async fn sources(conn: &mut AnyConnection, api_id: &str) -> Result<Ve
     .bind(api_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|(slug, title, markdown, updated_at)| DocSource { slug, title, markdown, updated_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, markdown, updated_at)| DocSource { slug, title, markdown, updated_at })
+        .collect())
 }
 
 /// The pages of a snapshot, rendered; for a revision cut before pages were part of
@@ -49,7 +52,13 @@ pub(crate) async fn of(db: &Db, api_id: &str, snapshot: &Snapshot) -> Result<Vec
 fn rendered(pages: Vec<DocSource>) -> Vec<DocPage> {
     pages
         .into_iter()
-        .map(|p| DocPage { html: markdown::render(&p.markdown), slug: p.slug, title: p.title, markdown: p.markdown, updated_at: p.updated_at })
+        .map(|p| DocPage {
+            html: markdown::render(&p.markdown),
+            slug: p.slug,
+            title: p.title,
+            markdown: p.markdown,
+            updated_at: p.updated_at,
+        })
         .collect()
 }
 

@@ -15,7 +15,7 @@ mod settings;
 pub(crate) use ownership::owned_counts;
 pub use ownership::{hand_over_all, transfer_ownership};
 pub use search::list;
-pub(crate) use search::search;
+pub(crate) use search::{Audience, search};
 pub(crate) use settings::check_settings;
 pub use settings::save_settings;
 
@@ -238,6 +238,13 @@ pub fn default_context(name: &str, version: &str) -> String {
     format!("/{}/{}", if name.is_empty() { "api" } else { &name }, if version.is_empty() { "v1" } else { &version })
 }
 
+/// What the portal's catalog search reads for an API while `live` is the revision its gateways
+/// serve: the name and tags (settings, which apply when saved) with the live description and
+/// operations.
+pub(crate) fn catalog_text(name: &str, tags: &[String], live: &Snapshot) -> String {
+    search_text(name, &live.model.description, tags, &live.model)
+}
+
 /// Lower-cased text searched by the publisher list and the portal: name, description, tags,
 /// then each distinct operation path and summary word once, so the column stays short and a
 /// search scans little.
@@ -312,7 +319,7 @@ async fn record_edit(
     )
     .bind(api_id)
     .bind(edit_version)
-    .bind(to_json(&Snapshot { docs: Some(docs::sources(&mut **tx, api_id).await?), ..snapshot.clone() }))
+    .bind(to_json(&Snapshot { docs: Some(docs::sources(tx, api_id).await?), ..snapshot.clone() }))
     .bind(actor)
     .bind(now_ms())
     .execute(&mut **tx)

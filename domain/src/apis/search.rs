@@ -8,17 +8,27 @@ use gatehouse_contract::{ApiQuery, ApiSummary, LifecycleState, Page, Permission}
 /// The publisher list: filtered, searched, newest first, one page at a time.
 pub async fn list(db: &Db, actor: &Actor, query: &ApiQuery) -> Result<Page<ApiSummary>> {
     actor.require(Permission::DesignApis)?;
-    search(db, query, &[], false).await
+    search(db, query, Audience::Publishers).await
 }
 
-/// Search APIs: `states` (when not empty) limits the lifecycle states, `public_only` keeps
-/// only APIs visible to anonymous visitors. Shared by the publisher list and the portal.
-pub(crate) async fn search(
-    db: &Db,
-    query: &ApiQuery,
-    states: &[LifecycleState],
-    public_only: bool,
-) -> Result<Page<ApiSummary>> {
+/// Who a search is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// Every API, its working copy's text searched.
+    Publishers,
+    /// The portal's catalog: listed APIs only (public ones only for an anonymous visitor),
+    /// searched by what their gateways serve (`apis.catalog_text`).
+    Portal { anonymous: bool },
+}
+
+/// Search APIs for `audience`. Shared by the publisher list and the portal.
+pub(crate) async fn search(db: &Db, query: &ApiQuery, audience: Audience) -> Result<Page<ApiSummary>> {
+    let (states, public_only, text) = match audience {
+        Audience::Publishers => (&[][..], false, "a.search_text"),
+        Audience::Portal { anonymous } => {
+            (&LifecycleState::LISTED[..], anonymous, "COALESCE(a.catalog_text, a.search_text)")
+        }
+    };
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     if !states.is_empty() {
@@ -40,7 +50,7 @@ pub(crate) async fn search(
     }
     for term in query.q.to_lowercase().split_whitespace().take(8) {
         binds.push(format!("%{}%", like_escape(term)));
-        conditions.push(format!("a.search_text LIKE ${} ESCAPE '\\'", binds.len()));
+        conditions.push(format!("{text} LIKE ${} ESCAPE '\\'", binds.len()));
     }
     if let Some(state) = query.state {
         binds.push(state.as_str().to_string());

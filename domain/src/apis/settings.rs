@@ -116,6 +116,14 @@ pub async fn save_settings(
     } else {
         None
     };
+    // Tags apply when saved, in the catalog search too; the rest of what it reads stays the
+    // live revision's.
+    let catalog_text = match &row.group_name {
+        Some(group) => crate::groups::live_snapshot(db, group, id)
+            .await?
+            .map(|(_, live)| super::catalog_text(&row.name, &settings.tags, &live)),
+        None => None,
+    };
     let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
@@ -149,6 +157,9 @@ pub async fn save_settings(
         store_definition(&mut tx, id, &snapshot.source, imported).await?;
     }
     replace_tags(&mut tx, id, &settings.tags).await?;
+    if let Some(text) = &catalog_text {
+        sqlx::query("UPDATE apis SET catalog_text = $1 WHERE id = $2").bind(text).bind(id).execute(&mut *tx).await?;
+    }
     record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;
     tx.commit().await?;
     audit::record(

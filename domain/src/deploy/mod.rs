@@ -192,6 +192,8 @@ struct Release {
     scopes: Vec<crate::keys::LiveScope>,
     /// The deployed revision's description, for the portal's catalog.
     description: String,
+    /// What the catalog search reads for the deployed API (`apis.catalog_text`).
+    catalog_text: Option<String>,
 }
 
 impl Deployer {
@@ -655,7 +657,7 @@ impl Deployer {
         steps.record("plan", t, &plan, |p| count_apis(p.len()));
         let plan = plan?;
         let previous = groups::latest_tag(&self.db, group_name).await?.as_deref().and_then(parse_version);
-        let ((ma, mi, pa), headline, (scopes, description)) = match change {
+        let ((ma, mi, pa), headline, (scopes, description, catalog_text)) = match change {
             Change::Api { api_id, revision, kind } => {
                 let before = groups::live_snapshot(&self.db, group_name, api_id).await?;
                 let target = plan
@@ -673,7 +675,10 @@ impl Deployer {
                     .map(|s| crate::keys::LiveScope { name: s.name.clone(), tiers: s.tiers.clone() })
                     .collect();
                 let description = target.model.description.clone();
-                (next_version(previous, change.as_ref()), headline, (scopes, description))
+                let row = apis::load(&self.db, api_id).await?;
+                let tags: Vec<String> = apis::json("tags", &row.tags)?;
+                let catalog_text = apis::catalog_text(&row.name, &tags, target);
+                (next_version(previous, change.as_ref()), headline, (scopes, description, Some(catalog_text)))
             }
             Change::Settings { what, host_changed } => {
                 let Some((ma, mi, pa)) = previous else {
@@ -682,7 +687,7 @@ impl Deployer {
                     )));
                 };
                 let version = if *host_changed { (ma + 1, 0, 0) } else { (ma, mi, pa + 1) };
-                (version, format!("Release the settings of {group_name}: {what}"), (Vec::new(), String::new()))
+                (version, format!("Release the settings of {group_name}: {what}"), (Vec::new(), String::new(), None))
             }
         };
         let version = format!("{ma}.{mi}.{pa}");
@@ -724,7 +729,9 @@ impl Deployer {
             let tags: Vec<String> = apis::json("tags", &row.tags)?;
             let visibility = if row.visibility == "signed_in" { Visibility::SignedIn } else { Visibility::Public };
             let folder = manifests::k8s_name(&format!("{}-{}", snapshot.name, snapshot.version));
-            for (path, bytes) in project::project_files(snapshot, &snapshot.model.description, &tags, visibility, &pages)? {
+            for (path, bytes) in
+                project::project_files(snapshot, &snapshot.model.description, &tags, visibility, &pages)?
+            {
                 files.insert(format!("apis/{folder}/{path}"), bytes);
             }
         }
@@ -754,6 +761,7 @@ impl Deployer {
             previous_head,
             scopes,
             description,
+            catalog_text,
         })
     }
 
@@ -862,6 +870,11 @@ impl Deployer {
         .bind(&release.description)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("UPDATE apis SET catalog_text = $1 WHERE id = $2")
+            .bind(&release.catalog_text)
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
         let published =
             sqlx::query("UPDATE apis SET state = 'PUBLISHED', updated_at = $1 WHERE id = $2 AND state = 'CREATED'")
                 .bind(now)

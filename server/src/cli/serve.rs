@@ -25,6 +25,10 @@ pub fn leptos_options(args: &ServeArgs) -> LeptosOptions {
 
 pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError> {
     let db = open_store(store).await?;
+    let filled = gatehouse_domain::groups::fill_live_text(&db).await?;
+    if filled > 0 {
+        tracing::info!(apis = filled, "recorded the live revision's catalog text of APIs released before it was kept");
+    }
     // The sample API is deployed only with the demo group it belongs to, on the demo's first run.
     let mut demo_group_created = false;
     if args.demo {
