@@ -402,7 +402,7 @@ pub async fn change_lifecycle(
     Ok(Json(LifecycleOutcome { state: lifecycle::change(&state.db, actor, &id, &body).await? }))
 }
 
-/// The API's documentation pages.
+/// The working copy's documentation pages (the portal shows the live revision's).
 #[utoipa::path(get, path = "/apis/{id}/docs", tag = "docs", params(("id" = String, Path)), responses((status = 200, body = Vec<DocPage>)))]
 pub async fn list_docs(
     caller: Caller,
@@ -420,7 +420,8 @@ pub struct DocSave {
     markdown: String,
 }
 
-/// Create or replace a documentation page (Markdown; rendered sanitized).
+/// Create or replace a documentation page (Markdown; rendered sanitized). Pages are part of
+/// the working copy: the next revision carries them to the portal.
 #[utoipa::path(put, path = "/apis/{id}/docs/{slug}", tag = "docs", params(("id" = String, Path), ("slug" = String, Path)), request_body = DocSave,
     responses((status = 200, body = DocPage), (status = 422, body = ErrorBody)))]
 pub async fn save_doc(
