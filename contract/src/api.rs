@@ -484,6 +484,9 @@ pub struct ApiDiff {
     pub endpoints: Vec<String>,
     pub tiers: Vec<String>,
     pub other: Vec<String>,
+    /// Documentation pages added, rewritten or removed.
+    #[serde(default)]
+    pub docs: Vec<String>,
 }
 
 impl ApiDiff {

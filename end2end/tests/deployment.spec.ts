@@ -161,14 +161,25 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await cr.locator('.add-operation').getByLabel('Summary').fill('Add a dish');
   await cr.getByRole('button', { name: 'Add operation' }).click();
   await expect(cr.locator('[data-testid="operation-row"][data-key="POST /dishes"]')).toBeVisible();
+  // A documentation page written now goes with the next revision, like the operation.
+  await cr.goto(`${apiUrl}?tab=docs`);
+  await hydrated(cr);
+  await expect(cr.getByTestId('docs-shown')).toContainText('the pages of revision 1, which is live');
+  await cr.getByLabel('Title').fill('Ordering');
+  await cr.getByLabel('Markdown').fill('Send a **POST** to add a dish.');
+  await cr.getByRole('button', { name: 'Save page' }).click();
+  await expect(cr.getByTestId('doc-page')).toContainText('Ordering');
   // The edit is in no revision yet, and the Review & deploy tab says so until one is cut.
   await cr.goto(`${apiUrl}?tab=deploy`);
   await expect(cr.getByTestId('edited-since')).toContainText('edits made after revision 1');
   await cutRevision(cr, apiUrl, 'adds POST');
   await expect(cr.getByTestId('edited-since')).toHaveCount(0);
   await submit(cr, apiUrl, '2');
+  await pub.goto('/publisher/approvals');
+  await expect(pub.getByTestId('approval-request').first().getByTestId('diff')).toContainText('documentation page added: Ordering');
   expect(await approve(pub)).toBe('food-apis-v1.1.0');
   expect(git('tag', '--list', 'food-apis-*')).toContain('food-apis-v1.1.0');
+  expect(git('show', 'food-apis-v1.1.0:apis/food-menu-1-0-0/docs/ordering.md')).toBe('Send a **POST** to add a dish.');
 
   // Rollback to revision 1: a new release, history kept.
   await pub.goto('/publisher/groups/food-apis');
@@ -210,6 +221,8 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   // working copy still does).
   await expect(visitor.getByTestId('reference-operation')).toHaveCount(2);
   await expect(visitor.getByTestId('reference-operation').filter({ hasText: 'POST' })).toHaveCount(0);
+  // Nor revision 2's documentation page.
+  await expect(visitor.getByTestId('portal-doc')).toHaveCount(0);
   // The local gateway's port is the group's, given out in order of creation.
   const group = await rest(api, publisher.token, 'GET', '/gateway-groups/food-apis');
   await expect(visitor.getByText(`http://127.0.0.1:${group.port}/menu/v1`)).toBeVisible();

@@ -47,6 +47,7 @@ pub fn DiffView(diff: ApiDiff) -> impl IntoView {
             {section("Endpoints", "changed", diff.endpoints)}
             {section("Tiers", "changed", diff.tiers)}
             {section("Other", "changed", diff.other)}
+            {section("Documentation", "changed", diff.docs)}
         </div>
     }
     .into_any()

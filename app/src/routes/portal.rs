@@ -182,7 +182,7 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
         {(!api.docs.is_empty()).then(|| view! {
             <section class="panel">
                 {api.docs.iter().map(|d| view! {
-                    <article class="doc-page">
+                    <article class="doc-page" data-testid="portal-doc">
                         <h2>{d.title.clone()}</h2>
                         <div class="markdown" inner_html=d.html.clone()></div>
                     </article>

@@ -543,7 +543,7 @@ async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
                 d.operations_changed.iter().map(|o| format!("changed {}: {}", o.operation, o.changes.join("; "))),
             );
             lines.extend(d.schemas_changed.iter().map(|s| format!("schema {s} changed")));
-            lines.extend(d.endpoints.iter().chain(&d.security).chain(&d.tiers).chain(&d.other).cloned());
+            lines.extend(d.endpoints.iter().chain(&d.security).chain(&d.tiers).chain(&d.other).chain(&d.docs).cloned());
             if lines.is_empty() && base.source != current.source {
                 lines.push("the definition text changed".into());
             }

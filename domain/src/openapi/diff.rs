@@ -240,7 +240,7 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
         ));
     }
     if let (Some(pages_a), Some(pages_b)) = (a.docs, b.docs) {
-        out.other.extend(doc_changes(pages_a, pages_b));
+        out.docs = doc_changes(pages_a, pages_b);
     }
     out
 }

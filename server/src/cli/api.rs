@@ -354,9 +354,13 @@ fn print_diff(diff: &ApiDiff) {
             println!("{mark} schema {schema}");
         }
     }
-    for (what, changes) in
-        [("security", &diff.security), ("endpoints", &diff.endpoints), ("tiers", &diff.tiers), ("other", &diff.other)]
-    {
+    for (what, changes) in [
+        ("security", &diff.security),
+        ("endpoints", &diff.endpoints),
+        ("tiers", &diff.tiers),
+        ("other", &diff.other),
+        ("docs", &diff.docs),
+    ] {
         for change in changes {
             println!("{what}: {change}");
         }
