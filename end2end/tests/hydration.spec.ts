@@ -60,6 +60,16 @@ test('every tab of an API page hydrates when opened by its URL, and the browser-
   await page.getByLabel('Markdown').fill('Call **GET /things**.');
   await page.getByRole('button', { name: 'Save page' }).click();
   await expect(page.getByTestId('doc-page')).toContainText('Getting started');
+  // Edit loads the page into the form; saving rewrites that page rather than adding one.
+  await expect(page.getByLabel('Title')).toHaveValue('');
+  await page.getByTestId('edit-doc').click();
+  await expect(page.getByLabel('Markdown')).toHaveValue('Call **GET /things**.');
+  await page.getByLabel('Title').fill('First steps');
+  await page.getByLabel('Markdown').fill('Call **GET /things** first.');
+  await page.getByRole('button', { name: 'Save page' }).click();
+  await expect(page.getByTestId('doc-page')).toHaveCount(1);
+  await expect(page.getByTestId('doc-page')).toContainText('First steps');
+  await expect(page.getByTestId('doc-page')).toContainText('Call GET /things first.');
 
   // The source view checks what is typed, a moment after typing stops.
   await page.goto(`/publisher/apis/${imported.id}?tab=source`);

@@ -23,6 +23,18 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
         }
     });
     let editable = api.editable;
+    // The form writes a new page, or rewrites the one whose Edit was pressed (by its slug, so
+    // a rewritten title keeps the page's address).
+    let editing = RwSignal::new(None::<String>);
+    let title = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            editing.set(None);
+            title.set(String::new());
+            text.set(String::new());
+        }
+    });
     // Pages are part of revisions, like the definition: say which ones consumers read.
     let shown = match api.live_revision {
         Some(n) => format!(
@@ -42,12 +54,20 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
                     Ok(list) => list.into_iter().map(|p| {
                         let slug = p.slug.clone();
                         let id = id.clone();
+                        let page = p.clone();
                         view! {
                             <article class="doc-page" data-testid="doc-page">
                                 <div class="row">
                                     <h3>{p.title.clone()}</h3>
                                     {editable.then(|| view! {
-                                        <button class="link-button danger-text" on:click=move |_| { delete.dispatch(DeleteDoc { id: id.clone(), slug: slug.clone() }); }>"Delete"</button>
+                                        <span class="row-actions">
+                                            <button class="link-button" data-testid="edit-doc" on:click=move |_| {
+                                                editing.set(Some(page.slug.clone()));
+                                                title.set(page.title.clone());
+                                                text.set(page.markdown.clone());
+                                            }>"Edit"</button>
+                                            <button class="link-button danger-text" on:click=move |_| { delete.dispatch(DeleteDoc { id: id.clone(), slug: slug.clone() }); }>"Delete"</button>
+                                        </span>
                                     })}
                                 </div>
                                 <div class="markdown" inner_html=p.html.clone()></div>
@@ -59,13 +79,24 @@ pub fn DocsTab(api: ApiDetail) -> impl IntoView {
         </section>
         {editable.then(|| view! {
             <section class="panel">
-                <h2>"Write a page"</h2>
+                <h2>{move || if editing.get().is_some() { "Edit the page" } else { "Write a page" }}</h2>
                 <ActionForm action=save attr:class="form">
                     <input type="hidden" name="id" value=api.summary.id.clone()/>
-                    <input type="hidden" name="slug" value=""/>
-                    <label>"Title" <input type="text" name="title" required maxlength="120"/></label>
-                    <label>"Markdown" <textarea name="markdown" rows="10" class="code"></textarea></label>
-                    <button type="submit" class="button">"Save page"</button>
+                    <input type="hidden" name="slug" prop:value=move || editing.get().unwrap_or_default()/>
+                    <label>"Title" <input type="text" name="title" required maxlength="120"
+                        prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/></label>
+                    <label>"Markdown" <textarea name="markdown" rows="10" class="code"
+                        prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea></label>
+                    <div class="row">
+                        <button type="submit" class="button">"Save page"</button>
+                        {move || editing.get().is_some().then(|| view! {
+                            <button type="button" class="link-button" on:click=move |_| {
+                                editing.set(None);
+                                title.set(String::new());
+                                text.set(String::new());
+                            }>"Cancel"</button>
+                        })}
+                    </div>
                     {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
                 </ActionForm>
             </section>

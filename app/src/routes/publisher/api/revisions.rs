@@ -39,7 +39,7 @@ pub fn RevisionsTab(api: ApiDetail) -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Revisions"</h2>
-            <p class="muted">"A revision freezes the definition, endpoints and policies. Reviews and deployments use revisions, never the working copy."</p>
+            <p class="muted">"A revision freezes the definition, endpoints, policies and documentation pages. Reviews and deployments use revisions, never the working copy."</p>
             <EditedSince since=api.edited_since()/>
             {api.editable.then(|| view! {
                 <ActionForm action=create attr:class="form inline-form">
