@@ -401,7 +401,9 @@ pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<
 /// API has both. Returns how many APIs it filled in.
 pub async fn fill_live_text(db: &Db) -> Result<usize> {
     let missing: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT l.group_name, l.api_id, l.revision FROM group_live l          JOIN apis a ON a.id = l.api_id AND a.group_name = l.group_name          WHERE l.description IS NULL OR a.catalog_text IS NULL",
+        "SELECT l.group_name, l.api_id, l.revision FROM group_live l \
+         JOIN apis a ON a.id = l.api_id AND a.group_name = l.group_name \
+         WHERE l.description IS NULL OR a.catalog_text IS NULL",
     )
     .fetch_all(&db.pool)
     .await?;
