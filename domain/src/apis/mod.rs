@@ -167,7 +167,9 @@ pub(crate) async fn served(db: &Db, row: &ApiRow) -> Result<Snapshot> {
     };
     match live {
         Some((_, snapshot)) => Ok(snapshot),
-        None => working(db, row).await,
+        // Without its pages: the portal page reads them with `docs::of`, which finds the
+        // working copy's; the other callers have no use for them.
+        None => row.snapshot(),
     }
 }
 

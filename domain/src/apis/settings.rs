@@ -117,12 +117,13 @@ pub async fn save_settings(
         None
     };
     // Tags apply when saved, in the catalog search too; the rest of what it reads stays the
-    // live revision's.
+    // live revision's (read only when the tags change: a live snapshot can be megabytes).
+    let retagged = super::json::<Vec<String>>("tags", &row.tags)? != settings.tags;
     let catalog_text = match &row.group_name {
-        Some(group) => crate::groups::live_snapshot(db, group, id)
+        Some(group) if retagged => crate::groups::live_snapshot(db, group, id)
             .await?
             .map(|(_, live)| super::catalog_text(&row.name, &settings.tags, &live)),
-        None => None,
+        _ => None,
     };
     let mut tx = db.begin().await?;
     let updated = sqlx::query(
