@@ -8,7 +8,9 @@ use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
 use gatehouse_domain::openapi::files::MemoryFiles;
+use gatehouse_domain::openapi::parse;
 use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests, portal, subscriptions, tiers};
+use std::collections::BTreeMap;
 
 const PETS: &str = r#"openapi: 3.0.3
 info:
@@ -593,6 +595,90 @@ async fn project_archive_round_trips_into_an_empty_server(db: Db) {
     assert_eq!(apis::list(&empty.db, &other, &ApiQuery::default()).await.expect("list").total, 1);
 }
 
+/// An exported archive with its `api.yaml` and files changed by `edit`, zipped again.
+fn edited_archive(zip: &[u8], edit: impl FnOnce(&mut project::ProjectMeta, &mut BTreeMap<String, String>)) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("zip");
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("entry");
+        let mut text = String::new();
+        file.read_to_string(&mut text).expect("text");
+        files.insert(file.name().to_string(), text);
+    }
+    let meta_text = files.remove(project::META_FILE).expect("api.yaml");
+    let mut meta = serde_json::from_value(parse::parse(&meta_text).expect("yaml").value).expect("meta");
+    edit(&mut meta, &mut files);
+    // JSON is YAML: the importer reads it as written.
+    files.insert(project::META_FILE.into(), serde_json::to_string_pretty(&meta).expect("json"));
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in &files {
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).expect("start");
+        out.write_all(text.as_bytes()).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+/// The API is as it was at `edit_version`, with its two pages, and no other API was made.
+async fn assert_untouched(db: &Db, actor: &Actor, id: &str, edit_version: i64) {
+    assert_eq!(apis::get(db, actor, id).await.expect("get").edit_version, edit_version, "nothing stored");
+    assert_eq!(apis::list(db, actor, &ApiQuery::default()).await.expect("list").total, 1);
+    let pages = docs::list(db, id).await.expect("docs");
+    assert_eq!(pages.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>(), ["guide", "errors"]);
+}
+
+async fn a_project_archive_is_checked_whole_and_brings_its_pages(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    docs::save(&db, &creator, &api.id, None, "Guide", "Read me").await.expect("doc");
+    docs::save(&db, &creator, &api.id, None, "Errors", "What goes wrong").await.expect("doc");
+    let (_, zip) = project::export(&db, &creator, &api.id).await.expect("export");
+    let edit_before = apis::get(&db, &creator, &api.id).await.expect("get").edit_version;
+    // A definition that is another API than api.yaml says is refused before it is imported.
+    let other_api = edited_archive(&zip, |_, files| {
+        let definition = files.get_mut("definition.yaml").expect("definition");
+        *definition = definition.replace("title: Pet Store", "title: Cat Store");
+    });
+    let refused = project::import_archive(&db, &creator, &other_api).await;
+    assert!(
+        matches!(&refused, Err(DomainError::Invalid { field, message }) if field == "api.yaml" && message.contains("Cat Store 1.0.0")),
+        "{refused:?}"
+    );
+    assert_untouched(&db, &creator, &api.id, edit_before).await;
+
+    // So is a page named twice, and a setting out of bounds: the error names the field in api.yaml.
+    let twice = edited_archive(&zip, |meta, _| meta.docs[1].slug = "guide".into());
+    let refused = project::import_archive(&db, &creator, &twice).await;
+    assert!(
+        matches!(&refused, Err(DomainError::Invalid { field, .. }) if field == "api.yaml: docs[1].slug"),
+        "{refused:?}"
+    );
+    let slow = edited_archive(&zip, |meta, _| meta.endpoints.timeout_ms = 1);
+    let refused = project::import_archive(&db, &creator, &slow).await;
+    assert!(
+        matches!(&refused, Err(DomainError::Invalid { field, .. }) if field == "api.yaml: endpoints.timeout_ms"),
+        "{refused:?}"
+    );
+    assert_untouched(&db, &creator, &api.id, edit_before).await;
+
+    // The pages become the archive's: one it dropped is deleted, one it rewrote is rewritten,
+    // in the archive's order.
+    let rewritten = edited_archive(&zip, |meta, files| {
+        meta.docs.retain(|d| d.slug == "guide");
+        meta.docs.insert(
+            0,
+            project::ProjectDoc { slug: "intro".into(), title: "Intro".into(), file: "docs/intro.md".into() },
+        );
+        files.remove("docs/errors.md");
+        files.insert("docs/guide.md".into(), "Read me again".into());
+        files.insert("docs/intro.md".into(), "Start here".into());
+    });
+    project::import_archive(&db, &creator, &rewritten).await.expect("import archive");
+    let pages = docs::list(&db, &api.id).await.expect("docs");
+    let pages: Vec<(&str, &str)> = pages.iter().map(|p| (p.slug.as_str(), p.markdown.as_str())).collect();
+    assert_eq!(pages, [("intro", "Start here"), ("guide", "Read me again")]);
+}
+
 async fn ownership_moves_to_someone_who_can_design(db: Db) {
     let ann = user(&db, "ann@example.com", Role::Creator).await;
     let ben = user(&db, "ben@example.com", Role::Creator).await;
@@ -729,6 +815,7 @@ db_tests!(
     versions_copy_docs_and_link,
     a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time,
     project_archive_round_trips_into_an_empty_server,
+    a_project_archive_is_checked_whole_and_brings_its_pages,
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     an_admin_hands_a_leavers_apis_over,

@@ -62,6 +62,72 @@ fn rendered(pages: Vec<DocSource>) -> Vec<DocPage> {
         .collect()
 }
 
+/// A page's title, trimmed, once it and the page's size are within bounds; `at` prefixes the
+/// field named in an error (`docs[2].` for a page of an archive).
+fn check_page<'a>(at: &str, title: &'a str, markdown_text: &str) -> Result<&'a str> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 120 {
+        return Err(DomainError::invalid(format!("{at}title"), "must be 1 to 120 characters"));
+    }
+    if markdown_text.len() > MAX_MARKDOWN {
+        return Err(DomainError::invalid(format!("{at}markdown"), format!("at most {} KB", MAX_MARKDOWN / 1000)));
+    }
+    Ok(title)
+}
+
+/// Pages as a project archive brings them, checked before anything is stored: titles trimmed,
+/// slugs made as [`save`] makes them, and no slug twice (the second would overwrite the first).
+pub(crate) fn check_pages(pages: Vec<DocSource>) -> Result<Vec<DocSource>> {
+    let mut seen = std::collections::HashSet::new();
+    pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let at = format!("docs[{i}].");
+            let title = check_page(&at, &page.title, &page.markdown)?.to_string();
+            let slug = slugify(if page.slug.trim().is_empty() { &title } else { &page.slug });
+            if !seen.insert(slug.clone()) {
+                return Err(DomainError::invalid(format!("{at}slug"), format!("`{slug}` names an earlier page too")));
+            }
+            Ok(DocSource { slug, title, ..page })
+        })
+        .collect()
+}
+
+/// Make the working copy's pages exactly `pages` (checked by [`check_pages`]), in their order:
+/// one edit, or none when they are so already.
+pub(crate) async fn replace_all(db: &Db, actor: &Actor, api_id: &str, pages: &[DocSource]) -> Result<()> {
+    actor.require(Permission::DesignApis)?;
+    let row = load_editable(db, actor, api_id).await?;
+    let mut tx = db.begin().await?;
+    let same = |a: &DocSource, b: &DocSource| (&a.slug, &a.title, &a.markdown) == (&b.slug, &b.title, &b.markdown);
+    let current = sources(&mut tx, api_id).await?;
+    if current.len() == pages.len() && current.iter().zip(pages).all(|(a, b)| same(a, b)) {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM api_docs WHERE api_id = $1").bind(api_id).execute(&mut *tx).await?;
+    let now = now_ms();
+    for (position, page) in pages.iter().enumerate() {
+        // A page the archive leaves as it was keeps its date.
+        let updated_at = current.iter().find(|c| same(c, page)).map_or(now, |c| c.updated_at);
+        sqlx::query(
+            "INSERT INTO api_docs (api_id, slug, title, markdown, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(api_id)
+        .bind(&page.slug)
+        .bind(&page.title)
+        .bind(&page.markdown)
+        .bind(position as i64 + 1)
+        .bind(updated_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    record_edit(&mut tx, actor, &row).await?;
+    tx.commit().await?;
+    let detail = format!("{} page(s) from a project archive", pages.len());
+    audit::record(db, &actor.email, "api.docs_replaced", &format!("{} {}", row.name, row.version), &detail).await
+}
+
 /// Create or replace a page. Without a slug, one is made from the title. Pages are part of
 /// the working copy: saving one is an edit, and the portal shows it once a revision carrying
 /// it is deployed.
@@ -75,13 +141,7 @@ pub async fn save(
 ) -> Result<DocPage> {
     actor.require(Permission::DesignApis)?;
     let row = load_editable(db, actor, api_id).await?;
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 120 {
-        return Err(DomainError::invalid("title", "must be 1 to 120 characters"));
-    }
-    if markdown_text.len() > MAX_MARKDOWN {
-        return Err(DomainError::invalid("markdown", format!("at most {} KB", MAX_MARKDOWN / 1000)));
-    }
+    let title = check_page("", title, markdown_text)?;
     let slug = slug.map(str::trim).filter(|s| !s.is_empty()).map(slugify).unwrap_or_else(|| slugify(title));
     let now = now_ms();
     let mut tx = db.begin().await?;

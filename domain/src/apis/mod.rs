@@ -354,12 +354,21 @@ pub(crate) async fn id_by_name(db: &Db, name: &str, version: &str) -> Result<Opt
     Ok(found.map(|(id,)| id))
 }
 
-/// Import a definition: a new API, or — when one with the same name and version exists — a
-/// new working copy of it (never a duplicate). Nothing is stored when the document is refused.
-pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Result<ImportOutcome> {
-    actor.require(Permission::DesignApis)?;
-    let imported = openapi::import(request.files, request.entry).map_err(refused)?;
-    let (source, source_format) = match request.files.read(request.entry) {
+/// A definition read and checked, not yet stored: what an import stores, and what a project
+/// archive checks against its `api.yaml` before anything is written.
+pub(crate) struct ReadDefinition {
+    pub imported: Imported,
+    pub source: String,
+    pub source_format: SourceFormat,
+    /// `info.title` and `info.version`, trimmed: together they name the API.
+    pub name: String,
+    pub version: String,
+}
+
+/// Read a definition from its files; nothing is stored.
+pub(crate) fn read_definition(files: &dyn Files, entry: &str) -> Result<ReadDefinition> {
+    let imported = openapi::import(files, entry).map_err(refused)?;
+    let (source, source_format) = match files.read(entry) {
         // A single file is kept exactly as written; a multi-file upload is kept bundled.
         Some(bytes) if imported.files_read == 1 => {
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -376,10 +385,29 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
     if version.is_empty() {
         return Err(DomainError::invalid("info.version", "the definition needs a version: it names the API version"));
     }
+    Ok(ReadDefinition { imported, source, source_format, name, version })
+}
+
+/// Import a definition: a new API, or — when one with the same name and version exists — a
+/// new working copy of it (never a duplicate). Nothing is stored when the document is refused.
+pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let read = read_definition(request.files, request.entry)?;
+    store_import(db, actor, read, request.context).await
+}
+
+/// Store a definition read by [`read_definition`], as [`import`] says.
+pub(crate) async fn store_import(
+    db: &Db,
+    actor: &Actor,
+    read: ReadDefinition,
+    context: Option<String>,
+) -> Result<ImportOutcome> {
+    let ReadDefinition { imported, source, source_format, name, version } = read;
     match id_by_name(db, &name, &version).await? {
         Some(id) => {
             let row = load_editable(db, actor, &id).await?;
-            let context = match request.context {
+            let context = match context {
                 Some(c) => check_context(&c)?,
                 None => row.context.clone(),
             };
@@ -389,7 +417,7 @@ pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Resul
             Ok(ImportOutcome { id, name, version, context: detail.0, updated: true, warnings: detail.1 })
         }
         None => {
-            let context = check_context(&request.context.unwrap_or_else(|| default_context(&name, &version)))?;
+            let context = check_context(&context.unwrap_or_else(|| default_context(&name, &version)))?;
             let id = new_id();
             // The definition's OAuth2 scopes carry over, so the gateway enforces what it says.
             let (scopes, operation_scopes) = scopes::from_definition(&imported.model);

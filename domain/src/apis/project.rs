@@ -2,12 +2,15 @@
 //! the definition as written, and `docs/*.md`. Export then import gives the same API; importing
 //! an existing name and version updates its working copy.
 
-use super::{ApiSettings, ImportRequest, check_settings, docs, import, load, save_settings};
+use super::scopes::check_operations;
+use super::{ApiSettings, check_settings, docs, load, read_definition, save_settings, store_import};
 use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::openapi::parse;
 use crate::{Actor, Db, DomainError, Result};
-use gatehouse_contract::{DocPage, Endpoints, ImportOutcome, Permission, Policies, Snapshot, SourceFormat, Visibility};
+use gatehouse_contract::{
+    DocPage, DocSource, Endpoints, ImportOutcome, Permission, Policies, Snapshot, SourceFormat, Visibility,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -140,31 +143,43 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
         endpoints: meta.endpoints.clone(),
         policies: meta.policies.clone(),
     };
-    // Check everything before anything is stored.
-    check_settings(&mut settings)?;
-    crate::tiers::check_offered(db, &settings.policies.tiers).await?;
+    // Check everything before anything is stored: the settings, the pages, and that the
+    // definition is the API `api.yaml` names and has the operations its scopes name.
+    check_settings(&mut settings).map_err(in_meta)?;
+    crate::tiers::check_offered(db, &settings.policies.tiers).await.map_err(in_meta)?;
     let mut pages = Vec::new();
     for doc in &meta.docs {
-        let path = format!("{base}{}", doc.file);
         let text = files
             .files
-            .get(&path)
+            .get(&format!("{base}{}", doc.file))
             .ok_or_else(|| DomainError::invalid(META_FILE, format!("doc file {} is missing", doc.file)))?;
-        pages.push((doc, String::from_utf8_lossy(text).into_owned()));
+        let markdown = String::from_utf8_lossy(text).into_owned();
+        pages.push(DocSource { slug: doc.slug.clone(), title: doc.title.clone(), markdown, updated_at: 0 });
     }
-    let entry = format!("{base}{}", meta.definition);
-    let outcome =
-        import(db, actor, ImportRequest { files: &files, entry: &entry, context: Some(meta.context.clone()) }).await?;
-    if (outcome.name.as_str(), outcome.version.as_str()) != (meta.name.as_str(), meta.version.as_str()) {
+    let pages = docs::check_pages(pages).map_err(in_meta)?;
+    let definition = read_definition(&files, &format!("{base}{}", meta.definition))?;
+    if (definition.name.as_str(), definition.version.as_str()) != (meta.name.as_str(), meta.version.as_str()) {
         return Err(DomainError::invalid(
             META_FILE,
-            format!("says {} {} but the definition is {} {}", meta.name, meta.version, outcome.name, outcome.version),
+            format!(
+                "says {} {} but the definition is {} {}",
+                meta.name, meta.version, definition.name, definition.version
+            ),
         ));
     }
+    check_operations(&settings.policies, &definition.imported.model).map_err(in_meta)?;
+    let outcome = store_import(db, actor, definition, Some(meta.context.clone())).await?;
     let current = load(db, &outcome.id).await?;
     save_settings(db, actor, &outcome.id, settings, current.edit_version).await?;
-    for (doc, text) in pages {
-        docs::save(db, actor, &outcome.id, Some(&doc.slug), &doc.title, &text).await?;
-    }
+    // The pages become the archive's: one it no longer has is deleted.
+    docs::replace_all(db, actor, &outcome.id, &pages).await?;
     Ok(outcome)
+}
+
+/// An error about a field of `api.yaml`, said so.
+fn in_meta(error: DomainError) -> DomainError {
+    match error {
+        DomainError::Invalid { field, message } => DomainError::invalid(format!("{META_FILE}: {field}"), message),
+        other => other,
+    }
 }
