@@ -1,7 +1,7 @@
 // The publisher's loop in a real browser: a creator imports a real definition, edits an
 // operation in the form view and sees it in the source view, cuts two revisions and compares
-// them; a publisher publishes and deprecates (confirming); a consumer reaches none of it; a
-// draft that never went live is deleted.
+// them, exports the project and imports it back; a publisher publishes and deprecates
+// (confirming); a consumer reaches none of it; a draft that never went live is deleted.
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -87,6 +87,26 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   const diff = creatorPage.getByTestId('diff');
   await expect(diff).toContainText('Operations added');
   await expect(diff).toContainText('DELETE /pets/{petId}');
+
+  // The project exported comes back in through Import: an operation removed since returns.
+  const exported = creatorPage.waitForEvent('download');
+  await creatorPage.getByRole('link', { name: 'Export project' }).click();
+  const archive = await exported;
+  expect(archive.suggestedFilename()).toBe('Swagger_Petstore-1.0.0.zip');
+  const archiveBytes = await fs.promises.readFile(await archive.path());
+  await creatorPage.goto(`${apiUrl}?tab=design`);
+  await hydrated(creatorPage);
+  const deleteRow = creatorPage.locator('[data-testid="operation-row"][data-key="DELETE /pets/{petId}"]');
+  await deleteRow.getByRole('button', { name: 'Remove' }).click();
+  await expect(deleteRow).toHaveCount(0);
+  await creatorPage.goto('/publisher/import');
+  await hydrated(creatorPage);
+  await creatorPage.getByTestId('import-file').setInputFiles({ name: archive.suggestedFilename(), mimeType: 'application/zip', buffer: archiveBytes });
+  await creatorPage.getByRole('button', { name: 'Import' }).click();
+  await expect(creatorPage.getByTestId('import-result')).toContainText('Updated Swagger Petstore 1.0.0');
+  await expect(creatorPage.getByTestId('import-result')).toContainText('/petstore/v1');
+  await creatorPage.goto(`${apiUrl}?tab=design`);
+  await expect(deleteRow).toBeVisible();
 
   // A creator cannot publish.
   await creatorPage.getByRole('link', { name: 'Lifecycle' }).click();

@@ -102,26 +102,17 @@ impl Remote {
     }
 
     /// Import a project archive (zip with api.yaml) or a definition (YAML, JSON, or zip).
-    pub async fn import(
-        &self,
-        bytes: Vec<u8>,
-        is_project: bool,
-        context: Option<&str>,
-        entry: Option<&str>,
-    ) -> Result<ImportOutcome> {
-        let request = if is_project {
-            self.http.post(format!("{}/apis/import-project", self.base)).header("content-type", "application/zip")
-        } else {
-            let mut params = Vec::new();
-            if let Some(c) = context {
-                params.push(("context", c));
-            }
-            if let Some(e) = entry {
-                params.push(("entry", e));
-            }
-            let kind = if bytes.starts_with(b"PK\x03\x04") { "application/zip" } else { "application/yaml" };
-            self.http.post(format!("{}/apis/import", self.base)).query(&params).header("content-type", kind)
-        };
+    pub async fn import(&self, bytes: Vec<u8>, context: Option<&str>, entry: Option<&str>) -> Result<ImportOutcome> {
+        let mut params = Vec::new();
+        if let Some(c) = context {
+            params.push(("context", c));
+        }
+        if let Some(e) = entry {
+            params.push(("entry", e));
+        }
+        // A zip is a split definition or a project archive; the server tells them apart.
+        let kind = if bytes.starts_with(b"PK\x03\x04") { "application/zip" } else { "application/yaml" };
+        let request = self.http.post(format!("{}/apis/import", self.base)).query(&params).header("content-type", kind);
         let response = self.send(request.body(bytes)).await?;
         self.json(response).await
     }
@@ -221,11 +212,4 @@ pub struct AccessToken {
     /// The scopes granted, separated by spaces.
     #[serde(default)]
     pub scope: Option<String>,
-}
-
-/// Whether zip bytes are an API project (they hold an api.yaml) rather than a split definition.
-pub fn is_project_archive(bytes: &[u8]) -> bool {
-    gatehouse_domain::openapi::files::MemoryFiles::from_zip(bytes)
-        .map(|f| f.files.keys().any(|k| k == "api.yaml" || k.ends_with("/api.yaml")))
-        .unwrap_or(false)
 }

@@ -244,9 +244,25 @@ async fn projects_export_and_import(db: Db) {
         let response = tower::ServiceExt::oneshot(app.clone(), request).await.expect("answer");
         http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes().to_vec()
     };
-    let reimport = send(&app, call("POST", "/api/v1/apis/import-project", &creator, "application/zip", bytes)).await;
+    let reimport =
+        send(&app, call("POST", "/api/v1/apis/import-project", &creator, "application/zip", bytes.clone())).await;
     assert_eq!(reimport.status, StatusCode::OK, "same name+version updates: {}", reimport.body);
     assert_eq!(reimport.json()["id"], id);
+    // The import the browser and the CLI use knows a project from a split definition.
+    let docs = format!("/api/v1/apis/{id}/docs");
+    let page = r#"{"title": "Guide", "markdown": "Read me"}"#;
+    let saved = send(&app, call("PUT", &format!("{docs}/guide"), &creator, "application/json", page)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let through_import =
+        send(&app, call("POST", "/api/v1/apis/import", &creator, "application/zip", bytes.clone())).await;
+    assert_eq!(through_import.status, StatusCode::OK, "{}", through_import.body);
+    assert_eq!(through_import.json()["id"], id);
+    let pages = send(&app, call("GET", &docs, &creator, "application/json", Body::empty())).await.json();
+    assert_eq!(pages.as_array().map(Vec::len), Some(0), "the archive had no pages: {pages}");
+    let elsewhere =
+        send(&app, call("POST", "/api/v1/apis/import?context=/x", &creator, "application/zip", bytes)).await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(elsewhere.json()["error"]["details"]["field"], "context");
 }
 
 async fn nobody_approves_their_own_request_over_rest(db: Db) {

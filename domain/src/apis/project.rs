@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const META_FILE: &str = "api.yaml";
+/// The `kind` of a project's `api.yaml`.
+const PROJECT_KIND: &str = "gatehouse/api";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProjectMeta {
@@ -67,7 +69,7 @@ pub fn project_files(
         SourceFormat::Yaml => "definition.yaml",
     };
     let meta = ProjectMeta {
-        kind: "gatehouse/api".into(),
+        kind: PROJECT_KIND.into(),
         name: snapshot.name.clone(),
         version: snapshot.version.clone(),
         context: snapshot.context.clone(),
@@ -110,20 +112,39 @@ pub async fn export(db: &Db, actor: &Actor, api_id: &str) -> Result<(String, Vec
     Ok((archive_name(&row.name, &row.version), bytes))
 }
 
-/// Import a project archive: create the API, or update the one with the same name and version.
-pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<ImportOutcome> {
-    actor.require(Permission::DesignApis)?;
-    let files = MemoryFiles::from_zip(bytes).map_err(|e| DomainError::invalid("archive", e))?;
-    // The project may sit at the zip's top level or inside one folder.
-    let meta_path = files
+/// Where a zip's `api.yaml` is, when the zip is an API project: at its top level or inside
+/// one folder (the shallowest wins).
+fn meta_path(files: &MemoryFiles) -> Option<String> {
+    files
         .files
         .keys()
         .filter(|k| k.as_str() == META_FILE || k.ends_with(&format!("/{META_FILE}")))
         .min_by_key(|k| k.matches('/').count())
         .cloned()
-        .ok_or_else(|| {
-            DomainError::invalid("archive", format!("no {META_FILE} in the archive: this is not an API project"))
-        })?;
+}
+
+/// Whether a zip's files are an API project (an `api.yaml` of kind `gatehouse/api` beside the
+/// definition) rather than a definition split over several files, whose root may be called
+/// `api.yaml` too.
+pub fn is_project(files: &MemoryFiles) -> bool {
+    let meta = meta_path(files).and_then(|path| files.files.get(&path));
+    meta.and_then(|bytes| parse::parse(&String::from_utf8_lossy(bytes)).ok())
+        .is_some_and(|parsed| parsed.value.get("kind").and_then(|k| k.as_str()) == Some(PROJECT_KIND))
+}
+
+/// Import a project archive: create the API, or update the one with the same name and version.
+pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let files = MemoryFiles::from_zip(bytes).map_err(|e| DomainError::invalid("archive", e))?;
+    import_project(db, actor, &files).await
+}
+
+/// Import the files of a project archive, as [`import_archive`] says.
+pub async fn import_project(db: &Db, actor: &Actor, files: &MemoryFiles) -> Result<ImportOutcome> {
+    actor.require(Permission::DesignApis)?;
+    let meta_path = meta_path(files).ok_or_else(|| {
+        DomainError::invalid("archive", format!("no {META_FILE} in the archive: this is not an API project"))
+    })?;
     let base = meta_path.strip_suffix(META_FILE).unwrap_or("").to_string();
     let meta_text =
         String::from_utf8_lossy(files.files.get(&meta_path).map(Vec::as_slice).unwrap_or_default()).into_owned();
@@ -132,8 +153,8 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
         .value;
     let meta: ProjectMeta =
         serde_json::from_value(meta_value).map_err(|e| DomainError::invalid(META_FILE, e.to_string()))?;
-    if meta.kind != "gatehouse/api" {
-        return Err(DomainError::invalid(format!("{META_FILE}: kind"), "must be gatehouse/api"));
+    if meta.kind != PROJECT_KIND {
+        return Err(DomainError::invalid(format!("{META_FILE}: kind"), format!("must be {PROJECT_KIND}")));
     }
     let mut settings = ApiSettings {
         context: meta.context.clone(),
@@ -157,7 +178,7 @@ pub async fn import_archive(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Impo
         pages.push(DocSource { slug: doc.slug.clone(), title: doc.title.clone(), markdown, updated_at: 0 });
     }
     let pages = docs::check_pages(pages).map_err(in_meta)?;
-    let definition = read_definition(&files, &format!("{base}{}", meta.definition))?;
+    let definition = read_definition(files, &format!("{base}{}", meta.definition))?;
     if (definition.name.as_str(), definition.version.as_str()) != (meta.name.as_str(), meta.version.as_str()) {
         return Err(DomainError::invalid(
             META_FILE,

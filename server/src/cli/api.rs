@@ -4,7 +4,7 @@
 
 use super::table::Table;
 use crate::http::api::apis::RevisionCreated;
-use crate::remote::{Remote, RemoteError, is_project_archive};
+use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
 use gatehouse_contract::{ApiDetail, ApiDiff, ApiSettings, Diagnostic, FindingLevel};
 
@@ -36,7 +36,7 @@ pub enum ApiCommand {
         /// The file to import.
         #[arg(long, short = 'f')]
         file: std::path::PathBuf,
-        /// Context for a definition (default `/<name>/<version>`).
+        /// Context for a definition (default `/<name>/<version>`); a project archive names its own.
         #[arg(long)]
         context: Option<String>,
         /// Root document inside a zipped definition.
@@ -192,8 +192,7 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
         ApiCommand::Import { file, context, entry } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| RemoteError::Usage(format!("cannot read {}: {e}", file.display())))?;
-            let project = bytes.starts_with(b"PK\x03\x04") && is_project_archive(&bytes);
-            let outcome = remote.import(bytes, project, context.as_deref(), entry.as_deref()).await?;
+            let outcome = remote.import(bytes, context.as_deref(), entry.as_deref()).await?;
             println!(
                 "{} {} {} at {} (id {})",
                 if outcome.updated { "updated" } else { "created" },

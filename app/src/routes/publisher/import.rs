@@ -100,7 +100,7 @@ pub fn ImportPage() -> impl IntoView {
         <RequirePermission permission=Permission::DesignApis>
             <section class="page-head">
                 <h1>"Import a definition"</h1>
-                <p class="lead">"Swagger 2.0, OpenAPI 3.0 or 3.1, as YAML or JSON — or a zip of a definition split over several files. Importing an existing name and version updates its working copy."</p>
+                <p class="lead">"Swagger 2.0, OpenAPI 3.0 or 3.1, as YAML or JSON — or a zip of a definition split over several files, or a project exported from Gatehouse (it brings its settings and pages). Importing an existing name and version updates its working copy."</p>
             </section>
             <section class="panel">
                 <form class="form" on:submit=submit>

@@ -38,7 +38,8 @@ fn is_zip(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 /// Import a definition: Swagger 2.0, OpenAPI 3.0 or 3.1, JSON or YAML, or a zip of a
-/// multi-file definition. An existing name + version gets a new working copy.
+/// multi-file definition — or an API project archive (as `/apis/{id}/export` writes it), which
+/// brings its settings and pages too. An existing name + version gets a new working copy.
 #[utoipa::path(post, path = "/apis/import", tag = "apis", params(ImportParams),
     request_body(content = String, description = "The definition (YAML or JSON), or a zip", content_type = "application/yaml"),
     responses(
@@ -56,6 +57,15 @@ pub async fn import_api(
     let actor = caller.require(Permission::DesignApis)?;
     let (files, entry) = if is_zip(&headers, &body) {
         let files = MemoryFiles::from_zip(&body).map_err(|e| DomainError::invalid("body", e))?;
+        // What Export gives back comes in through the same door, in the browser as in a pipeline.
+        if params.entry.is_none() && project::is_project(&files) {
+            if params.context.is_some() {
+                let message = "a project archive names its context in api.yaml; leave ?context= out";
+                return Err(DomainError::invalid("context", message).into());
+            }
+            let outcome = project::import_project(&state.db, actor, &files).await?;
+            return Ok((if outcome.updated { StatusCode::OK } else { StatusCode::CREATED }, Json(outcome)));
+        }
         let entry = match params.entry {
             Some(entry) => entry,
             None => files.guess_entry().ok_or_else(|| {
