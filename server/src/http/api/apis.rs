@@ -60,7 +60,7 @@ pub async fn import_api(
         // What Export gives back comes in through the same door, in the browser as in a pipeline.
         if params.entry.is_none() && project::is_project(&files) {
             if params.context.is_some() {
-                let message = "a project archive names its context in api.yaml; leave ?context= out";
+                let message = "a project archive names its own context in api.yaml: leave the context out";
                 return Err(DomainError::invalid("context", message).into());
             }
             let outcome = project::import_project(&state.db, actor, &files).await?;
