@@ -418,6 +418,12 @@ async fn pages_are_refused_by_role_on_the_server(db: Db) {
         send(&app, get("/publisher").header(header::COOKIE, &creator).body(Body::empty()).expect("request")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains(">Publisher</a>"), "a creator's nav links to Publisher");
+    // A page that does not exist says so under the header of whoever is signed in.
+    let missing =
+        send(&app, get("/no/such/page").header(header::COOKIE, &creator).body(Body::empty()).expect("request")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Page not found"), "{}", missing.body);
+    assert!(missing.body.contains("cr@example.com") && missing.body.contains(">Publisher</a>"), "{}", missing.body);
 }
 
 /// Pages and JSON go out compressed when the client asks, and as they are when it does not.

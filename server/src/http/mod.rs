@@ -58,11 +58,24 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .merge(api_router)
         .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
-        .leptos_routes_with_context(&state, routes, move || provide_context(context.clone()), {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let context = context.clone();
+                move || provide_context(context.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        // The not-found page renders with the same context as the others, so its header knows
+        // who is signed in.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(context.clone()),
+            shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::page_guard))
         // Real-world definitions run to several megabytes (the corpus has 3 MB single files).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
