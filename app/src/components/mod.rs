@@ -21,6 +21,23 @@ pub fn wrap_after(text: String, after: char) -> impl leptos::IntoView {
     text.split_inclusive(after).map(|part| view! { {part.to_string()}<wbr/> }).collect_view()
 }
 
+/// How many of an API's tags a list row or catalog card shows.
+const TAGS_SHOWN: usize = 5;
+
+/// An API's tags as chips: the first few, then how many more (named in the tooltip), so an API
+/// with twenty tags keeps its row and card as short as the others.
+pub fn tag_chips(tags: Vec<String>) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let more = (tags.len() > TAGS_SHOWN).then(|| {
+        let hidden = &tags[TAGS_SHOWN..];
+        view! { <span class="tag more" title=hidden.join(", ")>{format!("+{} more", hidden.len())}</span> }
+    });
+    view! {
+        {tags.into_iter().take(TAGS_SHOWN).map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
+        {more}
+    }
+}
+
 /// The first paragraph of a CommonMark description as plain text, for a catalog card: code
 /// spans, emphasis and links keep their text and lose their marks (`**x**`, `` `x` ``,
 /// `[x](url)`), and a heading loses its `#`s.

@@ -5,7 +5,7 @@ mod try_it;
 use crate::app::use_auth;
 use crate::components::notice::ActionError;
 use crate::components::schema::SchemaTree;
-use crate::components::{count, plain_excerpt};
+use crate::components::{count, plain_excerpt, tag_chips};
 use crate::functions::applications::{CreateApplication, ListApplications};
 use crate::functions::portal::{CATALOG_PAGE, catalog, load_portal_api, load_portal_operation};
 use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
@@ -61,7 +61,7 @@ pub fn PortalPage() -> impl IntoView {
                                     {(a.state != LifecycleState::Published).then(|| state_badge(a.state))}
                                     <p class="muted">{if a.description.trim().is_empty() { "No description.".to_string() } else { plain_excerpt(&a.description) }}</p>
                                     <div class="tags">
-                                        {a.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
+                                        {tag_chips(a.tags.clone())}
                                         {a.group.clone().map(|g| view! { <span class="tag group">{g}</span> })}
                                     </div>
                                 </a>

@@ -6,8 +6,8 @@ pub mod import;
 pub mod new;
 pub mod tiers;
 
-use crate::components::count;
 use crate::components::guard::RequirePermission;
+use crate::components::{count, tag_chips};
 use crate::functions::apis::list_apis;
 use crate::time::format_utc;
 use crate::url::encode;
@@ -109,7 +109,7 @@ fn ApiList() -> impl IntoView {
                                             <td>
                                                 <a href=format!("/publisher/apis/{}", a.id)><strong>{a.name.clone()}</strong></a>
                                                 " " <span class="muted">{a.version.clone()}</span>
-                                                <div class="tags">{a.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</div>
+                                                <div class="tags">{tag_chips(a.tags.clone())}</div>
                                             </td>
                                             <td><code>{a.context.clone()}</code></td>
                                             <td>{state_badge(a.state)}</td>
