@@ -213,6 +213,12 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
 
   // An anonymous visitor finds it in the portal and opens its reference.
   const visitor = await (await browser.newContext()).newPage();
+  // (A card shows five of an API's tags and how many more: the management API has fifteen.)
+  await visitor.goto('/portal?q=management');
+  const manyTags = visitor.getByTestId('catalog-card').filter({ hasText: 'Gatehouse management API' });
+  await expect(manyTags.locator('.tag:not(.more):not(.group)')).toHaveCount(5);
+  await expect(manyTags.locator('.tag.more')).toHaveText(/^\+\d+ more$/);
+  await expect(manyTags.locator('.tag.more')).toHaveAttribute('title', /analytics/);
   await visitor.goto('/portal?q=food');
   await visitor.getByTestId('catalog-card').filter({ hasText: 'Food Menu' }).click();
   await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');
