@@ -89,6 +89,8 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await expect(diff).toContainText('DELETE /pets/{petId}');
 
   // The project exported comes back in through Import: an operation removed since returns.
+  await creatorPage.goto(apiUrl);
+  await hydrated(creatorPage);
   const exported = creatorPage.waitForEvent('download');
   await creatorPage.getByRole('link', { name: 'Export project' }).click();
   const archive = await exported;
