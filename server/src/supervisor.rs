@@ -50,18 +50,27 @@ pub struct Supervisor {
     pub state_root: PathBuf,
 }
 
-/// The gateway binary to supervise: `GATEHOUSE_GATEWAY_BIN`, else the one beside this executable.
-pub fn gateway_binary() -> Option<PathBuf> {
+/// The gateway binary to supervise: `GATEHOUSE_GATEWAY_BIN`, else the one beside this
+/// executable (which may not be built yet).
+pub fn gateway_binary() -> PathBuf {
     if let Ok(path) = std::env::var("GATEHOUSE_GATEWAY_BIN") {
-        return Some(PathBuf::from(path));
+        return PathBuf::from(path);
     }
-    let beside = std::env::current_exe().ok()?.parent()?.join("gatehouse-gateway");
-    beside.exists().then_some(beside)
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent().map_or_else(|| PathBuf::from("gatehouse-gateway"), |dir| dir.join("gatehouse-gateway"))
 }
 
 impl Supervisor {
     /// Start a wanted gateway: the group's, or one serving only its private-jet API.
     async fn start(&self, w: &Wanted) -> Result<Child, String> {
+        // Said on the group's page rather than as "No such file": started with `cargo run`
+        // alone, the server has no gateway beside it until one is built (then it starts).
+        if !self.binary.exists() {
+            return Err(format!(
+                "{} is not built (`make run` builds it, as does `cargo build -p gatehouse-gateway`)",
+                self.binary.display()
+            ));
+        }
         let token = gateways::embedded_credential(&self.db, &w.group).await.map_err(|e| e.to_string())?;
         let mut state_dir = self.state_root.join(&w.group);
         let mut command = Command::new(&self.binary);

@@ -684,6 +684,22 @@ fn a_group_whose_port_another_program_holds_says_so_until_it_is_free() {
 }
 
 #[test]
+fn a_server_whose_gateway_is_not_built_says_so_on_each_group() {
+    let missing = std::env::temp_dir().join(format!("gatehouse-gateway-{}", uuid::Uuid::new_v4()));
+    let server = start_with(&[("GATEHOUSE_GATEWAY_BIN", missing.to_str().expect("a UTF-8 path"))]);
+    let publisher = server.token.clone();
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let group = ["group", "create", "--name", "unbuilt", "--host", "unbuilt.example.com", "--port", &port.to_string()];
+    remote(&server, &publisher, &group);
+    let problem = format!("not serving on this machine: {} is not built", missing.display());
+    let waiting = Instant::now();
+    while !remote(&server, &publisher, &["group", "list"]).contains(&problem) {
+        assert!(waiting.elapsed() < Duration::from_secs(15), "the group list says the gateway is not built");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
 fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
     let server = start();
     run(
