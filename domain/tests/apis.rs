@@ -653,6 +653,14 @@ async fn a_project_archive_is_checked_whole_and_brings_its_pages(db: Db) {
         matches!(&refused, Err(DomainError::Invalid { field, .. }) if field == "api.yaml: docs[1].slug"),
         "{refused:?}"
     );
+    let unwritten = edited_archive(&zip, |_, files| {
+        files.remove("docs/errors.md");
+    });
+    let refused = project::import_archive(&db, &creator, &unwritten).await;
+    assert!(
+        matches!(&refused, Err(DomainError::Invalid { field, message }) if field == "api.yaml: docs[1].file" && message.contains("docs/errors.md")),
+        "{refused:?}"
+    );
     let slow = edited_archive(&zip, |meta, _| meta.endpoints.timeout_ms = 1);
     let refused = project::import_archive(&db, &creator, &slow).await;
     assert!(

@@ -169,11 +169,10 @@ pub async fn import_project(db: &Db, actor: &Actor, files: &MemoryFiles) -> Resu
     check_settings(&mut settings).map_err(in_meta)?;
     crate::tiers::check_offered(db, &settings.policies.tiers).await.map_err(in_meta)?;
     let mut pages = Vec::new();
-    for doc in &meta.docs {
-        let text = files
-            .files
-            .get(&format!("{base}{}", doc.file))
-            .ok_or_else(|| DomainError::invalid(META_FILE, format!("doc file {} is missing", doc.file)))?;
+    for (i, doc) in meta.docs.iter().enumerate() {
+        let text = files.files.get(&format!("{base}{}", doc.file)).ok_or_else(|| {
+            DomainError::invalid(format!("{META_FILE}: docs[{i}].file"), format!("{} is not in the archive", doc.file))
+        })?;
         let markdown = String::from_utf8_lossy(text).into_owned();
         pages.push(DocSource { slug: doc.slug.clone(), title: doc.title.clone(), markdown, updated_at: 0 });
     }
