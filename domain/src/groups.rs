@@ -14,12 +14,18 @@ pub fn admin_port(port: u16) -> u16 {
 }
 
 /// Why a local gateway could not listen on `port` (and its admin port) on this machine now,
-/// if it could not: another program holds one.
+/// if it could not, with what the publisher can do about it.
 pub fn local_ports_unavailable(port: u16) -> Option<String> {
-    [port, admin_port(port)].into_iter().find_map(|p| match std::net::TcpListener::bind(("127.0.0.1", p)) {
-        Ok(_) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Some(format!("port {p} is in use by another program")),
-        Err(e) => Some(format!("cannot listen on port {p}: {e}")),
+    [port, admin_port(port)].into_iter().find_map(|p| {
+        let error = std::net::TcpListener::bind(("127.0.0.1", p)).err()?;
+        // The admin port follows the traffic port, so the remedy is the same for both.
+        let which = if p == port { format!("port {p}") } else { format!("port {p} (its admin port)") };
+        Some(match error.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "{which} is in use by another program; pick a free port in the group's settings, or stop that program"
+            ),
+            _ => format!("cannot listen on {which} ({error}); pick another port in the group's settings"),
+        })
     })
 }
 

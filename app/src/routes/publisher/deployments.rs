@@ -615,7 +615,7 @@ fn LocalProblems(problems: Vec<LocalGatewayProblem>, apis: Vec<LiveApi>) -> impl
                         <li>{format!("{}: {} (since {}).", whose(&p.api_id), p.problem, format_utc(p.since))}</li>
                     }).collect_view()}
                 </ul>
-                <p class="muted">"Pick a free local port in the settings below, or stop the program that holds it: the gateway starts within seconds."</p>
+                <p class="muted">"The gateway starts within seconds of its cause going away."</p>
             </section>
         }
     })
