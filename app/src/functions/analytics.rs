@@ -83,6 +83,17 @@ pub async fn list_alerts() -> Result<Vec<gatehouse_contract::Alert>, AppError> {
     Ok(gatehouse_analytics::alerts::list(&context()?.db, &actor).await?)
 }
 
+/// The alerts the caller manages, or `None` for a caller who manages none (a consumer): the
+/// dashboard sums them up for those who do.
+#[server]
+pub async fn alerts_if_managed() -> Result<Option<Vec<gatehouse_contract::Alert>>, AppError> {
+    use super::ssr::{context, permitted};
+    let Some(actor) = permitted(gatehouse_contract::Permission::DesignApis).await? else {
+        return Ok(None);
+    };
+    Ok(Some(gatehouse_analytics::alerts::list(&context()?.db, &actor).await?))
+}
+
 #[server]
 pub async fn alert_history() -> Result<Vec<gatehouse_contract::AlertEvent>, AppError> {
     use super::ssr::{context, require};

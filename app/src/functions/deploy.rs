@@ -50,12 +50,15 @@ pub async fn list_approvals(status: Option<ApprovalStatus>, api_id: Option<Strin
     Ok(context()?.deployer.approvals(&actor, status, api_id.as_deref()).await?)
 }
 
-/// How many requests wait for the caller's decision (a publisher's or admin's).
+/// How many requests wait for the caller's decision, or `None` for a caller who does not review
+/// (anyone but a publisher or admin).
 #[server]
-pub async fn awaiting_review() -> Result<i64, AppError> {
-    use super::ssr::{context, require};
-    let actor = require(gatehouse_contract::Permission::ReviewApis).await?;
-    Ok(context()?.deployer.awaiting(&actor).await?)
+pub async fn awaiting_review() -> Result<Option<i64>, AppError> {
+    use super::ssr::{context, permitted};
+    let Some(actor) = permitted(gatehouse_contract::Permission::ReviewApis).await? else {
+        return Ok(None);
+    };
+    Ok(Some(context()?.deployer.awaiting(&actor).await?))
 }
 
 #[server]

@@ -73,6 +73,13 @@ pub async fn require(permission: Permission) -> Result<Actor, AppError> {
     Ok(actor)
 }
 
+/// The signed-in caller if they hold `permission`, else `None`: for what a page shows only to
+/// some of those who may see the page. Refusing there would make the whole page answer 401 or
+/// 403 (a refused server function sets the status of the page being rendered).
+pub async fn permitted(permission: Permission) -> Result<Option<Actor>, AppError> {
+    Ok(caller().await?.filter(|actor| actor.require(permission).is_ok()))
+}
+
 /// The client's address for throttling and the audit log (the TCP peer; see README on proxies).
 pub async fn client_address() -> String {
     use axum::extract::ConnectInfo;

@@ -6,7 +6,7 @@ pub mod alerts;
 
 use crate::app::use_auth;
 use crate::components::guard::RequirePermission;
-use crate::functions::analytics::{Dashboard, WithoutDrawings, list_alerts, load_dashboard};
+use crate::functions::analytics::{Dashboard, WithoutDrawings, alerts_if_managed, load_dashboard};
 use crate::time::{format_date, format_utc, parse_date};
 use gatehouse_contract::{AnalyticsQuery, Overview, Permission, Role};
 use leptos::prelude::*;
@@ -69,7 +69,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(|p| query_of(|k| p.get(k))));
     let dashboard: Resource<_, WithoutDrawings> =
         Resource::new_with_options(move || query.get(), load_dashboard, false);
-    let alerts = Resource::new(|| (), |_| list_alerts());
+    let alerts = Resource::new(|| (), |_| alerts_if_managed());
     let auth = use_auth();
     let consumer = move || auth.me().is_some_and(|u| u.role == Role::Consumer);
     view! {
@@ -82,9 +82,9 @@ pub fn AnalyticsPage() -> impl IntoView {
                 } else {
                     "Traffic, errors and latency from the events your gateways send. Publishers and admins see every API; creators see their own."
                 }}</p>
-                // The alerts the viewer manages; the server refuses them to consumers.
+                // The alerts the viewer manages; consumers manage none.
                 <Transition fallback=|| ()>
-                    {move || alerts.get().and_then(Result::ok).map(|list| {
+                    {move || alerts.get().and_then(Result::ok).flatten().map(|list| {
                         let firing: Vec<String> = list.iter().filter(|a| a.firing()).map(|a| a.name.clone()).collect();
                         let summary = match firing.len() {
                             0 => format!("{} defined, none firing.", list.len()),

@@ -10,8 +10,8 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
-    // What waits for a publisher's decision; refused (and shown as nothing) to anyone else. Its
-    // source is fixed, so the server and the hydrating browser agree on what was rendered.
+    // What waits for a publisher's decision; nothing for anyone else. Its source is fixed, so
+    // the server and the hydrating browser agree on what was rendered.
     let awaiting = Resource::new(|| (), |_| awaiting_review());
     view! {
         <Title text=""/>
@@ -47,7 +47,7 @@ pub fn HomePage() -> impl IntoView {
                             })
                             .collect_view()}
                     </section>
-                    {move || awaiting.get().and_then(Result::ok).filter(|n| *n > 0).map(|n| view! {
+                    {move || awaiting.get().and_then(Result::ok).flatten().filter(|n| *n > 0).map(|n| view! {
                         <p class="callout" data-testid="awaiting-review">
                             <a href="/publisher/approvals">{count(n, "request waits", "requests wait")} " for your review"</a>
                         </p>
