@@ -8,23 +8,34 @@ export const admin = {
 export const creator = { email: 'creator@e2e.test', password: process.env.E2E_CREATOR_PASSWORD ?? '', token: process.env.E2E_CREATOR_TOKEN ?? '' };
 export const publisher = { email: 'publisher@e2e.test', password: process.env.E2E_PUBLISHER_PASSWORD ?? '', token: process.env.E2E_PUBLISHER_TOKEN ?? '' };
 
-/** Prints browser-side panics and errors into the test output, once per page. */
-function watchErrors(page: Page) {
-  const marked = page as Page & { gatehouseWatched?: boolean };
-  if (marked.gatehouseWatched) return;
-  marked.gatehouseWatched = true;
-  page.on('pageerror', (e) => console.log(`browser error on ${page.url()}: ${e.message.slice(0, 500)}`));
+type Watched = Page & { gatehouseErrors?: string[] };
+
+/** Prints browser-side panics and errors into the test output, once per page, and keeps the
+ * uncaught ones (a wasm panic ends in one) for `hydrated` to refuse. */
+function watchErrors(page: Page): string[] {
+  const watched = page as Watched;
+  if (watched.gatehouseErrors) return watched.gatehouseErrors;
+  const uncaught: string[] = [];
+  watched.gatehouseErrors = uncaught;
+  page.on('pageerror', (e) => {
+    console.log(`browser error on ${page.url()}: ${e.message.slice(0, 500)}`);
+    uncaught.push(`${page.url()}: ${e.message.slice(0, 300)}`);
+  });
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`browser console on ${page.url()}: ${m.text().slice(0, 300)}`);
   });
+  return uncaught;
 }
 
-/** Waits until the wasm has hydrated the page, so client-side handlers are attached. */
+/** Waits until the wasm has hydrated the page, so client-side handlers are attached, and fails
+ * if the page has raised an uncaught error (a hydration mismatch panics the wasm, after which
+ * the page no longer reacts, though its server-rendered forms still post). */
 export async function hydrated(page: Page) {
-  watchErrors(page);
+  const uncaught = watchErrors(page);
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
   // Resources still loading after hydration can replace the nodes a test is about to click.
   await page.waitForLoadState('networkidle');
+  expect(uncaught, 'the browser raised no uncaught error').toEqual([]);
 }
 
 export function uniqueEmail(prefix: string) {

@@ -2,7 +2,7 @@
 //! suspend one subscription, saying why (the consumer reads it), and resume it.
 
 use crate::app::use_auth;
-use crate::functions::subscriptions::{ResumeSubscription, SuspendSubscription, load_api_subscribers};
+use crate::functions::subscriptions::{LoadApiSubscribers, ResumeSubscription, SuspendSubscription};
 use crate::time::format_date;
 use gatehouse_contract::{ApiDetail, Permission, Subscription, SubscriptionStatus};
 use leptos::prelude::*;
@@ -12,11 +12,16 @@ pub fn SubscribersTab(api: ApiDetail) -> impl IntoView {
     let reviewer = use_auth().can_untracked(Permission::ReviewApis);
     let suspend = ServerAction::<SuspendSubscription>::new();
     let resume = ServerAction::<ResumeSubscription>::new();
-    let id = api.summary.id.clone();
-    let list = Resource::new(
-        move || (suspend.version().get(), resume.version().get()),
-        move |_| load_api_subscribers(id.clone()),
-    );
+    // Loaded by an action in the browser, not a resource: this tab is built inside the API
+    // workspace's <Transition>, where a resource's id can pair with another build's data on
+    // hydration (README, "Pages render whole on the server").
+    let load = ServerAction::<LoadApiSubscribers>::new();
+    let api_id = api.summary.id.clone();
+    Effect::new(move |_| {
+        suspend.version().get();
+        resume.version().get();
+        load.dispatch(LoadApiSubscribers { api_id: api_id.clone() });
+    });
     view! {
         <section class="panel" data-testid="subscribers">
             <h2>"Subscribers"</h2>
@@ -25,8 +30,9 @@ pub fn SubscribersTab(api: ApiDetail) -> impl IntoView {
             } else {
                 "Publishers can suspend a subscription, saying why, and resume it."
             }}</p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|result| match result {
+            {move || match load.value().get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(result) => match result {
                     Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                     Ok(items) if items.is_empty() => view! { <p class="muted" data-testid="no-subscribers">"No application subscribes yet."</p> }.into_any(),
                     Ok(items) => view! {
@@ -37,8 +43,8 @@ pub fn SubscribersTab(api: ApiDetail) -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                })}
-            </Transition>
+                },
+            }}
             {move || suspend.value().get().and_then(|r| r.err()).or_else(|| resume.value().get().and_then(|r| r.err())).map(|e| view! {
                 <p class="error" role="alert">{e.message}</p>
             })}
