@@ -85,6 +85,12 @@ pub fn default_image() -> String {
     "ghcr.io/gatehouse/gateway:0.1".into()
 }
 
+/// A group's release tag in the GitOps repository: `<group>-v<major>.<minor>.<patch>`, the
+/// version being the one a gateway reports serving.
+pub fn release_tag(group: &str, version: &str) -> String {
+    format!("{group}-v{version}")
+}
+
 /// A group as listed, with what it serves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -691,7 +691,7 @@ impl Deployer {
             }
         };
         let version = format!("{ma}.{mi}.{pa}");
-        let tag = format!("{group_name}-v{version}");
+        let tag = gatehouse_contract::release_tag(group_name, &version);
 
         let t = Instant::now();
         let entries: Vec<bundle::LiveEntry> = plan
@@ -937,7 +937,7 @@ impl Deployer {
 
     /// "Live on N of M" for a release tag (`group-v1.2.0`), from the gateways' heartbeats.
     async fn live_on(&self, group: &str, tag: &str, api: Option<&str>) -> Result<(u32, u32)> {
-        match tag.strip_prefix(&format!("{group}-v")) {
+        match tag.strip_prefix(&gatehouse_contract::release_tag(group, "")) {
             Some(version) => crate::gateways::live_on(&self.db, group, version, api).await,
             None => Ok((0, 0)),
         }

@@ -692,7 +692,7 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
     let credential = ServerAction::<CreateGatewayCredential>::new();
     let for_load = group.clone();
     let group_for_list = group.clone();
-    let tag_prefix = group.clone();
+    let group_for_tags = group.clone();
     Effect::new(move |_| {
         load.dispatch(LoadGatewayInstances { group: for_load.clone() });
     });
@@ -715,7 +715,7 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
                                         None => i.api_id.clone(),
                                     }}</td>
                                     // Named by its tag, as the group's release is above.
-                                    <td>{if i.version.is_empty() { "nothing yet".to_string() } else { format!("{tag_prefix}-v{}", i.version) }}</td>
+                                    <td>{if i.version.is_empty() { "nothing yet".to_string() } else { gatehouse_contract::release_tag(&group_for_tags, &i.version) }}</td>
                                     <td class="muted">{format_utc(i.seen_at)}</td>
                                     <td>{if i.up { "up" } else { "not reporting" }}</td>
                                     <td data-testid="tier-counts">{i.tier_counts.label()}</td>
