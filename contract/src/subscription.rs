@@ -1,6 +1,7 @@
 //! Subscription tiers, subscriptions of applications to APIs, and what gateways are told about
 //! access that was taken away.
 
+use crate::{LifecycleState, VersionRef};
 use serde::{Deserialize, Serialize};
 
 /// A subscription tier: how many requests per minute a subscription may make.
@@ -45,6 +46,8 @@ pub enum SubscriptionStatus {
     /// A publisher suspended this one subscription (the comment says why): calls are refused
     /// until they resume it.
     Suspended,
+    /// The API is RETIRED: calls are refused for good; a newer version takes subscriptions.
+    Retired,
 }
 
 impl SubscriptionStatus {
@@ -56,6 +59,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Blocked => "blocked",
             SubscriptionStatus::ResubscriptionRequired => "resubscription_required",
             SubscriptionStatus::Suspended => "suspended",
+            SubscriptionStatus::Retired => "retired",
         }
     }
 
@@ -67,6 +71,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Blocked => "API blocked",
             SubscriptionStatus::ResubscriptionRequired => "subscribe again",
             SubscriptionStatus::Suspended => "suspended by a publisher",
+            SubscriptionStatus::Retired => "API retired",
         }
     }
 }
@@ -85,6 +90,13 @@ pub struct Subscription {
     pub api_name: String,
     pub api_version: String,
     pub api_context: String,
+    /// Where the API is in its lifecycle: a DEPRECATED API still takes its subscribers' calls,
+    /// and its consumers should move on.
+    pub api_state: LifecycleState,
+    /// The newest published version of the same API, when it is newer than this one: where its
+    /// consumers move to. Only in a consumer's own list (`GET /api/v1/subscriptions`).
+    #[serde(default)]
+    pub newer_version: Option<VersionRef>,
     pub tier: String,
     pub status: SubscriptionStatus,
     /// A tier the consumer asked to move to, waiting for a publisher's approval; calls go on

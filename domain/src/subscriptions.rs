@@ -9,7 +9,7 @@ use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
 use gatehouse_contract::{
     LifecycleState, NewSubscription, Permission, Revocation, Subscription, SubscriptionClaim, SubscriptionStatus, Tier,
-    WebhookEvent,
+    VersionRef, WebhookEvent,
 };
 
 /// States in which an API's subscriptions may be used (a DEPRECATED API keeps its subscribers).
@@ -56,6 +56,7 @@ fn effective(
         "rejected" => SubscriptionStatus::Rejected,
         "suspended" => SubscriptionStatus::Suspended,
         _ if api_state == "BLOCKED" => SubscriptionStatus::Blocked,
+        _ if api_state == "RETIRED" => SubscriptionStatus::Retired,
         _ if resubscribe_after.is_some_and(|after| activated_at.unwrap_or(0) < after) => {
             SubscriptionStatus::ResubscriptionRequired
         }
@@ -69,9 +70,14 @@ pub(crate) fn usable(api_state: &str, activated_at: Option<i64>, resubscribe_aft
         && effective("active", api_state, activated_at, resubscribe_after) == SubscriptionStatus::Active
 }
 
-fn subscription(row: Row) -> Subscription {
-    Subscription {
+fn subscription(row: Row) -> Result<Subscription> {
+    Ok(Subscription {
         status: effective(&row.status, &row.api_state, row.activated_at, row.resubscribe_after),
+        api_state: row
+            .api_state
+            .parse()
+            .map_err(|e: String| DomainError::Internal(format!("stored API state: {e}")))?,
+        newer_version: None,
         id: row.id,
         application_id: row.application_id,
         application_name: row.application_name,
@@ -85,14 +91,14 @@ fn subscription(row: Row) -> Subscription {
         comment: row.comment,
         created_at: row.created_at,
         activated_at: row.activated_at,
-    }
+    })
 }
 
 /// One subscription by id, whoever owns it (for the approval queue).
 pub async fn get(db: &Db, id: &str) -> Result<Subscription> {
     let row: Option<Row> =
         sqlx::query_as(&format!("{SELECT} WHERE s.id = $1")).bind(id).fetch_optional(&db.pool).await?;
-    row.map(subscription).ok_or_else(|| DomainError::NotFound(format!("subscription {id}")))
+    row.map(subscription).ok_or_else(|| DomainError::NotFound(format!("subscription {id}")))?
 }
 
 /// Subscriptions by id, whoever owns them, in one query (for a page of the approval queue);
@@ -104,7 +110,7 @@ pub async fn by_ids(db: &Db, ids: &[&str]) -> Result<std::collections::HashMap<S
     let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!("{SELECT} WHERE s.id IN ({})", placeholders.join(", "));
     let rows: Vec<Row> = ids.iter().fold(sqlx::query_as(&sql), |query, id| query.bind(*id)).fetch_all(&db.pool).await?;
-    Ok(rows.into_iter().map(|row| (row.id.clone(), subscription(row))).collect())
+    rows.into_iter().map(|row| Ok((row.id.clone(), subscription(row)?))).collect()
 }
 
 /// The actor's subscriptions, optionally of one of their applications.
@@ -117,7 +123,39 @@ pub async fn list(db: &Db, actor: &Actor, application_id: Option<&str>) -> Resul
     .bind(application_id.unwrap_or(""))
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(subscription).collect())
+    let mut subscriptions = rows.into_iter().map(subscription).collect::<Result<Vec<_>>>()?;
+    let newer = newer_versions(db, actor, application_id).await?;
+    for s in &mut subscriptions {
+        s.newer_version = newer.get(&s.api_id).cloned();
+    }
+    Ok(subscriptions)
+}
+
+/// For each API the actor's applications (or the one named) subscribe to, the newest published
+/// version of the same API created after it (in the portal's order of versions: creation, then
+/// id): where a deprecated (or simply older) version's consumers move. Every published version
+/// is listed to a signed-in consumer, so none is hidden from them.
+async fn newer_versions(
+    db: &Db,
+    actor: &Actor,
+    application_id: Option<&str>,
+) -> Result<std::collections::HashMap<String, VersionRef>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT a.id, n.id, n.version FROM subscriptions s \
+         JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id \
+         JOIN apis n ON n.lineage_id = a.lineage_id AND n.state = 'PUBLISHED' \
+         AND (n.created_at > a.created_at OR (n.created_at = a.created_at AND n.id > a.id)) \
+         WHERE ap.owner_id = $1 AND ($2 = '' OR s.application_id = $2) ORDER BY n.created_at, n.id",
+    )
+    .bind(&actor.user_id)
+    .bind(application_id.unwrap_or(""))
+    .fetch_all(&db.pool)
+    .await?;
+    // Ordered oldest first, so the newest is the one left for each API.
+    Ok(rows
+        .into_iter()
+        .map(|(api_id, id, version)| (api_id, VersionRef { id, version, state: LifecycleState::Published }))
+        .collect())
 }
 
 /// Who subscribes to an API: its owner and publishers may see it.
@@ -135,7 +173,7 @@ pub async fn of_api(db: &Db, actor: &Actor, api_id: &str) -> Result<Vec<Subscrip
         .bind(api_id)
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.into_iter().map(subscription).collect())
+    rows.into_iter().map(subscription).collect()
 }
 
 /// Subscribe one of the actor's applications to an API with a tier it offers. A rejected or
@@ -180,7 +218,10 @@ pub async fn subscribe(db: &Db, actor: &Actor, request: &NewSubscription) -> Res
                     "{app_name}'s subscription to {target} is suspended by a publisher; it stays until they resume it"
                 )));
             }
-            SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired => {}
+            // A retired API takes no subscriptions (refused above); were it published again, its
+            // old subscription would be replaced like a lapsed one.
+            SubscriptionStatus::Rejected | SubscriptionStatus::ResubscriptionRequired | SubscriptionStatus::Retired => {
+            }
         }
     }
     let now = now_ms();
@@ -329,6 +370,11 @@ pub async fn change_tier(db: &Db, actor: &Actor, id: &str, tier: &str) -> Result
         SubscriptionStatus::Suspended => {
             return Err(DomainError::Conflict(format!(
                 "{app_name}'s subscription to {target} is suspended by a publisher; its tier cannot change meanwhile"
+            )));
+        }
+        SubscriptionStatus::Retired => {
+            return Err(DomainError::Conflict(format!(
+                "{target} is retired and takes no calls; subscribe to a newer version instead"
             )));
         }
     }

@@ -741,10 +741,73 @@ async fn a_subscription_changes_tier(db: Db) {
     assert!(matches!(subscriptions::change_tier(&db, &ann, &bronze.id, "Gold").await, Err(DomainError::Conflict(_))));
 }
 
+/// The one subscription of `application` as its owner's list shows it: the API's state, the
+/// newer version offered, the status.
+async fn seen(
+    db: &Db,
+    owner: &Actor,
+    application: &str,
+) -> (LifecycleState, Option<(String, String)>, SubscriptionStatus) {
+    let listed = subscriptions::list(db, owner, Some(application)).await.expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let s = listed.into_iter().next().expect("one");
+    (s.api_state, s.newer_version.map(|v| (v.id, v.version)), s.status)
+}
+
+/// A consumer is told where to move: a newer published version shows beside the subscription,
+/// a deprecated API's subscription goes on working, and a retired API's says so and stops.
+async fn consumers_see_a_newer_version_and_a_retired_api(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let v1 =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
+    lifecycle::change(&db, &publisher, &v1.id, &step("publish")).await.expect("publish");
+    let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let request = NewSubscription { application_id: shop.id.clone(), api_id: v1.id.clone(), tier: "Gold".into() };
+    let subscription = subscriptions::subscribe(&db, &ann, &request).await.expect("subscribe");
+    assert_eq!(seen(&db, &ann, &shop.id).await, (LifecycleState::Published, None, SubscriptionStatus::Active));
+
+    // A version still being designed is nowhere to move to.
+    let v2 = apis::new_version(&db, &creator, &v1.id, "2.0.0", Some("/pets/v2".into())).await.expect("v2");
+    assert_eq!(seen(&db, &ann, &shop.id).await.1, None);
+
+    // Published, it deprecates 1.0.0, whose subscription still calls.
+    let publish = LifecycleRequest { deprecate_older_versions: true, ..step("publish") };
+    lifecycle::change(&db, &publisher, &v2.id, &publish).await.expect("publish v2");
+    assert_eq!(
+        seen(&db, &ann, &shop.id).await,
+        (LifecycleState::Deprecated, Some((v2.id.clone(), "2.0.0".to_string())), SubscriptionStatus::Active)
+    );
+    assert_eq!(subscriptions::claims(&db, &shop.id).await.expect("claims").len(), 1);
+
+    // Retired, it takes no calls, and its tier no longer changes.
+    lifecycle::change(&db, &publisher, &v1.id, &LifecycleRequest { confirm: true, ..step("retire") })
+        .await
+        .expect("retire");
+    assert_eq!(
+        seen(&db, &ann, &shop.id).await,
+        (LifecycleState::Retired, Some((v2.id.clone(), "2.0.0".to_string())), SubscriptionStatus::Retired)
+    );
+    assert!(subscriptions::claims(&db, &shop.id).await.expect("claims").is_empty());
+    let changed = subscriptions::change_tier(&db, &ann, &subscription.id, "Silver").await;
+    assert!(matches!(changed, Err(DomainError::Conflict(ref m)) if m.contains("retired")), "{changed:?}");
+    subscriptions::unsubscribe(&db, &ann, &subscription.id).await.expect("the consumer tidies up");
+
+    // The newest version has nothing newer.
+    let request = NewSubscription { api_id: v2.id.clone(), ..request };
+    subscriptions::subscribe(&db, &ann, &request).await.expect("subscribe to v2");
+    assert_eq!(seen(&db, &ann, &shop.id).await, (LifecycleState::Published, None, SubscriptionStatus::Active));
+}
+
 db_tests!(
     tiers_subscriptions_and_approval,
     the_gateway_bundle_carries_access,
     a_subscription_changes_tier,
     scopes_come_from_the_definition_and_bound_tokens,
-    a_publisher_suspends_and_resumes_a_subscription
+    a_publisher_suspends_and_resumes_a_subscription,
+    consumers_see_a_newer_version_and_a_retired_api
 );

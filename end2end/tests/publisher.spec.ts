@@ -1,7 +1,8 @@
 // The publisher's loop in a real browser: a creator imports a real definition, edits an
 // operation in the form view and sees it in the source view, cuts two revisions and compares
 // them, exports the project and imports it back; a publisher publishes and deprecates
-// (confirming); a consumer reaches none of it; a draft that never went live is deleted.
+// (confirming); a consumer reaches none of it, and is sent from the deprecated version to the
+// next one once that is published; a draft that never went live is deleted.
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -131,9 +132,10 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await expect(publisherPage.getByTestId('api-title')).toContainText('DEPRECATED');
 
   // The publisher takes the API over from its creator (Endpoints & policies → Owner), with
-  // the version the creator has begun since.
+  // the version the creator has made since (published, for the consumer below).
   const id = apiUrl.split('/').pop();
   const next = await rest(publisherPage.request, creator.token, 'POST', `/apis/${id}/versions`, { version: '2.0.0', context: '/petstore/v2' });
+  await rest(publisherPage.request, publisher.token, 'POST', `/apis/${next.id}/lifecycle`, { action: 'publish' });
   await publisherPage.goto(`${apiUrl}?tab=settings`);
   await hydrated(publisherPage);
   await publisherPage.getByTestId('new-owner').fill(publisher.email);
@@ -159,6 +161,12 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   }
   const listed = await consumerPage.request.get('/api/v1/apis');
   expect(listed.status()).toBe(403);
+
+  // The deprecated 1.0.0 sends its would-be subscribers to the published 2.0.0.
+  await consumerPage.goto(`/portal/apis/${id}`);
+  await hydrated(consumerPage);
+  await expect(consumerPage.getByTestId('deprecated')).toContainText('takes no new subscriptions');
+  await expect(consumerPage.getByTestId('deprecated').getByRole('link', { name: 'version 2.0.0' })).toHaveAttribute('href', `/portal/apis/${next.id}`);
 });
 
 const uber = path.resolve(__dirname, '../../../shared/corpus/openapi/oai-v2-uber/uber.json');

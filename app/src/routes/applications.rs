@@ -11,7 +11,7 @@ use crate::functions::applications::{
 };
 use crate::functions::subscriptions::Unsubscribe;
 use crate::time::format_utc;
-use gatehouse_contract::{Application, Permission, SubscriptionStatus};
+use gatehouse_contract::{Application, LifecycleState, Permission, Subscription, SubscriptionStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -159,7 +159,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                                 let sub_id = sub.id.clone();
                                 view! {
                                     <tr data-testid="subscription" data-api=sub.api_name.clone()>
-                                        <td><a href=format!("/portal/apis/{}", sub.api_id)>{format!("{} {}", sub.api_name, sub.api_version)}</a></td>
+                                        <td><SubscribedApi subscription=sub.clone()/></td>
                                         <td data-testid="subscription-tier">{sub.tier_label()}</td>
                                         <td>
                                             <span class=format!("badge sub-{}", sub.status.as_str()) data-testid="subscription-status">{sub.status.label()}</span>
@@ -187,6 +187,32 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The API a subscription is to, and where its consumer should move when a newer version is
+/// out: a deprecated version still answers, but not for ever; a retired one is gone from the
+/// portal, so it is named without a link.
+#[component]
+fn SubscribedApi(subscription: Subscription) -> impl IntoView {
+    let title = format!("{} {}", subscription.api_name, subscription.api_version);
+    let state = subscription.api_state;
+    let name = if state == LifecycleState::Retired {
+        view! { <span>{title}</span> }.into_any()
+    } else {
+        view! { <a href=format!("/portal/apis/{}", subscription.api_id)>{title}</a> }.into_any()
+    };
+    let deprecated =
+        (state == LifecycleState::Deprecated).then(|| view! { " " <span class="badge">"deprecated"</span> });
+    let newer = subscription.newer_version.map(|v| {
+        let lead = match state {
+            LifecycleState::Deprecated | LifecycleState::Retired => "Move to ",
+            _ => "Newer: ",
+        };
+        view! {
+            <br/><small class="muted" data-testid="newer-version">{lead}<a href=format!("/portal/apis/{}", v.id)>{format!("{} {}", subscription.api_name, v.version)}</a></small>
+        }
+    });
+    view! { {name} {deprecated} {newer} }
 }
 
 /// The curl command that exchanges client credentials for an access token at this server (as

@@ -12,7 +12,7 @@ use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
 use gatehouse_contract::{
-    AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier,
+    AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, VersionRef,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -177,7 +177,9 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                 </section>
             }.into_any()
         } else {
-            view! { <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() scopes=api.policies.scopes.clone() state=s.state/> }.into_any()
+            // The newest published version listed after this one: where a deprecated one's consumers go.
+            let successor = api.versions.iter().skip_while(|v| v.id != s.id).skip(1).filter(|v| v.state == LifecycleState::Published).last().cloned();
+            view! { <SubscribePanel api_id=s.id.clone() tiers=api.tiers.clone() scopes=api.policies.scopes.clone() state=s.state successor/> }.into_any()
         }}
         {(!api.docs.is_empty()).then(|| view! {
             <section class="panel">
@@ -401,6 +403,7 @@ fn SubscribePanel(
     tiers: Vec<Tier>,
     scopes: Vec<gatehouse_contract::Scope>,
     state: LifecycleState,
+    successor: Option<VersionRef>,
 ) -> impl IntoView {
     let auth = use_auth();
     let apps = ServerAction::<ListApplications>::new();
@@ -454,7 +457,11 @@ fn SubscribePanel(
                 </p>
             })}
             {move || match (signed_in(), open) {
-                (_, false) => view! { <p class="muted">"This version is deprecated: it takes no new subscriptions."</p> }.into_any(),
+                (_, false) => view! {
+                    <p class="muted" data-testid="deprecated">"This version is deprecated: it takes no new subscriptions."
+                        {successor.clone().map(|v| view! { " Subscribe to " <a href=format!("/portal/apis/{}", v.id)>{format!("version {}", v.version)}</a> " instead." })}
+                    </p>
+                }.into_any(),
                 (false, true) => view! { <p class="muted"><a href=sign_in.clone()>"Sign in"</a> " to subscribe one of your applications."</p> }.into_any(),
                 (true, true) => {
                     let list = apps.value().get().and_then(|r| r.ok());
