@@ -541,6 +541,31 @@ mod tests {
         assert_eq!(S::Deprecated.after(A::Publish), None);
         assert!(S::Retired.actions().is_empty(), "RETIRED is final");
     }
+
+    #[test]
+    fn a_new_version_keeps_the_shape_of_the_context() {
+        let cases = [
+            // The version as the last segment is replaced.
+            (("/pet-store/1.0.0", "1.0.0", "2.0.0"), "/pet-store/2.0.0"),
+            // A major-version segment moves with the major version.
+            (("/pizzashack/v1", "1.0.0", "2.0.0"), "/pizzashack/v2"),
+            (("/shop/V3/orders/v3", "3.2.0", "4.0.0"), "/shop/V3/orders/v4"),
+            // The same major would clash with the older version: the whole version instead.
+            (("/pizzashack/v1", "1.0.0", "1.1.0"), "/pizzashack/1.1.0"),
+            (("/pizzashack/v1", "1.0.0", "beta"), "/pizzashack/beta"),
+            // No version part: one is added.
+            (("/pizzashack", "1.0.0", "2.0.0"), "/pizzashack/2.0.0"),
+            (("/orders/", "1.0.0", "2.0.0"), "/orders/2.0.0"),
+            (("/orders/view", "1.0.0", "2.0.0"), "/orders/view/2.0.0"),
+            (("/vault", "1.0.0", "2.0.0"), "/vault/2.0.0"),
+            // A version that is no segment on its own is made one, as for a new API.
+            (("/pet-store/2024-q1", "2024 Q1", "2024 Q2"), "/pet-store/2024-q2"),
+        ];
+        for ((context, old, new), expected) in cases {
+            assert_eq!(next_context(context, old, new), expected, "{context} from {old} to {new}");
+        }
+        assert_eq!(default_context("Pet Store", "1.0.0"), "/pet-store/1.0.0");
+    }
 }
 
 /// One parameter row of the operation form.
@@ -883,4 +908,56 @@ pub struct TryResponse {
     pub cut: Option<String>,
     /// Round trip through the gateway, in milliseconds.
     pub ms: f64,
+}
+
+/// A name or version as a context segment: lower case, runs of other characters as one `-`.
+fn context_segment(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// `/pet-store/1.0.0` from a name and a version.
+pub fn default_context(name: &str, version: &str) -> String {
+    let name = context_segment(name);
+    let version = context_segment(version);
+    format!("/{}/{}", if name.is_empty() { "api" } else { &name }, if version.is_empty() { "v1" } else { &version })
+}
+
+/// The context a new version gets when none is given: the old version's, with its version part
+/// changed, so the URLs its consumers know keep their shape — `/pizzashack/v1` becomes
+/// `/pizzashack/v2` for 2.0.0 and `/pet-store/1.0.0` becomes `/pet-store/2.0.0`. When the major
+/// version stays (`/pizzashack/v1` for 1.1.0) the segment becomes the whole version, as the
+/// older one may still be live at `/pizzashack/v1`; a context without a version part gets one.
+pub fn next_context(context: &str, old_version: &str, new_version: &str) -> String {
+    let version = match context_segment(new_version) {
+        v if v.is_empty() => "v1".to_string(),
+        v => v,
+    };
+    let major = |v: &str| -> Option<u64> {
+        let digits: String = v.trim_start_matches(['v', 'V']).chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let context = context.trim_end_matches('/');
+    match context.rsplit_once('/') {
+        Some((base, last)) if !base.is_empty() && last == context_segment(old_version) => format!("{base}/{version}"),
+        Some((base, last))
+            if !base.is_empty()
+                && last.len() > 1
+                && last.starts_with(['v', 'V'])
+                && last[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            match major(new_version) {
+                Some(new_major) if Some(new_major) != major(last) => format!("{base}/v{new_major}"),
+                _ => format!("{base}/{version}"),
+            }
+        }
+        _ => format!("{context}/{version}"),
+    }
 }

@@ -222,24 +222,6 @@ pub fn check_context(context: &str) -> Result<String> {
     }
 }
 
-/// `/pet-store/1.0.0` from a name and a version.
-pub fn default_context(name: &str, version: &str) -> String {
-    let slug = |s: &str| {
-        let mut out = String::new();
-        for c in s.trim().to_lowercase().chars() {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                out.push(c);
-            } else if !out.ends_with('-') {
-                out.push('-');
-            }
-        }
-        out.trim_matches('-').to_string()
-    };
-    let name = slug(name);
-    let version = slug(version);
-    format!("/{}/{}", if name.is_empty() { "api" } else { &name }, if version.is_empty() { "v1" } else { &version })
-}
-
 /// What the portal's catalog search reads for an API while `live` is the revision its gateways
 /// serve: the name and tags (settings, which apply when saved) with the live description and
 /// operations.
@@ -417,7 +399,8 @@ pub(crate) async fn store_import(
             Ok(ImportOutcome { id, name, version, context: detail.0, updated: true, warnings: detail.1 })
         }
         None => {
-            let context = check_context(&context.unwrap_or_else(|| default_context(&name, &version)))?;
+            let context =
+                check_context(&context.unwrap_or_else(|| gatehouse_contract::default_context(&name, &version)))?;
             let id = new_id();
             // The definition's OAuth2 scopes carry over, so the gateway enforces what it says.
             let (scopes, operation_scopes) = scopes::from_definition(&imported.model);
@@ -811,7 +794,9 @@ pub async fn new_version(
     let source = to_text(&source_doc, snapshot.source_format);
     let files = MemoryFiles::single("definition", source.clone().into_bytes());
     let imported = openapi::import(&files, "definition").map_err(refused)?;
-    let context = check_context(&context.unwrap_or_else(|| default_context(&row.name, version)))?;
+    let context = check_context(
+        &context.unwrap_or_else(|| gatehouse_contract::next_context(&row.context, &row.version, version)),
+    )?;
     let new_id = new_id();
     create(
         db,
