@@ -110,6 +110,34 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// What its owner should know and act on, if anything — the API on its way out or gone,
+    /// calls refused — said for their start page. A request waiting for approval needs nothing
+    /// from them.
+    pub fn attention(&self) -> Option<String> {
+        let api = format!("{} {}", self.api_name, self.api_version);
+        let newer = self.newer_version.as_ref().map(|v| format!("; version {} is out", v.version)).unwrap_or_default();
+        match self.status {
+            SubscriptionStatus::Active if self.api_state == LifecycleState::Deprecated => {
+                Some(format!("{api} is deprecated: move before it is retired{newer}"))
+            }
+            SubscriptionStatus::Active | SubscriptionStatus::Pending => None,
+            SubscriptionStatus::Retired => Some(format!("{api} is retired: its calls are refused{newer}")),
+            SubscriptionStatus::Blocked => {
+                Some(format!("{api} is blocked by its publisher: calls are refused until it is published again"))
+            }
+            SubscriptionStatus::ResubscriptionRequired => {
+                Some(format!("{api} was published again: subscribe again to call it"))
+            }
+            SubscriptionStatus::Suspended if self.comment.is_empty() => {
+                Some(format!("a publisher suspended the subscription to {api}"))
+            }
+            SubscriptionStatus::Suspended => {
+                Some(format!("a publisher suspended the subscription to {api}: {}", self.comment))
+            }
+            SubscriptionStatus::Rejected => Some(format!("a publisher turned down tier {} for {api}", self.tier)),
+        }
+    }
+
     /// "Gold", or "Bronze (asked for Gold)" while a tier change waits for approval.
     pub fn tier_label(&self) -> String {
         match &self.requested_tier {
@@ -159,4 +187,57 @@ pub struct SubscriptionClaim {
 pub struct Revocation {
     pub subject: String,
     pub revoked_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscription(status: SubscriptionStatus, api_state: LifecycleState) -> Subscription {
+        Subscription {
+            id: "s".into(),
+            application_id: "a".into(),
+            application_name: "Shop".into(),
+            consumer: "ann@example.com".into(),
+            api_id: "p".into(),
+            api_name: "Pets".into(),
+            api_version: "1.0.0".into(),
+            api_context: "/pets/v1".into(),
+            api_state,
+            newer_version: None,
+            tier: "Gold".into(),
+            status,
+            requested_tier: None,
+            comment: String::new(),
+            created_at: 0,
+            activated_at: Some(0),
+        }
+    }
+
+    #[test]
+    fn attention_is_asked_only_where_the_owner_has_something_to_do() {
+        use LifecycleState as L;
+        use SubscriptionStatus as S;
+        assert_eq!(subscription(S::Active, L::Published).attention(), None);
+        assert_eq!(subscription(S::Pending, L::Published).attention(), None);
+        let mut deprecated = subscription(S::Active, L::Deprecated);
+        assert_eq!(deprecated.attention().as_deref(), Some("Pets 1.0.0 is deprecated: move before it is retired"));
+        deprecated.newer_version = Some(VersionRef { id: "n".into(), version: "2.0.0".into(), state: L::Published });
+        assert_eq!(
+            deprecated.attention().as_deref(),
+            Some("Pets 1.0.0 is deprecated: move before it is retired; version 2.0.0 is out")
+        );
+        assert_eq!(
+            subscription(S::Retired, L::Retired).attention().as_deref(),
+            Some("Pets 1.0.0 is retired: its calls are refused")
+        );
+        let suspended = Subscription { comment: "scraping".into(), ..subscription(S::Suspended, L::Published) };
+        assert_eq!(
+            suspended.attention().as_deref(),
+            Some("a publisher suspended the subscription to Pets 1.0.0: scraping")
+        );
+        for status in [S::Blocked, S::ResubscriptionRequired, S::Rejected] {
+            assert!(subscription(status, L::Published).attention().is_some(), "{status:?}");
+        }
+    }
 }

@@ -527,6 +527,65 @@ async fn the_audit_log_is_filtered_and_unreadable_requests_answer_json_errors(db
     }
 }
 
+/// A consumer's start page names the subscription whose API was deprecated and the version to
+/// move to; a visitor who is not signed in gets the page without it.
+async fn the_start_page_names_subscriptions_to_act_on(db: Db) {
+    use gatehouse_contract::{LifecycleState, NewSubscription};
+    use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
+    use gatehouse_domain::apis::{self, ImportRequest};
+    use gatehouse_domain::openapi::files::MemoryFiles;
+    use gatehouse_domain::{accounts, applications, subscriptions};
+    let app = app(&db);
+    for (email, role) in [("cr@example.com", Role::Creator), ("pub@example.com", Role::Publisher)] {
+        accounts::create_user(&db, "system", email, PASSWORD, role).await.expect("user");
+    }
+    let creator = accounts::actor_by_email(&db, "cr@example.com").await.expect("creator");
+    let publisher = accounts::actor_by_email(&db, "pub@example.com").await.expect("publisher");
+    let cookie = signed_in(&app, &db, "c@example.com", Role::Consumer).await;
+    let consumer = accounts::actor_by_email(&db, "c@example.com").await.expect("consumer");
+
+    let definition = "openapi: 3.0.3\ninfo: {title: Pets, version: 1.0.0}\npaths:\n  /pets:\n    get:\n      responses: {'200': {description: ok}}\n";
+    let files = MemoryFiles::single("p.yaml", definition.as_bytes().to_vec());
+    let v1 =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
+    let publish = LifecycleRequest { action: "publish".into(), ..Default::default() };
+    lifecycle::change(&db, &publisher, &v1.id, &publish).await.expect("publish");
+    let shop = applications::create(&db, &consumer, "Shop", "").await.expect("application");
+    let request = NewSubscription { application_id: shop.id, api_id: v1.id.clone(), tier: "Gold".into() };
+    subscriptions::subscribe(&db, &consumer, &request).await.expect("subscribe");
+    let start = |cookie: Option<String>| {
+        let request = match cookie {
+            Some(cookie) => get("/").header(header::COOKIE, cookie),
+            None => get("/"),
+        };
+        send(&app, request.body(Body::empty()).expect("request"))
+    };
+    let page = start(Some(cookie.clone())).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("subscriptions-to-act-on"), "nothing to act on yet");
+
+    let v2 = apis::new_version(&db, &creator, &v1.id, "2.0.0", None).await.expect("v2");
+    assert_eq!(v2.context, "/pets/v2", "the context keeps its shape");
+    let deprecate = LifecycleRequest { deprecate_older_versions: true, ..publish };
+    assert_eq!(
+        lifecycle::change(&db, &publisher, &v2.id, &deprecate).await.expect("publish v2"),
+        LifecycleState::Published
+    );
+    let page = start(Some(cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Pets 1.0.0 is deprecated: move before it is retired; version 2.0.0 is out"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("href=\"/portal/apis/{}\"", v2.id)), "links to the newer version");
+    let anonymous = start(None).await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert!(!anonymous.body.contains("subscriptions-to-act-on"));
+}
+
 db_tests!(
     the_audit_log_is_filtered_and_unreadable_requests_answer_json_errors,
     analytics_charts_are_sent_once,
@@ -543,4 +602,5 @@ db_tests!(
     wrong_password_and_unknown_user_read_the_same,
     cookie_writes_need_a_same_site_origin,
     pages_are_refused_by_role_on_the_server,
+    the_start_page_names_subscriptions_to_act_on,
 );

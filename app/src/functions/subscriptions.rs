@@ -33,6 +33,18 @@ pub async fn delete_tier(name: String) -> Result<(), AppError> {
     Ok(gatehouse_domain::tiers::delete(&context()?.db, &actor, &name).await?)
 }
 
+/// The caller's subscriptions that need them (see `Subscription::attention`), or `None` for a
+/// visitor who is not signed in: the start page asks, and must not be refused.
+#[server]
+pub async fn subscriptions_to_act_on() -> Result<Option<Vec<Subscription>>, AppError> {
+    use super::ssr::{context, permitted};
+    let Some(actor) = permitted(gatehouse_contract::Permission::UsePortal).await? else {
+        return Ok(None);
+    };
+    let all = gatehouse_domain::subscriptions::list(&context()?.db, &actor, None).await?;
+    Ok(Some(all.into_iter().filter(|s| s.attention().is_some()).collect()))
+}
+
 #[server]
 pub async fn load_subscriptions(application_id: Option<String>) -> Result<Vec<Subscription>, AppError> {
     use super::ssr::{context, require};
