@@ -127,6 +127,7 @@ test('design, revise, review and deprecate an API', async ({ browser }) => {
   await publisherPage.locator('[data-action="deprecate"]').click();
   const confirm = publisherPage.getByTestId('confirm');
   await expect(confirm).toContainText('cannot be undone');
+  await expect(publisherPage.getByTestId('confirm-subscribers')).toHaveText('No application calls it through an active subscription.');
   await expect(publisherPage.getByTestId('api-title')).toContainText('PUBLISHED');
   await publisherPage.getByTestId('confirm-action').click();
   await expect(publisherPage.getByTestId('api-title')).toContainText('DEPRECATED');

@@ -4,8 +4,12 @@
 use super::super::state_badge;
 use super::Reload;
 use crate::app::use_auth;
+use crate::components::count;
 use crate::functions::apis::{ChangeLifecycle, DeleteApi};
-use gatehouse_contract::{ApiDetail, LifecycleAction, LifecycleRequest, LifecycleState, Permission};
+use crate::functions::subscriptions::LoadApiSubscribers;
+use gatehouse_contract::{
+    ApiDetail, LifecycleAction, LifecycleRequest, LifecycleState, Permission, SubscriptionStatus,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -46,6 +50,10 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
         pending.set(None);
     };
     let run_confirmed = run.clone();
+    // Who still calls the API, asked for when a step that cannot be undone is about to be
+    // confirmed: the publisher should know whose calls deprecation or retirement touches.
+    let subscribers = ServerAction::<LoadApiSubscribers>::new();
+    let api_id = api.summary.id.clone();
     let can_publish = actions.contains(&LifecycleAction::Publish);
     let deletable = api.editable && matches!(api.summary.state, LifecycleState::Created | LifecycleState::Prototyped);
     view! {
@@ -66,10 +74,16 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
                     <div class="actions">
                         {actions.into_iter().map(|action| {
                             let run = run.clone();
+                            let api_id = api_id.clone();
                             let class = if action.is_irreversible() { "button danger" } else { "button" };
                             view! {
                                 <button class=class data-action=action.as_str() on:click=move |_| {
-                                    if action.is_irreversible() { pending.set(Some(action)); } else { run(action, false); }
+                                    if action.is_irreversible() {
+                                        pending.set(Some(action));
+                                        subscribers.dispatch(LoadApiSubscribers { api_id: api_id.clone() });
+                                    } else {
+                                        run(action, false);
+                                    }
                                 }>{action.label()}</button>
                             }
                         }).collect_view()}
@@ -82,6 +96,21 @@ pub fn LifecycleTab(api: ApiDetail) -> impl IntoView {
                     <div class="callout confirm" role="alertdialog" data-testid="confirm">
                         <p><strong>{format!("{} cannot be undone.", action.label())}</strong>
                            {if action == LifecycleAction::Retire { " A retired API is gone from the portal and its gateways for good." } else { " A deprecated API can only be retired afterwards." }}</p>
+                        {move || subscribers.value().get().and_then(Result::ok).map(|list| {
+                            let active = list.iter().filter(|s| s.status == SubscriptionStatus::Active).count() as i64;
+                            let effect = if action == LifecycleAction::Retire {
+                                "retiring refuses their calls; their owners are told to move to a newer version"
+                            } else {
+                                "deprecating keeps their calls working, takes no new subscriptions and asks their owners to move"
+                            };
+                            view! {
+                                <p data-testid="confirm-subscribers">{if active == 0 {
+                                    "No application calls it through an active subscription.".to_string()
+                                } else {
+                                    format!("{} through an active subscription: {effect}.", count(active, "application calls it", "applications call it"))
+                                }}</p>
+                            }
+                        })}
                         <button class="button danger" data-testid="confirm-action" on:click=move |_| run(action, true)>{format!("Yes, {}", action.as_str())}</button>
                         " "
                         <button class="button secondary" on:click=move |_| pending.set(None)>"Cancel"</button>
