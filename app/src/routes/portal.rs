@@ -12,7 +12,8 @@ use crate::functions::subscriptions::{ChangeSubscriptionTier, Subscribe};
 use crate::routes::publisher::state_badge;
 use crate::url::encode;
 use gatehouse_contract::{
-    AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus, Tier, VersionRef,
+    Application, AuthKind, LifecycleState, NewSubscription, Operation, PortalApi, Subscription, SubscriptionStatus,
+    Tier, VersionRef,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -429,6 +430,7 @@ fn SubscribePanel(
     let any_bound = scopes.iter().any(|s| !s.tiers.is_empty());
     let sign_in = format!("/signin?next=/portal/apis/{api_id}");
     let api_for_status = api_id.clone();
+    let api_for_deprecated = api_id.clone();
     view! {
         <section class="panel" data-testid="subscribe">
             <h2>"Subscribe"</h2>
@@ -461,6 +463,8 @@ fn SubscribePanel(
                     <p class="muted" data-testid="deprecated">"This version is deprecated: it takes no new subscriptions."
                         {successor.clone().map(|v| view! { " Subscribe to " <a href=format!("/portal/apis/{}", v.id)>{format!("version {}", v.version)}</a> " instead." })}
                     </p>
+                    // Its subscribers still call it: they see their subscriptions, as on any API's page.
+                    {apps.value().get().and_then(Result::ok).map(|list| view! { <MySubscriptions current=subscriptions_to(&list, &api_for_deprecated)/> })}
                 }.into_any(),
                 (false, true) => view! { <p class="muted"><a href=sign_in.clone()>"Sign in"</a> " to subscribe one of your applications."</p> }.into_any(),
                 (true, true) => {
@@ -470,11 +474,7 @@ fn SubscribePanel(
                         Some(list) if list.is_empty() => view! { <FirstApplication create/> }.into_any(),
                         Some(list) => {
                             let api_id = api_for_status.clone();
-                            // This API's subscriptions of the consumer's applications.
-                            let current: Vec<(String, Subscription)> = list
-                                .iter()
-                                .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
-                                .collect();
+                            let current = subscriptions_to(&list, &api_id);
                             if application.get_untracked().is_empty() && let Some(first) = list.first() {
                                 application.set(first.id.clone());
                             }
@@ -488,13 +488,7 @@ fn SubscribePanel(
                             }
                             let api_id_submit = api_id.clone();
                             view! {
-                                {(!current.is_empty()).then(|| view! {
-                                    <ul class="plain" data-testid="my-subscriptions">
-                                        {current.into_iter().map(|(app, s)| view! {
-                                            <li>{app} " · " <span data-testid="subscription-tier">{s.tier_label()}</span> " · " <span class=format!("badge sub-{}", s.status.as_str()) data-testid="subscription-status">{s.status.label()}</span></li>
-                                        }).collect_view()}
-                                    </ul>
-                                })}
+                                <MySubscriptions current/>
                                 <form class="form inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                     ev.prevent_default();
                                     match active_one() {
@@ -593,4 +587,24 @@ mod tests {
         );
         assert_eq!(credentials_label(false, LifecycleState::Published, &[], true), "none: open to anyone");
     }
+}
+
+/// This API's subscriptions among the consumer's applications, with each application's name.
+fn subscriptions_to(applications: &[Application], api_id: &str) -> Vec<(String, Subscription)> {
+    applications
+        .iter()
+        .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
+        .collect()
+}
+
+/// The consumer's subscriptions to this API: application, tier and status; nothing when none.
+#[component]
+fn MySubscriptions(current: Vec<(String, Subscription)>) -> impl IntoView {
+    (!current.is_empty()).then(|| view! {
+        <ul class="plain" data-testid="my-subscriptions">
+            {current.into_iter().map(|(app, s)| view! {
+                <li>{app} " · " <span data-testid="subscription-tier">{s.tier_label()}</span> " · " <span class=format!("badge sub-{}", s.status.as_str()) data-testid="subscription-status">{s.status.label()}</span></li>
+            }).collect_view()}
+        </ul>
+    })
 }
