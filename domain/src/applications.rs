@@ -97,11 +97,15 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     .bind(&actor.user_id)
     .fetch_all(&db.pool)
     .await?;
+    // Every application's subscriptions in one read (with the newer versions they may move to),
+    // then handed to their applications.
+    let mut subscriptions = subscriptions::list(db, actor, None).await?;
     let mut out = Vec::new();
     for (id, name, description, created_at) in rows {
         let credentials = credentials(db, &id).await?;
-        let subscriptions = subscriptions::list(db, actor, Some(&id)).await?;
-        out.push(Application { id, name, description, created_at, credentials, subscriptions });
+        let (own, rest) = subscriptions.into_iter().partition(|s| s.application_id == id);
+        subscriptions = rest;
+        out.push(Application { id, name, description, created_at, credentials, subscriptions: own });
     }
     Ok(out)
 }

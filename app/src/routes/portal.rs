@@ -555,6 +555,26 @@ fn FirstApplication(create: ServerAction<CreateApplication>) -> impl IntoView {
     }
 }
 
+/// This API's subscriptions among the consumer's applications, with each application's name.
+fn subscriptions_to(applications: &[Application], api_id: &str) -> Vec<(String, Subscription)> {
+    applications
+        .iter()
+        .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
+        .collect()
+}
+
+/// The consumer's subscriptions to this API: application, tier and status; nothing when none.
+#[component]
+fn MySubscriptions(current: Vec<(String, Subscription)>) -> impl IntoView {
+    (!current.is_empty()).then(|| view! {
+        <ul class="plain" data-testid="my-subscriptions">
+            {current.into_iter().map(|(app, s)| view! {
+                <li>{app} " · " <span data-testid="subscription-tier">{s.tier_label()}</span> " · " <span class=format!("badge sub-{}", s.status.as_str()) data-testid="subscription-status">{s.status.label()}</span></li>
+            }).collect_view()}
+        </ul>
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,24 +607,4 @@ mod tests {
         );
         assert_eq!(credentials_label(false, LifecycleState::Published, &[], true), "none: open to anyone");
     }
-}
-
-/// This API's subscriptions among the consumer's applications, with each application's name.
-fn subscriptions_to(applications: &[Application], api_id: &str) -> Vec<(String, Subscription)> {
-    applications
-        .iter()
-        .filter_map(|a| a.subscriptions.iter().find(|s| s.api_id == api_id).map(|s| (a.name.clone(), s.clone())))
-        .collect()
-}
-
-/// The consumer's subscriptions to this API: application, tier and status; nothing when none.
-#[component]
-fn MySubscriptions(current: Vec<(String, Subscription)>) -> impl IntoView {
-    (!current.is_empty()).then(|| view! {
-        <ul class="plain" data-testid="my-subscriptions">
-            {current.into_iter().map(|(app, s)| view! {
-                <li>{app} " · " <span data-testid="subscription-tier">{s.tier_label()}</span> " · " <span class=format!("badge sub-{}", s.status.as_str()) data-testid="subscription-status">{s.status.label()}</span></li>
-            }).collect_view()}
-        </ul>
-    })
 }
