@@ -817,6 +817,62 @@ pub struct Application {
     pub credentials: Vec<CredentialSummary>,
     #[serde(default)]
     pub subscriptions: Vec<crate::Subscription>,
+    /// Where Gatehouse tells the application's owner what happens to its subscriptions.
+    #[serde(default)]
+    pub webhook: Option<ApplicationWebhook>,
+}
+
+/// An application's webhook: a URL its owner's software listens on, told — signed like the
+/// admins' webhooks — when an API it subscribes to is deprecated, retired, blocked or
+/// published again, when a newer version of it is published, and when a publisher decides on,
+/// suspends or resumes one of its subscriptions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationWebhook {
+    pub id: String,
+    pub url: String,
+    pub created_at: i64,
+    /// The latest deliveries, newest first.
+    pub deliveries: Vec<crate::WebhookDelivery>,
+}
+
+/// What an application's webhook is told about, named in `X-Gatehouse-Event` and the
+/// payload's `event`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApplicationEvent {
+    /// An API it subscribes to was deprecated, retired, blocked or published again.
+    #[serde(rename = "api.lifecycle")]
+    ApiLifecycle,
+    /// A newer version of an API it subscribes to was published.
+    #[serde(rename = "api.new_version")]
+    ApiNewVersion,
+    /// A publisher approved or turned down one of its subscriptions (or a tier change), or
+    /// suspended or resumed one.
+    #[serde(rename = "subscription.changed")]
+    SubscriptionChanged,
+    /// A test delivery its owner asked for.
+    #[serde(rename = "ping")]
+    Ping,
+}
+
+impl ApplicationEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationEvent::ApiLifecycle => "api.lifecycle",
+            ApplicationEvent::ApiNewVersion => "api.new_version",
+            ApplicationEvent::SubscriptionChanged => "subscription.changed",
+            ApplicationEvent::Ping => "ping",
+        }
+    }
+}
+
+/// Where an application's webhook goes (`PUT /api/v1/applications/{id}/webhook`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationWebhookRequest {
+    /// An http(s) URL.
+    pub url: String,
 }
 
 /// A credential as listed: never its secret.

@@ -5,7 +5,7 @@
 use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
-use crate::{Actor, Db, DomainError, Result, audit, subscriptions};
+use crate::{Actor, Db, DomainError, Result, application_webhooks, audit, subscriptions};
 use base64::Engine;
 use gatehouse_contract::{Application, CredentialSummary, NewApiKey, NewClientSecret, Permission};
 use rand::RngCore;
@@ -71,6 +71,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str, description: &str) -> Re
         created_at: now,
         credentials: vec![],
         subscriptions: vec![],
+        webhook: None,
     })
 }
 
@@ -85,6 +86,7 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Application> {
         created_at,
         credentials: credentials(db, id).await?,
         subscriptions,
+        webhook: application_webhooks::of(db, id).await?,
     })
 }
 
@@ -103,9 +105,10 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     let mut out = Vec::new();
     for (id, name, description, created_at) in rows {
         let credentials = credentials(db, &id).await?;
+        let webhook = application_webhooks::of(db, &id).await?;
         let (own, rest) = subscriptions.into_iter().partition(|s| s.application_id == id);
         subscriptions = rest;
-        out.push(Application { id, name, description, created_at, credentials, subscriptions: own });
+        out.push(Application { id, name, description, created_at, credentials, subscriptions: own, webhook });
     }
     Ok(out)
 }
@@ -144,6 +147,8 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    // Its webhook (and that webhook's deliveries) with it: nothing is told of it any more.
+    sqlx::query("DELETE FROM webhooks WHERE application_id = $1").bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM applications WHERE id = $1").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     // Its tokens are self-contained: gateways must be told to refuse them.

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apis;
+pub mod application_webhooks;
 pub mod applications;
 pub mod audit;
 pub mod deploy;

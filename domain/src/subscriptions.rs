@@ -4,6 +4,7 @@
 //! (unsubscribing, revoking a credential, deleting an application) records a revocation that
 //! reaches gateways in the bundle, since the tokens they verify are self-contained.
 
+use crate::application_webhooks;
 use crate::deploy::webhooks;
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, apis, applications, audit, keys, tiers};
@@ -520,6 +521,7 @@ pub async fn suspend(db: &Db, actor: &Actor, id: &str, reason: &str) -> Result<S
     // A tier change waiting for approval has nothing left to change.
     close_requests(&mut tx, actor, id, "the subscription was suspended").await?;
     let revoked = revoke_in(&mut tx, &subject(&current.application_id, &current.api_id), now).await?;
+    application_webhooks::subscription_changed_on(&mut tx, id, "suspended").await?;
     tx.commit().await?;
     revoked.after_commit(db).await;
     let target = format!("{} {}", current.api_name, current.api_version);
@@ -539,11 +541,12 @@ pub async fn suspend(db: &Db, actor: &Actor, id: &str, reason: &str) -> Result<S
 pub async fn resume(db: &Db, actor: &Actor, id: &str) -> Result<Subscription> {
     actor.require(Permission::ReviewApis)?;
     let current = get(db, id).await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE subscriptions SET status = 'active', decided_comment = '' WHERE id = $1 AND status = 'suspended'",
     )
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::Conflict(format!(
@@ -552,6 +555,8 @@ pub async fn resume(db: &Db, actor: &Actor, id: &str) -> Result<Subscription> {
             current.status.label()
         )));
     }
+    application_webhooks::subscription_changed_on(&mut tx, id, "resumed").await?;
+    tx.commit().await?;
     let target = format!("{} {}", current.api_name, current.api_version);
     audit::record(db, &actor.email, "subscription.resumed", &target, &current.application_name).await?;
     get(db, id).await
@@ -592,21 +597,22 @@ pub(crate) async fn decide(db: &Db, actor: &Actor, id: &str, approve: bool, comm
             return Err(DomainError::Conflict("the subscription was withdrawn or decided meanwhile".into()));
         }
     }
+    let change = match (changed, approve) {
+        (true, true) => "tier_approved",
+        (true, false) => "tier_rejected",
+        (false, true) => "approved",
+        (false, false) => "rejected",
+    };
+    application_webhooks::subscription_changed_on(&mut tx, id, change).await?;
     tx.commit().await?;
     if let Some(revoked) = revoked {
         revoked.after_commit(db).await;
     }
     let s = get(db, id).await?;
-    let action = match (changed, approve) {
-        (true, true) => "subscription.tier_approved",
-        (true, false) => "subscription.tier_rejected",
-        (false, true) => "subscription.approved",
-        (false, false) => "subscription.rejected",
-    };
     audit::record(
         db,
         &actor.email,
-        action,
+        &format!("subscription.{change}"),
         &format!("{} {}", s.api_name, s.api_version),
         &format!("{} with tier {}", s.application_name, s.tier),
     )

@@ -7,6 +7,7 @@ use gatehouse_contract::{
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, docs, edit, revisions};
+use gatehouse_domain::application_webhooks::{self, Callbacks, Reach};
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::openapi::files::MemoryFiles;
@@ -538,6 +539,39 @@ db_tests!(
     the_demo_api_is_released_as_a_prototype
 );
 
+/// An application's webhook is sent its deliveries signed with its own secret, through a
+/// client that keeps to public addresses unless the server lets consumers reach private ones:
+/// a URL on this machine is never called by default.
+async fn an_applications_webhook_reaches_only_what_the_server_allows(db: Db) {
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let (url, seen) = receiver(0).await;
+    let shop = gatehouse_domain::applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let hook = application_webhooks::set(&db, &ann, &shop.id, &url, Reach::PrivateNetworksToo).await.expect("set");
+    application_webhooks::ping(&db, &ann, &shop.id).await.expect("ping");
+    let http = reqwest::Client::new();
+
+    // A server that keeps to public addresses does not call it, and says why.
+    let public_only = Callbacks::new(Reach::PublicOnly).expect("webhook client");
+    assert_eq!(webhooks::deliver_due(&db, &http, &public_only).await.expect("deliver"), 1);
+    let refused = application_webhooks::get(&db, &ann, &shop.id).await.expect("get").expect("hook").deliveries;
+    assert_eq!((refused[0].status.as_str(), refused[0].attempts), ("pending", 1));
+    assert!(refused[0].last_error.contains("public addresses only"), "{}", refused[0].last_error);
+    assert!(seen.lock().expect("lock").is_empty());
+
+    // One that lets consumers reach private networks does.
+    sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
+    let private_too = Callbacks::new(Reach::PrivateNetworksToo).expect("webhook client");
+    assert_eq!(webhooks::deliver_due(&db, &http, &private_too).await.expect("deliver"), 1);
+    let delivered = application_webhooks::get(&db, &ann, &shop.id).await.expect("get").expect("hook").deliveries;
+    assert_eq!((delivered[0].status.as_str(), delivered[0].last_status), ("delivered", Some(200)));
+    let calls = seen.lock().expect("lock").clone();
+    let (event, signature, body) = &calls[0];
+    assert_eq!(event, "ping");
+    assert_eq!(signature, &webhooks::signature(&hook.secret, body), "signed with the application's secret");
+    let payload: serde_json::Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(payload["application"]["name"], "Shop");
+}
+
 /// A local receiver standing in for Jenkins / GitHub Actions: records what it is sent.
 async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -621,8 +655,9 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     let deployment = deployer.approve(&admin, &request, "").await.expect("approve").deployment.expect("deployed");
 
     let http = reqwest::Client::new();
+    let callbacks = Callbacks::new(Reach::PublicOnly).expect("webhook client");
     // First attempt: the receiver answers 500; the delivery stays pending with a backoff.
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 1);
     let after_first = webhooks::deliveries(&db, None, None, 10).await.expect("list");
     assert_eq!(
         (after_first[0].status.as_str(), after_first[0].attempts, after_first[0].last_status),
@@ -630,7 +665,7 @@ async fn deployments_are_posted_to_webhooks_signed_and_retried(db: Db) {
     );
     // Make it due now instead of waiting out the backoff.
     sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = 0").execute(&db.pool).await.expect("due");
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 1);
     let delivered = webhooks::deliveries(&db, None, None, 10).await.expect("list");
     assert_eq!((delivered[0].status.as_str(), delivered[0].attempts), ("delivered", 2));
 
@@ -694,7 +729,8 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     assert_eq!(told, expected);
     assert!(queued.iter().all(|d| d.event == "api.lifecycle" && d.subject == api.id));
     let http = reqwest::Client::new();
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 2);
+    let callbacks = Callbacks::new(Reach::PublicOnly).expect("webhook client");
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 2);
     let calls = seen.lock().expect("lock").clone();
     let payload: serde_json::Value = serde_json::from_slice(&calls[0].2).expect("json");
     assert_eq!((payload["from"].as_str(), payload["to"].as_str()), (Some("CREATED"), Some("PUBLISHED")));
@@ -714,7 +750,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     // The request for review is announced first.
     let requested = webhooks::deliveries(&db, None, None, 1).await.expect("deliveries").remove(0);
     assert_eq!((requested.event.as_str(), requested.subject.as_str()), ("approval.requested", request_id.as_str()));
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
     let payload: serde_json::Value = serde_json::from_slice(&calls[2].2).expect("json");
     assert_eq!(
@@ -738,7 +774,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
         ]
     );
     assert_eq!(webhooks::deliveries(&db, None, None, 10).await.expect("deliveries").len(), 5);
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 2);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 2);
     let calls = seen.lock().expect("lock").clone();
     let sent = |event: &str| -> serde_json::Value {
         let call = calls.iter().rev().find(|c| c.0 == event).expect("sent");
@@ -759,7 +795,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     );
     assert!(matches!(webhooks::ping(&db, &publisher, &alerts_only.id).await, Err(DomainError::Forbidden(_))));
     assert!(matches!(webhooks::ping(&db, &admin, "no-such-hook").await, Err(DomainError::NotFound(_))));
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
     let (event, signature, body) = calls.last().expect("the ping");
     assert_eq!(event, "ping");
@@ -772,7 +808,7 @@ async fn webhooks_hear_their_events_and_deliveries_can_be_repeated(db: Db) {
     let pending = webhooks::redeliver(&db, &admin, &repeat.id).await;
     assert!(matches!(pending, Err(DomainError::Conflict(_))), "still being tried: {pending:?}");
     assert!(matches!(webhooks::redeliver(&db, &publisher, &ping.id).await, Err(DomainError::Forbidden(_))));
-    assert_eq!(webhooks::deliver_due(&db, &http).await.expect("deliver"), 1);
+    assert_eq!(webhooks::deliver_due(&db, &http, &callbacks).await.expect("deliver"), 1);
     let calls = seen.lock().expect("lock").clone();
     let [.., first, again] = calls.as_slice() else { panic!("two pings: {calls:?}") };
     assert_eq!((again.0.as_str(), &again.2), ("ping", &first.2), "the same payload");
@@ -878,7 +914,8 @@ async fn a_groups_webhook_hears_only_its_groups_events(db: Db) {
 db_tests!(
     deployments_are_posted_to_webhooks_signed_and_retried,
     webhooks_hear_their_events_and_deliveries_can_be_repeated,
-    a_groups_webhook_hears_only_its_groups_events
+    a_groups_webhook_hears_only_its_groups_events,
+    an_applications_webhook_reaches_only_what_the_server_allows
 );
 
 /// Releases reach the GitOps remote (a real bare repository standing in for the Git host): a

@@ -10,6 +10,7 @@ use gatehouse_contract::{
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::{self, ImportRequest, revisions};
+use gatehouse_domain::application_webhooks::{self, Reach};
 use gatehouse_domain::deploy::webhooks::{self, WebhookRequest};
 use gatehouse_domain::deploy::{Deployer, access};
 use gatehouse_domain::openapi::files::MemoryFiles;
@@ -803,11 +804,161 @@ async fn consumers_see_a_newer_version_and_a_retired_api(db: Db) {
     assert_eq!(seen(&db, &ann, &shop.id).await, (LifecycleState::Published, None, SubscriptionStatus::Active));
 }
 
+/// What an application's webhook was told, oldest first: (event, payload).
+async fn told(db: &Db, owner: &Actor, application: &str) -> Vec<(String, serde_json::Value)> {
+    let hook = application_webhooks::get(db, owner, application).await.expect("get").expect("a webhook");
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event, payload FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at, id")
+            .bind(&hook.id)
+            .fetch_all(&db.pool)
+            .await
+            .expect("deliveries");
+    rows.into_iter().map(|(event, payload)| (event, serde_json::from_str(&payload).expect("json"))).collect()
+}
+
+async fn applications_are_told_what_happens_to_their_subscriptions(db: Db) {
+    let creator = user(&db, "creator@example.com", Role::Creator).await;
+    let publisher = user(&db, "publisher@example.com", Role::Publisher).await;
+    let ann = user(&db, "ann@example.com", Role::Consumer).await;
+    let bob = user(&db, "bob@example.com", Role::Consumer).await;
+    let files = MemoryFiles::single("p.yaml", PETS.as_bytes().to_vec());
+    let v1 =
+        apis::import(&db, &creator, ImportRequest { files: &files, entry: "p.yaml", context: Some("/pets/v1".into()) })
+            .await
+            .expect("import");
+    let platinum = Tier {
+        name: "Platinum".into(),
+        requests_per_minute: Some(20_000),
+        description: "for partners".into(),
+        needs_approval: true,
+    };
+    tiers::create(&db, &publisher, &platinum).await.expect("tier");
+    let detail = apis::get(&db, &creator, &v1.id).await.expect("get");
+    let mut settings = settings_with(&detail, detail.policies.clone());
+    settings.policies.tiers = vec!["Gold".into(), "Platinum".into()];
+    apis::save_settings(&db, &creator, &v1.id, settings, detail.edit_version).await.expect("settings");
+    lifecycle::change(&db, &publisher, &v1.id, &step("publish")).await.expect("publish");
+
+    // Only its owner sets an application's webhook, and only to a public address by default.
+    let shop = applications::create(&db, &ann, "Shop", "").await.expect("app");
+    let url = "https://hooks.example.com/shop";
+    let private =
+        application_webhooks::set(&db, &ann, &shop.id, "http://169.254.169.254/latest", Reach::PublicOnly).await;
+    assert!(matches!(private, Err(DomainError::Invalid { ref field, .. }) if field == "url"), "{private:?}");
+    let others = application_webhooks::set(&db, &bob, &shop.id, url, Reach::PublicOnly).await;
+    assert!(matches!(others, Err(DomainError::NotFound(_))), "{others:?}");
+    let first = application_webhooks::set(&db, &ann, &shop.id, "https://old.example.com/", Reach::PublicOnly)
+        .await
+        .expect("set");
+    let hook = application_webhooks::set(&db, &ann, &shop.id, url, Reach::PublicOnly).await.expect("set again");
+    assert_eq!(hook.id, first.id, "setting again replaces the URL");
+    assert_ne!(hook.secret, first.secret, "… and the secret");
+    assert!(hook.secret.starts_with("whsec_"));
+    assert!(matches!(application_webhooks::get(&db, &bob, &shop.id).await, Err(DomainError::NotFound(_))));
+    let shown = applications::get(&db, &ann, &shop.id).await.expect("app").webhook.expect("listed with its app");
+    assert_eq!(shown.url, url);
+    // It is the consumer's, not one of the admins' webhooks.
+    assert!(webhooks::list(&db).await.expect("admin list").is_empty());
+
+    // Another application is subscribed but has no webhook; a third has one but no subscription.
+    let bobs = applications::create(&db, &bob, "Bob's", "").await.expect("app");
+    let idle = applications::create(&db, &bob, "Idle", "").await.expect("app");
+    application_webhooks::set(&db, &bob, &idle.id, "https://bob.example.com/", Reach::PublicOnly).await.expect("set");
+    let gold = |application_id: &str| NewSubscription {
+        application_id: application_id.into(),
+        api_id: v1.id.clone(),
+        tier: "Gold".into(),
+    };
+    subscriptions::subscribe(&db, &bob, &gold(&bobs.id)).await.expect("bob subscribes");
+
+    // A publisher's decisions on the subscription, the reason for a suspension included.
+    let request = NewSubscription { tier: "Platinum".into(), ..gold(&shop.id) };
+    let sub = subscriptions::subscribe(&db, &ann, &request).await.expect("subscribe");
+    let approval: String = sqlx::query_scalar("SELECT id FROM approvals WHERE subscription_id = $1")
+        .bind(&sub.id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("approval");
+    let deployer = Deployer::new(db.clone(), std::env::temp_dir().join(format!("gatehouse-{}", uuid::Uuid::new_v4())));
+    deployer.approve(&publisher, &approval, "welcome aboard").await.expect("approve");
+    subscriptions::suspend(&db, &publisher, &sub.id, "unpaid invoice").await.expect("suspend");
+    subscriptions::resume(&db, &publisher, &sub.id).await.expect("resume");
+
+    // A new version, published over the old one; then the old one retired.
+    let v2 = apis::new_version(&db, &creator, &v1.id, "2.0.0", Some("/pets/v2".into())).await.expect("v2");
+    let publish = LifecycleRequest { deprecate_older_versions: true, ..step("publish") };
+    lifecycle::change(&db, &publisher, &v2.id, &publish).await.expect("publish v2");
+    lifecycle::change(&db, &publisher, &v1.id, &LifecycleRequest { confirm: true, ..step("retire") })
+        .await
+        .expect("retire");
+
+    let told = told(&db, &ann, &shop.id).await;
+    let summary: Vec<(&str, &str)> = told
+        .iter()
+        .map(|(event, p)| {
+            let what = p.get("change").or_else(|| p.get("to")).or_else(|| p["newer_version"].get("version"));
+            (event.as_str(), what.and_then(|w| w.as_str()).unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("subscription.changed", "approved"),
+            ("subscription.changed", "suspended"),
+            ("subscription.changed", "resumed"),
+            ("api.lifecycle", "DEPRECATED"),
+            ("api.new_version", "2.0.0"),
+            ("api.lifecycle", "RETIRED"),
+        ]
+    );
+    let (_, approved) = &told[0];
+    assert_eq!(
+        (approved["application"]["name"].as_str(), approved["api"]["version"].as_str(), approved["comment"].as_str()),
+        (Some("Shop"), Some("1.0.0"), Some("welcome aboard"))
+    );
+    assert_eq!(
+        (told[1].1["status"].as_str(), told[1].1["comment"].as_str()),
+        (Some("suspended"), Some("unpaid invoice"))
+    );
+    let (_, newer) = &told[4];
+    assert_eq!(
+        (
+            newer["api"]["id"].as_str(),
+            newer["newer_version"]["id"].as_str(),
+            newer["newer_version"]["context"].as_str()
+        ),
+        (Some(v1.id.as_str()), Some(v2.id.as_str()), Some("/pets/v2"))
+    );
+    assert_eq!(told[3].1["from"].as_str(), Some("PUBLISHED"));
+    assert!(told.iter().all(|(_, p)| p["subscription"].as_str() == Some(sub.id.as_str())));
+    // Consumers are not told who did it.
+    assert!(told.iter().all(|(_, p)| p.get("by").is_none()));
+    // An application not subscribed hears nothing; the admins' deliveries do not list these.
+    assert_eq!(told_count(&db, &bob, &idle.id).await, 0);
+    assert!(webhooks::deliveries(&db, None, None, 100).await.expect("admin deliveries").is_empty());
+
+    // A test delivery on request; removing the webhook, or the application, ends it.
+    let ping = application_webhooks::ping(&db, &ann, &shop.id).await.expect("ping");
+    assert_eq!((ping.event.as_str(), ping.status.as_str()), ("ping", "pending"));
+    assert!(matches!(application_webhooks::ping(&db, &bob, &shop.id).await, Err(DomainError::NotFound(_))));
+    application_webhooks::remove(&db, &ann, &shop.id).await.expect("remove");
+    assert_eq!(application_webhooks::get(&db, &ann, &shop.id).await.expect("get"), None);
+    assert!(matches!(application_webhooks::remove(&db, &ann, &shop.id).await, Err(DomainError::NotFound(_))));
+    applications::delete(&db, &bob, &idle.id).await.expect("delete app");
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhooks").fetch_one(&db.pool).await.expect("count");
+    assert_eq!(left, 0);
+}
+
+async fn told_count(db: &Db, owner: &Actor, application: &str) -> usize {
+    application_webhooks::get(db, owner, application).await.expect("get").map_or(0, |h| h.deliveries.len())
+}
+
 db_tests!(
     tiers_subscriptions_and_approval,
     the_gateway_bundle_carries_access,
     a_subscription_changes_tier,
     scopes_come_from_the_definition_and_bound_tokens,
     a_publisher_suspends_and_resumes_a_subscription,
-    consumers_see_a_newer_version_and_a_retired_api
+    consumers_see_a_newer_version_and_a_retired_api,
+    applications_are_told_what_happens_to_their_subscriptions
 );

@@ -2,6 +2,7 @@
 //! rest is the publisher's, who may not publish their own work. Every step is audited.
 
 use super::{load, load_editable};
+use crate::application_webhooks::{self, ApiRef};
 use crate::deploy::webhooks;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
@@ -145,7 +146,9 @@ impl<'a> Announced<'a> {
         Announced { group: Some(group), ..self }
     }
 
-    /// Queue the `api.lifecycle` webhooks: which API moved from where to where, by whom and why.
+    /// Queue the `api.lifecycle` webhooks — the admins': which API moved from where to where,
+    /// by whom and why; its subscribers' applications': where it moved, and that a newer
+    /// version is out when it is a new version's first publication.
     pub(crate) async fn enqueue(
         &self,
         conn: &mut sqlx::AnyConnection,
@@ -157,7 +160,9 @@ impl<'a> Announced<'a> {
             "event": WebhookEvent::ApiLifecycle, "api_id": self.id, "name": self.name, "version": self.version,
             "context": self.context, "group": self.group, "from": from, "to": to, "by": actor.email, "comment": comment,
         });
-        webhooks::enqueue_on(conn, self.id, WebhookEvent::ApiLifecycle, self.group, &payload).await
+        let api = ApiRef { id: self.id, name: self.name, version: self.version, context: self.context };
+        let told = application_webhooks::api_moved_on(conn, &api, (from, to)).await?;
+        Ok(webhooks::enqueue_on(conn, self.id, WebhookEvent::ApiLifecycle, self.group, &payload).await? + told)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod webhooks;
 
 use crate::apis::lifecycle::Announced;
 use crate::apis::{self, docs, project, revisions};
+use crate::application_webhooks::{Callbacks, Reach};
 use crate::openapi::{design, diff};
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups, subscriptions};
@@ -40,6 +41,8 @@ pub struct Deployer {
     remote: Option<Remote>,
     push_wanted: Notify,
     push_lock: Mutex<()>,
+    /// Where applications' webhooks may be sent.
+    callbacks: Reach,
 }
 
 /// The release version of a group after a change, by the documented rule: the first release
@@ -203,6 +206,12 @@ impl Deployer {
 
     /// A deployer whose releases are also pushed to `remote` (run [`Deployer::run_mirror`]).
     pub fn pushing_to(db: Db, repo: PathBuf, remote: Option<Remote>) -> Arc<Self> {
+        Deployer::configured(db, repo, remote, Reach::default())
+    }
+
+    /// A deployer pushing releases to `remote`, whose applications' webhooks may be sent to
+    /// the addresses `callbacks` allows.
+    pub fn configured(db: Db, repo: PathBuf, remote: Option<Remote>, callbacks: Reach) -> Arc<Self> {
         let (changed, _) = watch::channel(0);
         Arc::new(Deployer {
             db,
@@ -213,7 +222,13 @@ impl Deployer {
             remote,
             push_wanted: Notify::new(),
             push_lock: Mutex::new(()),
+            callbacks,
         })
+    }
+
+    /// Where applications' webhooks may be sent (what setting one checks its URL against).
+    pub fn callbacks(&self) -> Reach {
+        self.callbacks
     }
 
     /// Notified with a counter each time any group's bundle changes.
@@ -223,8 +238,15 @@ impl Deployer {
 
     /// Deliver due webhooks forever (spawned by the server).
     pub async fn run_webhooks(self: Arc<Self>) {
+        let callbacks = match Callbacks::new(self.callbacks) {
+            Ok(callbacks) => callbacks,
+            Err(e) => {
+                tracing::error!(error = %e, "webhooks cannot be sent");
+                return;
+            }
+        };
         loop {
-            if let Err(e) = webhooks::deliver_due(&self.db, &self.http).await {
+            if let Err(e) = webhooks::deliver_due(&self.db, &self.http, &callbacks).await {
                 tracing::warn!(error = %e, "webhook delivery round failed");
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -5,7 +5,12 @@
 //! group's team runs its own pipeline for its own releases.
 //! Deliveries are stored first and retried with exponential backoff; the UI lists them, sends
 //! a test `ping` and sends a finished delivery again.
+//!
+//! Applications' webhooks (`crate::application_webhooks`) share the table, the queue and the
+//! signing; the functions here that list or change webhooks see only the admins' ones
+//! (`application_id = ''`).
 
+use crate::application_webhooks::Callbacks;
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 pub use gatehouse_contract::{NewWebhook, Webhook, WebhookDelivery as Delivery, WebhookEvent, WebhookRequest};
@@ -36,9 +41,7 @@ pub async fn create(db: &Db, actor: &Actor, request: &WebhookRequest) -> Result<
     }
     let events = parse_events(&request.events)?;
     let groups = existing_groups(db, &request.groups).await?;
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = format!("whsec_{}", hex::encode(bytes));
+    let secret = new_secret();
     let id = new_id();
     sqlx::query(
         "INSERT INTO webhooks (id, url, secret, events, groups, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -55,6 +58,13 @@ pub async fn create(db: &Db, actor: &Actor, request: &WebhookRequest) -> Result<
     let hears = format!("{} of {}", WebhookEvent::label_of(&events), groups_label(&groups));
     audit::record(db, &actor.email, "webhook.created", url, &hears).await?;
     Ok(NewWebhook { id, url: url.to_string(), secret })
+}
+
+/// A signing secret: 192 random bits.
+pub(crate) fn new_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("whsec_{}", hex::encode(bytes))
 }
 
 /// The named events, each once; unknown names are refused by name.
@@ -101,7 +111,8 @@ fn split_events(column: &str) -> Vec<WebhookEvent> {
 
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     actor.require(Permission::Administer)?;
-    let done = sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&db.pool).await?;
+    let done =
+        sqlx::query("DELETE FROM webhooks WHERE id = $1 AND application_id = ''").bind(id).execute(&db.pool).await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound(format!("webhook {id}")));
     }
@@ -114,10 +125,11 @@ pub async fn list(db: &Db) -> Result<Vec<Webhook>> {
 }
 
 async fn list_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<Webhook>> {
-    let rows: Vec<(String, String, String, String, i64)> =
-        sqlx::query_as("SELECT id, url, events, groups, created_at FROM webhooks ORDER BY created_at")
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, url, events, groups, created_at FROM webhooks WHERE application_id = '' ORDER BY created_at",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, url, events, groups, created_at)| Webhook {
@@ -130,9 +142,10 @@ async fn list_on(conn: &mut sqlx::AnyConnection) -> Result<Vec<Webhook>> {
         .collect())
 }
 
-const DELIVERY_COLUMNS: &str = "id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at";
+pub(crate) const DELIVERY_COLUMNS: &str = "id, webhook_id, subject, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at";
 
-/// Recent deliveries, newest first: all, or one webhook's, or those with one status.
+/// Recent deliveries to the admins' webhooks, newest first: all, or one webhook's, or those
+/// with one status.
 pub async fn deliveries(db: &Db, webhook: Option<&str>, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>> {
     if let Some(status) = status
         && !["pending", "delivered", "failed"].contains(&status)
@@ -141,6 +154,7 @@ pub async fn deliveries(db: &Db, webhook: Option<&str>, status: Option<&str>, li
     }
     Ok(sqlx::query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ($1 = '' OR webhook_id = $1) AND ($2 = '' OR status = $2) \
+         AND webhook_id IN (SELECT id FROM webhooks WHERE application_id = '') \
          ORDER BY created_at DESC, id DESC LIMIT $3"
     ))
     .bind(webhook.unwrap_or_default())
@@ -150,7 +164,7 @@ pub async fn deliveries(db: &Db, webhook: Option<&str>, status: Option<&str>, li
     .await?)
 }
 
-async fn delivery(db: &Db, id: &str) -> Result<Delivery> {
+pub(crate) async fn delivery(db: &Db, id: &str) -> Result<Delivery> {
     sqlx::query_as(&format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -192,7 +206,7 @@ pub async fn enqueue_on(
     Ok(queued)
 }
 
-async fn queue(
+pub(crate) async fn queue(
     conn: &mut sqlx::AnyConnection,
     hook: &str,
     subject: &str,
@@ -239,11 +253,13 @@ pub async fn ping(db: &Db, actor: &Actor, id: &str) -> Result<Delivery> {
 /// outcome) — after a receiver's outage outlasted the retries, say.
 pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: &str) -> Result<Delivery> {
     actor.require(Permission::Administer)?;
-    let row: Option<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT webhook_id, subject, event, payload, status FROM webhook_deliveries WHERE id = $1")
-            .bind(delivery_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT d.webhook_id, d.subject, d.event, d.payload, d.status FROM webhook_deliveries d \
+         JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1 AND w.application_id = ''",
+    )
+    .bind(delivery_id)
+    .fetch_optional(&db.pool)
+    .await?;
     let Some((hook, subject, event, payload, status)) = row else {
         return Err(DomainError::NotFound(format!("webhook delivery {delivery_id}")));
     };
@@ -259,26 +275,39 @@ pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: &str) -> Result<Deli
     delivery(db, &id).await
 }
 
-/// Send every delivery that is due; returns how many were attempted.
-pub async fn deliver_due(db: &Db, http: &reqwest::Client) -> Result<usize> {
-    let due: Vec<(String, String, String, String, i64, String)> = sqlx::query_as(
-        "SELECT d.id, w.url, w.secret, d.payload, d.attempts, d.event FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+/// Send every delivery that is due — to the admins' webhooks with `http`, to applications'
+/// with `callbacks`, which keeps to the addresses consumers may reach — and returns how many
+/// were attempted.
+pub async fn deliver_due(db: &Db, http: &reqwest::Client, callbacks: &Callbacks) -> Result<usize> {
+    type Due = (String, String, String, String, i64, String, String);
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT d.id, w.url, w.secret, d.payload, d.attempts, d.event, w.application_id FROM webhook_deliveries d \
+         JOIN webhooks w ON w.id = d.webhook_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT 20",
     )
     .bind(now_ms())
     .fetch_all(&db.pool)
     .await?;
-    for (id, url, secret, payload, attempts, event) in &due {
-        let result = http
-            .post(url)
-            .header("content-type", "application/json")
-            .header("x-gatehouse-event", event)
-            .header("x-gatehouse-delivery", id)
-            .header("x-gatehouse-signature-256", signature(secret, payload.as_bytes()))
-            .body(payload.clone())
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await;
+    for (id, url, secret, payload, attempts, event, application) in &due {
+        let post = |client: &reqwest::Client| {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("x-gatehouse-event", event)
+                .header("x-gatehouse-delivery", id)
+                .header("x-gatehouse-signature-256", signature(secret, payload.as_bytes()))
+                .body(payload.clone())
+                .timeout(Duration::from_secs(10))
+                .send()
+        };
+        let result = if application.is_empty() {
+            post(http).await.map_err(|e| e.to_string())
+        } else {
+            match callbacks.refusal(url) {
+                Some(refused) => Err(refused),
+                None => post(callbacks.client()).await.map_err(|e| callbacks.explain(e)),
+            }
+        };
         let attempts = attempts + 1;
         let now = now_ms();
         match result {
@@ -294,7 +323,7 @@ pub async fn deliver_due(db: &Db, http: &reqwest::Client) -> Result<usize> {
             other => {
                 let (code, error) = match other {
                     Ok(r) => (Some(r.status().as_u16() as i64), format!("answered {}", r.status())),
-                    Err(e) => (None, e.to_string()),
+                    Err(e) => (None, e),
                 };
                 // 1 s, 2 s, 4 s … capped at an hour.
                 let backoff = 1000 * 2_i64.pow((attempts as u32 - 1).min(12)).min(3600);
