@@ -604,6 +604,18 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<i64>,
 }
 
+impl WebhookDelivery {
+    /// What the receiver said last: its status, or why no answer came (the error already names
+    /// a refusing receiver's status).
+    pub fn last_answer(&self) -> String {
+        match (&self.last_status, self.last_error.as_str()) {
+            (_, error) if !error.is_empty() => error.to_string(),
+            (Some(status), _) => status.to_string(),
+            (None, _) => String::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,11 +133,9 @@ export async function deployApi(
 
 /**
  * The signed-in consumer, who has no application yet, creates `application` in the API's
- * subscribe panel, subscribes it with Gold, opens the first operation's try-it console and
- * sends until the group's gateway answers 200 (it starts within seconds of the group's
- * creation). Returns the operation's locator.
+ * subscribe panel and subscribes it with Gold.
  */
-export async function subscribeAndTry(page: Page, apiId: string, application: string) {
+export async function subscribe(page: Page, apiId: string, application: string) {
   await page.goto(`/portal/apis/${apiId}`);
   await hydrated(page);
   // A consumer with no application yet creates its first one in the subscribe panel.
@@ -148,6 +146,15 @@ export async function subscribeAndTry(page: Page, apiId: string, application: st
   await page.getByTestId('subscribe-tier').selectOption('Gold');
   await page.getByTestId('subscribe-button').click();
   await expect(page.getByTestId('subscribed')).toContainText(`${application} is subscribed with tier Gold`);
+}
+
+/**
+ * [subscribe], then opens the first operation's try-it console and sends until the group's
+ * gateway answers 200 (it starts within seconds of the group's creation). Returns the
+ * operation's locator.
+ */
+export async function subscribeAndTry(page: Page, apiId: string, application: string) {
+  await subscribe(page, apiId, application);
   const operation = page.getByTestId('reference-operation').first();
   await operation.locator('summary').click();
   await operation.getByTestId('try-open').click();

@@ -1,17 +1,19 @@
 // An admin adds a webhook that hears only lifecycle changes, sees a publish reach it signed,
 // tests it with a ping, sends a delivery again and removes it; a second webhook for one gateway
-// group hears that group's publish and not another API's — against a real receiver.
+// group hears that group's publish and not another API's. A consumer gives an application a
+// webhook, tests it, and hears the API it subscribes to deprecated. Against real receivers.
 import { test, expect } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { admin, creator, hydrated, publisher, rest, signIn } from './helpers';
+import { admin, creator, hydrated, publisher, rest, signIn, signUp, subscribe } from './helpers';
 
 type Received = { path: string; event: string; signature: string; body: string };
 
-test('an admin chooses what a webhook hears, tests it and sends a delivery again', async ({ page, request }) => {
+/** A receiver on this machine that records what it is sent; `url` ends in /hook. */
+async function listen() {
   const received: Received[] = [];
-  const receiver = createServer((req, res) => {
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
@@ -19,8 +21,12 @@ test('an admin chooses what a webhook hears, tests it and sends a delivery again
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { received, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+}
+
+test('an admin chooses what a webhook hears, tests it and sends a delivery again', async ({ page, request }) => {
+  const { received, server: receiver, url } = await listen();
   const groupUrl = url.replace('/hook', '/group-hook');
   await rest(request, publisher.token, 'POST', '/gateway-groups', { name: 'hooked-apis', host: 'hooked.example.com' });
   try {
@@ -87,6 +93,48 @@ test('an admin chooses what a webhook hears, tests it and sends a delivery again
     await hook.getByRole('button', { name: 'Remove' }).click();
     await hook.getByRole('button', { name: 'Yes, remove' }).click();
     await expect(page.getByTestId('webhook').filter({ hasText: url })).toHaveCount(0);
+  } finally {
+    receiver.close();
+  }
+});
+
+test('a consumer\'s application is told when the API it subscribes to is deprecated', async ({ page, request }) => {
+  const { received, server: receiver, url } = await listen();
+  try {
+    const definition = 'openapi: 3.0.3\ninfo: {title: Told, version: 1.0.0}\npaths:\n  /x:\n    get:\n      responses: {"200": {description: ok}}\n';
+    const api = await rest(request, creator.token, 'POST', '/apis/import?context=/told/v1', definition, 'application/yaml');
+    await rest(request, publisher.token, 'POST', `/apis/${api.id}/lifecycle`, { action: 'publish' });
+    await signUp(page, 'listener');
+    await subscribe(page, api.id, 'Listener');
+
+    await page.goto('/applications');
+    await hydrated(page);
+    const card = page.getByTestId('application').filter({ hasText: 'Listener' });
+    await card.getByLabel('URL').fill(url);
+    await card.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = (await page.getByTestId('new-webhook-secret').locator('code.secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_[0-9a-f]{48}$/);
+    await expect(card.getByTestId('webhook-url')).toHaveText(url);
+
+    // Send test: a ping the page shows delivered without a reload.
+    await card.getByTestId('ping-webhook').click();
+    const pings = card.getByTestId('webhook-delivery').filter({ hasText: 'ping' });
+    await expect(pings.getByTestId('webhook-delivery-status')).toHaveText('delivered', { timeout: 15_000 });
+
+    // The publisher deprecates the API: the application hears it, signed with its secret.
+    await rest(request, publisher.token, 'POST', `/apis/${api.id}/lifecycle`, { action: 'deprecate', confirm: true });
+    await expect.poll(() => received.filter((r) => r.event === 'api.lifecycle').length, { timeout: 15_000 }).toBe(1);
+    const told = received.find((r) => r.event === 'api.lifecycle')!;
+    expect(told.signature).toBe(`sha256=${createHmac('sha256', secret).update(told.body).digest('hex')}`);
+    expect(JSON.parse(told.body)).toMatchObject({
+      application: { name: 'Listener' },
+      api: { id: api.id, name: 'Told', version: '1.0.0', context: '/told/v1' },
+      from: 'PUBLISHED',
+      to: 'DEPRECATED',
+    });
+    await page.reload();
+    await hydrated(page);
+    await expect(card.getByTestId('webhook-delivery').filter({ hasText: 'api.lifecycle' })).toHaveCount(1);
   } finally {
     receiver.close();
   }

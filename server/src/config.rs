@@ -52,6 +52,11 @@ pub struct ServeArgs {
     /// `git@github.com:org/gitops.git`, or a path.
     #[arg(long, env = "GATEHOUSE_GITOPS_REMOTE", hide_env_values = true)]
     pub gitops_remote: Option<String>,
+    /// Let consumers' application webhooks reach private networks and this machine. Off, they
+    /// reach public addresses only: a consumer names the URL, and the server must not become
+    /// their way into its own network.
+    #[arg(long, env = "GATEHOUSE_CALLBACKS_TO_PRIVATE_NETWORKS", default_value_t = false)]
+    pub callbacks_to_private_networks: bool,
     /// Do not run the local gateways (when the groups' gateways run elsewhere, e.g. a cluster).
     #[arg(long, env = "GATEHOUSE_NO_GATEWAYS", default_value_t = false)]
     pub no_gateways: bool,

@@ -61,6 +61,7 @@ impl AppState {
             demo: false,
             no_gateways: true,
             gitops_remote: None,
+            callbacks_to_private_networks: false,
             analytics_retention_days: 90,
         };
         Self {

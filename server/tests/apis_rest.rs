@@ -686,12 +686,58 @@ async fn subscriptions_and_tiers_over_rest(db: Db) {
     assert_eq!(in_use.status, StatusCode::CONFLICT, "the API still offers it: {}", in_use.body);
 }
 
+async fn an_applications_webhook_over_rest(db: Db) {
+    let app = app(&db);
+    let consumer = token_for(&db, "consumer@example.com", Role::Consumer).await;
+    let other = token_for(&db, "other@example.com", Role::Consumer).await;
+    let created =
+        send(&app, call("POST", "/api/v1/applications", &consumer, "application/json", r#"{"name":"Shop"}"#)).await;
+    let id = created.json()["id"].as_str().expect("id").to_string();
+    let path = format!("/api/v1/applications/{id}/webhook");
+    let none = send(&app, call("GET", &path, &consumer, "application/json", Body::empty())).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
+
+    // The server keeps consumers' webhooks to public addresses: its own network is refused.
+    let inside =
+        send(&app, call("PUT", &path, &consumer, "application/json", r#"{"url":"http://10.0.0.7/hook"}"#)).await;
+    assert_eq!(inside.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", inside.body);
+    assert_eq!(inside.json()["error"]["details"]["field"], "url");
+    assert!(inside.body.contains("public addresses only"), "{}", inside.body);
+
+    let url = r#"{"url":"https://hooks.example.com/shop"}"#;
+    let foreign = send(&app, call("PUT", &path, &other, "application/json", url)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another consumer's application is not found");
+    let set = send(&app, call("PUT", &path, &consumer, "application/json", url)).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let secret = set.json()["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("whsec_"));
+
+    let ping = send(&app, call("POST", &format!("{path}/ping"), &consumer, "application/json", Body::empty())).await;
+    assert_eq!(ping.status, StatusCode::CREATED, "{}", ping.body);
+    assert_eq!(ping.json()["event"], "ping");
+    let shown = send(&app, call("GET", &path, &consumer, "application/json", Body::empty())).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.json()["url"], "https://hooks.example.com/shop");
+    assert_eq!(shown.json()["deliveries"][0]["event"], "ping");
+    let listed =
+        send(&app, call("GET", &format!("/api/v1/applications/{id}"), &consumer, "application/json", Body::empty()))
+            .await;
+    assert_eq!(listed.json()["webhook"]["url"], "https://hooks.example.com/shop");
+    assert!(!shown.body.contains(&secret) && !listed.body.contains(&secret), "the secret is never shown again");
+
+    let removed = send(&app, call("DELETE", &path, &consumer, "application/json", Body::empty())).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    let gone = send(&app, call("GET", &path, &consumer, "application/json", Body::empty())).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
 db_tests!(
     subscriptions_and_tiers_over_rest,
     the_management_api_page_offers_tokens_not_subscriptions,
     the_demo_api_page_says_a_prototype_asks_for_no_credential,
     many_warnings_fold_away_on_the_api_page,
     applications_and_credentials_over_rest,
+    an_applications_webhook_over_rest,
     the_portal_lists_what_each_viewer_may_see,
     nobody_approves_their_own_request_over_rest,
     import_list_and_lifecycle_over_rest,

@@ -1,7 +1,7 @@
 //! Server functions of a consumer's applications and credentials.
 
 use crate::AppError;
-use gatehouse_contract::{Application, NewApiKey, NewClientSecret};
+use gatehouse_contract::{Application, NewApiKey, NewClientSecret, NewWebhook, WebhookDelivery};
 use leptos::prelude::*;
 
 #[server]
@@ -51,4 +51,27 @@ pub async fn revoke_credential(id: String, credential_id: String) -> Result<(), 
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::UsePortal).await?;
     Ok(gatehouse_domain::applications::revoke(&context()?.db, &actor, &id, &credential_id).await?)
+}
+
+#[server]
+pub async fn set_application_webhook(id: String, url: String) -> Result<NewWebhook, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    let ctx = context()?;
+    let reach = ctx.deployer.callbacks();
+    Ok(gatehouse_domain::application_webhooks::set(&ctx.db, &actor, &id, &url, reach).await?)
+}
+
+#[server]
+pub async fn remove_application_webhook(id: String) -> Result<(), AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::application_webhooks::remove(&context()?.db, &actor, &id).await?)
+}
+
+#[server]
+pub async fn ping_application_webhook(id: String) -> Result<WebhookDelivery, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::UsePortal).await?;
+    Ok(gatehouse_domain::application_webhooks::ping(&context()?.db, &actor, &id).await?)
 }

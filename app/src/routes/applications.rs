@@ -1,19 +1,22 @@
 //! The consumer's dashboard: their applications (create, rename, delete), OAuth2 client
-//! secrets and API keys per key type (each secret shown once), and each application's
-//! subscriptions with their status.
+//! secrets and API keys per key type (each secret shown once), each application's
+//! subscriptions with their status, and its webhook with its latest deliveries.
 
 use crate::components::count;
 use crate::components::guard::RequirePermission;
 use crate::components::notice::ActionError;
 use crate::functions::applications::{
-    CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, RenameApplication, RevokeCredential,
-    list_applications,
+    CreateApiKey, CreateApplication, DeleteApplication, GenerateClientSecret, PingApplicationWebhook,
+    RemoveApplicationWebhook, RenameApplication, RevokeCredential, SetApplicationWebhook, list_applications,
 };
 use crate::functions::subscriptions::Unsubscribe;
 use crate::time::format_utc;
-use gatehouse_contract::{Application, LifecycleState, Permission, Subscription, SubscriptionStatus};
+use gatehouse_contract::{
+    Application, ApplicationWebhook, LifecycleState, Permission, Subscription, SubscriptionStatus,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use std::time::Duration;
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -23,6 +26,9 @@ struct Actions {
     rename: ServerAction<RenameApplication>,
     delete: ServerAction<DeleteApplication>,
     unsubscribe: ServerAction<Unsubscribe>,
+    set_webhook: ServerAction<SetApplicationWebhook>,
+    remove_webhook: ServerAction<RemoveApplicationWebhook>,
+    ping_webhook: ServerAction<PingApplicationWebhook>,
 }
 
 #[component]
@@ -35,7 +41,12 @@ pub fn ApplicationsPage() -> impl IntoView {
         rename: ServerAction::new(),
         delete: ServerAction::new(),
         unsubscribe: ServerAction::new(),
+        set_webhook: ServerAction::new(),
+        remove_webhook: ServerAction::new(),
+        ping_webhook: ServerAction::new(),
     };
+    // Bumped to read the applications again while a webhook delivery is on its way.
+    let poll = RwSignal::new(0u32);
     let apps = Resource::new(
         move || {
             (
@@ -46,10 +57,23 @@ pub fn ApplicationsPage() -> impl IntoView {
                 actions.rename.version().get(),
                 actions.delete.version().get(),
                 actions.unsubscribe.version().get(),
+                (actions.set_webhook.version().get(), actions.remove_webhook.version().get()),
+                (actions.ping_webhook.version().get(), poll.get()),
             )
         },
         |_| list_applications(),
     );
+    // A delivery not tried yet is sent within a second; look again shortly so its outcome shows.
+    Effect::new(move |_| {
+        let fresh = apps.get().and_then(|r| r.ok()).is_some_and(|list| {
+            list.iter()
+                .filter_map(|app| app.webhook.as_ref())
+                .any(|hook| hook.deliveries.iter().any(|d| d.status == "pending" && d.attempts == 0))
+        });
+        if fresh {
+            set_timeout(move || poll.update(|n| *n += 1), Duration::from_millis(1500));
+        }
+    });
     view! {
         <Title text="Applications"/>
         <RequirePermission permission=Permission::UsePortal>
@@ -83,7 +107,17 @@ pub fn ApplicationsPage() -> impl IntoView {
                     <p class="muted">"Send it in the " <code>"apikey"</code> " header of each call."</p>
                 </section>
             })}
+            {move || actions.set_webhook.value().get().and_then(|r| r.ok()).map(|h| view! {
+                <section class="callout" data-testid="new-webhook-secret">
+                    <p><strong>"Webhook set."</strong> " Copy its signing secret now: it will not be shown again."</p>
+                    <code class="secret">{h.secret}</code>
+                    <p class="muted">"Each delivery to " <code>{h.url}</code> " carries " <code>"X-Gatehouse-Signature-256: sha256=HMAC-SHA256(secret, body)"</code> "; check it before you act on one."</p>
+                </section>
+            })}
             <ActionError result=actions.unsubscribe.value().into()/>
+            <ActionError result=actions.set_webhook.value().into()/>
+            <ActionError result=actions.remove_webhook.value().into()/>
+            <ActionError result=actions.ping_webhook.value().into()/>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || apps.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
@@ -177,6 +211,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+            <WebhookSection application=id.clone() webhook=app.webhook.clone() actions/>
             <div class="row section-foot">
                 <ActionForm action=actions.rename attr:class="form inline-form">
                     <input type="hidden" name="id" value=rename_id/>
@@ -186,6 +221,52 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                 <button class="button small danger" on:click=move |_| { actions.delete.dispatch(DeleteApplication { id: delete_id.clone() }); }>"Delete application"</button>
             </div>
         </section>
+    }
+}
+
+/// Where the application is told what happens to its subscriptions, and how the latest
+/// deliveries went.
+#[component]
+fn WebhookSection(application: String, webhook: Option<ApplicationWebhook>, actions: Actions) -> impl IntoView {
+    let (ping_id, remove_id) = (application.clone(), application.clone());
+    let current = webhook.as_ref().map(|h| h.url.clone()).unwrap_or_default();
+    let set_label = if webhook.is_some() { "Change URL" } else { "Add webhook" };
+    view! {
+        <h3>"Webhook"</h3>
+        <p class="muted">"Your software is told, as signed JSON, when an API this application subscribes to is deprecated, retired, blocked or published again (" <code>"api.lifecycle"</code> "), when a newer version of it is out (" <code>"api.new_version"</code> "), and when a publisher approves, turns down, suspends or resumes a subscription (" <code>"subscription.changed"</code> ")."</p>
+        <ActionForm action=actions.set_webhook attr:class="form inline-form">
+            <input type="hidden" name="id" value=application/>
+            <label>"URL" <input type="url" name="url" required maxlength="2000" value=current placeholder="https://example.com/gatehouse-events"/></label>
+            <button type="submit" class="button small secondary">{set_label}</button>
+        </ActionForm>
+        {webhook.map(|hook| {
+            let none = hook.deliveries.is_empty();
+            view! {
+                <div class="row">
+                    <span>"Sends to " <code data-testid="webhook-url">{hook.url.clone()}</code> <span class="muted">{format!(" since {}. A new URL gets a new secret.", format_utc(hook.created_at))}</span></span>
+                    <span class="nowrap">
+                        <button class="button small" data-testid="ping-webhook" on:click=move |_| { actions.ping_webhook.dispatch(PingApplicationWebhook { id: ping_id.clone() }); }>"Send test"</button>
+                        " "
+                        <button class="button small danger" on:click=move |_| { actions.remove_webhook.dispatch(RemoveApplicationWebhook { id: remove_id.clone() }); }>"Remove webhook"</button>
+                    </span>
+                </div>
+                {none.then(|| view! { <p class="muted">"Nothing sent yet."</p> })}
+                <table class="table compact" hidden=none data-testid="webhook-deliveries">
+                    <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last answer"</th></tr></thead>
+                    <tbody>
+                        {hook.deliveries.into_iter().map(|d| view! {
+                            <tr data-testid="webhook-delivery">
+                                <td class="muted nowrap">{format_utc(d.created_at)}</td>
+                                <td><code>{d.event.clone()}</code></td>
+                                <td data-testid="webhook-delivery-status">{d.status.clone()}</td>
+                                <td>{d.attempts}</td>
+                                <td class="muted">{d.last_answer()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })}
     }
 }
 

@@ -4,6 +4,7 @@ use super::open_store;
 use crate::config::{ServeArgs, StoreArgs};
 use crate::http;
 use crate::state::{AppState, Stopping};
+use gatehouse_domain::application_webhooks::Reach;
 use gatehouse_domain::deploy::Deployer;
 use gatehouse_domain::deploy::gitops::Remote;
 use gatehouse_domain::throttle::SignInThrottle;
@@ -93,7 +94,13 @@ pub async fn serve(store: &StoreArgs, args: ServeArgs) -> Result<(), DomainError
     if let Some(remote) = &remote {
         println!("Releases are pushed to {}", remote.shown());
     }
-    let deployer = Deployer::pushing_to(db.clone(), store.gitops_repo(), remote);
+    let callbacks = if args.callbacks_to_private_networks {
+        println!("Applications' webhooks may be sent to private networks and this machine");
+        Reach::PrivateNetworksToo
+    } else {
+        Reach::PublicOnly
+    };
+    let deployer = Deployer::configured(db.clone(), store.gitops_repo(), remote, callbacks);
     if demo_group_created {
         // Before the gateways start, so the demo gateway's first bundle serves it.
         match seed::seed_demo_api(&db, &deployer).await {

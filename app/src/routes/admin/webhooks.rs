@@ -9,7 +9,7 @@ use crate::functions::admin::{
 };
 use crate::functions::deploy::list_groups;
 use crate::time::format_utc;
-use gatehouse_contract::{WebhookDelivery, WebhookEvent, WebhookRequest};
+use gatehouse_contract::{WebhookEvent, WebhookRequest};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -100,7 +100,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                                 <td><code>{d.event.clone()}</code></td>
                                                 <td data-testid="delivery-status">{d.status.clone()}</td>
                                                 <td>{d.attempts}</td>
-                                                <td class="muted">{last_answer(&d)}</td>
+                                                <td class="muted">{d.last_answer()}</td>
                                                 <td>{finished.then(|| view! {
                                                     <button class="button small" on:click=move |_| { redeliver.dispatch(RedeliverWebhook { id: id.clone() }); }>"Send again"</button>
                                                 })}</td>
@@ -114,16 +114,6 @@ pub fn WebhooksPage() -> impl IntoView {
                 </Transition>
             </section>
         </AdminPage>
-    }
-}
-
-/// What the receiver said last: its status, or why no answer came (the error already names a
-/// refusing receiver's status).
-fn last_answer(delivery: &WebhookDelivery) -> String {
-    match (&delivery.last_status, delivery.last_error.as_str()) {
-        (_, error) if !error.is_empty() => error.to_string(),
-        (Some(status), _) => status.to_string(),
-        (None, _) => String::new(),
     }
 }
 

@@ -6,8 +6,11 @@ use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use gatehouse_contract::{Application, NewApiKey, NewClientSecret, Permission};
-use gatehouse_domain::applications;
+use gatehouse_contract::{
+    Application, ApplicationWebhook, ApplicationWebhookRequest, NewApiKey, NewClientSecret, NewWebhook, Permission,
+    WebhookDelivery,
+};
+use gatehouse_domain::{application_webhooks, applications};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -133,4 +136,60 @@ pub async fn revoke(
     let actor = caller.require(Permission::UsePortal)?;
     applications::revoke(&state.db, actor, &id, &credential_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The application's webhook with its latest deliveries; 404 when it has none.
+#[utoipa::path(get, path = "/applications/{id}/webhook", tag = "applications", params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationWebhook), (status = 404, body = ErrorBody)))]
+pub async fn webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApplicationWebhook>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    let hook = application_webhooks::get(&state.db, actor, &id).await?;
+    Ok(Json(hook.ok_or_else(|| gatehouse_domain::DomainError::NotFound(format!("application {id} has no webhook")))?))
+}
+
+/// Set where the application is told what happens to its subscriptions (`api.lifecycle`,
+/// `api.new_version`, `subscription.changed`), signed `X-Gatehouse-Signature-256` with the
+/// secret in this answer, shown only here. Setting it again replaces the URL and the secret.
+/// Unless the server allows private networks, the URL must lead to a public address.
+#[utoipa::path(put, path = "/applications/{id}/webhook", tag = "applications", params(("id" = String, Path)),
+    request_body = ApplicationWebhookRequest,
+    responses((status = 200, body = NewWebhook), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<ApplicationWebhookRequest>,
+) -> ApiResult<Json<NewWebhook>> {
+    let actor = caller.require(Permission::UsePortal)?;
+    let reach = state.deployer.callbacks();
+    Ok(Json(application_webhooks::set(&state.db, actor, &id, &body.url, reach).await?))
+}
+
+/// Remove the application's webhook, with its deliveries.
+#[utoipa::path(delete, path = "/applications/{id}/webhook", tag = "applications", params(("id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, body = ErrorBody)))]
+pub async fn remove_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let actor = caller.require(Permission::UsePortal)?;
+    application_webhooks::remove(&state.db, actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Queue a `ping` to the application's webhook; its outcome shows in the webhook's deliveries.
+#[utoipa::path(post, path = "/applications/{id}/webhook/ping", tag = "applications", params(("id" = String, Path)),
+    responses((status = 201, body = WebhookDelivery), (status = 404, body = ErrorBody)))]
+pub async fn ping_webhook(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<WebhookDelivery>)> {
+    let actor = caller.require(Permission::UsePortal)?;
+    Ok((StatusCode::CREATED, Json(application_webhooks::ping(&state.db, actor, &id).await?)))
 }

@@ -154,6 +154,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::client_secret))
         .routes(routes!(applications::api_key))
         .routes(routes!(applications::revoke))
+        .routes(routes!(applications::webhook, applications::set_webhook, applications::remove_webhook))
+        .routes(routes!(applications::ping_webhook))
         .routes(routes!(subscriptions::list_tiers, subscriptions::create_tier))
         .routes(routes!(subscriptions::update_tier, subscriptions::delete_tier))
         .routes(routes!(subscriptions::list, subscriptions::subscribe))
