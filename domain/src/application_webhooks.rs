@@ -159,9 +159,34 @@ impl ApiRef<'_> {
     }
 }
 
-/// The subscriptions that still concern their application (not turned down), with the
-/// application's webhook: (webhook, application id, application name, subscription id, api id).
-type Subscriber = (String, String, String, String, String);
+/// An application with a webhook, subscribed to an API (or to an older version of it): the
+/// subscriptions that still concern their application, not those turned down.
+#[derive(sqlx::FromRow)]
+struct Subscriber {
+    hook: String,
+    application_id: String,
+    application_name: String,
+    subscription: String,
+    /// The API subscribed to.
+    api_id: String,
+    api_name: String,
+    api_version: String,
+    api_context: String,
+}
+
+impl Subscriber {
+    fn payload(&self, event: ApplicationEvent, at: i64) -> serde_json::Value {
+        let api =
+            ApiRef { id: &self.api_id, name: &self.api_name, version: &self.api_version, context: &self.api_context };
+        serde_json::json!({
+            "event": event, "application": {"id": self.application_id, "name": self.application_name},
+            "subscription": self.subscription, "api": api.json(), "at": at,
+        })
+    }
+}
+
+const SUBSCRIBER_COLUMNS: &str = "w.id AS hook, ap.id AS application_id, ap.name AS application_name, s.id AS subscription, \
+     a.id AS api_id, a.name AS api_name, a.version AS api_version, a.context AS api_context";
 
 /// Tell the applications subscribed to `api` that it moved from `from` to `to`, and — when it
 /// is published for the first time — those subscribed to an older version of it that a newer
@@ -172,45 +197,42 @@ pub(crate) async fn api_moved_on(
     (from, to): (LifecycleState, LifecycleState),
 ) -> Result<usize> {
     let now = now_ms();
-    let subscribers: Vec<Subscriber> = sqlx::query_as(
-        "SELECT w.id, ap.id, ap.name, s.id, s.api_id FROM subscriptions s JOIN applications ap ON ap.id = s.application_id \
-         JOIN webhooks w ON w.application_id = s.application_id WHERE s.api_id = $1 AND s.status <> 'rejected' ORDER BY s.id",
-    )
+    let subscribers: Vec<Subscriber> = sqlx::query_as(&format!(
+        "SELECT {SUBSCRIBER_COLUMNS} FROM subscriptions s JOIN apis a ON a.id = s.api_id \
+         JOIN applications ap ON ap.id = s.application_id JOIN webhooks w ON w.application_id = s.application_id \
+         WHERE s.api_id = $1 AND s.status <> 'rejected' ORDER BY s.id"
+    ))
     .bind(api.id)
     .fetch_all(&mut *conn)
     .await?;
     let mut queued = 0;
-    for (hook, application_id, application_name, subscription, _) in &subscribers {
-        let payload = serde_json::json!({
-            "event": ApplicationEvent::ApiLifecycle, "application": {"id": application_id, "name": application_name},
-            "subscription": subscription, "api": api.json(), "from": from, "to": to, "at": now,
-        });
+    for subscriber in &subscribers {
+        let mut payload = subscriber.payload(ApplicationEvent::ApiLifecycle, now);
+        payload["from"] = serde_json::json!(from);
+        payload["to"] = serde_json::json!(to);
         let event = ApplicationEvent::ApiLifecycle.as_str();
-        webhooks::queue(conn, hook, api.id, event, &payload.to_string(), now).await?;
+        webhooks::queue(conn, &subscriber.hook, api.id, event, &payload.to_string(), now).await?;
         queued += 1;
     }
     let first_published =
         to == LifecycleState::Published && matches!(from, LifecycleState::Created | LifecycleState::Prototyped);
     if first_published {
         // Older in the portal's order of versions: created before it, ties broken by id.
-        let older: Vec<(String, String, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT w.id, ap.id, ap.name, s.id, o.id, o.name, o.version, o.context FROM apis n \
-             JOIN apis o ON o.lineage_id = n.lineage_id AND (o.created_at < n.created_at OR (o.created_at = n.created_at AND o.id < n.id)) \
-             JOIN subscriptions s ON s.api_id = o.id AND s.status <> 'rejected' \
+        let older: Vec<Subscriber> = sqlx::query_as(&format!(
+            "SELECT {SUBSCRIBER_COLUMNS} FROM apis n \
+             JOIN apis a ON a.lineage_id = n.lineage_id AND (a.created_at < n.created_at OR (a.created_at = n.created_at AND a.id < n.id)) \
+             JOIN subscriptions s ON s.api_id = a.id AND s.status <> 'rejected' \
              JOIN applications ap ON ap.id = s.application_id JOIN webhooks w ON w.application_id = s.application_id \
-             WHERE n.id = $1 AND o.state <> 'RETIRED' ORDER BY s.id",
-        )
+             WHERE n.id = $1 AND a.state <> 'RETIRED' ORDER BY s.id"
+        ))
         .bind(api.id)
         .fetch_all(&mut *conn)
         .await?;
-        for (hook, application_id, application_name, subscription, id, name, version, context) in &older {
-            let subscribed = ApiRef { id, name, version, context };
-            let payload = serde_json::json!({
-                "event": ApplicationEvent::ApiNewVersion, "application": {"id": application_id, "name": application_name},
-                "subscription": subscription, "api": subscribed.json(), "newer_version": api.json(), "at": now,
-            });
+        for subscriber in &older {
+            let mut payload = subscriber.payload(ApplicationEvent::ApiNewVersion, now);
+            payload["newer_version"] = api.json();
             let event = ApplicationEvent::ApiNewVersion.as_str();
-            webhooks::queue(conn, hook, id, event, &payload.to_string(), now).await?;
+            webhooks::queue(conn, &subscriber.hook, &subscriber.api_id, event, &payload.to_string(), now).await?;
             queued += 1;
         }
     }
@@ -226,28 +248,35 @@ pub(crate) async fn subscription_changed_on(
     subscription: &str,
     change: &str,
 ) -> Result<usize> {
-    type Row = (String, String, String, String, String, String, String, String, String, String);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT w.id, ap.id, ap.name, a.id, a.name, a.version, a.context, s.status, s.tier, s.decided_comment \
-         FROM subscriptions s JOIN applications ap ON ap.id = s.application_id JOIN apis a ON a.id = s.api_id \
-         JOIN webhooks w ON w.application_id = s.application_id WHERE s.id = $1",
-    )
+    let row: Option<SubscriberAndState> = sqlx::query_as(&format!(
+        "SELECT {SUBSCRIBER_COLUMNS}, s.status, s.tier, s.decided_comment FROM subscriptions s JOIN apis a ON a.id = s.api_id \
+         JOIN applications ap ON ap.id = s.application_id JOIN webhooks w ON w.application_id = s.application_id WHERE s.id = $1"
+    ))
     .bind(subscription)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((hook, application_id, application_name, id, name, version, context, status, tier, comment)) = row else {
+    let Some(row) = row else {
         return Ok(0);
     };
     let now = now_ms();
-    let api = ApiRef { id: &id, name: &name, version: &version, context: &context };
-    let payload = serde_json::json!({
-        "event": ApplicationEvent::SubscriptionChanged, "application": {"id": application_id, "name": application_name},
-        "subscription": subscription, "api": api.json(), "change": change, "status": status, "tier": tier,
-        "comment": comment, "at": now,
-    });
+    let mut payload = row.subscriber.payload(ApplicationEvent::SubscriptionChanged, now);
+    payload["change"] = change.into();
+    payload["status"] = row.status.into();
+    payload["tier"] = row.tier.into();
+    payload["comment"] = row.decided_comment.into();
     let event = ApplicationEvent::SubscriptionChanged.as_str();
-    webhooks::queue(conn, &hook, subscription, event, &payload.to_string(), now).await?;
+    webhooks::queue(conn, &row.subscriber.hook, subscription, event, &payload.to_string(), now).await?;
     Ok(1)
+}
+
+/// A subscriber with where their subscription stands.
+#[derive(sqlx::FromRow)]
+struct SubscriberAndState {
+    #[sqlx(flatten)]
+    subscriber: Subscriber,
+    status: String,
+    tier: String,
+    decided_comment: String,
 }
 
 /// The URL trimmed, if it is an http(s) URL whose host `reach` allows (a name that resolves
