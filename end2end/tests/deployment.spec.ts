@@ -219,6 +219,13 @@ test('approval deploys to the group and tags the GitOps repository', async ({ br
   await expect(manyTags.locator('.tag:not(.more):not(.group)')).toHaveCount(5);
   await expect(manyTags.locator('.tag.more')).toHaveText(/^\+\d+ more$/);
   await expect(manyTags.locator('.tag.more')).toHaveAttribute('title', /analytics/);
+  // Its reference is an outline (over a hundred operations): one opened is loaded, and says
+  // what calling it takes.
+  await manyTags.click();
+  await hydrated(visitor);
+  const me = visitor.getByTestId('reference-operation').filter({ hasText: '/api/v1/me/password' });
+  await me.locator('summary').click();
+  await expect(me.getByTestId('operation-security')).toContainText('personal access token (Authorization: Bearer)');
   await visitor.goto('/portal?q=food');
   await visitor.getByTestId('catalog-card').filter({ hasText: 'Food Menu' }).click();
   await expect(visitor.getByTestId('portal-title')).toContainText('Food Menu');

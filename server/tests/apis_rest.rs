@@ -439,7 +439,14 @@ async fn the_management_api_page_offers_tokens_not_subscriptions(db: Db) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(r#"data-testid="access""#) && page.body.contains("/account/tokens"), "{}", page.body);
     assert!(!page.body.contains(r#"data-testid="subscribe""#), "no tiers to subscribe with");
-    assert!(page.body.contains("personal access token (Authorization: Bearer)"), "the credential it takes");
+    // Over a hundred operations: the page is an outline, each operation loaded when opened
+    // (the browser suite opens one and reads the credential it takes).
+    assert!(page.body.contains("/api/v1/me/password"), "the outline lists the operations");
+    let opened = get(&format!("/api/v1/portal/apis/{id}/operation?method=GET&path=/api/v1/me"))
+        .body(Body::empty())
+        .expect("request");
+    let opened = send(&app, opened).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
     assert!(!page.body.contains(r#"data-testid="try-open""#), "no gateway to try it through");
 
     let created =

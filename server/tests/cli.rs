@@ -762,6 +762,56 @@ fn an_admin_sets_up_a_webhook_tests_it_and_sends_a_delivery_again() {
 }
 
 #[test]
+fn a_consumer_points_an_applications_webhook_at_their_receiver_and_tests_it() {
+    // The receiver runs on this machine, which consumers' webhooks reach only when allowed.
+    let server = start_with(&[("GATEHOUSE_CALLBACKS_TO_PRIVATE_NETWORKS", "true")]);
+    let consumer_token = |email: &str| {
+        run(
+            &server.data,
+            &["user", "create", "--email", email, "--role", "consumer", "--password", "correct horse battery"],
+        );
+        run(&server.data, &["token", "create", "--email", email, "--name", "deploy"]).trim().to_string()
+    };
+    let (consumer, other) = (consumer_token("shop@example.com"), consumer_token("other@example.com"));
+    let created = remote(&server, &consumer, &["application", "create", "--name", "Shop"]);
+    assert!(created.starts_with("created application Shop ("), "{created}");
+    fn hook<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [&["application", "webhook", "--app", "Shop"], args].concat()
+    }
+
+    let refused = remote_fails(&server, &consumer, &hook(&["set", "--url", "ftp://127.0.0.1/hooks"]));
+    assert!(refused.contains("url") && refused.contains("must be an http(s) URL"), "{refused}");
+    let url = format!("http://127.0.0.1:{}/hooks", backend());
+    let set = remote(&server, &consumer, &hook(&["set", "--url", &url]));
+    assert!(set.contains(&format!("Shop's events go to {url}")), "{set}");
+    assert!(set.contains("signing secret (shown only now): whsec_"), "{set}");
+    let listed = remote(&server, &consumer, &["application", "list"]);
+    assert!(listed.lines().any(|l| l.contains(" Shop ") && l.ends_with(&url)), "{listed}");
+    let missing = remote_fails(&server, &other, &hook(&["show"]));
+    assert!(missing.contains("you have no application Shop"), "another consumer's application: {missing}");
+
+    // The ping reaches the receiver within a few seconds, and `show` says so.
+    let ping = remote(&server, &consumer, &hook(&["ping"]));
+    let delivery = ping.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    let waiting = Instant::now();
+    let row = loop {
+        let shown = remote(&server, &consumer, &hook(&["show"]));
+        let row = shown.lines().find(|l| l.starts_with(&delivery)).unwrap_or_default().to_string();
+        if row.contains(" delivered ") {
+            break row;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(20), "not delivered: {shown}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(row.contains(" ping ") && row.ends_with(" 200"), "{row}");
+
+    let removed = remote(&server, &consumer, &hook(&["remove"]));
+    assert!(removed.contains("Shop has no webhook any more"), "{removed}");
+    let gone = remote_fails(&server, &consumer, &hook(&["show"]));
+    assert!(gone.contains("404") && gone.contains("has no webhook"), "{gone}");
+}
+
+#[test]
 fn validate_checks_a_file_and_diff_fails_on_a_breaking_change() {
     let server = start();
     let broken = write(

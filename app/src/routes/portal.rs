@@ -270,8 +270,8 @@ fn OperationReference(
     /// answers, not a gateway (the Access panel says how to call it).
     try_it: bool,
     /// Whether the details are rendered before the operation is first opened: a reference of
-    /// up to [`PortalApi::WHOLE_UP_TO`] operations (Gatehouse's own has 74) is rendered whole by
-    /// the server, readable and indexable before hydration. A larger one is an outline, and an
+    /// up to [`PortalApi::WHOLE_UP_TO`] operations is rendered whole by the server, readable
+    /// and indexable before hydration. A larger one (Gatehouse's own, say) is an outline, and an
     /// operation is loaded and rendered when first opened: rendered up front, DigitalOcean's 659
     /// were 14 MB of HTML and a minute and a half of a debug server's time, Kubernetes' 50 MB.
     eager: bool,

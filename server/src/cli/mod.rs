@@ -1,12 +1,13 @@
 //! The `gatehouse` command line. On the data directory: `serve`, `migrate`, `user create` and
 //! `token create`. Against a running server's REST API, as a pipeline uses them (apictl's
-//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `subscription`, `analytics`, `alert`, `webhook` and `audit`,
-//! one module each.
+//! steps): `api`, `group`, `approval`, `deploy`, `keys`, `subscription`, `analytics`, `alert`, `webhook` and `audit`;
+//! for a consumer's scripts, `application`. One module each.
 
 mod accounts;
 mod alert;
 mod analytics;
 mod api;
+mod application;
 mod approval;
 mod audit;
 mod deploy;
@@ -109,6 +110,14 @@ pub enum Command {
         #[command(subcommand)]
         command: alert::AlertCommand,
     },
+    /// Your applications on a running server (consumers): list them, and set, show, test or
+    /// remove the webhook that tells one what happens to its subscriptions.
+    Application {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[command(subcommand)]
+        command: application::ApplicationCommand,
+    },
     /// Webhooks on a running server (admins): add, list, remove, test, and their deliveries.
     Webhook {
         #[command(flatten)]
@@ -170,6 +179,7 @@ pub async fn run(cli: Cli) -> Result<(), DomainError> {
         Command::Subscription { remote, command } => Ok(subscription::run(&remote.connect()?, command).await?),
         Command::Analytics { remote, command } => Ok(analytics::run(&remote.connect()?, command).await?),
         Command::Alert { remote, command } => Ok(alert::run(&remote.connect()?, command).await?),
+        Command::Application { remote, command } => Ok(application::run(&remote.connect()?, command).await?),
         Command::Webhook { remote, command } => Ok(webhook::run(&remote.connect()?, command).await?),
         Command::Audit { remote, args } => Ok(audit::run(&remote.connect()?, args).await?),
     }
