@@ -540,8 +540,8 @@ db_tests!(
 );
 
 /// An application's webhook is sent its deliveries signed with its own secret, through a
-/// client that keeps to public addresses unless the server lets consumers reach private ones:
-/// a URL on this machine is never called by default.
+/// client that keeps to public addresses unless the server lets consumers reach private ones
+/// (a URL on this machine is never called by default) and follows no redirect.
 async fn an_applications_webhook_reaches_only_what_the_server_allows(db: Db) {
     let ann = user(&db, "ann@example.com", Role::Consumer).await;
     let (url, seen) = receiver(0).await;
@@ -570,11 +570,66 @@ async fn an_applications_webhook_reaches_only_what_the_server_allows(db: Db) {
     assert_eq!(signature, &webhooks::signature(&hook.secret, body), "signed with the application's secret");
     let payload: serde_json::Value = serde_json::from_slice(body).expect("json");
     assert_eq!(payload["application"]["name"], "Shop");
+
+    // A redirect is not followed: a public receiver could otherwise lead the server anywhere.
+    let redirector = redirecting_to(&url).await;
+    application_webhooks::set(&db, &ann, &shop.id, &redirector, Reach::PrivateNetworksToo).await.expect("set");
+    application_webhooks::ping(&db, &ann, &shop.id).await.expect("ping");
+    assert_eq!(webhooks::deliver_due(&db, &http, &private_too).await.expect("deliver"), 1);
+    let redirected = application_webhooks::get(&db, &ann, &shop.id).await.expect("get").expect("hook").deliveries;
+    assert_eq!((redirected[0].status.as_str(), redirected[0].last_status), ("pending", Some(307)));
+    assert_eq!(seen.lock().expect("lock").len(), 1, "the redirect's target heard nothing more");
+}
+
+/// A request read whole from `socket` — its head and the body its Content-Length announces
+/// (closing with some of it unread would reset the connection before the client reads the
+/// answer) — as (head, body); none if the connection ends first.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    use tokio::io::AsyncReadExt;
+    let (mut buffer, mut chunk) = (Vec::new(), [0u8; 8192]);
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_string();
+            let length = header(&head, "content-length").parse::<usize>().unwrap_or(0);
+            if buffer.len() >= end + 4 + length {
+                return Some((head, buffer[end + 4..end + 4 + length].to_vec()));
+            }
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A header's value in a request's head ('' when it has none).
+fn header(head: &str, name: &str) -> String {
+    head.lines()
+        .find_map(|l| l.split_once(':').filter(|(n, _)| n.trim().eq_ignore_ascii_case(name)))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A receiver that answers every request with a redirect to `target`; its URL.
+async fn redirecting_to(target: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let answer = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            read_request(&mut socket).await;
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
 }
 
 /// A local receiver standing in for Jenkins / GitHub Actions: records what it is sent.
 async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<u8>)>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -583,49 +638,9 @@ async fn receiver(fail_first: usize) -> (String, std::sync::Arc<std::sync::Mutex
         let mut calls = 0usize;
         while let Ok((mut socket, _)) = listener.accept().await {
             calls += 1;
-            let mut buffer = Vec::new();
-            let mut chunk = [0u8; 8192];
-            // Read headers and the body announced by Content-Length.
-            loop {
-                let n = socket.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buffer.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buffer).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if buffer.len() >= end + 4 + length {
-                        let head = text[..end].to_string();
-                        let signature = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .starts_with("x-gatehouse-signature-256:")
-                                    .then(|| l.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_default())
-                            })
-                            .unwrap_or_default();
-                        let event = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase().strip_prefix("x-gatehouse-event:").map(|v| v.trim().to_string())
-                            })
-                            .unwrap_or_default();
-                        store.lock().expect("lock").push((
-                            event,
-                            signature,
-                            buffer[end + 4..end + 4 + length].to_vec(),
-                        ));
-                        break;
-                    }
-                }
+            if let Some((head, body)) = read_request(&mut socket).await {
+                let event = header(&head, "x-gatehouse-event");
+                store.lock().expect("lock").push((event, header(&head, "x-gatehouse-signature-256"), body));
             }
             let status = if calls <= fail_first { "500 Internal Server Error" } else { "200 OK" };
             let _ = socket
