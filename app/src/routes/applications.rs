@@ -242,7 +242,7 @@ fn WebhookSection(application: String, webhook: Option<ApplicationWebhook>, acti
         {webhook.map(|hook| {
             let none = hook.deliveries.is_empty();
             view! {
-                <div class="row">
+                <div class="row webhook-current">
                     <span>"Sends to " <code data-testid="webhook-url">{hook.url.clone()}</code> <span class="muted">{format!(" since {}. A new URL gets a new secret.", format_utc(hook.created_at))}</span></span>
                     <span class="nowrap">
                         <button class="button small" data-testid="ping-webhook" on:click=move |_| { actions.ping_webhook.dispatch(PingApplicationWebhook { id: ping_id.clone() }); }>"Send test"</button>
