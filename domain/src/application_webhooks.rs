@@ -12,11 +12,11 @@
 //! software runs on a private network lets them reach it (`Reach::PrivateNetworksToo`).
 
 use crate::deploy::webhooks::{self, DELIVERY_COLUMNS, new_secret};
-use crate::error::is_unique_violation;
 use crate::store::{new_id, now_ms};
 use crate::{Actor, Db, DomainError, Result, applications, audit};
 pub use gatehouse_contract::{ApplicationEvent, ApplicationWebhook, NewWebhook, WebhookDelivery};
 use gatehouse_contract::{LifecycleState, Permission};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,43 +43,22 @@ pub async fn set(db: &Db, actor: &Actor, application_id: &str, url: &str, reach:
     let (name, ..) = applications::owned(db, actor, application_id).await?;
     let url = checked_url(url, reach)?;
     let secret = new_secret();
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM webhooks WHERE application_id = $1")
-        .bind(application_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    let id = match existing {
-        Some(id) => {
-            sqlx::query("UPDATE webhooks SET url = $1, secret = $2 WHERE id = $3")
-                .bind(&url)
-                .bind(&secret)
-                .bind(&id)
-                .execute(&db.pool)
-                .await?;
-            id
-        }
-        None => {
-            let id = new_id();
-            let inserted = sqlx::query(
-                "INSERT INTO webhooks (id, url, secret, events, groups, created_by, created_at, application_id) \
-                 VALUES ($1, $2, $3, '', '', $4, $5, $6)",
-            )
-            .bind(&id)
-            .bind(&url)
-            .bind(&secret)
-            .bind(&actor.email)
-            .bind(now_ms())
-            .bind(application_id)
-            .execute(&db.pool)
-            .await;
-            match inserted {
-                Ok(_) => id,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(DomainError::Conflict(format!("{name}'s webhook was set meanwhile; look again")));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
+    // One per application: setting it again keeps its id (and its deliveries, pending ones
+    // now going to the new URL) and replaces the URL and the secret.
+    let id: String = sqlx::query_scalar(
+        "INSERT INTO webhooks (id, url, secret, events, groups, created_by, created_at, application_id) \
+         VALUES ($1, $2, $3, '', '', $4, $5, $6) \
+         ON CONFLICT (application_id) WHERE application_id <> '' DO UPDATE SET url = excluded.url, secret = excluded.secret \
+         RETURNING id",
+    )
+    .bind(new_id())
+    .bind(&url)
+    .bind(&secret)
+    .bind(&actor.email)
+    .bind(now_ms())
+    .bind(application_id)
+    .fetch_one(&db.pool)
+    .await?;
     audit::record(db, &actor.email, "application.webhook_set", &name, &url).await?;
     Ok(NewWebhook { id, url, secret })
 }
@@ -88,27 +67,43 @@ pub async fn set(db: &Db, actor: &Actor, application_id: &str, url: &str, reach:
 pub async fn get(db: &Db, actor: &Actor, application_id: &str) -> Result<Option<ApplicationWebhook>> {
     actor.require(Permission::UsePortal)?;
     applications::owned(db, actor, application_id).await?;
-    of(db, application_id).await
+    Ok(of(db, &actor.user_id, Some(application_id)).await?.remove(application_id))
 }
 
-/// [`get`] for an application whose owner was checked.
-pub(crate) async fn of(db: &Db, application_id: &str) -> Result<Option<ApplicationWebhook>> {
-    let hook: Option<(String, String, i64)> =
-        sqlx::query_as("SELECT id, url, created_at FROM webhooks WHERE application_id = $1")
-            .bind(application_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    let Some((id, url, created_at)) = hook else {
-        return Ok(None);
-    };
-    let deliveries = sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+/// The webhooks of `owner`'s applications (or of `only` that one), each with its latest
+/// deliveries, by application id: two reads for the whole of a consumer's dashboard.
+pub(crate) async fn of(db: &Db, owner: &str, only: Option<&str>) -> Result<HashMap<String, ApplicationWebhook>> {
+    let only = only.unwrap_or_default();
+    let hooks: Vec<(String, String, i64, String)> = sqlx::query_as(
+        "SELECT w.id, w.url, w.created_at, w.application_id FROM webhooks w JOIN applications ap ON ap.id = w.application_id \
+         WHERE ap.owner_id = $1 AND ($2 = '' OR ap.id = $2)",
+    )
+    .bind(owner)
+    .bind(only)
+    .fetch_all(&db.pool)
+    .await?;
+    if hooks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let deliveries: Vec<WebhookDelivery> = sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM (SELECT d.*, \
+           ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.created_at DESC, d.id DESC) AS latest \
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN applications ap ON ap.id = w.application_id \
+           WHERE ap.owner_id = $1 AND ($2 = '' OR ap.id = $2)) recent \
+         WHERE latest <= $3 ORDER BY created_at DESC, id DESC"
     ))
-    .bind(&id)
+    .bind(owner)
+    .bind(only)
     .bind(RECENT_DELIVERIES)
     .fetch_all(&db.pool)
     .await?;
-    Ok(Some(ApplicationWebhook { id, url, created_at, deliveries }))
+    Ok(hooks
+        .into_iter()
+        .map(|(id, url, created_at, application)| {
+            let deliveries = deliveries.iter().filter(|d| d.webhook_id == id).cloned().collect();
+            (application, ApplicationWebhook { id, url, created_at, deliveries })
+        })
+        .collect())
 }
 
 /// Stop telling the application anything; its deliveries go with the webhook.
@@ -383,18 +378,6 @@ impl Callbacks {
             Ok(parsed) => refusal(&parsed, self.reach),
             Err(e) => Some(format!("not a URL: {e}")),
         }
-    }
-
-    /// A failed attempt, with its causes: reqwest's own message is only "error sending
-    /// request", the resolver's refusal is beneath it.
-    pub(crate) fn explain(&self, error: reqwest::Error) -> String {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        message
     }
 }
 

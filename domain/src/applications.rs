@@ -86,7 +86,7 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<Application> {
         created_at,
         credentials: credentials(db, id).await?,
         subscriptions,
-        webhook: application_webhooks::of(db, id).await?,
+        webhook: application_webhooks::of(db, &actor.user_id, Some(id)).await?.remove(id),
     })
 }
 
@@ -100,12 +100,13 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Application>> {
     .fetch_all(&db.pool)
     .await?;
     // Every application's subscriptions in one read (with the newer versions they may move to),
-    // then handed to their applications.
+    // and their webhooks in another, then handed to their applications.
     let mut subscriptions = subscriptions::list(db, actor, None).await?;
+    let mut webhooks = application_webhooks::of(db, &actor.user_id, None).await?;
     let mut out = Vec::new();
     for (id, name, description, created_at) in rows {
         let credentials = credentials(db, &id).await?;
-        let webhook = application_webhooks::of(db, &id).await?;
+        let webhook = webhooks.remove(&id);
         let (own, rest) = subscriptions.into_iter().partition(|s| s.application_id == id);
         subscriptions = rest;
         out.push(Application { id, name, description, created_at, credentials, subscriptions: own, webhook });

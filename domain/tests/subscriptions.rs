@@ -937,6 +937,19 @@ async fn applications_are_told_what_happens_to_their_subscriptions(db: Db) {
     assert_eq!(told_count(&db, &bob, &idle.id).await, 0);
     assert!(webhooks::deliveries(&db, None, None, 100).await.expect("admin deliveries").is_empty());
 
+    // The dashboard reads all of a consumer's webhooks at once, each handed to its own
+    // application with its latest deliveries, ten at most.
+    for _ in 0..11 {
+        application_webhooks::ping(&db, &bob, &idle.id).await.expect("ping");
+    }
+    let listed = applications::list(&db, &bob).await.expect("list");
+    let webhook_of = |name: &str| listed.iter().find(|a| a.name == name).and_then(|a| a.webhook.clone());
+    assert_eq!(webhook_of("Bob's"), None);
+    let idle_hook = webhook_of("Idle").expect("Idle's webhook");
+    assert_eq!(idle_hook.url, "https://bob.example.com/");
+    assert_eq!(idle_hook.deliveries.len(), 10);
+    assert!(idle_hook.deliveries.iter().all(|d| d.event == "ping" && d.webhook_id == idle_hook.id));
+
     // A test delivery on request; removing the webhook, or the application, ends it.
     let ping = application_webhooks::ping(&db, &ann, &shop.id).await.expect("ping");
     assert_eq!((ping.event.as_str(), ping.status.as_str()), ("ping", "pending"));

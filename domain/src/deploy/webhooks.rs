@@ -275,6 +275,18 @@ pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: &str) -> Result<Deli
     delivery(db, &id).await
 }
 
+/// A failed attempt, with its causes: reqwest's own message is only "error sending request",
+/// the reason (refused, timed out, no public address) is beneath it.
+fn explain(error: reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
 /// Send every delivery that is due — to the admins' webhooks with `http`, to applications'
 /// with `callbacks`, which keeps to the addresses consumers may reach — and returns how many
 /// were attempted.
@@ -301,11 +313,11 @@ pub async fn deliver_due(db: &Db, http: &reqwest::Client, callbacks: &Callbacks)
                 .send()
         };
         let result = if application.is_empty() {
-            post(http).await.map_err(|e| e.to_string())
+            post(http).await.map_err(explain)
         } else {
             match callbacks.refusal(url) {
                 Some(refused) => Err(refused),
-                None => post(callbacks.client()).await.map_err(|e| callbacks.explain(e)),
+                None => post(callbacks.client()).await.map_err(explain),
             }
         };
         let attempts = attempts + 1;
