@@ -85,7 +85,7 @@ pub(crate) async fn of(db: &Db, owner: &str, only: Option<&str>) -> Result<HashM
     if hooks.is_empty() {
         return Ok(HashMap::new());
     }
-    let deliveries: Vec<WebhookDelivery> = sqlx::query_as(&format!(
+    let recent: Vec<WebhookDelivery> = sqlx::query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM (SELECT d.*, \
            ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.created_at DESC, d.id DESC) AS latest \
            FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN applications ap ON ap.id = w.application_id \
@@ -97,10 +97,15 @@ pub(crate) async fn of(db: &Db, owner: &str, only: Option<&str>) -> Result<HashM
     .bind(RECENT_DELIVERIES)
     .fetch_all(&db.pool)
     .await?;
+    // Newest first overall, so newest first within each webhook too.
+    let mut deliveries: HashMap<String, Vec<WebhookDelivery>> = HashMap::new();
+    for delivery in recent {
+        deliveries.entry(delivery.webhook_id.clone()).or_default().push(delivery);
+    }
     Ok(hooks
         .into_iter()
         .map(|(id, url, created_at, application)| {
-            let deliveries = deliveries.iter().filter(|d| d.webhook_id == id).cloned().collect();
+            let deliveries = deliveries.remove(&id).unwrap_or_default();
             (application, ApplicationWebhook { id, url, created_at, deliveries })
         })
         .collect())
