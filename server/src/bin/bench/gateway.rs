@@ -639,6 +639,7 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     }
 
     let backend_pid = backend_nginx.0.id();
+    const BACKEND: usize = 0;
     const NGINX: usize = 1;
     const GATEWAY: usize = 2;
     let targets: [(&str, String, Option<u32>); 3] = [
@@ -699,13 +700,15 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
         .collect();
     // Each round's (b)/(a): the two ran back to back, so the machine's drift between rounds
     // stays out of the ratio (its drift within a round, seconds long, does not).
-    let ratios: Vec<f64> = results[GATEWAY].iter().zip(&results[NGINX]).map(|(b, a)| b.rps / a.rps).collect();
+    let per_round = |ratio: fn(&Figures, &Figures) -> f64| -> Vec<f64> {
+        results[GATEWAY].iter().zip(&results[NGINX]).map(|(b, a)| ratio(b, a)).collect()
+    };
+    let ratios = per_round(|b, a| b.rps / a.rps);
     // The throughput ratio is the product of these two: how much less CPU (b) spends per request
     // than (a), and how busy it keeps the machine's cores, round by round.
-    let cost_ratios: Vec<f64> =
-        results[GATEWAY].iter().zip(&results[NGINX]).map(|(b, a)| a.machine_us / b.machine_us).collect();
-    let busy_ratios: Vec<f64> = results[GATEWAY].iter().zip(&results[NGINX]).map(|(b, a)| b.busy / a.busy).collect();
-    let (backend_only, gatehouse) = (summary[0], summary[GATEWAY]);
+    let cost_ratios = per_round(|b, a| a.machine_us / b.machine_us);
+    let busy_ratios = per_round(|b, a| b.busy / a.busy);
+    let (backend_only, gatehouse) = (summary[BACKEND], summary[GATEWAY]);
 
     println!(
         "\nGateway benchmark — wrk -t{THREADS} -c{CONNECTIONS}, {rounds} round(s) of {seconds} s per target (median), one machine of {} cores",
