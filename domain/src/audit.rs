@@ -9,6 +9,17 @@ use gatehouse_contract::{AuditEntry, AuditQuery, Page};
 pub const SYSTEM: &str = "system";
 
 pub async fn record(db: &Db, actor: &str, action: &str, target: &str, detail: &str) -> Result<()> {
+    record_in(&mut *db.pool.acquire().await?, actor, action, target, detail).await
+}
+
+/// Record an entry on `conn`: in a transaction, it is written only if the change it tells of is.
+pub async fn record_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id())
         .bind(now_ms())
@@ -16,7 +27,7 @@ pub async fn record(db: &Db, actor: &str, action: &str, target: &str, detail: &s
         .bind(action)
         .bind(target)
         .bind(detail)
-        .execute(&db.pool)
+        .execute(conn)
         .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, apis, audit};
 use gatehouse_contract::{GatewayGroup, GroupKind, GroupMode, GroupSummary, LiveApi, Permission};
+use sqlx::AnyConnection;
 
 /// Where embedded gateways get ports when a group names none.
 pub const FIRST_LOCAL_PORT: u16 = 8081;
@@ -385,18 +386,31 @@ pub async fn list(db: &Db) -> Result<Vec<GroupSummary>> {
 
 /// The revision of `api_id` live in `group`; None before its first release there.
 pub(crate) async fn live_revision(db: &Db, group: &str, api_id: &str) -> Result<Option<i64>> {
+    live_revision_on(&mut *db.pool.acquire().await?, group, api_id).await
+}
+
+async fn live_revision_on(conn: &mut AnyConnection, group: &str, api_id: &str) -> Result<Option<i64>> {
     let live: Option<(i64,)> = sqlx::query_as("SELECT revision FROM group_live WHERE group_name = $1 AND api_id = $2")
         .bind(group)
         .bind(api_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await?;
     Ok(live.map(|(revision,)| revision))
 }
 
 /// The revision of `api_id` live in `group`, with its snapshot; None before its first release.
 pub(crate) async fn live_snapshot(db: &Db, group: &str, api_id: &str) -> Result<Option<(i64, apis::Snapshot)>> {
-    match live_revision(db, group, api_id).await? {
-        Some(revision) => Ok(Some((revision, apis::revisions::snapshot(db, api_id, revision).await?))),
+    live_snapshot_on(&mut *db.pool.acquire().await?, group, api_id).await
+}
+
+/// [`live_snapshot`] as `conn` sees it: a transaction reads with the connection it writes on.
+pub(crate) async fn live_snapshot_on(
+    conn: &mut AnyConnection,
+    group: &str,
+    api_id: &str,
+) -> Result<Option<(i64, apis::Snapshot)>> {
+    match live_revision_on(conn, group, api_id).await? {
+        Some(revision) => Ok(Some((revision, apis::revisions::snapshot_on(conn, api_id, revision).await?))),
         None => Ok(None),
     }
 }

@@ -6,6 +6,7 @@ use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{Permission, Tier};
+use sqlx::AnyConnection;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -26,8 +27,13 @@ fn tier(row: Row) -> Tier {
 
 /// Every tier, the most generous last (unlimited after all limits).
 pub async fn list(db: &Db) -> Result<Vec<Tier>> {
+    list_on(&mut *db.pool.acquire().await?).await
+}
+
+/// The tiers as `conn` sees them: a transaction reads with the connection it writes on.
+async fn list_on(conn: &mut AnyConnection) -> Result<Vec<Tier>> {
     let rows: Vec<Row> = sqlx::query_as("SELECT name, requests_per_minute, description, needs_approval FROM tiers")
-        .fetch_all(&db.pool)
+        .fetch_all(conn)
         .await?;
     let mut tiers: Vec<Tier> = rows.into_iter().map(tier).collect();
     tiers.sort_by_key(|t| (t.requests_per_minute.is_none(), t.requests_per_minute, t.name.clone()));
@@ -161,11 +167,11 @@ async fn offered_by(db: &Db, name: &str) -> Result<Vec<String>> {
 }
 
 /// Refuse tier names that do not exist (an API's settings naming its offered tiers).
-pub async fn check_offered(db: &Db, names: &[String]) -> Result<()> {
+pub async fn check_offered(conn: &mut AnyConnection, names: &[String]) -> Result<()> {
     if names.is_empty() {
         return Err(DomainError::invalid("policies.tiers", "offer at least one tier, or consumers cannot subscribe"));
     }
-    let known = list(db).await?;
+    let known = list_on(conn).await?;
     for name in names {
         if !known.iter().any(|t| &t.name == name) {
             return Err(DomainError::invalid("policies.tiers", format!("unknown tier `{name}`")));
@@ -175,7 +181,7 @@ pub async fn check_offered(db: &Db, names: &[String]) -> Result<()> {
 }
 
 /// What a new API offers: both credential kinds and every tier that needs no approval.
-pub async fn default_policies(db: &Db) -> Result<gatehouse_contract::Policies> {
-    let tiers = list(db).await?.into_iter().filter(|t| !t.needs_approval).map(|t| t.name).collect();
+pub async fn default_policies(conn: &mut AnyConnection) -> Result<gatehouse_contract::Policies> {
+    let tiers = list_on(conn).await?.into_iter().filter(|t| !t.needs_approval).map(|t| t.name).collect();
     Ok(gatehouse_contract::Policies { tiers, ..Default::default() })
 }

@@ -9,6 +9,7 @@ use gatehouse_domain::apis::revisions::{self, Version};
 use gatehouse_domain::apis::{self, ApiQuery, ImportRequest, docs, edit, project};
 use gatehouse_domain::openapi::files::MemoryFiles;
 use gatehouse_domain::openapi::parse;
+use gatehouse_domain::store::Backend;
 use gatehouse_domain::{Actor, Db, DomainError, accounts, applications, audit, db_tests, portal, subscriptions, tiers};
 use std::collections::BTreeMap;
 
@@ -687,6 +688,87 @@ async fn a_project_archive_is_checked_whole_and_brings_its_pages(db: Db) {
     assert_eq!(pages, [("intro", "Start here"), ("guide", "Read me again")]);
 }
 
+/// Make the database refuse to store a page with this slug, as a full disk or a lost
+/// connection would refuse the last step of a change: everything before it is already written.
+async fn refuse_pages_named(db: &Db, slug: &str) {
+    let statements = match db.backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_page BEFORE INSERT ON api_docs WHEN NEW.slug = '{slug}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_page() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+                .to_string(),
+            format!(
+                "CREATE TRIGGER refuse_page BEFORE INSERT ON api_docs FOR EACH ROW \
+                 WHEN (NEW.slug = '{slug}') EXECUTE FUNCTION refuse_page()"
+            ),
+        ],
+    };
+    for statement in statements {
+        sqlx::query(&statement).execute(&db.pool).await.expect("create the refusing trigger");
+    }
+}
+
+async fn a_project_archive_is_stored_whole_or_not_at_all(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    docs::save(&db, &creator, &api.id, None, "Guide", "Read me").await.expect("doc");
+    docs::save(&db, &creator, &api.id, None, "Errors", "What goes wrong").await.expect("doc");
+    let (_, zip) = project::export(&db, &creator, &api.id).await.expect("export");
+    let before = apis::get(&db, &creator, &api.id).await.expect("get");
+    let source_before = apis::source(&db, &creator, &api.id).await.expect("source").source;
+    let entries_before = audit::list(&db, &Default::default()).await.expect("audit").total;
+    // Definition, settings and pages all change; the page, stored last, is refused.
+    let changed = edited_archive(&zip, |meta, files| {
+        meta.endpoints.timeout_ms = 5_000;
+        meta.docs.push(project::ProjectDoc {
+            slug: "intro".into(),
+            title: "Intro".into(),
+            file: "docs/intro.md".into(),
+        });
+        files.insert("docs/intro.md".into(), "Start here".into());
+        let definition = files.get_mut("definition.yaml").expect("definition");
+        *definition = definition.replace("summary: List pets", "summary: List every pet");
+    });
+    // An archive of an API not yet here, refused the same way.
+    let new_api = edited_archive(&changed, |meta, files| {
+        meta.name = "Cat Store".into();
+        meta.context = "/cats/v1".into();
+        let definition = files.get_mut("definition.yaml").expect("definition");
+        *definition = definition.replace("title: Pet Store", "title: Cat Store");
+    });
+    refuse_pages_named(&db, "intro").await;
+
+    let refused = project::import_archive(&db, &creator, &changed).await;
+    assert!(matches!(refused, Err(DomainError::Internal(_))), "{refused:?}");
+    assert_untouched(&db, &creator, &api.id, before.edit_version).await;
+    let after = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(after.endpoints, before.endpoints, "settings not stored");
+    assert_eq!(
+        apis::source(&db, &creator, &api.id).await.expect("source").source,
+        source_before,
+        "definition not stored"
+    );
+    let refused = project::import_archive(&db, &creator, &new_api).await;
+    assert!(matches!(refused, Err(DomainError::Internal(_))), "{refused:?}");
+    assert_untouched(&db, &creator, &api.id, before.edit_version).await;
+    assert_eq!(audit::list(&db, &Default::default()).await.expect("audit").total, entries_before, "nothing audited");
+
+    // Once the database takes pages again, the same archive is stored whole.
+    let accept_pages = match db.backend {
+        Backend::Sqlite => "DROP TRIGGER refuse_page",
+        Backend::Postgres => "DROP TRIGGER refuse_page ON api_docs",
+    };
+    sqlx::query(accept_pages).execute(&db.pool).await.expect("drop the refusing trigger");
+    project::import_archive(&db, &creator, &changed).await.expect("import archive");
+    let after = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(after.endpoints.timeout_ms, 5_000);
+    assert!(apis::source(&db, &creator, &api.id).await.expect("source").source.contains("List every pet"));
+    assert_eq!(docs::list(&db, &api.id).await.expect("docs").len(), 3);
+}
+
 async fn ownership_moves_to_someone_who_can_design(db: Db) {
     let ann = user(&db, "ann@example.com", Role::Creator).await;
     let ben = user(&db, "ben@example.com", Role::Creator).await;
@@ -824,6 +906,7 @@ db_tests!(
     a_large_reference_is_sent_as_an_outline_and_its_operations_one_at_a_time,
     project_archive_round_trips_into_an_empty_server,
     a_project_archive_is_checked_whole_and_brings_its_pages,
+    a_project_archive_is_stored_whole_or_not_at_all,
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     an_admin_hands_a_leavers_apis_over,

@@ -1,6 +1,6 @@
 //! Documentation pages of an API, written in Markdown and rendered sanitized.
 
-use super::{ApiRow, load_editable};
+use super::{ApiRow, load_editable, load_editable_on};
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit, markdown};
 use gatehouse_contract::{DocPage, DocSource, Permission, Snapshot};
@@ -94,18 +94,22 @@ pub(crate) fn check_pages(pages: Vec<DocSource>) -> Result<Vec<DocSource>> {
         .collect()
 }
 
-/// Make the working copy's pages exactly `pages` (checked by [`check_pages`]), in their order:
-/// one edit, or none when they are so already.
-pub(crate) async fn replace_all(db: &Db, actor: &Actor, api_id: &str, pages: &[DocSource]) -> Result<()> {
+/// Make the working copy's pages exactly `pages` (checked by [`check_pages`]), in their order,
+/// in `tx`: one edit, or none when they are so already.
+pub(crate) async fn replace_all(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    api_id: &str,
+    pages: &[DocSource],
+) -> Result<()> {
     actor.require(Permission::DesignApis)?;
-    let row = load_editable(db, actor, api_id).await?;
-    let mut tx = db.begin().await?;
+    let row = load_editable_on(tx, actor, api_id).await?;
     let same = |a: &DocSource, b: &DocSource| (&a.slug, &a.title, &a.markdown) == (&b.slug, &b.title, &b.markdown);
-    let current = sources(&mut tx, api_id).await?;
+    let current = sources(tx, api_id).await?;
     if current.len() == pages.len() && current.iter().zip(pages).all(|(a, b)| same(a, b)) {
         return Ok(());
     }
-    sqlx::query("DELETE FROM api_docs WHERE api_id = $1").bind(api_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM api_docs WHERE api_id = $1").bind(api_id).execute(&mut **tx).await?;
     let now = now_ms();
     for (position, page) in pages.iter().enumerate() {
         // A page the archive leaves as it was keeps its date.
@@ -119,13 +123,12 @@ pub(crate) async fn replace_all(db: &Db, actor: &Actor, api_id: &str, pages: &[D
         .bind(&page.markdown)
         .bind(position as i64 + 1)
         .bind(updated_at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    record_edit(&mut tx, actor, &row).await?;
-    tx.commit().await?;
+    record_edit(tx, actor, &row).await?;
     let detail = format!("{} page(s) from a project archive", pages.len());
-    audit::record(db, &actor.email, "api.docs_replaced", &format!("{} {}", row.name, row.version), &detail).await
+    audit::record_in(tx, &actor.email, "api.docs_replaced", &format!("{} {}", row.name, row.version), &detail).await
 }
 
 /// Create or replace a page. Without a slug, one is made from the title. Pages are part of
@@ -205,14 +208,14 @@ async fn record_edit(tx: &mut Transaction<'_, Any>, actor: &Actor, row: &ApiRow)
 }
 
 /// Copy every page to another API (a new version starts with its predecessor's docs).
-pub async fn copy_all(db: &Db, from: &str, to: &str) -> Result<()> {
+pub(crate) async fn copy_all(conn: &mut AnyConnection, from: &str, to: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO api_docs (api_id, slug, title, markdown, position, updated_at) \
          SELECT $1, slug, title, markdown, position, updated_at FROM api_docs WHERE api_id = $2",
     )
     .bind(to)
     .bind(from)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -46,7 +46,7 @@ pub fn side(snapshot: &Snapshot) -> Side<'_> {
 }
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub(crate) struct ApiRow {
@@ -179,16 +179,29 @@ pub fn can_edit(actor: &Actor, owner_id: &str) -> bool {
 }
 
 pub(crate) async fn load(db: &Db, id: &str) -> Result<ApiRow> {
+    load_on(&mut *db.pool.acquire().await?, id).await
+}
+
+/// Load an API as `conn` sees it: within a transaction, with what it has written so far.
+pub(crate) async fn load_on(conn: &mut AnyConnection, id: &str) -> Result<ApiRow> {
     sqlx::query_as::<_, ApiRow>(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE a.id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("API {id}")))
 }
 
 /// Load an API the actor may change, or say why not.
 pub(crate) async fn load_editable(db: &Db, actor: &Actor, id: &str) -> Result<ApiRow> {
-    let row = load(db, id).await?;
+    editable(actor, load(db, id).await?)
+}
+
+/// Load an API the actor may change as `conn` sees it, or say why not.
+pub(crate) async fn load_editable_on(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<ApiRow> {
+    editable(actor, load_on(conn, id).await?)
+}
+
+fn editable(actor: &Actor, row: ApiRow) -> Result<ApiRow> {
     if !can_edit(actor, &row.owner_id) {
         return Err(DomainError::Forbidden(format!(
             "only the owner ({}) or a publisher may change {} {}",
@@ -327,11 +340,11 @@ pub struct ImportRequest<'a> {
 }
 
 /// The API with this name and version, if there is one (the pair names an API).
-pub(crate) async fn id_by_name(db: &Db, name: &str, version: &str) -> Result<Option<String>> {
+pub(crate) async fn id_by_name(conn: &mut AnyConnection, name: &str, version: &str) -> Result<Option<String>> {
     let found: Option<(String,)> = sqlx::query_as("SELECT id FROM apis WHERE name = $1 AND version = $2")
         .bind(name)
         .bind(version)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await?;
     Ok(found.map(|(id,)| id))
 }
@@ -375,28 +388,41 @@ pub(crate) fn read_definition(files: &dyn Files, entry: &str) -> Result<ReadDefi
 pub async fn import(db: &Db, actor: &Actor, request: ImportRequest<'_>) -> Result<ImportOutcome> {
     actor.require(Permission::DesignApis)?;
     let read = read_definition(request.files, request.entry)?;
-    store_import(db, actor, read, request.context).await
+    let mut tx = db.begin().await?;
+    let outcome = store_import(&mut tx, db, actor, read, request.context).await?;
+    tx.commit().await?;
+    Ok(outcome)
 }
 
-/// Store a definition read by [`read_definition`], as [`import`] says.
+/// Store a definition read by [`read_definition`] in `tx`, as [`import`] says.
 pub(crate) async fn store_import(
+    tx: &mut Transaction<'_, Any>,
     db: &Db,
     actor: &Actor,
     read: ReadDefinition,
     context: Option<String>,
 ) -> Result<ImportOutcome> {
     let ReadDefinition { imported, source, source_format, name, version } = read;
-    match id_by_name(db, &name, &version).await? {
+    match id_by_name(tx, &name, &version).await? {
         Some(id) => {
-            let row = load_editable(db, actor, &id).await?;
+            let row = load_editable_on(tx, actor, &id).await?;
             let context = match context {
                 Some(c) => check_context(&c)?,
                 None => row.context.clone(),
             };
-            let detail =
-                save_definition(db, actor, &row, source, source_format, imported, Some(context), row.edit_version)
-                    .await?;
-            Ok(ImportOutcome { id, name, version, context: detail.0, updated: true, warnings: detail.1 })
+            let (context, warnings) = save_definition_in(
+                tx,
+                db,
+                actor,
+                &row,
+                source,
+                source_format,
+                imported,
+                Some(context),
+                row.edit_version,
+            )
+            .await?;
+            Ok(ImportOutcome { id, name, version, context, updated: true, warnings })
         }
         None => {
             let context =
@@ -404,8 +430,9 @@ pub(crate) async fn store_import(
             let id = new_id();
             // The definition's OAuth2 scopes carry over, so the gateway enforces what it says.
             let (scopes, operation_scopes) = scopes::from_definition(&imported.model);
-            let policies = Policies { scopes, operation_scopes, ..crate::tiers::default_policies(db).await? };
+            let policies = Policies { scopes, operation_scopes, ..crate::tiers::default_policies(tx).await? };
             create(
+                tx,
                 db,
                 actor,
                 &id,
@@ -425,8 +452,10 @@ pub(crate) async fn store_import(
     }
 }
 
+/// Create an API in `tx`; `db` only names what clashed when the name or context is taken.
 #[allow(clippy::too_many_arguments)]
 async fn create(
+    tx: &mut Transaction<'_, Any>,
     db: &Db,
     actor: &Actor,
     id: &str,
@@ -443,7 +472,6 @@ async fn create(
     let model = &imported.model;
     let tags = tags_of(model);
     let now = now_ms();
-    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO apis (id, lineage_id, name, version, context, description, tags, owner_id, state, visibility, spec_version, \
          source_format, endpoints, policies, operations, search_text, edit_version, created_at, updated_at) \
@@ -466,7 +494,7 @@ async fn create(
     .bind(model.operations.len() as i64)
     .bind(search_text(name, &model.description, &tags, model))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
     if let Err(e) = inserted {
         return Err(if is_unique_violation(&e) {
@@ -481,9 +509,9 @@ async fn create(
         .bind(to_json(&imported.document))
         .bind(to_json(model))
         .bind(to_json(&imported.warnings))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    replace_tags(&mut tx, id, &tags).await?;
+    replace_tags(tx, id, &tags).await?;
     let snapshot = Snapshot {
         name: name.into(),
         version: version.into(),
@@ -497,9 +525,8 @@ async fn create(
         policies,
         docs: None,
     };
-    record_edit(&mut tx, id, 1, &snapshot, &actor.email).await?;
-    tx.commit().await?;
-    audit::record(db, &actor.email, "api.created", &format!("{name} {version}"), &format!("context {context}")).await
+    record_edit(tx, id, 1, &snapshot, &actor.email).await?;
+    audit::record_in(tx, &actor.email, "api.created", &format!("{name} {version}"), &format!("context {context}")).await
 }
 
 fn spec_label(v: SpecVersion) -> &'static str {
@@ -583,6 +610,25 @@ async fn save_definition(
     context: Option<String>,
     expected: i64,
 ) -> Result<(String, Vec<gatehouse_contract::Diagnostic>)> {
+    let mut tx = db.begin().await?;
+    let saved = save_definition_in(&mut tx, db, actor, row, source, source_format, imported, context, expected).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`save_definition`] in `tx`; `db` only reports what clashed or who saved first.
+#[allow(clippy::too_many_arguments)]
+async fn save_definition_in(
+    tx: &mut Transaction<'_, Any>,
+    db: &Db,
+    actor: &Actor,
+    row: &ApiRow,
+    source: String,
+    source_format: SourceFormat,
+    imported: Imported,
+    context: Option<String>,
+    expected: i64,
+) -> Result<(String, Vec<gatehouse_contract::Diagnostic>)> {
     let model = &imported.model;
     let tags = tags_of(model);
     let context = context.unwrap_or_else(|| row.context.clone());
@@ -596,7 +642,6 @@ async fn save_definition(
         model: model.clone(),
         ..current
     };
-    let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, spec_version = $4, source_format = $5, \
          operations = $6, search_text = $7, edit_version = edit_version + 1, updated_at = $8 \
@@ -612,7 +657,7 @@ async fn save_definition(
     .bind(now_ms())
     .bind(&row.id)
     .bind(expected)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
     let updated = match updated {
         Ok(done) => done,
@@ -622,16 +667,15 @@ async fn save_definition(
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
-        drop(tx);
+        // Read outside `tx`: the report is about what the other saver committed.
         let fresh = load(db, &row.id).await?;
         return Err(conflict_report(db, &fresh, expected).await);
     }
-    store_definition(&mut tx, &row.id, &snapshot.source, &imported).await?;
-    replace_tags(&mut tx, &row.id, &tags).await?;
-    record_edit(&mut tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
-    tx.commit().await?;
-    audit::record(
-        db,
+    store_definition(tx, &row.id, &snapshot.source, &imported).await?;
+    replace_tags(tx, &row.id, &tags).await?;
+    record_edit(tx, &row.id, expected + 1, &snapshot, &actor.email).await?;
+    audit::record_in(
+        tx,
         &actor.email,
         "api.saved",
         &format!("{} {}", row.name, row.version),
@@ -703,7 +747,7 @@ pub async fn create_blank(
     }
     // Unlike an import, which brings a new working copy of an API it names, starting afresh
     // must not empty an existing API's definition.
-    if id_by_name(db, name, version).await?.is_some() {
+    if id_by_name(&mut *db.pool.acquire().await?, name, version).await?.is_some() {
         return Err(DomainError::Conflict(format!(
             "{name} {version} already exists: open it from the API list, or start another version"
         )));
@@ -798,7 +842,9 @@ pub async fn new_version(
         &context.unwrap_or_else(|| gatehouse_contract::next_context(&row.context, &row.version, version)),
     )?;
     let new_id = new_id();
+    let mut tx = db.begin().await?;
     create(
+        &mut tx,
         db,
         actor,
         &new_id,
@@ -813,15 +859,16 @@ pub async fn new_version(
         snapshot.policies,
     )
     .await?;
-    docs::copy_all(db, id, &new_id).await?;
-    audit::record(
-        db,
+    docs::copy_all(&mut tx, id, &new_id).await?;
+    audit::record_in(
+        &mut tx,
         &actor.email,
         "api.new_version",
         &format!("{} {}", row.name, version),
         &format!("from {}", row.version),
     )
     .await?;
+    tx.commit().await?;
     Ok(ImportOutcome {
         id: new_id,
         name: row.name,

@@ -3,7 +3,8 @@
 //! an existing name and version updates its working copy.
 
 use super::scopes::check_operations;
-use super::{ApiSettings, check_settings, docs, load, read_definition, save_settings, store_import};
+use super::settings::save_settings_in;
+use super::{ApiSettings, check_settings, docs, load, load_on, read_definition, store_import};
 use crate::openapi::emit::to_text;
 use crate::openapi::files::MemoryFiles;
 use crate::openapi::parse;
@@ -167,7 +168,7 @@ pub async fn import_project(db: &Db, actor: &Actor, files: &MemoryFiles) -> Resu
     // Check everything before anything is stored: the settings, the pages, and that the
     // definition is the API `api.yaml` names and has the operations its scopes name.
     check_settings(&mut settings).map_err(in_meta)?;
-    crate::tiers::check_offered(db, &settings.policies.tiers).await.map_err(in_meta)?;
+    crate::tiers::check_offered(&mut *db.pool.acquire().await?, &settings.policies.tiers).await.map_err(in_meta)?;
     let mut pages = Vec::new();
     for (i, doc) in meta.docs.iter().enumerate() {
         let text = files.files.get(&format!("{base}{}", doc.file)).ok_or_else(|| {
@@ -188,11 +189,14 @@ pub async fn import_project(db: &Db, actor: &Actor, files: &MemoryFiles) -> Resu
         ));
     }
     check_operations(&settings.policies, &definition.imported.model).map_err(in_meta)?;
-    let outcome = store_import(db, actor, definition, Some(meta.context.clone())).await?;
-    let current = load(db, &outcome.id).await?;
-    save_settings(db, actor, &outcome.id, settings, current.edit_version).await?;
+    // Definition, settings and pages are stored as one: should any step fail, none is.
+    let mut tx = db.begin().await?;
+    let outcome = store_import(&mut tx, db, actor, definition, Some(meta.context.clone())).await?;
+    let current = load_on(&mut tx, &outcome.id).await?;
+    save_settings_in(&mut tx, db, actor, &current, settings, current.edit_version).await?;
     // The pages become the archive's: one it no longer has is deleted.
-    docs::replace_all(db, actor, &outcome.id, &pages).await?;
+    docs::replace_all(&mut tx, actor, &outcome.id, &pages).await?;
+    tx.commit().await?;
     Ok(outcome)
 }
 

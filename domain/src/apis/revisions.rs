@@ -77,10 +77,14 @@ pub async fn create(db: &Db, actor: &Actor, api_id: &str, note: &str) -> Result<
 
 /// The snapshot of one revision.
 pub async fn snapshot(db: &Db, api_id: &str, number: i64) -> Result<Snapshot> {
+    snapshot_on(&mut *db.pool.acquire().await?, api_id, number).await
+}
+
+pub(crate) async fn snapshot_on(conn: &mut sqlx::AnyConnection, api_id: &str, number: i64) -> Result<Snapshot> {
     let row: Option<(String,)> = sqlx::query_as("SELECT snapshot FROM api_revisions WHERE api_id = $1 AND number = $2")
         .bind(api_id)
         .bind(number)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await?;
     let (text,) = row.ok_or_else(|| DomainError::NotFound(format!("revision {number}")))?;
     json("revision", &text)

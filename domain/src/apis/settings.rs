@@ -2,13 +2,14 @@
 //! endpoints and policies (security, scopes, tiers, CORS) — checked and saved as one edit.
 
 use super::{
-    check_context, conflict_report, context_or_name_taken, get, load, load_editable, record_edit, replace_tags,
-    search_text, store_definition, to_json, visibility_str,
+    ApiRow, check_context, conflict_report, context_or_name_taken, get, load, load_editable_on, record_edit,
+    replace_tags, search_text, store_definition, to_json, visibility_str,
 };
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{ApiDetail, ApiSettings, Permission, Snapshot};
+use sqlx::{Any, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
@@ -89,13 +90,29 @@ pub async fn save_settings(
     db: &Db,
     actor: &Actor,
     id: &str,
-    mut settings: ApiSettings,
+    settings: ApiSettings,
     expected: i64,
 ) -> Result<ApiDetail> {
     actor.require(Permission::DesignApis)?;
-    let row = load_editable(db, actor, id).await?;
+    let mut tx = db.begin().await?;
+    let row = load_editable_on(&mut tx, actor, id).await?;
+    save_settings_in(&mut tx, db, actor, &row, settings, expected).await?;
+    tx.commit().await?;
+    get(db, actor, id).await
+}
+
+/// [`save_settings`] of `row`, as loaded in `tx`; `db` only reports what clashed or who saved first.
+pub(crate) async fn save_settings_in(
+    tx: &mut Transaction<'_, Any>,
+    db: &Db,
+    actor: &Actor,
+    row: &ApiRow,
+    mut settings: ApiSettings,
+    expected: i64,
+) -> Result<()> {
+    let id = row.id.as_str();
     check_settings(&mut settings)?;
-    crate::tiers::check_offered(db, &settings.policies.tiers).await?;
+    crate::tiers::check_offered(tx, &settings.policies.tiers).await?;
     let mut snapshot = Snapshot {
         context: settings.context.clone(),
         endpoints: settings.endpoints.clone(),
@@ -120,12 +137,11 @@ pub async fn save_settings(
     // live revision's (read only when the tags change: a live snapshot can be megabytes).
     let retagged = super::json::<Vec<String>>("tags", &row.tags)? != settings.tags;
     let catalog_text = match &row.group_name {
-        Some(group) if retagged => crate::groups::live_snapshot(db, group, id)
+        Some(group) if retagged => crate::groups::live_snapshot_on(tx, group, id)
             .await?
             .map(|(_, live)| super::catalog_text(&row.name, &settings.tags, &live)),
         _ => None,
     };
-    let mut tx = db.begin().await?;
     let updated = sqlx::query(
         "UPDATE apis SET context = $1, description = $2, tags = $3, visibility = $4, endpoints = $5, policies = $6, search_text = $7, \
          edit_version = edit_version + 1, updated_at = $8 WHERE id = $9 AND edit_version = $10",
@@ -140,7 +156,7 @@ pub async fn save_settings(
     .bind(now_ms())
     .bind(id)
     .bind(expected)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
     let updated = match updated {
         Ok(done) => done,
@@ -150,26 +166,24 @@ pub async fn save_settings(
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
-        drop(tx);
+        // Read outside `tx`: the report is about what the other saver committed.
         let fresh = load(db, id).await?;
         return Err(conflict_report(db, &fresh, expected).await);
     }
     if let Some(imported) = &redefined {
-        store_definition(&mut tx, id, &snapshot.source, imported).await?;
+        store_definition(tx, id, &snapshot.source, imported).await?;
     }
-    replace_tags(&mut tx, id, &settings.tags).await?;
+    replace_tags(tx, id, &settings.tags).await?;
     if let Some(text) = &catalog_text {
-        sqlx::query("UPDATE apis SET catalog_text = $1 WHERE id = $2").bind(text).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE apis SET catalog_text = $1 WHERE id = $2").bind(text).bind(id).execute(&mut **tx).await?;
     }
-    record_edit(&mut tx, id, expected + 1, &snapshot, &actor.email).await?;
-    tx.commit().await?;
-    audit::record(
-        db,
+    record_edit(tx, id, expected + 1, &snapshot, &actor.email).await?;
+    audit::record_in(
+        tx,
         &actor.email,
         "api.settings_saved",
         &format!("{} {}", row.name, row.version),
         &format!("edit {}", expected + 1),
     )
-    .await?;
-    get(db, actor, id).await
+    .await
 }

@@ -99,7 +99,7 @@ definition, with no backend behind it and no credential asked for.
 /// `None` when the sample exists already or there is no demo group.
 pub async fn seed_demo_api(db: &Db, deployer: &Deployer) -> Result<Option<Deployment>> {
     let (name, version) = SAMPLE_NAME;
-    if apis::id_by_name(db, name, version).await?.is_some() {
+    if apis::id_by_name(&mut *db.pool.acquire().await?, name, version).await?.is_some() {
         return Ok(None);
     }
     match groups::get(db, DEMO_GROUP).await {
