@@ -383,6 +383,31 @@ async fn an_admin_hands_a_leavers_apis_over(db: Db) {
     assert_eq!(moves.count(), 2);
 }
 
+/// A search lists first the APIs whose name holds the most of its words, newest first among
+/// equals; browsing stays newest first.
+async fn a_search_ranks_name_matches_first(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let pets = import_text(&db, &creator, PETS).await.expect("import").id;
+    // Newer, and about pets too (its description and operations say so), but not named so.
+    let vets = import_text(&db, &creator, &PETS.replace("Pet Store", "Vet Clinic")).await.expect("import").id;
+    let stores = import_text(&db, &creator, &PETS.replace("Pet Store", "Store Finder")).await.expect("import").id;
+    let ids = |page: gatehouse_contract::Page<gatehouse_contract::ApiSummary>| {
+        page.items.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    let search = |q: &str| ApiQuery { q: q.into(), ..Default::default() };
+    let found = apis::list(&db, &creator, &search("pet")).await.expect("search");
+    assert_eq!(found.total, 3);
+    assert_eq!(ids(found), [pets.clone(), stores.clone(), vets.clone()]);
+    // Every word must be found; the name holding both comes before the name holding one.
+    let found = apis::list(&db, &creator, &search("store PET")).await.expect("search");
+    assert_eq!(ids(found), [pets.clone(), stores.clone()]);
+    // Paged, the rank holds across pages.
+    let second = ApiQuery { limit: Some(1), offset: Some(1), ..search("pet") };
+    assert_eq!(ids(apis::list(&db, &creator, &second).await.expect("search")), [stores.clone()]);
+    let browsed = apis::list(&db, &creator, &ApiQuery::default()).await.expect("list");
+    assert_eq!(ids(browsed), [stores, vets, pets]);
+}
+
 /// Pages come newest first, never overlap, and each says the true total: whether it was
 /// counted (a full page), read off a short last page, or asked for past the end.
 async fn pages_are_newest_first_with_their_total(db: Db) {
@@ -907,6 +932,7 @@ db_tests!(
     project_archive_round_trips_into_an_empty_server,
     a_project_archive_is_checked_whole_and_brings_its_pages,
     a_project_archive_is_stored_whole_or_not_at_all,
+    a_search_ranks_name_matches_first,
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     an_admin_hands_a_leavers_apis_over,

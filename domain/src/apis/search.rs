@@ -48,9 +48,14 @@ pub(crate) async fn search(db: &Db, query: &ApiQuery, audience: Audience) -> Res
     if public_only {
         conditions.push("a.visibility = 'public'".to_string());
     }
+    // A search ranks the APIs whose name holds the most of its words first (one asking for
+    // "payments" wants the Payments API before every API that mentions payments), newest
+    // first among equals.
+    let mut name_hits = Vec::new();
     for term in query.q.to_lowercase().split_whitespace().take(8) {
         binds.push(format!("%{}%", like_escape(term)));
         conditions.push(format!("{text} LIKE ${} ESCAPE '\\'", binds.len()));
+        name_hits.push(format!("CASE WHEN LOWER(a.name) LIKE ${} ESCAPE '\\' THEN 1 ELSE 0 END", binds.len()));
     }
     if let Some(state) = query.state {
         binds.push(state.as_str().to_string());
@@ -77,14 +82,16 @@ pub(crate) async fn search(db: &Db, query: &ApiQuery, audience: Audience) -> Res
         a.spec_version, a.operations, a.updated_at, a.group_name";
     let matching = if by_owner.is_some() { "apis a JOIN users u ON u.id = a.owner_id" } else { "apis a" };
     let order = "ORDER BY a.updated_at DESC, a.id DESC";
-    let searching = !query.q.trim().is_empty();
-    let sql = if searching {
+    let sql = if !name_hits.is_empty() {
         // A search tests every row's text whatever the page, so it counts in that same scan;
-        // the count rides on ids alone and the page's columns are read for its rows only (a
-        // count over whole rows materialised every match: 25 ms for a word most APIs have).
+        // the count and the rank ride on ids alone and the page's columns are read for its
+        // rows only (a count over whole rows materialised every match: 25 ms for a word most
+        // APIs have).
+        let rank = name_hits.join(" + ");
         format!(
-            "SELECT {columns}, p.total FROM (SELECT a.id, COUNT(*) OVER () AS total FROM {matching} {filter} \
-             {order} LIMIT {limit} OFFSET {offset}) p JOIN apis a ON a.id = p.id JOIN users u ON u.id = a.owner_id {order}"
+            "SELECT {columns}, p.total FROM (SELECT a.id, {rank} AS name_rank, COUNT(*) OVER () AS total \
+             FROM {matching} {filter} ORDER BY name_rank DESC, a.updated_at DESC, a.id DESC LIMIT {limit} OFFSET {offset}) p \
+             JOIN apis a ON a.id = p.id JOIN users u ON u.id = a.owner_id ORDER BY p.name_rank DESC, a.updated_at DESC, a.id DESC"
         )
     } else {
         // Browsing reads the page off `apis_recent` in order, so the first page of 10,000 APIs
