@@ -692,7 +692,8 @@ pub struct LifecycleRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 pub struct ApiQuery {
-    /// Words that must all appear in the name, description, tags, operation paths or summaries.
+    /// Words that must all appear in the name, description, tags, operation paths or summaries;
+    /// the APIs whose name holds the most of them come first, then the newest.
     #[serde(default)]
     pub q: String,
     #[serde(default)]

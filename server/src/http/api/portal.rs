@@ -16,7 +16,8 @@ use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CatalogQuery {
-    /// Words to find in names, descriptions, tags, operation paths and summaries.
+    /// Words to find in names, descriptions, tags, operation paths and summaries; the APIs
+    /// whose name holds the most of them come first.
     #[serde(default)]
     q: String,
     tag: Option<String>,
