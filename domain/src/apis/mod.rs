@@ -152,7 +152,11 @@ impl ApiRow {
 
 /// The whole working copy, documentation pages included: what a revision freezes.
 pub(crate) async fn working(db: &Db, row: &ApiRow) -> Result<Snapshot> {
-    let docs = docs::sources(&mut *db.pool.acquire().await?, &row.id).await?;
+    working_on(&mut *db.pool.acquire().await?, row).await
+}
+
+async fn working_on(conn: &mut AnyConnection, row: &ApiRow) -> Result<Snapshot> {
+    let docs = docs::sources(conn, &row.id).await?;
     Ok(Snapshot { docs: Some(docs), ..row.snapshot()? })
 }
 
@@ -555,12 +559,12 @@ async fn context_or_name_taken(db: &Db, name: &str, version: &str, context: &str
 }
 
 /// Tell a conflicting saver what changed since the version they loaded, and who changed it.
-async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
+async fn conflict_report(conn: &mut AnyConnection, row: &ApiRow, expected: i64) -> DomainError {
     let base: Option<(String,)> =
         sqlx::query_as("SELECT snapshot FROM api_edits WHERE api_id = $1 AND edit_version = $2")
             .bind(&row.id)
             .bind(expected)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *conn)
             .await
             .ok()
             .flatten();
@@ -568,12 +572,12 @@ async fn conflict_report(db: &Db, row: &ApiRow, expected: i64) -> DomainError {
         sqlx::query_as("SELECT edited_by, edited_at FROM api_edits WHERE api_id = $1 AND edit_version = $2")
             .bind(&row.id)
             .bind(row.edit_version)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *conn)
             .await
             .ok()
             .flatten();
     let who = by.map(|(email, _)| email).unwrap_or_else(|| "someone".into());
-    let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), working(db, row).await) {
+    let changes = match (base.and_then(|(s,)| serde_json::from_str::<Snapshot>(&s).ok()), working_on(conn, row).await) {
         (Some(base), Ok(current)) => {
             let d = diff::diff(&side(&base), &side(&current));
             let mut lines: Vec<String> = Vec::new();
@@ -616,7 +620,7 @@ async fn save_definition(
     Ok(saved)
 }
 
-/// [`save_definition`] in `tx`; `db` only reports what clashed or who saved first.
+/// [`save_definition`] in `tx`; `db` only names what clashed when the context is taken.
 #[allow(clippy::too_many_arguments)]
 async fn save_definition_in(
     tx: &mut Transaction<'_, Any>,
@@ -667,9 +671,9 @@ async fn save_definition_in(
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
-        // Read outside `tx`: the report is about what the other saver committed.
-        let fresh = load(db, &row.id).await?;
-        return Err(conflict_report(db, &fresh, expected).await);
+        // Read in `tx`, which sees what the other saver committed.
+        let fresh = load_on(tx, &row.id).await?;
+        return Err(conflict_report(tx, &fresh, expected).await);
     }
     store_definition(tx, &row.id, &snapshot.source, &imported).await?;
     replace_tags(tx, &row.id, &tags).await?;

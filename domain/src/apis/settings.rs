@@ -2,7 +2,7 @@
 //! endpoints and policies (security, scopes, tiers, CORS) — checked and saved as one edit.
 
 use super::{
-    ApiRow, check_context, conflict_report, context_or_name_taken, get, load, load_editable_on, record_edit,
+    ApiRow, check_context, conflict_report, context_or_name_taken, get, load_editable_on, load_on, record_edit,
     replace_tags, search_text, store_definition, to_json, visibility_str,
 };
 use crate::error::is_unique_violation;
@@ -101,7 +101,8 @@ pub async fn save_settings(
     get(db, actor, id).await
 }
 
-/// [`save_settings`] of `row`, as loaded in `tx`; `db` only reports what clashed or who saved first.
+/// [`save_settings`] of `row`, as loaded in `tx`; `db` only names what clashed when the context
+/// is taken.
 pub(crate) async fn save_settings_in(
     tx: &mut Transaction<'_, Any>,
     db: &Db,
@@ -166,9 +167,9 @@ pub(crate) async fn save_settings_in(
         Err(e) => return Err(e.into()),
     };
     if updated.rows_affected() == 0 {
-        // Read outside `tx`: the report is about what the other saver committed.
-        let fresh = load(db, id).await?;
-        return Err(conflict_report(db, &fresh, expected).await);
+        // Read in `tx`, which sees what the other saver committed.
+        let fresh = load_on(tx, id).await?;
+        return Err(conflict_report(tx, &fresh, expected).await);
     }
     if let Some(imported) = &redefined {
         store_definition(tx, id, &snapshot.source, imported).await?;
