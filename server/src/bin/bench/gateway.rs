@@ -652,7 +652,7 @@ async fn measure(dir: &Path, seconds: u64, rounds: usize) -> Result<(), String> 
     for round in 0..rounds {
         // Interleaved, so a slow patch of the machine falls on every target alike; (a) and (b)
         // run back to back, in turn first, and are compared round by round.
-        let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [0, 2, 1] };
+        let order = if round % 2 == 0 { [BACKEND, NGINX, GATEWAY] } else { [BACKEND, GATEWAY, NGINX] };
         for i in order {
             let (name, url, proxy) = &targets[i];
             let watched = Watched { proxy: *proxy, backend: backend_pid };
