@@ -171,6 +171,9 @@ pub struct Endpoints {
     /// Container image of the backend; needed to run the gateway as a sidecar.
     #[serde(default)]
     pub backend_image: String,
+    /// How the gateway proves itself to the backend.
+    #[serde(default)]
+    pub backend_auth: BackendAuth,
 }
 
 impl Default for Endpoints {
@@ -181,6 +184,56 @@ impl Default for Endpoints {
             routing: Routing::LoadBalance,
             timeout_ms: 30_000,
             backend_image: String::new(),
+            backend_auth: BackendAuth::None,
+        }
+    }
+}
+
+/// The credential a gateway sends its backend, so the backend need not be open to whoever can
+/// reach it. The caller's own credential never reaches the backend. Gatehouse stores only the
+/// secret's *name*: each gateway reads the value from its own environment, as
+/// `GATEWAY_BACKEND_SECRET_<secret>` (`BackendAuth::variable`), so no backend password sits in
+/// the database, the bundle or the GitOps repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BackendAuth {
+    /// The backend gets no credential from the gateway.
+    #[default]
+    None,
+    /// HTTP Basic: this user name, the secret as the password.
+    Basic { username: String, secret: String },
+    /// The secret as the value of this header: `X-Api-Key`, or `Authorization` with a secret
+    /// that reads `Bearer …`.
+    Header { name: String, secret: String },
+}
+
+impl BackendAuth {
+    /// What a secret's name is prefixed with in a gateway's environment: a bundle can name
+    /// only these variables, never the gateway's own credential or anything else it was given.
+    pub const VARIABLE_PREFIX: &'static str = "GATEWAY_BACKEND_SECRET_";
+
+    /// The secret's name (`PETSTORE`), when there is one.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            BackendAuth::None => None,
+            BackendAuth::Basic { secret, .. } | BackendAuth::Header { secret, .. } => Some(secret),
+        }
+    }
+
+    /// The environment variable a gateway reads the secret from: `GATEWAY_BACKEND_SECRET_PETSTORE`.
+    pub fn variable(&self) -> Option<String> {
+        self.secret().map(|secret| format!("{}{secret}", Self::VARIABLE_PREFIX))
+    }
+}
+
+impl fmt::Display for BackendAuth {
+    /// As a reviewer reads it: `header X-Api-Key from secret PETSTORE`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendAuth::None => f.write_str("none"),
+            BackendAuth::Basic { username, secret } => write!(f, "basic as {username} from secret {secret}"),
+            BackendAuth::Header { name, secret } => write!(f, "header {name} from secret {secret}"),
         }
     }
 }

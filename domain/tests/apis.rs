@@ -2,7 +2,8 @@
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
 use gatehouse_contract::{
-    ApiSettings, Cors, LifecycleState, NewSubscription, OperationEdit, Policies, Role, SourceFormat, SpecVersion,
+    ApiSettings, BackendAuth, Cors, Endpoints, LifecycleState, NewSubscription, OperationEdit, Policies, Role,
+    SourceFormat, SpecVersion,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -331,6 +332,55 @@ async fn cors_policies_are_checked_tidied_and_compared(db: Db) {
         diff.other.iter().any(|line| line.starts_with("cross-origin calls: off → from https://shop.example.com")),
         "{:?}",
         diff.other
+    );
+}
+
+/// A backend credential is tidied and checked when saved, names a secret rather than holding
+/// one, and a reviewer reads its change.
+async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "open backend").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let settings = |backend_auth: BackendAuth| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: Endpoints { backend_auth, ..detail.endpoints.clone() },
+        policies: detail.policies.clone(),
+    };
+    let header = |name: &str, secret: &str| BackendAuth::Header { name: name.into(), secret: secret.into() };
+    let basic = |username: &str| BackendAuth::Basic { username: username.into(), secret: "PETS".into() };
+    for (auth, field, why) in [
+        (header("x api key", "PETS"), "endpoints.backend_auth.name", "is not a header name"),
+        (header("X-Forwarded-For", "PETS"), "endpoints.backend_auth.name", "the gateway sets x-forwarded-for itself"),
+        (header("x-api-key", ""), "endpoints.backend_auth.secret", "is not a secret name"),
+        (header("x-api-key", "pets-key"), "endpoints.backend_auth.secret", "is not a secret name"),
+        (basic("svc:gateway"), "endpoints.backend_auth.username", "without a colon"),
+        (basic(" "), "endpoints.backend_auth.username", "name the user"),
+    ] {
+        match apis::save_settings(&db, &creator, &api.id, settings(auth.clone()), detail.edit_version).await {
+            Err(DomainError::Invalid { field: refused, message }) => {
+                assert_eq!(refused, field, "{auth:?}: {message}");
+                assert!(message.contains(why), "{auth:?}: {message}");
+            }
+            other => panic!("{auth:?} was not refused: {other:?}"),
+        }
+    }
+    let saved =
+        apis::save_settings(&db, &creator, &api.id, settings(header(" X-Api-Key ", " pets_key ")), detail.edit_version)
+            .await
+            .expect("a valid credential");
+    assert_eq!(saved.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));
+    assert_eq!(saved.endpoints.backend_auth.variable().as_deref(), Some("GATEWAY_BACKEND_SECRET_PETS_KEY"));
+    revisions::create(&db, &creator, &api.id, "backend key").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert!(
+        diff.endpoints.contains(&"backend credential: none → header x-api-key from secret PETS_KEY".to_string()),
+        "{:?}",
+        diff.endpoints
     );
 }
 
@@ -935,6 +985,7 @@ db_tests!(
     a_search_ranks_name_matches_first,
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
+    backend_credentials_are_checked_tidied_and_compared,
     an_admin_hands_a_leavers_apis_over,
     only_an_api_that_never_went_live_can_be_deleted,
 );

@@ -3,7 +3,8 @@
 //! are set up to serve what their ConfigMap holds and to reach the management plane.
 
 use gatehouse_contract::{
-    AuthKind, Bundle, BundleApi, BundleOperation, Endpoints, GatewayGroup, GroupMode, LifecycleState, Routing,
+    AuthKind, BackendAuth, Bundle, BundleApi, BundleOperation, Endpoints, GatewayGroup, GroupMode, LifecycleState,
+    Routing,
 };
 use gatehouse_domain::deploy::manifests::{self, KUBERNETES_VERSION};
 use gatehouse_domain::openapi::parse::parse;
@@ -25,6 +26,7 @@ fn api(name: &str, context: &str) -> BundleApi {
             routing: Routing::LoadBalance,
             timeout_ms: 30_000,
             backend_image: "registry.example.com/reviews:1.0".into(),
+            backend_auth: BackendAuth::None,
         },
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],
@@ -92,10 +94,13 @@ fn kustomize_builds(folder: &std::path::Path, deployments: usize) {
 
 #[test]
 fn manifests_of_every_mode_pass_kubernetes_validate() {
+    // Reviews' backend wants a key the gateway sends; Menu's wants none.
+    let mut reviews = api("Reviews", "/review/v1.0");
+    reviews.endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "REVIEWS".into() };
     let bundle = Bundle {
         group: "food-apis".into(),
         version: "1.0.0".into(),
-        apis: vec![api("Reviews", "/review/v1.0"), api("Menu", "/menu/v2")],
+        apis: vec![reviews, api("Menu", "/menu/v2")],
         tiers: vec![],
         keys: vec![],
         issuer: String::new(),
@@ -149,14 +154,30 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
             let value = |variable: &str| {
                 gateway.env.iter().flatten().find(|e| e.name == variable).and_then(|e| e.value.clone())
             };
-            served.push((value("GATEWAY_API"), value("GATEWAY_BACKEND")));
+            // The secrets its APIs' backend credentials name, from the group's optional Secret.
+            let secrets: Vec<(String, String)> = gateway
+                .env
+                .iter()
+                .flatten()
+                .filter(|e| e.name.starts_with(BackendAuth::VARIABLE_PREFIX))
+                .map(|e| {
+                    let from = e.value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref()).expect("from a Secret");
+                    assert_eq!((from.name.as_str(), from.optional), ("gw-food-apis-backend-secrets", Some(true)));
+                    (e.name.clone(), from.key.clone())
+                })
+                .collect();
+            served.push((value("GATEWAY_API"), value("GATEWAY_BACKEND"), secrets));
         }
         // What a gateway keeps of a pulled bundle is what its ConfigMap holds: the group's every
         // API (shared), one API (private-jet), or one API from the container beside it (sidecar).
         served.sort();
-        let one = |id: &str, backend: Option<&str>| (Some(id.to_string()), backend.map(str::to_string));
+        let reviews_key = || vec![("GATEWAY_BACKEND_SECRET_REVIEWS".to_string(), "REVIEWS".to_string())];
+        let one = |id: &str, backend: Option<&str>| {
+            let secrets = if id == "id-Reviews" { reviews_key() } else { vec![] };
+            (Some(id.to_string()), backend.map(str::to_string), secrets)
+        };
         let expected = match mode {
-            GroupMode::Shared => vec![(None, None)],
+            GroupMode::Shared => vec![(None, None, reviews_key())],
             GroupMode::PrivateJet => vec![one("id-Menu", None), one("id-Reviews", None)],
             GroupMode::Sidecar => vec![
                 one("id-Menu", Some("http://127.0.0.1:8000/v1")),

@@ -233,6 +233,42 @@ paths:
   expect(detail.policies.cors).toMatchObject({ enabled: true, allow_origins: ['https://shop.example.com'] });
 });
 
+test('a creator names the secret the gateway sends the backend, never its value', async ({ page, request }) => {
+  const definition = `openapi: 3.0.3
+info:
+  title: Stock ${Date.now()}
+  version: 1.0.0
+paths:
+  /items:
+    get:
+      responses:
+        '200':
+          description: ok
+`;
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/stock-${Date.now()}/v1`, definition, 'application/yaml');
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=settings`);
+  await hydrated(page);
+  const credential = page.getByTestId('backend-auth');
+  await expect(credential.getByLabel("Secret's name")).toBeHidden();
+  await credential.getByLabel('Credential the gateway sends the backend').selectOption('header');
+  await credential.getByLabel('Header', { exact: true }).fill('X-Api-Key');
+  // Not a name a variable can have: refused, saying why; nothing is saved.
+  await credential.getByLabel("Secret's name").fill('stock key');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('is not a secret name');
+  await credential.getByLabel("Secret's name").fill('stock_key');
+  await expect(page.getByTestId('backend-auth-variable')).toHaveText('GATEWAY_BACKEND_SECRET_STOCK_KEY');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('backend-auth').getByLabel('Header', { exact: true })).toHaveValue('x-api-key');
+  await expect(page.getByTestId('backend-auth').getByLabel("Secret's name")).toHaveValue('STOCK_KEY');
+  const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(detail.endpoints.backend_auth).toEqual({ kind: 'header', name: 'x-api-key', secret: 'STOCK_KEY' });
+});
+
 test('a creator defines OAuth2 scopes and names those an operation needs', async ({ page, request }) => {
   const definition = `openapi: 3.0.3
 info:

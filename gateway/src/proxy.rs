@@ -12,7 +12,7 @@ use crate::http1::{Body, Framing, ReadError, RelayError, Request, Response, Serv
 use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
-use crate::runtime::{Api, Match, Operation, Runtime};
+use crate::runtime::{Api, BackendCredential, Match, Operation, Runtime};
 use crate::upstream::{self, AnswerBody, Backend};
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
@@ -450,6 +450,15 @@ impl Gateway {
                 &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version),
             );
         }
+        if let BackendCredential::Unusable { .. } = api.backend_credential {
+            // Which variable is missing is the operator's business: it is in the gateway's log.
+            trace.error = Some(ErrorType::BackendUnreachable);
+            return json_error(
+                503,
+                "no_backend_credential",
+                &format!("this gateway has no credential for the backend of {} {}", api.spec.name, api.spec.version),
+            );
+        }
         let body = match body.read(MAX_BODY).await {
             Ok(body) => body,
             Err(ReadError::BodyTooLarge) => return json_error(413, "too_large", "the request body is over 32 MiB"),
@@ -673,7 +682,8 @@ fn query_credential<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
 
 /// The head of the request to `backend`: the caller's method, the backend's base path followed
 /// by the path after the API's context, the caller's headers but hop-by-hop ones and
-/// credentials, and `X-Forwarded-*`, `Forwarded` and the correlation id.
+/// credentials, and `X-Forwarded-*`, `Forwarded`, the correlation id and the gateway's own
+/// credential for the backend, when the API has one.
 fn write_head(
     out: &mut Vec<u8>,
     backend: &Backend,
@@ -709,8 +719,13 @@ fn write_head(
     out.extend_from_slice(backend.authority.as_bytes());
     out.extend_from_slice(b"\r\n");
     let mut earlier_hops: Option<&[u8]> = None;
+    // The gateway's credential replaces a caller's header of the same name.
+    let credential = match &api.backend_credential {
+        BackendCredential::Header { name, line } => Some((name.as_bytes(), line.as_slice())),
+        _ => None,
+    };
     for (name, value) in request.headers() {
-        if forwardable(name) {
+        if forwardable(name) && credential.is_none_or(|(held, _)| !name.eq_ignore_ascii_case(held)) {
             out.extend_from_slice(name);
             out.extend_from_slice(b": ");
             out.extend_from_slice(value);
@@ -746,6 +761,9 @@ fn write_head(
         ],
     );
     extend(out, &[CORRELATION.as_bytes(), b": ", correlation_id.as_bytes(), b"\r\n"]);
+    if let Some((_, line)) = credential {
+        out.extend_from_slice(line);
+    }
     if body_length > 0 || matches!(request.method(), "POST" | "PUT" | "PATCH") {
         extend(out, &[b"content-length: ", itoa::Buffer::new().format(body_length).as_bytes(), b"\r\n"]);
     }
@@ -761,7 +779,7 @@ fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gatehouse_contract::{Bundle, BundleApi, Endpoints};
+    use gatehouse_contract::{BackendAuth, Bundle, BundleApi, Endpoints};
 
     fn api(context: &str, backend: &str) -> Api {
         let spec = BundleApi {
@@ -780,11 +798,12 @@ mod tests {
         runtime_of(spec).apis.remove(0)
     }
 
-    fn runtime_of(spec: BundleApi) -> Runtime {
-        let bundle = Bundle {
+    /// A bundle of group `g`, release 1, with nothing in it.
+    fn runtime_bundle() -> Bundle {
+        Bundle {
             group: "g".into(),
             version: "1".into(),
-            apis: vec![spec],
+            apis: vec![],
             tiers: vec![],
             keys: vec![],
             issuer: String::new(),
@@ -792,8 +811,11 @@ mod tests {
             revocations: vec![],
             api_keys: vec![],
             withdrawn: vec![],
-        };
-        Runtime::compile(bundle).unwrap_or_else(|e| panic!("{e}"))
+        }
+    }
+
+    fn runtime_of(spec: BundleApi) -> Runtime {
+        Runtime::compile(Bundle { apis: vec![spec], ..runtime_bundle() }).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn remote() -> std::net::SocketAddr {
@@ -831,6 +853,37 @@ mod tests {
             assert!(!sent.contains(gone), "{gone:?} passed on in {sent}");
         }
         assert!(sent.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn the_backend_gets_the_gateways_credential_in_place_of_the_callers() {
+        let with = |auth: BackendAuth| {
+            let mut spec = api("/pets/v1", "http://backend:9").spec.clone();
+            spec.endpoints.backend_auth = auth;
+            let bundle = Bundle { apis: vec![spec], ..runtime_bundle() };
+            let secrets = |variable: &str| (variable == "GATEWAY_BACKEND_SECRET_PETS").then(|| "s3cret".to_string());
+            Runtime::compile_with(bundle, secrets).unwrap_or_else(|e| panic!("{e}")).apis.remove(0)
+        };
+        const CALL: &[u8] =
+            b"GET /pets/v1/pets HTTP/1.1\r\nHost: h\r\nX-Api-Key: theirs\r\nAuthorization: Bearer caller-token\r\n\r\n";
+
+        let header = with(BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() });
+        let sent = head(&header, CALL, "127.0.0.1:1", 0);
+        assert_eq!(sent.to_ascii_lowercase().matches("x-api-key:").count(), 1, "{sent}");
+        assert!(sent.contains("x-api-key: s3cret\r\n") && !sent.contains("theirs"), "{sent}");
+        assert!(!sent.contains("caller-token"), "{sent}");
+
+        let basic = with(BackendAuth::Basic { username: "gateway".into(), secret: "PETS".into() });
+        let sent = head(&basic, CALL, "127.0.0.1:1", 0);
+        // base64("gateway:s3cret")
+        assert!(sent.contains("authorization: Basic Z2F0ZXdheTpzM2NyZXQ=\r\n"), "{sent}");
+        assert!(sent.contains("X-Api-Key: theirs\r\n") && !sent.contains("caller-token"), "{sent}");
+
+        let unset = with(BackendAuth::Header { name: "x-api-key".into(), secret: "OTHER".into() });
+        assert_eq!(
+            unset.backend_credential,
+            BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_OTHER".into(), reason: "is not set" }
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::metrics::Metrics;
 use crate::proxy::Gateway;
-use crate::runtime::Runtime;
+use crate::runtime::{BackendCredential, Runtime};
 use gatehouse_contract::Bundle;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +28,14 @@ pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str)
         }
     }
     let runtime = Runtime::compile(bundle).map_err(|e| format!("{origin}: {e}"))?;
+    for api in &runtime.apis {
+        if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
+            tracing::error!(
+                api = %api.spec.name, version = %api.spec.version, variable, reason,
+                "no credential for the backend: the API's calls are answered 503 until the variable is set"
+            );
+        }
+    }
     metrics.set_bundle(&runtime.group, &runtime.version);
     tracing::info!(group = %runtime.group, version = %runtime.version, apis = runtime.apis.len(), origin, "bundle loaded");
     gateway.runtime.store(Some(Arc::new(runtime)));

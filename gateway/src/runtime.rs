@@ -6,9 +6,9 @@ use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::VerifyingKey;
-use gatehouse_contract::{AuthKind, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse};
+use gatehouse_contract::{AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse};
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
 use hashbrown::HashMap;
@@ -54,6 +54,47 @@ pub struct Api {
     pub next_backend: AtomicUsize,
     /// Cross-origin calls, when the API allows them.
     pub cors: Option<CorsPolicy>,
+    /// What the gateway sends the backend to prove itself.
+    pub backend_credential: BackendCredential,
+}
+
+/// The credential an API's backend gets from the gateway, made from the gateway's environment
+/// when the bundle is compiled (the bundle names the secret, never holds it).
+#[derive(Debug, PartialEq, Eq)]
+pub enum BackendCredential {
+    None,
+    /// The header's name, in lower case, and its whole line for the request's head.
+    Header {
+        name: String,
+        line: Vec<u8>,
+    },
+    /// The variable is not set, or its value cannot travel in a header: the API's calls are
+    /// answered 503 rather than sent without the credential the backend expects.
+    Unusable {
+        variable: String,
+        reason: &'static str,
+    },
+}
+
+impl BackendCredential {
+    fn new(auth: &BackendAuth, secrets: &impl Fn(&str) -> Option<String>) -> BackendCredential {
+        let Some(variable) = auth.variable() else { return BackendCredential::None };
+        let unusable = |reason| BackendCredential::Unusable { variable: variable.clone(), reason };
+        let Some(secret) = secrets(&variable) else { return unusable("is not set") };
+        // A line break would end the header and let the value write headers of its own.
+        if secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return unusable("is empty or holds a control character");
+        }
+        let (name, value) = match auth {
+            BackendAuth::None => return BackendCredential::None,
+            BackendAuth::Basic { username, .. } => {
+                ("authorization".to_string(), format!("Basic {}", STANDARD.encode(format!("{username}:{secret}"))))
+            }
+            BackendAuth::Header { name, .. } => (name.to_ascii_lowercase(), secret),
+        };
+        let line = format!("{name}: {value}\r\n").into_bytes();
+        BackendCredential::Header { name, line }
+    }
 }
 
 /// What a path matched within an API.
@@ -181,7 +222,13 @@ fn first_segment(path: &str) -> &str {
 
 impl Runtime {
     /// Compile a bundle, refusing one that cannot be served as it says.
+    /// Compiles `bundle` with the backend credentials' secrets from this process's environment.
     pub fn compile(bundle: Bundle) -> Result<Runtime, String> {
+        Self::compile_with(bundle, |variable| std::env::var(variable).ok())
+    }
+
+    /// Compiles `bundle`, reading each backend credential's secret with `secrets`.
+    pub fn compile_with(bundle: Bundle, secrets: impl Fn(&str) -> Option<String>) -> Result<Runtime, String> {
         let mut keys = HashMap::new();
         for (i, jwk) in bundle.keys.iter().enumerate() {
             let kid = jwk.get("kid").and_then(|v| v.as_str()).ok_or(format!("keys[{i}]: no kid"))?;
@@ -234,8 +281,10 @@ impl Runtime {
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
             let cors = spec.cors.as_ref().map(CorsPolicy::new);
+            let backend_credential = BackendCredential::new(&spec.endpoints.backend_auth, &secrets);
             apis.push(Api {
                 cors,
+                backend_credential,
                 spec,
                 operations,
                 production,
@@ -348,6 +397,28 @@ pub(crate) mod tests {
         assert_eq!(rt.route("/pets/v2/pets/7").map(|(api, _)| api.spec.context.as_str()), Some("/pets/v2"));
         assert_eq!(rt.route("/owners/1").map(|(api, rest)| (api.spec.id.as_str(), rest)), Some(("root", "/owners/1")));
         assert_eq!(rt.route("/petshop").map(|(api, _)| api.spec.id.as_str()), Some("root"));
+    }
+
+    #[test]
+    fn a_backend_secret_is_read_from_its_own_variable_and_must_fit_in_a_header() {
+        let auth = BackendAuth::Header { name: "X-Api-Key".into(), secret: "PETS".into() };
+        let from = |value: &'static str| {
+            move |variable: &str| (variable == "GATEWAY_BACKEND_SECRET_PETS").then(|| value.to_string())
+        };
+        assert_eq!(
+            BackendCredential::new(&auth, &from("k-1")),
+            BackendCredential::Header { name: "x-api-key".into(), line: b"x-api-key: k-1\r\n".to_vec() }
+        );
+        for (value, reason) in [
+            ("", "is empty or holds a control character"),
+            ("k\r\nhost: evil", "is empty or holds a control character"),
+        ] {
+            assert_eq!(
+                BackendCredential::new(&auth, &from(value)),
+                BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_PETS".into(), reason }
+            );
+        }
+        assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
     }
 
     #[test]

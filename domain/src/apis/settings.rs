@@ -8,7 +8,7 @@ use super::{
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::{ApiDetail, ApiSettings, Permission, Snapshot};
+use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Permission, Snapshot};
 use sqlx::{Any, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
@@ -36,10 +36,84 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     if !(100..=300_000).contains(&e.timeout_ms) {
         return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
     }
+    check_backend_auth(&mut e.backend_auth)?;
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     super::scopes::check(&mut settings.policies)?;
     check_cors(&mut settings.policies.cors)
+}
+
+/// An HTTP token (RFC 9110 §5.6.2): what a method or a header's name is made of.
+fn is_token(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Headers a backend credential may not travel in: the gateway sets these itself (framing,
+/// forwarding, the correlation id) or they belong to one connection only.
+const HEADERS_SET_BY_THE_GATEWAY: [&str; 15] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-authorization",
+    "proxy-connection",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "forwarded",
+    "x-correlation-id",
+];
+
+/// A backend credential tidied (trimmed; the header's name in lower case, the secret's name in
+/// capitals) and checked: a user name Basic can carry, a header the gateway may send, and a
+/// secret name that makes an environment variable and a Kubernetes Secret's key.
+fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
+    let field = "endpoints.backend_auth";
+    match auth {
+        BackendAuth::None => return Ok(()),
+        BackendAuth::Basic { username, .. } => {
+            *username = username.trim().to_string();
+            // RFC 7617: the user id ends at the first colon.
+            if username.is_empty() || username.len() > 200 || username.chars().any(|c| c == ':' || c.is_control()) {
+                return Err(DomainError::invalid(
+                    "endpoints.backend_auth.username",
+                    "name the user, up to 200 characters, without a colon",
+                ));
+            }
+        }
+        BackendAuth::Header { name, .. } => {
+            *name = name.trim().to_ascii_lowercase();
+            if !is_token(name) || name.len() > 100 {
+                return Err(DomainError::invalid(format!("{field}.name"), format!("`{name}` is not a header name")));
+            }
+            if HEADERS_SET_BY_THE_GATEWAY.contains(&name.as_str()) {
+                return Err(DomainError::invalid(
+                    format!("{field}.name"),
+                    format!("the gateway sets {name} itself; pick the header the backend reads its credential from"),
+                ));
+            }
+        }
+    }
+    if let BackendAuth::Basic { secret, .. } | BackendAuth::Header { secret, .. } = auth {
+        *secret = secret.trim().to_ascii_uppercase();
+        let valid = !secret.is_empty()
+            && secret.len() <= 64
+            && secret.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(DomainError::invalid(
+                format!("{field}.secret"),
+                format!(
+                    "`{secret}` is not a secret name: letters, digits and _, up to 64 (the gateway reads it from {}<name>)",
+                    BackendAuth::VARIABLE_PREFIX
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A CORS policy tidied (trimmed, methods in capitals, headers in lower case, no repeats) and
@@ -52,8 +126,6 @@ fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
     tidy(&mut cors.allow_origins, |o| o.trim_end_matches('/').to_ascii_lowercase());
     tidy(&mut cors.allow_methods, str::to_ascii_uppercase);
     tidy(&mut cors.allow_headers, str::to_ascii_lowercase);
-    let token =
-        |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     for origin in &cors.allow_origins {
         let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
         let valid = origin == "*"
@@ -67,10 +139,10 @@ fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
             ));
         }
     }
-    if let Some(method) = cors.allow_methods.iter().find(|m| !token(m)) {
+    if let Some(method) = cors.allow_methods.iter().find(|m| !is_token(m)) {
         return Err(DomainError::invalid("policies.cors.allow_methods", format!("`{method}` is not an HTTP method")));
     }
-    if let Some(header) = cors.allow_headers.iter().find(|h| !token(h)) {
+    if let Some(header) = cors.allow_headers.iter().find(|h| !is_token(h)) {
         return Err(DomainError::invalid("policies.cors.allow_headers", format!("`{header}` is not a header name")));
     }
     if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {

@@ -5,7 +5,7 @@
 
 use crate::openapi::emit::to_text;
 use crate::{DomainError, Result};
-use gatehouse_contract::{Bundle, GatewayGroup, GroupMode, RegionOverlay, SourceFormat};
+use gatehouse_contract::{BackendAuth, Bundle, BundleApi, GatewayGroup, GroupMode, RegionOverlay, SourceFormat};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
@@ -24,7 +24,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Kubernetes release the manifests target.
 pub const KUBERNETES_VERSION: &str = "1.33.0";
@@ -81,6 +81,19 @@ pub fn management_secret(group: &str) -> String {
     format!("{}-management", k8s_name(&format!("gw-{group}")))
 }
 
+/// The Secret holding the credentials a group's gateways send its backends, one key per secret
+/// an API's `endpoints.backend_auth` names (`PETSTORE`). Gatehouse knows only the names; an
+/// operator creates the Secret: `kubectl create secret generic gw-<group>-backend-secrets
+/// --from-literal=PETSTORE=…`.
+pub fn backend_secrets(group: &str) -> String {
+    format!("{}-backend-secrets", k8s_name(&format!("gw-{group}")))
+}
+
+/// The secrets named by the APIs one gateway serves, each once.
+fn secrets_of<'a>(apis: impl IntoIterator<Item = &'a BundleApi>) -> BTreeSet<&'a str> {
+    apis.into_iter().filter_map(|api| api.endpoints.backend_auth.secret()).collect()
+}
+
 /// An environment variable from a key of a Secret the operator may not have created (then the
 /// variable is unset).
 fn optional_secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
@@ -105,6 +118,8 @@ struct Serves<'a> {
     api: Option<&'a str>,
     /// The backend container beside a sidecar gateway.
     backend: Option<String>,
+    /// The backend credentials' secrets its APIs name.
+    secrets: BTreeSet<&'a str>,
 }
 
 fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Container {
@@ -123,6 +138,12 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
     }
     if let Some(backend) = &serves.backend {
         env.push(plain_env("GATEWAY_BACKEND", backend));
+    }
+    // Optional: a missing key leaves its variable unset, and the gateway answers that API 503
+    // (saying which secret is missing in its log) while serving the rest of the group.
+    let secrets = backend_secrets(&group.name);
+    for secret in &serves.secrets {
+        env.push(optional_secret_env(&format!("{}{secret}", BackendAuth::VARIABLE_PREFIX), &secrets, secret));
     }
     Container {
         name: "gateway".into(),
@@ -291,7 +312,11 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                 routes.push((api.context.clone(), name.clone()));
             }
             units.push(Unit {
-                containers: vec![gateway_container(group, GATEWAY_PORT, Serves { api: None, backend: None })],
+                containers: vec![gateway_container(
+                    group,
+                    GATEWAY_PORT,
+                    Serves { api: None, backend: None, secrets: secrets_of(&bundle.apis) },
+                )],
                 service_port: GATEWAY_PORT,
                 bundle: bundle.clone(),
                 name,
@@ -306,7 +331,7 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                     containers: vec![gateway_container(
                         group,
                         GATEWAY_PORT,
-                        Serves { api: Some(&api.id), backend: None },
+                        Serves { api: Some(&api.id), backend: None, secrets: secrets_of([api]) },
                     )],
                     service_port: GATEWAY_PORT,
                     bundle: only,
@@ -351,7 +376,7 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                         gateway_container(
                             group,
                             SIDECAR_GATEWAY_PORT,
-                            Serves { api: Some(&api.id), backend: Some(local_backend) },
+                            Serves { api: Some(&api.id), backend: Some(local_backend), secrets: secrets_of([api]) },
                         ),
                     ],
                     service_port: SIDECAR_GATEWAY_PORT,

@@ -209,6 +209,9 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
     if ea.backend_image != eb.backend_image {
         out.endpoints.push(format!("backend image: {} → {}", ea.backend_image, eb.backend_image));
     }
+    if ea.backend_auth != eb.backend_auth {
+        out.endpoints.push(format!("backend credential: {} → {}", ea.backend_auth, eb.backend_auth));
+    }
     for t in &b.policies.tiers {
         if !a.policies.tiers.contains(t) {
             out.tiers.push(format!("tier added: {t}"));

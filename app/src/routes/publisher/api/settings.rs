@@ -1,12 +1,12 @@
 //! Context, description, tags, visibility, endpoints (production, sandbox, load-balance or
-//! failover, timeout, backend image) and policies (security, OAuth2 scopes, per-operation
+//! failover, timeout, backend image, the credential the gateway sends the backend) and policies (security, OAuth2 scopes, per-operation
 //! security and scopes, tiers, calls from web pages).
 
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, Cors, Endpoints, OperationScopes, OperationSecurity, Policies, Routing, Scope,
-    Visibility,
+    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, OperationScopes, OperationSecurity, Policies,
+    Routing, Scope, Visibility,
 };
 use leptos::prelude::*;
 
@@ -49,6 +49,25 @@ fn scope_names(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
+/// The backend credential as the form holds it: its kind (`none`, `basic`, `header`), the
+/// user name or header, and the secret's name.
+fn backend_auth_form(auth: &BackendAuth) -> (&'static str, String, String) {
+    match auth {
+        BackendAuth::None => ("none", String::new(), String::new()),
+        BackendAuth::Basic { username, secret } => ("basic", username.clone(), secret.clone()),
+        BackendAuth::Header { name, secret } => ("header", name.clone(), secret.clone()),
+    }
+}
+
+/// The form's backend credential, as the server checks it.
+fn backend_auth_of(kind: &str, who: String, secret: String) -> BackendAuth {
+    match kind {
+        "basic" => BackendAuth::Basic { username: who, secret },
+        "header" => BackendAuth::Header { name: who, secret },
+        _ => BackendAuth::None,
+    }
+}
+
 fn security_value(list: &[AuthKind]) -> &'static str {
     match (list.contains(&AuthKind::Oauth2), list.contains(&AuthKind::ApiKey)) {
         (true, true) => "both",
@@ -85,6 +104,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let routing = RwSignal::new(api.endpoints.routing);
     let timeout = RwSignal::new(api.endpoints.timeout_ms.to_string());
     let image = RwSignal::new(api.endpoints.backend_image.clone());
+    let (kind, who, secret) = backend_auth_form(&api.endpoints.backend_auth);
+    let (auth_kind, auth_who, auth_secret) = (RwSignal::new(kind), RwSignal::new(who), RwSignal::new(secret));
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
@@ -118,6 +139,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 routing: routing.get_untracked(),
                 timeout_ms: timeout.get_untracked().trim().parse().unwrap_or(0),
                 backend_image: image.get_untracked().trim().to_string(),
+                backend_auth: backend_auth_of(
+                    auth_kind.get_untracked(),
+                    auth_who.get_untracked(),
+                    auth_secret.get_untracked(),
+                ),
             },
             policies: Policies {
                 security: security_of(&security.get_untracked()),
@@ -181,6 +207,28 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     <label>"Timeout (ms)" <input type="number" min="100" max="300000" value=timeout.get_untracked() on:input=move |ev| timeout.set(event_target_value(&ev))/></label>
                     <label>"Backend container image (for sidecar mode)" <input type="text" placeholder="registry/reviews:1.0" value=image.get_untracked() on:input=move |ev| image.set(event_target_value(&ev))/></label>
                 </div>
+                <div class="grid-3" data-testid="backend-auth">
+                    <label>"Credential the gateway sends the backend"
+                        <select on:change=move |ev| auth_kind.set(match event_target_value(&ev).as_str() { "basic" => "basic", "header" => "header", _ => "none" })>
+                            <option value="none" selected=kind == "none">"None"</option>
+                            <option value="basic" selected=kind == "basic">"HTTP Basic (user name and password)"</option>
+                            <option value="header" selected=kind == "header">"A header (an API key or a bearer token)"</option>
+                        </select>
+                    </label>
+                    <label hidden=move || auth_kind.get() == "none">
+                        {move || if auth_kind.get() == "basic" { "User name" } else { "Header" }}
+                        <input type="text" placeholder=move || if auth_kind.get() == "basic" { "gateway" } else { "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
+                    </label>
+                    <label hidden=move || auth_kind.get() == "none">"Secret's name"
+                        <input type="text" class="code" placeholder="PETSTORE" value=auth_secret.get_untracked() on:input=move |ev| auth_secret.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <p class="muted" hidden=move || auth_kind.get() == "none">
+                    "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
+                    <code data-testid="backend-auth-variable">{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, auth_secret.get().trim().to_ascii_uppercase())}</code>
+                    ". On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
+                    <code>"gw-<group>-backend-secrets"</code>" under the secret's name. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
+                </p>
             </fieldset>
             <fieldset disabled=!editable class="panel">
                 <h2>"Security and tiers"</h2>
