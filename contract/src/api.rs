@@ -221,6 +221,13 @@ impl BackendAuth {
         }
     }
 
+    /// Whether `name` is a secret's name: capitals, digits and `_`, 1 to 64 of them (a
+    /// variable's name and a Kubernetes Secret's key alike).
+    pub fn is_secret_name(name: &str) -> bool {
+        (1..=64).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    }
+
     /// The environment variable a gateway reads the secret from: `GATEWAY_BACKEND_SECRET_PETSTORE`.
     pub fn variable(&self) -> Option<String> {
         self.secret().map(|secret| format!("{}{secret}", Self::VARIABLE_PREFIX))

@@ -166,6 +166,10 @@ pub struct GatewayInstance {
     /// The one API it serves (a private-jet gateway), or empty for every API of its group.
     #[serde(default)]
     pub api_id: String,
+    /// The variables of backend credentials it has no usable value for
+    /// (`GATEWAY_BACKEND_SECRET_PETSTORE`): it answers those APIs' calls 503.
+    #[serde(default)]
+    pub missing_secrets: Vec<String>,
 }
 
 /// How a gateway instance counts the requests its tiers allow: on its own, or together with

@@ -8,8 +8,8 @@ use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, audit, groups};
 use base64::Engine;
 use gatehouse_contract::{
-    GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, LocalGatewayProblem, NewGatewayCredential,
-    Permission, TierCounts,
+    BackendAuth, GatewayCredential, GatewayEvent, GatewayInstance, IngestReceipt, LocalGatewayProblem,
+    NewGatewayCredential, Permission, TierCounts,
 };
 use rand::RngCore;
 use sqlx::Row;
@@ -152,6 +152,8 @@ pub struct Heartbeat<'a> {
     pub api: &'a str,
     pub started_at: i64,
     pub tier_counts: TierCounts,
+    /// The backend credentials' variables it lacks (`GATEWAY_BACKEND_SECRET_PETSTORE`).
+    pub missing_secrets: &'a [String],
 }
 
 /// Record a heartbeat of a gateway of `group`: which release it serves, and how. A heartbeat
@@ -163,10 +165,20 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     if beat.api.len() > 100 {
         return Err(DomainError::invalid("X-Gateway-Api", "at most 100 characters"));
     }
+    // Only what a backend credential's variable can be, and a bounded list: this is shown on the
+    // group page. Anything else is left out rather than refused, since refusing the heartbeat
+    // would refuse the gateway its bundle.
+    let missing_secrets: Vec<&str> = beat
+        .missing_secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|v| v.strip_prefix(BackendAuth::VARIABLE_PREFIX).is_some_and(BackendAuth::is_secret_name))
+        .take(100)
+        .collect();
     sqlx::query(
-        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts, api_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (group_name, instance) \
-         DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6, api_id = $7, stopped = 0 \
+        "INSERT INTO gateway_instances (group_name, instance, version, started_at, seen_at, tier_counts, api_id, missing_secrets) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (group_name, instance) \
+         DO UPDATE SET version = $3, started_at = $4, seen_at = $5, tier_counts = $6, api_id = $7, missing_secrets = $8, stopped = 0 \
          WHERE gateway_instances.stopped = 0 OR gateway_instances.started_at <> excluded.started_at",
     )
     .bind(group)
@@ -176,6 +188,7 @@ pub async fn report(db: &Db, group: &str, beat: &Heartbeat<'_>) -> Result<()> {
     .bind(now_ms())
     .bind(beat.tier_counts.as_str())
     .bind(beat.api)
+    .bind(missing_secrets.join(","))
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -256,8 +269,8 @@ const LISTED_FOR_MS: i64 = 3_600_000;
 /// The instances of a group that reported in the last hour and did not stop, newest first.
 pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     let now = now_ms();
-    let rows: Vec<(String, String, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT instance, version, started_at, seen_at, tier_counts, api_id FROM gateway_instances \
+    let rows: Vec<(String, String, i64, i64, String, String, String)> = sqlx::query_as(
+        "SELECT instance, version, started_at, seen_at, tier_counts, api_id, missing_secrets FROM gateway_instances \
          WHERE group_name = $1 AND seen_at > $2 AND stopped = 0 ORDER BY seen_at DESC",
     )
     .bind(group)
@@ -265,7 +278,7 @@ pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
     .fetch_all(&db.pool)
     .await?;
     rows.into_iter()
-        .map(|(instance, version, started_at, seen_at, tier_counts, api_id)| {
+        .map(|(instance, version, started_at, seen_at, tier_counts, api_id, missing_secrets)| {
             let tier_counts = TierCounts::parse(&tier_counts).ok_or_else(|| {
                 DomainError::Internal(format!("gateway instance {instance}: unknown tier counts {tier_counts:?}"))
             })?;
@@ -277,6 +290,7 @@ pub async fn instances(db: &Db, group: &str) -> Result<Vec<GatewayInstance>> {
                 seen_at,
                 tier_counts,
                 api_id,
+                missing_secrets: missing_secrets.split(',').filter(|v| !v.is_empty()).map(String::from).collect(),
             })
         })
         .collect()

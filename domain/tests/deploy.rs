@@ -1082,6 +1082,7 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
         api,
         started_at: 1,
         tier_counts,
+        missing_secrets: &[],
     };
     gateways::report(&db, "pets", &beat("gw-a", "", "", TierCounts::StoreUnreachable)).await.expect("first heartbeat");
     gateways::report(&db, "pets", &beat("gw-b", "1.0.0", "", TierCounts::PerInstance)).await.expect("heartbeat");
@@ -1130,6 +1131,24 @@ async fn heartbeats_report_releases_and_tier_counts(db: Db) {
     assert_eq!(rows, ["gw-a", "gw-menu"]);
     let unnamed = gateways::report(&db, "pets", &beat("", "1.0.0", "", TierCounts::Shared)).await;
     assert!(matches!(unnamed, Err(DomainError::Invalid { .. })), "{unnamed:?}");
+    // A gateway without a backend credential's secret says which; the group page lists it
+    // until a heartbeat no longer names it.
+    let missing = |names: &[String]| {
+        let names = names.to_vec();
+        let db = db.clone();
+        async move {
+            let beat = gateways::Heartbeat { missing_secrets: &names, ..beat("gw-a", "1.0.0", "", TierCounts::Shared) };
+            gateways::report(&db, "pets", &beat).await?;
+            let listed = gateways::instances(&db, "pets").await?;
+            Ok::<_, DomainError>(listed.into_iter().find(|i| i.instance == "gw-a").map(|i| i.missing_secrets))
+        }
+    };
+    let lacking = ["GATEWAY_BACKEND_SECRET_PETS".to_string(), "GATEWAY_BACKEND_SECRET_VETS".to_string()];
+    assert_eq!(missing(&lacking).await.expect("reported"), Some(lacking.to_vec()));
+    assert_eq!(missing(&[]).await.expect("reported"), Some(vec![]));
+    // Only a backend credential's variable is listed: the page shows nothing else a gateway says.
+    let other = ["GATEHOUSE_GATEWAY_TOKEN".to_string(), "<b>".to_string(), lacking[0].clone()];
+    assert_eq!(missing(&other).await.expect("reported"), Some(vec![lacking[0].clone()]));
 }
 
 db_tests!(heartbeats_report_releases_and_tier_counts);

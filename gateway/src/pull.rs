@@ -77,7 +77,10 @@ impl Puller {
         let mut etag = String::new();
         let mut backoff = Duration::from_millis(500);
         loop {
-            let version = gateway.runtime.load().as_ref().map(|rt| rt.version.clone()).unwrap_or_default();
+            let (version, missing_secrets) = match gateway.runtime.load().as_ref() {
+                Some(rt) => (rt.version.clone(), rt.missing_secrets().join(",")),
+                None => Default::default(),
+            };
             let request = self
                 .http
                 .get(format!("{}?wait={LONG_POLL_SECS}", self.url))
@@ -88,6 +91,7 @@ impl Puller {
                 .header("x-gateway-api", gateway.api.as_deref().unwrap_or_default())
                 .header("x-gateway-started", self.started_at.to_string())
                 .header("x-gateway-tier-counts", metrics.tier_counts().as_str())
+                .header("x-gateway-missing-secrets", missing_secrets)
                 .timeout(Duration::from_secs(LONG_POLL_SECS + 10))
                 .send();
             let sent = tokio::select! {

@@ -262,6 +262,9 @@ impl Runtime {
                     .map_err(|e| format!("apis[{i}] ({}): {e}", spec.name))
             };
             let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
+            if let Some(secret) = spec.endpoints.backend_auth.secret().filter(|s| !BackendAuth::is_secret_name(s)) {
+                return Err(format!("apis[{i}].endpoints.backend_auth.secret: `{secret}` is not a secret name"));
+            }
             let mut operations = Vec::with_capacity(spec.operations.len());
             for (j, op) in spec.operations.iter().enumerate() {
                 // They are named in a `WWW-Authenticate` header: RFC 6749's characters only.
@@ -315,6 +318,22 @@ impl Runtime {
             revocations,
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
         })
+    }
+
+    /// The variables of the backend credentials this gateway lacks, each once: what its
+    /// heartbeat tells the management plane, so the group page can say what to set.
+    pub fn missing_secrets(&self) -> Vec<&str> {
+        let mut missing: Vec<&str> = self
+            .apis
+            .iter()
+            .filter_map(|api| match &api.backend_credential {
+                BackendCredential::Unusable { variable, .. } => Some(variable.as_str()),
+                _ => None,
+            })
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
     }
 
     /// The API whose context prefixes `path`, and the rest of the path.
@@ -437,6 +456,13 @@ pub(crate) mod tests {
         assert!(
             Runtime::compile(b).is_err_and(|e| e == "apis[0].operations[2].scopes: `a\"quote` is not a scope name"),
             "a scope name goes into a header: it must be one"
+        );
+        let mut b = bundle();
+        b.apis[0].endpoints.backend_auth =
+            BackendAuth::Basic { username: "gw".into(), secret: "GATEHOUSE_GATEWAY_TOKEN\nX".into() };
+        assert!(
+            Runtime::compile(b).is_err_and(|e| e.starts_with("apis[0].endpoints.backend_auth.secret:")),
+            "a secret's name makes a variable of the prefix's only"
         );
     }
 }

@@ -1256,6 +1256,23 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
         assert!(waiting.elapsed() < Duration::from_secs(5), "{status}: {body}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Its heartbeat says so, for the group page.
+    let lacking = |instances: &Value| {
+        let instances = instances.as_array().cloned().unwrap_or_default();
+        let of = |name: &str| instances.iter().find(|i| i["instance"] == name).map(|i| i["missing_secrets"].clone());
+        (of("with-secret"), of("without-secret"))
+    };
+    let waiting = Instant::now();
+    loop {
+        let instances = rest.call(publisher, reqwest::Method::GET, "/gateway-groups/guarded/instances", None).await;
+        let (with, without) = lacking(&instances);
+        if without == Some(json!(["GATEWAY_BACKEND_SECRET_GUARDED_PETS"])) {
+            assert_eq!(with, Some(json!([])), "{instances}");
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "{instances}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let log = std::fs::read_to_string(data.join("without-secret.log")).expect("log");
     assert!(log.contains("GATEWAY_BACKEND_SECRET_GUARDED_PETS"), "the log names the variable: {log}");
     assert!(!log.contains("s3cret"));

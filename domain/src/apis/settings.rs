@@ -100,10 +100,7 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
     }
     if let BackendAuth::Basic { secret, .. } | BackendAuth::Header { secret, .. } = auth {
         *secret = secret.trim().to_ascii_uppercase();
-        let valid = !secret.is_empty()
-            && secret.len() <= 64
-            && secret.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-        if !valid {
+        if !BackendAuth::is_secret_name(secret) {
             return Err(DomainError::invalid(
                 format!("{field}.secret"),
                 format!(

@@ -717,7 +717,17 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
                                     // Named by its tag, as the group's release is above.
                                     <td>{if i.version.is_empty() { "nothing yet".to_string() } else { gatehouse_contract::release_tag(&group_for_tags, &i.version) }}</td>
                                     <td class="muted">{format_utc(i.seen_at)}</td>
-                                    <td>{if i.up { "up" } else { "not reporting" }}</td>
+                                    <td>
+                                        {if i.up { "up" } else { "not reporting" }}
+                                        // Set where the gateway runs; until then it answers those APIs 503.
+                                        {(!i.missing_secrets.is_empty()).then(|| view! {
+                                            <p class="error" data-testid="missing-secrets">
+                                                "Lacks its backends' credentials: "
+                                                {i.missing_secrets.join(", ")}
+                                                " (their APIs are answered 503 until it is restarted with them)"
+                                            </p>
+                                        })}
+                                    </td>
                                     <td data-testid="tier-counts">{i.tier_counts.label()}</td>
                                 </tr>
                             }).collect_view()}

@@ -53,9 +53,10 @@ fn text_header(headers: &HeaderMap, name: &str) -> String {
 /// The group's bundle (before its first deployment, one with no APIs). With `If-None-Match`
 /// set to the current ETag, the answer waits (up to `wait` seconds) for a change and is 304
 /// when there was none. `X-Gateway-Instance`, `X-Gateway-Version`, `X-Gateway-Started`,
-/// `X-Gateway-Api` (the one API a private-jet gateway serves) and `X-Gateway-Tier-Counts`
-/// (`per_instance`, the default, `shared` or `store_unreachable`) report what the caller
-/// serves and how it counts tiers.
+/// `X-Gateway-Api` (the one API a private-jet gateway serves), `X-Gateway-Tier-Counts`
+/// (`per_instance`, the default, `shared` or `store_unreachable`) and
+/// `X-Gateway-Missing-Secrets` (the backend credentials' variables it lacks, comma-separated)
+/// report what the caller serves and how.
 #[utoipa::path(get, path = "/gateway/bundle", tag = "gateway", params(PullQuery), security(("gateway" = [])),
     responses((status = 200, body = Bundle), (status = 304, description = "Unchanged"), (status = 401, body = ErrorBody)))]
 pub async fn pull_bundle(
@@ -77,7 +78,18 @@ pub async fn pull_bundle(
             )
         })?,
     };
+    // Longer than `text_header` keeps: a gateway may lack several (checked by the domain).
+    let missing_secrets: Vec<String> = headers
+        .get("x-gateway-missing-secrets")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect();
     let beat = gateways::Heartbeat {
+        missing_secrets: &missing_secrets,
         instance: if instance.is_empty() { "unnamed" } else { &instance },
         version: &text_header(&headers, "x-gateway-version"),
         api: &text_header(&headers, "x-gateway-api"),
