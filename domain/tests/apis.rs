@@ -374,6 +374,30 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
             .expect("a valid credential");
     assert_eq!(saved.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));
     assert_eq!(saved.endpoints.backend_auth.variable().as_deref(), Some("GATEWAY_BACKEND_SECRET_PETS_KEY"));
+    // The secret is this API's: another API may not have gateways send it to its backend, while
+    // a new version of this one keeps it.
+    let v2 = apis::new_version(&db, &creator, &api.id, "2.0.0", None).await.expect("new version");
+    let v2 = apis::get(&db, &creator, &v2.id).await.expect("v2");
+    assert_eq!(v2.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));
+    let resaved = ApiSettings { context: v2.summary.context.clone(), ..settings(header("x-api-key", "PETS_KEY")) };
+    apis::save_settings(&db, &creator, &v2.summary.id, resaved, v2.edit_version)
+        .await
+        .expect("a version keeps its secret");
+    let other =
+        import_text(&db, &creator, &PETS.replace("title: Pet Store", "title: Vet Store")).await.expect("another API");
+    let other = apis::get(&db, &creator, &other.id).await.expect("get");
+    let borrowing = ApiSettings {
+        context: other.summary.context.clone(),
+        endpoints: Endpoints { backend_auth: header("x-api-key", "PETS_KEY"), ..other.endpoints.clone() },
+        ..settings(BackendAuth::None)
+    };
+    match apis::save_settings(&db, &creator, &other.summary.id, borrowing, other.edit_version).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "endpoints.backend_auth.secret");
+            assert!(message.contains("sends its backend the secret PETS_KEY"), "{message}");
+        }
+        refused => panic!("another API took the secret: {refused:?}"),
+    }
     revisions::create(&db, &creator, &api.id, "backend key").await.expect("revision 2");
     let diff =
         revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");

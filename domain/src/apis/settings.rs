@@ -2,14 +2,14 @@
 //! endpoints and policies (security, scopes, tiers, CORS) — checked and saved as one edit.
 
 use super::{
-    ApiRow, check_context, conflict_report, context_or_name_taken, get, load_editable_on, load_on, record_edit,
+    ApiRow, check_context, conflict_report, context_or_name_taken, get, json, load_editable_on, load_on, record_edit,
     replace_tags, search_text, store_definition, to_json, visibility_str,
 };
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Permission, Snapshot};
-use sqlx::{Any, Transaction};
+use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, Permission, Snapshot};
+use sqlx::{Any, AnyConnection, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
@@ -113,6 +113,32 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
     Ok(())
 }
 
+/// A backend secret belongs to one API, in all its versions. A gateway holds the secrets of
+/// every API it serves (on one machine, every local gateway inherits the server's environment),
+/// so another API naming the same secret would have the gateway send it to that API's backend.
+async fn check_secret_is_its_own(conn: &mut AnyConnection, row: &ApiRow, auth: &BackendAuth) -> Result<()> {
+    let Some(secret) = auth.secret() else { return Ok(()) };
+    // A rough cut in SQL (`_` matches any character there), the exact test on the parsed JSON.
+    let others: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT name, version, endpoints FROM apis WHERE name <> $1 AND endpoints LIKE $2")
+            .bind(&row.name)
+            .bind(format!("%\"secret\":\"{secret}\"%"))
+            .fetch_all(&mut *conn)
+            .await?;
+    for (name, version, endpoints) in others {
+        if json::<Endpoints>("endpoints", &endpoints)?.backend_auth.secret() == Some(secret) {
+            return Err(DomainError::invalid(
+                "endpoints.backend_auth.secret",
+                format!(
+                    "{name} {version} sends its backend the secret {secret}; a secret is one API's, so name another \
+                     (a gateway would send this one to both backends)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A CORS policy tidied (trimmed, methods in capitals, headers in lower case, no repeats) and
 /// checked: origins as browsers send them, methods and headers as HTTP names them.
 fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
@@ -182,6 +208,7 @@ pub(crate) async fn save_settings_in(
 ) -> Result<()> {
     let id = row.id.as_str();
     check_settings(&mut settings)?;
+    check_secret_is_its_own(tx, row, &settings.endpoints.backend_auth).await?;
     crate::tiers::check_offered(tx, &settings.policies.tiers).await?;
     let mut snapshot = Snapshot {
         context: settings.context.clone(),
