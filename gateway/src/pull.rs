@@ -32,7 +32,7 @@ pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str)
         if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
             tracing::error!(
                 api = %api.spec.name, version = %api.spec.version, variable, reason,
-                "no credential for the backend: the API's calls are answered 503 until the variable is set"
+                "no credential for the backend: the API's calls are answered 503 until the gateway runs with the variable set"
             );
         }
     }

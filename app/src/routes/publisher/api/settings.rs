@@ -1,6 +1,6 @@
 //! Context, description, tags, visibility, endpoints (production, sandbox, load-balance or
-//! failover, timeout, backend image, the credential the gateway sends the backend) and policies (security, OAuth2 scopes, per-operation
-//! security and scopes, tiers, calls from web pages).
+//! failover, timeout, backend image, the credential the gateway sends the backend) and policies
+//! (security, OAuth2 scopes, per-operation security and scopes, tiers, calls from web pages).
 
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
