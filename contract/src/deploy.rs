@@ -91,6 +91,12 @@ pub fn release_tag(group: &str, version: &str) -> String {
     format!("{group}-v{version}")
 }
 
+/// The Kubernetes Secret a group's gateways read their backend credentials' secrets from, one
+/// key per secret name (a group's name is already a DNS label): `gw-food-apis-backend-secrets`.
+pub fn backend_secrets(group: &str) -> String {
+    format!("gw-{group}-backend-secrets")
+}
+
 /// A group as listed, with what it serves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

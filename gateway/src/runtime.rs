@@ -284,7 +284,11 @@ impl Runtime {
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
             let cors = spec.cors.as_ref().map(CorsPolicy::new);
-            let backend_credential = BackendCredential::new(&spec.endpoints.backend_auth, &secrets);
+            // A prototype answers from its examples and never calls its backend.
+            let backend_credential = match spec.state {
+                LifecycleState::Prototyped => BackendCredential::None,
+                _ => BackendCredential::new(&spec.endpoints.backend_auth, &secrets),
+            };
             apis.push(Api {
                 cors,
                 backend_credential,
@@ -438,6 +442,24 @@ pub(crate) mod tests {
             );
         }
         assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
+    }
+
+    #[test]
+    fn a_gateway_lacks_only_the_secrets_of_apis_that_call_their_backends() {
+        let mut b = bundle();
+        for api in &mut b.apis {
+            api.endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() };
+        }
+        let nothing_set = |_: &str| None;
+        let rt = Runtime::compile_with(b.clone(), nothing_set).expect("compile");
+        assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS"], "each variable once");
+        // A prototype answers from its examples: it needs no credential.
+        for api in &mut b.apis {
+            api.state = LifecycleState::Prototyped;
+        }
+        let rt = Runtime::compile_with(b, nothing_set).expect("compile");
+        assert!(rt.missing_secrets().is_empty());
+        assert!(rt.apis.iter().all(|api| api.backend_credential == BackendCredential::None));
     }
 
     #[test]

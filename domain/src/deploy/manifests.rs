@@ -85,8 +85,8 @@ pub fn management_secret(group: &str) -> String {
 /// an API's `endpoints.backend_auth` names (`PETSTORE`). Gatehouse knows only the names; an
 /// operator creates the Secret: `kubectl create secret generic gw-<group>-backend-secrets
 /// --from-literal=PETSTORE=…`.
-pub fn backend_secrets(group: &str) -> String {
-    format!("{}-backend-secrets", k8s_name(&format!("gw-{group}")))
+fn backend_secrets(group: &str) -> String {
+    gatehouse_contract::backend_secrets(&k8s_name(group))
 }
 
 /// The secrets named by the APIs one gateway serves, each once.

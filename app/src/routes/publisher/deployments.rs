@@ -722,9 +722,9 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
                                         // Set where the gateway runs; until then it answers those APIs 503.
                                         {(!i.missing_secrets.is_empty()).then(|| view! {
                                             <p class="error" data-testid="missing-secrets">
-                                                "Lacks its backends' credentials: "
+                                                "Missing backend secrets: "
                                                 {i.missing_secrets.join(", ")}
-                                                " (their APIs are answered 503 until it is restarted with them)"
+                                                ". Their APIs answer 503 until the gateway restarts with them set."
                                             </p>
                                         })}
                                     </td>

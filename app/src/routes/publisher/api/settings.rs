@@ -105,6 +105,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let timeout = RwSignal::new(api.endpoints.timeout_ms.to_string());
     let image = RwSignal::new(api.endpoints.backend_image.clone());
     let (kind, who, secret) = backend_auth_form(&api.endpoints.backend_auth);
+    let secrets_of_group = gatehouse_contract::backend_secrets(api.summary.group.as_deref().unwrap_or("<group>"));
     let (auth_kind, auth_who, auth_secret) = (RwSignal::new(kind), RwSignal::new(who), RwSignal::new(secret));
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
@@ -227,7 +228,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
                     <code data-testid="backend-auth-variable">{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, auth_secret.get().trim().to_ascii_uppercase())}</code>
                     ". On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
-                    <code>"gw-<group>-backend-secrets"</code>" under the secret's name. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
+                    <code>{secrets_of_group}</code>" under the secret's name. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
                 </p>
             </fieldset>
             <fieldset disabled=!editable class="panel">
