@@ -767,6 +767,14 @@ async fn a_project_archive_is_checked_whole_and_brings_its_pages(db: Db) {
         matches!(&refused, Err(DomainError::Invalid { field, .. }) if field == "api.yaml: endpoints.timeout_ms"),
         "{refused:?}"
     );
+    let unnamed_secret = edited_archive(&zip, |meta, _| {
+        meta.endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "pets key".into() };
+    });
+    let refused = project::import_archive(&db, &creator, &unnamed_secret).await;
+    assert!(
+        matches!(&refused, Err(DomainError::Invalid { field, .. }) if field == "api.yaml: endpoints.backend_auth.secret"),
+        "{refused:?}"
+    );
     assert_untouched(&db, &creator, &api.id, edit_before).await;
 
     // The pages become the archive's: one it dropped is deleted, one it rewrote is rewritten,
@@ -780,8 +788,12 @@ async fn a_project_archive_is_checked_whole_and_brings_its_pages(db: Db) {
         files.remove("docs/errors.md");
         files.insert("docs/guide.md".into(), "Read me again".into());
         files.insert("docs/intro.md".into(), "Start here".into());
+        // The backend credential travels as its secret's name.
+        meta.endpoints.backend_auth = BackendAuth::Basic { username: "gateway".into(), secret: "PETS".into() };
     });
     project::import_archive(&db, &creator, &rewritten).await.expect("import archive");
+    let imported = apis::get(&db, &creator, &api.id).await.expect("get").endpoints.backend_auth;
+    assert_eq!(imported, BackendAuth::Basic { username: "gateway".into(), secret: "PETS".into() });
     let pages = docs::list(&db, &api.id).await.expect("docs");
     let pages: Vec<(&str, &str)> = pages.iter().map(|p| (p.slug.as_str(), p.markdown.as_str())).collect();
     assert_eq!(pages, [("intro", "Start here"), ("guide", "Read me again")]);
