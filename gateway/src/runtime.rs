@@ -221,13 +221,13 @@ fn first_segment(path: &str) -> &str {
 }
 
 impl Runtime {
-    /// Compile a bundle, refusing one that cannot be served as it says.
     /// Compiles `bundle` with the backend credentials' secrets from this process's environment.
     pub fn compile(bundle: Bundle) -> Result<Runtime, String> {
         Self::compile_with(bundle, |variable| std::env::var(variable).ok())
     }
 
-    /// Compiles `bundle`, reading each backend credential's secret with `secrets`.
+    /// Compiles `bundle`, reading each backend credential's secret with `secrets`, and refuses
+    /// one that cannot be served as it says.
     pub fn compile_with(bundle: Bundle, secrets: impl Fn(&str) -> Option<String>) -> Result<Runtime, String> {
         let mut keys = HashMap::new();
         for (i, jwk) in bundle.keys.iter().enumerate() {

@@ -80,7 +80,7 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
             // RFC 7617: the user id ends at the first colon.
             if username.is_empty() || username.len() > 200 || username.chars().any(|c| c == ':' || c.is_control()) {
                 return Err(DomainError::invalid(
-                    "endpoints.backend_auth.username",
+                    format!("{field}.username"),
                     "name the user, up to 200 characters, without a colon",
                 ));
             }
