@@ -295,6 +295,12 @@ pub struct Policies {
     /// Cross-origin calls from browser applications; off unless the API's creator turns it on.
     #[serde(default)]
     pub cors: Cors,
+    /// Whether the gateways check each call against the definition (parameters, body's media
+    /// type and JSON schema) and answer a call that does not fit 400 or 415 themselves, before
+    /// it reaches the backend. Off unless the API's creator turns it on: a definition written
+    /// after its backend may be stricter than the backend is.
+    #[serde(default)]
+    pub validate_requests: bool,
 }
 
 /// Which web pages' scripts may call the API (CORS): the gateway answers their browsers'
@@ -366,6 +372,7 @@ impl Default for Policies {
             operation_scopes: vec![],
             tiers: vec![],
             cors: Cors::default(),
+            validate_requests: false,
         }
     }
 }

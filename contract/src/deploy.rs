@@ -2,6 +2,7 @@
 
 use crate::api::{ApiDiff, AuthKind, Cors, Endpoints, LifecycleState};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -406,6 +407,12 @@ pub struct BundleApi {
     /// Present when the API allows cross-origin calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// When the API's calls are checked against its definition: every schema the operations'
+    /// `request`s refer to, by `$ref` (`#/components/schemas/Pet`), references within them
+    /// included, so the gateway needs no document.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub schemas: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -424,6 +431,51 @@ pub struct BundleOperation {
     pub tiers: Vec<String>,
     /// The answer a PROTOTYPED API gives, from the definition's examples.
     pub mock: Option<MockResponse>,
+    /// What a call must look like, when the API's calls are checked against its definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestShape>,
+}
+
+/// An operation's parameters and body as its definition describes them, for the gateway to
+/// check calls against.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestShape {
+    /// Path, query and header parameters (cookies are not checked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParameterShape>,
+    /// `None`: the operation takes no body, and one sent is passed on unchecked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyShape>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParameterShape {
+    pub name: String,
+    /// `path`, `query` or `header`.
+    pub location: String,
+    pub required: bool,
+    /// A JSON schema; its `$ref`s are keys of the API's `schemas`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub schema: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BodyShape {
+    pub required: bool,
+    /// The media types accepted, each with its schema; a JSON one's is checked.
+    pub media: Vec<MediaShape>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediaShape {
+    /// `application/json`, `application/*+json`, `*/*`…
+    pub content_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub schema: serde_json::Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -54,6 +54,9 @@ pub enum ErrorType {
     NoRoute,
     /// The API is BLOCKED (503).
     Blocked,
+    /// The call does not fit the operation's definition, which the API has its gateways check
+    /// (400, or 415 for a body of a media type the operation does not take).
+    InvalidRequest,
 }
 
 impl ErrorType {
@@ -66,6 +69,7 @@ impl ErrorType {
             ErrorType::BackendUnreachable => "backend_unreachable",
             ErrorType::NoRoute => "no_route",
             ErrorType::Blocked => "blocked",
+            ErrorType::InvalidRequest => "invalid_request",
         }
     }
 }

@@ -335,6 +335,30 @@ async fn cors_policies_are_checked_tidied_and_compared(db: Db) {
     );
 }
 
+/// Whether the gateways check calls against the definition is saved with the API's settings,
+/// frozen in its revisions, and a reviewer reads its change.
+async fn checking_calls_is_kept_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "unchecked").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert!(!detail.policies.validate_requests, "off until the creator turns it on");
+    let settings = ApiSettings {
+        context: detail.summary.context.clone(),
+        description: detail.summary.description.clone(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: Policies { validate_requests: true, ..detail.policies.clone() },
+    };
+    let saved = apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await.expect("saved");
+    assert!(saved.policies.validate_requests);
+    revisions::create(&db, &creator, &api.id, "checked").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert_eq!(diff.other, ["calls: not checked → checked against the definition"]);
+}
+
 /// A backend credential is tidied and checked when saved, names a secret rather than holding
 /// one, and a reviewer reads its change.
 async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
@@ -1022,6 +1046,7 @@ db_tests!(
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     backend_credentials_are_checked_tidied_and_compared,
+    checking_calls_is_kept_and_compared,
     an_admin_hands_a_leavers_apis_over,
     only_an_api_that_never_went_live_can_be_deleted,
 );

@@ -31,6 +31,7 @@ fn api(name: &str, context: &str) -> BundleApi {
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],
         cors: None,
+        schemas: Default::default(),
         operations: vec![BundleOperation {
             method: "GET".into(),
             path: "/reviews".into(),
@@ -38,6 +39,7 @@ fn api(name: &str, context: &str) -> BundleApi {
             scopes: vec![],
             tiers: vec![],
             mock: None,
+            request: None,
         }],
     }
 }

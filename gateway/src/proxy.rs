@@ -1,5 +1,5 @@
 //! The request path: route, check the credential, enforce the tier, then answer from the
-//! prototype's examples or proxy to a backend — and record one event, whatever happened.
+//! prototype's examples or check the call against the definition and proxy to a backend — and record one event, whatever happened.
 //!
 //! A request's trace borrows from the request and the bundle rather than copying strings, and a
 //! worker thread keeps to itself what a request touches most (the bundle it serves, verified
@@ -14,6 +14,7 @@ use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, BackendCredential, Match, Operation, Runtime};
 use crate::upstream::{self, AnswerBody, Backend};
+use crate::validate::Misfit;
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
@@ -366,13 +367,13 @@ impl Gateway {
                 response
             }
             Verdict::Allowed { limit, remaining, reset_secs } => {
-                let mut response = self.forward(worker, api, request, body, trace).await;
+                let mut response = self.forward(worker, api, operation, request, body, trace).await;
                 response.header_number("x-ratelimit-limit", u64::from(limit));
                 response.header_number("x-ratelimit-remaining", u64::from(remaining));
                 response.header_number("x-ratelimit-reset", reset_secs);
                 response
             }
-            Verdict::Unlimited => self.forward(worker, api, request, body, trace).await,
+            Verdict::Unlimited => self.forward(worker, api, operation, request, body, trace).await,
         }
     }
 
@@ -430,11 +431,13 @@ impl Gateway {
     }
 
     /// Proxy to a backend: production or sandbox by the caller's key type, round robin or
-    /// failover, with the API's timeout.
+    /// failover, with the API's timeout; a call that does not fit the operation's definition,
+    /// when the API has it checked, goes no further than the gateway.
     async fn forward<'r, S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         worker: &Worker,
         api: &'r Api,
+        operation: &Operation,
         request: &'r Request,
         body: &mut Body<'_, S>,
         trace: &mut Trace<'r>,
@@ -465,6 +468,15 @@ impl Gateway {
             Err(e) => return json_error(400, "bad_body", &format!("the request body could not be read: {e}")),
         };
         trace.request_bytes = body.len() as u64;
+        if let Some(shape) = &operation.request
+            && let Err(misfit) = api.schemas.check(shape, &operation.template, request, &body)
+        {
+            trace.error = Some(ErrorType::InvalidRequest);
+            return match misfit {
+                Misfit::Invalid(why) => json_error(400, "invalid_request", &why),
+                Misfit::UnsupportedMedia(why) => json_error(415, "unsupported_media_type", &why),
+            };
+        }
         let endpoints = &api.spec.endpoints;
         let timeout = Duration::from_millis(u64::from(endpoints.timeout_ms.max(1)));
         // Load balancing tries one backend; failover tries each in order until one answers.
@@ -794,6 +806,7 @@ mod tests {
             tiers: vec![],
             operations: vec![],
             cors: None,
+            schemas: Default::default(),
         };
         runtime_of(spec).apis.remove(0)
     }

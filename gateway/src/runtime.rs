@@ -5,10 +5,13 @@
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
+use crate::validate::Schemas;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::VerifyingKey;
-use gatehouse_contract::{AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse};
+use gatehouse_contract::{
+    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse, RequestShape,
+};
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
 use hashbrown::HashMap;
@@ -37,6 +40,8 @@ pub struct Operation {
     /// Tiers whose subscriptions' tokens may call it, when its scopes are bound to tiers.
     pub tiers: Vec<String>,
     pub mock: Option<MockResponse>,
+    /// What a call must look like, when the API's calls are checked against its definition.
+    pub request: Option<RequestShape>,
 }
 
 #[derive(Debug)]
@@ -56,6 +61,8 @@ pub struct Api {
     pub cors: Option<CorsPolicy>,
     /// What the gateway sends the backend to prove itself.
     pub backend_credential: BackendCredential,
+    /// The schemas its operations' `request`s refer to.
+    pub schemas: Schemas,
 }
 
 /// The credential an API's backend gets from the gateway, made from the gateway's environment
@@ -248,7 +255,7 @@ impl Runtime {
         let mut contexts = std::collections::HashSet::new();
         let withdrawn: HashMap<String, LifecycleState> =
             bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
-        for (i, spec) in bundle.apis.into_iter().enumerate() {
+        for (i, mut spec) in bundle.apis.into_iter().enumerate() {
             if !spec.context.starts_with('/') {
                 return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
             }
@@ -279,6 +286,7 @@ impl Runtime {
                     scopes: op.scopes.clone(),
                     tiers: op.tiers.clone(),
                     mock: op.mock.clone(),
+                    request: op.request.clone(),
                 });
             }
             let withdrawn = withdrawn.get(&spec.id).copied();
@@ -289,7 +297,10 @@ impl Runtime {
                 LifecycleState::Prototyped => BackendCredential::None,
                 _ => BackendCredential::new(&spec.endpoints.backend_auth, &secrets),
             };
+            let schemas =
+                Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
             apis.push(Api {
+                schemas,
                 cors,
                 backend_credential,
                 spec,
@@ -366,6 +377,7 @@ pub(crate) mod tests {
             scopes: vec![],
             tiers: vec![],
             mock: None,
+            request: None,
         };
         let api = |context: &str| BundleApi {
             id: context.into(),
@@ -379,6 +391,7 @@ pub(crate) mod tests {
             tiers: vec![],
             operations: vec![op("GET", "/pets/{id}"), op("GET", "/pets/mine"), op("POST", "/pets")],
             cors: None,
+            schemas: Default::default(),
         };
         Bundle {
             group: "g".into(),

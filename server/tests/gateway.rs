@@ -1278,6 +1278,124 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     assert!(!log.contains("s3cret"));
 }
 
+/// A definition whose operations say what their calls look like: a pet's id is an integer, a
+/// new pet a JSON object with a name of at most ten characters.
+fn strict_definition(backend: &str) -> String {
+    format!(
+        r##"openapi: 3.0.3
+info: {{ title: Strict Pets, version: 1.0.0 }}
+servers: [{{ url: "{backend}" }}]
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties: {{ name: {{ type: string, maxLength: 10 }}, id: {{ type: integer, readOnly: true }} }}
+paths:
+  /pets:
+    post:
+      requestBody:
+        required: true
+        content: {{ application/json: {{ schema: {{ $ref: "#/components/schemas/Pet" }} }} }}
+      responses: {{ "201": {{ description: made }} }}
+  /pets/{{id}}:
+    parameters: [{{ name: id, in: path, required: true, schema: {{ type: integer }} }}]
+    get: {{ responses: {{ "200": {{ description: ok }} }} }}
+"##
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let credential = plane.group("strict").await;
+    let api = rest.import(creator, "/strict/v1", &strict_definition(&backend_url)).await;
+    rest.offer_with(creator, &api, "/strict/v1", "Gold", "strict", |policies| {
+        policies["validate_requests"] = json!(true)
+    })
+    .await;
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "strict-gw", &[]).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Strict", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+
+    let waiting = Instant::now();
+    loop {
+        let answer = http.get(format!("{gw}/strict/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+        if answer.status() == 200 {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let post = |body: &'static str, content_type: &'static str| {
+        http.post(format!("{gw}/strict/v1/pets"))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    // A call that fits reaches the backend, whatever it leaves out that is the server's to fill.
+    let made = post(r#"{"name":"Rex"}"#, "application/json").await.expect("call");
+    assert_eq!(made.status(), 200);
+    assert_eq!(made.json::<Value>().await.expect("json")["path"], "/pets", "the backend answered");
+
+    let refused = [
+        (
+            http.get(format!("{gw}/strict/v1/pets/rex")).bearer_auth(&token).send().await,
+            400,
+            "path parameter `id`: expected an integer, got \"rex\"",
+        ),
+        (
+            post(r#"{"name":7}"#, "application/json").await,
+            400,
+            "the request body at /name: expected a string, got an integer",
+        ),
+        (
+            post(r#"{"name":"Rex""#, "application/json").await,
+            400,
+            "the request body is not valid JSON: EOF while parsing an object at line 1 column 13",
+        ),
+        (post("", "application/json").await, 400, "the request needs a body (application/json)"),
+        (
+            post("name=Rex", "application/x-www-form-urlencoded").await,
+            415,
+            "this operation takes a body of application/json, not application/x-www-form-urlencoded",
+        ),
+    ];
+    for (answer, status, why) in refused {
+        let answer = answer.expect("call");
+        assert_eq!(answer.status(), status, "{why}");
+        let body: Value = answer.json().await.expect("json");
+        assert_eq!(body["error"]["message"], why, "{body}");
+        // The gateway answered: the backend's echo has no `error`.
+        let code = if status == 415 { "unsupported_media_type" } else { "invalid_request" };
+        assert_eq!(body["error"]["code"], code);
+    }
+    // The credential is checked first: a caller without one learns nothing of the definition.
+    let anonymous = http.get(format!("{gw}/strict/v1/pets/rex")).send().await.expect("call");
+    assert_eq!(anonymous.status(), 401);
+
+    // Analytics counts the refusals as the caller's errors, by the application that made them.
+    let waited = Instant::now();
+    let refusals: Vec<Value> = loop {
+        let refusals: Vec<Value> =
+            raw_events(data).await.into_iter().filter(|e| e["error"] == "invalid_request").collect();
+        if refusals.len() >= 5 || waited.elapsed() > Duration::from_secs(10) {
+            break refusals;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut statuses: Vec<u64> = refusals.iter().filter_map(|e| e["status"].as_u64()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [400, 400, 400, 400, 415], "{refusals:?}");
+    assert!(refusals.iter().all(|e| e["application_id"] == app.as_str()), "{refusals:?}");
+}
+
 /// A definition whose OAuth2 scheme declares scopes: reading a pet needs `read:pets`, removing
 /// one `admin:pets` as well.
 fn scoped_definition(backend: &str) -> String {

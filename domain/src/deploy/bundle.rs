@@ -4,10 +4,12 @@
 use crate::openapi::bundle::resolve_pointer;
 use gatehouse_contract::sample::Direction;
 use gatehouse_contract::{
-    AuthKind, Bundle, BundleApi, BundleOperation, BundleTier, LifecycleState, MockResponse, Snapshot,
+    AuthKind, BodyShape, Bundle, BundleApi, BundleOperation, BundleTier, LifecycleState, MediaShape, MockResponse,
+    ParameterShape, RequestShape, Snapshot,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// One API as it goes into a bundle.
 pub struct LiveEntry<'a> {
@@ -43,8 +45,79 @@ fn mock(snapshot: &Snapshot, op: &gatehouse_contract::Operation) -> Option<MockR
     Some(MockResponse { status, content_type: media.content_type.clone(), body })
 }
 
+/// What a call of `op` must look like, with every schema its `$ref`s reach added to `schemas`.
+fn request_shape(
+    document: &Value,
+    op: &gatehouse_contract::Operation,
+    schemas: &mut BTreeMap<String, Value>,
+) -> RequestShape {
+    let parameters: Vec<ParameterShape> = op
+        .parameters
+        .iter()
+        .filter(|p| matches!(p.location.as_str(), "path" | "query" | "header"))
+        .map(|p| ParameterShape {
+            name: p.name.clone(),
+            location: p.location.clone(),
+            required: p.required || p.location == "path",
+            schema: p.schema.clone(),
+        })
+        .collect();
+    let body = op.request_body.as_ref().map(|body| BodyShape {
+        required: body.required,
+        media: body
+            .content
+            .iter()
+            .map(|m| MediaShape { content_type: m.content_type.to_ascii_lowercase(), schema: m.schema.clone() })
+            .collect(),
+    });
+    let shape = RequestShape { parameters, body };
+    for schema in shape
+        .parameters
+        .iter()
+        .map(|p| &p.schema)
+        .chain(shape.body.iter().flat_map(|b| b.media.iter().map(|m| &m.schema)))
+    {
+        add_references(document, schema, schemas);
+    }
+    shape
+}
+
+/// Every local `$ref` in `value`, and in what they refer to, resolved into `schemas`. One that
+/// does not resolve is left out (the importer reported it); the gateway accepts anything there.
+fn add_references(document: &Value, value: &Value, schemas: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    // Schemas by name, whatever the names (a property may be called `example`).
+                    ("properties" | "patternProperties", Value::Object(named)) => {
+                        named.values().for_each(|schema| add_references(document, schema, schemas))
+                    }
+                    // Literal data, where a `$ref` is not a reference.
+                    ("example" | "examples" | "enum" | "const" | "default", _) => {}
+                    ("$ref", Value::String(reference)) => {
+                        if schemas.contains_key(reference) {
+                            continue;
+                        }
+                        let Some(target) = reference.strip_prefix('#').and_then(|f| resolve_pointer(document, f))
+                        else {
+                            continue;
+                        };
+                        schemas.insert(reference.clone(), target.clone());
+                        add_references(document, target, schemas);
+                    }
+                    _ => add_references(document, child, schemas),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| add_references(document, item, schemas)),
+        _ => {}
+    }
+}
+
 fn api_entry(entry: &LiveEntry) -> BundleApi {
     let s = entry.snapshot;
+    let mut schemas = BTreeMap::new();
     let mut operations: Vec<BundleOperation> = s
         .model
         .operations
@@ -64,6 +137,7 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
                 tiers
             },
             mock: mock(s, op),
+            request: s.policies.validate_requests.then(|| request_shape(&s.document, op, &mut schemas)),
         })
         .collect();
     operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
@@ -81,6 +155,7 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
         tiers,
         operations,
         cors: s.policies.cors.enabled.then(|| s.policies.cors.clone()),
+        schemas,
     }
 }
 
@@ -116,4 +191,62 @@ pub fn encode(bundle: &Bundle) -> (Vec<u8>, String) {
     let bytes = serde_json::to_vec_pretty(bundle).unwrap_or_default();
     let sha = hex::encode(Sha256::digest(&bytes));
     (bytes, sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openapi::model;
+    use gatehouse_contract::SpecVersion;
+    use serde_json::json;
+
+    /// A checked API's operations carry what a call must look like, and the bundle every schema
+    /// their `$ref`s reach, recursion included; the schemas of operations that are not
+    /// checked, and `$ref`-looking literal data, are left out.
+    #[test]
+    fn shapes_carry_parameters_bodies_and_the_schemas_they_reach() {
+        let document = json!({
+            "openapi": "3.0.3",
+            "info": { "title": "Toys", "version": "1" },
+            "paths": {
+                "/toys/{id}": {
+                    "parameters": [{ "name": "id", "in": "path", "schema": { "type": "integer" } }],
+                    "put": {
+                        "parameters": [
+                            { "name": "dry", "in": "query", "schema": { "type": "boolean" } },
+                            { "name": "session", "in": "cookie", "schema": { "type": "string" } }
+                        ],
+                        "requestBody": { "required": true, "content": {
+                            "Application/JSON": { "schema": { "$ref": "#/components/schemas/Toy" } } } },
+                        "responses": { "204": { "description": "Saved" } }
+                    },
+                    "get": { "responses": { "200": { "description": "A toy" } } }
+                }
+            },
+            "components": { "schemas": {
+                "Toy": { "type": "object", "properties": {
+                    "parts": { "type": "array", "items": { "$ref": "#/components/schemas/Part" } },
+                    "example": { "$ref": "#/components/schemas/Label" } },
+                    "example": { "$ref": "#/components/schemas/Unused" } },
+                "Part": { "properties": { "of": { "$ref": "#/components/schemas/Part" } } },
+                "Label": { "type": "string" },
+                "Unused": { "type": "string" }
+            } }
+        });
+        let model = model::build(&document, SpecVersion::OpenApi30);
+        let mut schemas = BTreeMap::new();
+        let put = model.operations.iter().find(|op| op.method == "PUT").expect("PUT");
+        let shape = request_shape(&document, put, &mut schemas);
+        let parameters: Vec<(&str, &str, bool)> =
+            shape.parameters.iter().map(|p| (p.name.as_str(), p.location.as_str(), p.required)).collect();
+        assert_eq!(parameters, vec![("id", "path", true), ("dry", "query", false)], "a path parameter is required");
+        let body = shape.body.expect("a body");
+        assert!(body.required);
+        assert_eq!(body.media[0].content_type, "application/json");
+        let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+        assert_eq!(names, ["#/components/schemas/Label", "#/components/schemas/Part", "#/components/schemas/Toy"]);
+
+        let get = model.operations.iter().find(|op| op.method == "GET").expect("GET");
+        assert_eq!(request_shape(&document, get, &mut BTreeMap::new()).body, None, "no body, none checked");
+    }
 }

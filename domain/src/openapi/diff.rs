@@ -229,6 +229,14 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             cors_words(&b.policies.cors)
         ));
     }
+    if a.policies.validate_requests != b.policies.validate_requests {
+        let words = |on: bool| if on { "checked against the definition" } else { "not checked" };
+        out.other.push(format!(
+            "calls: {} → {}",
+            words(a.policies.validate_requests),
+            words(b.policies.validate_requests)
+        ));
+    }
     if a.context != b.context {
         out.other.push(format!("context: {} → {}", a.context, b.context));
     }

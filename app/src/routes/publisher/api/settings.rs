@@ -122,6 +122,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let cors_methods = RwSignal::new(cors.allow_methods.join(", "));
     let cors_headers = RwSignal::new(cors.allow_headers.join(", "));
     let cors_credentials = RwSignal::new(cors.allow_credentials);
+    let validate_requests = RwSignal::new(api.policies.validate_requests);
     let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
     let known_operations = operations.clone();
     let id = api.summary.id.clone();
@@ -171,6 +172,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     allow_headers: items(&cors_headers.get_untracked()),
                     allow_credentials: cors_credentials.get_untracked(),
                 },
+                validate_requests: validate_requests.get_untracked(),
             },
         };
         save.dispatch(SaveSettings { id: id.clone(), settings, edit_version });
@@ -369,6 +371,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     </div>
                 </div>
                 <label class="checkbox"><input type="checkbox" prop:checked=move || cors_credentials.get() on:change=move |ev| cors_credentials.set(event_target_checked(&ev))/> "Send the page's cookies along (needs named origins)"</label>
+            </fieldset>
+            <fieldset disabled=!editable class="panel" data-testid="validation">
+                <h2>"Checking calls"</h2>
+                <p class="muted">"The gateway checks each call against the definition — path, query and header parameters, the body's media type and its JSON schema — and answers one that does not fit itself: 400 (415 for a media type the operation does not take), saying what is wrong and where. The backend sees only calls that fit. Turn it on once the definition is as strict as the backend, no stricter."</p>
+                <label class="checkbox"><input type="checkbox" data-testid="validate-requests" prop:checked=move || validate_requests.get() on:change=move |ev| validate_requests.set(event_target_checked(&ev))/> "Check calls against the definition"</label>
             </fieldset>
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
             {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
