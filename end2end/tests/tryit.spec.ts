@@ -211,3 +211,30 @@ components:
         priority: {type: integer}
 `;
 }
+
+// An API whose gateway checks calls against the definition: the portal says so, and a body
+// that does not fit the operation's schema comes back from the gateway saying where, while one
+// that fits reaches the backend.
+test('a call that does not fit the definition is answered by the gateway, saying where', async ({ page, request }) => {
+  const echo = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url, reached: 'backend' }));
+  });
+  await new Promise<void>((ready) => echo.listen(0, '127.0.0.1', ready));
+  const port = (echo.address() as AddressInfo).port;
+  try {
+    const check = (policies: { validate_requests: boolean }) => { policies.validate_requests = true; };
+    const { api } = await deployApi(request, 'tryit-checked', '/checked-notes/v1', notesDefinition(port), check);
+    await signUp(page, 'checked');
+    const notes = await subscribeAndTry(page, api.id, 'Checked notebook');
+    await expect(page.getByTestId('portal-checked')).toContainText('checks each call against this definition');
+    await expect(notes.getByTestId('try-body')).toContainText('backend');
+    await notes.getByTestId('try-body-input').fill('{"text": 5}');
+    await notes.getByTestId('try-send').click();
+    await expect(notes.getByTestId('try-status')).toHaveText('400');
+    await expect(notes.getByTestId('try-body')).toContainText('the request body at /text: expected a string, got an integer');
+    await expect(notes.getByTestId('try-body')).not.toContainText('backend');
+  } finally {
+    echo.close();
+  }
+});

@@ -162,6 +162,10 @@ fn ApiReference(api: PortalApi) -> impl IntoView {
                     {api.policies.cors.allow_origins.iter().map(|o| if o == "*" { "any origin".to_string() } else { o.clone() }).collect::<Vec<_>>().join(", ")}
                     " (CORS)."</p>
             })}
+            {(api.policies.validate_requests && !api.served_by_server).then(|| view! {
+                <p class="muted" data-testid="portal-checked">"The gateway checks each call against this definition: one whose parameters or body do not fit is answered "
+                    <code>"400 invalid_request"</code> " (" <code>"415"</code> " for a body of a media type the operation does not take), saying what is wrong and where, and does not reach the backend."</p>
+            })}
             {(api.versions.len() > 1).then(|| view! {
                 <p class="muted">"Other versions: "
                     {api.versions.iter().filter(|v| v.id != s.id).map(|v| view! { <a href=format!("/portal/apis/{}", v.id)>{v.version.clone()}</a> " " }).collect_view()}
