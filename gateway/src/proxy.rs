@@ -1,5 +1,6 @@
 //! The request path: route, check the credential, enforce the tier, then answer from the
-//! prototype's examples or check the call against the definition and proxy to a backend — and record one event, whatever happened.
+//! prototype's examples or (the call checked against the definition, when the API asks for
+//! that) proxy to a backend — and record one event, whatever happened.
 //!
 //! A request's trace borrows from the request and the bundle rather than copying strings, and a
 //! worker thread keeps to itself what a request touches most (the bundle it serves, verified

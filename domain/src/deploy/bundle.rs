@@ -200,9 +200,9 @@ mod tests {
     use gatehouse_contract::SpecVersion;
     use serde_json::json;
 
-    /// A checked API's operations carry what a call must look like, and the bundle every schema
-    /// their `$ref`s reach, recursion included; the schemas of operations that are not
-    /// checked, and `$ref`-looking literal data, are left out.
+    /// An operation's shape carries its path, query and header parameters (a path parameter
+    /// is always required) and its body's media types, and every schema their `$ref`s reach is
+    /// gathered, recursion included; a `$ref` in literal data (an example) is not followed.
     #[test]
     fn shapes_carry_parameters_bodies_and_the_schemas_they_reach() {
         let document = json!({
