@@ -321,8 +321,19 @@ impl Gateway {
         };
         trace.resource = &operation.template;
 
-        // A prototype answers from its definition's examples, with no credential and no backend.
+        // A prototype answers from its definition's examples, with no credential and no backend
+        // — if the call fits the definition, when the API has calls checked: consumers trying
+        // it learn what its backend will be strict about.
         if api.spec.state == LifecycleState::Prototyped {
+            if operation.request.is_some() {
+                let body = match read_body(body, trace).await {
+                    Ok(body) => body,
+                    Err(refusal) => return refusal,
+                };
+                if let Some(refusal) = misfit(api, operation, request, &body, trace) {
+                    return refusal;
+                }
+            }
             return match &operation.mock {
                 Some(mock) => {
                     // An example's status is the answer's; one that is not a final status (1xx) or
@@ -463,20 +474,12 @@ impl Gateway {
                 &format!("this gateway has no credential for the backend of {} {}", api.spec.name, api.spec.version),
             );
         }
-        let body = match body.read(MAX_BODY).await {
+        let body = match read_body(body, trace).await {
             Ok(body) => body,
-            Err(ReadError::BodyTooLarge) => return json_error(413, "too_large", "the request body is over 32 MiB"),
-            Err(e) => return json_error(400, "bad_body", &format!("the request body could not be read: {e}")),
+            Err(refusal) => return refusal,
         };
-        trace.request_bytes = body.len() as u64;
-        if let Some(shape) = &operation.request
-            && let Err(misfit) = api.schemas.check(shape, &operation.template, request, &body)
-        {
-            trace.error = Some(ErrorType::InvalidRequest);
-            return match misfit {
-                Misfit::Invalid(why) => json_error(400, "invalid_request", &why),
-                Misfit::UnsupportedMedia(why) => json_error(415, "unsupported_media_type", &why),
-            };
+        if let Some(refusal) = misfit(api, operation, request, &body, trace) {
+            return refusal;
         }
         let endpoints = &api.spec.endpoints;
         let timeout = Duration::from_millis(u64::from(endpoints.timeout_ms.max(1)));
@@ -781,6 +784,32 @@ fn write_head(
         extend(out, &[b"content-length: ", itoa::Buffer::new().format(body_length).as_bytes(), b"\r\n"]);
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// The request's whole body, counted in the trace, or the answer to a body that cannot be read.
+async fn read_body<S: AsyncRead + AsyncWrite + Unpin>(
+    body: &mut Body<'_, S>,
+    trace: &mut Trace<'_>,
+) -> Result<bytes::Bytes, Response> {
+    let body = match body.read(MAX_BODY).await {
+        Ok(body) => body,
+        Err(ReadError::BodyTooLarge) => return Err(json_error(413, "too_large", "the request body is over 32 MiB")),
+        Err(e) => return Err(json_error(400, "bad_body", &format!("the request body could not be read: {e}"))),
+    };
+    trace.request_bytes = body.len() as u64;
+    Ok(body)
+}
+
+/// The gateway's answer to a call that does not fit its operation's definition, when the API
+/// has calls checked.
+fn misfit(api: &Api, operation: &Operation, request: &Request, body: &[u8], trace: &mut Trace<'_>) -> Option<Response> {
+    let shape = operation.request.as_ref()?;
+    let misfit = api.schemas.check(shape, &operation.template, request, body).err()?;
+    trace.error = Some(ErrorType::InvalidRequest);
+    Some(match misfit {
+        Misfit::Invalid(why) => json_error(400, "invalid_request", &why),
+        Misfit::UnsupportedMedia(why) => json_error(415, "unsupported_media_type", &why),
+    })
 }
 
 fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {

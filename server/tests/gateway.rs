@@ -1280,10 +1280,10 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
 
 /// A definition whose operations say what their calls look like: a pet's id is an integer, a
 /// new pet a JSON object with a name of at most ten characters.
-fn strict_definition(backend: &str) -> String {
+fn strict_definition(title: &str, backend: &str) -> String {
     format!(
         r##"openapi: 3.0.3
-info: {{ title: Strict Pets, version: 1.0.0 }}
+info: {{ title: {title}, version: 1.0.0 }}
 servers: [{{ url: "{backend}" }}]
 components:
   schemas:
@@ -1312,7 +1312,7 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     let Plane { rest, creator, publisher, base, data, .. } = &plane;
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let credential = plane.group("strict").await;
-    let api = rest.import(creator, "/strict/v1", &strict_definition(&backend_url)).await;
+    let api = rest.import(creator, "/strict/v1", &strict_definition("Strict Pets", &backend_url)).await;
     rest.offer_with(creator, &api, "/strict/v1", "Gold", "strict", |policies| {
         policies["validate_requests"] = json!(true)
     })
@@ -1394,6 +1394,31 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     statuses.sort();
     assert_eq!(statuses, [400, 400, 400, 400, 415], "{refusals:?}");
     assert!(refusals.iter().all(|e| e["application_id"] == app.as_str()), "{refusals:?}");
+
+    // A prototype checks the calls it answers from its examples too, with no credential.
+    let proto = rest.import(creator, "/strict-proto/v1", &strict_definition("Strict Prototype", "http://127.0.0.1:9")).await;
+    rest.offer_with(creator, &proto, "/strict-proto/v1", "Gold", "strict", |policies| {
+        policies["validate_requests"] = json!(true)
+    })
+    .await;
+    let action = Some(json!({ "action": "prototype" }));
+    rest.call(creator, reqwest::Method::POST, &format!("/apis/{proto}/lifecycle"), action).await;
+    rest.approve(creator, publisher, &proto).await;
+    let waiting = Instant::now();
+    let refused = loop {
+        let answer = http.get(format!("{gw}/strict-proto/v1/pets/rex")).send().await.expect("call");
+        if answer.status() != 404 {
+            break answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "prototype not served");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["message"], "path parameter `id`: expected an integer, got \"rex\"", "{body}");
+    let made =
+        http.post(format!("{gw}/strict-proto/v1/pets")).json(&json!({ "name": "Rex" })).send().await.expect("call");
+    assert_eq!((made.status().as_u16(), made.headers().get("x-gatehouse-prototype").is_some()), (201, true));
 }
 
 /// A definition whose OAuth2 scheme declares scopes: reading a pet needs `read:pets`, removing
