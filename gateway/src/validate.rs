@@ -43,9 +43,14 @@ impl Wrong {
         Wrong { at: at.to_string(), what: what.into() }
     }
 
-    /// ` at /pets/0: expected a string, got a number`, or `: …` for the whole value.
+    /// ` at /pets/0: expected a string, got a number`, or `: …` for the whole value. A place
+    /// is cut short as values are: property names are the caller's and may be of any length.
     fn told(&self) -> String {
-        if self.at.is_empty() { format!(": {}", self.what) } else { format!(" at {}: {}", self.at, self.what) }
+        match self.at.char_indices().nth(200) {
+            _ if self.at.is_empty() => format!(": {}", self.what),
+            Some((end, _)) => format!(" at {}…: {}", &self.at[..end], self.what),
+            None => format!(" at {}: {}", self.at, self.what),
+        }
     }
 }
 
@@ -763,6 +768,9 @@ mod tests {
             call(target, GOOD_HEADERS, &twice),
             invalid("the request body at /parts: must hold each item once; item 1 is a repeat")
         );
+        let long = format!("\"name\":\"Rex\",\"{}\":1", "k".repeat(5000));
+        let Err(Misfit::Invalid(why)) = call(target, GOOD_HEADERS, &body(&long)) else { panic!("a long name passed") };
+        assert_eq!(why, format!("the request body at /{}…: is not a property this object may have", "k".repeat(199)));
         // A pattern Rust's regex cannot compile (look-behind) is not held against the call.
         assert_eq!(call(target, GOOD_HEADERS, &body("\"name\":\"Rex\",\"code\":\"zz\"")), Ok(()));
     }
