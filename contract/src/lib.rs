@@ -6,6 +6,8 @@ pub mod account;
 pub mod alert;
 pub mod analytics;
 pub mod api;
+#[cfg(feature = "checks")]
+pub mod checks;
 pub mod definition;
 pub mod deploy;
 pub mod gateway;

@@ -9,9 +9,12 @@ use serde_json::{Map, Value, json};
 /// whole definition on the server, the operation's reachable schemas in the browser.
 pub type Resolve<'a> = dyn Fn(&str) -> Option<&'a Value> + 'a;
 
-/// How deep a sample nests before it stops with `null`: recursive schemas (a tree's children)
-/// end, and a deep one still gives a readable value.
+/// How deep a sample nests with every property and an item per array; deeper, only what a
+/// message must hold (required properties, `minItems`), so recursive schemas (a tree's
+/// children) end and a deep one still gives a readable value.
 const MAX_DEPTH: usize = 5;
+/// Where even a required property stops, with `null`: a schema that requires itself.
+const MAX_REQUIRED_DEPTH: usize = 24;
 
 /// `schema` with its `$ref`s followed, as far as they resolve (a chain of at most 32).
 pub fn resolved<'s, 'a: 's>(schema: &'s Value, resolve: &Resolve<'a>) -> &'s Value {
@@ -60,70 +63,196 @@ impl<'a> Sampler<'_, 'a> {
         'a: 's,
     {
         let schema = resolved(schema, self.resolve);
-        if depth >= MAX_DEPTH {
+        if depth >= MAX_REQUIRED_DEPTH {
             return Value::Null;
         }
-        if let Some(example) = schema.get("example") {
-            return example.clone();
-        }
-        if let Some(first) = schema.get("examples").and_then(Value::as_array).and_then(|e| e.first()) {
-            return first.clone();
-        }
-        if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
-            return first.clone();
-        }
-        if let Some(default) = schema.get("default") {
-            return default.clone();
+        // The definition's own values first, those of the schema's type: an example written as
+        // a string for an object, or a `null` default where null is not allowed, would show a
+        // consumer a message the API refuses.
+        let given = schema
+            .get("example")
+            .into_iter()
+            .chain(schema.get("examples").and_then(Value::as_array).and_then(|e| e.first()))
+            .chain(schema.get("enum").and_then(Value::as_array).into_iter().flatten())
+            .chain(schema.get("default"))
+            .find(|value| of_its_type(value, schema));
+        if let Some(value) = given {
+            return value.clone();
         }
         for key in ["allOf", "oneOf", "anyOf"] {
-            if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-                // allOf's parts make one object together; of oneOf/anyOf the first that is an
-                // object (or else the first part) stands for them all.
-                let mut merged = Map::new();
-                for part in parts {
-                    match self.sample(part, depth + 1) {
-                        Value::Object(fields) => {
-                            merged.extend(fields);
-                            if key != "allOf" {
-                                break;
-                            }
+            let Some(parts) = schema.get(key).and_then(Value::as_array) else { continue };
+            let mut samples = parts.iter().enumerate().map(|(i, part)| (i, self.sample(part, depth + 1)));
+            let combined = if key == "allOf" {
+                // allOf's parts make one value together: their objects merged, else the first
+                // part that gives a value.
+                let (mut merged, mut other) = (None::<Map<String, Value>>, None);
+                for (_, sampled) in samples {
+                    match sampled {
+                        Value::Object(fields) => merged.get_or_insert_default().extend(fields),
+                        Value::Null => {}
+                        sampled => {
+                            other.get_or_insert(sampled);
                         }
-                        other if key != "allOf" => return other,
-                        _ => {}
                     }
                 }
-                return Value::Object(merged);
-            }
+                (merged.map(Value::Object).or(other).unwrap_or(Value::Null), None)
+            } else {
+                // Of oneOf/anyOf, the first alternative that gives a value stands for them all
+                // (an alternative may only say which properties are required).
+                match samples.find(|(_, sampled)| !sampled.is_null()) {
+                    Some((i, sampled)) => (sampled, Some(i)),
+                    None => (Value::Null, (!parts.is_empty()).then_some(0)),
+                }
+            };
+            let (combined, chosen) = combined;
+            // The schema's own properties beside its combinator count too (`type: object`
+            // with `oneOf: [{required: [a]}, {required: [b]}]`), but those only the other
+            // alternatives require: "one of `a` or `b`" is sent with `a` alone.
+            return match (combined, self.typed(schema, depth)) {
+                (combined @ (Value::Object(_) | Value::Null), Value::Object(mut own)) => {
+                    if let Some(chosen) = chosen {
+                        let keep: Vec<&str> =
+                            required_of(schema).chain(required_of(resolved(&parts[chosen], self.resolve))).collect();
+                        for (_, other) in parts.iter().enumerate().filter(|(i, _)| *i != chosen) {
+                            for name in required_of(resolved(other, self.resolve)).filter(|n| !keep.contains(n)) {
+                                own.remove(name);
+                            }
+                        }
+                    }
+                    if let Value::Object(fields) = combined {
+                        own.extend(fields);
+                    }
+                    Value::Object(own)
+                }
+                (Value::Null, own) => own,
+                (combined, _) => combined,
+            };
         }
+        self.typed(schema, depth)
+    }
+
+    /// A value built from the schema's type (its combinators aside).
+    fn typed<'s>(&self, schema: &'s Value, depth: usize) -> Value
+    where
+        'a: 's,
+    {
+        let count = |key: &str| schema.get(key).and_then(Value::as_u64);
         match type_of(schema) {
-            "object" => Value::Object(
-                schema
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(|props| {
-                        props
-                            .iter()
-                            .filter(|(_, v)| self.carries(v))
-                            .map(|(k, v)| (k.clone(), self.sample(v, depth + 1)))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            ),
-            "array" => json!([self.sample(schema.get("items").unwrap_or(&Value::Null), depth + 1)]),
-            "integer" => json!(1),
-            "number" => json!(1.5),
+            "object" => {
+                let required: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                Value::Object(
+                    schema
+                        .get("properties")
+                        .and_then(Value::as_object)
+                        .map(|props| {
+                            props
+                                .iter()
+                                .filter(|(k, v)| {
+                                    self.carries(v) && (depth < MAX_DEPTH || required.contains(&k.as_str()))
+                                })
+                                .map(|(k, v)| (k.clone(), self.sample(v, depth + 1)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                )
+            }
+            "array" => {
+                let least = count("minItems").unwrap_or(0);
+                let items = if depth < MAX_DEPTH { least.max(1) } else { least }.min(10);
+                let item = self.sample(schema.get("items").unwrap_or(&Value::Null), depth + 1);
+                Value::Array(vec![item; items as usize])
+            }
+            "integer" => json!(within_bounds(schema, 1.0, true) as i64),
+            "number" => {
+                serde_json::Number::from_f64(within_bounds(schema, 1.5, false)).map_or(json!(1.5), Value::Number)
+            }
             "boolean" => json!(true),
-            "string" => json!(match schema.get("format").and_then(Value::as_str) {
-                Some("date-time") => "2026-01-01T00:00:00Z",
-                Some("date") => "2026-01-01",
-                Some("uuid") => "00000000-0000-4000-8000-000000000000",
-                Some("email") => "someone@example.com",
-                Some("uri" | "url") => "https://example.com",
-                _ => "string",
-            }),
+            "string" => {
+                let text = match schema.get("format").and_then(Value::as_str) {
+                    Some("date-time") => "2026-01-01T00:00:00Z",
+                    Some("date") => "2026-01-01",
+                    Some("uuid") => "00000000-0000-4000-8000-000000000000",
+                    Some("email") => "someone@example.com",
+                    Some("uri" | "url") => "https://example.com",
+                    _ => "string",
+                };
+                // Cut or padded to the lengths allowed (a pattern, it cannot guess).
+                let mut text: String = text.chars().take(count("maxLength").unwrap_or(u64::MAX) as usize).collect();
+                let short = (count("minLength").unwrap_or(0).min(1000) as usize).saturating_sub(text.chars().count());
+                text.extend(std::iter::repeat_n('x', short));
+                json!(text)
+            }
             _ => Value::Null,
         }
     }
+}
+
+/// The property names a schema requires.
+fn required_of(schema: &Value) -> impl Iterator<Item = &str> {
+    schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+}
+
+/// Whether `value` is of a type `schema` names (any value but null, when it names none).
+fn of_its_type(value: &Value, schema: &Value) -> bool {
+    let is = |kind: &str| match kind {
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    match schema.get("type") {
+        // Null only where it is allowed in so many words: a `default: null` often just means
+        // "absent".
+        _ if value.is_null() => {
+            schema.get("nullable") == Some(&Value::Bool(true))
+                || schema.get("type").and_then(Value::as_array).is_some_and(|t| t.contains(&json!("null")))
+        }
+        Some(Value::String(kind)) => is(kind),
+        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).any(is),
+        _ => true,
+    }
+}
+
+/// `preferred`, or the nearest value the schema's bounds (and `multipleOf`) allow.
+fn within_bounds(schema: &Value, preferred: f64, integer: bool) -> f64 {
+    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let flag = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+    // Above an exclusive bound by a step: 1 for integers, a small fraction of the range else.
+    let step = if integer { 1.0 } else { 0.5 };
+    let low = match (number("minimum"), number("exclusiveMinimum")) {
+        (Some(min), _) if flag("exclusiveMinimum") => Some(min + step),
+        (min, Some(exclusive)) => Some(min.unwrap_or(f64::MIN).max(exclusive + step)),
+        (min, None) => min,
+    };
+    let high = match (number("maximum"), number("exclusiveMaximum")) {
+        (Some(max), _) if flag("exclusiveMaximum") => Some(max - step),
+        (max, Some(exclusive)) => Some(max.unwrap_or(f64::MAX).min(exclusive - step)),
+        (max, None) => max,
+    };
+    let mut value = preferred;
+    if let Some(low) = low {
+        value = value.max(low);
+    }
+    if let Some(high) = high {
+        value = value.min(high);
+    }
+    if let Some(step) = number("multipleOf").filter(|m| *m > 0.0) {
+        value = (value / step).ceil() * step;
+        if high.is_some_and(|h| value > h) {
+            value -= step;
+        }
+    }
+    if integer { value.ceil() } else { value }
 }
 
 /// The schema's type: `type` itself, the first not-null one of a list (3.1), or `object` when
@@ -288,7 +417,8 @@ mod tests {
                 "born": {"type": ["string", "null"], "format": "date"}
             }},
             "Tag": {"type": "object", "properties": {"label": {"type": "string"}}},
-            "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}}
+            "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}},
+            "Endless": {"required": ["again"], "properties": {"again": {"$ref": "#/components/schemas/Endless"}}}
         })
     }
 
@@ -312,15 +442,70 @@ mod tests {
     }
 
     #[test]
-    fn recursion_ends_and_unresolved_references_give_null() {
+    fn recursion_ends_where_nothing_more_is_required_and_unresolved_references_give_null() {
         let all = schemas();
         let resolve = by_name(&all);
         let node = sample(&json!({"$ref": "#/components/schemas/Node"}), &resolve, Direction::Response);
-        assert_eq!(node, json!({"child": {"child": {"child": {"child": {"child": null}}}}}));
+        assert_eq!(node, json!({"child": {"child": {"child": {"child": {"child": {}}}}}}));
+        // Deep down, only what a message must hold: required properties, `minItems`.
+        let leaf = json!({
+            "required": ["must"],
+            "properties": {"must": {"type": "array", "minItems": 2, "items": {"type": "integer"}},
+                           "may": {"type": "string"}, "list": {"type": "array", "items": {}}}});
+        let deep = ["e", "d", "c", "b", "a"].iter().fold(leaf, |inner, name| json!({"properties": {*name: inner}}));
+        // The leaf is the sample's sixth level.
+        let expected = json!({"a": {"b": {"c": {"d": {"e": {"must": [1, 1]}}}}}});
+        assert_eq!(sample(&deep, &resolve, Direction::Request), expected);
+        // A schema that requires itself ends in null, far down.
+        let endless = json!({"$ref": "#/components/schemas/Endless"});
+        let mut value = &sample(&endless, &resolve, Direction::Request);
+        let mut levels = 0;
+        while let Some(next) = value.get("again") {
+            (value, levels) = (next, levels + 1);
+        }
+        assert_eq!((value, levels), (&Value::Null, 24));
         assert_eq!(
             sample(&json!({"$ref": "#/components/schemas/Missing"}), &resolve, Direction::Response),
             Value::Null
         );
+    }
+
+    /// Numbers within their bounds and steps, strings within their lengths: a sample the
+    /// gateway's checks of the same schema would refuse is no use to a consumer.
+    #[test]
+    fn numbers_and_strings_keep_to_their_schemas_bounds() {
+        let resolve = nothing;
+        let of = |schema: Value| sample(&schema, &resolve, Direction::Request);
+        assert_eq!(of(json!({"type": "integer", "minimum": 3600})), json!(3600));
+        assert_eq!(of(json!({"type": "integer", "exclusiveMinimum": 1})), json!(2));
+        assert_eq!(of(json!({"type": "integer", "minimum": 1, "exclusiveMinimum": true})), json!(2));
+        assert_eq!(of(json!({"type": "integer", "maximum": 0})), json!(0));
+        assert_eq!(of(json!({"type": "integer", "minimum": 10, "multipleOf": 4})), json!(12));
+        assert_eq!(of(json!({"type": "number", "maximum": 1})), json!(1.0));
+        assert_eq!(of(json!({"type": "number", "exclusiveMaximum": 1})), json!(0.5));
+        assert_eq!(of(json!({"type": "string", "maxLength": 2})), json!("st"));
+        assert_eq!(of(json!({"type": "string", "minLength": 8})), json!("stringxx"));
+    }
+
+    /// The definition's own values when they are of the schema's type; of "one of these
+    /// properties", one.
+    #[test]
+    fn given_values_of_another_type_are_passed_over_and_exclusive_properties_sent_alone() {
+        let resolve = nothing;
+        let of = |schema: Value| sample(&schema, &resolve, Direction::Request);
+        assert_eq!(
+            of(json!({"type": "object", "example": "{\"a\": 1}", "properties": {"a": {"type": "integer"}}})),
+            json!({"a": 1})
+        );
+        assert_eq!(of(json!({"oneOf": [{"type": "string"}], "default": null})), json!("string"));
+        assert_eq!(of(json!({"type": "string", "nullable": true, "default": null})), Value::Null);
+        assert_eq!(of(json!({"type": "string", "enum": [null, "on"]})), json!("on"));
+        let either = json!({
+            "properties": {"url": {"type": "string"}, "file_id": {"type": "string"}, "detail": {"type": "string"}},
+            "anyOf": [{"required": ["url"]}, {"required": ["file_id"]}],
+            "not": {"required": ["url", "file_id"]}
+        });
+        assert_eq!(of(either), json!({"url": "string", "detail": "string"}));
     }
 
     #[test]

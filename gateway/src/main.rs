@@ -23,7 +23,6 @@ mod pull;
 mod runtime;
 mod shared;
 mod upstream;
-mod validate;
 
 use arc_swap::ArcSwapOption;
 use clap::Parser;

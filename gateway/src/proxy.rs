@@ -15,8 +15,8 @@ use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, BackendCredential, Match, Operation, Runtime};
 use crate::upstream::{self, AnswerBody, Backend};
-use crate::validate::Misfit;
 use arc_swap::ArcSwapOption;
+use gatehouse_contract::checks::{Call, Misfit};
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -804,7 +804,9 @@ async fn read_body<S: AsyncRead + AsyncWrite + Unpin>(
 /// has calls checked.
 fn misfit(api: &Api, operation: &Operation, request: &Request, body: &[u8], trace: &mut Trace<'_>) -> Option<Response> {
     let shape = operation.request.as_ref()?;
-    let misfit = api.schemas.check(shape, &operation.template, request, body).err()?;
+    let header = |name: &str| request.header(name);
+    let call = Call { path: request.path(), query: request.query(), header: &header, body };
+    let misfit = api.schemas.check(shape, &operation.template, &call).err()?;
     trace.error = Some(ErrorType::InvalidRequest);
     Some(match misfit {
         Misfit::Invalid(why) => json_error(400, "invalid_request", &why),

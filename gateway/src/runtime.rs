@@ -5,10 +5,10 @@
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
-use crate::validate::Schemas;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::VerifyingKey;
+use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::{
     AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse, RequestShape,
 };

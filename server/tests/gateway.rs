@@ -1396,7 +1396,8 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     assert!(refusals.iter().all(|e| e["application_id"] == app.as_str()), "{refusals:?}");
 
     // A prototype checks the calls it answers from its examples too, with no credential.
-    let proto = rest.import(creator, "/strict-proto/v1", &strict_definition("Strict Prototype", "http://127.0.0.1:9")).await;
+    let proto =
+        rest.import(creator, "/strict-proto/v1", &strict_definition("Strict Prototype", "http://127.0.0.1:9")).await;
     rest.offer_with(creator, &proto, "/strict-proto/v1", "Gold", "strict", |policies| {
         policies["validate_requests"] = json!(true)
     })

@@ -46,7 +46,7 @@ fn mock(snapshot: &Snapshot, op: &gatehouse_contract::Operation) -> Option<MockR
 }
 
 /// What a call of `op` must look like, with every schema its `$ref`s reach added to `schemas`.
-fn request_shape(
+pub fn request_shape(
     document: &Value,
     op: &gatehouse_contract::Operation,
     schemas: &mut BTreeMap<String, Value>,
