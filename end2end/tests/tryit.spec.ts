@@ -160,10 +160,10 @@ paths:
 `;
 }
 
-function notesDefinition(port: number) {
+function notesDefinition(port: number, title = 'Notes') {
   return `openapi: 3.0.3
 info:
-  title: Notes
+  title: ${title}
   version: 1.0.0
 servers:
   - url: http://127.0.0.1:${port}
@@ -224,7 +224,7 @@ test('a call that does not fit the definition is answered by the gateway, saying
   const port = (echo.address() as AddressInfo).port;
   try {
     const check = (policies: { validate_requests: boolean }) => { policies.validate_requests = true; };
-    const { api } = await deployApi(request, 'tryit-checked', '/checked-notes/v1', notesDefinition(port), check);
+    const { api } = await deployApi(request, 'tryit-checked', '/checked-notes/v1', notesDefinition(port, 'Checked Notes'), check);
     await signUp(page, 'checked');
     const notes = await subscribeAndTry(page, api.id, 'Checked notebook');
     await expect(page.getByTestId('portal-checked')).toContainText('checks each call against this definition');
