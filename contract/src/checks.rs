@@ -328,19 +328,15 @@ impl Schemas {
     }
 
     fn fits_string(&self, schema: &Map<String, Value>, s: &str, at: &str) -> Result<(), Wrong> {
-        let count = |key: &str| schema.get(key).and_then(Value::as_u64);
         // JSON Schema counts characters, not bytes.
-        let length = s.chars().count() as u64;
-        if let Some(min) = count("minLength")
-            && length < min
-        {
-            return Err(Wrong::new(at, format!("must be at least {min} characters long, got {length}")));
-        }
-        if let Some(max) = count("maxLength")
-            && length > max
-        {
-            return Err(Wrong::new(at, format!("must be at most {max} characters long, got {length}")));
-        }
+        within_counts(
+            schema,
+            s.chars().count(),
+            ["minLength", "maxLength"],
+            "be",
+            ["character long", "characters long"],
+            at,
+        )?;
         if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
             && let Some(regex) = self.patterns.get(pattern)
             && !regex.is_match(s)
@@ -357,18 +353,7 @@ impl Schemas {
         at: &mut String,
         depth: usize,
     ) -> Result<(), Wrong> {
-        let count = |key: &str| schema.get(key).and_then(Value::as_u64);
-        let n = items.len() as u64;
-        if let Some(min) = count("minItems")
-            && n < min
-        {
-            return Err(Wrong::new(at, format!("must hold at least {min} items, got {n}")));
-        }
-        if let Some(max) = count("maxItems")
-            && n > max
-        {
-            return Err(Wrong::new(at, format!("must hold at most {max} items, got {n}")));
-        }
+        within_counts(schema, items.len(), ["minItems", "maxItems"], "hold", ["item", "items"], at)?;
         if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
             for (i, item) in items.iter().enumerate() {
                 if items[..i].iter().any(|earlier| same(earlier, item)) {
@@ -405,18 +390,14 @@ impl Schemas {
                 }
             }
         }
-        let count = |key: &str| schema.get(key).and_then(Value::as_u64);
-        let n = fields.len() as u64;
-        if let Some(min) = count("minProperties")
-            && n < min
-        {
-            return Err(Wrong::new(at, format!("must hold at least {min} properties, got {n}")));
-        }
-        if let Some(max) = count("maxProperties")
-            && n > max
-        {
-            return Err(Wrong::new(at, format!("must hold at most {max} properties, got {n}")));
-        }
+        within_counts(
+            schema,
+            fields.len(),
+            ["minProperties", "maxProperties"],
+            "hold",
+            ["property", "properties"],
+            at,
+        )?;
         let additional = schema.get("additionalProperties");
         for (name, field) in fields {
             let len = at.len();
@@ -434,6 +415,33 @@ impl Schemas {
         }
         Ok(())
     }
+}
+
+/// Whether `n` (a string's characters, an array's items, an object's properties) is within the
+/// schema's least and most (`keys`): "must {verb} at least 2 {things}, got 1", the thing
+/// named as one or many.
+fn within_counts(
+    schema: &Map<String, Value>,
+    n: usize,
+    keys: [&str; 2],
+    verb: &str,
+    [thing, things]: [&str; 2],
+    at: &str,
+) -> Result<(), Wrong> {
+    let count = |key: &str| schema.get(key).and_then(Value::as_u64);
+    let n = n as u64;
+    let named = |bound: u64| if bound == 1 { thing } else { things };
+    if let Some(least) = count(keys[0])
+        && n < least
+    {
+        return Err(Wrong::new(at, format!("must {verb} at least {least} {}, got {n}", named(least))));
+    }
+    if let Some(most) = count(keys[1])
+        && n > most
+    {
+        return Err(Wrong::new(at, format!("must {verb} at most {most} {}, got {n}", named(most))));
+    }
+    Ok(())
 }
 
 /// Every `pattern` in `schema` that compiles, by its text, and those that do not.
@@ -813,6 +821,21 @@ mod tests {
         assert_eq!(
             check(json!({ "kind": "box", "lid": "on" })),
             Err(" at /lid: fits the schema it must not (`not`)".into())
+        );
+    }
+
+    /// Arrays' and objects' least and most.
+    #[test]
+    fn counts_are_held_to_their_bounds() {
+        let schemas = Schemas::default();
+        let schema = json!({"properties": {"list": {"minItems": 1, "maxItems": 2}, "map": {"maxProperties": 1}}});
+        let check = |value: Value| schemas.fits(&schema, &value, &mut String::new(), 0).map_err(|w| w.told());
+        assert!(check(json!({"list": [1, 2], "map": {"a": 1}})).is_ok());
+        assert_eq!(check(json!({"list": []})), Err(" at /list: must hold at least 1 item, got 0".into()));
+        assert_eq!(check(json!({"list": [1, 2, 3]})), Err(" at /list: must hold at most 2 items, got 3".into()));
+        assert_eq!(
+            check(json!({"map": {"a": 1, "b": 2}})),
+            Err(" at /map: must hold at most 1 property, got 2".into())
         );
     }
 }
