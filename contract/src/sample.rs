@@ -82,7 +82,7 @@ impl<'a> Sampler<'_, 'a> {
         for key in ["allOf", "oneOf", "anyOf"] {
             let Some(parts) = schema.get(key).and_then(Value::as_array) else { continue };
             let mut samples = parts.iter().enumerate().map(|(i, part)| (i, self.sample(part, depth + 1)));
-            let combined = if key == "allOf" {
+            let (combined, chosen) = if key == "allOf" {
                 // allOf's parts make one value together: their objects merged, else the first
                 // part that gives a value.
                 let (mut merged, mut other) = (None::<Map<String, Value>>, None);
@@ -104,7 +104,6 @@ impl<'a> Sampler<'_, 'a> {
                     None => (Value::Null, (!parts.is_empty()).then_some(0)),
                 }
             };
-            let (combined, chosen) = combined;
             // The schema's own properties beside its combinator count too (`type: object`
             // with `oneOf: [{required: [a]}, {required: [b]}]`), but those only the other
             // alternatives require: "one of `a` or `b`" is sent with `a` alone.
@@ -139,13 +138,7 @@ impl<'a> Sampler<'_, 'a> {
         let count = |key: &str| schema.get(key).and_then(Value::as_u64);
         match type_of(schema) {
             "object" => {
-                let required: Vec<&str> = schema
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let required: Vec<&str> = required_of(schema).collect();
                 Value::Object(
                     schema
                         .get("properties")
