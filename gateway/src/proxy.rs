@@ -330,7 +330,7 @@ impl Gateway {
                     Ok(body) => body,
                     Err(refusal) => return refusal,
                 };
-                if let Some(refusal) = misfit(api, operation, request, &body, trace) {
+                if let Some(refusal) = self.misfit(api, operation, request, &body, trace) {
                     return refusal;
                 }
             }
@@ -478,7 +478,7 @@ impl Gateway {
             Ok(body) => body,
             Err(refusal) => return refusal,
         };
-        if let Some(refusal) = misfit(api, operation, request, &body, trace) {
+        if let Some(refusal) = self.misfit(api, operation, request, &body, trace) {
             return refusal;
         }
         let endpoints = &api.spec.endpoints;
@@ -579,6 +579,28 @@ impl Gateway {
             "backend_unreachable",
             &format!("the backend of {} {} could not be reached: {why}", api.spec.name, api.spec.version),
         )
+    }
+
+    /// The gateway's answer to a call that does not fit its operation's definition, when the
+    /// API has calls checked.
+    fn misfit(
+        &self,
+        api: &Api,
+        operation: &Operation,
+        request: &Request,
+        body: &[u8],
+        trace: &mut Trace<'_>,
+    ) -> Option<Response> {
+        let shape = operation.request.as_ref()?;
+        let header = |name: &str| request.header(name);
+        let call = Call { path: request.path(), query: request.query(), header: &header, body };
+        let misfit = api.schemas.check(shape, &operation.template, &call).err()?;
+        trace.error = Some(ErrorType::InvalidRequest);
+        self.metrics.invalid_requests.fetch_add(1, Ordering::Relaxed);
+        Some(match misfit {
+            Misfit::Invalid(why) => json_error(400, "invalid_request", &why),
+            Misfit::UnsupportedMedia(why) => json_error(415, "unsupported_media_type", &why),
+        })
     }
 
     /// Answer with `response`'s head and relay the open answer's body as it arrives; its
@@ -798,20 +820,6 @@ async fn read_body<S: AsyncRead + AsyncWrite + Unpin>(
     };
     trace.request_bytes = body.len() as u64;
     Ok(body)
-}
-
-/// The gateway's answer to a call that does not fit its operation's definition, when the API
-/// has calls checked.
-fn misfit(api: &Api, operation: &Operation, request: &Request, body: &[u8], trace: &mut Trace<'_>) -> Option<Response> {
-    let shape = operation.request.as_ref()?;
-    let header = |name: &str| request.header(name);
-    let call = Call { path: request.path(), query: request.query(), header: &header, body };
-    let misfit = api.schemas.check(shape, &operation.template, &call).err()?;
-    trace.error = Some(ErrorType::InvalidRequest);
-    Some(match misfit {
-        Misfit::Invalid(why) => json_error(400, "invalid_request", &why),
-        Misfit::UnsupportedMedia(why) => json_error(415, "unsupported_media_type", &why),
-    })
 }
 
 fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {

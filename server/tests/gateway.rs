@@ -1317,7 +1317,7 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
         policies["validate_requests"] = json!(true)
     })
     .await;
-    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "strict-gw", &[]).await;
+    let (_gateway, gw, admin) = gateway(free_port(), data, base, &credential, "strict-gw", &[]).await;
     rest.approve(creator, publisher, &api).await;
     let app = plane.application("Strict", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
@@ -1420,6 +1420,9 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     let made =
         http.post(format!("{gw}/strict-proto/v1/pets")).json(&json!({ "name": "Rex" })).send().await.expect("call");
     assert_eq!((made.status().as_u16(), made.headers().get("x-gatehouse-prototype").is_some()), (201, true));
+    // Operators see them counted: five refusals of the published API, one of the prototype.
+    let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
+    assert!(metrics.lines().any(|l| l == "gatehouse_gateway_invalid_requests_total 6"), "{metrics}");
 }
 
 /// A definition whose OAuth2 scheme declares scopes: reading a pet needs `read:pets`, removing
