@@ -15,7 +15,7 @@
 //! [`crate::sample`], whose request samples the domain's tests hold to it), behind the `checks`
 //! feature so that the browser's build carries no regular expressions.
 
-use crate::sample::is_json;
+use crate::sample::{each_schema, essence, is_json, is_of_type, resolved};
 use crate::{BodyShape, ParameterShape, RequestShape};
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -155,7 +155,7 @@ impl Schemas {
 
     /// Whether a body sent with `content_type` fits `shape`.
     pub fn check_body(&self, shape: &BodyShape, content_type: Option<&str>, body: &[u8]) -> Result<(), Misfit> {
-        let accepted = || shape.media.iter().map(|m| media_type(&m.content_type)).collect::<Vec<_>>().join(", ");
+        let accepted = || shape.media.iter().map(|m| essence(&m.content_type)).collect::<Vec<_>>().join(", ");
         if body.is_empty() {
             return match shape.required {
                 true => Err(Misfit::Invalid(format!("the request needs a body ({})", accepted()))),
@@ -165,7 +165,7 @@ impl Schemas {
         if shape.media.is_empty() {
             return Ok(());
         }
-        let Some(sent) = content_type.map(media_type).filter(|t| !t.is_empty()) else {
+        let Some(sent) = content_type.map(essence).filter(|t| !t.is_empty()) else {
             return Err(Misfit::UnsupportedMedia(format!(
                 "the request body has no Content-Type; this operation takes {}",
                 accepted()
@@ -174,8 +174,8 @@ impl Schemas {
         let media = shape
             .media
             .iter()
-            .find(|m| media_type(&m.content_type) == sent)
-            .or_else(|| shape.media.iter().find(|m| covers(&media_type(&m.content_type), &sent)));
+            .find(|m| essence(&m.content_type) == sent)
+            .or_else(|| shape.media.iter().find(|m| covers(&essence(&m.content_type), &sent)));
         let Some(media) = media else {
             return Err(Misfit::UnsupportedMedia(format!("this operation takes a body of {}, not {sent}", accepted())));
         };
@@ -189,14 +189,8 @@ impl Schemas {
     }
 
     /// The schema a `$ref` chain ends at (for a parameter's type, before its value is read).
-    fn resolved<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
-        for _ in 0..MAX_DEPTH {
-            match schema.get("$ref").and_then(Value::as_str).and_then(|r| self.by_ref.get(r)) {
-                Some(target) => schema = target,
-                None => break,
-            }
-        }
-        schema
+    fn resolved<'s>(&'s self, schema: &'s Value) -> &'s Value {
+        resolved(schema, &|reference| self.by_ref.get(reference))
     }
 
     /// Whether `value`, found at pointer `at`, fits `schema`.
@@ -446,28 +440,19 @@ fn within_counts(
 
 /// Every `pattern` in `schema` that compiles, by its text, and those that do not.
 fn collect_patterns(schema: &Value, patterns: &mut HashMap<String, Regex>, unchecked: &mut Vec<String>) {
-    match schema {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    ("pattern", Value::String(pattern)) => {
-                        if !patterns.contains_key(pattern) && !unchecked.contains(pattern) {
-                            match Regex::new(pattern) {
-                                Ok(regex) => {
-                                    patterns.insert(pattern.clone(), regex);
-                                }
-                                Err(_) => unchecked.push(pattern.clone()),
-                            }
-                        }
-                    }
-                    ("example" | "examples" | "enum" | "const" | "default", _) => {}
-                    _ => collect_patterns(child, patterns, unchecked),
+    each_schema(schema, &mut |map| {
+        if let Some(Value::String(pattern)) = map.get("pattern")
+            && !patterns.contains_key(pattern)
+            && !unchecked.contains(pattern)
+        {
+            match Regex::new(pattern) {
+                Ok(regex) => {
+                    patterns.insert(pattern.clone(), regex);
                 }
+                Err(_) => unchecked.push(pattern.clone()),
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_patterns(item, patterns, unchecked)),
-        _ => {}
-    }
+    });
 }
 
 /// The first type a schema names other than `null` (3.1 writes `["integer", "null"]`).
@@ -498,22 +483,6 @@ fn typed(text: &str, kind: Option<&str>) -> Result<Value, String> {
         },
         _ => Value::from(text),
     })
-}
-
-fn is_of_type(value: &Value, kind: &str) -> bool {
-    match kind {
-        "string" => value.is_string(),
-        "number" => value.is_number(),
-        "integer" => {
-            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
-        "boolean" => value.is_boolean(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        "null" => value.is_null(),
-        // A type this gateway does not know is not held against the call.
-        _ => true,
-    }
 }
 
 fn type_words(kind: &str) -> &str {
@@ -562,11 +531,6 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `application/json` of `Application/JSON; charset=utf-8`.
-fn media_type(content_type: &str) -> String {
-    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
-}
-
 /// Whether a media range the definition names (`*/*`, `image/*`) covers the type sent.
 fn covers(range: &str, sent: &str) -> bool {
     range == "*/*" || range.strip_suffix("/*").is_some_and(|top| sent.split('/').next() == Some(top))
@@ -575,8 +539,8 @@ fn covers(range: &str, sent: &str) -> bool {
 /// The value of the path parameter `name` in `path`, matched by `template`: the segments are
 /// counted from the end, as the API's context comes before the template.
 fn path_value(template: &str, path: &str, name: &str) -> Option<String> {
-    let wanted = format!("{{{name}}}");
-    let from_end = template.split('/').filter(|s| !s.is_empty()).rev().position(|s| s == wanted)?;
+    let named = |segment: &str| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) == Some(name);
+    let from_end = template.split('/').filter(|s| !s.is_empty()).rev().position(named)?;
     let segment = path.split('/').filter(|s| !s.is_empty()).rev().nth(from_end)?;
     Some(percent_decoded(segment, false))
 }
@@ -655,6 +619,8 @@ mod tests {
                     "owner": { "$ref": "#/components/schemas/Owner", "nullable": true },
                     "parts": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/components/schemas/Part" } },
                     "code": { "type": "string", "pattern": "(?<=a)b" },
+                    // A property named like literal data is a schema all the same.
+                    "default": { "type": "string", "pattern": "(?=x)" },
                     "tag": { "oneOf": [{ "type": "integer" }, { "type": "string", "maxLength": 3 }] }
                 }
             },
@@ -705,41 +671,30 @@ mod tests {
 
     #[test]
     fn parameters_are_checked_by_name_and_type() {
-        let target = |query: &str| format!("/pets/v1/pets/7/toys?{query}");
-        assert_eq!(call(&target("limit=5"), GOOD_HEADERS, GOOD_BODY), invalid("query parameter `dry`: is required"));
-        assert_eq!(
-            call(&target("dry=yes"), GOOD_HEADERS, GOOD_BODY),
-            invalid("query parameter `dry`: expected true or false, got \"yes\"")
-        );
-        assert_eq!(
-            call(&target("dry=true&limit=ten"), GOOD_HEADERS, GOOD_BODY),
-            invalid("query parameter `limit`: expected an integer, got \"ten\"")
-        );
-        assert_eq!(
-            call(&target("dry=true&limit=101"), GOOD_HEADERS, GOOD_BODY),
-            invalid("query parameter `limit`: must be at most 100, got 101")
-        );
-        assert_eq!(
-            call(&target("dry=true&color=red&color=green"), GOOD_HEADERS, GOOD_BODY),
-            invalid("query parameter `color` at /1: expected one of \"red\", \"blue\", got \"green\"")
-        );
-        assert_eq!(
-            call("/pets/v1/pets/0/toys?dry=true", GOOD_HEADERS, GOOD_BODY),
-            invalid("path parameter `petId`: must be at least 1, got 0")
-        );
-        assert_eq!(
-            call("/pets/v1/pets/rex/toys?dry=true", GOOD_HEADERS, GOOD_BODY),
-            invalid("path parameter `petId`: expected an integer, got \"rex\"")
-        );
         let json = "content-type: application/json\r\n";
-        assert_eq!(
-            call(&target("dry=true"), json, GOOD_BODY),
-            invalid("header parameter `X-Request-Tag`: is required")
-        );
-        assert_eq!(
-            call(&target("dry=true"), &format!("x-request-tag: ABC\r\n{json}"), GOOD_BODY),
-            invalid("header parameter `X-Request-Tag`: must match the pattern ^[a-z]+$, got \"ABC\"")
-        );
+        let tagged = "x-request-tag: ABC\r\ncontent-type: application/json\r\n";
+        let cases = [
+            ("7/toys?limit=5", GOOD_HEADERS, "query parameter `dry`: is required"),
+            ("7/toys?dry=yes", GOOD_HEADERS, "query parameter `dry`: expected true or false, got \"yes\""),
+            ("7/toys?dry=true&limit=ten", GOOD_HEADERS, "query parameter `limit`: expected an integer, got \"ten\""),
+            ("7/toys?dry=true&limit=101", GOOD_HEADERS, "query parameter `limit`: must be at most 100, got 101"),
+            (
+                "7/toys?dry=true&color=red&color=green",
+                GOOD_HEADERS,
+                "query parameter `color` at /1: expected one of \"red\", \"blue\", got \"green\"",
+            ),
+            ("0/toys?dry=true", GOOD_HEADERS, "path parameter `petId`: must be at least 1, got 0"),
+            ("rex/toys?dry=true", GOOD_HEADERS, "path parameter `petId`: expected an integer, got \"rex\""),
+            ("7/toys?dry=true", json, "header parameter `X-Request-Tag`: is required"),
+            (
+                "7/toys?dry=true",
+                tagged,
+                "header parameter `X-Request-Tag`: must match the pattern ^[a-z]+$, got \"ABC\"",
+            ),
+        ];
+        for (rest, headers, why) in cases {
+            assert_eq!(call(&format!("/pets/v1/pets/{rest}"), headers, GOOD_BODY), invalid(why), "{rest}");
+        }
     }
 
     #[test]
@@ -801,7 +756,7 @@ mod tests {
         let Err(Misfit::Invalid(why)) = call(target, GOOD_HEADERS, &body(&long)) else { panic!("a long name passed") };
         assert_eq!(why, format!("the request body at /{}…: is not a property this object may have", "k".repeat(199)));
         // A pattern Rust's regex cannot compile (look-behind) is not held against the call.
-        assert_eq!(store().0.unchecked_patterns(), ["(?<=a)b"]);
+        assert_eq!(store().0.unchecked_patterns(), ["(?<=a)b", "(?=x)"]);
         assert_eq!(call(target, GOOD_HEADERS, &body("\"name\":\"Rex\",\"code\":\"zz\"")), Ok(()));
     }
 

@@ -193,16 +193,7 @@ fn required_of(schema: &Value) -> impl Iterator<Item = &str> {
 
 /// Whether `value` is of a type `schema` names (any value but null, when it names none).
 fn of_its_type(value: &Value, schema: &Value) -> bool {
-    let is = |kind: &str| match kind {
-        "string" => value.is_string(),
-        "number" => value.is_number(),
-        "integer" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
-        "boolean" => value.is_boolean(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        "null" => value.is_null(),
-        _ => true,
-    };
+    let is = |kind: &str| is_of_type(value, kind);
     match schema.get("type") {
         // Null only where it is allowed in so many words: a `default: null` often just means
         // "absent".
@@ -212,6 +203,43 @@ fn of_its_type(value: &Value, schema: &Value) -> bool {
         }
         Some(Value::String(kind)) => is(kind),
         Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).any(is),
+        _ => true,
+    }
+}
+
+/// Calls `visit` with `schema` and every schema within it (properties, items, combinators…),
+/// passing over literal data (examples, enums, defaults), where a schema keyword is only data.
+pub fn each_schema<'v>(schema: &'v Value, visit: &mut impl FnMut(&'v Map<String, Value>)) {
+    match schema {
+        Value::Object(map) => {
+            visit(map);
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    // Schemas by name, whatever the names (a property may be called `example`).
+                    ("properties" | "patternProperties", Value::Object(named)) => {
+                        named.values().for_each(|schema| each_schema(schema, visit))
+                    }
+                    ("example" | "examples" | "enum" | "const" | "default", _) => {}
+                    _ => each_schema(child, visit),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| each_schema(item, visit)),
+        _ => {}
+    }
+}
+
+/// Whether `value` is of the JSON Schema type `kind` (`integer`: a number with no fraction); a
+/// type unknown here is not held against it.
+pub fn is_of_type(value: &Value, kind: &str) -> bool {
+    match kind {
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
         _ => true,
     }
 }
@@ -261,13 +289,19 @@ fn type_of(schema: &Value) -> &str {
 
 /// Whether a media type is JSON (`application/json`, `application/problem+json`, …).
 pub fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = essence(media_type);
     essence.ends_with("/json") || essence.ends_with("+json")
+}
+
+/// A media type without its parameters, in lower case: `application/json` of
+/// `Application/JSON; charset=utf-8`.
+pub fn essence(media_type: &str) -> String {
+    media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 /// Whether a media type is an HTML form's: URL-encoded or multipart.
 pub fn is_form(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = essence(media_type);
     essence == "application/x-www-form-urlencoded" || essence == "multipart/form-data"
 }
 

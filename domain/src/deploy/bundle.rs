@@ -2,7 +2,7 @@
 //! answers, rendered deterministically (sorted, no clocks) so the same inputs give the same bytes.
 
 use crate::openapi::bundle::resolve_pointer;
-use gatehouse_contract::sample::Direction;
+use gatehouse_contract::sample::{Direction, each_schema};
 use gatehouse_contract::{
     AuthKind, BodyShape, Bundle, BundleApi, BundleOperation, BundleTier, LifecycleState, MediaShape, MockResponse,
     ParameterShape, RequestShape, Snapshot,
@@ -85,33 +85,20 @@ pub fn request_shape(
 /// Every local `$ref` in `value`, and in what they refer to, resolved into `schemas`. One that
 /// does not resolve is left out (the importer reported it); the gateway accepts anything there.
 fn add_references(document: &Value, value: &Value, schemas: &mut BTreeMap<String, Value>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    // Schemas by name, whatever the names (a property may be called `example`).
-                    ("properties" | "patternProperties", Value::Object(named)) => {
-                        named.values().for_each(|schema| add_references(document, schema, schemas))
-                    }
-                    // Literal data, where a `$ref` is not a reference.
-                    ("example" | "examples" | "enum" | "const" | "default", _) => {}
-                    ("$ref", Value::String(reference)) => {
-                        if schemas.contains_key(reference) {
-                            continue;
-                        }
-                        let Some(target) = reference.strip_prefix('#').and_then(|f| resolve_pointer(document, f))
-                        else {
-                            continue;
-                        };
-                        schemas.insert(reference.clone(), target.clone());
-                        add_references(document, target, schemas);
-                    }
-                    _ => add_references(document, child, schemas),
-                }
-            }
+    let mut found = Vec::new();
+    each_schema(value, &mut |schema| {
+        if let Some(Value::String(reference)) = schema.get("$ref") {
+            found.push(reference);
         }
-        Value::Array(items) => items.iter().for_each(|item| add_references(document, item, schemas)),
-        _ => {}
+    });
+    for reference in found {
+        if schemas.contains_key(reference) {
+            continue;
+        }
+        if let Some(target) = reference.strip_prefix('#').and_then(|f| resolve_pointer(document, f)) {
+            schemas.insert(reference.clone(), target.clone());
+            add_references(document, target, schemas);
+        }
     }
 }
 
