@@ -6,15 +6,18 @@
 //! `nullable`), `enum`, `const`, numbers' bounds and `multipleOf`, strings' lengths and
 //! `pattern`, arrays' `items`, lengths and `uniqueItems`, objects' `required` (a `readOnly`
 //! property is the server's to send, so never required of a call), `properties`,
-//! `additionalProperties`, counts, and `allOf`, `anyOf`, `oneOf`, `not`. Not checked: `format`,
-//! which JSON Schema makes an annotation; a `pattern` Rust's `regex` cannot compile
-//! (look-around, back-references); and `oneOf`'s "exactly one": definitions often list
-//! alternatives that overlap and mean "one of these", so a call fitting two is let through.
+//! `additionalProperties`, counts, `allOf`, `anyOf`, `oneOf`, `not`, and the `format`s
+//! [`crate::format`] knows (JSON Schema makes `format` an annotation, but a definition that
+//! says `date-time` or `uuid` means it, and the backend would refuse the call). Not checked: a
+//! `pattern` Rust's `regex` cannot compile (look-around, back-references); and `oneOf`'s
+//! "exactly one": definitions often list alternatives that overlap and mean "one of these", so
+//! a call fitting two is let through.
 //!
 //! The gateways check calls with it; it sits beside the shapes it reads (and beside
 //! [`crate::sample`], whose request samples the domain's tests hold to it), behind the `checks`
 //! feature so that the browser's build carries no regular expressions.
 
+use crate::format;
 use crate::sample::{each_schema, essence, is_json, is_of_type, resolved};
 use crate::{BodyShape, ParameterShape, RequestShape};
 use regex::Regex;
@@ -232,6 +235,9 @@ impl Schemas {
             && !same(constant, value)
         {
             return Err(Wrong::new(at, format!("expected {constant}, got {}", shown(value))));
+        }
+        if let Some(expected) = schema.get("format").and_then(Value::as_str).and_then(|f| format::misfit(f, value)) {
+            return Err(Wrong::new(at, format!("expected {expected}, got {}", shown(value))));
         }
         match value {
             Value::Number(n) => self.fits_number(schema, n.as_f64().unwrap_or(0.0), at)?,
@@ -597,6 +603,8 @@ mod tests {
                 { "name": "color", "location": "query", "required": false,
                   "schema": { "type": "array", "items": { "type": "string", "enum": ["red", "blue"] } } },
                 { "name": "dry", "location": "query", "required": true, "schema": { "type": "boolean" } },
+                { "name": "since", "location": "query", "required": false,
+                  "schema": { "type": "string", "format": "date" } },
                 { "name": "X-Request-Tag", "location": "header", "required": true,
                   "schema": { "type": "string", "pattern": "^[a-z]+$" } },
                 { "name": "Authorization", "location": "header", "required": true, "schema": { "type": "string" } }
@@ -616,6 +624,8 @@ mod tests {
                     "id": { "type": "string", "readOnly": true },
                     "name": { "type": "string", "minLength": 2, "maxLength": 5 },
                     "price": { "type": "number", "exclusiveMinimum": 0, "multipleOf": 0.01 },
+                    "made": { "type": "string", "format": "date-time" },
+                    "count": { "type": "integer", "format": "int32" },
                     "owner": { "$ref": "#/components/schemas/Owner", "nullable": true },
                     "parts": { "type": "array", "uniqueItems": true, "items": { "$ref": "#/components/schemas/Part" } },
                     "code": { "type": "string", "pattern": "(?<=a)b" },
@@ -649,8 +659,7 @@ mod tests {
     }
 
     const GOOD_HEADERS: &str = "x-request-tag: abc\r\ncontent-type: application/json; charset=utf-8\r\n";
-    const GOOD_BODY: &str =
-        r#"{"name":"Rex","price":9.99,"owner":null,"parts":[{"kind":"ball","parts":[{"kind":null}]}],"tag":7}"#;
+    const GOOD_BODY: &str = r#"{"name":"Rex","price":9.99,"owner":null,"parts":[{"kind":"ball","parts":[{"kind":null}]}],"tag":7,"made":"2026-01-31T09:30:00+01:00","count":3}"#;
 
     fn invalid(why: &str) -> Result<(), Misfit> {
         Err(Misfit::Invalid(why.into()))
@@ -659,7 +668,11 @@ mod tests {
     #[test]
     fn a_call_that_fits_passes() {
         assert_eq!(
-            call("/pets/v1/pets/7/toys?dry=false&limit=100&color=red&color=blue", GOOD_HEADERS, GOOD_BODY),
+            call(
+                "/pets/v1/pets/7/toys?dry=false&limit=100&color=red&color=blue&since=2026-01-31",
+                GOOD_HEADERS,
+                GOOD_BODY
+            ),
             Ok(())
         );
         // Percent-encoding and `+` decoded; an array as one comma-separated value.
@@ -682,6 +695,11 @@ mod tests {
                 "7/toys?dry=true&color=red&color=green",
                 GOOD_HEADERS,
                 "query parameter `color` at /1: expected one of \"red\", \"blue\", got \"green\"",
+            ),
+            (
+                "7/toys?dry=true&since=2026-02-30",
+                GOOD_HEADERS,
+                "query parameter `since`: expected a date (RFC 3339, like 2026-01-31), got \"2026-02-30\"",
             ),
             ("0/toys?dry=true", GOOD_HEADERS, "path parameter `petId`: must be at least 1, got 0"),
             ("rex/toys?dry=true", GOOD_HEADERS, "path parameter `petId`: expected an integer, got \"rex\""),
@@ -732,6 +750,16 @@ mod tests {
             ("\"price\":9.99", "\"price\":0", "the request body at /price: must be above 0, got 0"),
             ("\"price\":9.99", "\"price\":1.001", "the request body at /price: must be a multiple of 0.01, got 1.001"),
             ("\"owner\":null", "\"owner\":{}", "the request body at /owner: the property `email` is required"),
+            (
+                "\"made\":\"2026-01-31T09:30:00+01:00\"",
+                "\"made\":\"yesterday\"",
+                "the request body at /made: expected a date and time (RFC 3339, like 2026-01-31T09:30:00Z), got \"yesterday\"",
+            ),
+            (
+                "\"count\":3",
+                "\"count\":4294967296",
+                "the request body at /count: expected an integer of 32 bits (int32), got 4294967296",
+            ),
             (
                 "\"tag\":7",
                 "\"tag\":\"long\"",

@@ -1,6 +1,7 @@
 //! Types spoken between Gatehouse's parts: the UI and the server, REST clients and the server.
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too;
-//! the one exception is [`sample`], which both the server and the browser need.
+//! the exceptions are [`sample`] and [`format`], which both the server and the browser need,
+//! and `checks` (behind its feature), which the gateways need.
 
 pub mod account;
 pub mod alert;
@@ -10,6 +11,7 @@ pub mod api;
 pub mod checks;
 pub mod definition;
 pub mod deploy;
+pub mod format;
 pub mod gateway;
 pub mod sample;
 pub mod subscription;

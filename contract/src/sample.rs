@@ -3,6 +3,7 @@
 //! console starts from (in the browser). One function for both, so a consumer trying a
 //! prototype sends what its mock answers look like.
 
+use crate::format;
 use serde_json::{Map, Value, json};
 
 /// Looks up a local `$ref` (`#/components/schemas/Pet`) in whatever holds the schemas: the
@@ -66,9 +67,9 @@ impl<'a> Sampler<'_, 'a> {
         if depth >= MAX_REQUIRED_DEPTH {
             return Value::Null;
         }
-        // The definition's own values first, those of the schema's type: an example written as
-        // a string for an object, or a `null` default where null is not allowed, would show a
-        // consumer a message the API refuses.
+        // The definition's own values first, those of the schema's type and format: an example
+        // written as a string for an object, a `null` default where null is not allowed, or
+        // "yesterday" for a date, would show a consumer a message the API refuses.
         let given = schema
             .get("example")
             .into_iter()
@@ -167,14 +168,7 @@ impl<'a> Sampler<'_, 'a> {
             }
             "boolean" => json!(true),
             "string" => {
-                let text = match schema.get("format").and_then(Value::as_str) {
-                    Some("date-time") => "2026-01-01T00:00:00Z",
-                    Some("date") => "2026-01-01",
-                    Some("uuid") => "00000000-0000-4000-8000-000000000000",
-                    Some("email") => "someone@example.com",
-                    Some("uri" | "url") => "https://example.com",
-                    _ => "string",
-                };
+                let text = schema.get("format").and_then(Value::as_str).and_then(format::sample).unwrap_or("string");
                 // Cut or padded to the lengths allowed (a pattern, it cannot guess).
                 let mut text: String = text.chars().take(count("maxLength").unwrap_or(u64::MAX) as usize).collect();
                 let short = (count("minLength").unwrap_or(0).min(1000) as usize).saturating_sub(text.chars().count());
@@ -191,9 +185,13 @@ fn required_of(schema: &Value) -> impl Iterator<Item = &str> {
     schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
 }
 
-/// Whether `value` is of a type `schema` names (any value but null, when it names none).
+/// Whether `value` is of a type `schema` names (any value but null, when it names none) and of
+/// its format.
 fn of_its_type(value: &Value, schema: &Value) -> bool {
     let is = |kind: &str| is_of_type(value, kind);
+    if schema.get("format").and_then(Value::as_str).is_some_and(|f| format::misfit(f, value).is_some()) {
+        return false;
+    }
     match schema.get("type") {
         // Null only where it is allowed in so many words: a `default: null` often just means
         // "absent".
@@ -517,7 +515,7 @@ mod tests {
     /// The definition's own values when they are of the schema's type; of "one of these
     /// properties", one.
     #[test]
-    fn given_values_of_another_type_are_passed_over_and_exclusive_properties_sent_alone() {
+    fn given_values_of_another_type_or_format_are_passed_over_and_exclusive_properties_sent_alone() {
         let resolve = nothing;
         let of = |schema: Value| sample(&schema, &resolve, Direction::Request);
         assert_eq!(
@@ -527,6 +525,12 @@ mod tests {
         assert_eq!(of(json!({"oneOf": [{"type": "string"}], "default": null})), json!("string"));
         assert_eq!(of(json!({"type": "string", "nullable": true, "default": null})), Value::Null);
         assert_eq!(of(json!({"type": "string", "enum": [null, "on"]})), json!("on"));
+        // Nor are values of another format: the first date here is not one.
+        assert_eq!(
+            of(json!({"type": "string", "format": "date", "enum": ["31/01/2026", "2026-01-31"]})),
+            json!("2026-01-31")
+        );
+        assert_eq!(of(json!({"type": "string", "format": "ipv4", "example": "localhost"})), json!("192.0.2.1"));
         let either = json!({
             "properties": {"url": {"type": "string"}, "file_id": {"type": "string"}, "detail": {"type": "string"}},
             "anyOf": [{"required": ["url"]}, {"required": ["file_id"]}],

@@ -1290,7 +1290,10 @@ components:
     Pet:
       type: object
       required: [name]
-      properties: {{ name: {{ type: string, maxLength: 10 }}, id: {{ type: integer, readOnly: true }} }}
+      properties:
+        name: {{ type: string, maxLength: 10 }}
+        id: {{ type: integer, readOnly: true }}
+        born: {{ type: string, format: date }}
 paths:
   /pets:
     post:
@@ -1340,7 +1343,7 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
             .send()
     };
     // A call that fits reaches the backend, whatever it leaves out that is the server's to fill.
-    let made = post(r#"{"name":"Rex"}"#, "application/json").await.expect("call");
+    let made = post(r#"{"name":"Rex","born":"2020-04-01"}"#, "application/json").await.expect("call");
     assert_eq!(made.status(), 200);
     assert_eq!(made.json::<Value>().await.expect("json")["path"], "/pets", "the backend answered");
 
@@ -1359,6 +1362,11 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
             post(r#"{"name":"Rex""#, "application/json").await,
             400,
             "the request body is not valid JSON: EOF while parsing an object at line 1 column 13",
+        ),
+        (
+            post(r#"{"name":"Rex","born":"last spring"}"#, "application/json").await,
+            400,
+            "the request body at /born: expected a date (RFC 3339, like 2026-01-31), got \"last spring\"",
         ),
         (post("", "application/json").await, 400, "the request needs a body (application/json)"),
         (
@@ -1385,14 +1393,14 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     let refusals: Vec<Value> = loop {
         let refusals: Vec<Value> =
             raw_events(data).await.into_iter().filter(|e| e["error"] == "invalid_request").collect();
-        if refusals.len() >= 5 || waited.elapsed() > Duration::from_secs(10) {
+        if refusals.len() >= 6 || waited.elapsed() > Duration::from_secs(10) {
             break refusals;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let mut statuses: Vec<u64> = refusals.iter().filter_map(|e| e["status"].as_u64()).collect();
     statuses.sort();
-    assert_eq!(statuses, [400, 400, 400, 400, 415], "{refusals:?}");
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 415], "{refusals:?}");
     assert!(refusals.iter().all(|e| e["application_id"] == app.as_str()), "{refusals:?}");
 
     // A prototype checks the calls it answers from its examples too, with no credential.
@@ -1420,9 +1428,9 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     let made =
         http.post(format!("{gw}/strict-proto/v1/pets")).json(&json!({ "name": "Rex" })).send().await.expect("call");
     assert_eq!((made.status().as_u16(), made.headers().get("x-gatehouse-prototype").is_some()), (201, true));
-    // Operators see them counted: five refusals of the published API, one of the prototype.
+    // Operators see them counted: six refusals of the published API, one of the prototype.
     let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
-    assert!(metrics.lines().any(|l| l == "gatehouse_gateway_invalid_requests_total 6"), "{metrics}");
+    assert!(metrics.lines().any(|l| l == "gatehouse_gateway_invalid_requests_total 7"), "{metrics}");
 }
 
 /// A definition whose OAuth2 scheme declares scopes: reading a pet needs `read:pets`, removing

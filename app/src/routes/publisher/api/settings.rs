@@ -374,7 +374,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             </fieldset>
             <fieldset disabled=!editable class="panel" data-testid="validation">
                 <h2>"Checking calls"</h2>
-                <p class="muted">"The gateway checks each call against the definition — path, query and header parameters, the body's media type and its JSON schema — and answers one that does not fit itself: 400 (415 for a media type the operation does not take), saying what is wrong and where. The backend sees only calls that fit. Turn it on once the definition is as strict as the backend, no stricter."</p>
+                <p class="muted">"The gateway checks each call against the definition — path, query and header parameters, the body's media type and its JSON schema, formats like date-time and uuid included — and answers one that does not fit itself: 400 (415 for a media type the operation does not take), saying what is wrong and where. The backend sees only calls that fit. Turn it on once the definition is as strict as the backend, no stricter."</p>
                 <label class="checkbox"><input type="checkbox" data-testid="validate-requests" prop:checked=move || validate_requests.get() on:change=move |ev| validate_requests.set(event_target_checked(&ev))/> "Check calls against the definition"</label>
             </fieldset>
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
