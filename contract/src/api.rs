@@ -206,6 +206,17 @@ pub enum BackendAuth {
     /// The secret as the value of this header: `X-Api-Key`, or `Authorization` with a secret
     /// that reads `Bearer …`.
     Header { name: String, secret: String },
+    /// OAuth2's client-credentials grant (RFC 6749 §4.4): the gateway asks `token_url` for an
+    /// access token as `client_id`, the secret as its client secret (HTTP Basic), for `scopes`
+    /// when there are any, and sends it as `Authorization: Bearer …` until it is nearly
+    /// expired or the backend answers 401.
+    ClientCredentials {
+        token_url: String,
+        client_id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        scopes: Vec<String>,
+        secret: String,
+    },
 }
 
 impl BackendAuth {
@@ -217,7 +228,9 @@ impl BackendAuth {
     pub fn secret(&self) -> Option<&str> {
         match self {
             BackendAuth::None => None,
-            BackendAuth::Basic { secret, .. } | BackendAuth::Header { secret, .. } => Some(secret),
+            BackendAuth::Basic { secret, .. }
+            | BackendAuth::Header { secret, .. }
+            | BackendAuth::ClientCredentials { secret, .. } => Some(secret),
         }
     }
 
@@ -241,6 +254,13 @@ impl fmt::Display for BackendAuth {
             BackendAuth::None => f.write_str("none"),
             BackendAuth::Basic { username, secret } => write!(f, "basic as {username} from secret {secret}"),
             BackendAuth::Header { name, secret } => write!(f, "header {name} from secret {secret}"),
+            BackendAuth::ClientCredentials { token_url, client_id, scopes, secret } => {
+                write!(f, "OAuth2 token from {token_url} as {client_id}")?;
+                if !scopes.is_empty() {
+                    write!(f, " for {}", scopes.join(" "))?;
+                }
+                write!(f, " with secret {secret}")
+            }
         }
     }
 }

@@ -417,7 +417,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// `application/x-www-form-urlencoded` encoding of one name or value: spaces as `+`, every
 /// byte but the unreserved ones as `%XX`.
-fn form_encode(bytes: &[u8]) -> String {
+pub fn form_encode(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|&b| match b {

@@ -376,6 +376,13 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
     };
     let header = |name: &str, secret: &str| BackendAuth::Header { name: name.into(), secret: secret.into() };
     let basic = |username: &str| BackendAuth::Basic { username: username.into(), secret: "PETS".into() };
+    let oauth2 = |token_url: &str, client_id: &str, scopes: &[&str]| BackendAuth::ClientCredentials {
+        token_url: token_url.into(),
+        client_id: client_id.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        secret: " pets_client ".into(),
+    };
+    const IDP: &str = "https://idp.example.com/token";
     for (auth, field, why) in [
         (header("x api key", "PETS"), "endpoints.backend_auth.name", "is not a header name"),
         (header("X-Forwarded-For", "PETS"), "endpoints.backend_auth.name", "the gateway sets x-forwarded-for itself"),
@@ -383,6 +390,9 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
         (header("x-api-key", "pets-key"), "endpoints.backend_auth.secret", "is not a secret name"),
         (basic("svc:gateway"), "endpoints.backend_auth.username", "without a colon"),
         (basic(" "), "endpoints.backend_auth.username", "name the user"),
+        (oauth2("idp.example.com/token", "gw", &[]), "endpoints.backend_auth.token_url", "is not an http(s) URL"),
+        (oauth2(IDP, " ", &[]), "endpoints.backend_auth.client_id", "name the client"),
+        (oauth2(IDP, "gw", &["pets\"read"]), "endpoints.backend_auth.scopes", "is not an OAuth2 scope"),
     ] {
         match apis::save_settings(&db, &creator, &api.id, settings(auth.clone()), detail.edit_version).await {
             Err(DomainError::Invalid { field: refused, message }) => {
@@ -398,6 +408,29 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
             .expect("a valid credential");
     assert_eq!(saved.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));
     assert_eq!(saved.endpoints.backend_auth.variable().as_deref(), Some("GATEWAY_BACKEND_SECRET_PETS_KEY"));
+    // An OAuth2 client: its scopes one by one, whether given as a list or space-separated.
+    let client = oauth2(&format!(" {IDP} "), " gateway ", &["pets:read pets:write", "pets:read"]);
+    let as_client = apis::save_settings(&db, &creator, &api.id, settings(client), saved.edit_version)
+        .await
+        .expect("an OAuth2 client");
+    assert_eq!(
+        as_client.endpoints.backend_auth,
+        BackendAuth::ClientCredentials {
+            token_url: IDP.into(),
+            client_id: "gateway".into(),
+            scopes: vec!["pets:read".into(), "pets:write".into()],
+            secret: "PETS_CLIENT".into()
+        }
+    );
+    assert_eq!(
+        as_client.endpoints.backend_auth.to_string(),
+        "OAuth2 token from https://idp.example.com/token as gateway for pets:read pets:write with secret PETS_CLIENT"
+    );
+    let restored =
+        apis::save_settings(&db, &creator, &api.id, settings(header("x-api-key", "PETS_KEY")), as_client.edit_version)
+            .await
+            .expect("back to the header");
+    assert_eq!(restored.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));
     // The secret is this API's: another API may not have gateways send it to its backend, while
     // a new version of this one keeps it.
     let v2 = apis::new_version(&db, &creator, &api.id, "2.0.0", None).await.expect("new version");

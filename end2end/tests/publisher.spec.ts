@@ -267,6 +267,29 @@ paths:
   await expect(page.getByTestId('backend-auth').getByLabel("Secret's name")).toHaveValue('STOCK_KEY');
   const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(detail.endpoints.backend_auth).toEqual({ kind: 'header', name: 'x-api-key', secret: 'STOCK_KEY' });
+
+  // An OAuth2 client instead: the gateway asks a token URL for access tokens with the secret.
+  await expect(page.getByTestId('backend-auth-token-url')).toBeHidden();
+  await credential.getByLabel('Credential the gateway sends the backend').selectOption('client_credentials');
+  await credential.getByLabel('Client ID').fill('stock-gateway');
+  await page.getByTestId('backend-auth-token-url').fill('https://idp.example.com/oauth2/token');
+  await page.getByTestId('backend-auth-scopes').fill('stock:read  stock:write');
+  await credential.getByLabel("Secret's name").fill('stock_client');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('backend-auth-kind')).toHaveValue('client_credentials');
+  await expect(credential.getByLabel('Client ID')).toHaveValue('stock-gateway');
+  await expect(page.getByTestId('backend-auth-scopes')).toHaveValue('stock:read stock:write');
+  const client = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(client.endpoints.backend_auth).toEqual({
+    kind: 'client_credentials',
+    token_url: 'https://idp.example.com/oauth2/token',
+    client_id: 'stock-gateway',
+    scopes: ['stock:read', 'stock:write'],
+    secret: 'STOCK_CLIENT',
+  });
 });
 
 test('a creator defines OAuth2 scopes and names those an operation needs', async ({ page, request }) => {

@@ -11,6 +11,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth;
+mod backend_token;
 mod clock;
 mod cors;
 mod events;

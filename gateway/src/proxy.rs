@@ -481,6 +481,30 @@ impl Gateway {
         if let Some(refusal) = self.misfit(api, operation, request, &body, trace) {
             return refusal;
         }
+        // Asked for after the call is known to fit: a refused call costs the provider nothing.
+        let token = match &api.backend_credential {
+            BackendCredential::Token(source) => match source.token().await {
+                Some(token) => Some((source, token)),
+                None => {
+                    // Why is in the gateway's log: the provider's answer is the operator's business.
+                    trace.error = Some(ErrorType::BackendUnreachable);
+                    self.metrics.upstream_errors.fetch_add(1, Ordering::Relaxed);
+                    return json_error(
+                        503,
+                        "no_backend_token",
+                        &format!(
+                            "this gateway could not get an access token for the backend of {} {}",
+                            api.spec.name, api.spec.version
+                        ),
+                    );
+                }
+            },
+            _ => None,
+        };
+        let credential: Option<Credential> = api
+            .backend_credential
+            .header()
+            .or_else(|| token.as_ref().map(|(_, token)| (&b"authorization"[..], token.line.as_slice())));
         let endpoints = &api.spec.endpoints;
         let timeout = Duration::from_millis(u64::from(endpoints.timeout_ms.max(1)));
         // Load balancing tries one backend; failover tries each in order until one answers.
@@ -498,7 +522,7 @@ impl Gateway {
         let mut last_error = "";
         for backend in order {
             outgoing.clear();
-            write_head(&mut outgoing, backend, api, request, body.len(), trace.correlation_id(), upgrade);
+            write_head(&mut outgoing, backend, api, request, credential, body.len(), trace.correlation_id(), upgrade);
             // A small body goes out in the same write as the head.
             let rest = if body.len() <= crate::http1::COALESCE {
                 outgoing.extend_from_slice(&body);
@@ -521,6 +545,11 @@ impl Gateway {
             match answer {
                 Ok(Ok(answer)) => {
                     trace.backend_status = Some(answer.head.status);
+                    if let Some((source, token)) = &token
+                        && answer.head.status == 401
+                    {
+                        source.refused(token);
+                    }
                     let switched = answer.head.status == 101;
                     let mut response = Response::empty(answer.head.status);
                     // With a CORS policy of the API's, the backend's own say on it is dropped.
@@ -722,11 +751,13 @@ fn query_credential<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
 /// by the path after the API's context, the caller's headers but hop-by-hop ones and
 /// credentials, and `X-Forwarded-*`, `Forwarded`, the correlation id and the gateway's own
 /// credential for the backend, when the API has one.
+#[allow(clippy::too_many_arguments)] // each is one part of the head; a struct would only rename them
 fn write_head(
     out: &mut Vec<u8>,
     backend: &Backend,
     api: &Api,
     request: &Request,
+    credential: Option<Credential>,
     body_length: usize,
     correlation_id: &str,
     upgrade: Option<&[u8]>,
@@ -758,10 +789,6 @@ fn write_head(
     out.extend_from_slice(b"\r\n");
     let mut earlier_hops: Option<&[u8]> = None;
     // The gateway's credential replaces a caller's header of the same name.
-    let credential = match &api.backend_credential {
-        BackendCredential::Header { name, line } => Some((name.as_bytes(), line.as_slice())),
-        _ => None,
-    };
     for (name, value) in request.headers() {
         if forwardable(name) && credential.is_none_or(|(held, _)| !name.eq_ignore_ascii_case(held)) {
             out.extend_from_slice(name);
@@ -807,6 +834,10 @@ fn write_head(
     }
     out.extend_from_slice(b"\r\n");
 }
+
+/// The header the gateway sends a backend to prove itself: its name, in lower case, and its
+/// whole line.
+type Credential<'a> = (&'a [u8], &'a [u8]);
 
 /// The request's whole body, counted in the trace, or the answer to a body that cannot be read.
 async fn read_body<S: AsyncRead + AsyncWrite + Unpin>(
@@ -878,7 +909,8 @@ mod tests {
     fn head(api: &Api, request: &[u8], remote: &str, body_length: usize) -> String {
         let request = crate::http1::request_for_test(request, remote.parse().expect("address"));
         let mut out = Vec::new();
-        write_head(&mut out, &api.production[0], api, &request, body_length, "corr-1", request.upgrade());
+        let credential = api.backend_credential.header();
+        write_head(&mut out, &api.production[0], api, &request, credential, body_length, "corr-1", request.upgrade());
         String::from_utf8(out).expect("text")
     }
 

@@ -2,6 +2,7 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
+use crate::backend_token::TokenSource;
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
@@ -75,6 +76,8 @@ pub enum BackendCredential {
         name: String,
         line: Vec<u8>,
     },
+    /// An OAuth2 access token, asked of an identity provider with the secret.
+    Token(TokenSource),
     /// The variable is not set, or its value cannot travel in a header: the API's calls are
     /// answered 503 rather than sent without the credential the backend expects.
     Unusable {
@@ -94,6 +97,9 @@ impl BackendCredential {
         }
         let (name, value) = match auth {
             BackendAuth::None => return BackendCredential::None,
+            BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
+                return BackendCredential::Token(TokenSource::new(token_url, client_id, scopes, secret));
+            }
             BackendAuth::Basic { username, .. } => {
                 ("authorization".to_string(), format!("Basic {}", STANDARD.encode(format!("{username}:{secret}"))))
             }
@@ -101,6 +107,14 @@ impl BackendCredential {
         };
         let line = format!("{name}: {value}\r\n").into_bytes();
         BackendCredential::Header { name, line }
+    }
+
+    /// The header's name and whole line, for a credential that is one.
+    pub fn header(&self) -> Option<(&[u8], &[u8])> {
+        match self {
+            BackendCredential::Header { name, line } => Some((name.as_bytes(), line.as_slice())),
+            _ => None,
+        }
     }
 }
 
@@ -271,6 +285,17 @@ impl Runtime {
             let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
             if let Some(secret) = spec.endpoints.backend_auth.secret().filter(|s| !BackendAuth::is_secret_name(s)) {
                 return Err(format!("apis[{i}].endpoints.backend_auth.secret: `{secret}` is not a secret name"));
+            }
+            if let BackendAuth::ClientCredentials { token_url, scopes, .. } = &spec.endpoints.backend_auth {
+                let url = reqwest::Url::parse(token_url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+                if url.is_none() {
+                    return Err(format!(
+                        "apis[{i}].endpoints.backend_auth.token_url: `{token_url}` is not an http(s) URL"
+                    ));
+                }
+                if let Some(bad) = scopes.iter().find(|s| !is_scope_name(s)) {
+                    return Err(format!("apis[{i}].endpoints.backend_auth.scopes: `{bad}` is not a scope name"));
+                }
             }
             let mut operations = Vec::with_capacity(spec.operations.len());
             for (j, op) in spec.operations.iter().enumerate() {
@@ -455,6 +480,23 @@ pub(crate) mod tests {
             );
         }
         assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
+        // An OAuth2 client's secret is asked for a token with, when a call first needs one.
+        let client = BackendAuth::ClientCredentials {
+            token_url: "https://idp.example.com/token".into(),
+            client_id: "gateway".into(),
+            scopes: vec!["pets:read".into(), "pets:write".into()],
+            secret: "PETS".into(),
+        };
+        assert_eq!(
+            BackendCredential::new(&client, &from("c-1")),
+            BackendCredential::Token(TokenSource::new(
+                "https://idp.example.com/token",
+                "gateway",
+                &["pets:read".into(), "pets:write".into()],
+                "c-1".into()
+            ))
+        );
+        assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable { .. }));
     }
 
     #[test]
@@ -499,5 +541,25 @@ pub(crate) mod tests {
             Runtime::compile(b).is_err_and(|e| e.starts_with("apis[0].endpoints.backend_auth.secret:")),
             "a secret's name makes a variable of the prefix's only"
         );
+        let client = |token_url: &str, scope: &str| BackendAuth::ClientCredentials {
+            token_url: token_url.into(),
+            client_id: "gateway".into(),
+            scopes: vec![scope.into()],
+            secret: "PETS".into(),
+        };
+        for (auth, error) in [
+            (
+                client("idp.example.com/token", "read"),
+                "apis[0].endpoints.backend_auth.token_url: `idp.example.com/token` is not an http(s) URL",
+            ),
+            (
+                client("https://idp.example.com/token", "a b"),
+                "apis[0].endpoints.backend_auth.scopes: `a b` is not a scope name",
+            ),
+        ] {
+            let mut b = bundle();
+            b.apis[0].endpoints.backend_auth = auth;
+            assert!(Runtime::compile(b).is_err_and(|e| e == error), "{error}");
+        }
     }
 }

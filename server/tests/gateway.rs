@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
@@ -159,6 +161,23 @@ impl Rest {
         }))).await;
         self.call(creator, reqwest::Method::PUT, &format!("/apis/{api}/group"), Some(json!({ "group": group }))).await;
         self.call(creator, reqwest::Method::POST, &format!("/apis/{api}/revisions"), Some(json!({}))).await;
+    }
+
+    /// Have the gateways send `api`'s backend the credential `auth` (`endpoints.backend_auth`).
+    async fn set_backend_auth(&self, creator: &str, api: &str, context: &str, auth: Value) {
+        let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
+        let mut endpoints = detail["endpoints"].clone();
+        endpoints["backend_auth"] = auth;
+        self.call(
+            creator,
+            reqwest::Method::PUT,
+            &format!("/apis/{api}/settings"),
+            Some(json!({
+                "context": context, "description": "", "tags": [], "visibility": "public", "endpoints": endpoints,
+                "policies": detail["policies"], "edit_version": detail["edit_version"],
+            })),
+        )
+        .await;
     }
 
     /// Submit revision 1 of `api` and approve it (which deploys it).
@@ -1208,19 +1227,8 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let credential = plane.group("guarded").await;
     let api = rest.import(creator, "/guarded/v1", &definition("Guarded Pets", &backend_url)).await;
-    let detail = rest.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
-    let mut endpoints = detail["endpoints"].clone();
-    endpoints["backend_auth"] = json!({ "kind": "basic", "username": "gateway", "secret": "guarded_pets" });
-    rest.call(
-        creator,
-        reqwest::Method::PUT,
-        &format!("/apis/{api}/settings"),
-        Some(json!({
-            "context": "/guarded/v1", "description": "", "tags": [], "visibility": "public", "endpoints": endpoints,
-            "policies": detail["policies"], "edit_version": detail["edit_version"],
-        })),
-    )
-    .await;
+    let basic = json!({ "kind": "basic", "username": "gateway", "secret": "guarded_pets" });
+    rest.set_backend_auth(creator, &api, "/guarded/v1", basic).await;
     rest.offer(creator, &api, "/guarded/v1", "Gold", "guarded").await;
     let secret = [("GATEWAY_BACKEND_SECRET_GUARDED_PETS", "s3cret")];
     let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-secret", &secret).await;
@@ -1276,6 +1284,133 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     let log = std::fs::read_to_string(data.join("without-secret.log")).expect("log");
     assert!(log.contains("GATEWAY_BACKEND_SECRET_GUARDED_PETS"), "the log names the variable: {log}");
     assert!(!log.contains("s3cret"));
+}
+
+/// An identity provider for a backend: grants the client `gateway` with the secret `c1ient`
+/// tokens `token-1`, `token-2`… of two seconds, records the forms it was sent, and answers 503
+/// while it is down.
+struct Provider {
+    token_url: String,
+    granted: Arc<AtomicUsize>,
+    forms: Arc<Mutex<Vec<String>>>,
+    down: Arc<AtomicBool>,
+}
+
+async fn identity_provider() -> Provider {
+    let (granted, forms, down) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicBool::new(false)));
+    let state = (granted.clone(), forms.clone(), down.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let token_url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move |headers: HeaderMap, form: String| {
+            let (granted, forms, down) = state.clone();
+            async move {
+                use axum::http::StatusCode;
+                // base64("gateway:c1ient")
+                if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Basic Z2F0ZXdheTpjMWllbnQ=") {
+                    return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client" })));
+                }
+                forms.lock().expect("forms").push(form);
+                if down.load(Ordering::SeqCst) {
+                    return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "temporarily_unavailable" })));
+                }
+                let n = granted.fetch_add(1, Ordering::SeqCst) + 1;
+                (
+                    StatusCode::OK,
+                    Json(json!({ "access_token": format!("token-{n}"), "token_type": "Bearer", "expires_in": 2 })),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Provider { token_url, granted, forms, down }
+}
+
+/// A backend that answers with the `Authorization` it was sent, and 401 at `…/refuse`.
+async fn token_taking_backend() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().fallback(|uri: axum::http::Uri, headers: HeaderMap| async move {
+        let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let status = if uri.path().ends_with("/refuse") { 401 } else { 200 };
+        (axum::http::StatusCode::from_u16(status).expect("status"), Json(json!({ "authorization": authorization })))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// An API whose backend takes OAuth2 tokens: the gateway asks the identity provider for one
+/// with the client secret from its environment, sends it until it is nearly expired, asks
+/// again when the backend refuses it, and answers 503 while no unexpired token can be had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_get_access_tokens_from_their_identity_provider() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let provider = identity_provider().await;
+    let credential = plane.group("tokened").await;
+    let api = rest.import(creator, "/tokened/v1", &definition("Tokened Pets", &token_taking_backend().await)).await;
+    let client = json!({
+        "kind": "client_credentials", "token_url": provider.token_url, "client_id": "gateway",
+        "scopes": ["pets:read"], "secret": "tokened_pets",
+    });
+    rest.set_backend_auth(creator, &api, "/tokened/v1", client).await;
+    rest.offer(creator, &api, "/tokened/v1", "Gold", "tokened").await;
+    let secret = [("GATEWAY_BACKEND_SECRET_TOKENED_PETS", "c1ient")];
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "tokened-gw", &secret).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Tokened", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+    let call = |pet: &str| http.get(format!("{gw}/tokened/v1/pets/{pet}")).bearer_auth(&token).send();
+    let sent = |answer: reqwest::Response| async move {
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.expect("json");
+        (
+            status,
+            body["authorization"].as_str().map(str::to_string).unwrap_or_else(|| body["error"]["code"].to_string()),
+        )
+    };
+
+    let waiting = Instant::now();
+    let first = loop {
+        let answer = call("1").await.expect("call");
+        if answer.status() != 404 {
+            break sent(answer).await;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(first, (200, "Bearer token-1".to_string()), "the caller's own token never reaches the backend");
+    assert_eq!(
+        sent(call("2").await.expect("call")).await,
+        (200, "Bearer token-1".to_string()),
+        "kept for the next call"
+    );
+    assert_eq!(provider.granted.load(Ordering::SeqCst), 1);
+    assert_eq!(provider.forms.lock().expect("forms")[0], "grant_type=client_credentials&scope=pets%3Aread");
+
+    // Renewed when nine tenths of its two seconds have passed.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(sent(call("3").await.expect("call")).await, (200, "Bearer token-2".to_string()));
+    // A token the backend refuses (401, relayed to the caller) is not sent again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(sent(call("refuse").await.expect("call")).await, (401, "Bearer token-2".to_string()));
+    assert_eq!(sent(call("4").await.expect("call")).await, (200, "Bearer token-3".to_string()));
+
+    // The provider down and the last token expired: the gateway answers 503 itself.
+    provider.down.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(sent(call("5").await.expect("call")).await, (503, "\"no_backend_token\"".to_string()));
+    // Back up: after a second's rest it is asked again.
+    provider.down.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(sent(call("6").await.expect("call")).await, (200, "Bearer token-4".to_string()));
+    let log = std::fs::read_to_string(data.join("tokened-gw.log")).expect("log");
+    assert!(log.contains("no access token for the backend") && log.contains("503"), "the log says why: {log}");
+    assert!(!log.contains("c1ient"), "the client secret stays out of the log");
 }
 
 /// A definition whose operations say what their calls look like: a pet's id is an integer, a

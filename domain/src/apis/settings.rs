@@ -69,8 +69,9 @@ const HEADERS_SET_BY_THE_GATEWAY: [&str; 15] = [
 ];
 
 /// A backend credential tidied (trimmed; the header's name in lower case, the secret's name in
-/// capitals) and checked: a user name Basic can carry, a header the gateway may send, and a
-/// secret name that makes an environment variable and a Kubernetes Secret's key.
+/// capitals, scopes one by one) and checked: a user name Basic can carry, a header the gateway
+/// may send, a token URL and OAuth2 scopes, and a secret name that makes an environment
+/// variable and a Kubernetes Secret's key.
 fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
     let field = "endpoints.backend_auth";
     match auth {
@@ -97,8 +98,40 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
                 ));
             }
         }
+        BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
+            *token_url = token_url.trim().to_string();
+            check_url(&format!("{field}.token_url"), token_url)?;
+            *client_id = client_id.trim().to_string();
+            if client_id.is_empty() || client_id.len() > 200 || client_id.chars().any(char::is_control) {
+                return Err(DomainError::invalid(
+                    format!("{field}.client_id"),
+                    "name the client the identity provider knows the gateway as, up to 200 characters",
+                ));
+            }
+            // A form's field may hold several, as the grant's `scope` does: space-separated.
+            let mut listed: Vec<String> = Vec::new();
+            for scope in scopes.iter().flat_map(|s| s.split_whitespace()) {
+                // RFC 6749 §3.3: printable ASCII but the space, `"` and `\`.
+                if !scope.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') || scope.len() > 100 {
+                    return Err(DomainError::invalid(
+                        format!("{field}.scopes"),
+                        format!("`{scope}` is not an OAuth2 scope"),
+                    ));
+                }
+                if !listed.iter().any(|s| s == scope) {
+                    listed.push(scope.to_string());
+                }
+            }
+            if listed.len() > 20 {
+                return Err(DomainError::invalid(format!("{field}.scopes"), "at most 20 scopes"));
+            }
+            *scopes = listed;
+        }
     }
-    if let BackendAuth::Basic { secret, .. } | BackendAuth::Header { secret, .. } = auth {
+    if let BackendAuth::Basic { secret, .. }
+    | BackendAuth::Header { secret, .. }
+    | BackendAuth::ClientCredentials { secret, .. } = auth
+    {
         *secret = secret.trim().to_ascii_uppercase();
         if !BackendAuth::is_secret_name(secret) {
             return Err(DomainError::invalid(

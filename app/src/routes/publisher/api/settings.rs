@@ -49,21 +49,49 @@ fn scope_names(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
-/// The backend credential as the form holds it: its kind (`none`, `basic`, `header`), the
-/// user name or header, and the secret's name.
-fn backend_auth_form(auth: &BackendAuth) -> (&'static str, String, String) {
+/// The backend credential as the form holds it, field by field: its kind (`none`, `basic`,
+/// `header`, `client_credentials`), the user name, header or client id, the secret's name, and
+/// for OAuth2 the token URL and the scopes (space-separated).
+struct AuthForm {
+    kind: &'static str,
+    who: String,
+    secret: String,
+    token_url: String,
+    scopes: String,
+}
+
+fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
+    let form = |kind, who: &String, secret: &String| AuthForm {
+        kind,
+        who: who.clone(),
+        secret: secret.clone(),
+        token_url: String::new(),
+        scopes: String::new(),
+    };
     match auth {
-        BackendAuth::None => ("none", String::new(), String::new()),
-        BackendAuth::Basic { username, secret } => ("basic", username.clone(), secret.clone()),
-        BackendAuth::Header { name, secret } => ("header", name.clone(), secret.clone()),
+        BackendAuth::None => form("none", &String::new(), &String::new()),
+        BackendAuth::Basic { username, secret } => form("basic", username, secret),
+        BackendAuth::Header { name, secret } => form("header", name, secret),
+        BackendAuth::ClientCredentials { token_url, client_id, scopes, secret } => AuthForm {
+            token_url: token_url.clone(),
+            scopes: scopes.join(" "),
+            ..form("client_credentials", client_id, secret)
+        },
     }
 }
 
 /// The form's backend credential, as the server checks it.
-fn backend_auth_of(kind: &str, who: String, secret: String) -> BackendAuth {
+fn backend_auth_of(form: AuthForm) -> BackendAuth {
+    let AuthForm { kind, who, secret, token_url, scopes } = form;
     match kind {
         "basic" => BackendAuth::Basic { username: who, secret },
         "header" => BackendAuth::Header { name: who, secret },
+        "client_credentials" => BackendAuth::ClientCredentials {
+            token_url,
+            client_id: who,
+            scopes: scopes.split_whitespace().map(String::from).collect(),
+            secret,
+        },
         _ => BackendAuth::None,
     }
 }
@@ -104,9 +132,12 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let routing = RwSignal::new(api.endpoints.routing);
     let timeout = RwSignal::new(api.endpoints.timeout_ms.to_string());
     let image = RwSignal::new(api.endpoints.backend_image.clone());
-    let (kind, who, secret) = backend_auth_form(&api.endpoints.backend_auth);
+    let auth = backend_auth_form(&api.endpoints.backend_auth);
+    let kind = auth.kind;
     let secrets_of_group = gatehouse_contract::backend_secrets(api.summary.group.as_deref().unwrap_or("<group>"));
-    let (auth_kind, auth_who, auth_secret) = (RwSignal::new(kind), RwSignal::new(who), RwSignal::new(secret));
+    let (auth_kind, auth_who, auth_secret) =
+        (RwSignal::new(auth.kind), RwSignal::new(auth.who), RwSignal::new(auth.secret));
+    let (auth_token_url, auth_scopes) = (RwSignal::new(auth.token_url), RwSignal::new(auth.scopes));
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
@@ -141,11 +172,13 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 routing: routing.get_untracked(),
                 timeout_ms: timeout.get_untracked().trim().parse().unwrap_or(0),
                 backend_image: image.get_untracked().trim().to_string(),
-                backend_auth: backend_auth_of(
-                    auth_kind.get_untracked(),
-                    auth_who.get_untracked(),
-                    auth_secret.get_untracked(),
-                ),
+                backend_auth: backend_auth_of(AuthForm {
+                    kind: auth_kind.get_untracked(),
+                    who: auth_who.get_untracked(),
+                    secret: auth_secret.get_untracked(),
+                    token_url: auth_token_url.get_untracked(),
+                    scopes: auth_scopes.get_untracked(),
+                }),
             },
             policies: Policies {
                 security: security_of(&security.get_untracked()),
@@ -212,20 +245,33 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 </div>
                 <div class="grid-3" data-testid="backend-auth">
                     <label>"Credential the gateway sends the backend"
-                        <select on:change=move |ev| auth_kind.set(match event_target_value(&ev).as_str() { "basic" => "basic", "header" => "header", _ => "none" })>
+                        <select data-testid="backend-auth-kind" on:change=move |ev| auth_kind.set(match event_target_value(&ev).as_str() { "basic" => "basic", "header" => "header", "client_credentials" => "client_credentials", _ => "none" })>
                             <option value="none" selected=kind == "none">"None"</option>
                             <option value="basic" selected=kind == "basic">"HTTP Basic (user name and password)"</option>
                             <option value="header" selected=kind == "header">"A header (an API key or a bearer token)"</option>
+                            <option value="client_credentials" selected=kind == "client_credentials">"An OAuth2 token (client credentials)"</option>
                         </select>
                     </label>
                     <label hidden=move || auth_kind.get() == "none">
-                        {move || if auth_kind.get() == "basic" { "User name" } else { "Header" }}
-                        <input type="text" placeholder=move || if auth_kind.get() == "basic" { "gateway" } else { "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
+                        {move || match auth_kind.get() { "basic" => "User name", "client_credentials" => "Client ID", _ => "Header" }}
+                        <input type="text" data-testid="backend-auth-who" placeholder=move || match auth_kind.get() { "basic" => "gateway", "client_credentials" => "gatehouse-gateway", _ => "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
                     </label>
-                    <label hidden=move || auth_kind.get() == "none">"Secret's name"
-                        <input type="text" class="code" placeholder="PETSTORE" value=auth_secret.get_untracked() on:input=move |ev| auth_secret.set(event_target_value(&ev))/>
+                    <label hidden=move || auth_kind.get() == "none">
+                        {move || if auth_kind.get() == "client_credentials" { "Secret's name (the client secret)" } else { "Secret's name" }}
+                        <input type="text" class="code" data-testid="backend-auth-secret" placeholder="PETSTORE" value=auth_secret.get_untracked() on:input=move |ev| auth_secret.set(event_target_value(&ev))/>
                     </label>
                 </div>
+                <div class="grid-3" hidden=move || auth_kind.get() != "client_credentials">
+                    <label>"Token URL"
+                        <input type="url" class="code" data-testid="backend-auth-token-url" placeholder="https://idp.example.com/oauth2/token" value=auth_token_url.get_untracked() on:input=move |ev| auth_token_url.set(event_target_value(&ev))/>
+                    </label>
+                    <label>"Scopes (space-separated, optional)"
+                        <input type="text" class="code" data-testid="backend-auth-scopes" placeholder="pets:read" value=auth_scopes.get_untracked() on:input=move |ev| auth_scopes.set(event_target_value(&ev))/>
+                    </label>
+                </div>
+                <p class="muted" hidden=move || auth_kind.get() != "client_credentials">
+                    "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret), sends it to the backend as "<code>"Authorization: Bearer …"</code>" and asks for a new one when it nearly expires or the backend answers 401. While the identity provider cannot be reached, calls are answered 503 once the last token has expired."
+                </p>
                 <p class="muted" hidden=move || auth_kind.get() == "none">
                     "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
                     <code data-testid="backend-auth-variable">{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, auth_secret.get().trim().to_ascii_uppercase())}</code>

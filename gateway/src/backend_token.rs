@@ -1,0 +1,183 @@
+//! Access tokens for backends that take OAuth2 (`BackendAuth::ClientCredentials`): asked of
+//! the identity provider when a call first needs one, sent until nearly expired, shared by
+//! every worker, and asked for anew when the backend answers 401.
+//!
+//! Identity providers are slower and less available than backends, so the calls that find no
+//! token wait for one request between them, a provider that fails is left alone for a second,
+//! and a token that could not be renewed is still sent until it has expired.
+
+use arc_swap::ArcSwapOption;
+use gatehouse_contract::sample::form_encode;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a token request may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+/// After a failed request, how long calls go without asking again (they get the token still
+/// unexpired, or are answered 503).
+const REST_AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// A token's lifetime when the provider does not say (`expires_in` is only RECOMMENDED).
+const UNSAID_LIFETIME: Duration = Duration::from_secs(300);
+/// The most of a provider's answer that is read.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// One backend's client at one identity provider.
+pub struct TokenSource {
+    pub token_url: String,
+    pub client_id: String,
+    /// Space-separated, as the grant's `scope` takes them; empty asks for the client's default.
+    scope: String,
+    client_secret: String,
+    current: ArcSwapOption<Token>,
+    /// One request at a time: the calls that find no token wait for its answer.
+    fetching: tokio::sync::Mutex<()>,
+    /// When a failed request may be tried again.
+    resting_until: Mutex<Option<Instant>>,
+}
+
+/// An access token as the backend's requests carry it.
+pub struct Token {
+    /// `authorization: Bearer …\r\n`, for a request's head.
+    pub line: Vec<u8>,
+    fetched_at: Instant,
+    renew_at: Instant,
+    expires_at: Instant,
+}
+
+impl TokenSource {
+    pub fn new(token_url: &str, client_id: &str, scopes: &[String], client_secret: String) -> TokenSource {
+        TokenSource {
+            token_url: token_url.to_string(),
+            client_id: client_id.to_string(),
+            scope: scopes.join(" "),
+            client_secret,
+            current: ArcSwapOption::empty(),
+            fetching: tokio::sync::Mutex::new(()),
+            resting_until: Mutex::new(None),
+        }
+    }
+
+    /// The token to send, asked of the provider when there is none or it is due for renewal;
+    /// `None` when there is no unexpired one to be had.
+    pub async fn token(&self) -> Option<Arc<Token>> {
+        let fresh = |held: &Option<Arc<Token>>| held.clone().filter(|t| Instant::now() < t.renew_at);
+        let unexpired = |held: Option<Arc<Token>>| held.filter(|t| Instant::now() < t.expires_at);
+        let held = self.current.load_full();
+        if let Some(token) = fresh(&held) {
+            return Some(token);
+        }
+        if self.resting() {
+            return unexpired(held);
+        }
+        let _one = self.fetching.lock().await;
+        // Whoever held the lock before may have just got one, or just failed.
+        let held = self.current.load_full();
+        if let Some(token) = fresh(&held) {
+            return Some(token);
+        }
+        if self.resting() {
+            return unexpired(held);
+        }
+        match self.fetch().await {
+            Ok(token) => {
+                let token = Arc::new(token);
+                self.current.store(Some(token.clone()));
+                Some(token)
+            }
+            Err(why) => {
+                tracing::warn!(
+                    token_url = %self.token_url, client_id = %self.client_id, error = %why,
+                    "no access token for the backend"
+                );
+                *self.resting_until.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Instant::now() + REST_AFTER_FAILURE);
+                unexpired(held)
+            }
+        }
+    }
+
+    /// The backend answered 401 to `token`: the next call asks for a new one, unless this one
+    /// is less than a second old (a provider whose every token is refused is not asked once
+    /// per call).
+    pub fn refused(&self, token: &Arc<Token>) {
+        let held = self.current.load();
+        if held.as_ref().is_some_and(|h| Arc::ptr_eq(h, token)) && token.fetched_at.elapsed() >= REST_AFTER_FAILURE {
+            tracing::info!(token_url = %self.token_url, client_id = %self.client_id, "the backend refused its token; asking for another");
+            self.current.store(None);
+        }
+    }
+
+    fn resting(&self) -> bool {
+        self.resting_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|until| Instant::now() < until)
+    }
+
+    /// RFC 6749 §4.4: the client authenticates by HTTP Basic, its id and secret form-encoded
+    /// first (§2.3.1).
+    async fn fetch(&self) -> Result<Token, String> {
+        let http = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build().map_err(|e| e.to_string())?;
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !self.scope.is_empty() {
+            form.push(("scope", &self.scope));
+        }
+        let answer = http
+            .post(&self.token_url)
+            .basic_auth(form_encode(self.client_id.as_bytes()), Some(form_encode(self.client_secret.as_bytes())))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| format!("the request failed: {e}"))?;
+        let status = answer.status();
+        let body = answer.bytes().await.map_err(|e| format!("the answer could not be read: {e}"))?;
+        let body = &body[..body.len().min(MAX_ANSWER)];
+        if !status.is_success() {
+            let said = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+            return Err(format!("answered {status}: {said}"));
+        }
+        let granted: Value = serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
+        let access_token = granted["access_token"].as_str().unwrap_or_default();
+        // RFC 6750's b64token: printable ASCII, which a header line can carry as it is.
+        if access_token.is_empty() || !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the answer holds no access_token a header can carry".into());
+        }
+        if let Some(kind) = granted["token_type"].as_str().filter(|t| !t.eq_ignore_ascii_case("bearer")) {
+            return Err(format!("a token of type {kind}, not a bearer token"));
+        }
+        // A number, or a number as a string as some providers send it.
+        let seconds = match &granted["expires_in"] {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        let lifetime = seconds.map_or(UNSAID_LIFETIME, |s| Duration::from_secs(s.clamp(1, 366 * 86_400)));
+        let now = Instant::now();
+        Ok(Token {
+            line: format!("authorization: Bearer {access_token}\r\n").into_bytes(),
+            fetched_at: now,
+            // Renewed with a tenth of its life left, so calls in flight never carry an expired one.
+            renew_at: now + lifetime.mul_f64(0.9),
+            expires_at: now + lifetime,
+        })
+    }
+}
+
+/// Not the secret, nor the token.
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The same client at the same provider.
+impl PartialEq for TokenSource {
+    fn eq(&self, other: &TokenSource) -> bool {
+        (&self.token_url, &self.client_id, &self.scope, &self.client_secret)
+            == (&other.token_url, &other.client_id, &other.scope, &other.client_secret)
+    }
+}
+
+impl Eq for TokenSource {}
