@@ -321,6 +321,40 @@ pub struct Policies {
     /// after its backend may be stricter than the backend is.
     #[serde(default)]
     pub validate_requests: bool,
+    /// Which addresses may call the API; any, unless the creator lists some.
+    #[serde(default, skip_serializing_if = "IpFilter::is_open")]
+    pub ip_filter: IpFilter,
+}
+
+/// Which callers' addresses the gateways take the API's calls from, checked before anything
+/// else: a caller in `deny` is refused 403, and so is one outside `allow` when it lists any.
+/// Addresses and ranges as [`crate::net::IpRange`] reads them (`192.0.2.0/24`, `2001:db8::1`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IpFilter {
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+impl IpFilter {
+    /// Whether every address may call.
+    pub fn is_open(&self) -> bool {
+        self.allow.is_empty() && self.deny.is_empty()
+    }
+}
+
+impl fmt::Display for IpFilter {
+    /// As a reviewer reads it: `only from 10.0.0.0/8; never from 10.6.6.6`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.allow.is_empty(), self.deny.is_empty()) {
+            (true, true) => f.write_str("from any address"),
+            (false, true) => write!(f, "only from {}", self.allow.join(", ")),
+            (true, false) => write!(f, "never from {}", self.deny.join(", ")),
+            (false, false) => write!(f, "only from {}; never from {}", self.allow.join(", "), self.deny.join(", ")),
+        }
+    }
 }
 
 /// Which web pages' scripts may call the API (CORS): the gateway answers their browsers'
@@ -393,6 +427,7 @@ impl Default for Policies {
             tiers: vec![],
             cors: Cors::default(),
             validate_requests: false,
+            ip_filter: IpFilter::default(),
         }
     }
 }

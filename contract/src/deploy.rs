@@ -1,6 +1,6 @@
 //! Gateway groups, approval requests, deployments, and the bundle a group's gateways load.
 
-use crate::api::{ApiDiff, AuthKind, Cors, Endpoints, LifecycleState};
+use crate::api::{ApiDiff, AuthKind, Cors, Endpoints, IpFilter, LifecycleState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -407,6 +407,9 @@ pub struct BundleApi {
     /// Present when the API allows cross-origin calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Cors>,
+    /// Which addresses may call the API; absent, any.
+    #[serde(default, skip_serializing_if = "IpFilter::is_open")]
+    pub ip_filter: IpFilter,
     /// When the API's calls are checked against its definition: every schema the operations'
     /// `request`s refer to, by `$ref` (`#/components/schemas/Pet`), references within them
     /// included, so the gateway needs no document.

@@ -57,6 +57,8 @@ pub enum ErrorType {
     /// The call does not fit the operation's definition, which the API has its gateways check
     /// (400, or 415 for a body of a media type the operation does not take).
     InvalidRequest,
+    /// The caller's address is not one the API takes calls from (403).
+    AddressDenied,
 }
 
 impl ErrorType {
@@ -70,6 +72,7 @@ impl ErrorType {
             ErrorType::NoRoute => "no_route",
             ErrorType::Blocked => "blocked",
             ErrorType::InvalidRequest => "invalid_request",
+            ErrorType::AddressDenied => "address_denied",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod definition;
 pub mod deploy;
 pub mod format;
 pub mod gateway;
+pub mod net;
 pub mod sample;
 pub mod subscription;
 

@@ -2,8 +2,8 @@
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
 use gatehouse_contract::{
-    ApiSettings, BackendAuth, Cors, Endpoints, LifecycleState, NewSubscription, OperationEdit, Policies, Role,
-    SourceFormat, SpecVersion,
+    ApiSettings, BackendAuth, Cors, Endpoints, IpFilter, LifecycleState, NewSubscription, OperationEdit, Policies,
+    Role, SourceFormat, SpecVersion,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -357,6 +357,66 @@ async fn checking_calls_is_kept_and_compared(db: Db) {
     let diff =
         revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
     assert_eq!(diff.other, ["calls: not checked → checked against the definition"]);
+}
+
+/// The addresses an API takes calls from are read and written back tidied, nonsense is
+/// refused saying which line, and a reviewer reads the change.
+async fn callers_addresses_are_tidied_refused_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "any caller").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert!(detail.policies.ip_filter.is_open(), "any address until the creator lists some");
+    let settings = |allow: &[&str], deny: &[&str]| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: detail.summary.description.clone(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: Policies {
+            ip_filter: IpFilter {
+                allow: allow.iter().map(|a| a.to_string()).collect(),
+                deny: deny.iter().map(|d| d.to_string()).collect(),
+            },
+            ..detail.policies.clone()
+        },
+    };
+    match apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(&[], &["10.0.0.0/8", "10.0.0.1/33"]),
+        detail.edit_version,
+    )
+    .await
+    {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "policies.ip_filter.deny");
+            assert!(message.contains("`10.0.0.1/33` is not an IP address or range"), "{message}");
+        }
+        other => panic!("a prefix of 33 was taken: {other:?}"),
+    }
+    assert!(apis::get(&db, &creator, &api.id).await.expect("get").policies.ip_filter.is_open(), "nothing saved");
+    let saved = apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(&[" 198.51.100.7/24", "198.51.100.0/24", "", "2001:DB8::/32"], &["198.51.100.66"]),
+        detail.edit_version,
+    )
+    .await
+    .expect("saved");
+    assert_eq!(
+        saved.policies.ip_filter,
+        IpFilter { allow: vec!["198.51.100.0/24".into(), "2001:db8::/32".into()], deny: vec!["198.51.100.66".into()] }
+    );
+    revisions::create(&db, &creator, &api.id, "office only").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert_eq!(
+        diff.other,
+        ["callers' addresses: from any address → only from 198.51.100.0/24, 2001:db8::/32; never from 198.51.100.66"]
+    );
 }
 
 /// A backend credential is tidied and checked when saved, names a secret rather than holding
@@ -1079,6 +1139,7 @@ db_tests!(
     a_swagger2_working_copy_converts_to_openapi3,
     cors_policies_are_checked_tidied_and_compared,
     backend_credentials_are_checked_tidied_and_compared,
+    callers_addresses_are_tidied_refused_and_compared,
     checking_calls_is_kept_and_compared,
     an_admin_hands_a_leavers_apis_over,
     only_an_api_that_never_went_live_can_be_deleted,

@@ -31,6 +31,7 @@ fn api(name: &str, context: &str) -> BundleApi {
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],
         cors: None,
+        ip_filter: Default::default(),
         schemas: Default::default(),
         operations: vec![BundleOperation {
             method: "GET".into(),
@@ -149,6 +150,11 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
                 let from = from.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
                 assert_eq!(from, Some((secret, key, Some(true))), "{mode:?} {name}: {variable}");
             }
+            // And the proxies in front of it, from a ConfigMap an operator may create.
+            let proxies =
+                env("GATEWAY_TRUSTED_PROXIES").value_from.as_ref().and_then(|v| v.config_map_key_ref.as_ref());
+            let proxies = proxies.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
+            assert_eq!(proxies, Some(("gw-food-apis-network", "trusted-proxies", Some(true))), "{mode:?} {name}");
             // Its state (the last bundle pulled, spooled events) outlives a container restart.
             let state = env("GATEWAY_STATE_DIR").value.clone().expect("a state directory");
             let mounted = gateway.volume_mounts.iter().flatten().any(|m| m.mount_path == state && m.name == "state");

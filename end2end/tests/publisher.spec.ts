@@ -292,6 +292,40 @@ paths:
   });
 });
 
+test('a creator lets an API take calls from some addresses only', async ({ page, request }) => {
+  const definition = `openapi: 3.0.3
+info:
+  title: Office ${Date.now()}
+  version: 1.0.0
+paths:
+  /rooms:
+    get:
+      responses:
+        '200':
+          description: ok
+`;
+  const imported = await rest(request, creator.token, 'POST', `/apis/import?context=/office-${Date.now()}/v1`, definition, 'application/yaml');
+  await signIn(page, creator.email, creator.password);
+  await page.goto(`/publisher/apis/${imported.id}?tab=settings`);
+  await hydrated(page);
+  const filter = page.getByTestId('ip-filter');
+  // A prefix no address has: refused, naming it; nothing is saved.
+  await filter.getByTestId('ip-allow').fill('198.51.100.7/24\n10.0.0.1/33');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('`10.0.0.1/33` is not an IP address or range');
+  await filter.getByTestId('ip-allow').fill('198.51.100.7/24');
+  await filter.getByTestId('ip-deny').fill('198.51.100.66');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  // Read back tidied: the range's network, not the address it was written with.
+  await expect(page.getByTestId('ip-allow')).toHaveValue('198.51.100.0/24');
+  await expect(page.getByTestId('ip-deny')).toHaveValue('198.51.100.66');
+  const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(detail.policies.ip_filter).toEqual({ allow: ['198.51.100.0/24'], deny: ['198.51.100.66'] });
+});
+
 test('a creator defines OAuth2 scopes and names those an operation needs', async ({ page, request }) => {
   const definition = `openapi: 3.0.3
 info:

@@ -28,6 +28,7 @@ mod upstream;
 use arc_swap::ArcSwapOption;
 use clap::Parser;
 use events::Batcher;
+use gatehouse_contract::net::IpRange;
 use http1::{Body, Request, Response, Service};
 use metrics::Metrics;
 use proxy::{Gateway, Traffic, Worker};
@@ -79,6 +80,16 @@ struct Args {
     /// Request threads (default: one per core the process may use).
     #[arg(long, env = "GATEWAY_WORKERS")]
     workers: Option<std::num::NonZeroUsize>,
+    /// The proxies in front of the gateway (an ingress controller, a load balancer), as
+    /// addresses or ranges separated by commas: a call that comes through one is taken to be
+    /// from the address it names last in `X-Forwarded-For`, for APIs that filter callers by
+    /// address.
+    #[arg(long, env = "GATEWAY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
+    trusted_proxies: Vec<IpRange>,
+}
+
+fn trusted_proxy(text: &str) -> Result<IpRange, String> {
+    text.parse()
 }
 
 fn now_ms() -> i64 {
@@ -223,6 +234,7 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         region: args.region.clone(),
         api: args.api.clone(),
         backend: args.backend.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
     });
 
     // Start from the given file, else from the last bundle pulled before a restart.

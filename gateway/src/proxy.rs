@@ -17,8 +17,10 @@ use crate::runtime::{Api, BackendCredential, Match, Operation, Runtime};
 use crate::upstream::{self, AnswerBody, Backend};
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::checks::{Call, Misfit};
+use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
+use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -43,6 +45,8 @@ pub struct Gateway {
     /// Where every API's calls go whatever the bundle's endpoints say: the backend container
     /// beside a sidecar gateway, on localhost.
     pub backend: Option<String>,
+    /// The proxies in front of the gateway, whose `X-Forwarded-For` names the caller.
+    pub trusted_proxies: Vec<IpRange>,
 }
 
 /// A bundle as one worker serves it, with the tokens that worker has verified against it.
@@ -290,6 +294,17 @@ impl Gateway {
                 );
             }
             None => {}
+        }
+        if let Some(filter) = &api.ip_filter {
+            let caller = caller_address(request, &self.trusted_proxies);
+            if !filter.admits(caller) {
+                trace.error = Some(ErrorType::AddressDenied);
+                return json_error(
+                    403,
+                    "address_denied",
+                    &format!("{} {} takes no calls from {caller}", api.spec.name, api.spec.version),
+                );
+            }
         }
         let matched = api.find(request.method(), rest);
         // A browser's preflight carries no credential: answered here, for the API's resources.
@@ -835,6 +850,33 @@ fn write_head(
     out.extend_from_slice(b"\r\n");
 }
 
+/// The caller's address: the connection's, or, when that is a trusted proxy's, the last
+/// address in `X-Forwarded-For` that is not a trusted proxy's (the ones before it are
+/// whatever the caller chose to send).
+fn caller_address(request: &Request, trusted_proxies: &[IpRange]) -> IpAddr {
+    let trusted = |address: IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
+    let mut caller = request.remote.ip().to_canonical();
+    if !trusted(caller) {
+        return caller;
+    }
+    let hops: Vec<&[u8]> = request
+        .headers()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(b"x-forwarded-for"))
+        .flat_map(|(_, value)| value.split(|b| *b == b','))
+        .collect();
+    for hop in hops.into_iter().rev() {
+        match std::str::from_utf8(hop).ok().and_then(|h| h.trim().parse::<IpAddr>().ok()) {
+            Some(address) => caller = address.to_canonical(),
+            // Not an address: the last one read stands.
+            None => break,
+        }
+        if !trusted(caller) {
+            break;
+        }
+    }
+    caller
+}
+
 /// The header the gateway sends a backend to prove itself: its name, in lower case, and its
 /// whole line.
 type Credential<'a> = (&'a [u8], &'a [u8]);
@@ -862,6 +904,7 @@ fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::AddressFilter;
     use gatehouse_contract::{BackendAuth, Bundle, BundleApi, Endpoints};
 
     fn api(context: &str, backend: &str) -> Api {
@@ -877,6 +920,7 @@ mod tests {
             tiers: vec![],
             operations: vec![],
             cors: None,
+            ip_filter: Default::default(),
             schemas: Default::default(),
         };
         runtime_of(spec).apis.remove(0)
@@ -912,6 +956,53 @@ mod tests {
         let credential = api.backend_credential.header();
         write_head(&mut out, &api.production[0], api, &request, credential, body_length, "corr-1", request.upgrade());
         String::from_utf8(out).expect("text")
+    }
+
+    /// Behind a trusted proxy the caller is the last address it was not sent by; anywhere
+    /// else, the connection's.
+    #[test]
+    fn callers_are_known_by_address_through_trusted_proxies_and_filtered() {
+        let proxies: Vec<IpRange> = ["10.0.0.0/8", "fd00::/8"].iter().map(|r| r.parse().expect("range")).collect();
+        let from = |remote: &str, forwarded: &[&str]| {
+            let mut head = String::from("GET /pets/v1/pets HTTP/1.1\r\nHost: gw\r\n");
+            for line in forwarded {
+                head.push_str(&format!("X-Forwarded-For: {line}\r\n"));
+            }
+            head.push_str("\r\n");
+            let request = crate::http1::request_for_test(head.as_bytes(), remote.parse().expect("address"));
+            caller_address(&request, &proxies).to_string()
+        };
+        let cases = [
+            // Straight from the caller: what it says of itself counts for nothing.
+            ("203.0.113.9:5000", &["198.51.100.1"][..], "203.0.113.9"),
+            // Through the ingress: the address it appended.
+            ("10.1.2.3:5000", &["198.51.100.1, 203.0.113.9"][..], "203.0.113.9"),
+            // Through two proxies, the header given twice.
+            ("10.1.2.3:5000", &["198.51.100.1", "203.0.113.9, 10.9.9.9"][..], "203.0.113.9"),
+            ("[::ffff:10.1.2.3]:5000", &["203.0.113.9"][..], "203.0.113.9"),
+            ("[fd00::1]:5000", &["2001:db8::7"][..], "2001:db8::7"),
+            // A proxy that names no one, or nonsense: the last proxy's own.
+            ("10.1.2.3:5000", &[][..], "10.1.2.3"),
+            ("10.1.2.3:5000", &["unknown, 10.4.4.4"][..], "10.4.4.4"),
+        ];
+        for (remote, forwarded, caller) in cases {
+            assert_eq!(from(remote, forwarded), caller, "{remote} {forwarded:?}");
+        }
+
+        let filter = |allow: &[&str], deny: &[&str]| {
+            let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+            AddressFilter::new(&gatehouse_contract::IpFilter { allow: list(allow), deny: list(deny) })
+                .expect("filter")
+                .expect("not open")
+        };
+        let ip = |text: &str| text.parse::<IpAddr>().expect("address");
+        let office = filter(&["198.51.100.0/24"], &["198.51.100.66"]);
+        assert!(office.admits(ip("198.51.100.7")));
+        assert!(!office.admits(ip("198.51.100.66")), "a denied address in an allowed range");
+        assert!(!office.admits(ip("203.0.113.9")), "outside what is allowed");
+        let blocklist = filter(&[], &["203.0.113.0/24"]);
+        assert!(blocklist.admits(ip("198.51.100.7")) && !blocklist.admits(ip("203.0.113.9")));
+        assert!(AddressFilter::new(&Default::default()).expect("open").is_none(), "no filter, no test per call");
     }
 
     #[test]

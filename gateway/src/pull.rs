@@ -187,6 +187,7 @@ mod tests {
             region: String::new(),
             api: api.map(str::to_string),
             backend: backend.map(str::to_string),
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -10,12 +10,14 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::VerifyingKey;
 use gatehouse_contract::checks::Schemas;
+use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
-    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, LifecycleState, MockResponse, RequestShape,
+    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, IpFilter, LifecycleState, MockResponse, RequestShape,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
 use hashbrown::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::AtomicUsize;
 
 /// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`.
@@ -64,6 +66,31 @@ pub struct Api {
     pub backend_credential: BackendCredential,
     /// The schemas its operations' `request`s refer to.
     pub schemas: Schemas,
+    /// Which addresses may call it, when not any.
+    pub ip_filter: Option<AddressFilter>,
+}
+
+/// An API's `ip_filter`, its ranges read.
+#[derive(Debug)]
+pub struct AddressFilter {
+    allow: Vec<IpRange>,
+    deny: Vec<IpRange>,
+}
+
+impl AddressFilter {
+    pub fn new(filter: &IpFilter) -> Result<Option<AddressFilter>, String> {
+        if filter.is_open() {
+            return Ok(None);
+        }
+        let read = |list: &[String]| list.iter().map(|r| r.parse()).collect::<Result<Vec<IpRange>, String>>();
+        Ok(Some(AddressFilter { allow: read(&filter.allow)?, deny: read(&filter.deny)? }))
+    }
+
+    /// A denied address never; with addresses allowed, only those.
+    pub fn admits(&self, caller: IpAddr) -> bool {
+        !self.deny.iter().any(|r| r.contains(caller))
+            && (self.allow.is_empty() || self.allow.iter().any(|r| r.contains(caller)))
+    }
 }
 
 /// The credential an API's backend gets from the gateway, made from the gateway's environment
@@ -317,6 +344,8 @@ impl Runtime {
             let withdrawn = withdrawn.get(&spec.id).copied();
             let event_fields = Fields::new(&[&spec.id, &spec.name, &spec.version, &spec.context]);
             let cors = spec.cors.as_ref().map(CorsPolicy::new);
+            let ip_filter =
+                AddressFilter::new(&spec.ip_filter).map_err(|e| format!("apis[{i}].ip_filter ({}): {e}", spec.name))?;
             // A prototype answers from its examples and never calls its backend.
             let backend_credential = match spec.state {
                 LifecycleState::Prototyped => BackendCredential::None,
@@ -326,6 +355,7 @@ impl Runtime {
                 Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
             apis.push(Api {
                 schemas,
+                ip_filter,
                 cors,
                 backend_credential,
                 spec,
@@ -416,6 +446,7 @@ pub(crate) mod tests {
             tiers: vec![],
             operations: vec![op("GET", "/pets/{id}"), op("GET", "/pets/mine"), op("POST", "/pets")],
             cors: None,
+            ip_filter: Default::default(),
             schemas: Default::default(),
         };
         Bundle {

@@ -1413,6 +1413,69 @@ async fn backends_get_access_tokens_from_their_identity_provider() {
     assert!(!log.contains("c1ient"), "the client secret stays out of the log");
 }
 
+/// An API that takes calls from some addresses only, behind a proxy the gateway trusts to name
+/// the caller: the caller's address decides, before its credential is looked at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let backend_url = format!("http://127.0.0.1:{}", backend().await);
+    let credential = plane.group("office").await;
+    let api = rest.import(creator, "/office/v1", &definition("Office Pets", &backend_url)).await;
+    rest.offer_with(creator, &api, "/office/v1", "Gold", "office", |policies| {
+        policies["ip_filter"] = json!({ "allow": ["198.51.100.0/24"], "deny": ["198.51.100.66"] })
+    })
+    .await;
+    // The test's calls come from 127.0.0.1: as from the ingress in front of the gateway.
+    let proxies = [("GATEWAY_TRUSTED_PROXIES", "127.0.0.0/8,::1")];
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "office-gw", &proxies).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Office", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+    let call = |forwarded_for: Option<&str>| {
+        let call = http.get(format!("{gw}/office/v1/pets/1")).bearer_auth(&token);
+        match forwarded_for {
+            Some(hops) => call.header("x-forwarded-for", hops),
+            None => call,
+        }
+        .send()
+    };
+
+    let waiting = Instant::now();
+    loop {
+        let answer = call(Some("198.51.100.7")).await.expect("call");
+        if answer.status() == 200 {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // What a caller writes before the proxy's own hop counts for nothing.
+    let spoofed = call(Some("198.51.100.7, 203.0.113.9")).await.expect("call");
+    assert_eq!(spoofed.status(), 403);
+    let body: Value = spoofed.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "address_denied", "{body}");
+    assert_eq!(body["error"]["message"], "Office Pets 1.0.0 takes no calls from 203.0.113.9");
+    assert_eq!(call(Some("198.51.100.66")).await.expect("call").status(), 403, "denied within the allowed range");
+    assert_eq!(call(None).await.expect("call").status(), 403, "the proxy itself is not allowed");
+    // Refused before the credential is looked at: no token, still 403.
+    let anonymous =
+        http.get(format!("{gw}/office/v1/pets/1")).header("x-forwarded-for", "203.0.113.9").send().await.expect("call");
+    assert_eq!(anonymous.status(), 403);
+
+    let waited = Instant::now();
+    let denied = loop {
+        let denied = raw_events(data).await.into_iter().filter(|e| e["error"] == "address_denied").count();
+        if denied >= 4 || waited.elapsed() > Duration::from_secs(10) {
+            break denied;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(denied, 4, "each refusal is an event");
+}
+
 /// A definition whose operations say what their calls look like: a pet's id is an integer, a
 /// new pet a JSON object with a name of at most ten characters.
 fn strict_definition(title: &str, backend: &str) -> String {

@@ -8,7 +8,8 @@ use super::{
 use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
-use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, Permission, Snapshot};
+use gatehouse_contract::net::IpRange;
+use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, IpFilter, Permission, Snapshot};
 use sqlx::{Any, AnyConnection, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
@@ -40,7 +41,30 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     super::scopes::check(&mut settings.policies)?;
+    check_ip_filter(&mut settings.policies.ip_filter)?;
     check_cors(&mut settings.policies.cors)
+}
+
+/// Each list's addresses and ranges read and written back tidied (`192.0.2.7/24` is
+/// `192.0.2.0/24`), each once; at most 100 in a list, as the gateway tests a caller against
+/// every one.
+fn check_ip_filter(filter: &mut IpFilter) -> Result<()> {
+    for (field, list) in
+        [("policies.ip_filter.allow", &mut filter.allow), ("policies.ip_filter.deny", &mut filter.deny)]
+    {
+        let mut tidied: Vec<String> = Vec::new();
+        for text in list.iter().filter(|t| !t.trim().is_empty()) {
+            let range = text.parse::<IpRange>().map_err(|why| DomainError::invalid(field, why))?.to_string();
+            if !tidied.contains(&range) {
+                tidied.push(range);
+            }
+        }
+        if tidied.len() > 100 {
+            return Err(DomainError::invalid(field, "at most 100 addresses or ranges"));
+        }
+        *list = tidied;
+    }
+    Ok(())
 }
 
 /// An HTTP token (RFC 9110 §5.6.2): what a method or a header's name is made of.

@@ -142,6 +142,7 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
         tiers,
         operations,
         cors: s.policies.cors.enabled.then(|| s.policies.cors.clone()),
+        ip_filter: s.policies.ip_filter.clone(),
         schemas,
     }
 }

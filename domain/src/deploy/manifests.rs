@@ -12,9 +12,9 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
-    HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount,
+    ConfigMap, ConfigMapKeySelector, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
+    EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service,
+    ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -72,6 +72,13 @@ fn rate_limit_store_secret(group: &str) -> String {
     format!("{}-rate-limit-store", k8s_name(&format!("gw-{group}")))
 }
 
+/// The ConfigMap whose `trusted-proxies` key, when an operator creates it, names the proxies in
+/// front of a group's gateways (the ingress controller's pods: `10.0.0.0/8`), so that APIs that
+/// filter callers by address see the caller's, from `X-Forwarded-For`, not the proxy's.
+fn network_config(group: &str) -> String {
+    format!("{}-network", k8s_name(&format!("gw-{group}")))
+}
+
 /// The Secret that connects a group's gateways to the management plane: `server` (its URL) and
 /// `token` (a gateway credential of the group). With it they pull access changes — a new
 /// subscription, a revoked token, a blocked API — within a second rather than at the next
@@ -107,6 +114,22 @@ fn optional_secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
     }
 }
 
+/// An environment variable from a key of a ConfigMap the operator may not have created.
+fn optional_config_env(name: &str, config_map: &str, key: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            config_map_key_ref: Some(ConfigMapKeySelector {
+                name: config_map.into(),
+                key: key.into(),
+                optional: Some(true),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn plain_env(name: &str, value: &str) -> EnvVar {
     EnvVar { name: name.into(), value: Some(value.into()), ..Default::default() }
 }
@@ -129,6 +152,7 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
         optional_secret_env("GATEWAY_RATE_LIMIT_STORE", &rate_limit_store_secret(&group.name), "url"),
         optional_secret_env("GATEHOUSE_SERVER", &management, "server"),
         optional_secret_env("GATEHOUSE_GATEWAY_TOKEN", &management, "token"),
+        optional_config_env("GATEWAY_TRUSTED_PROXIES", &network_config(&group.name), "trusted-proxies"),
         // The last bundle pulled and the events spooled while the management plane is away
         // outlive a restart of the container.
         plain_env("GATEWAY_STATE_DIR", STATE_DIR),

@@ -237,6 +237,9 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             words(b.policies.validate_requests)
         ));
     }
+    if a.policies.ip_filter != b.policies.ip_filter {
+        out.other.push(format!("callers' addresses: {} → {}", a.policies.ip_filter, b.policies.ip_filter));
+    }
     if a.context != b.context {
         out.other.push(format!("context: {} → {}", a.context, b.context));
     }

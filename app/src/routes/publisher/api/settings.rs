@@ -5,8 +5,8 @@
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, OperationScopes, OperationSecurity, Policies,
-    Routing, Scope, Visibility,
+    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, IpFilter, OperationScopes, OperationSecurity,
+    Policies, Routing, Scope, Visibility,
 };
 use leptos::prelude::*;
 
@@ -154,6 +154,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let cors_headers = RwSignal::new(cors.allow_headers.join(", "));
     let cors_credentials = RwSignal::new(cors.allow_credentials);
     let validate_requests = RwSignal::new(api.policies.validate_requests);
+    let allowed_addresses = RwSignal::new(api.policies.ip_filter.allow.join("\n"));
+    let denied_addresses = RwSignal::new(api.policies.ip_filter.deny.join("\n"));
     let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
     let known_operations = operations.clone();
     let id = api.summary.id.clone();
@@ -206,6 +208,10 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     allow_credentials: cors_credentials.get_untracked(),
                 },
                 validate_requests: validate_requests.get_untracked(),
+                ip_filter: IpFilter {
+                    allow: lines(&allowed_addresses.get_untracked()),
+                    deny: lines(&denied_addresses.get_untracked()),
+                },
             },
         };
         save.dispatch(SaveSettings { id: id.clone(), settings, edit_version });
@@ -422,6 +428,14 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 <h2>"Checking calls"</h2>
                 <p class="muted">"The gateway checks each call against the definition — path, query and header parameters, the body's media type and its JSON schema, formats like date-time and uuid included — and answers one that does not fit itself: 400 (415 for a media type the operation does not take), saying what is wrong and where. The backend sees only calls that fit. Turn it on once the definition is as strict as the backend, no stricter."</p>
                 <label class="checkbox"><input type="checkbox" data-testid="validate-requests" prop:checked=move || validate_requests.get() on:change=move |ev| validate_requests.set(event_target_checked(&ev))/> "Check calls against the definition"</label>
+            </fieldset>
+            <fieldset disabled=!editable class="panel" data-testid="ip-filter">
+                <h2>"Callers' addresses"</h2>
+                <p class="muted">"Addresses or ranges, one per line ("<code>"192.0.2.0/24"</code>", "<code>"2001:db8::/32"</code>", "<code>"198.51.100.7"</code>"). The gateway answers a call from a denied address, or from one outside the allowed ones when there are any, 403 before it looks at the credential. Behind an ingress or a load balancer, list it in the gateways' "<code>"GATEWAY_TRUSTED_PROXIES"</code>" so that the caller's own address is the one filtered."</p>
+                <div class="grid-2">
+                    <label>"Allow only (empty: any address)" <textarea class="code" rows="3" data-testid="ip-allow" on:input=move |ev| allowed_addresses.set(event_target_value(&ev))>{allowed_addresses.get_untracked()}</textarea></label>
+                    <label>"Deny" <textarea class="code" rows="3" data-testid="ip-deny" on:input=move |ev| denied_addresses.set(event_target_value(&ev))>{denied_addresses.get_untracked()}</textarea></label>
+                </div>
             </fieldset>
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
             {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
