@@ -174,6 +174,27 @@ pub struct Endpoints {
     /// How the gateway proves itself to the backend.
     #[serde(default)]
     pub backend_auth: BackendAuth,
+    /// Headers the gateway sets on every call to the backend (a tenant, a version the backend
+    /// routes by), in place of a caller's of the same name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_headers: Vec<HeaderLine>,
+    /// Callers' headers the backend never gets (the callers' credentials never reach it anyway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop_headers: Vec<String>,
+}
+
+/// One header the gateway sends: `x-tenant: acme`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeaderLine {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Display for HeaderLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.value)
+    }
 }
 
 impl Default for Endpoints {
@@ -185,6 +206,8 @@ impl Default for Endpoints {
             timeout_ms: 30_000,
             backend_image: String::new(),
             backend_auth: BackendAuth::None,
+            set_headers: vec![],
+            drop_headers: vec![],
         }
     }
 }

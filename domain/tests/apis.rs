@@ -2,8 +2,8 @@
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
 use gatehouse_contract::{
-    ApiSettings, BackendAuth, Cors, Endpoints, IpFilter, LifecycleState, NewSubscription, OperationEdit, Policies,
-    Role, SourceFormat, SpecVersion,
+    ApiSettings, BackendAuth, Cors, Endpoints, HeaderLine, IpFilter, LifecycleState, NewSubscription, OperationEdit,
+    Policies, Role, SourceFormat, SpecVersion,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -416,6 +416,69 @@ async fn callers_addresses_are_tidied_refused_and_compared(db: Db) {
     assert_eq!(
         diff.other,
         ["callers' addresses: from any address → only from 198.51.100.0/24, 2001:db8::/32; never from 198.51.100.66"]
+    );
+}
+
+/// The headers the gateway sets on backend calls and those it drops are tidied, checked (not
+/// one the gateway owns, a value of one line) and compared for the reviewer.
+async fn backend_headers_are_tidied_refused_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "as sent").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let settings = |set: &[(&str, &str)], drop: &[&str]| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: Endpoints {
+            set_headers: set.iter().map(|(n, v)| HeaderLine { name: n.to_string(), value: v.to_string() }).collect(),
+            drop_headers: drop.iter().map(|d| d.to_string()).collect(),
+            backend_auth: BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() },
+            ..detail.endpoints.clone()
+        },
+        policies: detail.policies.clone(),
+    };
+    for (set, drop, field, why) in [
+        (
+            &[("X-Forwarded-Host", "evil")][..],
+            &[][..],
+            "endpoints.set_headers",
+            "the gateway sets x-forwarded-host itself",
+        ),
+        (&[("X-Api-Key", "other")][..], &[][..], "endpoints.set_headers", "the gateway sets x-api-key itself"),
+        (&[("x tenant", "acme")][..], &[][..], "endpoints.set_headers", "is not a header name"),
+        (&[("x-tenant", "a\r\nhost: evil")][..], &[][..], "endpoints.set_headers", "must be one line"),
+        (&[("x-tenant", "a"), ("X-Tenant", "b")][..], &[][..], "endpoints.set_headers", "x-tenant is set twice"),
+        (&[][..], &["content-length"][..], "endpoints.drop_headers", "the gateway sets content-length itself"),
+    ] {
+        match apis::save_settings(&db, &creator, &api.id, settings(set, drop), detail.edit_version).await {
+            Err(DomainError::Invalid { field: refused, message }) => {
+                assert_eq!(refused, field, "{set:?} {drop:?}: {message}");
+                assert!(message.contains(why), "{set:?} {drop:?}: {message}");
+            }
+            other => panic!("{set:?} {drop:?} was not refused: {other:?}"),
+        }
+    }
+    let saved = apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(&[(" X-Tenant ", " acme ")], &["X-Debug", "", "x-debug"]),
+        detail.edit_version,
+    )
+    .await
+    .expect("saved");
+    assert_eq!(saved.endpoints.set_headers, [HeaderLine { name: "x-tenant".into(), value: "acme".into() }]);
+    assert_eq!(saved.endpoints.drop_headers, ["x-debug"]);
+    revisions::create(&db, &creator, &api.id, "tenanted").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert!(
+        diff.endpoints
+            .contains(&"backend headers: as the caller sent them → sets x-tenant: acme; drops x-debug".into()),
+        "{:?}",
+        diff.endpoints
     );
 }
 
@@ -1140,6 +1203,7 @@ db_tests!(
     cors_policies_are_checked_tidied_and_compared,
     backend_credentials_are_checked_tidied_and_compared,
     callers_addresses_are_tidied_refused_and_compared,
+    backend_headers_are_tidied_refused_and_compared,
     checking_calls_is_kept_and_compared,
     an_admin_hands_a_leavers_apis_over,
     only_an_api_that_never_went_live_can_be_deleted,

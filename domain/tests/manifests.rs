@@ -27,6 +27,7 @@ fn api(name: &str, context: &str) -> BundleApi {
             timeout_ms: 30_000,
             backend_image: "registry.example.com/reviews:1.0".into(),
             backend_auth: BackendAuth::None,
+            ..Default::default()
         },
         security: vec![AuthKind::Oauth2],
         tiers: vec!["Gold".into()],

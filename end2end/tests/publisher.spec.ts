@@ -275,6 +275,8 @@ paths:
   await page.getByTestId('backend-auth-token-url').fill('https://idp.example.com/oauth2/token');
   await page.getByTestId('backend-auth-scopes').fill('stock:read  stock:write');
   await credential.getByLabel("Secret's name").fill('stock_client');
+  // And a header of the API's own on every backend call.
+  await page.getByTestId('set-headers').fill('X-Tenant:  stock');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.reload();
@@ -282,6 +284,7 @@ paths:
   await expect(page.getByTestId('backend-auth-kind')).toHaveValue('client_credentials');
   await expect(credential.getByLabel('Client ID')).toHaveValue('stock-gateway');
   await expect(page.getByTestId('backend-auth-scopes')).toHaveValue('stock:read stock:write');
+  await expect(page.getByTestId('set-headers')).toHaveValue('x-tenant: stock');
   const client = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(client.endpoints.backend_auth).toEqual({
     kind: 'client_credentials',
@@ -290,6 +293,7 @@ paths:
     scopes: ['stock:read', 'stock:write'],
     secret: 'STOCK_CLIENT',
   });
+  expect(client.endpoints.set_headers).toEqual([{ name: 'x-tenant', value: 'stock' }]);
 });
 
 test('a creator lets an API take calls from some addresses only', async ({ page, request }) => {

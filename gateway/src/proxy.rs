@@ -803,9 +803,13 @@ fn write_head(
     out.extend_from_slice(backend.authority.as_bytes());
     out.extend_from_slice(b"\r\n");
     let mut earlier_hops: Option<&[u8]> = None;
-    // The gateway's credential replaces a caller's header of the same name.
+    // The gateway's credential and the headers the API sets replace a caller's of the same
+    // name; those the API drops are not passed on.
     for (name, value) in request.headers() {
-        if forwardable(name) && credential.is_none_or(|(held, _)| !name.eq_ignore_ascii_case(held)) {
+        if forwardable(name)
+            && credential.is_none_or(|(held, _)| !name.eq_ignore_ascii_case(held))
+            && !api.withheld_headers.iter().any(|held| name.eq_ignore_ascii_case(held.as_bytes()))
+        {
             out.extend_from_slice(name);
             out.extend_from_slice(b": ");
             out.extend_from_slice(value);
@@ -844,6 +848,7 @@ fn write_head(
     if let Some((_, line)) = credential {
         out.extend_from_slice(line);
     }
+    out.extend_from_slice(&api.set_header_lines);
     if body_length > 0 || matches!(request.method(), "POST" | "PUT" | "PATCH") {
         extend(out, &[b"content-length: ", itoa::Buffer::new().format(body_length).as_bytes(), b"\r\n"]);
     }
@@ -905,7 +910,7 @@ fn extend(out: &mut Vec<u8>, parts: &[&[u8]]) {
 mod tests {
     use super::*;
     use crate::runtime::AddressFilter;
-    use gatehouse_contract::{BackendAuth, Bundle, BundleApi, Endpoints};
+    use gatehouse_contract::{BackendAuth, Bundle, BundleApi, Endpoints, HeaderLine};
 
     fn api(context: &str, backend: &str) -> Api {
         let spec = BundleApi {
@@ -1029,6 +1034,31 @@ mod tests {
             assert!(!sent.contains(gone), "{gone:?} passed on in {sent}");
         }
         assert!(sent.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn the_backend_gets_the_headers_its_api_sets_and_not_those_it_drops() {
+        let mut spec = api("/pets/v1", "http://backend:9").spec.clone();
+        spec.endpoints.set_headers = vec![HeaderLine { name: "x-tenant".into(), value: "acme".into() }];
+        spec.endpoints.drop_headers = vec!["x-debug".into()];
+        let tenanted = runtime_of(spec).apis.remove(0);
+        let sent = head(
+            &tenanted,
+            b"GET /pets/v1/pets HTTP/1.1\r\nHost: h\r\nX-Tenant: evil\r\nX-DEBUG: 1\r\nAccept: */*\r\n\r\n",
+            "127.0.0.1:1",
+            0,
+        );
+        assert!(sent.contains("x-tenant: acme\r\n") && sent.contains("Accept: */*\r\n"), "{sent}");
+        for gone in ["evil", "X-DEBUG"] {
+            assert!(!sent.contains(gone), "{gone:?} passed on in {sent}");
+        }
+        let mut spec = api("/pets/v1", "http://backend:9").spec.clone();
+        spec.endpoints.set_headers = vec![HeaderLine { name: "x-tenant".into(), value: "acme\r\nhost: evil".into() }];
+        let refused = Runtime::compile(Bundle { apis: vec![spec], ..runtime_bundle() }).err();
+        assert_eq!(
+            refused.as_deref(),
+            Some("apis[0].endpoints (Pets): set_headers: the value of x-tenant is not one line")
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ use ed25519_dalek::VerifyingKey;
 use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
-    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, IpFilter, LifecycleState, MockResponse, RequestShape,
+    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState, MockResponse,
+    RequestShape,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
@@ -68,6 +69,31 @@ pub struct Api {
     pub schemas: Schemas,
     /// Which addresses may call it, when not any.
     pub ip_filter: Option<AddressFilter>,
+    /// The header lines the API sets on every backend call, ready for the request's head.
+    pub set_header_lines: Vec<u8>,
+    /// Callers' headers not passed on, in lower case: those the API drops and those it sets.
+    pub withheld_headers: Vec<String>,
+}
+
+/// The lines of the headers an API sets on backend calls, and the callers' headers it withholds
+/// (those it drops and those it sets), checked as a header line must be: the server checks
+/// them when saved, a bundle edited by hand is checked here.
+fn backend_headers(endpoints: &Endpoints) -> Result<(Vec<u8>, Vec<String>), String> {
+    let is_name =
+        |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let mut lines = Vec::new();
+    let mut withheld: Vec<String> = endpoints.drop_headers.iter().map(|n| n.to_ascii_lowercase()).collect();
+    for header in &endpoints.set_headers {
+        if header.value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(format!("set_headers: the value of {} is not one line", header.name));
+        }
+        lines.extend_from_slice(format!("{}: {}\r\n", header.name, header.value).as_bytes());
+        withheld.push(header.name.to_ascii_lowercase());
+    }
+    if let Some(bad) = withheld.iter().find(|n| !is_name(n)) {
+        return Err(format!("`{bad}` is not a header name"));
+    }
+    Ok((lines, withheld))
 }
 
 /// An API's `ip_filter`, its ranges read.
@@ -346,6 +372,8 @@ impl Runtime {
             let cors = spec.cors.as_ref().map(CorsPolicy::new);
             let ip_filter =
                 AddressFilter::new(&spec.ip_filter).map_err(|e| format!("apis[{i}].ip_filter ({}): {e}", spec.name))?;
+            let (set_header_lines, withheld_headers) =
+                backend_headers(&spec.endpoints).map_err(|e| format!("apis[{i}].endpoints ({}): {e}", spec.name))?;
             // A prototype answers from its examples and never calls its backend.
             let backend_credential = match spec.state {
                 LifecycleState::Prototyped => BackendCredential::None,
@@ -356,6 +384,8 @@ impl Runtime {
             apis.push(Api {
                 schemas,
                 ip_filter,
+                set_header_lines,
+                withheld_headers,
                 cors,
                 backend_credential,
                 spec,

@@ -163,11 +163,11 @@ impl Rest {
         self.call(creator, reqwest::Method::POST, &format!("/apis/{api}/revisions"), Some(json!({}))).await;
     }
 
-    /// Have the gateways send `api`'s backend the credential `auth` (`endpoints.backend_auth`).
-    async fn set_backend_auth(&self, creator: &str, api: &str, context: &str, auth: Value) {
+    /// Change what the gateways send `api`'s backend (`endpoints`: its credential, headers…).
+    async fn set_endpoints(&self, creator: &str, api: &str, context: &str, change: impl FnOnce(&mut Value)) {
         let detail = self.call(creator, reqwest::Method::GET, &format!("/apis/{api}"), None).await;
         let mut endpoints = detail["endpoints"].clone();
-        endpoints["backend_auth"] = auth;
+        change(&mut endpoints);
         self.call(
             creator,
             reqwest::Method::PUT,
@@ -1218,7 +1218,8 @@ async fn browsers_call_across_origins_when_the_api_allows() {
 }
 
 /// An API whose backend wants a credential: the gateway that has the secret in its environment
-/// sends it in place of the caller's token; one that lacks it answers 503 and calls nothing.
+/// sends it in place of the caller's token, with the header the API sets in place of the
+/// caller's; one that lacks the secret answers 503 and calls nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backends_get_the_credential_the_gateways_environment_holds() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -1227,8 +1228,12 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     let backend_url = format!("http://127.0.0.1:{}", backend().await);
     let credential = plane.group("guarded").await;
     let api = rest.import(creator, "/guarded/v1", &definition("Guarded Pets", &backend_url)).await;
-    let basic = json!({ "kind": "basic", "username": "gateway", "secret": "guarded_pets" });
-    rest.set_backend_auth(creator, &api, "/guarded/v1", basic).await;
+    rest.set_endpoints(creator, &api, "/guarded/v1", |endpoints| {
+        endpoints["backend_auth"] = json!({ "kind": "basic", "username": "gateway", "secret": "guarded_pets" });
+        // A header of the API's own, in place of the caller's.
+        endpoints["set_headers"] = json!([{ "name": "X-Tag", "value": "from-gateway" }]);
+    })
+    .await;
     rest.offer(creator, &api, "/guarded/v1", "Gold", "guarded").await;
     let secret = [("GATEWAY_BACKEND_SECRET_GUARDED_PETS", "s3cret")];
     let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-secret", &secret).await;
@@ -1240,7 +1245,13 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
 
     let waiting = Instant::now();
     let answer = loop {
-        let answer = http.get(format!("{with}/guarded/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+        let answer = http
+            .get(format!("{with}/guarded/v1/pets/3"))
+            .bearer_auth(&token)
+            .header("x-tag", "from-caller")
+            .send()
+            .await
+            .expect("call");
         if answer.status() == 200 {
             break answer;
         }
@@ -1250,6 +1261,7 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     let echoed: Value = answer.json().await.expect("json");
     // base64("gateway:s3cret"): the secret's name was upper-cased when saved.
     assert_eq!(echoed["authorization"], "Basic Z2F0ZXdheTpzM2NyZXQ=", "{echoed}");
+    assert_eq!(echoed["tag"], "from-gateway", "{echoed}");
 
     // Until the release reaches it, the other gateway answers no_bundle or no_route.
     let waiting = Instant::now();
@@ -1356,7 +1368,7 @@ async fn backends_get_access_tokens_from_their_identity_provider() {
         "kind": "client_credentials", "token_url": provider.token_url, "client_id": "gateway",
         "scopes": ["pets:read"], "secret": "tokened_pets",
     });
-    rest.set_backend_auth(creator, &api, "/tokened/v1", client).await;
+    rest.set_endpoints(creator, &api, "/tokened/v1", |endpoints| endpoints["backend_auth"] = client).await;
     rest.offer(creator, &api, "/tokened/v1", "Gold", "tokened").await;
     let secret = [("GATEWAY_BACKEND_SECRET_TOKENED_PETS", "c1ient")];
     let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "tokened-gw", &secret).await;

@@ -9,7 +9,7 @@ use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::net::IpRange;
-use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, IpFilter, Permission, Snapshot};
+use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, HeaderLine, IpFilter, Permission, Snapshot};
 use sqlx::{Any, AnyConnection, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
@@ -38,6 +38,7 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
         return Err(DomainError::invalid("endpoints.timeout_ms", "must be between 100 and 300000 milliseconds"));
     }
     check_backend_auth(&mut e.backend_auth)?;
+    check_backend_headers(e)?;
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     super::scopes::check(&mut settings.policies)?;
@@ -167,6 +168,54 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The headers the gateway sets and drops, tidied (names in lower case, values trimmed, each
+/// name once) and checked: names the gateway may send, not its own (framing, forwarding, the
+/// backend credential's), values a header line can carry.
+fn check_backend_headers(endpoints: &mut Endpoints) -> Result<()> {
+    let credential = match &endpoints.backend_auth {
+        BackendAuth::None => None,
+        BackendAuth::Header { name, .. } => Some(name.clone()),
+        BackendAuth::Basic { .. } | BackendAuth::ClientCredentials { .. } => Some("authorization".to_string()),
+    };
+    let check_name = |field: &str, name: &str| -> Result<String> {
+        let name = name.trim().to_ascii_lowercase();
+        if !is_token(&name) || name.len() > 100 {
+            return Err(DomainError::invalid(field, format!("`{name}` is not a header name")));
+        }
+        if HEADERS_SET_BY_THE_GATEWAY.contains(&name.as_str()) || credential.as_deref() == Some(name.as_str()) {
+            return Err(DomainError::invalid(field, format!("the gateway sets {name} itself")));
+        }
+        Ok(name)
+    };
+    let mut set: Vec<HeaderLine> = Vec::new();
+    for line in &endpoints.set_headers {
+        let name = check_name("endpoints.set_headers", &line.name)?;
+        let value = line.value.trim().to_string();
+        if value.len() > 1000 || value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(DomainError::invalid(
+                "endpoints.set_headers",
+                format!("the value of {name} must be one line of at most 1000 characters"),
+            ));
+        }
+        if set.iter().any(|l| l.name == name) {
+            return Err(DomainError::invalid("endpoints.set_headers", format!("{name} is set twice")));
+        }
+        set.push(HeaderLine { name, value });
+    }
+    let mut dropped: Vec<String> = Vec::new();
+    for name in endpoints.drop_headers.iter().filter(|n| !n.trim().is_empty()) {
+        let name = check_name("endpoints.drop_headers", name)?;
+        if !dropped.contains(&name) {
+            dropped.push(name);
+        }
+    }
+    if set.len() > 20 || dropped.len() > 20 {
+        return Err(DomainError::invalid("endpoints.set_headers", "at most 20 headers set and 20 dropped"));
+    }
+    (endpoints.set_headers, endpoints.drop_headers) = (set, dropped);
     Ok(())
 }
 

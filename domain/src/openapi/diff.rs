@@ -209,6 +209,9 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
     if ea.backend_image != eb.backend_image {
         out.endpoints.push(format!("backend image: {} → {}", ea.backend_image, eb.backend_image));
     }
+    if (&ea.set_headers, &ea.drop_headers) != (&eb.set_headers, &eb.drop_headers) {
+        out.endpoints.push(format!("backend headers: {} → {}", header_words(ea), header_words(eb)));
+    }
     if ea.backend_auth != eb.backend_auth {
         out.endpoints.push(format!("backend credential: {} → {}", ea.backend_auth, eb.backend_auth));
     }
@@ -280,6 +283,19 @@ fn doc_changes(a: &[DocSource], b: &[DocSource]) -> Vec<String> {
 }
 
 /// A CORS policy in a reviewer's words.
+/// `sets x-tenant: acme; drops x-debug`, or `as the caller sent them`.
+fn header_words(endpoints: &gatehouse_contract::Endpoints) -> String {
+    let mut words = Vec::new();
+    if !endpoints.set_headers.is_empty() {
+        let lines: Vec<String> = endpoints.set_headers.iter().map(ToString::to_string).collect();
+        words.push(format!("sets {}", lines.join(", ")));
+    }
+    if !endpoints.drop_headers.is_empty() {
+        words.push(format!("drops {}", endpoints.drop_headers.join(", ")));
+    }
+    if words.is_empty() { "as the caller sent them".into() } else { words.join("; ") }
+}
+
 fn cors_words(cors: &gatehouse_contract::Cors) -> String {
     if !cors.enabled {
         return "off".into();

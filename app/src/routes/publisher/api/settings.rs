@@ -5,8 +5,8 @@
 use super::Reload;
 use crate::functions::apis::{SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, IpFilter, OperationScopes, OperationSecurity,
-    Policies, Routing, Scope, Visibility,
+    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, HeaderLine, IpFilter, OperationScopes,
+    OperationSecurity, Policies, Routing, Scope, Visibility,
 };
 use leptos::prelude::*;
 
@@ -47,6 +47,18 @@ fn scopes_of_text(text: &str, bound: &[(String, Vec<String>)]) -> Vec<Scope> {
 /// Scope names separated by spaces or commas, as an operation's field takes them.
 fn scope_names(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+/// `Name: value` lines as headers; a line without a colon is a header with no value, which the
+/// server checks like any other.
+fn header_lines(text: &str) -> Vec<HeaderLine> {
+    lines(text)
+        .into_iter()
+        .map(|line| match line.split_once(':') {
+            Some((name, value)) => HeaderLine { name: name.trim().to_string(), value: value.trim().to_string() },
+            None => HeaderLine { name: line, value: String::new() },
+        })
+        .collect()
 }
 
 /// The backend credential as the form holds it, field by field: its kind (`none`, `basic`,
@@ -132,6 +144,9 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let routing = RwSignal::new(api.endpoints.routing);
     let timeout = RwSignal::new(api.endpoints.timeout_ms.to_string());
     let image = RwSignal::new(api.endpoints.backend_image.clone());
+    let set_headers =
+        RwSignal::new(api.endpoints.set_headers.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+    let drop_headers = RwSignal::new(api.endpoints.drop_headers.join("\n"));
     let auth = backend_auth_form(&api.endpoints.backend_auth);
     let kind = auth.kind;
     let secrets_of_group = gatehouse_contract::backend_secrets(api.summary.group.as_deref().unwrap_or("<group>"));
@@ -181,6 +196,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     token_url: auth_token_url.get_untracked(),
                     scopes: auth_scopes.get_untracked(),
                 }),
+                set_headers: header_lines(&set_headers.get_untracked()),
+                drop_headers: lines(&drop_headers.get_untracked()),
             },
             policies: Policies {
                 security: security_of(&security.get_untracked()),
@@ -284,6 +301,10 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     ". On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
                     <code>{secrets_of_group}</code>" under the secret's name. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
                 </p>
+                <div class="grid-2" data-testid="backend-headers">
+                    <label>"Headers the backend gets (Name: value, one per line)" <textarea class="code" rows="2" placeholder="X-Tenant: acme" data-testid="set-headers" on:input=move |ev| set_headers.set(event_target_value(&ev))>{set_headers.get_untracked()}</textarea></label>
+                    <label>"Callers' headers it never gets (one per line)" <textarea class="code" rows="2" placeholder="X-Debug" data-testid="drop-headers" on:input=move |ev| drop_headers.set(event_target_value(&ev))>{drop_headers.get_untracked()}</textarea></label>
+                </div>
             </fieldset>
             <fieldset disabled=!editable class="panel">
                 <h2>"Security and tiers"</h2>
