@@ -452,7 +452,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             </fieldset>
             <fieldset disabled=!editable class="panel" data-testid="ip-filter">
                 <h2>"Callers' addresses"</h2>
-                <p class="muted">"Addresses or ranges, one per line ("<code>"192.0.2.0/24"</code>", "<code>"2001:db8::/32"</code>", "<code>"198.51.100.7"</code>"). The gateway answers a call from a denied address, or from one outside the allowed ones when there are any, 403 before it looks at the credential. Behind an ingress or a load balancer, list it in the gateways' "<code>"GATEWAY_TRUSTED_PROXIES"</code>" so that the caller's own address is the one filtered."</p>
+                <p class="muted">"Addresses or ranges, one per line ("<code>"192.0.2.0/24"</code>", "<code>"2001:db8::/32"</code>", "<code>"198.51.100.7"</code>"). The gateway answers a call from a denied address, or from one outside the allowed ones when there are any, 403 before it looks at the credential. Behind an ingress or a load balancer, list it in the gateways' "<code>"GATEWAY_TRUSTED_PROXIES"</code>" so that the caller's own address is the one filtered. The portal's try-it console calls from the Gatehouse server's address."</p>
                 <div class="grid-2">
                     <label>"Allow only (empty: any address)" <textarea class="code" rows="3" data-testid="ip-allow" on:input=move |ev| allowed_addresses.set(event_target_value(&ev))>{allowed_addresses.get_untracked()}</textarea></label>
                     <label>"Deny" <textarea class="code" rows="3" data-testid="ip-deny" on:input=move |ev| denied_addresses.set(event_target_value(&ev))>{denied_addresses.get_untracked()}</textarea></label>
