@@ -347,6 +347,14 @@ pub struct Policies {
     /// Which addresses may call the API; any, unless the creator lists some.
     #[serde(default, skip_serializing_if = "IpFilter::is_open")]
     pub ip_filter: IpFilter,
+    /// How long the gateways keep a GET's answer and serve it again without calling the
+    /// backend, in seconds (at most a day); 0, the default, keeps none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cache_seconds: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Which callers' addresses the gateways take the API's calls from, checked before anything
@@ -451,6 +459,7 @@ impl Default for Policies {
             cors: Cors::default(),
             validate_requests: false,
             ip_filter: IpFilter::default(),
+            cache_seconds: 0,
         }
     }
 }

@@ -410,6 +410,9 @@ pub struct BundleApi {
     /// Which addresses may call the API; absent, any.
     #[serde(default, skip_serializing_if = "IpFilter::is_open")]
     pub ip_filter: IpFilter,
+    /// How long a GET's answer is kept and served again, in seconds; absent, not at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_seconds: Option<u32>,
     /// When the API's calls are checked against its definition: every schema the operations'
     /// `request`s refer to, by `$ref` (`#/components/schemas/Pet`), references within them
     /// included, so the gateway needs no document.

@@ -359,6 +359,36 @@ async fn checking_calls_is_kept_and_compared(db: Db) {
     assert_eq!(diff.other, ["calls: not checked → checked against the definition"]);
 }
 
+/// How long the gateways keep answers is saved with the API's settings, bounded, and a
+/// reviewer reads its change.
+async fn keeping_answers_is_bounded_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "fresh").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    assert_eq!(detail.policies.cache_seconds, 0, "none kept until the creator says");
+    let settings = |cache_seconds: u32| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: detail.summary.description.clone(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: detail.endpoints.clone(),
+        policies: Policies { cache_seconds, ..detail.policies.clone() },
+    };
+    match apis::save_settings(&db, &creator, &api.id, settings(86_401), detail.edit_version).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!((field.as_str(), message.as_str()), ("policies.cache_seconds", "at most 86400 seconds (a day)"));
+        }
+        other => panic!("more than a day was taken: {other:?}"),
+    }
+    let saved = apis::save_settings(&db, &creator, &api.id, settings(60), detail.edit_version).await.expect("saved");
+    assert_eq!(saved.policies.cache_seconds, 60);
+    revisions::create(&db, &creator, &api.id, "kept").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    assert_eq!(diff.other, ["answers to GET calls: not kept → kept 60 s"]);
+}
+
 /// The addresses an API takes calls from are read and written back tidied, nonsense is
 /// refused saying which line, and a reviewer reads the change.
 async fn callers_addresses_are_tidied_refused_and_compared(db: Db) {
@@ -1203,6 +1233,7 @@ db_tests!(
     cors_policies_are_checked_tidied_and_compared,
     backend_credentials_are_checked_tidied_and_compared,
     callers_addresses_are_tidied_refused_and_compared,
+    keeping_answers_is_bounded_and_compared,
     backend_headers_are_tidied_refused_and_compared,
     checking_calls_is_kept_and_compared,
     an_admin_hands_a_leavers_apis_over,

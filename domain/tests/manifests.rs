@@ -33,6 +33,7 @@ fn api(name: &str, context: &str) -> BundleApi {
         tiers: vec!["Gold".into()],
         cors: None,
         ip_filter: Default::default(),
+        cache_seconds: None,
         schemas: Default::default(),
         operations: vec![BundleOperation {
             method: "GET".into(),

@@ -296,7 +296,7 @@ paths:
   expect(client.endpoints.set_headers).toEqual([{ name: 'x-tenant', value: 'stock' }]);
 });
 
-test('a creator lets an API take calls from some addresses only', async ({ page, request }) => {
+test('a creator lets an API take calls from some addresses only and keep its answers', async ({ page, request }) => {
   const definition = `openapi: 3.0.3
 info:
   title: Office ${Date.now()}
@@ -319,6 +319,8 @@ paths:
   await expect(page.getByRole('alert')).toContainText('`10.0.0.1/33` is not an IP address or range');
   await filter.getByTestId('ip-allow').fill('198.51.100.7/24');
   await filter.getByTestId('ip-deny').fill('198.51.100.66');
+  // And its answers kept half a minute.
+  await page.getByTestId('cache-seconds').fill('30');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.reload();
@@ -328,6 +330,8 @@ paths:
   await expect(page.getByTestId('ip-deny')).toHaveValue('198.51.100.66');
   const detail = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
   expect(detail.policies.ip_filter).toEqual({ allow: ['198.51.100.0/24'], deny: ['198.51.100.66'] });
+  await expect(page.getByTestId('cache-seconds')).toHaveValue('30');
+  expect(detail.policies.cache_seconds).toBe(30);
 });
 
 test('a creator defines OAuth2 scopes and names those an operation needs', async ({ page, request }) => {

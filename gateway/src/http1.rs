@@ -538,6 +538,19 @@ fn parse_request(buf: &[u8], remote: SocketAddr, client_ip: &Rc<str>) -> Result<
     Ok(Some((length, request)))
 }
 
+/// A backend's answer head parsed from `bytes` (a complete head), for tests elsewhere in the
+/// crate.
+#[cfg(test)]
+pub fn response_head_for_test(bytes: &[u8]) -> ResponseHead {
+    match parse_response(bytes) {
+        Ok(Some((length, mut head))) => {
+            head.head = Bytes::copy_from_slice(&bytes[..length]);
+            head
+        }
+        _ => panic!("not a complete answer head: {}", String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// A request parsed from `bytes` (a complete head), for tests elsewhere in the crate.
 #[cfg(test)]
 pub fn request_for_test(bytes: &[u8], remote: SocketAddr) -> Request {
@@ -573,7 +586,7 @@ async fn read_request<S: AsyncRead + Unpin>(
 }
 
 /// An answer: status, header lines as they will be written, and the body.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
     /// `name: value\r\n` lines.

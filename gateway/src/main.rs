@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod auth;
 mod backend_token;
+mod cache;
 mod clock;
 mod cors;
 mod events;

@@ -31,6 +31,7 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     /// Calls refused for not fitting their operation's definition (when their API checks).
     pub invalid_requests: AtomicU64,
+    pub cache_hits: AtomicU64,
     pub events_sent: AtomicU64,
     pub events_dropped: AtomicU64,
     pub spooled_batches: AtomicU64,
@@ -56,6 +57,7 @@ impl Metrics {
             throttled: AtomicU64::default(),
             auth_failures: AtomicU64::default(),
             invalid_requests: AtomicU64::default(),
+            cache_hits: AtomicU64::default(),
             events_sent: AtomicU64::default(),
             events_dropped: AtomicU64::default(),
             spooled_batches: AtomicU64::default(),
@@ -127,6 +129,11 @@ impl Metrics {
             ("throttled_total", "Requests refused over their tier.", &self.throttled),
             ("auth_failures_total", "Requests refused for their credential.", &self.auth_failures),
             ("invalid_requests_total", "Calls refused as not fitting their definition.", &self.invalid_requests),
+            (
+                "cache_hits_total",
+                "Calls answered from an API's kept answers, without a backend call.",
+                &self.cache_hits,
+            ),
             ("events_sent_total", "Events delivered to the management plane.", &self.events_sent),
             ("events_dropped_total", "Events lost to a full queue or spool.", &self.events_dropped),
             ("bundle_reloads_total", "Bundles loaded.", &self.bundle_reloads),

@@ -496,6 +496,14 @@ impl Gateway {
         if let Some(refusal) = self.misfit(api, operation, request, &body, trace) {
             return refusal;
         }
+        // A kept answer is served after the caller's credential, tier and call were checked.
+        let cache_key = api.cache.as_ref().and_then(|cache| cache.key(request, sandbox));
+        if let (Some(cache), Some(key)) = (&api.cache, &cache_key)
+            && let Some(kept) = cache.get(key)
+        {
+            self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return kept;
+        }
         // Asked for after the call is known to fit: a refused call costs the provider nothing.
         let token = match &api.backend_credential {
             BackendCredential::Token(source) => match source.token().await {
@@ -588,7 +596,12 @@ impl Gateway {
                         response.header("connection", b"upgrade");
                     }
                     match answer.body {
-                        AnswerBody::Whole(body) => response.body = body,
+                        AnswerBody::Whole(body) => {
+                            response.body = body;
+                            if let (Some(cache), Some(key)) = (&api.cache, cache_key) {
+                                cache.keep(key, &response, &answer.head);
+                            }
+                        }
                         AnswerBody::Open(connection) => {
                             trace.open = Some(OpenAnswer {
                                 backend,
@@ -926,6 +939,7 @@ mod tests {
             operations: vec![],
             cors: None,
             ip_filter: Default::default(),
+            cache_seconds: None,
             schemas: Default::default(),
         };
         runtime_of(spec).apis.remove(0)

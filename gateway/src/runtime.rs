@@ -3,6 +3,7 @@
 //! so an invalid one is refused before it replaces the one being served.
 
 use crate::backend_token::TokenSource;
+use crate::cache::ResponseCache;
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::upstream::Backend;
@@ -73,6 +74,8 @@ pub struct Api {
     pub set_header_lines: Vec<u8>,
     /// Callers' headers not passed on, in lower case: those the API drops and those it sets.
     pub withheld_headers: Vec<String>,
+    /// GETs' answers kept, when the API keeps them; a new bundle starts empty.
+    pub cache: Option<ResponseCache>,
 }
 
 /// The lines of the headers an API sets on backend calls, and the callers' headers it withholds
@@ -381,7 +384,9 @@ impl Runtime {
             };
             let schemas =
                 Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
+            let cache = spec.cache_seconds.and_then(ResponseCache::new);
             apis.push(Api {
+                cache,
                 schemas,
                 ip_filter,
                 set_header_lines,
@@ -477,6 +482,7 @@ pub(crate) mod tests {
             operations: vec![op("GET", "/pets/{id}"), op("GET", "/pets/mine"), op("POST", "/pets")],
             cors: None,
             ip_filter: Default::default(),
+            cache_seconds: None,
             schemas: Default::default(),
         };
         Bundle {

@@ -1425,6 +1425,76 @@ async fn backends_get_access_tokens_from_their_identity_provider() {
     assert!(!log.contains("c1ient"), "the client secret stays out of the log");
 }
 
+/// A backend that counts the calls it answers (`{"served": n}`), and marks its answers at
+/// `…/mine` private.
+async fn counting_backend() -> (String, Arc<AtomicUsize>) {
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+        async move {
+            let privacy = if uri.path().ends_with("/mine") { "private" } else { "public, max-age=600" };
+            ([("cache-control", privacy)], Json(json!({ "served": n })))
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, served)
+}
+
+/// An API that keeps its answers: a GET is answered from the gateway for the API's seconds,
+/// to any subscriber, by path and query; what the backend marks private, what the caller asks
+/// fresh, and what has expired go to the backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_kept_and_served_again_without_the_backend() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let (backend_url, served) = counting_backend().await;
+    let credential = plane.group("kept").await;
+    let api = rest.import(creator, "/kept/v1", &definition("Kept Pets", &backend_url)).await;
+    rest.offer_with(creator, &api, "/kept/v1", "Gold", "kept", |policies| policies["cache_seconds"] = json!(2)).await;
+    let (_gateway, gw, admin) = gateway(free_port(), data, base, &credential, "kept-gw", &[]).await;
+    rest.approve(creator, publisher, &api).await;
+    let (one, other) =
+        (plane.application("Kept", Some((&api, "Gold"))).await, plane.application("Also", Some((&api, "Gold"))).await);
+    let (token, other_token) = (plane.access_token(&one).await, plane.access_token(&other).await);
+    let http = reqwest::Client::new();
+    let get = |path: &str, token: &str| http.get(format!("{gw}/kept/v1/pets/{path}")).bearer_auth(token).send();
+    let answer = |response: reqwest::Response| async move {
+        let age = response.headers().get("age").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body: Value = response.json().await.expect("json");
+        (body["served"].as_u64().unwrap_or_default(), age)
+    };
+
+    let waiting = Instant::now();
+    let first = loop {
+        let response = get("1", &token).await.expect("call");
+        if response.status() == 200 {
+            break answer(response).await;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", response.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(first, (1, None), "the first call reaches the backend");
+    assert_eq!(answer(get("1", &token).await.expect("call")).await, (1, Some("0".into())), "kept");
+    assert_eq!(answer(get("1", &other_token).await.expect("call")).await, (1, Some("0".into())), "for any subscriber");
+    assert_eq!(answer(get("2", &token).await.expect("call")).await, (2, None), "another path is another answer");
+    assert_eq!(answer(get("mine", &token).await.expect("call")).await.0, 3);
+    assert_eq!(answer(get("mine", &token).await.expect("call")).await.0, 4, "a private answer is never kept");
+    let fresh = http.get(format!("{gw}/kept/v1/pets/1")).bearer_auth(&token).header("cache-control", "no-cache");
+    assert_eq!(answer(fresh.send().await.expect("call")).await, (5, None), "asked fresh, it is fresh");
+    // Still checked first: no credential, no kept answer.
+    assert_eq!(http.get(format!("{gw}/kept/v1/pets/1")).send().await.expect("call").status(), 401);
+    // The API's two seconds are the most, whatever the backend's max-age.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(answer(get("1", &token).await.expect("call")).await, (6, None), "expired");
+    assert_eq!(served.load(Ordering::SeqCst), 6);
+    let metrics = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("text");
+    assert!(metrics.lines().any(|l| l == "gatehouse_gateway_cache_hits_total 2"), "{metrics}");
+}
+
 /// An API that takes calls from some addresses only, behind a proxy the gateway trusts to name
 /// the caller: the caller's address decides, before its credential is looked at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

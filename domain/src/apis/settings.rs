@@ -43,6 +43,9 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     super::scopes::check(&mut settings.policies)?;
     check_ip_filter(&mut settings.policies.ip_filter)?;
+    if settings.policies.cache_seconds > 86_400 {
+        return Err(DomainError::invalid("policies.cache_seconds", "at most 86400 seconds (a day)"));
+    }
     check_cors(&mut settings.policies.cors)
 }
 

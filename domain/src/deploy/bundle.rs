@@ -143,6 +143,7 @@ fn api_entry(entry: &LiveEntry) -> BundleApi {
         operations,
         cors: s.policies.cors.enabled.then(|| s.policies.cors.clone()),
         ip_filter: s.policies.ip_filter.clone(),
+        cache_seconds: (s.policies.cache_seconds > 0).then_some(s.policies.cache_seconds),
         schemas,
     }
 }

@@ -240,6 +240,17 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
             words(b.policies.validate_requests)
         ));
     }
+    if a.policies.cache_seconds != b.policies.cache_seconds {
+        let words = |seconds: u32| match seconds {
+            0 => "not kept".to_string(),
+            s => format!("kept {s} s"),
+        };
+        out.other.push(format!(
+            "answers to GET calls: {} → {}",
+            words(a.policies.cache_seconds),
+            words(b.policies.cache_seconds)
+        ));
+    }
     if a.policies.ip_filter != b.policies.ip_filter {
         out.other.push(format!("callers' addresses: {} → {}", a.policies.ip_filter, b.policies.ip_filter));
     }

@@ -169,6 +169,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let cors_headers = RwSignal::new(cors.allow_headers.join(", "));
     let cors_credentials = RwSignal::new(cors.allow_credentials);
     let validate_requests = RwSignal::new(api.policies.validate_requests);
+    let cache_seconds = RwSignal::new(api.policies.cache_seconds.to_string());
     let allowed_addresses = RwSignal::new(api.policies.ip_filter.allow.join("\n"));
     let denied_addresses = RwSignal::new(api.policies.ip_filter.deny.join("\n"));
     let operations: Vec<String> = api.model.operations.iter().map(|o| o.key()).collect();
@@ -225,6 +226,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     allow_credentials: cors_credentials.get_untracked(),
                 },
                 validate_requests: validate_requests.get_untracked(),
+                // Empty is never; not a number is sent as one the server refuses, saying why.
+                cache_seconds: match cache_seconds.get_untracked().trim() {
+                    "" => 0,
+                    seconds => seconds.parse().unwrap_or(u32::MAX),
+                },
                 ip_filter: IpFilter {
                     allow: lines(&allowed_addresses.get_untracked()),
                     deny: lines(&denied_addresses.get_untracked()),
@@ -449,6 +455,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 <h2>"Checking calls"</h2>
                 <p class="muted">"The gateway checks each call against the definition — path, query and header parameters, the body's media type and its JSON schema, formats like date-time and uuid included — and answers one that does not fit itself: 400 (415 for a media type the operation does not take), saying what is wrong and where. The backend sees only calls that fit. Turn it on once the definition is as strict as the backend, no stricter."</p>
                 <label class="checkbox"><input type="checkbox" data-testid="validate-requests" prop:checked=move || validate_requests.get() on:change=move |ev| validate_requests.set(event_target_checked(&ev))/> "Check calls against the definition"</label>
+            </fieldset>
+            <fieldset disabled=!editable class="panel" data-testid="caching">
+                <h2>"Keeping answers"</h2>
+                <p class="muted">"The gateways keep the backend's answer to a GET call and serve it again, without calling the backend, to every subscriber making the same call (same path, query and Accept headers) — after each caller's credential and tier are checked. The backend's own say is obeyed: an answer marked no-store, private or no-cache, with a cookie or a shorter max-age is kept less or not at all. Only for answers that do not depend on who asks."</p>
+                <label>"Keep answers to GET calls for (seconds; 0: never)" <input type="number" min="0" max="86400" data-testid="cache-seconds" value=cache_seconds.get_untracked() on:input=move |ev| cache_seconds.set(event_target_value(&ev))/></label>
             </fieldset>
             <fieldset disabled=!editable class="panel" data-testid="ip-filter">
                 <h2>"Callers' addresses"</h2>
