@@ -9,7 +9,7 @@ use gatehouse_contract::{
 use gatehouse_domain::deploy::manifests::{self, KUBERNETES_VERSION};
 use gatehouse_domain::openapi::parse::parse;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use std::process::Command;
 
 fn api(name: &str, context: &str) -> BundleApi {
@@ -49,10 +49,13 @@ fn api(name: &str, context: &str) -> BundleApi {
 
 /// The gateway container of a rendered Deployment.
 fn gateway_container(text: &str) -> Container {
+    gateway_pod(text).containers.into_iter().find(|c| c.name == "gateway").expect("a gateway container")
+}
+
+fn gateway_pod(text: &str) -> PodSpec {
     let parsed = parse(text).expect("a manifest is YAML");
     let deployment: Deployment = serde_json::from_value(parsed.value).expect("a Deployment");
-    let pod = deployment.spec.and_then(|s| s.template.spec).expect("a pod template");
-    pod.containers.into_iter().find(|c| c.name == "gateway").expect("a gateway container")
+    deployment.spec.and_then(|s| s.template.spec).expect("a pod template")
 }
 
 /// What Argo CD applies from the group's folder, and from a region's overlay: the same
@@ -164,24 +167,42 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
             let value = |variable: &str| {
                 gateway.env.iter().flatten().find(|e| e.name == variable).and_then(|e| e.value.clone())
             };
-            // The secrets its APIs' backend credentials name, from the group's optional Secret.
-            let secrets: Vec<(String, String)> = gateway
-                .env
-                .iter()
-                .flatten()
-                .filter(|e| e.name.starts_with(BackendAuth::VARIABLE_PREFIX))
-                .map(|e| {
-                    let from = e.value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref()).expect("from a Secret");
-                    assert_eq!((from.name.as_str(), from.optional), ("gw-food-apis-backend-secrets", Some(true)));
-                    (e.name.clone(), from.key.clone())
-                })
-                .collect();
+            // The secrets its APIs' backend credentials name, as files of the group's optional
+            // Secret (which the kubelet rewrites when it changes) in the directory it reads.
+            let volume = gateway_pod(text).volumes.into_iter().flatten().find(|v| v.name == "backend-secrets");
+            let secrets: Vec<String> = match &volume {
+                None => {
+                    assert_eq!(value("GATEWAY_BACKEND_SECRETS_DIR"), None, "{mode:?} {name}");
+                    Vec::new()
+                }
+                Some(volume) => {
+                    let dir = value("GATEWAY_BACKEND_SECRETS_DIR").expect("the secrets' directory");
+                    let mount = gateway.volume_mounts.iter().flatten().find(|m| m.name == "backend-secrets");
+                    let mount = mount.map(|m| (m.mount_path.as_str(), m.read_only));
+                    assert_eq!(mount, Some((dir.as_str(), Some(true))), "{mode:?} {name}");
+                    let from = volume.secret.as_ref().expect("from a Secret");
+                    let from_secret = (from.secret_name.as_deref(), from.optional);
+                    assert_eq!(from_secret, (Some("gw-food-apis-backend-secrets"), Some(true)), "{mode:?} {name}");
+                    from.items
+                        .iter()
+                        .flatten()
+                        .map(|item| {
+                            assert_eq!(item.key, item.path, "a file named as the secret");
+                            item.key.clone()
+                        })
+                        .collect()
+                }
+            };
+            assert!(
+                !gateway.env.iter().flatten().any(|e| e.name.starts_with(BackendAuth::VARIABLE_PREFIX)),
+                "{mode:?} {name}: secrets are files, not variables a restart alone would change"
+            );
             served.push((value("GATEWAY_API"), value("GATEWAY_BACKEND"), secrets));
         }
         // What a gateway keeps of a pulled bundle is what its ConfigMap holds: the group's every
         // API (shared), one API (private-jet), or one API from the container beside it (sidecar).
         served.sort();
-        let reviews_key = || vec![("GATEWAY_BACKEND_SECRET_REVIEWS".to_string(), "REVIEWS".to_string())];
+        let reviews_key = || vec!["REVIEWS".to_string()];
         let one = |id: &str, backend: Option<&str>| {
             let secrets = if id == "id-Reviews" { reviews_key() } else { vec![] };
             (Some(id.to_string()), backend.map(str::to_string), secrets)

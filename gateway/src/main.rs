@@ -5,7 +5,7 @@
 //!
 //!   gatehouse-gateway --listen 127.0.0.1:8080 --admin 127.0.0.1:9901 \
 //!       [--bundle bundle.json] [--server http://127.0.0.1:3000 --token ggw_…] [--state-dir DIR]
-//!       [--rate-limit-store redis://host:6379]
+//!       [--rate-limit-store redis://host:6379] [--backend-secrets-dir DIR]
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -23,6 +23,7 @@ mod metrics;
 mod proxy;
 mod pull;
 mod runtime;
+mod secrets;
 mod shared;
 mod upstream;
 
@@ -87,6 +88,11 @@ struct Args {
     /// address.
     #[arg(long, env = "GATEWAY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
     trusted_proxies: Vec<IpRange>,
+    /// A directory with a file per backend credential's secret, named as the bundle names it
+    /// (a Kubernetes Secret mounted as a volume): read before `GATEWAY_BACKEND_SECRET_<NAME>`,
+    /// and again every two seconds, so a changed secret is used without a restart.
+    #[arg(long, env = "GATEWAY_BACKEND_SECRETS_DIR")]
+    backend_secrets_dir: Option<PathBuf>,
 }
 
 fn trusted_proxy(text: &str) -> Result<IpRange, String> {
@@ -236,6 +242,8 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         api: args.api.clone(),
         backend: args.backend.clone(),
         trusted_proxies: args.trusted_proxies.clone(),
+        secrets: secrets::SecretSource { dir: args.backend_secrets_dir.clone() },
+        installed: Default::default(),
     });
 
     // Start from the given file, else from the last bundle pulled before a restart.
@@ -259,6 +267,9 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         metrics.rate_limit_store_up.store(0, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(store = %store.address, "tier counts are shared through the rate-limit store");
         tokio::spawn(shared::run(store, gateway.limiter.clone(), metrics.clone()));
+    }
+    if args.backend_secrets_dir.is_some() {
+        tokio::spawn(secrets::watch(gateway.clone(), metrics.clone()));
     }
     let server = args.server.as_deref().map(|s| s.trim_end_matches('/').to_string());
     let puller = match &server {

@@ -41,9 +41,9 @@ pub struct Metrics {
     /// Whether the last sync with the rate-limit store succeeded (1) or not (0); rendered only
     /// when a store is configured ([`Metrics::NO_STORE`] otherwise).
     pub rate_limit_store_up: AtomicU64,
-    /// Woken when `rate_limit_store_up` changes, so the heartbeat reports it at once rather
-    /// than when the long poll in flight ends.
-    pub rate_limit_store_changed: Notify,
+    /// Woken when what a heartbeat reports changes — `rate_limit_store_up`, the secrets a new
+    /// runtime lacks — so it is reported at once rather than when the long poll in flight ends.
+    pub report_now: Notify,
 }
 
 impl Metrics {
@@ -65,14 +65,14 @@ impl Metrics {
             bundle_rejected: AtomicU64::default(),
             bundle: Mutex::default(),
             rate_limit_store_up: AtomicU64::new(Self::NO_STORE),
-            rate_limit_store_changed: Notify::new(),
+            report_now: Notify::new(),
         }
     }
 
     /// Record whether the last sync with the rate-limit store succeeded.
     pub fn set_rate_limit_store_up(&self, up: bool) {
         if self.rate_limit_store_up.swap(u64::from(up), Ordering::Relaxed) != u64::from(up) {
-            self.rate_limit_store_changed.notify_one();
+            self.report_now.notify_one();
         }
     }
 

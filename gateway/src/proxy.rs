@@ -14,6 +14,7 @@ use crate::ids::Ids;
 use crate::limiter::{Limiter, Verdict};
 use crate::metrics::Metrics;
 use crate::runtime::{Api, BackendCredential, Match, Operation, Runtime};
+use crate::secrets::SecretSource;
 use crate::upstream::{self, AnswerBody, Backend};
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::checks::{Call, Misfit};
@@ -22,8 +23,8 @@ use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -47,6 +48,10 @@ pub struct Gateway {
     pub backend: Option<String>,
     /// The proxies in front of the gateway, whose `X-Forwarded-For` names the caller.
     pub trusted_proxies: Vec<IpRange>,
+    /// Where backend credentials' secrets are read from.
+    pub secrets: SecretSource,
+    /// The bundle being served, as it came: compiled again when a backend secret changes.
+    pub installed: Mutex<Option<Arc<[u8]>>>,
 }
 
 /// A bundle as one worker serves it, with the tokens that worker has verified against it.

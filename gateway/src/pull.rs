@@ -17,6 +17,23 @@ pub const LONG_POLL_SECS: u64 = 25;
 /// Parse and compile bundle bytes, then swap them in. Requests in flight keep the runtime they
 /// started with.
 pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
+    let mut installed = gateway.installed.lock().unwrap_or_else(|e| e.into_inner());
+    compile_and_swap(gateway, metrics, bytes, origin)?;
+    *installed = Some(bytes.into());
+    Ok(())
+}
+
+/// Compile the bundle being served again, for a backend secret whose value has changed.
+pub fn reinstall(gateway: &Gateway, metrics: &Metrics) -> Result<(), String> {
+    // Held throughout, so that a bundle pulled meanwhile is not replaced by this older one.
+    let installed = gateway.installed.lock().unwrap_or_else(|e| e.into_inner());
+    match installed.as_deref() {
+        Some(bytes) => compile_and_swap(gateway, metrics, bytes, "the same bundle, for a changed backend secret"),
+        None => Ok(()),
+    }
+}
+
+fn compile_and_swap(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
     let mut bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("{origin}: not a bundle: {e}"))?;
     if let Some(only) = &gateway.api {
         bundle.apis.retain(|api| api.id == *only);
@@ -27,12 +44,14 @@ pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str)
             api.endpoints.sandbox = vec![backend.clone()];
         }
     }
-    let runtime = Runtime::compile(bundle).map_err(|e| format!("{origin}: {e}"))?;
+    let runtime = Runtime::compile_with(bundle, |variable| gateway.secrets.read(variable))
+        .map_err(|e| format!("{origin}: {e}"))?;
     for api in &runtime.apis {
         if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
+            let looked = gateway.secrets.explain(variable);
             tracing::error!(
-                api = %api.spec.name, version = %api.spec.version, variable, reason,
-                "no credential for the backend: the API's calls are answered 503 until the gateway runs with the variable set"
+                api = %api.spec.name, version = %api.spec.version, variable, reason, looked,
+                "no credential for the backend: the API's calls are answered 503 until the secret is given"
             );
         }
     }
@@ -96,9 +115,10 @@ impl Puller {
                 .send();
             let sent = tokio::select! {
                 sent = request => sent,
-                // The shared store went away or came back: pull again at once, so the group
-                // page shows how this instance counts tiers now, not after the long poll.
-                () = metrics.rate_limit_store_changed.notified() => continue,
+                // The shared store went away or came back, or a secret was given: pull again at
+                // once, so the group page shows this instance as it is now, not after the long
+                // poll.
+                () = metrics.report_now.notified() => continue,
             };
             match sent {
                 Ok(r) if r.status() == reqwest::StatusCode::NOT_MODIFIED => backoff = Duration::from_millis(500),
@@ -188,6 +208,8 @@ mod tests {
             api: api.map(str::to_string),
             backend: backend.map(str::to_string),
             trusted_proxies: Vec::new(),
+            secrets: Default::default(),
+            installed: Default::default(),
         }
     }
 

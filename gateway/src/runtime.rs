@@ -6,6 +6,7 @@ use crate::backend_token::TokenSource;
 use crate::cache::ResponseCache;
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
+use crate::secrets::{Fingerprint, fingerprint};
 use crate::upstream::Backend;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -282,6 +283,9 @@ pub struct Runtime {
     pub revocations: Revocations,
     /// Tier → requests per minute (`None`: unlimited).
     pub tiers: HashMap<String, Option<u32>>,
+    /// Each backend credential's variable with what its value was when compiled (`None`: it
+    /// had none), to notice a secret that changes while this runtime serves.
+    secrets_read: Vec<(String, Option<Fingerprint>)>,
 }
 
 fn segments(template: &str) -> Vec<Segment> {
@@ -298,7 +302,9 @@ fn first_segment(path: &str) -> &str {
 }
 
 impl Runtime {
-    /// Compiles `bundle` with the backend credentials' secrets from this process's environment.
+    /// Compiles `bundle` with the backend credentials' secrets from this process's environment
+    /// (a gateway reads them through its [`crate::secrets::SecretSource`]).
+    #[cfg(test)]
     pub fn compile(bundle: Bundle) -> Result<Runtime, String> {
         Self::compile_with(bundle, |variable| std::env::var(variable).ok())
     }
@@ -306,6 +312,12 @@ impl Runtime {
     /// Compiles `bundle`, reading each backend credential's secret with `secrets`, and refuses
     /// one that cannot be served as it says.
     pub fn compile_with(bundle: Bundle, secrets: impl Fn(&str) -> Option<String>) -> Result<Runtime, String> {
+        let read = std::cell::RefCell::new(std::collections::BTreeMap::new());
+        let secrets = |variable: &str| {
+            let value = secrets(variable);
+            read.borrow_mut().insert(variable.to_string(), value.as_deref().map(fingerprint));
+            value
+        };
         let mut keys = HashMap::new();
         for (i, jwk) in bundle.keys.iter().enumerate() {
             let kid = jwk.get("kid").and_then(|v| v.as_str()).ok_or(format!("keys[{i}]: no kid"))?;
@@ -422,7 +434,18 @@ impl Runtime {
             api_keys: bundle.api_keys.into_iter().map(|k| (k.sha256.clone(), k)).collect(),
             revocations,
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
+            secrets_read: read.into_inner().into_iter().collect(),
         })
+    }
+
+    /// The backend credentials' variables whose value `secrets` gives now differs from the one
+    /// this runtime was compiled with.
+    pub fn changed_secrets(&self, secrets: impl Fn(&str) -> Option<String>) -> Vec<&str> {
+        self.secrets_read
+            .iter()
+            .filter(|(variable, was)| secrets(variable).as_deref().map(fingerprint) != *was)
+            .map(|(variable, _)| variable.as_str())
+            .collect()
     }
 
     /// The variables of the backend credentials this gateway lacks, each once: what its
@@ -582,6 +605,30 @@ pub(crate) mod tests {
         let rt = Runtime::compile_with(b, nothing_set).expect("compile");
         assert!(rt.missing_secrets().is_empty());
         assert!(rt.apis.iter().all(|api| api.backend_credential == BackendCredential::None));
+    }
+
+    #[test]
+    fn a_runtime_notices_a_secret_that_changed_since_it_was_compiled() {
+        let mut b = bundle();
+        b.apis[0].endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() };
+        b.apis[1].endpoints.backend_auth = BackendAuth::Basic { username: "gw".into(), secret: "STORE".into() };
+        let given = |pets: Option<&'static str>| {
+            move |variable: &str| match variable {
+                "GATEWAY_BACKEND_SECRET_PETS" => pets.map(str::to_string),
+                "GATEWAY_BACKEND_SECRET_STORE" => Some("store".to_string()),
+                _ => None,
+            }
+        };
+        let rt = Runtime::compile_with(b.clone(), given(None)).expect("compile");
+        assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS"]);
+        assert!(rt.changed_secrets(given(None)).is_empty());
+        assert_eq!(rt.changed_secrets(given(Some("one"))), ["GATEWAY_BACKEND_SECRET_PETS"], "it was given");
+
+        let rt = Runtime::compile_with(b, given(Some("one"))).expect("compile");
+        assert!(rt.missing_secrets().is_empty());
+        assert!(rt.changed_secrets(given(Some("one"))).is_empty());
+        assert_eq!(rt.changed_secrets(given(Some("two"))), ["GATEWAY_BACKEND_SECRET_PETS"], "it was rotated");
+        assert_eq!(rt.changed_secrets(given(None)), ["GATEWAY_BACKEND_SECRET_PETS"], "it was taken away");
     }
 
     #[test]

@@ -1221,7 +1221,7 @@ async fn browsers_call_across_origins_when_the_api_allows() {
 /// sends it in place of the caller's token, with the header the API sets in place of the
 /// caller's; one that lacks the secret answers 503 and calls nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backends_get_the_credential_the_gateways_environment_holds() {
+async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without_a_restart() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let plane = Plane::start().await;
     let Plane { rest, creator, publisher, base, data, .. } = &plane;
@@ -1237,7 +1237,11 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     rest.offer(creator, &api, "/guarded/v1", "Gold", "guarded").await;
     let secret = [("GATEWAY_BACKEND_SECRET_GUARDED_PETS", "s3cret")];
     let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-secret", &secret).await;
-    let (_without, without, _) = gateway(free_port(), data, base, &credential, "without-secret", &[]).await;
+    // The other reads its secrets from files (a mounted Secret), where there is none yet.
+    let secrets_dir = data.join("backend-secrets");
+    std::fs::create_dir_all(&secrets_dir).expect("secrets directory");
+    let from_files = [("GATEWAY_BACKEND_SECRETS_DIR", secrets_dir.to_str().expect("a UTF-8 path"))];
+    let (_without, without, _) = gateway(free_port(), data, base, &credential, "without-secret", &from_files).await;
     rest.approve(creator, publisher, &api).await;
     let app = plane.application("Guarded", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
@@ -1295,7 +1299,36 @@ async fn backends_get_the_credential_the_gateways_environment_holds() {
     }
     let log = std::fs::read_to_string(data.join("without-secret.log")).expect("log");
     assert!(log.contains("GATEWAY_BACKEND_SECRET_GUARDED_PETS"), "the log names the variable: {log}");
+    assert!(log.contains("GUARDED_PETS and no variable"), "and the file it looked for: {log}");
     assert!(!log.contains("s3cret"));
+
+    // The operator gives the secret, then rotates it: the running gateway sends each, and its
+    // heartbeat stops naming the secret as missing.
+    let authorization = |answer: Value| answer["authorization"].as_str().unwrap_or_default().to_string();
+    for (value, expected) in [("n3w\n", "Basic Z2F0ZXdheTpuM3c="), ("r0tated", "Basic Z2F0ZXdheTpyMHRhdGVk")] {
+        std::fs::write(secrets_dir.join("GUARDED_PETS"), value).expect("write the secret");
+        let waiting = Instant::now();
+        loop {
+            let answer = http.get(format!("{without}/guarded/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+            let body: Value = answer.json().await.unwrap_or_default();
+            if authorization(body.clone()) == expected {
+                break;
+            }
+            assert!(waiting.elapsed() < Duration::from_secs(10), "{value}: {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let waiting = Instant::now();
+    loop {
+        let instances = rest.call(publisher, reqwest::Method::GET, "/gateway-groups/guarded/instances", None).await;
+        if lacking(&instances).1 == Some(json!([])) {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "{instances}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = std::fs::read_to_string(data.join("without-secret.log")).expect("log");
+    assert!(!log.contains("n3w") && !log.contains("r0tated"), "a secret's value is never logged");
 }
 
 /// An identity provider for a backend: grants the client `gateway` with the secret `c1ient`

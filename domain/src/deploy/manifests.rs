@@ -5,7 +5,7 @@
 
 use crate::openapi::emit::to_text;
 use crate::{DomainError, Result};
-use gatehouse_contract::{BackendAuth, Bundle, BundleApi, GatewayGroup, GroupMode, RegionOverlay, SourceFormat};
+use gatehouse_contract::{Bundle, BundleApi, GatewayGroup, GroupMode, RegionOverlay, SourceFormat};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
@@ -13,8 +13,8 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapKeySelector, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service,
-    ServicePort, ServiceSpec, Volume, VolumeMount,
+    EnvVarSource, HTTPGetAction, KeyToPath, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector,
+    SecretVolumeSource, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -33,6 +33,7 @@ const SIDECAR_GATEWAY_PORT: i32 = 8090;
 const ADMIN_PORT: i32 = 9090;
 const BUNDLE_DIR: &str = "/etc/gatehouse";
 const STATE_DIR: &str = "/var/lib/gatehouse-gateway";
+const BACKEND_SECRETS_DIR: &str = "/var/run/gatehouse/backend-secrets";
 
 /// A DNS-1123 label from free text: lower-case letters, digits and `-`, at most 63.
 pub fn k8s_name(text: &str) -> String {
@@ -101,6 +102,30 @@ fn secrets_of<'a>(apis: impl IntoIterator<Item = &'a BundleApi>) -> BTreeSet<&'a
     apis.into_iter().filter_map(|api| api.endpoints.backend_auth.secret()).collect()
 }
 
+/// The group's backend secrets a gateway uses, as a volume of files (a file per secret) rather
+/// than environment variables: the kubelet rewrites the files when an operator changes the
+/// Secret, and the gateway reads them again, so a rotated secret needs no restart. Optional,
+/// like each key in it: a missing one leaves its file out, and the gateway answers that API 503
+/// (saying which secret is missing in its log) while serving the rest of the group. Only the
+/// keys the gateway's own APIs name are mounted.
+fn backend_secrets_volume(group: &str, secrets: &BTreeSet<&str>) -> Option<Volume> {
+    (!secrets.is_empty()).then(|| Volume {
+        name: "backend-secrets".into(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(backend_secrets(group)),
+            optional: Some(true),
+            items: Some(
+                secrets
+                    .iter()
+                    .map(|secret| KeyToPath { key: secret.to_string(), path: secret.to_string(), mode: None })
+                    .collect(),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
 /// An environment variable from a key of a Secret the operator may not have created (then the
 /// variable is unset).
 fn optional_secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
@@ -163,11 +188,18 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
     if let Some(backend) = &serves.backend {
         env.push(plain_env("GATEWAY_BACKEND", backend));
     }
-    // Optional: a missing key leaves its variable unset, and the gateway answers that API 503
-    // (saying which secret is missing in its log) while serving the rest of the group.
-    let secrets = backend_secrets(&group.name);
-    for secret in &serves.secrets {
-        env.push(optional_secret_env(&format!("{}{secret}", BackendAuth::VARIABLE_PREFIX), &secrets, secret));
+    let mut volume_mounts = vec![
+        VolumeMount { name: "bundle".into(), mount_path: BUNDLE_DIR.into(), read_only: Some(true), ..Default::default() },
+        VolumeMount { name: "state".into(), mount_path: STATE_DIR.into(), ..Default::default() },
+    ];
+    if !serves.secrets.is_empty() {
+        env.push(plain_env("GATEWAY_BACKEND_SECRETS_DIR", BACKEND_SECRETS_DIR));
+        volume_mounts.push(VolumeMount {
+            name: "backend-secrets".into(),
+            mount_path: BACKEND_SECRETS_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        });
     }
     Container {
         name: "gateway".into(),
@@ -203,15 +235,7 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
             limits: Some(BTreeMap::from([("memory".to_string(), Quantity("128Mi".into()))])),
             ..Default::default()
         }),
-        volume_mounts: Some(vec![
-            VolumeMount {
-                name: "bundle".into(),
-                mount_path: BUNDLE_DIR.into(),
-                read_only: Some(true),
-                ..Default::default()
-            },
-            VolumeMount { name: "state".into(), mount_path: STATE_DIR.into(), ..Default::default() },
-        ]),
+        volume_mounts: Some(volume_mounts),
         ..Default::default()
     }
 }
@@ -232,6 +256,8 @@ fn sidecar_backend(production: Option<&str>) -> (i32, String) {
 struct Unit {
     name: String,
     containers: Vec<Container>,
+    /// Volumes beside the bundle and the state: the backend secrets its gateway uses.
+    volumes: Vec<Volume>,
     service_port: i32,
     bundle: Bundle,
 }
@@ -270,7 +296,10 @@ fn unit_files(group: &GatewayGroup, unit: &Unit, files: &mut BTreeMap<String, St
                             empty_dir: Some(EmptyDirVolumeSource::default()),
                             ..Default::default()
                         },
-                    ]),
+                    ]
+                    .into_iter()
+                    .chain(unit.volumes.iter().cloned())
+                    .collect()),
                     ..Default::default()
                 }),
             },
@@ -335,12 +364,10 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
             for api in &bundle.apis {
                 routes.push((api.context.clone(), name.clone()));
             }
+            let serves = Serves { api: None, backend: None, secrets: secrets_of(&bundle.apis) };
             units.push(Unit {
-                containers: vec![gateway_container(
-                    group,
-                    GATEWAY_PORT,
-                    Serves { api: None, backend: None, secrets: secrets_of(&bundle.apis) },
-                )],
+                volumes: backend_secrets_volume(&group.name, &serves.secrets).into_iter().collect(),
+                containers: vec![gateway_container(group, GATEWAY_PORT, serves)],
                 service_port: GATEWAY_PORT,
                 bundle: bundle.clone(),
                 name,
@@ -351,12 +378,10 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                 let name = k8s_name(&format!("gw-{}-{}-{}", group.name, api.name, api.version));
                 routes.push((api.context.clone(), name.clone()));
                 let only = Bundle { apis: vec![api.clone()], ..bundle.clone() };
+                let serves = Serves { api: Some(&api.id), backend: None, secrets: secrets_of([api]) };
                 units.push(Unit {
-                    containers: vec![gateway_container(
-                        group,
-                        GATEWAY_PORT,
-                        Serves { api: Some(&api.id), backend: None, secrets: secrets_of([api]) },
-                    )],
+                    volumes: backend_secrets_volume(&group.name, &serves.secrets).into_iter().collect(),
+                    containers: vec![gateway_container(group, GATEWAY_PORT, serves)],
                     service_port: GATEWAY_PORT,
                     bundle: only,
                     name,
@@ -394,15 +419,10 @@ pub fn render(group: &GatewayGroup, bundle: &Bundle) -> Result<BTreeMap<String, 
                     }),
                     ..Default::default()
                 };
+                let serves = Serves { api: Some(&api.id), backend: Some(local_backend), secrets: secrets_of([api]) };
                 units.push(Unit {
-                    containers: vec![
-                        backend,
-                        gateway_container(
-                            group,
-                            SIDECAR_GATEWAY_PORT,
-                            Serves { api: Some(&api.id), backend: Some(local_backend), secrets: secrets_of([api]) },
-                        ),
-                    ],
+                    volumes: backend_secrets_volume(&group.name, &serves.secrets).into_iter().collect(),
+                    containers: vec![backend, gateway_container(group, SIDECAR_GATEWAY_PORT, serves)],
                     service_port: SIDECAR_GATEWAY_PORT,
                     bundle: Bundle { apis: vec![local], ..bundle.clone() },
                     name,

@@ -693,6 +693,7 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
     let for_load = group.clone();
     let group_for_list = group.clone();
     let group_for_tags = group.clone();
+    let group_for_secrets = group.clone();
     Effect::new(move |_| {
         load.dispatch(LoadGatewayInstances { group: for_load.clone() });
     });
@@ -724,7 +725,9 @@ fn GatewayStatus(group: String, reviewer: bool, apis: Vec<(String, String)>) -> 
                                             <p class="error" data-testid="missing-secrets">
                                                 "Missing backend secrets: "
                                                 {i.missing_secrets.join(", ")}
-                                                ". Their APIs answer 503 until the gateway restarts with them set."
+                                                ". Their APIs answer 503 until they are given: in Kubernetes as keys of the Secret "
+                                                <code>{gatehouse_contract::backend_secrets(&group_for_secrets)}</code>
+                                                " (without a restart), on this machine as variables of "<code>"gatehouse serve"</code>" (restarted)."
                                             </p>
                                         })}
                                     </td>

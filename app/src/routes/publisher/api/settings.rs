@@ -304,8 +304,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 <p class="muted" hidden=move || auth_kind.get() == "none">
                     "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
                     <code data-testid="backend-auth-variable">{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, auth_secret.get().trim().to_ascii_uppercase())}</code>
-                    ". On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
-                    <code>{secrets_of_group}</code>" under the secret's name. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
+                    " (or from a file of the secret's name in its "<code>"GATEWAY_BACKEND_SECRETS_DIR"</code>"). On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
+                    <code>{secrets_of_group}</code>" under the secret's name, where a changed value reaches the running gateways within a minute or two. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
                 </p>
                 <div class="grid-2" data-testid="backend-headers">
                     <label>"Headers the backend gets (Name: value, one per line)" <textarea class="code" rows="2" placeholder="X-Tenant: acme" data-testid="set-headers" on:input=move |ev| set_headers.set(event_target_value(&ev))>{set_headers.get_untracked()}</textarea></label>
