@@ -358,6 +358,20 @@ pub struct Bundle {
     /// APIs of the release that must not be served now: BLOCKED (refused, 503) or RETIRED (gone, 404).
     #[serde(default)]
     pub withdrawn: Vec<WithdrawnApi>,
+    /// When APIs' kept answers were last purged, for those purged within a day (no answer is
+    /// kept longer): a gateway drops the answers it kept before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purges: Vec<KeptAnswersPurge>,
+}
+
+/// An API's kept answers dropped on its creator's or a publisher's word, before they expire:
+/// after the backend's data changed under them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeptAnswersPurge {
+    pub api_id: String,
+    /// Unix ms.
+    pub purged_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

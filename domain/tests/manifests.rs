@@ -115,6 +115,7 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         audience: String::new(),
         revocations: vec![],
         withdrawn: vec![],
+        purges: vec![],
         api_keys: vec![],
     };
     let dir = std::env::temp_dir().join(format!("gatehouse-manifests-{}", uuid::Uuid::new_v4()));

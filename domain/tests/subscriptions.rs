@@ -356,6 +356,28 @@ async fn the_gateway_bundle_carries_access(db: Db) {
         "{:?}",
         bundle.revocations
     );
+
+    // A purge of kept answers goes out the same way, only its creator's or a reviewer's to make.
+    assert!(bundle.purges.is_empty());
+    let refused = apis::kept_answers::purge(&db, &ann, &api.id).await;
+    assert!(matches!(refused, Err(DomainError::Forbidden(_))), "{refused:?}");
+    let other_creator = user(&db, "other@example.com", Role::Creator).await;
+    let refused = apis::kept_answers::purge(&db, &other_creator, &api.id).await;
+    assert!(refused.is_err(), "not the owner's: {refused:?}");
+    let purged_at = apis::kept_answers::purge(&db, &creator, &api.id).await.expect("purge");
+    let (bundle, _, purged_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
+    let purges: Vec<(&str, i64)> = bundle.purges.iter().map(|p| (p.api_id.as_str(), p.purged_at)).collect();
+    assert_eq!(purges, [(api.id.as_str(), purged_at)]);
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let again = apis::kept_answers::purge(&db, &publisher, &api.id).await.expect("purge again");
+    assert!(again > purged_at);
+    let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
+    assert_ne!(etag, purged_etag, "each purge reaches the gateways");
+    assert_eq!(bundle.purges.len(), 1, "the latest purge of an API");
+    let logged = audit::list(&db, &AuditQuery { action: Some("api.kept_answers_purged".into()), ..Default::default() })
+        .await
+        .expect("audit");
+    assert_eq!(logged.items.len(), 2, "{:?}", logged.items);
 }
 
 const SCOPED: &str = r#"openapi: 3.0.3

@@ -263,6 +263,7 @@ mod tests {
             revocations,
             api_keys: vec![],
             withdrawn: vec![],
+            purges: vec![],
         })
         .expect("compile")
     }

@@ -963,6 +963,7 @@ mod tests {
             revocations: vec![],
             api_keys: vec![],
             withdrawn: vec![],
+            purges: vec![],
         }
     }
 

@@ -18,7 +18,7 @@ pub const LONG_POLL_SECS: u64 = 25;
 /// started with.
 pub fn install(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
     let mut installed = gateway.installed.lock().unwrap_or_else(|e| e.into_inner());
-    compile_and_swap(gateway, metrics, bytes, origin)?;
+    compile_and_swap(gateway, metrics, bytes, origin, Answers::KeepWhatMayBe)?;
     *installed = Some(bytes.into());
     Ok(())
 }
@@ -28,12 +28,32 @@ pub fn reinstall(gateway: &Gateway, metrics: &Metrics) -> Result<(), String> {
     // Held throughout, so that a bundle pulled meanwhile is not replaced by this older one.
     let installed = gateway.installed.lock().unwrap_or_else(|e| e.into_inner());
     match installed.as_deref() {
-        Some(bytes) => compile_and_swap(gateway, metrics, bytes, "the same bundle, for a changed backend secret"),
+        // Another credential may get other answers from the backend.
+        Some(bytes) => compile_and_swap(
+            gateway,
+            metrics,
+            bytes,
+            "the same bundle, for a changed backend secret",
+            Answers::Drop,
+        ),
         None => Ok(()),
     }
 }
 
-fn compile_and_swap(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: &str) -> Result<(), String> {
+/// What becomes of the answers the runtime being replaced keeps.
+enum Answers {
+    /// Kept where they cannot have changed ([`Runtime::keep_answers_of`]).
+    KeepWhatMayBe,
+    Drop,
+}
+
+fn compile_and_swap(
+    gateway: &Gateway,
+    metrics: &Metrics,
+    bytes: &[u8],
+    origin: &str,
+    answers: Answers,
+) -> Result<(), String> {
     let mut bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| format!("{origin}: not a bundle: {e}"))?;
     if let Some(only) = &gateway.api {
         bundle.apis.retain(|api| api.id == *only);
@@ -44,8 +64,11 @@ fn compile_and_swap(gateway: &Gateway, metrics: &Metrics, bytes: &[u8], origin: 
             api.endpoints.sandbox = vec![backend.clone()];
         }
     }
-    let runtime = Runtime::compile_with(bundle, |variable| gateway.secrets.read(variable))
+    let mut runtime = Runtime::compile_with(bundle, |variable| gateway.secrets.read(variable))
         .map_err(|e| format!("{origin}: {e}"))?;
+    if let (Answers::KeepWhatMayBe, Some(serving)) = (answers, gateway.runtime.load_full()) {
+        runtime.keep_answers_of(&serving);
+    }
     for api in &runtime.apis {
         if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
             let looked = gateway.secrets.explain(variable);

@@ -21,6 +21,7 @@ use gatehouse_contract::{
 // hold only what the bundle says.
 use hashbrown::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 /// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`.
@@ -75,8 +76,12 @@ pub struct Api {
     pub set_header_lines: Vec<u8>,
     /// Callers' headers not passed on, in lower case: those the API drops and those it sets.
     pub withheld_headers: Vec<String>,
-    /// GETs' answers kept, when the API keeps them; a new bundle starts empty.
-    pub cache: Option<ResponseCache>,
+    /// GETs' answers kept, when the API keeps them: taken over from the runtime served
+    /// before when the release is the same and no purge came between (see
+    /// [`Runtime::keep_answers_of`]), else empty.
+    pub cache: Option<Arc<ResponseCache>>,
+    /// When the API's kept answers were last purged, as the bundle says.
+    pub purged_at: Option<i64>,
 }
 
 /// The lines of the headers an API sets on backend calls, and the callers' headers it withholds
@@ -337,6 +342,7 @@ impl Runtime {
         let mut contexts = std::collections::HashSet::new();
         let withdrawn: HashMap<String, LifecycleState> =
             bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
+        let purges: HashMap<String, i64> = bundle.purges.into_iter().map(|p| (p.api_id, p.purged_at)).collect();
         for (i, mut spec) in bundle.apis.into_iter().enumerate() {
             if !spec.context.starts_with('/') {
                 return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
@@ -396,9 +402,11 @@ impl Runtime {
             };
             let schemas =
                 Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
-            let cache = spec.cache_seconds.and_then(ResponseCache::new);
+            let cache = spec.cache_seconds.and_then(ResponseCache::new).map(Arc::new);
+            let purged_at = purges.get(spec.id.as_str()).copied();
             apis.push(Api {
                 cache,
+                purged_at,
                 schemas,
                 ip_filter,
                 set_header_lines,
@@ -436,6 +444,29 @@ impl Runtime {
             tiers: bundle.tiers.into_iter().map(|t| (t.name, t.requests_per_minute)).collect(),
             secrets_read: read.into_inner().into_iter().collect(),
         })
+    }
+
+    /// Take over the answers `serving` keeps, for the APIs whose answers cannot have changed
+    /// since: the same release (so the same definition, backends and keeping), no purge
+    /// between. A bundle that differs in access alone — a new subscription, a revoked token —
+    /// then leaves them kept, while a new release or a purge starts the API's empty.
+    pub fn keep_answers_of(&mut self, serving: &Runtime) {
+        if serving.version != self.version {
+            return;
+        }
+        let kept: HashMap<&str, (&Arc<ResponseCache>, Option<i64>)> = serving
+            .apis
+            .iter()
+            .filter_map(|api| Some((api.spec.id.as_str(), (api.cache.as_ref()?, api.purged_at))))
+            .collect();
+        for api in &mut self.apis {
+            if let Some((cache, purged_at)) = kept.get(api.spec.id.as_str())
+                && api.cache.is_some()
+                && *purged_at == api.purged_at
+            {
+                api.cache = Some(Arc::clone(cache));
+            }
+        }
     }
 
     /// The backend credentials' variables whose value `secrets` gives now differs from the one
@@ -519,6 +550,7 @@ pub(crate) mod tests {
             revocations: vec![],
             api_keys: vec![],
             withdrawn: vec![],
+            purges: vec![],
         }
     }
 
@@ -605,6 +637,34 @@ pub(crate) mod tests {
         let rt = Runtime::compile_with(b, nothing_set).expect("compile");
         assert!(rt.missing_secrets().is_empty());
         assert!(rt.apis.iter().all(|api| api.backend_credential == BackendCredential::None));
+    }
+
+    #[test]
+    fn kept_answers_outlive_a_change_of_access_not_a_release_or_a_purge() {
+        let mut b = bundle();
+        b.apis[0].cache_seconds = Some(60);
+        let serving = Runtime::compile(b.clone()).expect("compile");
+        let cache = |rt: &Runtime| rt.apis.iter().find_map(|api| api.cache.clone()).expect("a cache");
+        let next = |change: &dyn Fn(&mut Bundle)| {
+            let mut next = b.clone();
+            change(&mut next);
+            let mut rt = Runtime::compile(next).expect("compile");
+            rt.keep_answers_of(&serving);
+            Arc::ptr_eq(&cache(&rt), &cache(&serving))
+        };
+        let revoked = |b: &mut Bundle| {
+            b.revocations.push(gatehouse_contract::Revocation { subject: "application:a".into(), revoked_at: 1 });
+        };
+        assert!(next(&revoked), "a revocation changes no answer");
+        assert!(!next(&|b: &mut Bundle| b.version = "1.0.1".into()), "a new release starts empty");
+        let purged = |b: &mut Bundle| {
+            b.purges.push(gatehouse_contract::KeptAnswersPurge { api_id: b.apis[0].id.clone(), purged_at: 5 });
+        };
+        assert!(!next(&purged), "a purge empties it");
+        let other_purged = |b: &mut Bundle| {
+            b.purges.push(gatehouse_contract::KeptAnswersPurge { api_id: b.apis[1].id.clone(), purged_at: 5 });
+        };
+        assert!(next(&other_purged), "another API's purge is that API's");
     }
 
     #[test]

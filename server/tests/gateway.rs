@@ -1530,6 +1530,64 @@ async fn answers_are_kept_and_served_again_without_the_backend() {
 
 /// An API that takes calls from some addresses only, behind a proxy the gateway trusts to name
 /// the caller: the caller's address decides, before its credential is looked at.
+/// Kept answers outlive a bundle that changes access alone (a new API key), and go when the
+/// API's creator purges them, with no release.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_answers_are_purged_on_the_creators_word() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, consumer, base, data, .. } = &plane;
+    let (backend_url, served) = counting_backend().await;
+    let credential = plane.group("purged").await;
+    let api = rest.import(creator, "/purged/v1", &definition("Purged Pets", &backend_url)).await;
+    rest.offer_with(creator, &api, "/purged/v1", "Gold", "purged", |policies| policies["cache_seconds"] = json!(600))
+        .await;
+    let (_gateway, gw, admin) = gateway(free_port(), data, base, &credential, "purged-gw", &[]).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Purged", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+    let served_now = || async {
+        let response = http.get(format!("{gw}/purged/v1/pets/1")).bearer_auth(&token).send().await.expect("call");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        (status, body["served"].as_u64())
+    };
+    let waiting = Instant::now();
+    while served_now().await.0 != 200 {
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(served_now().await.1, Some(1), "kept");
+
+    let reloads = bundle_reloads(&admin).await;
+    let keys = format!("/applications/{app}/api-keys");
+    rest.call(consumer, reqwest::Method::POST, &keys, Some(json!({ "key_type": "production" }))).await;
+    let waiting = Instant::now();
+    while bundle_reloads(&admin).await == reloads {
+        assert!(waiting.elapsed() < Duration::from_secs(5), "the new key's bundle never came");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(served_now().await.1, Some(1), "still kept: the answer does not depend on who may call");
+
+    let path = format!("/apis/{api}/kept-answers");
+    let refused = http.delete(format!("{base}/api/v1{path}")).bearer_auth(consumer).send().await.expect("send");
+    assert_eq!(refused.status(), 403, "a consumer cannot purge");
+    let purged = rest.call(creator, reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(purged["api_id"], api.as_str(), "{purged}");
+    let waiting = Instant::now();
+    loop {
+        match served_now().await.1 {
+            Some(2) => break,
+            other => assert_eq!(other, Some(1), "kept until the purge arrives"),
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "the purge never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(served_now().await.1, Some(2), "the fresh answer is kept in its turn");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     let _turn = ONE_AT_A_TIME.lock().await;

@@ -106,6 +106,14 @@ pub async fn transfer_ownership(
     Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner, all_versions.is_some()).await?)
 }
 
+/// When (Unix ms) the gateways were told to drop the API's kept answers.
+#[server]
+pub async fn purge_kept_answers(id: String) -> Result<i64, AppError> {
+    use super::ssr::{context, require};
+    let actor = require(gatehouse_contract::Permission::DesignApis).await?;
+    Ok(gatehouse_domain::apis::kept_answers::purge(&context()?.db, &actor, &id).await?)
+}
+
 #[server(input = Json)]
 pub async fn save_settings(id: String, settings: ApiSettings, edit_version: i64) -> Result<ApiDetail, AppError> {
     use super::ssr::{context, require};

@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod edit;
+pub mod kept_answers;
 pub mod lifecycle;
 mod ownership;
 pub mod project;

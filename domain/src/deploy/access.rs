@@ -1,7 +1,7 @@
 //! The bundle a gateway pulls: the group's release (committed to GitOps at deployment) plus the
 //! access part, which changes without a release and is computed on every pull — current tiers,
 //! the key manager's public keys, API keys (as hashes) with what they may call, revocations,
-//! and the APIs that were blocked or retired since.
+//! the APIs that were blocked or retired since, and the last day's purges of kept answers.
 
 use super::bundle;
 use crate::store::now_ms;
@@ -37,6 +37,7 @@ pub async fn gateway_bundle(db: &Db, group: &str, issuer: &str) -> Result<(Bundl
     b.revocations = subscriptions::revocations(db).await?;
     b.api_keys = api_keys(db, group, &live).await?;
     b.withdrawn = withdrawn(db, &live).await?;
+    b.purges = crate::apis::kept_answers::recent(db, &live).await?;
     let (bytes, sha) = bundle::encode(&b);
     Ok((b, bytes, sha))
 }

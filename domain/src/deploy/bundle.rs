@@ -172,6 +172,7 @@ pub fn render(group: &str, version: &str, entries: &[LiveEntry], tiers: &[gateho
         revocations: vec![],
         api_keys: vec![],
         withdrawn: vec![],
+        purges: vec![],
     }
 }
 

@@ -144,6 +144,16 @@ pub enum ApiCommand {
         #[arg(long)]
         confirm: bool,
     },
+    /// Have the gateways drop the answers they keep for a live API (`policies.cache_seconds`)
+    /// now rather than when they expire — after its backend's data changed; no release needed.
+    PurgeKeptAnswers {
+        /// The API's name.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// The API's version.
+        #[arg(long, short = 'v')]
+        version: String,
+    },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
         /// The API's name.
@@ -316,6 +326,11 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
             let api = remote.find(&name, &version).await?;
             remote.delete(&format!("/apis/{}", api.id)).await?;
             println!("deleted {name} {version}");
+        }
+        ApiCommand::PurgeKeptAnswers { name, version } => {
+            let api = remote.find(&name, &version).await?;
+            remote.delete(&format!("/apis/{}/kept-answers", api.id)).await?;
+            println!("purged: the gateways drop the answers they keep for {name} {version} within a second or two");
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;

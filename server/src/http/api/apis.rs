@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_contract::{
     ApiDetail, ApiDiff, ApiQuery, ApiSettings, ApiSource, ApiSummary, Diagnostic, DocPage, ImportOutcome,
-    LifecycleRequest, LifecycleState, OperationEdit, Page, Permission, RevisionSummary, Snapshot,
+    KeptAnswersPurge, LifecycleRequest, LifecycleState, OperationEdit, Page, Permission, RevisionSummary, Snapshot,
 };
 use gatehouse_domain::DomainError;
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -220,6 +220,21 @@ pub async fn transfer_ownership(
 ) -> ApiResult<Json<ApiDetail>> {
     let actor = caller.require(Permission::DesignApis)?;
     Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner, body.all_versions).await?))
+}
+
+/// Purge the API's kept answers: its gateways drop the GET answers they keep for it (see
+/// `policies.cache_seconds`) within a second or two, with no release, and ask its backend
+/// again (its owner or a publisher may).
+#[utoipa::path(delete, path = "/apis/{id}/kept-answers", tag = "apis", params(("id" = String, Path)),
+    responses((status = 200, body = KeptAnswersPurge), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn purge_kept_answers(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<KeptAnswersPurge>> {
+    let actor = caller.require(Permission::DesignApis)?;
+    let purged_at = apis::kept_answers::purge(&state.db, actor, &id).await?;
+    Ok(Json(KeptAnswersPurge { api_id: id, purged_at }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -116,6 +116,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apis::get_definition, apis::save_definition))
         .routes(routes!(apis::save_settings))
         .routes(routes!(apis::transfer_ownership))
+        .routes(routes!(apis::purge_kept_answers))
         .routes(routes!(apis::edit_operation))
         .routes(routes!(apis::convert_definition))
         .routes(routes!(apis::new_version))

@@ -3,7 +3,7 @@
 //! (security, OAuth2 scopes, per-operation security and scopes, tiers, calls from web pages).
 
 use super::Reload;
-use crate::functions::apis::{SaveSettings, TransferOwnership};
+use crate::functions::apis::{PurgeKeptAnswers, SaveSettings, TransferOwnership};
 use gatehouse_contract::{
     ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, HeaderLine, IpFilter, OperationScopes,
     OperationSecurity, Policies, Routing, Scope, Visibility,
@@ -472,7 +472,34 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
             {editable.then(|| view! { <button type="submit" class="button">"Save settings"</button> })}
             {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         </form>
+        // Only where a live revision may keep answers: the working copy's setting goes live with it.
+        {(editable && api.live_revision.is_some() && api.policies.cache_seconds > 0)
+            .then(|| view! { <KeptAnswers api_id=api.summary.id.clone()/> })}
         {editable.then(|| view! { <Ownership api_id=api.summary.id.clone() owner=api.summary.owner.clone()/> })}
+    }
+}
+
+/// Purge the answers the gateways keep for the API, after its backend's data changed under them.
+#[component]
+fn KeptAnswers(api_id: String) -> impl IntoView {
+    let purge = ServerAction::<PurgeKeptAnswers>::new();
+    view! {
+        <section class="panel" data-testid="kept-answers">
+            <h2>"Kept answers"</h2>
+            <p class="muted">"When the backend's data has changed, have the gateways drop the answers they keep for this API now, not when they expire: the next calls reach the backend again. No release is needed."</p>
+            <ActionForm action=purge attr:class="form inline-form">
+                <input type="hidden" name="id" value=api_id/>
+                <button type="submit" class="button secondary" data-testid="purge-kept-answers">"Purge kept answers"</button>
+            </ActionForm>
+            {move || purge.value().get().map(|purged| match purged {
+                Ok(at) => view! {
+                    <p class="notice" role="status" data-testid="kept-answers-purged">
+                        {format!("Purged at {}: the gateways drop what they kept within a second or two.", crate::time::format_utc(at))}
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            })}
+        </section>
     }
 }
 
