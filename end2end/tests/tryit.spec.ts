@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deployApi, deployHealthApi, hydrated, signUp, subscribeAndTry } from './helpers';
+import { creator, deployApi, deployHealthApi, hydrated, signIn, signUp, subscribeAndTry } from './helpers';
 
 test('a consumer calls an operation through the gateway from the try-it console', async ({ page, request }) => {
   const { api } = await deployHealthApi(request, test.info().project.use.baseURL as string, 'tryit-apis', '/health/v1', 'Health Check');
@@ -236,5 +236,57 @@ test('a call that does not fit the definition is answered by the gateway, saying
     await expect(notes.getByTestId('try-body')).not.toContainText('backend');
   } finally {
     echo.close();
+  }
+});
+
+// An API that keeps its answers: the console's second call is answered by the gateway alone,
+// and once the API's creator purges what it keeps, from its Settings page, by the backend again.
+test('a creator purges the answers the gateway keeps, and the next call reaches the backend', async ({ page, request, browser }) => {
+  let served = 0;
+  const backend = http.createServer((req, res) => {
+    served += 1;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ served }));
+  });
+  await new Promise<void>((ready) => backend.listen(0, '127.0.0.1', ready));
+  const port = (backend.address() as AddressInfo).port;
+  try {
+    const definition = `openapi: 3.0.3
+info:
+  title: Kept Notes
+  version: 1.0.0
+servers:
+  - url: http://127.0.0.1:${port}
+paths:
+  /notes:
+    get:
+      summary: List the notes
+      responses: {'200': {description: ok}}
+`;
+    const keep = (policies: { cache_seconds: number }) => { policies.cache_seconds = 600; };
+    const { api } = await deployApi(request, 'tryit-kept', '/kept-notes/v1', definition, keep);
+    await signUp(page, 'kept');
+    const notes = await subscribeAndTry(page, api.id, 'Kept reader');
+    const servedNow = async () => JSON.parse((await notes.getByTestId('try-body').textContent()) ?? '{}').served;
+    const first = await servedNow();
+    await notes.getByTestId('try-send').click();
+    await expect(notes.getByTestId('try-result')).toContainText('x-cache');
+    expect(await servedNow()).toBe(first);
+    expect(served).toBe(first);
+
+    const creatorPage = await (await browser.newContext()).newPage();
+    await signIn(creatorPage, creator.email, creator.password);
+    await creatorPage.goto(`/publisher/apis/${api.id}?tab=settings`);
+    await hydrated(creatorPage);
+    await creatorPage.getByTestId('purge-kept-answers').click();
+    await expect(creatorPage.getByTestId('kept-answers-purged')).toContainText('Purged at');
+
+    await expect(async () => {
+      await notes.getByTestId('try-send').click();
+      await expect(notes.getByTestId('try-body')).toContainText(`"served": ${first + 1}`, { timeout: 1000 });
+    }).toPass({ timeout: 10_000 });
+    expect(served).toBe(first + 1);
+  } finally {
+    backend.close();
   }
 });

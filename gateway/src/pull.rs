@@ -29,13 +29,9 @@ pub fn reinstall(gateway: &Gateway, metrics: &Metrics) -> Result<(), String> {
     let installed = gateway.installed.lock().unwrap_or_else(|e| e.into_inner());
     match installed.as_deref() {
         // Another credential may get other answers from the backend.
-        Some(bytes) => compile_and_swap(
-            gateway,
-            metrics,
-            bytes,
-            "the same bundle, for a changed backend secret",
-            Answers::Drop,
-        ),
+        Some(bytes) => {
+            compile_and_swap(gateway, metrics, bytes, "the same bundle, for a changed backend secret", Answers::Drop)
+        }
         None => Ok(()),
     }
 }
@@ -71,7 +67,11 @@ fn compile_and_swap(
     }
     for api in &runtime.apis {
         if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
-            let looked = gateway.secrets.explain(variable);
+            // Where it was looked for, when it was not found at all.
+            let looked = match gateway.secrets.read(variable) {
+                None => gateway.secrets.explain(variable),
+                Some(_) => String::new(),
+            };
             tracing::error!(
                 api = %api.spec.name, version = %api.spec.version, variable, reason, looked,
                 "no credential for the backend: the API's calls are answered 503 until the secret is given"

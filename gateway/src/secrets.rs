@@ -48,7 +48,7 @@ impl SecretSource {
         }
     }
 
-    /// Why `variable` has no usable value, for the log: where it was looked for.
+    /// Why `variable` has no value, for the log: where it was looked for.
     pub fn explain(&self, variable: &str) -> String {
         match (self.file(variable), &self.dir) {
             (Some(Err(e)), _) => e,

@@ -1309,7 +1309,8 @@ async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without
         std::fs::write(secrets_dir.join("GUARDED_PETS"), value).expect("write the secret");
         let waiting = Instant::now();
         loop {
-            let answer = http.get(format!("{without}/guarded/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+            let answer =
+                http.get(format!("{without}/guarded/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
             let body: Value = answer.json().await.unwrap_or_default();
             if authorization(body.clone()) == expected {
                 break;

@@ -35,12 +35,11 @@ pub async fn purge(db: &Db, actor: &Actor, api_id: &str) -> Result<i64> {
 
 /// The purges of the last day of the APIs a bundle serves.
 pub(crate) async fn recent(db: &Db, live: &BTreeSet<String>) -> Result<Vec<KeptAnswersPurge>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT api_id, purged_at FROM kept_answers_purges WHERE purged_at > $1 ORDER BY api_id",
-    )
-    .bind(now_ms() - PURGES_MATTER_MS)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT api_id, purged_at FROM kept_answers_purges WHERE purged_at > $1 ORDER BY api_id")
+            .bind(now_ms() - PURGES_MATTER_MS)
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .into_iter()
         .filter(|(api_id, _)| live.contains(api_id))

@@ -189,7 +189,12 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
         env.push(plain_env("GATEWAY_BACKEND", backend));
     }
     let mut volume_mounts = vec![
-        VolumeMount { name: "bundle".into(), mount_path: BUNDLE_DIR.into(), read_only: Some(true), ..Default::default() },
+        VolumeMount {
+            name: "bundle".into(),
+            mount_path: BUNDLE_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        },
         VolumeMount { name: "state".into(), mount_path: STATE_DIR.into(), ..Default::default() },
     ];
     if !serves.secrets.is_empty() {
@@ -285,21 +290,26 @@ fn unit_files(group: &GatewayGroup, unit: &Unit, files: &mut BTreeMap<String, St
                 }),
                 spec: Some(PodSpec {
                     containers: unit.containers.clone(),
-                    volumes: Some(vec![
-                        Volume {
-                            name: "bundle".into(),
-                            config_map: Some(ConfigMapVolumeSource { name: config_name.clone(), ..Default::default() }),
-                            ..Default::default()
-                        },
-                        Volume {
-                            name: "state".into(),
-                            empty_dir: Some(EmptyDirVolumeSource::default()),
-                            ..Default::default()
-                        },
-                    ]
-                    .into_iter()
-                    .chain(unit.volumes.iter().cloned())
-                    .collect()),
+                    volumes: Some(
+                        vec![
+                            Volume {
+                                name: "bundle".into(),
+                                config_map: Some(ConfigMapVolumeSource {
+                                    name: config_name.clone(),
+                                    ..Default::default()
+                                }),
+                                ..Default::default()
+                            },
+                            Volume {
+                                name: "state".into(),
+                                empty_dir: Some(EmptyDirVolumeSource::default()),
+                                ..Default::default()
+                            },
+                        ]
+                        .into_iter()
+                        .chain(unit.volumes.iter().cloned())
+                        .collect(),
+                    ),
                     ..Default::default()
                 }),
             },
