@@ -156,11 +156,15 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
                 let from = from.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
                 assert_eq!(from, Some((secret, key, Some(true))), "{mode:?} {name}: {variable}");
             }
-            // And the proxies in front of it, from a ConfigMap an operator may create.
-            let proxies =
-                env("GATEWAY_TRUSTED_PROXIES").value_from.as_ref().and_then(|v| v.config_map_key_ref.as_ref());
-            let proxies = proxies.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
-            assert_eq!(proxies, Some(("gw-food-apis-network", "trusted-proxies", Some(true))), "{mode:?} {name}");
+            // And the proxies in front of it, and the header they write, from a ConfigMap an
+            // operator may create.
+            for (variable, key) in
+                [("GATEWAY_TRUSTED_PROXIES", "trusted-proxies"), ("GATEWAY_FORWARDED_HEADER", "forwarded-header")]
+            {
+                let from = env(variable).value_from.as_ref().and_then(|v| v.config_map_key_ref.as_ref());
+                let from = from.map(|r| (r.name.as_str(), r.key.as_str(), r.optional));
+                assert_eq!(from, Some(("gw-food-apis-network", key, Some(true))), "{mode:?} {name}: {variable}");
+            }
             // Its state (the last bundle pulled, spooled events) outlives a container restart.
             let state = env("GATEWAY_STATE_DIR").value.clone().expect("a state directory");
             let mounted = gateway.volume_mounts.iter().flatten().any(|m| m.mount_path == state && m.name == "state");

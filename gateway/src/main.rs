@@ -88,6 +88,10 @@ struct Args {
     /// address.
     #[arg(long, env = "GATEWAY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
     trusted_proxies: Vec<IpRange>,
+    /// The header the trusted proxies name callers in: `x-forwarded-for`, or RFC 7239's
+    /// `forwarded`. Only that one is read.
+    #[arg(long, env = "GATEWAY_FORWARDED_HEADER", value_enum, default_value_t = proxy::ForwardedHeader::XForwardedFor)]
+    forwarded_header: proxy::ForwardedHeader,
     /// A directory with a file per backend credential's secret, named as the bundle names it
     /// (a Kubernetes Secret mounted as a volume): read before `GATEWAY_BACKEND_SECRET_<NAME>`,
     /// and again every two seconds, so a changed secret is used without a restart.
@@ -242,6 +246,7 @@ async fn run(args: Args, started: Instant) -> Result<(), String> {
         api: args.api.clone(),
         backend: args.backend.clone(),
         trusted_proxies: args.trusted_proxies.clone(),
+        forwarded_header: args.forwarded_header,
         secrets: secrets::SecretSource { dir: args.backend_secrets_dir.clone() },
         installed: Default::default(),
     });

@@ -46,8 +46,11 @@ pub struct Gateway {
     /// Where every API's calls go whatever the bundle's endpoints say: the backend container
     /// beside a sidecar gateway, on localhost.
     pub backend: Option<String>,
-    /// The proxies in front of the gateway, whose `X-Forwarded-For` names the caller.
+    /// The proxies in front of the gateway, whose `X-Forwarded-For` (or `Forwarded`) names
+    /// the caller.
     pub trusted_proxies: Vec<IpRange>,
+    /// Which of the two they write.
+    pub forwarded_header: ForwardedHeader,
     /// Where backend credentials' secrets are read from.
     pub secrets: SecretSource,
     /// The bundle being served, as it came: compiled again when a backend secret changes.
@@ -301,7 +304,7 @@ impl Gateway {
             None => {}
         }
         if let Some(filter) = &api.ip_filter {
-            let caller = caller_address(request, &self.trusted_proxies);
+            let caller = caller_address(request, &self.trusted_proxies, self.forwarded_header);
             if !filter.admits(caller) {
                 trace.error = Some(ErrorType::AddressDenied);
                 return json_error(
@@ -873,10 +876,39 @@ fn write_head(
     out.extend_from_slice(b"\r\n");
 }
 
+/// The header the trusted proxies name callers in. Only theirs is read: a caller may send
+/// the other, and a proxy that does not write it passes it on as the caller wrote it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: caller, proxy` (nginx and most ingress controllers and load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239's `Forwarded: for=caller;proto=https, for=proxy` (Envoy, HAProxy's `option
+    /// forwarded`, Traefik).
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    fn name(self) -> &'static [u8] {
+        match self {
+            ForwardedHeader::XForwardedFor => b"x-forwarded-for",
+            ForwardedHeader::Forwarded => b"forwarded",
+        }
+    }
+
+    /// The address one hop (one comma-separated part of the header) names.
+    fn address(self, hop: &str) -> Option<IpAddr> {
+        match self {
+            ForwardedHeader::XForwardedFor => hop.trim().parse().ok(),
+            ForwardedHeader::Forwarded => forwarded_for(hop),
+        }
+    }
+}
+
 /// The caller's address: the connection's, or, when that is a trusted proxy's, the last
-/// address in `X-Forwarded-For` that is not a trusted proxy's (the ones before it are
+/// address the proxies' header names that is not a trusted proxy's (the ones before it are
 /// whatever the caller chose to send).
-fn caller_address(request: &Request, trusted_proxies: &[IpRange]) -> IpAddr {
+fn caller_address(request: &Request, trusted_proxies: &[IpRange], header: ForwardedHeader) -> IpAddr {
     let trusted = |address: IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
     let mut caller = request.remote.ip().to_canonical();
     if !trusted(caller) {
@@ -884,13 +916,13 @@ fn caller_address(request: &Request, trusted_proxies: &[IpRange]) -> IpAddr {
     }
     let hops: Vec<&[u8]> = request
         .headers()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(b"x-forwarded-for"))
+        .filter(|(name, _)| name.eq_ignore_ascii_case(header.name()))
         .flat_map(|(_, value)| value.split(|b| *b == b','))
         .collect();
     for hop in hops.into_iter().rev() {
-        match std::str::from_utf8(hop).ok().and_then(|h| h.trim().parse::<IpAddr>().ok()) {
+        match std::str::from_utf8(hop).ok().and_then(|hop| header.address(hop)) {
             Some(address) => caller = address.to_canonical(),
-            // Not an address: the last one read stands.
+            // Not an address (`unknown`, an obfuscated name): the last one read stands.
             None => break,
         }
         if !trusted(caller) {
@@ -898,6 +930,19 @@ fn caller_address(request: &Request, trusted_proxies: &[IpRange]) -> IpAddr {
         }
     }
     caller
+}
+
+/// The address in the `for` parameter of one element of a `Forwarded` header (RFC 7239 §4,
+/// §6): `for=192.0.2.60`, `for="192.0.2.60:4711"`, `for="[2001:db8::17]:4711"`.
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    let node = element.split(';').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("for").then(|| value.trim().trim_matches('"'))
+    })?;
+    match node.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?.parse().ok(),
+        None => node.split(':').next()?.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4),
+    }
 }
 
 /// The header the gateway sends a backend to prove itself: its name, in lower case, and its
@@ -988,15 +1033,20 @@ mod tests {
     #[test]
     fn callers_are_known_by_address_through_trusted_proxies_and_filtered() {
         let proxies: Vec<IpRange> = ["10.0.0.0/8", "fd00::/8"].iter().map(|r| r.parse().expect("range")).collect();
-        let from = |remote: &str, forwarded: &[&str]| {
+        let through = |header: ForwardedHeader, remote: &str, lines: &[&str]| {
+            let name = match header {
+                ForwardedHeader::XForwardedFor => "X-Forwarded-For",
+                ForwardedHeader::Forwarded => "Forwarded",
+            };
             let mut head = String::from("GET /pets/v1/pets HTTP/1.1\r\nHost: gw\r\n");
-            for line in forwarded {
-                head.push_str(&format!("X-Forwarded-For: {line}\r\n"));
+            for line in lines {
+                head.push_str(&format!("{name}: {line}\r\n"));
             }
             head.push_str("\r\n");
             let request = crate::http1::request_for_test(head.as_bytes(), remote.parse().expect("address"));
-            caller_address(&request, &proxies).to_string()
+            caller_address(&request, &proxies, header).to_string()
         };
+        let from = |remote: &str, lines: &[&str]| through(ForwardedHeader::XForwardedFor, remote, lines);
         let cases = [
             // Straight from the caller: what it says of itself counts for nothing.
             ("203.0.113.9:5000", &["198.51.100.1"][..], "203.0.113.9"),
@@ -1013,6 +1063,33 @@ mod tests {
         for (remote, forwarded, caller) in cases {
             assert_eq!(from(remote, forwarded), caller, "{remote} {forwarded:?}");
         }
+        // Behind proxies that write RFC 7239's header, it alone is read.
+        let forwarded = |remote: &str, lines: &[&str]| through(ForwardedHeader::Forwarded, remote, lines);
+        let cases = [
+            ("10.1.2.3:5000", &["for=198.51.100.1, for=203.0.113.9;proto=https"][..], "203.0.113.9"),
+            (
+                "10.1.2.3:5000",
+                &["for=198.51.100.1", "For=\"203.0.113.9:4711\";by=10.1.2.3, for=10.9.9.9"][..],
+                "203.0.113.9",
+            ),
+            ("10.1.2.3:5000", &["proto=https;for=\"[2001:db8::7]:4711\""][..], "2001:db8::7"),
+            ("203.0.113.9:5000", &["for=198.51.100.1"][..], "203.0.113.9"),
+            ("10.1.2.3:5000", &["for=unknown, for=10.4.4.4"][..], "10.4.4.4"),
+            ("10.1.2.3:5000", &["for=_hidden"][..], "10.1.2.3"),
+            ("10.1.2.3:5000", &["proto=https"][..], "10.1.2.3"),
+        ];
+        for (remote, lines, caller) in cases {
+            assert_eq!(forwarded(remote, lines), caller, "{remote} {lines:?}");
+        }
+        // A caller's header of the other kind is not the proxies'.
+        assert_eq!(forwarded("10.1.2.3:5000", &[]), "10.1.2.3");
+        assert_eq!(from("10.1.2.3:5000", &[]), "10.1.2.3");
+        let mixed = crate::http1::request_for_test(
+            b"GET / HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 198.51.100.1\r\nForwarded: for=203.0.113.9\r\n\r\n",
+            "10.1.2.3:5000".parse().expect("address"),
+        );
+        assert_eq!(caller_address(&mixed, &proxies, ForwardedHeader::Forwarded).to_string(), "203.0.113.9");
+        assert_eq!(caller_address(&mixed, &proxies, ForwardedHeader::XForwardedFor).to_string(), "198.51.100.1");
 
         let filter = |allow: &[&str], deny: &[&str]| {
             let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();

@@ -231,6 +231,7 @@ mod tests {
             api: api.map(str::to_string),
             backend: backend.map(str::to_string),
             trusted_proxies: Vec::new(),
+            forwarded_header: Default::default(),
             secrets: Default::default(),
             installed: Default::default(),
         }

@@ -1604,6 +1604,9 @@ async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     // The test's calls come from 127.0.0.1: as from the ingress in front of the gateway.
     let proxies = [("GATEWAY_TRUSTED_PROXIES", "127.0.0.0/8,::1")];
     let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "office-gw", &proxies).await;
+    // And from a proxy that writes RFC 7239's `Forwarded`.
+    let rfc_proxies = [proxies[0], ("GATEWAY_FORWARDED_HEADER", "forwarded")];
+    let (_rfc_gateway, rfc_gw, _) = gateway(free_port(), data, base, &credential, "office-rfc", &rfc_proxies).await;
     rest.approve(creator, publisher, &api).await;
     let app = plane.application("Office", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
@@ -1638,16 +1641,28 @@ async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     let anonymous =
         http.get(format!("{gw}/office/v1/pets/1")).header("x-forwarded-for", "203.0.113.9").send().await.expect("call");
     assert_eq!(anonymous.status(), 403);
+    let rfc = |header: &str, value: &str| {
+        http.get(format!("{rfc_gw}/office/v1/pets/1")).bearer_auth(&token).header(header, value).send()
+    };
+    let waiting = Instant::now();
+    while rfc("forwarded", "for=203.0.113.9, for=\"198.51.100.7:4711\";proto=https").await.expect("call").status()
+        != 200
+    {
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served through the Forwarded proxy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let other_header = rfc("x-forwarded-for", "198.51.100.7").await.expect("call");
+    assert_eq!(other_header.status(), 403, "that proxy's caller names itself in X-Forwarded-For: not read");
 
     let waited = Instant::now();
     let denied = loop {
         let denied = raw_events(data).await.into_iter().filter(|e| e["error"] == "address_denied").count();
-        if denied >= 4 || waited.elapsed() > Duration::from_secs(10) {
+        if denied >= 5 || waited.elapsed() > Duration::from_secs(10) {
             break denied;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(denied, 4, "each refusal is an event");
+    assert_eq!(denied, 5, "each refusal is an event");
 }
 
 /// A definition whose operations say what their calls look like: a pet's id is an integer, a

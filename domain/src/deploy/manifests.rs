@@ -75,7 +75,8 @@ fn rate_limit_store_secret(group: &str) -> String {
 
 /// The ConfigMap whose `trusted-proxies` key, when an operator creates it, names the proxies in
 /// front of a group's gateways (the ingress controller's pods: `10.0.0.0/8`), so that APIs that
-/// filter callers by address see the caller's, from `X-Forwarded-For`, not the proxy's.
+/// filter callers by address see the caller's, from `X-Forwarded-For` (or, with the key
+/// `forwarded-header: forwarded`, from RFC 7239's `Forwarded`), not the proxy's.
 fn network_config(group: &str) -> String {
     format!("{}-network", k8s_name(&format!("gw-{group}")))
 }
@@ -178,6 +179,7 @@ fn gateway_container(group: &GatewayGroup, port: i32, serves: Serves<'_>) -> Con
         optional_secret_env("GATEHOUSE_SERVER", &management, "server"),
         optional_secret_env("GATEHOUSE_GATEWAY_TOKEN", &management, "token"),
         optional_config_env("GATEWAY_TRUSTED_PROXIES", &network_config(&group.name), "trusted-proxies"),
+        optional_config_env("GATEWAY_FORWARDED_HEADER", &network_config(&group.name), "forwarded-header"),
         // The last bundle pulled and the events spooled while the management plane is away
         // outlive a restart of the container.
         plain_env("GATEWAY_STATE_DIR", STATE_DIR),
