@@ -1045,6 +1045,10 @@ pub struct CredentialSummary {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Until when (Unix ms) an OAuth2 client's previous secret still works, after it was
+    /// regenerated with an overlap.
+    #[serde(default)]
+    pub previous_secret_until: Option<i64>,
 }
 
 /// OAuth2 client credentials, the only time the secret is shown.
@@ -1054,7 +1058,14 @@ pub struct NewClientSecret {
     pub client_id: String,
     pub client_secret: String,
     pub key_type: String,
+    /// Until when (Unix ms) the secret this one replaces still works; absent, it stopped now.
+    #[serde(default)]
+    pub previous_secret_until: Option<i64>,
 }
+
+/// The longest a regenerated client secret's predecessor keeps working: a week, time enough
+/// to roll the new one out; longer would make regenerating no answer to a leaked secret.
+pub const MAX_PREVIOUS_SECRET_SECONDS: u32 = 7 * 24 * 60 * 60;
 
 /// A new API key, the only time it is shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,9 @@ use crate::store::{new_id, now_ms};
 use crate::tokens::hash_secret;
 use crate::{Actor, Db, DomainError, Result, application_webhooks, audit, subscriptions};
 use base64::Engine;
-use gatehouse_contract::{Application, CredentialSummary, NewApiKey, NewClientSecret, Permission};
+use gatehouse_contract::{
+    Application, CredentialSummary, MAX_PREVIOUS_SECRET_SECONDS, NewApiKey, NewClientSecret, Permission,
+};
 use rand::RngCore;
 
 fn random(prefix: &str) -> String {
@@ -159,26 +161,39 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
 
 async fn credentials(db: &Db, application_id: &str) -> Result<Vec<CredentialSummary>> {
     Ok(sqlx::query_as(
-        "SELECT id, kind, key_type, client_id, prefix, created_at, expires_at, revoked_at FROM app_credentials \
-         WHERE application_id = $1 ORDER BY created_at, id",
+        "SELECT id, kind, key_type, client_id, prefix, created_at, expires_at, revoked_at, \
+         CASE WHEN previous_valid_until > $2 THEN previous_valid_until ELSE NULL END AS previous_secret_until \
+         FROM app_credentials WHERE application_id = $1 ORDER BY created_at, id",
     )
     .bind(application_id)
+    .bind(now_ms())
     .fetch_all(&db.pool)
     .await?)
 }
 
 /// OAuth2 client credentials for a key type. The first call creates the client; later calls
-/// regenerate its secret (the client id stays, the old secret stops working at once).
+/// regenerate its secret (the client id stays). The old secret stops working at once, or, with
+/// `keep_previous_seconds`, keeps working that long beside the new one (at most a week), so
+/// that the software using it can be moved to the new one without a failed call; a secret
+/// regenerated again in that time replaces the one kept.
 pub async fn client_secret(
     db: &Db,
     actor: &Actor,
     application_id: &str,
     key_type_text: &str,
+    keep_previous_seconds: u32,
 ) -> Result<NewClientSecret> {
     actor.require(Permission::UsePortal)?;
+    if keep_previous_seconds > MAX_PREVIOUS_SECRET_SECONDS {
+        return Err(DomainError::invalid(
+            "keep_previous_seconds",
+            format!("a previous secret keeps working for a week ({MAX_PREVIOUS_SECRET_SECONDS} s) at the most"),
+        ));
+    }
     let (name, ..) = owned(db, actor, application_id).await?;
     let key_type = key_type(key_type_text)?;
     let secret = random("ghs_");
+    let mut previous_secret_until = None;
     let existing: Option<(String, Option<String>)> = sqlx::query_as(
         "SELECT id, client_id FROM app_credentials WHERE application_id = $1 AND kind = 'oauth2' AND key_type = $2 AND revoked_at IS NULL",
     )
@@ -188,21 +203,32 @@ pub async fn client_secret(
     .await?;
     let client_id = match existing {
         Some((id, Some(client_id))) => {
-            sqlx::query("UPDATE app_credentials SET secret_hash = $1, prefix = $2, created_at = $3 WHERE id = $4")
-                .bind(hash_secret(&secret))
-                .bind(&secret[..10])
-                .bind(now_ms())
-                .bind(&id)
-                .execute(&db.pool)
-                .await?;
-            audit::record(
-                db,
-                &actor.email,
-                "credential.secret_regenerated",
-                &name,
-                &format!("{key_type} client {client_id}"),
-            )
+            let now = now_ms();
+            let until = now + i64::from(keep_previous_seconds) * 1000;
+            previous_secret_until = (keep_previous_seconds > 0).then_some(until);
+            // The hash moves over in the statement itself: a secret regenerated meanwhile by
+            // another request is the one kept, never a mix of the two.
+            let keep = if keep_previous_seconds > 0 { "secret_hash" } else { "''" };
+            let mut tx = db.begin().await?;
+            sqlx::query(&format!(
+                "UPDATE app_credentials SET previous_secret_hash = {keep}, previous_valid_until = $1, \
+                 secret_hash = $2, prefix = $3, created_at = $4 WHERE id = $5"
+            ))
+            .bind(if keep_previous_seconds > 0 { until } else { 0 })
+            .bind(hash_secret(&secret))
+            .bind(&secret[..10])
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
             .await?;
+            let detail = match previous_secret_until {
+                Some(_) => {
+                    format!("{key_type} client {client_id}; the previous secret works for {keep_previous_seconds} s")
+                }
+                None => format!("{key_type} client {client_id}"),
+            };
+            audit::record_in(&mut tx, &actor.email, "credential.secret_regenerated", &name, &detail).await?;
+            tx.commit().await?;
             client_id
         }
         _ => {
@@ -231,7 +257,7 @@ pub async fn client_secret(
             client_id
         }
     };
-    Ok(NewClientSecret { client_id, client_secret: secret, key_type: key_type.to_string() })
+    Ok(NewClientSecret { client_id, client_secret: secret, key_type: key_type.to_string(), previous_secret_until })
 }
 
 /// A new API key; `expires_at` (Unix ms) must be in the future when given.
@@ -300,16 +326,22 @@ pub async fn revoke(db: &Db, actor: &Actor, application_id: &str, credential_id:
 /// The application and key type behind an OAuth2 client id and secret (for the token
 /// endpoint), or `Unauthorized` with one message whatever was wrong.
 pub async fn verify_client(db: &Db, client_id: &str, secret: &str) -> Result<(String, String)> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT c.application_id, c.key_type, c.secret_hash FROM app_credentials c \
+    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT c.application_id, c.key_type, c.secret_hash, c.previous_secret_hash, c.previous_valid_until \
+         FROM app_credentials c \
          JOIN applications a ON a.id = c.application_id JOIN users u ON u.id = a.owner_id \
          WHERE c.client_id = $1 AND c.kind = 'oauth2' AND c.revoked_at IS NULL AND u.disabled_at = 0",
     )
     .bind(client_id)
     .fetch_optional(&db.pool)
     .await?;
+    let given = hash_secret(secret);
     match row {
-        Some((application_id, key_type, hash)) if hash == hash_secret(secret) => Ok((application_id, key_type)),
+        Some((application_id, key_type, current, previous, until))
+            if given == current || (given == previous && now_ms() < until) =>
+        {
+            Ok((application_id, key_type))
+        }
         _ => Err(DomainError::Unauthorized("invalid client credentials".into())),
     }
 }

@@ -86,7 +86,7 @@ async fn a_disabled_account_stops_working_everywhere_until_enabled(db: Db) {
     let ann = accounts::actor_by_id(&db, &ann_user.id).await.expect("load").expect("exists");
     let pat = tokens::create(&db, &ann, "ci").await.expect("token").token;
     let app = applications::create(&db, &ann, "Shop", "").await.expect("application");
-    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("secret");
+    let client = applications::client_secret(&db, &ann, &app.id, "production", 0).await.expect("secret");
     let throttle = SignInThrottle::default();
     let exchange = || keys::issue_token(&db, "http://gatehouse", &client.client_id, &client.client_secret, None);
 

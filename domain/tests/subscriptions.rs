@@ -173,7 +173,7 @@ async fn tiers_subscriptions_and_approval(db: Db) {
         .map(|d| (d.event, d.subject))
         .collect();
     assert_eq!(told, vec![("approval.requested".to_string(), queue[0].id.clone())], "only the request, once");
-    let secret = applications::client_secret(&db, &ann, &partner.id, "production").await.expect("client");
+    let secret = applications::client_secret(&db, &ann, &partner.id, "production", 0).await.expect("client");
     let before = keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None)
         .await
         .expect("token");
@@ -340,7 +340,7 @@ async fn the_gateway_bundle_carries_access(db: Db) {
     let (bundle, ..) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert!(bundle.withdrawn.is_empty());
     assert!(bundle.api_keys.is_empty(), "a revoked key leaves the bundle");
-    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
+    let client = applications::client_secret(&db, &ann, &app.id, "production", 0).await.expect("client");
     let oauth_id = applications::get(&db, &ann, &app.id)
         .await
         .expect("get")
@@ -444,7 +444,7 @@ async fn scopes_come_from_the_definition_and_bound_tokens(db: Db) {
     // Tokens: every scope of the subscribed APIs by default, or the ones asked for; a scope no
     // subscribed API defines is refused.
     let app = applications::create(&db, &ann, "Keeper", "").await.expect("app");
-    let client = applications::client_secret(&db, &ann, &app.id, "production").await.expect("client");
+    let client = applications::client_secret(&db, &ann, &app.id, "production", 0).await.expect("client");
     let token = |scope: Option<&'static str>| {
         let (db, client) = (db.clone(), client.clone());
         async move {
@@ -642,7 +642,7 @@ async fn a_subscription_changes_tier(db: Db) {
     )
     .await
     .expect("subscribe");
-    let secret = applications::client_secret(&db, &ann, &shop.id, "production").await.expect("client");
+    let secret = applications::client_secret(&db, &ann, &shop.id, "production", 0).await.expect("client");
     let token = || keys::issue_token(&db, "https://gatehouse.test", &secret.client_id, &secret.client_secret, None);
     let subject = format!("subscription:{}/{}", shop.id, api.id);
     let latest_revocation = || async {

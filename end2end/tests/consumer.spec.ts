@@ -31,4 +31,20 @@ test('a consumer gets client credentials and a token', async ({ page, request })
   expect(body.access_token.split('.')).toHaveLength(3);
   const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
   expect(claims.aud).toBe('gatehouse-gateways');
+
+  // Regenerated with an overlap: the old secret works beside the new one for an hour, so the
+  // software using it can be moved over without a failed call.
+  await card.getByTestId('keep-previous').selectOption('3600');
+  await card.getByTestId('generate-secret').click();
+  await expect(shown.getByTestId('previous-secret-until')).toContainText('The previous secret works too until');
+  const renewed = (await shown.getByTestId('client-secret').innerText()).trim();
+  expect(renewed).not.toBe(secret);
+  await expect(card.getByTestId('previous-secret-works')).toContainText('previous secret works until');
+  for (const works of [secret, renewed]) {
+    const answer = await request.post('/oauth2/token', {
+      form: { grant_type: 'client_credentials' },
+      headers: { Authorization: `Basic ${Buffer.from(`${clientId}:${works}`).toString('base64')}` },
+    });
+    expect(answer.status()).toBe(200);
+  }
 });

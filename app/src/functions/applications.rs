@@ -32,11 +32,17 @@ pub async fn delete_application(id: String) -> Result<(), AppError> {
     Ok(gatehouse_domain::applications::delete(&context()?.db, &actor, &id).await?)
 }
 
+/// `keep_previous_seconds`: how long a regenerated secret's predecessor keeps working.
 #[server]
-pub async fn generate_client_secret(id: String, key_type: String) -> Result<NewClientSecret, AppError> {
+pub async fn generate_client_secret(
+    id: String,
+    key_type: String,
+    keep_previous_seconds: u32,
+) -> Result<NewClientSecret, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::UsePortal).await?;
-    Ok(gatehouse_domain::applications::client_secret(&context()?.db, &actor, &id, &key_type).await?)
+    let db = &context()?.db;
+    Ok(gatehouse_domain::applications::client_secret(db, &actor, &id, &key_type, keep_previous_seconds).await?)
 }
 
 #[server]

@@ -95,6 +95,9 @@ pub fn ApplicationsPage() -> impl IntoView {
                     <p><strong>{format!("{} client credentials.", s.key_type)}</strong> " Copy the secret now: it will not be shown again."</p>
                     <p>"Client id " <code data-testid="client-id">{s.client_id.clone()}</code></p>
                     <code class="secret" data-testid="client-secret">{s.client_secret.clone()}</code>
+                    {s.previous_secret_until.map(|until| view! {
+                        <p data-testid="previous-secret-until">{format!("The previous secret works too until {}: move your software to the new one before then.", format_utc(until))}</p>
+                    })}
                     <p>"An access token (valid for an hour) from them:"</p>
                     <pre class="code" data-testid="token-command">{token_command(&s.client_id, &s.client_secret)}</pre>
                     <p class="muted">"The token holds every OAuth2 scope of the APIs the application subscribes to; add " <code>"-d 'scope=…'"</code> " (names separated by spaces) for fewer."</p>
@@ -134,6 +137,8 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
     let id = app.id.clone();
     let (secret_id, key_id, delete_id, rename_id) = (id.clone(), id.clone(), id.clone(), id.clone());
     let key_type = RwSignal::new("production".to_string());
+    let keep_previous = RwSignal::new(0u32);
+    let has_client = app.credentials.iter().any(|c| c.kind == "oauth2" && c.revoked_at.is_none());
     let active = app.credentials.iter().filter(|c| c.revoked_at.is_none()).count();
     let rename_value = app.name.clone();
     view! {
@@ -149,8 +154,22 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                         <option value="sandbox">"Sandbox"</option>
                     </select>
                 </label>
+                // Asked only where there is a secret to replace.
+                {has_client.then(|| view! {
+                    <label class="narrow-field">"The old secret"
+                        <select data-testid="keep-previous" on:change=move |ev| keep_previous.set(event_target_value(&ev).parse().unwrap_or(0))>
+                            <option value="0">"stops working now"</option>
+                            <option value="3600">"works for another hour"</option>
+                            <option value="86400">"works for another day"</option>
+                        </select>
+                    </label>
+                })}
                 <button class="button" data-testid="generate-secret" on:click=move |_| {
-                    actions.secret.dispatch(GenerateClientSecret { id: secret_id.clone(), key_type: key_type.get_untracked() });
+                    actions.secret.dispatch(GenerateClientSecret {
+                        id: secret_id.clone(),
+                        key_type: key_type.get_untracked(),
+                        keep_previous_seconds: keep_previous.get_untracked(),
+                    });
                 }>"Generate client secret"</button>
                 <button class="button secondary" on:click=move |_| {
                     actions.key.dispatch(CreateApiKey { id: key_id.clone(), key_type: key_type.get_untracked() });
@@ -170,7 +189,12 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                                 <td>{if c.kind == "oauth2" { "OAuth2 client" } else { "API key" }}</td>
                                 <td>{c.key_type.clone()}</td>
                                 <td><code>{c.client_id.clone().unwrap_or_else(|| format!("{}…", c.prefix))}</code></td>
-                                <td class="muted">{format_utc(c.created_at)}</td>
+                                <td class="muted">
+                                    {format_utc(c.created_at)}
+                                    {c.previous_secret_until.map(|until| view! {
+                                        <br/><span data-testid="previous-secret-works">{format!("previous secret works until {}", format_utc(until))}</span>
+                                    })}
+                                </td>
                                 <td>{(!revoked).then(|| view! {
                                     <button class="button small danger" on:click=move |_| {
                                         actions.revoke.dispatch(RevokeCredential { id: app_id.clone(), credential_id: cred_id.clone() });

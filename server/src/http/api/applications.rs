@@ -84,10 +84,14 @@ pub struct CredentialRequest {
     /// production (default) or sandbox.
     #[serde(default)]
     key_type: String,
+    /// When regenerating: how long the previous secret keeps working beside the new one, in
+    /// seconds (at most a week); 0, the default, stops it now.
+    #[serde(default)]
+    keep_previous_seconds: u32,
 }
 
-/// OAuth2 client credentials for a key type; calling again regenerates the secret. The
-/// secret is shown only in this answer.
+/// OAuth2 client credentials for a key type; calling again regenerates the secret, the old
+/// one working on for `keep_previous_seconds`. The secret is shown only in this answer.
 #[utoipa::path(post, path = "/applications/{id}/credentials", tag = "applications", params(("id" = String, Path)), request_body = CredentialRequest,
     responses((status = 200, body = NewClientSecret), (status = 404, body = ErrorBody)))]
 pub async fn client_secret(
@@ -97,7 +101,7 @@ pub async fn client_secret(
     Json(body): Json<CredentialRequest>,
 ) -> ApiResult<Json<NewClientSecret>> {
     let actor = caller.require(Permission::UsePortal)?;
-    Ok(Json(applications::client_secret(&state.db, actor, &id, &body.key_type).await?))
+    Ok(Json(applications::client_secret(&state.db, actor, &id, &body.key_type, body.keep_previous_seconds).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
