@@ -12,6 +12,7 @@ test('a consumer gets client credentials and a token', async ({ page, request })
   await page.getByRole('button', { name: 'Create application' }).click();
   const card = page.locator('[data-testid="application"][data-name="Online store"]');
   await expect(card).toBeVisible();
+  await expect(page.getByLabel('Name').first()).toHaveValue('');
   await card.getByTestId('generate-secret').click();
   const shown = page.getByTestId('new-client-secret');
   const clientId = (await shown.getByTestId('client-id').innerText()).trim();

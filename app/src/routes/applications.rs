@@ -74,6 +74,13 @@ pub fn ApplicationsPage() -> impl IntoView {
             set_timeout(move || poll.update(|n| *n += 1), Duration::from_millis(1500));
         }
     });
+    // A created application's name is cleared from the form, ready for the next one.
+    let new_application = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), new_application.get_untracked()) {
+            form.reset();
+        }
+    });
     view! {
         <Title text="Applications"/>
         <RequirePermission permission=Permission::UsePortal>
@@ -83,7 +90,7 @@ pub fn ApplicationsPage() -> impl IntoView {
             </section>
             <section class="panel">
                 <h2>"New application"</h2>
-                <ActionForm action=create attr:class="form inline-form">
+                <ActionForm action=create node_ref=new_application attr:class="form inline-form">
                     <label>"Name" <input type="text" name="name" required maxlength="80" placeholder="Online store"/></label>
                     <label>"Description" <input type="text" name="description"/></label>
                     <button type="submit" class="button">"Create application"</button>
@@ -156,7 +163,7 @@ fn ApplicationCard(app: Application, actions: Actions) -> impl IntoView {
                 </label>
                 // Asked only where there is a secret to replace.
                 {has_client.then(|| view! {
-                    <label class="narrow-field">"The old secret"
+                    <label class="keep-previous-field">"The old secret"
                         <select data-testid="keep-previous" on:change=move |ev| keep_previous.set(event_target_value(&ev).parse().unwrap_or(0))>
                             <option value="0">"stops working now"</option>
                             <option value="3600">"works for another hour"</option>
