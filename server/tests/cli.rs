@@ -777,6 +777,21 @@ fn a_consumer_points_an_applications_webhook_at_their_receiver_and_tests_it() {
     let (consumer, other) = (consumer_token("shop@example.com"), consumer_token("other@example.com"));
     let created = remote(&server, &consumer, &["application", "create", "--name", "Shop"]);
     assert!(created.starts_with("created application Shop ("), "{created}");
+    // Its client secret, from a deployment script: rotated with an hour's overlap.
+    let secret = |args: &[&str]| {
+        remote(&server, &consumer, &[&["application", "client-secret", "--app", "Shop"], args].concat())
+    };
+    let first = secret(&[]);
+    assert!(first.contains("Shop production client id: ghc_") && first.contains("(shown only now): ghs_"), "{first}");
+    assert!(!first.contains("previous secret"), "{first}");
+    let second = secret(&["--keep-previous", "3600"]);
+    assert!(second.contains("the previous secret works until 20"), "{second}");
+    let too_long = remote_fails(
+        &server,
+        &consumer,
+        &["application", "client-secret", "--app", "Shop", "--keep-previous", "999999"],
+    );
+    assert!(too_long.contains("keep_previous_seconds"), "{too_long}");
     fn hook<'a>(args: &[&'a str]) -> Vec<&'a str> {
         [&["application", "webhook", "--app", "Shop"], args].concat()
     }

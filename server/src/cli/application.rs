@@ -5,7 +5,7 @@ use super::audit::rfc3339;
 use super::table::Table;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{Application, ApplicationWebhook, NewWebhook, WebhookDelivery};
+use gatehouse_contract::{Application, ApplicationWebhook, NewClientSecret, NewWebhook, WebhookDelivery};
 
 #[derive(Subcommand, Debug)]
 pub enum ApplicationCommand {
@@ -17,6 +17,20 @@ pub enum ApplicationCommand {
         name: String,
         #[arg(long, default_value = "")]
         description: String,
+    },
+    /// The application's OAuth2 client for a key type: created the first time, its secret
+    /// regenerated after that. Prints the client id and the secret, shown only now.
+    ClientSecret {
+        /// The application, by name or id.
+        #[arg(long = "app")]
+        app: String,
+        /// production or sandbox.
+        #[arg(long, default_value = "production")]
+        key_type: String,
+        /// How long the secret it replaces keeps working beside it, in seconds (at most a
+        /// week), while the software using it moves over; 0 stops it now.
+        #[arg(long, default_value_t = 0)]
+        keep_previous: u32,
     },
     /// An application's webhook: set, show, test or remove it.
     Webhook {
@@ -60,6 +74,17 @@ pub async fn run(remote: &Remote, command: ApplicationCommand) -> Result<(), Rem
             let body = serde_json::json!({ "name": name, "description": description });
             let application: Application = remote.post("/applications", &body).await?;
             println!("created application {} ({})", application.name, application.id);
+        }
+        ApplicationCommand::ClientSecret { app, key_type, keep_previous } => {
+            let application = find(remote, &app).await?;
+            let body = serde_json::json!({ "key_type": key_type, "keep_previous_seconds": keep_previous });
+            let path = format!("/applications/{}/credentials", application.id);
+            let client: NewClientSecret = remote.post(&path, &body).await?;
+            println!("{} {} client id: {}", application.name, client.key_type, client.client_id);
+            println!("client secret (shown only now): {}", client.client_secret);
+            if let Some(until) = client.previous_secret_until {
+                println!("the previous secret works until {}", rfc3339(until));
+            }
         }
         ApplicationCommand::Webhook { app, command } => {
             let application = find(remote, &app).await?;
