@@ -183,6 +183,11 @@ pub struct Endpoints {
     pub drop_headers: Vec<String>,
 }
 
+/// An HTTP token (RFC 9110 §5.6.2): what a method or a header's name is made of.
+pub fn is_http_token(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// One header the gateway sends: `x-tenant: acme`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,16 +17,17 @@ impl IpRange {
     /// Whether `address` is in the range. An IPv4 address written as IPv6 (`::ffff:192.0.2.1`,
     /// as a dual-stack socket reports it) is the IPv4 address.
     pub fn contains(&self, address: IpAddr) -> bool {
-        match (self.network, address.to_canonical()) {
-            (IpAddr::V4(network), IpAddr::V4(address)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(network) & mask == u32::from(address) & mask
-            }
-            (IpAddr::V6(network), IpAddr::V6(address)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(network) & mask == u128::from(address) & mask
-            }
-            _ => false,
+        let address = address.to_canonical();
+        address.is_ipv4() == self.network.is_ipv4() && masked(address, self.prefix) == self.network
+    }
+}
+
+/// `address` with all but its first `prefix` bits cleared (`prefix` at most its length).
+fn masked(address: IpAddr, prefix: u8) -> IpAddr {
+    match address {
+        IpAddr::V4(a) => IpAddr::V4((u32::from(a) & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)).into()),
+        IpAddr::V6(a) => {
+            IpAddr::V6((u128::from(a) & u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)).into())
         }
     }
 }
@@ -49,15 +50,7 @@ impl FromStr for IpRange {
             Some(prefix) => prefix.parse::<u8>().ok().filter(|p| *p <= most).ok_or_else(wrong)?,
             None => most,
         };
-        let network = match address {
-            IpAddr::V4(a) => {
-                IpAddr::V4((u32::from(a) & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)).into())
-            }
-            IpAddr::V6(a) => {
-                IpAddr::V6((u128::from(a) & u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)).into())
-            }
-        };
-        Ok(IpRange { network, prefix })
+        Ok(IpRange { network: masked(address, prefix), prefix })
     }
 }
 

@@ -115,12 +115,14 @@ impl TokenSource {
     /// RFC 6749 §4.4: the client authenticates by HTTP Basic, its id and secret form-encoded
     /// first (§2.3.1).
     async fn fetch(&self) -> Result<Token, String> {
+        // A client of its own, not one kept: the caller may be on any worker's runtime, and a
+        // pooled connection is driven by the runtime that opened it. Once a token's life.
         let http = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build().map_err(|e| e.to_string())?;
         let mut form = vec![("grant_type", "client_credentials")];
         if !self.scope.is_empty() {
             form.push(("scope", &self.scope));
         }
-        let answer = http
+        let mut answer = http
             .post(&self.token_url)
             .basic_auth(form_encode(self.client_id.as_bytes()), Some(form_encode(self.client_secret.as_bytes())))
             .form(&form)
@@ -128,7 +130,14 @@ impl TokenSource {
             .await
             .map_err(|e| format!("the request failed: {e}"))?;
         let status = answer.status();
-        let body = answer.bytes().await.map_err(|e| format!("the answer could not be read: {e}"))?;
+        // Read no further than what is looked at.
+        let mut body = Vec::new();
+        while body.len() < MAX_ANSWER {
+            match answer.chunk().await.map_err(|e| format!("the answer could not be read: {e}"))? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
         let body = &body[..body.len().min(MAX_ANSWER)];
         if !status.is_success() {
             let said = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();

@@ -68,10 +68,7 @@ fn compile_and_swap(
     for api in &runtime.apis {
         if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
             // Where it was looked for, when it was not found at all.
-            let looked = match gateway.secrets.read(variable) {
-                None => gateway.secrets.explain(variable),
-                Some(_) => String::new(),
-            };
+            let looked = gateway.secrets.explain(variable).unwrap_or_default();
             tracing::error!(
                 api = %api.spec.name, version = %api.spec.version, variable, reason, looked,
                 "no credential for the backend: the API's calls are answered 503 until the secret is given"

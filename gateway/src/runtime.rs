@@ -15,7 +15,7 @@ use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
     AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState, MockResponse,
-    RequestShape,
+    RequestShape, is_http_token,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
@@ -88,8 +88,6 @@ pub struct Api {
 /// (those it drops and those it sets), checked as a header line must be: the server checks
 /// them when saved, a bundle edited by hand is checked here.
 fn backend_headers(endpoints: &Endpoints) -> Result<(Vec<u8>, Vec<String>), String> {
-    let is_name =
-        |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     let mut lines = Vec::new();
     let mut withheld: Vec<String> = endpoints.drop_headers.iter().map(|n| n.to_ascii_lowercase()).collect();
     for header in &endpoints.set_headers {
@@ -99,7 +97,7 @@ fn backend_headers(endpoints: &Endpoints) -> Result<(Vec<u8>, Vec<String>), Stri
         lines.extend_from_slice(format!("{}: {}\r\n", header.name, header.value).as_bytes());
         withheld.push(header.name.to_ascii_lowercase());
     }
-    if let Some(bad) = withheld.iter().find(|n| !is_name(n)) {
+    if let Some(bad) = withheld.iter().find(|n| !is_http_token(n)) {
         return Err(format!("`{bad}` is not a header name"));
     }
     Ok((lines, withheld))

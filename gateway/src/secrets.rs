@@ -48,12 +48,17 @@ impl SecretSource {
         }
     }
 
-    /// Why `variable` has no value, for the log: where it was looked for.
-    pub fn explain(&self, variable: &str) -> String {
+    /// Why `variable` has no value, for the log — where it was looked for; `None` when it has
+    /// one.
+    pub fn explain(&self, variable: &str) -> Option<String> {
         match (self.file(variable), &self.dir) {
-            (Some(Err(e)), _) => e,
-            (_, Some(dir)) => format!("no file {} and no variable {variable}", self.path(dir, variable).display()),
-            (_, None) => format!("no variable {variable} (and no GATEWAY_BACKEND_SECRETS_DIR)"),
+            (Some(Err(e)), _) => Some(e),
+            (Some(Ok(Some(_))), _) => None,
+            _ if std::env::var_os(variable).is_some() => None,
+            (_, Some(dir)) => {
+                Some(format!("no file {} and no variable {variable}", self.path(dir, variable).display()))
+            }
+            (_, None) => Some(format!("no variable {variable} (and no GATEWAY_BACKEND_SECRETS_DIR)")),
         }
     }
 
@@ -117,12 +122,15 @@ mod tests {
 
         std::fs::write(dir.join("BINARY"), [0xff, 0xfe]).expect("write");
         assert_eq!(source.read("GATEWAY_BACKEND_SECRET_BINARY"), None);
-        assert!(source.explain("GATEWAY_BACKEND_SECRET_BINARY").ends_with("BINARY is not UTF-8 text"));
-        assert!(source.explain("GATEWAY_BACKEND_SECRET_GONE").starts_with("no file "));
+        let explained = |source: &SecretSource, variable: &str| source.explain(variable).unwrap_or_default();
+        assert!(explained(&source, "GATEWAY_BACKEND_SECRET_BINARY").ends_with("BINARY is not UTF-8 text"));
+        assert!(explained(&source, "GATEWAY_BACKEND_SECRET_GONE").starts_with("no file "));
         assert_eq!(
-            SecretSource::default().explain("GATEWAY_BACKEND_SECRET_GONE"),
+            explained(&SecretSource::default(), "GATEWAY_BACKEND_SECRET_GONE"),
             "no variable GATEWAY_BACKEND_SECRET_GONE (and no GATEWAY_BACKEND_SECRETS_DIR)"
         );
+        assert_eq!(source.explain("GATEWAY_BACKEND_SECRET_PETS"), None, "it has a value");
+        assert_eq!(source.explain("PATH"), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

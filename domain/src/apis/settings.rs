@@ -9,7 +9,9 @@ use crate::error::is_unique_violation;
 use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::net::IpRange;
-use gatehouse_contract::{ApiDetail, ApiSettings, BackendAuth, Endpoints, HeaderLine, IpFilter, Permission, Snapshot};
+use gatehouse_contract::{
+    ApiDetail, ApiSettings, BackendAuth, Endpoints, HeaderLine, IpFilter, Permission, Snapshot, is_http_token,
+};
 use sqlx::{Any, AnyConnection, Transaction};
 
 fn check_url(field: &str, url: &str) -> Result<()> {
@@ -71,11 +73,6 @@ fn check_ip_filter(filter: &mut IpFilter) -> Result<()> {
     Ok(())
 }
 
-/// An HTTP token (RFC 9110 §5.6.2): what a method or a header's name is made of.
-fn is_token(v: &str) -> bool {
-    !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// Headers a backend credential may not travel in: the gateway sets these itself (framing,
 /// forwarding, the correlation id) or they belong to one connection only.
 const HEADERS_SET_BY_THE_GATEWAY: [&str; 15] = [
@@ -116,7 +113,7 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
         }
         BackendAuth::Header { name, .. } => {
             *name = name.trim().to_ascii_lowercase();
-            if !is_token(name) || name.len() > 100 {
+            if !is_http_token(name) || name.len() > 100 {
                 return Err(DomainError::invalid(format!("{field}.name"), format!("`{name}` is not a header name")));
             }
             if HEADERS_SET_BY_THE_GATEWAY.contains(&name.as_str()) {
@@ -139,8 +136,7 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
             // A form's field may hold several, as the grant's `scope` does: space-separated.
             let mut listed: Vec<String> = Vec::new();
             for scope in scopes.iter().flat_map(|s| s.split_whitespace()) {
-                // RFC 6749 §3.3: printable ASCII but the space, `"` and `\`.
-                if !scope.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') || scope.len() > 100 {
+                if !super::scopes::is_scope_name(scope) {
                     return Err(DomainError::invalid(
                         format!("{field}.scopes"),
                         format!("`{scope}` is not an OAuth2 scope"),
@@ -185,7 +181,7 @@ fn check_backend_headers(endpoints: &mut Endpoints) -> Result<()> {
     };
     let check_name = |field: &str, name: &str| -> Result<String> {
         let name = name.trim().to_ascii_lowercase();
-        if !is_token(&name) || name.len() > 100 {
+        if !is_http_token(&name) || name.len() > 100 {
             return Err(DomainError::invalid(field, format!("`{name}` is not a header name")));
         }
         if HEADERS_SET_BY_THE_GATEWAY.contains(&name.as_str()) || credential.as_deref() == Some(name.as_str()) {
@@ -271,10 +267,10 @@ fn check_cors(cors: &mut gatehouse_contract::Cors) -> Result<()> {
             ));
         }
     }
-    if let Some(method) = cors.allow_methods.iter().find(|m| !is_token(m)) {
+    if let Some(method) = cors.allow_methods.iter().find(|m| !is_http_token(m)) {
         return Err(DomainError::invalid("policies.cors.allow_methods", format!("`{method}` is not an HTTP method")));
     }
-    if let Some(header) = cors.allow_headers.iter().find(|h| !is_token(h)) {
+    if let Some(header) = cors.allow_headers.iter().find(|h| !is_http_token(h)) {
         return Err(DomainError::invalid("policies.cors.allow_headers", format!("`{header}` is not a header name")));
     }
     if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {

@@ -293,8 +293,8 @@ fn doc_changes(a: &[DocSource], b: &[DocSource]) -> Vec<String> {
     changes
 }
 
-/// A CORS policy in a reviewer's words.
-/// `sets x-tenant: acme; drops x-debug`, or `as the caller sent them`.
+/// The headers the gateway sets and drops in a reviewer's words: `sets x-tenant: acme; drops
+/// x-debug`, or `as the caller sent them`.
 fn header_words(endpoints: &gatehouse_contract::Endpoints) -> String {
     let mut words = Vec::new();
     if !endpoints.set_headers.is_empty() {
@@ -307,6 +307,7 @@ fn header_words(endpoints: &gatehouse_contract::Endpoints) -> String {
     if words.is_empty() { "as the caller sent them".into() } else { words.join("; ") }
 }
 
+/// A CORS policy in a reviewer's words.
 fn cors_words(cors: &gatehouse_contract::Cors) -> String {
     if !cors.enabled {
         return "off".into();
