@@ -181,6 +181,42 @@ pub struct Endpoints {
     /// Callers' headers the backend never gets (the callers' credentials never reach it anyway).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_headers: Vec<String>,
+    /// Whom the gateway trusts, and what it shows, on TLS to `https://` backends.
+    #[serde(default, skip_serializing_if = "BackendTls::is_default")]
+    pub backend_tls: BackendTls,
+}
+
+impl Endpoints {
+    /// The names of the secrets the gateway needs for this API's backend: the credential's and
+    /// the client certificate's.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.backend_auth.secret().into_iter().chain(self.backend_tls.client_certificate.as_deref())
+    }
+}
+
+/// TLS to an API's backends beyond the public Web PKI: a private certificate authority the
+/// backends' certificates come from, and a client certificate for backends that ask for one
+/// (mutual TLS). The certificate authority is public and travels in the bundle; the client
+/// certificate's private key is a secret, so it is named like a credential's secret and each
+/// gateway reads it from its own environment or secrets directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackendTls {
+    /// PEM certificates of the authorities the backends' certificates must chain to. Empty:
+    /// the public Web PKI's roots. Given: these alone, so a certificate a public authority
+    /// issued for the same name is not accepted either.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub trusted_ca: String,
+    /// The secret (`PETSTORE_TLS`) holding the PEM certificate chain and private key the gateway
+    /// presents when a backend asks for a client certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
+}
+
+impl BackendTls {
+    pub fn is_default(&self) -> bool {
+        *self == BackendTls::default()
+    }
 }
 
 /// An HTTP token (RFC 9110 §5.6.2): what a method or a header's name is made of.
@@ -213,6 +249,7 @@ impl Default for Endpoints {
             backend_auth: BackendAuth::None,
             set_headers: vec![],
             drop_headers: vec![],
+            backend_tls: BackendTls::default(),
         }
     }
 }
@@ -271,7 +308,12 @@ impl BackendAuth {
 
     /// The environment variable a gateway reads the secret from: `GATEWAY_BACKEND_SECRET_PETSTORE`.
     pub fn variable(&self) -> Option<String> {
-        self.secret().map(|secret| format!("{}{secret}", Self::VARIABLE_PREFIX))
+        self.secret().map(Self::variable_of)
+    }
+
+    /// The environment variable a gateway reads the secret `secret` from.
+    pub fn variable_of(secret: &str) -> String {
+        format!("{}{secret}", Self::VARIABLE_PREFIX)
     }
 }
 

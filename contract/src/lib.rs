@@ -1,7 +1,8 @@
 //! Types spoken between Gatehouse's parts: the UI and the server, REST clients and the server.
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too;
 //! the exceptions are [`sample`] and [`format`], which both the server and the browser need,
-//! and `checks` (behind its feature), which the gateways need.
+//! `checks` (behind its feature), which the gateways need, and `tls` (behind its feature), which
+//! the server and the gateways need.
 
 pub mod account;
 pub mod alert;
@@ -16,6 +17,8 @@ pub mod gateway;
 pub mod net;
 pub mod sample;
 pub mod subscription;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use account::*;
 pub use alert::*;

@@ -7,19 +7,21 @@ use crate::cache::ResponseCache;
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::secrets::{Fingerprint, fingerprint};
-use crate::upstream::Backend;
+use crate::upstream::{ApiTls, Backend};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::VerifyingKey;
 use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
-    AuthKind, BackendAuth, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState, MockResponse,
-    RequestShape, is_http_token,
+    AuthKind, BackendAuth, BackendTls, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState,
+    MockResponse, RequestShape, is_http_token, tls,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
 use hashbrown::HashMap;
+use rustls::pki_types::CertificateDer;
+use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -142,14 +144,14 @@ pub enum BackendCredential {
     /// answered 503 rather than sent without the credential the backend expects.
     Unusable {
         variable: String,
-        reason: &'static str,
+        reason: String,
     },
 }
 
 impl BackendCredential {
     fn new(auth: &BackendAuth, secrets: &impl Fn(&str) -> Option<String>) -> BackendCredential {
         let Some(variable) = auth.variable() else { return BackendCredential::None };
-        let unusable = |reason| BackendCredential::Unusable { variable: variable.clone(), reason };
+        let unusable = |reason: &str| BackendCredential::Unusable { variable: variable.clone(), reason: reason.into() };
         let Some(secret) = secrets(&variable) else { return unusable("is not set") };
         // A line break would end the header and let the value write headers of its own.
         if secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
@@ -176,6 +178,39 @@ impl BackendCredential {
             _ => None,
         }
     }
+}
+
+/// An API's own TLS to its backends, when it has a setting of its own: the authorities it
+/// trusts (already read from the bundle) and the client certificate from its secret. A
+/// certificate that is missing or unusable makes the API's backend unusable, as a missing
+/// credential does.
+fn api_tls(
+    setting: &BackendTls,
+    trusted: Option<Vec<CertificateDer<'static>>>,
+    secrets: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<ApiTls>, BackendCredential> {
+    if setting.is_default() {
+        return Ok(None);
+    }
+    let mut digest = Sha256::new();
+    digest.update(setting.trusted_ca.as_bytes());
+    let identity = match setting.client_certificate.as_deref() {
+        None => None,
+        Some(secret) => {
+            let variable = BackendAuth::variable_of(secret);
+            let unusable = |reason: String| BackendCredential::Unusable { variable: variable.clone(), reason };
+            let pem = secrets(&variable).ok_or_else(|| unusable("is not set".into()))?;
+            digest.update(pem.as_bytes());
+            Some(tls::client_identity(&pem).map_err(|why| unusable(format!("{why} (PEM certificate and key)")))?)
+        }
+    };
+    let digest = hex::encode(&digest.finalize()[..8]);
+    // The authorities were read by the rule the bundle was checked with: what can fail here is
+    // the certificate and its key (a key that is not the certificate's, say).
+    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| BackendCredential::Unusable {
+        variable: setting.client_certificate.as_deref().map(BackendAuth::variable_of).unwrap_or_default(),
+        reason,
+    })
 }
 
 /// What a path matched within an API.
@@ -358,6 +393,19 @@ impl Runtime {
             if let Some(secret) = spec.endpoints.backend_auth.secret().filter(|s| !BackendAuth::is_secret_name(s)) {
                 return Err(format!("apis[{i}].endpoints.backend_auth.secret: `{secret}` is not a secret name"));
             }
+            let tls = &spec.endpoints.backend_tls;
+            if let Some(secret) = tls.client_certificate.as_deref().filter(|s| !BackendAuth::is_secret_name(s)) {
+                return Err(format!(
+                    "apis[{i}].endpoints.backend_tls.client_certificate: `{secret}` is not a secret name"
+                ));
+            }
+            let trusted = match tls.trusted_ca.as_str() {
+                "" => None,
+                pem => Some(
+                    tls::trusted_certificates(pem)
+                        .map_err(|e| format!("apis[{i}].endpoints.backend_tls.trusted_ca: {e}"))?,
+                ),
+            };
             if let BackendAuth::ClientCredentials { token_url, scopes, .. } = &spec.endpoints.backend_auth {
                 let url = reqwest::Url::parse(token_url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
                 if url.is_none() {
@@ -394,10 +442,19 @@ impl Runtime {
             let (set_header_lines, withheld_headers) =
                 backend_headers(&spec.endpoints).map_err(|e| format!("apis[{i}].endpoints ({}): {e}", spec.name))?;
             // A prototype answers from its examples and never calls its backend.
-            let backend_credential = match spec.state {
+            let mut backend_credential = match spec.state {
                 LifecycleState::Prototyped => BackendCredential::None,
                 _ => BackendCredential::new(&spec.endpoints.backend_auth, &secrets),
             };
+            let (mut production, mut sandbox) = (production, sandbox);
+            if spec.state != LifecycleState::Prototyped {
+                match api_tls(&spec.endpoints.backend_tls, trusted, &secrets) {
+                    Ok(None) => {}
+                    Ok(Some(tls)) => production.iter_mut().chain(&mut sandbox).for_each(|b| b.use_tls(&tls)),
+                    // Sent without the certificate, the calls would fail at the backend anyway.
+                    Err(unusable) => backend_credential = unusable,
+                }
+            }
             let schemas =
                 Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
             let cache = spec.cache_seconds.and_then(ResponseCache::new).map(Arc::new);
@@ -596,7 +653,7 @@ pub(crate) mod tests {
         ] {
             assert_eq!(
                 BackendCredential::new(&auth, &from(value)),
-                BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_PETS".into(), reason }
+                BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_PETS".into(), reason: reason.into() }
             );
         }
         assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
@@ -635,6 +692,40 @@ pub(crate) mod tests {
         let rt = Runtime::compile_with(b, nothing_set).expect("compile");
         assert!(rt.missing_secrets().is_empty());
         assert!(rt.apis.iter().all(|api| api.backend_credential == BackendCredential::None));
+    }
+
+    #[test]
+    fn an_apis_own_tls_takes_its_client_certificate_from_a_secret() {
+        let pki = crate::upstream::tests::pki();
+        let mut b = bundle();
+        b.apis[0].endpoints.production = vec!["https://localhost:8443".into()];
+        b.apis[0].endpoints.backend_tls =
+            BackendTls { trusted_ca: pki.ca.clone(), client_certificate: Some("PETS_TLS".into()) };
+        let given = |value: String| move |v: &str| (v == "GATEWAY_BACKEND_SECRET_PETS_TLS").then(|| value.clone());
+        let rt = Runtime::compile_with(b.clone(), given(pki.client.clone())).expect("compile");
+        assert!(rt.missing_secrets().is_empty());
+        assert_eq!(rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential), Some(&BackendCredential::None));
+        // Without it, or with what is not a certificate and key, the API's calls are not sent.
+        let rt = Runtime::compile_with(b.clone(), |_: &str| None).expect("compile");
+        assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS_TLS"]);
+        for (value, reason) in [
+            ("hunter2".to_string(), "holds no PEM certificate (-----BEGIN CERTIFICATE-----) (PEM certificate and key)"),
+            (pki.ca.clone(), "holds no private key (PEM certificate and key)"),
+        ] {
+            let rt = Runtime::compile_with(b.clone(), given(value)).expect("compile");
+            let credential = rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential);
+            assert_eq!(
+                credential,
+                Some(&BackendCredential::Unusable {
+                    variable: "GATEWAY_BACKEND_SECRET_PETS_TLS".into(),
+                    reason: reason.into()
+                })
+            );
+        }
+        // Authorities that cannot be read refuse the bundle: they are in it, not in a secret.
+        b.apis[0].endpoints.backend_tls.trusted_ca = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
+        let refused = Runtime::compile_with(b, given(pki.client)).err().unwrap_or_default();
+        assert!(refused.starts_with("apis[0].endpoints.backend_tls.trusted_ca: certificate 1 cannot be trusted"), "{refused}");
     }
 
     #[test]

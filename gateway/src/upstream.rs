@@ -8,6 +8,7 @@
 use crate::http1::{self, Framing, ReadError, ResponseHead};
 use bytes::{Bytes, BytesMut};
 use hashbrown::HashMap;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
@@ -41,8 +42,38 @@ pub struct Backend {
     server_name: String,
     /// The URL's path without its trailing slash; the request's path follows it.
     pub base_path: String,
-    /// Scheme and address: which connections can serve this backend.
+    /// Scheme and address, and the API's own TLS when it has any: which connections can
+    /// serve this backend.
     key: String,
+    /// The API's own TLS (its authorities, its client certificate); `None`, the worker's
+    /// connector for the public Web PKI.
+    connector: Option<ApiTls>,
+}
+
+/// An API's own TLS to its backends, and a digest of what it was made from, so that
+/// connections made with it are only reused for backends that would make them alike.
+#[derive(Clone)]
+pub struct ApiTls {
+    connector: tokio_rustls::TlsConnector,
+    digest: String,
+}
+
+impl std::fmt::Debug for ApiTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiTls({})", self.digest)
+    }
+}
+
+impl ApiTls {
+    /// TLS that trusts `trusted` (the public Web PKI when `None`) and presents `identity` when
+    /// the backend asks for a client certificate. `digest` names the material it was made from.
+    pub fn new(
+        trusted: Option<Vec<CertificateDer<'static>>>,
+        identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+        digest: String,
+    ) -> Result<ApiTls, String> {
+        Ok(ApiTls { connector: tls_connector(trusted, identity)?, digest })
+    }
 }
 
 impl Backend {
@@ -68,7 +99,16 @@ impl Backend {
             authority: authority.as_str().to_string(),
             server_name: host.trim_start_matches('[').trim_end_matches(']').to_string(),
             base_path: uri.path().trim_end_matches('/').to_string(),
+            connector: None,
         })
+    }
+
+    /// Has an `https://` backend connect with its API's own TLS; a plain one is left as it is.
+    pub fn use_tls(&mut self, tls: &ApiTls) {
+        if self.tls {
+            self.key = format!("https://{}#{}", self.address, tls.digest);
+            self.connector = Some(tls.clone());
+        }
     }
 }
 
@@ -289,11 +329,11 @@ impl Pool {
         let stream = if backend.tls {
             let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone())
                 .map_err(|e| format!("{}: {e}", backend.url))?;
-            let existing = self.tls.borrow().clone();
+            let existing = backend.connector.as_ref().map(|api| api.connector.clone()).or_else(|| self.tls.borrow().clone());
             let tls = match existing {
                 Some(tls) => tls,
                 None => {
-                    let made = tls_connector()?;
+                    let made = tls_connector(None, None)?;
                     *self.tls.borrow_mut() = Some(made.clone());
                     made
                 }
@@ -308,23 +348,130 @@ impl Pool {
     }
 }
 
-/// TLS to backends: the Web PKI roots, HTTP/1.1.
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+/// TLS to backends, HTTP/1.1: trusting `trusted` or else the Web PKI's roots, presenting
+/// `identity` when a backend asks for a client certificate.
+fn tls_connector(
+    trusted: Option<Vec<CertificateDer<'static>>>,
+    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Result<tokio_rustls::TlsConnector, String> {
+    let roots = match trusted {
+        None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+        Some(certificates) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for (i, certificate) in certificates.into_iter().enumerate() {
+                roots.add(certificate).map_err(|e| format!("certificate {} cannot be trusted: {e}", i + 1))?;
+            }
+            roots
+        }
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS is not available: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let mut config = match identity {
+        None => builder.with_no_client_auth(),
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|e| format!("the client certificate: {e}"))?,
+    };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use gatehouse_contract::tls;
+    use rustls::pki_types::pem::PemObject;
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
+
+    /// A private certificate authority and, as PEM, the certificate it issued to a backend at
+    /// `localhost` with its key, and the one it issued to a client with its key.
+    pub(crate) struct Pki {
+        pub ca: String,
+        pub server: String,
+        pub client: String,
+    }
+
+    pub(crate) fn pki() -> Pki {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+        let mut authority = CertificateParams::new(Vec::<String>::new()).expect("params");
+        authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        authority.distinguished_name.push(rcgen::DnType::CommonName, "Gatehouse test CA");
+        let ca = CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("key")).expect("CA");
+        let issue = |name: &str, usage| {
+            let key = KeyPair::generate().expect("key");
+            let mut params = CertificateParams::new(vec![name.to_string()]).expect("params");
+            params.extended_key_usages = vec![usage];
+            let certificate = params.signed_by(&key, &ca).expect("issued");
+            format!("{}{}", certificate.pem(), key.serialize_pem())
+        };
+        Pki {
+            ca: ca.pem(),
+            server: issue("localhost", ExtendedKeyUsagePurpose::ServerAuth),
+            client: issue("gateway.test", ExtendedKeyUsagePurpose::ClientAuth),
+        }
+    }
+
+    /// An `https://localhost` backend with a certificate from `pki`'s authority, asking every
+    /// client for a certificate from it too, answering `ok` to each request.
+    async fn tls_backend(pki: &Pki) -> Backend {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from_pem_slice(pki.ca.as_bytes()).expect("CA")).expect("trusted");
+        let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .expect("verifier");
+        let chain = CertificateDer::pem_slice_iter(pki.server.as_bytes()).collect::<Result<Vec<_>, _>>().expect("chain");
+        let key = PrivateKeyDer::from_pem_slice(pki.server.as_bytes()).expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_client_cert_verifier(clients)
+            .with_single_cert(chain, key)
+            .expect("config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else { return };
+                    let mut buf = vec![0u8; 4096];
+                    while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {
+                        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                        if tls.write_all(ok).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Backend::parse(&format!("https://localhost:{port}")).expect("url")
+    }
+
+    #[tokio::test]
+    async fn a_backend_of_a_private_authority_is_reached_with_the_apis_trust_and_client_certificate() {
+        let pki = pki();
+        let mut backend = tls_backend(&pki).await;
+        let trusted = || Some(tls::trusted_certificates(&pki.ca).expect("CA"));
+        let pool = Pool::default();
+        // The public Web PKI does not know the authority.
+        let refused = pool.call(&backend, &call(GET)).await.err().unwrap_or_default();
+        assert!(refused.starts_with("TLS with localhost:"), "{refused}");
+        // Trusting it, but with no certificate to show, the backend turns the gateway away.
+        backend.use_tls(&ApiTls::new(trusted(), None, "ca".into()).expect("TLS"));
+        let turned_away = pool.call(&backend, &call(GET)).await.err().unwrap_or_default();
+        assert!(turned_away.contains("CertificateRequired"), "{turned_away}");
+        // With both, the call goes through, and its connection is kept for the next.
+        let identity = tls::client_identity(&pki.client).expect("identity");
+        backend.use_tls(&ApiTls::new(trusted(), Some(identity), "ca+client".into()).expect("TLS"));
+        for _ in 0..2 {
+            let answer = pool.call(&backend, &call(GET)).await.expect("answered");
+            assert!(matches!(answer.body, AnswerBody::Whole(ref b) if b.as_ref() == b"ok"));
+        }
+        assert_eq!(pool.idle.borrow().get(&backend.key).map(Vec::len), Some(1));
+    }
 
     #[test]
     fn backend_urls_are_taken_apart_once() {
@@ -505,7 +652,7 @@ mod tests {
         let https = Backend::parse(&format!("https://127.0.0.1:{port}")).expect("url");
         let failed = Pool::default().call(&https, &call(GET)).await;
         assert!(failed.is_err_and(|e| e.starts_with("TLS with 127.0.0.1:")), "a TLS failure names the backend");
-        assert!(tls_connector().is_ok());
+        assert!(tls_connector(None, None).is_ok());
     }
 
     #[tokio::test]

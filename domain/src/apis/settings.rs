@@ -41,6 +41,7 @@ pub(crate) fn check_settings(settings: &mut ApiSettings) -> Result<()> {
     }
     check_backend_auth(&mut e.backend_auth)?;
     check_backend_headers(e)?;
+    check_backend_tls(e)?;
     let mut seen = std::collections::HashSet::new();
     settings.policies.tiers.retain(|t| seen.insert(t.clone()));
     super::scopes::check(&mut settings.policies)?;
@@ -170,6 +171,44 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
     Ok(())
 }
 
+/// TLS to the backends checked as a gateway reads it: authorities it can trust, a secret name
+/// for the client certificate (not the credential's: one secret holds one thing), and an
+/// `https://` backend for them to apply to.
+fn check_backend_tls(endpoints: &mut Endpoints) -> Result<()> {
+    let field = "endpoints.backend_tls";
+    let tls = &mut endpoints.backend_tls;
+    tls.trusted_ca = tls.trusted_ca.trim().to_string();
+    if !tls.trusted_ca.is_empty() {
+        gatehouse_contract::tls::trusted_certificates(&tls.trusted_ca)
+            .map_err(|why| DomainError::invalid(format!("{field}.trusted_ca"), why))?;
+        tls.trusted_ca.push('\n');
+    }
+    tls.client_certificate =
+        tls.client_certificate.as_deref().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty());
+    if let Some(secret) = &tls.client_certificate {
+        if !BackendAuth::is_secret_name(secret) {
+            return Err(DomainError::invalid(
+                format!("{field}.client_certificate"),
+                format!("`{secret}` is not a secret name: letters, digits and _, up to 64"),
+            ));
+        }
+        if endpoints.backend_auth.secret() == Some(secret.as_str()) {
+            return Err(DomainError::invalid(
+                format!("{field}.client_certificate"),
+                format!("{secret} is the backend credential's secret; the certificate needs a secret of its own"),
+            ));
+        }
+    }
+    let https = endpoints.production.iter().chain(&endpoints.sandbox).any(|url| url.starts_with("https://"));
+    if !endpoints.backend_tls.is_default() && !https {
+        return Err(DomainError::invalid(
+            field,
+            "no production or sandbox URL is https://, so the gateway would never use this TLS setting",
+        ));
+    }
+    Ok(())
+}
+
 /// The headers the gateway sets and drops, tidied (names in lower case, values trimmed, each
 /// name once) and checked: names the gateway may send, not its own (framing, forwarding, the
 /// backend credential's), values a header line can carry.
@@ -221,24 +260,30 @@ fn check_backend_headers(endpoints: &mut Endpoints) -> Result<()> {
 /// A backend secret belongs to one API, in all its versions. A gateway holds the secrets of
 /// every API it serves (on one machine, every local gateway inherits the server's environment),
 /// so another API naming the same secret would have the gateway send it to that API's backend.
-async fn check_secret_is_its_own(conn: &mut AnyConnection, row: &ApiRow, auth: &BackendAuth) -> Result<()> {
-    let Some(secret) = auth.secret() else { return Ok(()) };
-    // A rough cut in SQL (`_` matches any character there), the exact test on the parsed JSON.
-    let others: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT name, version, endpoints FROM apis WHERE name <> $1 AND endpoints LIKE $2")
-            .bind(&row.name)
-            .bind(format!("%\"secret\":\"{secret}\"%"))
-            .fetch_all(&mut *conn)
-            .await?;
-    for (name, version, endpoints) in others {
-        if json::<Endpoints>("endpoints", &endpoints)?.backend_auth.secret() == Some(secret) {
-            return Err(DomainError::invalid(
-                "endpoints.backend_auth.secret",
-                format!(
-                    "{name} {version} sends its backend the secret {secret}; a secret is one API's, so name another \
-                     (a gateway would send this one to both backends)"
-                ),
-            ));
+async fn check_secrets_are_its_own(conn: &mut AnyConnection, row: &ApiRow, endpoints: &Endpoints) -> Result<()> {
+    for secret in endpoints.secrets() {
+        let field = if endpoints.backend_auth.secret() == Some(secret) {
+            "endpoints.backend_auth.secret"
+        } else {
+            "endpoints.backend_tls.client_certificate"
+        };
+        // A rough cut in SQL (`_` matches any character there), the exact test on the parsed JSON.
+        let others: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, version, endpoints FROM apis WHERE name <> $1 AND endpoints LIKE $2")
+                .bind(&row.name)
+                .bind(format!("%\"{secret}\"%"))
+                .fetch_all(&mut *conn)
+                .await?;
+        for (name, version, theirs) in others {
+            if json::<Endpoints>("endpoints", &theirs)?.secrets().any(|s| s == secret) {
+                return Err(DomainError::invalid(
+                    field,
+                    format!(
+                        "{name} {version} sends its backend the secret {secret}; a secret is one API's, so name \
+                         another (a gateway would send this one to both backends)"
+                    ),
+                ));
+            }
         }
     }
     Ok(())
@@ -313,7 +358,7 @@ pub(crate) async fn save_settings_in(
 ) -> Result<()> {
     let id = row.id.as_str();
     check_settings(&mut settings)?;
-    check_secret_is_its_own(tx, row, &settings.endpoints.backend_auth).await?;
+    check_secrets_are_its_own(tx, row, &settings.endpoints).await?;
     crate::tiers::check_offered(tx, &settings.policies.tiers).await?;
     let mut snapshot = Snapshot {
         context: settings.context.clone(),

@@ -91,7 +91,7 @@ pub fn management_secret(group: &str) -> String {
 }
 
 /// The Secret holding the credentials a group's gateways send its backends, one key per secret
-/// an API's `endpoints.backend_auth` names (`PETSTORE`). Gatehouse knows only the names; an
+/// an API's endpoints name (`PETSTORE`, a credential; `PETSTORE_TLS`, a client certificate). Gatehouse knows only the names; an
 /// operator creates the Secret: `kubectl create secret generic gw-<group>-backend-secrets
 /// --from-literal=PETSTORE=…`.
 fn backend_secrets(group: &str) -> String {
@@ -100,7 +100,7 @@ fn backend_secrets(group: &str) -> String {
 
 /// The secrets named by the APIs one gateway serves, each once.
 fn secrets_of<'a>(apis: impl IntoIterator<Item = &'a BundleApi>) -> BTreeSet<&'a str> {
-    apis.into_iter().filter_map(|api| api.endpoints.backend_auth.secret()).collect()
+    apis.into_iter().flat_map(|api| api.endpoints.secrets()).collect()
 }
 
 /// The group's backend secrets a gateway uses, as a volume of files (a file per secret) rather

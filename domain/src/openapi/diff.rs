@@ -3,6 +3,7 @@
 
 use gatehouse_contract::{ApiDiff, ApiModel, AuthKind, DocSource, Endpoints, Operation, OperationChange, Policies};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The parts of an API that a diff compares.
@@ -215,6 +216,24 @@ pub fn diff(a: &Side, b: &Side) -> ApiDiff {
     if ea.backend_auth != eb.backend_auth {
         out.endpoints.push(format!("backend credential: {} → {}", ea.backend_auth, eb.backend_auth));
     }
+    if ea.backend_tls.trusted_ca != eb.backend_tls.trusted_ca {
+        out.endpoints.push(format!(
+            "backend certificates trusted: {} → {}",
+            trust_words(&ea.backend_tls.trusted_ca),
+            trust_words(&eb.backend_tls.trusted_ca)
+        ));
+    }
+    if ea.backend_tls.client_certificate != eb.backend_tls.client_certificate {
+        let words = |secret: &Option<String>| match secret {
+            Some(secret) => format!("from secret {secret}"),
+            None => "none".to_string(),
+        };
+        out.endpoints.push(format!(
+            "client certificate to the backend: {} → {}",
+            words(&ea.backend_tls.client_certificate),
+            words(&eb.backend_tls.client_certificate)
+        ));
+    }
     for t in &b.policies.tiers {
         if !a.policies.tiers.contains(t) {
             out.tiers.push(format!("tier added: {t}"));
@@ -305,6 +324,22 @@ fn header_words(endpoints: &gatehouse_contract::Endpoints) -> String {
         words.push(format!("drops {}", endpoints.drop_headers.join(", ")));
     }
     if words.is_empty() { "as the caller sent them".into() } else { words.join("; ") }
+}
+
+/// The authorities an API's backends are trusted by, as a reviewer checks them: the SHA-256
+/// fingerprint of each certificate (what `openssl x509 -fingerprint -sha256` prints).
+fn trust_words(trusted_ca: &str) -> String {
+    if trusted_ca.is_empty() {
+        return "the public Web PKI".into();
+    }
+    match gatehouse_contract::tls::trusted_certificates(trusted_ca) {
+        Ok(certificates) => {
+            let prints: Vec<String> =
+                certificates.iter().map(|c| hex::encode_upper(Sha256::digest(c.as_ref()))).collect();
+            format!("SHA-256 {}", prints.join(", "))
+        }
+        Err(why) => format!("certificates that cannot be read ({why})"),
+    }
 }
 
 /// A CORS policy in a reviewer's words.

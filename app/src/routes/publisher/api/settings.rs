@@ -5,7 +5,7 @@
 use super::Reload;
 use crate::functions::apis::{PurgeKeptAnswers, SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, BackendAuth, Cors, Endpoints, HeaderLine, IpFilter, OperationScopes,
+    ApiDetail, ApiSettings, AuthKind, BackendAuth, BackendTls, Cors, Endpoints, HeaderLine, IpFilter, OperationScopes,
     OperationSecurity, Policies, Routing, Scope, Visibility,
 };
 use leptos::prelude::*;
@@ -147,6 +147,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let set_headers =
         RwSignal::new(api.endpoints.set_headers.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
     let drop_headers = RwSignal::new(api.endpoints.drop_headers.join("\n"));
+    let trusted_ca = RwSignal::new(api.endpoints.backend_tls.trusted_ca.clone());
+    let client_certificate = RwSignal::new(api.endpoints.backend_tls.client_certificate.clone().unwrap_or_default());
     let auth = backend_auth_form(&api.endpoints.backend_auth);
     let kind = auth.kind;
     let secrets_of_group = gatehouse_contract::backend_secrets(api.summary.group.as_deref().unwrap_or("<group>"));
@@ -199,6 +201,10 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 }),
                 set_headers: header_lines(&set_headers.get_untracked()),
                 drop_headers: lines(&drop_headers.get_untracked()),
+                backend_tls: BackendTls {
+                    trusted_ca: trusted_ca.get_untracked(),
+                    client_certificate: Some(client_certificate.get_untracked()).filter(|s| !s.trim().is_empty()),
+                },
             },
             policies: Policies {
                 security: security_of(&security.get_untracked()),
@@ -311,6 +317,16 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     <label>"Headers the backend gets (Name: value, one per line)" <textarea class="code" rows="2" placeholder="X-Tenant: acme" data-testid="set-headers" on:input=move |ev| set_headers.set(event_target_value(&ev))>{set_headers.get_untracked()}</textarea></label>
                     <label>"Callers' headers it never gets (one per line)" <textarea class="code" rows="2" placeholder="X-Debug" data-testid="drop-headers" on:input=move |ev| drop_headers.set(event_target_value(&ev))>{drop_headers.get_untracked()}</textarea></label>
                 </div>
+                <h3>"TLS to https:// backends"</h3>
+                <div class="grid-2" data-testid="backend-tls">
+                    <label>"Certificate authorities trusted (PEM; empty: the public ones)" <textarea class="code" rows="3" placeholder="-----BEGIN CERTIFICATE-----" data-testid="trusted-ca" on:input=move |ev| trusted_ca.set(event_target_value(&ev))>{trusted_ca.get_untracked()}</textarea></label>
+                    <label>"Client certificate (mutual TLS): its secret's name, optional" <input type="text" class="code" placeholder="PETSTORE_TLS" data-testid="client-certificate" value=client_certificate.get_untracked() on:input=move |ev| client_certificate.set(event_target_value(&ev))/></label>
+                </div>
+                <p class="muted">
+                    "Given authorities replace the public ones for this API's backends: a backend on a private network shows a certificate from its own authority, and no other is accepted. A backend that asks for a client certificate gets the one in the secret — its PEM certificate chain and private key in one value, read like the credential's secret (as "
+                    <code>{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, client_certificate.get().trim().to_ascii_uppercase())}</code>
+                    " or a file of that name) and taken up again when it changes."
+                </p>
             </fieldset>
             <fieldset disabled=!editable class="panel">
                 <h2>"Security and tiers"</h2>
