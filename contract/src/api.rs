@@ -224,6 +224,13 @@ pub fn is_http_token(v: &str) -> bool {
     !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`. The server holds
+/// the scopes an API defines to it, and a gateway the scopes a bundle names (which it writes
+/// into `WWW-Authenticate`).
+pub fn is_scope_token(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
 /// One header the gateway sends: `x-tenant: acme`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -2,8 +2,8 @@
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
 use gatehouse_contract::{
-    ApiSettings, BackendAuth, Cors, Endpoints, HeaderLine, IpFilter, LifecycleState, NewSubscription, OperationEdit,
-    Policies, Role, SourceFormat, SpecVersion,
+    ApiSettings, BackendAuth, BackendTls, Cors, Endpoints, HeaderLine, IpFilter, LifecycleState, NewSubscription,
+    OperationEdit, Policies, Role, SourceFormat, SpecVersion,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -618,6 +618,110 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
     );
 }
 
+/// A private certificate authority's certificate, as PEM.
+fn authority() -> String {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "Pets private CA");
+    let key = rcgen::KeyPair::generate().expect("key");
+    params.self_signed(&key).expect("certificate").pem()
+}
+
+/// TLS to an API's backends is checked as a gateway would read it (authorities it can trust, a
+/// secret's name for the client certificate), refused where nothing would use it, kept as one
+/// API's secret, and shown to the reviewer by fingerprint.
+async fn backend_tls_is_checked_and_compared(db: Db) {
+    let creator = user(&db, "c@example.com", Role::Creator).await;
+    let api = import_text(&db, &creator, PETS).await.expect("import");
+    revisions::create(&db, &creator, &api.id, "public PKI").await.expect("revision 1");
+    let detail = apis::get(&db, &creator, &api.id).await.expect("get");
+    let settings = |production: &str, trusted_ca: &str, client_certificate: Option<&str>| ApiSettings {
+        context: detail.summary.context.clone(),
+        description: String::new(),
+        tags: vec![],
+        visibility: detail.visibility,
+        endpoints: Endpoints {
+            production: vec![production.into()],
+            sandbox: vec![],
+            backend_auth: BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() },
+            backend_tls: BackendTls {
+                trusted_ca: trusted_ca.into(),
+                client_certificate: client_certificate.map(String::from),
+            },
+            ..detail.endpoints.clone()
+        },
+        policies: detail.policies.clone(),
+    };
+    let ca = authority();
+    const HTTPS: &str = "https://pets.internal";
+    let garbled = ca.replace("MII", "MIX");
+    for (settings, field, why) in [
+        (settings(HTTPS, "not a certificate", None), "endpoints.backend_tls.trusted_ca", "holds no PEM certificate"),
+        (settings(HTTPS, &garbled, None), "endpoints.backend_tls.trusted_ca", "certificate 1 cannot be trusted"),
+        (settings(HTTPS, &ca.repeat(21), None), "endpoints.backend_tls.trusted_ca", "at most 20"),
+        (settings(HTTPS, "", Some("pets-tls")), "endpoints.backend_tls.client_certificate", "is not a secret name"),
+        (settings(HTTPS, "", Some("pets")), "endpoints.backend_tls.client_certificate", "needs a secret of its own"),
+        (settings("http://pets.internal", &ca, None), "endpoints.backend_tls", "no production or sandbox URL is https"),
+    ] {
+        match apis::save_settings(&db, &creator, &api.id, settings, detail.edit_version).await {
+            Err(DomainError::Invalid { field: refused, message }) => {
+                assert_eq!(refused, field, "{message}");
+                assert!(message.contains(why), "{why}: {message}");
+            }
+            other => panic!("{why}: not refused: {other:?}"),
+        }
+    }
+    assert_eq!(
+        apis::get(&db, &creator, &api.id).await.expect("get").edit_version,
+        detail.edit_version,
+        "nothing saved"
+    );
+    let saved = apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(HTTPS, &format!("\n{ca}\n"), Some(" pets_tls ")),
+        detail.edit_version,
+    )
+    .await
+    .expect("saved");
+    assert_eq!(
+        saved.endpoints.backend_tls,
+        BackendTls { trusted_ca: ca.clone(), client_certificate: Some("PETS_TLS".into()) }
+    );
+    // The certificate's secret is this API's too.
+    let other =
+        import_text(&db, &creator, &PETS.replace("title: Pet Store", "title: Vet Store")).await.expect("another API");
+    let other = apis::get(&db, &creator, &other.id).await.expect("get");
+    let borrowing = ApiSettings {
+        context: other.summary.context.clone(),
+        endpoints: Endpoints {
+            production: vec![HTTPS.into()],
+            backend_tls: BackendTls { trusted_ca: String::new(), client_certificate: Some("PETS_TLS".into()) },
+            ..other.endpoints.clone()
+        },
+        ..settings(HTTPS, "", None)
+    };
+    match apis::save_settings(&db, &creator, &other.summary.id, borrowing, other.edit_version).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "endpoints.backend_tls.client_certificate");
+            assert!(message.contains("sends its backend the secret PETS_TLS"), "{message}");
+        }
+        refused => panic!("another API took the certificate's secret: {refused:?}"),
+    }
+    revisions::create(&db, &creator, &api.id, "private CA, mutual TLS").await.expect("revision 2");
+    let diff =
+        revisions::compare(&db, &creator, &api.id, Version::Revision(1), Version::Revision(2)).await.expect("diff");
+    let der = gatehouse_contract::tls::trusted_certificates(&ca).expect("read")[0].to_vec();
+    let fingerprint = hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&der));
+    for line in [
+        format!("backend certificates trusted: the public Web PKI → SHA-256 {fingerprint}"),
+        "client certificate to the backend: none → from secret PETS_TLS".to_string(),
+    ] {
+        assert!(diff.endpoints.contains(&line), "{line} not in {:?}", diff.endpoints);
+    }
+}
+
 /// Someone leaves: an admin disables the account, sees what it still owns, and hands all of it
 /// to a colleague who is still here (not to a disabled account or one that cannot design).
 async fn an_admin_hands_a_leavers_apis_over(db: Db) {
@@ -1213,6 +1317,7 @@ async fn only_an_api_that_never_went_live_can_be_deleted(db: Db) {
 
 db_tests!(
     ownership_moves_to_someone_who_can_design,
+    backend_tls_is_checked_and_compared,
     import_twice_updates_and_search_finds,
     refused_import_stores_nothing_and_says_where,
     concurrent_saves_conflict_with_what_changed,

@@ -105,6 +105,7 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
     // Reviews' backend wants a key the gateway sends; Menu's wants none.
     let mut reviews = api("Reviews", "/review/v1.0");
     reviews.endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "REVIEWS".into() };
+    reviews.endpoints.backend_tls.client_certificate = Some("REVIEWS_TLS".into());
     let bundle = Bundle {
         group: "food-apis".into(),
         version: "1.0.0".into(),
@@ -172,7 +173,7 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
             let value = |variable: &str| {
                 gateway.env.iter().flatten().find(|e| e.name == variable).and_then(|e| e.value.clone())
             };
-            // The secrets its APIs' backend credentials name, as files of the group's optional
+            // The secrets its APIs' backend credentials and client certificates name, as files of the group's optional
             // Secret (which the kubelet rewrites when it changes) in the directory it reads.
             let volume = gateway_pod(text).volumes.into_iter().flatten().find(|v| v.name == "backend-secrets");
             let secrets: Vec<String> = match &volume {
@@ -207,7 +208,7 @@ fn manifests_of_every_mode_pass_kubernetes_validate() {
         // What a gateway keeps of a pulled bundle is what its ConfigMap holds: the group's every
         // API (shared), one API (private-jet), or one API from the container beside it (sidecar).
         served.sort();
-        let reviews_key = || vec!["REVIEWS".to_string()];
+        let reviews_key = || vec!["REVIEWS".to_string(), "REVIEWS_TLS".to_string()];
         let one = |id: &str, backend: Option<&str>| {
             let secrets = if id == "id-Reviews" { reviews_key() } else { vec![] };
             (Some(id.to_string()), backend.map(str::to_string), secrets)

@@ -294,6 +294,26 @@ paths:
     secret: 'STOCK_CLIENT',
   });
   expect(client.endpoints.set_headers).toEqual([{ name: 'x-tenant', value: 'stock' }]);
+
+  // A backend on a private network: its authority trusted, the gateway's client certificate
+  // named by its secret. Each mistake is refused, saying what and where.
+  const tls = page.getByTestId('backend-tls');
+  await tls.getByTestId('client-certificate').fill('stock_tls');
+  await expect(page.getByText('GATEWAY_BACKEND_SECRET_STOCK_TLS')).toBeVisible();
+  await tls.getByTestId('trusted-ca').fill('not a certificate');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('holds no PEM certificate');
+  await tls.getByTestId('trusted-ca').fill('');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toContainText('no production or sandbox URL is https://');
+  await page.getByTestId('production-urls').fill('https://stock.internal:8443');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('backend-tls').getByTestId('client-certificate')).toHaveValue('STOCK_TLS');
+  const mutual = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(mutual.endpoints.backend_tls).toEqual({ client_certificate: 'STOCK_TLS' });
 });
 
 test('a creator lets an API take calls from some addresses only and keep its answers', async ({ page, request }) => {

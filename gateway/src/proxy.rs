@@ -1185,7 +1185,10 @@ mod tests {
         let unset = with(BackendAuth::Header { name: "x-api-key".into(), secret: "OTHER".into() });
         assert_eq!(
             unset.backend_credential,
-            BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_OTHER".into(), reason: "is not set".into() }
+            BackendCredential::Unusable {
+                variable: "GATEWAY_BACKEND_SECRET_OTHER".into(),
+                reason: "is not set".into()
+            }
         );
     }
 

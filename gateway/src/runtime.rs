@@ -15,7 +15,7 @@ use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
     AuthKind, BackendAuth, BackendTls, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState,
-    MockResponse, RequestShape, is_http_token, tls,
+    MockResponse, RequestShape, is_http_token, is_scope_token, tls,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
@@ -25,11 +25,6 @@ use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-
-/// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`.
-fn is_scope_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-}
 
 /// One segment of a resource template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,34 +178,32 @@ impl BackendCredential {
 /// An API's own TLS to its backends, when it has a setting of its own: the authorities it
 /// trusts (already read from the bundle) and the client certificate from its secret. A
 /// certificate that is missing or unusable makes the API's backend unusable, as a missing
-/// credential does.
+/// credential does: the error is the secret's variable and why.
 fn api_tls(
     setting: &BackendTls,
     trusted: Option<Vec<CertificateDer<'static>>>,
     secrets: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<ApiTls>, BackendCredential> {
+) -> Result<Option<ApiTls>, (String, String)> {
     if setting.is_default() {
         return Ok(None);
     }
+    let variable = setting.client_certificate.as_deref().map(BackendAuth::variable_of).unwrap_or_default();
     let mut digest = Sha256::new();
     digest.update(setting.trusted_ca.as_bytes());
-    let identity = match setting.client_certificate.as_deref() {
+    let identity = match setting.client_certificate {
         None => None,
-        Some(secret) => {
-            let variable = BackendAuth::variable_of(secret);
-            let unusable = |reason: String| BackendCredential::Unusable { variable: variable.clone(), reason };
-            let pem = secrets(&variable).ok_or_else(|| unusable("is not set".into()))?;
+        Some(_) => {
+            let pem = secrets(&variable).ok_or_else(|| (variable.clone(), "is not set".to_string()))?;
             digest.update(pem.as_bytes());
-            Some(tls::client_identity(&pem).map_err(|why| unusable(format!("{why} (PEM certificate and key)")))?)
+            let identity = tls::client_identity(&pem)
+                .map_err(|why| (variable.clone(), format!("{why} (PEM certificate and key)")))?;
+            Some(identity)
         }
     };
     let digest = hex::encode(&digest.finalize()[..8]);
     // The authorities were read by the rule the bundle was checked with: what can fail here is
     // the certificate and its key (a key that is not the certificate's, say).
-    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| BackendCredential::Unusable {
-        variable: setting.client_certificate.as_deref().map(BackendAuth::variable_of).unwrap_or_default(),
-        reason,
-    })
+    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| (variable, reason))
 }
 
 /// What a path matched within an API.
@@ -413,14 +406,14 @@ impl Runtime {
                         "apis[{i}].endpoints.backend_auth.token_url: `{token_url}` is not an http(s) URL"
                     ));
                 }
-                if let Some(bad) = scopes.iter().find(|s| !is_scope_name(s)) {
+                if let Some(bad) = scopes.iter().find(|s| !is_scope_token(s)) {
                     return Err(format!("apis[{i}].endpoints.backend_auth.scopes: `{bad}` is not a scope name"));
                 }
             }
             let mut operations = Vec::with_capacity(spec.operations.len());
             for (j, op) in spec.operations.iter().enumerate() {
                 // They are named in a `WWW-Authenticate` header: RFC 6749's characters only.
-                if let Some(bad) = op.scopes.iter().find(|s| !is_scope_name(s)) {
+                if let Some(bad) = op.scopes.iter().find(|s| !is_scope_token(s)) {
                     return Err(format!("apis[{i}].operations[{j}].scopes: `{bad}` is not a scope name"));
                 }
                 operations.push(Operation {
@@ -452,7 +445,7 @@ impl Runtime {
                     Ok(None) => {}
                     Ok(Some(tls)) => production.iter_mut().chain(&mut sandbox).for_each(|b| b.use_tls(&tls)),
                     // Sent without the certificate, the calls would fail at the backend anyway.
-                    Err(unusable) => backend_credential = unusable,
+                    Err((variable, reason)) => backend_credential = BackendCredential::Unusable { variable, reason },
                 }
             }
             let schemas =
@@ -704,7 +697,10 @@ pub(crate) mod tests {
         let given = |value: String| move |v: &str| (v == "GATEWAY_BACKEND_SECRET_PETS_TLS").then(|| value.clone());
         let rt = Runtime::compile_with(b.clone(), given(pki.client.clone())).expect("compile");
         assert!(rt.missing_secrets().is_empty());
-        assert_eq!(rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential), Some(&BackendCredential::None));
+        assert_eq!(
+            rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential),
+            Some(&BackendCredential::None)
+        );
         // Without it, or with what is not a certificate and key, the API's calls are not sent.
         let rt = Runtime::compile_with(b.clone(), |_: &str| None).expect("compile");
         assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS_TLS"]);
@@ -723,9 +719,13 @@ pub(crate) mod tests {
             );
         }
         // Authorities that cannot be read refuse the bundle: they are in it, not in a secret.
-        b.apis[0].endpoints.backend_tls.trusted_ca = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
+        b.apis[0].endpoints.backend_tls.trusted_ca =
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
         let refused = Runtime::compile_with(b, given(pki.client)).err().unwrap_or_default();
-        assert!(refused.starts_with("apis[0].endpoints.backend_tls.trusted_ca: certificate 1 cannot be trusted"), "{refused}");
+        assert!(
+            refused.starts_with("apis[0].endpoints.backend_tls.trusted_ca: certificate 1 cannot be trusted"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -329,7 +329,8 @@ impl Pool {
         let stream = if backend.tls {
             let name = rustls::pki_types::ServerName::try_from(backend.server_name.clone())
                 .map_err(|e| format!("{}: {e}", backend.url))?;
-            let existing = backend.connector.as_ref().map(|api| api.connector.clone()).or_else(|| self.tls.borrow().clone());
+            let existing =
+                backend.connector.as_ref().map(|api| api.connector.clone()).or_else(|| self.tls.borrow().clone());
             let tls = match existing {
                 Some(tls) => tls,
                 None => {
@@ -370,7 +371,9 @@ fn tls_connector(
         .with_root_certificates(roots);
     let mut config = match identity {
         None => builder.with_no_client_auth(),
-        Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|e| format!("the client certificate: {e}"))?,
+        Some((chain, key)) => {
+            builder.with_client_auth_cert(chain, key).map_err(|e| format!("the client certificate: {e}"))?
+        }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
@@ -421,7 +424,8 @@ pub(crate) mod tests {
         let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .expect("verifier");
-        let chain = CertificateDer::pem_slice_iter(pki.server.as_bytes()).collect::<Result<Vec<_>, _>>().expect("chain");
+        let chain =
+            CertificateDer::pem_slice_iter(pki.server.as_bytes()).collect::<Result<Vec<_>, _>>().expect("chain");
         let key = PrivateKeyDer::from_pem_slice(pki.server.as_bytes()).expect("key");
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

@@ -1332,6 +1332,130 @@ async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without
     assert!(!log.contains("n3w") && !log.contains("r0tated"), "a secret's value is never logged");
 }
 
+/// A backend on a private network: its certificate comes from a private authority, and it
+/// accepts only clients with a certificate from that authority too. Returns its URL, the
+/// authority's certificate and a client certificate with its key (PEM), and how many
+/// connections it turned away.
+async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut authority = CertificateParams::new(Vec::<String>::new()).expect("params");
+    authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("key")).expect("CA");
+    let issue = |name: &str, usage| {
+        let key = KeyPair::generate().expect("key");
+        let mut params = CertificateParams::new(vec![name.to_string()]).expect("params");
+        params.extended_key_usages = vec![usage];
+        (params.signed_by(&key, &ca).expect("issued"), key)
+    };
+    let (server, server_key) = issue("localhost", ExtendedKeyUsagePurpose::ServerAuth);
+    let (client, client_key) = issue("gateway.internal", ExtendedKeyUsagePurpose::ClientAuth);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der().clone()).expect("trusted");
+    let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .expect("verifier");
+    let key = PrivateKeyDer::from_pem_slice(server_key.serialize_pem().as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_client_cert_verifier(clients)
+        .with_single_cert(vec![CertificateDer::from(server.der().to_vec())], key)
+        .expect("config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let turned_away = Arc::new(AtomicUsize::new(0));
+    let counted = turned_away.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, counted) = (acceptor.clone(), counted.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    return;
+                };
+                let mut buf = vec![0u8; 8192];
+                while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {
+                    let body = r#"{"reached":"the private backend"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if tls.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let identity = format!("{}{}", client.pem(), client_key.serialize_pem());
+    (format!("https://localhost:{port}"), ca.pem(), identity, turned_away)
+}
+
+/// An API whose backend is on a private network trusts the network's certificate authority
+/// and shows the gateway's client certificate, taken from a secret's file: the call that the
+/// public Web PKI would refuse is answered, and a gateway without the certificate is told why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let (backend_url, ca, identity, turned_away) = mutual_tls_backend().await;
+    let credential = plane.group("internal").await;
+    let api = rest.import(creator, "/ledger/v1", &definition("Ledger", &backend_url)).await;
+    rest.set_endpoints(creator, &api, "/ledger/v1", |endpoints| {
+        endpoints["production"] = json!([backend_url]);
+        endpoints["sandbox"] = json!([]);
+        endpoints["backend_tls"] = json!({ "trusted_ca": ca, "client_certificate": "ledger_tls" });
+    })
+    .await;
+    rest.offer(creator, &api, "/ledger/v1", "Gold", "internal").await;
+    let secrets_dir = data.join("ledger-secrets");
+    std::fs::create_dir_all(&secrets_dir).expect("secrets directory");
+    std::fs::write(secrets_dir.join("LEDGER_TLS"), &identity).expect("the certificate's secret");
+    let from_files = [("GATEWAY_BACKEND_SECRETS_DIR", secrets_dir.to_str().expect("a UTF-8 path"))];
+    let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-certificate", &from_files).await;
+    let (_without, without, _) = gateway(free_port(), data, base, &credential, "without-certificate", &[]).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Ledger", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+    let waiting = Instant::now();
+    let answer = loop {
+        let answer = http.get(format!("{with}/ledger/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+        if answer.status() == 200 {
+            break answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let reached: Value = answer.json().await.expect("json");
+    assert_eq!(reached["reached"], "the private backend");
+    assert_eq!(turned_away.load(Ordering::SeqCst), 0, "the backend turned no connection away");
+    // Without the secret, the gateway does not call the backend without its certificate.
+    let waiting = Instant::now();
+    loop {
+        let answer = http.get(format!("{without}/ledger/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
+        let status = answer.status();
+        let body: Value = answer.json().await.unwrap_or_default();
+        if body["error"]["code"] == "no_backend_credential" {
+            assert_eq!(status, 503, "{body}");
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "{status}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(turned_away.load(Ordering::SeqCst), 0, "nor did it try");
+    let log = std::fs::read_to_string(data.join("without-certificate.log")).expect("log");
+    assert!(log.contains("GATEWAY_BACKEND_SECRET_LEDGER_TLS"), "the log names the certificate's secret: {log}");
+    let log = std::fs::read_to_string(data.join("with-certificate.log")).expect("log");
+    assert!(!log.contains("PRIVATE KEY"), "the key is never logged");
+}
+
 /// An identity provider for a backend: grants the client `gateway` with the secret `c1ient`
 /// tokens `token-1`, `token-2`… of two seconds, records the forms it was sent, and answers 503
 /// while it is down.

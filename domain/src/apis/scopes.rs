@@ -10,9 +10,9 @@ const MAX_NAME: usize = 100;
 const MAX_SCOPES: usize = 100;
 const MAX_DESCRIPTION: usize = 500;
 
-/// A scope-token of RFC 6749 §3.3: printable ASCII but space, `"` and `\`.
+/// A scope-token of RFC 6749 §3.3 of at most [`MAX_NAME`] characters.
 pub fn is_scope_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= MAX_NAME && name.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    name.len() <= MAX_NAME && gatehouse_contract::is_scope_token(name)
 }
 
 /// Names as typed into a list: trimmed, each once, blanks dropped.

@@ -91,9 +91,9 @@ pub fn management_secret(group: &str) -> String {
 }
 
 /// The Secret holding the credentials a group's gateways send its backends, one key per secret
-/// an API's endpoints name (`PETSTORE`, a credential; `PETSTORE_TLS`, a client certificate). Gatehouse knows only the names; an
-/// operator creates the Secret: `kubectl create secret generic gw-<group>-backend-secrets
-/// --from-literal=PETSTORE=…`.
+/// an API's endpoints name (`PETSTORE`, a credential; `PETSTORE_TLS`, a client certificate's
+/// PEM). Gatehouse knows only the names; an operator creates the Secret: `kubectl create
+/// secret generic gw-<group>-backend-secrets --from-literal=PETSTORE=… --from-file=PETSTORE_TLS=…`.
 fn backend_secrets(group: &str) -> String {
     gatehouse_contract::backend_secrets(&k8s_name(group))
 }
