@@ -1268,18 +1268,8 @@ async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without
     assert_eq!(echoed["tag"], "from-gateway", "{echoed}");
 
     // Until the release reaches it, the other gateway answers no_bundle or no_route.
-    let waiting = Instant::now();
-    loop {
-        let answer = http.get(format!("{without}/guarded/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
-        let status = answer.status();
-        let body: Value = answer.json().await.unwrap_or_default();
-        if body["error"]["code"] == "no_backend_credential" {
-            assert_eq!(status, 503, "{body}");
-            break;
-        }
-        assert!(waiting.elapsed() < Duration::from_secs(5), "{status}: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    once_refused_for_want_of_a_credential(|| http.get(format!("{without}/guarded/v1/pets/3")).bearer_auth(&token))
+        .await;
     // Its heartbeat says so, for the group page.
     let lacking = |instances: &Value| {
         let instances = instances.as_array().cloned().unwrap_or_default();
@@ -1424,36 +1414,48 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     let app = plane.application("Ledger", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
     let http = reqwest::Client::new();
-    let waiting = Instant::now();
-    let answer = loop {
-        let answer = http.get(format!("{with}/ledger/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
-        if answer.status() == 200 {
-            break answer;
-        }
-        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let answer = once_served(|| http.get(format!("{with}/ledger/v1/pets/3")).bearer_auth(&token)).await;
     let reached: Value = answer.json().await.expect("json");
     assert_eq!(reached["reached"], "the private backend");
     assert_eq!(turned_away.load(Ordering::SeqCst), 0, "the backend turned no connection away");
     // Without the secret, the gateway does not call the backend without its certificate.
-    let waiting = Instant::now();
-    loop {
-        let answer = http.get(format!("{without}/ledger/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
-        let status = answer.status();
-        let body: Value = answer.json().await.unwrap_or_default();
-        if body["error"]["code"] == "no_backend_credential" {
-            assert_eq!(status, 503, "{body}");
-            break;
-        }
-        assert!(waiting.elapsed() < Duration::from_secs(5), "{status}: {body}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    once_refused_for_want_of_a_credential(|| http.get(format!("{without}/ledger/v1/pets/3")).bearer_auth(&token)).await;
     assert_eq!(turned_away.load(Ordering::SeqCst), 0, "nor did it try");
     let log = std::fs::read_to_string(data.join("without-certificate.log")).expect("log");
     assert!(log.contains("GATEWAY_BACKEND_SECRET_LEDGER_TLS"), "the log names the certificate's secret: {log}");
     let log = std::fs::read_to_string(data.join("with-certificate.log")).expect("log");
     assert!(!log.contains("PRIVATE KEY"), "the key is never logged");
+}
+
+/// The first 200 to `request`, sent again every 50 ms until the release reaches the gateway;
+/// fails after five seconds.
+async fn once_served(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
+    let waiting = Instant::now();
+    loop {
+        let answer = request().send().await.expect("call");
+        if answer.status() == 200 {
+            return answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (five seconds at most) for the gateway to answer `request` 503 for want of the
+/// API's backend credential or client certificate, once the release has reached it.
+async fn once_refused_for_want_of_a_credential(request: impl Fn() -> reqwest::RequestBuilder) {
+    let waiting = Instant::now();
+    loop {
+        let answer = request().send().await.expect("call");
+        let status = answer.status();
+        let body: Value = answer.json().await.unwrap_or_default();
+        if body["error"]["code"] == "no_backend_credential" {
+            assert_eq!(status, 503, "{body}");
+            return;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "{status}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// An identity provider for a backend: grants the client `gateway` with the secret `c1ient`
@@ -1837,15 +1839,7 @@ async fn calls_that_do_not_fit_the_definition_stop_at_the_gateway() {
     let token = plane.access_token(&app).await;
     let http = reqwest::Client::new();
 
-    let waiting = Instant::now();
-    loop {
-        let answer = http.get(format!("{gw}/strict/v1/pets/3")).bearer_auth(&token).send().await.expect("call");
-        if answer.status() == 200 {
-            break;
-        }
-        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    once_served(|| http.get(format!("{gw}/strict/v1/pets/3")).bearer_auth(&token)).await;
     let post = |body: &'static str, content_type: &'static str| {
         http.post(format!("{gw}/strict/v1/pets"))
             .bearer_auth(&token)
@@ -2023,15 +2017,7 @@ async fn operations_require_the_scopes_their_definition_names() {
     let (scope, keeper) = granted(exchange(None).await.expect("token").json().await.expect("json"));
     assert_eq!(scope, "admin:pets read:pets", "every scope of the subscribed APIs when none is asked for");
 
-    let waiting = Instant::now();
-    loop {
-        let answer = http.get(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&reader).send().await.expect("call");
-        if answer.status() == 200 {
-            break;
-        }
-        assert!(waiting.elapsed() < Duration::from_secs(5), "not served: {}", answer.status());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    once_served(|| http.get(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&reader)).await;
     let refused = http.delete(format!("{gw}/scoped/v1/pets/3")).bearer_auth(&reader).send().await.expect("call");
     assert_eq!(refused.status(), 403);
     assert_eq!(
