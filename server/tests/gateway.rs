@@ -4,7 +4,8 @@
 //! 429, a tampered token 401; a prototype answers from its examples; with the management plane
 //! killed the gateway keeps serving, and after the restart every event arrives exactly once;
 //! answers stream (server-sent events, a download over any buffer); stopping the server does
-//! not wait for the gateways' long-polls; a gateway that is stopped signs off.
+//! not wait for the gateways' long-polls; a gateway that is stopped signs off; backends get
+//! the credentials, tokens and client certificates (mutual TLS) the gateway holds.
 
 use axum::Json;
 use axum::http::HeaderMap;
