@@ -214,6 +214,8 @@ fn read_whole(framing: Framing, arrived: &[u8]) -> bool {
 pub struct Pool {
     idle: RefCell<HashMap<String, Vec<Connection>>>,
     tls: RefCell<Option<tokio_rustls::TlsConnector>>,
+    /// When idle connections were last swept for ones too old to use.
+    swept: std::cell::Cell<Option<Instant>>,
 }
 
 /// A request for a backend, ready to send.
@@ -315,6 +317,20 @@ impl Pool {
         }
         connection.idle_since = now;
         let mut idle = self.idle.borrow_mut();
+        // Connections are dropped when found too old at checkout; those of a backend no call
+        // goes to any more (gone from the bundle, or an API's TLS changed) would never be, and
+        // would hold their sockets for good. So once per idle period, all are looked over.
+        match self.swept.get() {
+            None => self.swept.set(Some(now)),
+            Some(swept) if now.saturating_duration_since(swept) >= MAX_IDLE => {
+                idle.retain(|_, connections| {
+                    connections.retain(|c| now.saturating_duration_since(c.idle_since) < MAX_IDLE);
+                    !connections.is_empty()
+                });
+                self.swept.set(Some(now));
+            }
+            Some(_) => {}
+        }
         let connections = idle.entry_ref(backend.key.as_str()).or_default();
         if connections.len() < MAX_POOLED {
             connections.push(connection);
@@ -568,6 +584,24 @@ pub(crate) mod tests {
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "one connection served both");
         pool.call(&b, &call(GET)).await.expect("third");
         assert!(pool.checkout(&b, Instant::now()).is_none(), "a connection the backend closes is not pooled");
+    }
+
+    #[tokio::test]
+    async fn connections_to_a_backend_no_longer_called_are_closed_in_time() {
+        const OK: Option<&str> = Some("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let (gone, _) = backend(vec![OK]).await;
+        let (kept, _) = backend(vec![OK, OK]).await;
+        let pool = Pool::default();
+        let start = Instant::now();
+        let at = |seconds| Call { now: start + Duration::from_secs(seconds), ..call(GET) };
+        pool.call(&gone, &at(0)).await.expect("gone");
+        pool.call(&kept, &at(30)).await.expect("kept");
+        assert!(pool.idle.borrow().contains_key(&gone.key));
+        // A minute on, a call to another backend closes the one no call has needed since.
+        pool.call(&kept, &at(61)).await.expect("kept again");
+        let idle = pool.idle.borrow();
+        assert!(!idle.contains_key(&gone.key), "the unused backend's connection is closed");
+        assert_eq!(idle.get(&kept.key).map(Vec::len), Some(1), "the one in use is kept");
     }
 
     #[tokio::test]
