@@ -309,7 +309,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 </p>
                 <p class="muted" hidden=move || auth_kind.get() == "none">
                     "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
-                    <code data-testid="backend-auth-variable">{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, auth_secret.get().trim().to_ascii_uppercase())}</code>
+                    <code data-testid="backend-auth-variable">{move || BackendAuth::variable_of(&auth_secret.get().trim().to_ascii_uppercase())}</code>
                     " (or from a file of the secret's name in its "<code>"GATEWAY_BACKEND_SECRETS_DIR"</code>"). On this machine, set it for "<code>"gatehouse serve"</code>", whose gateways inherit it; in Kubernetes, put it in the group's Secret "
                     <code>{secrets_of_group}</code>" under the secret's name, where a changed value reaches the running gateways within a minute or two. Until a gateway has it, it answers the API's calls 503. The caller's own credential never reaches the backend."
                 </p>
@@ -324,7 +324,10 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 </div>
                 <p class="muted">
                     "Given authorities replace the public ones for this API's backends: a backend on a private network shows a certificate from its own authority, and no other is accepted. A backend that asks for a client certificate gets the one in the secret — its PEM certificate chain and private key in one value, read like the credential's secret (as "
-                    <code>{move || format!("{}{}", BackendAuth::VARIABLE_PREFIX, client_certificate.get().trim().to_ascii_uppercase())}</code>
+                    <code>{move || {
+                        let name = client_certificate.get().trim().to_ascii_uppercase();
+                        BackendAuth::variable_of(if name.is_empty() { "<name>" } else { &name })
+                    }}</code>
                     " or a file of that name) and taken up again when it changes."
                 </p>
             </fieldset>
