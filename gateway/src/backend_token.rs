@@ -29,6 +29,11 @@ pub struct TokenSource {
     /// Space-separated, as the grant's `scope` takes them; empty asks for the client's default.
     scope: String,
     client_secret: String,
+    /// The API's own TLS (its authorities besides the public ones, its client certificate),
+    /// when it has one: an identity provider on the backends' private network has a
+    /// certificate from the same authority, and may ask for the client certificate too
+    /// (RFC 8705).
+    tls: Option<rustls::ClientConfig>,
     current: ArcSwapOption<Token>,
     /// One request at a time: the calls that find no token wait for its answer.
     fetching: tokio::sync::Mutex<()>,
@@ -52,10 +57,16 @@ impl TokenSource {
             client_id: client_id.to_string(),
             scope: scopes.join(" "),
             client_secret,
+            tls: None,
             current: ArcSwapOption::empty(),
             fetching: tokio::sync::Mutex::new(()),
             resting_until: Mutex::new(None),
         }
+    }
+
+    /// Ask the provider over the API's own TLS rather than with the public Web PKI's alone.
+    pub fn use_tls(&mut self, config: &rustls::ClientConfig) {
+        self.tls = Some(config.clone());
     }
 
     /// The token to send, asked of the provider when there is none or it is due for renewal;
@@ -117,7 +128,11 @@ impl TokenSource {
     async fn fetch(&self) -> Result<Token, String> {
         // A client of its own, not one kept: the caller may be on any worker's runtime, and a
         // pooled connection is driven by the runtime that opened it. Once a token's life.
-        let http = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build().map_err(|e| e.to_string())?;
+        let mut http = reqwest::Client::builder().timeout(FETCH_TIMEOUT);
+        if let Some(config) = &self.tls {
+            http = http.use_preconfigured_tls(config.clone());
+        }
+        let http = http.build().map_err(|e| e.to_string())?;
         let mut form = vec![("grant_type", "client_credentials")];
         if !self.scope.is_empty() {
             form.push(("scope", &self.scope));

@@ -443,7 +443,12 @@ impl Runtime {
             if spec.state != LifecycleState::Prototyped {
                 match api_tls(&spec.endpoints.backend_tls, trusted, &secrets) {
                     Ok(None) => {}
-                    Ok(Some(tls)) => production.iter_mut().chain(&mut sandbox).for_each(|b| b.use_tls(&tls)),
+                    Ok(Some(tls)) => {
+                        production.iter_mut().chain(&mut sandbox).for_each(|b| b.use_tls(&tls));
+                        if let BackendCredential::Token(source) = &mut backend_credential {
+                            source.use_tls(tls.provider_config());
+                        }
+                    }
                     // Sent without the certificate, the calls would fail at the backend anyway.
                     Err((variable, reason)) => backend_credential = BackendCredential::Unusable { variable, reason },
                 }

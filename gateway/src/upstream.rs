@@ -50,11 +50,15 @@ pub struct Backend {
     connector: Option<ApiTls>,
 }
 
-/// An API's own TLS to its backends, and a digest of what it was made from, so that
-/// connections made with it are only reused for backends that would make them alike.
+/// An API's own TLS to its backends and to its identity provider (for a backend token), and a
+/// digest of what it was made from, so that connections made with it are only reused for
+/// backends that would make them alike.
 #[derive(Clone)]
 pub struct ApiTls {
     connector: tokio_rustls::TlsConnector,
+    /// For the identity provider: the public roots as well as the API's authorities, as a
+    /// provider may be a public service while the backends are private.
+    provider: Arc<rustls::ClientConfig>,
     digest: String,
 }
 
@@ -72,7 +76,21 @@ impl ApiTls {
         identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
         digest: String,
     ) -> Result<ApiTls, String> {
-        Ok(ApiTls { connector: tls_connector(trusted, identity)?, digest })
+        let mut everyone = roots(None)?;
+        if let Some(trusted) = &trusted {
+            everyone.roots.extend(roots(Some(trusted.clone()))?.roots);
+        }
+        let provider_identity = identity.as_ref().map(|(chain, key)| (chain.clone(), key.clone_key()));
+        Ok(ApiTls {
+            connector: tokio_rustls::TlsConnector::from(Arc::new(tls_config(roots(trusted)?, identity)?)),
+            provider: Arc::new(tls_config(everyone, provider_identity)?),
+            digest,
+        })
+    }
+
+    /// TLS to the identity provider a backend token is asked of.
+    pub fn provider_config(&self) -> &rustls::ClientConfig {
+        &self.provider
     }
 }
 
@@ -350,7 +368,7 @@ impl Pool {
             let tls = match existing {
                 Some(tls) => tls,
                 None => {
-                    let made = tls_connector(None, None)?;
+                    let made = tokio_rustls::TlsConnector::from(Arc::new(tls_config(roots(None)?, None)?));
                     *self.tls.borrow_mut() = Some(made.clone());
                     made
                 }
@@ -365,22 +383,26 @@ impl Pool {
     }
 }
 
-/// TLS to backends, HTTP/1.1: trusting `trusted` or else the Web PKI's roots, presenting
-/// `identity` when a backend asks for a client certificate.
-fn tls_connector(
-    trusted: Option<Vec<CertificateDer<'static>>>,
-    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
-) -> Result<tokio_rustls::TlsConnector, String> {
-    let roots = match trusted {
-        None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+/// The authorities `trusted`, or else the Web PKI's roots.
+fn roots(trusted: Option<Vec<CertificateDer<'static>>>) -> Result<rustls::RootCertStore, String> {
+    match trusted {
+        None => Ok(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }),
         Some(certificates) => {
             let mut roots = rustls::RootCertStore::empty();
             for (i, certificate) in certificates.into_iter().enumerate() {
                 roots.add(certificate).map_err(|e| format!("certificate {} cannot be trusted: {e}", i + 1))?;
             }
-            roots
+            Ok(roots)
         }
-    };
+    }
+}
+
+/// TLS to backends, HTTP/1.1: trusting `roots`, presenting `identity` when a backend asks for
+/// a client certificate.
+fn tls_config(
+    roots: rustls::RootCertStore,
+    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Result<rustls::ClientConfig, String> {
     let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS is not available: {e}"))?
@@ -392,7 +414,7 @@ fn tls_connector(
         }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -690,7 +712,7 @@ pub(crate) mod tests {
         let https = Backend::parse(&format!("https://127.0.0.1:{port}")).expect("url");
         let failed = Pool::default().call(&https, &call(GET)).await;
         assert!(failed.is_err_and(|e| e.starts_with("TLS with 127.0.0.1:")), "a TLS failure names the backend");
-        assert!(tls_connector(None, None).is_ok());
+        assert!(roots(None).and_then(|roots| tls_config(roots, None)).is_ok());
     }
 
     #[tokio::test]

@@ -1324,9 +1324,10 @@ async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without
 }
 
 /// A backend on a private network: its certificate comes from a private authority, and it
-/// accepts only clients with a certificate from that authority too. Returns its URL, the
-/// authority's certificate and a client certificate with its key (PEM), and how many
-/// connections it turned away.
+/// accepts only clients with a certificate from that authority too. It is its own identity
+/// provider as well (`POST /token` grants `ledger-token`), and echoes the `Authorization` it
+/// was sent. Returns its URL, the authority's certificate and a client certificate with its
+/// key (PEM), and how many connections it turned away.
 async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
     use rustls::pki_types::pem::PemObject;
@@ -1369,9 +1370,38 @@ async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
                     counted.fetch_add(1, Ordering::SeqCst);
                     return;
                 };
-                let mut buf = vec![0u8; 8192];
-                while matches!(tls.read(&mut buf).await, Ok(n) if n > 0) {
-                    let body = r#"{"reached":"the private backend"}"#;
+                let (mut buf, mut received) = (vec![0u8; 8192], Vec::new());
+                loop {
+                    // A request's head, and its body when it says it has one (a token request's form).
+                    let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4) else {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => received.extend_from_slice(&buf[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+                    let header = |name: &str| {
+                        head.lines()
+                            .find_map(|l| l.strip_prefix(name))
+                            .map(|v| v.trim().to_string())
+                            .unwrap_or_default()
+                    };
+                    let length: usize = header("content-length:").parse().unwrap_or(0);
+                    if received.len() < end + length {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => received.extend_from_slice(&buf[..n]),
+                        }
+                        continue;
+                    }
+                    let body = if head.starts_with("post /token ") {
+                        json!({ "access_token": "ledger-token", "token_type": "Bearer", "expires_in": 300 })
+                    } else {
+                        json!({ "reached": "the private backend", "authorization": header("authorization:") })
+                    }
+                    .to_string();
+                    received.drain(..end + length);
                     let answer = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                         body.len()
@@ -1388,8 +1418,9 @@ async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
 }
 
 /// An API whose backend is on a private network trusts the network's certificate authority
-/// and shows the gateway's client certificate, taken from a secret's file: the call that the
-/// public Web PKI would refuse is answered, and a gateway without the certificate is told why.
+/// and shows the gateway's client certificate, taken from a secret's file, to the backend and
+/// to its identity provider: the call that the public Web PKI would refuse is answered with a
+/// token from that provider, and a gateway without the certificate is told why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -1402,12 +1433,18 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
         endpoints["production"] = json!([backend_url]);
         endpoints["sandbox"] = json!([]);
         endpoints["backend_tls"] = json!({ "trusted_ca": ca, "client_certificate": "ledger_tls" });
+        // Its identity provider is on the same private network.
+        endpoints["backend_auth"] = json!({
+            "kind": "client_credentials", "token_url": format!("{backend_url}/token"), "client_id": "gateway",
+            "secret": "ledger_client",
+        });
     })
     .await;
     rest.offer(creator, &api, "/ledger/v1", "Gold", "internal").await;
     let secrets_dir = data.join("ledger-secrets");
     std::fs::create_dir_all(&secrets_dir).expect("secrets directory");
     std::fs::write(secrets_dir.join("LEDGER_TLS"), &identity).expect("the certificate's secret");
+    std::fs::write(secrets_dir.join("LEDGER_CLIENT"), "c1ient").expect("the client secret");
     let from_files = [("GATEWAY_BACKEND_SECRETS_DIR", secrets_dir.to_str().expect("a UTF-8 path"))];
     let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-certificate", &from_files).await;
     let (_without, without, _) = gateway(free_port(), data, base, &credential, "without-certificate", &[]).await;
@@ -1418,6 +1455,7 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     let answer = once_served(|| http.get(format!("{with}/ledger/v1/pets/3")).bearer_auth(&token)).await;
     let reached: Value = answer.json().await.expect("json");
     assert_eq!(reached["reached"], "the private backend");
+    assert_eq!(reached["authorization"], "bearer ledger-token", "a token from the private identity provider");
     assert_eq!(turned_away.load(Ordering::SeqCst), 0, "the backend turned no connection away");
     // Without the secret, the gateway does not call the backend without its certificate.
     once_refused_for_want_of_a_credential(|| http.get(format!("{without}/ledger/v1/pets/3")).bearer_auth(&token)).await;
