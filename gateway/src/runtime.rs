@@ -134,7 +134,7 @@ pub enum BackendCredential {
         line: Vec<u8>,
     },
     /// An OAuth2 access token, asked of an identity provider with the secret.
-    Token(TokenSource),
+    Token(Box<TokenSource>),
     /// The variable is not set, or its value cannot travel in a header: the API's calls are
     /// answered 503 rather than sent without the credential the backend expects.
     Unusable {
@@ -155,7 +155,7 @@ impl BackendCredential {
         let (name, value) = match auth {
             BackendAuth::None => return BackendCredential::None,
             BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
-                return BackendCredential::Token(TokenSource::new(token_url, client_id, scopes, secret));
+                return BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, secret)));
             }
             BackendAuth::Basic { username, .. } => {
                 ("authorization".to_string(), format!("Basic {}", STANDARD.encode(format!("{username}:{secret}"))))
@@ -664,12 +664,12 @@ pub(crate) mod tests {
         };
         assert_eq!(
             BackendCredential::new(&client, &from("c-1")),
-            BackendCredential::Token(TokenSource::new(
+            BackendCredential::Token(Box::new(TokenSource::new(
                 "https://idp.example.com/token",
                 "gateway",
                 &["pets:read".into(), "pets:write".into()],
                 "c-1".into()
-            ))
+            )))
         );
         assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable { .. }));
     }
