@@ -488,7 +488,7 @@ impl Gateway {
                 &format!("{} {} has no {which} endpoint", api.spec.name, api.spec.version),
             );
         }
-        if let BackendCredential::Unusable { .. } = api.backend_credential {
+        if let BackendCredential::Unusable(_) = api.backend_credential {
             // Which variable is missing is the operator's business: it is in the gateway's log.
             trace.error = Some(ErrorType::BackendUnreachable);
             return json_error(
@@ -1185,10 +1185,10 @@ mod tests {
         let unset = with(BackendAuth::Header { name: "x-api-key".into(), secret: "OTHER".into() });
         assert_eq!(
             unset.backend_credential,
-            BackendCredential::Unusable {
+            BackendCredential::Unusable(vec![crate::runtime::SecretProblem {
                 variable: "GATEWAY_BACKEND_SECRET_OTHER".into(),
                 reason: "is not set".into()
-            }
+            }])
         );
     }
 

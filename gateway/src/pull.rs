@@ -4,7 +4,7 @@
 
 use crate::metrics::Metrics;
 use crate::proxy::Gateway;
-use crate::runtime::{BackendCredential, Runtime};
+use crate::runtime::{BackendCredential, Runtime, SecretProblem};
 use gatehouse_contract::Bundle;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,13 +66,15 @@ fn compile_and_swap(
         runtime.keep_answers_of(&serving);
     }
     for api in &runtime.apis {
-        if let BackendCredential::Unusable { variable, reason } = &api.backend_credential {
-            // Where it was looked for, when it was not found at all.
-            let looked = gateway.secrets.explain(variable).unwrap_or_default();
-            tracing::error!(
-                api = %api.spec.name, version = %api.spec.version, variable, reason, looked,
-                "no credential for the backend: the API's calls are answered 503 until the secret is given"
-            );
+        if let BackendCredential::Unusable(problems) = &api.backend_credential {
+            for SecretProblem { variable, reason } in problems {
+                // Where it was looked for, when it was not found at all.
+                let looked = gateway.secrets.explain(variable).unwrap_or_default();
+                tracing::error!(
+                    api = %api.spec.name, version = %api.spec.version, variable, reason, looked,
+                    "no credential for the backend: the API's calls are answered 503 until the secret is given"
+                );
+            }
         }
     }
     metrics.set_bundle(&runtime.group, &runtime.version);

@@ -135,18 +135,26 @@ pub enum BackendCredential {
     },
     /// An OAuth2 access token, asked of an identity provider with the secret.
     Token(Box<TokenSource>),
-    /// The variable is not set, or its value cannot travel in a header: the API's calls are
-    /// answered 503 rather than sent without the credential the backend expects.
-    Unusable {
-        variable: String,
-        reason: String,
-    },
+    /// A secret the credential or the client certificate needs is not set, or cannot be used
+    /// (a value that cannot travel in a header, a certificate without its key): the API's
+    /// calls are answered 503 rather than sent without what the backend expects. Each such
+    /// secret, so that the operator learns of all of them at once.
+    Unusable(Vec<SecretProblem>),
+}
+
+/// A backend secret a gateway cannot use: its variable, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretProblem {
+    pub variable: String,
+    pub reason: String,
 }
 
 impl BackendCredential {
     fn new(auth: &BackendAuth, secrets: &impl Fn(&str) -> Option<String>) -> BackendCredential {
         let Some(variable) = auth.variable() else { return BackendCredential::None };
-        let unusable = |reason: &str| BackendCredential::Unusable { variable: variable.clone(), reason: reason.into() };
+        let unusable = |reason: &str| {
+            BackendCredential::Unusable(vec![SecretProblem { variable: variable.clone(), reason: reason.into() }])
+        };
         let Some(secret) = secrets(&variable) else { return unusable("is not set") };
         // A line break would end the header and let the value write headers of its own.
         if secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
@@ -178,12 +186,12 @@ impl BackendCredential {
 /// An API's own TLS to its backends, when it has a setting of its own: the authorities it
 /// trusts (already read from the bundle) and the client certificate from its secret. A
 /// certificate that is missing or unusable makes the API's backend unusable, as a missing
-/// credential does: the error is the secret's variable and why.
+/// credential does.
 fn api_tls(
     setting: &BackendTls,
     trusted: Option<Vec<CertificateDer<'static>>>,
     secrets: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<ApiTls>, (String, String)> {
+) -> Result<Option<ApiTls>, SecretProblem> {
     if setting.is_default() {
         return Ok(None);
     }
@@ -193,17 +201,18 @@ fn api_tls(
     let identity = match setting.client_certificate {
         None => None,
         Some(_) => {
-            let pem = secrets(&variable).ok_or_else(|| (variable.clone(), "is not set".to_string()))?;
+            let problem = |reason: String| SecretProblem { variable: variable.clone(), reason };
+            let pem = secrets(&variable).ok_or_else(|| problem("is not set".into()))?;
             digest.update(pem.as_bytes());
-            let identity = tls::client_identity(&pem)
-                .map_err(|why| (variable.clone(), format!("{why} (PEM certificate and key)")))?;
+            let identity =
+                tls::client_identity(&pem).map_err(|why| problem(format!("{why} (PEM certificate and key)")))?;
             Some(identity)
         }
     };
     let digest = hex::encode(&digest.finalize()[..8]);
     // The authorities were read by the rule the bundle was checked with: what can fail here is
     // the certificate and its key (a key that is not the certificate's, say).
-    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| (variable, reason))
+    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| SecretProblem { variable, reason })
 }
 
 /// What a path matched within an API.
@@ -450,7 +459,10 @@ impl Runtime {
                         }
                     }
                     // Sent without the certificate, the calls would fail at the backend anyway.
-                    Err((variable, reason)) => backend_credential = BackendCredential::Unusable { variable, reason },
+                    Err(problem) => match &mut backend_credential {
+                        BackendCredential::Unusable(problems) => problems.push(problem),
+                        _ => backend_credential = BackendCredential::Unusable(vec![problem]),
+                    },
                 }
             }
             let schemas =
@@ -538,10 +550,11 @@ impl Runtime {
         let mut missing: Vec<&str> = self
             .apis
             .iter()
-            .filter_map(|api| match &api.backend_credential {
-                BackendCredential::Unusable { variable, .. } => Some(variable.as_str()),
-                _ => None,
+            .flat_map(|api| match &api.backend_credential {
+                BackendCredential::Unusable(problems) => problems.as_slice(),
+                _ => &[],
             })
+            .map(|problem| problem.variable.as_str())
             .collect();
         missing.sort_unstable();
         missing.dedup();
@@ -651,7 +664,10 @@ pub(crate) mod tests {
         ] {
             assert_eq!(
                 BackendCredential::new(&auth, &from(value)),
-                BackendCredential::Unusable { variable: "GATEWAY_BACKEND_SECRET_PETS".into(), reason: reason.into() }
+                BackendCredential::Unusable(vec![SecretProblem {
+                    variable: "GATEWAY_BACKEND_SECRET_PETS".into(),
+                    reason: reason.into()
+                }])
             );
         }
         assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
@@ -671,7 +687,7 @@ pub(crate) mod tests {
                 "c-1".into()
             )))
         );
-        assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable { .. }));
+        assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable(_)));
     }
 
     #[test]
@@ -709,6 +725,11 @@ pub(crate) mod tests {
         // Without it, or with what is not a certificate and key, the API's calls are not sent.
         let rt = Runtime::compile_with(b.clone(), |_: &str| None).expect("compile");
         assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS_TLS"]);
+        // With a credential's secret missing too, both are named at once.
+        b.apis[0].endpoints.backend_auth = BackendAuth::Header { name: "x-api-key".into(), secret: "PETS".into() };
+        let rt = Runtime::compile_with(b.clone(), |_: &str| None).expect("compile");
+        assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS", "GATEWAY_BACKEND_SECRET_PETS_TLS"]);
+        b.apis[0].endpoints.backend_auth = BackendAuth::None;
         for (value, reason) in [
             ("hunter2".to_string(), "holds no PEM certificate (-----BEGIN CERTIFICATE-----) (PEM certificate and key)"),
             (pki.ca.clone(), "holds no private key (PEM certificate and key)"),
@@ -717,10 +738,10 @@ pub(crate) mod tests {
             let credential = rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential);
             assert_eq!(
                 credential,
-                Some(&BackendCredential::Unusable {
+                Some(&BackendCredential::Unusable(vec![SecretProblem {
                     variable: "GATEWAY_BACKEND_SECRET_PETS_TLS".into(),
                     reason: reason.into()
-                })
+                }]))
             );
         }
         // Authorities that cannot be read refuse the bundle: they are in it, not in a secret.

@@ -1460,6 +1460,19 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     // Without the secret, the gateway does not call the backend without its certificate.
     once_refused_for_want_of_a_credential(|| http.get(format!("{without}/ledger/v1/pets/3")).bearer_auth(&token)).await;
     assert_eq!(turned_away.load(Ordering::SeqCst), 0, "nor did it try");
+    // Its heartbeat names both secrets it lacks, for the group page.
+    let waiting = Instant::now();
+    loop {
+        let instances = rest.call(publisher, reqwest::Method::GET, "/gateway-groups/internal/instances", None).await;
+        let lacking = instances.as_array().and_then(|all| {
+            all.iter().find(|i| i["instance"] == "without-certificate").map(|i| i["missing_secrets"].clone())
+        });
+        if lacking == Some(json!(["GATEWAY_BACKEND_SECRET_LEDGER_CLIENT", "GATEWAY_BACKEND_SECRET_LEDGER_TLS"])) {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "{instances}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let log = std::fs::read_to_string(data.join("without-certificate.log")).expect("log");
     assert!(log.contains("GATEWAY_BACKEND_SECRET_LEDGER_TLS"), "the log names the certificate's secret: {log}");
     let log = std::fs::read_to_string(data.join("with-certificate.log")).expect("log");
