@@ -44,3 +44,122 @@ fn certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
         _ => Ok(certificates),
     }
 }
+
+/// What a reviewer and a creator read of a certificate: whom it names and until when it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateFacts {
+    /// The subject's common name, when it has one.
+    pub common_name: Option<String>,
+    /// The last day it is valid, `YYYY-MM-DD` (UTC), so dates compare as strings.
+    pub valid_until: String,
+}
+
+/// The subject's common name and the end of the validity of an X.509 certificate, read from
+/// its DER (RFC 5280 §4.1) without a full parser: the TLS library checks the rest.
+pub fn facts(certificate: &CertificateDer<'_>) -> Option<CertificateFacts> {
+    let (_, certificate, _) = der(certificate.as_ref(), 0x30)?;
+    let (_, mut tbs, _) = der(certificate, 0x30)?;
+    // An explicit version ([0]) is there in every v3 certificate; then serial, signature
+    // algorithm and issuer come before the validity.
+    if tbs.first() == Some(&0xA0) {
+        tbs = der(tbs, 0xA0)?.2;
+    }
+    for tag in [0x02, 0x30, 0x30] {
+        tbs = der(tbs, tag)?.2;
+    }
+    let (_, validity, rest) = der(tbs, 0x30)?;
+    let not_before_tag = *validity.first()?;
+    let (_, _, validity) = der(validity, not_before_tag)?;
+    let (tag, not_after, _) = der(validity, *validity.first()?)?;
+    let not_after = std::str::from_utf8(not_after).ok()?;
+    let valid_until = match tag {
+        // UTCTime, YYMMDDhhmmssZ: 50–99 are 1950–1999 (RFC 5280 §4.1.2.5.1).
+        0x17 if not_after.len() >= 6 => {
+            let year: u32 = not_after[..2].parse().ok()?;
+            format!("{}-{}-{}", if year >= 50 { 1900 + year } else { 2000 + year }, &not_after[2..4], &not_after[4..6])
+        }
+        // GeneralizedTime, YYYYMMDDhhmmssZ.
+        0x18 if not_after.len() >= 8 => format!("{}-{}-{}", &not_after[..4], &not_after[4..6], &not_after[6..8]),
+        _ => return None,
+    };
+    let (_, subject, _) = der(rest, 0x30)?;
+    Some(CertificateFacts { common_name: common_name(subject), valid_until })
+}
+
+/// The common name (2.5.4.3) among a Name's attributes.
+fn common_name(mut name: &[u8]) -> Option<String> {
+    const COMMON_NAME: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
+    while !name.is_empty() {
+        let (_, set, rest) = der(name, 0x31)?;
+        name = rest;
+        let (_, attribute, _) = der(set, 0x30)?;
+        if let Some(value) = attribute.strip_prefix(&COMMON_NAME) {
+            let (_, text, _) = der(value, *value.first()?)?;
+            return String::from_utf8(text.to_vec()).ok();
+        }
+    }
+    None
+}
+
+/// One DER element of `tag` at the start of `input`: its tag, its contents, and what follows.
+fn der(input: &[u8], tag: u8) -> Option<(u8, &[u8], &[u8])> {
+    let (&found, rest) = input.split_first()?;
+    if found != tag {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (length, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let octets = usize::from(first & 0x7F);
+        if octets == 0 || octets > 4 || rest.len() < octets {
+            return None;
+        }
+        let length = rest[..octets].iter().fold(0usize, |n, b| (n << 8) | usize::from(*b));
+        (length, &rest[octets..])
+    };
+    (rest.len() >= length).then(|| (found, &rest[..length], &rest[length..]))
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, to compare with [`CertificateFacts::valid_until`].
+pub fn today() -> String {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_793), (2026, 12, 6));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn der_elements_are_bounded() {
+        // A length past the input, a long form of no octets: nothing is read.
+        assert_eq!(der(&[0x30, 0x05, 0x01], 0x30), None);
+        assert_eq!(der(&[0x30, 0x80], 0x30), None);
+        assert_eq!(der(&[0x30, 0x81, 0x01, 0xAA, 0xBB], 0x30), Some((0x30, &[0xAA][..], &[0xBB][..])));
+        assert_eq!(facts(&CertificateDer::from(vec![0x30, 0x00])), None);
+    }
+}

@@ -618,11 +618,13 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
     );
 }
 
-/// A private certificate authority's certificate, as PEM.
-fn authority() -> String {
+/// A private certificate authority's certificate, valid until the end of `year`, as PEM.
+fn authority(year: i32) -> String {
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.distinguished_name.push(rcgen::DnType::CommonName, "Pets private CA");
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(year, 12, 31);
     let key = rcgen::KeyPair::generate().expect("key");
     params.self_signed(&key).expect("certificate").pem()
 }
@@ -652,13 +654,19 @@ async fn backend_tls_is_checked_and_compared(db: Db) {
         },
         policies: detail.policies.clone(),
     };
-    let ca = authority();
+    let ca = authority(2051);
+    let expired = authority(2024);
     const HTTPS: &str = "https://pets.internal";
     let garbled = ca.replace("MII", "MIX");
     for (settings, field, why) in [
         (settings(HTTPS, "not a certificate", None), "endpoints.backend_tls.trusted_ca", "holds no PEM certificate"),
         (settings(HTTPS, &garbled, None), "endpoints.backend_tls.trusted_ca", "certificate 1 cannot be trusted"),
         (settings(HTTPS, &ca.repeat(21), None), "endpoints.backend_tls.trusted_ca", "at most 20"),
+        (
+            settings(HTTPS, &format!("{ca}{expired}"), None),
+            "endpoints.backend_tls.trusted_ca",
+            "certificate 2 (Pets private CA) expired on 2024-12-31",
+        ),
         (settings(HTTPS, "", Some("pets-tls")), "endpoints.backend_tls.client_certificate", "is not a secret name"),
         (settings(HTTPS, "", Some("pets")), "endpoints.backend_tls.client_certificate", "needs a secret of its own"),
         (settings("http://pets.internal", &ca, None), "endpoints.backend_tls", "no production or sandbox URL is https"),
@@ -715,7 +723,9 @@ async fn backend_tls_is_checked_and_compared(db: Db) {
     let der = gatehouse_contract::tls::trusted_certificates(&ca).expect("read")[0].to_vec();
     let fingerprint = hex::encode_upper(<sha2::Sha256 as sha2::Digest>::digest(&der));
     for line in [
-        format!("backend certificates trusted: the public Web PKI → SHA-256 {fingerprint}"),
+        format!(
+            "backend certificates trusted: the public Web PKI → Pets private CA until 2051-12-31 (SHA-256 {fingerprint})"
+        ),
         "client certificate to the backend: none → from secret PETS_TLS".to_string(),
     ] {
         assert!(diff.endpoints.contains(&line), "{line} not in {:?}", diff.endpoints);

@@ -206,6 +206,12 @@ fn api_tls(
             digest.update(pem.as_bytes());
             let identity =
                 tls::client_identity(&pem).map_err(|why| problem(format!("{why} (PEM certificate and key)")))?;
+            // A backend would turn an expired certificate away: say so here, where it is known.
+            if let Some(facts) = identity.0.first().and_then(tls::facts)
+                && facts.valid_until < tls::today()
+            {
+                return Err(problem(format!("holds a certificate that expired on {}", facts.valid_until)));
+            }
             Some(identity)
         }
     };
@@ -733,6 +739,7 @@ pub(crate) mod tests {
         for (value, reason) in [
             ("hunter2".to_string(), "holds no PEM certificate (-----BEGIN CERTIFICATE-----) (PEM certificate and key)"),
             (pki.ca.clone(), "holds no private key (PEM certificate and key)"),
+            (pki.expired_client.clone(), "holds a certificate that expired on 2024-12-31"),
         ] {
             let rt = Runtime::compile_with(b.clone(), given(value)).expect("compile");
             let credential = rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential);

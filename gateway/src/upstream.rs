@@ -426,11 +426,13 @@ pub(crate) mod tests {
     use tokio::net::TcpListener;
 
     /// A private certificate authority and, as PEM, the certificate it issued to a backend at
-    /// `localhost` with its key, and the one it issued to a client with its key.
+    /// `localhost` with its key, the one it issued to a client with its key, and one it issued
+    /// to the client that expired at the end of 2024.
     pub(crate) struct Pki {
         pub ca: String,
         pub server: String,
         pub client: String,
+        pub expired_client: String,
     }
 
     pub(crate) fn pki() -> Pki {
@@ -439,17 +441,22 @@ pub(crate) mod tests {
         authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         authority.distinguished_name.push(rcgen::DnType::CommonName, "Gatehouse test CA");
         let ca = CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("key")).expect("CA");
-        let issue = |name: &str, usage| {
+        let issue = |name: &str, usage, expired: bool| {
             let key = KeyPair::generate().expect("key");
             let mut params = CertificateParams::new(vec![name.to_string()]).expect("params");
             params.extended_key_usages = vec![usage];
+            if expired {
+                (params.not_before, params.not_after) =
+                    (rcgen::date_time_ymd(2023, 1, 1), rcgen::date_time_ymd(2024, 12, 31));
+            }
             let certificate = params.signed_by(&key, &ca).expect("issued");
             format!("{}{}", certificate.pem(), key.serialize_pem())
         };
         Pki {
             ca: ca.pem(),
-            server: issue("localhost", ExtendedKeyUsagePurpose::ServerAuth),
-            client: issue("gateway.test", ExtendedKeyUsagePurpose::ClientAuth),
+            server: issue("localhost", ExtendedKeyUsagePurpose::ServerAuth, false),
+            client: issue("gateway.test", ExtendedKeyUsagePurpose::ClientAuth, false),
+            expired_client: issue("gateway.test", ExtendedKeyUsagePurpose::ClientAuth, true),
         }
     }
 

@@ -179,8 +179,24 @@ fn check_backend_tls(endpoints: &mut Endpoints) -> Result<()> {
     let tls = &mut endpoints.backend_tls;
     tls.trusted_ca = tls.trusted_ca.trim().to_string();
     if !tls.trusted_ca.is_empty() {
-        gatehouse_contract::tls::trusted_certificates(&tls.trusted_ca)
+        let certificates = gatehouse_contract::tls::trusted_certificates(&tls.trusted_ca)
             .map_err(|why| DomainError::invalid(format!("{field}.trusted_ca"), why))?;
+        // An expired authority would have every call fail at the gateway, as a bad gateway.
+        let today = gatehouse_contract::tls::today();
+        for (i, certificate) in certificates.iter().enumerate() {
+            let facts = gatehouse_contract::tls::facts(certificate);
+            if let Some(facts) = facts.filter(|f| f.valid_until < today) {
+                return Err(DomainError::invalid(
+                    format!("{field}.trusted_ca"),
+                    format!(
+                        "certificate {} ({}) expired on {}",
+                        i + 1,
+                        facts.common_name.as_deref().unwrap_or("no common name"),
+                        facts.valid_until
+                    ),
+                ));
+            }
+        }
         tls.trusted_ca.push('\n');
     }
     tls.client_certificate =
