@@ -123,8 +123,13 @@ fn der(input: &[u8], tag: u8) -> Option<(u8, &[u8], &[u8])> {
 
 /// Today's date in UTC, `YYYY-MM-DD`, to compare with [`CertificateFacts::valid_until`].
 pub fn today() -> String {
+    date_in_days(0)
+}
+
+/// The date in UTC `days` from today, `YYYY-MM-DD`.
+pub fn date_in_days(days: i64) -> String {
     let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
+    let (year, month, day) = civil_from_days((seconds / 86_400) as i64 + days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

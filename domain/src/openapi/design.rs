@@ -60,6 +60,26 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
             ),
         );
     }
+    // The authorities the gateways trust for the backends run out like any certificate, and
+    // then every call fails at the gateway: said a month ahead, while there is time to add the
+    // successor beside it.
+    let authorities = gatehouse_contract::tls::trusted_certificates(&endpoints.backend_tls.trusted_ca);
+    let (today, soon) = (gatehouse_contract::tls::today(), gatehouse_contract::tls::date_in_days(30));
+    for facts in authorities.iter().flatten().filter_map(gatehouse_contract::tls::facts) {
+        if facts.valid_until <= soon {
+            let name = facts.common_name.as_deref().unwrap_or("without a common name");
+            let when = if facts.valid_until < today { "expired on" } else { "expires on" };
+            api(
+                "backend-authority-expiry",
+                FindingLevel::Warning,
+                format!(
+                    "the backends' authority {name} {when} {}: add its successor beside it (Settings → Endpoints), or \
+                     the gateways turn every backend certificate away",
+                    facts.valid_until
+                ),
+            );
+        }
+    }
     for op in &model.operations {
         found.extend(operation(op, policies));
     }
@@ -152,6 +172,29 @@ mod tests {
     fn a_well_designed_api_has_no_findings() {
         let model = ApiModel { operations: vec![op("GET", "/pets"), op("POST", "/pets")], ..Default::default() };
         assert_eq!(review(&model, &backend(), &offered()), []);
+    }
+
+    #[test]
+    fn a_backend_authority_is_warned_of_a_month_before_it_expires() {
+        let authority = |days: i64| {
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params.distinguished_name.push(rcgen::DnType::CommonName, format!("CA of {days} days"));
+            params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+            params.self_signed(&rcgen::KeyPair::generate().expect("key")).expect("certificate").pem()
+        };
+        let model = ApiModel { operations: vec![op("GET", "/pets")], ..Default::default() };
+        let mut endpoints = Endpoints { production: vec!["https://pets.internal".into()], ..backend() };
+        endpoints.backend_tls.trusted_ca = format!("{}{}", authority(400), authority(20));
+        let found = review(&model, &endpoints, &offered());
+        assert_eq!(rules(&found), [("backend-authority-expiry", None)]);
+        assert!(
+            found[0].message.starts_with("the backends' authority CA of 20 days expires on "),
+            "{}",
+            found[0].message
+        );
+        endpoints.backend_tls.trusted_ca = authority(400);
+        assert_eq!(review(&model, &endpoints, &offered()), []);
     }
 
     #[test]
