@@ -588,6 +588,10 @@ pub struct ApiDetail {
     #[serde(default)]
     pub design: Vec<DesignFinding>,
     pub endpoints: Endpoints,
+    /// The authorities of `endpoints.backend_tls.trusted_ca`, each as people check it: common
+    /// name, last valid day and SHA-256 fingerprint.
+    #[serde(default)]
+    pub trusted_authorities: Vec<String>,
     pub policies: Policies,
     /// Incremented on every save; send it back to save, so concurrent edits are detected.
     pub edit_version: i64,

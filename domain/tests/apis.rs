@@ -697,6 +697,13 @@ async fn backend_tls_is_checked_and_compared(db: Db) {
         saved.endpoints.backend_tls,
         BackendTls { trusted_ca: ca.clone(), client_certificate: Some("PETS_TLS".into()) }
     );
+    // The creator reads what is trusted as the reviewer will.
+    assert_eq!(saved.trusted_authorities.len(), 1);
+    assert!(
+        saved.trusted_authorities[0].starts_with("Pets private CA until 2051-12-31 (SHA-256 "),
+        "{:?}",
+        saved.trusted_authorities
+    );
     // The certificate's secret is this API's too.
     let other =
         import_text(&db, &creator, &PETS.replace("title: Pet Store", "title: Vet Store")).await.expect("another API");

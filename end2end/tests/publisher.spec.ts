@@ -233,6 +233,19 @@ paths:
   expect(detail.policies.cors).toMatchObject({ enabled: true, allow_origins: ['https://shop.example.com'] });
 });
 
+/** A private certificate authority's certificate (public; valid until 2126), for backend TLS. */
+const STOCK_CA = `-----BEGIN CERTIFICATE-----
+MIIBjDCCATOgAwIBAgIUC0EYdue6v87921yOD5dw/Bi8f/AwCgYIKoZIzj0EAwIw
+GzEZMBcGA1UEAwwQU3RvY2sgcHJpdmF0ZSBDQTAgFw0yNjEyMDYwNTU2MDVaGA8y
+MTI2MTExMjA1NTYwNVowGzEZMBcGA1UEAwwQU3RvY2sgcHJpdmF0ZSBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABBdYpsVR7kE/NWfcfNGn6ru+U8Dj4+ZdeHaq
+Thlb/Dtbu2u+C87S/JYGDINpYb8/hQJBFG016syAa8CJST2g+j+jUzBRMB0GA1Ud
+DgQWBBS9dfCh/n/JP6+ZArQqDDcR6m4cmjAfBgNVHSMEGDAWgBS9dfCh/n/JP6+Z
+ArQqDDcR6m4cmjAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIFnW
+JwtAuhEmKIZMCnKVVymWHLd9oUW/6qKjXuBZ3stHAiAVYJe7tgXq0kNTXUygsi+T
+FCGbRxPlxqgjobStGxEU2w==
+-----END CERTIFICATE-----`;
+
 test('a creator names the secret the gateway sends the backend, never its value', async ({ page, request }) => {
   const definition = `openapi: 3.0.3
 info:
@@ -307,13 +320,16 @@ paths:
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toContainText('no production or sandbox URL is https://');
   await page.getByTestId('production-urls').fill('https://stock.internal:8443');
+  await tls.getByTestId('trusted-ca').fill(STOCK_CA);
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId('backend-tls').getByTestId('client-certificate')).toHaveValue('STOCK_TLS');
+  // What is trusted, as the creator and the reviewer check it.
+  await expect(page.getByTestId('trusted-authorities')).toContainText('Stock private CA until 2126-11-12 (SHA-256 ');
   const mutual = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
-  expect(mutual.endpoints.backend_tls).toEqual({ client_certificate: 'STOCK_TLS' });
+  expect(mutual.endpoints.backend_tls).toEqual({ client_certificate: 'STOCK_TLS', trusted_ca: `${STOCK_CA}\n` });
 });
 
 test('a creator lets an API take calls from some addresses only and keep its answers', async ({ page, request }) => {

@@ -790,6 +790,8 @@ pub async fn get(db: &Db, actor: &Actor, id: &str) -> Result<ApiDetail> {
         design: design::review(&model, &endpoints, &policies),
         model,
         warnings: json("warnings", &row.warnings)?,
+        // Checked when saved: empty when there are none.
+        trusted_authorities: crate::openapi::diff::authorities(&endpoints.backend_tls.trusted_ca).unwrap_or_default(),
         endpoints,
         policies,
         edit_version: row.edit_version,

@@ -326,33 +326,35 @@ fn header_words(endpoints: &gatehouse_contract::Endpoints) -> String {
     if words.is_empty() { "as the caller sent them".into() } else { words.join("; ") }
 }
 
-/// The authorities an API's backends are trusted by, as a reviewer checks them: each
-/// certificate's common name, last valid day and SHA-256 fingerprint (what `openssl x509
-/// -fingerprint -sha256` prints).
+/// The authorities an API's backends are trusted by, in a reviewer's words.
 fn trust_words(trusted_ca: &str) -> String {
     if trusted_ca.is_empty() {
         return "the public Web PKI".into();
     }
-    match gatehouse_contract::tls::trusted_certificates(trusted_ca) {
-        Ok(certificates) => {
-            let words: Vec<String> = certificates
-                .iter()
-                .map(|c| {
-                    let print = hex::encode_upper(Sha256::digest(c.as_ref()));
-                    match gatehouse_contract::tls::facts(c) {
-                        Some(facts) => format!(
-                            "{} until {} (SHA-256 {print})",
-                            facts.common_name.as_deref().unwrap_or("a certificate without a common name"),
-                            facts.valid_until
-                        ),
-                        None => format!("SHA-256 {print}"),
-                    }
-                })
-                .collect();
-            words.join(", ")
-        }
+    match authorities(trusted_ca) {
+        Ok(words) => words.join(", "),
         Err(why) => format!("certificates that cannot be read ({why})"),
     }
+}
+
+/// Each authority of `trusted_ca` as people check it: its common name, last valid day and
+/// SHA-256 fingerprint (what `openssl x509 -fingerprint -sha256` prints).
+pub fn authorities(trusted_ca: &str) -> Result<Vec<String>, String> {
+    let certificates = gatehouse_contract::tls::trusted_certificates(trusted_ca)?;
+    Ok(certificates
+        .iter()
+        .map(|c| {
+            let print = hex::encode_upper(Sha256::digest(c.as_ref()));
+            match gatehouse_contract::tls::facts(c) {
+                Some(facts) => format!(
+                    "{} until {} (SHA-256 {print})",
+                    facts.common_name.as_deref().unwrap_or("a certificate without a common name"),
+                    facts.valid_until
+                ),
+                None => format!("SHA-256 {print}"),
+            }
+        })
+        .collect())
 }
 
 /// A CORS policy in a reviewer's words.

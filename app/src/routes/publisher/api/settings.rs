@@ -322,6 +322,12 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     <label>"Certificate authorities trusted (PEM; empty: the public ones)" <textarea class="code" rows="3" placeholder="-----BEGIN CERTIFICATE-----" data-testid="trusted-ca" on:input=move |ev| trusted_ca.set(event_target_value(&ev))>{trusted_ca.get_untracked()}</textarea></label>
                     <label>"Client certificate (mutual TLS): its secret's name, optional" <input type="text" class="code" placeholder="PETSTORE_TLS" data-testid="client-certificate" value=client_certificate.get_untracked() on:input=move |ev| client_certificate.set(event_target_value(&ev))/></label>
                 </div>
+                {(!api.trusted_authorities.is_empty()).then(|| view! {
+                    <p class="muted">"Trusted as saved:"</p>
+                    <ul class="muted" data-testid="trusted-authorities">
+                        {api.trusted_authorities.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}
+                    </ul>
+                })}
                 <p class="muted">
                     "Given authorities replace the public ones for this API's backends: a backend on a private network shows a certificate from its own authority, and no other is accepted. A backend that asks for a client certificate gets the one in the secret — its PEM certificate chain and private key in one value, read like the credential's secret (as "
                     <code>{move || {
