@@ -9,11 +9,12 @@ pub mod components;
 pub mod error;
 pub mod functions;
 pub mod routes;
-pub mod time;
 pub mod url;
 
 pub use app::{App, shell};
 pub use error::AppError;
+/// Dates and times as the pages print them (the contract's, shared with the server).
+pub use gatehouse_contract::time;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

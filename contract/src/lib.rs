@@ -1,6 +1,6 @@
 //! Types spoken between Gatehouse's parts: the UI and the server, REST clients and the server.
 //! Plain serde data with no behaviour beyond small derived facts, so it compiles to wasm too;
-//! the exceptions are [`sample`] and [`format`], which both the server and the browser need,
+//! the exceptions are [`sample`], [`format`] and [`time`], which both the server and the browser need,
 //! `checks` (behind its feature), which the gateways need, and `tls` (behind its feature), which
 //! the server and the gateways need.
 
@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod net;
 pub mod sample;
 pub mod subscription;
+pub mod time;
 #[cfg(feature = "tls")]
 pub mod tls;
 

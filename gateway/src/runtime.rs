@@ -397,7 +397,8 @@ impl Runtime {
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("apis[{i}] ({}): {e}", spec.name))
             };
-            let (production, sandbox) = (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
+            let (mut production, mut sandbox) =
+                (backends(&spec.endpoints.production)?, backends(&spec.endpoints.sandbox)?);
             if let Some(secret) = spec.endpoints.backend_auth.secret().filter(|s| !BackendAuth::is_secret_name(s)) {
                 return Err(format!("apis[{i}].endpoints.backend_auth.secret: `{secret}` is not a secret name"));
             }
@@ -454,7 +455,6 @@ impl Runtime {
                 LifecycleState::Prototyped => BackendCredential::None,
                 _ => BackendCredential::new(&spec.endpoints.backend_auth, &secrets),
             };
-            let (mut production, mut sandbox) = (production, sandbox);
             if spec.state != LifecycleState::Prototyped {
                 match api_tls(&spec.endpoints.backend_tls, trusted, &secrets) {
                     Ok(None) => {}

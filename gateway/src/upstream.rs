@@ -9,7 +9,7 @@ use crate::http1::{self, Framing, ReadError, ResponseHead};
 use bytes::{Bytes, BytesMut};
 use hashbrown::HashMap;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -233,7 +233,7 @@ pub struct Pool {
     idle: RefCell<HashMap<String, Vec<Connection>>>,
     tls: RefCell<Option<tokio_rustls::TlsConnector>>,
     /// When idle connections were last swept for ones too old to use.
-    swept: std::cell::Cell<Option<Instant>>,
+    swept: Cell<Option<Instant>>,
 }
 
 /// A request for a backend, ready to send.

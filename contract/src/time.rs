@@ -1,5 +1,6 @@
 //! Time formatting that gives the same text on the server and in the browser (so hydration
-//! matches): UTC, computed from Unix milliseconds with plain arithmetic.
+//! matches), and the dates certificates are compared by: UTC, computed from Unix milliseconds
+//! with plain arithmetic.
 
 /// `2026-11-27 08:24 UTC`
 pub fn format_utc(ms: i64) -> String {
@@ -69,5 +70,13 @@ mod tests {
         assert_eq!(parse_date("2000-02-29").map(format_date).as_deref(), Some("2000-02-29"));
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn days_are_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_793), (2026, 12, 6));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 }
