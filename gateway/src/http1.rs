@@ -833,9 +833,19 @@ pub fn json_error(status: u16, code: &str, message: &str) -> Response {
 /// Serve the requests of one connection until it closes, fails or idles out. The task serving it
 /// is dropped (and the connection closed) to stop between requests; once the service says it is
 /// stopping, each answer closes its connection.
-pub async fn serve<S: AsyncRead + AsyncWrite + Unpin, H: Service>(mut stream: S, remote: SocketAddr, service: &H) {
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin, H: Service>(stream: S, remote: SocketAddr, service: &H) {
+    serve_from(stream, remote, BytesMut::with_capacity(8 * 1024), service).await
+}
+
+/// `serve`, with the first bytes of the connection already read into `buf` (what followed a
+/// PROXY protocol header).
+pub async fn serve_from<S: AsyncRead + AsyncWrite + Unpin, H: Service>(
+    mut stream: S,
+    remote: SocketAddr,
+    mut buf: BytesMut,
+    service: &H,
+) {
     let client_ip: Rc<str> = remote.ip().to_string().into();
-    let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(4 * 1024);
     // One timer per connection: when it fires, a connection that has served a request since it
     // was set gets another period, one that has not is closed. (A timer per request, or a clock

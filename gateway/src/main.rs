@@ -21,6 +21,7 @@ mod ids;
 mod limiter;
 mod metrics;
 mod proxy;
+mod proxy_protocol;
 mod pull;
 mod runtime;
 mod secrets;
@@ -88,8 +89,9 @@ struct Args {
     /// address.
     #[arg(long, env = "GATEWAY_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
     trusted_proxies: Vec<IpRange>,
-    /// The header the trusted proxies name callers in: `x-forwarded-for`, or RFC 7239's
-    /// `forwarded`. Only that one is read.
+    /// The header the trusted proxies name callers in: `x-forwarded-for`, RFC 7239's
+    /// `forwarded`, or `proxy-protocol`: the PROXY protocol's header (v1 or v2) that opens each
+    /// of their connections, which must then have one. Only that one is read.
     #[arg(long, env = "GATEWAY_FORWARDED_HEADER", value_enum, default_value_t = proxy::ForwardedHeader::XForwardedFor)]
     forwarded_header: proxy::ForwardedHeader,
     /// A directory with a file per backend credential's secret, named as the bundle names it
@@ -184,9 +186,20 @@ fn worker(
             });
             let traffic = Rc::new(Traffic { gateway, worker: own.clone() });
             while let Some((stream, remote)) = connections.recv().await {
-                let Ok(stream) = tokio::net::TcpStream::from_std(stream) else { continue };
+                let Ok(mut stream) = tokio::net::TcpStream::from_std(stream) else { continue };
                 let traffic = traffic.clone();
-                tokio::task::spawn_local(async move { http1::serve(stream, remote, &*traffic).await });
+                tokio::task::spawn_local(async move {
+                    let mut buf = bytes::BytesMut::with_capacity(8 * 1024);
+                    let caller = if traffic.gateway.opens_with_proxy_protocol(remote) {
+                        match proxy_protocol::caller(&mut stream, remote, &mut buf).await {
+                            Some(caller) => caller,
+                            None => return,
+                        }
+                    } else {
+                        remote
+                    };
+                    http1::serve_from(stream, caller, buf, &*traffic).await
+                });
             }
             own.stopping.set(true);
             let deadline = Instant::now() + Duration::from_secs(10);

@@ -21,7 +21,7 @@ use gatehouse_contract::checks::{Call, Misfit};
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{AuthKind, ErrorType, LifecycleState, Routing};
 use std::cell::{Cell, RefCell};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -55,6 +55,15 @@ pub struct Gateway {
     pub secrets: SecretSource,
     /// The bundle being served, as it came: compiled again when a backend secret changes.
     pub installed: Mutex<Option<Arc<[u8]>>>,
+}
+
+impl Gateway {
+    /// Whether a connection from this address must open with a PROXY protocol header: one from
+    /// a trusted proxy, when those speak it.
+    pub fn opens_with_proxy_protocol(&self, remote: SocketAddr) -> bool {
+        self.forwarded_header == ForwardedHeader::ProxyProtocol
+            && self.trusted_proxies.iter().any(|range| range.contains(remote.ip().to_canonical()))
+    }
 }
 
 /// A bundle as one worker serves it, with the tokens that worker has verified against it.
@@ -886,13 +895,19 @@ pub enum ForwardedHeader {
     /// RFC 7239's `Forwarded: for=caller;proto=https, for=proxy` (Envoy, HAProxy's `option
     /// forwarded`, Traefik).
     Forwarded,
+    /// No header: the PROXY protocol's, which opens each of the proxies' connections (a TCP
+    /// load balancer: AWS's Network Load Balancer, HAProxy's `send-proxy`). The connection is
+    /// taken to be the caller's from then on (`proxy_protocol.rs`).
+    ProxyProtocol,
 }
 
 impl ForwardedHeader {
-    fn name(self) -> &'static [u8] {
+    /// The header's name; `None` for the PROXY protocol, which is not one.
+    fn name(self) -> Option<&'static [u8]> {
         match self {
-            ForwardedHeader::XForwardedFor => b"x-forwarded-for",
-            ForwardedHeader::Forwarded => b"forwarded",
+            ForwardedHeader::XForwardedFor => Some(b"x-forwarded-for"),
+            ForwardedHeader::Forwarded => Some(b"forwarded"),
+            ForwardedHeader::ProxyProtocol => None,
         }
     }
 
@@ -901,22 +916,25 @@ impl ForwardedHeader {
         match self {
             ForwardedHeader::XForwardedFor => hop.trim().parse().ok(),
             ForwardedHeader::Forwarded => forwarded_for(hop),
+            ForwardedHeader::ProxyProtocol => None,
         }
     }
 }
 
 /// The caller's address: the connection's, or, when that is a trusted proxy's, the last
 /// address the proxies' header names that is not a trusted proxy's (the ones before it are
-/// whatever the caller chose to send).
+/// whatever the caller chose to send). Behind the PROXY protocol the connection's address is
+/// already the caller's, as the proxy's header named it.
 fn caller_address(request: &Request, trusted_proxies: &[IpRange], header: ForwardedHeader) -> IpAddr {
     let trusted = |address: IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
     let mut caller = request.remote.ip().to_canonical();
+    let Some(header_name) = header.name() else { return caller };
     if !trusted(caller) {
         return caller;
     }
     let hops: Vec<&[u8]> = request
         .headers()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(header.name()))
+        .filter(|(name, _)| name.eq_ignore_ascii_case(header_name))
         .flat_map(|(_, value)| value.split(|b| *b == b','))
         .collect();
     for hop in hops.into_iter().rev() {
@@ -1034,10 +1052,7 @@ mod tests {
     fn callers_are_known_by_address_through_trusted_proxies_and_filtered() {
         let proxies: Vec<IpRange> = ["10.0.0.0/8", "fd00::/8"].iter().map(|r| r.parse().expect("range")).collect();
         let through = |header: ForwardedHeader, remote: &str, lines: &[&str]| {
-            let name = match header {
-                ForwardedHeader::XForwardedFor => "X-Forwarded-For",
-                ForwardedHeader::Forwarded => "Forwarded",
-            };
+            let name = String::from_utf8_lossy(header.name().expect("a header"));
             let mut head = String::from("GET /pets/v1/pets HTTP/1.1\r\nHost: gw\r\n");
             for line in lines {
                 head.push_str(&format!("{name}: {line}\r\n"));
@@ -1090,6 +1105,9 @@ mod tests {
         );
         assert_eq!(caller_address(&mixed, &proxies, ForwardedHeader::Forwarded).to_string(), "203.0.113.9");
         assert_eq!(caller_address(&mixed, &proxies, ForwardedHeader::XForwardedFor).to_string(), "198.51.100.1");
+        // Behind the PROXY protocol the connection is the caller's (its header named it): no
+        // header is read, whatever the caller wrote.
+        assert_eq!(caller_address(&mixed, &proxies, ForwardedHeader::ProxyProtocol).to_string(), "10.1.2.3");
 
         let filter = |allow: &[&str], deny: &[&str]| {
             let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();

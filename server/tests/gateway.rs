@@ -1785,6 +1785,10 @@ async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     // And from a proxy that writes RFC 7239's `Forwarded`.
     let rfc_proxies = [proxies[0], ("GATEWAY_FORWARDED_HEADER", "forwarded")];
     let (_rfc_gateway, rfc_gw, _) = gateway(free_port(), data, base, &credential, "office-rfc", &rfc_proxies).await;
+    // And from a TCP load balancer that opens each connection with a PROXY protocol header.
+    let pp_proxies = [proxies[0], ("GATEWAY_FORWARDED_HEADER", "proxy-protocol")];
+    let pp_port = free_port();
+    let (_pp_gateway, _, _) = gateway(pp_port, data, base, &credential, "office-pp", &pp_proxies).await;
     rest.approve(creator, publisher, &api).await;
     let app = plane.application("Office", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
@@ -1832,15 +1836,53 @@ async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     let other_header = rfc("x-forwarded-for", "198.51.100.7").await.expect("call");
     assert_eq!(other_header.status(), 403, "that proxy's caller names itself in X-Forwarded-For: not read");
 
+    // Behind the PROXY protocol, the header opening the connection names the caller; what the
+    // caller writes in X-Forwarded-For counts for nothing (and reaches the backend before it).
+    let through_balancer = |opening: Vec<u8>| {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let request = format!(
+            "GET /office/v1/pets/1 HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer {token}\r\nx-forwarded-for: 203.0.113.9\r\nconnection: close\r\n\r\n"
+        );
+        async move {
+            let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", pp_port)).await.expect("connect");
+            socket.write_all(&[opening, request.into_bytes()].concat()).await.expect("write");
+            let mut answer = Vec::new();
+            let _ = socket.read_to_end(&mut answer).await;
+            String::from_utf8_lossy(&answer).into_owned()
+        }
+    };
+    let v1 = |caller: &str| format!("PROXY TCP4 {caller} 127.0.0.1 51234 {pp_port}\r\n").into_bytes();
+    let waiting = Instant::now();
+    let served = loop {
+        let answer = through_balancer(v1("198.51.100.7")).await;
+        if answer.starts_with("HTTP/1.1 200") {
+            break answer;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served through the PROXY protocol: {answer}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(served.contains(r#""forwarded_for":"203.0.113.9, 198.51.100.7""#), "{served}");
+    // Version 2's binary header: TCP over IPv4, 198.51.100.66 (denied) port 51234 to the gateway.
+    let v2 = [&b"\r\n\r\n\0\r\nQUIT\n"[..], &[0x21, 0x11, 0, 12, 198, 51, 100, 66, 127, 0, 0, 1, 0xc8, 0x22]]
+        .concat()
+        .into_iter()
+        .chain(pp_port.to_be_bytes())
+        .collect();
+    let denied = through_balancer(v2).await;
+    assert!(denied.starts_with("HTTP/1.1 403") && denied.contains("takes no calls from 198.51.100.66"), "{denied}");
+    // The balancer's connection without its header: closed unanswered, as the protocol says
+    // (the bytes are not guessed at).
+    assert_eq!(through_balancer(Vec::new()).await, "");
+
     let waited = Instant::now();
     let denied = loop {
         let denied = raw_events(data).await.into_iter().filter(|e| e["error"] == "address_denied").count();
-        if denied >= 5 || waited.elapsed() > Duration::from_secs(10) {
+        if denied >= 6 || waited.elapsed() > Duration::from_secs(10) {
             break denied;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(denied, 5, "each refusal is an event");
+    assert_eq!(denied, 6, "each refusal is an event");
 }
 
 /// A definition whose operations say what their calls look like: a pet's id is an integer, a
