@@ -279,16 +279,44 @@ pub enum BackendAuth {
     /// that reads `Bearer …`.
     Header { name: String, secret: String },
     /// OAuth2's client-credentials grant (RFC 6749 §4.4): the gateway asks `token_url` for an
-    /// access token as `client_id`, the secret as its client secret (HTTP Basic), for `scopes`
-    /// when there are any, and sends it as `Authorization: Bearer …` until it is nearly
-    /// expired or the backend answers 401.
+    /// access token as `client_id`, proving itself as `authentication` says with the secret,
+    /// for `scopes` when there are any, and sends it as `Authorization: Bearer …` until it is
+    /// nearly expired or the backend answers 401.
     ClientCredentials {
         token_url: String,
         client_id: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         scopes: Vec<String>,
+        #[serde(default, skip_serializing_if = "ClientAuthentication::is_client_secret_basic")]
+        authentication: ClientAuthentication,
+        /// The `kid` of the key a `private_key_jwt` assertion is signed with, for a provider
+        /// that holds several of the client's keys.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_id: Option<String>,
         secret: String,
     },
+}
+
+/// How a gateway proves itself to an identity provider's token endpoint, by the names
+/// RFC 8414 gives them (`token_endpoint_auth_method`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthentication {
+    /// The secret is the client secret, sent by HTTP Basic (RFC 6749 §2.3.1).
+    #[default]
+    ClientSecretBasic,
+    /// The secret is a private key (PEM: RSA of 2048 bits or more, P-256 or Ed25519), which
+    /// signs a JWT good for one minute that the gateway sends as its `client_assertion`
+    /// (RFC 7523 §2.2); the provider holds the public key, and nothing it could replay
+    /// crosses the network.
+    PrivateKeyJwt,
+}
+
+impl ClientAuthentication {
+    pub fn is_client_secret_basic(&self) -> bool {
+        *self == ClientAuthentication::ClientSecretBasic
+    }
 }
 
 impl BackendAuth {
@@ -331,12 +359,20 @@ impl fmt::Display for BackendAuth {
             BackendAuth::None => f.write_str("none"),
             BackendAuth::Basic { username, secret } => write!(f, "basic as {username} from secret {secret}"),
             BackendAuth::Header { name, secret } => write!(f, "header {name} from secret {secret}"),
-            BackendAuth::ClientCredentials { token_url, client_id, scopes, secret } => {
+            BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, secret } => {
                 write!(f, "OAuth2 token from {token_url} as {client_id}")?;
                 if !scopes.is_empty() {
                     write!(f, " for {}", scopes.join(" "))?;
                 }
-                write!(f, " with secret {secret}")
+                match (authentication, key_id) {
+                    (ClientAuthentication::ClientSecretBasic, _) => write!(f, " with secret {secret}"),
+                    (ClientAuthentication::PrivateKeyJwt, None) => {
+                        write!(f, " signing with the private key in secret {secret}")
+                    }
+                    (ClientAuthentication::PrivateKeyJwt, Some(key_id)) => {
+                        write!(f, " signing with the private key {key_id} in secret {secret}")
+                    }
+                }
             }
         }
     }
@@ -737,6 +773,33 @@ pub struct DocPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client secret by HTTP Basic is what a bundle without the field meant before, and is
+    /// still written without it; the reviewer reads which one a release uses.
+    #[test]
+    fn client_credentials_say_how_the_gateway_proves_itself() {
+        let before = r#"{"kind":"client_credentials","token_url":"https://idp/token","client_id":"gw","secret":"IDP"}"#;
+        let basic: BackendAuth = serde_json::from_str(before).expect("parsed");
+        assert!(matches!(
+            &basic,
+            BackendAuth::ClientCredentials {
+                authentication: ClientAuthentication::ClientSecretBasic,
+                key_id: None,
+                ..
+            }
+        ));
+        assert_eq!(serde_json::to_string(&basic).expect("json"), before);
+        assert_eq!(basic.to_string(), "OAuth2 token from https://idp/token as gw with secret IDP");
+        let signed = r#"{"kind":"client_credentials","token_url":"https://idp/token","client_id":"gw","authentication":"private_key_jwt","key_id":"gw-1","secret":"IDP_KEY"}"#;
+        let signed: BackendAuth = serde_json::from_str(signed).expect("parsed");
+        assert_eq!(
+            signed.to_string(),
+            "OAuth2 token from https://idp/token as gw signing with the private key gw-1 in secret IDP_KEY"
+        );
+        let unknown = r#"{"kind":"client_credentials","token_url":"u","client_id":"gw","authentication":"tls_client_auth","secret":"S"}"#;
+        let refused = serde_json::from_str::<BackendAuth>(unknown).expect_err("refused").to_string();
+        assert!(refused.contains("unknown variant `tls_client_auth`"), "{refused}");
+    }
 
     #[test]
     fn lifecycle_follows_wso2() {

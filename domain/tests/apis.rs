@@ -2,8 +2,8 @@
 //! revisions and their diff, the lifecycle's rules, docs, versions and project archives.
 
 use gatehouse_contract::{
-    ApiSettings, BackendAuth, BackendTls, Cors, Endpoints, HeaderLine, IpFilter, LifecycleState, NewSubscription,
-    OperationEdit, Policies, Role, SourceFormat, SpecVersion,
+    ApiSettings, BackendAuth, BackendTls, ClientAuthentication, Cors, Endpoints, HeaderLine, IpFilter, LifecycleState,
+    NewSubscription, OperationEdit, Policies, Role, SourceFormat, SpecVersion,
 };
 use gatehouse_domain::apis::lifecycle::{self, LifecycleRequest};
 use gatehouse_domain::apis::revisions::{self, Version};
@@ -533,7 +533,20 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
         token_url: token_url.into(),
         client_id: client_id.into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        authentication: ClientAuthentication::ClientSecretBasic,
+        key_id: None,
         secret: " pets_client ".into(),
+    };
+    let signing = |key_id: Option<&str>, authentication: ClientAuthentication| match oauth2(IDP, "gw", &[]) {
+        BackendAuth::ClientCredentials { token_url, client_id, scopes, secret, .. } => BackendAuth::ClientCredentials {
+            token_url,
+            client_id,
+            scopes,
+            authentication,
+            key_id: key_id.map(str::to_string),
+            secret,
+        },
+        other => other,
     };
     const IDP: &str = "https://idp.example.com/token";
     for (auth, field, why) in [
@@ -546,6 +559,12 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
         (oauth2("idp.example.com/token", "gw", &[]), "endpoints.backend_auth.token_url", "is not an http(s) URL"),
         (oauth2(IDP, " ", &[]), "endpoints.backend_auth.client_id", "name the client"),
         (oauth2(IDP, "gw", &["pets\"read"]), "endpoints.backend_auth.scopes", "is not an OAuth2 scope"),
+        (
+            signing(Some("gw-1"), ClientAuthentication::ClientSecretBasic),
+            "endpoints.backend_auth.key_id",
+            "a client secret has none",
+        ),
+        (signing(Some("gw\n1"), ClientAuthentication::PrivateKeyJwt), "endpoints.backend_auth.key_id", "up to 200"),
     ] {
         match apis::save_settings(&db, &creator, &api.id, settings(auth.clone()), detail.edit_version).await {
             Err(DomainError::Invalid { field: refused, message }) => {
@@ -572,6 +591,8 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
             token_url: IDP.into(),
             client_id: "gateway".into(),
             scopes: vec!["pets:read".into(), "pets:write".into()],
+            authentication: ClientAuthentication::ClientSecretBasic,
+            key_id: None,
             secret: "PETS_CLIENT".into()
         }
     );
@@ -579,8 +600,38 @@ async fn backend_credentials_are_checked_tidied_and_compared(db: Db) {
         as_client.endpoints.backend_auth.to_string(),
         "OAuth2 token from https://idp.example.com/token as gateway for pets:read pets:write with secret PETS_CLIENT"
     );
+    // A client that signs its assertions with a private key, named by its id (an empty id is none).
+    let as_signer = apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(signing(Some(" gw-2026 "), ClientAuthentication::PrivateKeyJwt)),
+        as_client.edit_version,
+    )
+    .await
+    .expect("a private_key_jwt client");
+    assert_eq!(as_signer.endpoints.backend_auth, {
+        let mut expected = signing(Some("gw-2026"), ClientAuthentication::PrivateKeyJwt);
+        if let BackendAuth::ClientCredentials { secret, .. } = &mut expected {
+            *secret = "PETS_CLIENT".into();
+        }
+        expected
+    });
+    let unnamed = apis::save_settings(
+        &db,
+        &creator,
+        &api.id,
+        settings(signing(Some(" "), ClientAuthentication::PrivateKeyJwt)),
+        as_signer.edit_version,
+    )
+    .await
+    .expect("a private_key_jwt client without a key id");
+    assert_eq!(
+        unnamed.endpoints.backend_auth.to_string(),
+        "OAuth2 token from https://idp.example.com/token as gw signing with the private key in secret PETS_CLIENT"
+    );
     let restored =
-        apis::save_settings(&db, &creator, &api.id, settings(header("x-api-key", "PETS_KEY")), as_client.edit_version)
+        apis::save_settings(&db, &creator, &api.id, settings(header("x-api-key", "PETS_KEY")), unnamed.edit_version)
             .await
             .expect("back to the header");
     assert_eq!(restored.endpoints.backend_auth, header("x-api-key", "PETS_KEY"));

@@ -308,6 +308,25 @@ paths:
   });
   expect(client.endpoints.set_headers).toEqual([{ name: 'x-tenant', value: 'stock' }]);
 
+  // The same client proving itself with a private key (private_key_jwt) rather than a secret.
+  await expect(page.getByTestId('backend-auth-key-id')).toBeHidden();
+  await page.getByTestId('backend-auth-method').selectOption('private_key_jwt');
+  await expect(credential.getByLabel("Secret's name")).toBeVisible();
+  await expect(page.getByText("Secret's name (the private key, PEM)")).toBeVisible();
+  await page.getByTestId('backend-auth-key-id').fill(' stock-2026 ');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('backend-auth-method')).toHaveValue('private_key_jwt');
+  await expect(page.getByTestId('backend-auth-key-id')).toHaveValue('stock-2026');
+  const signer = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(signer.endpoints.backend_auth).toEqual({
+    ...client.endpoints.backend_auth,
+    authentication: 'private_key_jwt',
+    key_id: 'stock-2026',
+  });
+
   // A backend on a private network: its authority trusted, the gateway's client certificate
   // named by its secret. Each mistake is refused, saying what and where.
   const tls = page.getByTestId('backend-tls');

@@ -6,6 +6,7 @@
 //! token wait for one request between them, a provider that fails is left alone for a second,
 //! and a token that could not be renewed is still sent until it has expired.
 
+use crate::client_assertion::AssertionKey;
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::sample::form_encode;
 use serde_json::Value;
@@ -21,6 +22,30 @@ const REST_AFTER_FAILURE: Duration = Duration::from_secs(1);
 const UNSAID_LIFETIME: Duration = Duration::from_secs(300);
 /// The most of a provider's answer that is read.
 const MAX_ANSWER: usize = 64 * 1024;
+/// RFC 7523 §2.2's `client_assertion_type`.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How the gateway proves itself to the provider.
+pub enum ClientProof {
+    /// A client secret, sent by HTTP Basic.
+    Secret(String),
+    /// A private key that signs a `client_assertion` for each request (`private_key_jwt`),
+    /// with the PEM it was read from, to tell a changed key.
+    Key { pem: String, key: Box<AssertionKey> },
+}
+
+/// The same secret, or the same key by the same id.
+impl PartialEq for ClientProof {
+    fn eq(&self, other: &ClientProof) -> bool {
+        match (self, other) {
+            (ClientProof::Secret(a), ClientProof::Secret(b)) => a == b,
+            (ClientProof::Key { pem: a, key: k }, ClientProof::Key { pem: b, key: l }) => {
+                a == b && k.key_id() == l.key_id()
+            }
+            _ => false,
+        }
+    }
+}
 
 /// One backend's client at one identity provider.
 pub struct TokenSource {
@@ -28,7 +53,7 @@ pub struct TokenSource {
     pub client_id: String,
     /// Space-separated, as the grant's `scope` takes them; empty asks for the client's default.
     scope: String,
-    client_secret: String,
+    proof: ClientProof,
     /// The API's own TLS (its authorities besides the public ones, its client certificate),
     /// when it has one: an identity provider on the backends' private network has a
     /// certificate from the same authority, and may ask for the client certificate too
@@ -51,12 +76,12 @@ pub struct Token {
 }
 
 impl TokenSource {
-    pub fn new(token_url: &str, client_id: &str, scopes: &[String], client_secret: String) -> TokenSource {
+    pub fn new(token_url: &str, client_id: &str, scopes: &[String], proof: ClientProof) -> TokenSource {
         TokenSource {
             token_url: token_url.to_string(),
             client_id: client_id.to_string(),
             scope: scopes.join(" "),
-            client_secret,
+            proof,
             tls: None,
             current: ArcSwapOption::empty(),
             fetching: tokio::sync::Mutex::new(()),
@@ -124,7 +149,7 @@ impl TokenSource {
     }
 
     /// RFC 6749 §4.4: the client authenticates by HTTP Basic, its id and secret form-encoded
-    /// first (§2.3.1).
+    /// first (§2.3.1), or with an assertion its key signed (RFC 7523 §2.2), its id beside it.
     async fn fetch(&self) -> Result<Token, String> {
         // A client of its own, not one kept: the caller may be on any worker's runtime, and a
         // pooled connection is driven by the runtime that opened it. Once a token's life.
@@ -137,13 +162,24 @@ impl TokenSource {
         if !self.scope.is_empty() {
             form.push(("scope", &self.scope));
         }
-        let mut answer = http
-            .post(&self.token_url)
-            .basic_auth(form_encode(self.client_id.as_bytes()), Some(form_encode(self.client_secret.as_bytes())))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| format!("the request failed: {e}"))?;
+        let mut request = http.post(&self.token_url);
+        let assertion;
+        match &self.proof {
+            ClientProof::Secret(secret) => {
+                request =
+                    request.basic_auth(form_encode(self.client_id.as_bytes()), Some(form_encode(secret.as_bytes())))
+            }
+            ClientProof::Key { key, .. } => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                assertion = key.assertion(&self.client_id, &self.token_url, now.as_secs())?;
+                form.extend([
+                    ("client_id", self.client_id.as_str()),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", assertion.as_str()),
+                ]);
+            }
+        }
+        let mut answer = request.form(&form).send().await.map_err(|e| format!("the request failed: {e}"))?;
         let status = answer.status();
         // Read no further than what is looked at.
         let mut body = Vec::new();
@@ -199,8 +235,8 @@ impl std::fmt::Debug for TokenSource {
 /// The same client at the same provider.
 impl PartialEq for TokenSource {
     fn eq(&self, other: &TokenSource) -> bool {
-        (&self.token_url, &self.client_id, &self.scope, &self.client_secret)
-            == (&other.token_url, &other.client_id, &other.scope, &other.client_secret)
+        (&self.token_url, &self.client_id, &self.scope, &self.proof)
+            == (&other.token_url, &other.client_id, &other.scope, &other.proof)
     }
 }
 

@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod auth;
 mod backend_token;
 mod cache;
+mod client_assertion;
 mod clock;
 mod cors;
 mod events;

@@ -2,8 +2,9 @@
 //! ready to verify; API keys, revocations and tiers in hash maps. Compiling checks the bundle,
 //! so an invalid one is refused before it replaces the one being served.
 
-use crate::backend_token::TokenSource;
+use crate::backend_token::{ClientProof, TokenSource};
 use crate::cache::ResponseCache;
+use crate::client_assertion::AssertionKey;
 use crate::cors::CorsPolicy;
 use crate::events::Fields;
 use crate::secrets::{Fingerprint, fingerprint};
@@ -14,8 +15,8 @@ use ed25519_dalek::VerifyingKey;
 use gatehouse_contract::checks::Schemas;
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
-    AuthKind, BackendAuth, BackendTls, Bundle, BundleApi, BundleApiKey, Endpoints, IpFilter, LifecycleState,
-    MockResponse, RequestShape, is_http_token, is_scope_token, tls,
+    AuthKind, BackendAuth, BackendTls, Bundle, BundleApi, BundleApiKey, ClientAuthentication, Endpoints, IpFilter,
+    LifecycleState, MockResponse, RequestShape, is_http_token, is_scope_token, tls,
 };
 // foldhash (hashbrown's default) rather than SipHash: these maps are read on every request and
 // hold only what the bundle says.
@@ -156,6 +157,26 @@ impl BackendCredential {
             BackendCredential::Unusable(vec![SecretProblem { variable: variable.clone(), reason: reason.into() }])
         };
         let Some(secret) = secrets(&variable) else { return unusable("is not set") };
+        // A private key (PEM, lines and all), read once here rather than at each token request.
+        if let BackendAuth::ClientCredentials {
+            token_url,
+            client_id,
+            scopes,
+            authentication: ClientAuthentication::PrivateKeyJwt,
+            key_id,
+            ..
+        } = auth
+        {
+            return match AssertionKey::from_pem(&secret, key_id.as_deref()) {
+                Ok(key) => BackendCredential::Token(Box::new(TokenSource::new(
+                    token_url,
+                    client_id,
+                    scopes,
+                    ClientProof::Key { pem: secret, key: Box::new(key) },
+                ))),
+                Err(reason) => unusable(&reason),
+            };
+        }
         // A line break would end the header and let the value write headers of its own.
         if secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
             return unusable("is empty or holds a control character");
@@ -163,7 +184,8 @@ impl BackendCredential {
         let (name, value) = match auth {
             BackendAuth::None => return BackendCredential::None,
             BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
-                return BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, secret)));
+                let proof = ClientProof::Secret(secret);
+                return BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, proof)));
             }
             BackendAuth::Basic { username, .. } => {
                 ("authorization".to_string(), format!("Basic {}", STANDARD.encode(format!("{username}:{secret}"))))
@@ -682,6 +704,8 @@ pub(crate) mod tests {
             token_url: "https://idp.example.com/token".into(),
             client_id: "gateway".into(),
             scopes: vec!["pets:read".into(), "pets:write".into()],
+            authentication: ClientAuthentication::ClientSecretBasic,
+            key_id: None,
             secret: "PETS".into(),
         };
         assert_eq!(
@@ -690,10 +714,34 @@ pub(crate) mod tests {
                 "https://idp.example.com/token",
                 "gateway",
                 &["pets:read".into(), "pets:write".into()],
-                "c-1".into()
+                ClientProof::Secret("c-1".into())
             )))
         );
         assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable(_)));
+        // A private_key_jwt client's secret is its key, read when the bundle is: one it cannot
+        // sign with is named as the reason.
+        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = client else { unreachable!() };
+        let signer = BackendAuth::ClientCredentials {
+            token_url,
+            client_id,
+            scopes,
+            authentication: ClientAuthentication::PrivateKeyJwt,
+            key_id: Some("gw-1".into()),
+            secret: "PETS".into(),
+        };
+        let pem = rcgen::KeyPair::generate().expect("key").serialize_pem();
+        let with_key = |variable: &str| (variable == "GATEWAY_BACKEND_SECRET_PETS").then(|| pem.clone());
+        match BackendCredential::new(&signer, &with_key) {
+            BackendCredential::Token(source) => assert_eq!(source.client_id, "gateway"),
+            other => panic!("no token source: {other:?}"),
+        }
+        assert_eq!(
+            BackendCredential::new(&signer, &from("c-1")),
+            BackendCredential::Unusable(vec![SecretProblem {
+                variable: "GATEWAY_BACKEND_SECRET_PETS".into(),
+                reason: "holds no PEM private key (-----BEGIN PRIVATE KEY-----)".into()
+            }])
+        );
     }
 
     #[test]
@@ -841,6 +889,8 @@ pub(crate) mod tests {
             token_url: token_url.into(),
             client_id: "gateway".into(),
             scopes: vec![scope.into()],
+            authentication: Default::default(),
+            key_id: None,
             secret: "PETS".into(),
         };
         for (auth, error) in [

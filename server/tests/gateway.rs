@@ -1637,6 +1637,132 @@ async fn backends_get_access_tokens_from_their_identity_provider() {
     assert!(!log.contains("c1ient"), "the client secret stays out of the log");
 }
 
+/// An API whose backend's identity provider takes `private_key_jwt`: the gateway signs an
+/// assertion with the key in its secrets directory for each token it asks for, which the
+/// provider checks against the public key it was given; no client secret is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_get_access_tokens_for_assertions_the_gateway_signs() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::Verifier as _;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let plane = Plane::start().await;
+    let Plane { rest, creator, publisher, base, data, .. } = &plane;
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("key");
+    let public: [u8; 32] = key.public_key_raw().try_into().expect("an Ed25519 public key");
+    let public = ed25519_dalek::VerifyingKey::from_bytes(&public).expect("public key");
+
+    // The provider: a grant for each fresh assertion signed by the registered key, for it,
+    // by and about the client, not expired; an assertion seen before is refused.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let token_url = format!("http://{}/token", listener.local_addr().expect("addr"));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (audience, seen_by_provider) = (token_url.clone(), seen.clone());
+    let app = axum::Router::new().route(
+        "/token",
+        axum::routing::post(move |headers: HeaderMap, axum::Form(form): axum::Form<std::collections::HashMap<String, String>>| {
+            let (audience, seen) = (audience.clone(), seen_by_provider.clone());
+            async move {
+                let checked = (|| -> Result<(), String> {
+                    if headers.contains_key("authorization") {
+                        return Err("a client secret was sent too".into());
+                    }
+                    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+                    if field("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                        || field("client_id") != "gateway"
+                        || field("grant_type") != "client_credentials"
+                    {
+                        return Err(format!("not a client assertion: {form:?}"));
+                    }
+                    let jwt = field("client_assertion");
+                    let (signed, signature) = jwt.rsplit_once('.').ok_or("not a JWT")?;
+                    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
+                    let signature = ed25519_dalek::Signature::from_slice(&signature).map_err(|e| e.to_string())?;
+                    public.verify(signed.as_bytes(), &signature).map_err(|_| "the signature does not verify")?;
+                    let part = |i: usize| -> Result<Value, String> {
+                        let bytes = URL_SAFE_NO_PAD.decode(signed.split('.').nth(i).ok_or("no part")?).map_err(|e| e.to_string())?;
+                        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+                    };
+                    let (header, claims) = (part(0)?, part(1)?);
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+                    if header["alg"] != "EdDSA"
+                        || header["kid"] != "gw-2026"
+                        || claims["iss"] != "gateway"
+                        || claims["sub"] != "gateway"
+                        || claims["aud"] != audience.as_str()
+                        || claims["exp"].as_u64().is_none_or(|exp| exp <= now || exp > now + 300)
+                    {
+                        return Err(format!("not an assertion for this provider: {header} {claims}"));
+                    }
+                    let jti = claims["jti"].as_str().ok_or("no jti")?.to_string();
+                    let mut seen = seen.lock().expect("seen");
+                    if seen.contains(&jti) {
+                        return Err("a replayed assertion".into());
+                    }
+                    seen.push(jti);
+                    Ok(())
+                })();
+                match checked {
+                    Ok(()) => {
+                        let n = seen.lock().expect("seen").len();
+                        let token = json!({ "access_token": format!("token-{n}"), "token_type": "Bearer", "expires_in": 1 });
+                        (axum::http::StatusCode::OK, Json(token))
+                    }
+                    Err(why) => (axum::http::StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client", "error_description": why }))),
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let credential = plane.group("signing").await;
+    let api = rest.import(creator, "/signing/v1", &definition("Signing Pets", &token_taking_backend().await)).await;
+    let client = json!({
+        "kind": "client_credentials", "token_url": token_url, "client_id": "gateway",
+        "authentication": "private_key_jwt", "key_id": "gw-2026", "secret": "signing_key",
+    });
+    rest.set_endpoints(creator, &api, "/signing/v1", |endpoints| endpoints["backend_auth"] = client).await;
+    rest.offer(creator, &api, "/signing/v1", "Gold", "signing").await;
+    // The key as a mounted Secret's file holds it: PEM, lines and all.
+    let secrets_dir = data.join("signing-secrets");
+    std::fs::create_dir_all(&secrets_dir).expect("secrets directory");
+    std::fs::write(secrets_dir.join("SIGNING_KEY"), key.serialize_pem()).expect("key file");
+    let from_files = [("GATEWAY_BACKEND_SECRETS_DIR", secrets_dir.to_str().expect("a UTF-8 path"))];
+    let (_gateway, gw, _) = gateway(free_port(), data, base, &credential, "signing-gw", &from_files).await;
+    // A gateway given a secret it cannot sign with answers 503 and says why.
+    let not_a_key = [("GATEWAY_BACKEND_SECRET_SIGNING_KEY", "c1ient")];
+    let (_unsigned, unsigned, _) = gateway(free_port(), data, base, &credential, "unsigned-gw", &not_a_key).await;
+    rest.approve(creator, publisher, &api).await;
+    let app = plane.application("Signing", Some((&api, "Gold"))).await;
+    let token = plane.access_token(&app).await;
+    let http = reqwest::Client::new();
+    let call = |gw: &str, pet: &str| http.get(format!("{gw}/signing/v1/pets/{pet}")).bearer_auth(&token).send();
+
+    let waiting = Instant::now();
+    let first = loop {
+        let answer = call(&gw, "1").await.expect("call");
+        if answer.status() != 404 {
+            break (answer.status().as_u16(), answer.json::<Value>().await.expect("json"));
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "not served");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(first, (200, json!({ "authorization": "Bearer token-1" })));
+    // Renewed with a fresh assertion (the provider refuses one it has seen).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let second: Value = call(&gw, "2").await.expect("call").json().await.expect("json");
+    assert_eq!(second, json!({ "authorization": "Bearer token-2" }));
+    assert_eq!(seen.lock().expect("seen").len(), 2);
+
+    let refused = call(&unsigned, "1").await.expect("call");
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "no_backend_credential", "{body}");
+    let log = std::fs::read_to_string(data.join("unsigned-gw.log")).expect("log");
+    assert!(log.contains("GATEWAY_BACKEND_SECRET_SIGNING_KEY") && log.contains("holds no PEM private key"), "{log}");
+    assert!(!log.contains("c1ient"), "the secret stays out of the log");
+}
+
 /// A backend that counts the calls it answers (`{"served": n}`), and marks its answers at
 /// `…/mine` private.
 async fn counting_backend() -> (String, Arc<AtomicUsize>) {

@@ -10,7 +10,8 @@ use crate::store::now_ms;
 use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::net::IpRange;
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, BackendAuth, Endpoints, HeaderLine, IpFilter, Permission, Snapshot, is_http_token,
+    ApiDetail, ApiSettings, BackendAuth, ClientAuthentication, Endpoints, HeaderLine, IpFilter, Permission, Snapshot,
+    is_http_token,
 };
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -124,7 +125,7 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
                 ));
             }
         }
-        BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
+        BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, .. } => {
             *token_url = token_url.trim().to_string();
             check_url(&format!("{field}.token_url"), token_url)?;
             *client_id = client_id.trim().to_string();
@@ -151,6 +152,21 @@ fn check_backend_auth(auth: &mut BackendAuth) -> Result<()> {
                 return Err(DomainError::invalid(format!("{field}.scopes"), "at most 20 scopes"));
             }
             *scopes = listed;
+            *key_id = key_id.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
+            if let Some(key_id) = key_id {
+                if *authentication != ClientAuthentication::PrivateKeyJwt {
+                    return Err(DomainError::invalid(
+                        format!("{field}.key_id"),
+                        "a key id names the key of a private_key_jwt client; a client secret has none",
+                    ));
+                }
+                if key_id.len() > 200 || key_id.chars().any(char::is_control) {
+                    return Err(DomainError::invalid(
+                        format!("{field}.key_id"),
+                        "give the key's id (its kid) as the identity provider knows it, up to 200 characters",
+                    ));
+                }
+            }
         }
     }
     if let BackendAuth::Basic { secret, .. }

@@ -5,8 +5,8 @@
 use super::Reload;
 use crate::functions::apis::{PurgeKeptAnswers, SaveSettings, TransferOwnership};
 use gatehouse_contract::{
-    ApiDetail, ApiSettings, AuthKind, BackendAuth, BackendTls, Cors, Endpoints, HeaderLine, IpFilter, OperationScopes,
-    OperationSecurity, Policies, Routing, Scope, Visibility,
+    ApiDetail, ApiSettings, AuthKind, BackendAuth, BackendTls, ClientAuthentication, Cors, Endpoints, HeaderLine,
+    IpFilter, OperationScopes, OperationSecurity, Policies, Routing, Scope, Visibility,
 };
 use leptos::prelude::*;
 
@@ -63,13 +63,16 @@ fn header_lines(text: &str) -> Vec<HeaderLine> {
 
 /// The backend credential as the form holds it, field by field: its kind (`none`, `basic`,
 /// `header`, `client_credentials`), the user name, header or client id, the secret's name, and
-/// for OAuth2 the token URL and the scopes (space-separated).
+/// for OAuth2 the token URL, the scopes (space-separated), whether the secret is a private key
+/// that signs assertions, and that key's id.
 struct AuthForm {
     kind: &'static str,
     who: String,
     secret: String,
     token_url: String,
     scopes: String,
+    signs: bool,
+    key_id: String,
 }
 
 fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
@@ -79,14 +82,18 @@ fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
         secret: secret.clone(),
         token_url: String::new(),
         scopes: String::new(),
+        signs: false,
+        key_id: String::new(),
     };
     match auth {
         BackendAuth::None => form("none", &String::new(), &String::new()),
         BackendAuth::Basic { username, secret } => form("basic", username, secret),
         BackendAuth::Header { name, secret } => form("header", name, secret),
-        BackendAuth::ClientCredentials { token_url, client_id, scopes, secret } => AuthForm {
+        BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, secret } => AuthForm {
             token_url: token_url.clone(),
             scopes: scopes.join(" "),
+            signs: *authentication == ClientAuthentication::PrivateKeyJwt,
+            key_id: key_id.clone().unwrap_or_default(),
             ..form("client_credentials", client_id, secret)
         },
     }
@@ -94,7 +101,7 @@ fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
 
 /// The form's backend credential, as the server checks it.
 fn backend_auth_of(form: AuthForm) -> BackendAuth {
-    let AuthForm { kind, who, secret, token_url, scopes } = form;
+    let AuthForm { kind, who, secret, token_url, scopes, signs, key_id } = form;
     match kind {
         "basic" => BackendAuth::Basic { username: who, secret },
         "header" => BackendAuth::Header { name: who, secret },
@@ -102,6 +109,12 @@ fn backend_auth_of(form: AuthForm) -> BackendAuth {
             token_url,
             client_id: who,
             scopes: scopes.split_whitespace().map(String::from).collect(),
+            authentication: if signs {
+                ClientAuthentication::PrivateKeyJwt
+            } else {
+                ClientAuthentication::ClientSecretBasic
+            },
+            key_id: signs.then_some(key_id),
             secret,
         },
         _ => BackendAuth::None,
@@ -155,6 +168,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let (auth_kind, auth_who, auth_secret) =
         (RwSignal::new(auth.kind), RwSignal::new(auth.who), RwSignal::new(auth.secret));
     let (auth_token_url, auth_scopes) = (RwSignal::new(auth.token_url), RwSignal::new(auth.scopes));
+    let (auth_signs, auth_key_id) = (RwSignal::new(auth.signs), RwSignal::new(auth.key_id));
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
@@ -198,6 +212,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     secret: auth_secret.get_untracked(),
                     token_url: auth_token_url.get_untracked(),
                     scopes: auth_scopes.get_untracked(),
+                    signs: auth_signs.get_untracked(),
+                    key_id: auth_key_id.get_untracked(),
                 }),
                 set_headers: header_lines(&set_headers.get_untracked()),
                 drop_headers: lines(&drop_headers.get_untracked()),
@@ -292,7 +308,11 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                         <input type="text" data-testid="backend-auth-who" placeholder=move || match auth_kind.get() { "basic" => "gateway", "client_credentials" => "gatehouse-gateway", _ => "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
                     </label>
                     <label hidden=move || auth_kind.get() == "none">
-                        {move || if auth_kind.get() == "client_credentials" { "Secret's name (the client secret)" } else { "Secret's name" }}
+                        {move || match (auth_kind.get(), auth_signs.get()) {
+                            ("client_credentials", true) => "Secret's name (the private key, PEM)",
+                            ("client_credentials", false) => "Secret's name (the client secret)",
+                            _ => "Secret's name",
+                        }}
                         <input type="text" class="code" data-testid="backend-auth-secret" placeholder="PETSTORE" value=auth_secret.get_untracked() on:input=move |ev| auth_secret.set(event_target_value(&ev))/>
                     </label>
                 </div>
@@ -303,9 +323,23 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     <label>"Scopes (space-separated, optional)"
                         <input type="text" class="code" data-testid="backend-auth-scopes" placeholder="pets:read" value=auth_scopes.get_untracked() on:input=move |ev| auth_scopes.set(event_target_value(&ev))/>
                     </label>
+                    <label>"The gateway proves itself with"
+                        <select data-testid="backend-auth-method" on:change=move |ev| auth_signs.set(event_target_value(&ev) == "private_key_jwt")>
+                            <option value="client_secret_basic" selected=!auth_signs.get_untracked()>"A client secret (HTTP Basic)"</option>
+                            <option value="private_key_jwt" selected=auth_signs.get_untracked()>"A private key signing a JWT (private_key_jwt)"</option>
+                        </select>
+                    </label>
+                    <label hidden=move || !auth_signs.get()>"Key ID (kid, optional)"
+                        <input type="text" class="code" data-testid="backend-auth-key-id" placeholder="gatehouse-2026" value=auth_key_id.get_untracked() on:input=move |ev| auth_key_id.set(event_target_value(&ev))/>
+                    </label>
                 </div>
                 <p class="muted" hidden=move || auth_kind.get() != "client_credentials">
-                    "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret), sends it to the backend as "<code>"Authorization: Bearer …"</code>" and asks for a new one when it nearly expires or the backend answers 401. While the identity provider cannot be reached, calls are answered 503 once the last token has expired."
+                    {move || if auth_signs.get() {
+                        "The gateway asks the token URL for an access token as this client with a JWT it signs for each request (RFC 7523: issued by and about the client, for the token URL, good for one minute) with the private key the secret holds — RSA of 2048 bits or more, P-256 or Ed25519, PEM; register its public key with the identity provider. "
+                    } else {
+                        "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret). "
+                    }}
+                    "It sends the token to the backend as "<code>"Authorization: Bearer …"</code>" and asks for a new one when it nearly expires or the backend answers 401. While the identity provider cannot be reached, calls are answered 503 once the last token has expired."
                 </p>
                 <p class="muted" hidden=move || auth_kind.get() == "none">
                     "Gatehouse keeps only the secret's name, never its value: each gateway reads it from its environment as "
