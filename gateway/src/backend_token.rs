@@ -7,6 +7,7 @@
 //! and a token that could not be renewed is still sent until it has expired.
 
 use crate::client_assertion::AssertionKey;
+use crate::secrets::Fingerprint;
 use arc_swap::ArcSwapOption;
 use gatehouse_contract::sample::form_encode;
 use serde_json::Value;
@@ -30,8 +31,8 @@ pub enum ClientProof {
     /// A client secret, sent by HTTP Basic.
     Secret(String),
     /// A private key that signs a `client_assertion` for each request (`private_key_jwt`),
-    /// with the PEM it was read from, to tell a changed key.
-    Key { pem: String, key: Box<AssertionKey> },
+    /// with the fingerprint of the PEM it was read from, to tell a changed key.
+    Key { pem: Fingerprint, key: Box<AssertionKey> },
 }
 
 /// The same secret, or the same key by the same id.

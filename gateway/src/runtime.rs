@@ -172,7 +172,7 @@ impl BackendCredential {
                     token_url,
                     client_id,
                     scopes,
-                    ClientProof::Key { pem: secret, key: Box::new(key) },
+                    ClientProof::Key { pem: fingerprint(&secret), key: Box::new(key) },
                 ))),
                 Err(reason) => unusable(&reason),
             };
