@@ -372,6 +372,11 @@ pub struct KeptAnswersPurge {
     pub api_id: String,
     /// Unix ms.
     pub purged_at: i64,
+    /// Only the answers under this path of the API (`/pets/7`: that pet's, and those below
+    /// it, whatever their query); none, all of them. A gateway that does not know the field
+    /// drops all of the API's answers, which is never wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -359,25 +359,50 @@ async fn the_gateway_bundle_carries_access(db: Db) {
 
     // A purge of kept answers goes out the same way, only its creator's or a reviewer's to make.
     assert!(bundle.purges.is_empty());
-    let refused = apis::kept_answers::purge(&db, &ann, &api.id).await;
+    let refused = apis::kept_answers::purge(&db, &ann, &api.id, None).await;
     assert!(matches!(refused, Err(DomainError::Forbidden(_))), "{refused:?}");
     let other_creator = user(&db, "other@example.com", Role::Creator).await;
-    let refused = apis::kept_answers::purge(&db, &other_creator, &api.id).await;
+    let refused = apis::kept_answers::purge(&db, &other_creator, &api.id, None).await;
     assert!(refused.is_err(), "not the owner's: {refused:?}");
-    let purged_at = apis::kept_answers::purge(&db, &creator, &api.id).await.expect("purge");
+    let purged = apis::kept_answers::purge(&db, &creator, &api.id, Some(" ")).await.expect("purge");
+    assert_eq!(purged.path, None, "no path: the whole API");
     let (bundle, _, purged_etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
-    let purges: Vec<(&str, i64)> = bundle.purges.iter().map(|p| (p.api_id.as_str(), p.purged_at)).collect();
-    assert_eq!(purges, [(api.id.as_str(), purged_at)]);
+    assert_eq!(bundle.purges, std::slice::from_ref(&purged));
     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    let again = apis::kept_answers::purge(&db, &publisher, &api.id).await.expect("purge again");
-    assert!(again > purged_at);
+    let again = apis::kept_answers::purge(&db, &publisher, &api.id, None).await.expect("purge again");
+    assert!(again.purged_at > purged.purged_at);
     let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
     assert_ne!(etag, purged_etag, "each purge reaches the gateways");
     assert_eq!(bundle.purges.len(), 1, "the latest purge of an API");
+
+    // A path's answers only: each purge of the last day goes out, beside the whole API's latest.
+    for (path, why) in [
+        ("pets/7", "starting with /"),
+        ("/pets/{id}", "not a template"),
+        ("/pets/7?full=1", "no spaces, query or fragment"),
+        ("/pets /7", "no spaces, query or fragment"),
+    ] {
+        match apis::kept_answers::purge(&db, &creator, &api.id, Some(path)).await {
+            Err(DomainError::Invalid { field, message }) => {
+                assert_eq!(field, "path");
+                assert!(message.contains(why), "{path}: {message}");
+            }
+            other => panic!("{path} was taken: {other:?}"),
+        }
+    }
+    let seven = apis::kept_answers::purge(&db, &creator, &api.id, Some(" /pets/7/ ")).await.expect("a path");
+    assert_eq!(seven.path.as_deref(), Some("/pets/7"), "tidied");
+    let eight = apis::kept_answers::purge(&db, &creator, &api.id, Some("/pets/8")).await.expect("another path");
+    let (bundle, _, etag) = access::gateway_bundle(&db, "pets", "https://gatehouse.test").await.expect("bundle");
+    let mut expected = vec![again, seven, eight];
+    expected.sort_by_key(|purge| (purge.path.is_some(), purge.purged_at));
+    assert_eq!(bundle.purges, expected);
+    assert_ne!(etag, purged_etag);
     let logged = audit::list(&db, &AuditQuery { action: Some("api.kept_answers_purged".into()), ..Default::default() })
         .await
         .expect("audit");
-    assert_eq!(logged.items.len(), 2, "{:?}", logged.items);
+    assert_eq!(logged.items.len(), 4, "{:?}", logged.items);
+    assert!(logged.items.iter().any(|entry| entry.detail == "/pets/7"), "{:?}", logged.items);
 }
 
 const SCOPED: &str = r#"openapi: 3.0.3

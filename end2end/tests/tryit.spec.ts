@@ -278,7 +278,13 @@ paths:
     await signIn(creatorPage, creator.email, creator.password);
     await creatorPage.goto(`/publisher/apis/${api.id}?tab=settings`);
     await hydrated(creatorPage);
-    await creatorPage.getByTestId('purge-kept-answers').click();
+    // A path's answers only, as callers call it: a template is refused, saying why.
+    const keptAnswers = creatorPage.getByTestId('kept-answers');
+    await keptAnswers.getByTestId('purge-path').fill('/notes/{id}');
+    await keptAnswers.getByTestId('purge-kept-answers').click();
+    await expect(keptAnswers.getByRole('alert')).toContainText('not a template');
+    await keptAnswers.getByTestId('purge-path').fill('');
+    await keptAnswers.getByTestId('purge-kept-answers').click();
     await expect(creatorPage.getByTestId('kept-answers-purged')).toContainText('Purged at');
 
     await expect(async () => {

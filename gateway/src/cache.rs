@@ -96,6 +96,19 @@ impl ResponseCache {
         }
     }
 
+    /// Drop the answers under `path` (the gateway's path, context first): its own, whatever
+    /// their query, and those of the paths below it.
+    pub fn forget_under(&self, path: &str) {
+        let under = |key: &str| {
+            // `production /pets/1?query\n…`: the path runs from the first space to the query
+            // or the first keyed header.
+            let kept = key.split_once(' ').map_or("", |(_, rest)| rest);
+            let kept = &kept[..kept.find(['?', '\n']).unwrap_or(kept.len())];
+            kept.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|key, _| !under(key));
+    }
+
     /// How long an answer may be kept, by what its headers say: `None` when not at all.
     fn lifetime(&self, head: &ResponseHead) -> Option<Duration> {
         let mut ttl = self.ttl;

@@ -80,6 +80,9 @@ pub struct Api {
     pub cache: Option<Arc<ResponseCache>>,
     /// When the API's kept answers were last purged, as the bundle says.
     pub purged_at: Option<i64>,
+    /// The purges of paths of the last day, as the bundle says: each path as callers call it,
+    /// the API's context first, and when.
+    pub path_purges: Vec<(String, i64)>,
 }
 
 /// The lines of the headers an API sets on backend calls, and the callers' headers it withholds
@@ -405,7 +408,14 @@ impl Runtime {
         let mut contexts = std::collections::HashSet::new();
         let withdrawn: HashMap<String, LifecycleState> =
             bundle.withdrawn.into_iter().map(|w| (w.api_id, w.state)).collect();
-        let purges: HashMap<String, i64> = bundle.purges.into_iter().map(|p| (p.api_id, p.purged_at)).collect();
+        let mut purges: HashMap<String, i64> = HashMap::new();
+        let mut path_purges: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+        for purge in bundle.purges {
+            match purge.path {
+                None => _ = purges.insert(purge.api_id, purge.purged_at),
+                Some(path) => path_purges.entry(purge.api_id).or_default().push((path, purge.purged_at)),
+            }
+        }
         for (i, mut spec) in bundle.apis.into_iter().enumerate() {
             if !spec.context.starts_with('/') {
                 return Err(format!("apis[{i}].context `{}` must start with /", spec.context));
@@ -497,9 +507,17 @@ impl Runtime {
                 Schemas::new(std::mem::take(&mut spec.schemas), operations.iter().filter_map(|op| op.request.as_ref()));
             let cache = spec.cache_seconds.and_then(ResponseCache::new).map(Arc::new);
             let purged_at = purges.get(spec.id.as_str()).copied();
+            let context = spec.context.trim_end_matches('/');
+            let path_purges = path_purges
+                .remove(spec.id.as_str())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(path, at)| (format!("{context}{path}"), at))
+                .collect();
             apis.push(Api {
                 cache,
                 purged_at,
+                path_purges,
                 schemas,
                 ip_filter,
                 set_header_lines,
@@ -540,23 +558,27 @@ impl Runtime {
     }
 
     /// Take over the answers `serving` keeps, for the APIs whose answers cannot have changed
-    /// since: the same release (so the same definition, backends and keeping), no purge
-    /// between. A bundle that differs in access alone — a new subscription, a revoked token —
-    /// then leaves them kept, while a new release or a purge starts the API's empty.
+    /// since: the same release (so the same definition, backends and keeping), no purge of all
+    /// of them between, and without those under the paths purged since. A bundle that differs
+    /// in access alone — a new subscription, a revoked token — then leaves them kept, while a
+    /// new release or a purge starts the API's empty.
     pub fn keep_answers_of(&mut self, serving: &Runtime) {
         if serving.version != self.version {
             return;
         }
-        let kept: HashMap<&str, (&Arc<ResponseCache>, Option<i64>)> = serving
-            .apis
-            .iter()
-            .filter_map(|api| Some((api.spec.id.as_str(), (api.cache.as_ref()?, api.purged_at))))
-            .collect();
+        let kept: HashMap<&str, &Api> =
+            serving.apis.iter().filter(|api| api.cache.is_some()).map(|api| (api.spec.id.as_str(), api)).collect();
         for api in &mut self.apis {
-            if let Some((cache, purged_at)) = kept.get(api.spec.id.as_str())
+            if let Some(before) = kept.get(api.spec.id.as_str())
+                && let Some(cache) = &before.cache
                 && api.cache.is_some()
-                && *purged_at == api.purged_at
+                && before.purged_at == api.purged_at
             {
+                // The serving runtime dropped the answers of the purges it had (or was compiled
+                // after them, empty): the new ones are those it did not have.
+                for (path, _) in api.path_purges.iter().filter(|purge| !before.path_purges.contains(purge)) {
+                    cache.forget_under(path);
+                }
                 api.cache = Some(Arc::clone(cache));
             }
         }
@@ -828,13 +850,62 @@ pub(crate) mod tests {
         assert!(next(&revoked), "a revocation changes no answer");
         assert!(!next(&|b: &mut Bundle| b.version = "1.0.1".into()), "a new release starts empty");
         let purged = |b: &mut Bundle| {
-            b.purges.push(gatehouse_contract::KeptAnswersPurge { api_id: b.apis[0].id.clone(), purged_at: 5 });
+            b.purges.push(gatehouse_contract::KeptAnswersPurge {
+                api_id: b.apis[0].id.clone(),
+                purged_at: 5,
+                path: None,
+            });
         };
         assert!(!next(&purged), "a purge empties it");
         let other_purged = |b: &mut Bundle| {
-            b.purges.push(gatehouse_contract::KeptAnswersPurge { api_id: b.apis[1].id.clone(), purged_at: 5 });
+            b.purges.push(gatehouse_contract::KeptAnswersPurge {
+                api_id: b.apis[1].id.clone(),
+                purged_at: 5,
+                path: None,
+            });
         };
         assert!(next(&other_purged), "another API's purge is that API's");
+    }
+
+    /// A purge of one path drops the answers under it and keeps the rest; a bundle that
+    /// brings the same purge again drops nothing more.
+    #[test]
+    fn a_purge_of_a_path_drops_the_answers_under_it_once() {
+        use crate::http1::{Response, request_for_test, response_head_for_test};
+        let mut b = bundle();
+        b.apis[0].cache_seconds = Some(60);
+        let context = b.apis[0].context.clone();
+        let mut serving = Runtime::compile(b.clone()).expect("compile");
+        let cache_of = |rt: &Runtime| rt.apis.iter().find_map(|api| api.cache.clone()).expect("a cache");
+        let cache = cache_of(&serving);
+        let head = response_head_for_test(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
+        let key = |path: &str| {
+            let head = format!("GET {context}{path} HTTP/1.1\r\nhost: gw\r\n\r\n");
+            let request = request_for_test(head.as_bytes(), "127.0.0.1:1".parse().expect("address"));
+            cache.key(&request, false).expect("a key")
+        };
+        let paths = ["/pets/1", "/pets/1?fields=name", "/pets/1/toys", "/pets/10", "/pets", "/owners/1"];
+        for path in paths {
+            cache.keep(key(path), &Response::new(200, "application/json", "{}"), &head);
+        }
+        let kept = |rt: &Runtime| paths.map(|path| cache_of(rt).get(&key(path)).is_some());
+
+        let mut purged = b.clone();
+        purged.purges.push(gatehouse_contract::KeptAnswersPurge {
+            api_id: b.apis[0].id.clone(),
+            purged_at: 5,
+            path: Some("/pets/1".into()),
+        });
+        let mut next = Runtime::compile(purged.clone()).expect("compile");
+        next.keep_answers_of(&serving);
+        assert!(Arc::ptr_eq(&cache_of(&next), &cache), "the rest is kept");
+        assert_eq!(kept(&next), [false, false, false, true, true, true], "that pet's, whatever the query, and below");
+        // The same purge in the next bundle (a change of access) is not done again.
+        serving = next;
+        cache.keep(key("/pets/1"), &Response::new(200, "application/json", "{}"), &head);
+        let mut again = Runtime::compile(purged).expect("compile");
+        again.keep_answers_of(&serving);
+        assert_eq!(kept(&again), [true, false, false, true, true, true]);
     }
 
     #[test]

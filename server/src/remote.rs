@@ -189,7 +189,12 @@ impl Remote {
 
     /// DELETE what a route names (it answers 204 No Content).
     pub async fn delete(&self, path: &str) -> Result<()> {
-        self.send(self.http.delete(format!("{}{path}", self.base))).await.map(drop)
+        self.delete_with(path, &[]).await
+    }
+
+    /// DELETE what a route and its query parameters name.
+    pub async fn delete_with(&self, path: &str, query: &[(&str, &str)]) -> Result<()> {
+        self.send(self.http.delete(format!("{}{path}", self.base)).query(query)).await.map(drop)
     }
 
     /// PUT a JSON body and read a typed answer.

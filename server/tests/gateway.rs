@@ -1833,10 +1833,8 @@ async fn answers_are_kept_and_served_again_without_the_backend() {
     assert!(metrics.lines().any(|l| l == "gatehouse_gateway_cache_hits_total 2"), "{metrics}");
 }
 
-/// An API that takes calls from some addresses only, behind a proxy the gateway trusts to name
-/// the caller: the caller's address decides, before its credential is looked at.
 /// Kept answers outlive a bundle that changes access alone (a new API key), and go when the
-/// API's creator purges them, with no release.
+/// API's creator purges them — all of them, or those under one path — with no release.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_answers_are_purged_on_the_creators_word() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -1852,12 +1850,16 @@ async fn kept_answers_are_purged_on_the_creators_word() {
     let app = plane.application("Purged", Some((&api, "Gold"))).await;
     let token = plane.access_token(&app).await;
     let http = reqwest::Client::new();
-    let served_now = || async {
-        let response = http.get(format!("{gw}/purged/v1/pets/1")).bearer_auth(&token).send().await.expect("call");
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or_default();
-        (status, body["served"].as_u64())
+    let served_for = |pet: &'static str| {
+        let call = http.get(format!("{gw}/purged/v1/pets/{pet}")).bearer_auth(&token);
+        async move {
+            let response = call.send().await.expect("call");
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or_default();
+            (status, body["served"].as_u64())
+        }
     };
+    let served_now = || served_for("1");
     let waiting = Instant::now();
     while served_now().await.0 != 200 {
         assert!(waiting.elapsed() < Duration::from_secs(5), "not served");
@@ -1891,8 +1893,36 @@ async fn kept_answers_are_purged_on_the_creators_word() {
     }
     assert_eq!(served_now().await.1, Some(2), "the fresh answer is kept in its turn");
     assert_eq!(served.load(Ordering::SeqCst), 2);
+
+    // One path's answers only: that pet's, whatever the query; the other pet's stay kept.
+    assert_eq!(served_for("2").await.1, Some(3));
+    let template = http
+        .delete(format!("{base}/api/v1{path}?path=/pets/%7Bid%7D"))
+        .bearer_auth(creator)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(template.status(), 422);
+    let refusal: Value = template.json().await.expect("json");
+    assert!(refusal.to_string().contains("not a template"), "{refusal}");
+    let purged = rest.call(creator, reqwest::Method::DELETE, &format!("{path}?path=/pets/1"), None).await;
+    assert_eq!(purged["path"], "/pets/1", "{purged}");
+    let waiting = Instant::now();
+    loop {
+        match served_now().await.1 {
+            Some(4) => break,
+            other => assert_eq!(other, Some(2), "kept until the purge arrives"),
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(5), "the path's purge never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(served_for("2").await.1, Some(3), "another path's answer is still kept");
+    assert_eq!(served_now().await.1, Some(4));
+    assert_eq!(served.load(Ordering::SeqCst), 4);
 }
 
+/// An API that takes calls from some addresses only, behind a proxy the gateway trusts to name
+/// the caller: the caller's address decides, before its credential is looked at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     let _turn = ONE_AT_A_TIME.lock().await;

@@ -106,12 +106,13 @@ pub async fn transfer_ownership(
     Ok(gatehouse_domain::apis::transfer_ownership(&context()?.db, &actor, &id, &owner, all_versions.is_some()).await?)
 }
 
-/// When (Unix ms) the gateways were told to drop the API's kept answers.
+/// The gateways told to drop the API's kept answers: all of them, or those under `path` (empty:
+/// all).
 #[server]
-pub async fn purge_kept_answers(id: String) -> Result<i64, AppError> {
+pub async fn purge_kept_answers(id: String, path: String) -> Result<gatehouse_contract::KeptAnswersPurge, AppError> {
     use super::ssr::{context, require};
     let actor = require(gatehouse_contract::Permission::DesignApis).await?;
-    Ok(gatehouse_domain::apis::kept_answers::purge(&context()?.db, &actor, &id).await?)
+    Ok(gatehouse_domain::apis::kept_answers::purge(&context()?.db, &actor, &id, Some(&path)).await?)
 }
 
 #[server(input = Json)]

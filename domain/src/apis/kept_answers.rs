@@ -1,9 +1,10 @@
-//! Purging an API's kept answers: its gateways drop the answers they keep for it now rather
-//! than when they expire — after the backend's data changed under them.
+//! Purging an API's kept answers, all of them or those under one path: its gateways drop the
+//! answers they keep for it now rather than when they expire — after the backend's data
+//! changed under them.
 
 use super::load_editable;
 use crate::store::now_ms;
-use crate::{Actor, Db, Result, audit};
+use crate::{Actor, Db, DomainError, Result, audit};
 use gatehouse_contract::{KeptAnswersPurge, Permission};
 use std::collections::BTreeSet;
 
@@ -11,38 +12,87 @@ use std::collections::BTreeSet;
 /// nothing left to drop.
 const PURGES_MATTER_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Have every gateway serving `api_id` drop the answers it keeps for it: the access part of
-/// the group's bundle carries the purge, so gateways have it within a second or two, with no
-/// release. Its owner or a reviewer may; returns when (Unix ms).
-pub async fn purge(db: &Db, actor: &Actor, api_id: &str) -> Result<i64> {
+/// Have every gateway serving `api_id` drop the answers it keeps for it — all of them, or
+/// those under `path` (`/pets/7`, as callers call it after the API's context): the access part
+/// of the group's bundle carries the purge, so gateways have it within a second or two, with
+/// no release. Its owner or a reviewer may.
+pub async fn purge(db: &Db, actor: &Actor, api_id: &str, path: Option<&str>) -> Result<KeptAnswersPurge> {
     actor.require(Permission::DesignApis)?;
+    let path = purged_path(path)?;
     let row = load_editable(db, actor, api_id).await?;
     let purged_at = now_ms();
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO kept_answers_purges (api_id, purged_at) VALUES ($1, $2) \
-         ON CONFLICT (api_id) DO UPDATE SET purged_at = excluded.purged_at",
-    )
-    .bind(api_id)
-    .bind(purged_at)
-    .execute(&mut *tx)
-    .await?;
+    match &path {
+        None => {
+            sqlx::query(
+                "INSERT INTO kept_answers_purges (api_id, purged_at) VALUES ($1, $2) \
+                 ON CONFLICT (api_id) DO UPDATE SET purged_at = excluded.purged_at",
+            )
+            .bind(api_id)
+            .bind(purged_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Some(path) => {
+            // Each is kept for a day, when the answers it is about have expired anyway.
+            sqlx::query("DELETE FROM kept_answers_path_purges WHERE purged_at <= $1")
+                .bind(purged_at - PURGES_MATTER_MS)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO kept_answers_path_purges (id, api_id, path, purged_at) VALUES ($1, $2, $3, $4)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(api_id)
+                .bind(path)
+                .bind(purged_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     let name = format!("{} {}", row.name, row.version);
-    audit::record_in(&mut tx, &actor.email, "api.kept_answers_purged", &name, "").await?;
+    audit::record_in(&mut tx, &actor.email, "api.kept_answers_purged", &name, path.as_deref().unwrap_or("")).await?;
     tx.commit().await?;
-    Ok(purged_at)
+    Ok(KeptAnswersPurge { api_id: api_id.to_string(), purged_at, path })
 }
 
-/// The purges of the last day of the APIs a bundle serves.
+/// The path a purge is about, as callers call it: `None` for the whole API.
+fn purged_path(path: Option<&str>) -> Result<Option<String>> {
+    let path = path.map(str::trim).unwrap_or("").trim_end_matches('/');
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let refuse = |why: &str| Err(DomainError::invalid("path", why.to_string()));
+    if !path.starts_with('/') || path.len() > 500 {
+        return refuse("give the path as callers call it after the API's context, starting with / (`/pets/7`)");
+    }
+    if path.contains(['{', '}']) {
+        return refuse("give a path as callers call it (`/pets/7`), not a template: every answer under it is dropped");
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') {
+        return refuse(
+            "a path holds no spaces, query or fragment: every answer under it is dropped, whatever its query",
+        );
+    }
+    Ok(Some(path.to_string()))
+}
+
+/// The purges of the last day of the APIs a bundle serves: each API's latest purge of all its
+/// answers, and every purge of a path.
 pub(crate) async fn recent(db: &Db, live: &BTreeSet<String>) -> Result<Vec<KeptAnswersPurge>> {
-    let rows: Vec<(String, i64)> =
+    let since = now_ms() - PURGES_MATTER_MS;
+    let whole: Vec<(String, i64)> =
         sqlx::query_as("SELECT api_id, purged_at FROM kept_answers_purges WHERE purged_at > $1 ORDER BY api_id")
-            .bind(now_ms() - PURGES_MATTER_MS)
+            .bind(since)
             .fetch_all(&db.pool)
             .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(api_id, _)| live.contains(api_id))
-        .map(|(api_id, purged_at)| KeptAnswersPurge { api_id, purged_at })
-        .collect())
+    let paths: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT api_id, purged_at, path FROM kept_answers_path_purges WHERE purged_at > $1 \
+         ORDER BY api_id, purged_at, path",
+    )
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    let whole = whole.into_iter().map(|(api_id, purged_at)| KeptAnswersPurge { api_id, purged_at, path: None });
+    let paths =
+        paths.into_iter().map(|(api_id, purged_at, path)| KeptAnswersPurge { api_id, purged_at, path: Some(path) });
+    Ok(whole.chain(paths).filter(|purge| live.contains(&purge.api_id)).collect())
 }

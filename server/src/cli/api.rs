@@ -153,6 +153,10 @@ pub enum ApiCommand {
         /// The API's version.
         #[arg(long, short = 'v')]
         version: String,
+        /// Only the answers under this path, as callers call it after the API's context
+        /// (`/pets/7`: that pet's, whatever the query, and those below it).
+        #[arg(long)]
+        path: Option<String>,
     },
     /// Move an API through its lifecycle: publish, prototype, demote, block, deprecate, retire.
     ChangeStatus {
@@ -327,10 +331,20 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
             remote.delete(&format!("/apis/{}", api.id)).await?;
             println!("deleted {name} {version}");
         }
-        ApiCommand::PurgeKeptAnswers { name, version } => {
+        ApiCommand::PurgeKeptAnswers { name, version, path } => {
             let api = remote.find(&name, &version).await?;
-            remote.delete(&format!("/apis/{}/kept-answers", api.id)).await?;
-            println!("purged: the gateways drop the answers they keep for {name} {version} within a second or two");
+            let query: Vec<(&str, &str)> = path.as_deref().map(|path| ("path", path)).into_iter().collect();
+            remote.delete_with(&format!("/apis/{}/kept-answers", api.id), &query).await?;
+            match path {
+                Some(path) => println!(
+                    "purged: the gateways drop the answers they keep for {name} {version} under {path} within a second or two"
+                ),
+                None => {
+                    println!(
+                        "purged: the gateways drop the answers they keep for {name} {version} within a second or two"
+                    )
+                }
+            }
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;

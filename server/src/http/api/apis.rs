@@ -222,19 +222,27 @@ pub async fn transfer_ownership(
     Ok(Json(apis::transfer_ownership(&state.db, actor, &id, &body.owner, body.all_versions).await?))
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct PurgeParams {
+    /// Only the answers under this path, as callers call it after the API's context
+    /// (`/pets/7`: that pet's, whatever the query, and those below it); none, all of them.
+    path: Option<String>,
+}
+
 /// Purge the API's kept answers: its gateways drop the GET answers they keep for it (see
-/// `policies.cache_seconds`) within a second or two, with no release, and ask its backend
-/// again (its owner or a publisher may).
-#[utoipa::path(delete, path = "/apis/{id}/kept-answers", tag = "apis", params(("id" = String, Path)),
-    responses((status = 200, body = KeptAnswersPurge), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// `policies.cache_seconds`) — all, or those under `path` — within a second or two, with no
+/// release, and ask its backend again (its owner or a publisher may).
+#[utoipa::path(delete, path = "/apis/{id}/kept-answers", tag = "apis", params(("id" = String, Path), PurgeParams),
+    responses((status = 200, body = KeptAnswersPurge), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn purge_kept_answers(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(params): Query<PurgeParams>,
 ) -> ApiResult<Json<KeptAnswersPurge>> {
     let actor = caller.require(Permission::DesignApis)?;
-    let purged_at = apis::kept_answers::purge(&state.db, actor, &id).await?;
-    Ok(Json(KeptAnswersPurge { api_id: id, purged_at }))
+    Ok(Json(apis::kept_answers::purge(&state.db, actor, &id, params.path.as_deref()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

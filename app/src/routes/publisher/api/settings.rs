@@ -545,15 +545,20 @@ fn KeptAnswers(api_id: String) -> impl IntoView {
     view! {
         <section class="panel" data-testid="kept-answers">
             <h2>"Kept answers"</h2>
-            <p class="muted">"When the backend's data has changed, have the gateways drop the answers they keep for this API now, not when they expire: the next calls reach the backend again. No release is needed."</p>
+            <p class="muted">"When the backend's data has changed, have the gateways drop the answers they keep for this API now, not when they expire: the next calls reach the backend again. No release is needed. Give a path to drop only the answers under it (every query of "<code>"/pets/7"</code>", and what is below it)."</p>
             <ActionForm action=purge attr:class="form inline-form">
                 <input type="hidden" name="id" value=api_id/>
+                <label>"Only under the path (optional)" <input type="text" class="code" name="path" placeholder="/pets/7" data-testid="purge-path"/></label>
                 <button type="submit" class="button secondary" data-testid="purge-kept-answers">"Purge kept answers"</button>
             </ActionForm>
             {move || purge.value().get().map(|purged| match purged {
-                Ok(at) => view! {
+                Ok(purge) => view! {
                     <p class="notice" role="status" data-testid="kept-answers-purged">
-                        {format!("Purged at {}: the gateways drop what they kept within a second or two.", crate::time::format_utc(at))}
+                        {format!(
+                            "Purged{} at {}: the gateways drop what they kept within a second or two.",
+                            purge.path.map(|path| format!(" under {path}")).unwrap_or_default(),
+                            crate::time::format_utc(purge.purged_at)
+                        )}
                     </p>
                 }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
