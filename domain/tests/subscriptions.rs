@@ -403,6 +403,18 @@ async fn the_gateway_bundle_carries_access(db: Db) {
         .expect("audit");
     assert_eq!(logged.items.len(), 4, "{:?}", logged.items);
     assert!(logged.items.iter().any(|entry| entry.detail == "/pets/7"), "{:?}", logged.items);
+    // Every bundle carries each path purge of the day: past 200 an API's are refused.
+    for n in 2..200 {
+        apis::kept_answers::purge(&db, &creator, &api.id, Some(&format!("/pets/{n}"))).await.expect("a path");
+    }
+    match apis::kept_answers::purge(&db, &creator, &api.id, Some("/pets/200")).await {
+        Err(DomainError::Invalid { field, message }) => {
+            assert_eq!(field, "path");
+            assert!(message.contains("purge all its answers instead"), "{message}");
+        }
+        other => panic!("the 201st path purge was taken: {other:?}"),
+    }
+    apis::kept_answers::purge(&db, &creator, &api.id, None).await.expect("all of them, still");
 }
 
 const SCOPED: &str = r#"openapi: 3.0.3

@@ -11,6 +11,9 @@ use std::collections::BTreeSet;
 /// No answer is kept longer than a day (`policies.cache_seconds`), so an older purge has
 /// nothing left to drop.
 const PURGES_MATTER_MS: i64 = 24 * 60 * 60 * 1000;
+/// Path purges of one API in a day, each of which every bundle of its group carries: past
+/// these, purging all of its answers says the same in one.
+const MAX_PATH_PURGES: i64 = 200;
 
 /// Have every gateway serving `api_id` drop the answers it keeps for it — all of them, or
 /// those under `path` (`/pets/7`, as callers call it after the API's context): the access part
@@ -39,6 +42,20 @@ pub async fn purge(db: &Db, actor: &Actor, api_id: &str, path: Option<&str>) -> 
                 .bind(purged_at - PURGES_MATTER_MS)
                 .execute(&mut *tx)
                 .await?;
+            let (today,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM kept_answers_path_purges WHERE api_id = $1 AND purged_at > $2")
+                    .bind(api_id)
+                    .bind(purged_at - PURGES_MATTER_MS)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if today >= MAX_PATH_PURGES {
+                return Err(DomainError::invalid(
+                    "path",
+                    format!(
+                        "{MAX_PATH_PURGES} paths of this API were purged in the last day: purge all its answers instead"
+                    ),
+                ));
+            }
             sqlx::query("INSERT INTO kept_answers_path_purges (id, api_id, path, purged_at) VALUES ($1, $2, $3, $4)")
                 .bind(uuid::Uuid::new_v4().to_string())
                 .bind(api_id)
