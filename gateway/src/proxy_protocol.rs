@@ -34,11 +34,13 @@ pub enum Source {
 
 /// The caller's address as the header opening a trusted proxy's connection names it (or the
 /// connection's, when the header names none), with what followed the header in `buf`; `None`
-/// when the connection must be closed, which is logged with the reason.
+/// when the connection must be closed, which is logged with the reason — unless the proxy
+/// closed it without a byte, as a balancer's TCP health check does every few seconds.
 pub async fn caller<S: AsyncRead + Unpin>(stream: &mut S, proxy: SocketAddr, buf: &mut BytesMut) -> Option<SocketAddr> {
     match tokio::time::timeout(HEADER_TIMEOUT, read(stream, buf)).await {
-        Ok(Ok(Source::Caller(caller))) => Some(caller),
-        Ok(Ok(Source::Proxy)) => Some(proxy),
+        Ok(Ok(Some(Source::Caller(caller)))) => Some(caller),
+        Ok(Ok(Some(Source::Proxy))) => Some(proxy),
+        Ok(Ok(None)) => None,
         Ok(Err(reason)) => {
             tracing::warn!(%proxy, "closed a trusted proxy's connection: {reason}");
             None
@@ -51,17 +53,19 @@ pub async fn caller<S: AsyncRead + Unpin>(stream: &mut S, proxy: SocketAddr, buf
 }
 
 /// Read the header that opens a trusted proxy's connection. The bytes read past it (the
-/// first request, when the proxy sent both at once) are left in `buf`.
-pub async fn read<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) -> Result<Source, String> {
+/// first request, when the proxy sent both at once) are left in `buf`; `None` when the
+/// connection closed before its first byte.
+pub async fn read<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut BytesMut) -> Result<Option<Source>, String> {
     loop {
         if let Some((length, source)) = parse(buf)? {
             let _ = buf.split_to(length);
-            return Ok(source);
+            return Ok(Some(source));
         }
         if buf.capacity() - buf.len() < 512 {
             buf.reserve(4 * 1024);
         }
         match stream.read_buf(buf).await {
+            Ok(0) if buf.is_empty() => return Ok(None),
             Ok(0) => return Err("the connection closed before its PROXY protocol header was complete".into()),
             Ok(_) => {}
             Err(e) => return Err(format!("reading the PROXY protocol header: {e}")),
@@ -264,7 +268,7 @@ mod tests {
             proxy
         });
         let mut buf = BytesMut::new();
-        assert_eq!(read(&mut gateway, &mut buf).await, Ok(caller("198.51.100.7:51234")));
+        assert_eq!(read(&mut gateway, &mut buf).await, Ok(Some(caller("198.51.100.7:51234"))));
         let _proxy = sent.await.expect("sent");
         let mut rest = buf.to_vec();
         while rest.len() < b"GET /pets HTTP/1.1\r\n\r\n".len() {
@@ -274,9 +278,17 @@ mod tests {
         }
         assert_eq!(rest, b"GET /pets HTTP/1.1\r\n\r\n");
 
-        let (proxy, mut gateway) = tokio::io::duplex(1024);
+        // Closed halfway through the header, or before it began (a TCP health check).
+        let (mut proxy, mut gateway) = tokio::io::duplex(1024);
+        {
+            use tokio::io::AsyncWriteExt;
+            proxy.write_all(b"PROXY TCP4 198.51").await.expect("write");
+        }
         drop(proxy);
         let closed = read(&mut gateway, &mut BytesMut::new()).await;
-        assert!(closed.is_err_and(|e| e.contains("closed before")));
+        assert!(closed.is_err_and(|e| e.contains("closed before its PROXY protocol header was complete")));
+        let (proxy, mut gateway) = tokio::io::duplex(1024);
+        drop(proxy);
+        assert_eq!(read(&mut gateway, &mut BytesMut::new()).await, Ok(None));
     }
 }

@@ -2029,6 +2029,8 @@ async fn callers_are_filtered_by_their_address_behind_a_trusted_proxy() {
     // The balancer's connection without its header: closed unanswered, as the protocol says
     // (the bytes are not guessed at).
     assert_eq!(through_balancer(Vec::new()).await, "");
+    let log = std::fs::read_to_string(data.join("office-pp.log")).expect("log");
+    assert!(log.contains("does not begin with a PROXY protocol header"), "the log says why: {log}");
 
     let waited = Instant::now();
     let denied = loop {
