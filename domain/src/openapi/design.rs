@@ -8,7 +8,9 @@
 //! The rules read the model and the gateway settings, not the document, so they speak of
 //! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
 
-use gatehouse_contract::{ApiModel, AuthKind, DesignFinding, Endpoints, FindingLevel, Operation, Policies};
+use gatehouse_contract::{
+    ApiModel, AuthKind, BackendAuth, ClientAuthentication, DesignFinding, Endpoints, FindingLevel, Operation, Policies,
+};
 
 /// Methods that change what the backend holds.
 const WRITES: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
@@ -80,12 +82,65 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
             );
         }
     }
+    // A credential in clear text is anyone's on the network between the gateway and where it
+    // goes; on this machine (a sidecar's backend, a local provider) nobody else is on the way.
+    let credential = match &endpoints.backend_auth {
+        BackendAuth::None => None,
+        BackendAuth::Basic { .. } => Some("its HTTP Basic password"),
+        BackendAuth::Header { .. } => Some("its credential header"),
+        BackendAuth::ClientCredentials { .. } => Some("its access token"),
+    };
+    fn in_clear(url: &str) -> Option<&str> {
+        url.strip_prefix("http://").map(host).filter(|host| !is_this_machine(host))
+    }
+    let backends = endpoints.production.iter().chain(&endpoints.sandbox);
+    if let (Some(credential), Some(host)) = (credential, backends.filter_map(|url| in_clear(url)).next()) {
+        api(
+            "backend-credential-in-clear",
+            FindingLevel::Warning,
+            format!(
+                "the gateway sends the backend {credential} over http:// to {host}, in clear text: anyone on the \
+                 network between them can read and reuse it (use https://)"
+            ),
+        );
+    }
+    if let BackendAuth::ClientCredentials { token_url, authentication: ClientAuthentication::ClientSecretBasic, .. } =
+        &endpoints.backend_auth
+        && let Some(host) = in_clear(token_url)
+    {
+        api(
+            "backend-credential-in-clear",
+            FindingLevel::Warning,
+            format!(
+                "the gateway sends its client secret over http:// to the identity provider {host}, in clear text: \
+                 anyone on the network between them can read and reuse it (use https://, or private_key_jwt)"
+            ),
+        );
+    }
     for op in &model.operations {
         found.extend(operation(op, policies));
     }
     // Stable: the order of the operations within each level.
     found.sort_by_key(|f| f.level);
     found
+}
+
+/// The host of a URL after its scheme: `pets.internal` of `pets.internal:8080/v1`, without
+/// user info or port (an IPv6 address keeps its brackets).
+fn host(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or(authority, |(address, _)| &authority[..address.len() + 2]),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
+}
+
+/// Whether a host is this machine's own: traffic to it never leaves it.
+fn is_this_machine(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.to_canonical().is_loopback())
 }
 
 fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
@@ -172,6 +227,49 @@ mod tests {
     fn a_well_designed_api_has_no_findings() {
         let model = ApiModel { operations: vec![op("GET", "/pets"), op("POST", "/pets")], ..Default::default() };
         assert_eq!(review(&model, &backend(), &offered()), []);
+    }
+
+    #[test]
+    fn a_credential_sent_in_clear_text_off_this_machine_is_warned_of() {
+        let model = ApiModel { operations: vec![op("GET", "/pets")], ..Default::default() };
+        let with = |urls: &[&str], auth: BackendAuth| Endpoints {
+            production: urls.iter().map(|u| u.to_string()).collect(),
+            backend_auth: auth,
+            ..Default::default()
+        };
+        let basic = || BackendAuth::Basic { username: "gw".into(), secret: "PETS".into() };
+        let client = |token_url: &str, authentication| BackendAuth::ClientCredentials {
+            token_url: token_url.into(),
+            client_id: "gw".into(),
+            scopes: vec![],
+            authentication,
+            key_id: None,
+            secret: "PETS".into(),
+        };
+        let found =
+            review(&model, &with(&["https://a.example", "http://gw:s@pets.internal:8080/v1"], basic()), &offered());
+        assert_eq!(rules(&found), [("backend-credential-in-clear", None)]);
+        assert!(
+            found[0].message.contains("its HTTP Basic password over http:// to pets.internal,"),
+            "{}",
+            found[0].message
+        );
+        // On this machine, over TLS, or with no credential: nothing to say.
+        for (urls, auth) in [
+            (&["http://127.0.0.1:8080", "http://localhost/v1", "http://[::1]:9000"][..], basic()),
+            (&["https://pets.internal"][..], basic()),
+            (&["http://pets.internal"][..], BackendAuth::None),
+        ] {
+            assert_eq!(review(&model, &with(urls, auth.clone()), &offered()), [], "{urls:?} {auth:?}");
+        }
+        // A client secret to a provider in clear text; a signed assertion is for one request only.
+        let secret = client("http://idp.internal/token", ClientAuthentication::ClientSecretBasic);
+        let found = review(&model, &with(&["https://pets.internal"], secret), &offered());
+        assert_eq!(rules(&found), [("backend-credential-in-clear", None)]);
+        assert!(found[0].message.contains("client secret over http:// to the identity provider idp.internal"));
+        let signed = client("http://idp.internal/token", ClientAuthentication::PrivateKeyJwt);
+        assert_eq!(review(&model, &with(&["https://pets.internal"], signed), &offered()), []);
+        assert_eq!(host("[2001:db8::1]:443/x"), "[2001:db8::1]");
     }
 
     #[test]
