@@ -38,6 +38,9 @@ pub struct Metrics {
     pub bundle_reloads: AtomicU64,
     pub bundle_rejected: AtomicU64,
     pub bundle: Mutex<(String, String)>,
+    /// Each API that shows its backends a client certificate ("name version"), and when the
+    /// certificate stops being valid (Unix seconds): for an alert well before it does.
+    backend_certificates: Mutex<Vec<(String, i64)>>,
     /// Whether the last sync with the rate-limit store succeeded (1) or not (0); rendered only
     /// when a store is configured ([`Metrics::NO_STORE`] otherwise).
     pub rate_limit_store_up: AtomicU64,
@@ -64,6 +67,7 @@ impl Metrics {
             bundle_reloads: AtomicU64::default(),
             bundle_rejected: AtomicU64::default(),
             bundle: Mutex::default(),
+            backend_certificates: Mutex::default(),
             rate_limit_store_up: AtomicU64::new(Self::NO_STORE),
             report_now: Notify::new(),
         }
@@ -102,6 +106,11 @@ impl Metrics {
         if let Ok(mut b) = self.bundle.lock() {
             *b = (group.to_string(), version.to_string());
         }
+    }
+
+    /// The client certificates the APIs of the bundle being served show their backends.
+    pub fn set_backend_certificates(&self, certificates: Vec<(String, i64)>) {
+        *self.backend_certificates.lock().unwrap_or_else(|e| e.into_inner()) = certificates;
     }
 
     /// The Prometheus text exposition format.
@@ -159,6 +168,20 @@ impl Metrics {
                 );
             }
         }
+        let certificates = self.backend_certificates.lock().unwrap_or_else(|e| e.into_inner());
+        if !certificates.is_empty() {
+            out.push_str(
+                "# HELP gatehouse_gateway_backend_client_certificate_expiry_seconds When the client certificate an API shows its backends stops being valid (Unix time).\n# TYPE gatehouse_gateway_backend_client_certificate_expiry_seconds gauge\n",
+            );
+            for (api, expires) in certificates.iter() {
+                let _ = writeln!(
+                    out,
+                    "gatehouse_gateway_backend_client_certificate_expiry_seconds{{api=\"{}\"}} {expires}",
+                    label(api)
+                );
+            }
+        }
+        drop(certificates);
         let (group, version) = self.bundle.lock().map(|b| b.clone()).unwrap_or_default();
         let _ = writeln!(
             out,
@@ -168,9 +191,29 @@ impl Metrics {
     }
 }
 
+/// A label value as the exposition format writes it: backslash, quote and line break escaped.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_certificates_are_watched_by_api() {
+        let m = Metrics::new(1);
+        assert!(!m.render().contains("client_certificate_expiry"), "said only when there is one");
+        m.set_backend_certificates(vec![("Pets \"v2\" 1.0.0".into(), 1_893_456_000)]);
+        let text = m.render();
+        assert!(
+            text.contains(
+                "gatehouse_gateway_backend_client_certificate_expiry_seconds{api=\"Pets \\\"v2\\\" 1.0.0\"} 1893456000"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE gatehouse_gateway_backend_client_certificate_expiry_seconds gauge"));
+    }
 
     #[test]
     fn the_histogram_renders_cumulative_buckets() {

@@ -77,6 +77,22 @@ fn compile_and_swap(
             }
         }
     }
+    let mut certificates = Vec::new();
+    for api in &runtime.apis {
+        let Some(until) = &api.client_certificate_until else { continue };
+        let name = format!("{} {}", api.spec.name, api.spec.version);
+        // A backend turns the certificate away the day after: said a month ahead, at each load.
+        if *until <= gatehouse_contract::tls::date_in_days(30) {
+            tracing::warn!(
+                api = %name, valid_until = %until,
+                "the client certificate shown to the backend expires soon: put its successor in the secret before then"
+            );
+        }
+        if let Some(midnight) = gatehouse_contract::time::parse_date(until) {
+            certificates.push((name, midnight / 1000 + 86_400));
+        }
+    }
+    metrics.set_backend_certificates(certificates);
     metrics.set_bundle(&runtime.group, &runtime.version);
     tracing::info!(group = %runtime.group, version = %runtime.version, apis = runtime.apis.len(), origin, "bundle loaded");
     gateway.runtime.store(Some(Arc::new(runtime)));

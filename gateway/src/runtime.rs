@@ -83,6 +83,9 @@ pub struct Api {
     /// The purges of paths of the last day, as the bundle says: each path as callers call it,
     /// the API's context first, and when.
     pub path_purges: Vec<(String, i64)>,
+    /// The last day (`YYYY-MM-DD`, UTC) the client certificate it shows its backends is
+    /// valid, when it shows one: watched, so that its successor comes before it runs out.
+    pub client_certificate_until: Option<String>,
 }
 
 /// The lines of the headers an API sets on backend calls, and the callers' headers it withholds
@@ -209,17 +212,18 @@ impl BackendCredential {
 }
 
 /// An API's own TLS to its backends, when it has a setting of its own: the authorities it
-/// trusts (already read from the bundle) and the client certificate from its secret. A
-/// certificate that is missing or unusable makes the API's backend unusable, as a missing
-/// credential does.
+/// trusts (already read from the bundle) and the client certificate from its secret, with the
+/// certificate's last valid day. A certificate that is missing or unusable makes the API's
+/// backend unusable, as a missing credential does.
 fn api_tls(
     setting: &BackendTls,
     trusted: Option<Vec<CertificateDer<'static>>>,
     secrets: &impl Fn(&str) -> Option<String>,
-) -> Result<Option<ApiTls>, SecretProblem> {
+) -> Result<Option<(ApiTls, Option<String>)>, SecretProblem> {
     if setting.is_default() {
         return Ok(None);
     }
+    let mut valid_until = None;
     let variable = setting.client_certificate.as_deref().map(BackendAuth::variable_of).unwrap_or_default();
     let mut digest = Sha256::new();
     digest.update(setting.trusted_ca.as_bytes());
@@ -232,10 +236,11 @@ fn api_tls(
             let identity =
                 tls::client_identity(&pem).map_err(|why| problem(format!("{why} (PEM certificate and key)")))?;
             // A backend would turn an expired certificate away: say so here, where it is known.
-            if let Some(facts) = identity.0.first().and_then(tls::facts)
-                && facts.valid_until < tls::today()
-            {
-                return Err(problem(format!("holds a certificate that expired on {}", facts.valid_until)));
+            if let Some(facts) = identity.0.first().and_then(tls::facts) {
+                if facts.valid_until < tls::today() {
+                    return Err(problem(format!("holds a certificate that expired on {}", facts.valid_until)));
+                }
+                valid_until = Some(facts.valid_until);
             }
             Some(identity)
         }
@@ -243,7 +248,10 @@ fn api_tls(
     let digest = hex::encode(&digest.finalize()[..8]);
     // The authorities were read by the rule the bundle was checked with: what can fail here is
     // the certificate and its key (a key that is not the certificate's, say).
-    ApiTls::new(trusted, identity, digest).map(Some).map_err(|reason| SecretProblem { variable, reason })
+    match ApiTls::new(trusted, identity, digest) {
+        Ok(tls) => Ok(Some((tls, valid_until))),
+        Err(reason) => Err(SecretProblem { variable, reason }),
+    }
 }
 
 /// What a path matched within an API.
@@ -487,10 +495,12 @@ impl Runtime {
                 LifecycleState::Prototyped => BackendCredential::None,
                 _ => BackendCredential::new(&spec.endpoints.backend_auth, &secrets),
             };
+            let mut client_certificate_until = None;
             if spec.state != LifecycleState::Prototyped {
                 match api_tls(&spec.endpoints.backend_tls, trusted, &secrets) {
                     Ok(None) => {}
-                    Ok(Some(tls)) => {
+                    Ok(Some((tls, valid_until))) => {
+                        client_certificate_until = valid_until;
                         production.iter_mut().chain(&mut sandbox).for_each(|b| b.use_tls(&tls));
                         if let BackendCredential::Token(source) = &mut backend_credential {
                             source.use_tls(tls.provider_config());
@@ -518,6 +528,7 @@ impl Runtime {
                 cache,
                 purged_at,
                 path_purges,
+                client_certificate_until,
                 schemas,
                 ip_filter,
                 set_header_lines,
@@ -794,10 +805,13 @@ pub(crate) mod tests {
         let given = |value: String| move |v: &str| (v == "GATEWAY_BACKEND_SECRET_PETS_TLS").then(|| value.clone());
         let rt = Runtime::compile_with(b.clone(), given(pki.client.clone())).expect("compile");
         assert!(rt.missing_secrets().is_empty());
-        assert_eq!(
-            rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).map(|a| &a.backend_credential),
-            Some(&BackendCredential::None)
-        );
+        let api = rt.apis.iter().find(|a| a.spec.id == b.apis[0].id).expect("the API");
+        assert_eq!(api.backend_credential, BackendCredential::None);
+        // Watched until its last valid day, as the certificate says.
+        use rustls::pki_types::pem::PemObject;
+        let shown = CertificateDer::from_pem_slice(pki.client.as_bytes()).expect("certificate");
+        assert_eq!(api.client_certificate_until, tls::facts(&shown).map(|facts| facts.valid_until));
+        assert!(api.client_certificate_until.is_some());
         // Without it, or with what is not a certificate and key, the API's calls are not sent.
         let rt = Runtime::compile_with(b.clone(), |_: &str| None).expect("compile");
         assert_eq!(rt.missing_secrets(), ["GATEWAY_BACKEND_SECRET_PETS_TLS"]);

@@ -1326,9 +1326,9 @@ async fn backends_get_the_credential_the_gateway_holds_and_a_rotated_one_without
 /// A backend on a private network: its certificate comes from a private authority, and it
 /// accepts only clients with a certificate from that authority too. It is its own identity
 /// provider as well (`POST /token` grants `ledger-token`), and echoes the `Authorization` it
-/// was sent. Returns its URL, the authority's certificate and a client certificate with its
-/// key (PEM), and how many connections it turned away.
-async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
+/// was sent. Returns its URL, the authority's certificate and a client certificate valid until
+/// `client_last_day` with its key (PEM), and how many connections it turned away.
+async fn mutual_tls_backend(client_last_day: &str) -> (String, String, String, Arc<AtomicUsize>) {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -1336,14 +1336,18 @@ async fn mutual_tls_backend() -> (String, String, String, Arc<AtomicUsize>) {
     let mut authority = CertificateParams::new(Vec::<String>::new()).expect("params");
     authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("key")).expect("CA");
-    let issue = |name: &str, usage| {
+    let issue = |name: &str, usage, last_day: Option<&str>| {
         let key = KeyPair::generate().expect("key");
         let mut params = CertificateParams::new(vec![name.to_string()]).expect("params");
         params.extended_key_usages = vec![usage];
+        if let Some(day) = last_day {
+            let [y, m, d] = [0, 1, 2].map(|i| day.split('-').nth(i).and_then(|n| n.parse().ok()).expect("a date"));
+            params.not_after = rcgen::date_time_ymd(y, m as u8, d as u8);
+        }
         (params.signed_by(&key, &ca).expect("issued"), key)
     };
-    let (server, server_key) = issue("localhost", ExtendedKeyUsagePurpose::ServerAuth);
-    let (client, client_key) = issue("gateway.internal", ExtendedKeyUsagePurpose::ClientAuth);
+    let (server, server_key) = issue("localhost", ExtendedKeyUsagePurpose::ServerAuth, None);
+    let (client, client_key) = issue("gateway.internal", ExtendedKeyUsagePurpose::ClientAuth, Some(client_last_day));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.der().clone()).expect("trusted");
@@ -1426,7 +1430,9 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let plane = Plane::start().await;
     let Plane { rest, creator, publisher, base, data, .. } = &plane;
-    let (backend_url, ca, identity, turned_away) = mutual_tls_backend().await;
+    // The gateway's certificate runs out in 20 days: it says so, and exports when.
+    let last_day = gatehouse_contract::tls::date_in_days(20);
+    let (backend_url, ca, identity, turned_away) = mutual_tls_backend(&last_day).await;
     let credential = plane.group("internal").await;
     let api = rest.import(creator, "/ledger/v1", &definition("Ledger", &backend_url)).await;
     rest.set_endpoints(creator, &api, "/ledger/v1", |endpoints| {
@@ -1446,7 +1452,8 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     std::fs::write(secrets_dir.join("LEDGER_TLS"), &identity).expect("the certificate's secret");
     std::fs::write(secrets_dir.join("LEDGER_CLIENT"), "c1ient").expect("the client secret");
     let from_files = [("GATEWAY_BACKEND_SECRETS_DIR", secrets_dir.to_str().expect("a UTF-8 path"))];
-    let (_with, with, _) = gateway(free_port(), data, base, &credential, "with-certificate", &from_files).await;
+    let (_with, with, with_admin) =
+        gateway(free_port(), data, base, &credential, "with-certificate", &from_files).await;
     let (_without, without, _) = gateway(free_port(), data, base, &credential, "without-certificate", &[]).await;
     rest.approve(creator, publisher, &api).await;
     let app = plane.application("Ledger", Some((&api, "Gold"))).await;
@@ -1477,6 +1484,14 @@ async fn backends_behind_a_private_authority_are_reached_with_mutual_tls() {
     assert!(log.contains("GATEWAY_BACKEND_SECRET_LEDGER_TLS"), "the log names the certificate's secret: {log}");
     let log = std::fs::read_to_string(data.join("with-certificate.log")).expect("log");
     assert!(!log.contains("PRIVATE KEY"), "the key is never logged");
+    assert!(
+        log.contains("the client certificate shown to the backend expires soon") && log.contains(&last_day),
+        "{log}"
+    );
+    let metrics = reqwest::get(format!("{with_admin}/metrics")).await.expect("metrics").text().await.expect("text");
+    let expires = gatehouse_contract::time::parse_date(&last_day).expect("a date") / 1000 + 86_400;
+    let line = format!("gatehouse_gateway_backend_client_certificate_expiry_seconds{{api=\"Ledger 1.0.0\"}} {expires}");
+    assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
 }
 
 /// The first 200 to `request`, sent again every 50 ms until the release reaches the gateway;
