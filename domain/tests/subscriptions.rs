@@ -377,10 +377,10 @@ async fn the_gateway_bundle_carries_access(db: Db) {
 
     // A path's answers only: each purge of the last day goes out, beside the whole API's latest.
     for (path, why) in [
-        ("pets/7", "starting with /"),
-        ("/pets/{id}", "not a template"),
-        ("/pets/7?full=1", "no spaces, query or fragment"),
-        ("/pets /7", "no spaces, query or fragment"),
+        ("pets/7", "`pets/7` does not start with /"),
+        ("/pets/{id}", "not a template like `/pets/{id}`"),
+        ("/pets/7?full=1", "`/pets/7?full=1` holds a space, query or fragment"),
+        ("/pets /7", "holds a space, query or fragment"),
     ] {
         match apis::kept_answers::purge(&db, &creator, &api.id, Some(path)).await {
             Err(DomainError::Invalid { field, message }) => {

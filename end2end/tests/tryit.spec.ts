@@ -282,7 +282,7 @@ paths:
     const keptAnswers = creatorPage.getByTestId('kept-answers');
     await keptAnswers.getByTestId('purge-path').fill('/notes/{id}');
     await keptAnswers.getByTestId('purge-kept-answers').click();
-    await expect(keptAnswers.getByRole('alert')).toContainText('not a template');
+    await expect(keptAnswers.getByRole('alert')).toContainText('not a template like `/notes/{id}`');
     await keptAnswers.getByTestId('purge-path').fill('');
     await keptAnswers.getByTestId('purge-kept-answers').click();
     await expect(creatorPage.getByTestId('kept-answers-purged')).toContainText('Purged at');

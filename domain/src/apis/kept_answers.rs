@@ -77,17 +77,22 @@ fn purged_path(path: Option<&str>) -> Result<Option<String>> {
     if path.is_empty() {
         return Ok(None);
     }
-    let refuse = |why: &str| Err(DomainError::invalid("path", why.to_string()));
-    if !path.starts_with('/') || path.len() > 500 {
-        return refuse("give the path as callers call it after the API's context, starting with / (`/pets/7`)");
+    let refuse = |why: String| Err(DomainError::invalid("path", why));
+    if !path.starts_with('/') {
+        return refuse(format!(
+            "`{path}` does not start with /: give the path as callers call it after the API's context (`/pets/7`)"
+        ));
+    }
+    if path.len() > 500 {
+        return refuse("the path is over 500 characters".into());
     }
     if path.contains(['{', '}']) {
-        return refuse("give a path as callers call it (`/pets/7`), not a template: every answer under it is dropped");
+        return refuse(format!("give a path as callers call it (`/pets/7`), not a template like `{path}`"));
     }
     if path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') {
-        return refuse(
-            "a path holds no spaces, query or fragment: every answer under it is dropped, whatever its query",
-        );
+        return refuse(format!(
+            "`{path}` holds a space, query or fragment: give the path alone, whose answers are dropped whatever their query"
+        ));
     }
     Ok(Some(path.to_string()))
 }

@@ -326,7 +326,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     <label>"The gateway proves itself with"
                         <select data-testid="backend-auth-method" on:change=move |ev| auth_signs.set(event_target_value(&ev) == "private_key_jwt")>
                             <option value="client_secret_basic" selected=!auth_signs.get_untracked()>"A client secret (HTTP Basic)"</option>
-                            <option value="private_key_jwt" selected=auth_signs.get_untracked()>"A private key signing a JWT (private_key_jwt)"</option>
+                            <option value="private_key_jwt" selected=auth_signs.get_untracked()>"A private key (private_key_jwt)"</option>
                         </select>
                     </label>
                     <label hidden=move || !auth_signs.get()>"Key ID (kid, optional)"
