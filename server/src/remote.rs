@@ -189,12 +189,13 @@ impl Remote {
 
     /// DELETE what a route names (it answers 204 No Content).
     pub async fn delete(&self, path: &str) -> Result<()> {
-        self.delete_with(path, &[]).await
+        self.send(self.http.delete(format!("{}{path}", self.base))).await.map(drop)
     }
 
-    /// DELETE what a route and its query parameters name.
-    pub async fn delete_with(&self, path: &str, query: &[(&str, &str)]) -> Result<()> {
-        self.send(self.http.delete(format!("{}{path}", self.base)).query(query)).await.map(drop)
+    /// DELETE what a route and its query parameters name, and read a typed answer.
+    pub async fn delete_for<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T> {
+        let response = self.send(self.http.delete(format!("{}{path}", self.base)).query(query)).await?;
+        self.json(response).await
     }
 
     /// PUT a JSON body and read a typed answer.

@@ -413,6 +413,14 @@ fn a_pipeline_releases_an_api_and_waits_until_its_gateway_serves_it() {
     let status = remote(&server, &publisher, &["deploy", "status", "--group", "food-apis"]);
     assert!(status.contains("live on 1/1  on the remote"), "{status}");
     let _ = std::fs::remove_dir_all(&gitops_remote);
+    // After the backend's data changed, a pipeline has the gateways drop what they kept of one
+    // path; a template is refused, saying why.
+    let purge = ["api", "purge-kept-answers", "-n", "Reviews", "-v", "1.0.0", "--path"];
+    // What the server recorded: the path as given (a + is not a space), tidied.
+    let purged = remote(&server, &creator, &[&purge[..], &["/reviews/a+b/"]].concat());
+    assert!(purged.contains("drop the answers they keep for Reviews 1.0.0 under /reviews/a+b within"), "{purged}");
+    let refused = remote_fails(&server, &creator, &[&purge[..], &["/reviews/{id}"]].concat());
+    assert!(refused.contains("not a template like `/reviews/{id}`"), "{refused}");
     // A second request is turned down: it leaves the pending queue with the publisher's reason.
     remote(&server, &creator, &["api", "revision", "-n", "Reviews", "-v", "1.0.0"]);
     let resubmit = ["approval", "submit", "-n", "Reviews", "-v", "1.0.0", "--revision", "2"];

@@ -6,7 +6,7 @@ use super::table::Table;
 use crate::http::api::apis::RevisionCreated;
 use crate::remote::{Remote, RemoteError};
 use clap::Subcommand;
-use gatehouse_contract::{ApiDetail, ApiDiff, ApiSettings, Diagnostic, FindingLevel};
+use gatehouse_contract::{ApiDetail, ApiDiff, ApiSettings, Diagnostic, FindingLevel, KeptAnswersPurge};
 
 #[derive(Subcommand, Debug)]
 pub enum ApiCommand {
@@ -334,17 +334,12 @@ pub async fn run(remote: &Remote, command: ApiCommand) -> Result<(), RemoteError
         ApiCommand::PurgeKeptAnswers { name, version, path } => {
             let api = remote.find(&name, &version).await?;
             let query: Vec<(&str, &str)> = path.as_deref().map(|path| ("path", path)).into_iter().collect();
-            remote.delete_with(&format!("/apis/{}/kept-answers", api.id), &query).await?;
-            match path {
-                Some(path) => println!(
-                    "purged: the gateways drop the answers they keep for {name} {version} under {path} within a second or two"
-                ),
-                None => {
-                    println!(
-                        "purged: the gateways drop the answers they keep for {name} {version} within a second or two"
-                    )
-                }
-            }
+            // What the server recorded (the path as it tidied it), not what was asked.
+            let purge: KeptAnswersPurge = remote.delete_for(&format!("/apis/{}/kept-answers", api.id), &query).await?;
+            let under = purge.path.map(|path| format!(" under {path}")).unwrap_or_default();
+            println!(
+                "purged: the gateways drop the answers they keep for {name} {version}{under} within a second or two"
+            );
         }
         ApiCommand::ChangeStatus { name, version, action, comment, confirm } => {
             let api = remote.find(&name, &version).await?;
