@@ -78,11 +78,12 @@ fn compile_and_swap(
         }
     }
     let mut certificates = Vec::new();
+    let warn_from = gatehouse_contract::tls::date_in_days(30);
     for api in &runtime.apis {
         let Some(until) = &api.client_certificate_until else { continue };
         let name = format!("{} {}", api.spec.name, api.spec.version);
         // A backend turns the certificate away the day after: said a month ahead, at each load.
-        if *until <= gatehouse_contract::tls::date_in_days(30) {
+        if *until <= warn_from {
             tracing::warn!(
                 api = %name, valid_until = %until,
                 "the client certificate shown to the backend expires soon: put its successor in the secret before then"

@@ -90,9 +90,6 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
         BackendAuth::Header { .. } => Some("its credential header"),
         BackendAuth::ClientCredentials { .. } => Some("its access token"),
     };
-    fn in_clear(url: &str) -> Option<&str> {
-        url.strip_prefix("http://").map(host).filter(|host| !is_this_machine(host))
-    }
     let backends = endpoints.production.iter().chain(&endpoints.sandbox);
     if let (Some(credential), Some(host)) = (credential, backends.filter_map(|url| in_clear(url)).next()) {
         api(
@@ -125,22 +122,20 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
     found
 }
 
-/// The host of a URL after its scheme: `pets.internal` of `pets.internal:8080/v1`, without
-/// user info or port (an IPv6 address keeps its brackets).
-fn host(rest: &str) -> &str {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    match authority.strip_prefix('[') {
-        Some(v6) => v6.split_once(']').map_or(authority, |(address, _)| &authority[..address.len() + 2]),
-        None => authority.split(':').next().unwrap_or(authority),
-    }
-}
-
-/// Whether a host is this machine's own: traffic to it never leaves it.
-fn is_this_machine(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.to_canonical().is_loopback())
+/// The host of an `http://` URL that is not this machine: what is sent there crosses the
+/// network in clear text. (`*.localhost` and loopback addresses are this machine, as the
+/// application webhooks' check reads them.)
+fn in_clear(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok().filter(|url| url.scheme() == "http")?;
+    let host = url.host_str()?;
+    let this_machine = match host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        Ok(address) => address.to_canonical().is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    };
+    (!this_machine).then(|| host.to_string())
 }
 
 fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
@@ -269,7 +264,9 @@ mod tests {
         assert!(found[0].message.contains("client secret over http:// to the identity provider idp.internal"));
         let signed = client("http://idp.internal/token", ClientAuthentication::PrivateKeyJwt);
         assert_eq!(review(&model, &with(&["https://pets.internal"], signed), &offered()), []);
-        assert_eq!(host("[2001:db8::1]:443/x"), "[2001:db8::1]");
+        assert_eq!(in_clear("http://[2001:db8::1]:443/x").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(in_clear("http://[::ffff:127.0.0.1]/x"), None);
+        assert_eq!(in_clear("http://pets.localhost:8080"), None);
     }
 
     #[test]
