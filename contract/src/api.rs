@@ -306,6 +306,9 @@ pub enum ClientAuthentication {
     /// The secret is the client secret, sent by HTTP Basic (RFC 6749 §2.3.1).
     #[default]
     ClientSecretBasic,
+    /// The secret is the client secret, sent in the request's form beside the client id
+    /// (RFC 6749 §2.3.1), for a provider that takes no HTTP Basic.
+    ClientSecretPost,
     /// The secret is a private key (PEM: RSA of 2048 bits or more, P-256 or Ed25519), which
     /// signs a JWT good for one minute that the gateway sends as its `client_assertion`
     /// (RFC 7523 §2.2); the provider holds the public key, and nothing it could replay
@@ -314,8 +317,33 @@ pub enum ClientAuthentication {
 }
 
 impl ClientAuthentication {
+    pub const ALL: [ClientAuthentication; 3] = [
+        ClientAuthentication::ClientSecretBasic,
+        ClientAuthentication::ClientSecretPost,
+        ClientAuthentication::PrivateKeyJwt,
+    ];
+
     pub fn is_client_secret_basic(&self) -> bool {
         *self == ClientAuthentication::ClientSecretBasic
+    }
+
+    /// Whether the secret is a client secret that crosses the network (not a key).
+    pub fn sends_secret(&self) -> bool {
+        *self != ClientAuthentication::PrivateKeyJwt
+    }
+
+    /// The method's name on the wire: `client_secret_post`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientAuthentication::ClientSecretBasic => "client_secret_basic",
+            ClientAuthentication::ClientSecretPost => "client_secret_post",
+            ClientAuthentication::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    /// The method named `name`.
+    pub fn from_name(name: &str) -> Option<ClientAuthentication> {
+        Self::ALL.into_iter().find(|method| method.name() == name)
     }
 }
 
@@ -366,6 +394,9 @@ impl fmt::Display for BackendAuth {
                 }
                 match (authentication, key_id) {
                     (ClientAuthentication::ClientSecretBasic, _) => write!(f, " with secret {secret}"),
+                    (ClientAuthentication::ClientSecretPost, _) => {
+                        write!(f, " with secret {secret} in the request's form")
+                    }
                     (ClientAuthentication::PrivateKeyJwt, None) => {
                         write!(f, " signing with the private key in secret {secret}")
                     }
@@ -796,6 +827,17 @@ mod tests {
             signed.to_string(),
             "OAuth2 token from https://idp/token as gw signing with the private key gw-1 in secret IDP_KEY"
         );
+        let posted = r#"{"kind":"client_credentials","token_url":"https://idp/token","client_id":"gw","authentication":"client_secret_post","secret":"IDP"}"#;
+        let posted: BackendAuth = serde_json::from_str(posted).expect("parsed");
+        assert_eq!(
+            posted.to_string(),
+            "OAuth2 token from https://idp/token as gw with secret IDP in the request's form"
+        );
+        for method in ClientAuthentication::ALL {
+            assert_eq!(serde_json::to_value(method).expect("json"), method.name(), "the wire name is serde's");
+            assert_eq!(ClientAuthentication::from_name(method.name()), Some(method));
+        }
+        assert_eq!(ClientAuthentication::from_name("tls_client_auth"), None);
         let unknown = r#"{"kind":"client_credentials","token_url":"u","client_id":"gw","authentication":"tls_client_auth","secret":"S"}"#;
         let refused = serde_json::from_str::<BackendAuth>(unknown).expect_err("refused").to_string();
         assert!(refused.contains("unknown variant `tls_client_auth`"), "{refused}");

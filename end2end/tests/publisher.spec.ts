@@ -308,6 +308,17 @@ paths:
   });
   expect(client.endpoints.set_headers).toEqual([{ name: 'x-tenant', value: 'stock' }]);
 
+  // The same client sending its secret in the form, for a provider that takes no HTTP Basic.
+  await page.getByTestId('backend-auth-method').selectOption('client_secret_post');
+  await expect(page.getByText("in the request's form (client_secret_post)")).toBeVisible();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('backend-auth-method')).toHaveValue('client_secret_post');
+  const poster = await rest(request, creator.token, 'GET', `/apis/${imported.id}`);
+  expect(poster.endpoints.backend_auth).toEqual({ ...client.endpoints.backend_auth, authentication: 'client_secret_post' });
+
   // The same client proving itself with a private key (private_key_jwt) rather than a secret.
   await expect(page.getByTestId('backend-auth-key-id')).toBeHidden();
   await page.getByTestId('backend-auth-method').selectOption('private_key_jwt');

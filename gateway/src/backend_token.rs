@@ -28,8 +28,10 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 
 /// How the gateway proves itself to the provider.
 pub enum ClientProof {
-    /// A client secret, sent by HTTP Basic.
-    Secret(String),
+    /// A client secret, sent by HTTP Basic (`client_secret_basic`).
+    Basic(String),
+    /// A client secret, sent in the form beside the client id (`client_secret_post`).
+    Posted(String),
     /// A private key that signs a `client_assertion` for each request (`private_key_jwt`),
     /// with the fingerprint of the PEM it was read from, to tell a changed key.
     Key { pem: Fingerprint, key: Box<AssertionKey> },
@@ -39,7 +41,7 @@ pub enum ClientProof {
 impl PartialEq for ClientProof {
     fn eq(&self, other: &ClientProof) -> bool {
         match (self, other) {
-            (ClientProof::Secret(a), ClientProof::Secret(b)) => a == b,
+            (ClientProof::Basic(a), ClientProof::Basic(b)) | (ClientProof::Posted(a), ClientProof::Posted(b)) => a == b,
             (ClientProof::Key { pem: a, key: k }, ClientProof::Key { pem: b, key: l }) => {
                 a == b && k.key_id() == l.key_id()
             }
@@ -150,7 +152,8 @@ impl TokenSource {
     }
 
     /// RFC 6749 §4.4: the client authenticates by HTTP Basic, its id and secret form-encoded
-    /// first (§2.3.1), or with an assertion its key signed (RFC 7523 §2.2), its id beside it.
+    /// first (§2.3.1), by both in the form, or with an assertion its key signed (RFC 7523
+    /// §2.2), its id beside it.
     async fn fetch(&self) -> Result<Token, String> {
         // A client of its own, not one kept: the caller may be on any worker's runtime, and a
         // pooled connection is driven by the runtime that opened it. Once a token's life.
@@ -166,9 +169,12 @@ impl TokenSource {
         let mut request = http.post(&self.token_url);
         let assertion;
         match &self.proof {
-            ClientProof::Secret(secret) => {
+            ClientProof::Basic(secret) => {
                 request =
                     request.basic_auth(form_encode(self.client_id.as_bytes()), Some(form_encode(secret.as_bytes())))
+            }
+            ClientProof::Posted(secret) => {
+                form.extend([("client_id", self.client_id.as_str()), ("client_secret", secret.as_str())])
             }
             ClientProof::Key { key, .. } => {
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -242,3 +248,71 @@ impl PartialEq for TokenSource {
 }
 
 impl Eq for TokenSource {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A token URL that grants one token and hands over the request it was asked with.
+    async fn provider() -> (String, tokio::sync::oneshot::Receiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/token", listener.local_addr().expect("addr"));
+        let (sent, received) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            let request = loop {
+                let n = socket.read(&mut buf).await.expect("read");
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ")?.parse().ok());
+                    if n == 0 || body.len() >= length.unwrap_or(0) {
+                        break text;
+                    }
+                }
+                assert!(n > 0, "closed mid-request: {text}");
+            };
+            let token = r#"{"access_token":"t-1","token_type":"Bearer","expires_in":60}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{token}",
+                token.len()
+            );
+            socket.write_all(answer.as_bytes()).await.expect("write");
+            let _ = sent.send(request);
+        });
+        (url, received)
+    }
+
+    /// RFC 6749 §2.3.1: by HTTP Basic the id and secret are form-encoded before base64 (a
+    /// space as `+`, `&` as `%26`); in the form, beside the grant, they are form fields.
+    #[tokio::test]
+    async fn a_client_secret_goes_by_basic_or_in_the_form_as_the_provider_takes_it() {
+        let scopes = ["pets:read".to_string()];
+        let (url, request) = provider().await;
+        let basic = TokenSource::new(&url, "gate way", &scopes, ClientProof::Basic("s3cret&x".into()));
+        assert_eq!(basic.token().await.expect("token").line, b"authorization: Bearer t-1\r\n");
+        let request = request.await.expect("request");
+        let credentials = base64::engine::general_purpose::STANDARD.encode("gate+way:s3cret%26x");
+        assert!(request.contains(&format!("\r\nauthorization: Basic {credentials}\r\n")), "{request}");
+        assert!(request.ends_with("\r\n\r\ngrant_type=client_credentials&scope=pets%3Aread"), "{request}");
+
+        let (url, request) = provider().await;
+        let posted = TokenSource::new(&url, "gate way", &scopes, ClientProof::Posted("s3cret&x".into()));
+        assert_eq!(posted.token().await.expect("token").line, b"authorization: Bearer t-1\r\n");
+        let request = request.await.expect("request");
+        assert!(!request.contains("\r\nauthorization:"), "{request}");
+        assert!(request.contains("\r\ncontent-type: application/x-www-form-urlencoded\r\n"), "{request}");
+        assert!(
+            request.ends_with(
+                "\r\n\r\ngrant_type=client_credentials&scope=pets%3Aread&client_id=gate+way&client_secret=s3cret%26x"
+            ),
+            "{request}"
+        );
+    }
+}

@@ -189,8 +189,11 @@ impl BackendCredential {
         }
         let (name, value) = match auth {
             BackendAuth::None => return BackendCredential::None,
-            BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } => {
-                let proof = ClientProof::Secret(secret);
+            BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, .. } => {
+                let proof = match authentication {
+                    ClientAuthentication::ClientSecretPost => ClientProof::Posted(secret),
+                    _ => ClientProof::Basic(secret),
+                };
                 return BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, proof)));
             }
             BackendAuth::Basic { username, .. } => {
@@ -747,10 +750,31 @@ pub(crate) mod tests {
                 "https://idp.example.com/token",
                 "gateway",
                 &["pets:read".into(), "pets:write".into()],
-                ClientProof::Secret("c-1".into())
+                ClientProof::Basic("c-1".into())
             )))
         );
         assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable(_)));
+        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = client.clone() else {
+            unreachable!()
+        };
+        let poster = BackendAuth::ClientCredentials {
+            token_url,
+            client_id,
+            scopes,
+            authentication: ClientAuthentication::ClientSecretPost,
+            key_id: None,
+            secret: "PETS".into(),
+        };
+        assert_eq!(
+            BackendCredential::new(&poster, &from("c-1")),
+            BackendCredential::Token(Box::new(TokenSource::new(
+                "https://idp.example.com/token",
+                "gateway",
+                &["pets:read".into(), "pets:write".into()],
+                ClientProof::Posted("c-1".into())
+            ))),
+            "the secret goes in the form"
+        );
         // A private_key_jwt client's secret is its key, read when the bundle is: one it cannot
         // sign with is named as the reason.
         let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = client else { unreachable!() };

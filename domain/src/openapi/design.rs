@@ -9,7 +9,7 @@
 //! Swagger 2.0 and OpenAPI 3.x alike and of what the gateway will actually do.
 
 use gatehouse_contract::{
-    ApiModel, AuthKind, BackendAuth, ClientAuthentication, DesignFinding, Endpoints, FindingLevel, Operation, Policies,
+    ApiModel, AuthKind, BackendAuth, DesignFinding, Endpoints, FindingLevel, Operation, Policies,
 };
 
 /// Methods that change what the backend holds.
@@ -101,8 +101,8 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
             ),
         );
     }
-    if let BackendAuth::ClientCredentials { token_url, authentication: ClientAuthentication::ClientSecretBasic, .. } =
-        &endpoints.backend_auth
+    if let BackendAuth::ClientCredentials { token_url, authentication, .. } = &endpoints.backend_auth
+        && authentication.sends_secret()
         && let Some(host) = in_clear(token_url)
     {
         api(
@@ -193,7 +193,7 @@ fn operation(op: &Operation, policies: &Policies) -> Vec<DesignFinding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gatehouse_contract::{OperationScopes, OperationSecurity, RequestBody, Response};
+    use gatehouse_contract::{ClientAuthentication, OperationScopes, OperationSecurity, RequestBody, Response};
 
     fn op(method: &str, path: &str) -> Operation {
         Operation {
@@ -258,10 +258,12 @@ mod tests {
             assert_eq!(review(&model, &with(urls, auth.clone()), &offered()), [], "{urls:?} {auth:?}");
         }
         // A client secret to a provider in clear text; a signed assertion is for one request only.
-        let secret = client("http://idp.internal/token", ClientAuthentication::ClientSecretBasic);
-        let found = review(&model, &with(&["https://pets.internal"], secret), &offered());
-        assert_eq!(rules(&found), [("backend-credential-in-clear", None)]);
-        assert!(found[0].message.contains("client secret over http:// to the identity provider idp.internal"));
+        for method in [ClientAuthentication::ClientSecretBasic, ClientAuthentication::ClientSecretPost] {
+            let secret = client("http://idp.internal/token", method);
+            let found = review(&model, &with(&["https://pets.internal"], secret), &offered());
+            assert_eq!(rules(&found), [("backend-credential-in-clear", None)], "{method:?}");
+            assert!(found[0].message.contains("client secret over http:// to the identity provider idp.internal"));
+        }
         let signed = client("http://idp.internal/token", ClientAuthentication::PrivateKeyJwt);
         assert_eq!(review(&model, &with(&["https://pets.internal"], signed), &offered()), []);
         assert_eq!(in_clear("http://[2001:db8::1]:443/x").as_deref(), Some("[2001:db8::1]"));

@@ -63,15 +63,15 @@ fn header_lines(text: &str) -> Vec<HeaderLine> {
 
 /// The backend credential as the form holds it, field by field: its kind (`none`, `basic`,
 /// `header`, `client_credentials`), the user name, header or client id, the secret's name, and
-/// for OAuth2 the token URL, the scopes (space-separated), whether the secret is a private key
-/// that signs assertions, and that key's id.
+/// for OAuth2 the token URL, the scopes (space-separated), how the gateway proves itself (a
+/// client secret, or a private key that signs assertions), and that key's id.
 struct AuthForm {
     kind: &'static str,
     who: String,
     secret: String,
     token_url: String,
     scopes: String,
-    signs: bool,
+    method: ClientAuthentication,
     key_id: String,
 }
 
@@ -82,7 +82,7 @@ fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
         secret: secret.clone(),
         token_url: String::new(),
         scopes: String::new(),
-        signs: false,
+        method: ClientAuthentication::default(),
         key_id: String::new(),
     };
     match auth {
@@ -92,7 +92,7 @@ fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
         BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, secret } => AuthForm {
             token_url: token_url.clone(),
             scopes: scopes.join(" "),
-            signs: *authentication == ClientAuthentication::PrivateKeyJwt,
+            method: *authentication,
             key_id: key_id.clone().unwrap_or_default(),
             ..form("client_credentials", client_id, secret)
         },
@@ -101,7 +101,7 @@ fn backend_auth_form(auth: &BackendAuth) -> AuthForm {
 
 /// The form's backend credential, as the server checks it.
 fn backend_auth_of(form: AuthForm) -> BackendAuth {
-    let AuthForm { kind, who, secret, token_url, scopes, signs, key_id } = form;
+    let AuthForm { kind, who, secret, token_url, scopes, method, key_id } = form;
     match kind {
         "basic" => BackendAuth::Basic { username: who, secret },
         "header" => BackendAuth::Header { name: who, secret },
@@ -109,12 +109,8 @@ fn backend_auth_of(form: AuthForm) -> BackendAuth {
             token_url,
             client_id: who,
             scopes: scopes.split_whitespace().map(String::from).collect(),
-            authentication: if signs {
-                ClientAuthentication::PrivateKeyJwt
-            } else {
-                ClientAuthentication::ClientSecretBasic
-            },
-            key_id: signs.then_some(key_id),
+            authentication: method,
+            key_id: (method == ClientAuthentication::PrivateKeyJwt).then_some(key_id),
             secret,
         },
         _ => BackendAuth::None,
@@ -168,7 +164,8 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
     let (auth_kind, auth_who, auth_secret) =
         (RwSignal::new(auth.kind), RwSignal::new(auth.who), RwSignal::new(auth.secret));
     let (auth_token_url, auth_scopes) = (RwSignal::new(auth.token_url), RwSignal::new(auth.scopes));
-    let (auth_signs, auth_key_id) = (RwSignal::new(auth.signs), RwSignal::new(auth.key_id));
+    let (auth_method, auth_key_id) = (RwSignal::new(auth.method), RwSignal::new(auth.key_id));
+    let auth_signs = move || auth_method.get() == ClientAuthentication::PrivateKeyJwt;
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
@@ -212,7 +209,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                     secret: auth_secret.get_untracked(),
                     token_url: auth_token_url.get_untracked(),
                     scopes: auth_scopes.get_untracked(),
-                    signs: auth_signs.get_untracked(),
+                    method: auth_method.get_untracked(),
                     key_id: auth_key_id.get_untracked(),
                 }),
                 set_headers: header_lines(&set_headers.get_untracked()),
@@ -308,7 +305,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                         <input type="text" data-testid="backend-auth-who" placeholder=move || match auth_kind.get() { "basic" => "gateway", "client_credentials" => "gatehouse-gateway", _ => "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
                     </label>
                     <label hidden=move || auth_kind.get() == "none">
-                        {move || match (auth_kind.get(), auth_signs.get()) {
+                        {move || match (auth_kind.get(), auth_signs()) {
                             ("client_credentials", true) => "Secret's name (the private key, PEM)",
                             ("client_credentials", false) => "Secret's name (the client secret)",
                             _ => "Secret's name",
@@ -324,20 +321,30 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                         <input type="text" class="code" data-testid="backend-auth-scopes" placeholder="pets:read" value=auth_scopes.get_untracked() on:input=move |ev| auth_scopes.set(event_target_value(&ev))/>
                     </label>
                     <label>"The gateway proves itself with"
-                        <select data-testid="backend-auth-method" on:change=move |ev| auth_signs.set(event_target_value(&ev) == "private_key_jwt")>
-                            <option value="client_secret_basic" selected=!auth_signs.get_untracked()>"A client secret (HTTP Basic)"</option>
-                            <option value="private_key_jwt" selected=auth_signs.get_untracked()>"A private key (private_key_jwt)"</option>
+                        <select data-testid="backend-auth-method" on:change=move |ev| {
+                            if let Some(method) = ClientAuthentication::from_name(&event_target_value(&ev)) {
+                                auth_method.set(method);
+                            }
+                        }>
+                            {ClientAuthentication::ALL.into_iter().map(|method| {
+                                let label = match method {
+                                    ClientAuthentication::ClientSecretBasic => "A client secret (HTTP Basic)",
+                                    ClientAuthentication::ClientSecretPost => "A client secret (in the form)",
+                                    ClientAuthentication::PrivateKeyJwt => "A private key (private_key_jwt)",
+                                };
+                                view! { <option value=method.name() selected=auth_method.get_untracked() == method>{label}</option> }
+                            }).collect_view()}
                         </select>
                     </label>
-                    <label hidden=move || !auth_signs.get()>"Key ID (kid, optional)"
+                    <label hidden=move || !auth_signs()>"Key ID (kid, optional)"
                         <input type="text" class="code" data-testid="backend-auth-key-id" placeholder="gatehouse-2026" value=auth_key_id.get_untracked() on:input=move |ev| auth_key_id.set(event_target_value(&ev))/>
                     </label>
                 </div>
                 <p class="muted" hidden=move || auth_kind.get() != "client_credentials">
-                    {move || if auth_signs.get() {
-                        "The gateway asks the token URL for an access token as this client with a JWT it signs for each request (RFC 7523: issued by and about the client, for the token URL, good for one minute) with the private key the secret holds — RSA of 2048 bits or more, P-256 or Ed25519, PEM; register its public key with the identity provider. "
-                    } else {
-                        "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret). "
+                    {move || match auth_method.get() {
+                        ClientAuthentication::PrivateKeyJwt => "The gateway asks the token URL for an access token as this client with a JWT it signs for each request (RFC 7523: issued by and about the client, for the token URL, good for one minute) with the private key the secret holds — RSA of 2048 bits or more, P-256 or Ed25519, PEM; register its public key with the identity provider. ",
+                        ClientAuthentication::ClientSecretPost => "The gateway asks the token URL for an access token as this client, the client id and the secret as the client secret in the request's form (client_secret_post). ",
+                        ClientAuthentication::ClientSecretBasic => "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret). ",
                     }}
                     "It sends the token to the backend as "<code>"Authorization: Bearer …"</code>" and asks for a new one when it nearly expires or the backend answers 401. While the identity provider cannot be reached, calls are answered 503 once the last token has expired."
                 </p>
