@@ -314,22 +314,33 @@ pub enum ClientAuthentication {
     /// (RFC 7523 §2.2); the provider holds the public key, and nothing it could replay
     /// crosses the network.
     PrivateKeyJwt,
+    /// The secret is the client secret, which signs (HMAC, HS256) a JWT good for one minute
+    /// that the gateway sends as its `client_assertion` (RFC 7523 §2.2, OpenID Connect Core
+    /// §9): the provider holds the secret too, but the secret itself does not cross the
+    /// network.
+    ClientSecretJwt,
 }
 
 impl ClientAuthentication {
-    pub const ALL: [ClientAuthentication; 3] = [
+    pub const ALL: [ClientAuthentication; 4] = [
         ClientAuthentication::ClientSecretBasic,
         ClientAuthentication::ClientSecretPost,
         ClientAuthentication::PrivateKeyJwt,
+        ClientAuthentication::ClientSecretJwt,
     ];
 
     pub fn is_client_secret_basic(&self) -> bool {
         *self == ClientAuthentication::ClientSecretBasic
     }
 
-    /// Whether the secret is a client secret that crosses the network (not a key).
+    /// Whether the secret itself crosses the network to the provider.
     pub fn sends_secret(&self) -> bool {
-        *self != ClientAuthentication::PrivateKeyJwt
+        !self.signs_assertions()
+    }
+
+    /// Whether the gateway proves itself with an assertion it signs with the secret.
+    pub fn signs_assertions(&self) -> bool {
+        matches!(self, ClientAuthentication::PrivateKeyJwt | ClientAuthentication::ClientSecretJwt)
     }
 
     /// The method's name on the wire: `client_secret_post`.
@@ -338,6 +349,7 @@ impl ClientAuthentication {
             ClientAuthentication::ClientSecretBasic => "client_secret_basic",
             ClientAuthentication::ClientSecretPost => "client_secret_post",
             ClientAuthentication::PrivateKeyJwt => "private_key_jwt",
+            ClientAuthentication::ClientSecretJwt => "client_secret_jwt",
         }
     }
 
@@ -402,6 +414,9 @@ impl fmt::Display for BackendAuth {
                     }
                     (ClientAuthentication::PrivateKeyJwt, Some(key_id)) => {
                         write!(f, " signing with the private key {key_id} in secret {secret}")
+                    }
+                    (ClientAuthentication::ClientSecretJwt, _) => {
+                        write!(f, " signing with the client secret in secret {secret}")
                     }
                 }
             }
@@ -832,6 +847,12 @@ mod tests {
         assert_eq!(
             posted.to_string(),
             "OAuth2 token from https://idp/token as gw with secret IDP in the request's form"
+        );
+        let hmac = r#"{"kind":"client_credentials","token_url":"https://idp/token","client_id":"gw","authentication":"client_secret_jwt","secret":"IDP"}"#;
+        let hmac: BackendAuth = serde_json::from_str(hmac).expect("parsed");
+        assert_eq!(
+            hmac.to_string(),
+            "OAuth2 token from https://idp/token as gw signing with the client secret in secret IDP"
         );
         for method in ClientAuthentication::ALL {
             assert_eq!(serde_json::to_value(method).expect("json"), method.name(), "the wire name is serde's");

@@ -32,8 +32,9 @@ pub enum ClientProof {
     Basic(String),
     /// A client secret, sent in the form beside the client id (`client_secret_post`).
     Posted(String),
-    /// A private key that signs a `client_assertion` for each request (`private_key_jwt`),
-    /// with the fingerprint of the PEM it was read from, to tell a changed key.
+    /// A key that signs a `client_assertion` for each request (`private_key_jwt`'s private
+    /// key, `client_secret_jwt`'s client secret), with the fingerprint of the secret it was
+    /// read from, to tell a changed key.
     Key { pem: Fingerprint, key: Box<AssertionKey> },
 }
 

@@ -1,10 +1,12 @@
 //! `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): the gateway proves itself to a
 //! backend's identity provider with a short-lived JWT signed by its private key instead of a
 //! client secret, so nothing the provider could replay crosses the network and the provider
-//! holds only the public key.
+//! holds only the public key. `client_secret_jwt` is the same JWT signed with the client
+//! secret (HS256): the provider holds the secret too, but it does not cross the network.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::hmac;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use rustls::pki_types::PrivateKeyDer;
@@ -14,8 +16,8 @@ use serde_json::json;
 /// How long an assertion is good for, in seconds: it is made for one token request.
 const LIFETIME_S: u64 = 60;
 
-/// The private key a gateway signs its client assertions with, and the id the provider knows
-/// it by.
+/// The private key (or client secret) a gateway signs its client assertions with, and the id
+/// the provider knows it by.
 pub struct AssertionKey {
     key: Key,
     key_id: Option<String>,
@@ -26,6 +28,7 @@ enum Key {
     Rsa(RsaKeyPair),
     EcdsaP256(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
+    Hmac(hmac::Key),
 }
 
 impl AssertionKey {
@@ -57,6 +60,19 @@ impl AssertionKey {
         Ok(AssertionKey { key, key_id: key_id.map(str::to_string), rng })
     }
 
+    /// The key a client secret is for `client_secret_jwt`: HS256 needs one of at least 256
+    /// bits (RFC 7518 §3.2), so a shorter secret is refused, saying so.
+    pub fn from_client_secret(secret: &str) -> Result<AssertionKey, String> {
+        if secret.len() < 32 {
+            return Err(format!(
+                "is {} bytes long: a client secret that signs HS256 assertions needs at least 32 (RFC 7518 §3.2)",
+                secret.len()
+            ));
+        }
+        let key = Key::Hmac(hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()));
+        Ok(AssertionKey { key, key_id: None, rng: SystemRandom::new() })
+    }
+
     /// The id the provider knows the key by, when it was given one.
     pub fn key_id(&self) -> Option<&str> {
         self.key_id.as_deref()
@@ -68,6 +84,7 @@ impl AssertionKey {
             Key::Rsa(_) => "RS256",
             Key::EcdsaP256(_) => "ES256",
             Key::Ed25519(_) => "EdDSA",
+            Key::Hmac(_) => "HS256",
         }
     }
 
@@ -93,6 +110,7 @@ impl AssertionKey {
             }
             Key::EcdsaP256(key) => key.sign(&self.rng, signing_input.as_bytes()).map_err(failed)?.as_ref().to_vec(),
             Key::Ed25519(key) => key.sign(signing_input.as_bytes()).as_ref().to_vec(),
+            Key::Hmac(key) => hmac::sign(key, signing_input.as_bytes()).as_ref().to_vec(),
         };
         Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
@@ -165,6 +183,30 @@ mod tests {
         // Without a key id the header names none.
         let key = AssertionKey::from_pem(&p256.serialize_pem(), None).expect("p-256");
         assert_eq!(part(&key.assertion("g", "https://idp.example/token", 0).expect("jwt"), 0).get("kid"), None);
+    }
+
+    /// `client_secret_jwt`: the same claims, an HMAC under the client secret that the
+    /// provider, holding the secret, verifies; a secret too short for HS256 is refused.
+    #[test]
+    fn a_client_secret_signs_hs256_assertions_when_it_is_long_enough() {
+        let secret = "k3ycloak-client-secret-0123456789";
+        let key = AssertionKey::from_client_secret(secret).expect("long enough");
+        let jwt = key.assertion("gateway", "https://idp.example/token", 1_800_000_000).expect("assertion");
+        let (signed, signature) = jwt.rsplit_once('.').expect("three parts");
+        hmac::verify(
+            &hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()),
+            signed.as_bytes(),
+            &URL_SAFE_NO_PAD.decode(signature).expect("base64url"),
+        )
+        .expect("the provider's HMAC matches");
+        assert_eq!(part(&jwt, 0), json!({ "alg": "HS256", "typ": "JWT" }));
+        assert_eq!((&part(&jwt, 1)["iss"], &part(&jwt, 1)["exp"]), (&json!("gateway"), &json!(1_800_000_060u64)));
+        assert!(!jwt.contains(secret) && !jwt.contains(&URL_SAFE_NO_PAD.encode(secret)), "the secret is not sent");
+        let refused = AssertionKey::from_client_secret("short-secret").expect_err("refused");
+        assert_eq!(
+            refused,
+            "is 12 bytes long: a client secret that signs HS256 assertions needs at least 32 (RFC 7518 §3.2)"
+        );
     }
 
     #[test]

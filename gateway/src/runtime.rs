@@ -163,17 +163,16 @@ impl BackendCredential {
             BackendCredential::Unusable(vec![SecretProblem { variable: variable.clone(), reason: reason.into() }])
         };
         let Some(secret) = secrets(&variable) else { return unusable("is not set") };
-        // A private key (PEM, lines and all), read once here rather than at each token request.
-        if let BackendAuth::ClientCredentials {
-            token_url,
-            client_id,
-            scopes,
-            authentication: ClientAuthentication::PrivateKeyJwt,
-            key_id,
-            ..
-        } = auth
+        // A key that signs assertions (a PEM private key, lines and all, or the client secret),
+        // read once here rather than at each token request.
+        if let BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, .. } = auth
+            && authentication.signs_assertions()
         {
-            return match AssertionKey::from_pem(&secret, key_id.as_deref()) {
+            let key = match authentication {
+                ClientAuthentication::ClientSecretJwt => AssertionKey::from_client_secret(&secret),
+                _ => AssertionKey::from_pem(&secret, key_id.as_deref()),
+            };
+            return match key {
                 Ok(key) => BackendCredential::Token(Box::new(TokenSource::new(
                     token_url,
                     client_id,
@@ -799,6 +798,35 @@ pub(crate) mod tests {
                 reason: "holds no PEM private key (-----BEGIN PRIVATE KEY-----)".into()
             }])
         );
+        // A client_secret_jwt client's secret signs too, when it is long enough for HS256.
+        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = signer else { unreachable!() };
+        let hmac = BackendAuth::ClientCredentials {
+            token_url,
+            client_id,
+            scopes,
+            authentication: ClientAuthentication::ClientSecretJwt,
+            key_id: None,
+            secret: "PETS".into(),
+        };
+        let secret = "k3ycloak-client-secret-0123456789";
+        assert_eq!(
+            BackendCredential::new(&hmac, &from(secret)),
+            BackendCredential::Token(Box::new(TokenSource::new(
+                "https://idp.example.com/token",
+                "gateway",
+                &["pets:read".into(), "pets:write".into()],
+                ClientProof::Key {
+                    pem: fingerprint(secret),
+                    key: Box::new(AssertionKey::from_client_secret(secret).expect("key")),
+                }
+            )))
+        );
+        match BackendCredential::new(&hmac, &from("c-1")) {
+            BackendCredential::Unusable(problems) => {
+                assert!(problems[0].reason.contains("at least 32"), "{problems:?}")
+            }
+            other => panic!("not refused: {other:?}"),
+        }
     }
 
     #[test]

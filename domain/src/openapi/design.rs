@@ -264,8 +264,10 @@ mod tests {
             assert_eq!(rules(&found), [("backend-credential-in-clear", None)], "{method:?}");
             assert!(found[0].message.contains("client secret over http:// to the identity provider idp.internal"));
         }
-        let signed = client("http://idp.internal/token", ClientAuthentication::PrivateKeyJwt);
-        assert_eq!(review(&model, &with(&["https://pets.internal"], signed), &offered()), []);
+        for method in [ClientAuthentication::PrivateKeyJwt, ClientAuthentication::ClientSecretJwt] {
+            let signed = client("http://idp.internal/token", method);
+            assert_eq!(review(&model, &with(&["https://pets.internal"], signed), &offered()), [], "{method:?}");
+        }
         assert_eq!(in_clear("http://[2001:db8::1]:443/x").as_deref(), Some("[2001:db8::1]"));
         assert_eq!(in_clear("http://[::ffff:127.0.0.1]/x"), None);
         assert_eq!(in_clear("http://pets.localhost:8080"), None);

@@ -331,6 +331,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                                     ClientAuthentication::ClientSecretBasic => "A client secret (HTTP Basic)",
                                     ClientAuthentication::ClientSecretPost => "A client secret (in the form)",
                                     ClientAuthentication::PrivateKeyJwt => "A private key (private_key_jwt)",
+                                    ClientAuthentication::ClientSecretJwt => "A client secret signing a JWT (client_secret_jwt)",
                                 };
                                 view! { <option value=method.name() selected=auth_method.get_untracked() == method>{label}</option> }
                             }).collect_view()}
@@ -343,6 +344,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                 <p class="muted" hidden=move || auth_kind.get() != "client_credentials">
                     {move || match auth_method.get() {
                         ClientAuthentication::PrivateKeyJwt => "The gateway asks the token URL for an access token as this client with a JWT it signs for each request (RFC 7523: issued by and about the client, for the token URL, good for one minute) with the private key the secret holds — RSA of 2048 bits or more, P-256 or Ed25519, PEM; register its public key with the identity provider. ",
+                        ClientAuthentication::ClientSecretJwt => "The gateway asks the token URL for an access token as this client with a JWT it signs for each request with the client secret (HS256; RFC 7523, good for one minute), so the secret itself never crosses the network; HS256 needs a secret of at least 32 bytes. ",
                         ClientAuthentication::ClientSecretPost => "The gateway asks the token URL for an access token as this client, the client id and the secret as the client secret in the request's form (client_secret_post). ",
                         ClientAuthentication::ClientSecretBasic => "The gateway asks the token URL for an access token as this client (HTTP Basic, the secret as the client secret). ",
                     }}
