@@ -333,12 +333,8 @@ impl ClientAuthentication {
         *self == ClientAuthentication::ClientSecretBasic
     }
 
-    /// Whether the secret itself crosses the network to the provider.
-    pub fn sends_secret(&self) -> bool {
-        !self.signs_assertions()
-    }
-
-    /// Whether the gateway proves itself with an assertion it signs with the secret.
+    /// Whether the gateway proves itself with an assertion it signs with the secret (which
+    /// then does not cross the network itself).
     pub fn signs_assertions(&self) -> bool {
         matches!(self, ClientAuthentication::PrivateKeyJwt | ClientAuthentication::ClientSecretJwt)
     }

@@ -60,8 +60,8 @@ impl AssertionKey {
         Ok(AssertionKey { key, key_id: key_id.map(str::to_string), rng })
     }
 
-    /// The key a client secret is for `client_secret_jwt`: HS256 needs one of at least 256
-    /// bits (RFC 7518 §3.2), so a shorter secret is refused, saying so.
+    /// A client secret as `client_secret_jwt`'s key: HS256 needs one of at least 256 bits
+    /// (RFC 7518 §3.2), so a shorter secret is refused, saying so.
     pub fn from_client_secret(secret: &str) -> Result<AssertionKey, String> {
         if secret.len() < 32 {
             return Err(format!(

@@ -163,38 +163,34 @@ impl BackendCredential {
             BackendCredential::Unusable(vec![SecretProblem { variable: variable.clone(), reason: reason.into() }])
         };
         let Some(secret) = secrets(&variable) else { return unusable("is not set") };
-        // A key that signs assertions (a PEM private key, lines and all, or the client secret),
-        // read once here rather than at each token request.
-        if let BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, .. } = auth
-            && authentication.signs_assertions()
-        {
-            let key = match authentication {
-                ClientAuthentication::ClientSecretJwt => AssertionKey::from_client_secret(&secret),
-                _ => AssertionKey::from_pem(&secret, key_id.as_deref()),
-            };
-            return match key {
-                Ok(key) => BackendCredential::Token(Box::new(TokenSource::new(
-                    token_url,
-                    client_id,
-                    scopes,
-                    ClientProof::Key { pem: fingerprint(&secret), key: Box::new(key) },
-                ))),
-                Err(reason) => unusable(&reason),
-            };
-        }
         // A line break would end the header and let the value write headers of its own.
-        if secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-            return unusable("is empty or holds a control character");
-        }
+        let unfit_for_header = secret.is_empty() || secret.bytes().any(|b| b.is_ascii_control() && b != b'\t');
+        const UNFIT: &str = "is empty or holds a control character";
         let (name, value) = match auth {
             BackendAuth::None => return BackendCredential::None,
-            BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, .. } => {
+            BackendAuth::ClientCredentials { token_url, client_id, scopes, authentication, key_id, .. } => {
+                // A key that signs assertions (a PEM private key, lines and all, or the client
+                // secret) is read once here rather than at each token request.
+                let signing = |key, secret: &str| ClientProof::Key { pem: fingerprint(secret), key: Box::new(key) };
                 let proof = match authentication {
-                    ClientAuthentication::ClientSecretPost => ClientProof::Posted(secret),
-                    _ => ClientProof::Basic(secret),
+                    ClientAuthentication::PrivateKeyJwt => {
+                        AssertionKey::from_pem(&secret, key_id.as_deref()).map(|key| signing(key, &secret))
+                    }
+                    ClientAuthentication::ClientSecretJwt => {
+                        AssertionKey::from_client_secret(&secret).map(|key| signing(key, &secret))
+                    }
+                    _ if unfit_for_header => Err(UNFIT.to_string()),
+                    ClientAuthentication::ClientSecretBasic => Ok(ClientProof::Basic(secret)),
+                    ClientAuthentication::ClientSecretPost => Ok(ClientProof::Posted(secret)),
                 };
-                return BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, proof)));
+                return match proof {
+                    Ok(proof) => {
+                        BackendCredential::Token(Box::new(TokenSource::new(token_url, client_id, scopes, proof)))
+                    }
+                    Err(reason) => unusable(&reason),
+                };
             }
+            _ if unfit_for_header => return unusable(UNFIT),
             BackendAuth::Basic { username, .. } => {
                 ("authorization".to_string(), format!("Basic {}", STANDARD.encode(format!("{username}:{secret}"))))
             }
@@ -734,57 +730,36 @@ pub(crate) mod tests {
             );
         }
         assert_eq!(BackendCredential::new(&BackendAuth::None, &from("k-1")), BackendCredential::None);
-        // An OAuth2 client's secret is asked for a token with, when a call first needs one.
-        let client = BackendAuth::ClientCredentials {
+        // An OAuth2 client's secret is asked for a token with, when a call first needs one: by
+        // HTTP Basic or in the form, as its method says.
+        let client = |authentication, key_id: Option<&str>| BackendAuth::ClientCredentials {
             token_url: "https://idp.example.com/token".into(),
             client_id: "gateway".into(),
             scopes: vec!["pets:read".into(), "pets:write".into()],
-            authentication: ClientAuthentication::ClientSecretBasic,
-            key_id: None,
+            authentication,
+            key_id: key_id.map(str::to_string),
             secret: "PETS".into(),
         };
-        assert_eq!(
-            BackendCredential::new(&client, &from("c-1")),
+        let source = |proof| {
             BackendCredential::Token(Box::new(TokenSource::new(
                 "https://idp.example.com/token",
                 "gateway",
                 &["pets:read".into(), "pets:write".into()],
-                ClientProof::Basic("c-1".into())
+                proof,
             )))
-        );
-        assert!(matches!(BackendCredential::new(&client, &from("")), BackendCredential::Unusable(_)));
-        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = client.clone() else {
-            unreachable!()
         };
-        let poster = BackendAuth::ClientCredentials {
-            token_url,
-            client_id,
-            scopes,
-            authentication: ClientAuthentication::ClientSecretPost,
-            key_id: None,
-            secret: "PETS".into(),
-        };
+        let basic = client(ClientAuthentication::ClientSecretBasic, None);
+        assert_eq!(BackendCredential::new(&basic, &from("c-1")), source(ClientProof::Basic("c-1".into())));
+        assert!(matches!(BackendCredential::new(&basic, &from("")), BackendCredential::Unusable(_)));
+        let poster = client(ClientAuthentication::ClientSecretPost, None);
         assert_eq!(
             BackendCredential::new(&poster, &from("c-1")),
-            BackendCredential::Token(Box::new(TokenSource::new(
-                "https://idp.example.com/token",
-                "gateway",
-                &["pets:read".into(), "pets:write".into()],
-                ClientProof::Posted("c-1".into())
-            ))),
+            source(ClientProof::Posted("c-1".into())),
             "the secret goes in the form"
         );
         // A private_key_jwt client's secret is its key, read when the bundle is: one it cannot
         // sign with is named as the reason.
-        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = client else { unreachable!() };
-        let signer = BackendAuth::ClientCredentials {
-            token_url,
-            client_id,
-            scopes,
-            authentication: ClientAuthentication::PrivateKeyJwt,
-            key_id: Some("gw-1".into()),
-            secret: "PETS".into(),
-        };
+        let signer = client(ClientAuthentication::PrivateKeyJwt, Some("gw-1"));
         let pem = rcgen::KeyPair::generate().expect("key").serialize_pem();
         let with_key = |variable: &str| (variable == "GATEWAY_BACKEND_SECRET_PETS").then(|| pem.clone());
         match BackendCredential::new(&signer, &with_key) {
@@ -799,27 +774,14 @@ pub(crate) mod tests {
             }])
         );
         // A client_secret_jwt client's secret signs too, when it is long enough for HS256.
-        let BackendAuth::ClientCredentials { token_url, client_id, scopes, .. } = signer else { unreachable!() };
-        let hmac = BackendAuth::ClientCredentials {
-            token_url,
-            client_id,
-            scopes,
-            authentication: ClientAuthentication::ClientSecretJwt,
-            key_id: None,
-            secret: "PETS".into(),
-        };
+        let hmac = client(ClientAuthentication::ClientSecretJwt, None);
         let secret = "k3ycloak-client-secret-0123456789";
         assert_eq!(
             BackendCredential::new(&hmac, &from(secret)),
-            BackendCredential::Token(Box::new(TokenSource::new(
-                "https://idp.example.com/token",
-                "gateway",
-                &["pets:read".into(), "pets:write".into()],
-                ClientProof::Key {
-                    pem: fingerprint(secret),
-                    key: Box::new(AssertionKey::from_client_secret(secret).expect("key")),
-                }
-            )))
+            source(ClientProof::Key {
+                pem: fingerprint(secret),
+                key: Box::new(AssertionKey::from_client_secret(secret).expect("key")),
+            })
         );
         match BackendCredential::new(&hmac, &from("c-1")) {
             BackendCredential::Unusable(problems) => {

@@ -102,7 +102,7 @@ pub fn review(model: &ApiModel, endpoints: &Endpoints, policies: &Policies) -> V
         );
     }
     if let BackendAuth::ClientCredentials { token_url, authentication, .. } = &endpoints.backend_auth
-        && authentication.sends_secret()
+        && !authentication.signs_assertions()
         && let Some(host) = in_clear(token_url)
     {
         api(

@@ -165,7 +165,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
         (RwSignal::new(auth.kind), RwSignal::new(auth.who), RwSignal::new(auth.secret));
     let (auth_token_url, auth_scopes) = (RwSignal::new(auth.token_url), RwSignal::new(auth.scopes));
     let (auth_method, auth_key_id) = (RwSignal::new(auth.method), RwSignal::new(auth.key_id));
-    let auth_signs = move || auth_method.get() == ClientAuthentication::PrivateKeyJwt;
+    let auth_private_key = move || auth_method.get() == ClientAuthentication::PrivateKeyJwt;
     let security = RwSignal::new(security_value(&api.policies.security).to_string());
     let overrides = RwSignal::new(api.policies.operation_security.clone());
     let scopes = RwSignal::new(scopes_text(&api.policies.scopes));
@@ -305,7 +305,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                         <input type="text" data-testid="backend-auth-who" placeholder=move || match auth_kind.get() { "basic" => "gateway", "client_credentials" => "gatehouse-gateway", _ => "x-api-key" } value=auth_who.get_untracked() on:input=move |ev| auth_who.set(event_target_value(&ev))/>
                     </label>
                     <label hidden=move || auth_kind.get() == "none">
-                        {move || match (auth_kind.get(), auth_signs()) {
+                        {move || match (auth_kind.get(), auth_private_key()) {
                             ("client_credentials", true) => "Secret's name (the private key, PEM)",
                             ("client_credentials", false) => "Secret's name (the client secret)",
                             _ => "Secret's name",
@@ -337,7 +337,7 @@ pub fn SettingsTab(api: ApiDetail) -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </label>
-                    <label hidden=move || !auth_signs()>"Key ID (kid, optional)"
+                    <label hidden=move || !auth_private_key()>"Key ID (kid, optional)"
                         <input type="text" class="code" data-testid="backend-auth-key-id" placeholder="gatehouse-2026" value=auth_key_id.get_untracked() on:input=move |ev| auth_key_id.set(event_target_value(&ev))/>
                     </label>
                 </div>
